@@ -1,0 +1,203 @@
+import { DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, type DuckDBType } from '@duckdb/node-api';
+import type { LakeDb } from './db.js';
+import { sqlIdent } from './db.js';
+import type { ColumnType } from './schema.js';
+
+/** In-memory column kinds. 'ts' and 'f64' travel as Float64Array (NaN = NULL); strings are dictionary-encoded. */
+export type NumericArray = Float64Array | Int32Array | Uint8Array;
+export interface DictColumn {
+  dict: readonly string[];
+  idx: Int32Array;
+}
+export type ColumnData = NumericArray | DictColumn;
+export type ColumnSet = Record<string, ColumnData>;
+
+const CHUNK_ROWS = 2048;
+
+/** How a column is staged in a temp table: ts as DOUBLE (cast to BIGINT on write), strings as INTEGER indexes. */
+function stagingType(t: ColumnType): DuckDBType {
+  switch (t) {
+    case 'ts':
+    case 'f64':
+      return DOUBLE;
+    case 'i32':
+    case 'str':
+      return INTEGER;
+    case 'u8':
+      return UTINYINT;
+  }
+}
+
+export function columnLength(c: ColumnData): number {
+  return 'dict' in c ? c.idx.length : c.length;
+}
+
+function numericOf(c: ColumnData): NumericArray {
+  return 'dict' in c ? c.idx : c;
+}
+
+/**
+ * Create (or replace) a temp table and fill it from typed arrays through DuckDB data chunks, copying each
+ * chunk's buffer at once (fast path). `fallback` fills the chunk value by value through the generic API;
+ * both paths are tested to give the same table.
+ */
+export async function stageColumns(
+  db: LakeDb,
+  table: string,
+  columns: readonly { name: string; type: ColumnType }[],
+  data: ColumnSet,
+  opts: { fallback?: boolean } = {},
+): Promise<number> {
+  const n = columns.length ? columnLength(mustGet(data, columns[0]!.name)) : 0;
+  for (const c of columns) {
+    const len = columnLength(mustGet(data, c.name));
+    if (len !== n) throw new Error(`stageColumns(${table}): column ${c.name} has ${len} rows, expected ${n}`);
+  }
+  const types = columns.map((c) => stagingType(c.type));
+  const ddl = columns.map((c, i) => `${sqlIdent(c.name)} ${types[i]!.toString()}`).join(', ');
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(table)} (${ddl})`);
+  for (const c of columns) {
+    const col = mustGet(data, c.name);
+    if ('dict' in col) await stageDict(db, table, c.name, col.dict);
+  }
+  const appender = await db.conn.createAppender(table);
+  const arrays = columns.map((c) => numericOf(mustGet(data, c.name)));
+  for (let off = 0; off < n; off += CHUNK_ROWS) {
+    const rows = Math.min(CHUNK_ROWS, n - off);
+    const chunk = DuckDBDataChunk.create(types, rows);
+    arrays.forEach((arr, ci) => fillVector(chunk, ci, arr.subarray(off, off + rows), opts.fallback ?? false));
+    appender.appendDataChunk(chunk);
+  }
+  appender.closeSync();
+  return n;
+}
+
+function fillVector(chunk: DuckDBDataChunk, ci: number, values: NumericArray, fallback: boolean): void {
+  const vec = chunk.getColumnVector(ci) as unknown as { items?: unknown; flush?: () => void };
+  if (!fallback && isSameKind(vec.items, values) && typeof vec.flush === 'function') {
+    (vec.items as NumericArray).set(values as never);
+    vec.flush();
+    return;
+  }
+  chunk.setColumnValues(ci, Array.from(values as ArrayLike<number>));
+}
+
+function isSameKind(items: unknown, values: NumericArray): boolean {
+  return (
+    (items instanceof Float64Array && values instanceof Float64Array) ||
+    (items instanceof Int32Array && values instanceof Int32Array) ||
+    (items instanceof Uint8Array && values instanceof Uint8Array)
+  );
+}
+
+async function stageDict(db: LakeDb, table: string, column: string, dict: readonly string[]): Promise<void> {
+  const t = sqlIdent(`${table}__${column}__dict`);
+  await db.run(`CREATE OR REPLACE TEMP TABLE ${t} (idx INTEGER, value VARCHAR)`);
+  if (dict.length === 0) return;
+  const appender = await db.conn.createAppender(`${table}__${column}__dict`);
+  dict.forEach((v, i) => {
+    appender.appendInteger(i);
+    appender.appendVarchar(v);
+    appender.endRow();
+  });
+  appender.closeSync();
+}
+
+/** The SQL that turns a staged table back into its stored types (ts -> BIGINT, NaN -> NULL, dict idx -> string). */
+export function storedSelect(table: string, columns: readonly { name: string; type: ColumnType }[]): { select: string; from: string } {
+  const joins: string[] = [];
+  const sel = columns.map((c) => {
+    const col = `t.${sqlIdent(c.name)}`;
+    switch (c.type) {
+      case 'ts':
+        return `CAST(${col} AS BIGINT) AS ${sqlIdent(c.name)}`;
+      case 'f64':
+        return `CASE WHEN isnan(${col}) THEN NULL ELSE ${col} END AS ${sqlIdent(c.name)}`;
+      case 'str': {
+        const alias = sqlIdent(`d_${c.name}`);
+        joins.push(`LEFT JOIN ${sqlIdent(`${table}__${c.name}__dict`)} ${alias} ON ${col} = ${alias}.idx`);
+        return `${alias}.value AS ${sqlIdent(c.name)}`;
+      }
+      default:
+        return `${col} AS ${sqlIdent(c.name)}`;
+    }
+  });
+  return { select: sel.join(', '), from: `${sqlIdent(table)} t ${joins.join(' ')}` };
+}
+
+/** Expression that reads a stored column back into its in-memory kind without NULLs reaching JS. */
+export function readExpr(name: string, type: ColumnType): string {
+  const c = sqlIdent(name);
+  switch (type) {
+    case 'ts':
+      return `CAST(${c} AS DOUBLE) AS ${c}`;
+    case 'f64':
+      return `COALESCE(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE) AS ${c}`;
+    case 'i32':
+      return `COALESCE(CAST(${c} AS INTEGER), 0) AS ${c}`;
+    case 'u8':
+      return `COALESCE(CAST(${c} AS UTINYINT), 0) AS ${c}`;
+    case 'str':
+      return `${c}`;
+  }
+}
+
+/**
+ * Run a query whose columns are all numeric and collect them into typed arrays. Fast path: copy each chunk's
+ * native buffer; fallback: the generic value API (used when a vector exposes no typed buffer, or when forced).
+ */
+export async function queryColumns(
+  db: LakeDb,
+  sql: string,
+  kinds: readonly { name: string; type: Exclude<ColumnType, 'str'> }[],
+  opts: { fallback?: boolean } = {},
+): Promise<Record<string, NumericArray>> {
+  const result = await db.conn.stream(sql);
+  const parts: NumericArray[][] = kinds.map(() => []);
+  let total = 0;
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    kinds.forEach((k, ci) => parts[ci]!.push(copyVector(chunk, ci, k.type, opts.fallback ?? false)));
+    total += chunk.rowCount;
+  }
+  const out: Record<string, NumericArray> = {};
+  kinds.forEach((k, ci) => {
+    const arr = allocate(k.type, total);
+    let off = 0;
+    for (const p of parts[ci]!) {
+      arr.set(p as never, off);
+      off += p.length;
+    }
+    out[k.name] = arr;
+  });
+  return out;
+}
+
+function allocate(type: Exclude<ColumnType, 'str'>, n: number): NumericArray {
+  if (type === 'i32') return new Int32Array(n);
+  if (type === 'u8') return new Uint8Array(n);
+  return new Float64Array(n);
+}
+
+function copyVector(chunk: DuckDBDataChunk, ci: number, type: Exclude<ColumnType, 'str'>, fallback: boolean): NumericArray {
+  const items = (chunk.getColumnVector(ci) as unknown as { items?: unknown }).items;
+  if (!fallback) {
+    if ((type === 'ts' || type === 'f64') && items instanceof Float64Array) return items.slice();
+    if (type === 'i32' && items instanceof Int32Array) return items.slice();
+    if (type === 'u8' && items instanceof Uint8Array) return items.slice();
+  }
+  const values = chunk.getColumnValues(ci);
+  const out = allocate(type, values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = v === null || v === undefined ? (type === 'f64' || type === 'ts' ? NaN : 0) : Number(v as number | bigint);
+  }
+  return out;
+}
+
+function mustGet(data: ColumnSet, name: string): ColumnData {
+  const c = data[name];
+  if (!c) throw new Error(`missing column ${name}`);
+  return c;
+}

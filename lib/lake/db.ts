@@ -1,0 +1,59 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * The one place that opens DuckDB. Every DuckDB detail stays inside lib/lake; callers hold a LakeDb.
+ * In-memory database: the lake lives in Parquet files, DuckDB is only the engine that reads and writes them.
+ */
+export class LakeDb {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(opts: { threads?: number; memoryLimit?: string } = {}): Promise<LakeDb> {
+    const config: Record<string, string> = { preserve_insertion_order: 'true' };
+    if (opts.threads) config.threads = String(opts.threads);
+    if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    const instance = await DuckDBInstance.create(':memory:', config);
+    const conn = await instance.connect();
+    return new LakeDb(instance, conn);
+  }
+
+  async run(sql: string): Promise<void> {
+    await this.conn.run(sql);
+  }
+
+  /** Rows as JS values (small results only: counts, first bad row, aggregates). */
+  async rows(sql: string): Promise<unknown[][]> {
+    const r = await this.conn.runAndReadAll(sql);
+    return r.getRows() as unknown[][];
+  }
+
+  async rowObjects(sql: string): Promise<Record<string, unknown>[]> {
+    const r = await this.conn.runAndReadAll(sql);
+    return r.getRowObjects() as Record<string, unknown>[];
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** SQL identifier. */
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/** Numbers DuckDB returns as bigint become JS numbers (exact below 2^53, which every count and ms timestamp is). */
+export function num(v: unknown): number {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return v;
+  if (v === null || v === undefined) return NaN;
+  return Number(v);
+}

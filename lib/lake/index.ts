@@ -1,0 +1,12 @@
+/**
+ * The lake: Parquet files in Hive-style partitions, read and written through DuckDB. Every DuckDB detail
+ * stays in this folder; the rest of the code sees typed arrays, table schemas and manifests.
+ */
+export { LakeDb } from './db.js';
+export { TABLES, type TableSchema, type TableName, type ColumnSchema, type ColumnType } from './schema.js';
+export type { ColumnSet, ColumnData, DictColumn, NumericArray } from './columns.js';
+export {
+  writeMonthlyPartitions, listPartitions, groupPartitions, readPartitions, readSourceFiles, partitionDir,
+  PARTITION_FILE, PARTITION_MANIFEST, type PartitionManifest, type FoundPartition,
+} from './partition.js';
+export { readCsvColumns, type CsvReadSpec, type CsvColumnRequest, type CsvReadResult } from './csv.js';

@@ -1,0 +1,206 @@
+import { mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { LakeDb, num, sqlString } from './db.js';
+import { stageColumns, storedSelect, readExpr, queryColumns, type ColumnSet, type NumericArray } from './columns.js';
+import type { TableSchema } from './schema.js';
+import { sha256File } from '../hash.js';
+import { readJson, tempPathFor, writeJsonAtomic } from '../fsx.js';
+import { monthKey, monthStartMs, nextMonthStartMs } from '../timeframe.js';
+
+/** What every partition directory records beside its data file, so nothing re-reads data to know it is unchanged. */
+export interface PartitionManifest {
+  file: string; // path relative to the lake root
+  rows: number;
+  bytes: number;
+  sha256: string;
+  min_ts_ms: number;
+  max_ts_ms: number;
+}
+
+export const PARTITION_FILE = 'part.parquet';
+export const PARTITION_MANIFEST = '_manifest.json';
+const PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 122880";
+
+/** Hive path of a partition: <root>/<table.dir>/k1=v1/.../month=YYYY-MM */
+export function partitionDir(root: string, table: TableSchema, keys: Record<string, string>): string {
+  const parts = table.partitionBy.map((k) => {
+    const v = keys[k];
+    if (v === undefined || v === '') throw new Error(`partition key ${k} missing for ${table.dir}`);
+    if (/[/=\\]/.test(v)) throw new Error(`partition value ${JSON.stringify(v)} for ${k} contains a path character`);
+    return `${k}=${v}`;
+  });
+  return join(root, table.dir, ...parts);
+}
+
+/**
+ * Write one instrument's rows into monthly partitions of `table` (the last partition key must be 'month').
+ * Rows are sorted by (ts_ms, then the remaining columns' order of appearance for ties); each file is written to a
+ * temp path, hashed, renamed into place, then its manifest is written. Returns the manifests in month order.
+ */
+export async function writeMonthlyPartitions(
+  db: LakeDb,
+  root: string,
+  table: TableSchema,
+  keys: Record<string, string>,
+  data: ColumnSet,
+  opts: { orderBy?: string } = {},
+): Promise<PartitionManifest[]> {
+  if (table.partitionBy[table.partitionBy.length - 1] !== 'month') throw new Error(`${table.dir} is not month-partitioned`);
+  const staging = `stage_${table.dir.replace(/\W/g, '_')}`;
+  const n = await stageColumns(db, staging, table.columns, data);
+  if (n === 0) return [];
+  const ts = data.ts_ms as Float64Array;
+  const months = monthsCovered(ts);
+  const { select, from } = storedSelect(staging, table.columns);
+  const orderBy = opts.orderBy ?? 'ts_ms';
+  const out: PartitionManifest[] = [];
+  for (const month of months) {
+    const lo = monthStartMs(month);
+    const hi = nextMonthStartMs(month);
+    const dir = partitionDir(root, table, { ...keys, month });
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, PARTITION_FILE);
+    const tmp = tempPathFor(file);
+    try {
+      await db.run(
+        `COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${lo} AND t.ts_ms < ${hi} ORDER BY ${orderBy}) ` +
+          `TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
+      );
+      const [rows, minTs, maxTs] = countRange(ts, lo, hi);
+      const manifest: PartitionManifest = {
+        file: relative(root, file),
+        rows,
+        bytes: (await stat(tmp)).size,
+        sha256: await sha256File(tmp),
+        min_ts_ms: minTs,
+        max_ts_ms: maxTs,
+      };
+      await rename(tmp, file);
+      await writeJsonAtomic(join(dir, PARTITION_MANIFEST), manifest);
+      out.push(manifest);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+  return out;
+}
+
+function monthsCovered(ts: Float64Array): string[] {
+  const set = new Set<string>();
+  let last = '';
+  let lastHi = -Infinity;
+  let lastLo = Infinity;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (t >= lastLo && t < lastHi) continue;
+    last = monthKey(t);
+    lastLo = monthStartMs(last);
+    lastHi = nextMonthStartMs(last);
+    set.add(last);
+  }
+  return [...set].sort();
+}
+
+function countRange(ts: Float64Array, lo: number, hi: number): [number, number, number] {
+  let n = 0;
+  let mn = Infinity;
+  let mx = -Infinity;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i]!;
+    if (t >= lo && t < hi) {
+      n++;
+      if (t < mn) mn = t;
+      if (t > mx) mx = t;
+    }
+  }
+  return [n, mn, mx];
+}
+
+/** A partition as found on disk: its key values (from the hive path) and its manifest. */
+export interface FoundPartition {
+  keys: Record<string, string>;
+  dir: string;
+  manifest: PartitionManifest;
+}
+
+/**
+ * List a table's partitions whose keys match `filter` (exact values), sorted by path, by walking the hive
+ * directories and reading the small manifests only.
+ */
+export async function listPartitions(
+  root: string,
+  table: TableSchema,
+  filter: Record<string, string | readonly string[]> = {},
+): Promise<FoundPartition[]> {
+  const out: FoundPartition[] = [];
+  async function walk(dir: string, depth: number, keys: Record<string, string>): Promise<void> {
+    if (depth === table.partitionBy.length) {
+      const mpath = join(dir, PARTITION_MANIFEST);
+      if (existsSync(mpath)) out.push({ keys, dir, manifest: await readJson<PartitionManifest>(mpath) });
+      return;
+    }
+    const key = table.partitionBy[depth]!;
+    const want = filter[key];
+    let entries: string[];
+    try {
+      entries = (await readdir(dir)).sort();
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const prefix = `${key}=`;
+      if (!e.startsWith(prefix)) continue;
+      const v = e.slice(prefix.length);
+      if (want !== undefined && (typeof want === 'string' ? v !== want : !want.includes(v))) continue;
+      await walk(join(dir, e), depth + 1, { ...keys, [key]: v });
+    }
+  }
+  await walk(join(root, table.dir), 0, {});
+  return out;
+}
+
+/** Distinct values of the leading partition keys, e.g. every (exchange, market, symbol, interval) in raw/klines. */
+export function groupPartitions(parts: readonly FoundPartition[], keys: readonly string[]): Map<string, FoundPartition[]> {
+  const groups = new Map<string, FoundPartition[]>();
+  for (const p of parts) {
+    const id = keys.map((k) => `${k}=${p.keys[k]}`).join('/');
+    const g = groups.get(id);
+    if (g) g.push(p);
+    else groups.set(id, [p]);
+  }
+  return groups;
+}
+
+/** Read the numeric columns of the given partitions (in path order, rows ordered by ts_ms) into typed arrays. */
+export async function readPartitions(
+  db: LakeDb,
+  root: string,
+  table: TableSchema,
+  parts: readonly FoundPartition[],
+  columns: readonly string[],
+  opts: { fallback?: boolean; where?: string } = {},
+): Promise<Record<string, NumericArray>> {
+  const kinds = columns.map((name) => {
+    const c = table.columns.find((x) => x.name === name);
+    if (!c) throw new Error(`${table.dir} has no column ${name}`);
+    if (c.type === 'str') throw new Error(`readPartitions reads numeric columns; ${name} is a string`);
+    return { name, type: c.type };
+  });
+  if (parts.length === 0) return Object.fromEntries(kinds.map((k) => [k.name, new Float64Array(0)]));
+  const files = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
+  const where = opts.where ? ` WHERE ${opts.where}` : '';
+  const sql = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM read_parquet([${files}])${where} ORDER BY ts_ms`;
+  return queryColumns(db, sql, kinds, { fallback: opts.fallback ?? false });
+}
+
+/** Distinct source files of raw partitions (small: one row per file). */
+export async function readSourceFiles(db: LakeDb, root: string, parts: readonly FoundPartition[]): Promise<string[]> {
+  if (parts.length === 0) return [];
+  const files = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
+  const rows = await db.rows(`SELECT DISTINCT src_file FROM read_parquet([${files}]) ORDER BY 1`);
+  return rows.map((r) => String(r[0]));
+}
+
+export { num };
