@@ -1,3 +1,10 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { LakeDb } from './db.js';
 import { sqlString } from './db.js';
 import { queryColumns } from './columns.js';
@@ -67,20 +74,38 @@ export async function readCsvColumns(db: LakeDb, spec: CsvReadSpec): Promise<Csv
   return { columns, lines, header, fieldCount };
 }
 
+/**
+ * Gzip files are inflated by zlib first: DuckDB's own gzip reader returns the rows before a truncation without
+ * an error, while zlib checks the stream's CRC and length, so a cut file can never pass as a short one.
+ */
 async function loadLines(db: LakeDb, spec: CsvReadSpec): Promise<void> {
-  const compression = /\.gz$/i.test(spec.file) ? 'gzip' : 'none';
+  if (!/\.gz$/i.test(spec.file)) return loadPlainLines(db, spec.file, spec.display);
+  const plain = join(tmpdir(), `quantlab-${process.pid}-${randomBytes(6).toString('hex')}.csv`);
+  try {
+    await pipeline(createReadStream(spec.file), createGunzip(), createWriteStream(plain));
+  } catch (e) {
+    await rm(plain, { force: true });
+    throw new DataError(`cannot read: gzip stream is truncated or corrupt (${firstLine(e)})`, { file: spec.display }, {
+      hint: 'download the file again', cause: e,
+    });
+  }
+  try {
+    await loadPlainLines(db, plain, spec.display);
+  } finally {
+    await rm(plain, { force: true });
+  }
+}
+
+async function loadPlainLines(db: LakeDb, file: string, display: string): Promise<void> {
   try {
     await db.run(
       `CREATE OR REPLACE TEMP TABLE csv_lines AS SELECT * FROM (` +
-        `SELECT row_number() OVER () AS line_no, rtrim(text, chr(13)) AS text FROM read_csv(${sqlString(spec.file)}, ` +
+        `SELECT row_number() OVER () AS line_no, rtrim(text, chr(13)) AS text FROM read_csv(${sqlString(file)}, ` +
         `columns={'text': 'VARCHAR'}, header=false, delim=chr(31), quote='', escape='', auto_detect=false, ` +
-        `compression=${sqlString(compression)}, strict_mode=false)) WHERE text IS NOT NULL AND trim(text) <> ''`,
+        `compression='none', strict_mode=false)) WHERE text IS NOT NULL AND trim(text) <> ''`,
     );
   } catch (e) {
-    throw new DataError(`cannot read: ${firstLine(e)}`, { file: spec.display }, {
-      hint: compression === 'gzip' ? 'the gzip file may be truncated or corrupt: download it again' : 'check the file',
-      cause: e,
-    });
+    throw new DataError(`cannot read: ${firstLine(e)}`, { file: display }, { hint: 'check the file', cause: e });
   }
 }
 
