@@ -17,8 +17,11 @@ import { DataError } from '../errors.js';
  */
 export interface CsvColumnRequest {
   name: string;
-  /** 0-based field index, or a header name (requires a header). */
-  source: number | string;
+  /**
+   * 0-based field index, or a header name, or candidates tried in order (a name matches only when the file has a
+   * header; an index always matches). An optional column whose index is beyond the row's fields reads as NaN.
+   */
+  source: number | string | readonly (number | string)[];
   /** 'number' parses a decimal or integer; 'timestamp' parses ISO-8601 text (UTC unless an offset is given) to ms. */
   parse?: 'number' | 'timestamp';
   /** An empty field is an error unless optional (then NaN). */
@@ -136,16 +139,27 @@ async function checkFieldCounts(db: LakeDb, spec: CsvReadSpec, expectedDefault: 
 }
 
 function resolveIndex(c: CsvColumnRequest, header: string[] | null, display: string, fieldCount: number): number {
+  if (Array.isArray(c.source)) {
+    for (const cand of c.source as readonly (number | string)[]) {
+      if (typeof cand === 'string' && header && header.includes(cand)) return header.indexOf(cand);
+      if (typeof cand === 'number' && (!header || cand < fieldCount)) return resolveIndex({ ...c, source: cand }, header, display, fieldCount);
+    }
+    throw new DataError(`no column for ${c.name} (looked for ${(c.source as readonly (number | string)[]).join(', ')})`, { file: display, field: c.name }, {
+      hint: header ? `header has: ${header.join(', ')}` : 'the file has no header',
+    });
+  }
   if (typeof c.source === 'number') {
+    if (c.optional && c.source >= fieldCount) return -1;
     if (c.source < 0 || c.source >= fieldCount) {
       throw new DataError(`column ${c.name}: field index ${c.source} out of range (rows have ${fieldCount} fields)`, { file: display });
     }
     return c.source;
   }
-  if (!header) throw new DataError(`column ${c.name} is mapped by name "${c.source}" but the file has no header`, { file: display });
-  const i = header.indexOf(c.source);
+  const name = c.source as string;
+  if (!header) throw new DataError(`column ${c.name} is mapped by name "${name}" but the file has no header`, { file: display });
+  const i = header.indexOf(name);
   if (i < 0) {
-    throw new DataError(`no column named ${JSON.stringify(c.source)} for ${c.name}`, { file: display, field: c.name }, {
+    throw new DataError(`no column named ${JSON.stringify(name)} for ${c.name}`, { file: display, field: c.name }, {
       hint: `header has: ${header.join(', ')}`,
     });
   }
@@ -157,6 +171,7 @@ function fieldExpr(idx: number): string {
 }
 
 function valueExpr(c: CsvColumnRequest, idx: number): string {
+  if (idx < 0) return `'NaN'::DOUBLE`;
   const f = fieldExpr(idx);
   if (c.parse === 'timestamp') return `COALESCE(CAST(epoch_ms(TRY_CAST(${f} AS TIMESTAMPTZ)) AS DOUBLE), 'NaN'::DOUBLE)`;
   return `COALESCE(TRY_CAST(${f} AS DOUBLE), 'NaN'::DOUBLE)`;
@@ -165,6 +180,7 @@ function valueExpr(c: CsvColumnRequest, idx: number): string {
 async function checkValues(db: LakeDb, spec: CsvReadSpec, indexes: number[]): Promise<void> {
   for (let i = 0; i < spec.columns.length; i++) {
     const c = spec.columns[i]!;
+    if (indexes[i]! < 0) continue;
     const f = fieldExpr(indexes[i]!);
     const parsed = c.parse === 'timestamp' ? `TRY_CAST(${f} AS TIMESTAMPTZ)` : `TRY_CAST(${f} AS DOUBLE)`;
     const emptyBad = c.optional ? 'FALSE' : `${f} = ''`;

@@ -1,0 +1,169 @@
+/**
+ * The one loader for every YAML file under spec/. Parses YAML (syntax errors and duplicate keys are errors),
+ * validates against a JSON Schema with ajv (strict, all errors, defaults filled here and nowhere else), and reports
+ * every problem at once as `spec/x.yaml:LINE:COL path: message, was VALUE` in a SpecError.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { SpecError } from '../errors.js';
+import { pathOfKeyAt, positionOf, type Position } from './locate.js';
+import { formatPath, toRawIssues, type RawIssue } from './messages.js';
+import type { SpecSchema } from './schema.js';
+
+export type { SpecSchema };
+
+// ajv ships CommonJS with `module.exports = Ajv` plus a named `Ajv` export; under NodeNext the default import is
+// typed as the module namespace (not constructable), so the named import is the one that is right in both worlds.
+const ajv = new Ajv({
+  strict: true,
+  allErrors: true,
+  useDefaults: true,
+  verbose: true,
+  discriminator: true,
+  allowUnionTypes: true,
+});
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function validatorFor(schema: SpecSchema): ValidateFunction {
+  let v = compiled.get(schema);
+  if (v === undefined) {
+    try {
+      v = ajv.compile(schema);
+    } catch (err) {
+      const title = typeof schema.title === 'string' ? ` "${schema.title}"` : '';
+      throw new Error(`invalid JSON Schema${title}: ${(err as Error).message}`, { cause: err });
+    }
+    compiled.set(schema, v);
+  }
+  return v;
+}
+
+interface LocatedIssue {
+  pos: Position | undefined;
+  text: string;
+}
+
+/** Parses and validates YAML text. `file` is the display path used in messages (e.g. `spec/costs.yaml`). */
+export function parseSpecText<T>(text: string, file: string, schema: SpecSchema): T {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const yamlIssues = [...doc.errors, ...doc.warnings].map((e) => yamlIssue(doc, lc, e));
+  if (doc.errors.length === 0) yamlIssues.push(...unresolvedAliases(doc, lc));
+  if (yamlIssues.length > 0) throw specError(file, yamlIssues);
+  const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+  const raw = validate(value, schema);
+  if (raw.length > 0) {
+    throw specError(
+      file,
+      raw.map((i) => ({ pos: positionOf(doc, lc, i.segments, i.anchor), text: issueText(i) })),
+    );
+  }
+  return value as T;
+}
+
+/** Reads, parses and validates one spec file; `file` is both the path read and the path shown in messages. */
+export async function loadSpecFile<T>(file: string, schema: SpecSchema): Promise<T> {
+  return parseSpecText<T>(await readSpec(file), file, schema);
+}
+
+/**
+ * Loads every `.yaml`/`.yml` file in `dir` (not recursive), sorted by file name, against one schema. Problems in
+ * all files are reported together in one SpecError.
+ */
+export async function loadSpecDir<T>(dir: string, schema: SpecSchema): Promise<{ file: string; value: T }[]> {
+  let names: string[];
+  try {
+    const entries = await readdir(dir, { withFileTypes: true });
+    names = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => e.name);
+  } catch (err) {
+    throw new SpecError([`${dir}: cannot read spec folder (${(err as NodeJS.ErrnoException).code ?? err})`], {
+      hint: 'check the path; spec folders live under spec/ in the repository root',
+    });
+  }
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: { file: string; value: T }[] = [];
+  const issues: string[] = [];
+  for (const name of names) {
+    const file = posix.join(dir, name);
+    try {
+      out.push({ file, value: await loadSpecFile<T>(file, schema) });
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      issues.push(...err.issues);
+    }
+  }
+  if (issues.length > 0) throw new SpecError(issues, { hint: 'fix the spec files at the positions shown and rerun' });
+  return out;
+}
+
+/**
+ * Validates an in-memory value (e.g. a config embedded in JSON) against a schema. Returns a deep copy with the
+ * defaults filled; the input is not modified. Issues name `source` and the path, without line:col.
+ */
+export function validateSpecValue<T>(value: unknown, source: string, schema: SpecSchema): T {
+  const copy: unknown = structuredClone(value);
+  const raw = validate(copy, schema);
+  if (raw.length > 0) throw specError(source, raw.map((i) => ({ pos: undefined, text: issueText(i) })));
+  return copy as T;
+}
+
+function validate(value: unknown, schema: SpecSchema): RawIssue[] {
+  const v = validatorFor(schema);
+  return v(value) ? [] : toRawIssues(v.errors ?? []);
+}
+
+function issueText(i: RawIssue): string {
+  return `${formatPath(i.segments)}: ${i.message}`;
+}
+
+function yamlIssue(doc: Document, lc: LineCounter, e: YAMLError): LocatedIssue {
+  const offset = e.pos[0];
+  const pos = lc.linePos(offset);
+  if (e.code === 'DUPLICATE_KEY') {
+    const path = pathOfKeyAt(doc, offset);
+    const key = path?.[path.length - 1] ?? '?';
+    const where = path ? `${formatPath(path)}: ` : '';
+    return { pos, text: `${where}duplicate key "${key}" (a key may appear only once in a mapping)` };
+  }
+  return { pos, text: `YAML ${e.name === 'YAMLWarning' ? 'warning' : 'syntax error'}: ${e.message}` };
+}
+
+/** An alias to an anchor that is never defined makes toJS throw; report it as a located error instead. */
+function unresolvedAliases(doc: Document, lc: LineCounter): LocatedIssue[] {
+  const out: LocatedIssue[] = [];
+  visit(doc, {
+    Alias(_, node) {
+      if (node.resolve(doc) !== undefined) return;
+      out.push({
+        pos: lc.linePos(node.range?.[0] ?? 0),
+        text: `YAML syntax error: alias *${node.source} has no anchor &${node.source} defined before it`,
+      });
+    },
+  });
+  return out;
+}
+
+function specError(file: string, issues: LocatedIssue[]): SpecError {
+  const sorted = issues
+    .map((issue, index) => ({ issue, index }))
+    .sort((x, y) => compare(x.issue.pos, y.issue.pos) || x.index - y.index)
+    .map(({ issue: { pos, text } }) => (pos ? `${file}:${pos.line}:${pos.col} ${text}` : `${file} ${text}`));
+  return new SpecError(sorted, { hint: `fix ${file} at the positions shown and rerun` });
+}
+
+function compare(a: Position | undefined, b: Position | undefined): number {
+  if (!a || !b) return 0;
+  return a.line - b.line || a.col - b.col;
+}
+
+async function readSpec(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new SpecError([`${file}: cannot read spec file (${(err as NodeJS.ErrnoException).code ?? err})`], {
+      hint: 'check the path; spec files live under spec/ in the repository root',
+    });
+  }
+}

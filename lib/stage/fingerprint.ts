@@ -1,0 +1,99 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { digestJson, sha256Hex } from '../hash.js';
+import { codeDigest, lockfileDigest } from './code_digest.js';
+import type { StageDefinition } from './definition.js';
+
+/** Everything a stage's result depends on. Equal parts -> equal fingerprint -> the stage is skipped. */
+export interface FingerprintParts {
+  code: string;
+  lockfile: string;
+  node: string;
+  params: string;
+  specs: Record<string, string>;
+  inputs: Record<string, string>;
+  external: Record<string, string>;
+  costs: string | null;
+}
+
+export interface FingerprintEnv {
+  dataDir: string;
+  specDir: string;
+  projectRoot: string;
+  /** Compiled entry of the stage (dist/stages/<name>.js). */
+  script: string;
+  /** Output path -> digest, from committed stage manifests. */
+  committed: Map<string, string>;
+  /** Digest of the resolved cost config (only asked for when the stage uses costs). */
+  costDigest: () => Promise<string>;
+  codeCache?: Map<string, string>;
+}
+
+export async function fingerprintParts<P>(def: StageDefinition<P>, params: P, env: FingerprintEnv): Promise<FingerprintParts> {
+  const specs: Record<string, string> = {};
+  for (const s of def.specs(params)) Object.assign(specs, await specDigests(env.specDir, s));
+  const inputs: Record<string, string> = {};
+  for (const i of def.inputs(params)) {
+    inputs[i] = env.committed.get(i) ?? (await statDigest(join(env.dataDir, i)));
+  }
+  const external: Record<string, string> = {};
+  for (const e of def.externalInputs?.(params) ?? []) external[e] = await statDigest(e);
+  return {
+    code: codeDigest(env.script, env.codeCache),
+    lockfile: lockfileDigest(env.projectRoot),
+    node: process.version,
+    params: digestJson(params),
+    specs,
+    inputs,
+    external,
+    costs: def.usesCosts ? await env.costDigest() : null,
+  };
+}
+
+export function fingerprintOf(parts: FingerprintParts): string {
+  return digestJson(parts);
+}
+
+/** Which parts differ, as readable reasons: ['params', 'input lake/raw', 'spec costs.yaml', 'code']. */
+export function changedParts(old: FingerprintParts, now: FingerprintParts): string[] {
+  const out: string[] = [];
+  for (const k of ['code', 'lockfile', 'node', 'params', 'costs'] as const) if (old[k] !== now[k]) out.push(k === 'lockfile' ? 'dependencies' : k);
+  for (const [kind, a, b] of [['spec', old.specs, now.specs], ['input', old.inputs, now.inputs], ['source', old.external, now.external]] as const) {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) if (a[key] !== b[key]) out.push(`${kind} ${key}`);
+  }
+  return out;
+}
+
+/**
+ * Specs are digested by their parsed content (canonical JSON), so reordering keys or reformatting a YAML
+ * file changes nothing. A directory digests each YAML file in it.
+ */
+async function specDigests(specDir: string, rel: string): Promise<Record<string, string>> {
+  const abs = join(specDir, rel);
+  if (!existsSync(abs)) return { [rel]: 'missing' };
+  const st = await stat(abs);
+  if (!st.isDirectory()) return { [rel]: digestJson(parseYaml(await readFile(abs, 'utf8')) ?? null) };
+  const out: Record<string, string> = {};
+  for (const f of (await readdir(abs)).sort()) {
+    if (/\.ya?ml$/.test(f)) out[`${rel}/${f}`] = digestJson(parseYaml(await readFile(join(abs, f), 'utf8')) ?? null);
+  }
+  return out;
+}
+
+/** A cheap digest of files by (relative path, size, mtime): for source folders outside the lake. */
+export async function statDigest(path: string): Promise<string> {
+  if (!existsSync(path)) return 'missing';
+  const rows: string[] = [];
+  async function walk(p: string): Promise<void> {
+    const st = await stat(p);
+    if (st.isDirectory()) {
+      for (const e of (await readdir(p)).sort()) await walk(join(p, e));
+    } else {
+      rows.push(`${relative(path, p)}\0${st.size}\0${Math.trunc(st.mtimeMs)}`);
+    }
+  }
+  await walk(path);
+  return sha256Hex(rows.join('\n'));
+}

@@ -1,0 +1,175 @@
+import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { createLogger, type Logger } from '../log.js';
+import { QuantError, ExitCode, UsageError, exitCodeOf, InterruptedError } from '../errors.js';
+import type { StageDefinition, StageContext, JsonSchemaObject } from './definition.js';
+import { validateParams, setOverride, parseScalar } from './params.js';
+import { fingerprintParts, fingerprintOf } from './fingerprint.js';
+import { committedOutputDigests, removeStageManifest, writeStageManifest, type StageManifest, type OutputDigest } from './manifest.js';
+import { commitOutputs, digestOutput, stagingRoot, sweepStale, undeclaredWrites } from './outputs.js';
+import { newRunId } from './run_id.js';
+import { loadCosts } from '../costs/digest.js';
+
+/** The project root: two levels above dist/lib/stage. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export interface StageInvocation {
+  dataDir: string;
+  specDir: string;
+  runId: string;
+  params: Record<string, unknown>;
+  verbose: boolean;
+}
+
+/** The executable wrapper every stage shares: `runStageMain(definition)` is the whole of stages/<name>.ts. */
+export async function runStageMain<P>(def: StageDefinition<P>, argv = process.argv.slice(2)): Promise<never> {
+  let log: Logger | undefined;
+  let verbose = argv.includes('--verbose');
+  try {
+    const inv = parseStageArgs(def, argv);
+    verbose = inv.verbose;
+    log = createLogger({ stage: def.name, run_id: inv.runId }, verbose ? 'debug' : undefined);
+    await executeStage(def, inv, log);
+    process.exit(ExitCode.ok);
+  } catch (err) {
+    const code = exitCodeOf(err);
+    const msg = err instanceof QuantError ? err.describe() : err instanceof Error ? err.message : String(err);
+    (log ?? createLogger({ stage: def.name, run_id: '-' })).error(
+      { err_type: err instanceof Error ? err.name : typeof err, exit_code: code, ...(verbose && err instanceof Error ? { stack: err.stack } : {}) },
+      msg,
+    );
+    process.exit(code);
+  }
+}
+
+export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): StageInvocation {
+  const y = yargs(argv)
+    .scriptName(`stages/${def.name}`)
+    .usage(`$0 [options]\n\n${def.description}`)
+    .option('data_dir', { type: 'string', default: 'data', describe: 'lake and state root' })
+    .option('spec_dir', { type: 'string', default: 'spec', describe: 'spec root' })
+    .option('run_id', { type: 'string', describe: 'run id (default: a new one)' })
+    .option('params_json', { type: 'string', describe: 'all parameters as JSON (the orchestrator uses this)' })
+    .option('set', { type: 'string', array: true, describe: 'override a nested parameter: --set key.sub=value' })
+    .option('verbose', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
+    .strict()
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw new UsageError(msg ?? err?.message ?? 'bad arguments');
+    });
+  for (const [name, prop] of Object.entries(def.paramsSchema.properties)) addParamOption(y, name, prop);
+  const args = y.parseSync() as Record<string, unknown>;
+  if (args.help) process.exit(0);
+  let params: Record<string, unknown> = {};
+  if (typeof args.params_json === 'string') {
+    try {
+      params = JSON.parse(args.params_json) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`--params_json is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  for (const name of Object.keys(def.paramsSchema.properties)) if (args[name] !== undefined) params[name] = args[name];
+  for (const s of (args.set as string[] | undefined) ?? []) {
+    const eq = s.indexOf('=');
+    if (eq < 1) throw new UsageError(`--set expects key=value, was ${JSON.stringify(s)}`);
+    setOverride(params, s.slice(0, eq), s.slice(eq + 1));
+  }
+  return {
+    dataDir: resolve(String(args.data_dir)),
+    specDir: resolve(String(args.spec_dir)),
+    runId: typeof args.run_id === 'string' ? args.run_id : newRunId(new Date()),
+    params,
+    verbose: Boolean(args.verbose),
+  };
+}
+
+function addParamOption(y: ReturnType<typeof yargs>, name: string, prop: object): void {
+  const p = prop as { type?: string; description?: string; items?: { type?: string } };
+  const describe = p.description ?? '';
+  if (p.type === 'boolean') y.option(name, { type: 'boolean', describe });
+  else if (p.type === 'number' || p.type === 'integer') y.option(name, { type: 'number', describe });
+  else if (p.type === 'array') y.option(name, { type: 'string', describe: `${describe} (comma-separated)`, coerce: (v: unknown) => splitList(v, p.items?.type) });
+  else if (p.type === 'string') y.option(name, { type: 'string', describe });
+  else y.option(name, { type: 'string', describe: `${describe} (JSON)`, coerce: (v: unknown) => parseScalar(String(v)) });
+}
+
+function splitList(v: unknown, itemType?: string): unknown[] {
+  const parts = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter(Boolean);
+  return itemType === 'number' || itemType === 'integer' ? parts.map(Number) : parts;
+}
+
+/** Run a stage in this process: resolve, fingerprint, run into staging, check, commit, write the manifest. */
+export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<StageManifest> {
+  const params = validateParams<P>(def.name, def.paramsSchema as JsonSchemaObject, inv.params);
+  const started = Date.now();
+  await sweepStale(inv.dataDir, def.name);
+  const costs = def.usesCosts ? await loadCosts(join(inv.specDir, 'costs.yaml')) : undefined;
+  const script = join(PROJECT_ROOT, 'dist', 'stages', `${def.name}.js`);
+  const parts = await fingerprintParts(def, params, {
+    dataDir: inv.dataDir, specDir: inv.specDir, projectRoot: PROJECT_ROOT, script,
+    committed: await committedOutputDigests(inv.dataDir),
+    costDigest: async () => costs!.digest,
+  });
+  for (const i of def.inputs(params)) {
+    if (!existsSync(join(inv.dataDir, i))) {
+      throw new QuantError(`missing input ${i} in ${inv.dataDir}`, { hint: `run the stage that produces it first (npm run all -- --until ${def.name})` });
+    }
+  }
+  const staging = stagingRoot(inv.dataDir, def.name, inv.runId);
+  await mkdir(staging, { recursive: true });
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    log.warn({ signal: sig }, 'interrupted; outputs left unchanged');
+    abort.abort(new InterruptedError(`${def.name} interrupted by ${sig}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  log.info({ params, fingerprint: fingerprintOf(parts) }, 'stage started');
+  const ctx = makeContext(def, params, inv, log, staging, costs, abort.signal);
+  const summary = await def.run(ctx);
+  if (abort.signal.aborted) throw abort.signal.reason as Error;
+  const stray = await undeclaredWrites(staging, def.outputs);
+  if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
+  const outputs: Record<string, OutputDigest> = {};
+  for (const o of def.outputs) outputs[o] = await digestOutput(join(staging, o));
+  await removeStageManifest(inv.dataDir, def.name);
+  await commitOutputs(inv.dataDir, staging, def.outputs, `${def.name}-${inv.runId}`);
+  const finished = Date.now();
+  const manifest: StageManifest = {
+    version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(parts), parts, params, outputs, summary,
+    started_at: new Date(started).toISOString(), finished_at: new Date(finished).toISOString(), duration_ms: finished - started,
+  };
+  await writeStageManifest(inv.dataDir, manifest);
+  log.info({ duration_ms: manifest.duration_ms, rows: summary.rows, outputs }, 'stage finished');
+  return manifest;
+}
+
+function makeContext<P>(
+  def: StageDefinition<P>, params: P, inv: StageInvocation, log: Logger, staging: string,
+  costs: { config: unknown; digest: string } | undefined, signal: AbortSignal,
+): StageContext<P> {
+  const declared = (path: string, kind: 'input' | 'output') => {
+    const list = kind === 'input' ? def.inputs(params) : def.outputs;
+    if (!list.some((o) => path === o || path.startsWith(`${o}/`))) {
+      throw new QuantError(`${def.name} used undeclared ${kind} ${path}; declared: ${list.join(', ') || '(none)'}`);
+    }
+  };
+  let lastProgress = 0;
+  const fixedNow = process.env.QUANTLAB_NOW_MS ? Number(process.env.QUANTLAB_NOW_MS) : undefined;
+  return {
+    params, runId: inv.runId, dataDir: inv.dataDir, specDir: inv.specDir, log, costs, signal,
+    input: (p) => (declared(p, 'input'), join(inv.dataDir, p)),
+    output: (p) => (declared(p, 'output'), join(staging, p)),
+    previousOutput: (p) => (declared(p, 'output'), existsSync(join(inv.dataDir, p)) ? join(inv.dataDir, p) : undefined),
+    now: () => fixedNow ?? Date.now(),
+    progress: (done, total, unit) => {
+      const t = Date.now();
+      if (done < total && t - lastProgress < 2000) return;
+      lastProgress = t;
+      log.info({ done, total, unit, pct: total ? Math.round((1000 * done) / total) / 10 : 100 }, 'progress');
+    },
+  };
+}

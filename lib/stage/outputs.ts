@@ -1,0 +1,79 @@
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { sha256File, sha256Hex } from '../hash.js';
+import type { OutputDigest } from './manifest.js';
+
+/**
+ * A stage writes every declared output into <data>/.staging/<stage>-<run>/<output>; only after `run` succeeds are
+ * the outputs swapped into place, one directory rename each. A killed stage leaves only its staging folder, which
+ * the next run of that stage removes.
+ */
+export function stagingRoot(dataDir: string, stage: string, runId: string): string {
+  return join(dataDir, '.staging', `${stage}-${runId}`);
+}
+
+/** Remove staging and trash folders left by earlier runs of this stage that were killed. */
+export async function sweepStale(dataDir: string, stage: string): Promise<void> {
+  for (const dir of ['.staging', '.trash']) {
+    const root = join(dataDir, dir);
+    if (!existsSync(root)) continue;
+    for (const e of await readdir(root)) {
+      if (e.startsWith(`${stage}-`)) await rm(join(root, e), { recursive: true, force: true });
+    }
+  }
+}
+
+/** Entries a stage wrote in staging that are not (inside) a declared output. */
+export async function undeclaredWrites(staging: string, outputs: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    if (!existsSync(dir)) return;
+    for (const e of (await readdir(dir)).sort()) {
+      const p = join(dir, e);
+      const rel = relative(staging, p);
+      if (outputs.some((o) => rel === o || rel.startsWith(`${o}/`))) continue;
+      if (outputs.some((o) => o.startsWith(`${rel}/`)) && (await stat(p)).isDirectory()) await walk(p);
+      else found.push(rel);
+    }
+  }
+  await walk(staging);
+  return found;
+}
+
+/** Digest of a file or directory tree: SHA-256 over sorted (relative path, file sha256) pairs. */
+export async function digestOutput(path: string): Promise<OutputDigest> {
+  if (!existsSync(path)) return { digest: 'missing', files: 0, bytes: 0 };
+  const rows: string[] = [];
+  let bytes = 0;
+  async function walk(p: string): Promise<void> {
+    const st = await stat(p);
+    if (st.isDirectory()) {
+      for (const e of (await readdir(p)).sort()) await walk(join(p, e));
+      return;
+    }
+    bytes += st.size;
+    rows.push(`${relative(path, p)}\0${await sha256File(p)}`);
+  }
+  await walk(path);
+  return { digest: sha256Hex(rows.join('\n')), files: rows.length, bytes };
+}
+
+/** Swap staged outputs into place. Outputs the stage did not write are removed (it produced nothing there). */
+export async function commitOutputs(dataDir: string, staging: string, outputs: readonly string[], trashName: string): Promise<void> {
+  const trash = join(dataDir, '.trash', trashName);
+  for (const o of outputs) {
+    const target = join(dataDir, o);
+    const staged = join(staging, o);
+    if (existsSync(target)) {
+      await mkdir(dirname(join(trash, o)), { recursive: true });
+      await rename(target, join(trash, o));
+    }
+    if (existsSync(staged)) {
+      await mkdir(dirname(target), { recursive: true });
+      await rename(staged, target);
+    }
+  }
+  await rm(trash, { recursive: true, force: true });
+  await rm(staging, { recursive: true, force: true });
+}

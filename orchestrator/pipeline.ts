@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { loadSpecFile } from '../lib/spec/loader.js';
+import { validateParams, setOverride } from '../lib/stage/params.js';
+import { TIMEFRAMES, parseTimeframe, type Timeframe } from '../lib/timeframe.js';
+import { UsageError } from '../lib/errors.js';
+import type { Registry } from './registry_types.js';
+import type { JsonSchemaObject } from '../lib/stage/definition.js';
+
+/** spec/pipeline.yaml: the pipeline-wide timeframe, parallelism, and each stage's parameters. */
+export interface PipelineSpec {
+  timeframe: Timeframe;
+  jobs: number;
+  stages: Record<string, Record<string, unknown>>;
+}
+
+export function pipelineSchema(registry: Registry): object {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      timeframe: { enum: TIMEFRAMES, default: '5m', description: 'the backtest bar size used everywhere (--backtest_timeframe overrides)' },
+      jobs: { type: 'integer', minimum: 1, maximum: 64, default: 2, description: 'stages run in parallel at most' },
+      stages: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description: 'parameters per stage; see each stage\'s --help',
+        properties: Object.fromEntries(registry.map((r) => [r.def.name, { type: 'object' }])),
+      },
+    },
+  };
+}
+
+export interface PipelineOverrides {
+  timeframe?: string;
+  /** 'stage.key=value' pairs */
+  set?: string[];
+  allowSynthetic?: boolean;
+}
+
+/**
+ * Load the pipeline spec (located errors through the spec loader), apply command-line overrides, inject the
+ * pipeline timeframe into stages that take one, and validate every stage's parameters (defaults filled there).
+ */
+export async function resolvePipeline(
+  file: string,
+  registry: Registry,
+  ov: PipelineOverrides,
+): Promise<{ spec: PipelineSpec; params: Map<string, Record<string, unknown>> }> {
+  const spec: PipelineSpec = existsSync(file)
+    ? await loadSpecFile<PipelineSpec>(file, pipelineSchema(registry) as never)
+    : { timeframe: '5m', jobs: 2, stages: {} };
+  if (ov.timeframe) spec.timeframe = parseTimeframe(ov.timeframe, '--backtest_timeframe');
+  const raw: Record<string, Record<string, unknown>> = structuredClone(spec.stages);
+  for (const s of ov.set ?? []) {
+    const eq = s.indexOf('=');
+    const dot = s.indexOf('.');
+    if (eq < 0 || dot < 1 || dot > eq) throw new UsageError(`--set expects stage.key=value, was ${JSON.stringify(s)}`);
+    const stage = s.slice(0, dot);
+    if (!registry.some((r) => r.def.name === stage)) {
+      throw new UsageError(`--set ${s}: unknown stage "${stage}". Available: ${registry.map((r) => r.def.name).join(', ')}`);
+    }
+    setOverride((raw[stage] ??= {}), s.slice(dot + 1, eq), s.slice(eq + 1));
+  }
+  const params = new Map<string, Record<string, unknown>>();
+  for (const { def } of registry) {
+    const p = { ...(raw[def.name] ?? {}) };
+    const props = (def.paramsSchema as JsonSchemaObject).properties;
+    if ('timeframe' in props && (ov.timeframe || p.timeframe === undefined)) p.timeframe = spec.timeframe;
+    if ('allow_synthetic' in props && ov.allowSynthetic) p.allow_synthetic = true;
+    params.set(def.name, validateParams(def.name, def.paramsSchema, p));
+  }
+  return { spec, params };
+}

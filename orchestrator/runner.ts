@@ -1,0 +1,177 @@
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import pLimit from 'p-limit';
+import type { Logger } from '../lib/log.js';
+import { writeJsonAtomic } from '../lib/fsx.js';
+import { readStageManifest } from '../lib/stage/manifest.js';
+import { newRunId } from '../lib/stage/run_id.js';
+import { ExitCode, InterruptedError } from '../lib/errors.js';
+import { buildGraph, selectStages } from './graph.js';
+import { acquireLock } from './lock.js';
+import { resolvePipeline, type PipelineOverrides } from './pipeline.js';
+import { decide, type Decision, type DecideEnv } from './decide.js';
+import type { Registry, RegisteredStage } from './registry_types.js';
+
+export interface RunOptions {
+  registry: Registry;
+  projectRoot: string;
+  dataDir: string;
+  specDir: string;
+  pipelineFile: string;
+  overrides: PipelineOverrides;
+  only?: string[];
+  from?: string;
+  until?: string;
+  force: boolean;
+  dryRun: boolean;
+  onError: 'fail' | 'keep-going';
+  jobs?: number;
+  runId?: string;
+  argv: string[];
+  log: Logger;
+  verbose?: boolean;
+}
+
+/** What happened to each stage: a discriminated union with a stable reason. */
+export type StageOutcome =
+  | { type: 'ran'; reason: string; changed?: string[]; exit_code: 0 }
+  | { type: 'skipped'; reason: 'fresh' }
+  | { type: 'failed'; reason: string; exit_code: number }
+  | { type: 'blocked'; reason: string }
+  | { type: 'would_run'; reason: string; changed?: string[] }
+  | { type: 'not_selected' };
+
+export interface StageRecord {
+  name: string;
+  outcome: StageOutcome;
+  duration_ms: number;
+  fingerprint?: string;
+  outputs?: Record<string, string>;
+}
+
+export interface RunRecord {
+  run_id: string;
+  argv: string[];
+  timeframe: string;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  status: 'ok' | 'failed' | 'interrupted' | 'dry_run';
+  stages: StageRecord[];
+}
+
+export async function runPipeline(o: RunOptions): Promise<RunRecord> {
+  const runId = o.runId ?? newRunId(new Date());
+  const log = o.log.child({ run_id: runId });
+  const started = Date.now();
+  const { spec, params } = await resolvePipeline(o.pipelineFile, o.registry, o.overrides);
+  const stages = new Map(o.registry.map((r) => [r.def.name, r]));
+  const graph = buildGraph(o.registry.map((r) => ({ name: r.def.name, inputs: r.def.inputs(params.get(r.def.name)), outputs: r.def.outputs })));
+  const selected = selectStages(graph, { ...(o.only ? { only: o.only } : {}), ...(o.from ? { from: o.from } : {}), ...(o.until ? { until: o.until } : {}) });
+  const env: DecideEnv = { dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeCache: new Map(), costDigestCache: {} };
+  const records = new Map<string, StageRecord>();
+  for (const n of graph.order) if (!selected.has(n)) records.set(n, { name: n, outcome: { type: 'not_selected' }, duration_ms: 0 });
+
+  const finish = (status: RunRecord['status']): RunRecord => ({
+    run_id: runId, argv: o.argv, timeframe: spec.timeframe, started_at: new Date(started).toISOString(),
+    finished_at: new Date().toISOString(), duration_ms: Date.now() - started, status,
+    stages: graph.order.map((n) => records.get(n)!).filter(Boolean),
+  });
+
+  if (o.dryRun) {
+    for (const n of graph.order.filter((x) => selected.has(x))) {
+      const upstreamRuns = [...graph.deps.get(n)!].some((d) => records.get(d)?.outcome.type === 'would_run');
+      const d = await decide(stages.get(n)!, params.get(n), env, o.force);
+      const outcome: StageOutcome =
+        d.type === 'skip' && !upstreamRuns ? { type: 'skipped', reason: 'fresh' }
+        : d.type === 'skip' ? { type: 'would_run', reason: 'if upstream output changes' }
+        : { type: 'would_run', reason: d.reason, ...(d.changed ? { changed: d.changed } : {}) };
+      records.set(n, { name: n, outcome, duration_ms: 0, fingerprint: d.fingerprint });
+      log.info({ stage: n, outcome }, outcome.type === 'skipped' ? 'would skip' : 'would run');
+    }
+    return finish('dry_run');
+  }
+
+  const lock = await acquireLock(o.dataDir, runId);
+  const running = new Map<string, ResultPromise>();
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupted = true;
+    log.warn({ signal: sig }, 'interrupted: stopping running stages');
+    for (const p of running.values()) p.kill('SIGTERM');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await schedule();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await lock.release();
+  }
+  const anyFailed = [...records.values()].some((r) => r.outcome.type === 'failed' || r.outcome.type === 'blocked');
+  const record = finish(interrupted ? 'interrupted' : anyFailed ? 'failed' : 'ok');
+  await writeJsonAtomic(join(o.dataDir, 'reports', 'runs', runId, 'run.json'), record);
+  log.info({ status: record.status, duration_ms: record.duration_ms, record: join(o.dataDir, 'reports', 'runs', runId, 'run.json') }, 'run finished');
+  if (interrupted) throw new InterruptedError(`run ${runId} interrupted`);
+  return record;
+
+  async function schedule(): Promise<void> {
+    const limit = pLimit(o.jobs ?? spec.jobs);
+    const inflight = new Map<string, Promise<void>>();
+    let stopping = false;
+    for (;;) {
+      if (!interrupted) {
+        for (const n of graph.order) {
+          if (records.has(n) || inflight.has(n)) continue;
+          const deps = [...graph.deps.get(n)!].filter((d) => selected.has(d));
+          const bad = deps.find((d) => ['failed', 'blocked'].includes(records.get(d)?.outcome.type ?? ''));
+          if (bad || stopping) {
+            records.set(n, { name: n, outcome: { type: 'blocked', reason: bad ? `upstream ${bad} did not complete` : 'run stopped after a failure' }, duration_ms: 0 });
+            continue;
+          }
+          if (!deps.every((d) => records.has(d))) continue;
+          inflight.set(n, limit(() => runOne(stages.get(n)!)).then((rec) => {
+            records.set(n, rec);
+            inflight.delete(n);
+            if (rec.outcome.type === 'failed' && o.onError === 'fail') stopping = true;
+          }));
+        }
+      }
+      if (inflight.size === 0) break;
+      await Promise.race(inflight.values());
+    }
+    for (const n of graph.order) if (!records.has(n)) records.set(n, { name: n, outcome: { type: 'blocked', reason: 'run interrupted' }, duration_ms: 0 });
+  }
+
+  async function runOne(stage: RegisteredStage): Promise<StageRecord> {
+    const name = stage.def.name;
+    const t0 = Date.now();
+    if (interrupted) return { name, outcome: { type: 'blocked', reason: 'run interrupted' }, duration_ms: 0 };
+    const d: Decision = await decide(stage, params.get(name), env, o.force);
+    if (d.type === 'skip') {
+      log.info({ stage: name, reason: d.reason }, `skip ${name}: fresh (fingerprint unchanged)`);
+      return { name, outcome: { type: 'skipped', reason: 'fresh' }, duration_ms: Date.now() - t0, fingerprint: d.fingerprint };
+    }
+    log.info({ stage: name, reason: d.reason, changed: d.changed }, `run ${name}: ${d.reason}${d.changed ? ` (${d.changed.join(', ')})` : ''}`);
+    const args = [stage.script, '--data_dir', o.dataDir, '--spec_dir', o.specDir, '--run_id', runId, '--params_json', JSON.stringify(params.get(name))];
+    if (o.verbose) args.push('--verbose');
+    const child = execa(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], reject: false, cleanup: true });
+    running.set(name, child);
+    const res = await child;
+    running.delete(name);
+    const duration_ms = Date.now() - t0;
+    const code = res.exitCode ?? (res.signal ? ExitCode.interrupted : ExitCode.stageFailed);
+    if (code !== 0) {
+      const reason = res.signal ? `killed by ${res.signal}` : `exit code ${code}`;
+      log.error({ stage: name, exit_code: code, signal: res.signal }, `${name} failed: ${reason}`);
+      return { name, outcome: { type: 'failed', reason, exit_code: code }, duration_ms, fingerprint: d.fingerprint };
+    }
+    const m = await readStageManifest(o.dataDir, name);
+    return {
+      name, duration_ms, fingerprint: d.fingerprint,
+      outcome: { type: 'ran', reason: d.reason, ...(d.changed ? { changed: d.changed } : {}), exit_code: 0 },
+      ...(m ? { outputs: Object.fromEntries(Object.entries(m.outputs).map(([k, v]) => [k, v.digest])) } : {}),
+    };
+  }
+}

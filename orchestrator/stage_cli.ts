@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+import { resolve, join } from 'node:path';
+import { runAndExit, DEFAULTS } from './cli_common.js';
+import { REGISTRY } from './registry.js';
+import { findStage } from './registry_types.js';
+import { createLogger } from '../lib/log.js';
+import { exitCodeOf, QuantError, UsageError } from '../lib/errors.js';
+
+/**
+ * npm run stage -- NAME [--key value ...] [--data_dir d] [--allow-synthetic] [--backtest_timeframe 1h]
+ * Reruns one stage (forced) with the pipeline's parameters plus overrides for that stage; takes the lock and
+ * records the run like run_all.
+ */
+const args = process.argv.slice(2);
+try {
+  const name = args[0];
+  if (!name || name.startsWith('-')) {
+    throw new UsageError(`usage: npm run stage -- NAME [--param value ...]. Stages: ${REGISTRY.map((r) => r.def.name).join(', ')}`);
+  }
+  findStage(REGISTRY, name);
+  const set: string[] = [];
+  let dataDir = DEFAULTS.dataDir();
+  let specDir = DEFAULTS.specDir();
+  let timeframe: string | undefined;
+  let allowSynthetic = false;
+  let verbose = false;
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new UsageError(`unexpected argument ${JSON.stringify(a)}`);
+    const key = m[1]!;
+    if (key === 'allow-synthetic') { allowSynthetic = true; continue; }
+    if (key === 'verbose') { verbose = true; continue; }
+    const value = m[2] ?? args[++i];
+    if (value === undefined) throw new UsageError(`--${key} needs a value`);
+    if (key === 'data_dir') dataDir = resolve(value);
+    else if (key === 'spec_dir') specDir = resolve(value);
+    else if (key === 'backtest_timeframe' || key === 'timeframe') timeframe = value;
+    else set.push(`${name}.${key}=${value}`);
+  }
+  await runAndExit({
+    dataDir, specDir, pipelineFile: join(specDir, 'pipeline.yaml'),
+    overrides: { ...(timeframe ? { timeframe } : {}), set, allowSynthetic },
+    only: [name], force: true, dryRun: false, onError: 'fail', argv: args, verbose,
+  });
+} catch (err) {
+  createLogger({ stage: 'orchestrator', run_id: '-' }).error({ exit_code: exitCodeOf(err) }, err instanceof QuantError ? err.describe() : String(err));
+  process.exit(exitCodeOf(err));
+}
