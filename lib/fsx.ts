@@ -41,3 +41,23 @@ export async function isDirectory(path: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Recreate `src` under `dst` with hard links (no data copied). Used by incremental stages to carry unchanged
+ * partitions into their staging output; a partition rewritten later replaces its link by rename, never in place.
+ */
+export async function linkTree(src: string, dst: string): Promise<number> {
+  const { readdir, link, mkdir: mk, stat: st } = await import('node:fs/promises');
+  let n = 0;
+  await mk(dst, { recursive: true });
+  for (const e of await readdir(src)) {
+    const s = join(src, e);
+    const d = join(dst, e);
+    if ((await st(s)).isDirectory()) n += await linkTree(s, d);
+    else {
+      await link(s, d);
+      n++;
+    }
+  }
+  return n;
+}

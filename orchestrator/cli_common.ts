@@ -4,12 +4,14 @@ import { QuantError, exitCodeOf } from '../lib/errors.js';
 import { PROJECT_ROOT } from '../lib/stage/main.js';
 import { runPipeline, type RunOptions, type RunRecord } from './runner.js';
 import { REGISTRY } from './registry.js';
+import { newRunId } from '../lib/stage/run_id.js';
 
 /** Shared by run_all and stage_cli: run, print a summary table on stdout, exit with a fixed code. */
 export async function runAndExit(opts: Omit<RunOptions, 'registry' | 'projectRoot' | 'log'> & { verbose: boolean }): Promise<never> {
-  const log = createLogger({ stage: 'orchestrator', run_id: opts.runId ?? '-' }, opts.verbose ? 'debug' : undefined);
+  const runId = opts.runId ?? newRunId(new Date());
+  const log = createLogger({ stage: 'orchestrator', run_id: runId }, opts.verbose ? 'debug' : undefined);
   try {
-    const record = await runPipeline({ ...opts, registry: REGISTRY, projectRoot: PROJECT_ROOT, log });
+    const record = await runPipeline({ ...opts, runId, registry: REGISTRY, projectRoot: PROJECT_ROOT, log });
     process.stdout.write(summaryTable(record));
     process.exit(record.status === 'ok' || record.status === 'dry_run' ? 0 : 1);
   } catch (err) {

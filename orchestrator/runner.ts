@@ -62,7 +62,7 @@ export interface RunRecord {
 
 export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   const runId = o.runId ?? newRunId(new Date());
-  const log = o.log.child({ run_id: runId });
+  const log = o.log;
   const started = Date.now();
   const { spec, params } = await resolvePipeline(o.pipelineFile, o.registry, o.overrides);
   const stages = new Map(o.registry.map((r) => [r.def.name, r]));

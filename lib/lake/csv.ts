@@ -47,34 +47,42 @@ export interface CsvReadResult {
   fieldCount: number;
 }
 
+/** Blank lines (and a trailing newline) are not rows. */
+const NOT_BLANK = `text IS NOT NULL AND text <> '' AND text <> chr(13)`;
+
 export async function readCsvColumns(db: LakeDb, spec: CsvReadSpec): Promise<CsvReadResult> {
   const delim = spec.delimiter ?? ',';
   if (delim.length !== 1) throw new Error(`delimiter must be one character, was ${JSON.stringify(delim)}`);
   await loadLines(db, spec);
-  const first = await db.rows(`SELECT line_no, text FROM csv_lines ORDER BY line_no LIMIT 1`);
-  if (first.length === 0) throw new DataError('file has no data rows', { file: spec.display }, { hint: 'check the file is complete' });
-  const firstText = String(first[0]![1]);
-  const firstFields = firstText.split(delim);
-  const header = decideHeader(spec, firstFields) ? firstFields.map((s) => s.trim()) : null;
-  const firstDataLine = header ? 'line_no > ' + String(first[0]![0]) : 'TRUE';
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT line_no, string_split(text, ${sqlString(delim)}) AS f FROM csv_lines WHERE ${firstDataLine} ORDER BY line_no`,
-  );
-  const fieldCount = await checkFieldCounts(db, spec, header ? header.length : firstFields.length);
-  const indexes = spec.columns.map((c) => resolveIndex(c, header, spec.display, fieldCount));
-  await checkValues(db, spec, indexes);
-  const exprs = spec.columns.map((c, i) => `${valueExpr(c, indexes[i]!)} AS c${i}`);
-  const kinds = spec.columns.map((_, i) => ({ name: `c${i}`, type: 'f64' as const }));
-  const res = await queryColumns(
-    db,
-    `SELECT CAST(line_no AS DOUBLE) AS line_no, ${exprs.join(', ')} FROM csv_rows ORDER BY line_no`,
-    [{ name: 'line_no', type: 'f64' }, ...kinds],
-  );
-  const columns: Record<string, Float64Array> = {};
-  spec.columns.forEach((c, i) => (columns[c.name] = res[`c${i}`] as Float64Array));
-  const lines = Int32Array.from(res.line_no as Float64Array);
-  await db.run('DROP TABLE IF EXISTS csv_rows; DROP TABLE IF EXISTS csv_lines');
-  return { columns, lines, header, fieldCount };
+  try {
+    const first =
+      (await db.rows(`SELECT line_no, text FROM csv_lines WHERE line_no <= 64 AND ${NOT_BLANK} ORDER BY line_no LIMIT 1`)).at(0) ??
+      (await db.rows(`SELECT line_no, text FROM csv_lines WHERE ${NOT_BLANK} ORDER BY line_no LIMIT 1`)).at(0);
+    if (!first) throw new DataError('file has no data rows', { file: spec.display }, { hint: 'check the file is complete' });
+    const crlf = String(first[1]).endsWith('\r');
+    const text = crlf ? 'rtrim(text, chr(13))' : 'text';
+    const firstFields = String(first[1]).replace(/\r$/, '').split(delim);
+    const header = decideHeader(spec, firstFields) ? firstFields.map((s) => s.trim()) : null;
+    const fieldCount = header ? header.length : firstFields.length;
+    const indexes = spec.columns.map((c) => resolveIndex(c, header, spec.display, fieldCount));
+    // One pass: every value, the field count and a bit per column whose text is not a valid value.
+    const bad = spec.columns.map((c, i) => (indexes[i]! < 0 ? '0' : `(CASE WHEN ${invalidExpr(c, indexes[i]!)} THEN ${2 ** i} ELSE 0 END)`));
+    const res = await queryColumns(
+      db,
+      `SELECT CAST(line_no AS DOUBLE) AS line_no, CAST(len(f) AS DOUBLE) AS nf, CAST(${bad.join(' + ') || '0'} AS DOUBLE) AS bad, ` +
+        `${spec.columns.map((c, i) => `${valueExpr(c, indexes[i]!)} AS c${i}`).join(', ')} ` +
+        `FROM (SELECT line_no, string_split(${text}, ${sqlString(delim)}) AS f FROM csv_lines WHERE line_no > ${header ? Number(first[0]) : 0} AND ${NOT_BLANK}) ORDER BY line_no`,
+      [{ name: 'line_no', type: 'f64' }, { name: 'nf', type: 'f64' }, { name: 'bad', type: 'f64' }, ...spec.columns.map((_, i) => ({ name: `c${i}`, type: 'f64' as const }))],
+    );
+    const lines = Int32Array.from(res.line_no as Float64Array);
+    await checkFieldCounts(db, spec, res.nf as Float64Array, lines, fieldCount);
+    await checkValues(db, spec, res.bad as Float64Array, lines, indexes);
+    const columns: Record<string, Float64Array> = {};
+    spec.columns.forEach((c, i) => (columns[c.name] = res[`c${i}`] as Float64Array));
+    return { columns, lines, header, fieldCount };
+  } finally {
+    await db.run('DROP TABLE IF EXISTS csv_lines');
+  }
 }
 
 /**
@@ -102,10 +110,9 @@ async function loadLines(db: LakeDb, spec: CsvReadSpec): Promise<void> {
 async function loadPlainLines(db: LakeDb, file: string, display: string): Promise<void> {
   try {
     await db.run(
-      `CREATE OR REPLACE TEMP TABLE csv_lines AS SELECT * FROM (` +
-        `SELECT row_number() OVER () AS line_no, rtrim(text, chr(13)) AS text FROM read_csv(${sqlString(file)}, ` +
+      `CREATE OR REPLACE TEMP TABLE csv_lines AS SELECT row_number() OVER () AS line_no, text FROM read_csv(${sqlString(file)}, ` +
         `columns={'text': 'VARCHAR'}, header=false, delim=chr(31), quote='', escape='', auto_detect=false, ` +
-        `compression='none', strict_mode=false)) WHERE text IS NOT NULL AND trim(text) <> ''`,
+        `compression='none', strict_mode=false)`,
     );
   } catch (e) {
     throw new DataError(`cannot read: ${firstLine(e)}`, { file: display }, { hint: 'check the file', cause: e });
@@ -119,23 +126,23 @@ function decideHeader(spec: CsvReadSpec, firstFields: string[]): boolean {
   return f0 === '' || Number.isNaN(Number(f0));
 }
 
-async function checkFieldCounts(db: LakeDb, spec: CsvReadSpec, expectedDefault: number): Promise<number> {
-  const allowed = spec.fieldCounts && spec.fieldCounts.length ? spec.fieldCounts : [expectedDefault];
-  const bad = await db.rows(
-    `SELECT line_no, len(f), array_to_string(f, ',') FROM csv_rows WHERE len(f) NOT IN (${allowed.join(', ')}) ORDER BY line_no LIMIT 1`,
-  );
-  if (bad.length) {
-    const [line, n, text] = bad[0]!;
-    throw new DataError(`has ${String(n)} fields, expected ${allowed.join(' or ')}`, {
-      file: spec.display, line: Number(line), field: 'row', value: truncate(String(text)),
-    }, { hint: 'wrong file layout or a truncated line: check the source' });
+async function checkFieldCounts(db: LakeDb, spec: CsvReadSpec, nf: Float64Array, lines: Int32Array, expected: number): Promise<void> {
+  const allowed = spec.fieldCounts && spec.fieldCounts.length ? spec.fieldCounts : [expected];
+  for (let i = 0; i < nf.length; i++) {
+    const n = nf[i]!;
+    if (allowed.includes(n) && n === (nf[0] ?? n)) continue;
+    const text = await lineText(db, lines[i]!);
+    throw new DataError(
+      allowed.includes(n) ? `field count changes within the file from ${nf[0]} to ${n}` : `has ${n} fields, expected ${allowed.join(' or ')}`,
+      { file: spec.display, line: lines[i]!, field: 'row', value: truncate(text) },
+      { hint: 'wrong file layout or a truncated line: check the source' },
+    );
   }
-  const counts = await db.rows(`SELECT DISTINCT len(f) FROM csv_rows`);
-  if (counts.length > 1) {
-    const first = await db.rows(`SELECT line_no, len(f) FROM csv_rows WHERE len(f) <> (SELECT len(f) FROM csv_rows ORDER BY line_no LIMIT 1) ORDER BY line_no LIMIT 1`);
-    throw new DataError(`field count changes within the file to ${String(first[0]![1])}`, { file: spec.display, line: Number(first[0]![0]) });
-  }
-  return Number(counts[0]?.[0] ?? expectedDefault);
+}
+
+async function lineText(db: LakeDb, line: number): Promise<string> {
+  const r = await db.rows(`SELECT rtrim(text, chr(13)) FROM csv_lines WHERE line_no = ${line}`);
+  return String(r[0]?.[0] ?? '');
 }
 
 function resolveIndex(c: CsvColumnRequest, header: string[] | null, display: string, fieldCount: number): number {
@@ -177,23 +184,25 @@ function valueExpr(c: CsvColumnRequest, idx: number): string {
   return `COALESCE(TRY_CAST(${f} AS DOUBLE), 'NaN'::DOUBLE)`;
 }
 
-async function checkValues(db: LakeDb, spec: CsvReadSpec, indexes: number[]): Promise<void> {
-  for (let i = 0; i < spec.columns.length; i++) {
-    const c = spec.columns[i]!;
-    if (indexes[i]! < 0) continue;
-    const f = fieldExpr(indexes[i]!);
-    const parsed = c.parse === 'timestamp' ? `TRY_CAST(${f} AS TIMESTAMPTZ)` : `TRY_CAST(${f} AS DOUBLE)`;
-    const emptyBad = c.optional ? 'FALSE' : `${f} = ''`;
-    const bad = await db.rows(
-      `SELECT line_no, ${f} FROM csv_rows WHERE (${f} <> '' AND (${parsed} IS NULL ${c.parse === 'timestamp' ? '' : `OR NOT isfinite(${parsed})`})) OR ${emptyBad} ORDER BY line_no LIMIT 1`,
-    );
-    if (bad.length) {
-      const [line, value] = bad[0]!;
-      const what = String(value) === '' ? 'is empty' : c.parse === 'timestamp' ? 'is not a timestamp' : 'is not a finite number';
-      throw new DataError(what, { file: spec.display, line: Number(line), field: c.name, value: String(value) }, {
-        hint: 'fix or remove the row at the source, then rerun',
-      });
-    }
+function invalidExpr(c: CsvColumnRequest, idx: number): string {
+  const f = fieldExpr(idx);
+  const parsed = c.parse === 'timestamp' ? `TRY_CAST(${f} AS TIMESTAMPTZ)` : `TRY_CAST(${f} AS DOUBLE)`;
+  const badValue = c.parse === 'timestamp' ? `${parsed} IS NULL` : `(${parsed} IS NULL OR NOT isfinite(${parsed}))`;
+  const empty = `COALESCE(${f}, '') = ''`;
+  return c.optional ? `(NOT ${empty} AND ${badValue})` : `(${empty} OR ${badValue})`;
+}
+
+async function checkValues(db: LakeDb, spec: CsvReadSpec, bad: Float64Array, lines: Int32Array, indexes: number[]): Promise<void> {
+  for (let r = 0; r < bad.length; r++) {
+    const mask = bad[r]!;
+    if (mask === 0) continue;
+    const ci = spec.columns.findIndex((_, i) => Math.floor(mask / 2 ** i) % 2 === 1);
+    const c = spec.columns[ci]!;
+    const value = (await lineText(db, lines[r]!)).split(spec.delimiter ?? ',')[indexes[ci]!]?.trim() ?? '';
+    const what = value === '' ? 'is empty' : c.parse === 'timestamp' ? 'is not a timestamp' : 'is not a finite number';
+    throw new DataError(what, { file: spec.display, line: lines[r]!, field: c.name, value }, {
+      hint: 'fix or remove the row at the source, then rerun',
+    });
   }
 }
 

@@ -204,3 +204,37 @@ export async function readSourceFiles(db: LakeDb, root: string, parts: readonly 
 }
 
 export { num };
+
+/** Row origins of raw tables: the distinct source files and, per row, the index of its file and its line. */
+export interface RowOriginColumns {
+  files: string[];
+  file_idx: Int32Array;
+  line: Int32Array;
+}
+
+/**
+ * Read numeric columns of raw partitions together with where each row came from (src_file, src_line), rows
+ * ordered by (ts_ms, src_file, src_line) so duplicates from several files come out in a stable order.
+ */
+export async function readPartitionsWithOrigins(
+  db: LakeDb, root: string, table: TableSchema, parts: readonly FoundPartition[], columns: readonly string[],
+): Promise<{ columns: Record<string, NumericArray>; origins: RowOriginColumns }> {
+  const files = await readSourceFiles(db, root, parts);
+  const kinds = columns.map((name) => {
+    const c = table.columns.find((x) => x.name === name);
+    if (!c || c.type === 'str') throw new Error(`${table.dir}: ${name} is not a numeric column`);
+    return { name, type: c.type };
+  });
+  if (parts.length === 0) {
+    return { columns: Object.fromEntries(kinds.map((k) => [k.name, new Float64Array(0)])), origins: { files, file_idx: new Int32Array(0), line: new Int32Array(0) } };
+  }
+  const list = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
+  const dict = `[${files.map(sqlString).join(', ')}]`;
+  const sql =
+    `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ` +
+    `CAST(list_position(${dict}, src_file) - 1 AS INTEGER) AS file_idx, CAST(src_line AS INTEGER) AS src_line ` +
+    `FROM read_parquet([${list}]) ORDER BY ts_ms, src_file, src_line`;
+  const res = await queryColumns(db, sql, [...kinds, { name: 'file_idx', type: 'i32' }, { name: 'src_line', type: 'i32' }]);
+  const { file_idx, src_line, ...rest } = res;
+  return { columns: rest, origins: { files, file_idx: file_idx as Int32Array, line: src_line as Int32Array } };
+}

@@ -1,0 +1,107 @@
+/**
+ * Planted edges: event -> forward-return effects of documented size, for tests that check discovery recovers
+ * them (and, with planted_edges 'none', that it finds nothing).
+ *
+ * Causality: an event is evaluated on data up to the close of bar t (or, for funding, on data before the
+ * settlement time T); its effect is a constant log-return drift of effect_bps / horizon_bars per bar added to
+ * bars t+1 .. t+horizon_bars only. Within one edge, overlapping windows are merged, never stacked, so every
+ * event is followed by exactly effect_bps of planted drift over its horizon (on top of the ordinary returns).
+ * Different edges do add up.
+ */
+import { timeframeMs } from '../../timeframe.js';
+import type { Timeframe } from '../../timeframe.js';
+import type { SyntheticParams } from './params.js';
+import { syntheticSymbols } from './params.js';
+
+export interface PlantedEdge {
+  id: 'capitulation_reversal' | 'funding_extreme_fade' | 'breakout_momentum';
+  /** Exact definition of the event, thresholds and windows included. */
+  event: string;
+  /** The same thresholds, machine-readable. */
+  condition: Record<string, number>;
+  symbols: string[];
+  timeframe: Timeframe;
+  horizon_bars: number;
+  /** Total planted forward log return over bars t+1..t+horizon_bars, in bps (negative = price falls). */
+  effect_bps: number;
+  drift_bps_per_bar: number;
+  /** The side that earns the effect. */
+  direction: 'long' | 'short';
+}
+
+/** Sizes of the planted edges (see README.md for how they compare with the noise). */
+export const EDGE_SPECS = {
+  capitulation_reversal: { window_bars: 288, volume_z_min: 4, return_sigma_max: -1.5, horizon_bars: 12, effect_bps: 20 },
+  funding_extreme_fade: { funding_rate_min: 0.0005, horizon_hours: 8, effect_bps: -50 },
+  /** Only symbols with index % 3 === 2 (SYN03USDT, SYN06USDT, ...). */
+  breakout_momentum: { window_bars: 288, cooldown_bars: 288, horizon_bars: 24, effect_bps: 20, symbol_index_mod: 3, symbol_index_rem: 2 },
+} as const;
+
+export const EDGE_BIT = { capitulation_reversal: 1, funding_extreme_fade: 2, breakout_momentum: 4 } as const;
+
+/** True when symbol `index` carries the breakout edge. */
+export function hasBreakoutEdge(index: number): boolean {
+  const s = EDGE_SPECS.breakout_momentum;
+  return index % s.symbol_index_mod === s.symbol_index_rem;
+}
+
+/** Bars in the funding edge's horizon (8h), at least 1. */
+export function fundingEdgeHorizonBars(tf: Timeframe): number {
+  return Math.max(1, Math.round((EDGE_SPECS.funding_extreme_fade.horizon_hours * 3_600_000) / timeframeMs(tf)));
+}
+
+/** What p plants; [] for planted_edges 'none'. An edge that no symbol carries is left out. */
+export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
+  if (p.planted_edges === 'none') return [];
+  const symbols = syntheticSymbols(p);
+  const cr = EDGE_SPECS.capitulation_reversal;
+  const ff = EDGE_SPECS.funding_extreme_fade;
+  const bo = EDGE_SPECS.breakout_momentum;
+  const hF = fundingEdgeHorizonBars(p.timeframe);
+  const edges: PlantedEdge[] = [
+    {
+      id: 'capitulation_reversal',
+      event:
+        `volume spike with a sharp drop at the close of bar t (t >= ${cr.window_bars + 1}): ` +
+        `(volume_t - mean) / std > ${cr.volume_z_min} where mean and population std are over volume of bars ` +
+        `t-${cr.window_bars}..t-1, and r_t < ${cr.return_sigma_max} * std(r over bars t-${cr.window_bars}..t-1), ` +
+        'r = ln(close_t / close_{t-1}); effect on bars t+1..t+h (mean reversion up)',
+      condition: { window_bars: cr.window_bars, volume_z_min: cr.volume_z_min, return_sigma_max: cr.return_sigma_max },
+      symbols,
+      timeframe: p.timeframe,
+      horizon_bars: cr.horizon_bars,
+      effect_bps: cr.effect_bps,
+      drift_bps_per_bar: cr.effect_bps / cr.horizon_bars,
+      direction: 'long',
+    },
+    {
+      id: 'funding_extreme_fade',
+      event:
+        `funding rate > ${ff.funding_rate_min} at a settlement time T (every ${p.funding_interval_hours}h); ` +
+        `effect on the ${hF} bars opening at or after T (the next ${ff.horizon_hours}h; price drifts down)`,
+      condition: { funding_rate_min: ff.funding_rate_min, horizon_hours: ff.horizon_hours },
+      symbols,
+      timeframe: p.timeframe,
+      horizon_bars: hF,
+      effect_bps: ff.effect_bps,
+      drift_bps_per_bar: ff.effect_bps / hF,
+      direction: 'short',
+    },
+    {
+      id: 'breakout_momentum',
+      event:
+        `breakout at the close of bar t (t >= ${bo.window_bars + 1}): close_t > max(high of bars ` +
+        `t-${bo.window_bars}..t-1), and no breakout event in bars t-${bo.cooldown_bars}..t-1 (cooldown; ` +
+        `breakouts inside it are not events); effect on bars t+1..t+h (momentum up); only symbols with ` +
+        `index % ${bo.symbol_index_mod} == ${bo.symbol_index_rem}`,
+      condition: { window_bars: bo.window_bars, cooldown_bars: bo.cooldown_bars },
+      symbols: symbols.filter((_, i) => hasBreakoutEdge(i)),
+      timeframe: p.timeframe,
+      horizon_bars: bo.horizon_bars,
+      effect_bps: bo.effect_bps,
+      drift_bps_per_bar: bo.effect_bps / bo.horizon_bars,
+      direction: 'long',
+    },
+  ];
+  return edges.filter((e) => e.symbols.length > 0);
+}

@@ -1,0 +1,92 @@
+/**
+ * Plants the edges of edges.ts into one symbol while it is generated: watches each closed bar and each funding
+ * settlement, and marks the bars that carry each edge's drift in a per-bar bit mask (one bit per edge, so
+ * overlapping windows of one edge merge instead of stacking).
+ */
+import { dlog } from './detmath.js';
+import { EDGE_BIT, EDGE_SPECS, fundingEdgeHorizonBars, hasBreakoutEdge } from './edges.js';
+import type { SyntheticParams } from './params.js';
+import { RollingMax, RollingMoments } from './rolling.js';
+
+const BPS = 1e-4;
+
+export class EdgePlanter {
+  private readonly mask: Uint8Array;
+  private readonly enabled: boolean;
+  private readonly breakout: boolean;
+  private readonly driftByMask: Float64Array;
+  private readonly retWin: RollingMoments;
+  private readonly volWin: RollingMoments;
+  private readonly highWin: RollingMax;
+  private readonly fundingHorizon: number;
+  private readonly markedUntil = { capitulation_reversal: -1, funding_extreme_fade: -1, breakout_momentum: -1 };
+  private prevClose = NaN;
+  private lastBreakout = -Infinity;
+
+  constructor(p: SyntheticParams, symbolIndex: number, private readonly nBars: number) {
+    this.enabled = p.planted_edges === 'default';
+    this.breakout = hasBreakoutEdge(symbolIndex);
+    this.mask = new Uint8Array(this.enabled ? nBars : 0);
+    this.fundingHorizon = fundingEdgeHorizonBars(p.timeframe);
+    const cr = EDGE_SPECS.capitulation_reversal;
+    const ff = EDGE_SPECS.funding_extreme_fade;
+    const bo = EDGE_SPECS.breakout_momentum;
+    const d = [
+      (cr.effect_bps / cr.horizon_bars) * BPS,
+      (ff.effect_bps / this.fundingHorizon) * BPS,
+      (bo.effect_bps / bo.horizon_bars) * BPS,
+    ] as const;
+    // Drift for each of the 8 mask values, so the hot loop does one lookup.
+    this.driftByMask = new Float64Array(8);
+    for (let m = 0; m < 8; m++) {
+      this.driftByMask[m] = (m & 1 ? d[0] : 0) + (m & 2 ? d[1] : 0) + (m & 4 ? d[2] : 0);
+    }
+    this.retWin = new RollingMoments(cr.window_bars);
+    this.volWin = new RollingMoments(cr.window_bars);
+    this.highWin = new RollingMax(bo.window_bars);
+  }
+
+  /** Planted log-return drift of bar t. */
+  drift(t: number): number {
+    return this.enabled ? this.driftByMask[this.mask[t]!]! : 0;
+  }
+
+  /** Called once bar t has closed, in order t = 0, 1, ... */
+  onBarClosed(t: number, high: number, close: number, volume: number): void {
+    if (!this.enabled) return;
+    if (t >= 1) {
+      const r = dlog(close / this.prevClose);
+      const cr = EDGE_SPECS.capitulation_reversal;
+      if (this.retWin.full && this.volWin.full) {
+        const vSd = this.volWin.std();
+        const spike = vSd > 0 && (volume - this.volWin.mean()) / vSd > cr.volume_z_min;
+        if (spike && r < cr.return_sigma_max * this.retWin.std()) {
+          this.mark('capitulation_reversal', t + 1, cr.horizon_bars);
+        }
+        const bo = EDGE_SPECS.breakout_momentum;
+        if (this.breakout && t - this.lastBreakout > bo.cooldown_bars && close > this.highWin.max()) {
+          this.lastBreakout = t;
+          this.mark('breakout_momentum', t + 1, bo.horizon_bars);
+        }
+      }
+      this.retWin.push(r);
+      this.volWin.push(volume);
+      this.highWin.push(high);
+    }
+    this.prevClose = close;
+  }
+
+  /** A funding settlement whose rate is known before bar firstBar opens (the first bar opening at or after T). */
+  onSettlement(firstBar: number, fundingRate: number): void {
+    if (this.enabled && fundingRate > EDGE_SPECS.funding_extreme_fade.funding_rate_min) {
+      this.mark('funding_extreme_fade', firstBar, this.fundingHorizon);
+    }
+  }
+
+  private mark(edge: keyof typeof EDGE_BIT, from: number, horizon: number): void {
+    const last = Math.min(this.nBars - 1, from + horizon - 1);
+    const bit = EDGE_BIT[edge];
+    for (let j = Math.max(from, this.markedUntil[edge] + 1); j <= last; j++) this.mask[j] = this.mask[j]! | bit;
+    if (last > this.markedUntil[edge]) this.markedUntil[edge] = last;
+  }
+}

@@ -1,0 +1,20 @@
+import { TIMEFRAMES, type Timeframe } from '../../timeframe.js';
+
+export interface CleanParams {
+  timeframe: Timeframe;
+  extra_timeframes: Timeframe[];
+  outlier_window_bars: number;
+  outlier_mad_k: number;
+}
+
+export const CLEAN_PARAMS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['timeframe'],
+  properties: {
+    timeframe: { enum: [...TIMEFRAMES], description: 'the pipeline (backtest) timeframe; always produced' },
+    extra_timeframes: { type: 'array', items: { enum: [...TIMEFRAMES] }, default: [], description: 'also produce these timeframes' },
+    outlier_window_bars: { type: 'integer', minimum: 20, maximum: 100000, default: 288, description: 'trailing window (bars) of the robust scale used to flag outliers' },
+    outlier_mad_k: { type: 'number', exclusiveMinimum: 0, default: 12, description: 'a bar is an outlier beyond k robust sigmas (MAD x 1.4826) of the trailing window' },
+  },
+} as const;

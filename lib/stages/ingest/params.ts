@@ -1,0 +1,122 @@
+import { SYNTHETIC_PARAMS_SCHEMA, type SyntheticParams } from '../../ingest/synthetic/index.js';
+import { MARKETS, type Market } from '../../market.js';
+import { TIMEFRAMES, type Timeframe } from '../../timeframe.js';
+
+export type IngestSource = 'synthetic' | 'binance-vision' | 'csv' | 'ccxt';
+
+export interface BinanceVisionParams {
+  path: string;
+  market: Market;
+  symbols: string[];
+  intervals: Timeframe[];
+  kinds: ('klines' | 'funding' | 'mark_klines')[];
+  download: { enabled: boolean; base_url: string; start_month: string; end_month: string; concurrency: number };
+}
+
+export interface CsvSourceParams {
+  files: { path: string; symbol: string }[];
+  exchange: string;
+  market: Market;
+  interval: Timeframe;
+  header: 'auto' | 'yes' | 'no';
+  delimiter: string;
+  ts_unit: 'auto' | 'ms' | 'us' | 's' | 'iso';
+  columns: { ts: string | number; open: string | number; high: string | number; low: string | number; close: string | number; volume: string | number; quote_volume?: string | number };
+}
+
+export interface CcxtSourceParams {
+  exchange_id: string;
+  symbols: string[];
+  timeframe: Timeframe;
+  since: string;
+  until?: string;
+  funding: boolean;
+  open_interest: boolean;
+  urls?: Record<string, unknown>;
+  rate_limit_ms?: number;
+}
+
+export interface IngestParams {
+  source: IngestSource;
+  allow_synthetic: boolean;
+  synthetic: SyntheticParams;
+  binance_vision?: BinanceVisionParams;
+  csv?: CsvSourceParams;
+  ccxt?: CcxtSourceParams;
+}
+
+const { $schema: _s, $id: _i, title: _t, ...syntheticSchema } = SYNTHETIC_PARAMS_SCHEMA as Record<string, unknown>;
+const str = (description: string, extra: object = {}) => ({ type: 'string', description, ...extra });
+const colRef = { type: ['string', 'integer'], description: 'header name or 0-based field index' };
+const month = { type: 'string', pattern: '^\\d{4}-\\d{2}$' };
+
+export const INGEST_PARAMS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    source: { enum: ['synthetic', 'binance-vision', 'csv', 'ccxt'], default: 'synthetic', description: 'where bars come from' },
+    allow_synthetic: { type: 'boolean', default: false, description: 'synthetic data is refused unless this is true (--allow-synthetic)' },
+    synthetic: { ...syntheticSchema, default: {} },
+    binance_vision: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['path'],
+      properties: {
+        path: str('folder in data.binance.vision layout, or the flat klines/ funding/ layout'),
+        market: { enum: [...MARKETS], default: 'um', description: 'market of files whose path does not say it' },
+        symbols: { type: 'array', items: { type: 'string' }, default: [], description: 'symbols to ingest; empty = all found' },
+        intervals: { type: 'array', items: { enum: [...TIMEFRAMES] }, default: [], description: 'kline intervals; empty = all found' },
+        kinds: { type: 'array', items: { enum: ['klines', 'funding', 'mark_klines'] }, default: ['klines', 'funding', 'mark_klines'] },
+        download: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            enabled: { type: 'boolean', default: false, description: 'download missing monthly files (needs internet)' },
+            base_url: str('mirror root', { default: 'https://data.binance.vision' }),
+            start_month: { ...month, default: '2025-01' },
+            end_month: { ...month, default: '2025-01' },
+            concurrency: { type: 'integer', minimum: 1, maximum: 16, default: 4 },
+          },
+        },
+      },
+    },
+    csv: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['files', 'exchange', 'market', 'interval', 'columns'],
+      properties: {
+        files: {
+          type: 'array', minItems: 1,
+          items: { type: 'object', additionalProperties: false, required: ['path', 'symbol'], properties: { path: str('CSV file (.csv or .csv.gz)'), symbol: str('symbol, e.g. BTCUSDT') } },
+        },
+        exchange: str('exchange id used in the lake, e.g. binance', { pattern: '^[a-z0-9_]+$' }),
+        market: { enum: [...MARKETS] },
+        interval: { enum: [...TIMEFRAMES] },
+        header: { enum: ['auto', 'yes', 'no'], default: 'auto' },
+        delimiter: { type: 'string', minLength: 1, maxLength: 1, default: ',' },
+        ts_unit: { enum: ['auto', 'ms', 'us', 's', 'iso'], default: 'auto', description: 'unit of the time column; auto accepts ms or us' },
+        columns: {
+          type: 'object', additionalProperties: false, required: ['ts', 'open', 'high', 'low', 'close', 'volume'],
+          properties: { ts: colRef, open: colRef, high: colRef, low: colRef, close: colRef, volume: colRef, quote_volume: colRef },
+        },
+      },
+    },
+    ccxt: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['exchange_id', 'symbols', 'since'],
+      properties: {
+        exchange_id: str('ccxt exchange id, e.g. binanceusdm'),
+        symbols: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'ccxt unified symbols, e.g. BTC/USDT:USDT' },
+        timeframe: { enum: [...TIMEFRAMES], default: '5m' },
+        since: str('ISO date of the first bar when nothing is stored yet'),
+        until: str('ISO date (exclusive); default: now'),
+        funding: { type: 'boolean', default: true },
+        open_interest: { type: 'boolean', default: false },
+        urls: { type: 'object', description: 'override the exchange REST urls (tests, proxies)' },
+        rate_limit_ms: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
+} as const;

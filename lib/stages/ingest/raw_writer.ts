@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { LakeDb, TABLES, writeMonthlyPartitions, type TableSchema, type ColumnSet } from '../../lake/index.js';
+import { writeJsonAtomic } from '../../fsx.js';
+import type { InstrumentKey, BarColumns, FundingColumns, OpenInterestColumns, MarketCapColumns } from '../../market.js';
+
+/** Where each row came from: files[file_idx[i]] at line[i] (0 for generated or API rows). */
+export interface RowOrigins {
+  files: string[];
+  file_idx: Int32Array;
+  line: Int32Array;
+}
+
+export function singleOrigin(file: string, n: number, lines?: Int32Array): RowOrigins {
+  return { files: [file], file_idx: new Int32Array(n), line: lines ?? new Int32Array(n) };
+}
+
+/** One record per source file or generated series, as kept in lake/raw/_provenance.json. */
+export interface ProvenanceEntry {
+  table: string;
+  instrument: string;
+  file: string;
+  sha256?: string;
+  bytes?: number;
+  rows: number;
+  first_ts_ms?: number;
+  last_ts_ms?: number;
+}
+
+/** Writes raw tables one instrument at a time (memory stays flat) and collects provenance and row counts. */
+export class RawWriter {
+  readonly entries: ProvenanceEntry[] = [];
+  readonly rows: Record<string, number> = {};
+  constructor(
+    private readonly db: LakeDb,
+    /** The lake root in staging (its raw/ folder is the stage output). */
+    private readonly lakeRoot: string,
+  ) {}
+
+  async bars(table: 'rawKlines' | 'rawMarkKlines', key: InstrumentKey, interval: string, b: BarColumns, o: RowOrigins): Promise<void> {
+    await this.write(TABLES[table], { ...key, interval }, { ...b, ...origins(o) });
+  }
+
+  async funding(key: InstrumentKey, f: FundingColumns, o: RowOrigins): Promise<void> {
+    await this.write(TABLES.rawFunding, { ...key }, { ...f, ...origins(o) });
+  }
+
+  async openInterest(key: InstrumentKey, oi: OpenInterestColumns, o: RowOrigins): Promise<void> {
+    await this.write(TABLES.rawOpenInterest, { ...key }, { ...oi, ...origins(o) });
+  }
+
+  async marketCap(key: InstrumentKey, mc: MarketCapColumns, o: RowOrigins): Promise<void> {
+    await this.write(TABLES.rawMarketCap, { ...key }, { ...mc, ...origins(o) });
+  }
+
+  record(e: ProvenanceEntry): void {
+    this.entries.push(e);
+  }
+
+  private async write(table: TableSchema, keys: Record<string, string>, data: ColumnSet): Promise<void> {
+    const parts = await writeMonthlyPartitions(this.db, this.lakeRoot, table, keys, data, { orderBy: 'ts_ms, src_file, src_line' });
+    this.rows[table.dir] = (this.rows[table.dir] ?? 0) + parts.reduce((s, p) => s + p.rows, 0);
+  }
+
+  async writeProvenance(meta: Record<string, unknown>): Promise<void> {
+    const entries = [...this.entries].sort((a, b) => (a.table + a.instrument + a.file).localeCompare(b.table + b.instrument + b.file));
+    await writeJsonAtomic(join(this.lakeRoot, 'raw', '_provenance.json'), { ...meta, rows: this.rows, entries });
+  }
+}
+
+function origins(o: RowOrigins): ColumnSet {
+  return { src_file: { dict: o.files, idx: o.file_idx }, src_line: o.line };
+}
