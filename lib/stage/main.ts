@@ -141,9 +141,10 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
   const manifest: StageManifest = {
     version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(parts), parts, params, outputs, summary,
     started_at: new Date(started).toISOString(), finished_at: new Date(finished).toISOString(), duration_ms: finished - started,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
   await writeStageManifest(inv.dataDir, manifest);
-  log.info({ duration_ms: manifest.duration_ms, rows: summary.rows, outputs }, 'stage finished');
+  log.info({ duration_ms: manifest.duration_ms, peak_rss_mb: manifest.peak_rss_mb, rows: summary.rows, outputs }, 'stage finished');
   return manifest;
 }
 

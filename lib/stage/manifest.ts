@@ -24,6 +24,8 @@ export interface StageManifest {
   started_at: string;
   finished_at: string;
   duration_ms: number;
+  /** Peak resident set size of the stage process, MB (process.resourceUsage().maxRSS). */
+  peak_rss_mb: number;
 }
 
 export function manifestDir(dataDir: string): string {

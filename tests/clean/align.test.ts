@@ -131,6 +131,7 @@ describe('alignToGrid', () => {
     const { stats } = alignToGrid(raw, src, '5m', ctx);
     const ms = performance.now() - start;
     expect(stats).toEqual({ input_rows: n + 8640, duplicates_dropped: 8640, grid_rows: n, present_bars: n, missing_bars: 0 });
-    expect(ms).toBeLessThan(500); // measured 10-25 ms (shuffled); the bound only catches an accidental O(n^2)
+    // Measured 10-25 ms alone (shuffled input); the loose bound only catches an accidental O(n^2).
+    expect(ms).toBeLessThan(1500);
   });
 });

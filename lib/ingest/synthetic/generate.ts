@@ -103,6 +103,12 @@ export function generateSymbol(p: SyntheticParams, symbolIndex: number): Synthet
     }
   };
 
+  const mRet = mf.ret;
+  const mSigma = mf.sigma;
+  const mRegime = mf.regime;
+  const mSeason = mf.seasonVol;
+  const idioMult = Float64Array.from(REGIME_PARAMS.idio_vol_mult);
+  const beta = prof.beta;
   observe(p.start_ms, 0);
   for (let t = 0; t < n; t++) {
     const zI = rng.studentT5();
@@ -114,12 +120,13 @@ export function generateSymbol(p: SyntheticParams, symbolIndex: number): Synthet
     const zTrades = rng.normal();
 
     const ts = p.start_ms + t * tf;
-    const sm = mf.sigma[t]!;
-    const sIdio = idioBase * REGIME_PARAMS.idio_vol_mult[mf.regime[t]!]! * mf.seasonVol[t]! * Math.sqrt(gI);
-    const r = prof.beta * mf.ret[t]! + sIdio * zI + planter.drift(t);
+    const sm = mSigma[t]!;
+    const season = mSeason[t]!;
+    const sIdio = idioBase * idioMult[mRegime[t]!]! * season * Math.sqrt(gI);
+    const r = beta * mRet[t]! + sIdio * zI + planter.drift(t);
     gI = (1 - ga - gb) + ga * zI * zI * gI + gb * gI;
     gI = gI < IDIO_GARCH.g_min ? IDIO_GARCH.g_min : gI > IDIO_GARCH.g_max ? IDIO_GARCH.g_max : gI;
-    const sigma = Math.sqrt(prof.beta * prof.beta * sm * sm + sIdio * sIdio);
+    const sigma = Math.sqrt(beta * beta * sm * sm + sIdio * sIdio);
     const z = r / sigma;
 
     const open = price;
@@ -131,7 +138,7 @@ export function generateSymbol(p: SyntheticParams, symbolIndex: number): Synthet
     u = VOLUME_MODEL.ar * u + uSd * zV;
     const absZ = z < 0 ? -z : z;
     const cascade = z < VOLUME_MODEL.cascade_z ? VOLUME_MODEL.cascade_z - z : 0;
-    const volume = (qvBase / open) * (sigma / sigmaRef) * mf.seasonVol[t]! * dexp(u + uMeanFix) *
+    const volume = (qvBase / open) * (sigma / sigmaRef) * season * dexp(u + uMeanFix) *
       ((1 + VOLUME_MODEL.abs_z_coef * absZ) / VOLUME_MODEL.abs_z_norm) * (1 + VOLUME_MODEL.cascade_coef * cascade);
     const zq = zTrades > 3 ? 3 : zTrades < -3 ? -3 : zTrades;
     let takerShare = 0.5 + 0.3 * (z / (1 + absZ)) + 0.1 * (uTaker - 0.5);
