@@ -77,7 +77,7 @@ export function alignToGrid(
   for (let k = 0; k < gridRows; k++) {
     bars.ts_ms[k] = t0 + k * tfMs;
     if (slot[k]! < 0) {
-      flags.is_missing[k] = 1; // the OHLCV columns stay NaN
+      flags.is_missing[k] = 1; // its columns are written as NaN below
     } else {
       present++;
       flags.n_source_bars[k] = 1;

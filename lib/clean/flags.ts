@@ -1,8 +1,8 @@
 /**
  * flagBars: zero-volume and outlier flags on a cleaned grid. Flags never modify prices.
  *
- * Outliers are POINT IN TIME: the flag of bar t uses bars up to and including t only, so a feature may use it
- * without leaking the future (a centred window would). Two tests, each a robust z-score against a TRAILING window
+ * Outliers are POINT IN TIME: the flag of bar t uses bars up to and including t only (it is known at the close of
+ * bar t), so a feature may use it without leaking the future (a centred window would). Two tests, each a robust z-score against a TRAILING window
  * of the previous `outlier_window_bars` valid values (the window holds values strictly before t):
  * - return: r_t = log(close_t / close_{t-1}), defined only when bars t-1 and t are both present (no return is taken
  *   across a gap, which would mix horizons). Outlier when |r_t - median| > k * 1.4826 * MAD (two-sided).

@@ -45,7 +45,7 @@ function instrumentSection(inst: InstrumentQuality): string[] {
     lines.push(...table(BAR_HEADER, inst.timeframes.map(barRow)));
     for (const q of inst.timeframes) lines.push(...gapList(q));
   }
-  if (inst.funding) lines.push('', ...fundingLines(inst.funding));
+  if (inst.funding) lines.push(...(inst.timeframes.length > 0 ? [''] : []), ...fundingLines(inst.funding));
   return lines;
 }
 

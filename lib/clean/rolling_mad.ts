@@ -6,7 +6,11 @@
  * value's positions (O(w) worst case, short on average for a stationary series).
  * median: O(1). mad: O(log w): the absolute deviations from the median form two sorted sequences (below and above
  * the median, read outward from it), so their k-th smallest is found by a binary search over the split.
+ * madLower / madUpper: O(1) bounds that let a threshold test skip the exact MAD for almost every value.
+ * Values must be finite (NaN would break the order).
  */
+import { UsageError } from '../errors.js';
+
 export class SortedWindow {
   private readonly ring: Float64Array;
   /** Sorted values in [0, n), then +Infinity padding up to a power of two > capacity (for branchless search). */
@@ -16,6 +20,9 @@ export class SortedWindow {
   private n = 0;
 
   constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new UsageError(`SortedWindow: capacity must be a positive integer, was ${capacity}`);
+    }
     let padded = 1;
     while (padded <= capacity) padded *= 2;
     this.ring = new Float64Array(capacity);

@@ -86,7 +86,7 @@ describe('resample', () => {
     const { flags } = resample(aligned.bars, aligned.flags, '5m', '15m');
     expect(Array.from(flags.is_zero_volume)).toEqual([1, 0]); // 00:00 bucket: volume 0 + 0
     expect(Array.from(flags.is_outlier)).toEqual([0, 1]);
-    expect(Array.from(flags.is_partial)).toEqual([0, 1]); // 00:15 bucket: 1 of 3 bars
+    expect(Array.from(flags.is_partial)).toEqual([1, 1]); // 00:00: 2 of 3 bars (00:10 missing); 00:15: 1 of 3
   });
 
   test('a target that is not a whole multiple, or finer, is a UsageError; so is unsorted input', () => {

@@ -3,13 +3,16 @@
  * shared market factor). Model and sizes: README.md beside this file.
  *
  * Per bar t (sizes per 5m bar; tf-scaled like the market factor):
- *   idio_t  = idio_ratio * 10bp * regime_mult * season_t * sqrt(gI_t) * t5_t     gI: GARCH a=0.06 b=0.92
- *   r_t     = beta * market_t + idio_t + planted_drift_t          close_t = close_{t-1} * exp(r_t), open_t = close_{t-1}
- *   high/low = max/min(open, close) stretched by 0.35 * sigma_t * Exp(1) (multiplied / divided, so low > 0)
- *   volume  = qv5m / open * (sigma_t / sigma_calm) * season_t * exp(u_t) * (1 + 0.6|z_t|) / 1.45 * cascade_t
- *             u: AR(1) phi 0.9, sd 0.35; z_t = r_t / sigma_t; cascade_t = 1 + 1.5 * max(0, -z_t - 2.5)
- * Every bar draws the same 7 random numbers, and every settlement 3, whatever happens, so planted_edges
- * 'default' and 'none' share their innovations exactly.
+ *   idio_t   = idio_ratio * 10bp * regime_mult * season_t * sqrt(gI_t) * t5_t      gI: GARCH a=0.06 b=0.92
+ *   r_t      = beta * market_t + idio_t + planted_drift_t
+ *   open_t   = close_{t-1} (start_price for t = 0), close_t = open_t * exp(r_t)
+ *   high_t   = max(open, close) * (1 + 0.5 sigma_t |N|), low_t = min(open, close) / (1 + 0.5 sigma_t |N'|)
+ *   volume_t = qv5m / open_t * (sigma_t / sigma_calm) * season_t * exp(u_t - sd^2/2)
+ *              * (1 + 0.3 |z_t|) / 1.22 * (1 + 0.6 max(0, -z_t - 2.5))     (base units)
+ *              u: AR(1) phi 0.9, stationary sd 0.4; z_t = r_t / sigma_t; sigma_t = conditional sd of r_t
+ * Every bar draws the same 7 random numbers and every funding settlement 3, whatever happens, so runs with
+ * planted_edges 'default' and 'none' share their innovations exactly, and a shorter end_ms gives exactly a
+ * prefix of a longer run (nothing before t depends on anything after t).
  */
 import { UsageError } from '../../errors.js';
 import { emptyBars } from '../../market.js';

@@ -19,7 +19,8 @@ export class EdgePlanter {
   private readonly volWin: RollingMoments;
   private readonly highWin: RollingMax;
   private readonly fundingHorizon: number;
-  private readonly markedUntil = { capitulation_reversal: -1, funding_extreme_fade: -1, breakout_momentum: -1 };
+  /** Last bar marked, per edge bit (index 1, 2, 4). */
+  private readonly markedUntil = new Int32Array(5).fill(-1);
   private prevClose = NaN;
   private lastBreakout = -Infinity;
 
@@ -61,12 +62,12 @@ export class EdgePlanter {
         const vSd = this.volWin.std();
         const spike = vSd > 0 && (volume - this.volWin.mean()) / vSd > cr.volume_z_min;
         if (spike && r < cr.return_sigma_max * this.retWin.std()) {
-          this.mark('capitulation_reversal', t + 1, cr.horizon_bars);
+          this.mark(EDGE_BIT.capitulation_reversal, t + 1, cr.horizon_bars);
         }
         const bo = EDGE_SPECS.breakout_momentum;
         if (this.breakout && t - this.lastBreakout > bo.cooldown_bars && close > this.highWin.max()) {
           this.lastBreakout = t;
-          this.mark('breakout_momentum', t + 1, bo.horizon_bars);
+          this.mark(EDGE_BIT.breakout_momentum, t + 1, bo.horizon_bars);
         }
       }
       this.retWin.push(r);
@@ -79,14 +80,14 @@ export class EdgePlanter {
   /** A funding settlement whose rate is known before bar firstBar opens (the first bar opening at or after T). */
   onSettlement(firstBar: number, fundingRate: number): void {
     if (this.enabled && fundingRate > EDGE_SPECS.funding_extreme_fade.funding_rate_min) {
-      this.mark('funding_extreme_fade', firstBar, this.fundingHorizon);
+      this.mark(EDGE_BIT.funding_extreme_fade, firstBar, this.fundingHorizon);
     }
   }
 
-  private mark(edge: keyof typeof EDGE_BIT, from: number, horizon: number): void {
+  private mark(bit: number, from: number, horizon: number): void {
     const last = Math.min(this.nBars - 1, from + horizon - 1);
-    const bit = EDGE_BIT[edge];
-    for (let j = Math.max(from, this.markedUntil[edge] + 1); j <= last; j++) this.mask[j] = this.mask[j]! | bit;
-    if (last > this.markedUntil[edge]) this.markedUntil[edge] = last;
+    const done = this.markedUntil[bit]!;
+    for (let j = Math.max(from, done + 1); j <= last; j++) this.mask[j] = this.mask[j]! | bit;
+    if (last > done) this.markedUntil[bit] = last;
   }
 }

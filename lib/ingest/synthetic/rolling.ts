@@ -58,17 +58,21 @@ export class RollingMoments {
   }
 }
 
-/** Maximum of the last W pushed values (monotonic deque). */
+/** Maximum of the last W pushed values: a monotonic deque in a power-of-two ring. */
 export class RollingMax {
-  private readonly idx: Float64Array;
+  private readonly idx: Int32Array;
   private readonly val: Float64Array;
+  private readonly mask: number;
   private head = 0;
   private len = 0;
   private n = 0;
 
   constructor(readonly size: number) {
-    this.idx = new Float64Array(size);
-    this.val = new Float64Array(size);
+    let cap = 1;
+    while (cap < size) cap *= 2;
+    this.mask = cap - 1;
+    this.idx = new Int32Array(cap);
+    this.val = new Float64Array(cap);
   }
 
   get full(): boolean {
@@ -77,12 +81,13 @@ export class RollingMax {
 
   push(x: number): void {
     const i = this.n++;
-    while (this.len > 0 && this.val[(this.head + this.len - 1) % this.size]! <= x) this.len--;
+    const m = this.mask;
+    while (this.len > 0 && this.val[(this.head + this.len - 1) & m]! <= x) this.len--;
     if (this.len > 0 && this.idx[this.head]! <= i - this.size) {
-      this.head = (this.head + 1) % this.size;
+      this.head = (this.head + 1) & m;
       this.len--;
     }
-    const at = (this.head + this.len) % this.size;
+    const at = (this.head + this.len) & m;
     this.idx[at] = i;
     this.val[at] = x;
     this.len++;

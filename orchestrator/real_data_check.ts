@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+/**
+ * CI's real-data check: ingest + clean one dataset from ../shared/data/real into a temporary lake through the real
+ * orchestrator, then check the cleaned lake against what the dataset's SOURCE.md documents, read it back with DuckDB
+ * (and pandas when the machine has it), and check that an immediate rerun skips every stage.
+ * Usage: node dist/orchestrator/real_data_check.js <dataset dir>
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { LakeDb } from '../lib/lake/index.js';
+import { PROJECT_ROOT } from '../lib/stage/main.js';
+import type { RunRecord } from './runner.js';
+import { readJson } from '../lib/fsx.js';
+
+const dataset = resolve(process.argv[2] ?? '../shared/data/real/binance-um-perp-5m-2025-01_2025-08');
+const failures: string[] = [];
+const expect = (ok: boolean, what: string) => {
+  process.stdout.write(`  ${ok ? 'ok  ' : 'FAIL'} ${what}\n`);
+  if (!ok) failures.push(what);
+};
+
+const dir = await mkdtemp(join(tmpdir(), 'quantlab-real-'));
+try {
+  const runAll = (extra: string[]) =>
+    execa(process.execPath, [join(PROJECT_ROOT, 'dist/orchestrator/run_all.js'), '--data_dir', dir, '--run_id', `real-${extra.length}`,
+      '--set', 'ingest.source=binance-vision', '--set', `ingest.binance_vision.path=${dataset}`, '--set', 'clean.extra_timeframes=["1h"]', ...extra],
+    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const t0 = Date.now();
+  const first = await runAll([]);
+  process.stdout.write(first.stdout + '\n');
+  const coldS = (Date.now() - t0) / 1000;
+  const db = await LakeDb.open();
+  const bars = (tf: string) => `read_parquet('${dir}/lake/cleaned/bars/*/*/*/timeframe=${tf}/*/*.parquet', hive_partitioning = true)`;
+  const per = await db.rowObjects(
+    `SELECT market, symbol, count(*) AS n, sum(is_missing) AS missing, sum(is_zero_volume) AS zero_vol, min(ts_ms) AS first, max(ts_ms) AS last FROM ${bars('5m')} GROUP BY ALL ORDER BY ALL`,
+  );
+  expect(per.length === 15, `15 instruments of 5m bars (11 perps + 4 spot), got ${per.length}`);
+  expect(per.every((r) => Number(r.n) === 70_272 && Number(r.missing) === 0), 'every instrument has 70,272 5m bars and no gap (SOURCE.md: no gaps)');
+  expect(per.filter((r) => r.market === 'um').every((r) => Number(r.zero_vol) === 5), 'every perp has exactly 5 zero-volume bars (SOURCE.md: Binance maintenance)');
+  expect(per.every((r) => Number(r.first) === Date.UTC(2024, 11, 31) && Number(r.last) === Date.UTC(2025, 7, 31, 23, 55)), 'window 2024-12-31 00:00 .. 2025-08-31 23:55 UTC');
+  const hourly = await db.rows(`SELECT count(*), sum(is_partial) FROM ${bars('1h')}`);
+  expect(Number(hourly[0]![0]) === 15 * 5_856 && Number(hourly[0]![1]) === 0, `1h resample: 15 x 5,856 whole buckets, got ${hourly[0]![0]} (${hourly[0]![1]} partial)`);
+  const btc1h = await db.rows(
+    `SELECT h.close = (SELECT close FROM ${bars('5m')} b WHERE b.symbol = 'BTCUSDT' AND b.market = 'um' AND b.ts_ms = h.ts_ms + 3300000) FROM ${bars('1h')} h WHERE symbol = 'BTCUSDT' AND market = 'um' ORDER BY ts_ms LIMIT 1`,
+  );
+  expect(btc1h[0]?.[0] === true, '1h close equals the close of the last 5m bar of the hour');
+  const funding = await db.rows(`SELECT count(DISTINCT symbol), count(*), sum(is_off_schedule) FROM read_parquet('${dir}/lake/cleaned/funding/**/*.parquet', hive_partitioning = true)`);
+  expect(Number(funding[0]![0]) === 11 && Number(funding[0]![2]) === 0, `funding for 11 perps on schedule, got ${funding[0]![0]} symbols, ${funding[0]![2]} off schedule, ${funding[0]![1]} settlements`);
+  db.close();
+  const py = await execa('python3', ['-c', [
+    'import sys', 'try:', '  import pandas as pd', 'except Exception:', '  print("pandas not installed: skipped"); sys.exit(0)',
+    `df = pd.read_parquet("${dir}/lake/cleaned/bars")`, 'print("pandas rows", len(df), "columns", ",".join(df.columns[:8]))',
+  ].join('\n')], { reject: false });
+  expect(py.exitCode === 0, `pandas reads the cleaned lake as it is: ${(py.stdout || py.stderr).trim().split('\n').pop()}`);
+  const t1 = Date.now();
+  await runAll([]);
+  const noopS = (Date.now() - t1) / 1000;
+  const runs = await import('node:fs/promises').then((fs) => fs.readdir(join(dir, 'reports', 'runs')));
+  const second = await readJson<RunRecord>(join(dir, 'reports', 'runs', runs.sort().at(-1)!, 'run.json'));
+  expect(second.stages.every((s) => s.outcome.type === 'skipped'), `an immediate rerun skips every stage (${noopS.toFixed(2)} s wall, ${second.duration_ms} ms in the orchestrator)`);
+  process.stdout.write(`  cold ingest + clean: ${coldS.toFixed(1)} s wall\n`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+if (failures.length) {
+  process.stderr.write(`real-data check failed: ${failures.length} problem(s)\n`);
+  process.exit(1);
+}
+process.stdout.write('real-data check passed\n');
