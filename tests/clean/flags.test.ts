@@ -182,19 +182,4 @@ describe('flagBars', () => {
     expect(() => flagBars(bars, flags, { outlier_window_bars: 2, outlier_mad_k: 3 })).toThrow(UsageError);
     expect(() => flagBars(bars, flags, { outlier_window_bars: 10, outlier_mad_k: 0 })).toThrow(UsageError);
   });
-
-  test('210k bars with a 288-bar window run fast', () => {
-    const rnd = lcg(1);
-    const n = 210_000;
-    const r = Array.from({ length: n - 1 }, () => (rnd() - 0.5) * 0.004);
-    const a = Array.from({ length: n }, () => 0.0005 + rnd() * 0.002);
-    const { bars, flags } = grid(closesFrom(r), a);
-    flagBars(bars, flags, { outlier_window_bars: 288, outlier_mad_k: 8 }); // warm-up (JIT)
-    const cpu = process.cpuUsage(); // CPU time, not wall time: other processes on shared cores do not count
-    flagBars(bars, flags, { outlier_window_bars: 288, outlier_mad_k: 8 });
-    const used = process.cpuUsage(cpu);
-    // Measured 45-50 ms on the 2-core dev machine; the loose bound only catches a complexity regression
-    // (re-sorting the window at every bar takes seconds).
-    expect((used.user + used.system) / 1000).toBeLessThan(1000);
-  });
 });

@@ -53,7 +53,7 @@ describe('planted edges in the data', () => {
     const apply = (e: PlantedEdge, firstBars: number[]) => {
       const covered = new Uint8Array(n);
       for (const f of firstBars) for (let j = f; j < Math.min(n, f + e.horizon_bars); j++) covered[j] = 1;
-      for (let j = 0; j < n; j++) if (covered[j]) expected[j] += (e.effect_bps / e.horizon_bars) * 1e-4;
+      for (let j = 0; j < n; j++) if (covered[j]) expected[j] = expected[j]! + (e.effect_bps / e.horizon_bars) * 1e-4;
     };
     const cap = capitulationEvents(def.bars);
     const brk = breakoutEvents(def.bars);
