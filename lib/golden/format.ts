@@ -9,19 +9,28 @@ export function formatValue(v: Drift['expected']): string {
   return String(v);
 }
 
-function formatRel(r: number | undefined): string {
-  if (r === undefined) return '';
-  return r === Infinity ? ' (expected 0)' : ` (rel diff ${r.toExponential(2)})`;
+/** How far apart two numbers are: the relative difference where a tolerance applies, else the signed difference. */
+function formatGap(d: Drift): string {
+  if (typeof d.expected !== 'number' || typeof d.got !== 'number') return '';
+  if (d.tolerance === 'exact') {
+    const diff = d.got - d.expected;
+    return ` (${diff > 0 ? '+' : ''}${diff})`;
+  }
+  return d.rel_diff === undefined ? '' : d.rel_diff === Infinity ? ' (expected 0)' : ` (rel diff ${d.rel_diff.toExponential(2)})`;
 }
 
 /** The readable lines of a stage's drifts: group, what, expected, got, tolerance; at most maxLines. */
 export function formatDrifts(drifts: readonly Drift[], maxLines = 40): string[] {
   const shown = drifts.slice(0, maxLines);
   const rows = shown.map((d) => [
-    d.group, d.key, `expected ${formatValue(d.expected)}`, `got ${formatValue(d.got)}`, `${d.tolerance}${formatRel(d.rel_diff)}`,
+    d.group, d.key, `expected ${formatValue(d.expected)}`, `got ${formatValue(d.got)}`, `${d.tolerance}${formatGap(d)}`,
   ]);
-  const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const lines = rows.map((r) => `    ${r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell)).join('  ')}`);
+  const lines: string[] = [];
+  for (const group of new Set(shown.map((d) => d.group))) {
+    const mine = rows.filter((r) => r[0] === group);
+    const widths = [0, 1, 2, 3].map((c) => Math.max(...mine.map((r) => r[c]!.length)));
+    lines.push(...mine.map((r) => `    ${r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell)).join('  ')}`));
+  }
   if (drifts.length > shown.length) lines.push(`    ... and ${drifts.length - shown.length} more (--json prints every one)`);
   const groups = new Set(drifts.map((d) => d.group));
   if (groups.size === 1 && groups.has('files')) {
@@ -54,4 +63,13 @@ export function formatReport(r: CheckReport, maxLines = 40): string {
     lines.push(`  if the change is intended, review the diff and refresh the baseline with ${REFRESH_HINT}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** The batch file is not the one the baseline certifies: nothing was compared. */
+export function formatBatchChanged(file: string, c: { expected: string; got: string }): string {
+  return [
+    `CHANGED batch ${file}: sha256 ${c.expected.slice(0, 12)}… in the baseline, ${c.got.slice(0, 12)}… now`,
+    '  the baseline certifies a different batch, so no stage was compared',
+    `golden: FAILED at batch; if the batch change is intended, run ${REFRESH_HINT}`,
+  ].join('\n') + '\n';
 }

@@ -71,6 +71,21 @@ describe('ingest refuses bad rows, naming file:line, field and value', () => {
   });
 });
 
+describe('ingest refuses a bad funding file', () => {
+  test('a non-finite funding rate names file:line, funding_rate and the value', async () => {
+    const src = join(work, `src-${++n}`);
+    const rel = 'funding/BTCUSDT-funding.csv';
+    const H8 = 8 * 3_600_000;
+    await put(src, rel, `funding_time,funding_rate\n${T0},0.0001\n${T0 + H8},NaN\n${T0 + 2 * H8},-0.00002\n`);
+    const dataDir = await copyLake(seed, join(work, `data-${n}`));
+    const before = await snapshot(dataDir);
+    const r = await ingest(dataDir, binanceParams(src, { kinds: ['funding'] }));
+    const msg = expectDataError(r, { file: rel, line: 3, field: 'funding_rate', value: '"NaN"' });
+    expect(msg).toContain('is not a finite number');
+    expect(await snapshot(dataDir)).toEqual(before);
+  });
+});
+
 describe('microsecond timestamps are accepted', () => {
   test('a Binance spot 2025 zip with microsecond open times lands in the lake as milliseconds', async () => {
     const bars = goodBars(12).map((b) => ({ ...b, ts: b.ts * 1000 })); // microseconds

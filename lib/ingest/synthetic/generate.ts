@@ -15,7 +15,7 @@
  * prefix of a longer run (nothing before t depends on anything after t).
  */
 import { UsageError } from '../../errors.js';
-import { emptyBars } from '../../market.js';
+import { BAR_FIELDS } from '../../market.js';
 import type { BarColumns, FundingColumns, InstrumentKey, MarketCapColumns, OpenInterestColumns } from '../../market.js';
 import { timeframeMs } from '../../timeframe.js';
 import { dexp, dlog } from './detmath.js';
@@ -40,7 +40,7 @@ export const INTRABAR_EXT = 0.5;
 export const IDIO_GARCH = { alpha: 0.06, beta: 0.92, g_min: 0.1, g_max: 25 } as const;
 export const VOLUME_MODEL = { ar: 0.9, sd: 0.4, abs_z_coef: 0.3, abs_z_norm: 1.22, cascade_z: -2.5, cascade_coef: 0.6 } as const;
 export const FUNDING_MODEL = { base: 0.0001, ar: 0.7, noise_sd: 0.00012, jump_prob: 0.01, jump_size: 0.0008, clamp: 0.0075 } as const;
-export const OI_MODEL = { noise_sd_5m: 0.0015, price_coef: 0.3, half_life_days: 2.1, cascade_coef: 0.004, cascade_max: 0.1 } as const;
+export const OI_MODEL = { noise_sd_5m: 0.0015, price_coef: 0.3, half_life_days: 2.1, cascade_coef: 0.002, cascade_max: 0.05 } as const;
 
 export function generateSymbol(p: SyntheticParams, symbolIndex: number): SyntheticSymbolData {
   assertSyntheticParams(p);
@@ -55,7 +55,7 @@ export function generateSymbol(p: SyntheticParams, symbolIndex: number): Synthet
   const prof = symbolProfile(p, symbolIndex);
   const rng = Xoshiro128ss.fromSeed(p.seed, symbolIndex + 1, 0);
   const planter = new EdgePlanter(p, symbolIndex, n);
-  const bars = emptyBars(n);
+  const bars = Object.fromEntries(BAR_FIELDS.map((f) => [f, new Float64Array(n)])) as unknown as BarColumns;
   const fundingT = new Schedule(timesFrom(p.start_ms, p.end_ms, p.funding_interval_hours * HOUR_MS));
   const oiT = new Schedule(timesAfter(p.start_ms, p.end_ms, HOUR_MS));
   const capT = new Schedule(timesAfter(p.start_ms, p.end_ms, DAY_MS));
