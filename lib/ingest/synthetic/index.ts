@@ -20,3 +20,5 @@ export { plantedEdges, EDGE_SPECS } from './edges.js';
 export type { SymbolProfile } from './profile.js';
 export { symbolProfile } from './profile.js';
 export { REGIMES, REGIME_PARAMS } from './market_factor.js';
+export { Xoshiro128ss } from './rng.js';
+export { dexp, dlog } from './detmath.js';

@@ -49,6 +49,13 @@ describe('generateSymbol determinism', () => {
     expect(prefixEqual(short.marketCap.market_cap_usd, long.marketCap.market_cap_usd)).toBe(true);
   });
 
+  test("a symbol's data do not depend on how many symbols are generated", () => {
+    const few = generateSymbol(P, 2);
+    const many = generateSymbol({ ...P, n_symbols: 40 }, 2);
+    expect(many.key.symbol).toBe('SYN03USDT');
+    expect(bytes(few).equals(bytes(many))).toBe(true);
+  });
+
   test('a symbol index outside 0..n-1 is a usage error', () => {
     expect(() => generateSymbol(P, 3)).toThrow(UsageError);
     expect(() => generateSymbol(P, 3)).toThrow(/symbolIndex must be an integer in 0\.\.2, was 3/);
