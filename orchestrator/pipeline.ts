@@ -25,10 +25,17 @@ export function pipelineSchema(registry: Registry): object {
         additionalProperties: false,
         default: {},
         description: 'parameters per stage; see each stage\'s --help',
-        properties: Object.fromEntries(registry.map((r) => [r.def.name, { type: 'object' }])),
+        // Each stage's own schema, so a bad stage parameter is located (file:line:col) with every other problem.
+        // Top-level `required` is relaxed here: the orchestrator injects some (timeframe) and checks again after.
+        properties: Object.fromEntries(registry.map((r) => [r.def.name, withoutRequired(r.def.paramsSchema as JsonSchemaObject)])),
       },
     },
   };
+}
+
+function withoutRequired(schema: JsonSchemaObject): object {
+  const { required: _required, ...rest } = schema;
+  return { ...rest, default: {} };
 }
 
 export interface PipelineOverrides {

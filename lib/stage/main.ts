@@ -1,11 +1,11 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { createLogger, type Logger } from '../log.js';
 import { QuantError, ExitCode, UsageError, exitCodeOf, InterruptedError } from '../errors.js';
-import type { StageDefinition, StageContext, JsonSchemaObject } from './definition.js';
+import type { StageDefinition, StageContext, JsonSchemaObject, StageRunSummary } from './definition.js';
 import { validateParams, setOverride, parseScalar } from './params.js';
 import { fingerprintParts, fingerprintOf } from './fingerprint.js';
 import { committedOutputDigests, removeStageManifest, writeStageManifest, type StageManifest, type OutputDigest } from './manifest.js';
@@ -89,6 +89,7 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
 function addParamOption(y: ReturnType<typeof yargs>, name: string, prop: object): void {
   const p = prop as { type?: string; description?: string; items?: { type?: string } };
   const describe = p.description ?? '';
+  if (name.includes('_')) y.alias(name, name.replaceAll('_', '-'));
   if (p.type === 'boolean') y.option(name, { type: 'boolean', describe });
   else if (p.type === 'number' || p.type === 'integer') y.option(name, { type: 'number', describe });
   else if (p.type === 'array') y.option(name, { type: 'string', describe: `${describe} (comma-separated)`, coerce: (v: unknown) => splitList(v, p.items?.type) });
@@ -129,12 +130,18 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
   process.once('SIGTERM', onSignal);
   log.info({ params, fingerprint: fingerprintOf(parts) }, 'stage started');
   const ctx = makeContext(def, params, inv, log, staging, costs, abort.signal);
-  const summary = await def.run(ctx);
-  if (abort.signal.aborted) throw abort.signal.reason as Error;
-  const stray = await undeclaredWrites(staging, def.outputs);
-  if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
   const outputs: Record<string, OutputDigest> = {};
-  for (const o of def.outputs) outputs[o] = await digestOutput(join(staging, o));
+  let summary: StageRunSummary;
+  try {
+    summary = await def.run(ctx);
+    if (abort.signal.aborted) throw abort.signal.reason as Error;
+    const stray = await undeclaredWrites(staging, def.outputs);
+    if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
+    for (const o of def.outputs) outputs[o] = await digestOutput(join(staging, o));
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
   await removeStageManifest(inv.dataDir, def.name);
   await commitOutputs(inv.dataDir, staging, def.outputs, `${def.name}-${inv.runId}`);
   const finished = Date.now();

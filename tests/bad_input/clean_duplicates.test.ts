@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  binanceParams, clean, copyLake, expectDataError, goodBars, ingest, klinesCsv, put, seedGoodLake, snapshot,
+  RAW_PART, binanceParams, clean, copyLake, expectDataError, goodBars, ingest, klinesCsv, put, seedGoodLake, snapshot,
   visionKlinePath, zipCsv, type Bar,
 } from './helpers.js';
 
@@ -59,6 +59,9 @@ describe('duplicate bars across a monthly and a daily file', () => {
 
   test('exact duplicates are dropped: clean succeeds and the quality report counts them', async () => {
     const dataDir = await ingestMonthlyAndDaily(() => {});
+    // ingest keeps both files as received: 12 + 6 raw rows
+    const rawManifest = JSON.parse(await readFile(join(dataDir, RAW_PART.replace('part.parquet', '_manifest.json')), 'utf8')) as { rows: number };
+    expect(rawManifest.rows).toBe(18);
     const r = await clean(dataDir);
     if (r.exitCode !== 0) throw new Error(r.stderr);
     const q = JSON.parse(await readFile(join(dataDir, 'reports', 'quality', 'quality.json'), 'utf8')) as {

@@ -58,7 +58,7 @@ describe('ingest refuses broken files', () => {
   // member (checked by hand: a stored member with one digit changed unzips silently). A zip whose directory is intact
   // but whose data was damaged (bit rot, a bad mirror) is ingested with wrong prices. Fix: compare zlib.crc32(member)
   // and its length with the CRC-32 and size in the zip's central directory entry, and throw the same DataError.
-  test.failing('a zip whose member data is damaged (CRC-32 mismatch) is exit 3 naming the zip', async () => {
+  test('a zip whose member data is damaged (CRC-32 mismatch) is exit 3 naming the zip', async () => {
     const text = klinesCsv(goodBars(12));
     const z = zipCsv(MEMBER, text, 0); // stored: the CSV bytes sit in the zip as they are
     const row = `${T0 + 3 * M5},103,`; // bar 3 (line 5): open 103, high 105, low 102
@@ -90,7 +90,7 @@ describe('ingest refuses broken files', () => {
   // next run of the stage sweeps it, but a failed multi-GB ingest keeps its partial copy on disk until then. Fix:
   // wrap the run/commit in try/catch and `rm(staging, { recursive: true, force: true })` before rethrowing (keep it
   // only with --verbose for debugging); a killed stage is still swept by sweepStale.
-  test.failing('a failed ingest leaves no partial output behind in the data dir (.staging included)', async () => {
+  test('a failed ingest leaves no partial output behind in the data dir (.staging included)', async () => {
     const src = join(work, `src-${++n}`);
     await put(src, FLAT_KLINES, gz(klinesCsv(goodBars(12)))); // BTCUSDT is good and written first
     const eth = goodBars(12);

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { acquireLock } from '../../orchestrator/lock.js';
 import { ExitCode, LockedError } from '../../lib/errors.js';
-import { makeFixtureProject, makeLake, run, outcomes, BUILD_ROOT, type FixtureProject } from '../fixtures/stages/harness.js';
+import { makeFixtureProject, makeLake, run, outcomes, runningSlowPid, BUILD_ROOT, type FixtureProject } from '../fixtures/stages/harness.js';
 
 let project: FixtureProject;
 const dirs: string[] = [];
@@ -38,30 +37,12 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
-async function pidOfRunningSlow(dataDir: string): Promise<number> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < 15000) {
-    const staging = join(dataDir, '.staging');
-    if (existsSync(staging)) {
-      for (const e of await readdir(staging)) {
-        const f = join(staging, e, 'out', 'slow', 'pid.txt');
-        if (existsSync(f)) {
-          const txt = await readFile(f, 'utf8');
-          if (txt) return Number(txt);
-        }
-      }
-    }
-    await sleep(20);
-  }
-  throw new Error('slow stage did not start');
-}
-
 describe('one run at a time per lake', () => {
   test('a second run on the same lake while the first holds the lock is refused with a LockedError naming the holder', async () => {
     const l = await lake({ slow: { chunks: 2000, sleep_ms: 5 } });
     const o = { registry: project.registry(['slow']), projectRoot: project.root, ...l };
     const first = run({ ...o, runId: 'first-run' });
-    const pid = await pidOfRunningSlow(l.dataDir); // the first run holds the lock while its stage runs
+    const pid = await runningSlowPid(l.dataDir); // the first run holds the lock while its stage runs
     let err: unknown;
     try {
       await run({ ...o, runId: 'second-run' });

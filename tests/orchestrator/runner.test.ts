@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { PROJECT_ROOT } from '../../lib/stage/main.js';
+import { stagingRoot } from '../../lib/stage/outputs.js';
 import { ExitCode } from '../../lib/errors.js';
 import type { RunRecord } from '../../orchestrator/runner.js';
 import type { Registry } from '../../orchestrator/registry_types.js';
 import {
   makeFixtureProject, makeLake, writePipeline, run, outcomes, outcomeTypes, shuffled, capturingLogger, listFiles,
-  SHUFFLE_SEED, FIXTURE_BUILD_DIR, type FixtureProject, type RunInput,
+  SHUFFLE_SEED, FIXTURE_BUILD_DIR, waitFor, runningSlowPid, type FixtureProject, type RunInput,
 } from '../fixtures/stages/harness.js';
 import { FIXTURE_STAGES } from '../fixtures/stages/defs.js';
 
@@ -30,10 +31,25 @@ afterAll(async () => {
   for (const d of lakes) await rm(d, { recursive: true, force: true });
 });
 
+type Lake = Awaited<ReturnType<typeof makeLake>>;
+
 /** A fresh lake for `names` (registered in a shuffled order, STYLE #11) and a runner bound to it. */
 async function setup(names: string[], stages: Record<string, Record<string, unknown>> = {}, jobs = 2) {
   const lake = await makeLake({ timeframe: '5m', jobs, stages });
   lakes.push(lake.dir);
+  return bind(lake, names, jobs);
+}
+
+/** A copy of `from` (data and spec) in a new temp folder: tests start from one completed run without rerunning it. */
+async function copyLake(from: Lake, names: string[], jobs = 2) {
+  const dir = await mkdtemp(join(tmpdir(), 'quantlab-orch-lake-'));
+  lakes.push(dir);
+  await cp(from.dir, dir, { recursive: true });
+  const lake: Lake = { dir, dataDir: join(dir, 'data'), specDir: join(dir, 'spec'), pipelineFile: join(dir, 'spec', 'pipeline.yaml') };
+  return bind(lake, names, jobs);
+}
+
+function bind(lake: Lake, names: string[], jobs: number) {
   const registry: Registry = project.registry(shuffled(names, SHUFFLE_SEED));
   const base: RunInput = { registry, projectRoot: project.root, ...lake };
   return {
@@ -45,59 +61,40 @@ async function setup(names: string[], stages: Record<string, Record<string, unkn
   };
 }
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15000): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-/** The pid a running `slow` stage wrote into its staging folder. */
-async function slowPid(dataDir: string): Promise<number> {
-  return waitFor(async () => {
-    const staging = join(dataDir, '.staging');
-    if (!existsSync(staging)) return undefined;
-    for (const e of await readdir(staging)) {
-      const f = join(staging, e, 'out', 'slow', 'pid.txt');
-      if (e.startsWith('slow-') && existsSync(f)) {
-        const txt = await readFile(f, 'utf8');
-        if (txt) return Number(txt);
-      }
-    }
-    return undefined;
-  }, 'the slow stage to start writing');
-}
-
 describe(`runner over fixture stages (independent stages registered in shuffled order, QUANTLAB_SHUFFLE_SEED=${SHUFFLE_SEED})`, () => {
+  /** Stages a -> b, and c independent; one completed run (a.value 'v1', a.note 'n1'), copied by each test. */
+  const ABC = ['a', 'b', 'c'];
+  let baseline: Awaited<ReturnType<typeof setup>>;
+  let firstRun: RunRecord;
+  beforeAll(async () => {
+    baseline = await setup(ABC, { a: { value: 'v1', note: 'n1' } });
+    firstRun = await baseline.run({ runId: 'run-1' });
+  });
+  const fromBaseline = () => copyLake(baseline, ABC);
+
   test('a first run runs every stage because there is no previous run, and writes their outputs', async () => {
-    const l = await setup(['a', 'b', 'c'], { a: { value: 'hello' } });
-    const r = await l.run();
-    expect(r.status).toBe('ok');
-    for (const n of ['a', 'b', 'c']) expect(outcomes(r)[n]).toEqual({ type: 'ran', reason: 'no previous run', exit_code: 0 });
-    expect(await l.out('out/a/x.txt')).toBe('hello');
-    expect(await l.out('out/b/y.txt')).toBe('hello!'); // b = a's x.txt + default suffix '!'
-    expect(await l.out('out/c/z.txt')).toBe('c1');
+    expect(firstRun.status).toBe('ok');
+    for (const n of ABC) expect(outcomes(firstRun)[n]).toEqual({ type: 'ran', reason: 'no previous run', exit_code: 0 });
+    expect(await baseline.out('out/a/x.txt')).toBe('v1');
+    expect(await baseline.out('out/b/y.txt')).toBe('v1!'); // b = a's x.txt + default suffix '!'
+    expect(await baseline.out('out/c/z.txt')).toBe('c1');
     // b ran after a (its declared input), whatever the registry order.
-    expect(r.stages.map((s) => s.name).indexOf('a')).toBeLessThan(r.stages.map((s) => s.name).indexOf('b'));
+    expect(firstRun.stages.map((s) => s.name).indexOf('a')).toBeLessThan(firstRun.stages.map((s) => s.name).indexOf('b'));
   });
 
   test('an immediate rerun skips every stage as fresh and records the run under reports/runs/<run_id>/run.json', async () => {
-    const l = await setup(['a', 'b', 'c']);
-    const first = await l.run({ runId: 'run-1' });
+    const l = await fromBaseline();
     const cap = capturingLogger();
     const second = await l.run({ runId: 'run-2', log: cap.log, argv: ['--jobs', '2'] });
     expect(outcomes(second)).toEqual({ a: { type: 'skipped', reason: 'fresh' }, b: { type: 'skipped', reason: 'fresh' }, c: { type: 'skipped', reason: 'fresh' } });
     expect(second.status).toBe('ok');
     // The fingerprints the skip was based on are those the first run recorded.
-    for (const s of second.stages) expect(s.fingerprint).toBe(first.stages.find((f) => f.name === s.name)!.fingerprint);
+    for (const s of second.stages) expect(s.fingerprint).toBe(firstRun.stages.find((f) => f.name === s.name)!.fingerprint);
     // The log says why each stage was skipped.
     const msgs = cap.lines().map((x) => x.msg);
-    for (const n of ['a', 'b', 'c']) expect(msgs).toContain(`skip ${n}: fresh (fingerprint unchanged)`);
+    for (const n of ABC) expect(msgs).toContain(`skip ${n}: fresh (fingerprint unchanged)`);
 
-    for (const [id, rec] of [['run-1', first], ['run-2', second]] as const) {
+    for (const [id, rec] of [['run-1', firstRun], ['run-2', second]] as const) {
       const onDisk = JSON.parse(await readFile(join(l.dataDir, 'reports', 'runs', id, 'run.json'), 'utf8')) as RunRecord;
       expect(onDisk).toEqual(JSON.parse(JSON.stringify(rec)));
       expect(onDisk.run_id).toBe(id);
@@ -105,7 +102,6 @@ describe(`runner over fixture stages (independent stages registered in shuffled 
     }
     const rec2 = JSON.parse(await readFile(join(l.dataDir, 'reports', 'runs', 'run-2', 'run.json'), 'utf8')) as RunRecord;
     expect(rec2.argv).toEqual(['--jobs', '2']);
-    expect(rec2.stages.map((s) => [s.name, s.outcome.type])).toEqual(expect.arrayContaining([['a', 'skipped'], ['b', 'skipped'], ['c', 'skipped']]));
     // The first run's record carries each stage's output digests, equal to the stage manifests.
     const rec1 = JSON.parse(await readFile(join(l.dataDir, 'reports', 'runs', 'run-1', 'run.json'), 'utf8')) as RunRecord;
     const manifestA = JSON.parse(await readFile(join(l.dataDir, 'state', 'stages', 'a.json'), 'utf8')) as { outputs: Record<string, { digest: string }> };
@@ -113,9 +109,8 @@ describe(`runner over fixture stages (independent stages registered in shuffled 
   });
 
   test('changing a parameter reruns that stage and its dependents, and says what changed', async () => {
-    const l = await setup(['a', 'b', 'c'], { a: { value: 'v1' } });
-    await l.run();
-    await l.setStages({ a: { value: 'v2' } });
+    const l = await fromBaseline();
+    await l.setStages({ a: { value: 'v2', note: 'n1' } });
     const cap = capturingLogger();
     const r = await l.run({ log: cap.log });
     expect(outcomes(r)).toEqual({
@@ -130,17 +125,19 @@ describe(`runner over fixture stages (independent stages registered in shuffled 
   });
 
   test('a --set override is a parameter change like an edit of pipeline.yaml', async () => {
-    const l = await setup(['a', 'b']);
-    await l.run();
+    const l = await fromBaseline();
     const r = await l.run({ overrides: { set: ['b.suffix=?'] } });
-    expect(outcomes(r)).toEqual({ a: { type: 'skipped', reason: 'fresh' }, b: { type: 'ran', reason: 'changed', changed: ['params'], exit_code: 0 } });
-    expect(await l.out('out/b/y.txt')).toBe('a1?');
+    expect(outcomes(r)).toEqual({
+      a: { type: 'skipped', reason: 'fresh' },
+      b: { type: 'ran', reason: 'changed', changed: ['params'], exit_code: 0 },
+      c: { type: 'skipped', reason: 'fresh' },
+    });
+    expect(await l.out('out/b/y.txt')).toBe('v1?');
   });
 
   test('a downstream stage is skipped when its upstream reran but produced identical output', async () => {
-    const l = await setup(['a', 'b', 'c'], { a: { value: 'same', note: 'first' } });
-    await l.run();
-    await l.setStages({ a: { value: 'same', note: 'second' } }); // `note` does not change a's output
+    const l = await fromBaseline();
+    await l.setStages({ a: { value: 'v1', note: 'n2' } }); // `note` does not change a's output
     const r = await l.run();
     expect(outcomes(r)).toEqual({
       a: { type: 'ran', reason: 'changed', changed: ['params'], exit_code: 0 },
@@ -150,49 +147,55 @@ describe(`runner over fixture stages (independent stages registered in shuffled 
   });
 
   test('reordering and reformatting pipeline.yaml reruns nothing', async () => {
-    const l = await setup(['a', 'b'], { a: { value: 'x', note: 'n' }, b: { suffix: '#' } });
-    await l.run();
-    await writePipeline(l.pipelineFile, { stages: { b: { suffix: '#' }, a: { note: 'n', value: 'x' } }, jobs: 2, timeframe: '5m' });
+    const l = await fromBaseline();
+    await writeFile(l.pipelineFile, '# reordered\nstages:\n  a: {note: n1, value: v1}\njobs: 2\ntimeframe: 5m\n');
     const r = await l.run();
-    expect(outcomeTypes(r)).toEqual({ a: 'skipped', b: 'skipped' });
+    expect(outcomeTypes(r)).toEqual({ a: 'skipped', b: 'skipped', c: 'skipped' });
   });
 
   test('a stage whose committed output was deleted reruns with reason "output missing"', async () => {
-    const l = await setup(['a', 'c']);
-    await l.run();
+    const l = await fromBaseline();
     await rm(join(l.dataDir, 'out', 'c'), { recursive: true });
     const r = await l.run();
-    expect(outcomes(r)).toEqual({ a: { type: 'skipped', reason: 'fresh' }, c: { type: 'ran', reason: 'output missing', exit_code: 0 } });
+    expect(outcomes(r)).toEqual({
+      a: { type: 'skipped', reason: 'fresh' },
+      b: { type: 'skipped', reason: 'fresh' },
+      c: { type: 'ran', reason: 'output missing', exit_code: 0 },
+    });
     expect(await l.out('out/c/z.txt')).toBe('c1');
   });
 
   test('--force reruns fresh stages; with --only it reruns just those and leaves the others unselected', async () => {
-    const l = await setup(['a', 'b', 'c']);
-    await l.run();
+    const l = await fromBaseline();
     const all = await l.run({ force: true });
-    for (const n of ['a', 'b', 'c']) expect(outcomes(all)[n]).toEqual({ type: 'ran', reason: 'forced', exit_code: 0 });
+    for (const n of ABC) expect(outcomes(all)[n]).toEqual({ type: 'ran', reason: 'forced', exit_code: 0 });
     const onlyB = await l.run({ force: true, only: ['b'] });
     expect(outcomes(onlyB)).toEqual({ a: { type: 'not_selected' }, b: { type: 'ran', reason: 'forced', exit_code: 0 }, c: { type: 'not_selected' } });
   });
 
-  test('--dry-run runs nothing, takes no lock, and says what would run and why', async () => {
-    const l = await setup(['a', 'b', 'c']);
-    const fresh = await l.run({ dryRun: true });
-    expect(fresh.status).toBe('dry_run');
-    for (const n of ['a', 'b', 'c']) expect(outcomes(fresh)[n]).toEqual({ type: 'would_run', reason: 'no previous run' });
-    expect(await listFiles(l.dataDir)).toEqual([]);
-
-    await l.run();
+  test('--dry-run on a run lake writes nothing and says what would run and why', async () => {
+    const l = await fromBaseline();
     const before = await listFiles(l.dataDir);
     await l.setStages({ a: { value: 'new' } });
     const dry = await l.run({ dryRun: true });
+    expect(dry.status).toBe('dry_run');
     expect(outcomes(dry)).toEqual({
       a: { type: 'would_run', reason: 'changed', changed: ['params'] },
       b: { type: 'would_run', reason: 'if upstream output changes' },
       c: { type: 'skipped', reason: 'fresh' },
     });
-    expect(await listFiles(l.dataDir)).toEqual(before); // no outputs, manifests or run records written
-    expect(await l.out('out/a/x.txt')).toBe('a1');
+    expect(await listFiles(l.dataDir)).toEqual(before); // no outputs, manifests, run records or lock
+    expect(await l.out('out/a/x.txt')).toBe('v1');
+  });
+});
+
+describe(`runner failures and interruptions (QUANTLAB_SHUFFLE_SEED=${SHUFFLE_SEED})`, () => {
+  test('--dry-run on a new lake runs nothing, takes no lock, and says every stage would run', async () => {
+    const l = await setup(['a', 'b', 'c']);
+    const fresh = await l.run({ dryRun: true });
+    expect(fresh.status).toBe('dry_run');
+    for (const n of ['a', 'b', 'c']) expect(outcomes(fresh)[n]).toEqual({ type: 'would_run', reason: 'no previous run' });
+    expect(await listFiles(l.dataDir)).toEqual([]);
   });
 
   test('--on-error keep-going runs independent stages after a failure and blocks the failed stage\'s dependents', async () => {
@@ -266,9 +269,9 @@ describe(`runner over fixture stages (independent stages registered in shuffled 
 
     await l.setStages({ slow: { chunks: 2000, sleep_ms: 5, tag: 'v2' } }); // ~10 s if not killed
     const running = l.run({ runId: 'killed-run' });
-    const pid = await slowPid(l.dataDir);
+    const pid = await runningSlowPid(l.dataDir);
     await waitFor(async () => {
-      const big = join(l.dataDir, '.staging', 'slow-killed-run', 'out', 'slow', 'big.bin');
+      const big = join(stagingRoot(l.dataDir, 'slow', 'killed-run'), 'out', 'slow', 'big.bin');
       return existsSync(big) && (await stat(big)).size > 64 * 1024 * 3 ? true : undefined;
     }, 'big.bin to grow');
     process.kill(pid, 'SIGKILL');
@@ -278,13 +281,13 @@ describe(`runner over fixture stages (independent stages registered in shuffled 
     expect(await l.out('out/slow/done.txt')).toBe('done v1');
     expect((await stat(join(l.dataDir, 'out', 'slow', 'big.bin'))).size).toBe(2 * 64 * 1024); // v1: 2 chunks of 64 KiB
     expect(await readFile(join(l.dataDir, 'state', 'stages', 'slow.json'), 'utf8')).toBe(previousManifest);
-    expect(existsSync(join(l.dataDir, '.staging', 'slow-killed-run'))).toBe(true); // the partial file stayed in staging
+    expect(existsSync(stagingRoot(l.dataDir, 'slow', 'killed-run'))).toBe(true); // the partial file stayed in staging
 
     await l.setStages({ slow: { chunks: 3, tag: 'v3' } });
     const again = await l.run();
     expect(outcomes(again).slow).toEqual({ type: 'ran', reason: 'changed', changed: ['params'], exit_code: 0 });
     expect(await l.out('out/slow/done.txt')).toBe('done v3');
-    expect(existsSync(join(l.dataDir, '.staging', 'slow-killed-run'))).toBe(false); // swept by the next run
+    expect(existsSync(stagingRoot(l.dataDir, 'slow', 'killed-run'))).toBe(false); // swept by the next run
   });
 });
 

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises';
 import { discoverBinanceFiles, filterFiles, type DiscoveredFile } from '../../ingest/binance_vision/index.js';
-import { downloadBinanceVision } from '../../ingest/binance_vision/download.js';
 import { readCsvColumns, type CsvColumnRequest, type LakeDb } from '../../lake/index.js';
 import { withExtractedCsv } from '../../ingest/zip.js';
 import { checkBars, checkFunding, checkOrder, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
@@ -27,7 +26,8 @@ const FUNDING_COLUMNS: CsvColumnRequest[] = [
 export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter): Promise<Record<string, unknown>> {
   const p = ctx.params.binance_vision!;
   if (p.download.enabled) {
-    for (const kind of p.kinds) {
+    for (const kind of p.kinds.length ? p.kinds : (['klines', 'funding'] as const)) {
+      const { downloadBinanceVision } = await import('../../ingest/binance_vision/download.js');
       const report = await downloadBinanceVision({
         baseUrl: p.download.base_url, destDir: p.path, market: p.market, kind, symbols: p.symbols,
         ...(kind !== 'funding' ? { interval: p.intervals[0] ?? '5m' } : {}),
@@ -41,7 +41,7 @@ export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: L
   const files = filterFiles(found.files, {
     ...(p.symbols.length ? { symbols: p.symbols } : {}),
     ...(p.intervals.length ? { intervals: p.intervals } : {}),
-    kinds: p.kinds,
+    ...(p.kinds.length ? { kinds: p.kinds } : {}),
   }, p.path);
   const groups = groupByInstrument(files);
   let done = 0;

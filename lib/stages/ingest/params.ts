@@ -66,7 +66,7 @@ export const INGEST_PARAMS_SCHEMA = {
         market: { enum: [...MARKETS], default: 'um', description: 'market of files whose path does not say it' },
         symbols: { type: 'array', items: { type: 'string' }, default: [], description: 'symbols to ingest; empty = all found' },
         intervals: { type: 'array', items: { enum: [...TIMEFRAMES] }, default: [], description: 'kline intervals; empty = all found' },
-        kinds: { type: 'array', items: { enum: ['klines', 'funding', 'mark_klines'] }, default: ['klines', 'funding', 'mark_klines'] },
+        kinds: { type: 'array', items: { enum: ['klines', 'funding', 'mark_klines'] }, default: [], description: 'kinds to ingest; empty = every kind found' },
         download: {
           type: 'object',
           additionalProperties: false,

@@ -1,5 +1,5 @@
 import { generateSymbol, plantedEdges, syntheticSymbols, type SyntheticParams } from '../../ingest/synthetic/index.js';
-import { QuantError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, singleOrigin } from './raw_writer.js';
 import type { IngestParams } from './params.js';
@@ -8,7 +8,7 @@ import type { IngestParams } from './params.js';
 export async function ingestSynthetic(ctx: StageContext<IngestParams>, w: RawWriter): Promise<Record<string, unknown>> {
   const p = ctx.params.synthetic as SyntheticParams;
   if (!ctx.params.allow_synthetic) {
-    throw new QuantError('ingest source is "synthetic" but synthetic data was not allowed', {
+    throw new UsageError('ingest source is "synthetic" but synthetic data was not allowed', {
       hint: 'pass --allow-synthetic to run on the seeded synthetic market, or set stages.ingest.source to real data in spec/pipeline.yaml',
     });
   }

@@ -1,0 +1,130 @@
+import { dirname, join } from 'node:path';
+import {
+  LakeDb, TABLES, listPartitions, groupPartitions, readPartitionsWithOrigins, writeMonthlyPartitions,
+  type FoundPartition, type ColumnSet,
+} from '../../lake/index.js';
+import {
+  alignToGrid, flagBars, resample, alignFunding, timeframeQuality, fundingQuality, summarizeQuality, renderQualityMarkdown,
+  type CleanFlags, type InstrumentQuality, type TimeframeQuality,
+} from '../../clean/index.js';
+import { BAR_FIELDS, emptyBars, type BarColumns, type Market } from '../../market.js';
+import { canResample, timeframeMs, type Timeframe } from '../../timeframe.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
+import { UsageError } from '../../errors.js';
+import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import type { CleanParams } from './params.js';
+import { dedupeSeries, take } from './series.js';
+
+/** The clean stage's work, loaded only when the stage runs. */
+export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRunSummary> {
+  const raw = dirname(ctx.input('lake/raw'));
+  const out = dirname(ctx.output('lake/cleaned'));
+  const db = await LakeDb.open({ threads: 2 });
+  const rows: Record<string, number> = {};
+  const count = (t: string, n: number) => (rows[t] = (rows[t] ?? 0) + n);
+  const quality = new Map<string, InstrumentQuality>();
+  try {
+    const klineGroups = groupPartitions(await listPartitions(raw, TABLES.rawKlines), ['exchange', 'market', 'symbol']);
+    let done = 0;
+    for (const [, parts] of klineGroups) {
+      const id = instrumentOf(parts[0]!);
+      const tfs = await cleanInstrumentBars(ctx, db, raw, out, parts, count);
+      quality.set(id, { instrument: id, timeframes: tfs, funding: null });
+      ctx.progress(++done, klineGroups.size, 'instruments');
+      if (ctx.signal.aborted) return { rows };
+    }
+    for (const [, parts] of groupPartitions(await listPartitions(raw, TABLES.rawFunding), ['exchange', 'market', 'symbol'])) {
+      const id = instrumentOf(parts[0]!);
+      const q = quality.get(id) ?? { instrument: id, timeframes: [], funding: null };
+      q.funding = await cleanFunding(db, raw, out, parts, count);
+      quality.set(id, q);
+    }
+    for (const [rawT, cleanT, value] of [
+      [TABLES.rawOpenInterest, TABLES.cleanOpenInterest, ['open_interest', 'open_interest_usd']],
+      [TABLES.rawMarketCap, TABLES.cleanMarketCap, ['market_cap_usd']],
+    ] as const) {
+      for (const [, parts] of groupPartitions(await listPartitions(raw, rawT), ['exchange', 'market', 'symbol'])) {
+        const r = await readPartitionsWithOrigins(db, raw, rawT, parts, ['ts_ms', ...value]);
+        const ts = r.columns.ts_ms as Float64Array;
+        const vals = value.map((v) => r.columns[v] as Float64Array);
+        const { keep } = dedupeSeries(ts, vals, r.origins, rawT.dir);
+        const data: ColumnSet = { ts_ms: take(ts, keep) };
+        value.forEach((v, i) => (data[v] = take(vals[i]!, keep)));
+        const ms = await writeMonthlyPartitions(db, out, cleanT, keysOf(parts[0]!), data);
+        count(cleanT.dir, ms.reduce((s, m) => s + m.rows, 0));
+      }
+    }
+    const report = summarizeQuality([...quality.values()]);
+    await writeJsonAtomic(join(ctx.output('reports/quality'), 'quality.json'), report);
+    await writeFileAtomic(join(ctx.output('reports/quality'), 'quality.md'), renderQualityMarkdown(report));
+    return {
+      rows,
+      metrics: {
+        instruments: report.totals.instruments,
+        ...Object.fromEntries(report.totals.timeframes.map((t) => [`coverage_pct_${t.timeframe}`, t.coverage_pct ?? 0])),
+      },
+    };
+  } finally {
+    db.close();
+  }
+}
+
+
+function instrumentOf(p: FoundPartition): string {
+  return `${p.keys.exchange}/${p.keys.market}/${p.keys.symbol}`;
+}
+
+function keysOf(p: FoundPartition): { exchange: string; market: string; symbol: string } {
+  return { exchange: p.keys.exchange!, market: p.keys.market!, symbol: p.keys.symbol! };
+}
+
+/** Clean one instrument: base grid from its finest raw interval, then each requested timeframe. */
+async function cleanInstrumentBars(
+  ctx: StageContext<CleanParams>, db: LakeDb, raw: string, out: string, parts: FoundPartition[],
+  count: (t: string, n: number) => void,
+): Promise<TimeframeQuality[]> {
+  const p = ctx.params;
+  const intervals = [...new Set(parts.map((x) => x.keys.interval as Timeframe))].sort((a, b) => timeframeMs(a) - timeframeMs(b));
+  const base = intervals[0]!;
+  const keys = keysOf(parts[0]!);
+  const instrument = instrumentOf(parts[0]!);
+  const targets = [...new Set([base, p.timeframe, ...p.extra_timeframes])].sort((a, b) => timeframeMs(a) - timeframeMs(b));
+  for (const tf of targets) {
+    if (!canResample(base, tf)) {
+      throw new UsageError(`${instrument}: cannot produce ${tf} bars from ${base} raw bars`, {
+        hint: timeframeMs(tf) < timeframeMs(base) ? `ingest ${tf} or finer data` : `${tf} is not a whole multiple of ${base} aligned to the UTC day`,
+      });
+    }
+  }
+  const r = await readPartitionsWithOrigins(db, raw, TABLES.rawKlines, parts.filter((x) => x.keys.interval === base), BAR_FIELDS);
+  const rawBars = emptyBars(0);
+  for (const f of BAR_FIELDS) rawBars[f] = r.columns[f] as Float64Array;
+  const aligned = alignToGrid(rawBars, r.origins, base, { instrument });
+  const flagged = flagBars(aligned.bars, aligned.flags, { outlier_window_bars: p.outlier_window_bars, outlier_mad_k: p.outlier_mad_k });
+  const quality: TimeframeQuality[] = [];
+  for (const tf of targets) {
+    const { bars, flags } = tf === base ? { bars: aligned.bars, flags: flagged.flags } : resample(aligned.bars, flagged.flags, base, tf);
+    const ms = await writeMonthlyPartitions(db, out, TABLES.cleanBars, { ...keys, timeframe: tf }, barsWithFlags(bars, flags));
+    count(`${TABLES.cleanBars.dir} ${tf}`, ms.reduce((s, m) => s + m.rows, 0));
+    quality.push(timeframeQuality({ timeframe: tf, bars, flags, duplicates_dropped: tf === base ? aligned.stats.duplicates_dropped : 0 }));
+  }
+  return quality;
+}
+
+function barsWithFlags(b: BarColumns, f: CleanFlags): ColumnSet {
+  return { ...b, ...f };
+}
+
+async function cleanFunding(
+  db: LakeDb, raw: string, out: string, parts: FoundPartition[], count: (t: string, n: number) => void,
+) {
+  const keys = keysOf(parts[0]!);
+  const r = await readPartitionsWithOrigins(db, raw, TABLES.rawFunding, parts, ['ts_ms', 'funding_rate', 'mark_price']);
+  const { funding, stats } = alignFunding(
+    { ts_ms: r.columns.ts_ms as Float64Array, funding_rate: r.columns.funding_rate as Float64Array, mark_price: r.columns.mark_price as Float64Array },
+    r.origins, { instrument: `${keys.exchange}/${keys.market as Market}/${keys.symbol}` },
+  );
+  const ms = await writeMonthlyPartitions(db, out, TABLES.cleanFunding, keys, { ...funding });
+  count(TABLES.cleanFunding.dir, ms.reduce((s, m) => s + m.rows, 0));
+  return fundingQuality({ funding, duplicates_dropped: stats.duplicates_dropped });
+}
