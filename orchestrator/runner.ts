@@ -95,6 +95,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   const lock = await acquireLock(o.dataDir, runId);
   const running = new Map<string, ResultPromise>();
   let interrupted = false;
+  let stopping = false;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupted = true;
     log.warn({ signal: sig }, 'interrupted: stopping running stages');
@@ -119,7 +120,6 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   async function schedule(): Promise<void> {
     const limit = pLimit(o.jobs ?? spec.jobs);
     const inflight = new Map<string, Promise<void>>();
-    let stopping = false;
     for (;;) {
       if (!interrupted) {
         for (const n of graph.order) {
@@ -148,6 +148,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     const name = stage.def.name;
     const t0 = Date.now();
     if (interrupted) return { name, outcome: { type: 'blocked', reason: 'run interrupted' }, duration_ms: 0 };
+    if (stopping) return { name, outcome: { type: 'blocked', reason: 'run stopped after a failure' }, duration_ms: 0 };
     const d: Decision = await decide(stage, params.get(name), env, o.force);
     if (d.type === 'skip') {
       log.info({ stage: name, reason: d.reason }, `skip ${name}: fresh (fingerprint unchanged)`);
@@ -165,6 +166,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     if (code !== 0) {
       const reason = res.signal ? `killed by ${res.signal}` : `exit code ${code}`;
       log.error({ stage: name, exit_code: code, signal: res.signal }, `${name} failed: ${reason}`);
+      if (o.onError === 'fail') stopping = true;
       return { name, outcome: { type: 'failed', reason, exit_code: code }, duration_ms, fingerprint: d.fingerprint };
     }
     const m = await readStageManifest(o.dataDir, name);

@@ -22,6 +22,8 @@ export interface StageInvocation {
   runId: string;
   params: Record<string, unknown>;
   verbose: boolean;
+  /** The executable being run (its code is fingerprinted). */
+  script?: string;
 }
 
 /** The executable wrapper every stage shares: `runStageMain(definition)` is the whole of stages/<name>.ts. */
@@ -83,6 +85,7 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
     runId: typeof args.run_id === 'string' ? args.run_id : newRunId(new Date()),
     params,
     verbose: Boolean(args.verbose),
+    ...(process.argv[1] ? { script: resolve(process.argv[1]) } : {}),
   };
 }
 
@@ -108,7 +111,7 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
   const started = Date.now();
   await sweepStale(inv.dataDir, def.name);
   const costs = def.usesCosts ? await loadCosts(join(inv.specDir, 'costs.yaml')) : undefined;
-  const script = join(PROJECT_ROOT, 'dist', 'stages', `${def.name}.js`);
+  const script = inv.script ?? join(PROJECT_ROOT, 'dist', 'stages', `${def.name}.js`);
   const parts = await fingerprintParts(def, params, {
     dataDir: inv.dataDir, specDir: inv.specDir, projectRoot: PROJECT_ROOT, script,
     committed: await committedOutputDigests(inv.dataDir),
@@ -143,7 +146,7 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
     throw e;
   }
   await removeStageManifest(inv.dataDir, def.name);
-  await commitOutputs(inv.dataDir, staging, def.outputs, `${def.name}-${inv.runId}`);
+  await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId));
   const finished = Date.now();
   const manifest: StageManifest = {
     version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(parts), parts, params, outputs, summary,

@@ -10,7 +10,7 @@ import type { OutputDigest } from './manifest.js';
  * the next run of that stage removes.
  */
 export function stagingRoot(dataDir: string, stage: string, runId: string): string {
-  return join(dataDir, '.staging', `${stage}-${runId}`);
+  return join(dataDir, '.staging', stage, runId);
 }
 
 /** Remove staging and trash folders left by earlier runs of this stage that were killed. */
@@ -18,9 +18,7 @@ export async function sweepStale(dataDir: string, stage: string): Promise<void> 
   for (const dir of ['.staging', '.trash']) {
     const root = join(dataDir, dir);
     if (!existsSync(root)) continue;
-    for (const e of await readdir(root)) {
-      if (e.startsWith(`${stage}-`)) await rm(join(root, e), { recursive: true, force: true });
-    }
+    await rm(join(root, stage), { recursive: true, force: true });
   }
 }
 

@@ -66,12 +66,6 @@ test('every registered stage has a contract case', () => {
   for (const s of STAGES) expect(existsSync(join(BUILD_ROOT, 'stages', `${s}.js`))).toBe(true);
 });
 
-/**
- * ingest writes the run id into lake/raw/_provenance.json, so two runs on identical inputs and clock differ in that
- * file (see the report: drop run_id from the provenance file, the stage manifest already records it).
- */
-const RUN_ID_IN_OUTPUTS = new Set(['ingest']);
-
 describe.each(STAGES.filter((s) => CONTRACT_CASES[s]))('stage %s', (name) => {
   const c = CONTRACT_CASES[name]!;
   const outputs = declaredOutputs(name);
@@ -117,7 +111,7 @@ describe.each(STAGES.filter((s) => CONTRACT_CASES[s]))('stage %s', (name) => {
     await expectIdenticalOutputs(d1!, d2!);
   });
 
-  (RUN_ID_IN_OUTPUTS.has(name) ? test.failing : test)('gives byte-identical outputs when only the run id differs', async () => {
+  test('gives byte-identical outputs when only the run id differs', async () => {
     const [d1, , d3] = await threeRuns();
     await expectIdenticalOutputs(d1!, d3!);
   });

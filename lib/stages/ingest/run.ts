@@ -25,7 +25,7 @@ export async function runIngest(ctx: StageContext<IngestParams>): Promise<StageR
       : p.source === 'binance-vision' ? await ingestBinanceVision(ctx, db, w)
       : p.source === 'csv' ? await ingestCsv(ctx, db, w)
       : await (await import('./ccxt_source.js')).ingestCcxt(ctx, w);
-    await w.writeProvenance({ source: p.source, ingested_at: new Date(ctx.now()).toISOString(), run_id: ctx.runId, ...meta });
+    await w.writeProvenance({ source: p.source, ingested_at: new Date(ctx.now()).toISOString(), ...meta });
     return { rows: w.rows, metrics: { source: p.source, synthetic: p.source === 'synthetic' } };
   } finally {
     db.close();
