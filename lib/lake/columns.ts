@@ -1,6 +1,6 @@
 import { DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, type DuckDBType } from '@duckdb/node-api';
 import type { LakeDb } from './db.js';
-import { sqlIdent } from './db.js';
+import { sqlIdent, sqlString } from './db.js';
 import type { ColumnType } from './schema.js';
 
 /** In-memory column kinds. 'ts' and 'f64' travel as Float64Array (NaN = NULL); strings are dictionary-encoded. */
@@ -32,7 +32,7 @@ export function columnLength(c: ColumnData): number {
   return 'dict' in c ? c.idx.length : c.length;
 }
 
-function numericOf(c: ColumnData): NumericArray {
+export function numericOf(c: ColumnData): NumericArray {
   return 'dict' in c ? c.idx : c;
 }
 
@@ -103,8 +103,13 @@ async function stageDict(db: LakeDb, table: string, column: string, dict: readon
   appender.closeSync();
 }
 
-/** The SQL that turns a staged table back into its stored types (ts -> BIGINT, NaN -> NULL, dict idx -> string). */
-export function storedSelect(table: string, columns: readonly { name: string; type: ColumnType }[]): { select: string; from: string } {
+/**
+ * The SQL that turns a staged table back into its stored types (ts -> BIGINT, NaN -> NULL, dict idx -> string).
+ * A dictionary of one value becomes a literal (no join).
+ */
+export function storedSelect(
+  table: string, columns: readonly { name: string; type: ColumnType }[], dicts: Record<string, readonly string[]> = {},
+): { select: string; from: string } {
   const joins: string[] = [];
   const sel = columns.map((c) => {
     const col = `t.${sqlIdent(c.name)}`;
@@ -114,6 +119,8 @@ export function storedSelect(table: string, columns: readonly { name: string; ty
       case 'f64':
         return `CASE WHEN isnan(${col}) THEN NULL ELSE ${col} END AS ${sqlIdent(c.name)}`;
       case 'str': {
+        const only = dicts[c.name];
+        if (only && only.length === 1) return `${sqlString(only[0]!)} AS ${sqlIdent(c.name)}`;
         const alias = sqlIdent(`d_${c.name}`);
         joins.push(`LEFT JOIN ${sqlIdent(`${table}__${c.name}__dict`)} ${alias} ON ${col} = ${alias}.idx`);
         return `${alias}.value AS ${sqlIdent(c.name)}`;

@@ -8,7 +8,13 @@ export class LakeDb {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly conn: DuckDBConnection,
+    private readonly ownsInstance = true,
   ) {}
+
+  /** Another connection to the same database (its own temp tables), for work done concurrently. */
+  async fork(): Promise<LakeDb> {
+    return new LakeDb(this.instance, await this.instance.connect(), false);
+  }
 
   static async open(opts: { threads?: number; memoryLimit?: string } = {}): Promise<LakeDb> {
     const config: Record<string, string> = { preserve_insertion_order: 'true' };
@@ -36,7 +42,7 @@ export class LakeDb {
 
   close(): void {
     this.conn.closeSync();
-    this.instance.closeSync();
+    if (this.ownsInstance) this.instance.closeSync();
   }
 }
 

@@ -11,3 +11,4 @@ export {
   PARTITION_FILE, PARTITION_MANIFEST, type PartitionManifest, type FoundPartition,
 } from './partition.js';
 export { readCsvColumns, type CsvReadSpec, type CsvColumnRequest, type CsvReadResult } from './csv.js';
+export { mapWithConnections } from './pool.js';

@@ -2,11 +2,11 @@ import { mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LakeDb, num, sqlString } from './db.js';
-import { stageColumns, storedSelect, readExpr, queryColumns, type ColumnSet, type NumericArray } from './columns.js';
+import { stageColumns, storedSelect, readExpr, queryColumns, numericOf, type ColumnSet, type NumericArray } from './columns.js';
 import type { TableSchema } from './schema.js';
 import { sha256File } from '../hash.js';
 import { readJson, tempPathFor, writeJsonAtomic } from '../fsx.js';
-import { monthKey, monthStartMs, nextMonthStartMs } from '../timeframe.js';
+import { monthKey, nextMonthStartMs } from '../timeframe.js';
 
 /** What every partition directory records beside its data file, so nothing re-reads data to know it is unchanged. */
 export interface PartitionManifest {
@@ -35,8 +35,9 @@ export function partitionDir(root: string, table: TableSchema, keys: Record<stri
 
 /**
  * Write one instrument's rows into monthly partitions of `table` (the last partition key must be 'month').
- * Rows are sorted by (ts_ms, then the remaining columns' order of appearance for ties); each file is written to a
- * temp path, hashed, renamed into place, then its manifest is written. Returns the manifests in month order.
+ * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns), then each month's slice is staged on its
+ * own and copied out whole: no per-month filter, sort or join in DuckDB. Each file is written to a temp path,
+ * hashed, renamed into place, then its manifest is written. Returns the manifests in month order.
  */
 export async function writeMonthlyPartitions(
   db: LakeDb,
@@ -44,37 +45,35 @@ export async function writeMonthlyPartitions(
   table: TableSchema,
   keys: Record<string, string>,
   data: ColumnSet,
-  opts: { orderBy?: string } = {},
+  opts: { tieBreak?: readonly string[] } = {},
 ): Promise<PartitionManifest[]> {
   if (table.partitionBy[table.partitionBy.length - 1] !== 'month') throw new Error(`${table.dir} is not month-partitioned`);
+  const sorted = sortRows(data, opts.tieBreak ?? []);
+  const ts = sorted.ts_ms as Float64Array;
+  if (ts.length === 0) return [];
   const staging = `stage_${table.dir.replace(/\W/g, '_')}`;
-  const n = await stageColumns(db, staging, table.columns, data);
-  if (n === 0) return [];
-  const ts = data.ts_ms as Float64Array;
-  const months = monthsCovered(ts);
-  const { select, from } = storedSelect(staging, table.columns);
-  const orderBy = opts.orderBy ?? 'ts_ms';
   const out: PartitionManifest[] = [];
-  for (const month of months) {
-    const lo = monthStartMs(month);
+  let start = 0;
+  while (start < ts.length) {
+    const month = monthKey(ts[start]!);
     const hi = nextMonthStartMs(month);
+    let end = start;
+    while (end < ts.length && ts[end]! < hi) end++;
+    await stageColumns(db, staging, table.columns, sliceRows(sorted, start, end));
+    const { select, from } = storedSelect(staging, table.columns, dictsOf(sorted));
     const dir = partitionDir(root, table, { ...keys, month });
     await mkdir(dir, { recursive: true });
     const file = join(dir, PARTITION_FILE);
     const tmp = tempPathFor(file);
     try {
-      await db.run(
-        `COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${lo} AND t.ts_ms < ${hi} ORDER BY ${orderBy}) ` +
-          `TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`,
-      );
-      const [rows, minTs, maxTs] = countRange(ts, lo, hi);
+      await db.run(`COPY (SELECT ${select} FROM ${from}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
       const manifest: PartitionManifest = {
         file: relative(root, file),
-        rows,
+        rows: end - start,
         bytes: (await stat(tmp)).size,
         sha256: await sha256File(tmp),
-        min_ts_ms: minTs,
-        max_ts_ms: maxTs,
+        min_ts_ms: ts[start]!,
+        max_ts_ms: ts[end - 1]!,
       };
       await rename(tmp, file);
       await writeJsonAtomic(join(dir, PARTITION_MANIFEST), manifest);
@@ -83,39 +82,53 @@ export async function writeMonthlyPartitions(
       await rm(tmp, { force: true });
       throw e;
     }
+    start = end;
   }
   return out;
 }
 
-function monthsCovered(ts: Float64Array): string[] {
-  const set = new Set<string>();
-  let last = '';
-  let lastHi = -Infinity;
-  let lastLo = Infinity;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    if (t >= lastLo && t < lastHi) continue;
-    last = monthKey(t);
-    lastLo = monthStartMs(last);
-    lastHi = nextMonthStartMs(last);
-    set.add(last);
-  }
-  return [...set].sort();
-}
-
-function countRange(ts: Float64Array, lo: number, hi: number): [number, number, number] {
-  let n = 0;
-  let mn = Infinity;
-  let mx = -Infinity;
-  for (let i = 0; i < ts.length; i++) {
-    const t = ts[i]!;
-    if (t >= lo && t < hi) {
-      n++;
-      if (t < mn) mn = t;
-      if (t > mx) mx = t;
+/** Rows ordered by ts_ms then the tie-break columns (stable); returned as they are when already in order. */
+function sortRows(data: ColumnSet, tieBreak: readonly string[]): ColumnSet {
+  const ts = data.ts_ms as Float64Array;
+  const keyCols = tieBreak.map((k) => numericOf(data[k]!));
+  const cmp = (a: number, b: number): number => {
+    const d = ts[a]! - ts[b]!;
+    if (d !== 0) return d;
+    for (const c of keyCols) {
+      const e = c[a]! - c[b]!;
+      if (e !== 0) return e;
+    }
+    return 0;
+  };
+  let inOrder = true;
+  for (let i = 1; i < ts.length && inOrder; i++) if (cmp(i - 1, i) > 0) inOrder = false;
+  if (inOrder) return data;
+  const idx = Array.from({ length: ts.length }, (_, i) => i).sort((a, b) => cmp(a, b) || a - b);
+  const out: ColumnSet = {};
+  for (const [name, col] of Object.entries(data)) {
+    if ('dict' in col) {
+      out[name] = { dict: col.dict, idx: Int32Array.from(idx, (i) => col.idx[i]!) };
+    } else {
+      const c = new (col.constructor as new (n: number) => NumericArray)(idx.length);
+      for (let i = 0; i < idx.length; i++) c[i] = col[idx[i]!]!;
+      out[name] = c;
     }
   }
-  return [n, mn, mx];
+  return out;
+}
+
+function sliceRows(data: ColumnSet, start: number, end: number): ColumnSet {
+  const out: ColumnSet = {};
+  for (const [name, col] of Object.entries(data)) {
+    out[name] = 'dict' in col ? { dict: col.dict, idx: col.idx.subarray(start, end) } : col.subarray(start, end);
+  }
+  return out;
+}
+
+function dictsOf(data: ColumnSet): Record<string, readonly string[]> {
+  const out: Record<string, readonly string[]> = {};
+  for (const [name, col] of Object.entries(data)) if ('dict' in col) out[name] = col.dict;
+  return out;
 }
 
 /** A partition as found on disk: its key values (from the hive path) and its manifest. */

@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import {
-  LakeDb, TABLES, listPartitions, groupPartitions, readPartitionsWithOrigins, writeMonthlyPartitions,
+  LakeDb, TABLES, listPartitions, groupPartitions, readPartitionsWithOrigins, writeMonthlyPartitions, mapWithConnections,
   type FoundPartition, type ColumnSet,
 } from '../../lake/index.js';
 import {
@@ -15,6 +15,8 @@ import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import type { CleanParams } from './params.js';
 import { dedupeSeries, take } from './series.js';
 
+const WORKERS = 2;
+
 /** The clean stage's work, loaded only when the stage runs. */
 export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRunSummary> {
   const raw = dirname(ctx.input('lake/raw'));
@@ -24,21 +26,25 @@ export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRun
   const count = (t: string, n: number) => (rows[t] = (rows[t] ?? 0) + n);
   const quality = new Map<string, InstrumentQuality>();
   try {
-    const klineGroups = groupPartitions(await listPartitions(raw, TABLES.rawKlines), ['exchange', 'market', 'symbol']);
+    // Two instruments at a time (2 cores), each on its own connection; memory holds two instruments at most.
+    const klineGroups = [...groupPartitions(await listPartitions(raw, TABLES.rawKlines), ['exchange', 'market', 'symbol']).values()];
     let done = 0;
-    for (const [, parts] of klineGroups) {
+    await mapWithConnections(db, klineGroups, WORKERS, async (parts, conn) => {
+      if (ctx.signal.aborted) return;
       const id = instrumentOf(parts[0]!);
-      const tfs = await cleanInstrumentBars(ctx, db, raw, out, parts, count);
+      const tfs = await cleanInstrumentBars(ctx, conn, raw, out, parts, count);
       quality.set(id, { instrument: id, timeframes: tfs, funding: null });
-      ctx.progress(++done, klineGroups.size, 'instruments');
-      if (ctx.signal.aborted) return { rows };
-    }
-    for (const [, parts] of groupPartitions(await listPartitions(raw, TABLES.rawFunding), ['exchange', 'market', 'symbol'])) {
+      ctx.progress(++done, klineGroups.length, 'instruments');
+    });
+    if (ctx.signal.aborted) return { rows };
+    const fundingGroups = [...groupPartitions(await listPartitions(raw, TABLES.rawFunding), ['exchange', 'market', 'symbol']).values()];
+    const fundingQ = await mapWithConnections(db, fundingGroups, WORKERS, (parts, conn) => cleanFunding(conn, raw, out, parts, count));
+    fundingGroups.forEach((parts, i) => {
       const id = instrumentOf(parts[0]!);
       const q = quality.get(id) ?? { instrument: id, timeframes: [], funding: null };
-      q.funding = await cleanFunding(db, raw, out, parts, count);
+      q.funding = fundingQ[i]!;
       quality.set(id, q);
-    }
+    });
     for (const [rawT, cleanT, value] of [
       [TABLES.rawOpenInterest, TABLES.cleanOpenInterest, ['open_interest', 'open_interest_usd']],
       [TABLES.rawMarketCap, TABLES.cleanMarketCap, ['market_cap_usd']],

@@ -28,13 +28,18 @@ export interface ProvenanceEntry {
 
 /** Writes raw tables one instrument at a time (memory stays flat) and collects provenance and row counts. */
 export class RawWriter {
-  readonly entries: ProvenanceEntry[] = [];
-  readonly rows: Record<string, number> = {};
   constructor(
     private readonly db: LakeDb,
     /** The lake root in staging (its raw/ folder is the stage output). */
     private readonly lakeRoot: string,
+    readonly entries: ProvenanceEntry[] = [],
+    readonly rows: Record<string, number> = {},
   ) {}
+
+  /** The same writer (shared provenance and counts) on another connection, for concurrent instruments. */
+  on(db: LakeDb): RawWriter {
+    return new RawWriter(db, this.lakeRoot, this.entries, this.rows);
+  }
 
   async bars(table: 'rawKlines' | 'rawMarkKlines', key: InstrumentKey, interval: string, b: BarColumns, o: RowOrigins): Promise<void> {
     await this.write(TABLES[table], { ...key, interval }, { ...b, ...origins(o) });
@@ -57,13 +62,14 @@ export class RawWriter {
   }
 
   private async write(table: TableSchema, keys: Record<string, string>, data: ColumnSet): Promise<void> {
-    const parts = await writeMonthlyPartitions(this.db, this.lakeRoot, table, keys, data, { orderBy: 'ts_ms, src_file, src_line' });
+    const parts = await writeMonthlyPartitions(this.db, this.lakeRoot, table, keys, data, { tieBreak: ['src_file', 'src_line'] });
     this.rows[table.dir] = (this.rows[table.dir] ?? 0) + parts.reduce((s, p) => s + p.rows, 0);
   }
 
   async writeProvenance(meta: Record<string, unknown>): Promise<void> {
     const entries = [...this.entries].sort((a, b) => (a.table + a.instrument + a.file).localeCompare(b.table + b.instrument + b.file));
-    await writeJsonAtomic(join(this.lakeRoot, 'raw', '_provenance.json'), { ...meta, rows: this.rows, entries });
+    const rows = Object.fromEntries(Object.entries(this.rows).sort(([a], [b]) => a.localeCompare(b)));
+    await writeJsonAtomic(join(this.lakeRoot, 'raw', '_provenance.json'), { ...meta, rows, entries });
   }
 }
 
