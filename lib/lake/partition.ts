@@ -35,9 +35,10 @@ export function partitionDir(root: string, table: TableSchema, keys: Record<stri
 
 /**
  * Write one instrument's rows into monthly partitions of `table` (the last partition key must be 'month').
- * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns), then each month's slice is staged on its
- * own and copied out whole: no per-month filter, sort or join in DuckDB. Each file is written to a temp path,
- * hashed, renamed into place, then its manifest is written. Returns the manifests in month order.
+ * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns) and staged once; each month is one plain
+ * COPY of a range of the staged rows (insertion order kept: no sort, and no PARTITION_BY, whose parallel writer
+ * does not keep row order). Each file is written to a temp path, hashed, renamed into place, then its manifest is
+ * written. Returns the manifests in month order.
  */
 export async function writeMonthlyPartitions(
   db: LakeDb,
@@ -52,6 +53,8 @@ export async function writeMonthlyPartitions(
   const ts = sorted.ts_ms as Float64Array;
   if (ts.length === 0) return [];
   const staging = `stage_${table.dir.replace(/\W/g, '_')}`;
+  await stageColumns(db, staging, table.columns, sorted);
+  const { select, from } = storedSelect(staging, table.columns, dictsOf(sorted));
   const out: PartitionManifest[] = [];
   let start = 0;
   while (start < ts.length) {
@@ -59,14 +62,12 @@ export async function writeMonthlyPartitions(
     const hi = nextMonthStartMs(month);
     let end = start;
     while (end < ts.length && ts[end]! < hi) end++;
-    await stageColumns(db, staging, table.columns, sliceRows(sorted, start, end));
-    const { select, from } = storedSelect(staging, table.columns, dictsOf(sorted));
     const dir = partitionDir(root, table, { ...keys, month });
     await mkdir(dir, { recursive: true });
     const file = join(dir, PARTITION_FILE);
     const tmp = tempPathFor(file);
     try {
-      await db.run(`COPY (SELECT ${select} FROM ${from}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+      await db.run(`COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
       const manifest: PartitionManifest = {
         file: relative(root, file),
         rows: end - start,
@@ -113,14 +114,6 @@ function sortRows(data: ColumnSet, tieBreak: readonly string[]): ColumnSet {
       for (let i = 0; i < idx.length; i++) c[i] = col[idx[i]!]!;
       out[name] = c;
     }
-  }
-  return out;
-}
-
-function sliceRows(data: ColumnSet, start: number, end: number): ColumnSet {
-  const out: ColumnSet = {};
-  for (const [name, col] of Object.entries(data)) {
-    out[name] = 'dict' in col ? { dict: col.dict, idx: col.idx.subarray(start, end) } : col.subarray(start, end);
   }
   return out;
 }
@@ -204,8 +197,17 @@ export async function readPartitions(
   if (parts.length === 0) return Object.fromEntries(kinds.map((k) => [k.name, new Float64Array(0)]));
   const files = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
   const where = opts.where ? ` WHERE ${opts.where}` : '';
-  const sql = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM read_parquet([${files}])${where} ORDER BY ts_ms`;
-  return queryColumns(db, sql, kinds, { fallback: opts.fallback ?? false });
+  const select = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM read_parquet([${files}])${where}`;
+  // Partitions are written sorted and listed in path (month) order, and DuckDB keeps file order, so no sort is
+  // needed; the order is checked here, and only an out-of-order read pays for ORDER BY.
+  const cols = await queryColumns(db, select, kinds, { fallback: opts.fallback ?? false });
+  return isSorted(cols.ts_ms) ? cols : queryColumns(db, `${select} ORDER BY ts_ms`, kinds, { fallback: opts.fallback ?? false });
+}
+
+function isSorted(ts: NumericArray | undefined): boolean {
+  if (!ts) return false;
+  for (let i = 1; i < ts.length; i++) if (ts[i]! < ts[i - 1]!) return false;
+  return true;
 }
 
 /** Distinct source files of raw partitions (small: one row per file). */

@@ -51,6 +51,22 @@ describe('monthly partitions', () => {
     });
   });
 
+  test('rows given out of order are written sorted by ts_ms, then by source file and line', async () => {
+    await withTempDir(async (root) => {
+      const b = bars(300_000 / 10);
+      const n = b.ts_ms.length;
+      const perm = Array.from({ length: n }, (_, i) => (i * 7919) % n); // a fixed shuffle (7919 is prime)
+      const shuffled = Object.fromEntries(Object.entries(b).map(([k, v]) => [k, 'dict' in v ? { dict: v.dict, idx: Int32Array.from(perm, (i) => v.idx[i]!) } : (v as Float64Array).map((_, j) => (v as Float64Array)[perm[j]!]!)]));
+      const ms = await writeMonthlyPartitions(db, root, TABLES.rawKlines, { exchange: 'b', market: 'um', symbol: 'S', interval: '5m' }, shuffled as never, { tieBreak: ['src_file', 'src_line'] });
+      for (const m of ms) {
+        const rows = await db.rows(`SELECT ts_ms FROM read_parquet('${join(root, m.file)}', hive_partitioning = false)`);
+        const ts = rows.map((r) => Number(r[0]));
+        expect(ts.every((t, i) => i === 0 || t > ts[i - 1]!)).toBe(true);
+        expect(ts.length).toBe(m.rows);
+      }
+    });
+  });
+
   test('the same rows written twice give byte-identical files', async () => {
     await withTempDir(async (root) => {
       const keys = { exchange: 'binance', market: 'um', symbol: 'X', interval: '5m' };

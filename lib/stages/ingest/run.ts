@@ -21,7 +21,7 @@ export async function runIngest(ctx: StageContext<IngestParams>): Promise<StageR
   try {
     const w = new RawWriter(db, dirname(ctx.output('lake/raw')));
     const meta =
-      p.source === 'synthetic' ? await ingestSynthetic(ctx, w)
+      p.source === 'synthetic' ? await ingestSynthetic(ctx, db, w)
       : p.source === 'binance-vision' ? await ingestBinanceVision(ctx, db, w)
       : p.source === 'csv' ? await ingestCsv(ctx, db, w)
       : await (await import('./ccxt_source.js')).ingestCcxt(ctx, w);
