@@ -134,7 +134,6 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
           inflight.set(n, limit(() => runOne(stages.get(n)!)).then((rec) => {
             records.set(n, rec);
             inflight.delete(n);
-            if (rec.outcome.type === 'failed' && o.onError === 'fail') stopping = true;
           }));
         }
       }

@@ -1,9 +1,9 @@
 import { mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LakeDb, num, sqlString } from './db.js';
+import { LakeDb, sqlString } from './db.js';
 import { stageColumns, storedSelect, readExpr, queryColumns, numericOf, type ColumnSet, type NumericArray } from './columns.js';
-import type { TableSchema } from './schema.js';
+import type { TableSchema, ColumnType } from './schema.js';
 import { sha256File } from '../hash.js';
 import { readJson, tempPathFor, writeJsonAtomic } from '../fsx.js';
 import { monthKey, nextMonthStartMs } from '../timeframe.js';
@@ -179,6 +179,21 @@ export function groupPartitions(parts: readonly FoundPartition[], keys: readonly
   return groups;
 }
 
+/** The requested columns with their stored kinds; every one must exist and be numeric. */
+function numericKinds(table: TableSchema, columns: readonly string[]): { name: string; type: Exclude<ColumnType, 'str'> }[] {
+  return columns.map((name) => {
+    const c = table.columns.find((x) => x.name === name);
+    if (!c) throw new Error(`${table.dir} has no column ${name}`);
+    if (c.type === 'str') throw new Error(`${table.dir}: ${name} is a string column; only numeric columns are read into typed arrays`);
+    return { name, type: c.type };
+  });
+}
+
+/** The partitions' files as a DuckDB list literal body, in the given (path) order. */
+function fileList(root: string, parts: readonly FoundPartition[]): string {
+  return parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
+}
+
 /** Read the numeric columns of the given partitions (in path order, rows ordered by ts_ms) into typed arrays. */
 export async function readPartitions(
   db: LakeDb,
@@ -188,14 +203,9 @@ export async function readPartitions(
   columns: readonly string[],
   opts: { fallback?: boolean; where?: string } = {},
 ): Promise<Record<string, NumericArray>> {
-  const kinds = columns.map((name) => {
-    const c = table.columns.find((x) => x.name === name);
-    if (!c) throw new Error(`${table.dir} has no column ${name}`);
-    if (c.type === 'str') throw new Error(`readPartitions reads numeric columns; ${name} is a string`);
-    return { name, type: c.type };
-  });
+  const kinds = numericKinds(table, columns);
   if (parts.length === 0) return Object.fromEntries(kinds.map((k) => [k.name, new Float64Array(0)]));
-  const files = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
+  const files = fileList(root, parts);
   const where = opts.where ? ` WHERE ${opts.where}` : '';
   const select = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM read_parquet([${files}])${where}`;
   // Partitions are written sorted and listed in path (month) order, and DuckDB keeps file order, so no sort is
@@ -213,12 +223,11 @@ function isSorted(ts: NumericArray | undefined): boolean {
 /** Distinct source files of raw partitions (small: one row per file). */
 export async function readSourceFiles(db: LakeDb, root: string, parts: readonly FoundPartition[]): Promise<string[]> {
   if (parts.length === 0) return [];
-  const files = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
+  const files = fileList(root, parts);
   const rows = await db.rows(`SELECT DISTINCT src_file FROM read_parquet([${files}]) ORDER BY 1`);
   return rows.map((r) => String(r[0]));
 }
 
-export { num };
 
 /** Row origins of raw tables: the distinct source files and, per row, the index of its file and its line. */
 export interface RowOriginColumns {
@@ -235,15 +244,11 @@ export async function readPartitionsWithOrigins(
   db: LakeDb, root: string, table: TableSchema, parts: readonly FoundPartition[], columns: readonly string[],
 ): Promise<{ columns: Record<string, NumericArray>; origins: RowOriginColumns }> {
   const files = await readSourceFiles(db, root, parts);
-  const kinds = columns.map((name) => {
-    const c = table.columns.find((x) => x.name === name);
-    if (!c || c.type === 'str') throw new Error(`${table.dir}: ${name} is not a numeric column`);
-    return { name, type: c.type };
-  });
+  const kinds = numericKinds(table, columns);
   if (parts.length === 0) {
     return { columns: Object.fromEntries(kinds.map((k) => [k.name, new Float64Array(0)])), origins: { files, file_idx: new Int32Array(0), line: new Int32Array(0) } };
   }
-  const list = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
+  const list = fileList(root, parts);
   const dict = `[${files.map(sqlString).join(', ')}]`;
   const sql =
     `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ` +

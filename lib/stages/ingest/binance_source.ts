@@ -1,14 +1,12 @@
-import { stat } from 'node:fs/promises';
 import { discoverBinanceFiles, filterFiles, type DiscoveredFile } from '../../ingest/binance_vision/index.js';
 import { readCsvColumns, mapWithConnections, type CsvColumnRequest, type LakeDb } from '../../lake/index.js';
 import { withExtractedCsv } from '../../ingest/zip.js';
 import { checkBars, checkFunding, checkOrder, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
-import { sha256File } from '../../hash.js';
 import { emptyBars, type BarColumns, type InstrumentKey } from '../../market.js';
 import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, type RowOrigins } from './raw_writer.js';
 import type { IngestParams } from './params.js';
-import { concatBars, concatColumns } from './concat.js';
+import { concatArrays, concatBars, concatColumns } from './concat.js';
 
 const KLINE_COLUMNS: CsvColumnRequest[] = [
   { name: 'ts_ms', source: 0 }, { name: 'open', source: 1 }, { name: 'high', source: 2 }, { name: 'low', source: 3 },
@@ -88,11 +86,10 @@ async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWr
     origins.files.push(f.rel);
     idx.push(new Int32Array(ts.length).fill(origins.files.length - 1));
     lines.push(res.lines);
-    const st = await stat(f.path);
-    w.record({ table: `raw/${f.kind}`, instrument, file: f.rel, sha256: await sha256File(f.path), bytes: st.size, rows: ts.length, ...(ts.length ? { first_ts_ms: ts[0]!, last_ts_ms: ts[ts.length - 1]! } : {}) });
+    await w.recordFile(f.path, { table: `raw/${f.kind}`, instrument, file: f.rel, rows: ts.length, ...(ts.length ? { first_ts_ms: ts[0]!, last_ts_ms: ts[ts.length - 1]! } : {}) });
   }
-  origins.file_idx = concatInt(idx);
-  origins.line = concatInt(lines);
+  origins.file_idx = concatArrays(idx, (n) => new Int32Array(n));
+  origins.line = concatArrays(lines, (n) => new Int32Array(n));
   const all = concatColumns(cols);
   if (first.kind === 'funding') {
     await w.funding(key, { ts_ms: all.ts_ms!, funding_rate: all.funding_rate!, mark_price: new Float64Array(all.ts_ms!.length).fill(NaN) }, origins);
@@ -107,11 +104,4 @@ function toBars(c: Record<string, Float64Array>): BarColumns {
   for (const k of Object.keys(b) as (keyof BarColumns)[]) if (c[k]) b[k] = c[k]!;
   if (!c.volume) b.volume = new Float64Array(n);
   return b;
-}
-
-function concatInt(parts: Int32Array[]): Int32Array {
-  const out = new Int32Array(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) (out.set(p, off), (off += p.length));
-  return out;
 }

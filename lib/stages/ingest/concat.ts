@@ -1,20 +1,27 @@
 import { BAR_FIELDS, type BarColumns, emptyBars } from '../../market.js';
 
+/** Concatenate typed arrays of one kind, in order. */
+export function concatArrays<A extends Float64Array | Int32Array>(parts: readonly A[], make: (n: number) => A): A {
+  const out = make(parts.reduce((s, p) => s + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
 /** Concatenate same-named Float64Array columns, in order. */
 export function concatColumns(parts: readonly Record<string, Float64Array>[]): Record<string, Float64Array> {
   const out: Record<string, Float64Array> = {};
   if (parts.length === 0) return out;
   for (const k of Object.keys(parts[0]!)) {
-    const total = parts.reduce((s, p) => s + (p[k]?.length ?? 0), 0);
-    const arr = new Float64Array(total);
-    let off = 0;
-    for (const p of parts) {
+    const cols = parts.map((p) => {
       const c = p[k];
       if (!c) throw new Error(`concatColumns: column ${k} missing in a part`);
-      arr.set(c, off);
-      off += c.length;
-    }
-    out[k] = arr;
+      return c;
+    });
+    out[k] = concatArrays(cols, (n) => new Float64Array(n));
   }
   return out;
 }

@@ -1,8 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { readCsvColumns, type LakeDb } from '../../lake/index.js';
 import { checkBars, checkOrder, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
-import { sha256File } from '../../hash.js';
 import { emptyBars } from '../../market.js';
 import { DataError } from '../../errors.js';
 import type { StageContext } from '../../stage/definition.js';
@@ -37,9 +35,8 @@ export async function ingestCsv(ctx: StageContext<IngestParams>, db: LakeDb, w: 
     checkBars(b, src);
     const key = { exchange: p.exchange, market: p.market, symbol: f.symbol };
     await w.bars('rawKlines', key, p.interval, b, singleOrigin(f.path, ts.length, res.lines));
-    w.record({
-      table: 'raw/klines', instrument: `${p.exchange}/${p.market}/${f.symbol}/${p.interval}`, file: f.path,
-      sha256: await sha256File(f.path), bytes: (await stat(f.path)).size, rows: ts.length,
+    await w.recordFile(f.path, {
+      table: 'raw/klines', instrument: `${p.exchange}/${p.market}/${f.symbol}/${p.interval}`, file: f.path, rows: ts.length,
       ...(ts.length ? { first_ts_ms: ts[0]!, last_ts_ms: ts[ts.length - 1]! } : {}),
     });
     ctx.progress(++done, p.files.length, 'files');

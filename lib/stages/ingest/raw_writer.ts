@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { sha256File } from '../../hash.js';
 import { LakeDb, TABLES, writeMonthlyPartitions, type TableSchema, type ColumnSet } from '../../lake/index.js';
 import { writeJsonAtomic } from '../../fsx.js';
 import type { InstrumentKey, BarColumns, FundingColumns, OpenInterestColumns, MarketCapColumns } from '../../market.js';
@@ -59,6 +61,11 @@ export class RawWriter {
 
   record(e: ProvenanceEntry): void {
     this.entries.push(e);
+  }
+
+  /** Record a source file read from disk, with its sha256 and size. */
+  async recordFile(path: string, e: Omit<ProvenanceEntry, 'sha256' | 'bytes'>): Promise<void> {
+    this.record({ ...e, sha256: await sha256File(path), bytes: (await stat(path)).size });
   }
 
   private async write(table: TableSchema, keys: Record<string, string>, data: ColumnSet): Promise<void> {
