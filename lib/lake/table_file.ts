@@ -1,0 +1,90 @@
+import { rename, rm, stat, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { LakeDb, sqlIdent, sqlString } from './db.js';
+import { stageColumns, storedSelect, readExpr, queryColumns, columnLength, type ColumnSet, type DictColumn } from './columns.js';
+import type { ColumnSchema, ColumnType } from './schema.js';
+import { sha256File } from '../hash.js';
+import { tempPathFor } from '../fsx.js';
+
+const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 122880';
+
+/** What a single-file table write reports (rows, size and content hash of the committed file). */
+export interface TableFileInfo {
+  rows: number;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Write a small table (results, plans, events of one timeframe) as ONE Parquet file, rows in the given order.
+ * Strings travel dictionary-encoded (DictColumn). The file is written to a temp path, hashed, then renamed.
+ */
+export async function writeTableFile(
+  db: LakeDb, file: string, columns: readonly { name: string; type: ColumnType }[], data: ColumnSet,
+): Promise<TableFileInfo> {
+  await mkdir(dirname(file), { recursive: true });
+  const staging = 'stage_table_file';
+  const rows = await stageColumns(db, staging, columns, data);
+  const dicts: Record<string, readonly string[]> = {};
+  for (const [name, col] of Object.entries(data)) if ('dict' in col) dicts[name] = col.dict;
+  const { select, from } = storedSelect(staging, columns, dicts);
+  // rowid keeps insertion order through the dictionary joins.
+  const tmp = tempPathFor(file);
+  try {
+    await db.run(`COPY (SELECT ${select} FROM ${from} ORDER BY t.rowid) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+    const info = { rows, bytes: (await stat(tmp)).size, sha256: await sha256File(tmp) };
+    await rename(tmp, file);
+    return info;
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  } finally {
+    await db.run(`DROP TABLE IF EXISTS ${sqlIdent(staging)}`);
+  }
+}
+
+/**
+ * Read a single-file table back: numeric columns as typed arrays (NULL -> NaN for f64, 0 for integers), string
+ * columns as DictColumn (sorted dictionary, NULL -> ''). Rows come back in file order.
+ */
+export async function readTableFile(
+  db: LakeDb, file: string, columns: readonly { name: string; type: ColumnType }[],
+): Promise<ColumnSet> {
+  const src = `read_parquet(${sqlString(file)})`;
+  const dicts: Record<string, string[]> = {};
+  for (const c of columns.filter((x) => x.type === 'str')) {
+    const rows = await db.rows(`SELECT DISTINCT COALESCE(${sqlIdent(c.name)}, '') FROM ${src} ORDER BY 1`);
+    dicts[c.name] = rows.map((r) => String(r[0]));
+  }
+  const kinds = columns.map((c) => ({ name: c.name, type: (c.type === 'str' ? 'i32' : c.type) as Exclude<ColumnType, 'str'> }));
+  const exprs = columns.map((c) =>
+    c.type === 'str'
+      ? `CAST(list_position([${dicts[c.name]!.map(sqlString).join(', ')}]::VARCHAR[], COALESCE(${sqlIdent(c.name)}, '')) - 1 AS INTEGER) AS ${sqlIdent(c.name)}`
+      : readExpr(c.name, c.type),
+  );
+  const cols = columns.length ? await queryColumns(db, `SELECT ${exprs.join(', ')} FROM ${src}`, kinds) : {};
+  const out: ColumnSet = {};
+  for (const c of columns) {
+    out[c.name] = c.type === 'str' ? ({ dict: dicts[c.name]!, idx: cols[c.name] as Int32Array } satisfies DictColumn) : cols[c.name]!;
+  }
+  return out;
+}
+
+/** Encode strings as a DictColumn (sorted dictionary). */
+export function dictColumn(values: readonly string[]): DictColumn {
+  const dict = [...new Set(values)].sort();
+  const pos = new Map(dict.map((v, i) => [v, i]));
+  return { dict, idx: Int32Array.from(values, (v) => pos.get(v)!) };
+}
+
+/** Decode a DictColumn (or any string column) back to strings. */
+export function stringsOf(c: DictColumn): string[] {
+  return Array.from(c.idx, (i) => c.dict[i]!);
+}
+
+export function rowCount(data: ColumnSet): number {
+  const first = Object.values(data)[0];
+  return first ? columnLength(first) : 0;
+}
+
+export type { ColumnSchema };
