@@ -36,7 +36,7 @@ export function partitionDir(root: string, table: TableSchema, keys: Record<stri
 /**
  * Write one instrument's rows into monthly partitions of `table` (the last partition key must be 'month').
  * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns) and staged once; each month is one plain
- * COPY of a range of the staged rows (insertion order kept: no sort, and no PARTITION_BY, whose parallel writer
+ * COPY of a range of the staged rows, in insertion order (ORDER BY rowid: dictionary joins do not keep order; no PARTITION_BY, whose parallel writer
  * does not keep row order). Each file is written to a temp path, hashed, renamed into place, then its manifest is
  * written. Returns the manifests in month order.
  */
@@ -67,7 +67,7 @@ export async function writeMonthlyPartitions(
     const file = join(dir, PARTITION_FILE);
     const tmp = tempPathFor(file);
     try {
-      await db.run(`COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+      await db.run(`COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi} ORDER BY t.rowid) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
       const manifest: PartitionManifest = {
         file: relative(root, file),
         rows: end - start,

@@ -131,31 +131,37 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  log.info({ params, fingerprint: fingerprintOf(parts) }, 'stage started');
-  const ctx = makeContext(def, params, inv, log, staging, costs, abort.signal);
-  const outputs: Record<string, OutputDigest> = {};
-  let summary: StageRunSummary;
   try {
-    summary = await def.run(ctx);
-    if (abort.signal.aborted) throw abort.signal.reason as Error;
-    const stray = await undeclaredWrites(staging, def.outputs);
-    if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
-    for (const o of def.outputs) outputs[o] = await digestOutput(join(staging, o));
-  } catch (e) {
-    await rm(staging, { recursive: true, force: true });
-    throw e;
+    log.info({ params, fingerprint: fingerprintOf(parts) }, 'stage started');
+    const ctx = makeContext(def, params, inv, log, staging, costs, abort.signal);
+    const outputs: Record<string, OutputDigest> = {};
+    let summary: StageRunSummary;
+    try {
+      summary = await def.run(ctx);
+      if (abort.signal.aborted) throw abort.signal.reason as Error;
+      const stray = await undeclaredWrites(staging, def.outputs);
+      if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
+      for (const o of def.outputs) outputs[o] = await digestOutput(join(staging, o));
+    } catch (e) {
+      await rm(staging, { recursive: true, force: true });
+      throw e;
+    }
+    await removeStageManifest(inv.dataDir, def.name);
+    await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId));
+    const finished = Date.now();
+    const manifest: StageManifest = {
+      version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(parts), parts, params, outputs, summary,
+      started_at: new Date(started).toISOString(), finished_at: new Date(finished).toISOString(), duration_ms: finished - started,
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+    await writeStageManifest(inv.dataDir, manifest);
+    log.info({ duration_ms: manifest.duration_ms, peak_rss_mb: manifest.peak_rss_mb, rows: summary.rows, outputs }, 'stage finished');
+    return manifest;
+  } finally {
+    // in-process runs (tests) must not pile up listeners
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
-  await removeStageManifest(inv.dataDir, def.name);
-  await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId));
-  const finished = Date.now();
-  const manifest: StageManifest = {
-    version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(parts), parts, params, outputs, summary,
-    started_at: new Date(started).toISOString(), finished_at: new Date(finished).toISOString(), duration_ms: finished - started,
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-  };
-  await writeStageManifest(inv.dataDir, manifest);
-  log.info({ duration_ms: manifest.duration_ms, peak_rss_mb: manifest.peak_rss_mb, rows: summary.rows, outputs }, 'stage finished');
-  return manifest;
 }
 
 function makeContext<P>(

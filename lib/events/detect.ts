@@ -1,0 +1,234 @@
+/**
+ * Event detection: evaluates an `EventSet` on one instrument's point-in-time feature columns.
+ *
+ * Point in time: the result at bar t reads feature values at bars t and t-1 (crossings) and the firing history
+ * before t (cooldown) only, so detecting on a prefix of the bars gives exactly the events of the full run before
+ * the cut. Missing values (NaN) follow three-valued (Kleene) logic: a test on a missing operand is UNKNOWN, `not`
+ * of UNKNOWN is UNKNOWN, and an event fires only where its condition is TRUE.
+ */
+import { DataError } from '../errors.js';
+import { eventFeatures, type Condition, type Direction, type EventSet, type EventSpec, type Operand } from './spec.js';
+
+/** One instrument's event occurrences, sorted by ts_ms then event name (code-point order). */
+export interface EventRows {
+  /** OPEN time of the bar at whose close the condition held (tradeable at the next bar's open at the earliest). */
+  ts_ms: Float64Array;
+  event: string[];
+  family: string[];
+  /** +1 long, -1 short. */
+  direction: Int32Array;
+  /** JSON object {feature: value} of the event's attribute features at the event bar, keys sorted, null = missing. */
+  attributes: string[];
+}
+
+/** Truth values of the three-valued logic, one byte per bar. */
+export const FALSE = 0;
+export const TRUE = 1;
+export const UNKNOWN = 2;
+
+/**
+ * Detects every event of `set` on one instrument. `ts_ms` is the bar grid (strictly increasing, constant step:
+ * cooldowns and crossings count bars by index); `features` holds one Float64Array per feature aligned with it
+ * (NaN = missing). O(bars x condition nodes). A missing or misaligned feature column is a DataError.
+ */
+export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Readonly<Record<string, Float64Array>>): EventRows {
+  const n = ts_ms.length;
+  checkGrid(ts_ms);
+  const events = [...set.events].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const ev of events) {
+    for (const f of eventFeatures(ev)) {
+      const col = features[f];
+      if (col === undefined) throw new DataError(`feature column missing (needed by event ${ev.name})`, { field: f });
+      if (col.length !== n) throw new DataError(`feature column has ${col.length} rows, the bar grid ${n}`, { field: f });
+    }
+  }
+  const masks = events.map((ev) => evaluateCondition(ev.condition, features, n));
+  const signs = events.map((ev) => directionSigns(ev.direction, features, n));
+  const cooldowns = events.map((ev) => ev.cooldown_bars);
+  const last = events.map(() => -Infinity);
+  const rowBar: number[] = [];
+  const rowEvent: number[] = [];
+  for (let t = 0; t < n; t++) {
+    for (let e = 0; e < events.length; e++) {
+      if (masks[e]![t] !== TRUE || signs[e]![t] === 0 || t - last[e]! <= cooldowns[e]!) continue;
+      last[e] = t;
+      rowBar.push(t);
+      rowEvent.push(e);
+    }
+  }
+  const k = rowBar.length;
+  const out: EventRows = {
+    ts_ms: new Float64Array(k), event: new Array<string>(k), family: new Array<string>(k),
+    direction: new Int32Array(k), attributes: new Array<string>(k),
+  };
+  for (let i = 0; i < k; i++) {
+    const t = rowBar[i]!;
+    const ev = events[rowEvent[i]!]!;
+    out.ts_ms[i] = ts_ms[t]!;
+    out.event[i] = ev.name;
+    out.family[i] = ev.family;
+    out.direction[i] = signs[rowEvent[i]!]![t]!;
+    out.attributes[i] = attributesJson(ev, features, t);
+  }
+  return out;
+}
+
+/**
+ * The condition's truth value at every bar (FALSE, TRUE or UNKNOWN), by Kleene logic:
+ * - comparison / abs_gt: UNKNOWN when an operand is NaN;
+ * - cross_above: TRUE when x[t-1] <= v[t-1] and x[t] > v[t] (cross_below: >= then <); UNKNOWN at t = 0 or when
+ *   any of the four values is NaN;
+ * - all: FALSE if any is FALSE, else UNKNOWN if any is UNKNOWN, else TRUE; any: the dual; not: swaps TRUE and FALSE.
+ */
+export function evaluateCondition(c: Condition, features: Readonly<Record<string, Float64Array>>, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  switch (c.type) {
+    case 'compare': {
+      const x = col(features, c.feature);
+      const cmp = comparator(c.op);
+      if ('value' in c.rhs) {
+        const v = c.rhs.value;
+        for (let t = 0; t < n; t++) {
+          const a = x[t]!;
+          out[t] = Number.isNaN(a) ? UNKNOWN : cmp(a, v) ? TRUE : FALSE;
+        }
+      } else {
+        const y = col(features, c.rhs.feature);
+        for (let t = 0; t < n; t++) {
+          const a = x[t]!;
+          const b = y[t]!;
+          out[t] = Number.isNaN(a) || Number.isNaN(b) ? UNKNOWN : cmp(a, b) ? TRUE : FALSE;
+        }
+      }
+      return out;
+    }
+    case 'abs_gt': {
+      const x = col(features, c.feature);
+      for (let t = 0; t < n; t++) {
+        const a = x[t]!;
+        out[t] = Number.isNaN(a) ? UNKNOWN : Math.abs(a) > c.value ? TRUE : FALSE;
+      }
+      return out;
+    }
+    case 'cross_above':
+    case 'cross_below': {
+      const x = col(features, c.feature);
+      const v = operandAt(c.rhs, features);
+      const above = c.type === 'cross_above';
+      if (n > 0) out[0] = UNKNOWN;
+      for (let t = 1; t < n; t++) {
+        const x0 = x[t - 1]!;
+        const x1 = x[t]!;
+        const v0 = v(t - 1);
+        const v1 = v(t);
+        if (Number.isNaN(x0) || Number.isNaN(x1) || Number.isNaN(v0) || Number.isNaN(v1)) out[t] = UNKNOWN;
+        else out[t] = (above ? x0 <= v0 && x1 > v1 : x0 >= v0 && x1 < v1) ? TRUE : FALSE;
+      }
+      return out;
+    }
+    case 'all':
+    case 'any': {
+      const absorbing = c.type === 'all' ? FALSE : TRUE;
+      out.fill(c.type === 'all' ? TRUE : FALSE);
+      for (const child of c.of) {
+        const m = evaluateCondition(child, features, n);
+        for (let t = 0; t < n; t++) {
+          const r = out[t]!;
+          if (r === absorbing) continue;
+          const s = m[t]!;
+          if (s === absorbing) out[t] = absorbing;
+          else if (s === UNKNOWN) out[t] = UNKNOWN;
+        }
+      }
+      return out;
+    }
+    case 'not': {
+      const m = evaluateCondition(c.of, features, n);
+      for (let t = 0; t < n; t++) {
+        const s = m[t]!;
+        out[t] = s === TRUE ? FALSE : s === FALSE ? TRUE : UNKNOWN;
+      }
+      return out;
+    }
+  }
+}
+
+/** The direction at every bar: +1, -1, or 0 (sign_of a zero or missing value: the event does not fire). */
+export function directionSigns(d: Direction, features: Readonly<Record<string, Float64Array>>, n: number): Int8Array {
+  const out = new Int8Array(n);
+  switch (d.type) {
+    case 'long':
+      return out.fill(1);
+    case 'short':
+      return out.fill(-1);
+    case 'sign_of':
+    case 'opposite_sign_of': {
+      const x = col(features, d.feature);
+      const k = d.type === 'sign_of' ? 1 : -1;
+      for (let t = 0; t < n; t++) {
+        const a = x[t]!;
+        out[t] = a > 0 ? k : a < 0 ? -k : 0; // NaN and 0 compare false both ways
+      }
+      return out;
+    }
+  }
+}
+
+/**
+ * `{"feature":value,...}` with keys sorted and numbers in JavaScript's shortest round-trip form (ECMA-262
+ * Number::toString, what JSON.stringify prints); NaN and infinities are null, -0 is 0.
+ */
+export function attributesJson(ev: Pick<EventSpec, 'attributes'>, features: Readonly<Record<string, Float64Array>>, t: number): string {
+  const keys = [...ev.attributes].sort();
+  const parts = keys.map((f) => {
+    const v = col(features, f)[t]!;
+    return `${JSON.stringify(f)}:${Number.isFinite(v) ? JSON.stringify(v) : 'null'}`;
+  });
+  return `{${parts.join(',')}}`;
+}
+
+function comparator(op: Extract<Condition, { type: 'compare' }>['op']): (a: number, b: number) => boolean {
+  switch (op) {
+    case '>':
+      return (a, b) => a > b;
+    case '>=':
+      return (a, b) => a >= b;
+    case '<':
+      return (a, b) => a < b;
+    case '<=':
+      return (a, b) => a <= b;
+    case '==':
+      return (a, b) => a === b;
+    case '!=':
+      return (a, b) => a !== b;
+  }
+}
+
+function operandAt(rhs: Operand, features: Readonly<Record<string, Float64Array>>): (t: number) => number {
+  if ('value' in rhs) {
+    const v = rhs.value;
+    return () => v;
+  }
+  const y = col(features, rhs.feature);
+  return (t) => y[t]!;
+}
+
+function col(features: Readonly<Record<string, Float64Array>>, name: string): Float64Array {
+  const c = features[name];
+  if (c === undefined) throw new DataError('feature column missing', { field: name });
+  return c;
+}
+
+/** Bars must be a strictly increasing grid with one step (indexes count bars for cooldowns and crossings). */
+function checkGrid(ts: Float64Array): void {
+  if (ts.length < 2) return;
+  const step = ts[1]! - ts[0]!;
+  for (let i = 1; i < ts.length; i++) {
+    const d = ts[i]! - ts[i - 1]!;
+    if (!(d > 0) || d !== step) {
+      throw new DataError(`bar grid is not regular at row ${i} (step ${d} ms, expected ${step} ms)`, { field: 'ts_ms', value: ts[i] }, {
+        hint: 'events are detected on the complete bar grid of lake/features (missing bars are rows of NaN)',
+      });
+    }
+  }
+}

@@ -1,0 +1,354 @@
+/**
+ * The bridge: does a discovery survivor's edge survive every cost (docs/research.md "Bridge")? Pure; the stage
+ * loads one instrument at a time and calls `bridgeCandidate` per survivor.
+ *
+ * Per occurrence i (event at bar t, trade sign s, horizon h, notional N in quote currency), all in bps of N:
+ *   gross     = s * (P1 / P0 - 1) * 1e4, P0 = open[t+1] (entry), P1 = open[t+1+h] (exit)
+ *   fees      = 2 * taker_fee_bps of venues[venue][market]
+ *   slippage  = 2 * slippage_bps
+ *   impact    = 2 * coefficient * daily_vol_bps * sqrt(Q / V24h)     (sqrt model)
+ *             = 2 * coefficient_bps * Q / V24h                          (linear model)
+ *               Q = N / P0 (base units); both fills use the estimates known at the close of t:
+ *               daily_vol = sample std of the 1-bar log close returns of bars t-B+1..t times sqrt(B),
+ *               V24h = base volume summed over bars t-B+1..t (present bars; a gap lowers V24h: conservative),
+ *               B = bars per day. Needs bar t-B and at least half of the B returns, else the occurrence is dropped
+ *               (`short_history`); a zero V24h is dropped too (`zero_volume`).
+ *   funding   = s * sum of funding_rate at settlements T with entry_ts < T <= exit_ts, * 1e4 (perpetuals: longs pay
+ *               positive rates, shorts receive them); entry_ts / exit_ts = open times of bars t+1 / t+1+h. Paid on
+ *               the entry notional. A window the funding series does not cover is a DataError, never 0. Spot: 0.
+ *   borrow    = spot shorts only: spot_short_bps_per_year * h * tf / year (365.25 days)
+ *   net       = gross - fees - slippage - impact - funding - borrow
+ * Participation: a fill breaches when Q > max_participation * volume of the bar it fills in (t+1 entry, t+1+h exit;
+ * unknown volume counts as a breach). Capacity = median over occurrences of max_participation * quote volume of the
+ * entry bar t+1 (close * volume when quote_volume is missing), USD.
+ * Net mean with a stationary-bootstrap CI (Politis & Romano 1994; mean block = discovery HAC lag + 1, seed from the
+ * candidate id). Turnover: round trips per year = trades / years of bars loaded; notional per year = 2 * N * that.
+ * Pass: ci_lo > 0, net mean >= min_net_bps, capacity >= min_capacity_usd (gates in this order).
+ */
+import { DataError } from '../errors.js';
+import { sha256Hex } from '../hash.js';
+import type { CostConfig, Market } from '../costs/schema.js';
+import { bootstrapCI, median } from '../stats/index.js';
+import type { Occurrences } from './forward.js';
+import type { BridgeGates } from './gates.js';
+
+const BPS = 1e4;
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+export const YEAR_MS = 365.25 * DAY_MS;
+/** No venue settles funding less often than daily: a longer spacing inside a hold is missing data. */
+export const MAX_FUNDING_SPACING_MS = DAY_MS;
+
+/** Cleaned bars of one instrument (complete grid, NaN = missing). */
+export interface BridgeBars {
+  ts_ms: Float64Array;
+  open: Float64Array;
+  close: Float64Array;
+  volume: Float64Array;
+  quote_volume: Float64Array;
+}
+
+/** Cleaned funding settlements of one instrument, ts ascending. */
+export interface FundingSeries {
+  ts_ms: Float64Array;
+  funding_rate: Float64Array;
+  interval_hours: Float64Array;
+}
+
+export interface VenueFees {
+  venue: string;
+  taker_fee_bps: number;
+}
+
+/**
+ * The venue whose fees apply to an exchange of the lake: `venueFor[exchange]` when mapped (e.g. the synthetic
+ * exchange priced as binance), else the exchange itself. A venue or market the cost config does not price is a
+ * DataError naming both and `costsFile`.
+ */
+export function resolveVenueFees(
+  costs: CostConfig, exchange: string, market: string, venueFor: Readonly<Record<string, string>>, costsFile: string,
+): VenueFees {
+  const venue = venueFor[exchange] ?? exchange;
+  const v = costs.venues[venue];
+  const mapped = venue === exchange ? '' : ` (exchange ${exchange} mapped by venue_for)`;
+  if (!v) {
+    throw new DataError(`venue ${venue}${mapped} is not priced in the cost config`, { file: costsFile, field: 'venues', value: venue }, {
+      hint: `add venues.${venue} to ${costsFile}, or map the exchange to a priced venue with the bridge param venue_for`,
+    });
+  }
+  const m = v[market as Market];
+  if (!m) {
+    throw new DataError(`market ${market} of venue ${venue}${mapped} is not priced in the cost config`, {
+      file: costsFile, field: `venues.${venue}.${market}`, value: market,
+    }, { hint: `add venues.${venue}.${market} (maker_fee_bps, taker_fee_bps) to ${costsFile}` });
+  }
+  return { venue, taker_fee_bps: m.taker_fee_bps };
+}
+
+/** Bootstrap seed of a candidate: the first 48 bits of SHA-256(candidate_id), so reruns give the same CI. */
+export function bootstrapSeed(candidateId: string): number {
+  return parseInt(sha256Hex(candidateId).slice(0, 12), 16);
+}
+
+/** Daily vol (fraction, not bps) and base volume over the 24h up to the close of bar t; undefined when unknown. */
+export function trailingDay(
+  bars: BridgeBars, t: number, barsPerDay: number,
+): { dailyVol: number; v24h: number } | 'short_history' | 'zero_volume' {
+  const B = barsPerDay;
+  if (t - B < 0) return 'short_history';
+  let n = 0;
+  let sum = 0;
+  let v24h = 0;
+  const r = new Float64Array(B);
+  for (let k = t - B + 1; k <= t; k++) {
+    const v = bars.volume[k]!;
+    if (Number.isFinite(v)) v24h += v;
+    const ret = Math.log(bars.close[k]! / bars.close[k - 1]!);
+    if (Number.isFinite(ret)) {
+      r[n++] = ret;
+      sum += ret;
+    }
+  }
+  if (n < Math.max(2, Math.ceil(B / 2))) return 'short_history';
+  if (!(v24h > 0)) return 'zero_volume';
+  const mu = sum / n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += (r[i]! - mu) ** 2;
+  return { dailyVol: Math.sqrt(ss / (n - 1)) * Math.sqrt(B), v24h };
+}
+
+/** First index with ts > x (ts ascending). */
+function upperBound(ts: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Sum of funding rates (decimal) at settlements T with entryTs < T <= exitTs. The series must cover the window:
+ * a settlement at or before entry (or entry within the first row's interval before it), one after exit (or exit
+ * within the last row's interval after it), and no spacing above 24h between them; else DataError naming the
+ * instrument, the window and `where.file`. A NaN rate inside the window is a DataError too.
+ */
+export function fundingSum(f: FundingSeries, entryTs: number, exitTs: number, where: { file: string; instrument: string }): number {
+  const n = f.ts_ms.length;
+  const window = `(${new Date(entryTs).toISOString()}, ${new Date(exitTs).toISOString()}]`;
+  const fail = (why: string): never => {
+    throw new DataError(`${where.instrument}: no funding covering the hold ${window}: ${why}`, {
+      file: where.file, field: 'ts_ms', value: { entry_ts: entryTs, exit_ts: exitTs },
+    }, { hint: 'ingest and clean the funding history of this instrument, or disable funding in spec/costs.yaml (funding.enabled: false)' });
+  };
+  if (n === 0) fail('the instrument has no funding rows');
+  const a = upperBound(f.ts_ms, entryTs); // first settlement after entry
+  const b = upperBound(f.ts_ms, exitTs); // first settlement after exit
+  if (a === 0 && entryTs < f.ts_ms[0]! - f.interval_hours[0]! * HOUR_MS) fail(`the first settlement is at ${new Date(f.ts_ms[0]!).toISOString()}`);
+  if (b === n && exitTs >= f.ts_ms[n - 1]! + f.interval_hours[n - 1]! * HOUR_MS) fail(`the last settlement is at ${new Date(f.ts_ms[n - 1]!).toISOString()}`);
+  for (let k = Math.max(1, a); k <= Math.min(b, n - 1); k++) {
+    const gap = f.ts_ms[k]! - f.ts_ms[k - 1]!;
+    if (gap > MAX_FUNDING_SPACING_MS) {
+      fail(`settlements ${new Date(f.ts_ms[k - 1]!).toISOString()} and ${new Date(f.ts_ms[k]!).toISOString()} are ${gap / HOUR_MS} h apart`);
+    }
+  }
+  let sum = 0;
+  for (let k = a; k < b; k++) {
+    const r = f.funding_rate[k]!;
+    if (!Number.isFinite(r)) {
+      throw new DataError(`${where.instrument}: funding rate missing at ${new Date(f.ts_ms[k]!).toISOString()} inside the hold ${window}`, {
+        file: where.file, field: 'funding_rate', value: r,
+      });
+    }
+    sum += r;
+  }
+  return sum;
+}
+
+/** Per-occurrence ledger of one candidate (bps of notional unless named otherwise). */
+export interface TradeLedger {
+  t: Int32Array;
+  s: Int8Array;
+  gross: Float64Array;
+  fees: Float64Array;
+  slippage: Float64Array;
+  impact: Float64Array;
+  funding: Float64Array;
+  borrow: Float64Array;
+  net: Float64Array;
+  /** Q / V24h (fraction) */
+  participation: Float64Array;
+  /** max_participation * entry-bar quote volume, USD */
+  capacity_usd: Float64Array;
+  /** fills (entry and exit) with Q > max_participation * bar volume */
+  breaches: number;
+  dropped_short_history: number;
+  dropped_zero_volume: number;
+}
+
+export interface LedgerInputs {
+  bars: BridgeBars;
+  tfMs: number;
+  occ: Occurrences;
+  horizon: number;
+  market: string;
+  fees: VenueFees;
+  costs: CostConfig;
+  notional_usd: number;
+  /** funding settlements; required for um/cm when costs.funding.enabled */
+  funding: FundingSeries | undefined;
+  where: { file: string; instrument: string };
+}
+
+/** The per-occurrence costs and net returns of one candidate. */
+export function tradeLedger(x: LedgerInputs): TradeLedger {
+  const { bars, occ, costs, horizon: h } = x;
+  const B = Math.round(DAY_MS / x.tfMs);
+  if (B < 2) throw new RangeError(`bridge needs at least 2 bars per day for the trailing daily vol; timeframe is ${x.tfMs} ms`);
+  const perp = x.market === 'um' || x.market === 'cm';
+  if (perp && costs.funding.enabled && !x.funding) {
+    throw new DataError(`${x.where.instrument}: no funding rows for a perpetual while funding is enabled`, { file: x.where.file, field: 'funding_rate' }, {
+      hint: 'ingest and clean the funding history of this instrument, or set funding.enabled: false in spec/costs.yaml',
+    });
+  }
+  const maxPart = costs.impact.max_participation;
+  const borrowPerTrade = (costs.borrow.spot_short_bps_per_year * h * x.tfMs) / YEAR_MS;
+  const rows: number[][] = [];
+  let breaches = 0;
+  let shortHistory = 0;
+  let zeroVolume = 0;
+  for (let i = 0; i < occ.t.length; i++) {
+    const t = occ.t[i]!;
+    const s = occ.s[i]!;
+    const day = trailingDay(bars, t, B);
+    if (day === 'short_history') {
+      shortHistory++;
+      continue;
+    }
+    if (day === 'zero_volume') {
+      zeroVolume++;
+      continue;
+    }
+    const p0 = bars.open[t + 1]!;
+    const p1 = bars.open[t + 1 + h]!;
+    const q = x.notional_usd / p0;
+    const part = q / day.v24h;
+    const impactSide = costs.impact.model === 'sqrt'
+      ? costs.impact.coefficient * day.dailyVol * BPS * Math.sqrt(part)
+      : costs.impact.coefficient_bps * part;
+    for (const bar of [t + 1, t + 1 + h]) {
+      const v = bars.volume[bar]!;
+      if (!(q <= maxPart * v)) breaches++;
+    }
+    const qv = Number.isFinite(bars.quote_volume[t + 1]!) ? bars.quote_volume[t + 1]! : bars.close[t + 1]! * bars.volume[t + 1]!;
+    const gross = s * (p1 / p0 - 1) * BPS;
+    const fees = 2 * x.fees.taker_fee_bps;
+    const slip = 2 * costs.slippage_bps;
+    const impact = 2 * impactSide;
+    const funding = perp && costs.funding.enabled
+      ? s * fundingSum(x.funding!, bars.ts_ms[t + 1]!, bars.ts_ms[t + 1 + h]!, x.where) * BPS
+      : 0;
+    const borrow = x.market === 'spot' && s < 0 ? borrowPerTrade : 0;
+    rows.push([t, s, gross, fees, slip, impact, funding, borrow, gross - fees - slip - impact - funding - borrow, part, maxPart * qv]);
+  }
+  const col = (j: number) => Float64Array.from(rows, (r) => r[j]!);
+  return {
+    t: Int32Array.from(rows, (r) => r[0]!),
+    s: Int8Array.from(rows, (r) => r[1]!),
+    gross: col(2), fees: col(3), slippage: col(4), impact: col(5), funding: col(6), borrow: col(7), net: col(8),
+    participation: col(9), capacity_usd: col(10),
+    breaches, dropped_short_history: shortHistory, dropped_zero_volume: zeroVolume,
+  };
+}
+
+export const BRIDGE_GATE_ORDER = ['ci_lo', 'min_net_bps', 'min_capacity_usd'] as const;
+export type BridgeGateName = (typeof BRIDGE_GATE_ORDER)[number];
+
+export interface BridgeStats {
+  n_trades: number;
+  dropped_short_history: number;
+  dropped_zero_volume: number;
+  gross_bps: number;
+  fees_bps: number;
+  slippage_bps: number;
+  impact_bps: number;
+  funding_bps: number;
+  borrow_bps: number;
+  net_bps: number;
+  net_median_bps: number;
+  ci_lo_bps: number;
+  ci_hi_bps: number;
+  ci_level: number;
+  bootstrap_block: number;
+  bootstrap_reps: number;
+  bootstrap_seed: number;
+  participation_mean: number;
+  participation_max: number;
+  participation_breaches: number;
+  capacity_usd: number;
+  round_trips_per_year: number;
+  notional_turnover_usd_per_year: number;
+  pass: boolean;
+  failed_gate: BridgeGateName | '';
+  failed_gates: BridgeGateName[];
+}
+
+function meanOf(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i]!;
+  return x.length ? s / x.length : NaN;
+}
+
+/**
+ * Summary and gates of one candidate's ledger. `hacLags` is the discovery HAC lag (mean bootstrap block = lags + 1);
+ * `years` the span of the bars loaded for the instrument.
+ */
+export function bridgeStats(
+  candidateId: string, ledger: TradeLedger, hacLags: number, years: number, g: BridgeGates,
+): BridgeStats {
+  const n = ledger.net.length;
+  const seed = bootstrapSeed(candidateId);
+  const block = hacLags + 1;
+  const ci = n >= 2
+    ? bootstrapCI(ledger.net, { meanBlock: block, reps: g.bootstrap_reps, seed, level: g.ci_level })
+    : { lo: NaN, hi: NaN };
+  const net = meanOf(ledger.net);
+  const capacity = n ? median(ledger.capacity_usd) : NaN;
+  let pmax = 0;
+  for (let i = 0; i < n; i++) pmax = Math.max(pmax, ledger.participation[i]!);
+  const failed: BridgeGateName[] = [];
+  if (!(ci.lo > 0)) failed.push('ci_lo');
+  if (!(net >= g.min_net_bps)) failed.push('min_net_bps');
+  if (!(capacity >= g.min_capacity_usd)) failed.push('min_capacity_usd');
+  const rt = n / years;
+  return {
+    n_trades: n,
+    dropped_short_history: ledger.dropped_short_history,
+    dropped_zero_volume: ledger.dropped_zero_volume,
+    gross_bps: meanOf(ledger.gross),
+    fees_bps: meanOf(ledger.fees),
+    slippage_bps: meanOf(ledger.slippage),
+    impact_bps: meanOf(ledger.impact),
+    funding_bps: meanOf(ledger.funding),
+    borrow_bps: meanOf(ledger.borrow),
+    net_bps: net,
+    net_median_bps: n ? median(ledger.net) : NaN,
+    ci_lo_bps: ci.lo,
+    ci_hi_bps: ci.hi,
+    ci_level: g.ci_level,
+    bootstrap_block: block,
+    bootstrap_reps: g.bootstrap_reps,
+    bootstrap_seed: seed,
+    participation_mean: meanOf(ledger.participation),
+    participation_max: n ? pmax : NaN,
+    participation_breaches: ledger.breaches,
+    capacity_usd: capacity,
+    round_trips_per_year: rt,
+    notional_turnover_usd_per_year: 2 * g.notional_usd * rt,
+    pass: failed.length === 0,
+    failed_gate: failed[0] ?? '',
+    failed_gates: failed,
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * What the templates stage needs to know of spec/events and spec/features: event names grouped by family, and
+ * feature names. Read with a permissive schema (only `name` and `family` are checked; the owners of those specs
+ * validate the rest), so this stage does not depend on their loaders.
+ */
+import { join } from 'node:path';
+import { loadLocatedDir } from './spec_files.js';
+import type { SpecSchema } from '../spec/schema.js';
+
+export interface Catalog {
+  /** family -> event names (sorted, unique). */
+  eventFamilies: Map<string, string[]>;
+  features: Set<string>;
+  /** Spec folders that do not exist (reported as warnings; every reference into them is then missing). */
+  missingFolders: string[];
+}
+
+const named = (extra: Record<string, SpecSchema>, required: string[]): SpecSchema => ({
+  type: 'object',
+  required,
+  properties: { name: { type: 'string', minLength: 1 }, ...extra },
+});
+
+const EVENTS_NAMES_SCHEMA: SpecSchema = {
+  type: 'object',
+  properties: { events: { type: 'array', items: named({ family: { type: 'string', minLength: 1 } }, ['name', 'family']) } },
+};
+
+const FEATURES_NAMES_SCHEMA: SpecSchema = {
+  type: 'object',
+  properties: { features: { type: 'array', items: named({}, ['name']) } },
+};
+
+/** Event families and feature names declared under `specDir` (events/*.yaml, features/*.yaml). */
+export async function loadCatalog(specDir: string): Promise<Catalog> {
+  const missingFolders: string[] = [];
+  const families = new Map<string, Set<string>>();
+  const events = await loadLocatedDir<{ events?: { name: string; family: string }[] }>(specDir, join(specDir, 'events'), EVENTS_NAMES_SCHEMA);
+  if (events === undefined) missingFolders.push('events');
+  for (const { value } of events ?? []) {
+    for (const e of value.events ?? []) {
+      const s = families.get(e.family) ?? new Set<string>();
+      s.add(e.name);
+      families.set(e.family, s);
+    }
+  }
+  const features = new Set<string>();
+  const feats = await loadLocatedDir<{ features?: { name: string }[] }>(specDir, join(specDir, 'features'), FEATURES_NAMES_SCHEMA);
+  if (feats === undefined) missingFolders.push('features');
+  for (const { value } of feats ?? []) for (const f of value.features ?? []) features.add(f.name);
+  const eventFamilies = new Map([...families].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, [...v].sort(cmp)] as const));
+  return { eventFamilies, features, missingFolders };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,163 @@
+/**
+ * The research backlog, spec/concepts/*.yaml: each concept is a claim about what follows an event family.
+ *
+ *   concepts:
+ *     - id: capitulation-reversal          # slug, unique across every file
+ *       claim: after a capitulation bar the price bounces   # free text (not part of the template id)
+ *       event_family: capitulation         # spec/events family
+ *       expected: fade                     # follow: trade the event's direction; fade: the opposite
+ *       horizons_bars: [6, 12, 24]         # forward horizons, bars of the pipeline timeframe
+ *       universe: all                      # all | {symbols: [...]} | {markets: [...]} (both keys: both must match)
+ *       requires_features: [rv_288]        # optional: spec/features names the claim needs
+ */
+import { join } from 'node:path';
+import { SpecError } from '../errors.js';
+import { loadLocatedDir, where, type LocatedYaml } from './spec_files.js';
+import type { SpecSchema } from '../spec/schema.js';
+
+export type Expected = 'follow' | 'fade';
+export const EXPECTED: readonly Expected[] = ['follow', 'fade'];
+
+/** `all`, or filters on the instrument's symbol and/or market (an instrument must match every filter given). */
+export type Universe = 'all' | { symbols?: string[]; markets?: string[] };
+
+/** Where a concept and its references are in its file (display path, 1-based lines). */
+export interface ConceptSource {
+  file: string;
+  line: number;
+  event_family_line: number;
+  /** Line of each requires_features item, in the spec's order. */
+  feature_lines: number[];
+}
+
+export interface Concept {
+  id: string;
+  claim: string;
+  event_family: string;
+  expected: Expected;
+  horizons_bars: number[];
+  universe: Universe;
+  requires_features: string[];
+  source: ConceptSource;
+}
+
+const SLUG = '^[a-z0-9]+(?:[-_][a-z0-9]+)*$';
+const NAME = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+
+const stringList = (description: string, pattern?: string): SpecSchema => ({
+  type: 'array', description, minItems: 1, uniqueItems: true,
+  items: { type: 'string', minLength: 1, ...(pattern ? { pattern } : {}) },
+});
+
+/** JSON Schema of one concepts file (closed objects; semantic checks follow in `loadConcepts`). */
+export const CONCEPTS_SCHEMA: SpecSchema = {
+  type: 'object',
+  description: 'research backlog: claims about what follows an event family',
+  additionalProperties: false,
+  required: ['concepts'],
+  properties: {
+    concepts: {
+      type: 'array',
+      description: 'the concepts of this file',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'claim', 'event_family', 'expected', 'horizons_bars', 'universe'],
+        properties: {
+          id: { type: 'string', pattern: SLUG, description: 'slug (a-z, 0-9, - and _), unique across spec/concepts' },
+          claim: { type: 'string', minLength: 1, description: 'the claim in words (not part of the template id)' },
+          event_family: { type: 'string', pattern: NAME, description: 'family of spec/events the claim is about' },
+          expected: { type: 'string', enum: [...EXPECTED], description: 'follow: trade the event direction; fade: the opposite' },
+          horizons_bars: {
+            type: 'array', minItems: 1, uniqueItems: true, description: 'forward horizons, bars of the pipeline timeframe',
+            items: { type: 'integer', minimum: 1, maximum: 100000 },
+          },
+          universe: {
+            description: 'instruments the claim covers: all, {symbols: [...]}, {markets: [...]}',
+            oneOf: [
+              { type: 'string', enum: ['all'] },
+              {
+                type: 'object', additionalProperties: false, minProperties: 1,
+                properties: { symbols: stringList('symbols, e.g. BTCUSDT', NAME), markets: stringList('markets: spot, um, cm', NAME) },
+              },
+            ],
+          },
+          requires_features: stringList('spec/features names the claim needs', NAME),
+        },
+      },
+    },
+  },
+};
+
+interface RawConcept {
+  id: string;
+  claim: string;
+  event_family: string;
+  expected: Expected;
+  horizons_bars: number[];
+  universe: Universe;
+  requires_features?: string[];
+}
+
+/**
+ * Load every concept of `<specDir>/concepts/*.yaml` (files sorted by name), with the line of each reference.
+ * Schema problems of all files are reported at once; a concept id used twice is a located error naming both places.
+ */
+export async function loadConcepts(specDir: string): Promise<Concept[]> {
+  const dir = join(specDir, 'concepts');
+  const files = await loadLocatedDir<{ concepts: RawConcept[] }>(specDir, dir, CONCEPTS_SCHEMA);
+  if (files === undefined) {
+    throw new SpecError([`${dir}: no concepts folder`], { hint: 'write the research backlog as spec/concepts/*.yaml (docs/research.md)' });
+  }
+  const out: Concept[] = [];
+  const seen = new Map<string, string>();
+  const issues: string[] = [];
+  for (const { value, yaml } of files) {
+    value.concepts.forEach((c, i) => {
+      const concept = conceptOf(c, i, yaml);
+      const at = where(yaml, ['concepts', i, 'id']).text;
+      const prev = seen.get(c.id);
+      if (prev !== undefined) issues.push(`${at} concepts[${i}].id: duplicate concept id "${c.id}" (first at ${prev})`);
+      else seen.set(c.id, at);
+      out.push(concept);
+    });
+  }
+  if (issues.length > 0) throw new SpecError(issues, { hint: 'give every concept a unique id' });
+  return out;
+}
+
+function conceptOf(c: RawConcept, i: number, yaml: LocatedYaml): Concept {
+  const features = c.requires_features ?? [];
+  return {
+    id: c.id,
+    claim: c.claim,
+    event_family: c.event_family,
+    expected: c.expected,
+    horizons_bars: [...c.horizons_bars],
+    universe: c.universe,
+    requires_features: [...features],
+    source: {
+      file: yaml.file,
+      line: where(yaml, ['concepts', i]).line,
+      event_family_line: where(yaml, ['concepts', i, 'event_family']).line,
+      feature_lines: features.map((_, k) => where(yaml, ['concepts', i, 'requires_features', k]).line),
+    },
+  };
+}
+
+/** The universe in canonical form: `all`, or the given filters with their values sorted. */
+export function normalizeUniverse(u: Universe): Universe {
+  if (u === 'all') return 'all';
+  const out: { symbols?: string[]; markets?: string[] } = {};
+  if (u.markets) out.markets = [...u.markets].sort();
+  if (u.symbols) out.symbols = [...u.symbols].sort();
+  return out;
+}
+
+/** True when the instrument belongs to the universe. */
+export function inUniverse(u: Universe, inst: { market: string; symbol: string }): boolean {
+  if (u === 'all') return true;
+  if (u.symbols && !u.symbols.includes(inst.symbol)) return false;
+  if (u.markets && !u.markets.includes(inst.market)) return false;
+  return true;
+}

@@ -1,0 +1,196 @@
+/**
+ * Discovery statistics per candidate, FDR over the whole plan, and the gates (docs/research.md "Discovery
+ * statistics"). Pure: the stage loads one instrument at a time and calls `evaluateInstrument`, then `finalizeDiscovery`
+ * once over every candidate of the plan.
+ *
+ * Definitions (returns are natural-log returns; "bps" = x 1e4):
+ *   y_i      = s_i * ln(open[t_i+1+h] / open[t_i+1])                               (lib/research/forward.ts)
+ *   drift    = mean h-bar forward log return of the instrument over every bar of the loaded period
+ *   x_i      = y_i - s_i * drift; excess = mean(x)   (positive = in the expected direction)
+ *   m        = max_i #{j > i : t_j - t_i < h}   (later occurrences starting within h bars: overlapping windows)
+ *   L        = max(floor(4 (n/100)^(2/9)), m)    Newey-West (Bartlett) lag on x in time order
+ *   ESS      = n^2 / sum_ij max(0, 1 - |t_i - t_j| / h)
+ *   p        = two-sided Student t of the HAC t with max(1, floor(ESS) - 1) df; p = 1 when n < 2 or the HAC
+ *              standard error is 0 or not finite (no test is possible)
+ *   q        = BH (or BY) adjusted p over every candidate of the plan
+ *   gates    = min_n, min_ess, min_mean_bps (on the excess), max_q, in this order
+ */
+import { essOverlap, mean, median, neweyWestLag, neweyWestMean, pAdjust, std, studentTTwoSidedP } from '../stats/index.js';
+import { forwardOccurrences, unconditionalDrift, type OpenSeries, type Occurrences } from './forward.js';
+import type { DiscoveryGates, FdrMethod } from './gates.js';
+
+const BPS = 1e4;
+
+/** One line of research/plan/candidate_plan.jsonl. */
+export interface PlanCandidate {
+  candidate_id: string;
+  template_id: string;
+  concept_id: string;
+  event: string;
+  event_family: string;
+  exchange: string;
+  market: string;
+  symbol: string;
+  timeframe: string;
+  horizon_bars: number;
+  expected: 'follow' | 'fade';
+  /** events of this candidate the plan counted (feasibility); NaN when the plan does not say */
+  events: number;
+  /** ESS the plan expected; NaN when the plan does not say */
+  expected_ess: number;
+}
+
+export interface CandidateStats {
+  candidate_id: string;
+  /** events of the candidate's event and instrument found in lake/events */
+  n_events: number;
+  dropped_outside: number;
+  dropped_missing_open: number;
+  n: number;
+  mean_bps: number;
+  median_bps: number;
+  std_bps: number;
+  hit_rate: number;
+  drift_bps: number;
+  excess_bps: number;
+  hac_t: number;
+  hac_lags: number;
+  overlap_m: number;
+  ess: number;
+  df: number;
+  p: number;
+}
+
+export const DISCOVERY_GATE_ORDER = ['min_n', 'min_ess', 'min_mean_bps', 'max_q'] as const;
+export type DiscoveryGateName = (typeof DISCOVERY_GATE_ORDER)[number];
+
+export interface DiscoveryResult extends CandidateStats {
+  q: number;
+  pass: boolean;
+  /** first failing gate in DISCOVERY_GATE_ORDER, '' when pass */
+  failed_gate: DiscoveryGateName | '';
+  failed_gates: DiscoveryGateName[];
+}
+
+/** Events of one event name on one instrument: bar indices (time order) and directions. */
+export interface EventSeries {
+  t: Int32Array;
+  direction: Int8Array;
+}
+
+/** One instrument's data for discovery: its opens and its events by name. */
+export interface InstrumentData {
+  open: OpenSeries;
+  events: ReadonlyMap<string, EventSeries>;
+}
+
+/** m: the largest number of later occurrences starting within h bars of one occurrence (t sorted ascending). */
+export function overlapCount(t: ArrayLike<number>, h: number): number {
+  let m = 0;
+  let j = 0;
+  for (let i = 0; i < t.length; i++) {
+    if (j < i + 1) j = i + 1;
+    while (j < t.length && t[j]! - t[i]! < h) j++;
+    m = Math.max(m, j - i - 1);
+  }
+  return m;
+}
+
+/** The HAC lag of the contract: max(floor(4 (n/100)^(2/9)), m). */
+export function hacLag(n: number, m: number): number {
+  return Math.max(neweyWestLag(n), m);
+}
+
+/** Statistics of one candidate from its occurrences (time order), horizon h (bars) and the instrument drift (log). */
+export function candidateStats(candidateId: string, occ: Occurrences, h: number, drift: number): CandidateStats {
+  const n = occ.y.length;
+  const x = new Float64Array(n);
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    x[i] = occ.y[i]! - occ.s[i]! * drift;
+    if (occ.y[i]! > 0) hits++;
+  }
+  const m = overlapCount(occ.t, h);
+  const base = {
+    candidate_id: candidateId,
+    n_events: occ.t.length + occ.dropped.outside + occ.dropped.missing_open,
+    dropped_outside: occ.dropped.outside,
+    dropped_missing_open: occ.dropped.missing_open,
+    n,
+    drift_bps: drift * BPS,
+    overlap_m: m,
+  };
+  if (n === 0) {
+    return { ...base, mean_bps: NaN, median_bps: NaN, std_bps: NaN, hit_rate: NaN, excess_bps: NaN, hac_t: NaN, hac_lags: 0, ess: 0, df: 1, p: 1 };
+  }
+  const ess = essOverlap(occ.t, h);
+  const df = Math.max(1, Math.floor(ess) - 1);
+  const stats = {
+    ...base,
+    mean_bps: mean(occ.y) * BPS,
+    median_bps: median(occ.y) * BPS,
+    std_bps: n >= 2 ? std(occ.y) * BPS : NaN,
+    hit_rate: hits / n,
+    excess_bps: mean(x) * BPS,
+    ess,
+    df,
+  };
+  if (n < 2) return { ...stats, hac_t: NaN, hac_lags: 0, p: 1 };
+  const lags = Math.min(hacLag(n, m), n - 1);
+  const nw = neweyWestMean(x, lags);
+  const testable = Number.isFinite(nw.se) && nw.se > 0 && Number.isFinite(nw.t);
+  return {
+    ...stats,
+    hac_t: testable ? nw.t : NaN,
+    hac_lags: nw.lags,
+    p: testable ? studentTTwoSidedP(nw.t, df) : 1,
+  };
+}
+
+/**
+ * Evaluates every candidate of ONE instrument (all candidates must share the instrument of `data`). The drift is
+ * computed once per horizon. A candidate whose event never occurs on the instrument gets n = 0 (p = 1).
+ */
+export function evaluateInstrument(candidates: readonly PlanCandidate[], data: InstrumentData): CandidateStats[] {
+  const drifts = new Map<number, number>();
+  const none: EventSeries = { t: new Int32Array(0), direction: new Int8Array(0) };
+  return candidates.map((c) => {
+    const h = c.horizon_bars;
+    let drift = drifts.get(h);
+    if (drift === undefined) {
+      drift = unconditionalDrift(data.open, h).drift;
+      drifts.set(h, drift);
+    }
+    const ev = data.events.get(c.event) ?? none;
+    const sign = c.expected === 'fade' ? -1 : 1;
+    const s = new Int8Array(ev.direction.length);
+    for (let i = 0; i < s.length; i++) s[i] = ev.direction[i]! * sign;
+    const occ = forwardOccurrences(data.open, ev.t, s, h);
+    return candidateStats(c.candidate_id, occ, h, drift);
+  });
+}
+
+/** The gates a candidate fails, in DISCOVERY_GATE_ORDER. NaN statistics fail their gate. */
+export function failedGates(r: Pick<CandidateStats, 'n' | 'ess' | 'excess_bps'> & { q: number }, g: DiscoveryGates): DiscoveryGateName[] {
+  const out: DiscoveryGateName[] = [];
+  if (!(r.n >= g.min_n)) out.push('min_n');
+  if (!(r.ess >= g.min_ess)) out.push('min_ess');
+  if (!(r.excess_bps >= g.min_mean_bps)) out.push('min_mean_bps');
+  if (!(r.q <= g.max_q)) out.push('max_q');
+  return out;
+}
+
+/** q-values over the whole plan (input order kept). */
+export function qValues(p: Float64Array, method: FdrMethod): Float64Array {
+  return Float64Array.from(pAdjust(p, method));
+}
+
+/** Adds q (over every row given: the whole plan), pass and the failing gates. Rows keep their order. */
+export function finalizeDiscovery(rows: readonly CandidateStats[], g: DiscoveryGates): DiscoveryResult[] {
+  const q = qValues(Float64Array.from(rows, (r) => r.p), g.fdr);
+  return rows.map((r, i) => {
+    const withQ = { ...r, q: q[i]! };
+    const failed = failedGates(withQ, g);
+    return { ...withQ, pass: failed.length === 0, failed_gate: failed[0] ?? '', failed_gates: failed };
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * The candidate plan: every ready template expanded over the events of its family (parameter variants), the
+ * instruments of its universe that have cleaned bars at the timeframe, and its horizons; then each candidate's
+ * feasibility from the events lake (how many occurrences have a complete forward window, and their expected ESS).
+ * Pure functions: the plan stage reads and writes, these compute.
+ */
+import { canonicalJson, sha256Hex } from '../hash.js';
+import { inUniverse, type Expected } from './concepts.js';
+import type { Template } from './templates.js';
+import { essOverlap } from '../stats/ess.js';
+
+/** An instrument with cleaned bars at the plan's timeframe (from the partition manifests only). */
+export interface Instrument {
+  exchange: string;
+  market: string;
+  symbol: string;
+  /** Rows of cleaned bars (the complete UTC grid, missing slots included). */
+  bars: number;
+  /** OPEN time of the first and last bar, UTC ms. */
+  first_ts_ms: number;
+  last_ts_ms: number;
+}
+
+export interface Candidate {
+  candidate_id: string;
+  template_id: string;
+  concept_id: string;
+  event: string;
+  event_family: string;
+  exchange: string;
+  market: string;
+  symbol: string;
+  timeframe: string;
+  horizon_bars: number;
+  expected: Expected;
+}
+
+export type GateName = 'min_n' | 'min_ess';
+
+export interface Feasibility {
+  /** Occurrences of the event on the instrument in lake/events. */
+  events: number;
+  /** Occurrences whose forward window [t+1, t+1+h] lies inside the instrument's bars (an upper bound of discovery's n). */
+  usable_events: number;
+  /** essOverlap of the usable occurrences' bar indices with h, rounded to 1e-6. */
+  expected_ess: number;
+  feasible: boolean;
+  /** Gates the candidate cannot pass on these numbers, in gate order. */
+  failing: GateName[];
+}
+
+export interface PlannedCandidate extends Candidate {
+  feasibility: Feasibility;
+}
+
+/** `c-` + 16 hex of SHA-256(canonical JSON of {template_id, event, exchange, market, symbol, timeframe, horizon_bars}). */
+export function candidateIdOf(c: Pick<Candidate, 'template_id' | 'event' | 'exchange' | 'market' | 'symbol' | 'timeframe' | 'horizon_bars'>): string {
+  const key = {
+    template_id: c.template_id, event: c.event, exchange: c.exchange, market: c.market, symbol: c.symbol,
+    timeframe: c.timeframe, horizon_bars: c.horizon_bars,
+  };
+  return 'c-' + sha256Hex(canonicalJson(key)).slice(0, 16);
+}
+
+export function instrumentKey(i: { exchange: string; market: string; symbol: string }): string {
+  return `${i.exchange}/${i.market}/${i.symbol}`;
+}
+
+/**
+ * Every candidate of the ready templates: events of the family x instruments in the universe x horizons, sorted
+ * by candidate_id. Blocked templates give none.
+ */
+export function expandCandidates(templates: readonly Template[], instruments: readonly Instrument[], timeframe: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const t of templates) {
+    if (t.status !== 'ready') continue;
+    const insts = instruments.filter((i) => inUniverse(t.universe, i));
+    for (const event of t.events) {
+      for (const inst of insts) {
+        for (const h of t.horizons_bars) {
+          const base = {
+            template_id: t.id, concept_id: t.concept_id, event, event_family: t.event_family,
+            exchange: inst.exchange, market: inst.market, symbol: inst.symbol, timeframe, horizon_bars: h, expected: t.expected,
+          };
+          out.push({ candidate_id: candidateIdOf(base), ...base });
+        }
+      }
+    }
+  }
+  out.sort((a, b) => cmp(a.candidate_id, b.candidate_id));
+  return out;
+}
+
+/**
+ * Feasibility of one candidate. `barIdx`: bar indices (ts - first bar ts) / tf of the event's occurrences on the
+ * instrument, ascending; `lastIdx`: index of the instrument's last bar. An occurrence at t is usable when
+ * t >= 0 and t + 1 + h <= lastIdx (entry at the open of t+1, exit at the open of t+1+h).
+ */
+export function feasibilityOf(
+  barIdx: Float64Array, lastIdx: number, h: number, gates: { min_n: number; min_ess: number },
+): Feasibility {
+  let lo = 0;
+  while (lo < barIdx.length && barIdx[lo]! < 0) lo++;
+  let hi = lo;
+  while (hi < barIdx.length && barIdx[hi]! + 1 + h <= lastIdx) hi++;
+  const usable = barIdx.subarray(lo, hi);
+  const ess = Math.round(essOverlap(usable, h) * 1e6) / 1e6;
+  const failing: GateName[] = [];
+  if (usable.length < gates.min_n) failing.push('min_n');
+  if (ess < gates.min_ess) failing.push('min_ess');
+  return { events: barIdx.length, usable_events: usable.length, expected_ess: ess, feasible: failing.length === 0, failing };
+}
+
+/** candidate_plan.jsonl: canonical JSON per candidate, sorted by candidate_id, newline-terminated lines. */
+export function candidatePlanJsonl(cands: readonly PlannedCandidate[]): string {
+  return [...cands].sort((a, b) => cmp(a.candidate_id, b.candidate_id)).map((c) => canonicalJson(c) + '\n').join('');
+}
+
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,145 @@
+/**
+ * Templates: concepts with a content-derived id, checked against the event families and features the specs
+ * declare. A template is `ready` when its event family has events and every required feature exists, else
+ * `blocked`, and each missing reference becomes a spec task (a row of spec_tasks.parquet) located at its file:line.
+ */
+import { DataError, SpecError } from '../errors.js';
+import { canonicalJson, sha256Hex } from '../hash.js';
+import { normalizeUniverse, type Concept, type Expected, type Universe } from './concepts.js';
+import type { Catalog } from './catalog.js';
+
+export type TemplateStatus = 'ready' | 'blocked';
+
+/** One line of templates.jsonl. */
+export interface Template {
+  id: string;
+  concept_id: string;
+  claim: string;
+  event_family: string;
+  expected: Expected;
+  /** Sorted ascending. */
+  horizons_bars: number[];
+  universe: Universe;
+  /** Sorted. */
+  requires_features: string[];
+  /** The family's events (parameter variants) declared in spec/events, sorted; [] when the family is missing. */
+  events: string[];
+  status: TemplateStatus;
+  missing: { event_families: string[]; features: string[] };
+  /** `spec/concepts/x.yaml:LINE` of the concept. */
+  source: string;
+}
+
+export type SpecTaskKind = 'event_family' | 'feature';
+
+/** A claim that references something the specs do not declare yet. */
+export interface SpecTask {
+  template_id: string;
+  concept_id: string;
+  kind: SpecTaskKind;
+  name: string;
+  claim: string;
+  /** `spec/concepts/x.yaml:LINE` of the reference. */
+  source: string;
+}
+
+/** The fields a template id is derived from: the claim's meaning, not its wording nor its position in the spec. */
+export function templateSemantics(c: Pick<Concept, 'event_family' | 'expected' | 'horizons_bars' | 'universe' | 'requires_features'>) {
+  return {
+    event_family: c.event_family,
+    expected: c.expected,
+    horizons_bars: [...c.horizons_bars].sort((a, b) => a - b),
+    universe: normalizeUniverse(c.universe),
+    requires_features: [...c.requires_features].sort(cmp),
+  };
+}
+
+/** `tpl-` + the first 12 hex of SHA-256(canonical JSON of templateSemantics(c)). */
+export function templateIdOf(c: Parameters<typeof templateSemantics>[0]): string {
+  return 'tpl-' + sha256Hex(canonicalJson(templateSemantics(c))).slice(0, 12);
+}
+
+/**
+ * Templates (sorted by id) and spec tasks (sorted by template id, kind, name) of the concepts. Two concepts with
+ * the same template id (the same claim twice, perhaps reworded) are a located error naming both.
+ */
+export function buildTemplates(concepts: readonly Concept[], catalog: Catalog): { templates: Template[]; specTasks: SpecTask[] } {
+  const byId = new Map<string, Concept>();
+  const issues: string[] = [];
+  const templates: Template[] = [];
+  const specTasks: SpecTask[] = [];
+  for (const c of concepts) {
+    const id = templateIdOf(c);
+    const prev = byId.get(id);
+    if (prev) {
+      issues.push(
+        `${c.source.file}:${c.source.line} concept "${c.id}" is the same template (${id}) as concept "${prev.id}" at ` +
+          `${prev.source.file}:${prev.source.line}: same event_family, expected, horizons, universe and features`,
+      );
+      continue;
+    }
+    byId.set(id, c);
+    const sem = templateSemantics(c);
+    const events = catalog.eventFamilies.get(c.event_family) ?? [];
+    const missingFamilies = events.length === 0 ? [c.event_family] : [];
+    const missingFeatures = sem.requires_features.filter((f) => !catalog.features.has(f));
+    const task = (kind: SpecTaskKind, name: string, line: number): SpecTask => ({
+      template_id: id, concept_id: c.id, kind, name, claim: c.claim, source: `${c.source.file}:${line}`,
+    });
+    for (const f of missingFamilies) specTasks.push(task('event_family', f, c.source.event_family_line));
+    for (const f of missingFeatures) specTasks.push(task('feature', f, c.source.feature_lines[c.requires_features.indexOf(f)] ?? c.source.line));
+    templates.push({
+      id,
+      concept_id: c.id,
+      claim: c.claim,
+      ...sem,
+      events: [...events],
+      status: missingFamilies.length === 0 && missingFeatures.length === 0 ? 'ready' : 'blocked',
+      missing: { event_families: missingFamilies, features: missingFeatures },
+      source: `${c.source.file}:${c.source.line}`,
+    });
+  }
+  if (issues.length > 0) throw new SpecError(issues, { hint: 'merge the duplicate concepts, or make them differ in a semantic field' });
+  templates.sort((a, b) => cmp(a.id, b.id));
+  specTasks.sort((a, b) => cmp(a.template_id, b.template_id) || cmp(a.kind, b.kind) || cmp(a.name, b.name));
+  return { templates, specTasks };
+}
+
+/** templates.jsonl: one canonical JSON object per line, in the given (id) order, newline-terminated. */
+export function templatesJsonl(templates: readonly Template[]): string {
+  return templates.map((t) => canonicalJson(t) + '\n').join('');
+}
+
+/** Parse templates.jsonl (written by `templatesJsonl`); `file` names the file in errors. */
+export function parseTemplatesJsonl(text: string, file: string): Template[] {
+  const out: Template[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let t: Template;
+    try {
+      t = JSON.parse(line) as Template;
+    } catch (e) {
+      throw new DataError(`not a JSON object (${(e as Error).message})`, { file, line: i + 1 }, { hint: 'rerun the templates stage' });
+    }
+    const ok =
+      typeof t?.id === 'string' && typeof t.event_family === 'string' && (t.expected === 'follow' || t.expected === 'fade') &&
+      Array.isArray(t.horizons_bars) && Array.isArray(t.events) && (t.status === 'ready' || t.status === 'blocked') && t.universe !== undefined;
+    if (!ok) throw new DataError('not a template record', { file, line: i + 1 }, { hint: 'rerun the templates stage' });
+    out.push(t);
+  });
+  return out;
+}
+
+/** The columns of spec_tasks.parquet. */
+export const SPEC_TASKS_COLUMNS = [
+  { name: 'template_id', type: 'str' },
+  { name: 'concept_id', type: 'str' },
+  { name: 'kind', type: 'str' },
+  { name: 'name', type: 'str' },
+  { name: 'claim', type: 'str' },
+  { name: 'source', type: 'str' },
+] as const;
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,25 @@
+import { TIMEFRAMES, type Timeframe } from '../../timeframe.js';
+
+export interface BridgeParams {
+  timeframe: Timeframe;
+  venue_for: Record<string, string>;
+  top: number;
+}
+
+export const BRIDGE_PARAMS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['timeframe'],
+  properties: {
+    timeframe: { enum: [...TIMEFRAMES], description: 'the pipeline timeframe; every candidate of the plan must use it' },
+    venue_for: {
+      type: 'object',
+      additionalProperties: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' },
+      default: { synthetic: 'binance' },
+      description:
+        'fee venue (a key of venues in spec/costs.yaml) for a lake exchange that is not itself a priced venue; the ' +
+        'synthetic market is priced as binance by default. Unmapped exchanges use their own name.',
+    },
+    top: { type: 'integer', minimum: 1, maximum: 1000, default: 20, description: 'candidates listed in the summary report' },
+  },
+} as const;

@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DataError, QuantError } from '../../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
+import { LakeDb, readTableFile, writeTableFile } from '../../lake/index.js';
+import type { CostConfig } from '../../costs/schema.js';
+import { bridgeStats, resolveVenueFees, tradeLedger, YEAR_MS } from '../../research/bridge.js';
+import type { PlanCandidate } from '../../research/discovery.js';
+import { forwardOccurrences, openSeries } from '../../research/forward.js';
+import { loadGates } from '../../research/gates.js';
+import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import { groupByInstrument, instrumentLabel, loadBars, loadEvents, loadFunding, readPlan } from '../discovery/io.js';
+import { DISCOVERY_READ_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryRows } from '../discovery/table.js';
+import type { BridgeParams } from './params.js';
+import { bridgeSummary, renderBridgeMarkdown } from './report.js';
+import { BRIDGE_COLUMNS, BRIDGE_RESULTS_FILE, bridgeColumns, type BridgeRow } from './table.js';
+
+/**
+ * The bridge stage: every discovery survivor priced under spec/costs.yaml, one instrument at a time (bars, events
+ * and funding loaded once per instrument). Rows in plan order.
+ */
+export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<StageRunSummary> {
+  if (!ctx.costs) throw new QuantError('bridge needs the cost config (usesCosts)');
+  const costs = ctx.costs.config as CostConfig;
+  const costsFile = join(ctx.specDir, 'costs.yaml');
+  const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
+  const plan = await readPlan(ctx.input('research/plan'));
+  const resultsFile = join(ctx.input('lake/discovery'), DISCOVERY_RESULTS_FILE);
+  const display = `lake/discovery/${DISCOVERY_RESULTS_FILE}`;
+  if (!existsSync(resultsFile)) throw new DataError('missing discovery results', { file: display }, { hint: 'run the discovery stage first' });
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    const disc = discoveryRows(await readTableFile(db, resultsFile, DISCOVERY_READ_COLUMNS));
+    const stale = disc.find((r) => r.plan_hash !== plan.plan_hash);
+    if (stale) {
+      throw new DataError(`discovery results were computed on another plan (current plan ${plan.plan_hash})`, {
+        file: display, field: 'plan_hash', value: stale.plan_hash,
+      }, { hint: 'rerun discovery on the current plan' });
+    }
+    const lagsOf = new Map(disc.filter((r) => r.pass).map((r) => [r.candidate_id, r.hac_lags]));
+    const planIds = new Set(plan.candidates.map((c) => c.candidate_id));
+    for (const id of lagsOf.keys()) {
+      if (!planIds.has(id)) throw new DataError('survivor not in the plan', { file: display, field: 'candidate_id', value: id });
+    }
+    const survivors = plan.candidates.filter((c) => lagsOf.has(c.candidate_id));
+    for (const c of survivors) {
+      if (c.timeframe !== ctx.params.timeframe) {
+        throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
+          file: plan.file, field: 'timeframe', value: c.timeframe,
+        });
+      }
+    }
+    const lakeRoot = dirname(ctx.input('lake/cleaned'));
+    const eventsRoot = dirname(ctx.input('lake/events'));
+    const byId = new Map<string, BridgeRow>();
+    const groups = groupByInstrument(survivors);
+    let done = 0;
+    for (const g of groups) {
+      if (ctx.signal.aborted) return {};
+      const fees = resolveVenueFees(costs, g.key.exchange, g.key.market, ctx.params.venue_for, costsFile);
+      const bars = await loadBars(db, lakeRoot, g.key);
+      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+      const events = bars.ts_ms.length
+        ? await loadEvents(db, eventsRoot, g.key, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs)
+        : new Map();
+      const perp = g.key.market !== 'spot';
+      const funding = perp && costs.funding.enabled ? await loadFunding(db, lakeRoot, g.key) : undefined;
+      const years = (bars.ts_ms.length * bars.tfMs) / YEAR_MS;
+      for (const c of g.candidates) byId.set(c.candidate_id, priceCandidate(c));
+
+      function priceCandidate(c: PlanCandidate): BridgeRow {
+        const ev = events.get(c.event) ?? { t: new Int32Array(0), direction: new Int8Array(0) };
+        const sign = c.expected === 'fade' ? -1 : 1;
+        const s = Int8Array.from(ev.direction, (d: number) => d * sign);
+        const occ = forwardOccurrences(open, ev.t, s, c.horizon_bars);
+        const ledger = tradeLedger({
+          bars, tfMs: bars.tfMs, occ, horizon: c.horizon_bars, market: c.market, fees, costs,
+          notional_usd: gates.bridge.notional_usd, funding: funding?.series,
+          where: { file: funding?.file ?? bars.file, instrument: instrumentLabel(g.key) },
+        });
+        return {
+          candidate: c, venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
+          n_occurrences: occ.y.length, dropped_outside: occ.dropped.outside, dropped_missing_open: occ.dropped.missing_open,
+          stats: bridgeStats(c.candidate_id, ledger, lagsOf.get(c.candidate_id)!, years, gates.bridge),
+        };
+      }
+      ctx.progress(++done, groups.length, 'instruments');
+    }
+    const rows = survivors.map((c) => byId.get(c.candidate_id)!);
+    const info = await writeTableFile(db, join(ctx.output('lake/bridge'), BRIDGE_RESULTS_FILE), BRIDGE_COLUMNS,
+      bridgeColumns(rows, ctx.costs.digest, plan.plan_hash));
+    const summary = bridgeSummary(rows, {
+      plan_hash: plan.plan_hash, cost_digest: ctx.costs.digest, timeframe: ctx.params.timeframe, gates: gates.bridge, top: ctx.params.top,
+    });
+    const rep = ctx.output('reports/bridge');
+    await writeJsonAtomic(join(rep, 'summary.json'), summary);
+    await writeFileAtomic(join(rep, 'summary.md'), renderBridgeMarkdown(summary));
+    return {
+      rows: { 'bridge/results': info.rows },
+      metrics: { survivors: summary.counts.survivors, pass: summary.counts.pass, trades: summary.counts.trades },
+    };
+  } finally {
+    db.close();
+  }
+}

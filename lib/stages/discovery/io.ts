@@ -1,0 +1,234 @@
+/**
+ * Reading what discovery and bridge need: the candidate plan (validated line by line), and per instrument its
+ * cleaned bars (checked to be a complete grid), its events (by name, as bar indices) and its funding.
+ * Errors name the file (relative to the data dir), the line or field, and the value.
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataError } from '../../errors.js';
+import { sha256Hex } from '../../hash.js';
+import { listPartitions, readPartitions, readTableFile, TABLES, PARTITION_FILE, type LakeDb, type DictColumn, type FoundPartition } from '../../lake/index.js';
+import { EVENTS_TABLE } from '../../features/table.js';
+import { MARKETS } from '../../market.js';
+import { isTimeframe, timeframeMs } from '../../timeframe.js';
+import { eventBarIndices } from '../../research/forward.js';
+import type { EventSeries, PlanCandidate } from '../../research/discovery.js';
+import type { BridgeBars, FundingSeries } from '../../research/bridge.js';
+
+export const PLAN_FILE = 'candidate_plan.jsonl';
+export const PLAN_META = 'plan.json';
+
+export interface LoadedPlan {
+  /** display path of candidate_plan.jsonl (relative to the data dir) */
+  file: string;
+  candidates: PlanCandidate[];
+  /** line number (1-based) of each candidate, same order */
+  lines: number[];
+  plan_hash: string;
+}
+
+/**
+ * Reads research/plan: every line of candidate_plan.jsonl checked (types, expected, market, horizon, unique ids), and
+ * plan.json's plan_hash checked against the SHA-256 of the plan file (docs/research.md "Candidates").
+ */
+export async function readPlan(dir: string, display = 'research/plan'): Promise<LoadedPlan> {
+  const file = `${display}/${PLAN_FILE}`;
+  const metaFile = `${display}/${PLAN_META}`;
+  for (const [p, d] of [[join(dir, PLAN_FILE), file], [join(dir, PLAN_META), metaFile]] as const) {
+    if (!existsSync(p)) throw new DataError('missing plan file', { file: d }, { hint: 'run the plan stage first' });
+  }
+  const bytes = await readFile(join(dir, PLAN_FILE));
+  let meta: { plan_hash?: unknown };
+  try {
+    meta = JSON.parse(await readFile(join(dir, PLAN_META), 'utf8')) as { plan_hash?: unknown };
+  } catch (e) {
+    throw new DataError(`not valid JSON (${(e as Error).message})`, { file: metaFile });
+  }
+  const hash = sha256Hex(bytes);
+  if (meta.plan_hash !== hash) {
+    throw new DataError(`plan_hash does not match the SHA-256 of ${file} (${hash})`, { file: metaFile, field: 'plan_hash', value: meta.plan_hash }, {
+      hint: 'the plan files were modified or written by different runs: rerun the plan stage',
+    });
+  }
+  const candidates: PlanCandidate[] = [];
+  const lines: number[] = [];
+  const seen = new Map<string, number>();
+  const text = bytes.toString('utf8').split('\n');
+  text.forEach((raw, i) => {
+    const line = i + 1;
+    if (raw.trim() === '') return;
+    let v: Record<string, unknown>;
+    try {
+      v = JSON.parse(raw) as Record<string, unknown>;
+    } catch (e) {
+      throw new DataError(`not valid JSON (${(e as Error).message})`, { file, line });
+    }
+    const c = checkCandidate(v, file, line);
+    const prev = seen.get(c.candidate_id);
+    if (prev !== undefined) {
+      throw new DataError(`duplicate candidate_id (first on line ${prev})`, { file, line, field: 'candidate_id', value: c.candidate_id });
+    }
+    seen.set(c.candidate_id, line);
+    candidates.push(c);
+    lines.push(line);
+  });
+  return { file, candidates, lines, plan_hash: hash };
+}
+
+function checkCandidate(v: Record<string, unknown>, file: string, line: number): PlanCandidate {
+  const bad = (field: string, what: string): never => {
+    throw new DataError(what, { file, line, field, value: v[field] }, { hint: 'the plan stage writes this file; rerun it' });
+  };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DataError('a plan line must be a JSON object', { file, line, value: v });
+  for (const f of ['candidate_id', 'template_id', 'concept_id', 'event', 'event_family', 'exchange', 'market', 'symbol', 'timeframe']) {
+    if (typeof v[f] !== 'string' || v[f] === '') bad(f, 'must be a non-empty string');
+  }
+  if (!(MARKETS as readonly unknown[]).includes(v.market)) bad('market', `must be one of ${MARKETS.join(', ')}`);
+  if (!isTimeframe(v.timeframe as string)) bad('timeframe', 'unknown timeframe');
+  if (!Number.isInteger(v.horizon_bars) || (v.horizon_bars as number) < 1) bad('horizon_bars', 'must be an integer >= 1');
+  if (v.expected !== 'follow' && v.expected !== 'fade') bad('expected', 'must be "follow" or "fade"');
+  // Planned counts: top level, or inside `feasibility` (the plan stage's layout). Informational: NaN when absent.
+  const feas = (typeof v.feasibility === 'object' && v.feasibility !== null ? v.feasibility : {}) as Record<string, unknown>;
+  const planned = (f: string): number => {
+    const x = v[f] ?? feas[f];
+    if (x === undefined) return NaN;
+    if (typeof x !== 'number' || !Number.isFinite(x)) bad(f in v ? f : `feasibility.${f}`, 'must be a number');
+    return x as number;
+  };
+  const events = planned('events');
+  const expectedEss = planned('expected_ess');
+  return {
+    candidate_id: v.candidate_id as string, template_id: v.template_id as string, concept_id: v.concept_id as string,
+    event: v.event as string, event_family: v.event_family as string, exchange: v.exchange as string,
+    market: v.market as string, symbol: v.symbol as string, timeframe: v.timeframe as string,
+    horizon_bars: v.horizon_bars as number, expected: v.expected as 'follow' | 'fade',
+    events, expected_ess: expectedEss,
+  };
+}
+
+export interface InstrumentKey {
+  exchange: string;
+  market: string;
+  symbol: string;
+  timeframe: string;
+}
+
+export function instrumentLabel(k: InstrumentKey): string {
+  return `${k.exchange}/${k.market}/${k.symbol}/${k.timeframe}`;
+}
+
+/** Candidates grouped by instrument and timeframe, groups in first-seen order, candidates in plan order. */
+export function groupByInstrument<C extends InstrumentKey>(cands: readonly C[]): { key: InstrumentKey; candidates: C[] }[] {
+  const m = new Map<string, { key: InstrumentKey; candidates: C[] }>();
+  for (const c of cands) {
+    const id = instrumentLabel(c);
+    let g = m.get(id);
+    if (!g) m.set(id, (g = { key: { exchange: c.exchange, market: c.market, symbol: c.symbol, timeframe: c.timeframe }, candidates: [] }));
+    g.candidates.push(c);
+  }
+  return [...m.values()];
+}
+
+function hiveDir(table: string, k: InstrumentKey, withTf: boolean): string {
+  return `lake/${table}/exchange=${k.exchange}/market=${k.market}/symbol=${k.symbol}${withTf ? `/timeframe=${k.timeframe}` : ''}`;
+}
+
+export interface LoadedBars extends BridgeBars {
+  /** display path of the bars (partition folder) */
+  file: string;
+  tfMs: number;
+}
+
+/**
+ * Cleaned bars of one instrument and timeframe, checked to be one complete grid (ts_ms[i] = ts_ms[0] + i * tf).
+ * `withVolume: false` reads ts_ms and open only (discovery); close, volume and quote_volume are then empty arrays.
+ * A missing slot (is_missing = 1) has NULL prices by the clean contract (TABLES.cleanBars), read as NaN; the flag
+ * itself is not re-read. No partitions: DataError naming the instrument's folder.
+ */
+export async function loadBars(db: LakeDb, lakeRoot: string, k: InstrumentKey, o: { withVolume?: boolean } = {}): Promise<LoadedBars> {
+  const file = hiveDir(TABLES.cleanBars.dir, k, true);
+  const parts = await listPartitions(lakeRoot, TABLES.cleanBars, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
+  if (parts.length === 0) {
+    throw new DataError('no cleaned bars for an instrument of the plan', { file, field: 'instrument', value: instrumentLabel(k) }, {
+      hint: 'the plan names an instrument or timeframe that clean did not produce: rerun clean (extra_timeframes) or the plan',
+    });
+  }
+  const withVolume = o.withVolume ?? true;
+  const cols = await readPartitions(db, lakeRoot, TABLES.cleanBars, parts,
+    withVolume ? ['ts_ms', 'open', 'close', 'volume', 'quote_volume'] : ['ts_ms', 'open']);
+  const ts = cols.ts_ms as Float64Array;
+  const tfMs = timeframeMs(k.timeframe as Parameters<typeof timeframeMs>[0]);
+  for (let i = 1; i < ts.length; i++) {
+    if (ts[i]! - ts[i - 1]! !== tfMs) {
+      throw new DataError(`bars are not a complete ${k.timeframe} grid: ${ts[i - 1]} is followed by ${ts[i]}`, { file, field: 'ts_ms', value: ts[i] }, {
+        hint: 'cleaned bars fill every grid slot (is_missing = 1): rerun clean',
+      });
+    }
+  }
+  const none = new Float64Array(0);
+  return {
+    file, tfMs, ts_ms: ts, open: cols.open as Float64Array,
+    close: withVolume ? (cols.close as Float64Array) : none,
+    volume: withVolume ? (cols.volume as Float64Array) : none,
+    quote_volume: withVolume ? (cols.quote_volume as Float64Array) : none,
+  };
+}
+
+/**
+ * Events of one instrument and timeframe whose name is in `names`, as bar indices on the grid of the bars
+ * (ts0, tfMs) with their directions, each name in time order. An event off the grid, a direction other than +-1 or
+ * the same event twice at one time is a DataError naming the instrument's events folder.
+ * All monthly files are read in one query (a glob over the instrument's partition folders): two queries per
+ * instrument instead of two per month.
+ */
+export async function loadEvents(
+  db: LakeDb, lakeRoot: string, k: InstrumentKey, names: ReadonlySet<string>, ts0: number, tfMs: number,
+): Promise<Map<string, EventSeries>> {
+  const file = hiveDir(EVENTS_TABLE.dir, k, true);
+  const parts: FoundPartition[] = await listPartitions(lakeRoot, EVENTS_TABLE, {
+    exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe,
+  });
+  const out = new Map<string, EventSeries>();
+  if (parts.length === 0) return out;
+  const glob = join(lakeRoot, EVENTS_TABLE.dir, `exchange=${k.exchange}`, `market=${k.market}`, `symbol=${k.symbol}`, `timeframe=${k.timeframe}`, 'month=*', PARTITION_FILE);
+  const cols = await readTableFile(db, glob, [{ name: 'ts_ms', type: 'ts' }, { name: 'event', type: 'str' }, { name: 'direction', type: 'i32' }]);
+  const ts = cols.ts_ms as Float64Array;
+  const ev = cols.event as DictColumn;
+  const dir = cols.direction as Int32Array;
+  const acc = new Map<number, number[]>(); // dictionary index -> row indices
+  for (let i = 0; i < ts.length; i++) {
+    const e = ev.idx[i]!;
+    if (!names.has(ev.dict[e]!)) continue;
+    if (dir[i] !== 1 && dir[i] !== -1) throw new DataError(`event ${ev.dict[e]}: direction must be +1 or -1`, { file, field: 'direction', value: dir[i] });
+    let a = acc.get(e);
+    if (!a) acc.set(e, (a = []));
+    a.push(i);
+  }
+  for (const [e, rows] of acc) {
+    const name = ev.dict[e]!;
+    rows.sort((x, y) => ts[x]! - ts[y]! || x - y);
+    const t = Float64Array.from(rows, (i) => ts[i]!);
+    for (let i = 1; i < t.length; i++) {
+      if (t[i] === t[i - 1]) {
+        throw new DataError(`event ${name} occurs twice at the same bar`, { file, field: 'ts_ms', value: t[i] }, {
+          hint: 'the events stage writes one row per event and bar: rerun it',
+        });
+      }
+    }
+    out.set(name, { t: eventBarIndices(t, ts0, tfMs, { file }), direction: Int8Array.from(rows, (i) => dir[i]!) });
+  }
+  return out;
+}
+
+/** Cleaned funding settlements of one instrument (ts ascending), or undefined when it has none. */
+export async function loadFunding(db: LakeDb, lakeRoot: string, k: InstrumentKey): Promise<{ series: FundingSeries | undefined; file: string }> {
+  const file = hiveDir(TABLES.cleanFunding.dir, k, false);
+  const parts = await listPartitions(lakeRoot, TABLES.cleanFunding, { exchange: k.exchange, market: k.market, symbol: k.symbol });
+  if (parts.length === 0) return { series: undefined, file };
+  const c = await readPartitions(db, lakeRoot, TABLES.cleanFunding, parts, ['ts_ms', 'funding_rate', 'interval_hours']);
+  return {
+    series: { ts_ms: c.ts_ms as Float64Array, funding_rate: c.funding_rate as Float64Array, interval_hours: c.interval_hours as Float64Array },
+    file,
+  };
+}

@@ -1,0 +1,69 @@
+import { dirname, join } from 'node:path';
+import { DataError } from '../../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
+import { LakeDb, writeTableFile } from '../../lake/index.js';
+import { evaluateInstrument, finalizeDiscovery, type CandidateStats } from '../../research/discovery.js';
+import { openSeries } from '../../research/forward.js';
+import { loadGates } from '../../research/gates.js';
+import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import { groupByInstrument, instrumentLabel, loadBars, loadEvents, readPlan } from './io.js';
+import type { DiscoveryParams } from './params.js';
+import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
+import { DISCOVERY_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryColumns } from './table.js';
+
+/**
+ * The discovery stage: one instrument at a time (bars and events loaded once per instrument, memory flat), then q
+ * over the whole plan and the gates; writes results.parquet in plan order and the summary report.
+ */
+export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Promise<StageRunSummary> {
+  const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
+  const plan = await readPlan(ctx.input('research/plan'));
+  plan.candidates.forEach((c, k) => {
+    if (c.timeframe !== ctx.params.timeframe) {
+      throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
+        file: plan.file, line: plan.lines[k]!, field: 'timeframe', value: c.timeframe,
+      }, { hint: 'rerun the plan stage for this timeframe' });
+    }
+  });
+  const lakeRoot = dirname(ctx.input('lake/cleaned'));
+  const eventsRoot = dirname(ctx.input('lake/events'));
+  const byId = new Map<string, CandidateStats>();
+  const groups = groupByInstrument(plan.candidates);
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    let done = 0;
+    for (const g of groups) {
+      if (ctx.signal.aborted) return {};
+      const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
+      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+      const names = new Set(g.candidates.map((c) => c.event));
+      const events = bars.ts_ms.length
+        ? await loadEvents(db, eventsRoot, g.key, names, bars.ts_ms[0]!, bars.tfMs)
+        : new Map();
+      for (const s of evaluateInstrument(g.candidates, { open, events })) byId.set(s.candidate_id, s);
+      ctx.progress(++done, groups.length, 'instruments');
+      ctx.log.debug({ instrument: instrumentLabel(g.key), candidates: g.candidates.length, bars: bars.ts_ms.length }, 'instrument done');
+    }
+    const results = finalizeDiscovery(plan.candidates.map((c) => byId.get(c.candidate_id)!), gates.discovery);
+    const out = ctx.output('lake/discovery');
+    const info = await writeTableFile(db, join(out, DISCOVERY_RESULTS_FILE), DISCOVERY_COLUMNS,
+      discoveryColumns(plan.candidates, results, gates.discovery.fdr, plan.plan_hash));
+    const summary = discoverySummary(plan.candidates, results, {
+      plan_hash: plan.plan_hash, timeframe: ctx.params.timeframe, gates: gates.discovery, top: ctx.params.top,
+    });
+    const rep = ctx.output('reports/discovery');
+    await writeJsonAtomic(join(rep, 'summary.json'), summary);
+    await writeFileAtomic(join(rep, 'summary.md'), renderDiscoveryMarkdown(summary));
+    return {
+      rows: { 'discovery/results': info.rows },
+      metrics: {
+        candidates: summary.counts.candidates,
+        pass: summary.counts.pass,
+        instruments: summary.counts.instruments,
+        occurrences: summary.counts.occurrences,
+      },
+    };
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,145 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { LakeDb, TABLES, mapWithConnections, writeMonthlyPartitions } from '../../lake/index.js';
+import {
+  buildUniverse, computeInstrumentFeaturesDetailed, featureNames, featuresTable, familyOf, loadFeatureSpecs,
+  needsUniverse, requiredBarFields, universeNeeds, type FeatureSet, type InstrumentSeries, type Universe,
+} from '../../features/index.js';
+import { DataError } from '../../errors.js';
+import { writeJsonAtomic } from '../../fsx.js';
+import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import { listCleanedInstruments, readInstrumentSeries, type CleanedInstrument } from './load.js';
+import type { FeaturesParams } from './params.js';
+
+const WORKERS = 2;
+/** Beside the partitions: what was computed (feature definitions, per-instrument availability, NaN shares). */
+export const FEATURES_INFO_FILE = '_features.json';
+
+interface InstrumentStats {
+  id: string;
+  rows: number;
+  first_ts_ms: number | null;
+  last_ts_ms: number | null;
+  nan: Record<string, number>;
+  unavailable: Record<string, string>;
+}
+
+/** The features stage's work, loaded only when the stage runs. */
+export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<StageRunSummary> {
+  const tf = ctx.params.timeframe;
+  const set = await loadFeatureSpecs(join(ctx.specDir, 'features'));
+  const names = featureNames(set);
+  const lake = dirname(ctx.input('lake/cleaned'));
+  const outDir = ctx.output('lake/features');
+  const out = dirname(outDir);
+  await mkdir(outDir, { recursive: true });
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    const instruments = await listCleanedInstruments(lake, tf);
+    if (instruments.length === 0) {
+      throw new DataError(`no cleaned bars of timeframe ${tf}`, { file: join(lake, TABLES.cleanBars.dir) }, {
+        hint: `run clean with timeframe ${tf} (or add it to clean.extra_timeframes) first`,
+      });
+    }
+    const needs = universeNeeds(set);
+    // Pass 1: one instrument at a time, close (and market caps) only.
+    let universe: Universe | undefined;
+    if (needsUniverse(set)) {
+      const stream = async function* (): AsyncGenerator<InstrumentSeries> {
+        for (const inst of instruments) {
+          if (ctx.signal.aborted) return;
+          yield await readInstrumentSeries(db, lake, inst, tf, {
+            barFields: ['close'], funding: false, openInterest: false, marketCap: needs.marketCaps.length > 0,
+          });
+        }
+      };
+      universe = await buildUniverse(set, stream());
+      ctx.log.info({ members: universe.members.length, references: universe.references, grid_bars: universe.length }, 'cross-section built');
+    }
+    // Pass 2: compute and write, one instrument per connection.
+    const families = new Set(set.features.map((f) => f.family));
+    const readOpts = {
+      barFields: requiredBarFields(set),
+      funding: ['funding_level', 'funding_new', 'funding_zscore'].some((f) => families.has(f)),
+      openInterest: families.has('oi_change'),
+      marketCap: false,
+    };
+    const table = featuresTable(names);
+    let done = 0;
+    const stats = await mapWithConnections(db, instruments, WORKERS, async (inst: CleanedInstrument, conn): Promise<InstrumentStats | undefined> => {
+      if (ctx.signal.aborted) return undefined;
+      const s = await readInstrumentSeries(conn, lake, inst, tf, readOpts);
+      const r = computeInstrumentFeaturesDetailed(set, s, universe);
+      const ts = s.bars.ts_ms;
+      await writeMonthlyPartitions(conn, out, table, { ...inst.key, timeframe: tf }, { ts_ms: ts, ...r.columns });
+      const nan: Record<string, number> = {};
+      for (const name of names) {
+        const col = r.columns[name]!;
+        let k = 0;
+        for (let i = 0; i < col.length; i++) if (col[i] !== col[i]) k++;
+        nan[name] = k;
+      }
+      ctx.progress(++done, instruments.length, 'instruments');
+      return {
+        id: inst.id, rows: ts.length, first_ts_ms: ts.length ? ts[0]! : null, last_ts_ms: ts.length ? ts[ts.length - 1]! : null,
+        nan, unavailable: r.unavailable,
+      };
+    });
+    if (ctx.signal.aborted) return {};
+    const completed = stats.filter((x): x is InstrumentStats => x !== undefined);
+    const rows = completed.reduce((a, x) => a + x.rows, 0);
+    const nanShare: Record<string, number> = {};
+    for (const name of names) nanShare[name] = rows ? round6(completed.reduce((a, x) => a + x.nan[name]!, 0) / rows) : 1;
+    const warnings = unavailableWarnings(names, completed);
+    await writeJsonAtomic(join(outDir, FEATURES_INFO_FILE), {
+      timeframe: tf,
+      features: set.features.map((f) => ({
+        name: f.name, family: f.family, params: f.params, ...(f.input !== undefined ? { input: f.input } : {}),
+        description: f.description, formula: familyOf(f.family).formula, units: familyOf(f.family).units,
+      })),
+      cross_section: crossSectionInfo(set, universe),
+      rows,
+      nan_share: nanShare,
+      instruments: completed.map(({ nan: _nan, ...x }) => x),
+    });
+    return {
+      rows: { [table.dir]: rows },
+      metrics: {
+        instruments: completed.length,
+        features: names.length,
+        ...(universe ? { universe_members: universe.members.length, reference: universe.references.join(',') || 'none' } : {}),
+        ...Object.fromEntries(names.map((n) => [`nan_share_${n}`, nanShare[n]!])),
+      },
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** "oi_change_12: unavailable for 15 of 15 instruments (no open interest)". */
+function unavailableWarnings(names: readonly string[], stats: readonly InstrumentStats[]): string[] {
+  const out: string[] = [];
+  for (const name of names) {
+    const byReason = new Map<string, number>();
+    for (const s of stats) {
+      const r = s.unavailable[name];
+      if (r !== undefined) byReason.set(r, (byReason.get(r) ?? 0) + 1);
+    }
+    for (const [reason, k] of byReason) out.push(`${name}: unavailable for ${k} of ${stats.length} instruments (${reason})`);
+  }
+  return out;
+}
+
+function crossSectionInfo(set: FeatureSet, u: Universe | undefined) {
+  return {
+    universe: set.cross_section.universe,
+    reference_symbols: set.cross_section.reference_symbols,
+    members: u?.members ?? [],
+    references_found: u?.references ?? [],
+  };
+}

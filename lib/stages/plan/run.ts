@@ -1,0 +1,186 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { LakeDb, TABLES, listPartitions, type FoundPartition } from '../../lake/index.js';
+import { sqlString } from '../../lake/db.js';
+import { EVENTS_TABLE } from '../../features/table.js';
+import { DataError } from '../../errors.js';
+import { sha256Hex } from '../../hash.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
+import { timeframeMs } from '../../timeframe.js';
+import { parseTemplatesJsonl } from '../../research/templates.js';
+import { loadLocated, specErrorPath } from '../../research/spec_files.js';
+import {
+  candidatePlanJsonl, expandCandidates, feasibilityOf, instrumentKey, cmp,
+  type Candidate, type Instrument, type PlannedCandidate,
+} from '../../research/plan.js';
+import {
+  PLAN_GATES_SCHEMA, PLAN_SPEC_SCHEMA, applyCuts, checkGatesPassable, checkTotal, type PlanGates, type PlanSpec,
+} from '../../research/budget.js';
+import { feasibilityJson, feasibilityMarkdown, planCounts, planJson, type PlanOutcome } from '../../research/plan_report.js';
+import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import type { PlanParams } from './params.js';
+
+const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
+
+/** The plan stage's work, loaded only when the stage runs. */
+export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSummary> {
+  const tf = ctx.params.timeframe;
+  const planFile = join(ctx.specDir, 'plan.yaml');
+  const gatesFile = join(ctx.specDir, 'gates.yaml');
+  const plan = await loadLocated<PlanSpec>(planFile, specErrorPath(planFile), PLAN_SPEC_SCHEMA);
+  const gatesSpec = await loadLocated<{ discovery: PlanGates }>(gatesFile, specErrorPath(gatesFile), PLAN_GATES_SCHEMA);
+  const gates: PlanGates = { min_n: gatesSpec.value.discovery.min_n, min_ess: gatesSpec.value.discovery.min_ess };
+
+  const templatesBytes = await readFile(join(ctx.input('research/templates'), 'templates.jsonl'));
+  const templates = parseTemplatesJsonl(templatesBytes.toString('utf8'), 'research/templates/templates.jsonl');
+
+  const cleanedRoot = dirname(ctx.input('lake/cleaned'));
+  const instruments = await listInstruments(cleanedRoot, tf);
+  if (instruments.length === 0) {
+    throw new DataError(`no instrument has cleaned bars at ${tf}`, { file: join(cleanedRoot, TABLES.cleanBars.dir) }, {
+      hint: `run clean with timeframe ${tf} (or add it to clean.extra_timeframes in spec/pipeline.yaml)`,
+    });
+  }
+  checkGatesPassable(gates, Math.max(...instruments.map((i) => i.bars)), gatesSpec.yaml, tf);
+
+  const candidates = expandCandidates(templates, instruments, tf);
+  const eventsRoot = dirname(ctx.input('lake/events'));
+  const eventParts = await listPartitions(eventsRoot, EVENTS_TABLE, { timeframe: tf });
+  const warnings: string[] = [];
+  if (eventParts.length === 0) warnings.push(`lake/events has no events at ${tf}: every candidate has 0 occurrences`);
+  const expanded = await measureFeasibility(ctx, eventsRoot, eventParts, instruments, candidates, gates, tf);
+
+  const { kept, cuts } = applyCuts(expanded, plan.value, gates);
+  const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings };
+  warnings.push(...templateWarnings(outcome));
+  const counts = planCounts(outcome);
+  checkTotal(kept.length, plan.value, plan.yaml,
+    `cuts applied: ${counts.cut_infeasible} infeasible, ${counts.cut_per_template} per_template, ${counts.cut_per_symbol} per_symbol of ${counts.expanded} expanded`);
+
+  const out = ctx.output('research/plan');
+  const planText = candidatePlanJsonl(kept);
+  const planHash = sha256Hex(planText);
+  const feas = feasibilityJson(outcome);
+  await writeFileAtomic(join(out, 'candidate_plan.jsonl'), planText);
+  await writeJsonAtomic(join(out, 'plan.json'), planJson(outcome, planHash, sha256Hex(templatesBytes)));
+  await writeJsonAtomic(join(out, 'feasibility.json'), feas);
+  await writeFileAtomic(join(out, 'feasibility.md'), feasibilityMarkdown(feas, planHash));
+  for (const w of warnings) ctx.log.warn(w);
+  return {
+    rows: { candidates: kept.length, cuts: cuts.length },
+    metrics: { ...counts, occurrences: feas.totals.occurrences, plan_hash: planHash },
+    warnings,
+  };
+}
+
+/** Instruments with cleaned bars at `tf`, from the partition manifests (bars are not read), sorted by key. */
+export async function listInstruments(cleanedRoot: string, tf: string): Promise<Instrument[]> {
+  const parts = await listPartitions(cleanedRoot, TABLES.cleanBars, { timeframe: tf });
+  const byKey = new Map<string, Instrument>();
+  for (const p of parts) {
+    const inst = { exchange: p.keys.exchange!, market: p.keys.market!, symbol: p.keys.symbol! };
+    const k = instrumentKey(inst);
+    const cur = byKey.get(k);
+    const m = p.manifest;
+    if (!cur) byKey.set(k, { ...inst, bars: m.rows, first_ts_ms: m.min_ts_ms, last_ts_ms: m.max_ts_ms });
+    else {
+      cur.bars += m.rows;
+      cur.first_ts_ms = Math.min(cur.first_ts_ms, m.min_ts_ms);
+      cur.last_ts_ms = Math.max(cur.last_ts_ms, m.max_ts_ms);
+    }
+  }
+  return [...byKey.values()].sort((a, b) => cmp(instrumentKey(a), instrumentKey(b)));
+}
+
+/**
+ * Occurrences of each candidate's event on its instrument (ts_ms only, one query per instrument and event) and
+ * the feasibility numbers per horizon. Event times must lie on the instrument's bar grid.
+ */
+async function measureFeasibility(
+  ctx: StageContext<PlanParams>, eventsRoot: string, eventParts: FoundPartition[], instruments: readonly Instrument[],
+  candidates: readonly Candidate[], gates: PlanGates, tf: PlanParams['timeframe'],
+): Promise<PlannedCandidate[]> {
+  const tfMs = timeframeMs(tf);
+  const partsByInst = new Map<string, FoundPartition[]>();
+  for (const p of eventParts) {
+    const k = INSTRUMENT_KEYS.map((x) => p.keys[x]).join('/');
+    const g = partsByInst.get(k);
+    if (g) g.push(p);
+    else partsByInst.set(k, [p]);
+  }
+  const instByKey = new Map(instruments.map((i) => [instrumentKey(i), i]));
+  // instrument -> event -> candidates
+  const groups = new Map<string, Map<string, Candidate[]>>();
+  for (const c of candidates) {
+    const k = instrumentKey(c);
+    const byEvent = groups.get(k) ?? new Map<string, Candidate[]>();
+    const list = byEvent.get(c.event) ?? [];
+    list.push(c);
+    byEvent.set(c.event, list);
+    groups.set(k, byEvent);
+  }
+  const out: PlannedCandidate[] = [];
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    let done = 0;
+    for (const [k, byEvent] of [...groups].sort(([a], [b]) => cmp(a, b))) {
+      if (ctx.signal.aborted) break;
+      const inst = instByKey.get(k)!;
+      const parts = partsByInst.get(k) ?? [];
+      const lastIdx = (inst.last_ts_ms - inst.first_ts_ms) / tfMs;
+      const times = await eventTimes(db, eventsRoot, parts, [...byEvent.keys()]);
+      for (const [event, list] of [...byEvent].sort(([a], [b]) => cmp(a, b))) {
+        const ts = times.get(event) ?? new Float64Array(0);
+        const idx = new Float64Array(ts.length);
+        for (let i = 0; i < ts.length; i++) {
+          idx[i] = (ts[i]! - inst.first_ts_ms) / tfMs;
+          if (!Number.isInteger(idx[i])) {
+            throw new DataError(`event ${event} is not on the ${tf} bar grid of the cleaned bars (first bar ${inst.first_ts_ms})`, {
+              file: join(eventsRoot, EVENTS_TABLE.dir, ...INSTRUMENT_KEYS.map((x) => `${x}=${inst[x]}`), `timeframe=${tf}`), field: 'ts_ms', value: ts[i],
+            }, { hint: 'rerun the events stage on the current cleaned bars' });
+          }
+        }
+        for (const c of list) out.push({ ...c, feasibility: feasibilityOf(idx, lastIdx, c.horizon_bars, gates) });
+      }
+      ctx.progress(++done, groups.size, 'instruments');
+    }
+  } finally {
+    db.close();
+  }
+  return out.sort((a, b) => cmp(a.candidate_id, b.candidate_id));
+}
+
+/**
+ * Occurrence times (ts_ms, ascending) of the named events in one instrument's event partitions: one query reading
+ * only the `event` and `ts_ms` columns, filtered to the names asked for.
+ */
+async function eventTimes(db: LakeDb, root: string, parts: readonly FoundPartition[], events: readonly string[]): Promise<Map<string, Float64Array>> {
+  const out = new Map<string, Float64Array>();
+  if (parts.length === 0 || events.length === 0) return out;
+  const files = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
+  const rows = await db.rows(
+    `SELECT event, list(CAST(ts_ms AS DOUBLE) ORDER BY ts_ms) FROM read_parquet([${files}]) ` +
+      `WHERE event IN (${events.map(sqlString).join(', ')}) GROUP BY event`,
+  );
+  for (const [event, list] of rows) out.set(String(event), Float64Array.from(listValues(list), Number));
+  return out;
+}
+
+/** DuckDB list values come back as a DuckDBListValue ({items}) or an array depending on the client version. */
+function listValues(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  const items = (v as { items?: unknown[] } | null)?.items;
+  if (Array.isArray(items)) return items;
+  throw new Error(`unexpected list value from DuckDB: ${String(v)}`);
+}
+
+function templateWarnings(o: PlanOutcome): string[] {
+  const out: string[] = [];
+  for (const t of o.templates) {
+    if (t.status !== 'ready') continue;
+    const mine = o.expanded.filter((c) => c.template_id === t.id);
+    if (mine.length === 0) out.push(`template ${t.id} (concept ${t.concept_id}): its universe matches no instrument with ${o.timeframe} bars`);
+    else if (mine.every((c) => c.feasibility.events === 0)) out.push(`template ${t.id} (concept ${t.concept_id}): no ${t.event_family} event occurs on any of its instruments`);
+  }
+  return out;
+}
