@@ -263,7 +263,8 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
   };
 }
 
-export const BRIDGE_GATE_ORDER = ['ci_lo', 'min_net_bps', 'min_capacity_usd'] as const;
+/** 'discovery' fails first a candidate priced with scope: all that did not survive discovery (it can never pass). */
+export const BRIDGE_GATE_ORDER = ['discovery', 'ci_lo', 'min_net_bps', 'min_capacity_usd'] as const;
 export type BridgeGateName = (typeof BRIDGE_GATE_ORDER)[number];
 
 export interface BridgeStats {

@@ -3,7 +3,8 @@
  * inputs in place. tests/stage/contract.test.ts runs the same contract over every case; a stage added to
  * orchestrator/registry.ts without a case here fails "every registered stage has a contract case".
  */
-import { cp, mkdir } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** 2025-01-01 00:00 UTC and 2025-01-04 00:00 UTC (3 days of 5m bars: 864 per symbol). */
 export const START_MS = Date.UTC(2025, 0, 1);
@@ -20,9 +21,50 @@ export interface ContractCase {
   params: Record<string, unknown>;
   /** Put the stage's inputs into `dataDir` (`template` holds a lake made by a tiny ingest). */
   prepare: (dataDir: string, template: string) => Promise<void>;
-  /** A run whose input is missing, and what the error must say. */
-  missingInput: { params: Record<string, unknown>; message: string; exitCode: number };
+  /** A run whose input is missing, and what the error must say (null: the stage reads only specs). */
+  missingInput: { params: Record<string, unknown>; message: string; exitCode: number } | null;
 }
+
+/**
+ * The contract template is a full tiny pipeline run (every stage, in this order, with `TEMPLATE_PARAMS`). A stage's
+ * case starts from a copy of it without the outputs (and manifests) of that stage and every later one.
+ */
+export const PIPELINE_ORDER = ['ingest', 'clean', 'features', 'events', 'templates', 'plan', 'discovery', 'bridge'] as const;
+const OUTPUTS: Record<string, string[]> = {
+  ingest: ['lake/raw'],
+  clean: ['lake/cleaned', 'reports/quality'],
+  features: ['lake/features'],
+  events: ['lake/events'],
+  templates: ['research/templates'],
+  plan: ['research/plan'],
+  discovery: ['lake/discovery', 'reports/discovery'],
+  bridge: ['lake/bridge', 'reports/bridge'],
+};
+const TF = { timeframe: '5m' };
+export const TEMPLATE_PARAMS: Record<string, Record<string, unknown>> = {
+  ingest: TINY_INGEST_PARAMS,
+  clean: { timeframe: '5m', extra_timeframes: ['1h'] },
+  features: TF,
+  events: TF,
+  templates: {},
+  plan: TF,
+  discovery: TF,
+  // every candidate is priced, so the tiny run exercises the cost arithmetic even without a discovery survivor
+  bridge: { ...TF, scope: 'all' },
+};
+
+/** Copy the template without `stage`'s outputs and those of every later stage. */
+function upTo(stage: (typeof PIPELINE_ORDER)[number]) {
+  return async (dataDir: string, template: string): Promise<void> => {
+    await cp(template, dataDir, { recursive: true });
+    for (const later of PIPELINE_ORDER.slice(PIPELINE_ORDER.indexOf(stage))) {
+      for (const o of OUTPUTS[later]!) await rm(join(dataDir, o), { recursive: true, force: true });
+      await rm(join(dataDir, 'state', 'stages', `${later}.json`), { force: true });
+    }
+  };
+}
+
+const missing = (params: Record<string, unknown>, input: string) => ({ params, message: `missing input ${input} in`, exitCode: 1 });
 
 export const CONTRACT_CASES: Record<string, ContractCase> = {
   ingest: {
@@ -38,13 +80,13 @@ export const CONTRACT_CASES: Record<string, ContractCase> = {
   },
   clean: {
     params: { timeframe: '5m', extra_timeframes: ['1h'] },
-    prepare: async (dataDir, template) => {
-      await cp(template, dataDir, { recursive: true });
-    },
-    missingInput: {
-      params: { timeframe: '5m' },
-      message: 'missing input lake/raw in',
-      exitCode: 1,
-    },
+    prepare: upTo('clean'),
+    missingInput: missing(TF, 'lake/raw'),
   },
+  features: { params: TF, prepare: upTo('features'), missingInput: missing(TF, 'lake/cleaned') },
+  events: { params: TF, prepare: upTo('events'), missingInput: missing(TF, 'lake/features') },
+  templates: { params: {}, prepare: upTo('templates'), missingInput: null },
+  plan: { params: TF, prepare: upTo('plan'), missingInput: missing(TF, 'research/templates') },
+  discovery: { params: TF, prepare: upTo('discovery'), missingInput: missing(TF, 'research/plan') },
+  bridge: { params: TEMPLATE_PARAMS.bridge!, prepare: upTo('bridge'), missingInput: missing(TF, 'lake/discovery') },
 };

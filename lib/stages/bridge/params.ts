@@ -4,6 +4,7 @@ export interface BridgeParams {
   timeframe: Timeframe;
   venue_for: Record<string, string>;
   top: number;
+  scope: 'survivors' | 'all';
 }
 
 export const BRIDGE_PARAMS_SCHEMA = {
@@ -19,6 +20,12 @@ export const BRIDGE_PARAMS_SCHEMA = {
       description:
         'fee venue (a key of venues in spec/costs.yaml) for a lake exchange that is not itself a priced venue; the ' +
         'synthetic market is priced as binance by default. Unmapped exchanges use their own name.',
+    },
+    scope: {
+      enum: ['survivors', 'all'], default: 'survivors',
+      description:
+        'survivors: price the discovery survivors; all: price every candidate of the plan, to see how far the rest are ' +
+        'from paying their costs (a candidate that failed discovery fails the bridge with gate "discovery", never passes)',
     },
     top: { type: 'integer', minimum: 1, maximum: 1000, default: 20, description: 'candidates listed in the summary report' },
   },

@@ -28,6 +28,7 @@ export interface BridgeSummary {
   venues: Record<string, string>;
   definitions: typeof BRIDGE_DEFINITIONS;
   counts: {
+    priced: number;
     survivors: number;
     pass: number;
     trades: number;
@@ -67,7 +68,8 @@ export function bridgeSummary(
     venues,
     definitions: BRIDGE_DEFINITIONS,
     counts: {
-      survivors: rows.length,
+      priced: rows.length,
+      survivors: rows.filter((r) => r.discovery_pass).length,
       pass: rows.filter((r) => r.stats.pass).length,
       trades: rows.reduce((s, r) => s + r.stats.n_trades, 0),
       participation_breaches: rows.reduce((s, r) => s + r.stats.participation_breaches, 0),
@@ -98,7 +100,7 @@ export function renderBridgeMarkdown(s: BridgeSummary): string {
     '# Bridge',
     '',
     `Plan \`${s.plan_hash.slice(0, 16)}\`, costs \`${s.cost_digest.slice(0, 16)}\`, timeframe ${s.timeframe}: ` +
-      `**${s.counts.pass} of ${s.counts.survivors} discovery survivors pass** after costs (${s.counts.trades} trades of ` +
+      `**${s.counts.pass} of ${s.counts.survivors} discovery survivors pass** after costs (${s.counts.priced} candidates priced) (${s.counts.trades} trades of ` +
       `${g.notional_usd} USD; ${s.counts.participation_breaches} fills above max_participation).`,
     '',
     `Gates (in order): bootstrap ${g.ci_level} CI lower bound > 0 (${g.bootstrap_reps} replicates), net >= ${g.min_net_bps} bps, ` +

@@ -4,7 +4,7 @@ import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { LakeDb, readTableFile, writeTableFile } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
-import { bridgeStats, resolveVenueFees, tradeLedger, YEAR_MS } from '../../research/bridge.js';
+import { bridgeStats, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats } from '../../research/bridge.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { forwardOccurrences, openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
@@ -37,7 +37,9 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
         file: display, field: 'plan_hash', value: stale.plan_hash,
       }, { hint: 'rerun discovery on the current plan' });
     }
-    const lagsOf = new Map(disc.filter((r) => r.pass).map((r) => [r.candidate_id, r.hac_lags]));
+    const priced = ctx.params.scope === 'all' ? disc : disc.filter((r) => r.pass);
+    const lagsOf = new Map(priced.map((r) => [r.candidate_id, r.hac_lags]));
+    const survived = new Set(disc.filter((r) => r.pass).map((r) => r.candidate_id));
     const planIds = new Set(plan.candidates.map((c) => c.candidate_id));
     for (const id of lagsOf.keys()) {
       if (!planIds.has(id)) throw new DataError('survivor not in the plan', { file: display, field: 'candidate_id', value: id });
@@ -81,7 +83,8 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
         return {
           candidate: c, venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
           n_occurrences: occ.y.length, dropped_outside: occ.dropped.outside, dropped_missing_open: occ.dropped.missing_open,
-          stats: bridgeStats(c.candidate_id, ledger, lagsOf.get(c.candidate_id)!, years, gates.bridge),
+          discovery_pass: survived.has(c.candidate_id),
+          stats: withDiscoveryGate(bridgeStats(c.candidate_id, ledger, lagsOf.get(c.candidate_id)!, years, gates.bridge), survived.has(c.candidate_id)),
         };
       }
       ctx.progress(++done, groups.length, 'instruments');
@@ -97,9 +100,15 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
     await writeFileAtomic(join(rep, 'summary.md'), renderBridgeMarkdown(summary));
     return {
       rows: { 'bridge/results': info.rows },
-      metrics: { survivors: summary.counts.survivors, pass: summary.counts.pass, trades: summary.counts.trades },
+      metrics: { priced: rows.length, survivors: summary.counts.survivors, pass: summary.counts.pass, trades: summary.counts.trades },
     };
   } finally {
     db.close();
   }
+}
+
+/** A candidate that did not survive discovery cannot pass the bridge, whatever its net edge (scope: all). */
+function withDiscoveryGate(stats: BridgeStats, survived: boolean): BridgeStats {
+  if (survived) return stats;
+  return { ...stats, pass: false, failed_gate: 'discovery', failed_gates: ['discovery', ...stats.failed_gates] };
 }

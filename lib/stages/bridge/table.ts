@@ -17,6 +17,8 @@ export interface BridgeRow {
   n_occurrences: number;
   dropped_outside: number;
   dropped_missing_open: number;
+  /** The candidate passed every discovery gate (always true with scope: survivors). */
+  discovery_pass: boolean;
   stats: BridgeStats;
 }
 
@@ -64,8 +66,9 @@ export const BRIDGE_COLUMNS: readonly ColumnSchema[] = [
   f('capacity_usd', 'median of max_participation x entry-bar quote volume, USD'),
   f('round_trips_per_year', 'trades per year of bars loaded'),
   f('notional_turnover_usd_per_year', '2 x notional x round trips per year, USD'),
-  { name: 'pass', type: 'u8', description: '1: ci_lo > 0, net >= min_net_bps, capacity >= min_capacity_usd' },
-  s('failed_gate', 'first failing gate (ci_lo, min_net_bps, min_capacity_usd), empty when pass'),
+  { name: 'discovery_pass', type: 'u8', description: '1: the candidate passed every discovery gate (scope: all prices the others too)' },
+  { name: 'pass', type: 'u8', description: '1: survived discovery, ci_lo > 0, net >= min_net_bps, capacity >= min_capacity_usd' },
+  s('failed_gate', 'first failing gate (discovery, ci_lo, min_net_bps, min_capacity_usd), empty when pass'),
   s('failed_gates', 'every failing gate, comma-separated'),
   s('cost_digest', 'SHA-256 of the resolved cost config'),
   s('plan_hash', 'SHA-256 of candidate_plan.jsonl'),
@@ -115,6 +118,7 @@ export function bridgeColumns(rows: readonly BridgeRow[], costDigest: string, pl
     capacity_usd: num((r) => r.stats.capacity_usd),
     round_trips_per_year: num((r) => r.stats.round_trips_per_year),
     notional_turnover_usd_per_year: num((r) => r.stats.notional_turnover_usd_per_year),
+    discovery_pass: Uint8Array.from(rows, (r) => (r.discovery_pass ? 1 : 0)),
     pass: Uint8Array.from(rows, (r) => (r.stats.pass ? 1 : 0)),
     failed_gate: str((r) => r.stats.failed_gate),
     failed_gates: str((r) => r.stats.failed_gates.join(',')),
