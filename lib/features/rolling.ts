@@ -11,11 +11,11 @@
  * Every output at t depends only on inputs at positions <= t, so truncating the series after t changes nothing up
  * to t (bit for bit: no decision depends on the series length).
  *
- * Numerics: running sums are updated by add/remove and recomputed exactly (Neumaier-compensated, from the window)
- * every max(n, 1024) bars, so rounding accumulates over at most that many updates, never over the whole series.
+ * Numerics: running sums are updated by add/remove and recomputed exactly (compensated sums over the window)
+ * every max(2n, 2048) bars, so rounding accumulates over at most that many updates, never over the whole series.
  * Variances use running sums of deviations d = x - K from a shift K (a window value within one std of the window
- * mean, chosen at the last recomputation) and recompute early whenever |mean - K| exceeds two window standard
- * deviations (the cancellation in `sum d^2 - n mean(d)^2` then costs at most a factor 5 in relative precision,
+ * mean, chosen at the last recomputation) and recompute early whenever |mean - K| exceeds four window standard
+ * deviations (the cancellation in `sum d^2 - n mean(d)^2` then costs at most a factor 17 in relative precision,
  * whatever the price level) or the window's sum of squared deviations falls below 1/1000 of the largest running
  * sum of squares since the last recomputation (removing a volatile stretch would otherwise leave the rounding of
  * the large terms in a small result). The naive `E[x^2] - E[x]^2` on raw values is never used.
@@ -46,36 +46,45 @@ function shiftByOne(out: Float64Array): Float64Array {
 }
 
 /**
- * Calls fn(a, b) for every maximal run x[a..b-1] of finite values. Windows never span a missing value, so each run
- * is processed on its own with tight loops (no per-bar NaN test in the hot loop).
+ * Calls fn(a, b) for every maximal run x[a..b-1] of finite values at least n long, and writes NaN into `outs` at
+ * every position no window value is written to (missing inputs, burn-in); fn writes positions a+n-1 .. b-1.
+ * Windows never span a missing value, so each run is processed on its own with tight loops.
  */
-function forEachFiniteRun(x: Float64Array, fn: (a: number, b: number) => void): void {
+function forEachWindowRun(x: Float64Array, n: number, outs: Float64Array[], fn: (a: number, b: number) => void): void {
   const len = x.length;
   let t = 0;
+  let done = 0; // outs are settled before this position
   while (t < len) {
     while (t < len && x[t]! - x[t]! !== 0) t++;
     const a = t;
     while (t < len && x[t]! - x[t]! === 0) t++;
-    if (t > a) fn(a, t);
+    if (t - a >= n) {
+      for (const o of outs) o.fill(NAN, done, a + n - 1);
+      fn(a, t);
+      done = t;
+    }
   }
+  for (const o of outs) o.fill(NAN, done, len);
 }
 
 /**
- * Bars between exact recomputations of a window's running sums: at least the window and at least 1024 bars, so the
- * recomputation costs at most one extra addition per bar and rounding can only accumulate over `period` updates.
+ * Bars between exact recomputations of a window's running sums: at least twice the window and at least 2048 bars,
+ * so a recomputation costs at most half an extra addition per bar, and rounding accumulates over at most `period`
+ * updates (relative error ~ sqrt(period) ulps: ~1e-14).
  */
 export function recomputePeriod(n: number): number {
-  return max(n, 1024);
+  return max(2 * n, 2048);
 }
 
-/** Neumaier-compensated sum of x[from..to] (inclusive). */
+/** Compensated sum of x[from..to] (inclusive): Knuth's branch-free TwoSum, errors accumulated apart. */
 function exactSum(x: Float64Array, from: number, to: number): number {
   let s = 0;
   let c = 0;
   for (let i = from; i <= to; i++) {
     const v = x[i]!;
     const u = s + v;
-    c += abs(s) >= abs(v) ? s - u + v : v - u + s;
+    const bp = u - s;
+    c += s - (u - bp) + (v - bp);
     s = u;
   }
   return s + c;
@@ -84,10 +93,9 @@ function exactSum(x: Float64Array, from: number, to: number): number {
 /** Rolling sum over the window: running add/remove, recomputed exactly every recomputePeriod(n) bars. */
 export function rollingSum(x: Float64Array, n: number, opts: WindowOptions = {}): Float64Array {
   checkWindow(n);
-  const out = new Float64Array(x.length).fill(NAN);
+  const out = new Float64Array(x.length);
   const period = recomputePeriod(n);
-  forEachFiniteRun(x, (a, b) => {
-    if (b - a < n) return;
+  forEachWindowRun(x, n, [out], (a, b) => {
     let i = a + n;
     let s = exactSum(x, a, i - 1);
     out[i - 1] = s;
@@ -132,10 +140,12 @@ function recentre(x: Float64Array, lo: number, hi: number, st: Float64Array): vo
     const e = x[i]! - k;
     const f = e * e;
     let w = a1 + e;
-    c1 += abs(a1) >= abs(e) ? a1 - w + e : e - w + a1;
+    let bp = w - a1;
+    c1 += a1 - (w - bp) + (e - bp);
     a1 = w;
     w = a2 + f;
-    c2 += a2 >= f ? a2 - w + f : f - w + a2;
+    bp = w - a2;
+    c2 += a2 - (w - bp) + (f - bp);
     a2 = w;
   }
   st[0] = k;
@@ -150,14 +160,13 @@ function recentre(x: Float64Array, lo: number, hi: number, st: Float64Array): vo
 export function rollingMoments(x: Float64Array, n: number, opts: WindowOptions & { ddof?: 0 | 1 } = {}): RollingMoments {
   checkWindow(n);
   const len = x.length;
-  const mean = new Float64Array(len).fill(NAN);
-  const variance = new Float64Array(len).fill(NAN);
+  const mean = new Float64Array(len);
+  const variance = new Float64Array(len);
   const div = n - (opts.ddof ?? 0);
   const zeroVar = div > 0 ? 0 : NAN;
   const period = recomputePeriod(n);
   const st = new Float64Array(3);
-  forEachFiniteRun(x, (a, b) => {
-    if (b - a < n) return;
+  forEachWindowRun(x, n, [mean, variance], (a, b) => {
     let i = a + n;
     recentre(x, a, i - 1, st);
     let k = st[0]!;
@@ -178,8 +187,8 @@ export function rollingMoments(x: Float64Array, n: number, opts: WindowOptions &
         if (s2 > s2max) s2max = s2;
         m = s1 / n;
         ss = s2 - m * s1; // sum of squared deviations from the window mean
-        if (m * m * n > 4 * ss || ss * 1e3 < s2max) {
-          // |mean - k| > 2 std, or the window's spread fell 1000-fold below what the running sums carried (a
+        if (m * m * n > 16 * ss || ss * 1e3 < s2max) {
+          // |mean - k| > 4 std, or the window's spread fell 1000-fold below what the running sums carried (a
           // volatile stretch left the window): recompute exactly from the window.
           recentre(x, i - n + 1, i, st);
           k = st[0]!;
@@ -247,15 +256,14 @@ export function rollingMin(x: Float64Array, n: number, opts: WindowOptions = {})
 function rollingExtreme(x: Float64Array, n: number, opts: WindowOptions, isMax: boolean): Float64Array {
   checkWindow(n);
   const len = x.length;
-  const out = new Float64Array(len).fill(NAN);
+  const out = new Float64Array(len);
   // Ring buffer (power-of-two size, position & mask) of indices whose values are monotonic from head to tail:
   // decreasing for max, increasing for min. It never holds more than n + 1 indices.
   let size = 2;
   while (size < min(n + 2, len + 2)) size *= 2;
   const mask = size - 1;
   const dq = new Int32Array(size);
-  forEachFiniteRun(x, (a, b) => {
-    if (b - a < n) return;
+  forEachWindowRun(x, n, [out], (a, b) => {
     let head = 0; // positions grow without bound; & mask addresses the buffer
     let tail = 0;
     for (let t = a; t < b; t++) {

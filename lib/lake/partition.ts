@@ -258,3 +258,13 @@ export async function readPartitionsWithOrigins(
   const { file_idx, src_line, ...rest } = res;
   return { columns: rest, origins: { files, file_idx: file_idx as Int32Array, line: src_line as Int32Array } };
 }
+
+/** Column names of every partition's file (path -> names), from the Parquet footers in one query. */
+export async function partitionColumns(db: LakeDb, root: string, parts: readonly FoundPartition[]): Promise<Map<string, Set<string>>> {
+  const files = parts.map((p) => join(root, p.manifest.file));
+  const out = new Map<string, Set<string>>(files.map((f) => [f, new Set<string>()]));
+  if (files.length === 0) return out;
+  const rows = await db.rows(`SELECT file_name, name FROM parquet_schema([${files.map(sqlString).join(', ')}]) WHERE type IS NOT NULL`);
+  for (const [file, name] of rows) out.get(String(file))?.add(String(name));
+  return out;
+}

@@ -1,6 +1,9 @@
 import type { StageSummariser } from './context.js';
 import { summariseIngest } from './ingest.js';
 import { summariseClean } from './clean.js';
+import {
+  summariseFeatures, summariseEvents, summariseTemplates, summarisePlan, summariseDiscovery, summariseBridge,
+} from './research.js';
 
 export { genericSummary, listFiles } from './generic.js';
 export { mergeSummaries, type SummariseContext, type StageSummariser } from './context.js';
@@ -13,4 +16,10 @@ export { tableChecks, groupLabel, type TableStatsSpec } from './table_stats.js';
 export const SUMMARISERS: Readonly<Record<string, StageSummariser>> = {
   ingest: summariseIngest,
   clean: summariseClean,
+  features: summariseFeatures,
+  events: summariseEvents,
+  templates: summariseTemplates,
+  plan: summarisePlan,
+  discovery: summariseDiscovery,
+  bridge: summariseBridge,
 };

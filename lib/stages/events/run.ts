@@ -1,10 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
-  LakeDb, listPartitions, groupPartitions, readPartitions, writeMonthlyPartitions, dictColumn,
+  LakeDb, listPartitions, groupPartitions, readPartitions, writeMonthlyPartitions, dictColumn, partitionColumns,
   type FoundPartition,
 } from '../../lake/index.js';
-import { sqlString } from '../../lake/db.js';
 import { featuresTable, EVENTS_TABLE } from '../../features/table.js';
 import { detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet } from '../../events/index.js';
 import { DataError } from '../../errors.js';
@@ -75,17 +74,6 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
   } finally {
     db.close();
   }
-}
-
-/** Column names of every partition file, from the Parquet footers (one query). */
-async function partitionColumns(db: LakeDb, lake: string, parts: readonly FoundPartition[]): Promise<Map<string, Set<string>>> {
-  const files = parts.map((p) => join(lake, p.manifest.file));
-  const rows = await db.rows(
-    `SELECT file_name, name FROM parquet_schema([${files.map(sqlString).join(', ')}]) WHERE type IS NOT NULL`,
-  );
-  const out = new Map<string, Set<string>>(files.map((f) => [f, new Set<string>()]));
-  for (const [file, name] of rows) out.get(String(file))?.add(String(name));
-  return out;
 }
 
 /** Every file of the instrument must carry every feature its events read; else a located error. */

@@ -1,0 +1,191 @@
+/**
+ * How well discovery + bridge recover the synthetic market's planted edges, and how many survivors are false.
+ *
+ * Two pipeline runs of one seed: with the planted edges (`default`) and without (`none`). The generator gives both
+ * the same innovations, so at any bar the two markets' log returns differ by exactly the planted drift
+ * (lib/ingest/synthetic/README.md). That gives every candidate an exact ground truth: its planted edge is
+ *   planted_bps = mean over its occurrences of s * [ln(open'[t+1+h]/open'[t+1]) - ln(open[t+1+h]/open[t+1])] * 1e4
+ * (' = with edges, same occurrences). A survivor is TRUE when planted_bps >= `trueEdgeBps` (it trades planted drift
+ * in its direction), FALSE otherwise; the false discovery proportion (FDP) is false / survivors. A planted edge is
+ * RECOVERED on a symbol when a true survivor of that symbol belongs to the edge's event family.
+ * In the `none` run every survivor is false.
+ */
+import { join } from 'node:path';
+import { LakeDb, readTableFile, stringsOf, type DictColumn } from '../lake/index.js';
+import { readPlan, loadBars, loadEvents, groupByInstrument } from '../stages/discovery/io.js';
+import { openSeries, forwardOccurrences } from './forward.js';
+import type { PlanCandidate } from './discovery.js';
+import type { PlantedEdge } from '../ingest/synthetic/index.js';
+
+/** The event family of the default specs (spec/events) that targets each planted edge. */
+export const EDGE_FAMILY: Record<PlantedEdge['id'], string> = {
+  capitulation_reversal: 'capitulation',
+  funding_extreme_fade: 'funding_extreme',
+  breakout_momentum: 'breakout',
+};
+
+export interface SurvivorTruth {
+  candidate_id: string;
+  event_family: string;
+  event: string;
+  symbol: string;
+  horizon_bars: number;
+  expected: string;
+  planted_bps: number;
+  true_edge: boolean;
+  bridge_pass: boolean;
+}
+
+export interface PlantedEvaluation {
+  candidates: number;
+  discovery_survivors: number;
+  discovery_true: number;
+  discovery_fdp: number;
+  bridge_survivors: number;
+  bridge_true: number;
+  bridge_fdp: number;
+  /** planted (edge, symbol) pairs, and those recovered by discovery / by the bridge */
+  planted_pairs: number;
+  recovered_discovery: number;
+  recovered_bridge: number;
+  recovered_by_edge: Record<string, { planted: number; discovery: number; bridge: number }>;
+  survivors: SurvivorTruth[];
+}
+
+/**
+ * Evaluate the `default` run in `edgesDir` against the `none` run in `noneDir` (data dirs of two pipeline runs of the
+ * same synthetic seed and window). `edges` = plantedEdges(params) of the default run.
+ */
+export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: readonly PlantedEdge[], o: { trueEdgeBps?: number } = {}): Promise<PlantedEvaluation> {
+  const trueEdgeBps = o.trueEdgeBps ?? 5;
+  const plan = await readPlan(join(edgesDir, 'research', 'plan'));
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    const disc = await passSet(db, join(edgesDir, 'lake', 'discovery', 'results.parquet'));
+    const bridge = await passSet(db, join(edgesDir, 'lake', 'bridge', 'results.parquet'));
+    const survivors = plan.candidates.filter((c) => disc.has(c.candidate_id));
+    const truths: SurvivorTruth[] = [];
+    for (const g of groupByInstrument(survivors)) {
+      const barsA = await loadBars(db, join(edgesDir, 'lake'), g.key, { withVolume: false });
+      const barsB = await loadBars(db, join(noneDir, 'lake'), g.key, { withVolume: false });
+      const openA = openSeries(barsA.ts_ms, barsA.open);
+      const openB = openSeries(barsB.ts_ms, barsB.open);
+      const events = await loadEvents(db, join(edgesDir, 'lake'), g.key, new Set(g.candidates.map((c) => c.event)), barsA.ts_ms[0]!, barsA.tfMs);
+      for (const c of g.candidates) truths.push(truthOf(c, events.get(c.event), openA, openB, trueEdgeBps, bridge.has(c.candidate_id)));
+    }
+    truths.sort((a, b) => (a.candidate_id < b.candidate_id ? -1 : 1));
+    const recovered: PlantedEvaluation['recovered_by_edge'] = {};
+    let pairs = 0;
+    let recD = 0;
+    let recB = 0;
+    for (const e of edges) {
+      const r = (recovered[e.id] = { planted: e.symbols.length, discovery: 0, bridge: 0 });
+      for (const sym of e.symbols) {
+        pairs++;
+        const hits = truths.filter((t) => t.true_edge && t.symbol === sym && t.event_family === EDGE_FAMILY[e.id]);
+        if (hits.length) (r.discovery++, recD++);
+        if (hits.some((t) => t.bridge_pass)) (r.bridge++, recB++);
+      }
+    }
+    const dTrue = truths.filter((t) => t.true_edge).length;
+    const bSurv = truths.filter((t) => t.bridge_pass);
+    const bTrue = bSurv.filter((t) => t.true_edge).length;
+    return {
+      candidates: plan.candidates.length,
+      discovery_survivors: truths.length, discovery_true: dTrue, discovery_fdp: ratio(truths.length - dTrue, truths.length),
+      bridge_survivors: bSurv.length, bridge_true: bTrue, bridge_fdp: ratio(bSurv.length - bTrue, bSurv.length),
+      planted_pairs: pairs, recovered_discovery: recD, recovered_bridge: recB, recovered_by_edge: recovered, survivors: truths,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/** Survivor counts of a run without planted edges (every survivor is a false discovery). */
+export async function nullSurvivors(dataDir: string): Promise<{ candidates: number; discovery: number; bridge: number }> {
+  const db = await LakeDb.open({ threads: 1 });
+  try {
+    const all = await readTableFile(db, join(dataDir, 'lake', 'discovery', 'results.parquet'), [{ name: 'pass', type: 'u8' }]);
+    const disc = await passSet(db, join(dataDir, 'lake', 'discovery', 'results.parquet'));
+    const bridge = await passSet(db, join(dataDir, 'lake', 'bridge', 'results.parquet'));
+    return { candidates: (all.pass as Uint8Array).length, discovery: disc.size, bridge: bridge.size };
+  } finally {
+    db.close();
+  }
+}
+
+function truthOf(
+  c: PlanCandidate, ev: { t: Int32Array; direction: Int8Array } | undefined, openA: ReturnType<typeof openSeries>,
+  openB: ReturnType<typeof openSeries>, trueEdgeBps: number, bridgePass: boolean,
+): SurvivorTruth {
+  const t = ev?.t ?? new Int32Array(0);
+  const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
+  const a = forwardOccurrences(openA, t, s, c.horizon_bars);
+  const b = forwardOccurrences(openB, t, s, c.horizon_bars);
+  if (a.y.length !== b.y.length) throw new Error(`planted: ${c.candidate_id} has different occurrences with and without edges`);
+  let sum = 0;
+  for (let i = 0; i < a.y.length; i++) sum += a.y[i]! - b.y[i]!;
+  const planted = a.y.length ? (sum / a.y.length) * 1e4 : NaN;
+  return {
+    candidate_id: c.candidate_id, event_family: c.event_family, event: c.event, symbol: c.symbol, horizon_bars: c.horizon_bars,
+    expected: c.expected, planted_bps: planted, true_edge: planted >= trueEdgeBps, bridge_pass: bridgePass,
+  };
+}
+
+async function passSet(db: LakeDb, file: string): Promise<Set<string>> {
+  const t = await readTableFile(db, file, [{ name: 'candidate_id', type: 'str' }, { name: 'pass', type: 'u8' }]);
+  const ids = stringsOf(t.candidate_id as DictColumn);
+  const pass = t.pass as Uint8Array;
+  return new Set(ids.filter((_, i) => pass[i] === 1));
+}
+
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+export interface PlantedRunOptions {
+  seed: number;
+  n_symbols: number;
+  start_ms: number;
+  end_ms: number;
+  /** temp folder for the two data dirs */
+  workDir: string;
+  projectRoot: string;
+  specDir?: string;
+}
+
+export interface PlantedSeedReport {
+  seed: number;
+  n_symbols: number;
+  days: number;
+  with_edges: Omit<PlantedEvaluation, 'survivors'>;
+  without_edges: { candidates: number; discovery: number; bridge: number };
+  survivors: SurvivorTruth[];
+  seconds: number;
+}
+
+/**
+ * Run the pipeline (through the real orchestrator, every stage up to bridge) on the synthetic market of one seed with
+ * and without the planted edges, and evaluate. Each run goes to its own data dir under `workDir`.
+ */
+export async function runPlantedSeed(o: PlantedRunOptions): Promise<PlantedSeedReport> {
+  const { execa } = await import('execa');
+  const { resolveSyntheticParams, plantedEdges } = await import('../ingest/synthetic/index.js');
+  const t0 = Date.now();
+  const dirs = { default: join(o.workDir, `seed${o.seed}-edges`), none: join(o.workDir, `seed${o.seed}-none`) };
+  for (const [edges, dir] of Object.entries(dirs)) {
+    const sets = [
+      `ingest.synthetic.seed=${o.seed}`, `ingest.synthetic.n_symbols=${o.n_symbols}`, `ingest.synthetic.start_ms=${o.start_ms}`,
+      `ingest.synthetic.end_ms=${o.end_ms}`, `ingest.synthetic.planted_edges=${edges}`, 'clean.extra_timeframes=[]',
+    ];
+    await execa(process.execPath, [
+      join(o.projectRoot, 'dist', 'orchestrator', 'run_all.js'), '--allow-synthetic', '--data_dir', dir, '--run_id', `planted-${o.seed}-${edges}`,
+      '--until', 'bridge', ...(o.specDir ? ['--spec_dir', o.specDir] : []), ...sets.flatMap((s) => ['--set', s]),
+    ], { cwd: o.projectRoot, env: { QUANTLAB_LOG_LEVEL: 'warn' } });
+  }
+  const p = resolveSyntheticParams({ seed: o.seed, n_symbols: o.n_symbols, start_ms: o.start_ms, end_ms: o.end_ms, timeframe: '5m' });
+  const evaluation = await evaluatePlanted(dirs.default, dirs.none, plantedEdges(p));
+  const { survivors, ...withEdges } = evaluation;
+  return {
+    seed: o.seed, n_symbols: o.n_symbols, days: (o.end_ms - o.start_ms) / 86_400_000,
+    with_edges: withEdges, without_edges: await nullSurvivors(dirs.none), survivors, seconds: (Date.now() - t0) / 1000,
+  };
+}
