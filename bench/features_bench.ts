@@ -7,7 +7,8 @@
  *     (computeInstrumentFeatures per instrument), timed apart from generating the data; by default 15 x 70,000 bars
  *     (1.05M) and 50 x 210,000 (10.5M); --symbols/--bars pick one size;
  * (b) rolling primitives against bare typed-array loops of the same arithmetic (no missing-value handling,
- *     no burn-in bookkeeping, no periodic exact recomputation) on one 1.05M-bar series;
+ *     no burn-in bookkeeping, no periodic exact recomputation) on one 1.05M-bar random-walk price series and its
+ *     1-bar log returns (variances on raw prices are the worst case: they re-centre most often);
  * (c) the features stage end to end on the real Binance 5m dataset (15 symbols, 1.05M bars): ingest + clean
  *     into a temp lake with the stage executables of this build, then the features stage, timed (wall and its
  *     manifest's duration).
@@ -111,10 +112,13 @@ function benchPrimitives(len: number, reps: number) {
     s ^= s << 5;
     x[i] = price *= 1 + ((s >>> 0) / 4294967296 - 0.5) * 0.004;
   }
+  const r = bareLogReturn(x);
+  r[0] = 0;
   const n = 288;
   const cases: [string, () => unknown, () => unknown][] = [
     ['rolling_sum_288', () => rollingSum(x, n), () => bareSum(x, n)],
-    ['rolling_mean_var_288', () => rollingMoments(x, n), () => bareMoments(x, n)],
+    ['rolling_mean_var_288_returns', () => rollingMoments(r, n), () => bareMoments(r, n)],
+    ['rolling_mean_var_288_prices', () => rollingMoments(x, n), () => bareMoments(x, n)],
     ['rolling_zscore_288_excl', () => rollingZscore(x, n, { excludeCurrent: true }), () => bareZscoreExcl(x, n)],
     ['rolling_max_288', () => rollingMax(x, n), () => bareMax(x, n)],
     ['log_return_1', () => logReturn(x, 1), () => bareLogReturn(x)],
@@ -215,14 +219,21 @@ async function benchRealStage(path: string) {
   const stage = async (name: string, params: object) => {
     const t = performance.now();
     const res = await execa(process.execPath, [join(BUILD_ROOT, 'stages', `${name}.js`), '--data_dir', dataDir, '--spec_dir', argv.spec_dir, '--run_id', `bench-${name}`, '--params_json', JSON.stringify(params)], {
-      reject: false, env: { QUANTLAB_LOG_LEVEL: 'warn' },
+      reject: false, env: { QUANTLAB_LOG_LEVEL: 'info' },
     });
     const wall = performance.now() - t;
     if (res.exitCode !== 0) throw new Error(`${name} exited ${res.exitCode}: ${String(res.stderr).slice(-2000)}`);
     const m = JSON.parse(await readFile(join(dataDir, 'state', 'stages', `${name}.json`), 'utf8')) as {
       duration_ms: number; peak_rss_mb: number; summary: { rows?: Record<string, number>; warnings?: string[] };
     };
-    return { wall_ms: Math.round(wall), duration_ms: m.duration_ms, peak_rss_mb: m.peak_rss_mb, rows: m.summary.rows ?? {}, warnings: m.summary.warnings ?? [] };
+    const phases = String(res.stderr).split('\n').filter((l) => l.includes('"msg":"feature timings"')).map((l) => {
+      const { level: _l, time: _t, stage: _s, run_id: _r, msg: _m, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return rest;
+    })[0];
+    return {
+      wall_ms: Math.round(wall), duration_ms: m.duration_ms, peak_rss_mb: m.peak_rss_mb, rows: m.summary.rows ?? {},
+      ...(phases ? { phases } : {}), warnings: m.summary.warnings ?? [],
+    };
   };
   try {
     log(`real dataset: ingest + clean into ${work}`);

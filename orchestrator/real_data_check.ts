@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * CI's real-data check: ingest + clean one dataset from ../shared/data/real into a temporary lake through the real
+ * CI's real-data check: run the whole pipeline (ingest to bridge) on one dataset from ../shared/data/real into a temporary lake through the real
  * orchestrator, then check the cleaned lake against what the dataset's SOURCE.md documents, read it back with DuckDB
  * (and pandas when the machine has it), and check that an immediate rerun skips every stage.
  * Usage: node dist/orchestrator/real_data_check.js <dataset dir>
@@ -48,6 +48,17 @@ try {
   expect(btc1h[0]?.[0] === true, '1h close equals the close of the last 5m bar of the hour');
   const funding = await db.rows(`SELECT count(DISTINCT symbol), count(*), sum(is_off_schedule) FROM read_parquet('${dir}/lake/cleaned/funding/**/*.parquet', hive_partitioning = true)`);
   expect(Number(funding[0]![0]) === 11 && Number(funding[0]![2]) === 0, `funding for 11 perps on schedule, got ${funding[0]![0]} symbols, ${funding[0]![2]} off schedule, ${funding[0]![1]} settlements`);
+  // The research stages ran on it too (run_all runs every stage): discovery over the whole plan, bridge on survivors.
+  const disc = await db.rowObjects(
+    `SELECT count(*) AS n, count(q) AS with_q, count(*) FILTER (WHERE ess > 0) AS with_ess, min(q) AS min_q, sum(pass::INT) AS pass, ` +
+      `count(DISTINCT symbol) AS symbols FROM read_parquet('${dir}/lake/discovery/results.parquet')`,
+  );
+  const d = disc[0]!;
+  expect(Number(d.n) > 100 && Number(d.with_q) === Number(d.n) && Number(d.with_ess) === Number(d.n),
+    `discovery: ${d.n} candidates over ${d.symbols} instruments, every one with a q-value and ESS (min q ${Number(d.min_q).toFixed(3)}, ${d.pass} pass)`);
+  const br = await db.rowObjects(`SELECT count(*) AS n, count(DISTINCT cost_digest) AS digests FROM read_parquet('${dir}/lake/bridge/results.parquet')`);
+  expect(Number(br[0]!.n) === Number(d.pass) && (Number(br[0]!.n) === 0 || Number(br[0]!.digests) === 1),
+    `bridge priced every discovery survivor (${br[0]!.n}) under one cost digest`);
   db.close();
   const py = await execa('python3', ['-c', [
     'import sys', 'try:', '  import pandas as pd', 'except Exception:', '  print("pandas not installed: skipped"); sys.exit(0)',
@@ -60,7 +71,7 @@ try {
   const runs = await import('node:fs/promises').then((fs) => fs.readdir(join(dir, 'reports', 'runs')));
   const second = await readJson<RunRecord>(join(dir, 'reports', 'runs', runs.sort().at(-1)!, 'run.json'));
   expect(second.stages.every((s) => s.outcome.type === 'skipped'), `an immediate rerun skips every stage (${noopS.toFixed(2)} s wall, ${second.duration_ms} ms in the orchestrator)`);
-  process.stdout.write(`  cold ingest + clean: ${coldS.toFixed(1)} s wall\n`);
+  process.stdout.write(`  cold run, ingest to bridge: ${coldS.toFixed(1)} s wall\n`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -46,12 +46,14 @@ function shiftByOne(out: Float64Array): Float64Array {
 }
 
 /**
- * Calls fn(a, b) for every maximal run x[a..b-1] of finite values at least n long, and writes NaN into `outs` at
- * every position no window value is written to (missing inputs, burn-in); fn writes positions a+n-1 .. b-1.
- * Windows never span a missing value, so each run is processed on its own with tight loops.
+ * The maximal runs x[a..b-1] of finite values at least n long, as [a0, b0, a1, b1, ...]; writes NaN into `outs` at
+ * every position no window value will be written to (missing inputs, burn-in). The caller writes positions
+ * a+n-1 .. b-1 of each run. Windows never span a missing value, so each run is processed on its own with tight
+ * loops (in the caller's own frame: closures over the outputs would cost a context load per access).
  */
-function forEachWindowRun(x: Float64Array, n: number, outs: Float64Array[], fn: (a: number, b: number) => void): void {
+function windowRuns(x: Float64Array, n: number, outs: readonly Float64Array[]): number[] {
   const len = x.length;
+  const runs: number[] = [];
   let t = 0;
   let done = 0; // outs are settled before this position
   while (t < len) {
@@ -60,11 +62,12 @@ function forEachWindowRun(x: Float64Array, n: number, outs: Float64Array[], fn: 
     while (t < len && x[t]! - x[t]! === 0) t++;
     if (t - a >= n) {
       for (const o of outs) o.fill(NAN, done, a + n - 1);
-      fn(a, t);
+      runs.push(a, t);
       done = t;
     }
   }
   for (const o of outs) o.fill(NAN, done, len);
+  return runs;
 }
 
 /**
@@ -95,9 +98,11 @@ export function rollingSum(x: Float64Array, n: number, opts: WindowOptions = {})
   checkWindow(n);
   const out = new Float64Array(x.length);
   const period = recomputePeriod(n);
-  forEachWindowRun(x, n, [out], (a, b) => {
-    let i = a + n;
-    let s = exactSum(x, a, i - 1);
+  const runs = windowRuns(x, n, [out]);
+  for (let r = 0; r < runs.length; r += 2) {
+    const b = runs[r + 1]!;
+    let i = runs[r]! + n;
+    let s = exactSum(x, i - n, i - 1);
     out[i - 1] = s;
     while (i < b) {
       const end = min(b, i + period);
@@ -107,7 +112,7 @@ export function rollingSum(x: Float64Array, n: number, opts: WindowOptions = {})
       }
       if (i < b) out[i - 1] = s = exactSum(x, i - n, i - 1);
     }
-  });
+  }
   return opts.excludeCurrent ? shiftByOne(out) : out;
 }
 
@@ -125,13 +130,14 @@ export interface RollingMoments {
 }
 
 /**
- * Exact state for the window x[lo..hi]: shift k = the window value closest to the exact mean (within one std of
- * it; a constant window gets k equal to its value), s1 = sum (x - k), s2 = sum (x - k)^2, both compensated.
+ * Exact state for the window x[lo..hi]: shift k = the window value closest to its mean (within one std of it; a
+ * constant window gets k equal to its value), s1 = sum (x - k), s2 = sum (x - k)^2, both compensated. `centre` is
+ * the running estimate of the mean (NaN: compute it); it only picks k, so its rounding does not matter.
  */
-function recentre(x: Float64Array, lo: number, hi: number, st: Float64Array): void {
-  const exact = exactSum(x, lo, hi) / (hi - lo + 1);
+function recentre(x: Float64Array, lo: number, hi: number, st: Float64Array, centre: number): void {
+  const c = centre === centre ? centre : exactSum(x, lo, hi) / (hi - lo + 1);
   let k = x[hi]!;
-  for (let i = lo; i < hi; i++) if (abs(x[i]! - exact) < abs(k - exact)) k = x[i]!;
+  for (let i = lo; i < hi; i++) if (abs(x[i]! - c) < abs(k - c)) k = x[i]!;
   let a1 = 0;
   let c1 = 0;
   let a2 = 0;
@@ -164,19 +170,23 @@ export function rollingMoments(x: Float64Array, n: number, opts: WindowOptions &
   const variance = new Float64Array(len);
   const div = n - (opts.ddof ?? 0);
   const zeroVar = div > 0 ? 0 : NAN;
+  const invN = 1 / n;
+  const invDiv = 1 / div;
   const period = recomputePeriod(n);
   const st = new Float64Array(3);
-  forEachWindowRun(x, n, [mean, variance], (a, b) => {
-    let i = a + n;
-    recentre(x, a, i - 1, st);
+  const runs = windowRuns(x, n, [mean, variance]);
+  for (let r = 0; r < runs.length; r += 2) {
+    const b = runs[r + 1]!;
+    let i = runs[r]! + n;
+    recentre(x, i - n, i - 1, st, NAN);
     let k = st[0]!;
     let s1 = st[1]!;
     let s2 = st[2]!;
-    let m = s1 / n;
+    let m = s1 * invN;
     let ss = s2 - m * s1;
     let s2max = s2; // largest running s2 since the last exact state: bounds the rounding error of ss
     mean[i - 1] = k + m;
-    variance[i - 1] = ss > 0 ? ss / div : zeroVar;
+    variance[i - 1] = ss > 0 ? ss * invDiv : zeroVar;
     while (i < b) {
       const end = min(b, i + period);
       for (; i < end; i++) {
@@ -185,34 +195,34 @@ export function rollingMoments(x: Float64Array, n: number, opts: WindowOptions &
         s1 += d - e;
         s2 += d * d - e * e;
         if (s2 > s2max) s2max = s2;
-        m = s1 / n;
+        m = s1 * invN;
         ss = s2 - m * s1; // sum of squared deviations from the window mean
         if (m * m * n > 16 * ss || ss * 1e3 < s2max) {
           // |mean - k| > 4 std, or the window's spread fell 1000-fold below what the running sums carried (a
           // volatile stretch left the window): recompute exactly from the window.
-          recentre(x, i - n + 1, i, st);
+          recentre(x, i - n + 1, i, st, k + m);
           k = st[0]!;
           s1 = st[1]!;
           s2max = s2 = st[2]!;
-          m = s1 / n;
+          m = s1 * invN;
           ss = s2 - m * s1;
         }
         mean[i] = k + m;
-        variance[i] = ss > 0 ? ss / div : zeroVar;
+        variance[i] = ss > 0 ? ss * invDiv : zeroVar;
       }
       if (i < b) {
         // Periodic exact recomputation (the last window of the block is rewritten from the exact sums).
-        recentre(x, i - n, i - 1, st);
+        recentre(x, i - n, i - 1, st, k + m);
         k = st[0]!;
         s1 = st[1]!;
         s2max = s2 = st[2]!;
-        m = s1 / n;
+        m = s1 * invN;
         ss = s2 - m * s1;
         mean[i - 1] = k + m;
-        variance[i - 1] = ss > 0 ? ss / div : zeroVar;
+        variance[i - 1] = ss > 0 ? ss * invDiv : zeroVar;
       }
     }
-  });
+  }
   if (opts.excludeCurrent) {
     shiftByOne(mean);
     shiftByOne(variance);
@@ -263,7 +273,10 @@ function rollingExtreme(x: Float64Array, n: number, opts: WindowOptions, isMax: 
   while (size < min(n + 2, len + 2)) size *= 2;
   const mask = size - 1;
   const dq = new Int32Array(size);
-  forEachWindowRun(x, n, [out], (a, b) => {
+  const runs = windowRuns(x, n, [out]);
+  for (let r = 0; r < runs.length; r += 2) {
+    const a = runs[r]!;
+    const b = runs[r + 1]!;
     let head = 0; // positions grow without bound; & mask addresses the buffer
     let tail = 0;
     for (let t = a; t < b; t++) {
@@ -275,7 +288,7 @@ function rollingExtreme(x: Float64Array, n: number, opts: WindowOptions, isMax: 
       if (dq[head & mask]! <= t - n) head++;
       if (t - a >= n - 1) out[t] = x[dq[head & mask]!]!;
     }
-  });
+  }
   return opts.excludeCurrent ? shiftByOne(out) : out;
 }
 

@@ -109,7 +109,7 @@ async function stageDict(db: LakeDb, table: string, column: string, dict: readon
  */
 export function storedSelect(
   table: string, columns: readonly { name: string; type: ColumnType }[], dicts: Record<string, readonly string[]> = {},
-): { select: string; from: string } {
+): { select: string; from: string; joined: boolean } {
   const joins: string[] = [];
   const sel = columns.map((c) => {
     const col = `t.${sqlIdent(c.name)}`;
@@ -129,7 +129,7 @@ export function storedSelect(
         return `${col} AS ${sqlIdent(c.name)}`;
     }
   });
-  return { select: sel.join(', '), from: `${sqlIdent(table)} t ${joins.join(' ')}` };
+  return { select: sel.join(', '), from: `${sqlIdent(table)} t ${joins.join(' ')}`, joined: joins.length > 0 };
 }
 
 /** Expression that reads a stored column back into its in-memory kind without NULLs reaching JS. */

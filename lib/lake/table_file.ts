@@ -4,9 +4,9 @@ import { LakeDb, sqlIdent, sqlString } from './db.js';
 import { stageColumns, storedSelect, readExpr, queryColumns, columnLength, type ColumnSet, type DictColumn } from './columns.js';
 import type { ColumnSchema, ColumnType } from './schema.js';
 import { sha256File } from '../hash.js';
+import { PARQUET_OPTIONS } from './partition.js';
 import { tempPathFor } from '../fsx.js';
 
-const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 122880';
 
 /** What a single-file table write reports (rows, size and content hash of the committed file). */
 export interface TableFileInfo {

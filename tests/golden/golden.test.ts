@@ -23,12 +23,15 @@ function options(extra: Partial<GoldenOptions> = {}): GoldenOptions {
   return { registry: REGISTRY, projectRoot: PROJECT_ROOT, specDir: join(PROJECT_ROOT, 'spec'), log: silentLogger(), ...committed, ...extra };
 }
 
+/** The pipeline's stages in order: the baseline certifies every one. */
+const STAGES = REGISTRY.map((r) => r.def.name);
+
 describe('golden check', () => {
   test('passes on the committed baseline, stage by stage in pipeline order', async () => {
     const { report } = await goldenCheck(options());
     expect(formatReport(report)).toMatch(/golden: OK/);
     expect(report.ok).toBe(true);
-    expect(report.verdicts.map((v) => [v.stage, v.status])).toEqual([['ingest', 'ok'], ['clean', 'ok']]);
+    expect(report.verdicts.map((v) => [v.stage, v.status])).toEqual(STAGES.map((st) => [st, 'ok']));
   });
 
   test('fails loudly when a clean rule changes: names clean and the changed outlier counts', async () => {
@@ -70,7 +73,7 @@ describe('golden refresh', () => {
       const o = options({ batchFile, baselineFile });
       const { baseline, changes } = await goldenRefresh({ ...o, confirm: true, reason: 'test refresh', now: new Date('2025-03-01T00:00:00Z') });
       // Rerunning the same batch reproduces the committed baseline exactly.
-      expect(changes).toEqual([{ stage: 'ingest', change: 'same' }, { stage: 'clean', change: 'same' }]);
+      expect(changes).toEqual(STAGES.map((stage) => ({ stage, change: 'same' })));
       expect(baseline.provenance).toMatchObject({ reason: 'test refresh', date: '2025-03-01T00:00:00.000Z', node: process.version, run_id: 'golden' });
       expect(baseline.provenance.commit).toMatch(/^([0-9a-f]{40}|unknown)$/);
       const text = await readFile(baselineFile, 'utf8');
@@ -78,11 +81,11 @@ describe('golden refresh', () => {
 
       // A baseline that lacks a stage the run produces: reported as not in baseline.
       const partial = (await readBaseline(baselineFile)) as Baseline;
-      delete partial.stages.clean;
+      delete partial.stages.bridge;
       await writeFile(baselineFile, JSON.stringify(partial));
       const r = await goldenCheck(o);
-      expect(r.report.verdicts.map((v) => v.status)).toEqual(['ok', 'not_in_baseline']);
-      expect(formatReport(r.report)).toContain('clean: not in baseline (run npm run golden:refresh -- --confirm --reason');
+      expect(r.report.verdicts.map((v) => v.status)).toEqual([...STAGES.slice(0, -1).map(() => 'ok'), 'not_in_baseline']);
+      expect(formatReport(r.report)).toContain('bridge: not in baseline (run npm run golden:refresh -- --confirm --reason');
 
       // An edited batch file is not the certified one: refused before anything runs.
       await appendFile(batchFile, '# edited\n');

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { LakeDb, TABLES, mapWithConnections, writeMonthlyPartitions } from '../../lake/index.js';
 import {
@@ -42,6 +43,8 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
       });
     }
     const needs = universeNeeds(set);
+    const timing = { pass1_ms: 0, read_ms: 0, compute_ms: 0, write_ms: 0 };
+    let t0 = performance.now();
     // Pass 1: one instrument at a time, close (and market caps) only.
     let universe: Universe | undefined;
     if (needsUniverse(set)) {
@@ -54,6 +57,7 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
         }
       };
       universe = await buildUniverse(set, stream());
+      timing.pass1_ms = performance.now() - t0;
       ctx.log.info({ members: universe.members.length, references: universe.references, grid_bars: universe.length }, 'cross-section built');
     }
     // Pass 2: compute and write, one instrument per connection.
@@ -68,10 +72,16 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
     let done = 0;
     const stats = await mapWithConnections(db, instruments, WORKERS, async (inst: CleanedInstrument, conn): Promise<InstrumentStats | undefined> => {
       if (ctx.signal.aborted) return undefined;
+      let t = performance.now();
       const s = await readInstrumentSeries(conn, lake, inst, tf, readOpts);
+      timing.read_ms += performance.now() - t;
+      t = performance.now();
       const r = computeInstrumentFeaturesDetailed(set, s, universe);
+      timing.compute_ms += performance.now() - t;
+      t = performance.now();
       const ts = s.bars.ts_ms;
       await writeMonthlyPartitions(conn, out, table, { ...inst.key, timeframe: tf }, { ts_ms: ts, ...r.columns });
+      timing.write_ms += performance.now() - t;
       const nan: Record<string, number> = {};
       for (const name of names) {
         const col = r.columns[name]!;
@@ -86,6 +96,9 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
       };
     });
     if (ctx.signal.aborted) return {};
+    // Phase times (read/compute/write are summed over instruments, which run two at a time): logged, not in the
+    // summary, whose metrics are compared by the golden check.
+    ctx.log.info({ ...Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])), pass2_wall_ms: Math.round(performance.now() - t0 - timing.pass1_ms) }, 'feature timings');
     const completed = stats.filter((x): x is InstrumentStats => x !== undefined);
     const rows = completed.reduce((a, x) => a + x.rows, 0);
     const nanShare: Record<string, number> = {};
