@@ -3,6 +3,7 @@
  * tree checked here by hand (no eval), so every problem is reported at file:line:col; lib/events/README.md
  * documents it. Pure apart from `loadEventSpecs`, which reads the folder.
  */
+import { closestName } from '../text.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -360,7 +361,7 @@ class Checker {
       return undefined;
     }
     if (!this.known.has(raw)) {
-      const guess = closest(raw, [...this.known]);
+      const guess = closestName(raw, [...this.known]);
       const list = [...this.known].sort();
       const shown = list.length > 40 ? `${list.slice(0, 40).join(', ')}, ...` : list.join(', ');
       this.report(at, `unknown feature ${formatValue(raw)} (${guess ? `did you mean "${guess}"? ` : ''}known: ${shown || 'none'})`);
@@ -410,25 +411,4 @@ function short(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
 
-/** The name closest to `name` by edit distance, when close enough to be a likely typo. */
-function closest(name: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDist = Infinity;
-  for (const n of names) {
-    const d = editDistance(name, n);
-    if (d < bestDist || (d === bestDist && best !== undefined && n < best)) [best, bestDist] = [n, d];
-  }
-  return bestDist <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}

@@ -9,6 +9,7 @@
  * with bar fields or table columns, unknown inputs, dependency cycles (named), a second cross_section block, and a
  * reference symbol missing where rel_strength or btc_dominance need one. Every problem is reported at once.
  */
+import { closestName } from '../text.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
@@ -271,22 +272,4 @@ function fmt(p: SourcePos): string {
   return `${p.file}:${p.line}:${p.col}`;
 }
 
-function closestName(key: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const n of names) {
-    const d = levenshtein(key, n);
-    if (d < bestD) [best, bestD] = [n, d];
-  }
-  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
-}
 
-function levenshtein(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}

@@ -8,19 +8,13 @@
  * market-cap observations with ts_ms <= C + timeframe (known by the close of the last kept bar). Every instrument is
  * cut at the same C, so cross-sectional features are checked too. Equality is exact (bit-identical, NaN == NaN).
  */
-import type { BarColumns, FundingColumns, InstrumentKey, MarketCapColumns, OpenInterestColumns } from '../market.js';
-import { timeframeMs, type Timeframe } from '../timeframe.js';
+import type { BarColumns, InstrumentKey } from '../market.js';
+import type { InstrumentSeries } from '../features/types.js';
+import { timeframeMs } from '../timeframe.js';
 import { Xoshiro128ss } from '../ingest/synthetic/rng.js';
 
 /** One instrument's inputs, as the features library takes them. */
-export interface SeriesInput {
-  key: InstrumentKey;
-  timeframe: Timeframe;
-  bars: BarColumns;
-  funding?: FundingColumns;
-  openInterest?: OpenInterestColumns;
-  marketCap?: MarketCapColumns;
-}
+export type SeriesInput = InstrumentSeries;
 
 /** Event rows of one instrument (sorted by ts then event). */
 export interface EventRowsLike {

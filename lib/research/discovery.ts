@@ -15,25 +15,15 @@
  *   q        = BH (or BY) adjusted p over every candidate of the plan
  *   gates    = min_n, min_ess, min_mean_bps (on the excess), max_q, in this order
  */
+import type { Candidate } from './plan.js';
 import { essOverlap, mean, median, neweyWestLag, neweyWestMean, pAdjust, std, studentTTwoSidedP } from '../stats/index.js';
 import { forwardOccurrences, unconditionalDrift, type OpenSeries, type Occurrences } from './forward.js';
 import type { DiscoveryGates, FdrMethod } from './gates.js';
 
 const BPS = 1e4;
 
-/** One line of research/plan/candidate_plan.jsonl. */
-export interface PlanCandidate {
-  candidate_id: string;
-  template_id: string;
-  concept_id: string;
-  event: string;
-  event_family: string;
-  exchange: string;
-  market: string;
-  symbol: string;
-  timeframe: string;
-  horizon_bars: number;
-  expected: 'follow' | 'fade';
+/** One line of research/plan/candidate_plan.jsonl: the plan stage's candidate and what its feasibility counted. */
+export interface PlanCandidate extends Candidate {
   /** events of this candidate the plan counted (feasibility); NaN when the plan does not say */
   events: number;
   /** ESS the plan expected; NaN when the plan does not say */

@@ -5,6 +5,7 @@
  *   enum                 -> must be one of "sqrt", "linear", was "cubic"
  * Pure: no I/O.
  */
+import { closestName } from '../text.js';
 import type { ErrorObject } from 'ajv';
 import { formatValue } from '../errors.js';
 import type { Anchor } from './locate.js';
@@ -84,7 +85,7 @@ function value(e: ErrorObject, segments: string[], message: string): RawIssue {
 }
 
 export function unknownKeyMessage(key: string, allowed: readonly string[]): string {
-  const guess = closest(key, allowed);
+  const guess = closestName(key, allowed);
   const hint = guess ? `did you mean "${guess}"? ` : '';
   return allowed.length === 0
     ? `unknown key "${key}" (no keys are allowed here)`
@@ -166,27 +167,4 @@ function dedupe(issues: RawIssue[]): RawIssue[] {
   });
 }
 
-/** The allowed key closest to `key` by edit distance, if it is close enough to be a likely typo. */
-function closest(key: string, allowed: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDist = Infinity;
-  for (const a of allowed) {
-    const d = editDistance(key.toLowerCase(), a.toLowerCase());
-    if (d < bestDist) [best, bestDist] = [a, d];
-  }
-  const limit = Math.max(2, Math.floor(key.length / 3));
-  return bestDist <= limit || (best !== undefined && best.startsWith(key)) ? best : undefined;
-}
 
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}

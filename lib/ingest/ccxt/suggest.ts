@@ -1,21 +1,10 @@
 /**
  * "Did you mean" suggestions for unknown names (exchange ids, market symbols). Pure.
  */
+import { editDistance } from '../../text.js';
 
-/** Levenshtein edit distance (insertions, deletions, substitutions each cost 1). */
-export function editDistance(a: string, b: string): number {
-  if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+export { editDistance };
+
 
 /**
  * Candidates close to `input`, best first: case-insensitive edit distance within a third of the input's length

@@ -2,6 +2,7 @@
  * reports/bridge: summary.json (counts by gate, the cost breakdown of every survivor, definitions) and summary.md.
  * Pure.
  */
+import { gateTableMarkdown } from '../discovery/report.js';
 import { BRIDGE_GATE_ORDER } from '../../research/bridge.js';
 import type { BridgeGates } from '../../research/gates.js';
 import type { BridgeRow } from './table.js';
@@ -108,12 +109,7 @@ export function renderBridgeMarkdown(s: BridgeSummary): string {
     '',
     `Fee venues: ${Object.entries(s.venues).map(([e, v]) => (e === v ? e : `${e} priced as ${v}`)).join(', ') || '(none)'}.`,
     '',
-    '## Gates',
-    '',
-    '| gate | first failing | failing (any) |',
-    '|---|---:|---:|',
-    ...Object.keys(s.counts.first_failed_gate).map((k) => `| ${k} | ${s.counts.first_failed_gate[k]} | ${s.counts.failing_gate[k]} |`),
-    `| (pass) | ${s.counts.pass} | |`,
+    ...gateTableMarkdown(s.counts),
     '',
     `## Candidates (${s.candidates.length} shown; passing first, then by net edge)`,
     '',

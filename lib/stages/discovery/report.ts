@@ -112,12 +112,7 @@ export function renderDiscoveryMarkdown(s: DiscoverySummary): string {
     '',
     `Gates (in order): n >= ${g.min_n}, ESS >= ${g.min_ess}, excess >= ${g.min_mean_bps} bps, q <= ${g.max_q} (${g.fdr} over the whole plan).`,
     '',
-    '## Gates',
-    '',
-    '| gate | first failing | failing (any) |',
-    '|---|---:|---:|',
-    ...Object.keys(s.counts.first_failed_gate).map((k) => `| ${k} | ${s.counts.first_failed_gate[k]} | ${s.counts.failing_gate[k]} |`),
-    `| (pass) | ${s.counts.pass} | |`,
+    ...gateTableMarkdown(s.counts),
     '',
     '## q and p distribution',
     '',
@@ -142,4 +137,16 @@ export function renderDiscoveryMarkdown(s: DiscoverySummary): string {
   for (const [k, v] of Object.entries(s.definitions)) L.push(`- **${k}**: ${v}`);
   L.push('');
   return L.join('\n');
+}
+
+/** The "## Gates" section of a funnel report: per gate, candidates it failed first and candidates failing it at all. */
+export function gateTableMarkdown(c: { first_failed_gate: Record<string, number>; failing_gate: Record<string, number>; pass: number }): string[] {
+  return [
+    '## Gates',
+    '',
+    '| gate | first failing | failing (any) |',
+    '|---|---:|---:|',
+    ...Object.keys(c.first_failed_gate).map((k) => `| ${k} | ${c.first_failed_gate[k]} | ${c.failing_gate[k]} |`),
+    `| (pass) | ${c.pass} | |`,
+  ];
 }
