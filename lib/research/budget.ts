@@ -50,20 +50,6 @@ export interface PlanGates {
 }
 
 /** The part of spec/gates.yaml the plan reads; every other key is left to its owner (permissive). */
-export const PLAN_GATES_SCHEMA: SpecSchema = {
-  type: 'object',
-  required: ['discovery'],
-  properties: {
-    discovery: {
-      type: 'object',
-      required: ['min_n', 'min_ess'],
-      properties: {
-        min_n: { type: 'integer', minimum: 0, description: 'occurrences with a complete forward window, at least' },
-        min_ess: { type: 'number', minimum: 0, description: 'effective sample size under overlap, at least' },
-      },
-    },
-  },
-};
 
 /**
  * A gate no candidate can pass: min_n (or min_ess, which is at most n) above the bar count of the longest

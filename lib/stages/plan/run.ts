@@ -1,3 +1,4 @@
+import { gatesSchema, loadGates, type Gates } from '../../research/gates.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LakeDb, TABLES, listPartitions, type FoundPartition } from '../../lake/index.js';
@@ -14,7 +15,7 @@ import {
   type Candidate, type Instrument, type PlannedCandidate,
 } from '../../research/plan.js';
 import {
-  PLAN_GATES_SCHEMA, PLAN_SPEC_SCHEMA, applyCuts, checkGatesPassable, checkTotal, type PlanGates, type PlanSpec,
+  PLAN_SPEC_SCHEMA, applyCuts, checkGatesPassable, checkTotal, type PlanGates, type PlanSpec,
 } from '../../research/budget.js';
 import { feasibilityJson, feasibilityMarkdown, planCounts, planJson, type PlanOutcome } from '../../research/plan_report.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
@@ -28,7 +29,8 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const planFile = join(ctx.specDir, 'plan.yaml');
   const gatesFile = join(ctx.specDir, 'gates.yaml');
   const plan = await loadLocated<PlanSpec>(planFile, specErrorPath(planFile), PLAN_SPEC_SCHEMA);
-  const gatesSpec = await loadLocated<{ discovery: PlanGates }>(gatesFile, specErrorPath(gatesFile), PLAN_GATES_SCHEMA);
+  await loadGates(gatesFile); // the one gates schema and its cross-field rules (lib/research/gates.ts), as discovery reads it
+  const gatesSpec = await loadLocated<Gates>(gatesFile, specErrorPath(gatesFile), gatesSchema);
   const gates: PlanGates = { min_n: gatesSpec.value.discovery.min_n, min_ess: gatesSpec.value.discovery.min_ess };
 
   const templatesBytes = await readFile(join(ctx.input('research/templates'), 'templates.jsonl'));

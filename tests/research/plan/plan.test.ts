@@ -38,8 +38,9 @@ const SPEC = {
   'gates.yaml': `discovery:
   min_n: 3
   min_ess: 2.5
+  min_mean_bps: 5
   max_q: 0.05
-bridge: {min_net_bps: 2}
+bridge: {min_net_bps: 2, ci_level: 0.95, bootstrap_reps: 2000, notional_usd: 10000, min_capacity_usd: 10000}
 `,
 };
 const planYaml = (total: number, perSymbol: number, perTemplate: number, drop = true) =>
@@ -208,10 +209,16 @@ describe('plan stage', () => {
   });
 
   test('a gate that can never pass is a located error at spec/gates.yaml', async () => {
-    const err = await planError(planYaml(100, 100, 100), 'discovery:\n  min_n: 501\n  min_ess: 2\n');
+    const err = await planError(planYaml(100, 100, 100), SPEC['gates.yaml']!.replace('min_n: 3', 'min_n: 501').replace('min_ess: 2.5', 'min_ess: 2'));
     expect(exitCodeOf(err)).toBe(3);
     // The spec dir is outside the working directory here, so the path is absolute (spec/gates.yaml when run from the repo).
     expect(err.message).toMatch(/\/spec\/gates\.yaml:2:10 discovery\.min_n: can never pass: 501 > 500 bars of the longest instrument at 1h, was 501$/);
+  });
+
+  test('gates.yaml is read with the one gates schema (as discovery reads it): a partial file is a located error', async () => {
+    const err = await planError(planYaml(100, 100, 100), 'discovery:\n  min_n: 3\n  min_ess: 2\n');
+    expect(err).toBeInstanceOf(SpecError);
+    expect(err.message).toMatch(/gates\.yaml:1:1 discovery: missing required key "min_mean_bps"|min_mean_bps/);
   });
 
   test('a malformed plan.yaml is a located schema error', async () => {
