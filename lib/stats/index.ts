@@ -14,3 +14,7 @@ export {
   EULER_GAMMA, sharpeRatio, sharpeStdError, probabilisticSharpe, expectedMaxSharpe, deflatedSharpe,
 } from './sharpe.js';
 export { pboCscv, binomial, sharpeMetric, type PboResult } from './pbo.js';
+export {
+  totalReturn, cagr, annualizedVolatility, sharpe, downsideDeviation, sortino, drawdownSeries, maxDrawdown, calmar,
+  hitRate, exposure, turnover,
+} from './performance.js';
