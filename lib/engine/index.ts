@@ -1,0 +1,2 @@
+export * from './types.js';
+export { Engine, runEngine, trailingDailyVolBps, trailingSum, type EngineContext, type Strategy } from './engine.js';
