@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { readTableFile, stringsOf, type DictColumn, type FoundPartition, type LakeDb } from '../lake/index.js';
 import { EVENTS_TABLE } from '../features/table.js';
 import type { EventRows } from './detect.js';
+import { concatArrays } from '../arrays.js';
 
 /**
  * Reads one instrument's lake/events partitions (from `listPartitions(lakeRoot, EVENTS_TABLE, {...})`, in month
@@ -19,17 +20,7 @@ export async function readEventPartitions(db: LakeDb, lakeRoot: string, parts: r
       for (const s of stringsOf(col as DictColumn)) out[key].push(s);
     }
   }
-  out.ts_ms = concat(ts, Float64Array);
-  out.direction = concat(dir, Int32Array);
-  return out;
-}
-
-function concat<A extends Float64Array | Int32Array>(parts: A[], ctor: new (n: number) => A): A {
-  const out = new ctor(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p as never, off);
-    off += p.length;
-  }
+  out.ts_ms = concatArrays(ts, (n) => new Float64Array(n));
+  out.direction = concatArrays(dir, (n) => new Int32Array(n));
   return out;
 }

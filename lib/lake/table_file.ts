@@ -27,11 +27,12 @@ export async function writeTableFile(
   const rows = await stageColumns(db, staging, columns, data);
   const dicts: Record<string, readonly string[]> = {};
   for (const [name, col] of Object.entries(data)) if ('dict' in col) dicts[name] = col.dict;
-  const { select, from } = storedSelect(staging, columns, dicts);
-  // rowid keeps insertion order through the dictionary joins.
+  const { select, from, joined } = storedSelect(staging, columns, dicts);
+  // A plain scan keeps insertion order; through dictionary joins rowid restores it (as in writeMonthlyPartitions).
+  const order = joined ? ' ORDER BY t.rowid' : '';
   const tmp = tempPathFor(file);
   try {
-    await db.run(`COPY (SELECT ${select} FROM ${from} ORDER BY t.rowid) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+    await db.run(`COPY (SELECT ${select} FROM ${from}${order}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
     const info = { rows, bytes: (await stat(tmp)).size, sha256: await sha256File(tmp) };
     await rename(tmp, file);
     return info;

@@ -61,8 +61,8 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
   const plan = await readPlan(join(edgesDir, 'research', 'plan'));
   const db = await LakeDb.open({ threads: 2 });
   try {
-    const disc = await passSet(db, join(edgesDir, 'lake', 'discovery', 'results.parquet'));
-    const bridge = await passSet(db, join(edgesDir, 'lake', 'bridge', 'results.parquet'));
+    const disc = (await passSet(db, join(edgesDir, 'lake', 'discovery', 'results.parquet'))).ids;
+    const bridge = (await passSet(db, join(edgesDir, 'lake', 'bridge', 'results.parquet'))).ids;
     const survivors = plan.candidates.filter((c) => disc.has(c.candidate_id));
     const truths: SurvivorTruth[] = [];
     for (const g of groupByInstrument(survivors)) {
@@ -105,10 +105,9 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
 export async function nullSurvivors(dataDir: string): Promise<{ candidates: number; discovery: number; bridge: number }> {
   const db = await LakeDb.open({ threads: 1 });
   try {
-    const all = await readTableFile(db, join(dataDir, 'lake', 'discovery', 'results.parquet'), [{ name: 'pass', type: 'u8' }]);
     const disc = await passSet(db, join(dataDir, 'lake', 'discovery', 'results.parquet'));
     const bridge = await passSet(db, join(dataDir, 'lake', 'bridge', 'results.parquet'));
-    return { candidates: (all.pass as Uint8Array).length, discovery: disc.size, bridge: bridge.size };
+    return { candidates: disc.rows, discovery: disc.ids.size, bridge: bridge.ids.size };
   } finally {
     db.close();
   }
@@ -132,11 +131,12 @@ function truthOf(
   };
 }
 
-async function passSet(db: LakeDb, file: string): Promise<Set<string>> {
+/** The ids of the passing rows of a results table, and how many rows it has. */
+async function passSet(db: LakeDb, file: string): Promise<{ ids: Set<string>; rows: number }> {
   const t = await readTableFile(db, file, [{ name: 'candidate_id', type: 'str' }, { name: 'pass', type: 'u8' }]);
   const ids = stringsOf(t.candidate_id as DictColumn);
   const pass = t.pass as Uint8Array;
-  return new Set(ids.filter((_, i) => pass[i] === 1));
+  return { ids: new Set(ids.filter((_, i) => pass[i] === 1)), rows: ids.length };
 }
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);

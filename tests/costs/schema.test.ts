@@ -1,16 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { SpecError } from '../../lib/errors.js';
 import { costsSchema, type CostConfig } from '../../lib/costs/schema.js';
 import { parseSpecText } from '../../lib/spec/loader.js';
+import { issuesOf as specIssuesOf } from '../helpers/spec_errors.js';
 
 function issuesOf(text: string): readonly string[] {
-  try {
-    parseSpecText<CostConfig>(text, 'spec/costs.yaml', costsSchema);
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).issues;
-  }
-  throw new Error('expected a SpecError');
+  return specIssuesOf(() => parseSpecText<CostConfig>(text, 'spec/costs.yaml', costsSchema));
 }
 
 const valid = [

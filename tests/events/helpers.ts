@@ -1,5 +1,4 @@
-import { expect } from '@jest/globals';
-import { SpecError } from '../../lib/errors.js';
+export { issuesOf, asyncIssuesOf } from '../helpers/spec_errors.js';
 
 /** The default feature names the event specs may use (the features helper's default set). */
 export const DEFAULT_FEATURES: ReadonlySet<string> = new Set([
@@ -7,28 +6,6 @@ export const DEFAULT_FEATURES: ReadonlySet<string> = new Set([
   'range_1', 'atr_14', 'dist_high_288_excl', 'dist_low_288_excl', 'funding_level', 'funding_new', 'funding_z_21',
   'oi_change_12', 'oi_change_288', 'breadth_12', 'breadth_288', 'btc_dominance', 'rel_strength_12', 'rel_strength_288',
 ]);
-
-/** Runs `fn`, expects a SpecError and returns its issues. */
-export function issuesOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    expect((err as SpecError).exitCode).toBe(3);
-    return (err as SpecError).issues;
-  }
-  throw new Error('expected a SpecError, nothing was thrown');
-}
-
-export async function asyncIssuesOf(p: Promise<unknown>): Promise<readonly string[]> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).issues;
-  }
-  throw new Error('expected a SpecError, nothing was thrown');
-}
 
 /** A Float64Array from numbers (NaN for missing). */
 export function f64(values: readonly number[]): Float64Array {

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, SpecError } from '../../lib/errors.js';
+import { issuesOf, asyncIssuesOf } from '../helpers/spec_errors.js';
 import { loadSpecDir, loadSpecFile, parseSpecText, validateSpecValue } from '../../lib/spec/loader.js';
 import { boolean, integer, number, object, oneOfStrings } from '../../lib/spec/schema.js';
 
@@ -38,26 +39,7 @@ interface Spec {
   inputs: { column: string; lag_bars: number }[];
 }
 
-/** Runs `fn`, expects a SpecError and returns its issues. */
-function issuesOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).issues;
-  }
-  throw new Error('expected a SpecError, nothing was thrown');
-}
 
-async function asyncIssuesOf(p: Promise<unknown>): Promise<readonly string[]> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(SpecError);
-    return (err as SpecError).issues;
-  }
-  throw new Error('expected a SpecError, nothing was thrown');
-}
 
 describe('parseSpecText: valid specs', () => {
   test('fills every default in the loader (nested objects and lists too)', () => {

@@ -2,7 +2,7 @@
  * reports/bridge: summary.json (counts by gate, the cost breakdown of every survivor, definitions) and summary.md.
  * Pure.
  */
-import { gateTableMarkdown } from '../discovery/report.js';
+import { gateCounts, gateTableMarkdown } from '../discovery/report.js';
 import { BRIDGE_GATE_ORDER } from '../../research/bridge.js';
 import type { BridgeGates } from '../../research/gates.js';
 import type { BridgeRow } from './table.js';
@@ -48,14 +48,9 @@ export interface BridgeSummary {
 export function bridgeSummary(
   rows: readonly BridgeRow[], o: { plan_hash: string; cost_digest: string; timeframe: string; gates: BridgeGates; top: number },
 ): BridgeSummary {
-  const first: Record<string, number> = Object.fromEntries(BRIDGE_GATE_ORDER.map((g) => [g, 0]));
-  const any: Record<string, number> = { ...first };
+  const { first, any } = gateCounts(BRIDGE_GATE_ORDER, rows.map((r) => r.stats));
   const venues: Record<string, string> = {};
-  for (const r of rows) {
-    if (r.stats.failed_gate) first[r.stats.failed_gate]!++;
-    for (const g of r.stats.failed_gates) any[g]!++;
-    venues[r.candidate.exchange] = r.venue;
-  }
+  for (const r of rows) venues[r.candidate.exchange] = r.venue;
   const listed = [...rows]
     .sort((a, b) => Number(b.stats.pass) - Number(a.stats.pass) || nanLast(b.stats.net_bps) - nanLast(a.stats.net_bps) ||
       (a.candidate.candidate_id < b.candidate.candidate_id ? -1 : 1))

@@ -57,12 +57,7 @@ function bins(values: readonly number[]): { le: number; count: number }[] {
 export function discoverySummary(
   cands: readonly PlanCandidate[], res: readonly DiscoveryResult[], o: { plan_hash: string; timeframe: string; gates: DiscoveryGates; top: number },
 ): DiscoverySummary {
-  const first: Record<string, number> = Object.fromEntries(DISCOVERY_GATE_ORDER.map((g) => [g, 0]));
-  const any: Record<string, number> = { ...first };
-  for (const r of res) {
-    if (r.failed_gate) first[r.failed_gate]!++;
-    for (const g of r.failed_gates) any[g]!++;
-  }
+  const { first, any } = gateCounts(DISCOVERY_GATE_ORDER, res);
   const inst = new Set(cands.map((c) => `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`));
   const survivors = res
     .map((r, k) => ({ r, c: cands[k]! }))
@@ -137,6 +132,19 @@ export function renderDiscoveryMarkdown(s: DiscoverySummary): string {
   for (const [k, v] of Object.entries(s.definitions)) L.push(`- **${k}**: ${v}`);
   L.push('');
   return L.join('\n');
+}
+
+/** Per gate (in order): rows it failed first, and rows failing it at all. */
+export function gateCounts(
+  order: readonly string[], rows: Iterable<{ failed_gate: string; failed_gates: readonly string[] }>,
+): { first: Record<string, number>; any: Record<string, number> } {
+  const first: Record<string, number> = Object.fromEntries(order.map((g) => [g, 0]));
+  const any: Record<string, number> = { ...first };
+  for (const r of rows) {
+    if (r.failed_gate) first[r.failed_gate]!++;
+    for (const g of r.failed_gates) any[g]!++;
+  }
+  return { first, any };
 }
 
 /** The "## Gates" section of a funnel report: per gate, candidates it failed first and candidates failing it at all. */

@@ -1,15 +1,8 @@
 import { BAR_FIELDS, type BarColumns, emptyBars } from '../../market.js';
+import { concatArrays } from '../../arrays.js';
 
-/** Concatenate typed arrays of one kind, in order. */
-export function concatArrays<A extends Float64Array | Int32Array>(parts: readonly A[], make: (n: number) => A): A {
-  const out = make(parts.reduce((s, p) => s + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+export { concatArrays };
+
 
 /** Concatenate same-named Float64Array columns, in order. */
 export function concatColumns(parts: readonly Record<string, Float64Array>[]): Record<string, Float64Array> {

@@ -1,6 +1,6 @@
 /**
  * Fixtures for the templates and plan stages: spec folders written from strings, a tiny cleaned lake (bars are
- * placeholders: the plan reads only partition manifests), a hand-made events lake, and an in-process stage run.
+ * constant values: the plan reads only partition manifests), a hand-made events lake, and an in-process stage run.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
