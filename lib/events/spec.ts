@@ -211,6 +211,21 @@ export function eventFeatures(ev: EventSpec): string[] {
   return [...out].sort();
 }
 
+/**
+ * Normalises one condition written in the events condition language (the YAML/JSON form documented in
+ * lib/events/README.md) into a `Condition`, with exactly the checks event specs get. Names are checked against
+ * `known`; every problem is passed to `report(path, message)`, the path starting with `at`. Returns undefined when
+ * there was any problem. Exported so other specs (lib/dsl blueprints) share one condition language.
+ */
+export function normaliseCondition(
+  raw: unknown,
+  known: ReadonlySet<string>,
+  report: (path: readonly (string | number)[], message: string) => void,
+  at: readonly (string | number)[] = [],
+): Condition | undefined {
+  return new Checker(known, (segments, message) => report(segments, message)).condition(raw, at);
+}
+
 const COMBINATORS = ['abs_gt', 'cross_above', 'cross_below', 'all', 'any', 'not'] as const;
 const CONDITION_FORMS = 'a comparison {feature, op, value|other_feature}, abs_gt, cross_above, cross_below, all, any or not';
 

@@ -29,7 +29,7 @@ export interface ContractCase {
  * The contract template is a full tiny pipeline run (every stage, in this order, with `TEMPLATE_PARAMS`). A stage's
  * case starts from a copy of it without the outputs (and manifests) of that stage and every later one.
  */
-export const PIPELINE_ORDER = ['ingest', 'clean', 'features', 'events', 'templates', 'plan', 'discovery', 'bridge'] as const;
+export const PIPELINE_ORDER = ['ingest', 'clean', 'features', 'events', 'templates', 'plan', 'discovery', 'bridge', 'blueprint', 'walkforward', 'report'] as const;
 const OUTPUTS: Record<string, string[]> = {
   ingest: ['lake/raw'],
   clean: ['lake/cleaned', 'reports/quality'],
@@ -39,6 +39,9 @@ const OUTPUTS: Record<string, string[]> = {
   plan: ['research/plan'],
   discovery: ['lake/discovery', 'reports/discovery'],
   bridge: ['lake/bridge', 'reports/bridge'],
+  blueprint: ['research/blueprints'],
+  walkforward: ['lake/walkforward'],
+  report: ['reports/strategy'],
 };
 const TF = { timeframe: '5m' };
 export const TEMPLATE_PARAMS: Record<string, Record<string, unknown>> = {
@@ -51,6 +54,10 @@ export const TEMPLATE_PARAMS: Record<string, Record<string, unknown>> = {
   discovery: TF,
   // every candidate is priced, so the tiny run exercises the cost arithmetic even without a discovery survivor
   bridge: { ...TF, scope: 'all' },
+  blueprint: TF,
+  // 3 days of data: 12h train, 2-day embargo (the longest template hold), 6h test windows
+  walkforward: { ...TF, train_days: 0.5, test_days: 0.25, min_train_trades: 0, min_train_sharpe: -100 },
+  report: TF,
 };
 
 /** Copy the template without `stage`'s outputs and those of every later stage. */
@@ -89,4 +96,7 @@ export const CONTRACT_CASES: Record<string, ContractCase> = {
   plan: { params: TF, prepare: upTo('plan'), missingInput: missing(TF, 'research/templates') },
   discovery: { params: TF, prepare: upTo('discovery'), missingInput: missing(TF, 'research/plan') },
   bridge: { params: TEMPLATE_PARAMS.bridge!, prepare: upTo('bridge'), missingInput: missing(TF, 'lake/discovery') },
+  blueprint: { params: TF, prepare: upTo('blueprint'), missingInput: missing(TF, 'lake/bridge') },
+  walkforward: { params: TEMPLATE_PARAMS.walkforward!, prepare: upTo('walkforward'), missingInput: missing(TF, 'research/blueprints') },
+  report: { params: TF, prepare: upTo('report'), missingInput: missing(TF, 'lake/walkforward') },
 };

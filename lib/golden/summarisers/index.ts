@@ -4,6 +4,7 @@ import { summariseClean } from './clean.js';
 import {
   summariseFeatures, summariseEvents, summariseTemplates, summarisePlan, summariseDiscovery, summariseBridge,
 } from './research.js';
+import { summariseBlueprint, summariseWalkforward, summariseReport } from './strategy.js';
 
 export { genericSummary, listFiles } from './generic.js';
 export { mergeSummaries, type SummariseContext, type StageSummariser } from './context.js';
@@ -22,4 +23,7 @@ export const SUMMARISERS: Readonly<Record<string, StageSummariser>> = {
   plan: summarisePlan,
   discovery: summariseDiscovery,
   bridge: summariseBridge,
+  blueprint: summariseBlueprint,
+  walkforward: summariseWalkforward,
+  report: summariseReport,
 };

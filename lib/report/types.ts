@@ -1,0 +1,128 @@
+/**
+ * The data of the strategy report, gathered by the pipeline's last stage and rendered by html.ts / markdown.ts.
+ *
+ * Units (the renderers rely on them):
+ * - returns, drawdowns, hit rate, exposure: FRACTIONS (0.12 = 12%); drawdowns are <= 0;
+ * - Sharpe / Sortino / Calmar: annualised with `generated.bars_per_year` (24/7 market, 365.25 days);
+ * - turnover: annualised multiple of mean equity (12 = the book traded 12 times a year);
+ * - psr, dsr, pbo: probabilities in [0, 1]; sr0_annual: annualised Sharpe;
+ * - times: UTC epoch milliseconds; a bar is keyed by its OPEN time; windows are [start, end) in ms;
+ * - equity curves start at 1 and are sampled on `oos.ts_ms`.
+ * Any number may be NaN (rendered "n/a"); any array may be empty (rendered "none").
+ */
+
+export interface ReportMetrics {
+  total_return: number;
+  cagr: number;
+  sharpe: number;
+  sortino: number;
+  max_drawdown: number;
+  calmar: number;
+  hit_rate: number;
+  turnover: number;
+  exposure: number;
+  n_trades: number;
+  psr?: number;
+  dsr?: number;
+}
+
+export interface ReportGenerated {
+  run_id: string;
+  data_source: string;
+  synthetic: boolean;
+  timeframe: string;
+  start_ms: number;
+  end_ms: number;
+  n_instruments: number;
+  bars_per_year: number;
+  /** When the report was made (ms); omitted in golden runs so the output is byte-stable. */
+  created_ms?: number;
+}
+
+export interface ReportFunnelStep { step: string; count: number; note?: string }
+
+export interface ReportGateFailure { gate: string; count: number }
+
+export interface ReportBenchmark {
+  label: string;
+  /** Sampled on oos.ts_ms, starts at 1. */
+  equity: number[];
+  /** When omitted, total return and max drawdown are read off the curve; the rest shows "n/a". */
+  metrics?: ReportMetrics | null;
+}
+
+export interface ReportOos {
+  ts_ms: number[];
+  equity: number[];
+  benchmark?: ReportBenchmark;
+  metrics: ReportMetrics | null;
+}
+
+export interface ReportWindow {
+  index: number;
+  train_start_ms: number;
+  train_end_ms: number;
+  test_start_ms: number;
+  test_end_ms: number;
+  selected: string[];
+  oos_return: number;
+  oos_sharpe: number;
+}
+
+export interface ReportBlueprint {
+  id: string;
+  name: string;
+  source: string;
+  instruments: string;
+  full_sharpe: number;
+  full_return: number;
+  times_selected: number;
+  oos_return: number | null;
+  n_trades: number;
+  /**
+   * 'ok' = validated under the report's cost config or one at least as costly (lib/costs compareCosts);
+   * any other value (e.g. 'cheaper', 'incomparable', 'missing') is listed among the warnings.
+   */
+  cost_digest_status: string;
+}
+
+export interface ReportCostSensitivity { label: string; multiplier: number; total_return: number; sharpe: number }
+
+export interface ReportOverfitting {
+  /** Number of configurations tried (the N of the DSR's expected maximum Sharpe). */
+  trials: number;
+  /** Expected maximum annualised Sharpe of `trials` skill-less trials (the DSR's benchmark SR0). */
+  sr0_annual?: number;
+  psr?: number;
+  dsr?: number;
+  pbo?: number;
+  /** Number of CSCV splits behind the PBO. */
+  pbo_splits?: number;
+  /** How the PBO ranks are read, shown verbatim (e.g. "logit of the relative OOS rank of the IS best; rank 1 = worst"). */
+  rank_convention: string;
+  notes: string[];
+}
+
+export interface ReportStage { stage: string; seconds: number; rows?: number }
+
+export interface ReportData {
+  title: string;
+  generated: ReportGenerated;
+  plan_hash: string;
+  cost_digest: string;
+  /** Human summary of spec/costs.yaml, one line each. */
+  cost_lines: string[];
+  /** candidates -> discovery -> bridge -> blueprints -> selected OOS -> profitable OOS. */
+  funnel: ReportFunnelStep[];
+  /** Candidates by FIRST failing gate. */
+  gate_failures: ReportGateFailure[];
+  /** The stitched out-of-sample result. */
+  oos: ReportOos;
+  windows: ReportWindow[];
+  blueprints: ReportBlueprint[];
+  cost_sensitivity: ReportCostSensitivity[];
+  overfitting: ReportOverfitting;
+  /** Warnings from the pipeline; the renderers add the ones derived from the data (see warnings.ts). */
+  warnings: string[];
+  stages: ReportStage[];
+}

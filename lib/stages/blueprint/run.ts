@@ -1,0 +1,186 @@
+/**
+ * The blueprint stage: every bridge survivor (pass = 1) becomes a rule blueprint (enter on its event, follow or fade,
+ * exit at its horizon or the family's stops: lib/dsl/policies.ts), and the template grid of spec/blueprints.yaml
+ * adds classic strategies. Every blueprint is validated against the Blueprint schema and the features and events
+ * the lake provides, and bound to the digest of the current cost config, whose resolved form is kept beside them
+ * (costs/<digest>.json) so a later stage can tell a stricter config from a cheaper one.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError, QuantError } from '../../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
+import { sha256Hex } from '../../hash.js';
+import { LakeDb, readTableFile } from '../../lake/index.js';
+import type { CostConfig } from '../../costs/schema.js';
+import type { InstrumentKey } from '../../market.js';
+import {
+  blueprintFromCandidate, templateGrid, validateBlueprint, type Blueprint, type TemplateGridSpec,
+} from '../../dsl/index.js';
+import { loadEventSpecs } from '../../events/index.js';
+import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import { readPlan } from '../discovery/io.js';
+import { FEATURES_INFO_FILE } from '../features/run.js';
+import { BRIDGE_COLUMNS, BRIDGE_RESULTS_FILE } from '../bridge/table.js';
+import { BLUEPRINTS_FILE, BLUEPRINTS_META, COSTS_DIR, type BlueprintsMeta } from './files.js';
+import type { BlueprintParams } from './params.js';
+import { loadBlueprintSpec, type BlueprintSpec } from './spec.js';
+
+const BRIDGE_READ = BRIDGE_COLUMNS.filter((c) =>
+  ['candidate_id', 'n_occurrences', 'net_bps', 'ci_lo_bps', 'ci_hi_bps', 'pass', 'cost_digest', 'plan_hash'].includes(c.name));
+
+export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Promise<StageRunSummary> {
+  if (!ctx.costs) throw new QuantError('blueprint needs the cost config (usesCosts)');
+  const digest = ctx.costs.digest;
+  const tf = ctx.params.timeframe;
+  const featInfo = JSON.parse(await readFile(join(ctx.input('lake/features'), FEATURES_INFO_FILE), 'utf8')) as {
+    timeframe: string; features: { name: string }[]; instruments: { id: string }[];
+  };
+  const knownFeatures = new Set(featInfo.features.map((f) => f.name));
+  const knownEvents = new Set((await loadEventSpecs(join(ctx.specDir, 'events'), knownFeatures)).events.map((e) => e.name));
+  const spec = await loadBlueprintSpec(join(ctx.specDir, 'blueprints.yaml'));
+  const plan = await readPlan(ctx.input('research/plan'));
+
+  const bridgeFile = join(ctx.input('lake/bridge'), BRIDGE_RESULTS_FILE);
+  const display = `lake/bridge/${BRIDGE_RESULTS_FILE}`;
+  if (!existsSync(bridgeFile)) throw new DataError('missing bridge results', { file: display }, { hint: 'run the bridge stage first' });
+  const db = await LakeDb.open({ threads: 1 });
+  let cols: Awaited<ReturnType<typeof readTableFile>>;
+  try {
+    cols = await readTableFile(db, bridgeFile, BRIDGE_READ);
+  } finally {
+    db.close();
+  }
+  const ids = dictStrings(cols.candidate_id);
+  const planHashes = dictStrings(cols.plan_hash);
+  const digests = dictStrings(cols.cost_digest);
+  const pass = cols.pass as Uint8Array;
+  const byId = new Map(plan.candidates.map((c) => [c.candidate_id, c]));
+  const fromBridge: Blueprint[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (planHashes[i] !== plan.plan_hash) {
+      throw new DataError(`bridge results were computed on another plan (current plan ${plan.plan_hash})`, { file: display, field: 'plan_hash', value: planHashes[i] }, {
+        hint: 'rerun the bridge on the current plan',
+      });
+    }
+    if (digests[i] !== digest) {
+      throw new DataError(`bridge results were priced under cost config ${digests[i]}, the current one is ${digest}`, { file: display, field: 'cost_digest', value: digests[i] }, {
+        hint: 'rerun the bridge under the current spec/costs.yaml: a blueprint is bound to the costs its edge was measured under',
+      });
+    }
+    if (pass[i] !== 1) continue;
+    const c = byId.get(ids[i]!);
+    if (!c) throw new DataError('bridge survivor not in the plan', { file: display, field: 'candidate_id', value: ids[i] });
+    if (c.timeframe !== tf) {
+      throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${tf}`, { file: plan.file, field: 'timeframe', value: c.timeframe });
+    }
+    const num = (name: string) => (cols[name] as Float64Array | Int32Array)[i]!;
+    fromBridge.push(blueprintFromCandidate(c, {
+      cost_digest: digest, plan_hash: plan.plan_hash, sizing: spec.sizing,
+      bridge: { net_bps: num('net_bps'), ci_low_bps: num('ci_lo_bps'), ci_high_bps: num('ci_hi_bps') },
+    }));
+  }
+
+  const instruments = featInfo.instruments.map((x) => parseId(x.id));
+  const skipped: string[] = [];
+  const fromTemplates = ctx.params.include_templates
+    ? compileTemplates(spec, instruments, { cost_digest: digest, plan_hash: plan.plan_hash, timeframe: tf }, skipped)
+    : [];
+
+  // One validation for all, against what the lake provides (the compilers validate against their own inputs only).
+  const all = dedupe([...fromBridge, ...fromTemplates]).map((bp) =>
+    validateBlueprint(bp, { source: `blueprint ${bp.id} (${bp.name})`, knownFeatures, knownEvents }));
+  all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const text = all.map((bp) => JSON.stringify(bp)).join('\n') + (all.length ? '\n' : '');
+  const out = ctx.output('research/blueprints');
+  await writeFileAtomic(join(out, BLUEPRINTS_FILE), text);
+  await writeJsonAtomic(join(out, COSTS_DIR, `${digest}.json`), ctx.costs.config as CostConfig);
+  const nTemplates = all.filter((b) => b.provenance.source === 'template').length;
+  const meta: BlueprintsMeta = {
+    schema_version: 1, plan_hash: plan.plan_hash, cost_digest: digest, timeframe: tf,
+    counts: { bridge_survivors: countPass(pass), from_bridge: all.length - nTemplates, from_templates: nTemplates, total: all.length },
+    trials: { plan_candidates: plan.candidates.length, template_variants: nTemplates, total: plan.candidates.length + nTemplates },
+    blueprints_sha256: sha256Hex(text),
+  };
+  await writeJsonAtomic(join(out, BLUEPRINTS_META), meta);
+  await writeFileAtomic(join(out, 'summary.md'), summaryMarkdown(meta, all, skipped));
+  for (const s of skipped) ctx.log.warn(s);
+  return {
+    rows: { blueprints: all.length },
+    metrics: { from_bridge: meta.counts.from_bridge, from_templates: nTemplates, trials: meta.trials.total },
+    ...(skipped.length ? { warnings: skipped } : {}),
+  };
+}
+
+function dictStrings(c: unknown): string[] {
+  const d = c as { dict: string[]; idx: Int32Array };
+  return Array.from(d.idx, (i) => d.dict[i]!);
+}
+
+function countPass(p: Uint8Array): number {
+  let n = 0;
+  for (const x of p) if (x === 1) n++;
+  return n;
+}
+
+function parseId(id: string): InstrumentKey {
+  const [exchange, market, symbol] = id.split('/') as [string, InstrumentKey['market'], string];
+  return { exchange, market, symbol };
+}
+
+/** A blueprint compiled twice (a template variant equal to a survivor) is kept once, the first (bridge) one. */
+function dedupe(bps: Blueprint[]): Blueprint[] {
+  const seen = new Set<string>();
+  return bps.filter((b) => (seen.has(b.id) ? false : (seen.add(b.id), true)));
+}
+
+function compileTemplates(
+  spec: BlueprintSpec, instruments: readonly InstrumentKey[], common: { cost_digest: string; plan_hash: string; timeframe: BlueprintParams['timeframe'] },
+  skipped: string[],
+): Blueprint[] {
+  const out: Blueprint[] = [];
+  const bySymbol = new Map<string, InstrumentKey>();
+  for (const k of instruments) if (!bySymbol.has(k.symbol)) bySymbol.set(k.symbol, k);
+  for (const [i, t] of spec.templates.entries()) {
+    const base = { ...common, ...(spec.sizing ? { sizing: spec.sizing } : {}) };
+    if (t.template === 'pairs') {
+      for (const [a, b] of t.pairs ?? []) {
+        const ka = bySymbol.get(a);
+        const kb = bySymbol.get(b);
+        if (!ka || !kb) {
+          skipped.push(`spec/blueprints.yaml templates[${i}]: pair ${a}/${b} skipped: ${[!ka ? a : '', !kb ? b : ''].filter(Boolean).join(' and ')} not in the lake`);
+          continue;
+        }
+        out.push(...templateGrid({ template: 'pairs', base: { ...base, instruments: [ka, kb] }, grid: t.grid } as TemplateGridSpec));
+      }
+      continue;
+    }
+    const syms = t.symbols === 'all' || t.symbols === undefined ? instruments : t.symbols.flatMap((s) => {
+      const k = bySymbol.get(s);
+      if (!k) skipped.push(`spec/blueprints.yaml templates[${i}]: ${s} skipped: not in the lake`);
+      return k ? [k] : [];
+    });
+    for (const k of syms) {
+      out.push(...templateGrid({ template: t.template, base: { ...base, instrument: k }, grid: t.grid } as TemplateGridSpec));
+    }
+  }
+  return out;
+}
+
+function summaryMarkdown(meta: BlueprintsMeta, bps: readonly Blueprint[], skipped: readonly string[]): string {
+  const lines = [
+    '# Blueprints',
+    '',
+    `Plan \`${meta.plan_hash.slice(0, 16)}\`, cost digest \`${meta.cost_digest.slice(0, 16)}\`, timeframe ${meta.timeframe}: ` +
+      `**${meta.counts.total} blueprints** (${meta.counts.from_bridge} from ${meta.counts.bridge_survivors} bridge survivors, ${meta.counts.from_templates} template variants). ` +
+      `Trials for the DSR: ${meta.trials.plan_candidates} plan candidates + ${meta.trials.template_variants} template variants = ${meta.trials.total}.`,
+    '',
+    '| id | source | instruments | name |',
+    '|---|---|---|---|',
+    ...bps.map((b) => `| ${b.id} | ${b.provenance.source} | ${b.instruments.map((k) => k.symbol).join('/')} | ${b.name} |`),
+    '',
+  ];
+  if (skipped.length) lines.push('## Skipped', '', ...skipped.map((s) => `- ${s}`), '');
+  return lines.join('\n');
+}
+

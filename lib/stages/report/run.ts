@@ -1,0 +1,188 @@
+/**
+ * The report stage: gathers the walk-forward result, the research funnel and the provenance into one ReportData
+ * (lib/report/types.ts) and renders it: reports/strategy/report.html (self-contained, offline), report.md and
+ * report.json (the data itself). Nothing is recomputed here except presentation (drawdown from equity).
+ * Deterministic: the same inputs give byte-identical files (no wall-clock time in the output).
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError, QuantError } from '../../errors.js';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
+import { LakeDb, readTableFile } from '../../lake/index.js';
+import type { CostConfig } from '../../costs/schema.js';
+import { MARKETS } from '../../market.js';
+import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import { renderReportHtml } from '../../report/html.js';
+import { renderReportMarkdown } from '../../report/markdown.js';
+import { findChromium, screenshotHtml } from '../../report/screenshot.js';
+import type { ReportData, ReportMetrics } from '../../report/types.js';
+import { BLUEPRINTS_META, type BlueprintsMeta } from '../blueprint/files.js';
+import type { DiscoverySummary } from '../discovery/report.js';
+import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/run.js';
+import type { ReportParams } from './params.js';
+
+export const REPORT_HTML = 'report.html';
+export const REPORT_MD = 'report.md';
+export const REPORT_JSON = 'report.json';
+
+type WfSummary = {
+  timeframe: string; bars_per_year: number; capital_usd: number;
+  grid: { start_ms: number; end_ms: number; n_bars: number };
+  plan_hash: string; cost_digest: string;
+  blueprint_cost_digests: Record<string, { status: string; costlier: string[] }>;
+  windows_spec: { mode: string; train_bars: number; test_bars: number; embargo_bars: number; step_bars: number; unused_bars: number; selection: { top_k: number; min_train_trades: number; min_train_sharpe: number } };
+  windows: { index: number; train_start_ms: number; train_end_ms: number; test_start_ms: number; test_end_ms: number; selected: string[]; eligible: number; oos_return: number; oos_sharpe: number; n_trades: number }[];
+  blueprints: { id: string; name: string; source: string; instruments: string; cost_digest: string; cost_digest_status: string; full_sharpe: number; full_return: number; full_trades: number; times_selected: number; oos_return: number | null; skipped_entries: Record<string, number>; rejected_orders: number }[];
+  oos: { metrics: ReportMetrics & { psr: number; dsr: number; n_days: number }; benchmark: { label: string; total_return: number } | null };
+  deflation: { trials: number; plan_candidates: number; template_variants: number; variance_of_daily_sharpes: number; sr0_annual: number; psr: number; dsr: number; note: string };
+  pbo: { pbo: number | null; splits: number | null; n_strategies: number; n_combinations: number | null; note: string; rank_convention: string };
+  cost_sensitivity: { multiplier: number; total_return: number; sharpe: number; max_drawdown: number }[];
+};
+
+export async function runReportStage(ctx: StageContext<ReportParams>): Promise<StageRunSummary> {
+  if (!ctx.costs) throw new QuantError('report needs the cost config (usesCosts)');
+  const wfDir = ctx.input('lake/walkforward');
+  const wf = await readRequired<WfSummary>(join(wfDir, SUMMARY_FILE), `lake/walkforward/${SUMMARY_FILE}`, 'walkforward');
+  const meta = await readRequired<BlueprintsMeta>(join(ctx.input('research/blueprints'), BLUEPRINTS_META), `research/blueprints/${BLUEPRINTS_META}`, 'blueprint');
+  const disc = await readRequired<DiscoverySummary>(join(ctx.input('reports/discovery'), 'summary.json'), 'reports/discovery/summary.json', 'discovery');
+  const bridge = await readRequired<{ counts: { priced: number; survivors: number; pass: number } }>(join(ctx.input('reports/bridge'), 'summary.json'), 'reports/bridge/summary.json', 'bridge');
+  const planJson = await readRequired<{ plan_hash: string; counts: { expanded: number; planned: number } }>(join(ctx.input('research/plan'), 'plan.json'), 'research/plan/plan.json', 'plan');
+  const provFile = join(ctx.input('lake/raw'), '_provenance.json');
+  const prov = existsSync(provFile) ? await readJson<{ source?: string; synthetic?: boolean }>(provFile) : {};
+  for (const [what, h] of [['walk-forward', wf.plan_hash], ['blueprints', meta.plan_hash], ['discovery', disc.plan_hash]] as const) {
+    if (h !== planJson.plan_hash) {
+      throw new DataError(`the ${what} outputs were computed on another plan (current plan ${planJson.plan_hash})`, { file: 'research/plan/plan.json', field: 'plan_hash', value: h }, {
+        hint: 'rerun the pipeline from the stage that is stale (npm run all)',
+      });
+    }
+  }
+  if (wf.cost_digest !== ctx.costs.digest) {
+    throw new DataError(`the walk-forward ran under cost config ${wf.cost_digest}, the current one is ${ctx.costs.digest}`, {
+      file: `lake/walkforward/${SUMMARY_FILE}`, field: 'cost_digest', value: wf.cost_digest,
+    }, { hint: 'rerun walkforward under the current spec/costs.yaml' });
+  }
+
+  const db = await LakeDb.open({ threads: 1 });
+  let oos: Record<string, unknown>;
+  try {
+    oos = await readTableFile(db, join(wfDir, OOS_FILE), OOS_COLUMNS);
+  } finally {
+    db.close();
+  }
+  const ts = Array.from(oos.ts_ms as Float64Array);
+  const equity = Array.from(oos.equity as Float64Array);
+  const benchEq = Array.from(oos.benchmark_equity as Float64Array);
+  const m = wf.oos.metrics;
+  const selectedAny = wf.blueprints.filter((b) => b.times_selected > 0).length;
+  const profitable = wf.blueprints.filter((b) => b.oos_return !== null && b.oos_return > 0).length;
+  const stricter = Object.entries(wf.blueprint_cost_digests).filter(([, s]) => s.status === 'stricter');
+  const source = prov.source ?? 'unknown';
+  const data: ReportData = {
+    title: ctx.params.title,
+    generated: {
+      run_id: '', data_source: source, synthetic: prov.synthetic === true, timeframe: wf.timeframe,
+      start_ms: wf.grid.start_ms, end_ms: wf.grid.end_ms, n_instruments: new Set(wf.blueprints.flatMap((b) => b.instruments.split('/'))).size,
+      bars_per_year: wf.bars_per_year,
+    },
+    plan_hash: planJson.plan_hash,
+    cost_digest: ctx.costs.digest,
+    cost_lines: costLines(ctx.costs.config as CostConfig),
+    funnel: [
+      { step: 'hypotheses expanded', count: planJson.counts.expanded, note: 'templates x events x instruments x horizons' },
+      { step: 'candidates planned', count: planJson.counts.planned, note: 'feasible within budgets (cut on event counts only)' },
+      { step: 'pass discovery gates', count: disc.counts.pass, note: `min_n, min_ess, min_mean_bps, max_q (${disc.gates.fdr})` },
+      { step: 'pass the cost bridge', count: bridge.counts.pass, note: 'net of fees, slippage, impact, funding; CI > 0' },
+      { step: 'blueprints', count: meta.counts.total, note: `${meta.counts.from_bridge} from the bridge + ${meta.counts.from_templates} template variants` },
+      { step: 'selected out of sample', count: selectedAny, note: 'selected in at least one walk-forward window (train data only)' },
+      { step: 'profitable out of sample', count: profitable, note: 'positive compounded return over the windows it traded' },
+    ],
+    gate_failures: Object.entries(disc.counts.first_failed_gate).map(([gate, count]) => ({ gate, count })),
+    oos: {
+      ts_ms: ts, equity,
+      ...(benchEq.some((x) => Number.isFinite(x)) && wf.oos.benchmark ? { benchmark: { label: wf.oos.benchmark.label, equity: benchEq } } : {}),
+      metrics: ts.length ? { ...m, psr: wf.deflation.psr, dsr: wf.deflation.dsr } : null,
+    },
+    windows: wf.windows.map((w) => ({
+      index: w.index, train_start_ms: w.train_start_ms, train_end_ms: w.train_end_ms, test_start_ms: w.test_start_ms,
+      test_end_ms: w.test_end_ms, selected: w.selected, oos_return: w.oos_return, oos_sharpe: w.oos_sharpe,
+    })),
+    blueprints: [...wf.blueprints]
+      .sort((a, b) => b.times_selected - a.times_selected || nanLast(b.full_sharpe) - nanLast(a.full_sharpe) || (a.id < b.id ? -1 : 1))
+      .map((b) => ({
+        id: b.id, name: b.name, source: b.source, instruments: b.instruments, full_sharpe: b.full_sharpe, full_return: b.full_return,
+        times_selected: b.times_selected, oos_return: b.oos_return, n_trades: b.full_trades,
+        cost_digest_status: b.cost_digest_status === 'same' || b.cost_digest_status === 'stricter' ? 'ok' : b.cost_digest_status,
+      })),
+    cost_sensitivity: wf.cost_sensitivity.map((c) => ({
+      label: c.multiplier === 0 ? 'no trading costs' : c.multiplier === 1 ? 'spec/costs.yaml' : `${c.multiplier}x fees, slippage, impact`,
+      multiplier: c.multiplier, total_return: c.total_return, sharpe: c.sharpe,
+    })),
+    overfitting: {
+      trials: wf.deflation.trials,
+      sr0_annual: wf.deflation.sr0_annual, psr: wf.deflation.psr, dsr: wf.deflation.dsr,
+      ...(wf.pbo.pbo !== null ? { pbo: wf.pbo.pbo } : {}),
+      ...(wf.pbo.n_combinations !== null ? { pbo_splits: wf.pbo.n_combinations } : {}),
+      rank_convention: wf.pbo.rank_convention,
+      notes: [
+        `trials = ${wf.deflation.plan_candidates} plan candidates tested by discovery + ${wf.deflation.template_variants} template variants`,
+        wf.deflation.note,
+        `PBO: ${wf.pbo.note}`,
+        `windows: ${wf.windows_spec.mode}, train ${wf.windows_spec.train_bars} bars, embargo ${wf.windows_spec.embargo_bars} bars, test ${wf.windows_spec.test_bars} bars; ` +
+          `top ${wf.windows_spec.selection.top_k} by train Sharpe with >= ${wf.windows_spec.selection.min_train_trades} train trades and train Sharpe > ${wf.windows_spec.selection.min_train_sharpe}; ` +
+          `${wf.windows_spec.unused_bars} trailing bars not traded`,
+      ],
+    },
+    warnings: [
+      ...(prov.synthetic === true ? ['SYNTHETIC DATA: the seeded synthetic market (with planted edges), not a real exchange'] : []),
+      ...stricter.map(([d, s]) => `blueprints found under a stricter cost config ${d.slice(0, 12)} (allowed): ${s.costlier.join('; ')}`),
+    ],
+    stages: [],
+  };
+  const out = ctx.output('reports/strategy');
+  const html = renderReportHtml(data);
+  await writeFileAtomic(join(out, REPORT_HTML), html);
+  await writeFileAtomic(join(out, REPORT_MD), renderReportMarkdown(data));
+  await writeJsonAtomic(join(out, REPORT_JSON), data);
+  if (ctx.params.screenshot !== 'never') {
+    const chromium = findChromium();
+    if (!chromium && ctx.params.screenshot === 'always') {
+      throw new DataError('screenshot: always, but no Chromium was found', { file: 'spec/pipeline.yaml', field: 'stages.report.screenshot', value: 'always' }, {
+        hint: 'apt-get install chromium, or set CHROMIUM_PATH',
+      });
+    }
+    if (chromium) await screenshotHtml(join(out, REPORT_HTML), join(out, 'report.png'), { width: 1280, height: 'auto' });
+  }
+  return {
+    rows: { windows: data.windows.length, blueprints: data.blueprints.length, oos_bars: ts.length },
+    metrics: { html_bytes: Buffer.byteLength(html), oos_total_return: m.total_return, oos_sharpe: m.sharpe },
+  };
+}
+
+async function readRequired<T>(file: string, display: string, stage: string): Promise<T> {
+  if (!existsSync(file)) throw new DataError(`missing ${stage} output`, { file: display }, { hint: `run the ${stage} stage first` });
+  return JSON.parse(await readFile(file, 'utf8')) as T;
+}
+
+function nanLast(x: number): number {
+  return Number.isFinite(x) ? x : -Infinity;
+}
+
+/** One human line per cost component of the resolved config. */
+export function costLines(c: CostConfig): string[] {
+  const lines: string[] = [];
+  for (const venue of Object.keys(c.venues).sort()) {
+    for (const mk of MARKETS) {
+      const f = c.venues[venue]?.[mk];
+      if (f) lines.push(`${venue} ${mk}: maker ${f.maker_fee_bps} bps, taker ${f.taker_fee_bps} bps per fill`);
+    }
+  }
+  lines.push(`slippage: ${c.slippage_bps} bps per fill`);
+  lines.push(c.impact.model === 'sqrt'
+    ? `impact: square root, ${c.impact.coefficient} x daily vol x sqrt(qty / 24h volume); max participation ${c.impact.max_participation * 100}% of the fill bar's volume`
+    : `impact: linear, ${c.impact.coefficient_bps} bps per unit of qty / 24h volume; max participation ${c.impact.max_participation * 100}% of the fill bar's volume`);
+  lines.push(`funding: ${c.funding.enabled ? 'paid / received at every settlement on open perp positions' : 'DISABLED'}`);
+  lines.push(`borrow: spot shorts pay ${c.borrow.spot_short_bps_per_year} bps per year`);
+  return lines;
+}
+

@@ -1,0 +1,135 @@
+/**
+ * What the walk-forward stage reads, one instrument at a time, aligned to ONE global bar grid (the union of the
+ * traded instruments' cleaned ranges): cleaned OHLCV (NaN outside the instrument's own range and on missing bars, so
+ * the engine never fills there), the feature columns and events its blueprints read, and its funding settlements
+ * (checked to cover the instrument's whole range: a perpetual without funding is an error, never a free carry).
+ */
+import { DataError } from '../../errors.js';
+import { listPartitions, readPartitions, TABLES, type LakeDb } from '../../lake/index.js';
+import { featuresTable } from '../../features/table.js';
+import type { EngineBars, EngineFunding } from '../../engine/index.js';
+import type { CostConfig } from '../../costs/schema.js';
+import { fundingSum } from '../../research/bridge.js';
+import type { InstrumentKey as MarketKey } from '../../market.js';
+import { instrumentLabel, loadEvents, loadFunding, type InstrumentKey } from '../discovery/io.js';
+
+export interface Grid {
+  ts0: number;
+  tfMs: number;
+  n: number;
+  ts_ms: Float64Array;
+}
+
+export interface InstrumentData {
+  key: MarketKey;
+  label: string;
+  bars: EngineBars;
+  funding: EngineFunding | undefined;
+  features: Record<string, Float64Array>;
+  events: Map<string, { t: Int32Array; direction: Int8Array }>;
+  /** First and last grid index with a bar of this instrument. */
+  first: number;
+  last: number;
+}
+
+function hive(k: InstrumentKey): Record<string, string> {
+  return { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe };
+}
+
+/** The union of the instruments' cleaned bar ranges as one grid (from the partition manifests only). */
+export async function globalGrid(lakeRoot: string, keys: readonly InstrumentKey[], tfMs: number): Promise<Grid> {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const k of keys) {
+    const parts = await listPartitions(lakeRoot, TABLES.cleanBars, hive(k));
+    if (parts.length === 0) {
+      throw new DataError('no cleaned bars for an instrument of a blueprint', {
+        file: `lake/cleaned/bars/exchange=${k.exchange}/market=${k.market}/symbol=${k.symbol}/timeframe=${k.timeframe}`,
+        field: 'instrument', value: instrumentLabel(k),
+      }, { hint: 'the blueprints name an instrument that clean did not produce: rerun clean, or the blueprint stage' });
+    }
+    for (const p of parts) {
+      lo = Math.min(lo, p.manifest.min_ts_ms);
+      hi = Math.max(hi, p.manifest.max_ts_ms);
+    }
+  }
+  if (!(hi >= lo)) return { ts0: 0, tfMs, n: 0, ts_ms: new Float64Array(0) };
+  const n = Math.round((hi - lo) / tfMs) + 1;
+  const ts_ms = new Float64Array(n);
+  for (let t = 0; t < n; t++) ts_ms[t] = lo + t * tfMs;
+  return { ts0: lo, tfMs, n, ts_ms };
+}
+
+/**
+ * One instrument on the global grid. `featureNames` are read from lake/features (NULL -> NaN); `eventNames` from
+ * lake/events. Funding is required for um/cm while costs.funding.enabled, and must cover the instrument's range.
+ */
+export async function loadInstrument(
+  db: LakeDb, lakeRoot: string, k: InstrumentKey, grid: Grid, featureNames: readonly string[],
+  eventNames: ReadonlySet<string>, costs: CostConfig,
+): Promise<InstrumentData> {
+  const label = instrumentLabel(k);
+  const barsDir = `lake/cleaned/bars/exchange=${k.exchange}/market=${k.market}/symbol=${k.symbol}/timeframe=${k.timeframe}`;
+  const parts = await listPartitions(lakeRoot, TABLES.cleanBars, hive(k));
+  const cols = await readPartitions(db, lakeRoot, TABLES.cleanBars, parts, ['ts_ms', 'open', 'high', 'low', 'close', 'volume']);
+  const ts = cols.ts_ms as Float64Array;
+  const bars: EngineBars = {
+    open: new Float64Array(grid.n).fill(NaN), high: new Float64Array(grid.n).fill(NaN), low: new Float64Array(grid.n).fill(NaN),
+    close: new Float64Array(grid.n).fill(NaN), volume: new Float64Array(grid.n).fill(NaN),
+  };
+  const first = ts.length ? index(ts[0]!, grid, barsDir) : 0;
+  for (let i = 0; i < ts.length; i++) {
+    const t = first + i;
+    if (ts[i] !== grid.ts0 + t * grid.tfMs) {
+      throw new DataError(`bars are not a complete ${k.timeframe} grid`, { file: barsDir, field: 'ts_ms', value: ts[i] }, {
+        hint: 'cleaned bars fill every grid slot (is_missing = 1): rerun clean',
+      });
+    }
+  }
+  for (const f of ['open', 'high', 'low', 'close', 'volume'] as const) bars[f].set(cols[f] as Float64Array, first);
+  const last = first + ts.length - 1;
+
+  const features: Record<string, Float64Array> = {};
+  if (featureNames.length > 0) {
+    const table = featuresTable(featureNames);
+    const fdir = `lake/features/exchange=${k.exchange}/market=${k.market}/symbol=${k.symbol}/timeframe=${k.timeframe}`;
+    const fparts = await listPartitions(lakeRoot, table, hive(k));
+    if (fparts.length === 0) {
+      throw new DataError('no features for an instrument of a blueprint', { file: fdir, field: 'instrument', value: label }, { hint: 'rerun the features stage' });
+    }
+    const fc = await readPartitions(db, lakeRoot, table, fparts, ['ts_ms', ...featureNames]);
+    const fts = fc.ts_ms as Float64Array;
+    const off = fts.length ? index(fts[0]!, grid, fdir) : 0;
+    for (const name of featureNames) {
+      const col = new Float64Array(grid.n).fill(NaN);
+      col.set(fc[name] as Float64Array, off);
+      features[name] = col;
+    }
+  }
+  const events = eventNames.size > 0 ? await loadEvents(db, lakeRoot, k, eventNames, grid.ts0, grid.tfMs) : new Map();
+  for (const e of eventNames) if (!events.has(e)) events.set(e, { t: new Int32Array(0), direction: new Int8Array(0) }); // never fired
+
+  let funding: EngineFunding | undefined;
+  if (k.market !== 'spot' && costs.funding.enabled) {
+    const f = await loadFunding(db, lakeRoot, k);
+    const where = { file: f.file, instrument: label };
+    if (!f.series) {
+      throw new DataError(`${label}: no funding rows for a perpetual while funding is enabled`, { file: f.file, field: 'funding_rate' }, {
+        hint: 'ingest and clean the funding history of this instrument, or set funding.enabled: false in spec/costs.yaml',
+      });
+    }
+    // Validates coverage (no spacing above 24 h, no NaN rate) from the first to the last bar's open: a position is
+    // always closed by then (entries stop two bars before the end of every run).
+    if (ts.length > 1) fundingSum(f.series, ts[0]!, ts[ts.length - 1]!, where);
+    funding = { ts_ms: f.series.ts_ms, rate: f.series.funding_rate };
+  }
+  return { key: { exchange: k.exchange, market: k.market as MarketKey['market'], symbol: k.symbol }, label, bars, funding, features, events, first, last };
+}
+
+function index(ts: number, grid: Grid, file: string): number {
+  const d = (ts - grid.ts0) / grid.tfMs;
+  if (!Number.isInteger(d) || d < 0 || d >= grid.n) {
+    throw new DataError(`time is not on the ${grid.tfMs} ms grid starting ${new Date(grid.ts0).toISOString()}`, { file, field: 'ts_ms', value: ts });
+  }
+  return d;
+}

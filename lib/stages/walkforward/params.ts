@@ -1,0 +1,52 @@
+import { TIMEFRAMES, type Timeframe } from '../../timeframe.js';
+import { WINDOW_MODES, type WindowMode } from '../../walkforward/windows.js';
+
+export interface WalkforwardParams {
+  timeframe: Timeframe;
+  mode: WindowMode;
+  train_days: number;
+  test_days: number;
+  step_days?: number;
+  embargo_bars: number | 'auto';
+  top_k: number;
+  min_train_trades: number;
+  min_train_sharpe: number;
+  capital_usd: number;
+  max_gross_leverage: number;
+  cost_multipliers: number[];
+  pbo_splits: number;
+  benchmark_symbol: string;
+  venue_for: Record<string, string>;
+}
+
+export const WALKFORWARD_PARAMS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['timeframe'],
+  properties: {
+    timeframe: { enum: [...TIMEFRAMES], description: 'the pipeline timeframe; every blueprint must use it' },
+    mode: { enum: [...WINDOW_MODES], default: 'rolling', description: 'rolling: fixed-length train windows; anchored: train from the first bar' },
+    train_days: { type: 'number', exclusiveMinimum: 0, default: 30, description: 'train window length, days (converted to bars)' },
+    test_days: { type: 'number', exclusiveMinimum: 0, default: 15, description: 'out-of-sample test window length, days' },
+    step_days: { type: 'number', exclusiveMinimum: 0, description: 'distance between window starts, days (default: test_days)' },
+    embargo_bars: {
+      anyOf: [{ type: 'integer', minimum: 0 }, { const: 'auto' }], default: 'auto',
+      description: 'bars between train end and test start; auto = the longest holding period of any blueprint; a smaller number is refused',
+    },
+    top_k: { type: 'integer', minimum: 1, default: 3, description: 'blueprints selected per window (best train Sharpe)' },
+    min_train_trades: { type: 'integer', minimum: 0, default: 5, description: 'round trips entered in the train window to be eligible' },
+    min_train_sharpe: { type: 'number', default: 0, description: 'annualised train Sharpe a blueprint must exceed to be eligible' },
+    capital_usd: { type: 'number', exclusiveMinimum: 0, default: 100000, description: 'capital of the out-of-sample book (split equally among the selected blueprints)' },
+    max_gross_leverage: { type: 'number', exclusiveMinimum: 0, default: 2, description: 'risk allocator cap on gross notional / equity per book' },
+    cost_multipliers: {
+      type: 'array', items: { type: 'number', minimum: 0 }, minItems: 1, default: [0, 0.5, 1, 1.5, 2, 3],
+      description: 'cost sensitivity: fees, slippage and impact scaled by each multiplier (funding and borrow unchanged)',
+    },
+    pbo_splits: { type: 'integer', minimum: 2, maximum: 16, default: 16, description: 'CSCV blocks S (even); reduced when the data has fewer than 2 S days' },
+    benchmark_symbol: { type: 'string', default: 'BTCUSDT', description: 'buy-and-hold benchmark over the out-of-sample bars (first instrument if absent)' },
+    venue_for: {
+      type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, default: { synthetic: 'binance' },
+      description: 'fee venue (a key of venues in spec/costs.yaml) for a lake exchange that is not itself a priced venue (as in bridge)',
+    },
+  },
+} as const;

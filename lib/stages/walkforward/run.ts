@@ -1,0 +1,579 @@
+/**
+ * The walk-forward stage.
+ *
+ * Pass 1 (every blueprint, one at a time): the blueprint trades the whole grid through the engine with the full
+ * capital. Its per-bar returns are causal, so their slices over the train windows are what could have been known
+ * at each train end; only those slices (and the trades entered in them) rank the blueprints. The same run gives the
+ * daily returns for PBO (CSCV over the blueprint set) and the cross-trial variance of Sharpe ratios for the DSR.
+ * Nothing from it is kept per bar (memory stays flat in the number of blueprints).
+ *
+ * Selection per window (lib/walkforward/select.ts) reads the train statistics only.
+ *
+ * Pass 2 (selected blueprints only): for every window a blueprint was selected in, the engine runs it with
+ * capital / k (k = blueprints selected in that window), new entries allowed only from the close of the first test
+ * bar to the close of the second-to-last one (anything still open is closed at the last test bar's open), and the
+ * test bars' equity is kept. The window's book is the sum of its sleeves (cash when nothing was selected); the
+ * stitched out-of-sample returns are the windows' book returns in time order. The engine always runs over the
+ * whole grid so that indicators, trailing volume and volatility have their full history at the window start; the
+ * bars outside the window hold no position and contribute nothing.
+ *
+ * Cost sensitivity: pass 2 repeated with fees, slippage and impact scaled by each multiplier (the selection is
+ * kept: it is the book that was chosen; funding and borrow are carry, not trading costs, and are not scaled).
+ */
+import { join, dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { DataError, QuantError } from '../../errors.js';
+import { writeJsonAtomic } from '../../fsx.js';
+import { LakeDb, dictColumn, writeTableFile, type ColumnSchema } from '../../lake/index.js';
+import type { CostConfig } from '../../costs/schema.js';
+import type { EngineResult } from '../../engine/index.js';
+import { blueprintEvents, blueprintFeatures, runBlueprint, type Blueprint, type BlueprintRun, type MarketSlice } from '../../dsl/index.js';
+import { loadEventSpecs } from '../../events/index.js';
+import { barsPerYear, timeframeMs } from '../../timeframe.js';
+import { makeWindows, type WfWindow } from '../../walkforward/windows.js';
+import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
+import { curveMetrics, dailyReturns, equityReturns, type CurveMetrics } from '../../walkforward/metrics.js';
+import { pboCscv } from '../../stats/pbo.js';
+import { sharpeRatio } from '../../stats/sharpe.js';
+import { variance } from '../../stats/descriptive.js';
+import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import { instrumentLabel, readPlan, type InstrumentKey } from '../discovery/io.js';
+import { FEATURES_INFO_FILE } from '../features/run.js';
+import { readBlueprints } from './blueprints.js';
+import { globalGrid, loadInstrument, type Grid, type InstrumentData } from './io.js';
+import type { WalkforwardParams } from './params.js';
+
+const DAY_MS = 86_400_000;
+export const OOS_FILE = 'oos.parquet';
+export const TRADES_FILE = 'trades.parquet';
+export const SUMMARY_FILE = 'summary.json';
+
+export const PBO_RANK_CONVENTION =
+  'CSCV (Bailey, Borwein, Lopez de Prado & Zhu 2017): the daily returns of all blueprints are cut into S contiguous blocks; ' +
+  'for each of the C(S, S/2) halvings the in-sample winner (highest Sharpe, first on ties) is ranked out of sample, ' +
+  'rank 1 = worst .. N = best (ties averaged), w = rank / (N + 1), logit = ln(w / (1 - w)); PBO = share of halvings ' +
+  'with logit <= 0 (the winner does no better than the out-of-sample median).';
+
+interface Sleeve {
+  bp: number;
+  window: number;
+  multiplier: number;
+  equity: Float64Array; // over the test bars
+  gross: Float64Array;
+  traded: Float64Array;
+  tradePnls: number[];
+}
+
+export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>): Promise<StageRunSummary> {
+  if (!ctx.costs) throw new QuantError('walkforward needs the cost config (usesCosts)');
+  const p = ctx.params;
+  const costs = withVenueAliases(ctx.costs.config as CostConfig, p.venue_for);
+  const tf = p.timeframe;
+  const tfMs = timeframeMs(tf);
+  const ppy = barsPerYear(tf);
+  const lakeRoot = dirname(ctx.input('lake/cleaned'));
+  const featInfo = JSON.parse(await readFile(join(ctx.input('lake/features'), FEATURES_INFO_FILE), 'utf8')) as { features: { name: string }[] };
+  const knownFeatures = new Set(featInfo.features.map((f) => f.name));
+  const eventSet = await loadEventSpecs(join(ctx.specDir, 'events'), knownFeatures);
+  const knownEvents = new Set(eventSet.events.map((e) => e.name));
+  const loaded = await readBlueprints(ctx.input('research/blueprints'), 'research/blueprints',
+    { features: knownFeatures, events: knownEvents }, { config: ctx.costs.config as CostConfig, digest: ctx.costs.digest });
+  const plan = await readPlan(ctx.input('research/plan'));
+  if (loaded.meta.plan_hash !== plan.plan_hash) {
+    throw new DataError(`blueprints were compiled from another plan (current plan ${plan.plan_hash})`, {
+      file: 'research/blueprints/blueprints.json', field: 'plan_hash', value: loaded.meta.plan_hash,
+    }, { hint: 'rerun the blueprint stage' });
+  }
+  const bps = loaded.blueprints;
+  for (const bp of bps) {
+    if (bp.timeframe !== tf) {
+      throw new DataError(`blueprint ${bp.id} is for timeframe ${bp.timeframe}, the pipeline runs ${tf}`, {
+        file: 'research/blueprints/blueprints.jsonl', field: 'timeframe', value: bp.timeframe,
+      });
+    }
+  }
+  const keyOf = (k: { exchange: string; market: string; symbol: string }): InstrumentKey => ({ ...k, timeframe: tf });
+  const allKeys = uniqueKeys(bps.flatMap((b) => b.instruments.map(keyOf)));
+  const benchKey = await benchmarkKey(lakeRoot, p.benchmark_symbol, allKeys, tf);
+  const grid = await globalGrid(lakeRoot, benchKey ? uniqueKeys([...allKeys, benchKey]) : allKeys, tfMs);
+
+  // ---- windows
+  const dayBars = Math.round(DAY_MS / tfMs);
+  const maxHold = bps.reduce((m, b) => Math.max(m, holdBars(b)), 0);
+  if (p.embargo_bars !== 'auto' && p.embargo_bars < maxHold) {
+    throw new DataError(`embargo_bars ${p.embargo_bars} is shorter than the longest holding period of a blueprint (${maxHold} bars): train trades would reach into the test window`, {
+      file: 'spec/pipeline.yaml', field: 'stages.walkforward.embargo_bars', value: p.embargo_bars,
+    });
+  }
+  const spec = {
+    mode: p.mode,
+    train_bars: Math.round(p.train_days * dayBars),
+    test_bars: Math.round(p.test_days * dayBars),
+    embargo_bars: p.embargo_bars === 'auto' ? maxHold : p.embargo_bars,
+    step_bars: Math.round((p.step_days ?? p.test_days) * dayBars),
+  };
+  const { windows, unused_bars } = makeWindows(grid.n, spec, 'spec/pipeline.yaml stages.walkforward (train_days, test_days, embargo_bars)');
+
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    const cache = new InstrumentCache(db, lakeRoot, grid, bps, costs, tf);
+    const order = bps.map((_, i) => i).sort((a, b) => cmpStr(labelOf(bps[a]!, tf), labelOf(bps[b]!, tf)) || cmpStr(bps[a]!.id, bps[b]!.id));
+    const risk = { maxGrossLeverage: p.max_gross_leverage };
+
+    // ---- pass 1: full-grid run per blueprint
+    const stats: TrainStats[][] = new Array(bps.length);
+    const daily: Float64Array[] = new Array(bps.length);
+    const full: { sharpe: number; total_return: number; n_trades: number; daily_sharpe: number; decisions: Record<string, number>; rejected: number }[] = new Array(bps.length);
+    let done = 0;
+    for (const i of order) {
+      if (ctx.signal.aborted) return {};
+      const bp = bps[i]!;
+      const data = await cache.get(bp, order, done);
+      const run = runOnGrid(bp, data, grid, costs, p.capital_usd, risk, 0, grid.n);
+      const r = equityReturns(run.result.equity, p.capital_usd);
+      const entries = run.result.trades.map((t) => t.entryBar);
+      stats[i] = trainStats(r, entries, windows);
+      const d = dailyReturns(grid.ts_ms, r).returns;
+      daily[i] = d;
+      full[i] = {
+        sharpe: statsSharpe(sumStats(r), ppy), total_return: r.reduce((g, x) => g * (1 + x), 1) - 1,
+        n_trades: run.result.trades.length, daily_sharpe: sharpeRatio(d), decisions: countBy(run.decisions.filter((x) => x.code !== 'already_in_position').map((x) => x.code)),
+        rejected: run.result.orderLog.filter((e) => e.event === 'rejected').length,
+      };
+      ctx.progress(++done, bps.length * 2, 'blueprint runs (full grid, then out of sample)');
+    }
+
+    // ---- selection on train data only
+    const ids = bps.map((b) => b.id);
+    const rule = { top_k: p.top_k, min_train_trades: p.min_train_trades, min_train_sharpe: p.min_train_sharpe };
+    const selections = windows.map((w) => selectOnTrain(ids, stats.map((s) => s[w.index]!), rule, ppy));
+
+    // ---- pass 2: out-of-sample sleeves (and their cost sensitivity)
+    const multipliers = [...new Set([1, ...p.cost_multipliers])].sort((a, b) => a - b);
+    const sleeves: Sleeve[] = [];
+    const oosTrades: OosTrade[] = [];
+    const selectedBy = new Map<number, number[]>(); // blueprint -> windows
+    windows.forEach((w, k) => {
+      for (const i of selections[k]!.selected) selectedBy.set(i, [...(selectedBy.get(i) ?? []), w.index]);
+    });
+    const pass2 = order.filter((i) => selectedBy.has(i));
+    let done2 = 0;
+    for (const i of pass2) {
+      if (ctx.signal.aborted) return {};
+      const bp = bps[i]!;
+      const data = await cache.get(bp, pass2, done2);
+      for (const wi of selectedBy.get(i)!) {
+        const w = windows[wi]!;
+        const k = selections[wi]!.selected.length;
+        for (const m of multipliers) {
+          const run = runOnGrid(bp, data, grid, scaleCosts(costs, m), p.capital_usd / k, risk, w.testStart, w.testEnd);
+          const s = sleeveOf(run.result, i, wi, m, w);
+          sleeves.push(s);
+          if (m === 1) {
+            for (const t of run.result.trades) oosTrades.push({ bp: i, window: wi, offset: w.testStart, t, instruments: data.map((d) => d.key.symbol) });
+          }
+        }
+      }
+      done2++;
+      ctx.progress(bps.length + done2, bps.length + pass2.length, 'blueprint runs (full grid, then out of sample)');
+    }
+
+    // ---- stitch
+    const book = (m: number) => stitch(windows, sleeves.filter((s) => s.multiplier === m), p.capital_usd, grid, ppy);
+    const base = book(1);
+    const trials = Math.max(1, loaded.meta.trials.total);
+    const dailySharpes = full.map((f) => f.daily_sharpe).filter((x) => Number.isFinite(x));
+    const vSr = dailySharpes.length >= 2 ? variance(dailySharpes) : NaN;
+    const metrics = curveMetrics({
+      ts_ms: base.ts_ms, tfMs, returns: base.returns, equity: base.equityUsd, gross: base.gross, traded: base.traded,
+      tradePnls: base.tradePnls, barsPerYear: ppy,
+    }, Number.isFinite(vSr) ? { trials, varianceOfDailySharpes: vSr } : undefined);
+    const sensitivity = multipliers.map((m) => {
+      const b = m === 1 ? base : book(m);
+      const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });
+      return { multiplier: m, total_return: mm.total_return, sharpe: mm.sharpe, max_drawdown: mm.max_drawdown, n_trades: mm.n_trades };
+    });
+    const bench = benchmarkCurve(benchKey ? await cache.bars(benchKey) : undefined, windows, benchKey?.symbol ?? '');
+    const pbo = pboOf(daily, p.pbo_splits);
+
+    // ---- write
+    const out = ctx.output('lake/walkforward');
+    const oosRows = await writeTableFile(db, join(out, OOS_FILE), OOS_COLUMNS, {
+      ts_ms: base.ts_ms, window: base.window, ret: base.returns, equity: base.equity, gross_leverage: base.grossLev,
+      benchmark_equity: bench.equity,
+    });
+    const tradeRows = await writeTableFile(db, join(out, TRADES_FILE), TRADE_COLUMNS, tradeColumns(oosTrades, bps, grid));
+    const oosReturnOf = (i: number): number | null => {
+      const mine = sleeves.filter((s) => s.bp === i && s.multiplier === 1);
+      if (mine.length === 0) return null;
+      let g = 1;
+      for (const s of mine) g *= s.equity[s.equity.length - 1]! / (p.capital_usd / selections[s.window]!.selected.length);
+      return g - 1;
+    };
+    const summary = {
+      schema_version: 1,
+      timeframe: tf, bars_per_year: ppy, capital_usd: p.capital_usd,
+      grid: { start_ms: grid.ts0, end_ms: grid.ts0 + grid.n * tfMs, n_bars: grid.n },
+      plan_hash: plan.plan_hash, cost_digest: ctx.costs.digest,
+      blueprint_cost_digests: Object.fromEntries([...loaded.costStatus].map(([d, s]) => [d, s])),
+      windows_spec: { ...spec, unused_bars, selection: rule },
+      windows: windows.map((w, k) => {
+        const sel = selections[k]!;
+        const wr = base.windowReturns[k]!;
+        return {
+          index: w.index,
+          train_start_ms: ms(grid, w.trainStart), train_end_ms: ms(grid, w.trainEnd),
+          test_start_ms: ms(grid, w.testStart), test_end_ms: ms(grid, w.testEnd),
+          selected: sel.selected.map((i) => bps[i]!.id),
+          top_ranked: sel.ranked.slice(0, 5).map((r) => ({ id: r.id, train_sharpe: r.train_sharpe, train_trades: r.train_trades, eligible: r.eligible })),
+          eligible: sel.ranked.filter((r) => r.eligible).length,
+          oos_return: wr.total_return, oos_sharpe: wr.sharpe, n_trades: wr.n_trades,
+        };
+      }),
+      blueprints: bps.map((bp, i) => ({
+        id: bp.id, name: bp.name, source: bp.provenance.source, instruments: bp.instruments.map((x) => x.symbol).join('/'),
+        cost_digest: bp.cost_digest, cost_digest_status: loaded.costStatus.get(bp.cost_digest)!.status,
+        full_sharpe: full[i]!.sharpe, full_return: full[i]!.total_return, full_trades: full[i]!.n_trades,
+        full_daily_sharpe: full[i]!.daily_sharpe,
+        times_selected: selectedBy.get(i)?.length ?? 0, oos_return: oosReturnOf(i),
+        skipped_entries: full[i]!.decisions, rejected_orders: full[i]!.rejected,
+      })),
+      oos: { metrics, benchmark: bench.label ? { label: bench.label, total_return: bench.total_return } : null },
+      deflation: {
+        trials, plan_candidates: loaded.meta.trials.plan_candidates, template_variants: loaded.meta.trials.template_variants,
+        variance_of_daily_sharpes: vSr, sr0_annual: metrics.sr0_annual, psr: metrics.psr, dsr: metrics.dsr,
+        note: Number.isFinite(vSr)
+          ? 'DSR: PSR of the stitched out-of-sample daily returns against the expected maximum Sharpe of `trials` skill-less trials, with the variance of the blueprints\' full-period daily Sharpe ratios as the cross-trial variance'
+          : 'DSR needs the Sharpe ratios of at least 2 blueprints (cross-trial variance)',
+      },
+      pbo: { ...pbo, rank_convention: PBO_RANK_CONVENTION },
+      cost_sensitivity: sensitivity,
+    };
+    await writeJsonAtomic(join(out, SUMMARY_FILE), summary);
+    const warnings: string[] = [];
+    if (bps.length === 0) warnings.push('no blueprints: the out-of-sample book stays in cash');
+    else if (pass2.length === 0) warnings.push('no blueprint was eligible in any train window: the out-of-sample book stays in cash');
+    return {
+      rows: { 'walkforward/oos': oosRows.rows, 'walkforward/trades': tradeRows.rows },
+      metrics: {
+        blueprints: bps.length, windows: windows.length, selected_blueprints: pass2.length,
+        oos_total_return: metrics.total_return, oos_sharpe: metrics.sharpe, oos_trades: metrics.n_trades,
+        psr: metrics.psr, dsr: metrics.dsr, pbo: pbo.pbo ?? NaN,
+      },
+      ...(warnings.length ? { warnings } : {}),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function cmpStr(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function labelOf(bp: Blueprint, tf: string): string {
+  return bp.instruments.map((k) => instrumentLabel({ ...k, timeframe: tf })).join('|');
+}
+
+function uniqueKeys(keys: readonly InstrumentKey[]): InstrumentKey[] {
+  const m = new Map<string, InstrumentKey>();
+  for (const k of keys) m.set(instrumentLabel(k), k);
+  return [...m.values()].sort((a, b) => cmpStr(instrumentLabel(a), instrumentLabel(b)));
+}
+
+/** The longest a blueprint can hold a position, in bars (the embargo must cover it). */
+export function holdBars(bp: Blueprint): number {
+  const s = bp.strategy as { type: string; exit?: { horizon_bars?: number }; max_hold_bars?: number };
+  return s.type === 'pairs' ? (s.max_hold_bars ?? 0) : (s.exit?.horizon_bars ?? 0);
+}
+
+function ms(grid: Grid, t: number): number {
+  return grid.ts0 + t * grid.tfMs;
+}
+
+function sumStats(r: Float64Array): TrainStats {
+  let s = 0;
+  let ss = 0;
+  for (let t = 0; t < r.length; t++) { s += r[t]!; ss += r[t]! * r[t]!; }
+  return { sum: s, sumsq: ss, n: r.length, trades: 0 };
+}
+
+function countBy(xs: readonly string[]): Record<string, number> {
+  const o: Record<string, number> = {};
+  for (const x of xs) {
+    const k = x.split(':')[0]!;
+    o[k] = (o[k] ?? 0) + 1;
+  }
+  return o;
+}
+
+/**
+ * Fees are looked up by the instrument's exchange: a lake exchange that is not itself a priced venue (the synthetic
+ * market) is priced as the venue venue_for names, as in the bridge. Only adds entries; never overrides a venue.
+ */
+export function withVenueAliases(c: CostConfig, venueFor: Readonly<Record<string, string>>): CostConfig {
+  const venues = { ...c.venues };
+  for (const [exchange, venue] of Object.entries(venueFor)) {
+    if (!(exchange in venues) && c.venues[venue]) venues[exchange] = c.venues[venue]!;
+  }
+  return { ...c, venues };
+}
+
+/** Fees, slippage and impact scaled by m; funding and borrow unchanged. */
+export function scaleCosts(c: CostConfig, m: number): CostConfig {
+  if (m === 1) return c;
+  const venues: CostConfig['venues'] = {};
+  for (const [v, mk] of Object.entries(c.venues)) {
+    venues[v] = Object.fromEntries(Object.entries(mk).map(([k, f]) => [k, { maker_fee_bps: f!.maker_fee_bps * m, taker_fee_bps: f!.taker_fee_bps * m }]));
+  }
+  const impact = c.impact.model === 'sqrt'
+    ? { ...c.impact, coefficient: c.impact.coefficient * m }
+    : { ...c.impact, coefficient_bps: c.impact.coefficient_bps * m };
+  return { ...c, venues, slippage_bps: c.slippage_bps * m, impact };
+}
+
+/**
+ * Runs one blueprint through the engine on grid bars [from, to) (lib/dsl runBlueprint: signals, trailing volume and
+ * volatility computed on the whole grid, so the window starts with its history); new entries in [from, entryUntil),
+ * anything still open is closed by a market order at the close of entryUntil (filled at the next open).
+ */
+function runOnGrid(
+  bp: Blueprint, data: InstrumentData[], grid: Grid, costs: CostConfig, cash: number,
+  risk: { maxGrossLeverage: number }, from: number, to: number,
+): BlueprintRun {
+  const slice: MarketSlice = {
+    instruments: data.map((d) => d.key), ts_ms: grid.ts_ms, tfMs: grid.tfMs, bars: data.map((d) => d.bars),
+    features: data.map((d) => d.features), events: data.map((d) => d.events), funding: data.map((d) => d.funding),
+  };
+  return runBlueprint(bp, slice, costs, { initialCash: cash, risk, from, to, entryFrom: from, entryUntil: to - 2 });
+}
+
+/** A run on the test bars only (the engine's bar 0 is the window's first test bar). */
+function sleeveOf(r: EngineResult, bp: number, window: number, multiplier: number, w: WfWindow): Sleeve {
+  const L = w.testEnd - w.testStart;
+  const traded = new Float64Array(L);
+  for (const e of r.orderLog) if (e.event === 'filled') traded[e.bar]! += Math.abs(e.qty * (e.price ?? 0));
+  return {
+    bp, window, multiplier, equity: r.equity, gross: r.gross, traded,
+    tradePnls: r.trades.filter((t) => t.exitBar >= 0).map((t) => t.netPnl),
+  };
+}
+
+interface Book {
+  ts_ms: Float64Array;
+  window: Int32Array;
+  returns: Float64Array;
+  equity: Float64Array; // stitched, starts at 1
+  equityUsd: Float64Array; // the window book's equity in USD (capital at each window start)
+  gross: Float64Array;
+  grossLev: Float64Array;
+  traded: Float64Array;
+  tradePnls: number[];
+  windowReturns: { total_return: number; sharpe: number; n_trades: number }[];
+}
+
+/** The out-of-sample book: per window the sum of its sleeves (cash if none), returns chained across windows. */
+function stitch(windows: readonly WfWindow[], sleeves: readonly Sleeve[], capital: number, grid: Grid, ppy: number): Book {
+  const n = windows.reduce((a, w) => a + (w.testEnd - w.testStart), 0);
+  const b: Book = {
+    ts_ms: new Float64Array(n), window: new Int32Array(n), returns: new Float64Array(n), equity: new Float64Array(n),
+    equityUsd: new Float64Array(n), gross: new Float64Array(n), grossLev: new Float64Array(n), traded: new Float64Array(n),
+    tradePnls: [], windowReturns: [],
+  };
+  let o = 0;
+  let g = 1;
+  for (const w of windows) {
+    const L = w.testEnd - w.testStart;
+    const mine = sleeves.filter((s) => s.window === w.index);
+    const eq = new Float64Array(L);
+    if (mine.length === 0) eq.fill(capital);
+    let trades = 0;
+    for (const s of mine) {
+      for (let t = 0; t < L; t++) {
+        eq[t]! += s.equity[t]!;
+        b.gross[o + t]! += s.gross[t]!;
+        b.traded[o + t]! += s.traded[t]!;
+      }
+      b.tradePnls.push(...s.tradePnls);
+      trades += s.tradePnls.length;
+    }
+    const r = equityReturns(eq, capital);
+    let wg = 1;
+    let s1 = 0;
+    let s2 = 0;
+    for (let t = 0; t < L; t++) {
+      b.ts_ms[o + t] = grid.ts0 + (w.testStart + t) * grid.tfMs;
+      b.window[o + t] = w.index;
+      b.returns[o + t] = r[t]!;
+      g *= 1 + r[t]!;
+      wg *= 1 + r[t]!;
+      s1 += r[t]!;
+      s2 += r[t]! * r[t]!;
+      b.equity[o + t] = g;
+      b.equityUsd[o + t] = eq[t]!;
+      b.grossLev[o + t] = eq[t]! > 0 ? b.gross[o + t]! / eq[t]! : NaN;
+    }
+    b.windowReturns.push({ total_return: wg - 1, sharpe: statsSharpe({ sum: s1, sumsq: s2, n: L, trades: 0 }, ppy), n_trades: trades });
+    o += L;
+  }
+  return b;
+}
+
+function pboOf(daily: readonly Float64Array[], splits: number): { pbo: number | null; splits: number | null; n_strategies: number; n_combinations: number | null; logit_median: number | null; note: string } {
+  const N = daily.length;
+  const cols = daily.filter((d) => {
+    let v = 0;
+    for (let i = 1; i < d.length; i++) if (d[i] !== d[0]) { v = 1; break; }
+    return v === 1;
+  });
+  if (cols.length < 2) {
+    return { pbo: null, splits: null, n_strategies: N, n_combinations: null, logit_median: null, note: `PBO needs at least 2 blueprints that trade (${cols.length} of ${N} do)` };
+  }
+  const T = cols[0]!.length;
+  let S = splits % 2 === 0 ? splits : splits - 1;
+  while (S > 2 && T < 2 * S) S -= 2;
+  if (T < 2 * S) return { pbo: null, splits: null, n_strategies: cols.length, n_combinations: null, logit_median: null, note: `PBO needs at least ${2 * S} days of returns (${T})` };
+  try {
+    const r = pboCscv(cols, S);
+    const sorted = Float64Array.from(r.logits).sort();
+    return {
+      pbo: r.pbo, splits: S, n_strategies: cols.length, n_combinations: r.nCombinations,
+      logit_median: sorted[Math.floor(sorted.length / 2)]!,
+      note: `${cols.length} blueprints that trade (${N - cols.length} never traded and are left out), ${T} daily returns in ${S} blocks`,
+    };
+  } catch (e) {
+    return { pbo: null, splits: S, n_strategies: cols.length, n_combinations: null, logit_median: null, note: `PBO not computable: ${(e as Error).message}` };
+  }
+}
+
+async function benchmarkKey(lakeRoot: string, symbol: string, keys: readonly InstrumentKey[], tf: string): Promise<InstrumentKey | undefined> {
+  const hit = keys.find((k) => k.symbol === symbol);
+  if (hit) return hit;
+  const { listPartitions, TABLES } = await import('../../lake/index.js');
+  const parts = await listPartitions(lakeRoot, TABLES.cleanBars, { symbol, timeframe: tf });
+  const p = parts[0];
+  if (p) return { exchange: p.keys.exchange!, market: p.keys.market!, symbol, timeframe: tf };
+  return keys[0];
+}
+
+/** Buy-and-hold of the benchmark's close over the out-of-sample bars, stitched like the book (starts at 1). */
+function benchmarkCurve(bars: { close: Float64Array } | undefined, windows: readonly WfWindow[], symbol: string): { equity: Float64Array; label: string; total_return: number } {
+  const n = windows.reduce((a, w) => a + (w.testEnd - w.testStart), 0);
+  const equity = new Float64Array(n).fill(NaN);
+  if (!bars) return { equity, label: '', total_return: NaN };
+  let g = 1;
+  let o = 0;
+  for (const w of windows) {
+    let prev = bars.close[w.testStart - 1]!;
+    for (let t = w.testStart; t < w.testEnd; t++) {
+      const c = bars.close[t]!;
+      if (c === c && prev === prev && prev > 0) g *= c / prev;
+      if (c === c) prev = c;
+      equity[o++] = g;
+    }
+  }
+  return { equity, label: `${symbol} buy and hold`, total_return: g - 1 };
+}
+
+/** Instruments loaded on the grid, kept while a later blueprint (in processing order) still needs them. */
+class InstrumentCache {
+  private readonly held = new Map<string, InstrumentData>();
+  private readonly featuresOf = new Map<string, Set<string>>();
+  private readonly eventsOf = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly db: LakeDb, private readonly lakeRoot: string, private readonly grid: Grid,
+    private readonly bps: readonly Blueprint[], private readonly costs: CostConfig, private readonly tf: string,
+  ) {
+    for (const bp of bps) {
+      const feats = blueprintFeatures(bp);
+      const evs = blueprintEvents(bp);
+      for (const k of bp.instruments) {
+        const id = instrumentLabel({ ...k, timeframe: tf });
+        const f = this.featuresOf.get(id) ?? new Set<string>();
+        feats.forEach((x) => f.add(x));
+        this.featuresOf.set(id, f);
+        const e = this.eventsOf.get(id) ?? new Set<string>();
+        evs.forEach((x) => e.add(x));
+        this.eventsOf.set(id, e);
+      }
+    }
+  }
+
+  /** The blueprint's instruments; evicts instruments no blueprint from position `pos` of `order` on needs. */
+  async get(bp: Blueprint, order: readonly number[], pos: number): Promise<InstrumentData[]> {
+    const needed = new Set<string>();
+    for (let j = pos; j < order.length; j++) for (const k of this.bps[order[j]!]!.instruments) needed.add(instrumentLabel({ ...k, timeframe: this.tf }));
+    for (const id of [...this.held.keys()]) if (!needed.has(id)) this.held.delete(id);
+    const out = [];
+    for (const k of bp.instruments) out.push(await this.load({ ...k, timeframe: this.tf }));
+    return out;
+  }
+
+  async bars(k: InstrumentKey): Promise<{ close: Float64Array }> {
+    return (await this.load(k)).bars;
+  }
+
+  private async load(k: InstrumentKey): Promise<InstrumentData> {
+    const id = instrumentLabel(k);
+    const hit = this.held.get(id);
+    if (hit) return hit;
+    const d = await loadInstrument(this.db, this.lakeRoot, k, this.grid, [...(this.featuresOf.get(id) ?? [])].sort(),
+      this.eventsOf.get(id) ?? new Set(), this.costs);
+    this.held.set(id, d);
+    return d;
+  }
+}
+
+const s = (name: string, description: string): ColumnSchema => ({ name, type: 'str', description });
+const f = (name: string, description: string): ColumnSchema => ({ name, type: 'f64', description });
+const i32 = (name: string, description: string): ColumnSchema => ({ name, type: 'i32', description });
+
+export const OOS_COLUMNS: readonly ColumnSchema[] = [
+  { name: 'ts_ms', type: 'ts', description: 'bar OPEN time of an out-of-sample (test) bar; values at its close' },
+  i32('window', 'walk-forward window index'),
+  f('ret', 'simple return of the out-of-sample book over the bar'),
+  f('equity', 'stitched out-of-sample equity (1 at the start)'),
+  f('gross_leverage', 'gross notional / equity at the close'),
+  f('benchmark_equity', 'buy-and-hold of the benchmark symbol over the same bars (1 at the start)'),
+];
+
+export const TRADE_COLUMNS: readonly ColumnSchema[] = [
+  s('blueprint_id', 'blueprint'),
+  i32('window', 'walk-forward window'),
+  s('symbol', 'instrument traded'),
+  i32('side', '+1 long, -1 short'),
+  { name: 'entry_ts_ms', type: 'ts', description: 'open time of the entry fill bar' },
+  f('exit_ts_ms', 'open time of the exit fill bar (NULL while open at the end)'),
+  f('entry_price', 'average reference entry price'),
+  f('exit_price', 'average reference exit price'),
+  f('qty', 'quantity closed (base units)'),
+  f('gross_pnl', 'PnL at reference prices, USD'),
+  f('fees', 'fees, USD'),
+  f('slippage_impact', 'slippage and impact, USD'),
+  f('funding', 'funding paid (+) / received (-), USD'),
+  f('borrow', 'borrow on spot shorts, USD'),
+  f('net_pnl', 'gross - fees - slippage/impact - funding - borrow, USD'),
+  f('mae', 'maximum adverse excursion, USD (<= 0)'),
+  f('mfe', 'maximum favourable excursion, USD (>= 0)'),
+];
+
+interface OosTrade { bp: number; window: number; offset: number; t: EngineResult['trades'][number]; instruments: string[] }
+
+function tradeColumns(rows: readonly OosTrade[], bps: readonly Blueprint[], grid: Grid) {
+  const num = (g: (r: (typeof rows)[number]) => number) => Float64Array.from(rows, g);
+  return {
+    blueprint_id: dictColumn(rows.map((r) => bps[r.bp]!.id)),
+    window: Int32Array.from(rows, (r) => r.window),
+    symbol: dictColumn(rows.map((r) => r.instruments[r.t.instrument]!)),
+    side: Int32Array.from(rows, (r) => r.t.side),
+    entry_ts_ms: num((r) => grid.ts0 + (r.offset + r.t.entryBar) * grid.tfMs),
+    exit_ts_ms: num((r) => (r.t.exitBar >= 0 ? grid.ts0 + (r.offset + r.t.exitBar) * grid.tfMs : NaN)),
+    entry_price: num((r) => r.t.entryPrice), exit_price: num((r) => r.t.exitPrice), qty: num((r) => r.t.qty),
+    gross_pnl: num((r) => r.t.grossPnl), fees: num((r) => r.t.fees), slippage_impact: num((r) => r.t.slippageImpact),
+    funding: num((r) => r.t.funding), borrow: num((r) => r.t.borrow), net_pnl: num((r) => r.t.netPnl),
+    mae: num((r) => r.t.mae), mfe: num((r) => r.t.mfe),
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Metrics of an equity curve produced by the engine (per-bar equity at each bar's close), in the conventions of
+ * lib/stats/performance.ts (empyrical) and lib/stats/sharpe.ts (Bailey & Lopez de Prado):
+ *
+ *  - returns: simple per-bar returns r_t = E_t / E_{t-1} - 1 (the first bar against the initial capital);
+ *  - total return, CAGR, annualised volatility, Sharpe and Sortino use bars-per-year of the timeframe on a 24/7
+ *    calendar (365.25 days: 5m -> 105,192), never 252;
+ *  - max drawdown: the worst peak-to-trough fall of the equity curve (a negative fraction), Calmar = CAGR / |MDD|;
+ *  - hit rate: the share of CLOSED round trips with a positive net PnL (after fees, slippage, funding, borrow); the
+ *    per-bar share of positive returns would mostly count flat bars;
+ *  - exposure: the share of bars holding any position (gross notional > 0 at the close);
+ *  - turnover: notional traded (every fill, both sides) / mean equity / years (opening and closing a full book once
+ *    is 2);
+ *  - PSR and DSR are computed on DAILY returns (UTC days, compounded from the bars), where the normal
+ *    approximation behind them is reasonable; 5m returns of a mostly-flat book are dominated by zeros and their
+ *    skew/kurtosis estimates are unstable. PSR is against SR* = 0; DSR against the expected maximum Sharpe of
+ *    `trials` skill-less trials with the cross-trial variance of daily Sharpe ratios (Bailey & Lopez de Prado 2014).
+ */
+import { kurtosis, skewness } from '../stats/descriptive.js';
+import {
+  annualizedVolatility, cagr, calmar, maxDrawdown, sharpe as annualSharpe, sortino, totalReturn,
+} from '../stats/performance.js';
+import { expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../stats/sharpe.js';
+
+const DAY_MS = 86_400_000;
+
+export interface CurveMetrics {
+  total_return: number;
+  cagr: number;
+  volatility: number;
+  sharpe: number;
+  sortino: number;
+  max_drawdown: number;
+  calmar: number;
+  hit_rate: number;
+  turnover: number;
+  exposure: number;
+  n_trades: number;
+  n_bars: number;
+  n_days: number;
+  /** Per-day Sharpe (not annualised), its skewness and non-excess kurtosis: the DSR inputs. */
+  daily_sharpe: number;
+  daily_skew: number;
+  daily_kurtosis: number;
+  psr: number;
+  dsr: number;
+  /** Annualised (sqrt(365.25)) benchmark Sharpe of the DSR: the best of `trials` skill-less strategies. */
+  sr0_annual: number;
+}
+
+export interface CurveInput {
+  ts_ms: ArrayLike<number>; // bar OPEN times
+  tfMs: number;
+  returns: ArrayLike<number>; // simple per-bar returns
+  equity: ArrayLike<number>; // equity at each close
+  gross: ArrayLike<number>; // gross notional held at each close
+  traded: ArrayLike<number>; // notional traded in each bar (all fills)
+  tradePnls: ArrayLike<number>; // net PnL of each closed round trip
+  barsPerYear: number;
+}
+
+export interface DeflationInput {
+  trials: number;
+  /** Variance across the trials of their per-day Sharpe ratios. */
+  varianceOfDailySharpes: number;
+}
+
+/** Simple returns of an equity curve against the starting capital. */
+export function equityReturns(equity: ArrayLike<number>, initial: number): Float64Array {
+  const r = new Float64Array(equity.length);
+  let prev = initial;
+  for (let t = 0; t < equity.length; t++) {
+    const e = equity[t]!;
+    r[t] = prev > 0 ? e / prev - 1 : NaN;
+    prev = e;
+  }
+  return r;
+}
+
+/** Per-bar simple returns compounded into UTC days (a day = floor(open time / 1 day)); day keys in ms. */
+export function dailyReturns(ts_ms: ArrayLike<number>, returns: ArrayLike<number>): { day_ms: Float64Array; returns: Float64Array } {
+  const days: number[] = [];
+  const rets: number[] = [];
+  let cur = NaN;
+  let g = 1;
+  for (let t = 0; t < returns.length; t++) {
+    const d = Math.floor(ts_ms[t]! / DAY_MS) * DAY_MS;
+    if (d !== cur) {
+      if (cur === cur) { days.push(cur); rets.push(g - 1); }
+      cur = d;
+      g = 1;
+    }
+    g *= 1 + returns[t]!;
+  }
+  if (cur === cur) { days.push(cur); rets.push(g - 1); }
+  return { day_ms: Float64Array.from(days), returns: Float64Array.from(rets) };
+}
+
+export function curveMetrics(c: CurveInput, deflation?: DeflationInput): CurveMetrics {
+  const n = c.returns.length;
+  const ppy = c.barsPerYear;
+  let exposed = 0;
+  let traded = 0;
+  let eqSum = 0;
+  for (let t = 0; t < n; t++) {
+    if (c.gross[t]! > 0) exposed++;
+    traded += Math.abs(c.traded[t]!);
+    eqSum += c.equity[t]!;
+  }
+  const years = n / ppy;
+  const meanEq = eqSum / n;
+  let wins = 0;
+  for (let i = 0; i < c.tradePnls.length; i++) if (c.tradePnls[i]! > 0) wins++;
+  const daily = dailyReturns(c.ts_ms, c.returns).returns;
+  const dsr = sharpeRatio(daily);
+  const skew = skewness(daily);
+  const kurt = kurtosis(daily);
+  let sr0 = NaN;
+  let dsrP = NaN;
+  if (deflation && deflation.trials >= 1 && deflation.varianceOfDailySharpes >= 0) {
+    sr0 = expectedMaxSharpe(deflation.trials, deflation.varianceOfDailySharpes);
+    dsrP = probabilisticSharpe(dsr, daily.length, skew, kurt, sr0);
+  }
+  return {
+    total_return: n ? totalReturn(c.returns) : NaN,
+    cagr: n ? cagr(c.returns, ppy) : NaN,
+    volatility: n > 1 ? annualizedVolatility(c.returns, ppy) : NaN,
+    sharpe: n > 1 ? annualSharpe(c.returns, ppy) : NaN,
+    sortino: n ? sortino(c.returns, ppy) : NaN,
+    max_drawdown: n ? maxDrawdown(c.returns) : NaN,
+    calmar: n ? calmar(c.returns, ppy) : NaN,
+    hit_rate: c.tradePnls.length ? wins / c.tradePnls.length : NaN,
+    turnover: n && meanEq > 0 ? traded / meanEq / years : NaN,
+    exposure: n ? exposed / n : NaN,
+    n_trades: c.tradePnls.length,
+    n_bars: n,
+    n_days: daily.length,
+    daily_sharpe: dsr,
+    daily_skew: skew,
+    daily_kurtosis: kurt,
+    psr: probabilisticSharpe(dsr, daily.length, skew, kurt, 0),
+    dsr: dsrP,
+    sr0_annual: sr0 * Math.sqrt(365.25),
+  };
+}

@@ -1,0 +1,106 @@
+import { describe, expect, test } from '@jest/globals';
+import { makeWindows } from '../../lib/walkforward/windows.js';
+import { selectOnTrain, statsSharpe, trainStats } from '../../lib/walkforward/select.js';
+import { curveMetrics, dailyReturns, equityReturns } from '../../lib/walkforward/metrics.js';
+import { deflatedSharpe, probabilisticSharpe, sharpeRatio } from '../../lib/stats/sharpe.js';
+import { kurtosis, skewness } from '../../lib/stats/descriptive.js';
+import { DataError } from '../../lib/errors.js';
+
+describe('walk-forward windows', () => {
+  test('rolling: train slides by the test length, embargo between train and test, remainder unused', () => {
+    const p = makeWindows(100, { mode: 'rolling', train_bars: 40, test_bars: 20, embargo_bars: 5 });
+    expect(p.windows).toEqual([
+      { index: 0, trainStart: 0, trainEnd: 40, testStart: 45, testEnd: 65 },
+      { index: 1, trainStart: 20, trainEnd: 60, testStart: 65, testEnd: 85 },
+    ]);
+    expect(p.unused_bars).toBe(15);
+  });
+
+  test('anchored: train always starts at bar 0 and grows; test windows tile the period', () => {
+    const p = makeWindows(100, { mode: 'anchored', train_bars: 40, test_bars: 20, embargo_bars: 5 });
+    expect(p.windows.map((w) => [w.trainStart, w.trainEnd, w.testStart, w.testEnd])).toEqual([[0, 40, 45, 65], [0, 60, 65, 85]]);
+    for (let k = 1; k < p.windows.length; k++) expect(p.windows[k]!.testStart).toBe(p.windows[k - 1]!.testEnd);
+  });
+
+  test('a custom step; no test bar is ever inside or before its own train window', () => {
+    const p = makeWindows(500, { mode: 'rolling', train_bars: 100, test_bars: 50, embargo_bars: 12, step_bars: 25 });
+    expect(p.windows.length).toBe(Math.floor((500 - 100 - 12 - 50) / 25) + 1);
+    for (const w of p.windows) expect(w.testStart - w.trainEnd).toBe(12);
+  });
+
+  test('a window longer than the data is an error naming the lengths and the data length', () => {
+    const run = () => makeWindows(100, { mode: 'rolling', train_bars: 80, test_bars: 20, embargo_bars: 5 }, 'spec/pipeline.yaml');
+    expect(run).toThrow(DataError);
+    expect(run).toThrow('walk-forward window longer than the data: train 80 + embargo 5 + test 20 = 105 bars, the data has 100 bars');
+  });
+
+  test('non-integer or zero lengths are refused', () => {
+    expect(() => makeWindows(100, { mode: 'rolling', train_bars: 0, test_bars: 20, embargo_bars: 0 })).toThrow('train_bars must be an integer >= 1');
+    expect(() => makeWindows(100, { mode: 'rolling', train_bars: 10, test_bars: 20, embargo_bars: -1 })).toThrow('embargo_bars must be an integer >= 0');
+  });
+});
+
+describe('train-only selection', () => {
+  const windows = [{ trainStart: 0, trainEnd: 4 }, { trainStart: 4, trainEnd: 8 }];
+
+  test('train statistics read only the train bars and count entries inside them', () => {
+    const r = [0.01, -0.01, 0.02, 0, 99, 99, 99, 99];
+    const s = trainStats(r, [1, 3, 4, 7], windows);
+    expect(s[0]).toEqual({ sum: 0.02, sumsq: 0.01 ** 2 * 2 + 0.02 ** 2, n: 4, trades: 2 });
+    expect(s[1]!.trades).toBe(2);
+    // Sharpe of [0.01, -0.01, 0.02, 0] computed independently (mean / sample sd * sqrt(ppy))
+    expect(statsSharpe(s[0]!, 4)).toBeCloseTo(sharpeRatio([0.01, -0.01, 0.02, 0]) * 2, 12);
+  });
+
+  test('ranks eligible candidates by train Sharpe, ties by id, keeps top_k', () => {
+    const mk = (mean: number, trades: number) => ({ sum: mean * 10, sumsq: mean * mean * 10 + 9, n: 10, trades });
+    const ids = ['b', 'a', 'c', 'd'];
+    const stats = [mk(0.5, 10), mk(0.5, 10), mk(2, 1), mk(-1, 10)];
+    const { selected, ranked } = selectOnTrain(ids, stats, { top_k: 2, min_train_trades: 5, min_train_sharpe: 0 }, 1);
+    expect(ranked.map((r) => r.id)).toEqual(['c', 'a', 'b', 'd']);
+    expect(selected).toEqual([1, 0]); // c has too few trades, d a negative Sharpe
+  });
+
+  test('nothing eligible selects nothing (the window stays in cash)', () => {
+    const { selected } = selectOnTrain(['x'], [{ sum: -1, sumsq: 1, n: 10, trades: 10 }], { top_k: 3, min_train_trades: 0, min_train_sharpe: 0 }, 1);
+    expect(selected).toEqual([]);
+  });
+});
+
+describe('curve metrics', () => {
+  test('equity returns start from the initial capital', () => {
+    expect(Array.from(equityReturns([110, 99, 99], 100))).toEqual([0.10000000000000009, -0.09999999999999998, 0]);
+  });
+
+  test('daily returns compound the bars of each UTC day', () => {
+    const day = 86_400_000;
+    const d = dailyReturns([0, day / 2, day, day + 1], [0.1, 0.1, -0.5, 0]);
+    expect(Array.from(d.day_ms)).toEqual([0, day]);
+    expect(d.returns[0]).toBeCloseTo(0.21, 15);
+    expect(d.returns[1]).toBeCloseTo(-0.5, 15);
+  });
+
+  test('hit rate, exposure, turnover by hand; PSR/DSR equal lib/stats on the daily series', () => {
+    const day = 86_400_000;
+    const n = 40;
+    const ts = Array.from({ length: n }, (_, t) => t * day / 4); // 4 bars a day, 10 days
+    const returns = Array.from({ length: n }, (_, t) => ((t * 7919) % 13 - 5.5) / 1000);
+    const equity: number[] = [];
+    let e = 1000;
+    for (const r of returns) equity.push((e *= 1 + r));
+    const gross = Array.from({ length: n }, (_, t) => (t % 4 === 0 ? 0 : 500));
+    const traded = Array.from({ length: n }, (_, t) => (t % 10 === 0 ? 1000 : 0));
+    const m = curveMetrics({ ts_ms: ts, tfMs: day / 4, returns, equity, gross, traded, tradePnls: [5, -1, 2, -3, 0], barsPerYear: 4 * 365.25 },
+      { trials: 100, varianceOfDailySharpes: 0.01 });
+    expect(m.hit_rate).toBe(2 / 5); // 0 is not a win
+    expect(m.exposure).toBe(30 / 40);
+    const meanEq = equity.reduce((a, b) => a + b, 0) / n;
+    expect(m.turnover).toBeCloseTo(4000 / meanEq / (n / (4 * 365.25)), 12);
+    const daily = dailyReturns(ts, returns).returns;
+    expect(daily.length).toBe(10);
+    const sr = sharpeRatio(daily);
+    expect(m.psr).toBeCloseTo(probabilisticSharpe(sr, 10, skewness(daily), kurtosis(daily), 0), 14);
+    expect(m.dsr).toBeCloseTo(deflatedSharpe(sr, 10, skewness(daily), kurtosis(daily), 100, 0.01), 14);
+    expect(m.n_trades).toBe(5);
+  });
+});
