@@ -96,10 +96,13 @@ const blueprints: Record<string, { bp: Blueprint; data: MarketSlice }> = {
 };
 
 const med = (x: number[]): number => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
-const out: Record<string, unknown> = { bars: n, reps };
+// --series full: record every per-bar PnL component (the engine's default); equity (default here): equity and gross
+// only, what the walk-forward stage asks for.
+const SERIES: 'full' | 'equity' = process.argv.includes('--series') && process.argv[process.argv.indexOf('--series') + 1] === 'full' ? 'full' : 'equity';
+const out: Record<string, unknown> = { bars: n, reps, series: SERIES };
 for (const [name, { bp, data }] of Object.entries(blueprints)) {
   const m = data.instruments.length;
-  const opts = { initialCash: 1e6 };
+  const opts = { initialCash: 1e6, series: SERIES };
   let res = new Engine(prepareRun(bp, data, costs, opts).input).run(() => {});
   for (let w = 0; w < 3; w++) { // warm-up: let the JIT settle before timing
     const warm = prepareRun(bp, data, costs, opts);

@@ -59,8 +59,8 @@ export function pairsStrategy(bp: Blueprint, s: PairsStrategy, data: MarketSlice
   const signalAt = (zz: number): number => (zz > entryZ && zz < stopZ ? -1 : zz < -entryZ && zz > -stopZ ? 1 : 0);
 
   const flatten = (ctx: EngineContext, pA: number, pB: number): void => {
-    if (pA !== 0) ctx.submitMarket(0, -pA, 1);
-    if (pB !== 0) ctx.submitMarket(1, -pB, 1);
+    if (pA !== 0) ctx.submitMarket(0, -pA, 1, true);
+    if (pB !== 0) ctx.submitMarket(1, -pB, 1, true);
   };
 
   return (t: number, _ts: number, ctx: EngineContext): void => {

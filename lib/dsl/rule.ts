@@ -94,12 +94,12 @@ export function ruleStrategy(bp: Blueprint, s: RuleStrategy, data: MarketSlice, 
     const needTp = tp > 0 && (tpId[i]! < 0 || needStop);
     if (needStop) {
       if (stopId[i]! >= 0) ctx.cancel(stopId[i]!);
-      stopId[i] = ctx.submitStop(i, q, level);
+      stopId[i] = ctx.submitStop(i, q, level, Infinity, true);
       stopPx[i] = level;
     }
     if (needTp) {
       if (tpId[i]! >= 0) ctx.cancel(tpId[i]!);
-      tpId[i] = ctx.submitLimit(i, q, tpPx[i]!);
+      tpId[i] = ctx.submitLimit(i, q, tpPx[i]!, Infinity, true);
     }
   };
 
@@ -125,13 +125,13 @@ export function ruleStrategy(bp: Blueprint, s: RuleStrategy, data: MarketSlice, 
           state = FLAT;
         } else if ((pos > 0 ? 1 : -1) !== side[i]) {
           cancelProtection(i, ctx);
-          ctx.submitMarket(i, -pos, 1);
+          ctx.submitMarket(i, -pos, 1, true);
           log.record(d, i, R_OCO, pos);
           state = EXITING;
         }
       } else if (state === EXITING) {
         if (pos === 0) state = FLAT;
-        else ctx.submitMarket(i, -pos, 1);
+        else ctx.submitMarket(i, -pos, 1, true);
       }
       if (state === OPEN) {
         if (side[i]! > 0) {
@@ -144,7 +144,7 @@ export function ruleStrategy(bp: Blueprint, s: RuleStrategy, data: MarketSlice, 
         const ex = exit[i];
         if (d - enterBar[i]! + 1 >= horizon || (ex !== undefined && ex[d] === 1) || d >= entryUntil) {
           cancelProtection(i, ctx);
-          ctx.submitMarket(i, -pos, 1);
+          ctx.submitMarket(i, -pos, 1, true);
           state = EXITING;
         } else if (protect) {
           maintain(i, pos, ctx);

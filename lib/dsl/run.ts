@@ -26,6 +26,8 @@ export interface RunOptions {
   to?: number;
   /** Window of the engine's default daily volatility, in bars (default 30 days, as the engine). */
   volWindowBars?: number;
+  /** Engine series to record (EngineInput.series): 'equity' when only the equity curve is needed. */
+  series?: 'full' | 'equity';
 }
 
 export interface BlueprintRun {
@@ -80,6 +82,7 @@ export function prepareRun(
     volWindowBars: volW,
     ...(data.funding ? { funding: data.funding } : {}),
     ...(opts.risk ? { risk: opts.risk } : {}),
+    ...(opts.series ? { series: opts.series } : {}),
   };
   return { input, compiled };
 }

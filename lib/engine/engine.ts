@@ -23,6 +23,9 @@
  *  - impact participation = |q| / V24h[t-1], daily vol = dailyVolBps[t-1] (known at the close before the fill);
  *    no V24h (0 or NaN) means the order waits; a NaN daily vol with the sqrt model rejects the order.
  *  - capacity: |q| <= max_participation * volume[t] (the fill bar); the excess is cut (logged) and cancelled.
+ *  - reduce-only orders (checked first, at fill time): clipped to the position they find; flat or same-side
+ *    position: cancelled (logged). A stop and a take-profit on one position are therefore one-cancels-other in
+ *    effect: when a bar reaches both, the first to fill closes the position and the other cancels itself.
  *  - risk (after the cut): the post-fill |position| * ref <= maxSymbolNotional and
  *    gross_other + |position| * ref <= maxGrossLeverage * equity(close t-1); an order that would breach is resized
  *    to the cap or, if that would not move the position in the order's direction, rejected. Reducing exposure is
@@ -57,9 +60,9 @@ export interface EngineContext {
   equity(): number;
   /** Submit at the close of the current bar; eligible from the next bar. ttlBars: live for that many bars
    * (default Infinity = good till cancelled). Returns the order id. qty is signed (+ buy, - sell). */
-  submitMarket(i: number, qty: number, ttlBars?: number): number;
-  submitLimit(i: number, qty: number, limitPrice: number, ttlBars?: number): number;
-  submitStop(i: number, qty: number, stopPrice: number, ttlBars?: number): number;
+  submitMarket(i: number, qty: number, ttlBars?: number, reduceOnly?: boolean): number;
+  submitLimit(i: number, qty: number, limitPrice: number, ttlBars?: number, reduceOnly?: boolean): number;
+  submitStop(i: number, qty: number, stopPrice: number, ttlBars?: number, reduceOnly?: boolean): number;
   cancel(orderId: number): void;
   openOrderCount(): number;
 }
@@ -164,6 +167,7 @@ export class Engine implements EngineContext {
   private oSubBar = new Int32Array(0);
   private oLastBar = new Float64Array(0); // last bar on which it may fill (Infinity = GTC)
   private oLive = new Uint8Array(0);
+  private oReduce = new Uint8Array(0); // 1: may only reduce the position it finds at fill time (never open or flip)
   private active = new Int32Array(16);
   private nActive = 0;
   // account
@@ -275,12 +279,14 @@ export class Engine implements EngineContext {
   cash(): number { return this.cashV; }
   equity(): number { return this.equityV; }
   openOrderCount(): number { return this.nActive; }
-  submitMarket(i: number, qty: number, ttlBars = Infinity): number { return this.submit(i, K_MARKET, qty, NaN, ttlBars); }
-  submitLimit(i: number, qty: number, limitPrice: number, ttlBars = Infinity): number {
-    return this.submit(i, K_LIMIT, qty, limitPrice, ttlBars);
+  submitMarket(i: number, qty: number, ttlBars = Infinity, reduceOnly = false): number {
+    return this.submit(i, K_MARKET, qty, NaN, ttlBars, reduceOnly);
   }
-  submitStop(i: number, qty: number, stopPrice: number, ttlBars = Infinity): number {
-    return this.submit(i, K_STOP, qty, stopPrice, ttlBars);
+  submitLimit(i: number, qty: number, limitPrice: number, ttlBars = Infinity, reduceOnly = false): number {
+    return this.submit(i, K_LIMIT, qty, limitPrice, ttlBars, reduceOnly);
+  }
+  submitStop(i: number, qty: number, stopPrice: number, ttlBars = Infinity, reduceOnly = false): number {
+    return this.submit(i, K_STOP, qty, stopPrice, ttlBars, reduceOnly);
   }
   cancel(id: number): void {
     if (id < 0 || id >= this.oCount || !this.oLive[id]) return;
@@ -291,54 +297,64 @@ export class Engine implements EngineContext {
   run(strategy: Strategy): EngineResult {
     const n = this.n;
     const m = this.nInstruments;
+    const full = this.input.series !== 'equity';
+    const k = full ? n : 0;
     const out = {
-      equity: new Float64Array(n), cash: new Float64Array(n), realized: new Float64Array(n),
-      unrealized: new Float64Array(n), fees: new Float64Array(n), slippageImpact: new Float64Array(n),
-      funding: new Float64Array(n), borrow: new Float64Array(n), gross: new Float64Array(n),
+      equity: new Float64Array(n), cash: new Float64Array(k), realized: new Float64Array(k),
+      unrealized: new Float64Array(k), fees: new Float64Array(k), slippageImpact: new Float64Array(k),
+      funding: new Float64Array(k), borrow: new Float64Array(k), gross: new Float64Array(n),
     };
     const qty = this.qty, avg = this.avg, lastClose = this.lastClose, isSpot = this.isSpot, nextFund = this.nextFundTs;
     const mae = this.trMae, mfe = this.trMfe;
+    // hot loop: fields read every bar are held in locals (property loads through `this` cost more than the work)
+    const close = this.close, high = this.high, low = this.low, ts = this.ts, tf = this.tfMs;
+    const oEq = out.equity, oCash = out.cash, oReal = out.realized, oUnreal = out.unrealized, oFees = out.fees;
+    const oCost = out.slippageImpact, oFund = out.funding, oBorrow = out.borrow, oGross = out.gross;
     for (let t = 0; t < n; t++) {
       this.t = t;
       if (this.nActive > 0) this.processOrders(t);
-      const closeT = this.ts[t]! + this.tfMs;
+      const tsT = ts[t]!;
+      const closeT = tsT + tf;
       let value = 0;
       let gross = 0;
       let unreal = 0;
       for (let i = 0; i < m; i++) {
-        const c = this.close[i]![t]!;
+        const c = close[i]![t]!;
         const q = qty[i]!;
         if (nextFund[i]! <= closeT) this.settleFunding(i, closeT, c);
+        if (q === 0) {
+          if (c === c) lastClose[i] = c;
+          continue;
+        }
         if (c === c) {
           lastClose[i] = c;
-          if (q !== 0) {
-            const a = avg[i]!;
-            const hi = this.high[i]![t]!;
-            const lo = this.low[i]![t]!;
-            const best = q > 0 ? q * (hi - a) : q * (lo - a);
-            const worst = q > 0 ? q * (lo - a) : q * (hi - a);
-            if (best > mfe[i]!) mfe[i] = best;
-            if (worst < mae[i]!) mae[i] = worst;
-          }
+          const a = avg[i]!;
+          const hi = high[i]![t]!;
+          const lo = low[i]![t]!;
+          const best = q > 0 ? q * (hi - a) : q * (lo - a);
+          const worst = q > 0 ? q * (lo - a) : q * (hi - a);
+          if (best > mfe[i]!) mfe[i] = best;
+          if (worst < mae[i]!) mae[i] = worst;
         }
-        if (q !== 0) {
-          const mk = lastClose[i]!;
-          if (q < 0 && isSpot[i] === 1) {
-            const b = -q * mk * this.borrowPerBar;
-            this.cashV -= b; this.borrowV += b; this.trBorrow[i] = this.trBorrow[i]! + b;
-          }
-          value += q * mk;
-          gross += (q < 0 ? -q : q) * mk;
-          unreal += q * (mk - avg[i]!);
+        const mk = lastClose[i]!;
+        if (q < 0 && isSpot[i] === 1) {
+          const b = -q * mk * this.borrowPerBar;
+          this.cashV -= b; this.borrowV += b; this.trBorrow[i] = this.trBorrow[i]! + b;
         }
+        value += q * mk;
+        gross += (q < 0 ? -q : q) * mk;
+        unreal += q * (mk - avg[i]!);
       }
       if (this.nActive > 0) this.expire(t);
-      const eq = this.cashV + value;
+      const cash = this.cashV;
+      const eq = cash + value;
       this.equityV = eq;
-      out.equity[t] = eq; out.cash[t] = this.cashV; out.realized[t] = this.realizedV; out.unrealized[t] = unreal;
-      out.fees[t] = this.feesV; out.slippageImpact[t] = this.costV; out.funding[t] = this.fundingV;
-      out.borrow[t] = this.borrowV; out.gross[t] = gross;
-      strategy(t, this.ts[t]!, this);
+      oEq[t] = eq; oGross[t] = gross;
+      if (full) {
+        oCash[t] = cash; oReal[t] = this.realizedV; oUnreal[t] = unreal; oFees[t] = this.feesV; oCost[t] = this.costV;
+        oFund[t] = this.fundingV; oBorrow[t] = this.borrowV;
+      }
+      strategy(t, tsT, this);
     }
     // open trades at the end: reported with the last mark as exit price and exitBar -1
     for (let i = 0; i < m; i++) if (qty[i] !== 0) this.pushTrade(i, -1, NaN, lastClose[i]!, true);
@@ -346,7 +362,7 @@ export class Engine implements EngineContext {
   }
 
   // ---- internals ----
-  private submit(i: number, kind: number, qty: number, price: number, ttl: number): number {
+  private submit(i: number, kind: number, qty: number, price: number, ttl: number, reduceOnly: boolean): number {
     if (!(i >= 0 && i < this.nInstruments && Number.isInteger(i))) throw new UsageError(`engine: no instrument ${i}`);
     if (!Number.isFinite(qty) || qty === 0) throw new UsageError(`engine: order qty must be finite and non-zero, was ${qty}`);
     if (kind !== K_MARKET && !(price > 0)) throw new UsageError(`engine: ${ORDER_KINDS[kind]} price must be > 0, was ${price}`);
@@ -354,7 +370,7 @@ export class Engine implements EngineContext {
     if (this.oCount === this.oCap) this.growOrders(this.oCap * 2);
     const id = this.oCount++;
     this.oInst[id] = i; this.oKind[id] = kind; this.oQty[id] = qty; this.oPrice[id] = price;
-    this.oSubBar[id] = this.t; this.oLastBar[id] = this.t + ttl; this.oLive[id] = 1;
+    this.oSubBar[id] = this.t; this.oLastBar[id] = this.t + ttl; this.oLive[id] = 1; this.oReduce[id] = reduceOnly ? 1 : 0;
     if (this.nActive === this.active.length) {
       const a = new Int32Array(this.active.length * 2); a.set(this.active); this.active = a;
     }
@@ -374,18 +390,20 @@ export class Engine implements EngineContext {
     this.oSubBar = g(this.oSubBar, (k) => new Int32Array(k));
     this.oLastBar = g(this.oLastBar, (k) => new Float64Array(k));
     this.oLive = g(this.oLive, (k) => new Uint8Array(k));
+    this.oReduce = g(this.oReduce, (k) => new Uint8Array(k));
     this.oCap = cap;
   }
 
   private event(id: number, ev: OrderEventType, qty: number, price?: number, extra?: Partial<OrderEvent>): void {
     const t = this.t;
-    const e: OrderEvent = {
+    // One object literal of a fixed shape (absent fields undefined): adding properties one by one or Object.assign
+    // made logging the orders the most expensive part of a run.
+    this.log.push({
       orderId: id, bar: t, ts_ms: t >= 0 && t < this.n ? this.ts[t]! : NaN, instrument: this.oInst[id]!,
-      kind: ORDER_KINDS[this.oKind[id]!] as OrderKind, event: ev, qty,
-    };
-    if (price !== undefined) e.price = price;
-    if (extra) Object.assign(e, extra);
-    this.log.push(e);
+      kind: ORDER_KINDS[this.oKind[id]!] as OrderKind, event: ev, qty, price,
+      fee: extra?.fee, slippageImpact: extra?.slippageImpact, costBps: extra?.costBps, liquidity: extra?.liquidity,
+      reason: extra?.reason,
+    });
   }
 
   private processOrders(t: number): void {
@@ -443,6 +461,19 @@ export class Engine implements EngineContext {
     } else {
       if (!(l <= px)) return;
       ref = o <= px ? o : px;
+    }
+    // reduce-only: clipped to the position at fill time; nothing to reduce (flat, or same side) cancels it
+    if (this.oReduce[id] === 1) {
+      const p = this.qty[i]!;
+      if (p === 0 || (p > 0) === (side > 0)) {
+        this.oLive[id] = 0;
+        this.event(id, 'cancelled', q, ref, { reason: 'reduce-only: no opposite position to reduce' });
+        return;
+      }
+      if (Math.abs(q) > Math.abs(p)) {
+        this.event(id, 'resized', q + p, ref, { reason: `reduce-only: clipped to the position ${p}` });
+        q = -p;
+      }
     }
     // capacity
     const cap = this.maxPart * volT;

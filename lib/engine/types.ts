@@ -53,6 +53,12 @@ export interface EngineInput {
    */
   dailyVolBps?: Float64Array[];
   volWindowBars?: number; // default 30 days of bars
+  /**
+   * Per-bar series recorded: 'full' (default) every PnL component below; 'equity' only equity and gross (the others
+   * are empty arrays). Allocating and writing nine series of n doubles costs more than simulating one instrument,
+   * so callers that only need the equity curve (walk-forward) ask for 'equity'. The simulation is identical.
+   */
+  series?: 'full' | 'equity';
 }
 
 export type OrderKind = 'market' | 'limit' | 'stop';
@@ -103,7 +109,7 @@ export interface TradeRecord {
   mfe: number;
 }
 
-/** Per-bar series at each bar's close; cost and PnL components are cumulative since the start. */
+/** Per-bar series at each bar's close; cost and PnL components are cumulative since the start (empty with series: 'equity'). */
 export interface EngineResult {
   equity: Float64Array; // cash + sum qty * mark (mark = last finite close)
   cash: Float64Array;

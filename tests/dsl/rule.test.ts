@@ -157,14 +157,15 @@ describe('stops, take-profit and trailing stop', () => {
     expect(r.trades[0]!.grossPnl).toBeCloseTo(-100 * (99.96 - 100), 9);
   });
 
-  test('a bar through both levels fills the stop first; the engine then fills the take-profit too: recorded and flattened', () => {
+  test('a bar through both levels fills the stop first; the reduce-only take-profit then finds no position and cancels itself (OCO)', () => {
     const bars = market(10, { 4: bar(100, 104, 97, 100), 5: flat(100.5) });
     const { result: r, decisions } = run(entry, bars, ev);
-    expect(fills(r).map((f) => [f.bar, f.kind, f.qty, f.price])).toEqual([
-      [3, 'market', 100, 100], [4, 'stop', -100, 98], [4, 'limit', -100, 103], [5, 'market', 100, 100.5],
-    ]);
-    expect(decisions.map((d) => [d.bar, d.code])).toEqual([[4, 'oco_double_fill']]);
+    expect(fills(r).map((f) => [f.bar, f.kind, f.qty, f.price])).toEqual([[3, 'market', 100, 100], [4, 'stop', -100, 98]]);
+    const tp = r.orderLog.filter((e) => e.kind === 'limit' && e.event === 'cancelled' && e.bar === 4);
+    expect(tp.map((e) => e.reason)).toEqual(['reduce-only: no opposite position to reduce']);
+    expect(decisions).toEqual([]);
     expect(r.positions[0]).toBe(0);
+    expect(r.trades.length).toBe(1);
   });
 });
 

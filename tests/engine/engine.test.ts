@@ -167,6 +167,28 @@ describe('limit and stop orders', () => {
   });
 });
 
+describe('reduce-only orders', () => {
+  test('clipped to the position at fill time; a second one finds no position and cancels itself (OCO in effect)', () => {
+    const bars = [B(100, 100, 100, 100), B(100, 100, 100, 100), B(100, 106, 94, 100), B(100, 100, 100, 100)];
+    const r = runEngine(input1(bars), script({
+      0: (c) => c.submitMarket(0, 2),
+      // at the close of bar 1: a stop at 95 for MORE than the position, and a take-profit at 105 (both reduce-only)
+      1: (c) => { c.submitStop(0, -3, 95, Infinity, true); c.submitLimit(0, -2, 105, Infinity, true); },
+    }));
+    const f = fills(r);
+    expect(f.map((e) => [e.bar, e.kind, e.qty, e.price])).toEqual([[1, 'market', 2, 100], [2, 'stop', -2, 95]]);
+    expect(r.orderLog.filter((e) => e.event === 'resized').map((e) => [e.bar, e.qty, e.reason])).toEqual([[2, -1, 'reduce-only: clipped to the position 2']]);
+    expect(r.orderLog.filter((e) => e.event === 'cancelled').map((e) => [e.bar, e.kind, e.reason])).toEqual([[2, 'limit', 'reduce-only: no opposite position to reduce']]);
+    expect(r.positions[0]).toBe(0);
+  });
+
+  test('a reduce-only order never opens a position', () => {
+    const r = runEngine(input1([B(100, 100, 100, 100), B(100, 100, 100, 100)]), script({ 0: (c) => c.submitMarket(0, -1, Infinity, true) }));
+    expect(fills(r)).toEqual([]);
+    expect(r.positions[0]).toBe(0);
+  });
+});
+
 describe('funding and borrow', () => {
   const c = costs({ slippage_bps: 0, impact: { model: 'linear', coefficient_bps: 0, max_participation: 1 } });
   const bars = [B(100, 100, 100, 100), B(100, 100, 100, 110), B(110, 110, 110, 120), B(120, 120, 120, 120)];

@@ -103,7 +103,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
   if (p.embargo_bars !== 'auto' && p.embargo_bars < maxHold) {
     throw new DataError(`embargo_bars ${p.embargo_bars} is shorter than the longest holding period of a blueprint (${maxHold} bars): train trades would reach into the test window`, {
       file: 'spec/pipeline.yaml', field: 'stages.walkforward.embargo_bars', value: p.embargo_bars,
-    });
+    }, { hint: `use embargo_bars: auto (= ${maxHold}) or at least ${maxHold}` });
   }
   const spec = {
     mode: p.mode,
@@ -347,7 +347,7 @@ function runOnGrid(
     instruments: data.map((d) => d.key), ts_ms: grid.ts_ms, tfMs: grid.tfMs, bars: data.map((d) => d.bars),
     features: data.map((d) => d.features), events: data.map((d) => d.events), funding: data.map((d) => d.funding),
   };
-  return runBlueprint(bp, slice, costs, { initialCash: cash, risk, from, to, entryFrom: from, entryUntil: to - 2 });
+  return runBlueprint(bp, slice, costs, { initialCash: cash, risk, from, to, entryFrom: from, entryUntil: to - 2, series: 'equity' });
 }
 
 /** A run on the test bars only (the engine's bar 0 is the window's first test bar). */
