@@ -15,7 +15,7 @@ import { formatBench, formatDataset, TARGETS, type BenchFigures, type DatasetFig
 
 /**
  * npm run bench [-- --quick] [--keep]
- * Prints figures (never pass/fail) for ingest+clean on the real 5m dataset and on synthetic markets of 10/25/50
+ * Prints figures (never pass/fail) for the whole pipeline on the real 5m dataset and on synthetic markets of 10/25/50
  * symbols x 2 years, and writes them to data/reports/bench/<date>.json. --quick: the real dataset and 10 symbols.
  */
 const argv = yargs(hideBin(process.argv))

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * CI's real-data check: run the whole pipeline (ingest to bridge) on one dataset from ../shared/data/real into a temporary lake through the real
+ * CI's real-data check: run the whole pipeline (ingest to report) on one dataset from ../shared/data/real into a temporary lake through the real
  * orchestrator, then check the cleaned lake against what the dataset's SOURCE.md documents, read it back with DuckDB
  * (and pandas when the machine has it), and check that an immediate rerun skips every stage.
  * Usage: node dist/orchestrator/real_data_check.js <dataset dir>
@@ -59,6 +59,18 @@ try {
   const br = await db.rowObjects(`SELECT count(*) AS n, count(DISTINCT cost_digest) AS digests FROM read_parquet('${dir}/lake/bridge/results.parquet')`);
   expect(Number(br[0]!.n) === Number(d.pass) && (Number(br[0]!.n) === 0 || Number(br[0]!.digests) === 1),
     `bridge priced every discovery survivor (${br[0]!.n}) under one cost digest`);
+  // The strategy stages: blueprints, a walk-forward with windows and metrics, and a self-contained report.
+  const bpMeta = await readJson<{ counts: { total: number; from_templates: number } }>(join(dir, 'research', 'blueprints', 'blueprints.json'));
+  expect(bpMeta.counts.total > 0 && bpMeta.counts.from_templates > 0, `blueprints: ${bpMeta.counts.total} (${bpMeta.counts.from_templates} template variants)`);
+  const wf = await readJson<{ windows: unknown[]; oos: { metrics: { sharpe: number; total_return: number; n_trades: number } }; deflation: { dsr: number; trials: number }; pbo: { pbo: number | null } }>(
+    join(dir, 'lake', 'walkforward', 'summary.json'));
+  const m = wf.oos.metrics;
+  expect(wf.windows.length >= 4 && Number.isFinite(m.sharpe) && m.n_trades > 0 && Number.isFinite(wf.deflation.dsr) && wf.pbo.pbo !== null,
+    `walk-forward: ${wf.windows.length} windows, OOS return ${(m.total_return * 100).toFixed(2)}%, Sharpe ${m.sharpe.toFixed(2)}, ${m.n_trades} trades, ` +
+      `DSR ${wf.deflation.dsr.toFixed(3)} over ${wf.deflation.trials} trials, PBO ${wf.pbo.pbo?.toFixed(3)}`);
+  const html = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.html'), 'utf8'));
+  const external = html.match(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//gi) ?? [];
+  expect(html.includes('<svg') && external.length === 0, `report.html written (${html.length} bytes, ${(html.match(/<svg\b/g) ?? []).length} charts, ${external.length} external references)`);
   db.close();
   const py = await execa('python3', ['-c', [
     'import sys', 'try:', '  import pandas as pd', 'except Exception:', '  print("pandas not installed: skipped"); sys.exit(0)',
@@ -71,7 +83,7 @@ try {
   const runs = await import('node:fs/promises').then((fs) => fs.readdir(join(dir, 'reports', 'runs')));
   const second = await readJson<RunRecord>(join(dir, 'reports', 'runs', runs.sort().at(-1)!, 'run.json'));
   expect(second.stages.every((s) => s.outcome.type === 'skipped'), `an immediate rerun skips every stage (${noopS.toFixed(2)} s wall, ${second.duration_ms} ms in the orchestrator)`);
-  process.stdout.write(`  cold run, ingest to bridge: ${coldS.toFixed(1)} s wall\n`);
+  process.stdout.write(`  cold run, ingest to report: ${coldS.toFixed(1)} s wall\n`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

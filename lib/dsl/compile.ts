@@ -33,6 +33,12 @@ export interface MarketSlice {
   events: Map<string, EventSeries>[];
   /** Funding settlements per instrument (perpetuals); runBlueprint requires them when funding costs are on. */
   funding?: (EngineFunding | undefined)[];
+  /**
+   * Optional, per instrument over the whole slice: the engine's trailing 24h volume (trailingSum over one day of bars)
+   * and daily volatility (trailingDailyVolBps over 30 days), so a caller running many windows computes them once.
+   */
+  volume24h?: Float64Array[];
+  dailyVolBps?: Float64Array[];
 }
 
 export interface CompileOptions {

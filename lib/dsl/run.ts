@@ -77,8 +77,9 @@ export function prepareRun(
     })),
     costs,
     initialCash: opts.initialCash,
-    volume24h: data.bars.map((b) => view(trailingSum(b.volume, dayBars))),
-    dailyVolBps: data.bars.map((b) => view(trailingDailyVolBps(b.close, volW, data.tfMs))),
+    // precomputed on the slice by a caller running many windows (same definitions), else computed here
+    volume24h: data.bars.map((b, i) => view(data.volume24h?.[i] ?? trailingSum(b.volume, dayBars))),
+    dailyVolBps: data.bars.map((b, i) => view(opts.volWindowBars === undefined && data.dailyVolBps?.[i] ? data.dailyVolBps[i]! : trailingDailyVolBps(b.close, volW, data.tfMs))),
     volWindowBars: volW,
     ...(data.funding ? { funding: data.funding } : {}),
     ...(opts.risk ? { risk: opts.risk } : {}),

@@ -7,7 +7,7 @@
 import { DataError } from '../../errors.js';
 import { listPartitions, readPartitions, TABLES, type LakeDb } from '../../lake/index.js';
 import { featuresTable } from '../../features/table.js';
-import type { EngineBars, EngineFunding } from '../../engine/index.js';
+import { trailingDailyVolBps, trailingSum, type EngineBars, type EngineFunding } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { fundingSum } from '../../research/bridge.js';
 import type { InstrumentKey as MarketKey } from '../../market.js';
@@ -30,6 +30,9 @@ export interface InstrumentData {
   /** First and last grid index with a bar of this instrument. */
   first: number;
   last: number;
+  /** The engine's trailing 24h volume and daily volatility over the grid (lib/engine defaults), computed once. */
+  volume24h: Float64Array;
+  dailyVolBps: Float64Array;
 }
 
 function hive(k: InstrumentKey): Record<string, string> {
@@ -123,7 +126,11 @@ export async function loadInstrument(
     if (ts.length > 1) fundingSum(f.series, ts[0]!, ts[ts.length - 1]!, where);
     funding = { ts_ms: f.series.ts_ms, rate: f.series.funding_rate };
   }
-  return { key: { exchange: k.exchange, market: k.market as MarketKey['market'], symbol: k.symbol }, label, bars, funding, features, events, first, last };
+  const dayBars = Math.max(1, Math.round(86_400_000 / grid.tfMs));
+  return {
+    key: { exchange: k.exchange, market: k.market as MarketKey['market'], symbol: k.symbol }, label, bars, funding, features, events, first, last,
+    volume24h: trailingSum(bars.volume, dayBars), dailyVolBps: trailingDailyVolBps(bars.close, 30 * dayBars, grid.tfMs),
+  };
 }
 
 function index(ts: number, grid: Grid, file: string): number {

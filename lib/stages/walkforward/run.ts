@@ -346,6 +346,7 @@ function runOnGrid(
   const slice: MarketSlice = {
     instruments: data.map((d) => d.key), ts_ms: grid.ts_ms, tfMs: grid.tfMs, bars: data.map((d) => d.bars),
     features: data.map((d) => d.features), events: data.map((d) => d.events), funding: data.map((d) => d.funding),
+    volume24h: data.map((d) => d.volume24h), dailyVolBps: data.map((d) => d.dailyVolBps),
   };
   return runBlueprint(bp, slice, costs, { initialCash: cash, risk, from, to, entryFrom: from, entryUntil: to - 2, series: 'equity' });
 }
