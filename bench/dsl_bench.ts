@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * node build-dsl/bench/dsl_bench.js [--bars N] [--reps K]
+ * node dist/bench/dsl_bench.js [--bars N] [--reps K]
  *
  * Figure (never pass/fail): bar-steps per second of runBlueprint on one core, on an in-memory random walk of 5m
  * bars (default 210,240 = 2 years), um perps with 8 h funding, the default-like cost config (sqrt impact):

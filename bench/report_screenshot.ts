@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * node build-report/bench/report_screenshot.js <report.html> <out.png> [--width 1280] [--height auto|PX] [--timeout_s 60]
+ * node dist/bench/report_screenshot.js <report.html> <out.png> [--width 1280] [--height auto|PX] [--timeout_s 60]
  *
  * Screenshots an existing report with headless Chromium (lib/report/screenshot.ts) and prints one JSON line:
  * the PNG's path, bytes, pixel size (read back from its IHDR chunk), the Chromium used and the wall time.
@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { QuantError } from '../lib/errors.js';
 import { screenshotHtml } from '../lib/report/screenshot.js';
 
-const USAGE = 'usage: node build-report/bench/report_screenshot.js <report.html> <out.png> [--width 1280] [--height auto|PX] [--timeout_s 60]';
+const USAGE = 'usage: node dist/bench/report_screenshot.js <report.html> <out.png> [--width 1280] [--height auto|PX] [--timeout_s 60]';
 
 function main(argv: string[]): Promise<number> {
   const pos: string[] = [];
