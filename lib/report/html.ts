@@ -6,7 +6,7 @@
  */
 import { escapeXml as h, fmtDate, fmtInt, fmtNum, fmtPct, fmtSignedPct } from './format.js';
 import {
-  blueprintsTable, costSensitivityTable, definitions, funnelTable, gateTable, headerFacts, metricsTable, oosSummary, overfittingTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
+  blueprintsTable, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
 } from './sections.js';
 import { drawdownFromEquity, equityMaxDrawdown, finiteMin } from './series.js';
 import { areaChart, barChart, lineChart, PALETTE, type ChartSeries } from './svg.js';

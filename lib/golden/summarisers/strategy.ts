@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { approx, exact } from '../checks.js';
 import type { Check, StageSummary } from '../types.js';
 import type { SummariseContext } from './context.js';
+import type { WalkforwardSummary } from '../../stages/walkforward/summary.js';
 
 async function json<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
@@ -30,18 +31,9 @@ export async function summariseBlueprint(ctx: SummariseContext): Promise<StageSu
   return { rows: { blueprints: exact(lines.length) }, numbers };
 }
 
-interface WfSummary {
-  windows: { index: number; selected: string[]; oos_return: number; n_trades: number }[];
-  blueprints: { id: string; full_sharpe: number; full_trades: number; times_selected: number }[];
-  oos: { metrics: Record<string, number> };
-  deflation: { trials: number; psr: number; dsr: number; sr0_annual: number };
-  pbo: { pbo: number | null; splits: number | null };
-  cost_sensitivity: { multiplier: number; total_return: number }[];
-}
-
 /** walkforward: selections per window, OOS metrics, per-blueprint full-period Sharpe, PSR/DSR/PBO. */
 export async function summariseWalkforward(ctx: SummariseContext): Promise<StageSummary> {
-  const s = await json<WfSummary>(join(ctx.dataDir, 'lake', 'walkforward', 'summary.json'));
+  const s = await json<WalkforwardSummary>(join(ctx.dataDir, 'lake', 'walkforward', 'summary.json'));
   const numbers: Record<string, Check> = {};
   for (const w of s.windows) {
     numbers[`window ${w.index} selected`] = exact(w.selected.join(','));
@@ -53,7 +45,7 @@ export async function summariseWalkforward(ctx: SummariseContext): Promise<Stage
     numbers[`${b.id} full_trades`] = exact(b.full_trades);
     numbers[`${b.id} times_selected`] = exact(b.times_selected);
   }
-  for (const k of ['total_return', 'sharpe', 'sortino', 'max_drawdown', 'hit_rate', 'turnover', 'exposure', 'n_trades']) {
+  for (const k of ['total_return', 'sharpe', 'sortino', 'max_drawdown', 'hit_rate', 'turnover', 'exposure', 'n_trades'] as const) {
     numbers[`oos ${k}`] = num(s.oos.metrics[k]);
   }
   numbers['trials'] = exact(s.deflation.trials);

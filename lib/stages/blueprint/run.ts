@@ -6,21 +6,19 @@
  * (costs/<digest>.json) so a later stage can tell a stricter config from a cheaper one.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { sha256Hex } from '../../hash.js';
-import { LakeDb, readTableFile } from '../../lake/index.js';
+import { LakeDb, readTableFile, stringsOf, type DictColumn } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import type { InstrumentKey } from '../../market.js';
 import {
   blueprintFromCandidate, templateGrid, validateBlueprint, type Blueprint, type TemplateGridSpec,
 } from '../../dsl/index.js';
-import { loadEventSpecs } from '../../events/index.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { readPlan } from '../discovery/io.js';
-import { FEATURES_INFO_FILE } from '../features/run.js';
+import { readLakeVocabulary } from './vocabulary.js';
 import { BRIDGE_COLUMNS, BRIDGE_RESULTS_FILE } from '../bridge/table.js';
 import { BLUEPRINTS_FILE, BLUEPRINTS_META, COSTS_DIR, type BlueprintsMeta } from './files.js';
 import type { BlueprintParams } from './params.js';
@@ -33,11 +31,7 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
   if (!ctx.costs) throw new QuantError('blueprint needs the cost config (usesCosts)');
   const digest = ctx.costs.digest;
   const tf = ctx.params.timeframe;
-  const featInfo = JSON.parse(await readFile(join(ctx.input('lake/features'), FEATURES_INFO_FILE), 'utf8')) as {
-    timeframe: string; features: { name: string }[]; instruments: { id: string }[];
-  };
-  const knownFeatures = new Set(featInfo.features.map((f) => f.name));
-  const knownEvents = new Set((await loadEventSpecs(join(ctx.specDir, 'events'), knownFeatures)).events.map((e) => e.name));
+  const known = await readLakeVocabulary(ctx.input('lake/features'), ctx.specDir);
   const spec = await loadBlueprintSpec(join(ctx.specDir, 'blueprints.yaml'));
   const plan = await readPlan(ctx.input('research/plan'));
 
@@ -51,9 +45,9 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
   } finally {
     db.close();
   }
-  const ids = dictStrings(cols.candidate_id);
-  const planHashes = dictStrings(cols.plan_hash);
-  const digests = dictStrings(cols.cost_digest);
+  const ids = stringsOf(cols.candidate_id as DictColumn);
+  const planHashes = stringsOf(cols.plan_hash as DictColumn);
+  const digests = stringsOf(cols.cost_digest as DictColumn);
   const pass = cols.pass as Uint8Array;
   const byId = new Map(plan.candidates.map((c) => [c.candidate_id, c]));
   const fromBridge: Blueprint[] = [];
@@ -81,7 +75,7 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
     }));
   }
 
-  const instruments = featInfo.instruments.map((x) => parseId(x.id));
+  const instruments = known.instruments.map(parseId);
   const skipped: string[] = [];
   const fromTemplates = ctx.params.include_templates
     ? compileTemplates(spec, instruments, { cost_digest: digest, plan_hash: plan.plan_hash, timeframe: tf }, skipped)
@@ -89,7 +83,7 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
 
   // One validation for all, against what the lake provides (the compilers validate against their own inputs only).
   const all = dedupe([...fromBridge, ...fromTemplates]).map((bp) =>
-    validateBlueprint(bp, { source: `blueprint ${bp.id} (${bp.name})`, knownFeatures, knownEvents }));
+    validateBlueprint(bp, { source: `blueprint ${bp.id} (${bp.name})`, knownFeatures: known.features, knownEvents: known.events }));
   all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const text = all.map((bp) => JSON.stringify(bp)).join('\n') + (all.length ? '\n' : '');
   const out = ctx.output('research/blueprints');
@@ -110,11 +104,6 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
     metrics: { from_bridge: meta.counts.from_bridge, from_templates: nTemplates, trials: meta.trials.total },
     ...(skipped.length ? { warnings: skipped } : {}),
   };
-}
-
-function dictStrings(c: unknown): string[] {
-  const d = c as { dict: string[]; idx: Int32Array };
-  return Array.from(d.idx, (i) => d.dict[i]!);
 }
 
 function countPass(p: Uint8Array): number {

@@ -16,34 +16,21 @@ import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { findChromium, screenshotHtml } from '../../report/screenshot.js';
-import type { ReportData, ReportMetrics } from '../../report/types.js';
+import type { ReportData } from '../../report/types.js';
 import { BLUEPRINTS_META, type BlueprintsMeta } from '../blueprint/files.js';
 import type { DiscoverySummary } from '../discovery/report.js';
 import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/run.js';
+import type { WalkforwardSummary } from '../walkforward/summary.js';
 import type { ReportParams } from './params.js';
 
 export const REPORT_HTML = 'report.html';
 export const REPORT_MD = 'report.md';
 export const REPORT_JSON = 'report.json';
 
-type WfSummary = {
-  timeframe: string; bars_per_year: number; capital_usd: number;
-  grid: { start_ms: number; end_ms: number; n_bars: number };
-  plan_hash: string; cost_digest: string;
-  blueprint_cost_digests: Record<string, { status: string; costlier: string[] }>;
-  windows_spec: { mode: string; train_bars: number; test_bars: number; embargo_bars: number; step_bars: number; unused_bars: number; selection: { top_k: number; min_train_trades: number; min_train_sharpe: number } };
-  windows: { index: number; train_start_ms: number; train_end_ms: number; test_start_ms: number; test_end_ms: number; selected: string[]; eligible: number; oos_return: number; oos_sharpe: number; n_trades: number }[];
-  blueprints: { id: string; name: string; source: string; instruments: string; cost_digest: string; cost_digest_status: string; full_sharpe: number; full_return: number; full_trades: number; times_selected: number; oos_return: number | null; skipped_entries: Record<string, number>; rejected_orders: number }[];
-  oos: { metrics: ReportMetrics & { psr: number; dsr: number; n_days: number }; benchmark: { label: string; total_return: number } | null };
-  deflation: { trials: number; plan_candidates: number; template_variants: number; variance_of_daily_sharpes: number; sr0_annual: number; psr: number; dsr: number; note: string };
-  pbo: { pbo: number | null; splits: number | null; n_strategies: number; n_combinations: number | null; note: string; rank_convention: string };
-  cost_sensitivity: { multiplier: number; total_return: number; sharpe: number; max_drawdown: number }[];
-};
-
 export async function runReportStage(ctx: StageContext<ReportParams>): Promise<StageRunSummary> {
   if (!ctx.costs) throw new QuantError('report needs the cost config (usesCosts)');
   const wfDir = ctx.input('lake/walkforward');
-  const wf = await readRequired<WfSummary>(join(wfDir, SUMMARY_FILE), `lake/walkforward/${SUMMARY_FILE}`, 'walkforward');
+  const wf = await readRequired<WalkforwardSummary>(join(wfDir, SUMMARY_FILE), `lake/walkforward/${SUMMARY_FILE}`, 'walkforward');
   const meta = await readRequired<BlueprintsMeta>(join(ctx.input('research/blueprints'), BLUEPRINTS_META), `research/blueprints/${BLUEPRINTS_META}`, 'blueprint');
   const disc = await readRequired<DiscoverySummary>(join(ctx.input('reports/discovery'), 'summary.json'), 'reports/discovery/summary.json', 'discovery');
   const bridge = await readRequired<{ counts: { priced: number; survivors: number; pass: number } }>(join(ctx.input('reports/bridge'), 'summary.json'), 'reports/bridge/summary.json', 'bridge');
@@ -112,7 +99,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       .map((b) => ({
         id: b.id, name: b.name, source: b.source, instruments: b.instruments, full_sharpe: b.full_sharpe, full_return: b.full_return,
         times_selected: b.times_selected, oos_return: b.oos_return, n_trades: b.full_trades,
-        cost_digest_status: b.cost_digest_status === 'same' || b.cost_digest_status === 'stricter' ? 'ok' : b.cost_digest_status,
+        cost_digest_status: 'ok', // walkforward refuses a cheaper digest; the same or a stricter one (listed in the warnings) is ok
       })),
     cost_sensitivity: wf.cost_sensitivity.map((c) => ({
       label: c.multiplier === 0 ? 'no trading costs' : c.multiplier === 1 ? 'spec/costs.yaml' : `${c.multiplier}x fees, slippage, impact`,

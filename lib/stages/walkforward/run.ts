@@ -21,48 +21,33 @@
  * kept: it is the book that was chosen; funding and borrow are carry, not trading costs, and are not scaled).
  */
 import { join, dirname } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { DataError, QuantError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
-import { LakeDb, dictColumn, writeTableFile, type ColumnSchema } from '../../lake/index.js';
+import { LakeDb, TABLES, dictColumn, listPartitions, writeTableFile, type ColumnSchema } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import type { EngineResult } from '../../engine/index.js';
 import { blueprintEvents, blueprintFeatures, runBlueprint, type Blueprint, type BlueprintRun, type MarketSlice } from '../../dsl/index.js';
-import { loadEventSpecs } from '../../events/index.js';
 import { barsPerYear, timeframeMs } from '../../timeframe.js';
-import { makeWindows, type WfWindow } from '../../walkforward/windows.js';
+import { makeWindows } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
-import { curveMetrics, dailyReturns, equityReturns, type CurveMetrics } from '../../walkforward/metrics.js';
-import { pboCscv } from '../../stats/pbo.js';
+import { curveMetrics, dailyReturns, equityReturns } from '../../walkforward/metrics.js';
+import { totalReturn } from '../../stats/performance.js';
+import { benchmarkCurve, pboOverBlueprints, PBO_RANK_CONVENTION, sleeveOf, stitch, type Sleeve } from '../../walkforward/book.js';
+import { scaleCosts, withVenueAliases } from '../../costs/derive.js';
 import { sharpeRatio } from '../../stats/sharpe.js';
 import { variance } from '../../stats/descriptive.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { instrumentLabel, readPlan, type InstrumentKey } from '../discovery/io.js';
-import { FEATURES_INFO_FILE } from '../features/run.js';
+import { readLakeVocabulary } from '../blueprint/vocabulary.js';
 import { readBlueprints } from './blueprints.js';
 import { globalGrid, loadInstrument, type Grid, type InstrumentData } from './io.js';
 import type { WalkforwardParams } from './params.js';
+import type { WalkforwardSummary } from './summary.js';
 
 const DAY_MS = 86_400_000;
 export const OOS_FILE = 'oos.parquet';
 export const TRADES_FILE = 'trades.parquet';
 export const SUMMARY_FILE = 'summary.json';
-
-export const PBO_RANK_CONVENTION =
-  'CSCV (Bailey, Borwein, Lopez de Prado & Zhu 2017): the daily returns of all blueprints are cut into S contiguous blocks; ' +
-  'for each of the C(S, S/2) halvings the in-sample winner (highest Sharpe, first on ties) is ranked out of sample, ' +
-  'rank 1 = worst .. N = best (ties averaged), w = rank / (N + 1), logit = ln(w / (1 - w)); PBO = share of halvings ' +
-  'with logit <= 0 (the winner does no better than the out-of-sample median).';
-
-interface Sleeve {
-  bp: number;
-  window: number;
-  multiplier: number;
-  equity: Float64Array; // over the test bars
-  gross: Float64Array;
-  traded: Float64Array;
-  tradePnls: number[];
-}
 
 export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>): Promise<StageRunSummary> {
   if (!ctx.costs) throw new QuantError('walkforward needs the cost config (usesCosts)');
@@ -72,12 +57,9 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
   const tfMs = timeframeMs(tf);
   const ppy = barsPerYear(tf);
   const lakeRoot = dirname(ctx.input('lake/cleaned'));
-  const featInfo = JSON.parse(await readFile(join(ctx.input('lake/features'), FEATURES_INFO_FILE), 'utf8')) as { features: { name: string }[] };
-  const knownFeatures = new Set(featInfo.features.map((f) => f.name));
-  const eventSet = await loadEventSpecs(join(ctx.specDir, 'events'), knownFeatures);
-  const knownEvents = new Set(eventSet.events.map((e) => e.name));
-  const loaded = await readBlueprints(ctx.input('research/blueprints'), 'research/blueprints',
-    { features: knownFeatures, events: knownEvents }, { config: ctx.costs.config as CostConfig, digest: ctx.costs.digest });
+  const known = await readLakeVocabulary(ctx.input('lake/features'), ctx.specDir);
+  const loaded = await readBlueprints(ctx.input('research/blueprints'), 'research/blueprints', known,
+    { config: ctx.costs.config as CostConfig, digest: ctx.costs.digest });
   const plan = await readPlan(ctx.input('research/plan'));
   if (loaded.meta.plan_hash !== plan.plan_hash) {
     throw new DataError(`blueprints were compiled from another plan (current plan ${plan.plan_hash})`, {
@@ -136,7 +118,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       const d = dailyReturns(grid.ts_ms, r).returns;
       daily[i] = d;
       full[i] = {
-        sharpe: statsSharpe(sumStats(r), ppy), total_return: r.reduce((g, x) => g * (1 + x), 1) - 1,
+        sharpe: statsSharpe(trainStats(r, [], [{ trainStart: 0, trainEnd: r.length }])[0]!, ppy), total_return: totalReturn(r),
         n_trades: run.result.trades.length, daily_sharpe: sharpeRatio(d), decisions: countBy(run.decisions.filter((x) => x.code !== 'already_in_position').map((x) => x.code)),
         rejected: run.result.orderLog.filter((e) => e.event === 'rejected').length,
       };
@@ -194,7 +176,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       return { multiplier: m, total_return: mm.total_return, sharpe: mm.sharpe, max_drawdown: mm.max_drawdown, n_trades: mm.n_trades };
     });
     const bench = benchmarkCurve(benchKey ? await cache.bars(benchKey) : undefined, windows, benchKey?.symbol ?? '');
-    const pbo = pboOf(daily, p.pbo_splits);
+    const pbo = pboOverBlueprints(daily, p.pbo_splits);
 
     // ---- write
     const out = ctx.output('lake/walkforward');
@@ -210,7 +192,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       for (const s of mine) g *= s.equity[s.equity.length - 1]! / (p.capital_usd / selections[s.window]!.selected.length);
       return g - 1;
     };
-    const summary = {
+    const summary: WalkforwardSummary = {
       schema_version: 1,
       timeframe: tf, bars_per_year: ppy, capital_usd: p.capital_usd,
       grid: { start_ms: grid.ts0, end_ms: grid.ts0 + grid.n * tfMs, n_bars: grid.n },
@@ -285,53 +267,17 @@ function uniqueKeys(keys: readonly InstrumentKey[]): InstrumentKey[] {
 
 /** The longest a blueprint can hold a position, in bars (the embargo must cover it). */
 export function holdBars(bp: Blueprint): number {
-  const s = bp.strategy as { type: string; exit?: { horizon_bars?: number }; max_hold_bars?: number };
-  return s.type === 'pairs' ? (s.max_hold_bars ?? 0) : (s.exit?.horizon_bars ?? 0);
+  return bp.strategy.type === 'pairs' ? bp.strategy.max_hold_bars : bp.strategy.exit.horizon_bars;
 }
 
 function ms(grid: Grid, t: number): number {
   return grid.ts0 + t * grid.tfMs;
 }
 
-function sumStats(r: Float64Array): TrainStats {
-  let s = 0;
-  let ss = 0;
-  for (let t = 0; t < r.length; t++) { s += r[t]!; ss += r[t]! * r[t]!; }
-  return { sum: s, sumsq: ss, n: r.length, trades: 0 };
-}
-
 function countBy(xs: readonly string[]): Record<string, number> {
   const o: Record<string, number> = {};
-  for (const x of xs) {
-    const k = x.split(':')[0]!;
-    o[k] = (o[k] ?? 0) + 1;
-  }
+  for (const x of xs) o[x] = (o[x] ?? 0) + 1;
   return o;
-}
-
-/**
- * Fees are looked up by the instrument's exchange: a lake exchange that is not itself a priced venue (the synthetic
- * market) is priced as the venue venue_for names, as in the bridge. Only adds entries; never overrides a venue.
- */
-export function withVenueAliases(c: CostConfig, venueFor: Readonly<Record<string, string>>): CostConfig {
-  const venues = { ...c.venues };
-  for (const [exchange, venue] of Object.entries(venueFor)) {
-    if (!(exchange in venues) && c.venues[venue]) venues[exchange] = c.venues[venue]!;
-  }
-  return { ...c, venues };
-}
-
-/** Fees, slippage and impact scaled by m; funding and borrow unchanged. */
-export function scaleCosts(c: CostConfig, m: number): CostConfig {
-  if (m === 1) return c;
-  const venues: CostConfig['venues'] = {};
-  for (const [v, mk] of Object.entries(c.venues)) {
-    venues[v] = Object.fromEntries(Object.entries(mk).map(([k, f]) => [k, { maker_fee_bps: f!.maker_fee_bps * m, taker_fee_bps: f!.taker_fee_bps * m }]));
-  }
-  const impact = c.impact.model === 'sqrt'
-    ? { ...c.impact, coefficient: c.impact.coefficient * m }
-    : { ...c.impact, coefficient_bps: c.impact.coefficient_bps * m };
-  return { ...c, venues, slippage_bps: c.slippage_bps * m, impact };
 }
 
 /**
@@ -351,131 +297,13 @@ function runOnGrid(
   return runBlueprint(bp, slice, costs, { initialCash: cash, risk, from, to, entryFrom: from, entryUntil: to - 2, series: 'equity' });
 }
 
-/** A run on the test bars only (the engine's bar 0 is the window's first test bar). */
-function sleeveOf(r: EngineResult, bp: number, window: number, multiplier: number, w: WfWindow): Sleeve {
-  const L = w.testEnd - w.testStart;
-  const traded = new Float64Array(L);
-  for (const e of r.orderLog) if (e.event === 'filled') traded[e.bar]! += Math.abs(e.qty * (e.price ?? 0));
-  return {
-    bp, window, multiplier, equity: r.equity, gross: r.gross, traded,
-    tradePnls: r.trades.filter((t) => t.exitBar >= 0).map((t) => t.netPnl),
-  };
-}
-
-interface Book {
-  ts_ms: Float64Array;
-  window: Int32Array;
-  returns: Float64Array;
-  equity: Float64Array; // stitched, starts at 1
-  equityUsd: Float64Array; // the window book's equity in USD (capital at each window start)
-  gross: Float64Array;
-  grossLev: Float64Array;
-  traded: Float64Array;
-  tradePnls: number[];
-  windowReturns: { total_return: number; sharpe: number; n_trades: number }[];
-}
-
-/** The out-of-sample book: per window the sum of its sleeves (cash if none), returns chained across windows. */
-function stitch(windows: readonly WfWindow[], sleeves: readonly Sleeve[], capital: number, grid: Grid, ppy: number): Book {
-  const n = windows.reduce((a, w) => a + (w.testEnd - w.testStart), 0);
-  const b: Book = {
-    ts_ms: new Float64Array(n), window: new Int32Array(n), returns: new Float64Array(n), equity: new Float64Array(n),
-    equityUsd: new Float64Array(n), gross: new Float64Array(n), grossLev: new Float64Array(n), traded: new Float64Array(n),
-    tradePnls: [], windowReturns: [],
-  };
-  let o = 0;
-  let g = 1;
-  for (const w of windows) {
-    const L = w.testEnd - w.testStart;
-    const mine = sleeves.filter((s) => s.window === w.index);
-    const eq = new Float64Array(L);
-    if (mine.length === 0) eq.fill(capital);
-    let trades = 0;
-    for (const s of mine) {
-      for (let t = 0; t < L; t++) {
-        eq[t]! += s.equity[t]!;
-        b.gross[o + t]! += s.gross[t]!;
-        b.traded[o + t]! += s.traded[t]!;
-      }
-      b.tradePnls.push(...s.tradePnls);
-      trades += s.tradePnls.length;
-    }
-    const r = equityReturns(eq, capital);
-    let wg = 1;
-    let s1 = 0;
-    let s2 = 0;
-    for (let t = 0; t < L; t++) {
-      b.ts_ms[o + t] = grid.ts0 + (w.testStart + t) * grid.tfMs;
-      b.window[o + t] = w.index;
-      b.returns[o + t] = r[t]!;
-      g *= 1 + r[t]!;
-      wg *= 1 + r[t]!;
-      s1 += r[t]!;
-      s2 += r[t]! * r[t]!;
-      b.equity[o + t] = g;
-      b.equityUsd[o + t] = eq[t]!;
-      b.grossLev[o + t] = eq[t]! > 0 ? b.gross[o + t]! / eq[t]! : NaN;
-    }
-    b.windowReturns.push({ total_return: wg - 1, sharpe: statsSharpe({ sum: s1, sumsq: s2, n: L, trades: 0 }, ppy), n_trades: trades });
-    o += L;
-  }
-  return b;
-}
-
-function pboOf(daily: readonly Float64Array[], splits: number): { pbo: number | null; splits: number | null; n_strategies: number; n_combinations: number | null; logit_median: number | null; note: string } {
-  const N = daily.length;
-  const cols = daily.filter((d) => {
-    let v = 0;
-    for (let i = 1; i < d.length; i++) if (d[i] !== d[0]) { v = 1; break; }
-    return v === 1;
-  });
-  if (cols.length < 2) {
-    return { pbo: null, splits: null, n_strategies: N, n_combinations: null, logit_median: null, note: `PBO needs at least 2 blueprints that trade (${cols.length} of ${N} do)` };
-  }
-  const T = cols[0]!.length;
-  let S = splits % 2 === 0 ? splits : splits - 1;
-  while (S > 2 && T < 2 * S) S -= 2;
-  if (T < 2 * S) return { pbo: null, splits: null, n_strategies: cols.length, n_combinations: null, logit_median: null, note: `PBO needs at least ${2 * S} days of returns (${T})` };
-  try {
-    const r = pboCscv(cols, S);
-    const sorted = Float64Array.from(r.logits).sort();
-    return {
-      pbo: r.pbo, splits: S, n_strategies: cols.length, n_combinations: r.nCombinations,
-      logit_median: sorted[Math.floor(sorted.length / 2)]!,
-      note: `${cols.length} blueprints that trade (${N - cols.length} never traded and are left out), ${T} daily returns in ${S} blocks`,
-    };
-  } catch (e) {
-    return { pbo: null, splits: S, n_strategies: cols.length, n_combinations: null, logit_median: null, note: `PBO not computable: ${(e as Error).message}` };
-  }
-}
-
 async function benchmarkKey(lakeRoot: string, symbol: string, keys: readonly InstrumentKey[], tf: string): Promise<InstrumentKey | undefined> {
   const hit = keys.find((k) => k.symbol === symbol);
   if (hit) return hit;
-  const { listPartitions, TABLES } = await import('../../lake/index.js');
   const parts = await listPartitions(lakeRoot, TABLES.cleanBars, { symbol, timeframe: tf });
   const p = parts[0];
   if (p) return { exchange: p.keys.exchange!, market: p.keys.market!, symbol, timeframe: tf };
   return keys[0];
-}
-
-/** Buy-and-hold of the benchmark's close over the out-of-sample bars, stitched like the book (starts at 1). */
-function benchmarkCurve(bars: { close: Float64Array } | undefined, windows: readonly WfWindow[], symbol: string): { equity: Float64Array; label: string; total_return: number } {
-  const n = windows.reduce((a, w) => a + (w.testEnd - w.testStart), 0);
-  const equity = new Float64Array(n).fill(NaN);
-  if (!bars) return { equity, label: '', total_return: NaN };
-  let g = 1;
-  let o = 0;
-  for (const w of windows) {
-    let prev = bars.close[w.testStart - 1]!;
-    for (let t = w.testStart; t < w.testEnd; t++) {
-      const c = bars.close[t]!;
-      if (c === c && prev === prev && prev > 0) g *= c / prev;
-      if (c === c) prev = c;
-      equity[o++] = g;
-    }
-  }
-  return { equity, label: `${symbol} buy and hold`, total_return: g - 1 };
 }
 
 /** Instruments loaded on the grid, kept while a later blueprint (in processing order) still needs them. */

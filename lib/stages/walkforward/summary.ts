@@ -1,0 +1,64 @@
+/**
+ * lake/walkforward/summary.json: what the walk-forward stage writes beside oos.parquet and trades.parquet, and what
+ * the report stage and the golden summariser read. One type for writer and readers.
+ */
+import type { CurveMetrics } from '../../walkforward/metrics.js';
+import type { PboSummary } from '../../walkforward/book.js';
+import type { SelectionRule } from '../../walkforward/select.js';
+import type { WindowSpec } from '../../walkforward/windows.js';
+
+export interface WalkforwardSummary {
+  schema_version: 1;
+  timeframe: string;
+  bars_per_year: number;
+  capital_usd: number;
+  grid: { start_ms: number; end_ms: number; n_bars: number };
+  plan_hash: string;
+  cost_digest: string;
+  /** Per distinct blueprint cost digest: 'same' as the current config, or 'stricter' with the costlier components. */
+  blueprint_cost_digests: Record<string, { status: 'same' | 'stricter'; costlier: string[] }>;
+  windows_spec: WindowSpec & { step_bars: number; unused_bars: number; selection: SelectionRule };
+  windows: {
+    index: number;
+    train_start_ms: number;
+    train_end_ms: number;
+    test_start_ms: number;
+    test_end_ms: number;
+    selected: string[];
+    top_ranked: { id: string; train_sharpe: number; train_trades: number; eligible: boolean }[];
+    eligible: number;
+    oos_return: number;
+    oos_sharpe: number;
+    n_trades: number;
+  }[];
+  blueprints: {
+    id: string;
+    name: string;
+    source: string;
+    instruments: string;
+    cost_digest: string;
+    cost_digest_status: 'same' | 'stricter';
+    full_sharpe: number;
+    full_return: number;
+    full_trades: number;
+    full_daily_sharpe: number;
+    times_selected: number;
+    oos_return: number | null;
+    /** Entries the interpreter did not send, by decision code (already_in_position left out). */
+    skipped_entries: Record<string, number>;
+    rejected_orders: number;
+  }[];
+  oos: { metrics: CurveMetrics; benchmark: { label: string; total_return: number } | null };
+  deflation: {
+    trials: number;
+    plan_candidates: number;
+    template_variants: number;
+    variance_of_daily_sharpes: number;
+    sr0_annual: number;
+    psr: number;
+    dsr: number;
+    note: string;
+  };
+  pbo: PboSummary & { rank_convention: string };
+  cost_sensitivity: { multiplier: number; total_return: number; sharpe: number; max_drawdown: number; n_trades: number }[];
+}
