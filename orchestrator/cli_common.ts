@@ -1,24 +1,33 @@
 import { resolve } from 'node:path';
 import { createLogger } from '../lib/log.js';
-import { QuantError, exitCodeOf } from '../lib/errors.js';
+import { ExitCode, QuantError, UsageError, exitCodeOf } from '../lib/errors.js';
 import { PROJECT_ROOT } from '../lib/stage/main.js';
-import { runPipeline, type RunOptions, type RunRecord } from './runner.js';
+import { runPipeline, runExitCode, type RunOptions, type RunRecord } from './runner.js';
 import { REGISTRY } from './registry.js';
+import type { Registry } from './registry_types.js';
 import { newRunId } from '../lib/stage/run_id.js';
 
 /** Shared by run_all and stage_cli: run, print a summary table on stdout, exit with a fixed code. */
-export async function runAndExit(opts: Omit<RunOptions, 'registry' | 'projectRoot' | 'log'> & { verbose: boolean }): Promise<never> {
+export async function runAndExit(
+  opts: Omit<RunOptions, 'registry' | 'projectRoot' | 'log'> & { verbose: boolean; registry?: Registry },
+): Promise<never> {
   const runId = opts.runId ?? newRunId(new Date());
   const log = createLogger({ stage: 'orchestrator', run_id: runId }, opts.verbose ? 'debug' : undefined);
   try {
-    const record = await runPipeline({ ...opts, runId, registry: REGISTRY, projectRoot: PROJECT_ROOT, log });
+    const record = await runPipeline({ ...opts, runId, registry: opts.registry ?? REGISTRY, projectRoot: PROJECT_ROOT, log });
     process.stdout.write(summaryTable(record));
-    process.exit(record.status === 'ok' || record.status === 'dry_run' ? 0 : 1);
+    process.exit(runExitCode(record));
   } catch (err) {
     const msg = err instanceof QuantError ? err.describe() : err instanceof Error ? err.message : String(err);
     log.error({ exit_code: exitCodeOf(err), ...(opts.verbose && err instanceof Error ? { stack: err.stack } : {}) }, msg);
     process.exit(exitCodeOf(err));
   }
+}
+
+/** A command-line mistake: one readable error line (pino, stderr) and exit 2, before anything is written. */
+export function usageExit(message: string, hint: string): never {
+  createLogger({ stage: 'orchestrator', run_id: '-' }).error({ exit_code: ExitCode.usage }, new UsageError(message, { hint }).describe());
+  process.exit(ExitCode.usage);
 }
 
 export function summaryTable(r: RunRecord): string {
@@ -28,7 +37,10 @@ export function summaryTable(r: RunRecord): string {
     const changed = 'changed' in o && o.changed ? ` (${o.changed.join(', ')})` : '';
     return `  ${s.name.padEnd(12)} ${o.type.padEnd(12)} ${(s.duration_ms / 1000).toFixed(2).padStart(7)}s  ${what}${changed}`;
   });
-  return `run ${r.run_id}: ${r.status} in ${(r.duration_ms / 1000).toFixed(2)}s (timeframe ${r.timeframe})\n${rows.join('\n')}\n`;
+  const rolled = r.rolled_back?.length
+    ? [`  rolled back: ${r.rolled_back.join(', ')} (the run ${r.status === 'interrupted' ? 'was interrupted' : 'failed'}: the lake is as it was before it)`]
+    : [];
+  return `run ${r.run_id}: ${r.status} in ${(r.duration_ms / 1000).toFixed(2)}s (timeframe ${r.timeframe})\n${[...rows, ...rolled].join('\n')}\n`;
 }
 
 export const DEFAULTS = {

@@ -2,7 +2,7 @@
 import { resolve, join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runAndExit, DEFAULTS } from './cli_common.js';
+import { runAndExit, usageExit, DEFAULTS } from './cli_common.js';
 
 /** npm run all -- --backtest_timeframe 5m [--only a,b | --from X | --until Y] [--force] [--dry-run] [--on-error keep-going] */
 const argv = yargs(hideBin(process.argv))
@@ -24,6 +24,7 @@ const argv = yargs(hideBin(process.argv))
   .option('run_id', { type: 'string', describe: 'run id (default: new)' })
   .option('verbose', { type: 'boolean', default: false })
   .strict()
+  .fail((msg, err) => usageExit(msg ?? err?.message ?? 'bad arguments', 'npm run all -- --help lists every option'))
   .parseSync();
 
 const specDir = argv.spec_dir ? resolve(argv.spec_dir) : DEFAULTS.specDir();

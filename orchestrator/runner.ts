@@ -5,7 +5,8 @@ import type { Logger } from '../lib/log.js';
 import { writeJsonAtomic } from '../lib/fsx.js';
 import { readStageManifest } from '../lib/stage/manifest.js';
 import { newRunId } from '../lib/stage/run_id.js';
-import { ExitCode, InterruptedError } from '../lib/errors.js';
+import { ExitCode } from '../lib/errors.js';
+import { discardGeneration, recoverGenerations, rollbackGeneration } from '../lib/stage/generation.js';
 import { buildGraph, selectStages } from './graph.js';
 import { acquireLock } from './lock.js';
 import { resolvePipeline, type PipelineOverrides } from './pipeline.js';
@@ -58,6 +59,25 @@ export interface RunRecord {
   duration_ms: number;
   status: 'ok' | 'failed' | 'interrupted' | 'dry_run';
   stages: StageRecord[];
+  /**
+   * Stages whose committed outputs were put back as they were before the run, because the run failed or was
+   * interrupted: a run publishes all its stages' outputs or none (lib/stage/generation.ts).
+   */
+  rolled_back?: string[];
+  /** Unfinished runs (their orchestrator died) that this run rolled back before it started. */
+  recovered?: { run_id: string; rolled_back: string[] }[];
+}
+
+/**
+ * The process exit code for a finished run (README "Exit codes"): 0 ok, 130 interrupted, else the code of the
+ * first failed stage when it is a usage (2) or spec/data (3) error, else 1.
+ */
+export function runExitCode(r: RunRecord): number {
+  if (r.status === 'ok' || r.status === 'dry_run') return ExitCode.ok;
+  if (r.status === 'interrupted') return ExitCode.interrupted;
+  const failed = r.stages.find((s) => s.outcome.type === 'failed');
+  const code = failed && failed.outcome.type === 'failed' ? failed.outcome.exit_code : ExitCode.stageFailed;
+  return code === ExitCode.usage || code === ExitCode.invalidInput ? code : ExitCode.stageFailed;
 }
 
 export async function runPipeline(o: RunOptions): Promise<RunRecord> {
@@ -94,6 +114,8 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
 
   const lock = await acquireLock(o.dataDir, runId);
   const running = new Map<string, ResultPromise>();
+  let recovered: RunRecord['recovered'] = [];
+  let rolledBack: string[] = [];
   let interrupted = false;
   let stopping = false;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -103,18 +125,32 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let status: RunRecord['status'] = 'failed';
   try {
+    recovered = await recoverGenerations(o.dataDir);
+    for (const g of recovered) log.warn({ recovered_run: g.run_id, rolled_back: g.rolled_back }, `run ${g.run_id} did not finish (its orchestrator died): rolled back ${g.rolled_back.join(', ') || 'nothing'}`);
     await schedule();
+    const anyFailed = [...records.values()].some((r) => r.outcome.type === 'failed' || r.outcome.type === 'blocked');
+    status = interrupted ? 'interrupted' : anyFailed ? 'failed' : 'ok';
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await lock.release();
+    try {
+      // Publish the run's outputs together: on success drop the previous generation; on any failure, put it back.
+      if (status === 'ok') await discardGeneration(o.dataDir, runId);
+      else rolledBack = await rollbackGeneration(o.dataDir, runId);
+      if (rolledBack.length) log.warn({ rolled_back: rolledBack }, `run ${status}: the lake is left as it was before the run (rolled back ${rolledBack.join(', ')})`);
+    } finally {
+      await lock.release();
+    }
   }
-  const anyFailed = [...records.values()].some((r) => r.outcome.type === 'failed' || r.outcome.type === 'blocked');
-  const record = finish(interrupted ? 'interrupted' : anyFailed ? 'failed' : 'ok');
+  const record: RunRecord = {
+    ...finish(status),
+    ...(rolledBack.length ? { rolled_back: rolledBack } : {}),
+    ...(recovered.length ? { recovered } : {}),
+  };
   await writeJsonAtomic(join(o.dataDir, 'reports', 'runs', runId, 'run.json'), record);
   log.info({ status: record.status, duration_ms: record.duration_ms, record: join(o.dataDir, 'reports', 'runs', runId, 'run.json') }, 'run finished');
-  if (interrupted) throw new InterruptedError(`run ${runId} interrupted`);
   return record;
 
   async function schedule(): Promise<void> {
@@ -154,12 +190,15 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
       return { name, outcome: { type: 'skipped', reason: 'fresh' }, duration_ms: Date.now() - t0, fingerprint: d.fingerprint };
     }
     log.info({ stage: name, reason: d.reason, changed: d.changed }, `run ${name}: ${d.reason}${d.changed ? ` (${d.changed.join(', ')})` : ''}`);
-    const args = [stage.script, '--data_dir', o.dataDir, '--spec_dir', o.specDir, '--run_id', runId, '--params_json', JSON.stringify(params.get(name))];
+    const args = [stage.script, '--data_dir', o.dataDir, '--spec_dir', o.specDir, '--run_id', runId, '--params_json', JSON.stringify(params.get(name)),
+      '--keep_generation', '--parent_pid', String(process.pid)];
     if (o.verbose) args.push('--verbose');
     const child = execa(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], reject: false, cleanup: true });
     running.set(name, child);
+    if (child.pid !== undefined) await lock.addChild(child.pid, name);
     const res = await child;
     running.delete(name);
+    if (child.pid !== undefined) await lock.removeChild(child.pid);
     const duration_ms = Date.now() - t0;
     const code = res.exitCode ?? (res.signal ? ExitCode.interrupted : ExitCode.stageFailed);
     if (code !== 0) {

@@ -11,6 +11,8 @@ import { fingerprintParts, fingerprintOf } from './fingerprint.js';
 import { committedOutputDigests, removeStageManifest, writeStageManifest, type StageManifest, type OutputDigest } from './manifest.js';
 import { commitOutputs, digestOutput, stagingRoot, sweepStale, undeclaredWrites } from './outputs.js';
 import { newRunId } from './run_id.js';
+import { keepPreviousGeneration } from './generation.js';
+import { watchParent } from './parent_watch.js';
 import { loadCosts } from '../costs/digest.js';
 
 /** The project root: two levels above dist/lib/stage. */
@@ -24,6 +26,13 @@ export interface StageInvocation {
   verbose: boolean;
   /** The executable being run (its code is fingerprinted). */
   script?: string;
+  /**
+   * Set by the orchestrator: keep the outputs this stage replaces in the run's generation (restored if the run
+   * fails; lib/stage/generation.ts) instead of deleting them.
+   */
+  keepGeneration?: boolean;
+  /** Set by the orchestrator: its pid. The stage stops when that process dies (lib/stage/parent_watch.ts). */
+  parentPid?: number;
 }
 
 /** The executable wrapper every stage shares: `runStageMain(definition)` is the whole of stages/<name>.ts. */
@@ -34,6 +43,7 @@ export async function runStageMain<P>(def: StageDefinition<P>, argv = process.ar
     const inv = parseStageArgs(def, argv);
     verbose = inv.verbose;
     log = createLogger({ stage: def.name, run_id: inv.runId }, verbose ? 'debug' : undefined);
+    if (inv.parentPid !== undefined) stopWhenParentDies(inv.parentPid, log);
     await executeStage(def, inv, log);
     process.exit(ExitCode.ok);
   } catch (err) {
@@ -47,6 +57,17 @@ export async function runStageMain<P>(def: StageDefinition<P>, argv = process.ar
   }
 }
 
+/** Set while a stage swaps its outputs in: a few renames that are finished rather than cut in half. */
+let committing = false;
+
+function stopWhenParentDies(parentPid: number, log: Logger): void {
+  watchParent(parentPid, () => {
+    if (committing) return; // the orchestrator's successor rolls this run's generation back
+    log.warn({ parent_pid: parentPid }, 'the orchestrator died: stopping without committing (the lake is left as it was)');
+    process.exit(ExitCode.interrupted);
+  });
+}
+
 export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): StageInvocation {
   const y = yargs(argv)
     .scriptName(`stages/${def.name}`)
@@ -57,6 +78,8 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
     .option('params_json', { type: 'string', describe: 'all parameters as JSON (the orchestrator uses this)' })
     .option('set', { type: 'string', array: true, describe: 'override a nested parameter: --set key.sub=value' })
     .option('verbose', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
+    .option('keep_generation', { type: 'boolean', default: false, hidden: true, describe: 'orchestrator: keep replaced outputs until the run ends' })
+    .option('parent_pid', { type: 'number', hidden: true, describe: 'orchestrator: stop when this process dies' })
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {
@@ -85,6 +108,8 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
     runId: typeof args.run_id === 'string' ? args.run_id : newRunId(new Date()),
     params,
     verbose: Boolean(args.verbose),
+    ...(args.keep_generation ? { keepGeneration: true } : {}),
+    ...(typeof args.parent_pid === 'number' ? { parentPid: args.parent_pid } : {}),
     ...(process.argv[1] ? { script: resolve(process.argv[1]) } : {}),
   };
 }
@@ -146,8 +171,14 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
       await rm(staging, { recursive: true, force: true });
       throw e;
     }
-    await removeStageManifest(inv.dataDir, def.name);
-    await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId));
+    committing = true;
+    if (inv.keepGeneration) {
+      const keep = await keepPreviousGeneration(inv.dataDir, inv.runId, def.name, def.outputs); // moves the manifest too
+      await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId), keep);
+    } else {
+      await removeStageManifest(inv.dataDir, def.name);
+      await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId));
+    }
     const finished = Date.now();
     const manifest: StageManifest = {
       version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(parts), parts, params, outputs, summary,
@@ -158,6 +189,7 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
     log.info({ duration_ms: manifest.duration_ms, peak_rss_mb: manifest.peak_rss_mb, rows: summary.rows, outputs }, 'stage finished');
     return manifest;
   } finally {
+    committing = false;
     // in-process runs (tests) must not pile up listeners
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

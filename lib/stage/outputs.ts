@@ -57,9 +57,15 @@ export async function digestOutput(path: string): Promise<OutputDigest> {
   return { digest: sha256Hex(rows.join('\n')), files: rows.length, bytes };
 }
 
-/** Swap staged outputs into place. Outputs the stage did not write are removed (it produced nothing there). */
-export async function commitOutputs(dataDir: string, staging: string, outputs: readonly string[], trashName: string): Promise<void> {
-  const trash = join(dataDir, '.trash', trashName);
+/**
+ * Swap staged outputs into place. Outputs the stage did not write are removed (it produced nothing there). The
+ * replaced versions go to `keepDir` when given (the run's generation, lib/stage/generation.ts: restored if the run
+ * fails), else to a trash folder that is deleted at once.
+ */
+export async function commitOutputs(
+  dataDir: string, staging: string, outputs: readonly string[], trashName: string, keepDir?: string,
+): Promise<void> {
+  const trash = keepDir ?? join(dataDir, '.trash', trashName);
   for (const o of outputs) {
     const target = join(dataDir, o);
     const staged = join(staging, o);
@@ -72,6 +78,6 @@ export async function commitOutputs(dataDir: string, staging: string, outputs: r
       await rename(staged, target);
     }
   }
-  await rm(trash, { recursive: true, force: true });
+  if (!keepDir) await rm(trash, { recursive: true, force: true });
   await rm(staging, { recursive: true, force: true });
 }
