@@ -24,6 +24,12 @@ export async function runAndExit(
   }
 }
 
+/** The value of --log-format (json | pretty), checked. */
+export function logFormatArg(v: string | undefined): string {
+  if (v !== 'json' && v !== 'pretty') throw new UsageError(`--log-format must be json or pretty, was ${JSON.stringify(v ?? '')}`);
+  return v;
+}
+
 /** A command-line mistake: one readable error line (pino, stderr) and exit 2, before anything is written. */
 export function usageExit(message: string, hint: string): never {
   createLogger({ stage: 'orchestrator', run_id: '-' }).error({ exit_code: ExitCode.usage }, new UsageError(message, { hint }).describe());

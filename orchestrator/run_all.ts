@@ -18,15 +18,17 @@ const argv = yargs(hideBin(process.argv))
   .option('jobs', { type: 'number', describe: 'stages in parallel (default: spec/pipeline.yaml jobs)' })
   .option('set', { type: 'string', array: true, describe: 'override a stage parameter: --set clean.outlier_mad_k=8' })
   .option('allow-synthetic', { type: 'boolean', default: false, describe: 'allow the seeded synthetic market as the data source' })
-  .option('data_dir', { type: 'string', describe: 'lake root (default: data, or $QUANTLAB_DATA_DIR)' })
+  .option('data_dir', { type: 'string', describe: 'lake root: lake/, research/, reports/, state/ (default: data, or $QUANTLAB_DATA_DIR)' })
   .option('spec_dir', { type: 'string', describe: 'spec root (default: spec)' })
   .option('pipeline', { type: 'string', describe: 'pipeline spec (default: <spec_dir>/pipeline.yaml)' })
   .option('run_id', { type: 'string', describe: 'run id (default: new)' })
+  .option('log-format', { choices: ['json', 'pretty'] as const, describe: 'log lines on stderr (default: pretty on a terminal, JSON otherwise)' })
   .option('verbose', { type: 'boolean', default: false })
   .strict()
   .fail((msg, err) => usageExit(msg ?? err?.message ?? 'bad arguments', 'npm run all -- --help lists every option'))
   .parseSync();
 
+if (argv['log-format']) process.env.QUANTLAB_LOG_FORMAT = argv['log-format']; // stage processes inherit it
 const specDir = argv.spec_dir ? resolve(argv.spec_dir) : DEFAULTS.specDir();
 await runAndExit({
   dataDir: argv.data_dir ? resolve(argv.data_dir) : DEFAULTS.dataDir(),

@@ -89,6 +89,8 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   const graph = buildGraph(o.registry.map((r) => ({ name: r.def.name, inputs: r.def.inputs(params.get(r.def.name)), outputs: r.def.outputs })));
   const selected = selectStages(graph, { ...(o.only ? { only: o.only } : {}), ...(o.from ? { from: o.from } : {}), ...(o.until ? { until: o.until } : {}) });
   const env: DecideEnv = { dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeCache: new Map(), costDigestCache: {} };
+  // Usage mistakes (synthetic data not allowed, ...) stop the run before the lock, in a dry run too.
+  for (const n of graph.order) if (selected.has(n)) stages.get(n)!.def.preflight?.(params.get(n));
   const records = new Map<string, StageRecord>();
   for (const n of graph.order) if (!selected.has(n)) records.set(n, { name: n, outcome: { type: 'not_selected' }, duration_ms: 0 });
 

@@ -5,6 +5,8 @@ import { REGISTRY } from './registry.js';
 import { findStage } from './registry_types.js';
 import { createLogger } from '../lib/log.js';
 import { exitCodeOf, QuantError, UsageError } from '../lib/errors.js';
+import { execa } from 'execa';
+import { logFormatArg } from './cli_common.js';
 
 /**
  * npm run stage -- NAME [--key value ...] [--data_dir d] [--allow-synthetic] [--backtest_timeframe 1h]
@@ -12,8 +14,26 @@ import { exitCodeOf, QuantError, UsageError } from '../lib/errors.js';
  * records the run like run_all.
  */
 const args = process.argv.slice(2);
+const USAGE = `usage: npm run stage -- NAME [--param value ...] [--data_dir DIR] [--spec_dir DIR] [--backtest_timeframe TF]
+                      [--allow-synthetic] [--log-format json|pretty] [--verbose]
+
+Reruns one stage (forced) with the parameters of spec/pipeline.yaml plus the overrides given, under the lake lock,
+and records the run like npm run all. --data_dir is the lake root (default: data, or $QUANTLAB_DATA_DIR).
+npm run stage -- NAME --help lists that stage's parameters.
+
+Stages: ${REGISTRY.map((r) => r.def.name).join(', ')}
+`;
 try {
   const name = args[0];
+  if (args.includes('--help') || args.includes('-h')) {
+    if (name && !name.startsWith('-')) {
+      const stage = findStage(REGISTRY, name);
+      const r = await execa(process.execPath, [stage.script, '--help'], { stdio: 'inherit', reject: false });
+      process.exit(r.exitCode ?? 1);
+    }
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
   if (!name || name.startsWith('-')) {
     throw new UsageError(`usage: npm run stage -- NAME [--param value ...]. Stages: ${REGISTRY.map((r) => r.def.name).join(', ')}`);
   }
@@ -31,6 +51,7 @@ try {
     const key = m[1]!;
     if (key === 'allow-synthetic') { allowSynthetic = true; continue; }
     if (key === 'verbose') { verbose = true; continue; }
+    if (key === 'log-format' || key === 'log_format') { process.env.QUANTLAB_LOG_FORMAT = logFormatArg(m[2] ?? args[++i]); continue; }
     const value = m[2] ?? args[++i];
     if (value === undefined) throw new UsageError(`--${key} needs a value`);
     if (key === 'data_dir') dataDir = resolve(value);

@@ -15,6 +15,11 @@ export interface StageDefinition<P = Record<string, unknown>> {
   specs: (params: P) => string[];
   outputs: readonly string[];
   usesCosts: boolean;
+  /**
+   * Checks of the resolved parameters that need no data and catch a usage mistake (throw a UsageError, exit 2):
+   * run by the orchestrator for every selected stage before it takes the lock (dry runs too), and by the stage.
+   */
+  preflight?: (params: P) => void;
   run: (ctx: StageContext<P>) => Promise<StageRunSummary>;
 }
 

@@ -78,6 +78,7 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
     .option('params_json', { type: 'string', describe: 'all parameters as JSON (the orchestrator uses this)' })
     .option('set', { type: 'string', array: true, describe: 'override a nested parameter: --set key.sub=value' })
     .option('verbose', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
+    .option('log-format', { choices: ['json', 'pretty'], describe: 'log lines on stderr (default: pretty on a terminal, JSON otherwise)' })
     .option('keep_generation', { type: 'boolean', default: false, hidden: true, describe: 'orchestrator: keep replaced outputs until the run ends' })
     .option('parent_pid', { type: 'number', hidden: true, describe: 'orchestrator: stop when this process dies' })
     .strict()
@@ -88,6 +89,7 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
   for (const [name, prop] of Object.entries(def.paramsSchema.properties)) addParamOption(y, name, prop);
   const args = y.parseSync() as Record<string, unknown>;
   if (args.help) process.exit(0);
+  if (typeof args['log-format'] === 'string') process.env.QUANTLAB_LOG_FORMAT = args['log-format'];
   let params: Record<string, unknown> = {};
   if (typeof args.params_json === 'string') {
     try {
@@ -133,6 +135,7 @@ function splitList(v: unknown, itemType?: string): unknown[] {
 /** Run a stage in this process: resolve, fingerprint, run into staging, check, commit, write the manifest. */
 export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<StageManifest> {
   const params = validateParams<P>(def.name, def.paramsSchema as JsonSchemaObject, inv.params);
+  def.preflight?.(params);
   const started = Date.now();
   await sweepStale(inv.dataDir, def.name);
   const costs = def.usesCosts ? await loadCosts(join(inv.specDir, 'costs.yaml')) : undefined;

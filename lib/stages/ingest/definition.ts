@@ -1,4 +1,5 @@
 import { defineStage } from '../../stage/definition.js';
+import { UsageError } from '../../errors.js';
 import { INGEST_PARAMS_SCHEMA, type IngestParams } from './params.js';
 
 /**
@@ -17,5 +18,12 @@ export const ingestStage = defineStage<IngestParams>({
   specs: () => [],
   outputs: ['lake/raw'],
   usesCosts: false,
+  preflight: (p) => {
+    if (p.source === 'synthetic' && !p.allow_synthetic) {
+      throw new UsageError('ingest source is "synthetic" but synthetic data was not allowed: pass --allow-synthetic for the seeded synthetic market, or name real data with --set ingest.source=binance-vision --set ingest.binance_vision.path=DIR', {
+        hint: 'pass --allow-synthetic to run on the seeded synthetic market, or set stages.ingest.source to real data in spec/pipeline.yaml',
+      });
+    }
+  },
   run: async (ctx) => (await import('./run.js')).runIngest(ctx),
 });

@@ -1,18 +1,12 @@
 import { generateSymbol, plantedEdges, syntheticSymbols, type SyntheticParams } from '../../ingest/synthetic/index.js';
-import { UsageError } from '../../errors.js';
 import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, singleOrigin } from './raw_writer.js';
 import { mapWithConnections, type LakeDb } from '../../lake/index.js';
 import type { IngestParams } from './params.js';
 
-/** The seeded synthetic market, one symbol at a time. Refused unless explicitly allowed; provenance says synthetic. */
+/** The seeded synthetic market, one symbol at a time (refused without allow_synthetic by the stage's preflight); provenance says synthetic. */
 export async function ingestSynthetic(ctx: StageContext<IngestParams>, db: LakeDb, writer: RawWriter): Promise<Record<string, unknown>> {
   const p = ctx.params.synthetic as SyntheticParams;
-  if (!ctx.params.allow_synthetic) {
-    throw new UsageError('ingest source is "synthetic" but synthetic data was not allowed', {
-      hint: 'pass --allow-synthetic to run on the seeded synthetic market, or set stages.ingest.source to real data in spec/pipeline.yaml',
-    });
-  }
   const symbols = syntheticSymbols(p);
   const file = `synthetic:seed=${p.seed}`;
   let done = 0;
