@@ -107,7 +107,13 @@ describe('exit codes as documented (README: 0 ok, 1 stage failed, 3 spec or data
     await writePipeline(l.pipelineFile, { timeframe: '5m', jobs: 2, stages: { a: { value: 'v2' }, slow: { chunks: 2000, sleep_ms: 5 } } });
     const child = cli(l, ['a', 'slow']);
     await runningSlowPid(l.dataDir);
-    await waitFor(async () => (existsSync(join(l.dataDir, '.generations')) && (await listFiles(join(l.dataDir, '.generations'))).some((f) => f.endsWith('/a/journal.json')) ? true : undefined), 'a to commit');
+    // a has committed and exited when the lock lists only slow (a child leaves the list once it exited)
+    await waitFor(async () => {
+      const lock = JSON.parse(await readFile(join(l.dataDir, '.lock'), 'utf8')) as { children: { stage: string }[] };
+      const committed = existsSync(join(l.dataDir, '.generations')) && (await listFiles(join(l.dataDir, '.generations'))).some((f) => f.endsWith('/a/journal.json'));
+      const stages = lock.children.map((c) => c.stage);
+      return committed && stages.includes('slow') && !stages.includes('a') ? true : undefined;
+    }, 'a to commit and exit');
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(ExitCode.interrupted);
