@@ -64,7 +64,7 @@ describe('one run at a time per lake', () => {
     const l = await lake();
     const lock = await acquireLock(l.dataDir, 'holder-run');
     try {
-      for (const [cli, args] of [['run_all.js', []], ['stage_cli.js', ['ingest']]] as const) {
+      for (const [cli, args] of [['run_all.js', ['--allow-synthetic']], ['stage_cli.js', ['ingest', '--allow-synthetic']]] as const) {
         const res = await execa(process.execPath, [join(BUILD_ROOT, 'orchestrator', cli), ...args, '--data_dir', l.dataDir, '--spec_dir', l.specDir], {
           reject: false, env: { QUANTLAB_LOG_LEVEL: 'info' },
         });
