@@ -8,6 +8,7 @@ import { exitCodeOf, QuantError, UsageError } from '../lib/errors.js';
 
 /**
  * npm run stage -- NAME [--key value ...] [--data_dir d] [--allow-synthetic] [--backtest_timeframe 1h]
+ *   walkforward also takes --allow-cheaper-costs (= --allow_cheaper_costs true: a labelled what-if, not a validation)
  * Reruns one stage (forced) with the pipeline's parameters plus overrides for that stage; takes the lock and
  * records the run like run_all.
  */
@@ -31,6 +32,11 @@ try {
     const key = m[1]!;
     if (key === 'allow-synthetic') { allowSynthetic = true; continue; }
     if (key === 'verbose') { verbose = true; continue; }
+    if (key === 'allow-cheaper-costs') {
+      if (name !== 'walkforward') throw new UsageError(`--allow-cheaper-costs applies to the walkforward stage, not ${name}`);
+      set.push(`walkforward.allow_cheaper_costs=${m[2] ?? 'true'}`);
+      continue;
+    }
     const value = m[2] ?? args[++i];
     if (value === undefined) throw new UsageError(`--${key} needs a value`);
     if (key === 'data_dir') dataDir = resolve(value);
