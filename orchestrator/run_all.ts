@@ -18,6 +18,7 @@ const argv = yargs(hideBin(process.argv))
   .option('jobs', { type: 'number', describe: 'stages in parallel (default: spec/pipeline.yaml jobs)' })
   .option('set', { type: 'string', array: true, describe: 'override a stage parameter: --set clean.outlier_mad_k=8' })
   .option('allow-synthetic', { type: 'boolean', default: false, describe: 'allow the seeded synthetic market as the data source' })
+  .option('allow-cheaper-costs', { type: 'boolean', default: false, describe: 'what-if, not a validation: walkforward evaluates blueprints under cheaper costs than they were found under (= --set walkforward.allow_cheaper_costs=true; the report is labelled)' })
   .option('data_dir', { type: 'string', describe: 'lake root: lake/, research/, reports/, state/ (default: data, or $QUANTLAB_DATA_DIR)' })
   .option('spec_dir', { type: 'string', describe: 'spec root (default: spec)' })
   .option('pipeline', { type: 'string', describe: 'pipeline spec (default: <spec_dir>/pipeline.yaml)' })
@@ -30,13 +31,14 @@ const argv = yargs(hideBin(process.argv))
 
 if (argv['log-format']) process.env.QUANTLAB_LOG_FORMAT = argv['log-format']; // stage processes inherit it
 const specDir = argv.spec_dir ? resolve(argv.spec_dir) : DEFAULTS.specDir();
+const set = [...(argv.set ?? []), ...(argv['allow-cheaper-costs'] ? ['walkforward.allow_cheaper_costs=true'] : [])];
 await runAndExit({
   dataDir: argv.data_dir ? resolve(argv.data_dir) : DEFAULTS.dataDir(),
   specDir,
   pipelineFile: argv.pipeline ? resolve(argv.pipeline) : join(specDir, 'pipeline.yaml'),
   overrides: {
     ...(argv.backtest_timeframe ? { timeframe: argv.backtest_timeframe } : {}),
-    ...(argv.set ? { set: argv.set } : {}),
+    ...(set.length ? { set } : {}),
     allowSynthetic: argv['allow-synthetic'],
   },
   ...(argv.only ? { only: argv.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),

@@ -10,12 +10,13 @@ import { logFormatArg } from './cli_common.js';
 
 /**
  * npm run stage -- NAME [--key value ...] [--data_dir d] [--allow-synthetic] [--backtest_timeframe 1h]
+ *   walkforward also takes --allow-cheaper-costs (= --allow_cheaper_costs true: a labelled what-if, not a validation)
  * Reruns one stage (forced) with the pipeline's parameters plus overrides for that stage; takes the lock and
  * records the run like run_all.
  */
 const args = process.argv.slice(2);
 const USAGE = `usage: npm run stage -- NAME [--param value ...] [--data_dir DIR] [--spec_dir DIR] [--backtest_timeframe TF]
-                      [--allow-synthetic] [--log-format json|pretty] [--verbose]
+                      [--allow-synthetic] [--allow-cheaper-costs (walkforward)] [--log-format json|pretty] [--verbose]
 
 Reruns one stage (forced) with the parameters of spec/pipeline.yaml plus the overrides given, under the lake lock,
 and records the run like npm run all. --data_dir is the lake root (default: data, or $QUANTLAB_DATA_DIR).
@@ -52,6 +53,11 @@ try {
     if (key === 'allow-synthetic') { allowSynthetic = true; continue; }
     if (key === 'verbose') { verbose = true; continue; }
     if (key === 'log-format' || key === 'log_format') { process.env.QUANTLAB_LOG_FORMAT = logFormatArg(m[2] ?? args[++i]); continue; }
+    if (key === 'allow-cheaper-costs') {
+      if (name !== 'walkforward') throw new UsageError(`--allow-cheaper-costs applies to the walkforward stage, not ${name}`);
+      set.push(`walkforward.allow_cheaper_costs=${m[2] ?? 'true'}`);
+      continue;
+    }
     const value = m[2] ?? args[++i];
     if (value === undefined) throw new UsageError(`--${key} needs a value`);
     if (key === 'data_dir') dataDir = resolve(value);

@@ -1,6 +1,7 @@
 /**
- * Is cost config A at least as costly as B in every component? Used to refuse validating a blueprint under a
- * cheaper cost config than the one it was found under (a stricter one is allowed and recorded).
+ * Is cost config A at least as costly as B in every component? lib/costs/evaluation.ts asks it with A = the config a
+ * blueprint is evaluated under and B = the one it was found under: a blueprint is refused when the evaluation is
+ * cheaper (or incomparable) in any component; a dearer evaluation is allowed and recorded as a stress.
  *
  * Direction of each component:
  *   fees, slippage, impact coefficient, borrow   higher is costlier

@@ -6,7 +6,7 @@
  */
 import { escapeXml as h, fmtDate, fmtInt, fmtNum, fmtPct, fmtSignedPct } from './format.js';
 import {
-  blueprintsTable, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
+  blueprintsTable, costCheckLines, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
 } from './sections.js';
 import { drawdownFromEquity, equityMaxDrawdown, finiteMin } from './series.js';
 import { areaChart, barChart, lineChart, PALETTE, type ChartSeries } from './svg.js';
@@ -143,6 +143,8 @@ function windowChart(d: ReportData): string {
   }));
 }
 
+const WHAT_IF_STYLE = 'border:3px solid #b00020;background:#fdecea;color:#b00020;font-weight:700;font-size:1.15em;padding:10px 14px;margin:0 0 12px';
+
 function section(id: string, title: string, body: string): string {
   return `<section id="${id}">\n<h2>${h(title)}</h2>\n${body}\n</section>\n`;
 }
@@ -159,7 +161,9 @@ export function renderReportHtml(d: ReportData): string {
   const out: string[] = [];
   out.push('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${h(d.title)}</title>\n<style>${CSS}</style>\n</head>\n<body>`);
+    `<title>${d.what_if ? 'WHAT-IF (not a validation): ' : ''}${h(d.title)}</title>\n<style>${CSS}</style>\n</head>\n<body>`);
+  // A what-if is said before anything else (inline style: the stylesheet of every other report stays as it is).
+  if (d.what_if) out.push(`<div id="what-if" role="alert" style="${WHAT_IF_STYLE}">${h(d.what_if.text)}</div>`);
 
   out.push(`<header id="header">\n<h1>${h(d.title)}${g.synthetic ? '<span class="tag">SYNTHETIC DATA</span>' : ''}</h1>\n<dl class="facts">${factHtml}</dl>\n</header>\n`);
 
@@ -189,8 +193,10 @@ export function renderReportHtml(d: ReportData): string {
   const costLines = d.cost_lines.length > 0
     ? `<ul class="plain mono">${d.cost_lines.map((l) => `<li>${h(l)}</li>`).join('')}</ul>`
     : '<p class="empty">none: no cost summary</p>';
+  const checks = costCheckLines(d);
+  const checkHtml = checks.length > 0 ? `\n<ul class="plain">${checks.map((l) => `<li>${h(l)}</li>`).join('')}</ul>` : '';
   out.push(section('costs', 'Costs and cost sensitivity',
-    `<p>Cost config digest <span class="mono">${h(d.cost_digest || 'n/a')}</span></p>\n${costLines}\n<h3>Sensitivity of the out-of-sample result</h3>\n${tableHtml(costSensitivityTable(d))}`));
+    `<p>Cost config digest <span class="mono">${h(d.cost_digest || 'n/a')}</span></p>\n${costLines}${checkHtml}\n<h3>Sensitivity of the out-of-sample result</h3>\n${tableHtml(costSensitivityTable(d))}`));
 
   const of = d.overfitting;
   const ofNotes = of.notes.length > 0 ? `<ul class="plain">${of.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';

@@ -6,7 +6,7 @@
  */
 import { fmtDateTime, fmtNum, fmtPct } from './format.js';
 import {
-  blueprintsTable, costSensitivityTable, definitions, funnelTable, gateTable, headerFacts, metricsTable, oosSummary,
+  blueprintsTable, costCheckLines, costSensitivityTable, definitions, funnelTable, gateTable, headerFacts, metricsTable, oosSummary,
   overfittingTable, timingsTable, windowsTable, type Table,
 } from './sections.js';
 import { equityMaxDrawdown, finiteMin, drawdownFromEquity } from './series.js';
@@ -40,6 +40,8 @@ function mdTable(t: Table): string[] {
 export function renderReportMarkdown(d: ReportData): string {
   const out: string[] = [];
   const g = d.generated;
+  // A what-if is said on the first line, before the title.
+  if (d.what_if) out.push(`**${mdEscape(d.what_if.text)}**`, '');
   out.push(`# ${mdEscape(d.title)}${g.synthetic ? ' (SYNTHETIC DATA)' : ''}`, '');
   for (const f of headerFacts(d)) out.push(`- **${mdEscape(f.label)}:** ${f.mono ? `\`${f.value.replace(/`/g, "'")}\`` : mdEscape(f.value)}`);
   out.push('');
@@ -77,6 +79,8 @@ export function renderReportMarkdown(d: ReportData): string {
   out.push('## Costs and cost sensitivity', '', `Cost config digest \`${d.cost_digest || 'n/a'}\``, '');
   if (d.cost_lines.length === 0) out.push('_none: no cost summary_');
   for (const l of d.cost_lines) out.push(`- ${mdEscape(l)}`);
+  const checks = costCheckLines(d);
+  if (checks.length > 0) out.push('', ...checks.map((l) => `- ${mdEscape(l)}`));
   out.push('', '### Sensitivity of the out-of-sample result', '', ...mdTable(costSensitivityTable(d)), '');
 
   const of = d.overfitting;

@@ -298,6 +298,24 @@ export function timingsTable(d: ReportData): Table {
   };
 }
 
+/**
+ * Lines for the costs section when blueprints were found under other cost configs (none when every blueprint was
+ * found under these costs): per found digest, how these costs compare and which components differ.
+ */
+export function costCheckLines(d: ReportData): string[] {
+  return (d.cost_checks ?? []).map((c) => {
+    const found = `found under costs ${c.found_digest.slice(0, 16)}`;
+    switch (c.status) {
+      case 'equivalent':
+        return `Blueprints ${found}: priced the same by these costs (another digest, no component differs).`;
+      case 'stress':
+        return `Blueprints ${found}: STRESS, these costs are dearer (allowed): ${c.costlier.join('; ')}.`;
+      case 'cheaper_what_if':
+        return `Blueprints ${found}: WHAT-IF, these costs are cheaper or incomparable (not a validation): ${[...c.cheaper, ...c.incomparable].join('; ')}.`;
+    }
+  });
+}
+
 /** Share of the total wall time per stage, for the HTML's inline bars. */
 export function stageShares(d: ReportData): number[] {
   const total = d.stages.reduce((s, x) => s + (Number.isFinite(x.seconds) ? x.seconds : 0), 0);

@@ -80,10 +80,32 @@ export interface ReportBlueprint {
   oos_return: number | null;
   n_trades: number;
   /**
-   * 'ok' = validated under the report's cost config or one at least as costly (lib/costs compareCosts);
-   * any other value (e.g. 'cheaper', 'incomparable', 'missing') is listed among the warnings.
+   * 'ok' = found under the report's cost config (or one that prices it the same); 'stress' = found under cheaper
+   * costs and evaluated under these dearer ones (allowed, lib/costs/evaluation.ts); any other value (e.g.
+   * 'cheaper_what_if', 'incomparable', 'missing') is not a validation and is a critical warning.
    */
   cost_digest_status: string;
+}
+
+/** A cost config blueprints were found under that differs from the report's (lib/costs/evaluation.ts). */
+export interface ReportCostCheck {
+  found_digest: string;
+  /** stress: these costs are dearer (allowed); cheaper_what_if: cheaper or incomparable, run as a what-if. */
+  status: 'equivalent' | 'stress' | 'cheaper_what_if';
+  /** Human lines, e.g. "venues.binance.um.taker_fee_bps 6 (current) > 5 (found)". */
+  costlier: string[];
+  cheaper: string[];
+  incomparable: string[];
+}
+
+/** Set when the result is a what-if, not a validation: rendered first (HTML banner, Markdown first line). */
+export interface ReportWhatIf {
+  reason: 'cheaper_costs';
+  text: string;
+  current_digest: string;
+  found_digests: string[];
+  /** The cheaper and incomparable components. */
+  components: string[];
 }
 
 export interface ReportCostSensitivity { label: string; multiplier: number; total_return: number; sharpe: number }
@@ -106,12 +128,16 @@ export interface ReportOverfitting {
 export interface ReportStage { stage: string; seconds: number; rows?: number }
 
 export interface ReportData {
+  /** Present only for a what-if (first key of report.json): the report is not a validation. */
+  what_if?: ReportWhatIf;
   title: string;
   generated: ReportGenerated;
   plan_hash: string;
   cost_digest: string;
   /** Human summary of spec/costs.yaml, one line each. */
   cost_lines: string[];
+  /** Present when blueprints were found under another cost config: how these costs compare with it. */
+  cost_checks?: ReportCostCheck[];
   /** candidates -> discovery -> bridge -> blueprints -> selected OOS -> profitable OOS. */
   funnel: ReportFunnelStep[];
   /** Candidates by FIRST failing gate. */

@@ -24,6 +24,7 @@ export function reportWarnings(data: ReportData): ReportWarning[] {
   const crit = (text: string): void => void out.push({ level: 'critical', text });
   const caution = (text: string): void => void out.push({ level: 'caution', text });
   const g = data.generated;
+  if (data.what_if) crit(data.what_if.text);
   // the pipeline may word this one itself; say it once
   if (g.synthetic && !data.warnings.some((w) => /synthetic/i.test(w))) {
     crit(`Synthetic data (${g.data_source}): generated prices with planted edges, not a market. Nothing here is evidence about real markets.`);
@@ -57,10 +58,11 @@ export function reportWarnings(data: ReportData): ReportWarning[] {
     const c = losing.reduce((a, b) => (b.multiplier < a.multiplier ? b : a));
     caution(`Not robust to costs: the out-of-sample return turns negative at ${fmtMult(c.multiplier, 2)} costs (${fmtSignedPct(c.total_return)}).`);
   }
-  const badCost = data.blueprints.filter((b) => b.cost_digest_status !== 'ok');
+  // 'ok': found under these costs; 'stress': found under cheaper ones, so these are a stress (allowed)
+  const badCost = data.blueprints.filter((b) => b.cost_digest_status !== 'ok' && b.cost_digest_status !== 'stress');
   if (badCost.length > 0) {
     const shown = badCost.slice(0, 5).map((b) => `${b.id} (${b.cost_digest_status})`).join(', ');
-    crit(`${badCost.length} blueprint(s) not validated under these costs or costlier ones: ${shown}${badCost.length > 5 ? ', ...' : ''}.`);
+    crit(`${badCost.length} blueprint(s) not validated: evaluated under costs cheaper than (or incomparable with) the ones they were found under: ${shown}${badCost.length > 5 ? ', ...' : ''}.`);
   }
   const seen = new Set(out.map((w) => w.text));
   for (const w of data.warnings) {

@@ -1,7 +1,7 @@
 /**
  * The strategy stages refuse bad input with a named error and an unchanged lake: a blueprint that fails its schema
- * or names an unknown feature, a blueprint bound to a cost config cheaper than the current one (a stricter current
- * config is allowed and recorded), a walk-forward window longer than the data. (An order the sizing cannot size or
+ * or names an unknown feature, a walk-forward under costs cheaper than a blueprint was found under (dearer costs
+ * are allowed, a recorded stress), a walk-forward window longer than the data. (An order the sizing cannot size or
  * the risk allocator cannot fit is a recorded decision or rejection, not an error: tests/dsl and tests/engine.)
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -100,29 +100,29 @@ describe('walkforward refuses bad blueprints', () => {
     expect(msg).toContain('ret_12');
   });
 
-  test('a blueprint found under cheaper costs than the current config is refused, naming both digests and the components', async () => {
+  test('a walk-forward under cheaper costs than the blueprints were found under is refused, naming both digests and the field', async () => {
     const d = await copy();
     const meta = JSON.parse(await readFile(join(d, 'research/blueprints/blueprints.json'), 'utf8')) as { cost_digest: string };
-    const spec = await specWith('taker_fee_bps: 5 ', 'taker_fee_bps: 6 '); // the current config is now costlier
+    const spec = await specWith('taker_fee_bps: 5 ', 'taker_fee_bps: 4 '); // the current config is now cheaper
     const before = await snapshot(d);
     const r = await walkforward(d, WF, spec);
     const msg = expectFailure(r, 3, 'DataError');
-    expect(msg).toContain(`found under cost config ${meta.cost_digest}, cheaper than the current config`);
-    expect(msg).toMatch(/cheaper than the current config [0-9a-f]{64} in: venues\.binance\.um\.taker_fee_bps 5 < 6/);
+    expect(msg).toContain(`found under costs ${meta.cost_digest} is refused under cheaper costs`);
+    expect(msg).toMatch(/refused under cheaper costs [0-9a-f]{64}: venues\.binance\.um\.taker_fee_bps 4 \(current\) < 5 \(found\)/);
     expect(await snapshot(d)).toEqual(before);
   });
 
-  test('a stricter current config is allowed and recorded', async () => {
+  test('dearer current costs are allowed and recorded as a stress', async () => {
     const d = await copy();
-    const spec = await specWith('taker_fee_bps: 5 ', 'taker_fee_bps: 4 '); // the blueprints were found under higher fees
+    const spec = await specWith('taker_fee_bps: 5 ', 'taker_fee_bps: 6 '); // the blueprints were found under lower fees
     const r = await walkforward(d, WF, spec);
     if (r.exitCode !== 0) throw new Error(r.stderr);
     const s = JSON.parse(await readFile(join(d, 'lake/walkforward/summary.json'), 'utf8')) as {
       blueprint_cost_digests: Record<string, { status: string; costlier: string[] }>;
     };
     const [status] = Object.values(s.blueprint_cost_digests);
-    expect(status!.status).toBe('stricter');
-    expect(status!.costlier).toEqual(['venues.binance.um.taker_fee_bps: 5 (found) vs 4 (current)']);
+    expect(status!.status).toBe('stress');
+    expect(status!.costlier).toEqual(['venues.binance.um.taker_fee_bps 6 (current) > 5 (found)']);
   });
 });
 

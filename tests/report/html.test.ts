@@ -151,10 +151,12 @@ describe('warnings', () => {
     expect(renderReportHtml(d)).toContain('<section id="warnings" class="warnings ok">\n<h2>Warnings</h2>\n<p>none</p>');
   });
 
-  test('a blueprint validated under cheaper costs is a critical warning', () => {
-    const d: ReportData = { ...data, blueprints: data.blueprints.map((b, i) => (i === 1 ? { ...b, cost_digest_status: 'cheaper' } : b)) };
-    const w = reportWarnings(d).find((x) => x.text.includes('not validated under these costs'));
+  test('a blueprint evaluated under cheaper costs than it was found under is a critical warning; a stress is not', () => {
+    const d: ReportData = { ...data, blueprints: data.blueprints.map((b, i) => (i === 1 ? { ...b, cost_digest_status: 'cheaper_what_if' } : i === 2 ? { ...b, cost_digest_status: 'stress' } : b)) };
+    const w = reportWarnings(d).find((x) => x.text.includes('not validated: evaluated under costs cheaper than'));
     expect(w?.level).toBe('critical');
-    expect(w?.text).toContain(`${data.blueprints[1]!.id} (cheaper)`);
+    expect(w?.text).toContain(`1 blueprint(s) not validated`);
+    expect(w?.text).toContain(`${data.blueprints[1]!.id} (cheaper_what_if)`);
+    expect(w?.text).not.toContain(data.blueprints[2]!.id);
   });
 });

@@ -16,7 +16,7 @@ import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { findChromium, screenshotHtml } from '../../report/screenshot.js';
-import type { ReportData } from '../../report/types.js';
+import type { ReportCostCheck, ReportData, ReportWhatIf } from '../../report/types.js';
 import { BLUEPRINTS_META, type BlueprintsMeta } from '../blueprint/files.js';
 import type { DiscoverySummary } from '../discovery/report.js';
 import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/run.js';
@@ -63,9 +63,11 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
   const m = wf.oos.metrics;
   const selectedAny = wf.blueprints.filter((b) => b.times_selected > 0).length;
   const profitable = wf.blueprints.filter((b) => b.oos_return !== null && b.oos_return > 0).length;
-  const stricter = Object.entries(wf.blueprint_cost_digests).filter(([, s]) => s.status === 'stricter');
+  const costChecks = reportCostChecks(wf.blueprint_cost_digests);
+  const whatIf = whatIfOf(costChecks, ctx.costs.digest);
   const source = prov.source ?? 'unknown';
   const data: ReportData = {
+    ...(whatIf ? { what_if: whatIf } : {}),
     title: ctx.params.title,
     generated: {
       run_id: '', data_source: source, synthetic: prov.synthetic === true, timeframe: wf.timeframe,
@@ -75,6 +77,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
     plan_hash: planJson.plan_hash,
     cost_digest: ctx.costs.digest,
     cost_lines: costLines(ctx.costs.config as CostConfig),
+    ...(costChecks.length > 0 ? { cost_checks: costChecks } : {}),
     funnel: [
       { step: 'hypotheses expanded', count: planJson.counts.expanded, note: 'templates x events x instruments x horizons' },
       { step: 'candidates planned', count: planJson.counts.planned, note: 'feasible within budgets (cut on event counts only)' },
@@ -99,7 +102,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       .map((b) => ({
         id: b.id, name: b.name, source: b.source, instruments: b.instruments, full_sharpe: b.full_sharpe, full_return: b.full_return,
         times_selected: b.times_selected, oos_return: b.oos_return, n_trades: b.full_trades,
-        cost_digest_status: 'ok', // walkforward refuses a cheaper digest; the same or a stricter one (listed in the warnings) is ok
+        cost_digest_status: reportCostStatus(b.cost_digest_status),
       })),
     cost_sensitivity: wf.cost_sensitivity.map((c) => ({
       label: c.multiplier === 0 ? 'no trading costs' : c.multiplier === 1 ? 'spec/costs.yaml' : `${c.multiplier}x fees, slippage, impact`,
@@ -122,7 +125,8 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
     },
     warnings: [
       ...(prov.synthetic === true ? ['SYNTHETIC DATA: the seeded synthetic market (with planted edges), not a real exchange'] : []),
-      ...stricter.map(([d, s]) => `blueprints found under a stricter cost config ${d.slice(0, 12)} (allowed): ${s.costlier.join('; ')}`),
+      ...costChecks.filter((c) => c.status === 'stress').map((c) =>
+        `Cost stress: blueprints found under cheaper costs ${c.found_digest.slice(0, 12)} are evaluated under these dearer ones (allowed): ${c.costlier.join('; ')}`),
     ],
     stages: [],
   };
@@ -153,6 +157,45 @@ async function readRequired<T>(file: string, display: string, stage: string): Pr
 
 function nanLast(x: number): number {
   return Number.isFinite(x) ? x : -Infinity;
+}
+
+const COST_STATUSES: readonly string[] = ['same', 'equivalent', 'stress', 'cheaper_what_if'];
+
+/**
+ * The found digests the walk-forward's costs differ from (not 'same'), sorted by digest. An unknown status (e.g.
+ * 'stricter', written before issue 9 with the comparison the wrong way round) is refused: the walk-forward must rerun.
+ */
+export function reportCostChecks(status: WalkforwardSummary['blueprint_cost_digests']): ReportCostCheck[] {
+  for (const [d, s] of Object.entries(status)) {
+    if (!COST_STATUSES.includes(s.status)) {
+      throw new DataError(`unknown cost status for blueprints found under costs ${d} (expected ${COST_STATUSES.join(', ')})`, {
+        file: `lake/walkforward/${SUMMARY_FILE}`, field: `blueprint_cost_digests.${d}.status`, value: s.status,
+      }, { hint: 'rerun walkforward (npm run all) under the current code and spec/costs.yaml' });
+    }
+  }
+  return Object.keys(status).sort().filter((d) => status[d]!.status !== 'same').map((d) => {
+    const s = status[d]!;
+    return { found_digest: d, status: s.status as ReportCostCheck['status'], costlier: s.costlier, cheaper: s.cheaper ?? [], incomparable: s.incomparable ?? [] };
+  });
+}
+
+/** The what-if label, when some blueprint was evaluated under costs cheaper than (or incomparable with) its own. */
+export function whatIfOf(checks: readonly ReportCostCheck[], currentDigest: string): ReportWhatIf | undefined {
+  const cheaper = checks.filter((c) => c.status === 'cheaper_what_if');
+  if (cheaper.length === 0) return undefined;
+  return {
+    reason: 'cheaper_costs',
+    text: 'WHAT-IF, NOT A VALIDATION: the walk-forward evaluated blueprints under costs cheaper than (or incomparable with) ' +
+      'the ones they were found under (walkforward.allow_cheaper_costs); its result overstates what they earn under their own costs.',
+    current_digest: currentDigest,
+    found_digests: cheaper.map((c) => c.found_digest),
+    components: cheaper.flatMap((c) => [...c.cheaper, ...c.incomparable]),
+  };
+}
+
+/** The report's per-blueprint cost column: 'ok' when found under these costs, else the walk-forward status. */
+function reportCostStatus(s: WalkforwardSummary['blueprints'][number]['cost_digest_status']): string {
+  return s === 'same' || s === 'equivalent' ? 'ok' : s;
 }
 
 /** One human line per cost component of the resolved config. */

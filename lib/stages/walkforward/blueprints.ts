@@ -1,14 +1,16 @@
 /**
  * Reading research/blueprints for the walk-forward stage: every line validated against the Blueprint schema and
  * the features/events the lake provides, and every blueprint's cost digest checked against the current cost
- * config. A blueprint found under a config that is cheaper in ANY component than the current one is refused (its
- * edge was measured with costs we no longer believe); one found under a stricter config is allowed and recorded.
+ * config (lib/costs/evaluation.ts): a blueprint is refused when the current (evaluation) config is cheaper in ANY
+ * component than the one it was found under, or incomparable with it (its edge would be measured with costs lower
+ * than the ones it was discovered with); a dearer current config is allowed and recorded as a stress. With
+ * `allowCheaper` (walkforward.allow_cheaper_costs) a refusal becomes a recorded 'cheaper_what_if'.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../errors.js';
-import { compareCosts, type CostComparison } from '../../costs/compare.js';
+import { checkEvaluationCosts, cheaperCostsError, costStatusEntry, type CostStatusEntry } from '../../costs/evaluation.js';
 import { costDigest, resolveCosts } from '../../costs/digest.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { validateBlueprint, type Blueprint } from '../../dsl/index.js';
@@ -17,13 +19,13 @@ import { BLUEPRINTS_FILE, BLUEPRINTS_META, COSTS_DIR, type BlueprintsMeta } from
 export interface LoadedBlueprints {
   blueprints: Blueprint[];
   meta: BlueprintsMeta;
-  /** Per distinct blueprint cost digest: 'same' or 'stricter' (with the costlier components). */
-  costStatus: Map<string, { status: 'same' | 'stricter'; costlier: string[] }>;
+  /** Per distinct blueprint cost digest: how the current config compares with it (never 'refused': that throws). */
+  costStatus: Map<string, CostStatusEntry>;
 }
 
 export async function readBlueprints(
   dir: string, display: string, known: { features: ReadonlySet<string>; events: ReadonlySet<string> },
-  current: { config: CostConfig; digest: string },
+  current: { config: CostConfig; digest: string }, opts: { allowCheaper: boolean },
 ): Promise<LoadedBlueprints> {
   const file = join(dir, BLUEPRINTS_FILE);
   const shown = `${display}/${BLUEPRINTS_FILE}`;
@@ -31,6 +33,7 @@ export async function readBlueprints(
   const meta = JSON.parse(await readFile(join(dir, BLUEPRINTS_META), 'utf8')) as BlueprintsMeta;
   const lines = (await readFile(file, 'utf8')).split('\n');
   const blueprints: Blueprint[] = [];
+  const lineOf = new Map<string, number>();
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let raw: unknown;
@@ -39,24 +42,26 @@ export async function readBlueprints(
     } catch (e) {
       throw new DataError(`not JSON: ${(e as Error).message}`, { file: `${shown}:${i + 1}`, field: 'line', value: line.slice(0, 80) });
     }
-    blueprints.push(validateBlueprint(raw, { source: `${shown}:${i + 1}`, knownFeatures: known.features, knownEvents: known.events }));
+    const bp = validateBlueprint(raw, { source: `${shown}:${i + 1}`, knownFeatures: known.features, knownEvents: known.events });
+    blueprints.push(bp);
+    if (!lineOf.has(bp.id)) lineOf.set(bp.id, i + 1);
   });
   const seen = new Set<string>();
   for (const bp of blueprints) {
     if (seen.has(bp.id)) throw new DataError('duplicate blueprint id', { file: shown, field: 'id', value: bp.id });
     seen.add(bp.id);
   }
-  const costStatus = new Map<string, { status: 'same' | 'stricter'; costlier: string[] }>();
+  const costStatus = new Map<string, CostStatusEntry>();
   for (const bp of blueprints) {
     if (costStatus.has(bp.cost_digest)) continue;
-    if (bp.cost_digest === current.digest) {
-      costStatus.set(bp.cost_digest, { status: 'same', costlier: [] });
-      continue;
+    const found = bp.cost_digest === current.digest ? current.config : await costsOf(dir, display, bp.cost_digest, bp.id);
+    const check = checkEvaluationCosts({ digest: bp.cost_digest, config: found }, current, opts);
+    if (check.status === 'refused') {
+      const others = blueprints.filter((b) => b.cost_digest === bp.cost_digest).length - 1;
+      throw cheaperCostsError(check, bp, { found: bp.cost_digest, current: current.digest },
+        { file: `${shown}:${lineOf.get(bp.id)}`, field: 'cost_digest' }, others);
     }
-    const found = await costsOf(dir, display, bp.cost_digest, bp.id);
-    const cmp = compareCosts(found, current.config);
-    if (!cmp.atLeastAsCostly) throw cheaperError(bp, current.digest, cmp, shown);
-    costStatus.set(bp.cost_digest, { status: 'stricter', costlier: cmp.costlier.map((c) => `${c.path}: ${c.a} (found) vs ${c.b} (current)`) });
+    costStatus.set(bp.cost_digest, costStatusEntry(check));
   }
   return { blueprints, meta, costStatus };
 }
@@ -76,16 +81,4 @@ async function costsOf(dir: string, display: string, digest: string, id: string)
     throw new DataError('cost config snapshot does not match its digest', { file: shown, field: 'digest', value: actual });
   }
   return config;
-}
-
-function cheaperError(bp: Blueprint, currentDigest: string, cmp: CostComparison, file: string): DataError {
-  const parts = [
-    ...cmp.cheaper.map((c) => `${c.path} ${c.a} < ${c.b}`),
-    ...cmp.incomparable.map((c) => `${c.path} ${c.a} vs ${c.b} (incomparable)`),
-  ];
-  return new DataError(
-    `blueprint ${bp.id} was found under cost config ${bp.cost_digest}, cheaper than the current config ${currentDigest} in: ${parts.join('; ')}`,
-    { file, field: 'cost_digest', value: bp.cost_digest },
-    { hint: 'a blueprint must be re-validated under costs at least as high as the ones it was found under: rerun the blueprint stage (and the research before it) with the current spec/costs.yaml' },
-  );
 }

@@ -17,6 +17,7 @@ export interface WalkforwardParams {
   pbo_splits: number;
   benchmark_symbol: string;
   venue_for: Record<string, string>;
+  allow_cheaper_costs: boolean;
 }
 
 export const WALKFORWARD_PARAMS_SCHEMA = {
@@ -47,6 +48,11 @@ export const WALKFORWARD_PARAMS_SCHEMA = {
     venue_for: {
       type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, default: { synthetic: 'binance' },
       description: 'fee venue (a key of venues in spec/costs.yaml) for a lake exchange that is not itself a priced venue (as in bridge)',
+    },
+    allow_cheaper_costs: {
+      type: 'boolean', default: false,
+      description: 'what-if only: evaluate blueprints under costs cheaper than (or incomparable with) the ones they were found under instead of refusing them; ' +
+        'summary.json records cheaper_what_if and the report says it is not a validation (--allow-cheaper-costs)',
     },
   },
 } as const;

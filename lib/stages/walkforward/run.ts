@@ -25,6 +25,7 @@ import { DataError, QuantError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
 import { LakeDb, TABLES, dictColumn, listPartitions, writeTableFile, type ColumnSchema } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
+import type { CostStatusEntry } from '../../costs/evaluation.js';
 import type { EngineResult } from '../../engine/index.js';
 import { blueprintEvents, blueprintFeatures, runBlueprint, type Blueprint, type BlueprintRun, type MarketSlice } from '../../dsl/index.js';
 import { barsPerYear, timeframeMs } from '../../timeframe.js';
@@ -59,7 +60,9 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
   const lakeRoot = dirname(ctx.input('lake/cleaned'));
   const known = await readLakeVocabulary(ctx.input('lake/features'), ctx.specDir);
   const loaded = await readBlueprints(ctx.input('research/blueprints'), 'research/blueprints', known,
-    { config: ctx.costs.config as CostConfig, digest: ctx.costs.digest });
+    { config: ctx.costs.config as CostConfig, digest: ctx.costs.digest }, { allowCheaper: p.allow_cheaper_costs });
+  const costWarnings = costCheckWarnings(loaded.costStatus, ctx.costs.digest);
+  for (const w of costWarnings) ctx.log.warn({ cost_digest: ctx.costs.digest }, w);
   const plan = await readPlan(ctx.input('research/plan'));
   if (loaded.meta.plan_hash !== plan.plan_hash) {
     throw new DataError(`blueprints were compiled from another plan (current plan ${plan.plan_hash})`, {
@@ -232,7 +235,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       cost_sensitivity: sensitivity,
     };
     await writeJsonAtomic(join(out, SUMMARY_FILE), summary);
-    const warnings: string[] = [];
+    const warnings: string[] = [...costWarnings];
     if (bps.length === 0) warnings.push('no blueprints: the out-of-sample book stays in cash');
     else if (pass2.length === 0) warnings.push('no blueprint was eligible in any train window: the out-of-sample book stays in cash');
     return {
@@ -250,6 +253,20 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** One line per found digest the current costs differ from: a stress (allowed) or a what-if under cheaper costs. */
+function costCheckWarnings(status: ReadonlyMap<string, CostStatusEntry>, current: string): string[] {
+  const out: string[] = [];
+  for (const [found, s] of status) {
+    if (s.status === 'stress') {
+      out.push(`cost stress: blueprints found under costs ${found} are evaluated under dearer costs ${current}: ${s.costlier.join('; ')}`);
+    } else if (s.status === 'cheaper_what_if') {
+      out.push(`WHAT-IF, NOT A VALIDATION (allow_cheaper_costs): blueprints found under costs ${found} are evaluated under cheaper or incomparable costs ${current}: ` +
+        [...(s.cheaper ?? []), ...(s.incomparable ?? [])].join('; '));
+    }
+  }
+  return out;
+}
 
 function cmpStr(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

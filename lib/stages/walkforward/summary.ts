@@ -2,6 +2,7 @@
  * lake/walkforward/summary.json: what the walk-forward stage writes beside oos.parquet and trades.parquet, and what
  * the report stage and the golden summariser read. One type for writer and readers.
  */
+import type { CostStatusEntry } from '../../costs/evaluation.js';
 import type { CurveMetrics } from '../../walkforward/metrics.js';
 import type { PboSummary } from '../../walkforward/book.js';
 import type { SelectionRule } from '../../walkforward/select.js';
@@ -15,8 +16,13 @@ export interface WalkforwardSummary {
   grid: { start_ms: number; end_ms: number; n_bars: number };
   plan_hash: string;
   cost_digest: string;
-  /** Per distinct blueprint cost digest: 'same' as the current config, or 'stricter' with the costlier components. */
-  blueprint_cost_digests: Record<string, { status: 'same' | 'stricter'; costlier: string[] }>;
+  /**
+   * Per distinct blueprint cost digest (the costs it was found under), how the current config (cost_digest)
+   * compares with it (lib/costs/evaluation.ts): 'same', 'equivalent', 'stress' (the current one is dearer: allowed,
+   * with the costlier components) or 'cheaper_what_if' (cheaper or incomparable, run only because
+   * allow_cheaper_costs was set: not a validation). A cheaper config without the flag stops the stage.
+   */
+  blueprint_cost_digests: Record<string, CostStatusEntry>;
   windows_spec: WindowSpec & { step_bars: number; unused_bars: number; selection: SelectionRule };
   windows: {
     index: number;
@@ -37,7 +43,7 @@ export interface WalkforwardSummary {
     source: string;
     instruments: string;
     cost_digest: string;
-    cost_digest_status: 'same' | 'stricter';
+    cost_digest_status: CostStatusEntry['status'];
     full_sharpe: number;
     full_return: number;
     full_trades: number;
