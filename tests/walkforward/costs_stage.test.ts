@@ -233,3 +233,24 @@ describe('--allow-cheaper-costs: a labelled what-if', () => {
     expect((await summaryOf(d)).blueprint_cost_digests).toEqual({ [found]: { status: 'same', costlier: [] } });
   });
 });
+
+describe('the report header and report.json (issue 10.5)', () => {
+  test('the header shows the run id, and report.json carries every warning of the HTML box, critical ones apart', async () => {
+    const d = await copy();
+    ok(await walkforward(d, join(ROOT, 'spec')));
+    ok(await node('stages/report.js', ['--data_dir', d, '--spec_dir', join(ROOT, 'spec'), '--run_id', 'run-report-1', '--params_json', JSON.stringify({ timeframe: '5m' })]));
+    const dir = join(d, 'reports/strategy');
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    const header = html.slice(html.indexOf('<header id="header">'), html.indexOf('</header>'));
+    expect(header).toContain('<dt>Run</dt><dd class="wide mono">run-report-1</dd>');
+    const box = html.slice(html.indexOf('<section id="warnings"'), html.indexOf('</section>', html.indexOf('<section id="warnings"')));
+    const items = [...box.matchAll(/<li class="(critical|caution)">([^<]*)<\/li>/g)].map((m) => ({ level: m[1], text: m[2]! }));
+    const json = await readJson<{ warnings: string[]; critical_warnings: string[]; generated: { run_id: string } }>(join(dir, 'report.json'));
+    expect(items.length).toBeGreaterThan(0);
+    expect(json.warnings.length).toBe(items.length);
+    const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    expect(json.warnings).toEqual(items.map((i) => unescape(i.text)));
+    expect(json.critical_warnings).toEqual(items.filter((i) => i.level === 'critical').map((i) => unescape(i.text)));
+    expect(json.generated.run_id).toBe('run-report-1');
+  });
+});

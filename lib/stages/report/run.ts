@@ -15,6 +15,7 @@ import { MARKETS } from '../../market.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
+import { reportWarnings } from '../../report/warnings.js';
 import { findChromium, screenshotHtml } from '../../report/screenshot.js';
 import type { ReportCostCheck, ReportData, ReportWhatIf } from '../../report/types.js';
 import { BLUEPRINTS_META, type BlueprintsMeta } from '../blueprint/files.js';
@@ -70,7 +71,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
     ...(whatIf ? { what_if: whatIf } : {}),
     title: ctx.params.title,
     generated: {
-      run_id: '', data_source: source, synthetic: prov.synthetic === true, timeframe: wf.timeframe,
+      run_id: ctx.runId, data_source: source, synthetic: prov.synthetic === true, timeframe: wf.timeframe,
       start_ms: wf.grid.start_ms, end_ms: wf.grid.end_ms, n_instruments: new Set(wf.blueprints.flatMap((b) => b.instruments.split('/'))).size,
       bars_per_year: wf.bars_per_year,
     },
@@ -134,7 +135,11 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
   const html = renderReportHtml(data);
   await writeFileAtomic(join(out, REPORT_HTML), html);
   await writeFileAtomic(join(out, REPORT_MD), renderReportMarkdown(data));
-  await writeJsonAtomic(join(out, REPORT_JSON), data);
+  // report.json carries every warning of the HTML box (derived ones first), and the critical ones apart, for gating scripts
+  const boxed = reportWarnings(data);
+  await writeJsonAtomic(join(out, REPORT_JSON), {
+    ...data, warnings: boxed.map((w) => w.text), critical_warnings: boxed.filter((w) => w.level === 'critical').map((w) => w.text),
+  });
   if (ctx.params.screenshot !== 'never') {
     const chromium = findChromium();
     if (!chromium && ctx.params.screenshot === 'always') {
