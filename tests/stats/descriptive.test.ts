@@ -69,7 +69,7 @@ describe('skewness and kurtosis (population moments; kurtosis non-excess)', () =
 });
 
 describe('skewness and kurtosis: bias-corrected estimators and the excess convention', () => {
-  // Reference values: scipy 1.10.1 (Debian python3-scipy),
+  // Reference values: scipy 1.10.1 (Debian python3-scipy), tests/stats/reference/scipy_moments.py:
   //   from scipy.stats import skew, kurtosis
   //   skew([1,2,3,4,10], bias=False) -> 1.697056274847714; kurtosis([1,2,3,4,10], bias=False) -> 3.152000000000001
   //   kurtosis([1,2,3,4,10], bias=True) -> -0.21199999999999974 (fisher=True: excess)

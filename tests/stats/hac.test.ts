@@ -127,7 +127,8 @@ describe('neweyWestMean', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // OLS with a HAC covariance and the automatic bandwidths, against R sandwich 3.0-2 and statsmodels 0.13.5.
 //
-// Reference numbers: R 4.2.2 with sandwich 3.0-2 (Debian bookworm r-cran-sandwich), script:
+// Reference numbers: R 4.2.2 with sandwich 3.0-2 (Debian bookworm r-cran-sandwich), script
+// tests/stats/reference/sandwich_hac.R (statsmodels: tests/stats/reference/statsmodels_hac.py), in short:
 //   library(sandwich); data("Investment", package = "sandwich")
 //   d <- na.omit(as.data.frame(Investment)[, c("RealInv", "RealGNP", "RealInt")])
 //   fm <- lm(RealInv ~ RealGNP + RealInt, data = d)
