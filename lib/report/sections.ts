@@ -271,6 +271,24 @@ export function overfittingTable(d: ReportData): Table {
       verdict(o.pbo, (x) => x <= PBO_LEVEL, `<= ${PBO_LEVEL}`),
     ],
   ];
+  const days = isPresent(o.n_days) ? ` (${fmtInt(o.n_days)} days observed)` : '';
+  const trl = (v: number | undefined): Cell => {
+    if (!isPresent(v)) return { text: 'unreachable or not computed: the Sharpe ratio does not exceed the benchmark' };
+    if (!isPresent(o.n_days)) return txt('days of daily returns needed at the same Sharpe, skewness and kurtosis');
+    return o.n_days >= v ? txt(`met${days}`) : { text: `not met${days}`, bad: true };
+  };
+  if (o.min_trl_days !== undefined) rows.splice(3, 0, [txt('MinTRL for PSR >= 0.95 (days)'), num(isPresent(o.min_trl_days) ? fmtNum(o.min_trl_days, 0) : NA), trl(o.min_trl_days)]);
+  if (o.min_trl_sr0_days !== undefined) rows.splice(o.min_trl_days !== undefined ? 5 : 4, 0, [txt('MinTRL for DSR >= 0.95 (days, against SR0)'), num(isPresent(o.min_trl_sr0_days) ? fmtNum(o.min_trl_sr0_days, 0) : NA), trl(o.min_trl_sr0_days)]);
+  if (o.pbo_prob_oos_loss !== undefined) {
+    rows.push([txt('PBO companion: P(in-sample winner loses out of sample)'), num(isPresent(o.pbo_prob_oos_loss) ? fmtProb(o.pbo_prob_oos_loss) : NA), txt('share of CSCV splits with a negative OOS Sharpe')]);
+  }
+  if (o.pbo_degradation_slope !== undefined) {
+    const r2 = isPresent(o.pbo_degradation_r2) ? ` (R^2 ${fmtNum(o.pbo_degradation_r2, 2)})` : '';
+    rows.push([txt('PBO companion: performance degradation, slope of OOS on IS Sharpe'), num(isPresent(o.pbo_degradation_slope) ? `${fmtNum(o.pbo_degradation_slope, 2)}${r2}` : NA), txt('< 0: a better in-sample Sharpe comes with a worse out-of-sample one')]);
+  }
+  if (o.pbo_dominance !== undefined) {
+    rows.push([txt('PBO companion: stochastic dominance of the selection'), num(o.pbo_dominance), txt("'first order': the IS winners' OOS Sharpe beats a random configuration's at every quantile")]);
+  }
   return {
     columns: [{ label: 'Statistic' }, { label: 'Value', numeric: true }, { label: 'Reading' }],
     rows,
@@ -335,7 +353,8 @@ export function definitions(d: ReportData): { term: string; text: string }[] {
     { term: 'Walk-forward', text: 'each window selects blueprints on its training span only and trades them on the following test span; the test spans are stitched into one out-of-sample curve. Full-sample figures in the blueprint table are in-sample.' },
     { term: 'Costs', text: 'fees, slippage, square-root impact, funding over the hold and borrow, as in the cost config with the digest above; the sensitivity table scales every cost component by the multiplier.' },
     { term: 'PSR / DSR', text: 'Probabilistic Sharpe Ratio: probability that the true Sharpe exceeds 0 given the sample length, skewness and kurtosis (Bailey & Lopez de Prado 2012). Deflated Sharpe Ratio: the same against SR0, the expected maximum Sharpe of the number of trials (Bailey & Lopez de Prado 2014).' },
-    { term: 'PBO', text: 'Probability of Backtest Overfitting by combinatorially symmetric cross-validation (Bailey, Borwein, Lopez de Prado & Zhu 2017): the share of splits where the in-sample best configuration ranks below the out-of-sample median.' },
+    { term: 'PBO', text: 'Probability of Backtest Overfitting by combinatorially symmetric cross-validation (Bailey, Borwein, Lopez de Prado & Zhu 2017): the share of splits where the in-sample best configuration ranks below the out-of-sample median. Companions from the same paper: the probability that the in-sample winner loses out of sample, the slope and R^2 of its out-of-sample on its in-sample Sharpe (performance degradation), and whether the winners\' out-of-sample Sharpe stochastically dominates that of all configurations.' },
+    { term: 'MinTRL', text: 'Minimum track record length (Bailey & Lopez de Prado 2012): 1 + (1 - skew SR + (kurtosis - 1)/4 SR^2) (z_0.95 / (SR - SR*))^2 days, with the daily Sharpe SR, its skewness and Pearson (non-excess) kurtosis: the length at which the PSR against SR* (0, or SR0 for the DSR) reaches 0.95.' },
   ];
 }
 

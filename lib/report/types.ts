@@ -5,7 +5,7 @@
  * - returns, drawdowns, hit rate, exposure: FRACTIONS (0.12 = 12%); drawdowns are <= 0;
  * - Sharpe / Sortino / Calmar: annualised with `generated.bars_per_year` (24/7 market, 365.25 days);
  * - turnover: annualised multiple of mean equity (12 = the book traded 12 times a year);
- * - psr, dsr, pbo: probabilities in [0, 1]; sr0_annual: annualised Sharpe;
+ * - psr, dsr, pbo, pbo_prob_oos_loss: probabilities in [0, 1]; sr0_annual: annualised Sharpe; min_trl_*: days;
  * - times: UTC epoch milliseconds; a bar is keyed by its OPEN time; windows are [start, end) in ms;
  * - equity curves start at 1 and are sampled on `oos.ts_ms`.
  * Any number may be NaN (rendered "n/a"); any array may be empty (rendered "none").
@@ -120,6 +120,18 @@ export interface ReportOverfitting {
   pbo?: number;
   /** Number of CSCV splits behind the PBO. */
   pbo_splits?: number;
+  /** Days of out-of-sample returns behind PSR / DSR (to compare with the MinTRLs). */
+  n_days?: number;
+  /** Minimum track record length (days) for PSR >= 0.95 against 0, and against SR0 (Bailey & Lopez de Prado 2012). */
+  min_trl_days?: number;
+  min_trl_sr0_days?: number;
+  /** PBO companions (Bailey et al. 2017): P(the IS winner's OOS Sharpe < 0). */
+  pbo_prob_oos_loss?: number;
+  /** Slope and R^2 of the IS winners' OOS Sharpe on their IS Sharpe across the CSCV splits. */
+  pbo_degradation_slope?: number;
+  pbo_degradation_r2?: number;
+  /** Stochastic dominance of the IS winners' OOS Sharpe over every configuration's: 'first order', 'second order' or 'none'. */
+  pbo_dominance?: string;
   /** How the PBO ranks are read, shown verbatim (e.g. "logit of the relative OOS rank of the IS best; rank 1 = worst"). */
   rank_convention: string;
   notes: string[];

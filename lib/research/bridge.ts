@@ -22,13 +22,15 @@
  * unknown volume counts as a breach). Capacity = median over occurrences of max_participation * quote volume of the
  * entry bar t+1 (close * volume when quote_volume is missing), USD.
  * Net mean with a stationary-bootstrap CI (Politis & Romano 1994; mean block = discovery HAC lag + 1, seed from the
- * candidate id). Turnover: round trips per year = trades / years of bars loaded; notional per year = 2 * N * that.
+ * candidate id). Reported beside the block used, for review and not used: the Politis & White (2004, corrected 2009)
+ * stationary-bootstrap block length of the net series as computed (`pw_block`, unclamped; NaN for fewer than 4
+ * trades or a constant series). Turnover: round trips per year = trades / years of bars loaded; notional per year = 2 * N * that.
  * Pass: ci_lo > 0, net mean >= min_net_bps, capacity >= min_capacity_usd (gates in this order).
  */
 import { DataError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 import type { CostConfig, Market } from '../costs/schema.js';
-import { bootstrapCI, median } from '../stats/index.js';
+import { bootstrapCI, median, politisWhiteBlockLength } from '../stats/index.js';
 import type { Occurrences } from './forward.js';
 import type { BridgeGates } from './gates.js';
 
@@ -283,6 +285,8 @@ export interface BridgeStats {
   ci_hi_bps: number;
   ci_level: number;
   bootstrap_block: number;
+  /** Politis-White stationary-bootstrap block length of the net series, as computed (not used; NaN if undefined). */
+  pw_block: number;
   bootstrap_reps: number;
   bootstrap_seed: number;
   participation_mean: number;
@@ -340,6 +344,7 @@ export function bridgeStats(
     ci_hi_bps: ci.hi,
     ci_level: g.ci_level,
     bootstrap_block: block,
+    pw_block: politisWhiteBlockLength(ledger.net),
     bootstrap_reps: g.bootstrap_reps,
     bootstrap_seed: seed,
     participation_mean: meanOf(ledger.participation),

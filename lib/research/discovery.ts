@@ -8,15 +8,19 @@
  *   drift    = mean h-bar forward log return of the instrument over every bar of the loaded period
  *   x_i      = y_i - s_i * drift; excess = mean(x)   (positive = in the expected direction)
  *   m        = max_i #{j > i : t_j - t_i < h}   (later occurrences starting within h bars: overlapping windows)
- *   L        = max(floor(4 (n/100)^(2/9)), m)    Newey-West (Bartlett) lag on x in time order
- *   ESS      = n^2 / sum_ij max(0, 1 - |t_i - t_j| / h)
+ *   L        = max(floor(4 (n/100)^(2/9)), m)    Newey-West (Bartlett) lag on x in time order (the lag USED)
+ *   bw94     = Newey & West (1994) plug-in bandwidth on x - mean(x) (Bartlett, no prewhitening, as computed):
+ *              reported beside L for review, not used by the test
+ *   ESS      = n^2 / sum_ij max(0, 1 - |t_i - t_j| / h)   (essOverlap's 'exact' convention, not n / h)
  *   p        = two-sided Student t of the HAC t with max(1, floor(ESS) - 1) df; p = 1 when n < 2 or the HAC
  *              standard error is 0 or not finite (no test is possible)
  *   q        = BH (or BY) adjusted p over every candidate of the plan
  *   gates    = min_n, min_ess, min_mean_bps (on the excess), max_q, in this order
  */
 import type { Candidate } from './plan.js';
-import { essOverlap, mean, median, neweyWestLag, neweyWestMean, pAdjust, std, studentTTwoSidedP } from '../stats/index.js';
+import {
+  essOverlap, mean, median, neweyWestBandwidth, neweyWestLag, neweyWestMean, pAdjust, std, studentTTwoSidedP,
+} from '../stats/index.js';
 import { forwardOccurrences, unconditionalDrift, type OpenSeries, type Occurrences } from './forward.js';
 import type { DiscoveryGates, FdrMethod } from './gates.js';
 
@@ -45,6 +49,8 @@ export interface CandidateStats {
   excess_bps: number;
   hac_t: number;
   hac_lags: number;
+  /** Newey-West (1994) automatic bandwidth of x (as computed, not used; NaN when n < 2 or x is constant). */
+  hac_bandwidth_nw94: number;
   overlap_m: number;
   ess: number;
   df: number;
@@ -111,9 +117,9 @@ export function candidateStats(candidateId: string, occ: Occurrences, h: number,
     overlap_m: m,
   };
   if (n === 0) {
-    return { ...base, mean_bps: NaN, median_bps: NaN, std_bps: NaN, hit_rate: NaN, excess_bps: NaN, hac_t: NaN, hac_lags: 0, ess: 0, df: 1, p: 1 };
+    return { ...base, mean_bps: NaN, median_bps: NaN, std_bps: NaN, hit_rate: NaN, excess_bps: NaN, hac_t: NaN, hac_lags: 0, hac_bandwidth_nw94: NaN, ess: 0, df: 1, p: 1 };
   }
-  const ess = essOverlap(occ.t, h);
+  const ess = essOverlap(occ.t, h, 'exact');
   const df = Math.max(1, Math.floor(ess) - 1);
   const stats = {
     ...base,
@@ -125,14 +131,16 @@ export function candidateStats(candidateId: string, occ: Occurrences, h: number,
     ess,
     df,
   };
-  if (n < 2) return { ...stats, hac_t: NaN, hac_lags: 0, p: 1 };
+  if (n < 2) return { ...stats, hac_t: NaN, hac_lags: 0, hac_bandwidth_nw94: NaN, p: 1 };
   const lags = Math.min(hacLag(n, m), n - 1);
   const nw = neweyWestMean(x, lags);
   const testable = Number.isFinite(nw.se) && nw.se > 0 && Number.isFinite(nw.t);
+  const xm = nw.mean;
   return {
     ...stats,
     hac_t: testable ? nw.t : NaN,
     hac_lags: nw.lags,
+    hac_bandwidth_nw94: neweyWestBandwidth([Float64Array.from(x, (v) => v - xm)]).bandwidth,
     p: testable ? studentTTwoSidedP(nw.t, df) : 1,
   };
 }

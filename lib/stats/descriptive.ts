@@ -63,27 +63,61 @@ function centralMoments(x: ArrayLike<number>): { m2: number; m3: number; m4: num
   return { m2: s2 / n, m3: s3 / n, m4: s4 / n };
 }
 
-/**
- * Skewness g1 = m3 / m2^(3/2) with population central moments m_k = mean((x - mean)^k) (biased; R
- * `e1071::skewness(x, type = 1)`, scipy `skew(x, bias=True)`). NaN for n = 0 or zero variance.
- */
-export function skewness(x: ArrayLike<number>): number {
-  if (x.length === 0) return NaN;
-  const { m2, m3 } = centralMoments(x);
-  if (!(m2 > 0)) return NaN;
-  return m3 / Math.pow(m2, 1.5);
+/** Options of `skewness` and `kurtosis`. */
+export interface MomentOptions {
+  /**
+   * true (default): the population (biased) estimator from moments with divisor n, g1 / b2 (scipy `bias=True`).
+   * false: the bias-corrected estimator, G1 = g1 sqrt(n (n - 1)) / (n - 2) (adjusted Fisher-Pearson, n >= 3) and
+   * G2 = ((n + 1) g2 + 6) (n - 1) / ((n - 2)(n - 3)) for the excess kurtosis g2 = b2 - 3 (n >= 4), as scipy
+   * `skew(bias=False)` / `kurtosis(bias=False)`, SAS/SPSS/Excel SKEW/KURT (Joanes & Gill 1998, type 2).
+   */
+  bias?: boolean;
+}
+
+/** The two kurtosis conventions: 'pearson' (m4 / m2^2, normal = 3) and 'excess' (pearson - 3, normal = 0). */
+export type KurtosisConvention = 'pearson' | 'excess';
+
+export interface KurtosisOptions extends MomentOptions {
+  /** 'pearson' (default, NON-excess: normal = 3, what PSR/DSR take) or 'excess' (normal = 0). */
+  convention?: KurtosisConvention;
 }
 
 /**
- * Kurtosis, NON-excess (Pearson): m4 / m2^2 with population central moments; a normal sample gives about 3.
- * This is the convention of the PSR/DSR formulas (Bailey & Lopez de Prado), which use (kurtosis - 1) / 4.
+ * Skewness. Default (bias = true): g1 = m3 / m2^(3/2) with population central moments m_k = mean((x - mean)^k)
+ * (R `e1071::skewness(x, type = 1)`, scipy `skew(x, bias=True)`). bias = false: the adjusted Fisher-Pearson
+ * G1 = g1 sqrt(n (n - 1)) / (n - 2) (e1071 type 2, scipy `skew(x, bias=False)`), NaN for n < 3.
  * NaN for n = 0 or zero variance.
  */
-export function kurtosis(x: ArrayLike<number>): number {
-  if (x.length === 0) return NaN;
+export function skewness(x: ArrayLike<number>, opts: MomentOptions = {}): number {
+  const n = x.length;
+  if (n === 0) return NaN;
+  const { m2, m3 } = centralMoments(x);
+  if (!(m2 > 0)) return NaN;
+  const g1 = m3 / Math.pow(m2, 1.5);
+  if (opts.bias ?? true) return g1;
+  if (n < 3) return NaN;
+  return (g1 * Math.sqrt(n * (n - 1))) / (n - 2);
+}
+
+/**
+ * Kurtosis. Default: NON-excess (Pearson) population kurtosis b2 = m4 / m2^2 with population central moments; a
+ * normal sample gives about 3. This is the convention of the PSR/DSR formulas (Bailey & Lopez de Prado), which use
+ * (kurtosis - 1) / 4. `convention: 'excess'` subtracts 3. bias = false: the bias-corrected excess kurtosis
+ * G2 = ((n + 1) g2 + 6)(n - 1) / ((n - 2)(n - 3)), g2 = b2 - 3 (scipy `kurtosis(x, bias=False)`, e1071 type 2),
+ * plus 3 in the Pearson convention; NaN for n < 4. NaN for n = 0 or zero variance.
+ */
+export function kurtosis(x: ArrayLike<number>, opts: KurtosisOptions = {}): number {
+  const n = x.length;
+  const convention = opts.convention ?? 'pearson';
+  if (convention !== 'pearson' && convention !== 'excess') throw new RangeError(`kurtosis: convention must be 'pearson' or 'excess', was ${String(convention)}`);
+  if (n === 0) return NaN;
   const { m2, m4 } = centralMoments(x);
   if (!(m2 > 0)) return NaN;
-  return m4 / (m2 * m2);
+  const b2 = m4 / (m2 * m2);
+  if (opts.bias ?? true) return convention === 'excess' ? b2 - 3 : b2; // b2 itself, bit for bit, when Pearson
+  if (n < 4) return NaN;
+  const G2 = (((n + 1) * (b2 - 3) + 6) * (n - 1)) / ((n - 2) * (n - 3));
+  return convention === 'excess' ? G2 : G2 + 3;
 }
 
 /** A sorted copy (ascending); NaN if any value is NaN (returned as null). */

@@ -3,18 +3,40 @@
  */
 
 /**
- * ESS of n occurrences whose forward windows of h bars overlap, assuming iid bar returns:
+ * The two conventions for the ESS of n overlapping h-bar forward windows:
+ *  - 'exact': n^2 / sum_{i,j} max(0, 1 - |s_i - s_j| / h), the finite-n variance ratio of the mean of the n
+ *    overlapping h-bar sums under iid bar returns (uses the actual starts);
+ *  - 'n/h': n / h, the simple rule (its large-n limit for an occurrence at every bar; it ignores the starts, so it
+ *    understates the ESS of sparse occurrences and can overstate it for repeated starts).
+ */
+export type EssOverlapConvention = 'exact' | 'n/h';
+export const ESS_OVERLAP_CONVENTIONS: readonly EssOverlapConvention[] = ['exact', 'n/h'];
+
+/**
+ * ESS of n occurrences whose forward windows of h bars overlap, assuming iid bar returns. Convention 'exact'
+ * (default):
  *   ESS = n^2 / sum_{i,j} max(0, 1 - |s_i - s_j| / h)
  * (the variance of the mean of n overlapping h-bar sums relative to n independent ones). `starts` are the bar
  * indices of the occurrences, sorted ascending (repeats allowed: they overlap fully); h > 0 bars.
  * Equals n when no two windows overlap (all gaps >= h), and n / h in the limit of an occurrence at every bar
  * (for consecutive starts exactly n^2 / (n + (h - 1)(3n - h - 1) / 3) for integer h <= n).
- * 0 for n = 0. O(n * overlap) with a sliding pointer. Throws RangeError for unsorted starts or h <= 0.
+ * Convention 'n/h': n / h whatever the starts (`essOverlapSimple`); the starts are still validated.
+ * 0 for n = 0. O(n * overlap) with a sliding pointer. Throws RangeError for unsorted starts, h <= 0 or an unknown
+ * convention.
  */
-export function essOverlap(starts: ArrayLike<number>, h: number): number {
+export function essOverlap(starts: ArrayLike<number>, h: number, convention: EssOverlapConvention = 'exact'): number {
   if (!(h > 0)) throw new RangeError(`essOverlap: h must be > 0, was ${h}`);
+  if (convention !== 'exact' && convention !== 'n/h') throw new RangeError(`essOverlap: convention must be 'exact' or 'n/h', was ${String(convention)}`);
   const n = starts.length;
   if (n === 0) return 0;
+  if (convention === 'n/h') {
+    for (let i = 1; i < n; i++) {
+      if (!(starts[i]! >= starts[i - 1]!)) {
+        throw new RangeError(`essOverlap: starts must be sorted ascending, starts[${i - 1}] = ${starts[i - 1]} > starts[${i}] = ${starts[i]}`);
+      }
+    }
+    return essOverlapSimple(n, h);
+  }
   let total = n; // diagonal terms, weight 1
   for (let i = 0; i < n; i++) {
     const si = starts[i]!;
@@ -28,6 +50,16 @@ export function essOverlap(starts: ArrayLike<number>, h: number): number {
     }
   }
   return (n * n) / total;
+}
+
+/**
+ * The simple overlap ESS n / h (the 'n/h' convention of `essOverlap`): n h-bar windows count as n / h independent
+ * ones. n >= 0, h > 0 (h < 1 gives more than n: no clamping). Throws RangeError for h <= 0 or n < 0.
+ */
+export function essOverlapSimple(n: number, h: number): number {
+  if (!(h > 0)) throw new RangeError(`essOverlapSimple: h must be > 0, was ${h}`);
+  if (!(n >= 0)) throw new RangeError(`essOverlapSimple: n must be >= 0, was ${n}`);
+  return n / h;
 }
 
 /** ESS of n observations of a stationary AR(1) with coefficient phi (|phi| < 1): n (1 - phi) / (1 + phi). */

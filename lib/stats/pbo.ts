@@ -15,6 +15,28 @@ export interface PboResult {
   selected: Int32Array;
   /** Out-of-sample rank (1 = worst, N = best; ties averaged) of the in-sample winner of each split. */
   oosRank: Float64Array;
+  /** In-sample metric R_{n*} of the in-sample winner of each split. */
+  isSelected: Float64Array;
+  /** Out-of-sample metric Rbar_{n*} of the in-sample winner of each split. */
+  oosSelected: Float64Array;
+  /** Probability of out-of-sample loss: #(Rbar_{n*} < 0) / C(S, S/2) (the paper's section 3, "probability of loss"). */
+  probOosLoss: number;
+  /**
+   * Performance degradation: the least-squares line Rbar_{n*} = intercept + slope R_{n*} + e over the splits and its
+   * R^2 (the paper's figure of OOS against IS performance of the selected strategy). slope < 0 is the usual sign
+   * of overfitting. NaN slope and R^2 when every split has the same IS metric; R^2 NaN when the OOS metrics are
+   * all equal.
+   */
+  degradation: { slope: number; intercept: number; r2: number };
+  /**
+   * Stochastic dominance of the selection (the paper's section 3): F_sel = ECDF of Rbar_{n*} over the splits,
+   * F_all = ECDF of every strategy's OOS metric over every split (N C values: what a choice without the IS ranking
+   * would get). `firstOrder`: F_sel(x) <= F_all(x) at every x, strictly somewhere (selecting by IS performance
+   * improves OOS performance in the first-order sense); `maxCdfGap` = max_x (F_sel(x) - F_all(x)), <= 0 when
+   * firstOrder holds (0 for identical distributions); `secondOrder`: sum of (F_all - F_sel) over the sorted
+   * values up to x, i.e. the integral of F_all - F_sel on (-inf, x], >= 0 at every x, strictly somewhere.
+   */
+  dominance: { firstOrder: boolean; secondOrder: boolean; maxCdfGap: number };
 }
 
 /** Binomial coefficient C(n, k) (exact for the small arguments used here). */
@@ -126,6 +148,9 @@ export function pboCscv(
 
   const isV = new Float64Array(N);
   const oosV = new Float64Array(N);
+  const isSelected = new Float64Array(C);
+  const oosSelected = new Float64Array(C);
+  const oosAll = new Float64Array(C * N);
   for (let c = 0; c < C; c++) {
     const inS = combos[c]!;
     const member = new Uint8Array(S);
@@ -151,13 +176,100 @@ export function pboCscv(
     }
     const rank = 1 + below + ties / 2;
     const w = rank / (N + 1);
+    isSelected[c] = isV[best]!;
+    oosSelected[c] = v;
+    oosAll.set(oosV, c * N);
     selected[c] = best;
     oosRank[c] = rank;
     logits[c] = Math.log(w / (1 - w));
   }
   let over = 0;
-  for (let c = 0; c < C; c++) if (logits[c]! <= 0) over++;
-  return { pbo: over / C, logits, nCombinations: C, selected, oosRank };
+  let loss = 0;
+  for (let c = 0; c < C; c++) {
+    if (logits[c]! <= 0) over++;
+    if (oosSelected[c]! < 0) loss++;
+  }
+  return {
+    pbo: over / C, logits, nCombinations: C, selected, oosRank, isSelected, oosSelected,
+    probOosLoss: loss / C,
+    degradation: leastSquaresLine(isSelected, oosSelected),
+    dominance: stochasticDominance(oosSelected, oosAll),
+  };
+}
+
+/** Least-squares line y = intercept + slope x and its R^2 (two-pass, centred sums). */
+export function leastSquaresLine(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; intercept: number; r2: number } {
+  const n = x.length;
+  if (n !== y.length) throw new RangeError(`leastSquaresLine: x has ${n} values, y has ${y.length}`);
+  if (n === 0) return { slope: NaN, intercept: NaN, r2: NaN };
+  let mx = 0;
+  let my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i]!;
+    my += y[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = x[i]! - mx;
+    const dy = y[i]! - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  if (!(sxx > 0)) return { slope: NaN, intercept: NaN, r2: NaN };
+  const slope = sxy / sxx;
+  return { slope, intercept: my - slope * mx, r2: syy > 0 ? (sxy * sxy) / (sxx * syy) : NaN };
+}
+
+/**
+ * First- and second-order stochastic dominance of the sample `a` over the sample `b` (both finite): with the
+ * ECDFs F_a, F_b evaluated at every value of the pooled sample,
+ *   firstOrder  = F_a <= F_b everywhere and < somewhere,
+ *   secondOrder = D(x) = int_{-inf}^{x} (F_b - F_a)(u) du >= 0 everywhere and > 0 somewhere (exact for step ECDFs:
+ *                 the integral is piecewise linear between pooled values, so checking at the values suffices),
+ *   maxCdfGap   = max (F_a - F_b) over the pooled values.
+ * Comparisons use a relative tolerance of 1e-12 on the integral and exact ECDF counts.
+ */
+export function stochasticDominance(a: ArrayLike<number>, b: ArrayLike<number>): { firstOrder: boolean; secondOrder: boolean; maxCdfGap: number } {
+  const na = a.length;
+  const nb = b.length;
+  if (na === 0 || nb === 0) return { firstOrder: false, secondOrder: false, maxCdfGap: NaN };
+  const sa = Float64Array.from(a).sort();
+  const sb = Float64Array.from(b).sort();
+  let ia = 0;
+  let ib = 0;
+  let fo = true;
+  let foStrict = false;
+  let so = true;
+  let soStrict = false;
+  let gap = -Infinity;
+  let integral = 0;
+  let prevX = NaN;
+  let prevDiff = 0; // F_b - F_a on [prevX, x)
+  let scale = 0;
+  while (ia < na || ib < nb) {
+    const x = ib >= nb || (ia < na && sa[ia]! <= sb[ib]!) ? sa[ia]! : sb[ib]!;
+    if (prevX === prevX) integral += prevDiff * (x - prevX);
+    scale = Math.max(scale, Math.abs(x));
+    while (ia < na && sa[ia]! === x) ia++;
+    while (ib < nb && sb[ib]! === x) ib++;
+    const Fa = ia / na;
+    const Fb = ib / nb;
+    const d = Fa - Fb;
+    if (d > gap) gap = d;
+    if (d > 0) fo = false;
+    else if (d < 0) foStrict = true;
+    const tol = 1e-12 * Math.max(scale, 1e-300);
+    if (integral < -tol) so = false;
+    else if (integral > tol) soStrict = true;
+    prevX = x;
+    prevDiff = Fb - Fa;
+  }
+  return { firstOrder: fo && foStrict, secondOrder: so && soStrict, maxCdfGap: gap };
 }
 
 /** The default CSCV metric: per-period Sharpe ratio (mean / sd, ddof = 1). */

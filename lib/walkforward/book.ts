@@ -105,8 +105,27 @@ export interface PboSummary {
   n_strategies: number;
   n_combinations: number | null;
   logit_median: number | null;
+  /** Companions (Bailey et al. 2017, section 3; lib/stats/pbo.ts): share of halvings whose IS winner loses OOS. */
+  prob_oos_loss: number | null;
+  /** Performance degradation: slope, intercept and R^2 of the OOS Sharpe of the IS winner on its IS Sharpe. */
+  degradation_slope: number | null;
+  degradation_intercept: number | null;
+  degradation_r2: number | null;
+  /** The IS winners' OOS Sharpe distribution first-order dominates every blueprint's OOS Sharpe distribution. */
+  dominance_first_order: boolean | null;
+  dominance_second_order: boolean | null;
+  /** max_x (F_selected(x) - F_all(x)): <= 0 under first-order dominance. */
+  dominance_max_cdf_gap: number | null;
   note: string;
 }
+
+/** The companions when PBO is not computed. */
+const NO_COMPANIONS = {
+  prob_oos_loss: null, degradation_slope: null, degradation_intercept: null, degradation_r2: null,
+  dominance_first_order: null, dominance_second_order: null, dominance_max_cdf_gap: null,
+} as const;
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /**
  * PBO by CSCV over the blueprints' daily returns (PBO_RANK_CONVENTION). Blueprints whose daily returns are constant
@@ -117,22 +136,29 @@ export function pboOverBlueprints(daily: readonly Float64Array[], splits: number
   const N = daily.length;
   const cols = daily.filter((d) => d.some((x) => x !== d[0]));
   if (cols.length < 2) {
-    return { pbo: null, splits: null, n_strategies: N, n_combinations: null, logit_median: null, note: `PBO needs at least 2 blueprints that trade (${cols.length} of ${N} do)` };
+    return { pbo: null, splits: null, n_strategies: N, n_combinations: null, logit_median: null, ...NO_COMPANIONS, note: `PBO needs at least 2 blueprints that trade (${cols.length} of ${N} do)` };
   }
   const T = cols[0]!.length;
   let S = splits % 2 === 0 ? splits : splits - 1;
   while (S > 2 && T < 2 * S) S -= 2;
-  if (T < 2 * S) return { pbo: null, splits: null, n_strategies: cols.length, n_combinations: null, logit_median: null, note: `PBO needs at least ${2 * S} days of returns (${T})` };
+  if (T < 2 * S) return { pbo: null, splits: null, n_strategies: cols.length, n_combinations: null, logit_median: null, ...NO_COMPANIONS, note: `PBO needs at least ${2 * S} days of returns (${T})` };
   try {
     const r = pboCscv(cols, S);
     const sorted = Float64Array.from(r.logits).sort();
     return {
       pbo: r.pbo, splits: S, n_strategies: cols.length, n_combinations: r.nCombinations,
       logit_median: sorted[Math.floor(sorted.length / 2)]!,
+      prob_oos_loss: r.probOosLoss,
+      degradation_slope: finiteOrNull(r.degradation.slope),
+      degradation_intercept: finiteOrNull(r.degradation.intercept),
+      degradation_r2: finiteOrNull(r.degradation.r2),
+      dominance_first_order: r.dominance.firstOrder,
+      dominance_second_order: r.dominance.secondOrder,
+      dominance_max_cdf_gap: finiteOrNull(r.dominance.maxCdfGap),
       note: `${cols.length} blueprints that trade (${N - cols.length} never traded and are left out), ${T} daily returns in ${S} blocks`,
     };
   } catch (e) {
-    return { pbo: null, splits: S, n_strategies: cols.length, n_combinations: null, logit_median: null, note: `PBO not computable: ${(e as Error).message}` };
+    return { pbo: null, splits: S, n_strategies: cols.length, n_combinations: null, logit_median: null, ...NO_COMPANIONS, note: `PBO not computable: ${(e as Error).message}` };
   }
 }
 

@@ -15,12 +15,16 @@
  *    approximation behind them is reasonable; 5m returns of a mostly-flat book are dominated by zeros and their
  *    skew/kurtosis estimates are unstable. PSR is against SR* = 0; DSR against the expected maximum Sharpe of
  *    `trials` skill-less trials with the cross-trial variance of daily Sharpe ratios (Bailey & Lopez de Prado 2014).
+ *  - MinTRL (Bailey & Lopez de Prado 2012): the number of days with the same daily Sharpe, skewness and (Pearson)
+ *    kurtosis needed for PSR >= 0.95, against SR* = 0 (`min_trl_days`, beside PSR) and against SR0
+ *    (`min_trl_sr0_days`, beside DSR); NaN when undefined and when no length suffices (Sharpe <= SR*), which the
+ *    summary's JSON writes as null. Compare with `n_days`.
  */
 import { kurtosis, skewness } from '../stats/descriptive.js';
 import {
   annualizedVolatility, cagr, calmar, maxDrawdown, sharpe as annualSharpe, sortino, totalReturn,
 } from '../stats/performance.js';
-import { expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../stats/sharpe.js';
+import { expectedMaxSharpe, minTrackRecordLength, probabilisticSharpe, sharpeRatio } from '../stats/sharpe.js';
 
 const DAY_MS = 86_400_000;
 
@@ -46,6 +50,19 @@ export interface CurveMetrics {
   dsr: number;
   /** Annualised (sqrt(365.25)) benchmark Sharpe of the DSR: the best of `trials` skill-less strategies. */
   sr0_annual: number;
+  /** MinTRL in days for PSR(0) >= MIN_TRL_CONFIDENCE; NaN when undefined or unreachable (daily Sharpe <= 0). */
+  min_trl_days: number;
+  /** MinTRL in days for PSR(SR0) >= MIN_TRL_CONFIDENCE (the DSR's benchmark); NaN without deflation or unreachable. */
+  min_trl_sr0_days: number;
+}
+
+/** Confidence level of the reported minimum track record lengths (the PSR/DSR significance bar). */
+export const MIN_TRL_CONFIDENCE = 0.95;
+
+/** MinTRL with a Pearson kurtosis; NaN instead of Infinity (unreachable) so JSON keeps a number or null. */
+function minTrl(sr: number, skew: number, kurt: number, benchmark: number): number {
+  const v = minTrackRecordLength(sr, { skew, kurtosis: { value: kurt, convention: 'pearson' }, benchmark, confidence: MIN_TRL_CONFIDENCE });
+  return Number.isFinite(v) ? v : NaN;
 }
 
 export interface CurveInput {
@@ -141,5 +158,7 @@ export function curveMetrics(c: CurveInput, deflation?: DeflationInput): CurveMe
     psr: probabilisticSharpe(dsr, daily.length, skew, kurt, 0),
     dsr: dsrP,
     sr0_annual: sr0 * Math.sqrt(365.25),
+    min_trl_days: minTrl(dsr, skew, kurt, 0),
+    min_trl_sr0_days: Number.isFinite(sr0) ? minTrl(dsr, skew, kurt, sr0) : NaN,
   };
 }

@@ -68,6 +68,57 @@ describe('skewness and kurtosis (population moments; kurtosis non-excess)', () =
   });
 });
 
+describe('skewness and kurtosis: bias-corrected estimators and the excess convention', () => {
+  // Reference values: scipy 1.10.1 (Debian python3-scipy), tests/stats/reference/scipy_moments.py:
+  //   from scipy.stats import skew, kurtosis
+  //   skew([1,2,3,4,10], bias=False) -> 1.697056274847714; kurtosis([1,2,3,4,10], bias=False) -> 3.152000000000001
+  //   kurtosis([1,2,3,4,10], bias=True) -> -0.21199999999999974 (fisher=True: excess)
+  //   y = [2.1,-0.4,3.3,0.0,-1.7,5.2,0.9,-2.5]: skew(y, bias=False) -> 0.4504171876268197,
+  //   kurtosis(y, bias=False) -> -0.5048026592763959
+  test('hand-worked 1,2,3,4,10 (n = 5) and scipy skew/kurtosis(bias=False)', () => {
+    // g1 = 36 / 10^1.5; G1 = g1 sqrt(5 * 4) / 3. b2 = 2.788, g2 = -0.212; G2 = (6 g2 + 6) 4 / (3 * 2) = 3.152.
+    const x = [1, 2, 3, 4, 10];
+    expect(skewness(x, { bias: false })).toBeCloseTo(((36 / Math.pow(10, 1.5)) * Math.sqrt(20)) / 3, 14);
+    expect(skewness(x, { bias: false })).toBeCloseTo(1.697056274847714, 14);
+    expect(kurtosis(x, { bias: false, convention: 'excess' })).toBeCloseTo(3.152, 13);
+    expect(kurtosis(x, { bias: false })).toBeCloseTo(6.152, 13); // Pearson = excess + 3
+    expect(kurtosis(x, { convention: 'excess' })).toBeCloseTo(-0.21199999999999974, 14);
+    const y = [2.1, -0.4, 3.3, 0.0, -1.7, 5.2, 0.9, -2.5];
+    expect(skewness(y, { bias: false })).toBeCloseTo(0.4504171876268197, 14);
+    expect(kurtosis(y, { bias: false, convention: 'excess' })).toBeCloseTo(-0.5048026592763959, 14);
+  });
+
+  test('defaults unchanged: population skewness and Pearson kurtosis, bit for bit', () => {
+    const x = gaussian(101, 7);
+    expect(skewness(x, { bias: true })).toBe(skewness(x));
+    expect(kurtosis(x, { bias: true, convention: 'pearson' })).toBe(kurtosis(x));
+    expect(kurtosis(x, { convention: 'excess' })).toBe(kurtosis(x) - 3);
+  });
+
+  test('the corrected estimators are unbiased for normal data (averaged over 4000 samples of n = 10)', () => {
+    // E[G2] = 0 exactly for normal samples (Joanes & Gill 1998); E[g2] = -6/(n+1) = -0.545 at n = 10.
+    let G2 = 0;
+    let g2 = 0;
+    const reps = 4000;
+    for (let s = 0; s < reps; s++) {
+      const x = gaussian(10, 3000 + s);
+      G2 += kurtosis(x, { bias: false, convention: 'excess' });
+      g2 += kurtosis(x, { convention: 'excess' });
+    }
+    // sd of G2 at n = 10 is about 1.5 -> sd of the mean 0.024.
+    expect(Math.abs(G2 / reps)).toBeLessThan(0.1);
+    expect(Math.abs(g2 / reps + 6 / 11)).toBeLessThan(0.1);
+  });
+
+  test('small n: G1 needs n >= 3, G2 needs n >= 4; bad convention throws', () => {
+    expect(skewness([1, 2], { bias: false })).toBeNaN();
+    expect(skewness([1, 2, 4], { bias: false })).toBeCloseTo(skewness([1, 2, 4]) * Math.sqrt(6), 14);
+    expect(kurtosis([1, 2, 4], { bias: false })).toBeNaN();
+    expect(kurtosis([2, 2, 2, 2], { bias: false })).toBeNaN();
+    expect(() => kurtosis([1, 2, 3], { convention: 'fisher' as never })).toThrow(RangeError);
+  });
+});
+
 describe('quantile (R type 7) and median', () => {
   test('R: quantile(1:10) = 1, 3.25, 5.5, 7.75, 10; quantile(1:10, 0.1) = 1.9, 0.9 -> 9.1', () => {
     // Type 7 (Hyndman & Fan 1996, definition 7; R default): index = 1 + (n - 1) p, linear interpolation.

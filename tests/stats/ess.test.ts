@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { essAr1, essFromAutocorrelation, essOverlap } from '../../lib/stats/index.js';
+import { ESS_OVERLAP_CONVENTIONS, essAr1, essFromAutocorrelation, essOverlap, essOverlapSimple } from '../../lib/stats/index.js';
 import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
 import { ar1, gaussian } from './helpers.js';
 
@@ -52,6 +52,33 @@ describe('essOverlap', () => {
   test('unsorted starts or h <= 0 throw', () => {
     expect(() => essOverlap([3, 1], 2)).toThrow(RangeError);
     expect(() => essOverlap([1, 3], 0)).toThrow(RangeError);
+  });
+});
+
+describe("essOverlap conventions: 'exact' (default) and 'n/h'", () => {
+  test("'n/h' is n / h whatever the starts; the default is the exact formula", () => {
+    expect(ESS_OVERLAP_CONVENTIONS).toEqual(['exact', 'n/h']);
+    const s = [0, 5, 10, 15, 40];
+    expect(essOverlap(s, 5)).toBe(essOverlap(s, 5, 'exact'));
+    expect(essOverlap(s, 5, 'n/h')).toBe(1); // 5 disjoint windows: exact says 5, the simple rule 5 / 5
+    expect(essOverlapSimple(5, 5)).toBe(1);
+    expect(essOverlap([], 5, 'n/h')).toBe(0);
+    expect(essOverlapSimple(10, 0.5)).toBe(20); // h < 1: not clamped
+  });
+
+  test('consecutive starts: exact / (n/h) = 1 / (1 - (h^2 - 1)/(3 n h)) (from the closed form above)', () => {
+    for (const [n, h] of [[100, 4], [1000, 24], [50, 50]] as const) {
+      const s = Int32Array.from({ length: n }, (_, i) => i);
+      const ratio = essOverlap(s, h, 'exact') / essOverlap(s, h, 'n/h');
+      expect(ratio).toBeCloseTo(1 / (1 - (h * h - 1) / (3 * n * h)), 12);
+    }
+  });
+
+  test("'n/h' still validates the starts; bad convention or arguments throw", () => {
+    expect(() => essOverlap([3, 1], 2, 'n/h')).toThrow(RangeError);
+    expect(() => essOverlap([1, 3], 2, 'n-over-h' as never)).toThrow(RangeError);
+    expect(() => essOverlapSimple(3, 0)).toThrow(RangeError);
+    expect(() => essOverlapSimple(-1, 2)).toThrow(RangeError);
   });
 });
 

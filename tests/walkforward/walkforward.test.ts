@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { makeWindows } from '../../lib/walkforward/windows.js';
 import { selectOnTrain, statsSharpe, trainStats } from '../../lib/walkforward/select.js';
 import { curveMetrics, dailyReturns, equityReturns } from '../../lib/walkforward/metrics.js';
-import { deflatedSharpe, probabilisticSharpe, sharpeRatio } from '../../lib/stats/sharpe.js';
+import { deflatedSharpe, expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../../lib/stats/sharpe.js';
 import { kurtosis, skewness } from '../../lib/stats/descriptive.js';
 import { DataError } from '../../lib/errors.js';
 
@@ -102,5 +102,12 @@ describe('curve metrics', () => {
     expect(m.psr).toBeCloseTo(probabilisticSharpe(sr, 10, skewness(daily), kurtosis(daily), 0), 14);
     expect(m.dsr).toBeCloseTo(deflatedSharpe(sr, 10, skewness(daily), kurtosis(daily), 100, 0.01), 14);
     expect(m.n_trades).toBe(5);
+    // MinTRL (Bailey & Lopez de Prado 2012): the days at which the PSR reaches 0.95 with the same moments; NaN when
+    // the daily Sharpe does not exceed the benchmark (no length suffices).
+    const sr0 = expectedMaxSharpe(100, 0.01);
+    for (const [trl, bench] of [[m.min_trl_days, 0], [m.min_trl_sr0_days, sr0]] as const) {
+      if (sr > bench) expect(probabilisticSharpe(sr, trl, skewness(daily), kurtosis(daily), bench)).toBeCloseTo(0.95, 12);
+      else expect(trl).toBeNaN();
+    }
   });
 });

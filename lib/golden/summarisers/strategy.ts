@@ -54,6 +54,11 @@ export async function summariseWalkforward(ctx: SummariseContext): Promise<Stage
   numbers['sr0_annual'] = num(s.deflation.sr0_annual);
   numbers['pbo'] = num(s.pbo.pbo);
   numbers['pbo splits'] = exact(s.pbo.splits);
+  numbers['min_trl_days'] = num(s.deflation.min_trl_days);
+  numbers['min_trl_sr0_days'] = num(s.deflation.min_trl_sr0_days);
+  numbers['pbo prob_oos_loss'] = num(s.pbo.prob_oos_loss);
+  numbers['pbo degradation_slope'] = num(s.pbo.degradation_slope);
+  numbers['pbo dominance_first_order'] = exact(s.pbo.dominance_first_order ?? null);
   for (const c of s.cost_sensitivity) numbers[`cost x${c.multiplier} total_return`] = num(c.total_return);
   return { rows: { windows: exact(s.windows.length), blueprints: exact(s.blueprints.length) }, numbers };
 }

@@ -114,6 +114,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       sr0_annual: wf.deflation.sr0_annual, psr: wf.deflation.psr, dsr: wf.deflation.dsr,
       ...(wf.pbo.pbo !== null ? { pbo: wf.pbo.pbo } : {}),
       ...(wf.pbo.n_combinations !== null ? { pbo_splits: wf.pbo.n_combinations } : {}),
+      ...mintrlAndPboCompanions(wf),
       rank_convention: wf.pbo.rank_convention,
       notes: [
         `trials = ${wf.deflation.plan_candidates} plan candidates tested by discovery + ${wf.deflation.template_variants} template variants`,
@@ -221,3 +222,18 @@ export function costLines(c: CostConfig): string[] {
   return lines;
 }
 
+/** MinTRL beside PSR/DSR and the PBO companions (lib/stats), for the overfitting table; JSON null reads as NaN. */
+function mintrlAndPboCompanions(wf: WalkforwardSummary): Partial<ReportData['overfitting']> {
+  const m = wf.oos.metrics as Partial<WalkforwardSummary['oos']['metrics']>;
+  const numOf = (x: number | null | undefined): number => (typeof x === 'number' ? x : NaN);
+  const p = wf.pbo;
+  return {
+    ...(m.min_trl_days !== undefined ? { n_days: m.n_days ?? NaN, min_trl_days: numOf(m.min_trl_days), min_trl_sr0_days: numOf(m.min_trl_sr0_days) } : {}),
+    ...(p.pbo !== null && p.prob_oos_loss !== undefined ? {
+      pbo_prob_oos_loss: numOf(p.prob_oos_loss),
+      pbo_degradation_slope: numOf(p.degradation_slope),
+      pbo_degradation_r2: numOf(p.degradation_r2),
+      pbo_dominance: p.dominance_first_order ? 'first order' : p.dominance_second_order ? 'second order' : 'none',
+    } : {}),
+  };
+}

@@ -227,6 +227,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       deflation: {
         trials, plan_candidates: loaded.meta.trials.plan_candidates, template_variants: loaded.meta.trials.template_variants,
         variance_of_daily_sharpes: vSr, sr0_annual: metrics.sr0_annual, psr: metrics.psr, dsr: metrics.dsr,
+        min_trl_days: metrics.min_trl_days, min_trl_sr0_days: metrics.min_trl_sr0_days,
         note: Number.isFinite(vSr)
           ? 'DSR: PSR of the stitched out-of-sample daily returns against the expected maximum Sharpe of `trials` skill-less trials, with the variance of the blueprints\' full-period daily Sharpe ratios as the cross-trial variance'
           : 'DSR needs the Sharpe ratios of at least 2 blueprints (cross-trial variance)',

@@ -63,6 +63,9 @@ export interface WalkforwardSummary {
     sr0_annual: number;
     psr: number;
     dsr: number;
+    /** Minimum track record lengths (days, PSR >= 0.95) against 0 and against SR0: beside psr and dsr (null: unreachable). */
+    min_trl_days: number;
+    min_trl_sr0_days: number;
     note: string;
   };
   pbo: PboSummary & { rank_convention: string };

@@ -8,6 +8,7 @@ import {
 } from '../../../lib/research/bridge.js';
 import type { Occurrences } from '../../../lib/research/forward.js';
 import type { BridgeGates } from '../../../lib/research/gates.js';
+import { politisWhiteBlockLength } from '../../../lib/stats/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -224,6 +225,13 @@ describe('net edge, bootstrap CI, turnover and gates', () => {
     expect(s.round_trips_per_year).toBeCloseTo(400 / years, 9);
     expect(s.notional_turnover_usd_per_year).toBeCloseTo(2 * 10_000 * (400 / years), 6);
     expect(s.bootstrap_block).toBe(4);
+  });
+
+  test('the Politis-White block length of the net series is reported as computed beside the block used', () => {
+    const s = bridgeStats('c-x', ledgerOf(net, 5e4), 3, 1, GATES);
+    expect(s.bootstrap_block).toBe(4); // the contract's block: discovery HAC lag + 1
+    expect(s.pw_block).toBe(politisWhiteBlockLength(net));
+    expect(Number.isNaN(bridgeStats('c-x', ledgerOf(net.slice(0, 3), 5e4), 0, 1, GATES).pw_block)).toBe(true);
   });
 
   test('gates in order ci_lo, min_net_bps, min_capacity_usd', () => {

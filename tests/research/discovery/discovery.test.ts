@@ -3,6 +3,7 @@ import {
   candidateStats, evaluateInstrument, failedGates, finalizeDiscovery, hacLag, overlapCount, type CandidateStats, type PlanCandidate,
 } from '../../../lib/research/discovery.js';
 import { openSeries, type Occurrences } from '../../../lib/research/forward.js';
+import { neweyWestBandwidth } from '../../../lib/stats/index.js';
 import type { DiscoveryGates } from '../../../lib/research/gates.js';
 import { candidate, randomWalk, type Planted } from './fixture.js';
 
@@ -70,6 +71,16 @@ describe('candidate statistics on a hand example', () => {
     expect(st.hac_lags).toBe(2); // max(floor(2.056), 1)
   });
 
+  test('the Newey-West (1994) bandwidth of x is reported beside the lag used (lib/stats neweyWestBandwidth)', () => {
+    // x = [9, -4, 19, 14, 4] bps, mean 8.4 bps; pilot floor(4 (5/100)^(2/9)) = 2.
+    const x = [9e-4, -4e-4, 19e-4, 14e-4, 4e-4];
+    const e = x.map((v) => v - 8.4e-4);
+    const bw = neweyWestBandwidth([e]);
+    expect(bw.pilotLags).toBe(2);
+    expect(st.hac_bandwidth_nw94).toBeCloseTo(bw.bandwidth, 10);
+    expect(st.hac_lags).toBe(2); // the test keeps the contract's lag
+  });
+
   test('HAC t on x = y - s drift matches the double-sum Newey-West form; p from the closed-form t(2) law', () => {
     const t = nwT([9e-4, -4e-4, 19e-4, 14e-4, 4e-4], 2);
     expect(st.hac_t).toBeCloseTo(t, 10);
@@ -89,13 +100,15 @@ describe('candidate statistics on a hand example', () => {
     expect(one.mean_bps).toBeCloseTo(100, 10);
     expect(Number.isNaN(one.std_bps)).toBe(true);
     expect(Number.isNaN(one.hac_t)).toBe(true);
+    expect(Number.isNaN(one.hac_bandwidth_nw94)).toBe(true);
+    expect(Number.isNaN(none.hac_bandwidth_nw94)).toBe(true);
   });
 });
 
 function row(id: string, p: number, over: Partial<CandidateStats> = {}): CandidateStats {
   return {
     candidate_id: id, n_events: 100, dropped_outside: 0, dropped_missing_open: 0, n: 100, mean_bps: 10, median_bps: 10,
-    std_bps: 50, hit_rate: 0.6, drift_bps: 0, excess_bps: 10, hac_t: 3, hac_lags: 4, overlap_m: 0, ess: 100, df: 99, p, ...over,
+    std_bps: 50, hit_rate: 0.6, drift_bps: 0, excess_bps: 10, hac_t: 3, hac_lags: 4, hac_bandwidth_nw94: 3.5, overlap_m: 0, ess: 100, df: 99, p, ...over,
   };
 }
 
