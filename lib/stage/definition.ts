@@ -16,6 +16,11 @@ export interface StageDefinition<P = Record<string, unknown>> {
   outputs: readonly string[];
   usesCosts: boolean;
   /**
+   * True when the outputs name the run that wrote them (the strategy report's header shows its run id). Apart from
+   * the run id they are byte-identical on identical inputs; the contract suite compares them with the run id replaced.
+   */
+  stampsRunId?: boolean;
+  /**
    * Checks of the resolved parameters that need no data and catch a usage mistake (throw a UsageError, exit 2):
    * run by the orchestrator for every selected stage before it takes the lock (dry runs too), and by the stage.
    */

@@ -14,5 +14,6 @@ export const reportStage = defineStage<ReportParams>({
   specs: () => [],
   outputs: ['reports/strategy'],
   usesCosts: true,
+  stampsRunId: true, // the report header shows the run id (issue 10): identical otherwise
   run: async (ctx) => (await import('./run.js')).runReportStage(ctx),
 });
