@@ -6,12 +6,20 @@ import { runPipeline, runExitCode, type RunOptions, type RunRecord } from './run
 import { REGISTRY } from './registry.js';
 import type { Registry } from './registry_types.js';
 import { newRunId } from '../lib/stage/run_id.js';
+import { isSafeName, assertSafeName } from '../lib/paths.js';
 
 /** Shared by run_all and stage_cli: run, print a summary table on stdout, exit with a fixed code. */
 export async function runAndExit(
   opts: Omit<RunOptions, 'registry' | 'projectRoot' | 'log'> & { verbose: boolean; registry?: Registry },
 ): Promise<never> {
   const runId = opts.runId ?? newRunId(new Date());
+  if (!isSafeName('run_id', runId)) {
+    try {
+      assertSafeName('run_id', runId, { flag: '--run_id' });
+    } catch (e) {
+      usageExit((e as QuantError).message, (e as QuantError).hint ?? 'npm run all -- --help');
+    }
+  }
   const log = createLogger({ stage: 'orchestrator', run_id: runId }, opts.verbose ? 'debug' : undefined);
   try {
     const record = await runPipeline({ ...opts, runId, registry: opts.registry ?? REGISTRY, projectRoot: PROJECT_ROOT, log });

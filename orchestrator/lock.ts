@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LockedError } from '../lib/errors.js';
 import { writeJsonAtomic } from '../lib/fsx.js';
 import { isProcessAlive, processStartTicks } from '../lib/process.js';
+import { assertSafeName, resolveInside } from '../lib/paths.js';
 
 /**
  * One run at a time per lake: an exclusive lock file holding the owner's pid and run id, and the pids of the stage
@@ -33,8 +34,9 @@ interface LockHolder extends LockProcess {
 const ORPHAN_WAIT_MS = 5_000;
 
 export async function acquireLock(dataDir: string, runId: string): Promise<LakeLock> {
+  assertSafeName('run_id', runId, { flag: '--run_id' });
+  const path = resolveInside(dataDir, '.lock');
   await mkdir(dataDir, { recursive: true });
-  const path = join(dataDir, '.lock');
   const holder: LockHolder = { pid: process.pid, ...startOf(process.pid), run_id: runId, since: new Date().toISOString(), children: [] };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {

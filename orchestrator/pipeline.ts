@@ -67,7 +67,7 @@ export async function resolvePipeline(
     if (!registry.some((r) => r.def.name === stage)) {
       throw new UsageError(`--set ${s}: unknown stage "${stage}". Available: ${registry.map((r) => r.def.name).join(', ')}`);
     }
-    setOverride((raw[stage] ??= {}), s.slice(dot + 1, eq), s.slice(eq + 1));
+    setOverride((raw[stage] ??= {}), s.slice(dot + 1, eq), s.slice(eq + 1), `--set ${s}`);
   }
   const params = new Map<string, Record<string, unknown>>();
   for (const { def } of registry) {

@@ -6,6 +6,7 @@ import { writeJsonAtomic } from '../lib/fsx.js';
 import { readStageManifest } from '../lib/stage/manifest.js';
 import { newRunId } from '../lib/stage/run_id.js';
 import { ExitCode } from '../lib/errors.js';
+import { assertSafeName, resolveInside } from '../lib/paths.js';
 import { discardGeneration, recoverGenerations, rollbackGeneration } from '../lib/stage/generation.js';
 import { buildGraph, selectStages } from './graph.js';
 import { acquireLock } from './lock.js';
@@ -81,16 +82,25 @@ export function runExitCode(r: RunRecord): number {
 }
 
 export async function runPipeline(o: RunOptions): Promise<RunRecord> {
-  const runId = o.runId ?? newRunId(new Date());
+  // The run id names folders (generation, reports/runs/<run_id>) and is passed to every stage: checked first.
+  const runId = assertSafeName('run_id', o.runId ?? newRunId(new Date()), { flag: '--run_id' });
   const log = o.log;
   const started = Date.now();
   const { spec, params } = await resolvePipeline(o.pipelineFile, o.registry, o.overrides);
   const stages = new Map(o.registry.map((r) => [r.def.name, r]));
-  const graph = buildGraph(o.registry.map((r) => ({ name: r.def.name, inputs: r.def.inputs(params.get(r.def.name)), outputs: r.def.outputs })));
+  const nodes = o.registry.map((r) => ({ name: r.def.name, inputs: r.def.inputs(params.get(r.def.name)), outputs: r.def.outputs }));
+  const graph = buildGraph(nodes);
   const selected = selectStages(graph, { ...(o.only ? { only: o.only } : {}), ...(o.from ? { from: o.from } : {}), ...(o.until ? { until: o.until } : {}) });
   const env: DecideEnv = { dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeCache: new Map(), costDigestCache: {} };
   // Usage mistakes (synthetic data not allowed, ...) stop the run before the lock, in a dry run too.
   for (const n of graph.order) if (selected.has(n)) stages.get(n)!.def.preflight?.(params.get(n));
+  // Every path a stage reads or writes stays inside the data dir (a lake/ symlinked elsewhere is refused, exit 3,
+  // before the lock or anything else is created: docs/architecture.md "Paths").
+  for (const n of nodes) {
+    assertSafeName('identifier', n.name, { flag: 'stage name' });
+    for (const p of [...n.inputs, ...n.outputs]) resolveInside(o.dataDir, p);
+  }
+  for (const p of ['.lock', '.generations', '.staging', '.trash', 'state/stages', `reports/runs/${runId}`]) resolveInside(o.dataDir, p);
   const records = new Map<string, StageRecord>();
   for (const n of graph.order) if (!selected.has(n)) records.set(n, { name: n, outcome: { type: 'not_selected' }, duration_ms: 0 });
 
@@ -151,8 +161,9 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     ...(rolledBack.length ? { rolled_back: rolledBack } : {}),
     ...(recovered.length ? { recovered } : {}),
   };
-  await writeJsonAtomic(join(o.dataDir, 'reports', 'runs', runId, 'run.json'), record);
-  log.info({ status: record.status, duration_ms: record.duration_ms, record: join(o.dataDir, 'reports', 'runs', runId, 'run.json') }, 'run finished');
+  const recordFile = resolveInside(o.dataDir, 'reports', 'runs', runId, 'run.json');
+  await writeJsonAtomic(recordFile, record);
+  log.info({ status: record.status, duration_ms: record.duration_ms, record: recordFile }, 'run finished');
   return record;
 
   async function schedule(): Promise<void> {

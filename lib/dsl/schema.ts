@@ -4,13 +4,15 @@
  * gives better messages than a recursive schema. No defaults: the id hashes the blueprint exactly as written.
  */
 import { MARKETS } from '../market.js';
+import { IDENTIFIER_PATTERN } from '../paths.js';
 import { integer, number, object, oneOfStrings, type SpecSchema } from '../spec/schema.js';
 import { TIMEFRAMES } from '../timeframe.js';
 import {
   ENTRY_SIDES, INDICATOR_KINDS, PROVENANCE_SOURCES, SIZING_METHODS, TEMPLATE_NAMES,
 } from './types.js';
 
-const NAME_PATTERN = '^[a-z][a-z0-9_]*$';
+/** Indicator, event and exchange names: the one identifier pattern (lib/paths.ts). */
+const NAME_PATTERN = IDENTIFIER_PATTERN;
 const HEX64 = '^[0-9a-f]{64}$';
 
 const condition = (what: string): SpecSchema => ({

@@ -4,6 +4,7 @@
  * documents it. Pure apart from `loadEventSpecs`, which reads the folder.
  */
 import { closestName } from '../text.js';
+import { IDENTIFIER_PATTERN } from '../paths.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -57,7 +58,8 @@ export interface EventSet {
   events: EventSpec[];
 }
 
-const NAME_PATTERN = '^[a-z][a-z0-9_]*$';
+/** Event and family names: the one identifier pattern (lib/paths.ts), shared with features, blueprints and concepts. */
+const NAME_PATTERN = IDENTIFIER_PATTERN;
 
 interface RawEvent {
   name: string;

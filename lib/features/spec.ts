@@ -10,6 +10,7 @@
  * reference symbol missing where rel_strength or btc_dominance need one. Every problem is reported at once.
  */
 import { closestName } from '../text.js';
+import { IDENTIFIER_PATTERN } from '../paths.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
@@ -22,8 +23,8 @@ import { object, type SpecSchema } from '../spec/schema.js';
 import { FAMILIES, FAMILY_BY_NAME } from './families.js';
 import { BAR_INPUTS, type CrossSectionSpec, type FeatureDef, type FeatureSet, type SourcePos } from './types.js';
 
-/** Lower case letter, then lower case letters, digits and _; at most 63 characters (a safe column identifier). */
-export const FEATURE_NAME_PATTERN = '^[a-z][a-z0-9_]{0,62}$';
+/** Lower case letter, then lower case letters, digits and _; at most 63 characters: the one identifier pattern (lib/paths.ts). */
+export const FEATURE_NAME_PATTERN = IDENTIFIER_PATTERN;
 /** Names a feature may not take: the table's own columns and partition keys. */
 const RESERVED = new Set(['ts_ms', 'exchange', 'market', 'symbol', 'timeframe', 'month']);
 const SYMBOL_PATTERN = '^[A-Za-z0-9._-]+$';

@@ -7,6 +7,7 @@ import type { TableSchema, ColumnType } from './schema.js';
 import { sha256File } from '../hash.js';
 import { readJson, tempPathFor, writeJsonAtomic } from '../fsx.js';
 import { monthKey, nextMonthStartMs } from '../timeframe.js';
+import { resolveInside } from '../paths.js';
 
 /** What every partition directory records beside its data file, so nothing re-reads data to know it is unchanged. */
 export interface PartitionManifest {
@@ -23,7 +24,7 @@ export const PARTITION_MANIFEST = '_manifest.json';
 /** zstd level 1: the same size as level 3 on this data (float columns barely compress) at ~25% less write time. */
 export const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 122880';
 
-/** Hive path of a partition: <root>/<table.dir>/k1=v1/.../month=YYYY-MM */
+/** Hive path of a partition: <root>/<table.dir>/k1=v1/.../month=YYYY-MM, checked to stay inside root (lib/paths.ts). */
 export function partitionDir(root: string, table: TableSchema, keys: Record<string, string>): string {
   const parts = table.partitionBy.map((k) => {
     const v = keys[k];
@@ -31,7 +32,7 @@ export function partitionDir(root: string, table: TableSchema, keys: Record<stri
     if (/[/=\\]/.test(v)) throw new Error(`partition value ${JSON.stringify(v)} for ${k} contains a path character`);
     return `${k}=${v}`;
   });
-  return join(root, table.dir, ...parts);
+  return resolveInside(root, table.dir, ...parts);
 }
 
 /**

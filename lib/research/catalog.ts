@@ -1,11 +1,13 @@
 /**
  * What the templates stage needs to know of spec/events and spec/features: event names grouped by family, and
- * feature names. Read with a permissive schema (only `name` and `family` are checked; the owners of those specs
- * validate the rest), so this stage does not depend on their loaders.
+ * feature names. Read with a permissive schema (only `name` and `family` are checked, with the same identifier
+ * pattern the events and features stages use, lib/paths.ts; the owners of those specs validate the rest), so this
+ * stage does not depend on their loaders but never accepts a name they reject.
  */
 import { join } from 'node:path';
 import { loadLocatedDir } from './spec_files.js';
 import type { SpecSchema } from '../spec/schema.js';
+import { IDENTIFIER_PATTERN } from '../paths.js';
 
 export interface Catalog {
   /** family -> event names (sorted, unique). */
@@ -18,12 +20,12 @@ export interface Catalog {
 const named = (extra: Record<string, SpecSchema>, required: string[]): SpecSchema => ({
   type: 'object',
   required,
-  properties: { name: { type: 'string', minLength: 1 }, ...extra },
+  properties: { name: { type: 'string', pattern: IDENTIFIER_PATTERN }, ...extra },
 });
 
 const EVENTS_NAMES_SCHEMA: SpecSchema = {
   type: 'object',
-  properties: { events: { type: 'array', items: named({ family: { type: 'string', minLength: 1 } }, ['name', 'family']) } },
+  properties: { events: { type: 'array', items: named({ family: { type: 'string', pattern: IDENTIFIER_PATTERN } }, ['name', 'family']) } },
 };
 
 const FEATURES_NAMES_SCHEMA: SpecSchema = {

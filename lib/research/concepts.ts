@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { SpecError } from '../errors.js';
 import { loadLocatedDir, where, type LocatedYaml } from './spec_files.js';
 import type { SpecSchema } from '../spec/schema.js';
+import { IDENTIFIER_PATTERN } from '../paths.js';
 
 export type Expected = 'follow' | 'fade';
 export const EXPECTED: readonly Expected[] = ['follow', 'fade'];
@@ -66,7 +67,7 @@ export const CONCEPTS_SCHEMA: SpecSchema = {
         properties: {
           id: { type: 'string', pattern: SLUG, description: 'slug (a-z, 0-9, - and _), unique across spec/concepts' },
           claim: { type: 'string', minLength: 1, description: 'the claim in words (not part of the template id)' },
-          event_family: { type: 'string', pattern: NAME, description: 'family of spec/events the claim is about' },
+          event_family: { type: 'string', pattern: IDENTIFIER_PATTERN, description: 'family of spec/events the claim is about (the events stage\'s name pattern)' },
           expected: { type: 'string', enum: [...EXPECTED], description: 'follow: trade the event direction; fade: the opposite' },
           horizons_bars: {
             type: 'array', minItems: 1, uniqueItems: true, description: 'forward horizons, bars of the pipeline timeframe',
@@ -82,7 +83,7 @@ export const CONCEPTS_SCHEMA: SpecSchema = {
               },
             ],
           },
-          requires_features: stringList('spec/features names the claim needs', NAME),
+          requires_features: stringList('spec/features names the claim needs (the features stage\'s name pattern)', IDENTIFIER_PATTERN),
         },
       },
     },

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../fsx.js';
 import { manifestPath } from './manifest.js';
+import { isSafeName, resolveInside } from '../paths.js';
 
 /**
  * A run publishes its stages' outputs together. When the orchestrator runs a stage, the stage does not delete the
@@ -27,15 +28,15 @@ export interface StageJournal {
 const COMMITTED_PREFIX = '.committed-';
 
 export function generationsRoot(dataDir: string): string {
-  return join(dataDir, '.generations');
+  return resolveInside(dataDir, '.generations');
 }
 
 export function generationDir(dataDir: string, runId: string): string {
-  return join(generationsRoot(dataDir), runId);
+  return resolveInside(dataDir, '.generations', runId);
 }
 
 function entryDir(dataDir: string, runId: string, stage: string): string {
-  return join(generationDir(dataDir, runId), stage);
+  return resolveInside(dataDir, '.generations', runId, stage);
 }
 
 /**
@@ -49,7 +50,7 @@ export async function keepPreviousGeneration(dataDir: string, runId: string, sta
   const journal: StageJournal = {
     version: 1,
     stage,
-    outputs: Object.fromEntries(outputs.map((o) => [o, existsSync(join(dataDir, o))])),
+    outputs: Object.fromEntries(outputs.map((o) => [o, existsSync(resolveInside(dataDir, o))])),
     had_manifest: existsSync(manifestPath(dataDir, stage)),
   };
   await writeJsonAtomic(join(dir, 'journal.json'), journal);
@@ -62,7 +63,8 @@ export async function generationStages(dataDir: string, runId: string): Promise<
   const dir = generationDir(dataDir, runId);
   if (!existsSync(dir)) return [];
   const names = await readdir(dir, { withFileTypes: true });
-  return names.filter((d) => d.isDirectory() && existsSync(join(dir, d.name, 'journal.json'))).map((d) => d.name).sort();
+  // Only entries a stage can have written (stage names are identifiers); anything else is removed with the generation.
+  return names.filter((d) => d.isDirectory() && isSafeName('identifier', d.name) && existsSync(join(dir, d.name, 'journal.json'))).map((d) => d.name).sort();
 }
 
 /**
@@ -76,9 +78,10 @@ export async function rollbackStage(dataDir: string, runId: string, stage: strin
   const savedManifest = join(dir, 'manifest.json');
   // The manifest on disk is this run's when the old one was moved away or there was none; else it is the old one.
   if (!journal.had_manifest || existsSync(savedManifest)) await rm(manifestPath(dataDir, stage), { force: true });
+  // The journal is read from disk: its output paths are checked like any other before anything is removed.
   for (const [o, hadPrevious] of Object.entries(journal.outputs)) {
-    const target = join(dataDir, o);
-    const saved = join(dir, 'outputs', o);
+    const target = resolveInside(dataDir, o);
+    const saved = resolveInside(dir, 'outputs', o);
     if (!hadPrevious) {
       await rm(target, { recursive: true, force: true }); // the run created it
     } else if (existsSync(saved)) {
@@ -107,7 +110,7 @@ export async function rollbackGeneration(dataDir: string, runId: string): Promis
 export async function discardGeneration(dataDir: string, runId: string): Promise<void> {
   const dir = generationDir(dataDir, runId);
   if (!existsSync(dir)) return;
-  const gone = join(generationsRoot(dataDir), `${COMMITTED_PREFIX}${runId}`);
+  const gone = resolveInside(dataDir, '.generations', `${COMMITTED_PREFIX}${runId}`);
   await rename(dir, gone);
   await rm(gone, { recursive: true, force: true });
   await rmdir(generationsRoot(dataDir)).catch(() => undefined); // when no other generation is left
@@ -122,8 +125,9 @@ export async function recoverGenerations(dataDir: string): Promise<{ run_id: str
   if (!existsSync(root)) return [];
   const out: { run_id: string; rolled_back: string[] }[] = [];
   for (const runId of (await readdir(root)).sort()) {
-    if (runId.startsWith(COMMITTED_PREFIX)) await rm(join(root, runId), { recursive: true, force: true });
-    else out.push({ run_id: runId, rolled_back: await rollbackGeneration(dataDir, runId) });
+    // Entries no run can have made (not a run id) hold nothing to roll back; they go with the folder below.
+    if (runId.startsWith(COMMITTED_PREFIX)) await rm(resolveInside(root, runId), { recursive: true, force: true });
+    else if (isSafeName('run_id', runId)) out.push({ run_id: runId, rolled_back: await rollbackGeneration(dataDir, runId) });
   }
   await rm(root, { recursive: true, force: true });
   return out;

@@ -14,6 +14,7 @@ import { newRunId } from './run_id.js';
 import { keepPreviousGeneration } from './generation.js';
 import { watchParent } from './parent_watch.js';
 import { loadCosts } from '../costs/digest.js';
+import { assertSafeName, resolveInside } from '../paths.js';
 
 /** The project root: two levels above dist/lib/stage. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -107,7 +108,8 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
   return {
     dataDir: resolve(String(args.data_dir)),
     specDir: resolve(String(args.spec_dir)),
-    runId: typeof args.run_id === 'string' ? args.run_id : newRunId(new Date()),
+    // A run id becomes a folder name (staging, generation, trash): checked before anything is created.
+    runId: typeof args.run_id === 'string' ? assertSafeName('run_id', args.run_id, { flag: '--run_id' }) : newRunId(new Date()),
     params,
     verbose: Boolean(args.verbose),
     ...(args.keep_generation ? { keepGeneration: true } : {}),
@@ -134,9 +136,15 @@ function splitList(v: unknown, itemType?: string): unknown[] {
 
 /** Run a stage in this process: resolve, fingerprint, run into staging, check, commit, write the manifest. */
 export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<StageManifest> {
+  // In-process callers (tests, benches) skip parseStageArgs: the names that become folders are checked here too.
+  assertSafeName('run_id', inv.runId, { flag: '--run_id' });
+  assertSafeName('identifier', def.name, { flag: 'stage name' });
   const params = validateParams<P>(def.name, def.paramsSchema as JsonSchemaObject, inv.params);
   def.preflight?.(params);
   const started = Date.now();
+  // Every path this stage will read, write or move stays inside the data dir (a lake/ symlinked elsewhere is refused
+  // here, exit 3, before the staging folder exists).
+  for (const p of [...def.inputs(params), ...def.outputs, '.staging', '.trash', 'state/stages']) resolveInside(inv.dataDir, p);
   await sweepStale(inv.dataDir, def.name);
   const costs = def.usesCosts ? await loadCosts(join(inv.specDir, 'costs.yaml')) : undefined;
   const script = inv.script ?? join(PROJECT_ROOT, 'dist', 'stages', `${def.name}.js`);
@@ -146,7 +154,7 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
     costDigest: async () => costs!.digest,
   });
   for (const i of def.inputs(params)) {
-    if (!existsSync(join(inv.dataDir, i))) {
+    if (!existsSync(resolveInside(inv.dataDir, i))) {
       throw new QuantError(`missing input ${i} in ${inv.dataDir}`, { hint: `run the stage that produces it first (npm run all -- --until ${def.name})` });
     }
   }
@@ -169,7 +177,7 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
       if (abort.signal.aborted) throw abort.signal.reason as Error;
       const stray = await undeclaredWrites(staging, def.outputs);
       if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
-      for (const o of def.outputs) outputs[o] = await digestOutput(join(staging, o));
+      for (const o of def.outputs) outputs[o] = await digestOutput(resolveInside(staging, o));
     } catch (e) {
       await rm(staging, { recursive: true, force: true });
       throw e;
@@ -213,9 +221,13 @@ function makeContext<P>(
   const fixedNow = process.env.QUANTLAB_NOW_MS ? Number(process.env.QUANTLAB_NOW_MS) : undefined;
   return {
     params, runId: inv.runId, dataDir: inv.dataDir, specDir: inv.specDir, log, costs, signal,
-    input: (p) => (declared(p, 'input'), join(inv.dataDir, p)),
-    output: (p) => (declared(p, 'output'), join(staging, p)),
-    previousOutput: (p) => (declared(p, 'output'), existsSync(join(inv.dataDir, p)) ? join(inv.dataDir, p) : undefined),
+    input: (p) => (declared(p, 'input'), resolveInside(inv.dataDir, p)),
+    output: (p) => (declared(p, 'output'), resolveInside(staging, p)),
+    previousOutput: (p) => {
+      declared(p, 'output');
+      const prev = resolveInside(inv.dataDir, p);
+      return existsSync(prev) ? prev : undefined;
+    },
     now: () => fixedNow ?? Date.now(),
     progress: (done, total, unit) => {
       const t = Date.now();

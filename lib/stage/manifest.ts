@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { readJsonIfExists, writeJsonAtomic, readJson } from '../fsx.js';
 import type { FingerprintParts } from './fingerprint.js';
 import type { StageRunSummary } from './definition.js';
+import { resolveInside } from '../paths.js';
 
 /** Digest of one declared output: a SHA-256 over its files' (relative path, sha256) pairs. */
 export interface OutputDigest {
@@ -29,11 +30,11 @@ export interface StageManifest {
 }
 
 export function manifestDir(dataDir: string): string {
-  return join(dataDir, 'state', 'stages');
+  return resolveInside(dataDir, 'state', 'stages');
 }
 
 export function manifestPath(dataDir: string, stage: string): string {
-  return join(manifestDir(dataDir), `${stage}.json`);
+  return resolveInside(dataDir, 'state', 'stages', `${stage}.json`);
 }
 
 export async function readStageManifest(dataDir: string, stage: string): Promise<StageManifest | undefined> {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { sha256File, sha256Hex } from '../hash.js';
 import type { OutputDigest } from './manifest.js';
+import { resolveInside } from '../paths.js';
 
 /**
  * A stage writes every declared output into <data>/.staging/<stage>-<run>/<output>; only after `run` succeeds are
@@ -10,15 +11,15 @@ import type { OutputDigest } from './manifest.js';
  * the next run of that stage removes.
  */
 export function stagingRoot(dataDir: string, stage: string, runId: string): string {
-  return join(dataDir, '.staging', stage, runId);
+  return resolveInside(dataDir, '.staging', stage, runId);
 }
 
 /** Remove staging and trash folders left by earlier runs of this stage that were killed. */
 export async function sweepStale(dataDir: string, stage: string): Promise<void> {
   for (const dir of ['.staging', '.trash']) {
-    const root = join(dataDir, dir);
+    const root = resolveInside(dataDir, dir);
     if (!existsSync(root)) continue;
-    await rm(join(root, stage), { recursive: true, force: true });
+    await rm(resolveInside(dataDir, dir, stage), { recursive: true, force: true });
   }
 }
 
@@ -60,18 +61,18 @@ export async function digestOutput(path: string): Promise<OutputDigest> {
 /**
  * Swap staged outputs into place. Outputs the stage did not write are removed (it produced nothing there). The
  * replaced versions go to `keepDir` when given (the run's generation, lib/stage/generation.ts: restored if the run
- * fails), else to a trash folder that is deleted at once.
+ * fails), else to a trash folder that is deleted at once. Every path is checked to stay inside its root
+ * (lib/paths.ts) before anything moves.
  */
 export async function commitOutputs(
   dataDir: string, staging: string, outputs: readonly string[], trashName: string, keepDir?: string,
 ): Promise<void> {
-  const trash = keepDir ?? join(dataDir, '.trash', trashName);
-  for (const o of outputs) {
-    const target = join(dataDir, o);
-    const staged = join(staging, o);
+  const trash = keepDir ?? resolveInside(dataDir, '.trash', trashName);
+  const paths = outputs.map((o) => ({ target: resolveInside(dataDir, o), staged: resolveInside(staging, o), kept: resolveInside(trash, o) }));
+  for (const { target, staged, kept } of paths) {
     if (existsSync(target)) {
-      await mkdir(dirname(join(trash, o)), { recursive: true });
-      await rename(target, join(trash, o));
+      await mkdir(dirname(kept), { recursive: true });
+      await rename(target, kept);
     }
     if (existsSync(staged)) {
       await mkdir(dirname(target), { recursive: true });

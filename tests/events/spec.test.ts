@@ -175,7 +175,7 @@ describe('parseEventSpecs: bad input is a located SpecError', () => {
 `;
     const issues = issuesOf(() => parseEventSpecs([{ file: 'e.yaml', text }], KNOWN));
     expect(issues).toEqual([
-      'e.yaml:2:11 events[0].name: must match pattern "^[a-z][a-z0-9_]*$", was "Bad-Name"',
+      'e.yaml:2:11 events[0].name: must match pattern "^[a-z][a-z0-9_]{0,62}$", was "Bad-Name"',
       'e.yaml:6:20 events[0].cooldown_bars: must be >= 0, was -1',
       'e.yaml:11:20 events[1].cooldown_bars: must be integer, was 1.5',
       'e.yaml:12:5 events[1].horizon: unknown key "horizon" (allowed: name, family, description, condition, direction, cooldown_bars, attributes)',

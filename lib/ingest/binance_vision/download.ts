@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import pLimit from 'p-limit';
 import { DataError } from '../../errors.js';
 import { writeFileAtomic } from '../../fsx.js';
@@ -13,6 +13,7 @@ import { sha256File } from '../../hash.js';
 import { silentLogger } from '../../log.js';
 import { parseChecksum, sidecarPath, verifiedDigest, writeSidecar } from './checksum.js';
 import { joinUrl } from './layout.js';
+import { resolveInside } from '../../paths.js';
 import { DOWNLOAD_DEFAULTS, planDownload, type DownloadOptions, type PlannedFile } from './plan.js';
 import { fetchText, fetchToPart, type HttpContext } from './transfer.js';
 
@@ -56,8 +57,10 @@ export async function downloadBinanceVision(opts: DownloadOptions): Promise<Down
   };
   log.info({ files: planned.length, base_url: baseUrl, dest: opts.destDir }, 'binance vision download planned');
   const limit = pLimit(opts.concurrency ?? DOWNLOAD_DEFAULTS.concurrency);
+  // Each file's place under the download folder, checked before anything is fetched (a symbol is part of the path).
+  const dests = planned.map((p) => resolveInside(opts.destDir, p.rel));
   const settled = await Promise.allSettled(
-    planned.map((p) => limit(() => fetchVerified(ctx, joinUrl(baseUrl, p.rel), join(opts.destDir, ...p.rel.split('/')), p))),
+    planned.map((p, i) => limit(() => fetchVerified(ctx, joinUrl(baseUrl, p.rel), dests[i]!, p))),
   );
   const failures = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ rel: planned[i]!.rel, err: s.reason as unknown }] : []));
   for (const f of failures.slice(1)) log.error({ rel: f.rel, err: String(f.err) }, 'download failed');

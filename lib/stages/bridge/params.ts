@@ -1,4 +1,5 @@
 import { TIMEFRAMES, type Timeframe } from '../../timeframe.js';
+import { IDENTIFIER_PATTERN } from '../../paths.js';
 
 export interface BridgeParams {
   timeframe: Timeframe;
@@ -15,7 +16,7 @@ export const BRIDGE_PARAMS_SCHEMA = {
     timeframe: { enum: [...TIMEFRAMES], description: 'the pipeline timeframe; every candidate of the plan must use it' },
     venue_for: {
       type: 'object',
-      additionalProperties: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' },
+      additionalProperties: { type: 'string', pattern: IDENTIFIER_PATTERN },
       default: { synthetic: 'binance' },
       description:
         'fee venue (a key of venues in spec/costs.yaml) for a lake exchange that is not itself a priced venue; the ' +

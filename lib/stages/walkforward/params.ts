@@ -1,4 +1,5 @@
 import { TIMEFRAMES, type Timeframe } from '../../timeframe.js';
+import { IDENTIFIER_PATTERN } from '../../paths.js';
 import { WINDOW_MODES, type WindowMode } from '../../walkforward/windows.js';
 
 export interface WalkforwardParams {
@@ -46,7 +47,7 @@ export const WALKFORWARD_PARAMS_SCHEMA = {
     pbo_splits: { type: 'integer', minimum: 2, maximum: 16, default: 16, description: 'CSCV blocks S (even); reduced when the data has fewer than 2 S days' },
     benchmark_symbol: { type: 'string', default: 'BTCUSDT', description: 'buy-and-hold benchmark over the out-of-sample bars (first instrument if absent)' },
     venue_for: {
-      type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z][a-z0-9_]*$' }, default: { synthetic: 'binance' },
+      type: 'object', additionalProperties: { type: 'string', pattern: IDENTIFIER_PATTERN }, default: { synthetic: 'binance' },
       description: 'fee venue (a key of venues in spec/costs.yaml) for a lake exchange that is not itself a priced venue (as in bridge)',
     },
     allow_cheaper_costs: {
