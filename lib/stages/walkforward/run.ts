@@ -90,7 +90,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
   const embargoField = p.embargo_bars !== undefined ? 'embargo_bars' : 'embargo';
   if (embargoBars !== 'auto' && embargoBars < maxHold) {
     const given = p.embargo_bars !== undefined ? `embargo_bars ${p.embargo_bars}` : `embargo ${p.embargo} (${embargoBars} bars)`;
-    throw new DataError(`${given} is shorter than the longest holding period of a blueprint (${maxHold} bars = ${barsDuration(maxHold, tf)}): train trades would reach into the test window`, {
+    throw new DataError(`${given} is shorter than the longest holding period of a blueprint (${maxHold} bars): train trades would reach into the test window`, {
       file: 'spec/pipeline.yaml', field: `stages.walkforward.${embargoField}`, value: p.embargo_bars ?? p.embargo,
     }, { hint: `use embargo: auto (= ${barsDuration(maxHold, tf)}) or at least ${barsDuration(maxHold, tf)}` });
   }
