@@ -133,6 +133,10 @@ export async function loadConcepts(specDir: string): Promise<Concept[]> {
         return;
       }
       const concept = conceptOf(c, i, yaml);
+      const twice = concept.horizons?.find((h, k) => concept.horizons!.indexOf(h) !== k);
+      if (twice !== undefined) {
+        issues.push(`${concept.source.horizon_at[concept.horizons!.lastIndexOf(twice)]} concepts[${i}].horizons: ${twice} appears twice (durations are compared as lengths: 60m = 1h)`);
+      }
       const at = where(yaml, ['concepts', i, 'id']).text;
       const prev = seen.get(c.id);
       if (prev !== undefined) issues.push(`${at} concepts[${i}].id: duplicate concept id "${c.id}" (first at ${prev})`);

@@ -3,6 +3,11 @@ import {
   DEFAULT_POLICIES, blueprintFromCandidate, blueprintId, defaultPolicy, meanReversionBlueprint, momentumBlueprint,
   pairsBlueprint, runBlueprint, templateGrid, validateBlueprint,
 } from '../../lib/dsl/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBlueprintSpec } from '../../lib/stages/blueprint/spec.js';
+import type { SpecError } from '../../lib/errors.js';
 import { BTC, DIGEST, ETH, PLAN, costs, issuesOf, randomBars, slice1 } from './helpers.js';
 
 const common = { cost_digest: DIGEST, plan_hash: PLAN };
@@ -102,6 +107,19 @@ describe('template lengths are durations', () => {
     expect(issuesOf(() => meanReversionBlueprint({ instrument: BTC, ...common, window: '1d', window_bars: 288 }))).toEqual([
       'template mean_reversion: give window (a duration) or window_bars, not both (window "1d", window_bars 288)',
     ]);
+  });
+
+  test('spec/blueprints.yaml: a grid duration that is not whole bars is a SpecError at its line:col', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quantlab-bp-spec-'));
+    try {
+      const file = join(dir, 'blueprints.yaml');
+      await writeFile(file, 'templates:\n  - template: momentum\n    grid: { slow: [1d, 6h] }\n');
+      expect((await loadBlueprintSpec(file, '1h')).templates[0]!.grid).toEqual({ slow: ['1d', '6h'] });
+      const issues = await loadBlueprintSpec(file, '4h').then(() => [], (e: SpecError) => [...e.issues]);
+      expect(issues).toEqual([`${file}:3:24 templates[0].grid.slow[1]: 6h is not a whole number of 4h bars (1.5 bars)`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('templateGrid takes durations for lengths (slow: [1d, 3d]) and numbers for the rest', () => {

@@ -100,6 +100,16 @@ describe('horizons as durations', () => {
     expect(expandCandidates(ts, inst(900_000), '15m').length).toBe(3);
   });
 
+  test('the same duration twice (60m and 1h) is a located error', async () => {
+    let err: unknown;
+    try {
+      await templatesOf({ ...SPEC, 'concepts/c.yaml': SPEC['concepts/c.yaml'].replace('[2h, 60m]', '[1h, 60m]') }, 'twice');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as SpecError).issues).toEqual(['spec/concepts/c.yaml:6:20 concepts[0].horizons: 1h appears twice (durations are compared as lengths: 60m = 1h)']);
+  });
+
   test('a concept with both horizons and horizons_bars, or neither, is a located error', async () => {
     const both = '  - {id: two, claim: x, event_family: spike, expected: follow, horizons: [1h], horizons_bars: [2], universe: all}\n';
     const none = '  - {id: zero, claim: x, event_family: spike, expected: follow, universe: all}\n';
