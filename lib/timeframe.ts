@@ -1,4 +1,4 @@
-import { UsageError } from './errors.js';
+import { SpecError, UsageError } from './errors.js';
 
 /** Bar sizes we support, in milliseconds. Binance's interval names; markets trade 24/7. */
 export const TIMEFRAME_MS = {
@@ -65,4 +65,52 @@ export function nextMonthStartMs(key: string): number {
 
 export function isoMs(tsMs: number): string {
   return new Date(tsMs).toISOString();
+}
+
+/**
+ * A duration: a positive whole number and a unit, `m` (minutes), `h` (hours), `d` (days) or `w` (weeks): `30m`,
+ * `4h`, `1d`, `2w`. Spec lengths of time (horizons, lookbacks, holds, embargoes) are durations so that a study
+ * means the same at every timeframe; `durationBars` converts one to bars of a timeframe.
+ */
+export const DURATION_PATTERN = '^[1-9][0-9]*(m|h|d|w)$';
+const DURATION_RE = new RegExp(DURATION_PATTERN);
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+export function isDuration(s: unknown): s is string {
+  return typeof s === 'string' && DURATION_RE.test(s);
+}
+
+/** Milliseconds of a duration; `where` (e.g. `spec/x.yaml:3:5 horizons[0]`) prefixes the error. */
+export function parseDuration(s: string, where = 'duration'): number {
+  if (!isDuration(s)) {
+    throw new SpecError([`${where}: not a duration: ${JSON.stringify(s)}`], { hint: 'write a whole number and a unit m, h, d or w: 30m, 4h, 1d, 2w' });
+  }
+  return Number(s.slice(0, -1)) * UNIT_MS[s.slice(-1) as keyof typeof UNIT_MS];
+}
+
+/**
+ * Bars of `tf` in the duration `s` (`1h` at 5m = 12). A duration that is not a whole number of bars (`5m` at 1h)
+ * throws a SpecError (exit 3) like `parseDuration`, prefixed with `where`: callers pass the spec's file:line:col and the
+ * field so the error is located.
+ */
+export function durationBars(s: string, tf: Timeframe, where = 'duration'): number {
+  const ms = parseDuration(s, where);
+  const bar = TIMEFRAME_MS[tf];
+  if (ms % bar !== 0) {
+    throw new SpecError([`${where}: ${s} is not a whole number of ${tf} bars (${+(ms / bar).toFixed(4)} bars)`], {
+      hint: `use a multiple of ${tf} (${durationsOf(tf)}, ...), or run a finer --backtest_timeframe`,
+    });
+  }
+  return ms / bar;
+}
+
+/** The duration for `bars` bars of `tf`, in the largest unit that keeps it whole (288 at 5m = `1d`). */
+export function barsDuration(bars: number, tf: Timeframe): string {
+  const ms = bars * TIMEFRAME_MS[tf];
+  for (const u of ['w', 'd', 'h', 'm'] as const) if (ms % UNIT_MS[u] === 0) return `${ms / UNIT_MS[u]}${u}`;
+  return `${ms / 60_000}m`;
+}
+
+function durationsOf(tf: Timeframe): string {
+  return [1, 2, 3].map((k) => barsDuration(k, tf)).join(', ');
 }

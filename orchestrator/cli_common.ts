@@ -54,7 +54,9 @@ export function summaryTable(r: RunRecord): string {
   const rolled = r.rolled_back?.length
     ? [`  rolled back: ${r.rolled_back.join(', ')} (the run ${r.status === 'interrupted' ? 'was interrupted' : 'failed'}: the lake is as it was before it)`]
     : [];
-  return `run ${r.run_id}: ${r.status} in ${(r.duration_ms / 1000).toFixed(2)}s (timeframe ${r.timeframe})\n${[...rows, ...rolled].join('\n')}\n`;
+  const warned = r.stages.flatMap((s) => (s.warnings ?? []).map((w) => `  ! ${s.name}: ${w}`));
+  const warnings = warned.length ? [`warnings (${warned.length}):`, ...warned] : [];
+  return `run ${r.run_id}: ${r.status} in ${(r.duration_ms / 1000).toFixed(2)}s (timeframe ${r.timeframe})\n${[...rows, ...rolled, ...warnings].join('\n')}\n`;
 }
 
 export const DEFAULTS = {

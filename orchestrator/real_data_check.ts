@@ -84,6 +84,18 @@ try {
   const second = await readJson<RunRecord>(join(dir, 'reports', 'runs', runs.sort().at(-1)!, 'run.json'));
   expect(second.stages.every((s) => s.outcome.type === 'skipped'), `an immediate rerun skips every stage (${noopS.toFixed(2)} s wall, ${second.duration_ms} ms in the orchestrator)`);
   process.stdout.write(`  cold run, ingest to report: ${coldS.toFixed(1)} s wall\n`);
+  // The same study at 1h (spec horizons and template lengths are durations): a non-empty plan and a PBO value.
+  const t2 = Date.now();
+  await runAll(['--backtest_timeframe', '1h']);
+  const plan1h = await readJson<{ plan_hash: string; timeframe: string; counts: { planned: number } }>(join(dir, 'research', 'plan', 'plan.json'));
+  const wf1h = await readJson<{ timeframe: string; windows: unknown[]; oos: { metrics: { sharpe: number; total_return: number } }; pbo: { pbo: number | null; note: string } }>(
+    join(dir, 'lake', 'walkforward', 'summary.json'));
+  const emptySha = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+  expect(plan1h.timeframe === '1h' && plan1h.counts.planned > 0 && plan1h.plan_hash !== emptySha,
+    `1h: candidate plan of ${plan1h.counts.planned} candidates (hash ${plan1h.plan_hash.slice(0, 12)})`);
+  expect(wf1h.timeframe === '1h' && wf1h.pbo.pbo !== null,
+    `1h: walk-forward ${wf1h.windows.length} windows, OOS return ${(wf1h.oos.metrics.total_return * 100).toFixed(2)}%, Sharpe ${wf1h.oos.metrics.sharpe.toFixed(2)}, ` +
+      `PBO ${wf1h.pbo.pbo?.toFixed(3) ?? `not computed (${wf1h.pbo.note})`} (${((Date.now() - t2) / 1000).toFixed(1)} s wall)`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -49,6 +49,12 @@ export interface StageRecord {
   duration_ms: number;
   fingerprint?: string;
   outputs?: Record<string, string>;
+  /**
+   * The stage's run-summary warnings (its manifest): an empty plan, a stage with nothing to do, a metric that could
+   * not be computed, each with the setting to change. A skipped (fresh) stage repeats those of the run that made
+   * its outputs: they still describe them.
+   */
+  warnings?: string[];
 }
 
 export interface RunRecord {
@@ -163,6 +169,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   };
   const recordFile = resolveInside(o.dataDir, 'reports', 'runs', runId, 'run.json');
   await writeJsonAtomic(recordFile, record);
+  for (const s of record.stages) for (const w of s.warnings ?? []) log.warn({ stage: s.name }, `run summary: ${s.name}: ${w}`);
   log.info({ status: record.status, duration_ms: record.duration_ms, record: recordFile }, 'run finished');
   return record;
 
@@ -200,7 +207,11 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     const d: Decision = await decide(stage, params.get(name), env, o.force);
     if (d.type === 'skip') {
       log.info({ stage: name, reason: d.reason }, `skip ${name}: fresh (fingerprint unchanged)`);
-      return { name, outcome: { type: 'skipped', reason: 'fresh' }, duration_ms: Date.now() - t0, fingerprint: d.fingerprint };
+      const warnings = (await readStageManifest(o.dataDir, name))?.summary.warnings ?? [];
+      return {
+        name, outcome: { type: 'skipped', reason: 'fresh' }, duration_ms: Date.now() - t0, fingerprint: d.fingerprint,
+        ...(warnings.length ? { warnings } : {}),
+      };
     }
     log.info({ stage: name, reason: d.reason, changed: d.changed }, `run ${name}: ${d.reason}${d.changed ? ` (${d.changed.join(', ')})` : ''}`);
     const args = [stage.script, '--data_dir', o.dataDir, '--spec_dir', o.specDir, '--run_id', runId, '--params_json', JSON.stringify(params.get(name)),
@@ -225,6 +236,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
       name, duration_ms, fingerprint: d.fingerprint,
       outcome: { type: 'ran', reason: d.reason, ...(d.changed ? { changed: d.changed } : {}), exit_code: 0 },
       ...(m ? { outputs: Object.fromEntries(Object.entries(m.outputs).map(([k, v]) => [k, v.digest])) } : {}),
+      ...(m?.summary.warnings?.length ? { warnings: m.summary.warnings } : {}),
     };
   }
 }

@@ -11,7 +11,7 @@ export {
 } from './policies.js';
 export {
   meanReversionBlueprint, momentumBlueprint, pairsBlueprint, templateGrid,
-  MEAN_REVERSION_DEFAULTS, MOMENTUM_DEFAULTS, PAIRS_DEFAULTS,
+  MEAN_REVERSION_DEFAULTS, TEMPLATE_DURATIONS, resolveTemplateParams, templateParamNames, MOMENTUM_DEFAULTS, PAIRS_DEFAULTS,
   type MeanReversionParams, type MomentumParams, type PairsParams, type TemplateCommon, type TemplateGridSpec,
 } from './templates.js';
 export {

@@ -51,8 +51,10 @@ export function reportWarnings(data: ReportData): ReportWarning[] {
   if (psr !== undefined && psr < PROB_LEVEL) {
     caution(`PSR ${fmtProb(psr)} < ${PROB_LEVEL}: the out-of-sample Sharpe ratio is not significantly above 0.`);
   }
-  if (of.pbo === undefined || Number.isNaN(of.pbo)) caution('PBO not computed: the selection\'s overfitting is not measured.');
-  if (dsr === undefined || Number.isNaN(dsr)) caution('DSR not computed: the Sharpe ratio is not deflated for the number of trials.');
+  // the generic lines only when the pipeline gave no specific reason (lib/report/run_warnings.ts)
+  const said = (prefix: string): boolean => data.warnings.some((w) => w.startsWith(prefix));
+  if ((of.pbo === undefined || Number.isNaN(of.pbo)) && !said('PBO not computed')) caution('PBO not computed: the selection\'s overfitting is not measured.');
+  if ((dsr === undefined || Number.isNaN(dsr)) && !said('DSR not computed')) caution('DSR not computed: the Sharpe ratio is not deflated for the number of trials.');
   const losing = data.cost_sensitivity.filter((c) => c.multiplier > 1 && c.multiplier <= 2 && c.total_return < 0);
   if (losing.length > 0 && m !== null && m.total_return > 0) {
     const c = losing.reduce((a, b) => (b.multiplier < a.multiplier ? b : a));

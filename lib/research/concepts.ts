@@ -6,7 +6,8 @@
  *       claim: after a capitulation bar the price bounces   # free text (not part of the template id)
  *       event_family: capitulation         # spec/events family
  *       expected: fade                     # follow: trade the event's direction; fade: the opposite
- *       horizons_bars: [6, 12, 24]         # forward horizons, bars of the pipeline timeframe
+ *       horizons: [4h, 12h, 1d]            # forward horizons, durations (lib/timeframe.ts), converted per timeframe
+ *       # horizons_bars: [6, 12, 24]       # or: bars of the pipeline timeframe (then the study changes with it)
  *       universe: all                      # all | {symbols: [...]} | {markets: [...]} (both keys: both must match)
  *       requires_features: [rv_288]        # optional: spec/features names the claim needs
  */
@@ -15,6 +16,7 @@ import { SpecError } from '../errors.js';
 import { loadLocatedDir, where, type LocatedYaml } from './spec_files.js';
 import type { SpecSchema } from '../spec/schema.js';
 import { IDENTIFIER_PATTERN } from '../paths.js';
+import { DURATION_PATTERN, barsDuration, parseDuration } from '../timeframe.js';
 
 export type Expected = 'follow' | 'fade';
 export const EXPECTED: readonly Expected[] = ['follow', 'fade'];
@@ -29,6 +31,8 @@ export interface ConceptSource {
   event_family_line: number;
   /** Line of each requires_features item, in the spec's order. */
   feature_lines: number[];
+  /** `file:line:col` of each horizon (horizons or horizons_bars), in the spec's order. */
+  horizon_at: string[];
 }
 
 export interface Concept {
@@ -36,7 +40,10 @@ export interface Concept {
   claim: string;
   event_family: string;
   expected: Expected;
-  horizons_bars: number[];
+  /** Forward horizons as durations in canonical form (`60m` -> `1h`); exclusive with horizons_bars. */
+  horizons?: string[];
+  /** Forward horizons in bars of the pipeline timeframe (only when the spec says `horizons_bars`). */
+  horizons_bars?: number[];
   universe: Universe;
   requires_features: string[];
   source: ConceptSource;
@@ -63,14 +70,19 @@ export const CONCEPTS_SCHEMA: SpecSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'claim', 'event_family', 'expected', 'horizons_bars', 'universe'],
+        required: ['id', 'claim', 'event_family', 'expected', 'universe'],
         properties: {
           id: { type: 'string', pattern: SLUG, description: 'slug (a-z, 0-9, - and _), unique across spec/concepts' },
           claim: { type: 'string', minLength: 1, description: 'the claim in words (not part of the template id)' },
           event_family: { type: 'string', pattern: IDENTIFIER_PATTERN, description: 'family of spec/events the claim is about (the events stage\'s name pattern)' },
           expected: { type: 'string', enum: [...EXPECTED], description: 'follow: trade the event direction; fade: the opposite' },
+          horizons: {
+            type: 'array', minItems: 1, uniqueItems: true,
+            description: 'forward horizons as durations (30m, 4h, 1d): the same study at every timeframe; each must be a whole number of bars',
+            items: { type: 'string', pattern: DURATION_PATTERN },
+          },
           horizons_bars: {
-            type: 'array', minItems: 1, uniqueItems: true, description: 'forward horizons, bars of the pipeline timeframe',
+            type: 'array', minItems: 1, uniqueItems: true, description: 'forward horizons in bars of the pipeline timeframe (instead of horizons)',
             items: { type: 'integer', minimum: 1, maximum: 100000 },
           },
           universe: {
@@ -95,7 +107,8 @@ interface RawConcept {
   claim: string;
   event_family: string;
   expected: Expected;
-  horizons_bars: number[];
+  horizons?: string[];
+  horizons_bars?: number[];
   universe: Universe;
   requires_features?: string[];
 }
@@ -115,7 +128,16 @@ export async function loadConcepts(specDir: string): Promise<Concept[]> {
   const issues: string[] = [];
   for (const { value, yaml } of files) {
     value.concepts.forEach((c, i) => {
+      if ((c.horizons === undefined) === (c.horizons_bars === undefined)) {
+        issues.push(`${where(yaml, ['concepts', i]).text} concepts[${i}]: give horizons (durations: [4h, 1d]) or horizons_bars, ` +
+          (c.horizons === undefined ? 'neither is there' : 'not both'));
+        return;
+      }
       const concept = conceptOf(c, i, yaml);
+      const twice = concept.horizons?.find((h, k) => concept.horizons!.indexOf(h) !== k);
+      if (twice !== undefined) {
+        issues.push(`${concept.source.horizon_at[concept.horizons!.lastIndexOf(twice)]} concepts[${i}].horizons: ${twice} appears twice (durations are compared as lengths: 60m = 1h)`);
+      }
       const at = where(yaml, ['concepts', i, 'id']).text;
       const prev = seen.get(c.id);
       if (prev !== undefined) issues.push(`${at} concepts[${i}].id: duplicate concept id "${c.id}" (first at ${prev})`);
@@ -123,18 +145,20 @@ export async function loadConcepts(specDir: string): Promise<Concept[]> {
       out.push(concept);
     });
   }
-  if (issues.length > 0) throw new SpecError(issues, { hint: 'give every concept a unique id' });
+  if (issues.length > 0) throw new SpecError(issues, { hint: 'give every concept a unique id and one list of horizons' });
   return out;
 }
 
 function conceptOf(c: RawConcept, i: number, yaml: LocatedYaml): Concept {
   const features = c.requires_features ?? [];
+  const hKey = c.horizons !== undefined ? 'horizons' : 'horizons_bars';
+  const hList: readonly unknown[] = c.horizons ?? c.horizons_bars ?? [];
   return {
     id: c.id,
     claim: c.claim,
     event_family: c.event_family,
     expected: c.expected,
-    horizons_bars: [...c.horizons_bars],
+    ...(c.horizons !== undefined ? { horizons: c.horizons.map(canonicalDuration) } : { horizons_bars: [...(c.horizons_bars ?? [])] }),
     universe: c.universe,
     requires_features: [...features],
     source: {
@@ -142,6 +166,7 @@ function conceptOf(c: RawConcept, i: number, yaml: LocatedYaml): Concept {
       line: where(yaml, ['concepts', i]).line,
       event_family_line: where(yaml, ['concepts', i, 'event_family']).line,
       feature_lines: features.map((_, k) => where(yaml, ['concepts', i, 'requires_features', k]).line),
+      horizon_at: hList.map((_, k) => where(yaml, ['concepts', i, hKey, k]).text),
     },
   };
 }
@@ -161,4 +186,9 @@ export function inUniverse(u: Universe, inst: { market: string; symbol: string }
   if (u.symbols && !u.symbols.includes(inst.symbol)) return false;
   if (u.markets && !u.markets.includes(inst.market)) return false;
   return true;
+}
+
+/** A duration in its canonical spelling (the largest whole unit): `60m` -> `1h`, `24h` -> `1d`. */
+export function canonicalDuration(d: string): string {
+  return barsDuration(parseDuration(d) / 60_000, '1m');
 }

@@ -6,7 +6,8 @@
  */
 import { canonicalJson, sha256Hex } from '../hash.js';
 import { inUniverse, type Expected } from './concepts.js';
-import type { Template } from './templates.js';
+import { templateHorizonBars, type Template } from './templates.js';
+import type { Timeframe } from '../timeframe.js';
 import { essOverlap } from '../stats/ess.js';
 
 /** An instrument with cleaned bars at the plan's timeframe (from the partition manifests only). */
@@ -67,17 +68,19 @@ export function instrumentKey(i: { exchange: string; market: string; symbol: str
 }
 
 /**
- * Every candidate of the ready templates: events of the family x instruments in the universe x horizons, sorted
- * by candidate_id. Blocked templates give none.
+ * Every candidate of the ready templates: events of the family x instruments in the universe x horizons (converted
+ * to bars of the timeframe: a duration that is not a whole number of bars is a located SpecError), sorted by
+ * candidate_id. Blocked templates give none.
  */
-export function expandCandidates(templates: readonly Template[], instruments: readonly Instrument[], timeframe: string): Candidate[] {
+export function expandCandidates(templates: readonly Template[], instruments: readonly Instrument[], timeframe: Timeframe): Candidate[] {
   const out: Candidate[] = [];
+  const horizons = templateHorizonBars(templates, timeframe);
   for (const t of templates) {
     if (t.status !== 'ready') continue;
     const insts = instruments.filter((i) => inUniverse(t.universe, i));
     for (const event of t.events) {
       for (const inst of insts) {
-        for (const h of t.horizons_bars) {
+        for (const h of horizons.get(t.id)!) {
           const base = {
             template_id: t.id, concept_id: t.concept_id, event, event_family: t.event_family,
             exchange: inst.exchange, market: inst.market, symbol: inst.symbol, timeframe, horizon_bars: h, expected: t.expected,

@@ -5,7 +5,8 @@
  */
 import { DataError, SpecError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../hash.js';
-import { normalizeUniverse, type Concept, type Expected, type Universe } from './concepts.js';
+import { durationBars, parseDuration, type Timeframe } from '../timeframe.js';
+import { canonicalDuration, normalizeUniverse, type Concept, type Expected, type Universe } from './concepts.js';
 import type { Catalog } from './catalog.js';
 
 export type TemplateStatus = 'ready' | 'blocked';
@@ -17,8 +18,12 @@ export interface Template {
   claim: string;
   event_family: string;
   expected: Expected;
-  /** Sorted ascending. */
-  horizons_bars: number[];
+  /** Forward horizons as canonical durations, shortest first (exclusive with horizons_bars). */
+  horizons?: string[];
+  /** Forward horizons in bars, ascending (only for a concept written with `horizons_bars`). */
+  horizons_bars?: number[];
+  /** `spec/concepts/x.yaml:LINE:COL` of each horizon, in the order of horizons / horizons_bars. */
+  horizons_at: string[];
   universe: Universe;
   /** Sorted. */
   requires_features: string[];
@@ -43,12 +48,18 @@ export interface SpecTask {
   source: string;
 }
 
-/** The fields a template id is derived from: the claim's meaning, not its wording nor its position in the spec. */
-export function templateSemantics(c: Pick<Concept, 'event_family' | 'expected' | 'horizons_bars' | 'universe' | 'requires_features'>) {
+/**
+ * The fields a template id is derived from: the claim's meaning, not its wording nor its position in the spec.
+ * Horizons given as durations enter as durations (canonical, shortest first), so a template has the same id at
+ * every timeframe: the timeframe is part of each candidate's id instead. Horizons given in bars enter as bars.
+ */
+export function templateSemantics(c: Pick<Concept, 'event_family' | 'expected' | 'horizons' | 'horizons_bars' | 'universe' | 'requires_features'>) {
   return {
     event_family: c.event_family,
     expected: c.expected,
-    horizons_bars: [...c.horizons_bars].sort((a, b) => a - b),
+    ...(c.horizons !== undefined
+      ? { horizons: c.horizons.map(canonicalDuration).sort((a, b) => parseDuration(a) - parseDuration(b)) }
+      : { horizons_bars: [...(c.horizons_bars ?? [])].sort((a, b) => a - b) }),
     universe: normalizeUniverse(c.universe),
     requires_features: [...c.requires_features].sort(cmp),
   };
@@ -93,6 +104,7 @@ export function buildTemplates(concepts: readonly Concept[], catalog: Catalog): 
       concept_id: c.id,
       claim: c.claim,
       ...sem,
+      horizons_at: sortedHorizonPlaces(c),
       events: [...events],
       status: missingFamilies.length === 0 && missingFeatures.length === 0 ? 'ready' : 'blocked',
       missing: { event_families: missingFamilies, features: missingFeatures },
@@ -103,6 +115,44 @@ export function buildTemplates(concepts: readonly Concept[], catalog: Catalog): 
   templates.sort((a, b) => cmp(a.id, b.id));
   specTasks.sort((a, b) => cmp(a.template_id, b.template_id) || cmp(a.kind, b.kind) || cmp(a.name, b.name));
   return { templates, specTasks };
+}
+
+/** Each horizon's spec position, in the template's (sorted) horizon order. */
+function sortedHorizonPlaces(c: Concept): string[] {
+  const keys = c.horizons !== undefined ? c.horizons.map((d) => parseDuration(d)) : (c.horizons_bars ?? []);
+  return keys.map((k, i) => ({ k, at: c.source.horizon_at[i] ?? `${c.source.file}:${c.source.line}` }))
+    .sort((a, b) => a.k - b.k).map((x) => x.at);
+}
+
+/**
+ * Each horizon of a template in bars of `tf`: durations converted (a duration that is not a whole number of bars
+ * is a located SpecError naming the spec position), bars as given. Problems of all templates are reported at once.
+ */
+export function templateHorizonBars(templates: readonly Template[], tf: Timeframe): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const issues: string[] = [];
+  for (const t of templates) {
+    if (t.horizons === undefined) {
+      out.set(t.id, [...(t.horizons_bars ?? [])]);
+      continue;
+    }
+    const bars: number[] = [];
+    t.horizons.forEach((d, i) => {
+      try {
+        bars.push(durationBars(d, tf, `${t.horizons_at[i] ?? t.source} concept ${t.concept_id} horizons[${i}]`));
+      } catch (err) {
+        if (!(err instanceof SpecError)) throw err;
+        issues.push(...err.issues);
+      }
+    });
+    out.set(t.id, bars);
+  }
+  if (issues.length > 0) {
+    throw new SpecError(issues, {
+      hint: `at ${tf} every horizon must be a whole number of ${tf} bars: change the horizons in spec/concepts, or run a finer --backtest_timeframe`,
+    });
+  }
+  return out;
 }
 
 /** templates.jsonl: one canonical JSON object per line, in the given (id) order, newline-terminated. */
@@ -123,7 +173,7 @@ export function parseTemplatesJsonl(text: string, file: string): Template[] {
     }
     const ok =
       typeof t?.id === 'string' && typeof t.event_family === 'string' && (t.expected === 'follow' || t.expected === 'fade') &&
-      Array.isArray(t.horizons_bars) && Array.isArray(t.events) && (t.status === 'ready' || t.status === 'blocked') && t.universe !== undefined;
+      (Array.isArray(t.horizons) || Array.isArray(t.horizons_bars)) && Array.isArray(t.horizons_at) && Array.isArray(t.events) && (t.status === 'ready' || t.status === 'blocked') && t.universe !== undefined;
     if (!ok) throw new DataError('not a template record', { file, line: i + 1 }, { hint: 'rerun the templates stage' });
     out.push(t);
   });

@@ -3,6 +3,11 @@ import {
   DEFAULT_POLICIES, blueprintFromCandidate, blueprintId, defaultPolicy, meanReversionBlueprint, momentumBlueprint,
   pairsBlueprint, runBlueprint, templateGrid, validateBlueprint,
 } from '../../lib/dsl/index.js';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadBlueprintSpec } from '../../lib/stages/blueprint/spec.js';
+import type { SpecError } from '../../lib/errors.js';
 import { BTC, DIGEST, ETH, PLAN, costs, issuesOf, randomBars, slice1 } from './helpers.js';
 
 const common = { cost_digest: DIGEST, plan_hash: PLAN };
@@ -72,6 +77,57 @@ describe('templates', () => {
       const sd = Math.sqrt(w.reduce((a, b) => a + (b - m) ** 2, 0) / 96);
       expect((Math.log(close[s]!) - m) / sd).toBeLessThan(-2);
     }
+  });
+});
+
+describe('template lengths are durations', () => {
+  test('the defaults mean the same time at every timeframe: 1d window = 288 bars at 5m, 24 at 1h, 6 at 4h', () => {
+    const at = (timeframe: '5m' | '1h' | '4h') => ({
+      mr: meanReversionBlueprint({ instrument: BTC, ...common, timeframe }).provenance.params,
+      mo: momentumBlueprint({ instrument: BTC, ...common, timeframe }).provenance.params,
+      pa: pairsBlueprint({ instruments: [BTC, ETH], ...common, timeframe }).provenance.params,
+    });
+    expect(at('1h')).toEqual({
+      mr: { window_bars: 24, entry_z: 2, exit_z: 0.5, horizon_bars: 4, stop_loss_bps: 300 },
+      mo: { fast_bars: 4, slow_bars: 24, horizon_bars: 48, stop_loss_bps: 300 },
+      pa: { hedge_window_bars: 168, z_window_bars: 24, entry_z: 2, exit_z: 0.5, max_hold_bars: 48, stop_z: 4 },
+    });
+    expect(at('4h').mo).toEqual({ fast_bars: 1, slow_bars: 6, horizon_bars: 12, stop_loss_bps: 300 });
+    // 5m: the old bar defaults exactly (ids pinned above are unchanged)
+    expect(at('5m').pa).toEqual({ hedge_window_bars: 2016, z_window_bars: 288, entry_z: 2, exit_z: 0.5, max_hold_bars: 576, stop_z: 4 });
+    // a duration and the same length in bars are the same blueprint
+    expect(meanReversionBlueprint({ instrument: BTC, ...common, timeframe: '1h', window: '2d' }).id)
+      .toBe(meanReversionBlueprint({ instrument: BTC, ...common, timeframe: '1h', window_bars: 48 }).id);
+  });
+
+  test('a duration that is not whole bars, or a duration and its bars both given, is refused', () => {
+    expect(issuesOf(() => momentumBlueprint({ instrument: BTC, ...common, timeframe: '4h', fast: '1h' }))).toEqual([
+      'template momentum fast: 1h is not a whole number of 4h bars (0.25 bars)',
+    ]);
+    expect(issuesOf(() => meanReversionBlueprint({ instrument: BTC, ...common, window: '1d', window_bars: 288 }))).toEqual([
+      'template mean_reversion: give window (a duration) or window_bars, not both (window "1d", window_bars 288)',
+    ]);
+  });
+
+  test('spec/blueprints.yaml: a grid duration that is not whole bars is a SpecError at its line:col', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'quantlab-bp-spec-'));
+    try {
+      const file = join(dir, 'blueprints.yaml');
+      await writeFile(file, 'templates:\n  - template: momentum\n    grid: { slow: [1d, 6h] }\n');
+      expect((await loadBlueprintSpec(file, '1h')).templates[0]!.grid).toEqual({ slow: ['1d', '6h'] });
+      const issues = await loadBlueprintSpec(file, '4h').then(() => [], (e: SpecError) => [...e.issues]);
+      expect(issues).toEqual([`${file}:3:24 templates[0].grid.slow[1]: 6h is not a whole number of 4h bars (1.5 bars)`]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('templateGrid takes durations for lengths (slow: [1d, 3d]) and numbers for the rest', () => {
+    const bps = templateGrid({ template: 'momentum', base: { instrument: BTC, ...common, timeframe: '1h' }, grid: { slow: ['1d', '3d'] } });
+    expect(bps.map((b) => b.provenance.params?.slow_bars)).toEqual([24, 72]);
+    expect(issuesOf(() => templateGrid({ template: 'momentum', base: { instrument: BTC, ...common }, grid: { slow: [288] } as never }))).toEqual([
+      'grid.slow: must be a non-empty list of durations, was [288]',
+    ]);
   });
 });
 

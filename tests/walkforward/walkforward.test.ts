@@ -5,6 +5,8 @@ import { curveMetrics, dailyReturns, equityReturns } from '../../lib/walkforward
 import { deflatedSharpe, expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../../lib/stats/sharpe.js';
 import { kurtosis, skewness } from '../../lib/stats/descriptive.js';
 import { DataError } from '../../lib/errors.js';
+import { resolveEmbargo } from '../../lib/stages/walkforward/run.js';
+import { issuesOf } from '../helpers/spec_errors.js';
 
 describe('walk-forward windows', () => {
   test('rolling: train slides by the test length, embargo between train and test, remainder unused', () => {
@@ -109,5 +111,20 @@ describe('curve metrics', () => {
       if (sr > bench) expect(probabilisticSharpe(sr, trl, skewness(daily), kurtosis(daily), bench)).toBeCloseTo(0.95, 12);
       else expect(trl).toBeNaN();
     }
+  });
+});
+
+describe('embargo as a duration', () => {
+  test('embargo converts to bars of the timeframe; embargo_bars counts bars; both given, or not whole bars, is refused', () => {
+    expect(resolveEmbargo({ embargo: 'auto' }, '1h')).toBe('auto');
+    expect(resolveEmbargo({ embargo: '1d' }, '1h')).toBe(24);
+    expect(resolveEmbargo({ embargo: '1d' }, '5m')).toBe(288);
+    expect(resolveEmbargo({ embargo: 'auto', embargo_bars: 10 }, '1h')).toBe(10);
+    expect(issuesOf(() => resolveEmbargo({ embargo: '1d', embargo_bars: 10 }, '1h'))).toEqual([
+      'spec/pipeline.yaml stages.walkforward: give embargo (1d) or embargo_bars (10), not both',
+    ]);
+    expect(issuesOf(() => resolveEmbargo({ embargo: '30m' }, '1h'))).toEqual([
+      'spec/pipeline.yaml stages.walkforward.embargo: 30m is not a whole number of 1h bars (0.5 bars)',
+    ]);
   });
 });

@@ -32,7 +32,7 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
   const digest = ctx.costs.digest;
   const tf = ctx.params.timeframe;
   const known = await readLakeVocabulary(ctx.input('lake/features'), ctx.specDir);
-  const spec = await loadBlueprintSpec(join(ctx.specDir, 'blueprints.yaml'));
+  const spec = await loadBlueprintSpec(join(ctx.specDir, 'blueprints.yaml'), tf);
   const plan = await readPlan(ctx.input('research/plan'));
 
   const bridgeFile = join(ctx.input('lake/bridge'), BRIDGE_RESULTS_FILE);

@@ -14,6 +14,7 @@ import { DISCOVERY_READ_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryRows } from '.
 import type { BridgeParams } from './params.js';
 import { bridgeSummary, renderBridgeMarkdown } from './report.js';
 import { BRIDGE_COLUMNS, BRIDGE_RESULTS_FILE, bridgeColumns, type BridgeRow } from './table.js';
+import { bridgeIdleWarning } from '../../report/run_warnings.js';
 
 /**
  * The bridge stage: every discovery survivor priced under spec/costs.yaml, one instrument at a time (bars, events
@@ -98,7 +99,10 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
     const rep = ctx.output('reports/bridge');
     await writeJsonAtomic(join(rep, 'summary.json'), summary);
     await writeFileAtomic(join(rep, 'summary.md'), renderBridgeMarkdown(summary));
+    const idle = bridgeIdleWarning(rows.length, plan.candidates.length);
+    if (idle) ctx.log.warn(idle);
     return {
+      ...(idle ? { warnings: [idle] } : {}),
       rows: { 'bridge/results': info.rows },
       metrics: { priced: rows.length, survivors: summary.counts.survivors, pass: summary.counts.pass, trades: summary.counts.trades },
     };

@@ -10,6 +10,7 @@ import { groupByInstrument, instrumentLabel, loadBars, loadEvents, readPlan } fr
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
 import { DISCOVERY_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryColumns } from './table.js';
+import { discoveryIdleWarning } from '../../report/run_warnings.js';
 
 /**
  * The discovery stage: one instrument at a time (bars and events loaded once per instrument, memory flat), then q
@@ -54,7 +55,10 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
     const rep = ctx.output('reports/discovery');
     await writeJsonAtomic(join(rep, 'summary.json'), summary);
     await writeFileAtomic(join(rep, 'summary.md'), renderDiscoveryMarkdown(summary));
+    const idle = discoveryIdleWarning(plan.candidates.length);
+    if (idle) ctx.log.warn(idle);
     return {
+      ...(idle ? { warnings: [idle] } : {}),
       rows: { 'discovery/results': info.rows },
       metrics: {
         candidates: summary.counts.candidates,

@@ -19,6 +19,7 @@ import {
 } from '../../research/budget.js';
 import { feasibilityJson, feasibilityMarkdown, planCounts, planJson, type PlanOutcome } from '../../research/plan_report.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import { emptyPlanWarning } from '../../report/run_warnings.js';
 import type { PlanParams } from './params.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
@@ -56,6 +57,8 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings };
   warnings.push(...templateWarnings(outcome));
   const counts = planCounts(outcome);
+  const empty = emptyPlanWarning({ timeframe: tf, counts, gates });
+  if (empty) warnings.push(empty);
   checkTotal(kept.length, plan.value, plan.yaml,
     `cuts applied: ${counts.cut_infeasible} infeasible, ${counts.cut_per_template} per_template, ${counts.cut_per_symbol} per_symbol of ${counts.expanded} expanded`);
 

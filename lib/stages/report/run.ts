@@ -16,6 +16,7 @@ import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { reportWarnings } from '../../report/warnings.js';
+import { bridgeIdleWarning, discoveryIdleWarning, dsrWarning, emptyPlanWarning, pboWarning, type PlanWarningInput } from '../../report/run_warnings.js';
 import { findChromium, screenshotHtml } from '../../report/screenshot.js';
 import type { ReportCostCheck, ReportData, ReportWhatIf } from '../../report/types.js';
 import { BLUEPRINTS_META, type BlueprintsMeta } from '../blueprint/files.js';
@@ -35,7 +36,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
   const meta = await readRequired<BlueprintsMeta>(join(ctx.input('research/blueprints'), BLUEPRINTS_META), `research/blueprints/${BLUEPRINTS_META}`, 'blueprint');
   const disc = await readRequired<DiscoverySummary>(join(ctx.input('reports/discovery'), 'summary.json'), 'reports/discovery/summary.json', 'discovery');
   const bridge = await readRequired<{ counts: { priced: number; survivors: number; pass: number } }>(join(ctx.input('reports/bridge'), 'summary.json'), 'reports/bridge/summary.json', 'bridge');
-  const planJson = await readRequired<{ plan_hash: string; counts: { expanded: number; planned: number } }>(join(ctx.input('research/plan'), 'plan.json'), 'research/plan/plan.json', 'plan');
+  const planJson = await readRequired<{ plan_hash: string; timeframe: string; counts: PlanWarningInput['counts']; gates: PlanWarningInput['gates'] }>(join(ctx.input('research/plan'), 'plan.json'), 'research/plan/plan.json', 'plan');
   const provFile = join(ctx.input('lake/raw'), '_provenance.json');
   const prov = existsSync(provFile) ? await readJson<{ source?: string; synthetic?: boolean }>(provFile) : {};
   for (const [what, h] of [['walk-forward', wf.plan_hash], ['blueprints', meta.plan_hash], ['discovery', disc.plan_hash]] as const) {
@@ -129,6 +130,9 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       ...(prov.synthetic === true ? ['SYNTHETIC DATA: the seeded synthetic market (with planted edges), not a real exchange'] : []),
       ...costChecks.filter((c) => c.status === 'stress').map((c) =>
         `Cost stress: blueprints found under cheaper costs ${c.found_digest.slice(0, 12)} are evaluated under these dearer ones (allowed): ${c.costlier.join('; ')}`),
+      // what ran with nothing to do, or could not be computed: the same words as the stages' run summaries
+      ...[emptyPlanWarning(planJson), discoveryIdleWarning(disc.counts.candidates), bridgeIdleWarning(bridge.counts.priced, planJson.counts.planned),
+        pboWarning(wf.pbo), dsrWarning(wf.deflation)].filter((w): w is string => w !== null),
     ],
     stages: [],
   };

@@ -1,4 +1,4 @@
-import { TIMEFRAMES, type Timeframe } from '../../timeframe.js';
+import { DURATION_PATTERN, TIMEFRAMES, type Timeframe } from '../../timeframe.js';
 import { IDENTIFIER_PATTERN } from '../../paths.js';
 import { WINDOW_MODES, type WindowMode } from '../../walkforward/windows.js';
 
@@ -8,7 +8,10 @@ export interface WalkforwardParams {
   train_days: number;
   test_days: number;
   step_days?: number;
-  embargo_bars: number | 'auto';
+  /** A duration (converted to bars of the timeframe) or auto. */
+  embargo: string;
+  /** Bars, instead of `embargo`. */
+  embargo_bars?: number | 'auto';
   top_k: number;
   min_train_trades: number;
   min_train_sharpe: number;
@@ -31,9 +34,13 @@ export const WALKFORWARD_PARAMS_SCHEMA = {
     train_days: { type: 'number', exclusiveMinimum: 0, default: 30, description: 'train window length, days (converted to bars)' },
     test_days: { type: 'number', exclusiveMinimum: 0, default: 15, description: 'out-of-sample test window length, days' },
     step_days: { type: 'number', exclusiveMinimum: 0, description: 'distance between window starts, days (default: test_days)' },
+    embargo: {
+      anyOf: [{ type: 'string', pattern: DURATION_PATTERN }, { const: 'auto' }], default: 'auto',
+      description: 'time between train end and test start, a duration (1d; whole bars of the timeframe); auto = the longest holding period of any blueprint; a shorter one is refused',
+    },
     embargo_bars: {
-      anyOf: [{ type: 'integer', minimum: 0 }, { const: 'auto' }], default: 'auto',
-      description: 'bars between train end and test start; auto = the longest holding period of any blueprint; a smaller number is refused',
+      anyOf: [{ type: 'integer', minimum: 0 }, { const: 'auto' }],
+      description: 'the embargo in bars instead of a duration (then embargo must stay auto)',
     },
     top_k: { type: 'integer', minimum: 1, default: 3, description: 'blueprints selected per window (best train Sharpe)' },
     min_train_trades: { type: 'integer', minimum: 0, default: 5, description: 'round trips entered in the train window to be eligible' },

@@ -21,18 +21,19 @@
  * kept: it is the book that was chosen; funding and borrow are carry, not trading costs, and are not scaled).
  */
 import { join, dirname } from 'node:path';
-import { DataError, QuantError } from '../../errors.js';
+import { DataError, QuantError, SpecError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
 import { LakeDb, TABLES, dictColumn, listPartitions, writeTableFile, type ColumnSchema } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import type { CostStatusEntry } from '../../costs/evaluation.js';
 import type { EngineResult } from '../../engine/index.js';
 import { blueprintEvents, blueprintFeatures, runBlueprint, type Blueprint, type BlueprintRun, type MarketSlice } from '../../dsl/index.js';
-import { barsPerYear, timeframeMs } from '../../timeframe.js';
+import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } from '../../timeframe.js';
 import { makeWindows } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
 import { curveMetrics, dailyReturns, equityReturns } from '../../walkforward/metrics.js';
 import { totalReturn } from '../../stats/performance.js';
+import { dsrWarning, pboWarning } from '../../report/run_warnings.js';
 import { benchmarkCurve, pboOverBlueprints, PBO_RANK_CONVENTION, sleeveOf, stitch, type Sleeve } from '../../walkforward/book.js';
 import { scaleCosts, withVenueAliases } from '../../costs/derive.js';
 import { sharpeRatio } from '../../stats/sharpe.js';
@@ -85,19 +86,22 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
   // ---- windows
   const dayBars = Math.round(DAY_MS / tfMs);
   const maxHold = bps.reduce((m, b) => Math.max(m, holdBars(b)), 0);
-  if (p.embargo_bars !== 'auto' && p.embargo_bars < maxHold) {
-    throw new DataError(`embargo_bars ${p.embargo_bars} is shorter than the longest holding period of a blueprint (${maxHold} bars): train trades would reach into the test window`, {
-      file: 'spec/pipeline.yaml', field: 'stages.walkforward.embargo_bars', value: p.embargo_bars,
-    }, { hint: `use embargo_bars: auto (= ${maxHold}) or at least ${maxHold}` });
+  const embargoBars = resolveEmbargo(p, tf);
+  const embargoField = p.embargo_bars !== undefined ? 'embargo_bars' : 'embargo';
+  if (embargoBars !== 'auto' && embargoBars < maxHold) {
+    const given = p.embargo_bars !== undefined ? `embargo_bars ${p.embargo_bars}` : `embargo ${p.embargo} (${embargoBars} bars)`;
+    throw new DataError(`${given} is shorter than the longest holding period of a blueprint (${maxHold} bars): train trades would reach into the test window`, {
+      file: 'spec/pipeline.yaml', field: `stages.walkforward.${embargoField}`, value: p.embargo_bars ?? p.embargo,
+    }, { hint: `use embargo: auto (= ${barsDuration(maxHold, tf)}) or at least ${barsDuration(maxHold, tf)}` });
   }
   const spec = {
     mode: p.mode,
     train_bars: Math.round(p.train_days * dayBars),
     test_bars: Math.round(p.test_days * dayBars),
-    embargo_bars: p.embargo_bars === 'auto' ? maxHold : p.embargo_bars,
+    embargo_bars: embargoBars === 'auto' ? maxHold : embargoBars,
     step_bars: Math.round((p.step_days ?? p.test_days) * dayBars),
   };
-  const { windows, unused_bars } = makeWindows(grid.n, spec, 'spec/pipeline.yaml stages.walkforward (train_days, test_days, embargo_bars)');
+  const { windows, unused_bars } = makeWindows(grid.n, spec, 'spec/pipeline.yaml stages.walkforward (train_days, test_days, embargo)');
 
   const db = await LakeDb.open({ threads: 2 });
   try {
@@ -239,6 +243,11 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
     const warnings: string[] = [...costWarnings];
     if (bps.length === 0) warnings.push('no blueprints: the out-of-sample book stays in cash');
     else if (pass2.length === 0) warnings.push('no blueprint was eligible in any train window: the out-of-sample book stays in cash');
+    for (const w of [pboWarning(pbo), dsrWarning(summary.deflation)]) {
+      if (w === null) continue;
+      warnings.push(w);
+      ctx.log.warn(w);
+    }
     return {
       rows: { 'walkforward/oos': oosRows.rows, 'walkforward/trades': tradeRows.rows },
       metrics: {
@@ -423,4 +432,20 @@ function tradeColumns(rows: readonly OosTrade[], bps: readonly Blueprint[], grid
     funding: num((r) => r.t.funding), borrow: num((r) => r.t.borrow), net_pnl: num((r) => r.t.netPnl),
     mae: num((r) => r.t.mae), mfe: num((r) => r.t.mfe),
   };
+}
+
+/**
+ * The embargo in bars, or auto: `embargo_bars` when given (then `embargo` must be auto), else `embargo` converted
+ * to bars of the timeframe (a located SpecError when it is not whole bars).
+ */
+export function resolveEmbargo(p: Pick<WalkforwardParams, 'embargo' | 'embargo_bars'>, tf: Timeframe): number | 'auto' {
+  if (p.embargo_bars !== undefined) {
+    if (p.embargo !== 'auto') {
+      throw new SpecError([`spec/pipeline.yaml stages.walkforward: give embargo (${p.embargo}) or embargo_bars (${p.embargo_bars}), not both`], {
+        hint: 'keep embargo (a duration) and drop embargo_bars',
+      });
+    }
+    return p.embargo_bars;
+  }
+  return p.embargo === 'auto' ? 'auto' : durationBars(p.embargo, tf, 'spec/pipeline.yaml stages.walkforward.embargo');
 }
