@@ -48,6 +48,8 @@ export interface StageRecord {
   duration_ms: number;
   fingerprint?: string;
   outputs?: Record<string, string>;
+  /** The stage's run-summary warnings (its manifest), repeated at the end of the run. */
+  warnings?: string[];
 }
 
 export interface RunRecord {
@@ -152,6 +154,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     ...(recovered.length ? { recovered } : {}),
   };
   await writeJsonAtomic(join(o.dataDir, 'reports', 'runs', runId, 'run.json'), record);
+  for (const r of record.stages) for (const w of r.warnings ?? []) log.warn({ stage: r.name }, `${r.name}: ${w}`);
   log.info({ status: record.status, duration_ms: record.duration_ms, record: join(o.dataDir, 'reports', 'runs', runId, 'run.json') }, 'run finished');
   return record;
 
@@ -214,6 +217,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
       name, duration_ms, fingerprint: d.fingerprint,
       outcome: { type: 'ran', reason: d.reason, ...(d.changed ? { changed: d.changed } : {}), exit_code: 0 },
       ...(m ? { outputs: Object.fromEntries(Object.entries(m.outputs).map(([k, v]) => [k, v.digest])) } : {}),
+      ...(m?.summary.warnings?.length ? { warnings: m.summary.warnings } : {}),
     };
   }
 }

@@ -23,6 +23,7 @@ import type { DiscoverySummary } from '../discovery/report.js';
 import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/run.js';
 import type { WalkforwardSummary } from '../walkforward/summary.js';
 import type { ReportParams } from './params.js';
+import { cutWarning } from '../../report/cuts.js';
 
 export const REPORT_HTML = 'report.html';
 export const REPORT_MD = 'report.md';
@@ -79,6 +80,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
     cost_digest: ctx.costs.digest,
     cost_lines: costLines(ctx.costs.config as CostConfig),
     ...(costChecks.length > 0 ? { cost_checks: costChecks } : {}),
+    ...(wf.cut_instruments?.length ? { cut_instruments: wf.cut_instruments } : {}),
     funnel: [
       { step: 'hypotheses expanded', count: planJson.counts.expanded, note: 'templates x events x instruments x horizons' },
       { step: 'candidates planned', count: planJson.counts.planned, note: 'feasible within budgets (cut on event counts only)' },
@@ -129,6 +131,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       ...(prov.synthetic === true ? ['SYNTHETIC DATA: the seeded synthetic market (with planted edges), not a real exchange'] : []),
       ...costChecks.filter((c) => c.status === 'stress').map((c) =>
         `Cost stress: blueprints found under cheaper costs ${c.found_digest.slice(0, 12)} are evaluated under these dearer ones (allowed): ${c.costlier.join('; ')}`),
+      ...[cutWarning(wf.cut_instruments)].filter((w): w is string => w !== undefined),
     ],
     stages: [],
   };

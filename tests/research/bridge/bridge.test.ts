@@ -193,6 +193,7 @@ function ledgerOf(net: number[], capacity: number): TradeLedger {
     t: Int32Array.from(net, (_, k) => k * 10), s: new Int8Array(n).fill(1), gross: Float64Array.from(net), fees: z(), slippage: z(),
     impact: z(), funding: z(), borrow: z(), net: Float64Array.from(net), participation: z(),
     capacity_usd: new Float64Array(n).fill(capacity), breaches: 0, dropped_short_history: 0, dropped_zero_volume: 0,
+    dropped_funding_span: 0,
   };
 }
 
