@@ -61,17 +61,19 @@ export interface CutInstrument {
   /** The instrument's cleaned bars: first bar open, last bar close. */
   bars_start_ms: number;
   bars_end_ms: number;
-  /** Bars of the instrument that are not traded (outside the span). */
+  /** Bars a run could hold (all but the final bar) that lie outside the span: not traded. */
   cut_bars: number;
   reason: string;
 }
 
 /**
  * The cut of an instrument with bars [barsStart, barsEnd) (first open, last close, spacing tfMs) and funding span
- * `span`, or undefined when every bar is holdable.
+ * `span`, or undefined when every bar a run can hold is holdable. The final bar is never held (every run has closed
+ * by its open: walk-forward entries stop two bars before the end, a bridge hold ends at a bar's open), so a span
+ * ending at the final bar's close (the usual case: the next settlement is due then) cuts nothing.
  */
 export function spanCut(instrument: string, span: TradableSpan, barsStart: number, barsEnd: number, tfMs: number): CutInstrument | undefined {
-  const nBars = Math.round((barsEnd - barsStart) / tfMs);
+  const nBars = Math.max(0, Math.round((barsEnd - barsStart) / tfMs) - 1); // the bars a run can hold
   const ts = new Float64Array(nBars);
   for (let t = 0; t < nBars; t++) ts[t] = barsStart + t * tfMs;
   const { first, last } = holdableRange(span, ts, tfMs);
