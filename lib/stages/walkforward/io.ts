@@ -125,7 +125,7 @@ export async function loadInstrument(
   if (k.market !== 'spot' && costs.funding.enabled) {
     const f = await loadFunding(db, lakeRoot, k);
     const where = { file: f.file, instrument: label };
-    if (!f.series) {
+    if (!f.series || f.series.ts_ms.length === 0) {
       throw new DataError(`${label}: no funding rows for a perpetual while funding is enabled`, { file: f.file, field: 'funding_rate' }, {
         hint: 'ingest and clean the funding history of this instrument, or set funding.enabled: false in spec/costs.yaml',
       });
