@@ -9,6 +9,8 @@ import type { ReportCutInstrument, ReportData } from './types.js';
 
 export const CUT_SECTION_ID = 'cut-instruments';
 export const CUT_SECTION_TITLE = 'Instruments cut to their funding span';
+/** Instruments named in the warning line (the section lists them all). */
+const MAX_NAMED = 5;
 
 export function cutInstrumentsTable(d: ReportData): Table {
   const cuts = d.cut_instruments ?? [];
@@ -34,6 +36,10 @@ export function cutInstrumentsTable(d: ReportData): Table {
 /** The warning-box line, or undefined when nothing was cut. */
 export function cutWarning(cuts: readonly ReportCutInstrument[] | undefined): string | undefined {
   if (!cuts || cuts.length === 0) return undefined;
-  const list = cuts.map((c) => `${c.instrument} (funding until ${fmtDateTime(c.tradable_end_ms)}, bars until ${fmtDateTime(c.bars_end_ms)})`).join(', ');
-  return `${cuts.length} instrument(s) traded only inside their funding span, the rest of their bars not traded: ${list}. See "${CUT_SECTION_TITLE}".`;
+  const shown = cuts.slice(0, MAX_NAMED).map((c) => c.instrument).join(', ') + (cuts.length > MAX_NAMED ? `, +${cuts.length - MAX_NAMED} more` : '');
+  const ends = cuts.map((c) => c.tradable_end_ms);
+  const lo = Math.min(...ends);
+  const hi = Math.max(...ends);
+  const when = lo === hi ? fmtDateTime(lo) : `${fmtDateTime(lo)} .. ${fmtDateTime(hi)}`;
+  return `${cuts.length} instrument(s) traded only inside their funding span (funding covers until ${when}; ${fmtInt(cuts.reduce((s, c) => s + c.cut_bars, 0))} bars not traded): ${shown}. See "${CUT_SECTION_TITLE}".`;
 }
