@@ -7,14 +7,18 @@
  * and lists them as cut.
  * Usage: node dist/orchestrator/funding_cut_copy.js <dataset dir> <new dir> [--hours 9] [--symbols BTCUSDT,ETHUSDT]
  * (default: every funding file). Prints one line per cut file: symbol, bars end, funding end before/after, rows.
+ * `rewriteCleanedFunding` does the same on a lake's cleaned funding (tests and the real-data check).
  */
-import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { usageExit } from './cli_common.js';
+import { LakeDb, TABLES, listPartitions, readPartitions } from '../lib/lake/index.js';
+import { sqlString } from '../lib/lake/db.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -37,6 +41,40 @@ export async function cutFunding(dir: string, symbol: string, hours: number): Pr
     symbol, bars_end_ms: barsEnd, funding_end_before_ms: ts(data[data.length - 1]), funding_end_after_ms: ts(kept[kept.length - 1]),
     rows_before: data.length, rows_after: kept.length,
   };
+}
+
+/**
+ * Rewrites the cleaned funding partitions of one instrument under `lakeRoot` (<data>/lake), keeping the settlements
+ * `keep` accepts, and updates their manifests (rows, bytes, sha256, min/max ts). For checks on a throwaway lake only:
+ * stages downstream must be forced to rerun (the recorded output digests are not updated). Returns the rows kept.
+ */
+export async function rewriteCleanedFunding(lakeRoot: string, key: { exchange: string; market: string; symbol: string }, keep: (ts: number) => boolean): Promise<number> {
+  const db = await LakeDb.open({ threads: 1 });
+  let total = 0;
+  try {
+    const parts = await listPartitions(lakeRoot, TABLES.cleanFunding, key);
+    if (parts.length === 0) throw new Error(`${lakeRoot}: no cleaned funding partitions for ${key.exchange}/${key.market}/${key.symbol}`);
+    for (const p of parts) {
+      const file = join(lakeRoot, p.manifest.file);
+      const ts = Array.from((await readPartitions(db, lakeRoot, TABLES.cleanFunding, [p], ['ts_ms'])).ts_ms as Float64Array);
+      const kept = ts.filter(keep);
+      total += kept.length;
+      const tmp = `${file}.tmp`;
+      await db.run(`COPY (SELECT * FROM read_parquet(${sqlString(file)}) WHERE ts_ms IN (${kept.length ? kept.join(',') : 'NULL'}) ORDER BY ts_ms) TO ${sqlString(tmp)} (FORMAT parquet)`);
+      await cp(tmp, file);
+      await rm(tmp);
+      const bytes = await readFile(file);
+      const mf = join(dirname(file), '_manifest.json');
+      const m = JSON.parse(await readFile(mf, 'utf8')) as Record<string, unknown>;
+      await writeFile(mf, JSON.stringify({
+        ...m, rows: kept.length, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'),
+        ...(kept.length ? { min_ts_ms: Math.min(...kept), max_ts_ms: Math.max(...kept) } : {}),
+      }));
+    }
+  } finally {
+    db.close();
+  }
+  return total;
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]).endsWith('funding_cut_copy.js');

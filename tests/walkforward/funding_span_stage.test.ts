@@ -10,12 +10,13 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { LakeDb, TABLES, listPartitions, readPartitions, readTableFile, stringsOf, type DictColumn } from '../../lib/lake/index.js';
+import { LakeDb, TABLES, listPartitions, readTableFile, stringsOf, type DictColumn } from '../../lib/lake/index.js';
+import { rewriteCleanedFunding } from '../../orchestrator/funding_cut_copy.js';
 import { readStageManifest } from '../../lib/stage/manifest.js';
 import { TRADE_COLUMNS } from '../../lib/stages/walkforward/run.js';
 import type { WalkforwardSummary } from '../../lib/stages/walkforward/summary.js';
@@ -70,33 +71,8 @@ async function copy(): Promise<string> {
 /** The traded perp whose funding is cut: the first um symbol of the blueprints. */
 let perp: { exchange: string; market: string; symbol: string };
 
-/** Rewrites the cleaned funding partitions of `perp` keeping the settlements `keep` accepts (manifests updated). */
-async function editFunding(dataDir: string, keep: (ts: number) => boolean): Promise<void> {
-  const db = await LakeDb.open({ threads: 1 });
-  try {
-    const lake = join(dataDir, 'lake');
-    const parts = await listPartitions(lake, TABLES.cleanFunding, { exchange: perp.exchange, market: perp.market, symbol: perp.symbol });
-    if (parts.length === 0) throw new Error('no cleaned funding partitions');
-    for (const p of parts) {
-      const file = join(lake, p.manifest.file);
-      const cols = await readPartitions(db, lake, TABLES.cleanFunding, [p], ['ts_ms']);
-      const kept = Array.from(cols.ts_ms as Float64Array).filter(keep);
-      const tmp = `${file}.tmp.parquet`;
-      await db.run(`COPY (SELECT * FROM read_parquet('${file}') WHERE ts_ms IN (${kept.length ? kept.join(',') : 'NULL'}) ORDER BY ts_ms) TO '${tmp}' (FORMAT parquet)`);
-      await cp(tmp, file);
-      await rm(tmp);
-      const bytes = await readFile(file);
-      const mf = join(dirname(file), '_manifest.json');
-      const m = JSON.parse(await readFile(mf, 'utf8')) as Record<string, unknown>;
-      await writeFile(mf, JSON.stringify({
-        ...m, rows: kept.length, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'),
-        min_ts_ms: kept.length ? Math.min(...kept) : m.min_ts_ms, max_ts_ms: kept.length ? Math.max(...kept) : m.max_ts_ms,
-      }));
-    }
-  } finally {
-    db.close();
-  }
-}
+/** Keeps the cleaned funding settlements of `perp` that `keep` accepts (orchestrator/funding_cut_copy.ts). */
+const editFunding = (dataDir: string, keep: (ts: number) => boolean) => rewriteCleanedFunding(join(dataDir, 'lake'), perp, keep);
 
 async function lastBarOpen(dataDir: string): Promise<number> {
   const parts = await listPartitions(join(dataDir, 'lake'), TABLES.cleanBars, { ...perp, timeframe: '5m' });
