@@ -152,6 +152,7 @@ export class Engine implements EngineContext {
   // tradable span per instrument as engine bar indices: a position may be held during bars [holdFirst, holdLast]
   private readonly holdFirst: Int32Array;
   private readonly holdLast: Int32Array;
+  private readonly spanStart: Float64Array;
   private readonly spanEnd: Float64Array;
   private readonly anyCut: boolean;
   private readonly lastClose: Float64Array;
@@ -282,6 +283,7 @@ export class Engine implements EngineContext {
     this.trMfe = new Float64Array(m);
     this.holdFirst = new Int32Array(m);
     this.holdLast = new Int32Array(m).fill(n - 1);
+    this.spanStart = new Float64Array(m).fill(-Infinity);
     this.spanEnd = new Float64Array(m).fill(Infinity);
     let cut = false;
     for (let i = 0; i < m; i++) {
@@ -290,6 +292,7 @@ export class Engine implements EngineContext {
       const r = holdableRange(sp, input.ts_ms, input.tfMs);
       this.holdFirst[i] = r.first;
       this.holdLast[i] = r.last;
+      this.spanStart[i] = sp.start_ms;
       this.spanEnd[i] = sp.end_ms;
       if (r.first > 0 || r.last < n - 1) cut = true;
     }
@@ -508,7 +511,7 @@ export class Engine implements EngineContext {
     // tradable span: outside it only closing is allowed
     if (this.anyCut && (t < this.holdFirst[i]! || t > this.holdLast[i]!)) {
       const p = this.qty[i]!;
-      const why = `outside the tradable span (funding covers until ${new Date(this.spanEnd[i]!).toISOString()}; bar ${t} not covered)`;
+      const why = `outside the tradable span (funding covers ${new Date(this.spanStart[i]!).toISOString()} to ${new Date(this.spanEnd[i]!).toISOString()}; bar ${t} not covered)`;
       if (p === 0 || (p > 0) === (side > 0)) {
         this.oLive[id] = 0;
         this.event(id, 'rejected', q, ref, { reason: why });

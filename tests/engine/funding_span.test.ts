@@ -99,7 +99,7 @@ describe('the engine keeps a perpetual inside its tradable span', () => {
     }));
     const ev = r.orderLog.filter((e) => e.event !== 'submitted').map((e) => [e.bar, e.event, e.qty]);
     expect(ev).toEqual([[14, 'filled', 1], [15, 'resized', -2], [15, 'filled', -1], [17, 'rejected', 1]]);
-    expect(r.orderLog.find((e) => e.event === 'rejected')!.reason).toBe('outside the tradable span (funding covers until 2026-02-19T16:00:00.000Z; bar 17 not covered)');
+    expect(r.orderLog.find((e) => e.event === 'rejected')!.reason).toBe('outside the tradable span (funding covers 2026-02-18T16:00:00.000Z to 2026-02-19T16:00:00.000Z; bar 17 not covered)');
     expect(r.positions[0]).toBe(0);
   });
 
