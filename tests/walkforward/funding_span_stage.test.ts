@@ -27,6 +27,7 @@ const H = 3_600_000;
 const TF = 300_000;
 const START = Date.UTC(2025, 0, 1);
 const WF = { timeframe: '5m', train_days: 0.5, test_days: 0.25, min_train_trades: 0, min_train_sharpe: -100 };
+const WF_SET = ['--set', 'walkforward.train_days=0.5', '--set', 'walkforward.test_days=0.25', '--set', 'walkforward.min_train_trades=0', '--set', 'walkforward.min_train_sharpe=-100'];
 
 interface RunResult { exitCode: number; stdout: string; stderr: string }
 
@@ -153,6 +154,22 @@ describe('funding that ends before the bars', () => {
     expect(json.cut_instruments).toHaveLength(1);
     expect(json.warnings.some((w) => w.startsWith('1 instrument(s) traded only inside their funding span') && w.includes(label))).toBe(true);
   }, 240_000);
+
+  test('through the orchestrator: run.json and the end-of-run log repeat the walk-forward\'s cut warning', async () => {
+    const d = await copy();
+    const barsEnd = (await lastBarOpen(d)) + TF;
+    await editFunding(d, (ts) => ts <= barsEnd - 9 * H);
+    const r = await node('orchestrator/run_all.js', ['--data_dir', d, '--only', 'walkforward', '--force', ...WF_SET]);
+    ok(r);
+    const runs = await readdir(join(d, 'reports/runs'));
+    const rec = JSON.parse(await readFile(join(d, 'reports/runs', runs.sort().at(-1)!, 'run.json'), 'utf8')) as { stages: { name: string; warnings?: string[] }[] };
+    const label = `${perp.exchange}/${perp.market}/${perp.symbol}/5m`;
+    const w = rec.stages.find((x) => x.name === 'walkforward')!.warnings ?? [];
+    expect(w.filter((x) => x.startsWith(`${label} not traded outside its funding span`))).toHaveLength(1);
+    const fin = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; stage?: string; msg: string });
+    const at = fin.findIndex((l) => l.msg === 'run finished');
+    expect(fin.slice(0, at).some((l) => l.level === 40 && l.msg.startsWith(`walkforward: ${label} not traded outside its funding span`))).toBe(true);
+  }, 180_000);
 
   test('a gap inside the span is still exit 3 naming the instrument and the gap; the lake is unchanged', async () => {
     const d = await copy();
