@@ -9,7 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { LakeDb } from '../lib/lake/index.js';
+import { LakeDb, TABLES, listPartitions } from '../lib/lake/index.js';
+import { rewriteCleanedFunding } from './funding_cut_copy.js';
 import { PROJECT_ROOT } from '../lib/stage/main.js';
 import type { RunRecord } from './runner.js';
 import { readJson } from '../lib/fsx.js';
@@ -20,6 +21,24 @@ const expect = (ok: boolean, what: string) => {
   process.stdout.write(`  ${ok ? 'ok  ' : 'FAIL'} ${what}\n`);
   if (!ok) failures.push(what);
 };
+
+/**
+ * Issue 10.2 on real data: BTCUSDT's cleaned funding cut to end 9 h before its bars (as uneven downloads do), then
+ * walkforward and report rerun (forced: the lake was edited in place) must complete and list the cut. ~1 min at 5m.
+ */
+async function fundingCutCheck(dir: string, runAll: (extra: string[]) => Promise<unknown>): Promise<void> {
+  const key = { exchange: 'binance', market: 'um', symbol: 'BTCUSDT' };
+  const parts = await listPartitions(join(dir, 'lake'), TABLES.cleanBars, { ...key, timeframe: '5m' });
+  const barsEnd = Math.max(...parts.map((p) => p.manifest.max_ts_ms)) + 300_000;
+  await rewriteCleanedFunding(join(dir, 'lake'), key, (ts) => ts <= barsEnd - 9 * 3_600_000);
+  const t0 = Date.now();
+  await runAll(['--only', 'walkforward,report', '--force']);
+  const wf = await readJson<{ cut_instruments?: { instrument: string; tradable_end_ms: number; cut_bars: number }[] }>(join(dir, 'lake', 'walkforward', 'summary.json'));
+  const cut = wf.cut_instruments ?? [];
+  const md = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.md'), 'utf8'));
+  expect(cut.length === 1 && cut[0]!.instrument === 'binance/um/BTCUSDT/5m' && md.includes('## Instruments cut to their funding span (1)'),
+    `funding cut 9 h short: walkforward and report complete and list the cut (${cut.map((c) => `${c.instrument} until ${new Date(c.tradable_end_ms).toISOString()}, ${c.cut_bars} bars`).join('; ') || 'none'}; ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+}
 
 const dir = await mkdtemp(join(tmpdir(), 'quantlab-real-'));
 try {
@@ -84,6 +103,7 @@ try {
   const second = await readJson<RunRecord>(join(dir, 'reports', 'runs', runs.sort().at(-1)!, 'run.json'));
   expect(second.stages.every((s) => s.outcome.type === 'skipped'), `an immediate rerun skips every stage (${noopS.toFixed(2)} s wall, ${second.duration_ms} ms in the orchestrator)`);
   process.stdout.write(`  cold run, ingest to report: ${coldS.toFixed(1)} s wall\n`);
+  await fundingCutCheck(dir, runAll);
   // The same study at 1h (spec horizons and template lengths are durations): a non-empty plan and a PBO value.
   const t2 = Date.now();
   await runAll(['--backtest_timeframe', '1h']);

@@ -7,6 +7,7 @@
 import { DataError, UsageError } from '../errors.js';
 import type { EngineBars, EngineFunding, Strategy } from '../engine/index.js';
 import type { InstrumentKey } from '../market.js';
+import { holdableRange, type TradableSpan } from '../costs/funding_span.js';
 import { TIMEFRAME_MS } from '../timeframe.js';
 import { DecisionLog, type Decision } from './decisions.js';
 import { pairsStrategy } from './pairs.js';
@@ -33,6 +34,12 @@ export interface MarketSlice {
   events: Map<string, EventSeries>[];
   /** Funding settlements per instrument (perpetuals); runBlueprint requires them when funding costs are on. */
   funding?: (EngineFunding | undefined)[];
+  /**
+   * Per instrument, the span its funding covers (lib/costs/funding_span.ts; undefined = no limit). The interpreter
+   * enters only when the position would be held inside it and exits at the close of its last holdable bar; the
+   * engine (EngineInput.tradable) enforces the same span.
+   */
+  tradable?: (TradableSpan | undefined)[];
   /**
    * Optional, per instrument over the whole slice: the engine's trailing 24h volume (trailingSum over one day of bars)
    * and daily volatility (trailingDailyVolBps over 30 days), so a caller running many windows computes them once.
@@ -64,6 +71,13 @@ export interface RunWindow {
   entryFrom: number;
   entryUntil: number;
   offset: number;
+  /**
+   * Per instrument, the slice bars a position may be held in (its tradable span): an entry at the close of d needs
+   * holdFirst <= d + 1 <= holdLast; an open position is exited at the close of holdLast. holdLast = the slice length
+   * (never reached) when the span reaches past the slice's end.
+   */
+  holdFirst: Int32Array;
+  holdLast: Int32Array;
 }
 
 export function compileStrategy(bp: Blueprint, data: MarketSlice, opts: CompileOptions = {}): CompiledStrategy {
@@ -73,8 +87,10 @@ export function compileStrategy(bp: Blueprint, data: MarketSlice, opts: CompileO
     entryFrom: opts.entryFrom ?? 0,
     entryUntil: opts.entryUntil ?? n,
     offset: opts.barOffset ?? 0,
+    ...holdRanges(data),
   };
   for (const [k, v] of Object.entries(win)) {
+    if (typeof v !== 'number') continue;
     if (!Number.isInteger(v) || v < 0 || v > n) {
       throw new UsageError(`blueprint ${bp.id}: ${k} must be an integer bar index in [0, ${n}], was ${v}`);
     }
@@ -84,6 +100,22 @@ export function compileStrategy(bp: Blueprint, data: MarketSlice, opts: CompileO
     ? ruleStrategy(bp, bp.strategy, data, win, log)
     : pairsStrategy(bp, bp.strategy, data, win, log);
   return { strategy, decisions: () => log.toDecisions(data.ts_ms) };
+}
+
+/** Per instrument, the slice bars its tradable span lets a position be held in (RunWindow.holdFirst/holdLast). */
+export function holdRanges(data: MarketSlice): { holdFirst: Int32Array; holdLast: Int32Array } {
+  const n = data.ts_ms.length;
+  const m = data.instruments.length;
+  const holdFirst = new Int32Array(m);
+  const holdLast = new Int32Array(m).fill(n);
+  for (let i = 0; i < m; i++) {
+    const sp = data.tradable?.[i];
+    if (!sp) continue;
+    const r = holdableRange(sp, data.ts_ms, data.tfMs);
+    holdFirst[i] = r.first;
+    holdLast[i] = r.first > r.last ? -1 : r.last === n - 1 ? n : r.last;
+  }
+  return { holdFirst, holdLast };
 }
 
 /** The slice must hold the blueprint's instruments (same order), timeframe, features and events, all aligned. */

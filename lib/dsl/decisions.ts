@@ -5,7 +5,7 @@
  */
 
 export const DECISION_CODES = [
-  'unsizable', 'already_in_position', 'entry_not_filled', 'oco_double_fill', 'leg_not_filled',
+  'unsizable', 'already_in_position', 'entry_not_filled', 'oco_double_fill', 'leg_not_filled', 'outside_tradable_span',
 ] as const;
 export type DecisionCode = (typeof DECISION_CODES)[number];
 
@@ -30,6 +30,7 @@ export const R_NOT_FILLED = 5;
 export const R_OCO = 6;
 export const R_LEG = 7;
 export const R_UNSIZABLE_HEDGE = 8;
+export const R_OUTSIDE_SPAN = 9;
 
 const REASONS: readonly [DecisionCode, (v: number) => string][] = [
   ['unsizable', (v) => `unsizable: volatility unknown or zero at the close (was ${v}; vol_target needs vol_window_bars complete returns)`],
@@ -41,6 +42,7 @@ const REASONS: readonly [DecisionCode, (v: number) => string][] = [
   ['oco_double_fill', (v) => `oco: stop and take-profit both filled in one bar; the second fill reversed the position (to ${v}), flattened at the next open`],
   ['leg_not_filled', (v) => `leg not filled: only one leg of the pair filled (position ${v}); it is closed at the next open`],
   ['unsizable', (v) => `unsizable: hedge ratio gives a zero or non-finite leg B (beta ${v})`],
+  ['outside_tradable_span', () => 'outside the tradable span: the funding series does not cover the bar the position would be held in'],
 ];
 
 export class DecisionLog {

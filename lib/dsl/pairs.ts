@@ -19,7 +19,7 @@ import type { EngineContext, Strategy } from '../engine/index.js';
 import { DataError } from '../errors.js';
 import { logReturn } from '../features/rolling.js';
 import type { MarketSlice, RunWindow } from './compile.js';
-import { R_IN_POSITION, R_LEG, R_NOT_FILLED, R_UNSIZABLE_HEDGE, type DecisionLog } from './decisions.js';
+import { R_IN_POSITION, R_LEG, R_NOT_FILLED, R_OUTSIDE_SPAN, R_UNSIZABLE_HEDGE, type DecisionLog } from './decisions.js';
 import { logOf } from './indicators.js';
 import { hedgedVolatility, pairsSeries } from './pairs_math.js';
 import { entryNotional, quantity, sizingPrice } from './sizing.js';
@@ -51,6 +51,9 @@ export function pairsStrategy(bp: Blueprint, s: PairsStrategy, data: MarketSlice
   const stopZ = s.stop_z ?? Infinity;
   const maxHold = s.max_hold_bars;
   const { entryFrom, entryUntil, offset } = win;
+  // both legs must be holdable: the pair's span is the intersection of the legs' tradable spans
+  const holdFirst = Math.max(win.holdFirst[0]!, win.holdFirst[1]!);
+  const holdLast = Math.min(win.holdLast[0]!, win.holdLast[1]!);
   let state = FLAT;
   let side = 0; // +1 long spread (long A), -1 short spread
   let enterBar = 0;
@@ -90,13 +93,17 @@ export function pairsStrategy(bp: Blueprint, s: PairsStrategy, data: MarketSlice
     if (state === OPEN) {
       const back = side > 0 ? zz > -exitZ : zz < exitZ;
       const stopped = side > 0 ? zz < -stopZ : zz > stopZ;
-      if (back || stopped || d - enterBar + 1 >= maxHold || d >= entryUntil) {
+      if (back || stopped || d - enterBar + 1 >= maxHold || d >= entryUntil || d >= holdLast) {
         flatten(ctx, pA, pB);
         state = EXITING;
       }
     }
     const signal = signalAt(zz);
     if (signal === 0 || d < entryFrom || d >= entryUntil) return;
+    if (d + 1 < holdFirst || d + 1 > holdLast) {
+      if (state === FLAT && (d === 0 || signalAt(z[d - 1]!) !== signal)) log.record(d, 0, R_OUTSIDE_SPAN); // once per signal onset
+      return;
+    }
     if (state !== FLAT) {
       if (d === 0 || signalAt(z[d - 1]!) !== signal) log.record(d, 0, R_IN_POSITION); // once per signal onset
       return;

@@ -21,7 +21,7 @@
  */
 import type { EngineContext, Strategy } from '../engine/index.js';
 import type { MarketSlice, RunWindow } from './compile.js';
-import { R_IN_POSITION, R_NOT_FILLED, R_OCO, type DecisionLog } from './decisions.js';
+import { R_IN_POSITION, R_NOT_FILLED, R_OCO, R_OUTSIDE_SPAN, type DecisionLog } from './decisions.js';
 import { annualisedVolatility, ruleSignals } from './signals.js';
 import { entryNotional, quantity, sizingPrice } from './sizing.js';
 import type { Blueprint, RuleStrategy } from './types.js';
@@ -47,7 +47,7 @@ export function ruleStrategy(bp: Blueprint, s: RuleStrategy, data: MarketSlice, 
   const tr = (s.exit.trailing_stop_bps ?? 0) / 1e4;
   const stopBps = s.exit.stop_loss_bps ?? Number.NaN;
   const protect = sl > 0 || tp > 0 || tr > 0;
-  const { entryFrom, entryUntil, offset } = win;
+  const { entryFrom, entryUntil, offset, holdFirst, holdLast } = win;
 
   const st = new Int8Array(m);
   const side = new Int8Array(m);
@@ -142,7 +142,7 @@ export function ruleStrategy(bp: Blueprint, s: RuleStrategy, data: MarketSlice, 
           if (l < best[i]!) best[i] = l;
         }
         const ex = exit[i];
-        if (d - enterBar[i]! + 1 >= horizon || (ex !== undefined && ex[d] === 1) || d >= entryUntil) {
+        if (d - enterBar[i]! + 1 >= horizon || (ex !== undefined && ex[d] === 1) || d >= entryUntil || d >= holdLast[i]!) {
           cancelProtection(i, ctx);
           ctx.submitMarket(i, -pos, 1, true);
           state = EXITING;
@@ -150,7 +150,9 @@ export function ruleStrategy(bp: Blueprint, s: RuleStrategy, data: MarketSlice, 
           maintain(i, pos, ctx);
         }
       }
-      if (g !== 0 && canEnter) {
+      if (g !== 0 && canEnter && (d + 1 < holdFirst[i]! || d + 1 > holdLast[i]!)) {
+        if (state === FLAT && onset[i]![d] === 1) log.record(d, i, R_OUTSIDE_SPAN); // once per signal onset
+      } else if (g !== 0 && canEnter) {
         if (state === FLAT) {
           const notional = entryNotional(sizing, ctx.equity(), vol ? vol[i]![d]! : Number.NaN, stopBps, 1, log, d, i);
           const q = quantity(notional, sizingPrice(close[i]!, d, i, ctx), log, d, i);

@@ -82,6 +82,7 @@ export function prepareRun(
     dailyVolBps: data.bars.map((b, i) => view(opts.volWindowBars === undefined && data.dailyVolBps?.[i] ? data.dailyVolBps[i]! : trailingDailyVolBps(b.close, volW, data.tfMs))),
     volWindowBars: volW,
     ...(data.funding ? { funding: data.funding } : {}),
+    ...(data.tradable ? { tradable: data.tradable } : {}),
     ...(opts.risk ? { risk: opts.risk } : {}),
     ...(opts.series ? { series: opts.series } : {}),
   };

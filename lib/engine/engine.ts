@@ -34,10 +34,18 @@
  * open < T <= close, mark = close of that bar if T equals its close, else the last close before it (longs pay a
  * positive rate). cm contracts are treated as linear (a simplification). Borrow: a spot short pays
  * |qty| * mark * spot_short_bps_per_year / 1e4 * tf / (365.25 days) at each bar close.
+ * Tradable span (input.tradable, lib/costs/funding_span.ts): a perp may hold a position during bar t only when its
+ * funding covers the bar. Outside, a fill that would open, grow or flip a position is rejected (a flip is clipped to
+ * the close; logged), and a position still open at the first bar after the span is closed there by the engine before
+ * any settlement: reference = that bar's open (= the last holdable close in time; the last finite close when the bar
+ * is missing), taker fee, slippage, and impact from the estimates known at the previous close (none when they are
+ * unknown); no capacity cut or risk check (a forced exit must leave the position flat). The order log shows it as a
+ * reduce-only market order submitted and filled in that bar, reason 'funding span ended ...'.
  * Accounting: equity = cash + sum qty * mark = initialCash + realized + unrealized - fees - slippageImpact
  * - funding - borrow (tests/engine check this identity bar by bar).
  */
 import { UsageError } from '../errors.js';
+import { holdableRange } from '../costs/funding_span.js';
 import type {
   EngineFunding, EngineInput, EngineResult, OrderEvent, OrderEventType, OrderKind, TradeRecord,
 } from './types.js';
@@ -141,6 +149,12 @@ export class Engine implements EngineContext {
   private readonly nextFundTs: Float64Array;
   private readonly qty: Float64Array;
   private readonly avg: Float64Array;
+  // tradable span per instrument as engine bar indices: a position may be held during bars [holdFirst, holdLast]
+  private readonly holdFirst: Int32Array;
+  private readonly holdLast: Int32Array;
+  private readonly spanStart: Float64Array;
+  private readonly spanEnd: Float64Array;
+  private readonly anyCut: boolean;
   private readonly lastClose: Float64Array;
   // open trade accumulators per instrument
   private readonly trEntryBar: Int32Array;
@@ -267,6 +281,22 @@ export class Engine implements EngineContext {
     this.trBorrow = new Float64Array(m);
     this.trMae = new Float64Array(m);
     this.trMfe = new Float64Array(m);
+    this.holdFirst = new Int32Array(m);
+    this.holdLast = new Int32Array(m).fill(n - 1);
+    this.spanStart = new Float64Array(m).fill(-Infinity);
+    this.spanEnd = new Float64Array(m).fill(Infinity);
+    let cut = false;
+    for (let i = 0; i < m; i++) {
+      const sp = input.tradable?.[i];
+      if (!sp) continue;
+      const r = holdableRange(sp, input.ts_ms, input.tfMs);
+      this.holdFirst[i] = r.first;
+      this.holdLast[i] = r.last;
+      this.spanStart[i] = sp.start_ms;
+      this.spanEnd[i] = sp.end_ms;
+      if (r.first > 0 || r.last < n - 1) cut = true;
+    }
+    this.anyCut = cut;
     this.cashV = input.initialCash;
     this.equityV = input.initialCash;
     this.growOrders(64);
@@ -313,6 +343,9 @@ export class Engine implements EngineContext {
     for (let t = 0; t < n; t++) {
       this.t = t;
       if (this.nActive > 0) this.processOrders(t);
+      if (this.anyCut) {
+        for (let i = 0; i < m; i++) if (qty[i] !== 0 && (t < this.holdFirst[i]! || t > this.holdLast[i]!)) this.forceClose(i, t);
+      }
       const tsT = ts[t]!;
       const closeT = tsT + tf;
       let value = 0;
@@ -475,6 +508,20 @@ export class Engine implements EngineContext {
         q = -p;
       }
     }
+    // tradable span: outside it only closing is allowed
+    if (this.anyCut && (t < this.holdFirst[i]! || t > this.holdLast[i]!)) {
+      const p = this.qty[i]!;
+      const why = `outside the tradable span (funding covers ${new Date(this.spanStart[i]!).toISOString()} to ${new Date(this.spanEnd[i]!).toISOString()}; bar ${t} not covered)`;
+      if (p === 0 || (p > 0) === (side > 0)) {
+        this.oLive[id] = 0;
+        this.event(id, 'rejected', q, ref, { reason: why });
+        return;
+      }
+      if (Math.abs(q) > Math.abs(p)) {
+        this.event(id, 'resized', q + p, ref, { reason: `${why}: clipped to the position ${p}` });
+        q = -p;
+      }
+    }
     // capacity
     const cap = this.maxPart * volT;
     if (Math.abs(q) > cap) {
@@ -614,6 +661,41 @@ export class Engine implements EngineContext {
       maxQty: this.trMaxQty[i]!, qty: open ? this.trEntryQty[i]! : this.trExitQty[i]!, grossPnl: gross,
       fees, slippageImpact: cost, funding: fund, borrow: bor, netPnl: gross - fees - cost - fund - bor,
       mae: this.trMae[i]!, mfe: this.trMfe[i]!,
+    });
+  }
+
+  /** Close instrument i's position at bar t (outside its tradable span): see the header, "Tradable span". */
+  private forceClose(i: number, t: number): void {
+    const p = this.qty[i]!;
+    const q = -p;
+    const id = this.submit(i, K_MARKET, q, NaN, 1, true);
+    this.oLive[id] = 0;
+    const o = this.open[i]![t]!;
+    const ref = o === o ? o : this.lastClose[i]!;
+    let costBps = this.slipBps;
+    const v24 = t > 0 ? this.v24[i]![t - 1]! : NaN;
+    const absQ = Math.abs(q);
+    const imp = this.input.costs.impact;
+    if (v24 > 0) {
+      const part = absQ / v24;
+      if (imp.model === 'sqrt') {
+        const dv = this.dvol[i]![t - 1]!;
+        if (dv === dv) costBps += imp.coefficient * dv * Math.sqrt(part);
+      } else {
+        costBps += imp.coefficient_bps * part;
+      }
+    }
+    const side = q > 0 ? 1 : -1;
+    const cost = (absQ * ref * costBps) / 1e4;
+    const exec = ref * (1 + (side * costBps) / 1e4);
+    const fee = (absQ * exec * this.takerBps[i]!) / 1e4;
+    this.cashV -= q * ref + fee + cost;
+    this.feesV += fee;
+    this.costV += cost;
+    this.applyFill(i, q, ref, fee, cost, t);
+    this.event(id, 'filled', q, ref, {
+      fee, slippageImpact: cost, costBps, liquidity: 'taker',
+      reason: `funding span ended (covered until ${new Date(this.spanEnd[i]!).toISOString()}): position closed by the engine`,
     });
   }
 

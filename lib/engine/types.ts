@@ -7,6 +7,7 @@
  */
 import type { CostConfig } from '../costs/schema.js';
 import type { InstrumentKey } from '../market.js';
+import type { TradableSpan } from '../costs/funding_span.js';
 
 /** Bars of one instrument on the engine's common grid (index t <-> ts_ms[t]); NaN = missing bar (no fills). */
 export interface EngineBars {
@@ -38,6 +39,13 @@ export interface EngineInput {
   bars: EngineBars[]; // one per instrument, each of length ts_ms.length
   /** Funding per instrument (undefined for spot or when unknown). Must be sorted by ts_ms. */
   funding?: (EngineFunding | undefined)[];
+  /**
+   * Per instrument, the span its funding covers (lib/costs/funding_span.ts; undefined: no limit). A position may be
+   * held during bar t only when start_ms <= ts[t] and ts[t] + tf < end_ms: outside, a fill that would open or grow
+   * a position is rejected (one that flips is clipped to the close), and a position still open at the first bar
+   * after the span is closed by the engine at that bar's open (the span's last holdable close), a taker fill.
+   */
+  tradable?: (TradableSpan | undefined)[];
   costs: CostConfig;
   initialCash: number;
   risk?: RiskLimits;

@@ -12,6 +12,7 @@ import { drawdownFromEquity, equityMaxDrawdown, finiteMin } from './series.js';
 import { areaChart, barChart, lineChart, PALETTE, type ChartSeries } from './svg.js';
 import type { ReportData } from './types.js';
 import { reportWarnings } from './warnings.js';
+import { CUT_SECTION_ID, CUT_SECTION_TITLE, cutInstrumentsTable } from './cuts.js';
 
 /** Chart width in px (the page is 1040 px wide; charts scale down with it). */
 const CHART_W = 1000;
@@ -172,6 +173,10 @@ export function renderReportHtml(d: ReportData): string {
       + warnings.map((w) => `<li class="${w.level}">${h(w.text)}</li>`).join('\n') + '</ul>\n</section>\n');
   } else {
     out.push('<section id="warnings" class="warnings ok">\n<h2>Warnings</h2>\n<p>none</p>\n</section>\n');
+  }
+
+  if (d.cut_instruments?.length) {
+    out.push(`<section id="${CUT_SECTION_ID}" class="warnings">\n<h2>${h(CUT_SECTION_TITLE)} (${d.cut_instruments.length})</h2>\n${tableHtml(cutInstrumentsTable(d))}\n</section>\n`);
   }
 
   out.push(section('metrics', 'Out-of-sample performance', `<p>${h(oosSummary(d))}</p>\n${tableHtml(metricsTable(d))}`));

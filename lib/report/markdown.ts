@@ -12,6 +12,7 @@ import {
 import { equityMaxDrawdown, finiteMin, drawdownFromEquity } from './series.js';
 import type { ReportData } from './types.js';
 import { reportWarnings } from './warnings.js';
+import { CUT_SECTION_TITLE, cutInstrumentsTable } from './cuts.js';
 
 /** Escape text for Markdown inline content and table cells. */
 export function mdEscape(s: string): string {
@@ -52,6 +53,8 @@ export function renderReportMarkdown(d: ReportData): string {
   for (const w of warnings) out.push(`> ${w.level === 'critical' ? '**CRITICAL:** ' : '**Caution:** '}${mdEscape(w.text)}`, '>');
   if (warnings.length > 0) out.pop();
   out.push('');
+
+  if (d.cut_instruments?.length) out.push(`## ${CUT_SECTION_TITLE} (${d.cut_instruments.length})`, '', ...mdTable(cutInstrumentsTable(d)), '');
 
   out.push('## Out-of-sample performance', '', mdEscape(oosSummary(d)), '', ...mdTable(metricsTable(d)), '');
 

@@ -139,6 +139,17 @@ export interface ReportOverfitting {
 
 export interface ReportStage { stage: string; seconds: number; rows?: number }
 
+/** A perpetual traded only inside its funding span (walk-forward cut_instruments; lib/costs/funding_span.ts). */
+export interface ReportCutInstrument {
+  instrument: string;
+  tradable_start_ms: number;
+  tradable_end_ms: number;
+  bars_start_ms: number;
+  bars_end_ms: number;
+  cut_bars: number;
+  reason: string;
+}
+
 export interface ReportData {
   /** Present only for a what-if (first key of report.json): the report is not a validation. */
   what_if?: ReportWhatIf;
@@ -160,6 +171,8 @@ export interface ReportData {
   blueprints: ReportBlueprint[];
   cost_sensitivity: ReportCostSensitivity[];
   overfitting: ReportOverfitting;
+  /** Present when some traded perpetual's bars reach outside its funding span (rendered as its own section, cuts.ts). */
+  cut_instruments?: ReportCutInstrument[];
   /** Warnings from the pipeline; the renderers add the ones derived from the data (see warnings.ts). */
   warnings: string[];
   stages: ReportStage[];

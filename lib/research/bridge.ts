@@ -15,7 +15,9 @@
  *               (`short_history`); a zero V24h is dropped too (`zero_volume`).
  *   funding   = s * sum of funding_rate at settlements T with entry_ts < T <= exit_ts, * 1e4 (perpetuals: longs pay
  *               positive rates, shorts receive them); entry_ts / exit_ts = open times of bars t+1 / t+1+h. Paid on
- *               the entry notional. A window the funding series does not cover is a DataError, never 0. Spot: 0.
+ *               the entry notional. An occurrence whose hold leaves the span the funding covers (lib/costs/
+ *               funding_span.ts: before the first or after the last settlement's interval) is not priced and is
+ *               counted (`dropped_funding_span`); a gap inside the span is a DataError, never 0. Spot: 0.
  *   borrow    = spot shorts only: spot_short_bps_per_year * h * tf / year (365.25 days)
  *   net       = gross - fees - slippage - impact - funding - borrow
  * Participation: a fill breaches when Q > max_participation * volume of the bar it fills in (t+1 entry, t+1+h exit;
@@ -30,6 +32,7 @@
 import { DataError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 import type { CostConfig, Market } from '../costs/schema.js';
+import { fundingSpan, holdCovered } from '../costs/funding_span.js';
 import { bootstrapCI, median, politisWhiteBlockLength } from '../stats/index.js';
 import type { Occurrences } from './forward.js';
 import type { BridgeGates } from './gates.js';
@@ -188,6 +191,8 @@ export interface TradeLedger {
   breaches: number;
   dropped_short_history: number;
   dropped_zero_volume: number;
+  /** occurrences whose hold leaves the span the funding series covers (perpetuals, funding on): not priced */
+  dropped_funding_span: number;
 }
 
 export interface LedgerInputs {
@@ -221,6 +226,8 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
   let breaches = 0;
   let shortHistory = 0;
   let zeroVolume = 0;
+  let outsideSpan = 0;
+  const span = perp && costs.funding.enabled ? fundingSpan(x.funding!) : undefined;
   for (let i = 0; i < occ.t.length; i++) {
     const t = occ.t[i]!;
     const s = occ.s[i]!;
@@ -231,6 +238,10 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
     }
     if (day === 'zero_volume') {
       zeroVolume++;
+      continue;
+    }
+    if (span && !holdCovered(span, bars.ts_ms[t + 1]!, bars.ts_ms[t + 1 + h]!)) {
+      outsideSpan++;
       continue;
     }
     const p0 = bars.open[t + 1]!;
@@ -261,7 +272,7 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
     s: Int8Array.from(rows, (r) => r[1]!),
     gross: col(2), fees: col(3), slippage: col(4), impact: col(5), funding: col(6), borrow: col(7), net: col(8),
     participation: col(9), capacity_usd: col(10),
-    breaches, dropped_short_history: shortHistory, dropped_zero_volume: zeroVolume,
+    breaches, dropped_short_history: shortHistory, dropped_zero_volume: zeroVolume, dropped_funding_span: outsideSpan,
   };
 }
 
@@ -273,6 +284,7 @@ export interface BridgeStats {
   n_trades: number;
   dropped_short_history: number;
   dropped_zero_volume: number;
+  dropped_funding_span: number;
   gross_bps: number;
   fees_bps: number;
   slippage_bps: number;
@@ -332,6 +344,7 @@ export function bridgeStats(
     n_trades: n,
     dropped_short_history: ledger.dropped_short_history,
     dropped_zero_volume: ledger.dropped_zero_volume,
+    dropped_funding_span: ledger.dropped_funding_span,
     gross_bps: meanOf(ledger.gross),
     fees_bps: meanOf(ledger.fees),
     slippage_bps: meanOf(ledger.slippage),

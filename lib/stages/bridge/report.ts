@@ -6,13 +6,14 @@ import { gateCounts, gateTableMarkdown } from '../discovery/report.js';
 import { BRIDGE_GATE_ORDER } from '../../research/bridge.js';
 import type { BridgeGates } from '../../research/gates.js';
 import type { BridgeRow } from './table.js';
+import type { CutInstrument } from '../../costs/funding_span.js';
 
 export const BRIDGE_DEFINITIONS = {
   trade: 'enter at open[t+1] after the event bar t, exit at open[t+1+h]; gross = s (P1/P0 - 1), simple return, bps of notional',
   fees: '2 x taker_fee_bps of venues[venue][market] (spec/costs.yaml)',
   slippage: '2 x slippage_bps',
   impact: '2 x coefficient x daily_vol_bps x sqrt(Q / V24h) (sqrt model) or 2 x coefficient_bps x Q / V24h (linear); Q = notional / P0; daily_vol = sample std of the 1-bar log close returns over the 24h up to the close of t x sqrt(bars per day); V24h = base volume over the same bars',
-  funding: 'perpetuals: s x sum of funding rates at settlements T with entry_ts < T <= exit_ts, on the entry notional (longs pay positive rates); a window the funding series does not cover is an error',
+  funding: 'perpetuals: s x sum of funding rates at settlements T with entry_ts < T <= exit_ts, on the entry notional (longs pay positive rates); an occurrence whose hold leaves the span the funding covers (first settlement - its interval to last settlement + its interval) is not priced (dropped_funding_span); a gap above 24 h inside the span is an error',
   borrow: 'spot shorts: spot_short_bps_per_year x hold / 365.25 days',
   ci: 'stationary bootstrap (Politis & Romano 1994) of the mean net edge, mean block = discovery HAC lag + 1 trades, seed from the candidate id',
   capacity: 'median over trades of max_participation x quote volume of the entry bar, USD; breaches count fills above max_participation of their bar volume',
@@ -37,6 +38,11 @@ export interface BridgeSummary {
     first_failed_gate: Record<string, number>;
     failing_gate: Record<string, number>;
   };
+  /**
+   * Perpetuals whose bars reach outside the span their funding covers, with the occurrences not priced because their
+   * hold leaves it (absent when none).
+   */
+  funding_cuts?: (CutInstrument & { dropped_occurrences: number })[];
   candidates: {
     candidate_id: string; concept_id: string; event: string; instrument: string; horizon_bars: number; expected: string;
     venue: string; n_trades: number; gross_bps: number; fees_bps: number; slippage_bps: number; impact_bps: number;
@@ -47,6 +53,7 @@ export interface BridgeSummary {
 
 export function bridgeSummary(
   rows: readonly BridgeRow[], o: { plan_hash: string; cost_digest: string; timeframe: string; gates: BridgeGates; top: number },
+  cuts: readonly CutInstrument[] = [],
 ): BridgeSummary {
   const { first, any } = gateCounts(BRIDGE_GATE_ORDER, rows.map((r) => r.stats));
   const venues: Record<string, string> = {};
@@ -72,6 +79,13 @@ export function bridgeSummary(
       first_failed_gate: first,
       failing_gate: any,
     },
+    ...(cuts.length > 0 ? {
+      funding_cuts: cuts.map((c) => ({
+        ...c,
+        dropped_occurrences: rows.filter((r) => `${r.candidate.exchange}/${r.candidate.market}/${r.candidate.symbol}/${r.candidate.timeframe}` === c.instrument)
+          .reduce((s, r) => s + r.stats.dropped_funding_span, 0),
+      })),
+    } : {}),
     candidates: listed.map((r) => ({
       candidate_id: r.candidate.candidate_id, concept_id: r.candidate.concept_id, event: r.candidate.event,
       instrument: `${r.candidate.exchange}/${r.candidate.market}/${r.candidate.symbol}/${r.candidate.timeframe}`,
@@ -82,6 +96,18 @@ export function bridgeSummary(
       pass: r.stats.pass, failed_gates: r.stats.failed_gates,
     })),
   };
+}
+
+/** The perpetuals cut to their funding span, as a Markdown list (nothing when none). */
+function fundingCutsMarkdown(s: BridgeSummary): string[] {
+  const cuts = s.funding_cuts ?? [];
+  if (cuts.length === 0) return [];
+  return [
+    `## Instruments cut to their funding span (${cuts.length})`,
+    '',
+    ...cuts.map((c) => `- ${c.instrument}: ${c.dropped_occurrences} occurrence(s) not priced; ${c.reason}`),
+    '',
+  ];
 }
 
 function nanLast(x: number): number {
@@ -106,6 +132,7 @@ export function renderBridgeMarkdown(s: BridgeSummary): string {
     '',
     ...gateTableMarkdown(s.counts),
     '',
+    ...fundingCutsMarkdown(s),
     `## Candidates (${s.candidates.length} shown; passing first, then by net edge)`,
     '',
   ];

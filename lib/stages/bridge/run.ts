@@ -4,6 +4,7 @@ import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { LakeDb, readTableFile, writeTableFile } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
+import { fundingSpan, spanCut, type CutInstrument } from '../../costs/funding_span.js';
 import { bridgeStats, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats } from '../../research/bridge.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { forwardOccurrences, openSeries } from '../../research/forward.js';
@@ -57,6 +58,7 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
     const eventsRoot = dirname(ctx.input('lake/events'));
     const byId = new Map<string, BridgeRow>();
     const groups = groupByInstrument(survivors);
+    const cuts: CutInstrument[] = [];
     let done = 0;
     for (const g of groups) {
       if (ctx.signal.aborted) return {};
@@ -69,6 +71,11 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
       const perp = g.key.market !== 'spot';
       const funding = perp && costs.funding.enabled ? await loadFunding(db, lakeRoot, g.key) : undefined;
       const years = (bars.ts_ms.length * bars.tfMs) / YEAR_MS;
+      const span = funding?.series ? fundingSpan(funding.series) : undefined;
+      const cut = span && bars.ts_ms.length
+        ? spanCut(instrumentLabel(g.key), span, bars.ts_ms[0]!, bars.ts_ms[bars.ts_ms.length - 1]! + bars.tfMs, bars.tfMs)
+        : undefined;
+      if (cut) cuts.push(cut);
       for (const c of g.candidates) byId.set(c.candidate_id, priceCandidate(c));
 
       function priceCandidate(c: PlanCandidate): BridgeRow {
@@ -95,16 +102,20 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
       bridgeColumns(rows, ctx.costs.digest, plan.plan_hash));
     const summary = bridgeSummary(rows, {
       plan_hash: plan.plan_hash, cost_digest: ctx.costs.digest, timeframe: ctx.params.timeframe, gates: gates.bridge, top: ctx.params.top,
-    });
+    }, cuts);
     const rep = ctx.output('reports/bridge');
     await writeJsonAtomic(join(rep, 'summary.json'), summary);
     await writeFileAtomic(join(rep, 'summary.md'), renderBridgeMarkdown(summary));
     const idle = bridgeIdleWarning(rows.length, plan.candidates.length);
-    if (idle) ctx.log.warn(idle);
+    const warnings = [
+      ...(idle ? [idle] : []),
+      ...(summary.funding_cuts ?? []).map((c) => `${c.instrument}: ${c.dropped_occurrences} occurrence(s) not priced outside its funding span: ${c.reason}`),
+    ];
+    for (const w of warnings) ctx.log.warn(w);
     return {
-      ...(idle ? { warnings: [idle] } : {}),
       rows: { 'bridge/results': info.rows },
       metrics: { priced: rows.length, survivors: summary.counts.survivors, pass: summary.counts.pass, trades: summary.counts.trades },
+      ...(warnings.length ? { warnings } : {}),
     };
   } finally {
     db.close();

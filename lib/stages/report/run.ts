@@ -24,6 +24,7 @@ import type { DiscoverySummary } from '../discovery/report.js';
 import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/run.js';
 import type { WalkforwardSummary } from '../walkforward/summary.js';
 import type { ReportParams } from './params.js';
+import { cutWarning } from '../../report/cuts.js';
 
 export const REPORT_HTML = 'report.html';
 export const REPORT_MD = 'report.md';
@@ -80,6 +81,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
     cost_digest: ctx.costs.digest,
     cost_lines: costLines(ctx.costs.config as CostConfig),
     ...(costChecks.length > 0 ? { cost_checks: costChecks } : {}),
+    ...(wf.cut_instruments?.length ? { cut_instruments: wf.cut_instruments } : {}),
     funnel: [
       { step: 'hypotheses expanded', count: planJson.counts.expanded, note: 'templates x events x instruments x horizons' },
       { step: 'candidates planned', count: planJson.counts.planned, note: 'feasible within budgets (cut on event counts only)' },
@@ -133,6 +135,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       // what ran with nothing to do, or could not be computed: the same words as the stages' run summaries
       ...[emptyPlanWarning(planJson), discoveryIdleWarning(disc.counts.candidates), bridgeIdleWarning(bridge.counts.priced, planJson.counts.planned),
         pboWarning(wf.pbo), dsrWarning(wf.deflation)].filter((w): w is string => w !== null),
+      ...[cutWarning(wf.cut_instruments)].filter((w): w is string => w !== undefined),
     ],
     stages: [],
   };

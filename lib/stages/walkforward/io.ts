@@ -2,13 +2,16 @@
  * What the walk-forward stage reads, one instrument at a time, aligned to ONE global bar grid (the union of the
  * traded instruments' cleaned ranges): cleaned OHLCV (NaN outside the instrument's own range and on missing bars, so
  * the engine never fills there), the feature columns and events its blueprints read, and its funding settlements
- * (checked to cover the instrument's whole range: a perpetual without funding is an error, never a free carry).
+ * with their tradable span (lib/costs/funding_span.ts): a perpetual without funding is an error, never a free carry;
+ * bars outside the span its funding covers are not traded (the instrument is listed as cut), and a gap inside the
+ * span is an error.
  */
 import { DataError } from '../../errors.js';
 import { listPartitions, readPartitions, TABLES, type LakeDb } from '../../lake/index.js';
 import { featuresTable } from '../../features/table.js';
 import { trailingDailyVolBps, trailingSum, type EngineBars, type EngineFunding } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
+import { fundingSpan, holdableRange, spanCut, type CutInstrument, type TradableSpan } from '../../costs/funding_span.js';
 import { fundingSum } from '../../research/bridge.js';
 import type { InstrumentKey as MarketKey } from '../../market.js';
 import { instrumentLabel, loadEvents, loadFunding, type InstrumentKey } from '../discovery/io.js';
@@ -25,6 +28,10 @@ export interface InstrumentData {
   label: string;
   bars: EngineBars;
   funding: EngineFunding | undefined;
+  /** The span its funding covers (perpetuals with funding costs on); undefined: no limit. */
+  tradable: TradableSpan | undefined;
+  /** Set when bars of the instrument lie outside `tradable` (they are not traded). */
+  cut: CutInstrument | undefined;
   features: Record<string, Float64Array>;
   events: Map<string, { t: Int32Array; direction: Int8Array }>;
   /** First and last grid index with a bar of this instrument. */
@@ -113,22 +120,29 @@ export async function loadInstrument(
   for (const e of eventNames) if (!events.has(e)) events.set(e, { t: new Int32Array(0), direction: new Int8Array(0) }); // never fired
 
   let funding: EngineFunding | undefined;
+  let tradable: TradableSpan | undefined;
+  let cut: CutInstrument | undefined;
   if (k.market !== 'spot' && costs.funding.enabled) {
     const f = await loadFunding(db, lakeRoot, k);
     const where = { file: f.file, instrument: label };
-    if (!f.series) {
+    if (!f.series || f.series.ts_ms.length === 0) {
       throw new DataError(`${label}: no funding rows for a perpetual while funding is enabled`, { file: f.file, field: 'funding_rate' }, {
         hint: 'ingest and clean the funding history of this instrument, or set funding.enabled: false in spec/costs.yaml',
       });
     }
-    // Validates coverage (no spacing above 24 h, no NaN rate) from the first to the last bar's open: a position is
-    // always closed by then (entries stop two bars before the end of every run).
-    if (ts.length > 1) fundingSum(f.series, ts[0]!, ts[ts.length - 1]!, where);
+    // The tradable span is what the funding covers; bars outside it are cut (not traded). Inside it, over the bars a
+    // position may be held in, coverage is validated: no spacing above 24 h (a gap is an error), no NaN rate.
+    tradable = fundingSpan(f.series)!;
+    if (ts.length > 0) {
+      cut = spanCut(label, tradable, ts[0]!, ts[ts.length - 1]! + grid.tfMs, grid.tfMs);
+      const h = holdableRange(tradable, ts, grid.tfMs);
+      if (h.last >= h.first) fundingSum(f.series, ts[h.first]!, ts[h.last]! + grid.tfMs, where);
+    }
     funding = { ts_ms: f.series.ts_ms, rate: f.series.funding_rate };
   }
   const dayBars = Math.max(1, Math.round(86_400_000 / grid.tfMs));
   return {
-    key: { exchange: k.exchange, market: k.market as MarketKey['market'], symbol: k.symbol }, label, bars, funding, features, events, first, last,
+    key: { exchange: k.exchange, market: k.market as MarketKey['market'], symbol: k.symbol }, label, bars, funding, tradable, cut, features, events, first, last,
     volume24h: trailingSum(bars.volume, dayBars), dailyVolBps: trailingDailyVolBps(bars.close, 30 * dayBars, grid.tfMs),
   };
 }

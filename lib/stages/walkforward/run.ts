@@ -17,6 +17,10 @@
  * whole grid so that indicators, trailing volume and volatility have their full history at the window start; the
  * bars outside the window hold no position and contribute nothing.
  *
+ * Funding coverage: a perpetual is traded only inside the span its funding covers (lib/costs/funding_span.ts); the
+ * interpreter and the engine refuse entries outside it and close what is open at its last holdable bar. Each
+ * instrument whose bars reach outside it is listed in summary.json `cut_instruments` and as a run warning.
+ *
  * Cost sensitivity: pass 2 repeated with fees, slippage and impact scaled by each multiplier (the selection is
  * kept: it is the book that was chosen; funding and borrow are carry, not trading costs, and are not scaled).
  */
@@ -25,6 +29,7 @@ import { DataError, QuantError, SpecError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
 import { LakeDb, TABLES, dictColumn, listPartitions, writeTableFile, type ColumnSchema } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
+import type { CutInstrument } from '../../costs/funding_span.js';
 import type { CostStatusEntry } from '../../costs/evaluation.js';
 import type { EngineResult } from '../../engine/index.js';
 import { blueprintEvents, blueprintFeatures, runBlueprint, type Blueprint, type BlueprintRun, type MarketSlice } from '../../dsl/index.js';
@@ -238,9 +243,12 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       },
       pbo: { ...pbo, rank_convention: PBO_RANK_CONVENTION },
       cost_sensitivity: sensitivity,
+      cut_instruments: cache.cuts(),
     };
     await writeJsonAtomic(join(out, SUMMARY_FILE), summary);
-    const warnings: string[] = [...costWarnings];
+    const cutLines = cutWarnings(summary.cut_instruments);
+    for (const [k, w] of cutLines.entries()) ctx.log.warn({ cut_instrument: summary.cut_instruments[k]!.instrument }, w);
+    const warnings: string[] = [...costWarnings, ...cutLines];
     if (bps.length === 0) warnings.push('no blueprints: the out-of-sample book stays in cash');
     else if (pass2.length === 0) warnings.push('no blueprint was eligible in any train window: the out-of-sample book stays in cash');
     for (const w of [pboWarning(pbo), dsrWarning(summary.deflation)]) {
@@ -253,7 +261,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       metrics: {
         blueprints: bps.length, windows: windows.length, selected_blueprints: pass2.length,
         oos_total_return: metrics.total_return, oos_sharpe: metrics.sharpe, oos_trades: metrics.n_trades,
-        psr: metrics.psr, dsr: metrics.dsr, pbo: pbo.pbo ?? NaN,
+        psr: metrics.psr, dsr: metrics.dsr, pbo: pbo.pbo ?? NaN, cut_instruments: summary.cut_instruments.length,
       },
       ...(warnings.length ? { warnings } : {}),
     };
@@ -276,6 +284,11 @@ function costCheckWarnings(status: ReadonlyMap<string, CostStatusEntry>, current
     }
   }
   return out;
+}
+
+/** One line per instrument traded only inside its funding span (summary.json cut_instruments). */
+export function cutWarnings(cuts: readonly CutInstrument[]): string[] {
+  return cuts.map((c) => `${c.instrument} not traded outside its funding span (${c.cut_bars} bars cut): ${c.reason}`);
 }
 
 function cmpStr(a: string, b: string): number {
@@ -319,6 +332,7 @@ function runOnGrid(
   const slice: MarketSlice = {
     instruments: data.map((d) => d.key), ts_ms: grid.ts_ms, tfMs: grid.tfMs, bars: data.map((d) => d.bars),
     features: data.map((d) => d.features), events: data.map((d) => d.events), funding: data.map((d) => d.funding),
+    tradable: data.map((d) => d.tradable),
     volume24h: data.map((d) => d.volume24h), dailyVolBps: data.map((d) => d.dailyVolBps),
   };
   return runBlueprint(bp, slice, costs, { initialCash: cash, risk, from, to, entryFrom: from, entryUntil: to - 2, series: 'equity' });
@@ -338,6 +352,7 @@ class InstrumentCache {
   private readonly held = new Map<string, InstrumentData>();
   private readonly featuresOf = new Map<string, Set<string>>();
   private readonly eventsOf = new Map<string, Set<string>>();
+  private readonly cutOf = new Map<string, CutInstrument>();
 
   constructor(
     private readonly db: LakeDb, private readonly lakeRoot: string, private readonly grid: Grid,
@@ -368,6 +383,11 @@ class InstrumentCache {
     return out;
   }
 
+  /** The traded instruments (of some blueprint) loaded so far whose bars reach outside their funding span, by label. */
+  cuts(): CutInstrument[] {
+    return [...this.cutOf.values()].sort((a, b) => cmpStr(a.instrument, b.instrument));
+  }
+
   async bars(k: InstrumentKey): Promise<{ close: Float64Array }> {
     return (await this.load(k)).bars;
   }
@@ -379,6 +399,7 @@ class InstrumentCache {
     const d = await loadInstrument(this.db, this.lakeRoot, k, this.grid, [...(this.featuresOf.get(id) ?? [])].sort(),
       this.eventsOf.get(id) ?? new Set(), this.costs);
     this.held.set(id, d);
+    if (d.cut && this.featuresOf.has(id)) this.cutOf.set(id, d.cut);
     return d;
   }
 }

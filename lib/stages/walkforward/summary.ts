@@ -3,6 +3,7 @@
  * the report stage and the golden summariser read. One type for writer and readers.
  */
 import type { CostStatusEntry } from '../../costs/evaluation.js';
+import type { CutInstrument } from '../../costs/funding_span.js';
 import type { CurveMetrics } from '../../walkforward/metrics.js';
 import type { PboSummary } from '../../walkforward/book.js';
 import type { SelectionRule } from '../../walkforward/select.js';
@@ -70,4 +71,9 @@ export interface WalkforwardSummary {
   };
   pbo: PboSummary & { rank_convention: string };
   cost_sensitivity: { multiplier: number; total_return: number; sharpe: number; max_drawdown: number; n_trades: number }[];
+  /**
+   * Traded perpetuals whose bars reach outside the span their funding covers (lib/costs/funding_span.ts), sorted by
+   * instrument: not traded there (no entry; a position is closed at the last covered bar). Empty when none.
+   */
+  cut_instruments: CutInstrument[];
 }

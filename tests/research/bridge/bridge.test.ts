@@ -193,6 +193,7 @@ function ledgerOf(net: number[], capacity: number): TradeLedger {
     t: Int32Array.from(net, (_, k) => k * 10), s: new Int8Array(n).fill(1), gross: Float64Array.from(net), fees: z(), slippage: z(),
     impact: z(), funding: z(), borrow: z(), net: Float64Array.from(net), participation: z(),
     capacity_usd: new Float64Array(n).fill(capacity), breaches: 0, dropped_short_history: 0, dropped_zero_volume: 0,
+    dropped_funding_span: 0,
   };
 }
 
@@ -245,5 +246,27 @@ describe('net edge, bootstrap CI, turnover and gates', () => {
     const none = bridgeStats('c-x', ledgerOf([], 0), 0, 1, GATES);
     expect(none).toMatchObject({ n_trades: 0, pass: false, failed_gates: ['ci_lo', 'min_net_bps', 'min_capacity_usd'] });
     expect(Number.isNaN(none.net_bps)).toBe(true);
+  });
+});
+
+describe('funding that ends before the bars (issue 10.2)', () => {
+  // FUNDING's span: from bar 23 - 4 h = bar 19 to bar 35 + 1 h = bar 36 (exclusive)
+  test('an occurrence whose hold leaves the funding span is not priced and is counted; the others are priced as before', () => {
+    // t = 30: hold (31, 34] inside; t = 32: hold (33, 36] reaches the settlement due at 36, which is not in the data
+    const l = tradeLedger(inputs({ occ: occ([30, 32], [1, 1]) }));
+    expect(Array.from(l.t)).toEqual([30]);
+    expect(l.dropped_funding_span).toBe(1);
+    expect(l.funding[0]).toBeCloseTo(5, 10);
+    const stats = bridgeStats('c1', l, 1, 1, GATES);
+    expect(stats.dropped_funding_span).toBe(1);
+    expect(stats.n_trades).toBe(1);
+  });
+
+  test('a gap inside the span is still an error, and a perp without funding rows too', () => {
+    const gap: FundingSeries = {
+      ts_ms: Float64Array.from([2, 33, 35], (k) => T0 + k * HOUR), funding_rate: Float64Array.of(1e-4, 1e-4, 1e-4), interval_hours: Float64Array.of(31, 31, 2),
+    };
+    expect(() => tradeLedger(inputs({ funding: gap }))).toThrow(/no funding covering the hold .* are 31 h apart/);
+    expect(() => tradeLedger(inputs({ funding: undefined }))).toThrow(/no funding rows for a perpetual while funding is enabled/);
   });
 });
