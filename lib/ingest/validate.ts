@@ -90,7 +90,7 @@ export function checkFunding(f: FundingColumns, src: RowSource): void {
  */
 export function checkNotEmpty(n: number, src: { file: string; header: boolean }, what: string, hint: string): void {
   if (n > 0) return;
-  throw new DataError(`no ${what} rows: the file holds only a header`, { file: src.file, line: src.header ? 2 : 1, field: 'rows', value: 0 }, { hint });
+  throw new DataError(`no ${what} rows: the file holds ${src.header ? 'only a header' : 'no rows'}`, { file: src.file, line: src.header ? 2 : 1, field: 'rows', value: 0 }, { hint });
 }
 
 /** Human form of a spacing in ms: the timeframe name when it is one, else minutes/hours/seconds. */
