@@ -321,6 +321,16 @@ describe('ccxt (answers from a local Binance stand-in)', () => {
     });
   });
 
+  test('x8 a perpetual whose funding history comes back empty over two days is exit 3', async () => {
+    // the stand-in labels every settlement BTCUSDT, so ccxt returns none for ETH/USDT:USDT
+    await withFixture({}, async (fx) => {
+      const { msg } = await refused(ccxtParams(fx, { until: '2024-01-03' }));
+      expect(msg(3, 'DataError')).toBe('ccxt:binanceusdm:ETH/USDT:USDT:funding funding_rate: ETH/USDT:USDT is a perpetual but the exchange returned no funding settlements '
+        + 'from 2024-01-01T00:00:00.000Z to 2024-01-03T00:00:00.000Z, was 0'
+        + '\n  -> check the symbol is a perpetual of this exchange and the window; or set ingest.ccxt.funding=false (then disable funding in spec/costs.yaml)');
+    });
+  });
+
   test('x6 ccxt.since that is not a date is exit 3 naming the setting', async () => {
     await withFixture({}, async (fx) => {
       const { msg } = await refused(ccxtParams(fx, { since: 'last tuesday' }));
@@ -379,6 +389,18 @@ describe('clean: the coverage threshold', () => {
     expect(msg(3, 'DataError')).toBe(`${FLAT_KLINES} coverage_pct: binance/spot/BTCUSDT 5m: coverage 12% (3 of 25 bars from 2025-01-01T00:00:00.000Z to 2025-01-01T02:00:00.000Z; `
       + 'longest gap 22 bars from 2025-01-01T00:10:00.000Z) is below clean.min_coverage = 90%, was 12'
       + '\n  -> the series is mostly missing: check the source (bars of another interval, missing files), or accept it with --set clean.min_coverage=12');
+  });
+
+  test('k1b the same series passes when the setting accepts it (--set clean.min_coverage=12)', async () => {
+    const bars = goodBars(3);
+    bars[2]!.ts = T0 + 24 * M5;
+    const src = newSrc();
+    await put(src, FLAT_KLINES, gz(klinesCsv(bars)));
+    const dataDir = join(work, `data-${++n}`);
+    const ing = await ingest(dataDir, JSON.stringify({ source: 'binance-vision', binance_vision: { path: src, market: 'spot' } }));
+    if (ing.exitCode !== 0) throw new Error(ing.stderr);
+    const c = await run('clean', ['--data_dir', dataDir, ...params({ timeframe: '5m', min_coverage: 12 })]);
+    if (c.exitCode !== 0) throw new Error(c.stderr);
   });
 
   test('k2 clean.min_coverage above 100 is exit 3', async () => {

@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import { fetchOhlcv, fetchFundingHistory, fetchOpenInterestHistory, ccxtMarketKey } from '../../ingest/ccxt/source.js';
 import { listPartitions, TABLES, type TableSchema } from '../../lake/index.js';
 import { linkTree } from '../../fsx.js';
-import { SpecError } from '../../errors.js';
+import { DataError, SpecError } from '../../errors.js';
+
+const DAY_MS = 86_400_000;
 import { checkBars, checkFunding, checkOrder, checkSpacing } from '../../ingest/validate.js';
 import { describeWindow, parseUtcDate, parseWindow } from '../../ingest/window.js';
 import { timeframeMs } from '../../timeframe.js';
@@ -53,7 +55,14 @@ export async function ingestCcxt(ctx: StageContext<IngestParams>, w: RawWriter):
     if (p.funding) {
       const fSince = await resumeFrom(prevLake, TABLES.rawFunding, key, {}, since0, 1);
       const f = await fetchFundingHistory({ ...common, symbol, sinceMs: fSince });
-      checkFunding(f, { file: `ccxt:${p.exchange_id}:${symbol}:funding`, lines: null });
+      const fSrc = `ccxt:${p.exchange_id}:${symbol}:funding`;
+      checkFunding(f, { file: fSrc, lines: null });
+      // A perpetual settles at least daily: a day or more with no settlement and none stored is a missing history.
+      if (key.market !== 'spot' && f.ts_ms.length === 0 && fSince === since0 && until - fSince >= DAY_MS) {
+        throw new DataError(`${symbol} is a perpetual but the exchange returned no funding settlements from ${new Date(fSince).toISOString()} to ${new Date(until).toISOString()}`, {
+          file: fSrc, field: 'funding_rate', value: 0,
+        }, { hint: 'check the symbol is a perpetual of this exchange and the window; or set ingest.ccxt.funding=false (then disable funding in spec/costs.yaml)' });
+      }
       await w.funding(key, f, singleOrigin(`ccxt:${p.exchange_id}:${symbol}:funding`, f.ts_ms.length));
       fetched[`${symbol} funding`] = f.ts_ms.length;
     }
