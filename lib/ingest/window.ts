@@ -77,9 +77,11 @@ export function windowRange(ts: ArrayLike<number>, w: IngestWindow): [number, nu
   return [from, Math.max(from, lowerBound(w.endMs))];
 }
 
-/** Every typed-array column of `cols` cut to rows [from, to) (copies). */
+/** Every typed-array column of `cols` cut to rows [from, to) (copies); `cols` itself when that is every row. */
 export function sliceColumns<T extends object>(cols: T, from: number, to: number): T {
+  const entries = Object.entries(cols) as [string, Float64Array | Int32Array | undefined][];
+  if (from === 0 && entries.every(([, v]) => !v || v.length === to)) return cols;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(cols) as [string, Float64Array | Int32Array | undefined][]) out[k] = v ? v.slice(from, to) : v;
+  for (const [k, v] of entries) out[k] = v ? v.slice(from, to) : v;
   return out as T;
 }

@@ -4,8 +4,6 @@ import { fetchOhlcv, fetchFundingHistory, fetchOpenInterestHistory, ccxtMarketKe
 import { listPartitions, TABLES, type TableSchema } from '../../lake/index.js';
 import { linkTree } from '../../fsx.js';
 import { DataError, SpecError } from '../../errors.js';
-
-const DAY_MS = 86_400_000;
 import { checkBars, checkFunding, checkOrder, checkSpacing } from '../../ingest/validate.js';
 import { describeWindow, parseUtcDate, parseWindow } from '../../ingest/window.js';
 import { timeframeMs } from '../../timeframe.js';
@@ -13,6 +11,8 @@ import type { InstrumentKey } from '../../market.js';
 import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, singleOrigin } from './raw_writer.js';
 import type { IngestParams } from './params.js';
+
+const DAY_MS = 86_400_000;
 
 /**
  * Any ccxt exchange: bars, funding and open interest, resuming after the last stored row of each series.
