@@ -21,7 +21,7 @@ all: build ## run the pipeline with spec/pipeline.yaml (ARGS="--dry-run" etc.)
 	npm run all -- $(ARGS)
 
 real: build ## ingest + clean the shared real Binance perp dataset into data/
-	npm run all -- --set ingest.source=binance-vision --set ingest.binance_vision.path=../shared/data/real/binance-um-perp-5m-2025-01_2025-08 $(ARGS)
+	npm run all -- --set ingest.source=binance-vision --set ingest.binance_vision.market=um --set ingest.binance_vision.path=../shared/data/real/binance-um-perp-5m-2025-01_2025-08 $(ARGS)
 
 golden-check: build ## rerun the certification batch and diff it against golden/
 	npm run golden:check

@@ -20,7 +20,7 @@ export function realDataset(path: string): BenchDataset {
   return {
     id: 'real',
     label: `real: ${REAL_DATASET_DIR} (Binance USDT-M, 5m, 2025-01..08)`,
-    args: ['--set', 'ingest.source=binance-vision', '--set', `ingest.binance_vision.path=${path}`],
+    args: ['--set', 'ingest.source=binance-vision', '--set', `ingest.binance_vision.path=${path}`, '--set', 'ingest.binance_vision.market=um'],
     full: true,
   };
 }

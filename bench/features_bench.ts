@@ -237,7 +237,7 @@ async function benchRealStage(path: string) {
   };
   try {
     log(`real dataset: ingest + clean into ${work}`);
-    await stage('ingest', { source: 'binance-vision', binance_vision: { path } });
+    await stage('ingest', { source: 'binance-vision', binance_vision: { path, market: 'um' } });
     await stage('clean', { timeframe: '5m', extra_timeframes: [] });
     log('real dataset: features stage');
     const features = await stage('features', { timeframe: '5m' });

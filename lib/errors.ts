@@ -85,6 +85,7 @@ function formatDataLocation(
 export function formatValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // NaN, Infinity: JSON would say null
   if (v === undefined) return 'undefined';
   try {
     return JSON.stringify(v) ?? String(v);

@@ -44,7 +44,7 @@ const dir = await mkdtemp(join(tmpdir(), 'quantlab-real-'));
 try {
   const runAll = (extra: string[]) =>
     execa(process.execPath, [join(PROJECT_ROOT, 'dist/orchestrator/run_all.js'), '--data_dir', dir, '--run_id', `real-${extra.length}`,
-      '--set', 'ingest.source=binance-vision', '--set', `ingest.binance_vision.path=${dataset}`, '--set', 'clean.extra_timeframes=["1h"]', ...extra],
+      '--set', 'ingest.source=binance-vision', '--set', `ingest.binance_vision.path=${dataset}`, '--set', 'ingest.binance_vision.market=um', '--set', 'clean.extra_timeframes=["1h"]', ...extra],
     { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const t0 = Date.now();
   const first = await runAll([]);

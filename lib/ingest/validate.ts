@@ -1,5 +1,6 @@
 import { DataError } from '../errors.js';
 import type { BarColumns, FundingColumns } from '../market.js';
+import { TIMEFRAME_MS, type Timeframe } from '../timeframe.js';
 
 /** Where rows came from, for messages: display name of the file and the line of each row. */
 export interface RowSource {
@@ -67,7 +68,7 @@ export function checkBars(b: BarColumns, src: RowSource): void {
       });
     }
     const v = volume[i]!;
-    if (!(v >= 0) || !Number.isFinite(v)) throw new DataError('volume must be >= 0', { ...where(src, i), field: 'volume', value: v });
+    if (!(v >= 0) || !Number.isFinite(v)) throw new DataError('volume must be >= 0', { ...where(src, i), field: 'volume', value: v }, { hint: 'corrupt row: fix the source' });
   }
 }
 
@@ -75,6 +76,59 @@ export function checkBars(b: BarColumns, src: RowSource): void {
 export function checkFunding(f: FundingColumns, src: RowSource): void {
   checkOrder(f.ts_ms, src, 'funding_time');
   for (let i = 0; i < f.funding_rate.length; i++) {
-    if (!Number.isFinite(f.funding_rate[i]!)) throw new DataError('funding rate must be a finite number', { ...where(src, i), field: 'funding_rate', value: f.funding_rate[i] });
+    if (!Number.isFinite(f.funding_rate[i]!)) {
+      throw new DataError('funding rate must be a finite number', { ...where(src, i), field: 'funding_rate', value: f.funding_rate[i] }, {
+        hint: 'the source sent a settlement without a usable rate: fix or drop the row at the source',
+      });
+    }
   }
+}
+
+/**
+ * A source file with a header and no data rows is refused: ingesting it would make its symbol silently disappear from
+ * the lake. `what` names the rows ('kline', 'funding'); the location is the line after the header.
+ */
+export function checkNotEmpty(n: number, src: { file: string; header: boolean }, what: string, hint: string): void {
+  if (n > 0) return;
+  throw new DataError(`no ${what} rows: the file holds ${src.header ? 'only a header' : 'no rows'}`, { file: src.file, line: src.header ? 2 : 1, field: 'rows', value: 0 }, { hint });
+}
+
+/** Human form of a spacing in ms: the timeframe name when it is one, else minutes/hours/seconds. */
+export function spacingName(ms: number): string {
+  const tf = (Object.entries(TIMEFRAME_MS) as [Timeframe, number][]).find(([, v]) => v === ms);
+  if (tf) return tf[0];
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * Bars of an `interval` file must mostly be one interval apart: the most common step between consecutive open times
+ * (duplicates aside) must be the interval. 1h bars in a `5m` file (every step 12 intervals: accepted on the grid and
+ * seen only as 8% coverage later) or 1m bars in a `5m` file are refused at the first row whose step is not the interval.
+ * Gaps (a step of several intervals) are normal and allowed as long as whole-interval steps dominate.
+ */
+export function checkSpacing(ts: Float64Array, interval: Timeframe, src: RowSource, field = 'open_time', setting = 'the interval in the file name'): void {
+  const want = TIMEFRAME_MS[interval];
+  const counts = new Map<number, number>();
+  let steps = 0;
+  for (let i = 1; i < ts.length; i++) {
+    const d = ts[i]! - ts[i - 1]!;
+    if (d <= 0) continue;
+    steps++;
+    counts.set(d, (counts.get(d) ?? 0) + 1);
+  }
+  if (steps === 0) return;
+  let mode = 0;
+  let modeCount = 0;
+  for (const [d, c] of counts) if (c > modeCount || (c === modeCount && d < mode)) [mode, modeCount] = [d, c];
+  const atInterval = counts.get(want) ?? 0;
+  if (mode === want || atInterval >= modeCount) return;
+  let i = 1;
+  while (i < ts.length && (ts[i]! - ts[i - 1]! <= 0 || ts[i]! - ts[i - 1]! === want)) i++;
+  throw new DataError(
+    `bars are ${spacingName(mode)} apart (${modeCount} of ${steps} steps; ${atInterval} at ${interval}) but ${setting} says ${interval}`,
+    { ...where(src, i), field, value: ts[i] },
+    { hint: `the file holds ${spacingName(mode)} bars: name it for that interval (or fix the mapping), or re-export it at ${interval}` },
+  );
 }

@@ -217,7 +217,7 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
   const perp = x.market === 'um' || x.market === 'cm';
   if (perp && costs.funding.enabled && !x.funding) {
     throw new DataError(`${x.where.instrument}: no funding rows for a perpetual while funding is enabled`, { file: x.where.file, field: 'funding_rate' }, {
-      hint: 'ingest and clean the funding history of this instrument, or set funding.enabled: false in spec/costs.yaml',
+      hint: 'ingest and clean the funding history of this instrument; if it is a spot dataset ingested as perps, reingest with --set ingest.binance_vision.market=spot; or set funding.enabled: false in spec/costs.yaml',
     });
   }
   const maxPart = costs.impact.max_participation;

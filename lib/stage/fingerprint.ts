@@ -87,7 +87,12 @@ export async function statDigest(path: string): Promise<string> {
   if (!existsSync(path)) return 'missing';
   const rows: string[] = [];
   async function walk(p: string): Promise<void> {
-    const st = await stat(p);
+    const st = await stat(p).catch(() => undefined);
+    if (!st) {
+      // a broken symlink: listed as such, the stage itself reports it with its location
+      rows.push(`${relative(path, p)}\0broken link`);
+      return;
+    }
     if (st.isDirectory()) {
       for (const e of (await readdir(p)).sort()) await walk(join(p, e));
     } else {

@@ -88,9 +88,10 @@ describe('ingest refuses requests it cannot serve', () => {
   // files (e.g. the shared binance-spot-1h dataset): exit 2 'Unknown kinds "funding", "mark_klines"'. Fix: default
   // kinds to [] meaning "all found" (as symbols and intervals do) and pass `kinds` to filterFiles only when non-empty
   // (the download loop then uses the kinds found or, for downloads, all three).
+  // A klines-only folder is spot data (a perpetual needs its funding file: corpus.test.ts bv7).
   test('a klines-only folder ingests with the default kinds', async () => {
     const dataDir = join(work, `data-${++n}`);
-    const r = await ingest(dataDir, JSON.stringify({ source: 'binance-vision', binance_vision: { path: src, market: 'um' } }));
+    const r = await ingest(dataDir, JSON.stringify({ source: 'binance-vision', binance_vision: { path: src, market: 'spot' } }));
     if (r.exitCode !== 0) throw new Error(r.stderr);
   });
 });

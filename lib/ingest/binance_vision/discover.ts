@@ -2,9 +2,9 @@
  * Find Binance data files under a folder: the data.binance.vision tree (from `data/` or any level below it) and the
  * flat layout of our shared datasets. Files we do not understand are returned with a reason, never silently dropped.
  */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { DataError, UsageError } from '../../errors.js';
 import type { Market } from '../../market.js';
 import { TIMEFRAME_MS } from '../../timeframe.js';
 import { classifyFile } from './classify.js';
@@ -34,7 +34,7 @@ export async function discoverBinanceFiles(root: string, opts: DiscoverOptions =
   }
   const files: DiscoveredFile[] = [];
   const ignored: IgnoredFile[] = [];
-  for (const path of await walk(absRoot)) {
+  for (const path of await walk(absRoot, absRoot)) {
     const rel = path.slice(absRoot.length + 1).split(sep).join('/');
     const segments = path.split(sep).filter((s) => s !== '');
     const name = segments.pop()!;
@@ -46,8 +46,11 @@ export async function discoverBinanceFiles(root: string, opts: DiscoverOptions =
   return { root: absRoot, files: unique, ignored: ignored.sort((a, b) => cmp(a.rel, b.rel)) };
 }
 
-/** Every regular file under `dir` (following symlinks once), skipping hidden entries (temp files, .git). */
-async function walk(dir: string, seen = new Set<string>()): Promise<string[]> {
+/**
+ * Every regular file under `dir` (following symlinks once), skipping hidden entries (temp files, .git). A symlink
+ * whose target is missing is a located error (it used to surface as a bare ENOENT when the file was read).
+ */
+async function walk(dir: string, root: string, seen = new Set<string>()): Promise<string[]> {
   const real = await realpath(dir);
   if (seen.has(real)) return [];
   seen.add(real);
@@ -56,8 +59,15 @@ async function walk(dir: string, seen = new Set<string>()): Promise<string[]> {
   for (const e of entries.sort((a, b) => cmp(a.name, b.name))) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    const isDir = e.isDirectory() || (e.isSymbolicLink() && (await stat(p).catch(() => undefined))?.isDirectory() === true);
-    if (isDir) out.push(...(await walk(p, seen)));
+    const target = e.isSymbolicLink() ? await stat(p).catch(() => undefined) : undefined;
+    if (e.isSymbolicLink() && !target) {
+      const to = await readlink(p).catch(() => '?');
+      throw new DataError('broken symbolic link: its target does not exist', { file: p.slice(root.length + 1).split(sep).join('/'), field: 'target', value: to }, {
+        hint: `restore the target or remove the link from ${root}`,
+      });
+    }
+    const isDir = e.isDirectory() || target?.isDirectory() === true;
+    if (isDir) out.push(...(await walk(p, root, seen)));
     else if (e.isFile() || e.isSymbolicLink()) out.push(p);
   }
   return out;

@@ -10,7 +10,7 @@ import {
 import { BAR_FIELDS, emptyBars, type BarColumns, type Market } from '../../market.js';
 import { canResample, timeframeMs, type Timeframe } from '../../timeframe.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
-import { UsageError } from '../../errors.js';
+import { DataError, UsageError } from '../../errors.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import type { CleanParams } from './params.js';
 import { dedupeSeries, take } from './series.js';
@@ -112,9 +112,22 @@ async function cleanInstrumentBars(
     const { bars, flags } = tf === base ? { bars: aligned.bars, flags: flagged.flags } : resample(aligned.bars, flagged.flags, base, tf);
     const ms = await writeMonthlyPartitions(db, out, TABLES.cleanBars, { ...keys, timeframe: tf }, barsWithFlags(bars, flags));
     count(`${TABLES.cleanBars.dir} ${tf}`, ms.reduce((s, m) => s + m.rows, 0));
-    quality.push(timeframeQuality({ timeframe: tf, bars, flags, duplicates_dropped: tf === base ? aligned.stats.duplicates_dropped : 0 }));
+    const q = timeframeQuality({ timeframe: tf, bars, flags, duplicates_dropped: tf === base ? aligned.stats.duplicates_dropped : 0 });
+    requireCoverage(instrument, q, p.min_coverage, r.origins.files);
+    quality.push(q);
   }
   return quality;
+}
+
+/** A mostly-missing series is an error, not a line in quality.md: coverage below clean.min_coverage fails clean. */
+function requireCoverage(instrument: string, q: TimeframeQuality, minPct: number, files: readonly string[]): void {
+  if (q.coverage_pct === null || q.coverage_pct >= minPct) return;
+  const gap = q.longest_gap ? `; longest gap ${q.longest_gap.bars} bars from ${q.longest_gap.start}` : '';
+  throw new DataError(
+    `${instrument} ${q.timeframe}: coverage ${q.coverage_pct}% (${q.present_bars} of ${q.expected_bars} bars from ${q.first_ts} to ${q.last_ts}${gap}) is below clean.min_coverage = ${minPct}%`,
+    { file: files.length === 1 ? files[0]! : `${files[0]} (+${files.length - 1} more files)`, field: 'coverage_pct', value: q.coverage_pct },
+    { hint: `the series is mostly missing: check the source (bars of another interval, missing files), or accept it with --set clean.min_coverage=${Math.floor(q.coverage_pct)}` },
+  );
 }
 
 function barsWithFlags(b: BarColumns, f: CleanFlags): ColumnSet {

@@ -1,7 +1,9 @@
 import { discoverBinanceFiles, filterFiles, type DiscoveredFile } from '../../ingest/binance_vision/index.js';
 import { readCsvColumns, mapWithConnections, type CsvColumnRequest, type LakeDb } from '../../lake/index.js';
 import { withExtractedCsv } from '../../ingest/zip.js';
-import { checkBars, checkFunding, checkOrder, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
+import { checkBars, checkFunding, checkNotEmpty, checkOrder, checkSpacing, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
+import { describeWindow, parseWindow, sliceColumns, windowRange, type IngestWindow } from '../../ingest/window.js';
+import { DataError, UsageError } from '../../errors.js';
 import { emptyBars, type BarColumns, type InstrumentKey } from '../../market.js';
 import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, type RowOrigins } from './raw_writer.js';
@@ -23,7 +25,13 @@ const FUNDING_COLUMNS: CsvColumnRequest[] = [
 /** Binance Vision files (local folder, optionally downloaded first), one instrument at a time. */
 export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter): Promise<Record<string, unknown>> {
   const p = ctx.params.binance_vision!;
+  const window = parseWindow(ctx.params.start, ctx.params.end);
   if (p.download.enabled) {
+    if (!p.market) {
+      throw new UsageError('ingest.binance_vision.download needs the market to download (um: USDT-M futures, spot, cm)', {
+        hint: 'pass --set ingest.binance_vision.market=um (or spot), or set stages.ingest.binance_vision.market in spec/pipeline.yaml',
+      });
+    }
     for (const kind of p.kinds.length ? p.kinds : (['klines', 'funding'] as const)) {
       const { downloadBinanceVision } = await import('../../ingest/binance_vision/download.js');
       const report = await downloadBinanceVision({
@@ -34,22 +42,64 @@ export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: L
       ctx.log.info({ kind, report }, 'download finished');
     }
   }
-  const found = await discoverBinanceFiles(p.path, { market: p.market });
+  const found = await discoverBinanceFiles(p.path, p.market ? { market: p.market } : {});
   for (const ig of found.ignored) ctx.log.debug({ file: ig.rel, reason: ig.reason }, 'ignored file');
   const files = filterFiles(found.files, {
     ...(p.symbols.length ? { symbols: p.symbols } : {}),
     ...(p.intervals.length ? { intervals: p.intervals } : {}),
     ...(p.kinds.length ? { kinds: p.kinds } : {}),
   }, p.path);
+  requireMarket(files, p.market, p.path);
+  requireFunding(ctx, files, p.kinds, p.market);
   const groups = [...groupByInstrument(files).values()];
   let done = 0;
   // Two instruments at a time (2 cores), each on its own connection; memory holds two instruments at most.
   await mapWithConnections(db, groups, 2, async (group, conn) => {
     if (ctx.signal.aborted) return;
-    await ingestGroup(ctx, conn, w.on(conn), group);
+    await ingestGroup(ctx, conn, w.on(conn), group, window);
     ctx.progress(++done, groups.length, 'instruments');
   });
-  return { synthetic: false, root: p.path, files: files.length, ignored: found.ignored.length };
+  return { synthetic: false, root: p.path, market: p.market ?? null, files: files.length, ignored: found.ignored.length, window: describeWindow(window) };
+}
+
+/**
+ * Klines whose path does not tell their market (the flat klines/ layout, a loose zip) need `market` stated: taking
+ * them as perpetuals by default made a spot dataset fail only at the bridge ("no funding rows for a perpetual").
+ */
+function requireMarket(files: readonly DiscoveredFile[], market: string | undefined, root: string): void {
+  if (market) return;
+  const unplaced = files.filter((f) => f.kind === 'klines' && f.marketFrom === 'default');
+  if (unplaced.length === 0) return;
+  throw new UsageError(
+    `${unplaced.length} kline file(s) in ${root} do not say their market (e.g. ${unplaced[0]!.rel}): spot or perpetual (um)?`,
+    { hint: 'pass --set ingest.binance_vision.market=um (USDT-M perpetuals) or --set ingest.binance_vision.market=spot, or set stages.ingest.binance_vision.market in spec/pipeline.yaml' },
+  );
+}
+
+/**
+ * A perpetual (um/cm klines) needs its funding history: without it walk-forward and the bridge cannot charge funding.
+ * Checked when funding is among the kinds ingested (kinds empty = every kind found); `kinds: ["klines"]` states that
+ * bars alone are wanted (the funding of costs.yaml must then be disabled downstream) and only logs a warning.
+ */
+function requireFunding(ctx: StageContext<IngestParams>, files: readonly DiscoveredFile[], kinds: readonly string[], market: string | undefined): void {
+  const funded = new Set(files.filter((f) => f.kind === 'funding').map((f) => `${f.market}/${f.symbol}`));
+  const wantFunding = kinds.length === 0 || kinds.includes('funding');
+  for (const f of files) {
+    if (f.kind !== 'klines' || f.market === 'spot' || funded.has(`${f.market}/${f.symbol}`)) continue;
+    const from = f.marketFrom === 'path' ? 'from its path' : market ? `from ingest.binance_vision.market=${market}` : 'by default';
+    if (!wantFunding) {
+      ctx.log.warn({ file: f.rel, symbol: f.symbol, market: f.market }, 'a perpetual is ingested without funding (kinds excludes funding)');
+      continue;
+    }
+    throw new DataError(
+      `${f.symbol} is a perpetual (market ${f.market}, ${from}) but the source has no funding file for it`,
+      { file: f.rel, field: 'market', value: f.market },
+      {
+        hint: `if these are spot klines pass --set ingest.binance_vision.market=spot; for a perpetual add its funding history `
+          + `(funding/${f.symbol}-funding.csv or fundingRate/${f.symbol}/ zips); to ingest bars only set ingest.binance_vision.kinds=["klines"]`,
+      },
+    );
+  }
 }
 
 function groupByInstrument(files: readonly DiscoveredFile[]): Map<string, DiscoveredFile[]> {
@@ -61,7 +111,7 @@ function groupByInstrument(files: readonly DiscoveredFile[]): Map<string, Discov
   return g;
 }
 
-async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter, group: DiscoveredFile[]): Promise<void> {
+async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter, group: DiscoveredFile[], window: IngestWindow): Promise<void> {
   const first = group[0]!;
   const key: InstrumentKey = { exchange: 'binance', market: first.market, symbol: first.symbol };
   const instrument = `binance/${first.market}/${first.symbol}${first.interval ? '/' + first.interval : ''}`;
@@ -76,26 +126,47 @@ async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWr
     const res = f.compression === 'zip' ? await withExtractedCsv(f.path, f.rel, (csv) => read(csv)) : await read(f.path);
     const src = { file: f.rel, lines: res.lines };
     const ts = res.columns.ts_ms!;
+    const what = f.kind === 'funding' ? 'funding' : f.kind === 'mark_klines' ? 'mark-price kline' : 'kline';
+    checkNotEmpty(ts.length, { file: f.rel, header: res.header !== null }, what, `a header-only file would drop ${f.symbol} from the lake: download the file again or remove it from ${ctx.params.binance_vision!.path}`);
     scaleTimestamps(ts, detectTimestampUnit(ts, src, f.kind === 'funding' ? 'funding_time' : 'open_time'));
     if (f.kind === 'funding') checkFunding({ ts_ms: ts, funding_rate: res.columns.funding_rate!, mark_price: new Float64Array(ts.length).fill(NaN) }, src);
     else {
       checkOrder(ts, src);
       checkBars(toBars(res.columns), src);
+      checkSpacing(ts, f.interval!, src, 'open_time', `the file name (${f.rel.split('/').pop()})`);
     }
-    cols.push(res.columns);
+    // The window: rows start <= ts < end (the whole file is validated first, so a bad row outside it still fails).
+    const [from, to] = windowRange(ts, window);
+    const kept = sliceColumns(res.columns, from, to);
+    const keptLines = res.lines.slice(from, to);
+    const kts = kept.ts_ms!;
+    cols.push(kept);
     origins.files.push(f.rel);
-    idx.push(new Int32Array(ts.length).fill(origins.files.length - 1));
-    lines.push(res.lines);
-    await w.recordFile(f.path, { table: `raw/${f.kind}`, instrument, file: f.rel, rows: ts.length, ...(ts.length ? { first_ts_ms: ts[0]!, last_ts_ms: ts[ts.length - 1]! } : {}) });
+    idx.push(new Int32Array(kts.length).fill(origins.files.length - 1));
+    lines.push(keptLines);
+    await w.recordFile(f.path, {
+      table: `raw/${f.kind}`, instrument, file: f.rel, rows: kts.length, ...(kts.length !== ts.length ? { rows_in_file: ts.length } : {}),
+      ...(kts.length ? { first_ts_ms: kts[0]!, last_ts_ms: kts[kts.length - 1]! } : {}),
+    });
   }
   origins.file_idx = concatArrays(idx, (n) => new Int32Array(n));
   origins.line = concatArrays(lines, (n) => new Int32Array(n));
   const all = concatColumns(cols);
+  if (all.ts_ms!.length === 0) {
+    throw new DataError(`${instrument}: no rows inside the ingest window ${fmtWindow(window)}`, { file: first.rel, field: 'ts_ms' }, {
+      hint: 'widen ingest.start / ingest.end, or leave this symbol out with ingest.binance_vision.symbols',
+    });
+  }
   if (first.kind === 'funding') {
     await w.funding(key, { ts_ms: all.ts_ms!, funding_rate: all.funding_rate!, mark_price: new Float64Array(all.ts_ms!.length).fill(NaN) }, origins);
   } else {
     await w.bars(first.kind === 'klines' ? 'rawKlines' : 'rawMarkKlines', key, first.interval!, concatBars([toBars(all)]), origins);
   }
+}
+
+function fmtWindow(w: IngestWindow): string {
+  const d = describeWindow(w);
+  return `[${d.start ?? '-inf'}, ${d.end ?? '+inf'})`;
 }
 
 function toBars(c: Record<string, Float64Array>): BarColumns {

@@ -3,12 +3,16 @@ import { dirname } from 'node:path';
 import { fetchOhlcv, fetchFundingHistory, fetchOpenInterestHistory, ccxtMarketKey } from '../../ingest/ccxt/source.js';
 import { listPartitions, TABLES, type TableSchema } from '../../lake/index.js';
 import { linkTree } from '../../fsx.js';
-import { UsageError } from '../../errors.js';
+import { DataError, SpecError } from '../../errors.js';
+import { checkBars, checkFunding, checkOrder, checkSpacing } from '../../ingest/validate.js';
+import { describeWindow, parseUtcDate, parseWindow } from '../../ingest/window.js';
 import { timeframeMs } from '../../timeframe.js';
 import type { InstrumentKey } from '../../market.js';
 import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, singleOrigin } from './raw_writer.js';
 import type { IngestParams } from './params.js';
+
+const DAY_MS = 86_400_000;
 
 /**
  * Any ccxt exchange: bars, funding and open interest, resuming after the last stored row of each series.
@@ -20,8 +24,15 @@ export async function ingestCcxt(ctx: StageContext<IngestParams>, w: RawWriter):
   const outRaw = ctx.output('lake/raw');
   if (prev && existsSync(prev)) await linkTree(prev, outRaw);
   const prevLake = prev ? dirname(prev) : undefined;
-  const since0 = parseDate(p.since, 'ccxt.since');
-  const until = p.until ? parseDate(p.until, 'ccxt.until') : ctx.now();
+  // ingest.start / ingest.end narrow ccxt.since / ccxt.until (rows kept from an earlier run are not cut).
+  const window = parseWindow(ctx.params.start, ctx.params.end);
+  const since0 = Math.max(parseUtcDate(p.since, 'ccxt.since'), window.startMs);
+  const until = Math.min(p.until ? parseUtcDate(p.until, 'ccxt.until') : ctx.now(), window.endMs);
+  if (!(since0 < until)) {
+    throw new SpecError([`ingest params ccxt.since: the window to fetch is empty (since ${new Date(since0).toISOString()} is not before until ${new Date(until).toISOString()}), was ${JSON.stringify(p.since)}`], {
+      hint: 'ccxt.since/ccxt.until and ingest.start/ingest.end must overlap (until and end are exclusive)',
+    });
+  }
   const common = {
     exchangeId: p.exchange_id, untilMs: until, log: ctx.log, nowMs: ctx.now,
     ...(p.urls ? { urls: p.urls } : {}), ...(p.rate_limit_ms !== undefined ? { rateLimitMs: p.rate_limit_ms } : {}),
@@ -34,12 +45,24 @@ export async function ingestCcxt(ctx: StageContext<IngestParams>, w: RawWriter):
     const barsSince = await resumeFrom(prevLake, TABLES.rawKlines, key, { interval: p.timeframe }, since0, tfMs);
     const bars = await fetchOhlcv({ ...common, symbol, timeframe: p.timeframe, sinceMs: barsSince });
     const src = `ccxt:${p.exchange_id}:${symbol}:ohlcv:${p.timeframe}`;
+    const rows = { file: src, lines: null };
+    checkOrder(bars.ts_ms, rows);
+    checkBars(bars, rows);
+    checkSpacing(bars.ts_ms, p.timeframe, rows, 'timestamp', 'ingest.ccxt.timeframe');
     await w.bars('rawKlines', key, p.timeframe, bars, singleOrigin(src, bars.ts_ms.length));
     w.record({ table: 'raw/klines', instrument: `${key.exchange}/${key.market}/${key.symbol}/${p.timeframe}`, file: src, rows: bars.ts_ms.length });
     fetched[`${symbol} bars`] = bars.ts_ms.length;
     if (p.funding) {
       const fSince = await resumeFrom(prevLake, TABLES.rawFunding, key, {}, since0, 1);
       const f = await fetchFundingHistory({ ...common, symbol, sinceMs: fSince });
+      const fSrc = `ccxt:${p.exchange_id}:${symbol}:funding`;
+      checkFunding(f, { file: fSrc, lines: null });
+      // A perpetual settles at least daily: a day or more with no settlement and none stored is a missing history.
+      if (key.market !== 'spot' && f.ts_ms.length === 0 && fSince === since0 && until - fSince >= DAY_MS) {
+        throw new DataError(`${symbol} is a perpetual but the exchange returned no funding settlements from ${new Date(fSince).toISOString()} to ${new Date(until).toISOString()}`, {
+          file: fSrc, field: 'funding_rate', value: 0,
+        }, { hint: 'check the symbol is a perpetual of this exchange and the window; or set ingest.ccxt.funding=false (then disable funding in spec/costs.yaml)' });
+      }
       await w.funding(key, f, singleOrigin(`ccxt:${p.exchange_id}:${symbol}:funding`, f.ts_ms.length));
       fetched[`${symbol} funding`] = f.ts_ms.length;
     }
@@ -51,7 +74,7 @@ export async function ingestCcxt(ctx: StageContext<IngestParams>, w: RawWriter):
     }
     ctx.progress(++done, p.symbols.length, 'symbols');
   }
-  return { synthetic: false, exchange_id: p.exchange_id, until_ms: until, fetched };
+  return { synthetic: false, exchange_id: p.exchange_id, since_ms: since0, until_ms: until, window: describeWindow(window), fetched };
 }
 
 /**
@@ -70,8 +93,3 @@ async function resumeFrom(
   return Math.max(since, Math.min(last + stepMs, monthStart));
 }
 
-function parseDate(s: string, field: string): number {
-  const t = Date.parse(s);
-  if (!Number.isFinite(t)) throw new UsageError(`${field}: not a date, was ${JSON.stringify(s)}`, { hint: 'use ISO 8601, e.g. 2025-01-01 or 2025-01-01T00:00:00Z' });
-  return t;
-}

@@ -1,6 +1,7 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import { readCsvColumns, type LakeDb } from '../../lake/index.js';
-import { checkBars, checkOrder, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
+import { checkBars, checkNotEmpty, checkOrder, checkSpacing, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
+import { describeWindow, parseWindow, sliceColumns, windowRange } from '../../ingest/window.js';
 import { emptyBars } from '../../market.js';
 import { DataError } from '../../errors.js';
 import type { StageContext } from '../../stage/definition.js';
@@ -11,9 +12,15 @@ import type { IngestParams } from './params.js';
 export async function ingestCsv(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter): Promise<Record<string, unknown>> {
   const p = ctx.params.csv!;
   const m = p.columns;
+  const window = parseWindow(ctx.params.start, ctx.params.end);
   let done = 0;
-  for (const f of p.files) {
-    if (!existsSync(f.path)) throw new DataError('file not found', { file: f.path }, { hint: 'check stages.ingest.csv.files in spec/pipeline.yaml' });
+  for (const [k, f] of p.files.entries()) {
+    if (!existsSync(f.path)) {
+      const link = lstatSync(f.path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+      throw new DataError(link ? 'broken symbolic link: its target does not exist' : 'file not found', {
+        file: f.path, field: `ingest.csv.files[${k}].path`, value: link ? readlinkSync(f.path) : f.path,
+      }, { hint: link ? 'restore the link target or point ingest.csv.files at the real file' : 'check stages.ingest.csv.files in spec/pipeline.yaml' });
+    }
     const res = await readCsvColumns(db, {
       file: f.path, display: f.path, header: p.header, delimiter: p.delimiter,
       columns: [
@@ -23,23 +30,38 @@ export async function ingestCsv(ctx: StageContext<IngestParams>, db: LakeDb, w: 
         ...(m.quote_volume !== undefined ? [{ name: 'quote_volume', source: m.quote_volume }] : []),
       ],
     });
-    const ts = res.columns.ts_ms!;
+    let ts = res.columns.ts_ms!;
     const src = { file: f.path, lines: res.lines };
+    checkNotEmpty(ts.length, { file: f.path, header: res.header !== null }, 'bar', `a header-only file would drop ${f.symbol} from the lake: fix the export or remove it from ingest.csv.files`);
     const divisor = p.ts_unit === 'auto' ? detectTimestampUnit(ts, src) : p.ts_unit === 'us' ? 1000 : 1;
     if (p.ts_unit === 's') for (let i = 0; i < ts.length; i++) ts[i] = ts[i]! * 1000;
     scaleTimestamps(ts, divisor);
-    if (p.ts_unit !== 'auto') detectTimestampUnit(ts, src, 'ts');
-    const b = emptyBars(ts.length);
-    Object.assign(b, res.columns);
+    if (p.ts_unit !== 'auto' && detectTimestampUnit(ts, src, 'ts') !== 1) {
+      throw new DataError(`timestamp is not in milliseconds after converting from ts_unit "${p.ts_unit}"`, { file: f.path, line: res.lines[0]!, field: 'ts', value: ts[0] }, {
+        hint: 'the column is in another unit: set ingest.csv.ts_unit to match it (auto accepts ms and us)',
+      });
+    }
+    const all = emptyBars(ts.length);
+    Object.assign(all, res.columns);
     checkOrder(ts, src, 'ts');
-    checkBars(b, src);
+    checkBars(all, src);
+    checkSpacing(ts, p.interval, src, 'ts', 'ingest.csv.interval');
+    const [from, to] = windowRange(ts, window);
+    if (from === to) {
+      throw new DataError(`no rows inside the ingest window`, { file: f.path, field: 'ts', value: describeWindow(window) }, {
+        hint: `the file covers ${new Date(ts[0]!).toISOString()} .. ${new Date(ts[ts.length - 1]!).toISOString()}: widen ingest.start / ingest.end or drop the file`,
+      });
+    }
+    const b = sliceColumns(all, from, to);
+    const rowsInFile = ts.length;
+    ts = b.ts_ms;
     const key = { exchange: p.exchange, market: p.market, symbol: f.symbol };
-    await w.bars('rawKlines', key, p.interval, b, singleOrigin(f.path, ts.length, res.lines));
+    await w.bars('rawKlines', key, p.interval, b, singleOrigin(f.path, ts.length, res.lines.slice(from, to)));
     await w.recordFile(f.path, {
       table: 'raw/klines', instrument: `${p.exchange}/${p.market}/${f.symbol}/${p.interval}`, file: f.path, rows: ts.length,
-      ...(ts.length ? { first_ts_ms: ts[0]!, last_ts_ms: ts[ts.length - 1]! } : {}),
+      ...(rowsInFile !== ts.length ? { rows_in_file: rowsInFile } : {}), first_ts_ms: ts[0]!, last_ts_ms: ts[ts.length - 1]!,
     });
     ctx.progress(++done, p.files.length, 'files');
   }
-  return { synthetic: false, files: p.files.length };
+  return { synthetic: false, files: p.files.length, window: describeWindow(window) };
 }

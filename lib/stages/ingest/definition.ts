@@ -1,5 +1,6 @@
 import { defineStage } from '../../stage/definition.js';
 import { UsageError } from '../../errors.js';
+import { parseWindow } from '../../ingest/window.js';
 import { INGEST_PARAMS_SCHEMA, type IngestParams } from './params.js';
 
 /**
@@ -19,8 +20,9 @@ export const ingestStage = defineStage<IngestParams>({
   outputs: ['lake/raw'],
   usesCosts: false,
   preflight: (p) => {
+    parseWindow(p.start, p.end);
     if (p.source === 'synthetic' && !p.allow_synthetic) {
-      throw new UsageError('ingest source is "synthetic" but synthetic data was not allowed: pass --allow-synthetic for the seeded synthetic market, or name real data with --set ingest.source=binance-vision --set ingest.binance_vision.path=DIR', {
+      throw new UsageError('ingest source is "synthetic" but synthetic data was not allowed: pass --allow-synthetic for the seeded synthetic market, or name real data with --set ingest.source=binance-vision --set ingest.binance_vision.path=DIR --set ingest.binance_vision.market=um (or spot)', {
         hint: 'pass --allow-synthetic to run on the seeded synthetic market, or set stages.ingest.source to real data in spec/pipeline.yaml',
       });
     }

@@ -6,7 +6,8 @@ export type IngestSource = 'synthetic' | 'binance-vision' | 'csv' | 'ccxt';
 
 export interface BinanceVisionParams {
   path: string;
-  market: Market;
+  /** Market of klines whose path does not say it (the flat klines/ layout, loose zips); required for those. */
+  market?: Market;
   symbols: string[];
   intervals: Timeframe[];
   kinds: ('klines' | 'funding' | 'mark_klines')[];
@@ -38,6 +39,10 @@ export interface CcxtSourceParams {
 
 export interface IngestParams {
   source: IngestSource;
+  /** ISO date/datetime, UTC, inclusive: rows before it are not ingested (every source; lib/ingest/window.ts). */
+  start?: string;
+  /** ISO date/datetime, UTC, exclusive: rows at or after it are not ingested. */
+  end?: string;
   allow_synthetic: boolean;
   synthetic: SyntheticParams;
   binance_vision?: BinanceVisionParams;
@@ -56,6 +61,8 @@ export const INGEST_PARAMS_SCHEMA = {
   properties: {
     source: { enum: ['synthetic', 'binance-vision', 'csv', 'ccxt'], default: 'synthetic', description: 'where bars come from' },
     allow_synthetic: { type: 'boolean', default: false, description: 'synthetic data is refused unless this is true (--allow-synthetic)' },
+    start: str('first time ingested, inclusive: ISO date or datetime, UTC (e.g. 2025-02-01 or 2025-02-01T08:00:00Z); every source'),
+    end: str('end of the window, exclusive: ISO date or datetime, UTC; every source'),
     synthetic: { ...syntheticSchema, default: {} },
     binance_vision: {
       type: 'object',
@@ -63,7 +70,7 @@ export const INGEST_PARAMS_SCHEMA = {
       required: ['path'],
       properties: {
         path: str('folder in data.binance.vision layout, or the flat klines/ funding/ layout'),
-        market: { enum: [...MARKETS], default: 'um', description: 'market of files whose path does not say it' },
+        market: { enum: [...MARKETS], description: 'market of klines whose path does not say it (flat klines/ layout, loose zips): required for those, um or spot' },
         symbols: { type: 'array', items: { type: 'string' }, default: [], description: 'symbols to ingest; empty = all found' },
         intervals: { type: 'array', items: { enum: [...TIMEFRAMES] }, default: [], description: 'kline intervals; empty = all found' },
         kinds: { type: 'array', items: { enum: ['klines', 'funding', 'mark_klines'] }, default: [], description: 'kinds to ingest; empty = every kind found' },

@@ -24,6 +24,8 @@ export interface ProvenanceEntry {
   sha256?: string;
   bytes?: number;
   rows: number;
+  /** Rows the file holds when the ingest window kept fewer (`rows`). */
+  rows_in_file?: number;
   first_ts_ms?: number;
   last_ts_ms?: number;
 }

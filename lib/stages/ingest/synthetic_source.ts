@@ -3,18 +3,36 @@ import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, singleOrigin } from './raw_writer.js';
 import { mapWithConnections, type LakeDb } from '../../lake/index.js';
 import type { IngestParams } from './params.js';
+import { describeWindow, isFullWindow, parseWindow, sliceColumns, windowRange, type IngestWindow } from '../../ingest/window.js';
+import { SpecError } from '../../errors.js';
+
+/** A generated series cut to the ingest window (the generator runs on its own start_ms..end_ms, so values do not move). */
+function cut<T extends { ts_ms: Float64Array }>(x: T, w: IngestWindow): T {
+  if (isFullWindow(w)) return x;
+  const [from, to] = windowRange(x.ts_ms, w);
+  return sliceColumns(x, from, to);
+}
 
 /** The seeded synthetic market, one symbol at a time (refused without allow_synthetic by the stage's preflight); provenance says synthetic. */
 export async function ingestSynthetic(ctx: StageContext<IngestParams>, db: LakeDb, writer: RawWriter): Promise<Record<string, unknown>> {
   const p = ctx.params.synthetic as SyntheticParams;
   const symbols = syntheticSymbols(p);
   const file = `synthetic:seed=${p.seed}`;
+  const window = parseWindow(ctx.params.start, ctx.params.end);
+  if (!(window.startMs < p.end_ms && window.endMs > p.start_ms)) {
+    const d = describeWindow(window);
+    throw new SpecError([`ingest params start: the ingest window [${d.start ?? '-inf'}, ${d.end ?? '+inf'}) does not overlap the synthetic market `
+      + `[${new Date(p.start_ms).toISOString()}, ${new Date(p.end_ms).toISOString()}), was ${JSON.stringify(ctx.params.start ?? null)}`], {
+      hint: 'move ingest.start / ingest.end inside synthetic.start_ms .. synthetic.end_ms',
+    });
+  }
   let done = 0;
   // Two symbols at a time: one is generated in JS while DuckDB writes the other; memory holds two at most.
   await mapWithConnections(db, symbols.map((_, i) => i), 2, async (i, conn) => {
     if (ctx.signal.aborted) return;
     const w = writer.on(conn);
-    const g = generateSymbol(p, i);
+    const full = generateSymbol(p, i);
+    const g = { ...full, bars: cut(full.bars, window), funding: cut(full.funding, window), openInterest: cut(full.openInterest, window), marketCap: cut(full.marketCap, window) };
     const id = `${g.key.exchange}/${g.key.market}/${g.key.symbol}`;
     await w.bars('rawKlines', g.key, p.timeframe, g.bars, singleOrigin(file, g.bars.ts_ms.length));
     await w.funding(g.key, g.funding, singleOrigin(file, g.funding.ts_ms.length));
@@ -23,5 +41,5 @@ export async function ingestSynthetic(ctx: StageContext<IngestParams>, db: LakeD
     w.record({ table: 'raw/klines', instrument: id, file, rows: g.bars.ts_ms.length, first_ts_ms: g.bars.ts_ms[0]!, last_ts_ms: g.bars.ts_ms[g.bars.ts_ms.length - 1]! });
     ctx.progress(++done, symbols.length, 'symbols');
   });
-  return { synthetic: true, generator: p, planted_edges: plantedEdges(p) };
+  return { synthetic: true, generator: p, planted_edges: plantedEdges(p), window: describeWindow(window) };
 }

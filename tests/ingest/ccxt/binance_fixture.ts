@@ -55,19 +55,27 @@ const MARKETS = ['BTCUSDT', 'ETHUSDT'].map((symbol) => ({
   pricePrecision: 2, quantityPrecision: 3, onboardDate: T0 - 86_400_000, filters: [],
 }));
 
-export async function startBinanceFixture(sizes: FixtureSizes): Promise<BinanceFixture> {
+/** Malformed answers for the bad-input corpus: each hook may rewrite the generated row i (klines) or k (funding). */
+export interface FixturePatch {
+  kline?: (row: unknown[], i: number) => unknown[];
+  funding?: (row: Record<string, unknown>, k: number) => Record<string, unknown>;
+}
+
+export async function startBinanceFixture(sizes: FixtureSizes, patch: FixturePatch = {}): Promise<BinanceFixture> {
   const requests: RecordedRequest[] = [];
   const failures = new Map<string, { times: number; status: number; body: string }>();
   const routes: Record<string, (q: URLSearchParams) => unknown> = {
     '/fapi/v1/exchangeInfo': () => ({ timezone: 'UTC', serverTime: T0, symbols: MARKETS }),
     '/fapi/v1/klines': (q) => window(q, sizes.klines, 500, 1500, (i) => {
       const k = klineValues(i);
-      return [k.ts, String(k.open), String(k.high), String(k.low), String(k.close), String(k.volume),
+      const row = [k.ts, String(k.open), String(k.high), String(k.low), String(k.close), String(k.volume),
         k.ts + FIVE_MIN - 1, String(k.volume * k.close), 7, '1', String(k.close), '0'];
+      return patch.kline ? patch.kline(row, i) : row;
     }, (i) => klineValues(i).ts),
     '/fapi/v1/fundingRate': (q) => window(q, sizes.funding, 100, 1000, (k) => {
       const f = fundingValues(k);
-      return { symbol: 'BTCUSDT', fundingTime: f.ts, fundingRate: f.rate.toFixed(8), markPrice: Number.isNaN(f.mark) ? '' : String(f.mark) };
+      const row = { symbol: 'BTCUSDT', fundingTime: f.ts, fundingRate: f.rate.toFixed(8), markPrice: Number.isNaN(f.mark) ? '' : String(f.mark) };
+      return patch.funding ? patch.funding(row, k) : row;
     }, (k) => fundingValues(k).ts),
     '/futures/data/openInterestHist': (q) => window(q, sizes.openInterest, 30, 500, (k) => {
       const o = openInterestValues(k);
