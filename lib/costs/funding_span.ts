@@ -14,8 +14,16 @@
  * open after the last holdable bar is closed at that bar's end (the next bar's open). A gap inside the span (two
  * settlements more than 24 h apart) is missing data, not a span boundary: callers keep it an error.
  */
+import { DataError } from '../errors.js';
 
 const HOUR_MS = 3_600_000;
+
+/** A perpetual with no funding rows while funding is enabled: the one message of the bridge and the walk-forward. */
+export function noFundingError(instrument: string, file: string): DataError {
+  return new DataError(`${instrument}: no funding rows for a perpetual while funding is enabled`, { file, field: 'funding_rate' }, {
+    hint: 'ingest and clean the funding history of this instrument; if it is a spot dataset ingested as perps, reingest with --set ingest.binance_vision.market=spot; or set funding.enabled: false in spec/costs.yaml',
+  });
+}
 
 /** Holdings over (a, b] with start_ms <= a and b < end_ms are priced by the funding series. */
 export interface TradableSpan {

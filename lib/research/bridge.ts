@@ -32,7 +32,7 @@
 import { DataError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 import type { CostConfig, Market } from '../costs/schema.js';
-import { fundingSpan, holdCovered } from '../costs/funding_span.js';
+import { fundingSpan, holdCovered, noFundingError } from '../costs/funding_span.js';
 import { bootstrapCI, median, politisWhiteBlockLength } from '../stats/index.js';
 import type { Occurrences } from './forward.js';
 import type { BridgeGates } from './gates.js';
@@ -216,9 +216,7 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
   if (B < 2) throw new RangeError(`bridge needs at least 2 bars per day for the trailing daily vol; timeframe is ${x.tfMs} ms`);
   const perp = x.market === 'um' || x.market === 'cm';
   if (perp && costs.funding.enabled && !x.funding) {
-    throw new DataError(`${x.where.instrument}: no funding rows for a perpetual while funding is enabled`, { file: x.where.file, field: 'funding_rate' }, {
-      hint: 'ingest and clean the funding history of this instrument; if it is a spot dataset ingested as perps, reingest with --set ingest.binance_vision.market=spot; or set funding.enabled: false in spec/costs.yaml',
-    });
+    throw noFundingError(x.where.instrument, x.where.file);
   }
   const maxPart = costs.impact.max_participation;
   const borrowPerTrade = (costs.borrow.spot_short_bps_per_year * h * x.tfMs) / YEAR_MS;

@@ -11,7 +11,7 @@ import { listPartitions, readPartitions, TABLES, type LakeDb } from '../../lake/
 import { featuresTable } from '../../features/table.js';
 import { trailingDailyVolBps, trailingSum, type EngineBars, type EngineFunding } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
-import { fundingSpan, holdableRange, spanCut, type CutInstrument, type TradableSpan } from '../../costs/funding_span.js';
+import { fundingSpan, holdableRange, noFundingError, spanCut, type CutInstrument, type TradableSpan } from '../../costs/funding_span.js';
 import { fundingSum } from '../../research/bridge.js';
 import type { InstrumentKey as MarketKey } from '../../market.js';
 import { instrumentLabel, loadEvents, loadFunding, type InstrumentKey } from '../discovery/io.js';
@@ -126,9 +126,7 @@ export async function loadInstrument(
     const f = await loadFunding(db, lakeRoot, k);
     const where = { file: f.file, instrument: label };
     if (!f.series || f.series.ts_ms.length === 0) {
-      throw new DataError(`${label}: no funding rows for a perpetual while funding is enabled`, { file: f.file, field: 'funding_rate' }, {
-        hint: 'ingest and clean the funding history of this instrument, or set funding.enabled: false in spec/costs.yaml',
-      });
+      throw noFundingError(label, f.file);
     }
     // The tradable span is what the funding covers; bars outside it are cut (not traded). Inside it, over the bars a
     // position may be held in, coverage is validated: no spacing above 24 h (a gap is an error), no NaN rate.
