@@ -168,7 +168,7 @@ describe('funding that ends before the bars', () => {
     expect(w.filter((x) => x.startsWith(`${label} not traded outside its funding span`))).toHaveLength(1);
     const fin = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; stage?: string; msg: string });
     const at = fin.findIndex((l) => l.msg === 'run finished');
-    expect(fin.slice(0, at).some((l) => l.level === 40 && l.msg.startsWith(`walkforward: ${label} not traded outside its funding span`))).toBe(true);
+    expect(fin.slice(0, at).some((l) => l.level === 40 && l.msg.startsWith(`run summary: walkforward: ${label} not traded outside its funding span`))).toBe(true);
   }, 180_000);
 
   test('a gap inside the span is still exit 3 naming the instrument and the gap; the lake is unchanged', async () => {
