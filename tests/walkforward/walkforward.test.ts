@@ -5,6 +5,7 @@ import { curveMetrics, dailyReturns, equityReturns } from '../../lib/walkforward
 import { deflatedSharpe, expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../../lib/stats/sharpe.js';
 import { kurtosis, skewness } from '../../lib/stats/descriptive.js';
 import { DataError } from '../../lib/errors.js';
+import { assertScreenBeforeTest } from '../../lib/stages/walkforward/blueprints.js';
 
 describe('walk-forward windows', () => {
   test('rolling: train slides by the test length, embargo between train and test, remainder unused', () => {
@@ -108,6 +109,29 @@ describe('curve metrics', () => {
     for (const [trl, bench] of [[m.min_trl_days, 0], [m.min_trl_sr0_days, sr0]] as const) {
       if (sr > bench) expect(probabilisticSharpe(sr, trl, skewness(daily), kurtosis(daily), bench)).toBeCloseTo(0.95, 12);
       else expect(trl).toBeNaN();
+    }
+  });
+});
+
+describe('pairs screen before the first test window (assertScreenBeforeTest)', () => {
+  const day = 86_400_000;
+  const t0 = Date.UTC(2025, 0, 1);
+  const screen = { method: 'correlation', from_ms: t0, to_ms: t0 + 30 * day, screened: 30, chosen: 3, file: 'pairs_screen.json' };
+
+  test('a screen ending at or before the first test bar passes', () => {
+    expect(() => assertScreenBeforeTest(screen, t0 + 30 * day)).not.toThrow();
+    expect(() => assertScreenBeforeTest(screen, t0 + 32 * day)).not.toThrow();
+  });
+
+  test('a screen reaching into the first test window is a located DataError with the largest screen.days', () => {
+    const run = () => assertScreenBeforeTest(screen, t0 + 20 * day);
+    expect(run).toThrow(DataError);
+    expect(run).toThrow('pairs were chosen on bars up to 2025-01-31T00:00:00.000Z, after the first walk-forward test window starts (2025-01-21T00:00:00.000Z)');
+    try { run(); } catch (e) {
+      const err = e as DataError;
+      expect(err.message).toContain('spec/blueprints.yaml');
+      expect(err.message).toContain('screen.days');
+      expect(err.hint).toContain('make screen.days at most 20');
     }
   });
 });
