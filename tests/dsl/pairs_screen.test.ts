@@ -1,6 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
 import { PAIRS_SCREEN_DEFAULTS, screenPairs, screenedOutTrials, type PairsScreenConfig, type ScreenInstrument } from '../../lib/dsl/index.js';
 import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBlueprintSpec } from '../../lib/stages/blueprint/spec.js';
+import { SpecError } from '../../lib/errors.js';
+import { withTempDir } from '../helpers/tmp.js';
+
+/** The repository root (this file runs from dist/tests/dsl). */
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 const TF = 300_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -131,5 +140,42 @@ describe('pairs screen: buckets, orientation, exclusions, ranking', () => {
   test('a bad range throws', () => {
     expect(() => screenPairs(ts, [], 5, 5, PAIRS_SCREEN_DEFAULTS)).toThrow(/bad screen range/);
     expect(() => screenPairs(ts, [], 0, n + 1, PAIRS_SCREEN_DEFAULTS)).toThrow(/bad screen range/);
+  });
+});
+
+describe('spec/blueprints.yaml pairs entry', () => {
+  test('the shipped spec screens pairs (pairs: auto) with the documented settings', async () => {
+    const spec = await loadBlueprintSpec(join(REPO, 'spec', 'blueprints.yaml'));
+    const pairs = spec.templates.find((t) => t.template === 'pairs')!;
+    expect(pairs.pairs).toBe('auto');
+    expect({ ...PAIRS_SCREEN_DEFAULTS, ...pairs.screen }).toMatchObject({ method: 'correlation', days: 30, buckets: ['liquidity'], max_pairs: 4 });
+  });
+
+  test('an explicit list still loads; a screen beside a list, on another template, or sectors missing are located errors', async () => {
+    await withTempDir(async (dir) => {
+      const f = join(dir, 'blueprints.yaml');
+      await writeFile(f, 'templates:\n  - template: pairs\n    pairs: [[BTCUSDT, ETHUSDT]]\n');
+      expect((await loadBlueprintSpec(f)).templates[0]!.pairs).toEqual([['BTCUSDT', 'ETHUSDT']]);
+      await writeFile(f, [
+        'templates:',
+        '  - template: pairs',
+        '    pairs: [[BTCUSDT, ETHUSDT]]',
+        '    screen: {method: correlation}',
+        '  - template: momentum',
+        '    screen: {days: 10}',
+        '  - template: pairs',
+        '    screen: {buckets: [sector]}',
+        '',
+      ].join('\n'));
+      const err = await loadBlueprintSpec(f).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SpecError);
+      expect((err as SpecError).issues).toEqual([
+        `${f} templates[0].screen: only used with pairs: auto (this entry lists its pairs)`,
+        `${f} templates[1]: pairs and screen belong to the pairs template, not momentum`,
+        `${f} templates[2].screen.buckets: sector needs screen.sectors (symbol -> sector)`,
+      ]);
+      await writeFile(f, 'templates:\n  - template: pairs\n    screen: {method: cointegration}\n');
+      await expect(loadBlueprintSpec(f)).rejects.toThrow(/method/);
+    });
   });
 });

@@ -87,6 +87,10 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
       const result = await runPairsScreen(dirname(ctx.input('lake/cleaned')), instruments, tf, cfg);
       screens.push({ index: i, cfg, result });
       ctx.log.info({ template: i, screened: result.pairs.length, chosen: result.chosen.map((p) => p.join(' ~ ')) }, 'pairs screen');
+      if (result.chosen.length === 0) {
+        skipped.push(`spec/blueprints.yaml templates[${i}]: the pairs screen (${cfg.method}) kept none of the ${result.pairs.length} pairs it tested ` +
+          `(research/blueprints/summary.md lists them): ${cfg.method === 'engle_granger' ? `raise screen.max_p_value (${cfg.max_p_value}) or use method: correlation` : `lower screen.min_correlation (${cfg.min_correlation})`}, or list the pairs`);
+      }
     }
   }
   const fromTemplates = ctx.params.include_templates

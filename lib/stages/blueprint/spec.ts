@@ -3,6 +3,7 @@
  * sizing of every compiled blueprint. Template parameters and grids are checked by lib/dsl templateGrid (unknown
  * parameters and refused combinations are reported together); sizing by the Blueprint schema.
  */
+import { SpecError } from '../../errors.js';
 import { loadSpecFile } from '../../spec/loader.js';
 import { object, type SpecSchema } from '../../spec/schema.js';
 import {
@@ -65,5 +66,19 @@ export const BLUEPRINT_SPEC_SCHEMA: SpecSchema = {
 };
 
 export async function loadBlueprintSpec(file: string): Promise<BlueprintSpec> {
-  return loadSpecFile<BlueprintSpec>(file, BLUEPRINT_SPEC_SCHEMA);
+  const spec = await loadSpecFile<BlueprintSpec>(file, BLUEPRINT_SPEC_SCHEMA);
+  const issues: string[] = [];
+  spec.templates.forEach((t, i) => {
+    if (t.template !== 'pairs' && (t.pairs !== undefined || t.screen !== undefined)) {
+      issues.push(`${file} templates[${i}]: pairs and screen belong to the pairs template, not ${t.template}`);
+    }
+    if (t.template === 'pairs' && Array.isArray(t.pairs) && t.screen !== undefined) {
+      issues.push(`${file} templates[${i}].screen: only used with pairs: auto (this entry lists its pairs)`);
+    }
+    if (t.screen?.buckets?.includes('sector') && Object.keys(t.screen.sectors ?? {}).length === 0) {
+      issues.push(`${file} templates[${i}].screen.buckets: sector needs screen.sectors (symbol -> sector)`);
+    }
+  });
+  if (issues.length > 0) throw new SpecError(issues, { hint: 'fix the pairs entry of spec/blueprints.yaml (lib/dsl/pairs_screen.ts describes the screen)' });
+  return spec;
 }
