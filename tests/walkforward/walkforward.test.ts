@@ -118,9 +118,10 @@ describe('pairs screen before the first test window (assertScreenBeforeTest)', (
   const t0 = Date.UTC(2025, 0, 1);
   const screen = { method: 'correlation', from_ms: t0, to_ms: t0 + 30 * day, screened: 30, chosen: 3, file: 'pairs_screen.json' };
 
-  test('a screen ending at or before the first test bar passes', () => {
+  test('a screen ending at or before the first test bar passes; one that chose no pair is not checked', () => {
     expect(() => assertScreenBeforeTest(screen, t0 + 30 * day)).not.toThrow();
     expect(() => assertScreenBeforeTest(screen, t0 + 32 * day)).not.toThrow();
+    expect(() => assertScreenBeforeTest({ ...screen, chosen: 0 }, t0 + 20 * day)).not.toThrow();
   });
 
   test('a screen reaching into the first test window is a located DataError with the largest screen.days', () => {

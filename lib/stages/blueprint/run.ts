@@ -216,8 +216,11 @@ async function runPairsScreen(
   const tfMs = timeframeMs(tf);
   const partsOf = await Promise.all(instruments.map((k) => listPartitions(lakeRoot, TABLES.cleanBars, { ...k, timeframe: tf })));
   let ts0 = Infinity;
-  for (const parts of partsOf) for (const p of parts) ts0 = Math.min(ts0, p.manifest.min_ts_ms);
-  const n = Math.max(1, Math.round((cfg.days * 86_400_000) / tfMs));
+  let last = -Infinity;
+  for (const parts of partsOf) for (const p of parts) { ts0 = Math.min(ts0, p.manifest.min_ts_ms); last = Math.max(last, p.manifest.max_ts_ms); }
+  if (!(last >= ts0)) throw new DataError(`no cleaned bars at ${tf} for the pairs screen`, { file: `lake/cleaned/bars (timeframe=${tf})` }, { hint: 'run clean first' });
+  // the first `days`, or all the data when it is shorter (the period recorded is the one read)
+  const n = Math.max(1, Math.min(Math.round((cfg.days * 86_400_000) / tfMs), Math.round((last - ts0) / tfMs) + 1));
   const ts_ms = Float64Array.from({ length: n }, (_, t) => ts0 + t * tfMs);
   const end = ts0 + n * tfMs;
   const series: ScreenInstrument[] = [];
@@ -263,7 +266,7 @@ function summaryMarkdown(meta: BlueprintsMeta, bps: readonly Blueprint[], skippe
     const r = sc.result;
     const p = screenPeriod(r, meta.timeframe as BlueprintParams['timeframe']);
     lines.push(`## Pairs screen (templates[${sc.index}], ${sc.cfg.method})`, '',
-      `Bars ${new Date(p.from_ms).toISOString()} .. ${new Date(p.to_ms).toISOString()} (the first ${sc.cfg.days} days; nothing later is read), ` +
+      `Bars ${new Date(p.from_ms).toISOString()} .. ${new Date(p.to_ms).toISOString()} (at most the first ${sc.cfg.days} days; nothing later is read), ` +
       `buckets: ${sc.cfg.buckets.join(', ') || 'none'}; ${r.pairs.length} pairs tested, ${r.chosen.length} chosen ` +
       (sc.cfg.method === 'engle_granger' ? `(Engle-Granger p <= ${sc.cfg.max_p_value}, best ${sc.cfg.max_pairs}).` : `(correlation >= ${sc.cfg.min_correlation}, best ${sc.cfg.max_pairs}).`),
       '', '| bucket | A | B | bars | return corr | EG tau | EG p | beta | chosen |', '|---|---|---|---|---|---|---|---|---|',

@@ -69,10 +69,11 @@ export async function readBlueprints(
 /**
  * Pairs chosen by the screen (pairs: auto) must have been chosen on bars strictly before the first out-of-sample
  * bar: the screen period [from_ms, to_ms) must end at or before the open of the first test bar. Otherwise a
- * DataError (exit 3) naming the screen setting to change.
+ * DataError (exit 3) naming the screen setting to change. A screen that chose no pair put nothing into the
+ * blueprints and is not checked.
  */
 export function assertScreenBeforeTest(screen: NonNullable<BlueprintsMeta['pairs_screen']>, firstTestStartMs: number): void {
-  if (screen.to_ms <= firstTestStartMs) return;
+  if (screen.chosen === 0 || screen.to_ms <= firstTestStartMs) return;
   const iso = (t: number) => new Date(t).toISOString();
   throw new DataError(
     `pairs were chosen on bars up to ${iso(screen.to_ms)}, after the first walk-forward test window starts (${iso(firstTestStartMs)}): the screen would have seen out-of-sample data`,
