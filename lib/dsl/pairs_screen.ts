@@ -40,13 +40,13 @@ export interface PairsScreenConfig {
 
 export const PAIRS_SCREEN_DEFAULTS: PairsScreenConfig = {
   method: 'correlation',
-  days: 30,
+  days: 14,
   buckets: ['liquidity'],
   liquidity_buckets: 3,
   sectors: {},
   max_pairs: 4,
   max_p_value: 0.05,
-  min_correlation: 0.7,
+  min_correlation: 0.6,
   min_coverage: 0.8,
 };
 

@@ -148,7 +148,7 @@ describe('spec/blueprints.yaml pairs entry', () => {
     const spec = await loadBlueprintSpec(join(REPO, 'spec', 'blueprints.yaml'));
     const pairs = spec.templates.find((t) => t.template === 'pairs')!;
     expect(pairs.pairs).toBe('auto');
-    expect({ ...PAIRS_SCREEN_DEFAULTS, ...pairs.screen }).toMatchObject({ method: 'correlation', days: 30, buckets: ['liquidity'], max_pairs: 4 });
+    expect({ ...PAIRS_SCREEN_DEFAULTS, ...pairs.screen }).toMatchObject({ method: 'correlation', days: 14, buckets: ['liquidity'], max_pairs: 4 });
   });
 
   test('an explicit list still loads; a screen beside a list, on another template, or sectors missing are located errors', async () => {
