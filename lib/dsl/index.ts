@@ -22,3 +22,7 @@ export { DECISION_CODES, type Decision, type DecisionCode } from './decisions.js
 export { runBlueprint, prepareRun, type RunOptions, type BlueprintRun } from './run.js';
 export { computeIndicators, ema } from './indicators.js';
 export { rollingCoMoments, pairsSeries, hedgedVolatility, type CoMoments, type PairsSeries } from './pairs_math.js';
+export {
+  screenPairs, screenedOutTrials, PAIRS_SCREEN_DEFAULTS, SCREEN_METHODS, SCREEN_BUCKETS,
+  type PairsScreenConfig, type PairsScreenResult, type ScreenedPair, type ScreenInstrument, type ScreenMethod, type ScreenBucket,
+} from './pairs_screen.js';

@@ -251,10 +251,12 @@ export interface OlsHacResult {
 
 /**
  * Least squares by Householder QR of the T x k design (columns), as R `lm` / LINPACK dqrdc2 without pivoting.
- * Returns the coefficients and (X'X)^{-1} = R^{-1} R^{-T}. Throws RangeError when a column is (numerically) a
- * combination of the previous ones (|R_jj| <= 1e-7 * the column's norm, R's `lm` tolerance).
+ * Returns the coefficients, (X'X)^{-1} = R^{-1} R^{-T} and Q'y (length T: the residual sum of squares of the fit
+ * on the first j columns is sum_{t >= j} qty_t^2, which lib/stats/cointegration.ts uses for lag selection). Throws
+ * RangeError when a column is (numerically) a combination of the previous ones (|R_jj| <= 1e-7 * the column's norm,
+ * R's `lm` tolerance). Shared by olsHac and the ADF regressions.
  */
-function leastSquares(y: ArrayLike<number>, X: readonly ArrayLike<number>[]): { beta: Float64Array; xtxInv: Float64Array } {
+export function leastSquares(y: ArrayLike<number>, X: readonly ArrayLike<number>[]): { beta: Float64Array; xtxInv: Float64Array; qty: Float64Array } {
   const T = y.length;
   const k = X.length;
   const A = X.map((c) => Float64Array.from(c)); // columns, overwritten by the Householder vectors
@@ -267,7 +269,7 @@ function leastSquares(y: ArrayLike<number>, X: readonly ArrayLike<number>[]): { 
     let s = 0;
     for (let t = j; t < T; t++) s += a[t]! * a[t]!;
     let alpha = Math.sqrt(s);
-    if (!(alpha > 1e-7 * Math.sqrt(norm0))) throw new RangeError(`olsHac: X is rank deficient (column ${j} is a combination of the previous ones)`);
+    if (!(alpha > 1e-7 * Math.sqrt(norm0))) throw new RangeError(`least squares: X is rank deficient (column ${j} is a combination of the previous ones)`);
     if (a[j]! > 0) alpha = -alpha;
     // v = a[j:] - alpha e_1; H = I - 2 v v' / v'v
     const v0 = a[j]! - alpha;
@@ -310,7 +312,7 @@ function leastSquares(y: ArrayLike<number>, X: readonly ArrayLike<number>[]): { 
       xtxInv[l * k + i] = s;
     }
   }
-  return { beta, xtxInv };
+  return { beta, xtxInv, qty: b };
 }
 
 /**

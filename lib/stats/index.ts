@@ -33,3 +33,7 @@ export {
   totalReturn, cagr, annualizedVolatility, sharpe, downsideDeviation, sortino, drawdownSeries, maxDrawdown, calmar,
   hitRate, exposure, turnover,
 } from './performance.js';
+export {
+  adfTest, engleGranger, mackinnonP, mackinnonCrit,
+  type AdfOptions, type AdfResult, type DfRegression, type EngleGrangerResult,
+} from './cointegration.js';

@@ -7,6 +7,7 @@ import { kurtosis, skewness } from '../../lib/stats/descriptive.js';
 import { DataError } from '../../lib/errors.js';
 import { resolveEmbargo } from '../../lib/stages/walkforward/run.js';
 import { issuesOf } from '../helpers/spec_errors.js';
+import { assertScreenBeforeTest } from '../../lib/stages/walkforward/blueprints.js';
 
 describe('walk-forward windows', () => {
   test('rolling: train slides by the test length, embargo between train and test, remainder unused', () => {
@@ -126,5 +127,29 @@ describe('embargo as a duration', () => {
     expect(issuesOf(() => resolveEmbargo({ embargo: '30m' }, '1h'))).toEqual([
       'spec/pipeline.yaml stages.walkforward.embargo: 30m is not a whole number of 1h bars (0.5 bars)',
     ]);
+  });
+});
+
+describe('pairs screen before the first test window (assertScreenBeforeTest)', () => {
+  const day = 86_400_000;
+  const t0 = Date.UTC(2025, 0, 1);
+  const screen = { method: 'correlation', from_ms: t0, to_ms: t0 + 30 * day, screened: 30, chosen: 3, file: 'pairs_screen.json' };
+
+  test('a screen ending at or before the first test bar passes; one that chose no pair is not checked', () => {
+    expect(() => assertScreenBeforeTest(screen, t0 + 30 * day)).not.toThrow();
+    expect(() => assertScreenBeforeTest(screen, t0 + 32 * day)).not.toThrow();
+    expect(() => assertScreenBeforeTest({ ...screen, chosen: 0 }, t0 + 20 * day)).not.toThrow();
+  });
+
+  test('a screen reaching into the first test window is a located DataError with the largest screen.days', () => {
+    const run = () => assertScreenBeforeTest(screen, t0 + 20 * day);
+    expect(run).toThrow(DataError);
+    expect(run).toThrow('pairs were chosen on bars up to 2025-01-31T00:00:00.000Z, after the first walk-forward test window starts (2025-01-21T00:00:00.000Z)');
+    try { run(); } catch (e) {
+      const err = e as DataError;
+      expect(err.message).toContain('spec/blueprints.yaml');
+      expect(err.message).toContain('screen.days');
+      expect(err.hint).toContain('make screen.days at most 20');
+    }
   });
 });

@@ -10,7 +10,7 @@ export const blueprintStage = defineStage<BlueprintParams>({
   name: 'blueprint',
   description: 'Compile bridge survivors and template variants into typed strategy blueprints bound to the cost digest.',
   paramsSchema: BLUEPRINT_PARAMS_SCHEMA as never,
-  inputs: () => ['lake/bridge', 'research/plan', 'lake/features'],
+  inputs: () => ['lake/bridge', 'research/plan', 'lake/features', 'lake/cleaned'],
   specs: () => ['blueprints.yaml', 'events'],
   outputs: ['research/blueprints'],
   usesCosts: true,

@@ -6,21 +6,23 @@
  * (costs/<digest>.json) so a later stage can tell a stricter config from a cheaper one.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { sha256Hex } from '../../hash.js';
-import { LakeDb, readTableFile, stringsOf, type DictColumn } from '../../lake/index.js';
+import { LakeDb, TABLES, listPartitions, readPartitions, readTableFile, stringsOf, type DictColumn } from '../../lake/index.js';
+import { timeframeMs } from '../../timeframe.js';
 import type { CostConfig } from '../../costs/schema.js';
 import type { InstrumentKey } from '../../market.js';
 import {
-  blueprintFromCandidate, templateGrid, validateBlueprint, type Blueprint, type TemplateGridSpec,
+  PAIRS_SCREEN_DEFAULTS, blueprintFromCandidate, screenPairs, screenedOutTrials, templateGrid, validateBlueprint, type Blueprint,
+  type PairsScreenConfig, type PairsScreenResult, type ScreenInstrument, type TemplateGridSpec,
 } from '../../dsl/index.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { readPlan } from '../discovery/io.js';
 import { readLakeVocabulary } from './vocabulary.js';
 import { BRIDGE_COLUMNS, BRIDGE_RESULTS_FILE } from '../bridge/table.js';
-import { BLUEPRINTS_FILE, BLUEPRINTS_META, COSTS_DIR, type BlueprintsMeta } from './files.js';
+import { BLUEPRINTS_FILE, BLUEPRINTS_META, COSTS_DIR, PAIRS_SCREEN_FILE, type BlueprintsMeta } from './files.js';
 import type { BlueprintParams } from './params.js';
 import { loadBlueprintSpec, type BlueprintSpec } from './spec.js';
 
@@ -77,8 +79,22 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
 
   const instruments = known.instruments.map(parseId);
   const skipped: string[] = [];
+  const screens: Screen[] = [];
+  if (ctx.params.include_templates) {
+    for (const [i, t] of spec.templates.entries()) {
+      if (t.template !== 'pairs' || (t.pairs !== undefined && t.pairs !== 'auto')) continue;
+      const cfg: PairsScreenConfig = { ...PAIRS_SCREEN_DEFAULTS, ...t.screen };
+      const result = await runPairsScreen(dirname(ctx.input('lake/cleaned')), instruments, tf, cfg);
+      screens.push({ index: i, cfg, result });
+      ctx.log.info({ template: i, screened: result.pairs.length, chosen: result.chosen.map((p) => p.join(' ~ ')) }, 'pairs screen');
+      if (result.chosen.length === 0) {
+        skipped.push(`spec/blueprints.yaml templates[${i}]: the pairs screen (${cfg.method}) kept none of the ${result.pairs.length} pairs it tested ` +
+          `(research/blueprints/summary.md lists them): ${cfg.method === 'engle_granger' ? `raise screen.max_p_value (${cfg.max_p_value}) or use method: correlation` : `lower screen.min_correlation (${cfg.min_correlation})`}, or list the pairs`);
+      }
+    }
+  }
   const fromTemplates = ctx.params.include_templates
-    ? compileTemplates(spec, instruments, { cost_digest: digest, plan_hash: plan.plan_hash, timeframe: tf }, skipped)
+    ? compileTemplates(spec, instruments, { cost_digest: digest, plan_hash: plan.plan_hash, timeframe: tf }, skipped, screens)
     : [];
 
   // One validation for all, against what the lake provides (the compilers validate against their own inputs only).
@@ -90,14 +106,33 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
   await writeFileAtomic(join(out, BLUEPRINTS_FILE), text);
   await writeJsonAtomic(join(out, COSTS_DIR, `${digest}.json`), ctx.costs.config as CostConfig);
   const nTemplates = all.filter((b) => b.provenance.source === 'template').length;
+  // every pair the screen tested is a hypothesis tried: those not compiled count with the grid variants they would have had
+  const screenedOut = screens.reduce((s, sc) => s + screenedOutTrials(sc.result, spec.templates[sc.index]!.grid), 0);
+  // the latest end of any screen: the walk-forward checks it is before its first test window
+  const screenMeta = screens.length ? screens.map((sc) => screenPeriod(sc.result, tf)).reduce((a, b) => (b.to_ms > a.to_ms ? b : a)) : undefined;
   const meta: BlueprintsMeta = {
     schema_version: 1, plan_hash: plan.plan_hash, cost_digest: digest, timeframe: tf,
     counts: { bridge_survivors: countPass(pass), from_bridge: all.length - nTemplates, from_templates: nTemplates, total: all.length },
-    trials: { plan_candidates: plan.candidates.length, template_variants: nTemplates, total: plan.candidates.length + nTemplates },
+    trials: {
+      plan_candidates: plan.candidates.length, template_variants: nTemplates, pairs_screened_out: screenedOut,
+      total: plan.candidates.length + nTemplates + screenedOut,
+    },
+    ...(screenMeta ? {
+      pairs_screen: {
+        method: screens.map((sc) => sc.cfg.method).join(', '), ...screenMeta,
+        screened: screens.reduce((s, sc) => s + sc.result.pairs.length, 0), chosen: screens.reduce((s, sc) => s + sc.result.chosen.length, 0),
+        file: PAIRS_SCREEN_FILE,
+      },
+    } : {}),
     blueprints_sha256: sha256Hex(text),
   };
+  if (screens.length) {
+    await writeJsonAtomic(join(out, PAIRS_SCREEN_FILE), screens.map((sc) => ({
+      template: sc.index, config: sc.cfg, ...screenPeriod(sc.result, tf), ...sc.result,
+    })));
+  }
   await writeJsonAtomic(join(out, BLUEPRINTS_META), meta);
-  await writeFileAtomic(join(out, 'summary.md'), summaryMarkdown(meta, all, skipped));
+  await writeFileAtomic(join(out, 'summary.md'), summaryMarkdown(meta, all, skipped, screens));
   for (const s of skipped) ctx.log.warn(s);
   return {
     rows: { blueprints: all.length },
@@ -125,7 +160,7 @@ function dedupe(bps: Blueprint[]): Blueprint[] {
 
 function compileTemplates(
   spec: BlueprintSpec, instruments: readonly InstrumentKey[], common: { cost_digest: string; plan_hash: string; timeframe: BlueprintParams['timeframe'] },
-  skipped: string[],
+  skipped: string[], screens: readonly Screen[],
 ): Blueprint[] {
   const out: Blueprint[] = [];
   const bySymbol = new Map<string, InstrumentKey>();
@@ -133,7 +168,14 @@ function compileTemplates(
   for (const [i, t] of spec.templates.entries()) {
     const base = { ...common, ...(spec.sizing ? { sizing: spec.sizing } : {}) };
     if (t.template === 'pairs') {
-      for (const [a, b] of t.pairs ?? []) {
+      const screen = screens.find((sc) => sc.index === i);
+      if (screen) {
+        for (const [a, b] of screen.result.chosen) {
+          out.push(...templateGrid({ template: 'pairs', base: { ...base, instruments: [parseId(a), parseId(b)] }, grid: t.grid } as TemplateGridSpec));
+        }
+        continue;
+      }
+      for (const [a, b] of t.pairs === 'auto' ? [] : t.pairs ?? []) {
         const ka = bySymbol.get(a);
         const kb = bySymbol.get(b);
         if (!ka || !kb) {
@@ -156,20 +198,87 @@ function compileTemplates(
   return out;
 }
 
-function summaryMarkdown(meta: BlueprintsMeta, bps: readonly Blueprint[], skipped: readonly string[]): string {
+interface Screen { index: number; cfg: PairsScreenConfig; result: PairsScreenResult & { ts0_ms: number } }
+
+/** The screen period as bar open times: [from_ms, to_ms), to_ms = the open of the first bar after it. */
+function screenPeriod(r: PairsScreenResult & { ts0_ms: number }, tf: BlueprintParams['timeframe']): { from_ms: number; to_ms: number } {
+  const ms = timeframeMs(tf);
+  return { from_ms: r.ts0_ms + r.from * ms, to_ms: r.ts0_ms + r.until * ms };
+}
+
+/**
+ * Runs the pairs screen on the cleaned bars of every instrument of the pipeline timeframe, on the grid of the
+ * first `days` from the earliest bar of any of them (only those bars are read into the screen).
+ */
+async function runPairsScreen(
+  lakeRoot: string, instruments: readonly InstrumentKey[], tf: BlueprintParams['timeframe'], cfg: PairsScreenConfig,
+): Promise<PairsScreenResult & { ts0_ms: number }> {
+  const tfMs = timeframeMs(tf);
+  const partsOf = await Promise.all(instruments.map((k) => listPartitions(lakeRoot, TABLES.cleanBars, { ...k, timeframe: tf })));
+  let ts0 = Infinity;
+  let last = -Infinity;
+  for (const parts of partsOf) for (const p of parts) { ts0 = Math.min(ts0, p.manifest.min_ts_ms); last = Math.max(last, p.manifest.max_ts_ms); }
+  if (!(last >= ts0)) throw new DataError(`no cleaned bars at ${tf} for the pairs screen`, { file: `lake/cleaned/bars (timeframe=${tf})` }, { hint: 'run clean first' });
+  // the first `days`, or all the data when it is shorter (the period recorded is the one read)
+  const n = Math.max(1, Math.min(Math.round((cfg.days * 86_400_000) / tfMs), Math.round((last - ts0) / tfMs) + 1));
+  const ts_ms = Float64Array.from({ length: n }, (_, t) => ts0 + t * tfMs);
+  const end = ts0 + n * tfMs;
+  const series: ScreenInstrument[] = [];
+  const db = await LakeDb.open({ threads: 1 });
+  try {
+    for (const [j, k] of instruments.entries()) {
+      const parts = partsOf[j]!.filter((p) => p.manifest.min_ts_ms < end);
+      const close = new Float64Array(n).fill(NaN);
+      const volume = new Float64Array(n).fill(NaN);
+      if (parts.length) {
+        const cols = await readPartitions(db, lakeRoot, TABLES.cleanBars, parts, ['ts_ms', 'close', 'volume']);
+        const ts = cols.ts_ms as Float64Array;
+        for (let r = 0; r < ts.length; r++) {
+          const t = Math.round((ts[r]! - ts0) / tfMs);
+          if (t < 0 || t >= n) continue; // bars after the screen period are never handed to the screen
+          close[t] = (cols.close as Float64Array)[r]!;
+          volume[t] = (cols.volume as Float64Array)[r]!;
+        }
+      }
+      series.push({ id: `${k.exchange}/${k.market}/${k.symbol}`, symbol: k.symbol, close, volume });
+    }
+  } finally {
+    db.close();
+  }
+  return { ...screenPairs(ts_ms, series, 0, n, cfg), ts0_ms: ts0 };
+}
+
+function summaryMarkdown(meta: BlueprintsMeta, bps: readonly Blueprint[], skipped: readonly string[], screens: readonly Screen[]): string {
   const lines = [
     '# Blueprints',
     '',
     `Plan \`${meta.plan_hash.slice(0, 16)}\`, cost digest \`${meta.cost_digest.slice(0, 16)}\`, timeframe ${meta.timeframe}: ` +
       `**${meta.counts.total} blueprints** (${meta.counts.from_bridge} from ${meta.counts.bridge_survivors} bridge survivors, ${meta.counts.from_templates} template variants). ` +
-      `Trials for the DSR: ${meta.trials.plan_candidates} plan candidates + ${meta.trials.template_variants} template variants = ${meta.trials.total}.`,
+      `Trials for the DSR: ${meta.trials.plan_candidates} plan candidates + ${meta.trials.template_variants} template variants` +
+      (meta.trials.pairs_screened_out ? ` + ${meta.trials.pairs_screened_out} pair variants screened out` : '') + ` = ${meta.trials.total}.`,
     '',
     '| id | source | instruments | name |',
     '|---|---|---|---|',
     ...bps.map((b) => `| ${b.id} | ${b.provenance.source} | ${b.instruments.map((k) => k.symbol).join('/')} | ${b.name} |`),
     '',
   ];
+  for (const sc of screens) {
+    const r = sc.result;
+    const p = screenPeriod(r, meta.timeframe as BlueprintParams['timeframe']);
+    lines.push(`## Pairs screen (templates[${sc.index}], ${sc.cfg.method})`, '',
+      `Bars ${new Date(p.from_ms).toISOString()} .. ${new Date(p.to_ms).toISOString()} (at most the first ${sc.cfg.days} days; nothing later is read), ` +
+      `buckets: ${sc.cfg.buckets.join(', ') || 'none'}; ${r.pairs.length} pairs tested, ${r.chosen.length} chosen ` +
+      (sc.cfg.method === 'engle_granger' ? `(Engle-Granger p <= ${sc.cfg.max_p_value}, best ${sc.cfg.max_pairs}).` : `(correlation >= ${sc.cfg.min_correlation}, best ${sc.cfg.max_pairs}).`),
+      '', '| bucket | A | B | bars | return corr | EG tau | EG p | beta | chosen |', '|---|---|---|---|---|---|---|---|---|',
+      ...r.pairs.map((x) => `| ${x.bucket} | ${x.a} | ${x.b} | ${x.n} | ${fmt(x.correlation, 3)} | ${fmt(x.eg_statistic, 2)} | ${fmt(x.eg_p_value, 4)} | ${fmt(x.eg_beta, 3)} | ${x.chosen ? 'yes' : ''} |`),
+      '');
+    if (r.excluded.length) lines.push('Not screened:', '', ...r.excluded.map((e) => `- ${e.id}: ${e.reason}`), '');
+  }
   if (skipped.length) lines.push('## Skipped', '', ...skipped.map((s) => `- ${s}`), '');
   return lines.join('\n');
 }
 
+
+function fmt(x: number, d: number): string {
+  return Number.isFinite(x) ? x.toFixed(d) : String(x);
+}

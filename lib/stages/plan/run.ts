@@ -4,6 +4,8 @@ import { dirname, join } from 'node:path';
 import { LakeDb, TABLES, listPartitions, type FoundPartition } from '../../lake/index.js';
 import { sqlString } from '../../lake/db.js';
 import { EVENTS_TABLE } from '../../features/table.js';
+import { eventFeatures, loadEventSpecs } from '../../events/index.js';
+import { FEATURES_INFO_FILE } from '../features/run.js';
 import { DataError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
@@ -55,7 +57,11 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
 
   const { kept, cuts } = applyCuts(expanded, plan.value, gates);
   const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings };
-  warnings.push(...templateWarnings(outcome));
+  // the features info and event specs are read only to explain a template whose events never fire
+  const silent = templates.some((t) => t.status === 'ready' && expanded.some((c) => c.template_id === t.id) &&
+    expanded.every((c) => c.template_id !== t.id || c.feasibility.events === 0));
+  const why = silent ? await silenceContext(ctx.input('lake/features'), ctx.specDir) : { eventFeatures: new Map(), unavailable: new Map() };
+  warnings.push(...templateWarnings(outcome, why));
   const counts = planCounts(outcome);
   const empty = emptyPlanWarning({ timeframe: tf, counts, gates });
   if (empty) warnings.push(empty);
@@ -179,13 +185,58 @@ function listValues(v: unknown): unknown[] {
   throw new Error(`unexpected list value from DuckDB: ${String(v)}`);
 }
 
-function templateWarnings(o: PlanOutcome): string[] {
+/** What explains an event family that never fires: the features each event reads, the features each instrument lacks. */
+export interface SilenceContext {
+  /** event name -> features its condition and attributes read */
+  eventFeatures: ReadonlyMap<string, readonly string[]>;
+  /** instrument id exchange/market/symbol -> feature -> why it is unavailable (lake/features/_features.json) */
+  unavailable: ReadonlyMap<string, Readonly<Record<string, string>>>;
+}
+
+async function silenceContext(featuresDir: string, specDir: string): Promise<SilenceContext> {
+  const info = JSON.parse(await readFile(join(featuresDir, FEATURES_INFO_FILE), 'utf8')) as {
+    features: { name: string }[]; instruments: { id: string; unavailable?: Record<string, string> }[];
+  };
+  const set = await loadEventSpecs(join(specDir, 'events'), new Set(info.features.map((f) => f.name)));
+  return {
+    eventFeatures: new Map(set.events.map((e) => [e.name, eventFeatures(e)])),
+    unavailable: new Map(info.instruments.map((i) => [i.id, i.unavailable ?? {}])),
+  };
+}
+
+/**
+ * One warning per ready template that cannot be researched on this data, each with its cause and the way out: its
+ * universe matches no instrument, or its events never fire; for the latter, a feature its events read that none of
+ * its instruments has (e.g. open interest the data does not include) is named with the reason the features stage
+ * recorded.
+ */
+export function templateWarnings(o: Pick<PlanOutcome, 'templates' | 'expanded' | 'timeframe'>, why: SilenceContext): string[] {
   const out: string[] = [];
   for (const t of o.templates) {
     if (t.status !== 'ready') continue;
     const mine = o.expanded.filter((c) => c.template_id === t.id);
-    if (mine.length === 0) out.push(`template ${t.id} (concept ${t.concept_id}): its universe matches no instrument with ${o.timeframe} bars`);
-    else if (mine.every((c) => c.feasibility.events === 0)) out.push(`template ${t.id} (concept ${t.concept_id}): no ${t.event_family} event occurs on any of its instruments`);
+    const where = `template ${t.id} (concept ${t.concept_id}, ${t.source})`;
+    const drop = `or remove the concept from ${t.source.replace(/:\d+$/, '')} (it is skipped until then)`;
+    if (mine.length === 0) {
+      out.push(`${where}: its universe matches no instrument with ${o.timeframe} bars: widen its universe ${drop}`);
+      continue;
+    }
+    if (!mine.every((c) => c.feasibility.events === 0)) continue;
+    const ids = [...new Set(mine.map((c) => instrumentKey(c)))];
+    const missing = new Map<string, string>(); // feature -> reason, for features no instrument of the template has
+    for (const ev of t.events) {
+      for (const f of why.eventFeatures.get(ev) ?? []) {
+        const reasons = ids.map((id) => why.unavailable.get(id)?.[f]);
+        if (reasons.every((r) => r !== undefined)) missing.set(f, [...new Set(reasons)].join('; '));
+      }
+    }
+    const n = `no ${t.event_family} event occurs on any of its ${ids.length} instruments`;
+    if (missing.size > 0) {
+      out.push(`${where}: ${n}: its events read ${[...missing].map(([f, r]) => `${f} (${r})`).join(', ')}, which none of them has. ` +
+        `Provide that data to ingest, ${drop}`);
+    } else {
+      out.push(`${where}: ${n}: their conditions never held on this data. Loosen the ${t.event_family} events in spec/events, ${drop}`);
+    }
   }
   return out;
 }

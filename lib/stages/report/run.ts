@@ -120,7 +120,8 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       ...mintrlAndPboCompanions(wf),
       rank_convention: wf.pbo.rank_convention,
       notes: [
-        `trials = ${wf.deflation.plan_candidates} plan candidates tested by discovery + ${wf.deflation.template_variants} template variants`,
+        `trials = ${wf.deflation.plan_candidates} plan candidates tested by discovery + ${wf.deflation.template_variants} template variants` +
+          (wf.deflation.pairs_screened_out ? ` + ${wf.deflation.pairs_screened_out} pair variants screened out` : ''),
         wf.deflation.note,
         `PBO: ${wf.pbo.note}`,
         `windows: ${wf.windows_spec.mode}, train ${wf.windows_spec.train_bars} bars, embargo ${wf.windows_spec.embargo_bars} bars, test ${wf.windows_spec.test_bars} bars; ` +

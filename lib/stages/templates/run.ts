@@ -22,15 +22,28 @@ export async function runTemplates(ctx: StageContext<TemplatesParams>): Promise<
   }
   const ready = templates.filter((t) => t.status === 'ready').length;
   const warnings = catalog.missingFolders.map((f) => `spec/${f}/ does not exist: every ${f === 'events' ? 'event family' : 'feature'} reference is missing`);
-  if (specTasks.length > 0) {
-    warnings.push(`${templates.length - ready} of ${templates.length} templates blocked by ${specTasks.length} spec tasks (research/templates/spec_tasks.parquet)`);
-  }
+  if (specTasks.length > 0) warnings.push(blockedWarning(templates.length, ready, specTasks));
   for (const w of warnings) ctx.log.warn(w);
   return {
     rows: { templates: templates.length, spec_tasks: specTasks.length },
     metrics: { ready, blocked: templates.length - ready, event_families: catalog.eventFamilies.size, features: catalog.features.size },
     warnings,
   };
+}
+
+/**
+ * One warning naming every blocked concept, what it references that the specs do not declare (with the concept's
+ * file:line) and the two ways out: declare it, or drop the concept.
+ */
+export function blockedWarning(total: number, ready: number, tasks: readonly SpecTask[]): string {
+  const byConcept = new Map<string, SpecTask[]>();
+  for (const t of tasks) byConcept.set(t.concept_id, [...(byConcept.get(t.concept_id) ?? []), t]);
+  const what = (t: SpecTask) => (t.kind === 'event_family'
+    ? `event family ${t.name} (no spec/events/*.yaml event has family: ${t.name})`
+    : `feature ${t.name} (not in spec/features/*.yaml)`);
+  const parts = [...byConcept].map(([concept, ts]) => `concept ${concept} (${ts[0]!.source}) needs ${ts.map(what).join(' and ')}`);
+  return `${total - ready} of ${total} templates blocked by ${tasks.length} spec tasks (research/templates/spec_tasks.parquet): ${parts.join('; ')}. ` +
+    'Declare what is missing, or remove the concept from its spec/concepts file (it is not researched until then)';
 }
 
 function specTaskColumns(rows: readonly SpecTask[]) {

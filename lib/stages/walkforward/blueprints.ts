@@ -66,6 +66,22 @@ export async function readBlueprints(
   return { blueprints, meta, costStatus };
 }
 
+/**
+ * Pairs chosen by the screen (pairs: auto) must have been chosen on bars strictly before the first out-of-sample
+ * bar: the screen period [from_ms, to_ms) must end at or before the open of the first test bar. Otherwise a
+ * DataError (exit 3) naming the screen setting to change. A screen that chose no pair put nothing into the
+ * blueprints and is not checked.
+ */
+export function assertScreenBeforeTest(screen: NonNullable<BlueprintsMeta['pairs_screen']>, firstTestStartMs: number): void {
+  if (screen.chosen === 0 || screen.to_ms <= firstTestStartMs) return;
+  const iso = (t: number) => new Date(t).toISOString();
+  throw new DataError(
+    `pairs were chosen on bars up to ${iso(screen.to_ms)}, after the first walk-forward test window starts (${iso(firstTestStartMs)}): the screen would have seen out-of-sample data`,
+    { file: 'spec/blueprints.yaml', field: 'templates[pairs].screen.days', value: Math.round((screen.to_ms - screen.from_ms) / 86_400_000 * 1000) / 1000 },
+    { hint: `make screen.days at most ${Math.floor((firstTestStartMs - screen.from_ms) / 86_400_000 * 1000) / 1000} (walk-forward train_days plus the embargo), or lengthen stages.walkforward.train_days in spec/pipeline.yaml; then rerun the blueprint stage` },
+  );
+}
+
 /** The cost config a blueprint was found under, from the content-addressed snapshot beside the blueprints. */
 async function costsOf(dir: string, display: string, digest: string, id: string): Promise<CostConfig> {
   const file = join(dir, COSTS_DIR, `${digest}.json`);

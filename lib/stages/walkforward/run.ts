@@ -46,7 +46,7 @@ import { variance } from '../../stats/descriptive.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { instrumentLabel, readPlan, type InstrumentKey } from '../discovery/io.js';
 import { readLakeVocabulary } from '../blueprint/vocabulary.js';
-import { readBlueprints } from './blueprints.js';
+import { assertScreenBeforeTest, readBlueprints } from './blueprints.js';
 import { globalGrid, loadInstrument, type Grid, type InstrumentData } from './io.js';
 import type { WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
@@ -107,6 +107,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
     step_bars: Math.round((p.step_days ?? p.test_days) * dayBars),
   };
   const { windows, unused_bars } = makeWindows(grid.n, spec, 'spec/pipeline.yaml stages.walkforward (train_days, test_days, embargo)');
+  if (loaded.meta.pairs_screen) assertScreenBeforeTest(loaded.meta.pairs_screen, ms(grid, windows[0]!.testStart));
 
   const db = await LakeDb.open({ threads: 2 });
   try {
@@ -235,6 +236,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       oos: { metrics, benchmark: bench.label ? { label: bench.label, total_return: bench.total_return } : null },
       deflation: {
         trials, plan_candidates: loaded.meta.trials.plan_candidates, template_variants: loaded.meta.trials.template_variants,
+        pairs_screened_out: loaded.meta.trials.pairs_screened_out ?? 0,
         variance_of_daily_sharpes: vSr, sr0_annual: metrics.sr0_annual, psr: metrics.psr, dsr: metrics.dsr,
         min_trl_days: metrics.min_trl_days, min_trl_sr0_days: metrics.min_trl_sr0_days,
         note: Number.isFinite(vSr)

@@ -60,6 +60,8 @@ export interface WalkforwardSummary {
     trials: number;
     plan_candidates: number;
     template_variants: number;
+    /** Pair variants the pairs screen tested but did not compile (also trials). */
+    pairs_screened_out: number;
     variance_of_daily_sharpes: number;
     sr0_annual: number;
     psr: number;

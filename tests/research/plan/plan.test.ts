@@ -15,7 +15,8 @@ import { candidateIdOf, expandCandidates, feasibilityOf, type Instrument, type P
 import { essOverlap } from '../../../lib/stats/ess.js';
 import { SpecError, DataError, exitCodeOf } from '../../../lib/errors.js';
 import type { FeasibilityJson, PlanJson } from '../../../lib/research/plan_report.js';
-import { runStage, writeCleanedLake, writeEventsLake, writeSpec, type FixtureInstrument } from './fixtures.js';
+import { runStage, writeCleanedLake, writeEventsLake, writeFeaturesInfo, writeSpec, type FixtureInstrument } from './fixtures.js';
+import { templateWarnings } from '../../../lib/stages/plan/run.js';
 
 const TF = '1h';
 // 2025-01-20: 500 hourly bars run into February, so an instrument spans two monthly partitions.
@@ -66,6 +67,7 @@ beforeAll(async () => {
   await runStage(templatesStage, base, specDir, {});
   await writeCleanedLake(base, TF, [AAA, BBB, CCC]);
   await writeEventsLake(base, TF, EVENTS.map((e) => ({ inst: e.inst, events: e.events as never })));
+  await writeFeaturesInfo(base, ['x']);
 });
 
 afterAll(async () => {
@@ -275,8 +277,37 @@ describe('plan stage', () => {
     await cp(join(base, 'research'), join(data, 'research'), { recursive: true });
     await writeCleanedLake(data, TF, [AAA]);
     await writeEventsLake(data, TF, [{ inst: { ...AAA, start_ms: START + 60_000 }, events: { spike_a: ['spike', [3]] } }]);
+    await writeFeaturesInfo(data, ['x']);
     const err = await runStage(planStage, data, specDir, { timeframe: TF }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toContain(`events/exchange=x/market=um/symbol=AAA/timeframe=1h ts_ms: event spike_a is not on the 1h bar grid of the cleaned bars (first bar ${START}), was ${START + 60_000 + 3 * 3_600_000}`);
+  });
+});
+
+describe('warnings for templates that cannot be researched (actionable)', () => {
+  const tpl = { id: 'tpl-liq', status: 'ready', concept_id: 'liq-fade', source: 'spec/concepts/default.yaml:51', event_family: 'liquidation_cascade', events: ['liq_1', 'liq_2'] };
+  const cand = (symbol: string, events: number) => ({ template_id: 'tpl-liq', exchange: 'x', market: 'um', symbol, feasibility: { events } });
+  const why = {
+    eventFeatures: new Map([['liq_1', ['oi_change_12', 'ret_12']], ['liq_2', ['oi_change_12', 'ret_12']]]),
+    unavailable: new Map<string, Record<string, string>>([['x/um/AAA', { oi_change_12: 'no open interest' }], ['x/um/BBB', { oi_change_12: 'no open interest', funding_level: 'no funding settlements' }]]),
+  };
+
+  test('events that read a feature none of the instruments has: the feature, the reason, and the way out', () => {
+    const w = templateWarnings({ timeframe: '5m', templates: [tpl] as never, expanded: [cand('AAA', 0), cand('BBB', 0)] as never }, why);
+    expect(w).toEqual([
+      'template tpl-liq (concept liq-fade, spec/concepts/default.yaml:51): no liquidation_cascade event occurs on any of its 2 instruments: ' +
+      'its events read oi_change_12 (no open interest), which none of them has. Provide that data to ingest, ' +
+      'or remove the concept from spec/concepts/default.yaml (it is skipped until then)',
+    ]);
+  });
+
+  test('a feature one instrument has is not the cause: the thresholds are; a template with events is not warned about', () => {
+    const partial = { ...why, unavailable: new Map<string, Record<string, string>>([['x/um/AAA', { oi_change_12: 'no open interest' }]]) };
+    expect(templateWarnings({ timeframe: '5m', templates: [tpl] as never, expanded: [cand('AAA', 0), cand('BBB', 0)] as never }, partial)).toEqual([
+      'template tpl-liq (concept liq-fade, spec/concepts/default.yaml:51): no liquidation_cascade event occurs on any of its 2 instruments: ' +
+      'their conditions never held on this data. Loosen the liquidation_cascade events in spec/events, or remove the concept from spec/concepts/default.yaml (it is skipped until then)',
+    ]);
+    expect(templateWarnings({ timeframe: '5m', templates: [tpl] as never, expanded: [cand('AAA', 3), cand('BBB', 0)] as never }, why)).toEqual([]);
+    expect(templateWarnings({ timeframe: '5m', templates: [tpl] as never, expanded: [] }, why)[0]).toContain('its universe matches no instrument with 5m bars: widen its universe or remove the concept');
   });
 });

@@ -11,6 +11,7 @@ import { loadConcepts } from '../../../lib/research/concepts.js';
 import { loadCatalog } from '../../../lib/research/catalog.js';
 import { buildTemplates, templateIdOf, parseTemplatesJsonl } from '../../../lib/research/templates.js';
 import { templatesStage } from '../../../lib/stages/templates/definition.js';
+import { blockedWarning } from '../../../lib/stages/templates/run.js';
 import { LakeDb, readTableFile, stringsOf, type DictColumn } from '../../../lib/lake/index.js';
 import { SpecError, exitCodeOf } from '../../../lib/errors.js';
 import { withTempDir } from '../../helpers/tmp.js';
@@ -126,6 +127,15 @@ describe('status and spec tasks', () => {
       { template_id: basis.id, concept_id: 'basis', kind: 'event_family', name: 'basis_blowout', claim: 'basis converges', source: 'spec/concepts/c.yaml:17' },
       { template_id: basis.id, concept_id: 'basis', kind: 'feature', name: 'basis_bps', claim: 'basis converges', source: 'spec/concepts/c.yaml:21' },
     ]);
+  });
+
+  test('the warning names each blocked concept, where it is, what is missing, and the way out', async () => {
+    const { templates, specTasks } = await templatesOf({ 'events/e.yaml': EVENTS, 'features/f.yaml': FEATURES, 'concepts/c.yaml': CONCEPTS });
+    const ready = templates.filter((t) => t.status === 'ready').length;
+    expect(blockedWarning(templates.length, ready, specTasks)).toBe(
+      '1 of 3 templates blocked by 2 spec tasks (research/templates/spec_tasks.parquet): concept basis (spec/concepts/c.yaml:17) needs ' +
+      'event family basis_blowout (no spec/events/*.yaml event has family: basis_blowout) and feature basis_bps (not in spec/features/*.yaml). ' +
+      'Declare what is missing, or remove the concept from its spec/concepts file (it is not researched until then)');
   });
 
   test('without spec/events every concept is blocked on its family', async () => {
