@@ -2,11 +2,12 @@ import { discoverBinanceFiles, filterFiles, type DiscoveredFile } from '../../in
 import { readCsvColumns, mapWithConnections, type CsvColumnRequest, type LakeDb } from '../../lake/index.js';
 import { withExtractedCsv } from '../../ingest/zip.js';
 import { checkBars, checkFunding, checkOrder, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
-import { emptyBars, type BarColumns, type InstrumentKey } from '../../market.js';
+import { emptyBars, type BarColumns, type InstrumentKey, type OpenInterestColumns } from '../../market.js';
 import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, type RowOrigins } from './raw_writer.js';
 import type { IngestParams } from './params.js';
 import { concatArrays, concatBars, concatColumns } from './concat.js';
+import { METRICS_CSV_COLUMNS, METRICS_FIELD_COUNTS, metricsObservations } from '../../ingest/binance_vision/metrics.js';
 
 const KLINE_COLUMNS: CsvColumnRequest[] = [
   { name: 'ts_ms', source: 0 }, { name: 'open', source: 1 }, { name: 'high', source: 2 }, { name: 'low', source: 3 },
@@ -28,7 +29,7 @@ export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: L
       const { downloadBinanceVision } = await import('../../ingest/binance_vision/download.js');
       const report = await downloadBinanceVision({
         baseUrl: p.download.base_url, destDir: p.path, market: p.market, kind, symbols: p.symbols,
-        ...(kind !== 'funding' ? { interval: p.intervals[0] ?? '5m' } : {}),
+        ...(kind !== 'funding' && kind !== 'metrics' ? { interval: p.intervals[0] ?? '5m' } : {}),
         startMonth: p.download.start_month, endMonth: p.download.end_month, concurrency: p.download.concurrency, log: ctx.log,
       });
       ctx.log.info({ kind, report }, 'download finished');
@@ -70,6 +71,18 @@ async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWr
   const idx: Int32Array[] = [];
   const lines: Int32Array[] = [];
   for (const f of group) {
+    if (f.kind === 'metrics') {
+      const read = (csv: string) => readCsvColumns(db, { file: csv, display: f.rel, columns: METRICS_CSV_COLUMNS, fieldCounts: METRICS_FIELD_COUNTS, header: 'yes' });
+      const res = f.compression === 'zip' ? await withExtractedCsv(f.path, f.rel, (csv) => read(csv)) : await read(f.path);
+      const oi = metricsObservations(res.columns, { file: f.rel, lines: res.lines }, f.period);
+      cols.push(oi as unknown as Record<string, Float64Array>);
+      origins.files.push(f.rel);
+      idx.push(new Int32Array(oi.ts_ms.length).fill(origins.files.length - 1));
+      lines.push(res.lines);
+      const ts = oi.ts_ms;
+      await w.recordFile(f.path, { table: 'raw/open_interest', instrument, file: f.rel, rows: ts.length, ...(ts.length ? { first_ts_ms: ts[0]!, last_ts_ms: ts[ts.length - 1]! } : {}) });
+      continue;
+    }
     const request = f.kind === 'klines' ? KLINE_COLUMNS : f.kind === 'mark_klines' ? MARK_COLUMNS : FUNDING_COLUMNS;
     const fieldCounts = f.kind === 'funding' ? [2, 3] : f.kind === 'mark_klines' ? [5, 6, 12] : [6, 12];
     const read = (csv: string) => readCsvColumns(db, { file: csv, display: f.rel, columns: request, fieldCounts, header: 'auto' });
@@ -91,7 +104,9 @@ async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWr
   origins.file_idx = concatArrays(idx, (n) => new Int32Array(n));
   origins.line = concatArrays(lines, (n) => new Int32Array(n));
   const all = concatColumns(cols);
-  if (first.kind === 'funding') {
+  if (first.kind === 'metrics') {
+    await w.openInterest(key, all as unknown as OpenInterestColumns, origins);
+  } else if (first.kind === 'funding') {
     await w.funding(key, { ts_ms: all.ts_ms!, funding_rate: all.funding_rate!, mark_price: new Float64Array(all.ts_ms!.length).fill(NaN) }, origins);
   } else {
     await w.bars(first.kind === 'klines' ? 'rawKlines' : 'rawMarkKlines', key, first.interval!, concatBars([toBars(all)]), origins);
