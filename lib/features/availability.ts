@@ -59,10 +59,10 @@ export function notEvaluatedText(e: NotEvaluated): string {
   return `${e.name}: not evaluated on ${e.instruments.length} of ${e.of} instruments: needs ${e.needs.join(' and ')} for ${instrumentNames(e.instruments).join(', ')}${via}`;
 }
 
-/** Symbols ('BTCUSDT') when they identify the instruments uniquely, else the full ids. */
+/** Symbols ('BTCUSDT', sorted) when they identify the instruments uniquely, else the full ids. */
 export function instrumentNames(ids: readonly string[]): string[] {
   const symbols = ids.map((id) => id.slice(id.lastIndexOf('/') + 1));
-  return new Set(symbols).size === symbols.length ? symbols : [...ids];
+  return new Set(symbols).size === symbols.length ? symbols.sort() : [...ids];
 }
 
 function cmp(a: string, b: string): number {

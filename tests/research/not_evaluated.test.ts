@@ -7,6 +7,8 @@ import { describe, expect, test } from '@jest/globals';
 import { blockingFeatures, type Condition } from '../../lib/events/index.js';
 import { groupNotEvaluated, instrumentNames, notEvaluatedText } from '../../lib/features/availability.js';
 import { discoverySummary, renderDiscoveryMarkdown } from '../../lib/stages/discovery/report.js';
+import { annotateCuts, templateNotEvaluated } from '../../lib/stages/plan/not_evaluated.js';
+import type { Candidate } from '../../lib/research/plan.js';
 
 const cmp = (feature: string, value = 0): Condition => ({ type: 'compare', feature, op: '<', rhs: { value } });
 const U = new Set(['oi_change_12']);
@@ -52,6 +54,10 @@ describe('grouping and wording', () => {
     expect(notEvaluatedText(g[0]!)).toBe('liquidation_cascade_oi1: not evaluated on 2 of 3 instruments: needs open_interest for BTCUSDT, SOLUSDT (via oi_change_12)');
   });
 
+  test('symbols are listed alphabetically (spot and perp ids sort apart)', () => {
+    expect(instrumentNames(['binance/spot/LTCUSDT', 'binance/um/BTCUSDT'])).toEqual(['BTCUSDT', 'LTCUSDT']);
+  });
+
   test('the same symbol on two markets is named by full id', () => {
     expect(instrumentNames(['binance/spot/BTCUSDT', 'binance/um/BTCUSDT'])).toEqual(['binance/spot/BTCUSDT', 'binance/um/BTCUSDT']);
   });
@@ -78,5 +84,30 @@ describe('the discovery funnel lists what was not evaluated', () => {
     const s = discoverySummary([], [], { plan_hash: 'a'.repeat(64), timeframe: '5m', gates, top: 5, not_evaluated: [] });
     expect('not_evaluated' in s).toBe(false);
     expect(renderDiscoveryMarkdown(s)).not.toContain('Not evaluated');
+  });
+});
+
+describe('the plan says why a candidate of a not-evaluated event was cut', () => {
+  const ne = [{ kind: 'event' as const, name: 'liquidation_cascade_oi1', family: 'liquidation_cascade', needs: ['open_interest'], instruments: ['binance/um/ETHUSDT'], of: 2, via: ['oi_change_12'] }];
+  const cand = (id: string, symbol: string, event = 'liquidation_cascade_oi1'): Candidate => ({
+    candidate_id: id, template_id: 't', concept_id: 'c', event, event_family: 'liquidation_cascade', exchange: 'binance', market: 'um', symbol,
+    timeframe: '5m', horizon_bars: 12, expected: 'fade',
+  });
+
+  test('only cuts of that event on those instruments are annotated', () => {
+    const cands = [cand('a', 'ETHUSDT'), cand('b', 'BTCUSDT'), cand('c', 'ETHUSDT', 'volume_spike_z4')];
+    const cuts = cands.map((c) => ({ candidate_id: c.candidate_id, reason: 'infeasible' as const, detail: 'usable events 0 < min_n 30' }));
+    annotateCuts(cuts, new Map(cands.map((c) => [c.candidate_id, c])), ne);
+    expect(cuts.map((c) => c.detail)).toEqual([
+      'not evaluated: needs open_interest (via oi_change_12); usable events 0 < min_n 30',
+      'usable events 0 < min_n 30',
+      'usable events 0 < min_n 30',
+    ]);
+  });
+
+  test('a template none of whose events occur is told what they need', () => {
+    expect(templateNotEvaluated(new Set(['liquidation_cascade_oi1']), ne))
+      .toBe(': not evaluated: liquidation_cascade_oi1: not evaluated on 1 of 2 instruments: needs open_interest for ETHUSDT (via oi_change_12)');
+    expect(templateNotEvaluated(new Set(['volume_spike_z4']), ne)).toBe('');
   });
 });

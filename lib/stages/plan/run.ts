@@ -20,6 +20,8 @@ import {
 import { feasibilityJson, feasibilityMarkdown, planCounts, planJson, type PlanOutcome } from '../../research/plan_report.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import type { PlanParams } from './params.js';
+import { annotateCuts, templateNotEvaluated } from './not_evaluated.js';
+import { readEventsNotEvaluated } from '../discovery/not_evaluated.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
 
@@ -53,8 +55,10 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const expanded = await measureFeasibility(ctx, eventsRoot, eventParts, instruments, candidates, gates, tf);
 
   const { kept, cuts } = applyCuts(expanded, plan.value, gates);
+  const notEvaluated = await readEventsNotEvaluated(ctx.input('lake/events'));
+  annotateCuts(cuts, new Map(expanded.map((c) => [c.candidate_id, c])), notEvaluated);
   const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings };
-  warnings.push(...templateWarnings(outcome));
+  warnings.push(...templateWarnings(outcome, notEvaluated));
   const counts = planCounts(outcome);
   checkTotal(kept.length, plan.value, plan.yaml,
     `cuts applied: ${counts.cut_infeasible} infeasible, ${counts.cut_per_template} per_template, ${counts.cut_per_symbol} per_symbol of ${counts.expanded} expanded`);
@@ -176,13 +180,16 @@ function listValues(v: unknown): unknown[] {
   throw new Error(`unexpected list value from DuckDB: ${String(v)}`);
 }
 
-function templateWarnings(o: PlanOutcome): string[] {
+function templateWarnings(o: PlanOutcome, notEvaluated: Parameters<typeof templateNotEvaluated>[1]): string[] {
   const out: string[] = [];
   for (const t of o.templates) {
     if (t.status !== 'ready') continue;
     const mine = o.expanded.filter((c) => c.template_id === t.id);
     if (mine.length === 0) out.push(`template ${t.id} (concept ${t.concept_id}): its universe matches no instrument with ${o.timeframe} bars`);
-    else if (mine.every((c) => c.feasibility.events === 0)) out.push(`template ${t.id} (concept ${t.concept_id}): no ${t.event_family} event occurs on any of its instruments`);
+    else if (mine.every((c) => c.feasibility.events === 0)) {
+      out.push(`template ${t.id} (concept ${t.concept_id}): no ${t.event_family} event occurs on any of its instruments`
+        + templateNotEvaluated(new Set(mine.map((c) => c.event)), notEvaluated));
+    }
   }
   return out;
 }
