@@ -16,7 +16,7 @@ export function reportNotEvaluated(
   return { not_evaluated: list.map((e) => ({ kind: e.kind, name: e.name, needs: [...e.needs], instruments: [...e.instruments], text: `${e.kind} ${text(e)}` })) };
 }
 
-const INTRO = 'Not evaluated: these had no input data on the instruments named, so they were never tested there '
+const INTRO = 'These had no input data on the instruments named, so they were never tested there '
   + '(no occurrences is not evidence of no effect). Ingest the missing data to evaluate them.';
 
 export function notEvaluatedHtml(d: ReportData): string {
