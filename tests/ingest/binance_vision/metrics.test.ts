@@ -14,7 +14,7 @@ import { LakeDb, TABLES, listPartitions, readPartitions } from '../../../lib/lak
 import {
   binanceParams, clean, copyLake, expectDataError, goodBars, ingest, klinesCsv, put, snapshot, visionKlinePath, zipCsv,
 } from '../../bad_input/helpers.js';
-import { publish, startFixtureServer } from './fixture_server.js';
+import { klineZip, publish, startFixtureServer } from './fixture_server.js';
 import { M5, metricsDay, metricsRel, metricsZip, type MetricsRow } from './metrics_fixture.js';
 
 const DAY1 = '2025-01-01';
@@ -156,5 +156,33 @@ describe('ingest and clean of metrics files', () => {
     const rows = metricsDay(DAY2).map((x) => ({ ...x, ts: x.ts + 86_400_000 }));
     const r = await ingest(join(work, 'data-day'), PARAMS(await source('src-day', rows)));
     expect(expectDataError(r, { file: metricsRel('BTCUSDT', DAY2), line: 2, field: 'create_time' })).toContain("outside the file's day 2025-01-02");
+  });
+});
+
+describe('the ingest stage downloads metrics days', () => {
+  test('kinds [klines, metrics] with download enabled: every day of the months is asked for, published days land in open_interest', async () => {
+    const files = new Map<string, Uint8Array>();
+    publish(files, 'data/futures/um/monthly/klines/BTCUSDT/5m/BTCUSDT-5m-2025-01.zip', klineZip('BTCUSDT-5m-2025-01.zip', 600, 0));
+    publish(files, metricsRel('BTCUSDT', DAY1), metricsZip('BTCUSDT', DAY1, metricsDay(DAY1)));
+    publish(files, metricsRel('BTCUSDT', DAY2), metricsZip('BTCUSDT', DAY2, metricsDay(DAY2)));
+    const server = await startFixtureServer(files);
+    const d = join(work, 'data-dl');
+    try {
+      const r = await ingest(d, binanceParams(join(work, 'src-dl'), {
+        symbols: ['BTCUSDT'], kinds: ['klines', 'metrics'],
+        download: { enabled: true, base_url: server.baseUrl, start_month: '2025-01', end_month: '2025-01', concurrency: 2 },
+      }));
+      if (r.exitCode !== 0) throw new Error(r.stderr);
+      // a day is asked for by its CHECKSUM first; 404 there: missing, the zip is not requested
+      const days = new Set(server.requests.flatMap((q) => /-metrics-(\d{4}-\d{2}-\d{2})\.zip/.exec(q)?.[1] ?? []));
+      expect(days.size).toBe(31);
+      expect(server.requests.filter((q) => /-metrics-.*\.zip -$/.test(q)).length).toBe(2);
+    } finally {
+      await server.close();
+    }
+    const parts = await listPartitions(join(d, 'lake'), TABLES.rawOpenInterest, { symbol: 'BTCUSDT' });
+    expect(parts.map((p) => p.manifest.rows)).toEqual([576]);
+    const bars = await listPartitions(join(d, 'lake'), TABLES.rawKlines, { symbol: 'BTCUSDT' });
+    expect(bars.map((p) => p.manifest.rows)).toEqual([600]);
   });
 });
