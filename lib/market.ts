@@ -42,11 +42,20 @@ export interface FundingColumns {
 }
 
 /** Open interest observations, point in time (ts_ms = when it was known). */
-export interface OpenInterestColumns {
+export interface OpenInterestColumns extends Partial<Record<OpenInterestExtra, Float64Array>> {
   ts_ms: Float64Array;
   open_interest: Float64Array; // base units
   open_interest_usd: Float64Array; // NaN when unknown
 }
+
+/**
+ * Positioning metrics some open-interest sources carry beside it (Binance Vision `metrics` files); NaN (NULL in the
+ * lake) where a source lacks them (ccxt, synthetic). Units and sources: lib/lake/schema.ts.
+ */
+export const OPEN_INTEREST_EXTRAS = [
+  'top_trader_account_ratio', 'top_trader_position_ratio', 'long_short_account_ratio', 'taker_buy_sell_volume_ratio',
+] as const;
+export type OpenInterestExtra = (typeof OPEN_INTEREST_EXTRAS)[number];
 
 /** Market capitalisation observations (e.g. CoinGecko daily), point in time. */
 export interface MarketCapColumns {

@@ -5,3 +5,4 @@ export {
 } from './spec.js';
 export { detectEvents, evaluateCondition, directionSigns, attributesJson, FALSE, TRUE, UNKNOWN, type EventRows } from './detect.js';
 export { readEventPartitions } from './read.js';
+export { blockingFeatures } from './availability.js';

@@ -15,6 +15,8 @@ export interface InstrumentFeatures {
   columns: Record<string, Float64Array>;
   /** Features whose input data this instrument lacks (all NaN), with the reason. */
   unavailable: Record<string, string>;
+  /** The same features: the missing input as a data name ('open_interest', 'funding', ...). */
+  needs: Record<string, string>;
 }
 
 /** Bar fields the set reads (the stage loads only these). */
@@ -66,13 +68,21 @@ export function computeInstrumentFeaturesDetailed(set: FeatureSet, series: Instr
   }
   const values = new Map<string, Float64Array>();
   const unavailable: Record<string, string> = {};
+  const needs: Record<string, string> = {};
   for (const f of set.order) {
     let input: Float64Array | undefined;
     if (f.input !== undefined) input = values.get(f.input) ?? series.bars[f.input as BarField];
     const r = familyOf(f.family).compute(ctx, f.params, input);
     if (r.values.length !== n) throw new Error(`feature ${f.name}: ${r.values.length} values for ${n} bars`);
     values.set(f.name, r.values);
-    if (r.unavailable) unavailable[f.name] = r.unavailable;
+    if (r.unavailable) {
+      unavailable[f.name] = r.unavailable;
+      if (r.needs) needs[f.name] = r.needs;
+    } else if (f.input !== undefined && unavailable[f.input] !== undefined) {
+      // computed on a feature this instrument cannot have: as unavailable as its input
+      unavailable[f.name] = `input ${f.input}: ${unavailable[f.input]}`;
+      if (needs[f.input]) needs[f.name] = needs[f.input]!;
+    }
   }
   // A family may hand back a shared intermediate (log_return's array is cached for rel_strength): copy any column
   // that is the same array as another, so callers can own every column.
@@ -84,7 +94,7 @@ export function computeInstrumentFeaturesDetailed(set: FeatureSet, series: Instr
     seen.add(v);
     columns[f.name] = v;
   }
-  return { columns, unavailable };
+  return { columns, unavailable, needs };
 }
 
 /**

@@ -34,6 +34,8 @@ export interface FamilyResult {
   values: Float64Array;
   /** Set when the instrument lacks the data this family needs (the column is all NaN), e.g. "no open interest". */
   unavailable?: string;
+  /** With `unavailable`: the missing input as a data name (open_interest, funding, market_cap, reference_symbol). */
+  needs?: string;
 }
 
 export type CrossKind = 'breadth' | 'market_cap' | 'reference';
@@ -315,7 +317,7 @@ export const FAMILIES: readonly FamilyDef[] = [
     barFields: [],
     compute: (ctx, p) => {
       const f = fundingOf(ctx);
-      if (!f) return { values: allNaN(ctx.length), unavailable: NO_FUNDING };
+      if (!f) return { values: allNaN(ctx.length), unavailable: NO_FUNDING, needs: 'funding' };
       return { values: asOfValues(ctx.series.bars.ts_ms, ctx.tfMs, f.ts_ms, f.funding_rate, ageMsOf(p)) };
     },
   },
@@ -328,7 +330,7 @@ export const FAMILIES: readonly FamilyDef[] = [
     barFields: [],
     compute: (ctx) => {
       const f = fundingOf(ctx);
-      if (!f) return { values: allNaN(ctx.length), unavailable: NO_FUNDING };
+      if (!f) return { values: allNaN(ctx.length), unavailable: NO_FUNDING, needs: 'funding' };
       const ts = ctx.series.bars.ts_ms;
       const atClose = asOfIndex(ts, ctx.tfMs, f.ts_ms);
       const atOpen = asOfIndex(ts, 0, f.ts_ms);
@@ -346,7 +348,7 @@ export const FAMILIES: readonly FamilyDef[] = [
     barFields: [],
     compute: (ctx, p) => {
       const f = fundingOf(ctx);
-      if (!f) return { values: allNaN(ctx.length), unavailable: NO_FUNDING };
+      if (!f) return { values: allNaN(ctx.length), unavailable: NO_FUNDING, needs: 'funding' };
       const z = rollingZscore(f.funding_rate, nOf(p), { excludeCurrent: exclOf(p) });
       return { values: asOfValues(ctx.series.bars.ts_ms, ctx.tfMs, f.ts_ms, z, ageMsOf(p)) };
     },
@@ -360,7 +362,7 @@ export const FAMILIES: readonly FamilyDef[] = [
     barFields: [],
     compute: (ctx, p) => {
       const oi = ctx.series.openInterest;
-      if (!oi || oi.ts_ms.length === 0) return { values: allNaN(ctx.length), unavailable: NO_OI };
+      if (!oi || oi.ts_ms.length === 0) return { values: allNaN(ctx.length), unavailable: NO_OI, needs: 'open_interest' };
       const age = ageMsOf(p);
       const level = ctx.cached(`oi_asof:${age}`, () => asOfValues(ctx.series.bars.ts_ms, ctx.tfMs, oi.ts_ms, oi.open_interest, age));
       return { values: logReturn(level, nOf(p)) };
@@ -416,7 +418,7 @@ export const FAMILIES: readonly FamilyDef[] = [
         out[t] = r > 0 && s > 0 ? r / s : NAN;
         if (out[t] === out[t]) any = true;
       }
-      return any ? { values: out } : { values: out, unavailable: 'no market caps for the reference and universe' };
+      return any ? { values: out } : { values: out, unavailable: 'no market caps for the reference and universe', needs: 'market_cap' };
     },
   },
   {
@@ -438,7 +440,7 @@ export const FAMILIES: readonly FamilyDef[] = [
         const k = idx[t]!;
         out[t] = k >= 0 ? own[t]! - ref[k]! : NAN;
       }
-      return u.references.length > 0 ? { values: out } : { values: out, unavailable: 'no reference symbol in the universe' };
+      return u.references.length > 0 ? { values: out } : { values: out, unavailable: 'no reference symbol in the universe', needs: 'reference_symbol' };
     },
   },
 ];

@@ -19,3 +19,4 @@ export {
   computeInstrumentFeatures, computeInstrumentFeaturesDetailed, computeAllFeatures, requiredBarFields, type InstrumentFeatures,
 } from './compute.js';
 export { featuresTable, EVENTS_TABLE } from './table.js';
+export { groupNotEvaluated, notEvaluatedText, instrumentNames, type NotEvaluated, type NotEvaluatedRow } from './availability.js';

@@ -22,6 +22,9 @@ export class LakeDb {
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
     const instance = await DuckDBInstance.create(':memory:', config);
     const conn = await instance.connect();
+    // Text timestamps without an offset ('2025-01-21 00:05:00', Binance metrics create_time) are UTC, whatever the
+    // machine's time zone: DuckDB would otherwise read them in the local zone. GLOBAL: forked connections too.
+    await conn.run(`SET GLOBAL TimeZone = 'UTC'`);
     return new LakeDb(instance, conn);
   }
 

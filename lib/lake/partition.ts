@@ -242,7 +242,9 @@ export interface RowOriginColumns {
 
 /**
  * Read numeric columns of raw partitions together with where each row came from (src_file, src_line), rows
- * ordered by (ts_ms, src_file, src_line) so duplicates from several files come out in a stable order.
+ * ordered by (ts_ms, src_file, src_line) so duplicates from several files come out in a stable order. Columns are
+ * matched by name: a column a table gained later (open interest's Binance metrics columns) reads as NULL (NaN) in
+ * partitions written before it existed (a resumed ccxt lake keeps its old months).
  */
 export async function readPartitionsWithOrigins(
   db: LakeDb, root: string, table: TableSchema, parts: readonly FoundPartition[], columns: readonly string[],
@@ -257,7 +259,7 @@ export async function readPartitionsWithOrigins(
   const sql =
     `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ` +
     `CAST(list_position(${dict}, src_file) - 1 AS INTEGER) AS file_idx, CAST(src_line AS INTEGER) AS src_line ` +
-    `FROM read_parquet([${list}]) ORDER BY ts_ms, src_file, src_line`;
+    `FROM read_parquet([${list}], union_by_name = true) ORDER BY ts_ms, src_file, src_line`;
   const res = await queryColumns(db, sql, [...kinds, { name: 'file_idx', type: 'i32' }, { name: 'src_line', type: 'i32' }]);
   const { file_idx, src_line, ...rest } = res;
   return { columns: rest, origins: { files, file_idx: file_idx as Int32Array, line: src_line as Int32Array } };

@@ -51,6 +51,13 @@ const SRC: ColumnSchema[] = [
   i32('src_line', 'line number in the source file (1-based, header included); 0 for API or generated rows'),
 ];
 const INSTRUMENT = ['exchange', 'market', 'symbol'] as const;
+/** Open-interest companions (Binance Vision `metrics` files, 5-minute snapshots); NULL where the source lacks them. */
+const OI_EXTRAS: ColumnSchema[] = [
+  f('top_trader_account_ratio', 'top 20% traders by margin: accounts net long / accounts net short (Binance count_toptrader_long_short_ratio; NULL when unknown)'),
+  f('top_trader_position_ratio', 'top 20% traders by margin: long position / short position (Binance sum_toptrader_long_short_ratio; NULL when unknown)'),
+  f('long_short_account_ratio', 'all accounts: net long / net short (Binance count_long_short_ratio; NULL when unknown)'),
+  f('taker_buy_sell_volume_ratio', 'taker buy volume / taker sell volume over the 5 minutes to the snapshot (Binance sum_taker_long_short_vol_ratio; NULL when unknown)'),
+];
 
 export const TABLES = {
   rawKlines: {
@@ -83,9 +90,10 @@ export const TABLES = {
       ts('time the observation became known, int64 UTC ms'),
       f('open_interest', 'open interest in base units'),
       f('open_interest_usd', 'open interest in USD (NULL when unknown)'),
+      ...OI_EXTRAS,
       ...SRC,
     ],
-    description: 'open-interest observations as received',
+    description: 'open-interest observations as received (ccxt, synthetic, Binance Vision metrics)',
   },
   rawMarketCap: {
     dir: 'raw/market_cap',
@@ -126,6 +134,7 @@ export const TABLES = {
       ts('time the observation became known, int64 UTC ms'),
       f('open_interest', 'open interest in base units'),
       f('open_interest_usd', 'open interest in USD (NULL when unknown)'),
+      ...OI_EXTRAS,
     ],
     description: 'open-interest observations, sorted and deduplicated',
   },

@@ -13,6 +13,7 @@ import { areaChart, barChart, lineChart, PALETTE, type ChartSeries } from './svg
 import type { ReportData } from './types.js';
 import { reportWarnings } from './warnings.js';
 import { CUT_SECTION_ID, CUT_SECTION_TITLE, cutInstrumentsTable } from './cuts.js';
+import { notEvaluatedHtml } from './not_evaluated.js';
 
 /** Chart width in px (the page is 1040 px wide; charts scale down with it). */
 const CHART_W = 1000;
@@ -193,7 +194,7 @@ export function renderReportHtml(d: ReportData): string {
     width: CHART_W, title: 'Candidates by first failing gate', emptyText: 'none: no candidate failed a gate', valueFormat: fmtInt,
   });
   out.push(section('funnel', 'Discovery funnel',
-    `${chartHtml(funnel)}\n${tableHtml(funnelTable(d))}\n<h3 id="gates">Candidates by first failing gate</h3>\n${chartHtml(gates)}`));
+    `${notEvaluatedHtml(d)}${chartHtml(funnel)}\n${tableHtml(funnelTable(d))}\n<h3 id="gates">Candidates by first failing gate</h3>\n${chartHtml(gates)}`));
 
   const costLines = d.cost_lines.length > 0
     ? `<ul class="plain mono">${d.cost_lines.map((l) => `<li>${h(l)}</li>`).join('')}</ul>`

@@ -4,6 +4,7 @@
  * break a table (`|`, newlines) or inject HTML into a renderer that allows it (`<` before a tag name and `&` before an entity
  * name become entities; other `<` and `&` are left readable).
  */
+import { notEvaluatedMarkdownLines } from './not_evaluated.js';
 import { fmtDateTime, fmtNum, fmtPct } from './format.js';
 import {
   blueprintsTable, costCheckLines, costSensitivityTable, definitions, funnelTable, gateTable, headerFacts, metricsTable, oosSummary,
@@ -76,7 +77,7 @@ export function renderReportMarkdown(d: ReportData): string {
 
   out.push('## Walk-forward windows', '', ...mdTable(windowsTable(d)), '');
   out.push('## Blueprints', '', ...mdTable(blueprintsTable(d)), '');
-  out.push('## Discovery funnel', '', ...mdTable(funnelTable(d)), '');
+  out.push('## Discovery funnel', '', ...notEvaluatedMarkdownLines(d), ...mdTable(funnelTable(d)), '');
   out.push('### Candidates by first failing gate', '', ...mdTable(gateTable(d)), '');
 
   out.push('## Costs and cost sensitivity', '', `Cost config digest \`${d.cost_digest || 'n/a'}\``, '');

@@ -150,6 +150,16 @@ export interface ReportCutInstrument {
   reason: string;
 }
 
+/** An event or feature with no input data on some instruments (lib/features/availability.ts). */
+export interface ReportNotEvaluated {
+  kind: 'feature' | 'event';
+  name: string;
+  needs: string[];
+  instruments: string[];
+  /** 'event liquidation_cascade_oi1: not evaluated on 3 of 3 instruments: needs open_interest for BTCUSDT, ...'. */
+  text: string;
+}
+
 export interface ReportData {
   /** Present only for a what-if (first key of report.json): the report is not a validation. */
   what_if?: ReportWhatIf;
@@ -163,6 +173,8 @@ export interface ReportData {
   cost_checks?: ReportCostCheck[];
   /** candidates -> discovery -> bridge -> blueprints -> selected OOS -> profitable OOS. */
   funnel: ReportFunnelStep[];
+  /** Events and features not evaluated for want of input data (from the discovery summary); absent when none. */
+  not_evaluated?: ReportNotEvaluated[];
   /** Candidates by FIRST failing gate. */
   gate_failures: ReportGateFailure[];
   /** The stitched out-of-sample result. */

@@ -110,16 +110,27 @@ describe('features stage', () => {
     for (const f of files) expect(await sha256File(join(b, 'lake', 'features', f))).toBe(await sha256File(join(a, 'lake', 'features', f)));
   });
 
-  test('records features an instrument cannot have as unavailable (no open interest), not as an error', async () => {
+  test('features an instrument cannot have (no open interest) are "not evaluated", naming the input and the instruments', async () => {
     const d = await copyOfTemplate('no-oi');
-    await rm(join(d, 'lake', 'cleaned', 'open_interest'), { recursive: true, force: true });
+    for (const s of ['SYN02USDT', 'SYN03USDT']) {
+      await rm(join(d, 'lake', 'cleaned', 'open_interest', 'exchange=synthetic', 'market=um', `symbol=${s}`), { recursive: true, force: true });
+    }
     expectOk(await spawnStage('features', d, { timeframe: '5m' }));
     const manifest = JSON.parse(await readFile(join(d, 'state', 'stages', 'features.json'), 'utf8')) as { summary: { warnings?: string[]; metrics: Record<string, number> } };
     expect(manifest.summary.warnings).toEqual([
-      'oi_change_12: unavailable for 3 of 3 instruments (no open interest)',
-      'oi_change_288: unavailable for 3 of 3 instruments (no open interest)',
+      'oi_change_12: not evaluated on 2 of 3 instruments: needs open_interest for SYN02USDT, SYN03USDT',
+      'oi_change_288: not evaluated on 2 of 3 instruments: needs open_interest for SYN02USDT, SYN03USDT',
     ]);
-    expect(manifest.summary.metrics.nan_share_oi_change_12).toBe(1);
+    // SYN01USDT keeps its open interest: a third of the column has values (less the first 12 bars of warm-up)
+    expect(manifest.summary.metrics.nan_share_oi_change_12).toBeGreaterThan(2 / 3);
+    expect(manifest.summary.metrics.nan_share_oi_change_12).toBeLessThan(0.7);
+    const info = JSON.parse(await readFile(join(d, 'lake', 'features', '_features.json'), 'utf8')) as {
+      instruments: { id: string; needs: Record<string, string> }[]; not_evaluated: unknown[];
+    };
+    expect(info.instruments.map((i) => i.needs)).toEqual([{}, { oi_change_12: 'open_interest', oi_change_288: 'open_interest' }, { oi_change_12: 'open_interest', oi_change_288: 'open_interest' }]);
+    expect(info.not_evaluated).toEqual(['oi_change_12', 'oi_change_288'].map((name) => ({
+      kind: 'feature', name, needs: ['open_interest'], instruments: ['synthetic/um/SYN02USDT', 'synthetic/um/SYN03USDT'], of: 3,
+    })));
   });
 
   test('an invalid feature spec fails with exit 3 and a located message, writing nothing', async () => {

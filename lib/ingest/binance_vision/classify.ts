@@ -3,16 +3,18 @@
  *
  * Two layouts:
  *  - data.binance.vision: `<type>/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<period>.zip` (klines, markPriceKlines) or
- *    `fundingRate/<SYMBOL>/<SYMBOL>-fundingRate-<period>.zip`, under `<market dir>/<monthly|daily>/`. When those
+ *    `fundingRate/<SYMBOL>/<SYMBOL>-fundingRate-<period>.zip` or `metrics/<SYMBOL>/<SYMBOL>-metrics-<YYYY-MM-DD>.zip`
+ *    (futures only, daily), under `<market dir>/<monthly|daily>/`. When those
  *    folders are above the file (anywhere in its absolute path) they decide kind and market; a loose
  *    `<SYMBOL>-<interval>-<period>.zip` is klines with the caller's market.
  *  - the flat layout of our shared datasets: `<SYMBOL>-<interval>.csv.gz` (klines; in a `spot-klines/` folder: spot),
- *    `<SYMBOL>-funding.csv`, `<SYMBOL>-mark-<interval>.csv.gz`.
+ *    `<SYMBOL>-funding.csv`, `<SYMBOL>-mark-<interval>.csv.gz`, `<SYMBOL>-metrics.csv[.gz]`.
  */
 import type { Market } from '../../market.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../timeframe.js';
 import {
   granularityOf,
+  hasInterval,
   INTERVAL_LIKE_RE,
   SYMBOL_RE,
   UNSUPPORTED_VISION_TYPES,
@@ -40,7 +42,8 @@ interface ParsedName {
 }
 
 const SUPPORTED_HINT = 'expected <SYMBOL>-<interval>-<YYYY-MM[-DD]>.zip|.csv, <SYMBOL>-fundingRate-<YYYY-MM>.zip, '
-  + '<SYMBOL>-<interval>.csv.gz, <SYMBOL>-funding.csv or <SYMBOL>-mark-<interval>.csv.gz';
+  + '<SYMBOL>-metrics-<YYYY-MM-DD>.zip, <SYMBOL>-<interval>.csv.gz, <SYMBOL>-funding.csv, <SYMBOL>-mark-<interval>.csv.gz '
+  + 'or <SYMBOL>-metrics.csv[.gz]';
 
 /** `dirs`: the folders above the file, outermost first (absolute path segments). */
 export function classifyFile(dirs: readonly string[], name: string, defaultMarket?: Market): Classified {
@@ -74,6 +77,14 @@ function parseName(name: string): ParsedName | string {
   const rest = parts.slice(2);
   if (second === 'funding' && rest.length === 0) return { kind: 'funding', symbol, compression, vision: false };
   if (second === 'fundingRate') return withPeriod({ kind: 'funding', symbol, compression, vision: true }, rest);
+  if (second === 'metrics') {
+    if (rest.length === 0) return { kind: 'metrics', symbol, compression, vision: false };
+    const m = withPeriod({ kind: 'metrics', symbol, compression, vision: true }, rest);
+    if (typeof m !== 'string' && granularityOf(m.period!) !== 'daily') {
+      return `period ${JSON.stringify(m.period)}: data.binance.vision publishes metrics as daily files only (YYYY-MM-DD)`;
+    }
+    return m;
+  }
   if (second === 'mark' && rest.length === 1) {
     const interval = checkInterval(rest[0]!);
     if (!isTimeframe(interval)) return interval;
@@ -100,7 +111,7 @@ function withPeriod(p: ParsedName, rest: string[]): ParsedName | string {
 
 /** Position (from the end of `dirs`) of the vision data-type folder for this name: type/SYMBOL[/interval]/file. */
 function typeDirIndex(dirs: readonly string[], p: ParsedName): number {
-  return dirs.length - (p.kind === 'funding' ? 2 : 3);
+  return dirs.length - (hasInterval(p.kind) ? 3 : 2);
 }
 
 function placeVision(dirs: readonly string[], p: ParsedName, defaultMarket?: Market): Classified {
@@ -109,9 +120,11 @@ function placeVision(dirs: readonly string[], p: ParsedName, defaultMarket?: Mar
   const isTypeDir = typeDir !== undefined
     && (Object.values(VISION_TYPE_DIR).includes(typeDir) || UNSUPPORTED_VISION_TYPES.includes(typeDir));
   if (!isTypeDir) return finish(p, p.kind, fallbackMarket(dirs, p.kind, defaultMarket));
-  if (UNSUPPORTED_VISION_TYPES.includes(typeDir)) return ignored(`${typeDir} files are not ingested (only klines, markPriceKlines, fundingRate)`);
+  if (UNSUPPORTED_VISION_TYPES.includes(typeDir)) return ignored(`${typeDir} files are not ingested (only klines, markPriceKlines, fundingRate, metrics)`);
   const kind = (Object.keys(VISION_TYPE_DIR) as BinanceKind[]).find((k) => VISION_TYPE_DIR[k] === typeDir)!;
-  if ((kind === 'funding') !== (p.kind === 'funding')) return ignored(`file name does not fit its ${typeDir}/ folder`);
+  // klines-shaped names fit klines and markPriceKlines folders; funding and metrics names fit only their own folder
+  const fits = hasInterval(kind) ? hasInterval(p.kind) : kind === p.kind;
+  if (!fits) return ignored(`file name does not fit its ${typeDir}/ folder`);
   if (dirs[ti + 1] !== p.symbol) return ignored(`symbol ${p.symbol} in the file name differs from its folder ${JSON.stringify(dirs[ti + 1])}`);
   if (p.interval && dirs[ti + 2] !== p.interval) {
     return ignored(`interval ${p.interval} in the file name differs from its folder ${JSON.stringify(dirs[ti + 2])}`);
@@ -153,7 +166,7 @@ function fallbackMarket(dirs: readonly string[], kind: BinanceKind, defaultMarke
 
 function finish(p: ParsedName, kind: BinanceKind, [market, marketFrom]: [Market, MarketSource]): Classified {
   const file: Omit<DiscoveredFile, 'path' | 'rel'> = { kind, market, marketFrom, symbol: p.symbol, compression: p.compression };
-  if (kind !== 'funding' && p.interval) file.interval = p.interval;
+  if (hasInterval(kind) && p.interval) file.interval = p.interval;
   if (p.period) {
     file.period = p.period;
     file.granularity = granularityOf(p.period)!;

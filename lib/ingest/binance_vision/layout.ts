@@ -5,14 +5,20 @@
  *   data/{spot|futures/um|futures/cm}/{monthly|daily}/klines/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<YYYY-MM[-DD]>.zip
  *   data/futures/{um|cm}/{monthly|daily}/markPriceKlines/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<period>.zip
  *   data/futures/{um|cm}/monthly/fundingRate/<SYMBOL>/<SYMBOL>-fundingRate-<YYYY-MM>.zip
+ *   data/futures/um/daily/metrics/<SYMBOL>/<SYMBOL>-metrics-<YYYY-MM-DD>.zip   (open interest, long/short ratios; daily only)
  *
  * Pure: no I/O.
  */
 import type { Market } from '../../market.js';
 import type { Timeframe } from '../../timeframe.js';
 
-export type BinanceKind = 'klines' | 'funding' | 'mark_klines';
-export const BINANCE_KINDS: readonly BinanceKind[] = ['klines', 'funding', 'mark_klines'];
+export type BinanceKind = 'klines' | 'funding' | 'mark_klines' | 'metrics';
+export const BINANCE_KINDS: readonly BinanceKind[] = ['klines', 'funding', 'mark_klines', 'metrics'];
+
+/** Kinds without an interval in their path and name (one series per symbol). */
+export function hasInterval(kind: BinanceKind): boolean {
+  return kind === 'klines' || kind === 'mark_klines';
+}
 export type Granularity = 'monthly' | 'daily';
 export type Compression = 'zip' | 'gzip' | 'none';
 
@@ -28,7 +34,7 @@ export interface DiscoveredFile {
   market: Market;
   marketFrom: MarketSource;
   symbol: string;
-  /** Bar size; absent for funding. */
+  /** Bar size; absent for funding and metrics. */
   interval?: Timeframe;
   /** '2025-01' (monthly file), '2025-01-15' (daily file), absent for the flat layout (whole history in one file). */
   period?: string;
@@ -47,6 +53,7 @@ export const VISION_TYPE_DIR: Record<BinanceKind, string> = {
   klines: 'klines',
   mark_klines: 'markPriceKlines',
   funding: 'fundingRate',
+  metrics: 'metrics',
 };
 export const UNSUPPORTED_VISION_TYPES: readonly string[] = [
   'indexPriceKlines',
@@ -55,7 +62,6 @@ export const UNSUPPORTED_VISION_TYPES: readonly string[] = [
   'aggTrades',
   'bookTicker',
   'bookDepth',
-  'metrics',
   'liquidationSnapshot',
   'BVOLIndex',
   'EOHSummary',
@@ -134,6 +140,7 @@ export function visionRelPath(f: VisionFileSpec): string {
   if (!granularity) throw new Error(`visionRelPath: period must be YYYY-MM or YYYY-MM-DD, was ${JSON.stringify(f.period)}`);
   const base = `data/${MARKET_DIR[f.market]}/${granularity}/${VISION_TYPE_DIR[f.kind]}/${f.symbol}`;
   if (f.kind === 'funding') return `${base}/${f.symbol}-fundingRate-${f.period}.zip`;
+  if (f.kind === 'metrics') return `${base}/${f.symbol}-metrics-${f.period}.zip`;
   if (!f.interval) throw new Error(`visionRelPath: ${f.kind} needs an interval`);
   return `${base}/${f.interval}/${f.symbol}-${f.interval}-${f.period}.zip`;
 }

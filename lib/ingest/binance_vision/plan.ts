@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { MARKETS, type Market } from '../../market.js';
 import { parseTimeframe, type Timeframe } from '../../timeframe.js';
-import { BINANCE_KINDS, dayRange, isDay, isMonth, monthRange, SYMBOL_RE, visionRelPath, type BinanceKind } from './layout.js';
+import { BINANCE_KINDS, dayRange, hasInterval, isDay, isMonth, monthRange, SYMBOL_RE, visionRelPath, type BinanceKind } from './layout.js';
 
 export interface DownloadOptions {
   /** Default https://data.binance.vision */
@@ -15,9 +15,9 @@ export interface DownloadOptions {
   market: Market;
   kind: BinanceKind;
   symbols: string[];
-  /** Required for klines and mark_klines; not used for funding. */
+  /** Required for klines and mark_klines; not used for funding and metrics. */
   interval?: Timeframe;
-  /** Inclusive 'YYYY-MM'. */
+  /** Inclusive 'YYYY-MM'. Metrics exist as daily files only: their months are fetched day by day. */
   startMonth: string;
   endMonth: string;
   /** Daily files (inclusive 'YYYY-MM-DD'), e.g. for the current partial month. Not for funding (monthly only). */
@@ -55,12 +55,20 @@ export function planDownload(o: DownloadOptions): PlannedFile[] {
   if (problems.length > 0) {
     throw new UsageError(problems.length === 1 ? problems[0]! : `Invalid download options:\n  ${problems.join('\n  ')}`);
   }
-  const interval = o.kind === 'funding' ? undefined : o.interval;
-  const periods = [...monthRange(o.startMonth, o.endMonth), ...(o.daily ? dayRange(o.daily.from, o.daily.to) : [])];
+  const interval = hasInterval(o.kind) ? o.interval : undefined;
+  const months = monthRange(o.startMonth, o.endMonth);
+  const monthly = o.kind === 'metrics' ? months.flatMap((m) => dayRange(`${m}-01`, lastDayOf(m))) : months;
+  const periods = [...monthly, ...(o.daily ? dayRange(o.daily.from, o.daily.to) : [])];
   const symbols = [...new Set(o.symbols)].sort();
   return symbols.flatMap((symbol) =>
     periods.map((period) => ({ symbol, period, rel: visionRelPath({ market: o.market, kind: o.kind, symbol, interval, period }) })),
   );
+}
+
+/** 'YYYY-MM' -> its last day 'YYYY-MM-DD'. */
+function lastDayOf(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
 }
 
 function validate(o: DownloadOptions): string[] {
@@ -68,7 +76,7 @@ function validate(o: DownloadOptions): string[] {
   if (!MARKETS.includes(o.market)) p.push(`market: must be one of ${MARKETS.join(', ')}, was ${JSON.stringify(o.market)}`);
   if (!BINANCE_KINDS.includes(o.kind)) p.push(`kind: must be one of ${BINANCE_KINDS.join(', ')}, was ${JSON.stringify(o.kind)}`);
   if (o.kind !== 'klines' && o.market === 'spot') p.push(`kind ${o.kind}: exists only for futures markets (um, cm), not spot`);
-  if (o.kind !== 'funding') {
+  if (hasInterval(o.kind)) {
     if (o.interval === undefined) p.push(`interval: required for ${o.kind} (e.g. "5m")`);
     else {
       try {

@@ -7,7 +7,7 @@ import {
   alignToGrid, flagBars, resample, alignFunding, timeframeQuality, fundingQuality, summarizeQuality, renderQualityMarkdown,
   type CleanFlags, type InstrumentQuality, type TimeframeQuality,
 } from '../../clean/index.js';
-import { BAR_FIELDS, emptyBars, type BarColumns, type Market } from '../../market.js';
+import { BAR_FIELDS, OPEN_INTEREST_EXTRAS, emptyBars, type BarColumns, type Market } from '../../market.js';
 import { canResample, timeframeMs, type Timeframe } from '../../timeframe.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { DataError, UsageError } from '../../errors.js';
@@ -46,7 +46,7 @@ export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRun
       quality.set(id, q);
     });
     for (const [rawT, cleanT, value] of [
-      [TABLES.rawOpenInterest, TABLES.cleanOpenInterest, ['open_interest', 'open_interest_usd']],
+      [TABLES.rawOpenInterest, TABLES.cleanOpenInterest, ['open_interest', 'open_interest_usd', ...OPEN_INTEREST_EXTRAS]],
       [TABLES.rawMarketCap, TABLES.cleanMarketCap, ['market_cap_usd']],
     ] as const) {
       for (const [, parts] of groupPartitions(await listPartitions(raw, rawT), ['exchange', 'market', 'symbol'])) {

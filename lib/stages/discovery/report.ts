@@ -4,6 +4,8 @@
  */
 import { DISCOVERY_GATE_ORDER, type DiscoveryResult, type PlanCandidate } from '../../research/discovery.js';
 import type { DiscoveryGates } from '../../research/gates.js';
+import type { NotEvaluated } from '../../features/availability.js';
+import { notEvaluatedMarkdown } from './not_evaluated.js';
 
 export const DISCOVERY_DEFINITIONS = {
   forward_return: 'y_i = s_i * ln(open[t_i+1+h] / open[t_i+1]); s_i = direction * (fade ? -1 : +1); entry at the open after the event bar',
@@ -44,6 +46,8 @@ export interface DiscoverySummary {
     candidate_id: string; concept_id: string; event: string; instrument: string; horizon_bars: number; expected: string;
     n: number; ess: number; excess_bps: number; hac_t: number; p: number; q: number;
   }[];
+  /** Events that cannot fire on some instruments for want of input data (e.g. open interest), with what they need. */
+  not_evaluated?: NotEvaluated[];
 }
 
 function bins(values: readonly number[]): { le: number; count: number }[] {
@@ -56,7 +60,8 @@ function bins(values: readonly number[]): { le: number; count: number }[] {
 }
 
 export function discoverySummary(
-  cands: readonly PlanCandidate[], res: readonly DiscoveryResult[], o: { plan_hash: string; timeframe: string; gates: DiscoveryGates; top: number },
+  cands: readonly PlanCandidate[], res: readonly DiscoveryResult[],
+  o: { plan_hash: string; timeframe: string; gates: DiscoveryGates; top: number; not_evaluated?: readonly NotEvaluated[] },
 ): DiscoverySummary {
   const { first, any } = gateCounts(DISCOVERY_GATE_ORDER, res);
   const inst = new Set(cands.map((c) => `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`));
@@ -91,6 +96,7 @@ export function discoverySummary(
       instrument: `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`, horizon_bars: c.horizon_bars, expected: c.expected,
       n: r.n, ess: r.ess, excess_bps: r.excess_bps, hac_t: r.hac_t, p: r.p, q: r.q,
     })),
+    ...(o.not_evaluated && o.not_evaluated.length > 0 ? { not_evaluated: [...o.not_evaluated] } : {}),
   };
 }
 
@@ -106,6 +112,7 @@ export function renderDiscoveryMarkdown(s: DiscoverySummary): string {
       `(${s.counts.instruments} instruments, ${s.counts.occurrences} occurrences tested; ${s.counts.dropped_outside} dropped outside the data, ` +
       `${s.counts.dropped_missing_open} with a missing open; ${s.counts.untestable} candidates untestable, p = 1).`,
     '',
+    ...notEvaluatedMarkdown(s.not_evaluated ?? []),
     `Gates (in order): n >= ${g.min_n}, ESS >= ${g.min_ess}, excess >= ${g.min_mean_bps} bps, q <= ${g.max_q} (${g.fdr} over the whole plan).`,
     '',
     ...gateTableMarkdown(s.counts),

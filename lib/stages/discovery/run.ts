@@ -9,6 +9,7 @@ import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { groupByInstrument, instrumentLabel, loadBars, loadEvents, readPlan } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
+import { notEvaluatedLines, readEventsNotEvaluated } from './not_evaluated.js';
 import { DISCOVERY_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryColumns } from './table.js';
 import { discoveryIdleWarning } from '../../report/run_warnings.js';
 
@@ -51,6 +52,7 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
       discoveryColumns(plan.candidates, results, gates.discovery.fdr, plan.plan_hash));
     const summary = discoverySummary(plan.candidates, results, {
       plan_hash: plan.plan_hash, timeframe: ctx.params.timeframe, gates: gates.discovery, top: ctx.params.top,
+      not_evaluated: await readEventsNotEvaluated(ctx.input('lake/events')),
     });
     const rep = ctx.output('reports/discovery');
     await writeJsonAtomic(join(rep, 'summary.json'), summary);
@@ -66,6 +68,7 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
         instruments: summary.counts.instruments,
         occurrences: summary.counts.occurrences,
       },
+      ...(summary.not_evaluated ? { warnings: notEvaluatedLines(summary.not_evaluated) } : {}),
     };
   } finally {
     db.close();

@@ -5,12 +5,28 @@ import {
   type FoundPartition,
 } from '../../lake/index.js';
 import { featuresTable, EVENTS_TABLE } from '../../features/table.js';
-import { detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet } from '../../events/index.js';
+import { blockingFeatures, detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet } from '../../events/index.js';
+import { groupNotEvaluated, notEvaluatedText, type NotEvaluated, type NotEvaluatedRow } from '../../features/availability.js';
 import { DataError } from '../../errors.js';
+import { readJsonIfExists, writeJsonAtomic } from '../../fsx.js';
+import { FEATURES_INFO_FILE } from '../features/run.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import type { EventsParams } from './params.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
+/** Beside the event partitions: counts and the events that could not be evaluated (read by discovery). */
+export const EVENTS_INFO_FILE = '_events.json';
+
+export interface EventsInfo {
+  timeframe: string;
+  instruments: number;
+  counts: Record<string, number>;
+  /**
+   * Events that can never fire on some instruments because features they read are unavailable there, then (passed
+   * on from the features stage) the features themselves, so discovery and the report see both.
+   */
+  not_evaluated: NotEvaluated[];
+}
 
 /** The events stage's work, loaded only when the stage runs. One instrument in memory at a time. */
 export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageRunSummary> {
@@ -31,6 +47,8 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
     for (const cols of columns.values()) for (const c of cols) if (c !== 'ts_ms') known.add(c);
     const set = await loadEventSpecs(join(ctx.specDir, 'events'), known);
     const needed = requiredFeatures(set);
+    const { unavailable, features: featuresNotEvaluated } = await unavailableFeatures(join(ctx.input('lake/features'), FEATURES_INFO_FILE));
+    const blocked: NotEvaluatedRow[] = [];
     const counts = new Map(set.events.map((e) => [e.name, 0]));
     const groups = [...groupPartitions(parts, INSTRUMENT_KEYS).values()];
     let total = 0;
@@ -39,6 +57,13 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
       if (ctx.signal.aborted) break;
       const instrument = INSTRUMENT_KEYS.map((k) => group[0]!.keys[k]).join('/');
       checkColumns(set, instrument, group, columns, lake);
+      const missing = unavailable.get(instrument);
+      if (missing) {
+        for (const ev of set.events) {
+          const via = blockingFeatures(ev, new Set(missing.keys()));
+          if (via.length > 0) blocked.push({ kind: 'event', name: ev.name, family: ev.family, instrument, needs: via.map((f) => missing.get(f)!), via });
+        }
+      }
       const cols = await readPartitions(db, lake, featuresTable(needed), group, ['ts_ms', ...needed]);
       const features: Record<string, Float64Array> = {};
       for (const f of needed) features[f] = cols[f] as Float64Array;
@@ -61,7 +86,15 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
       for (const name of rows.event) counts.set(name, counts.get(name)! + 1);
       ctx.progress(++done, groups.length, 'instruments');
     }
-    const silent = [...counts].filter(([, n]) => n === 0).map(([name]) => name);
+    const notEvaluated = groupNotEvaluated(blocked, groups.length);
+    const nowhere = new Set(notEvaluated.filter((e) => e.instruments.length === groups.length).map((e) => e.name));
+    const silent = [...counts].filter(([name, n]) => n === 0 && !nowhere.has(name)).map(([name]) => name);
+    const info: EventsInfo = { timeframe: tf, instruments: groups.length, counts: Object.fromEntries(counts), not_evaluated: [...notEvaluated, ...featuresNotEvaluated] };
+    await writeJsonAtomic(join(ctx.output('lake/events'), EVENTS_INFO_FILE), info);
+    const warnings = [
+      ...notEvaluated.map(notEvaluatedText),
+      ...(silent.length > 0 ? [`events that never fired on any instrument: ${silent.join(', ')}`] : []),
+    ];
     return {
       rows: { [EVENTS_TABLE.dir]: total },
       metrics: {
@@ -69,7 +102,7 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
         events: set.events.length,
         ...Object.fromEntries([...counts].map(([name, n]) => [`events_${name}`, n])),
       },
-      ...(silent.length > 0 ? { warnings: [`events that never fired on any instrument: ${silent.join(', ')}`] } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   } finally {
     db.close();
@@ -94,4 +127,23 @@ function checkColumns(
       }
     }
   }
+}
+
+/**
+ * instrument id -> (unavailable feature -> missing input), from the features stage's info file. A feature unavailable
+ * for a reason without a named input counts as needing 'its input data'. No file (a lake from before it existed):
+ * nothing is known to be unavailable.
+ */
+async function unavailableFeatures(file: string): Promise<{ unavailable: Map<string, Map<string, string>>; features: NotEvaluated[] }> {
+  const out = new Map<string, Map<string, string>>();
+  const info = await readJsonIfExists<{
+    instruments?: { id: string; unavailable?: Record<string, string>; needs?: Record<string, string> }[];
+    not_evaluated?: NotEvaluated[];
+  }>(file);
+  for (const inst of info?.instruments ?? []) {
+    const m = new Map<string, string>();
+    for (const f of Object.keys(inst.unavailable ?? {})) m.set(f, inst.needs?.[f] ?? 'its input data');
+    if (m.size > 0) out.set(inst.id, m);
+  }
+  return { unavailable: out, features: info?.not_evaluated ?? [] };
 }

@@ -3,8 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { LakeDb, TABLES, mapWithConnections, writeMonthlyPartitions } from '../../lake/index.js';
 import {
-  buildUniverse, computeInstrumentFeaturesDetailed, featureNames, featuresTable, familyOf, loadFeatureSpecs,
-  needsUniverse, requiredBarFields, universeNeeds, type FeatureSet, type InstrumentSeries, type Universe,
+  buildUniverse, computeInstrumentFeaturesDetailed, featureNames, featuresTable, familyOf, groupNotEvaluated, loadFeatureSpecs,
+  needsUniverse, notEvaluatedText, requiredBarFields, universeNeeds, type FeatureSet, type InstrumentSeries, type NotEvaluated,
+  type Universe,
 } from '../../features/index.js';
 import { DataError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
@@ -23,6 +24,8 @@ interface InstrumentStats {
   last_ts_ms: number | null;
   nan: Record<string, number>;
   unavailable: Record<string, string>;
+  /** Unavailable features: the missing input ('open_interest', ...). */
+  needs: Record<string, string>;
 }
 
 /** The features stage's work, loaded only when the stage runs. */
@@ -92,7 +95,7 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
       ctx.progress(++done, instruments.length, 'instruments');
       return {
         id: inst.id, rows: ts.length, first_ts_ms: ts.length ? ts[0]! : null, last_ts_ms: ts.length ? ts[ts.length - 1]! : null,
-        nan, unavailable: r.unavailable,
+        nan, unavailable: r.unavailable, needs: r.needs,
       };
     });
     if (ctx.signal.aborted) return {};
@@ -103,7 +106,8 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
     const rows = completed.reduce((a, x) => a + x.rows, 0);
     const nanShare: Record<string, number> = {};
     for (const name of names) nanShare[name] = rows ? round6(completed.reduce((a, x) => a + x.nan[name]!, 0) / rows) : 1;
-    const warnings = unavailableWarnings(names, completed);
+    const notEvaluated = featuresNotEvaluated(names, completed);
+    const warnings = [...notEvaluated.map(notEvaluatedText), ...unavailableWarnings(names, completed)];
     await writeJsonAtomic(join(outDir, FEATURES_INFO_FILE), {
       timeframe: tf,
       features: set.features.map((f) => ({
@@ -114,6 +118,8 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
       rows,
       nan_share: nanShare,
       instruments: completed.map(({ nan: _nan, ...x }) => x),
+      // features an instrument cannot have (its input data is absent): read by the events stage
+      not_evaluated: notEvaluated,
     });
     return {
       rows: { [table.dir]: rows },
@@ -134,14 +140,25 @@ function round6(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-/** "oi_change_12: unavailable for 15 of 15 instruments (no open interest)". */
+/** Features whose input data is absent, per feature and missing input, with the instruments concerned. */
+function featuresNotEvaluated(names: readonly string[], stats: readonly InstrumentStats[]): NotEvaluated[] {
+  const rows = stats.flatMap((s) => names.filter((n) => s.needs[n] !== undefined).map((n) => ({
+    kind: 'feature' as const, name: n, instrument: s.id, needs: [s.needs[n]!],
+  })));
+  return groupNotEvaluated(rows, stats.length);
+}
+
+/**
+ * Unavailable features without a known missing input (the others are said "not evaluated: needs ..."):
+ * "x: unavailable for 15 of 15 instruments (reason)".
+ */
 function unavailableWarnings(names: readonly string[], stats: readonly InstrumentStats[]): string[] {
   const out: string[] = [];
   for (const name of names) {
     const byReason = new Map<string, number>();
     for (const s of stats) {
       const r = s.unavailable[name];
-      if (r !== undefined) byReason.set(r, (byReason.get(r) ?? 0) + 1);
+      if (r !== undefined && s.needs[name] === undefined) byReason.set(r, (byReason.get(r) ?? 0) + 1);
     }
     for (const [reason, k] of byReason) out.push(`${name}: unavailable for ${k} of ${stats.length} instruments (${reason})`);
   }

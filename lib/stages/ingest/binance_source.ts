@@ -4,11 +4,12 @@ import { withExtractedCsv } from '../../ingest/zip.js';
 import { checkBars, checkFunding, checkNotEmpty, checkOrder, checkSpacing, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
 import { describeWindow, parseWindow, sliceColumns, windowRange, type IngestWindow } from '../../ingest/window.js';
 import { DataError, UsageError } from '../../errors.js';
-import { emptyBars, type BarColumns, type InstrumentKey } from '../../market.js';
+import { emptyBars, type BarColumns, type InstrumentKey, type OpenInterestColumns } from '../../market.js';
 import type { StageContext } from '../../stage/definition.js';
 import { RawWriter, type RowOrigins } from './raw_writer.js';
 import type { IngestParams } from './params.js';
 import { concatArrays, concatBars, concatColumns } from './concat.js';
+import { METRICS_CSV_COLUMNS, METRICS_FIELD_COUNTS, metricsObservations } from '../../ingest/binance_vision/metrics.js';
 
 const KLINE_COLUMNS: CsvColumnRequest[] = [
   { name: 'ts_ms', source: 0 }, { name: 'open', source: 1 }, { name: 'high', source: 2 }, { name: 'low', source: 3 },
@@ -36,7 +37,7 @@ export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: L
       const { downloadBinanceVision } = await import('../../ingest/binance_vision/download.js');
       const report = await downloadBinanceVision({
         baseUrl: p.download.base_url, destDir: p.path, market: p.market, kind, symbols: p.symbols,
-        ...(kind !== 'funding' ? { interval: p.intervals[0] ?? '5m' } : {}),
+        ...(kind !== 'funding' && kind !== 'metrics' ? { interval: p.intervals[0] ?? '5m' } : {}),
         startMonth: p.download.start_month, endMonth: p.download.end_month, concurrency: p.download.concurrency, log: ctx.log,
       });
       ctx.log.info({ kind, report }, 'download finished');
@@ -120,6 +121,25 @@ async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWr
   const idx: Int32Array[] = [];
   const lines: Int32Array[] = [];
   for (const f of group) {
+    if (f.kind === 'metrics') {
+      const read = (csv: string) => readCsvColumns(db, { file: csv, display: f.rel, columns: METRICS_CSV_COLUMNS, fieldCounts: METRICS_FIELD_COUNTS, header: 'yes' });
+      const res = f.compression === 'zip' ? await withExtractedCsv(f.path, f.rel, (csv) => read(csv)) : await read(f.path);
+      const oi = metricsObservations(res.columns, { file: f.rel, lines: res.lines }, f.period) as unknown as Record<string, Float64Array>;
+      checkNotEmpty(oi.ts_ms!.length, { file: f.rel, header: true }, 'metrics', `a header-only file would leave a day of ${f.symbol} open interest out: download the file again or remove it from ${ctx.params.binance_vision!.path}`);
+      // the window, as for every kind: rows start <= ts < end, after the whole file is validated
+      const [from, to] = windowRange(oi.ts_ms!, window);
+      const kept = sliceColumns(oi, from, to);
+      const kts = kept.ts_ms!;
+      cols.push(kept);
+      origins.files.push(f.rel);
+      idx.push(new Int32Array(kts.length).fill(origins.files.length - 1));
+      lines.push(res.lines.slice(from, to));
+      await w.recordFile(f.path, {
+        table: 'raw/open_interest', instrument, file: f.rel, rows: kts.length, ...(kts.length !== oi.ts_ms!.length ? { rows_in_file: oi.ts_ms!.length } : {}),
+        ...(kts.length ? { first_ts_ms: kts[0]!, last_ts_ms: kts[kts.length - 1]! } : {}),
+      });
+      continue;
+    }
     const request = f.kind === 'klines' ? KLINE_COLUMNS : f.kind === 'mark_klines' ? MARK_COLUMNS : FUNDING_COLUMNS;
     const fieldCounts = f.kind === 'funding' ? [2, 3] : f.kind === 'mark_klines' ? [5, 6, 12] : [6, 12];
     const read = (csv: string) => readCsvColumns(db, { file: csv, display: f.rel, columns: request, fieldCounts, header: 'auto' });
@@ -157,7 +177,9 @@ async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWr
       hint: 'widen ingest.start / ingest.end, or leave this symbol out with ingest.binance_vision.symbols',
     });
   }
-  if (first.kind === 'funding') {
+  if (first.kind === 'metrics') {
+    await w.openInterest(key, all as unknown as OpenInterestColumns, origins);
+  } else if (first.kind === 'funding') {
     await w.funding(key, { ts_ms: all.ts_ms!, funding_rate: all.funding_rate!, mark_price: new Float64Array(all.ts_ms!.length).fill(NaN) }, origins);
   } else {
     await w.bars(first.kind === 'klines' ? 'rawKlines' : 'rawMarkKlines', key, first.interval!, concatBars([toBars(all)]), origins);

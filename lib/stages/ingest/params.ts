@@ -10,7 +10,7 @@ export interface BinanceVisionParams {
   market?: Market;
   symbols: string[];
   intervals: Timeframe[];
-  kinds: ('klines' | 'funding' | 'mark_klines')[];
+  kinds: ('klines' | 'funding' | 'mark_klines' | 'metrics')[];
   download: { enabled: boolean; base_url: string; start_month: string; end_month: string; concurrency: number };
 }
 
@@ -73,7 +73,7 @@ export const INGEST_PARAMS_SCHEMA = {
         market: { enum: [...MARKETS], description: 'market of klines whose path does not say it (flat klines/ layout, loose zips): required for those, um or spot' },
         symbols: { type: 'array', items: { type: 'string' }, default: [], description: 'symbols to ingest; empty = all found' },
         intervals: { type: 'array', items: { enum: [...TIMEFRAMES] }, default: [], description: 'kline intervals; empty = all found' },
-        kinds: { type: 'array', items: { enum: ['klines', 'funding', 'mark_klines'] }, default: [], description: 'kinds to ingest; empty = every kind found' },
+        kinds: { type: 'array', items: { enum: ['klines', 'funding', 'mark_klines', 'metrics'] }, default: [], description: 'kinds to ingest (metrics: daily open interest and long/short ratios, futures only); empty = every kind found' },
         download: {
           type: 'object',
           additionalProperties: false,

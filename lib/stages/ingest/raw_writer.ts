@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { sha256File } from '../../hash.js';
 import { LakeDb, TABLES, writeMonthlyPartitions, type TableSchema, type ColumnSet } from '../../lake/index.js';
 import { writeJsonAtomic } from '../../fsx.js';
-import type { InstrumentKey, BarColumns, FundingColumns, OpenInterestColumns, MarketCapColumns } from '../../market.js';
+import { OPEN_INTEREST_EXTRAS, type InstrumentKey, type BarColumns, type FundingColumns, type OpenInterestColumns, type MarketCapColumns } from '../../market.js';
 
 /** Where each row came from: files[file_idx[i]] at line[i] (0 for generated or API rows). */
 export interface RowOrigins {
@@ -53,8 +53,11 @@ export class RawWriter {
     await this.write(TABLES.rawFunding, { ...key }, { ...f, ...origins(o) });
   }
 
+  /** Companion metrics the source lacks (ccxt, synthetic) are written as NULL. */
   async openInterest(key: InstrumentKey, oi: OpenInterestColumns, o: RowOrigins): Promise<void> {
-    await this.write(TABLES.rawOpenInterest, { ...key }, { ...oi, ...origins(o) });
+    const n = oi.ts_ms.length;
+    const extras = Object.fromEntries(OPEN_INTEREST_EXTRAS.map((k) => [k, oi[k] ?? new Float64Array(n).fill(NaN)]));
+    await this.write(TABLES.rawOpenInterest, { ...key }, { ...oi, ...extras, ...origins(o) });
   }
 
   async marketCap(key: InstrumentKey, mc: MarketCapColumns, o: RowOrigins): Promise<void> {

@@ -4,8 +4,6 @@ import { dirname, join } from 'node:path';
 import { LakeDb, TABLES, listPartitions, type FoundPartition } from '../../lake/index.js';
 import { sqlString } from '../../lake/db.js';
 import { EVENTS_TABLE } from '../../features/table.js';
-import { eventFeatures, loadEventSpecs } from '../../events/index.js';
-import { FEATURES_INFO_FILE } from '../features/run.js';
 import { DataError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
@@ -23,6 +21,9 @@ import { feasibilityJson, feasibilityMarkdown, planCounts, planJson, type PlanOu
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { emptyPlanWarning } from '../../report/run_warnings.js';
 import type { PlanParams } from './params.js';
+import { annotateCuts, templateNotEvaluated } from './not_evaluated.js';
+import type { NotEvaluated } from '../../features/availability.js';
+import { readEventsNotEvaluated } from '../discovery/not_evaluated.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
 
@@ -56,12 +57,10 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const expanded = await measureFeasibility(ctx, eventsRoot, eventParts, instruments, candidates, gates, tf);
 
   const { kept, cuts } = applyCuts(expanded, plan.value, gates);
+  const notEvaluated = await readEventsNotEvaluated(ctx.input('lake/events'));
+  annotateCuts(cuts, new Map(expanded.map((c) => [c.candidate_id, c])), notEvaluated);
   const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings };
-  // the features info and event specs are read only to explain a template whose events never fire
-  const silent = templates.some((t) => t.status === 'ready' && expanded.some((c) => c.template_id === t.id) &&
-    expanded.every((c) => c.template_id !== t.id || c.feasibility.events === 0));
-  const why = silent ? await silenceContext(ctx.input('lake/features'), ctx.specDir) : { eventFeatures: new Map(), unavailable: new Map() };
-  warnings.push(...templateWarnings(outcome, why));
+  warnings.push(...templateWarnings(outcome, notEvaluated));
   const counts = planCounts(outcome);
   const empty = emptyPlanWarning({ timeframe: tf, counts, gates });
   if (empty) warnings.push(empty);
@@ -185,32 +184,12 @@ function listValues(v: unknown): unknown[] {
   throw new Error(`unexpected list value from DuckDB: ${String(v)}`);
 }
 
-/** What explains an event family that never fires: the features each event reads, the features each instrument lacks. */
-export interface SilenceContext {
-  /** event name -> features its condition and attributes read */
-  eventFeatures: ReadonlyMap<string, readonly string[]>;
-  /** instrument id exchange/market/symbol -> feature -> why it is unavailable (lake/features/_features.json) */
-  unavailable: ReadonlyMap<string, Readonly<Record<string, string>>>;
-}
-
-async function silenceContext(featuresDir: string, specDir: string): Promise<SilenceContext> {
-  const info = JSON.parse(await readFile(join(featuresDir, FEATURES_INFO_FILE), 'utf8')) as {
-    features: { name: string }[]; instruments: { id: string; unavailable?: Record<string, string> }[];
-  };
-  const set = await loadEventSpecs(join(specDir, 'events'), new Set(info.features.map((f) => f.name)));
-  return {
-    eventFeatures: new Map(set.events.map((e) => [e.name, eventFeatures(e)])),
-    unavailable: new Map(info.instruments.map((i) => [i.id, i.unavailable ?? {}])),
-  };
-}
-
 /**
  * One warning per ready template that cannot be researched on this data, each with its cause and the way out: its
- * universe matches no instrument, or its events never fire; for the latter, a feature its events read that none of
- * its instruments has (e.g. open interest the data does not include) is named with the reason the features stage
- * recorded.
+ * universe matches no instrument, or its events never fire; for the latter, events that were not evaluated (a feature
+ * they read has no input data on those instruments, lake/events/_events.json) are named with what they need.
  */
-export function templateWarnings(o: Pick<PlanOutcome, 'templates' | 'expanded' | 'timeframe'>, why: SilenceContext): string[] {
+export function templateWarnings(o: Pick<PlanOutcome, 'templates' | 'expanded' | 'timeframe'>, notEvaluated: readonly NotEvaluated[]): string[] {
   const out: string[] = [];
   for (const t of o.templates) {
     if (t.status !== 'ready') continue;
@@ -223,19 +202,14 @@ export function templateWarnings(o: Pick<PlanOutcome, 'templates' | 'expanded' |
     }
     if (!mine.every((c) => c.feasibility.events === 0)) continue;
     const ids = [...new Set(mine.map((c) => instrumentKey(c)))];
-    const missing = new Map<string, string>(); // feature -> reason, for features no instrument of the template has
-    for (const ev of t.events) {
-      for (const f of why.eventFeatures.get(ev) ?? []) {
-        const reasons = ids.map((id) => why.unavailable.get(id)?.[f]);
-        if (reasons.every((r) => r !== undefined)) missing.set(f, [...new Set(reasons)].join('; '));
-      }
-    }
     const n = `no ${t.event_family} event occurs on any of its ${ids.length} instruments`;
-    if (missing.size > 0) {
-      out.push(`${where}: ${n}: its events read ${[...missing].map(([f, r]) => `${f} (${r})`).join(', ')}, which none of them has. ` +
-        `Provide that data to ingest, ${drop}`);
+    const ne = templateNotEvaluated(new Set(t.events), notEvaluated);
+    // not evaluated on every instrument of the template: the data is missing, not the thresholds
+    const everywhere = ids.every((id) => notEvaluated.some((e) => e.kind === 'event' && t.events.includes(e.name) && e.instruments.includes(id)));
+    if (ne && everywhere) {
+      out.push(`${where}: ${n}${ne}. Provide that data to ingest, ${drop}`);
     } else {
-      out.push(`${where}: ${n}: their conditions never held on this data. Loosen the ${t.event_family} events in spec/events, ${drop}`);
+      out.push(`${where}: ${n}${ne}${ne ? '; elsewhere' : ':'} their conditions never held on this data. Loosen the ${t.event_family} events in spec/events, ${drop}`);
     }
   }
   return out;

@@ -17,6 +17,8 @@ import { renderReportHtml } from '../../report/html.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { reportWarnings } from '../../report/warnings.js';
 import { bridgeIdleWarning, discoveryIdleWarning, dsrWarning, emptyPlanWarning, pboWarning, type PlanWarningInput } from '../../report/run_warnings.js';
+import { reportNotEvaluated } from '../../report/not_evaluated.js';
+import { notEvaluatedText } from '../../features/availability.js';
 import { findChromium, screenshotHtml } from '../../report/screenshot.js';
 import type { ReportCostCheck, ReportData, ReportWhatIf } from '../../report/types.js';
 import { BLUEPRINTS_META, type BlueprintsMeta } from '../blueprint/files.js';
@@ -91,6 +93,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       { step: 'selected out of sample', count: selectedAny, note: 'selected in at least one walk-forward window (train data only)' },
       { step: 'profitable out of sample', count: profitable, note: 'positive compounded return over the windows it traded' },
     ],
+    ...reportNotEvaluated(disc.not_evaluated, notEvaluatedText),
     gate_failures: Object.entries(disc.counts.first_failed_gate).map(([gate, count]) => ({ gate, count })),
     oos: {
       ts_ms: ts, equity,

@@ -32,21 +32,6 @@ export interface FixtureInstrument {
 }
 
 /** cleaned/bars of each instrument at `tf`: `bars` rows on the grid from start_ms (prices constant 100). */
-/**
- * lake/features/_features.json as the features stage writes it (the plan reads it only to explain an event family
- * that never fires): the feature names, and per instrument the features it lacks with the reason.
- */
-export async function writeFeaturesInfo(
-  dataDir: string, features: readonly string[], unavailable: Record<string, Record<string, string>> = {},
-): Promise<void> {
-  const dir = join(dataDir, 'lake', 'features');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, '_features.json'), JSON.stringify({
-    features: features.map((name) => ({ name })),
-    instruments: Object.entries(unavailable).map(([id, u]) => ({ id, unavailable: u })),
-  }));
-}
-
 export async function writeCleanedLake(dataDir: string, tf: Timeframe, insts: readonly FixtureInstrument[]): Promise<void> {
   const db = await LakeDb.open({ threads: 1 });
   try {

@@ -15,7 +15,7 @@ import { candidateIdOf, expandCandidates, feasibilityOf, type Instrument, type P
 import { essOverlap } from '../../../lib/stats/ess.js';
 import { SpecError, DataError, exitCodeOf } from '../../../lib/errors.js';
 import type { FeasibilityJson, PlanJson } from '../../../lib/research/plan_report.js';
-import { runStage, writeCleanedLake, writeEventsLake, writeFeaturesInfo, writeSpec, type FixtureInstrument } from './fixtures.js';
+import { runStage, writeCleanedLake, writeEventsLake, writeSpec, type FixtureInstrument } from './fixtures.js';
 import { templateWarnings } from '../../../lib/stages/plan/run.js';
 
 const TF = '1h';
@@ -67,7 +67,6 @@ beforeAll(async () => {
   await runStage(templatesStage, base, specDir, {});
   await writeCleanedLake(base, TF, [AAA, BBB, CCC]);
   await writeEventsLake(base, TF, EVENTS.map((e) => ({ inst: e.inst, events: e.events as never })));
-  await writeFeaturesInfo(base, ['x']);
 });
 
 afterAll(async () => {
@@ -277,7 +276,6 @@ describe('plan stage', () => {
     await cp(join(base, 'research'), join(data, 'research'), { recursive: true });
     await writeCleanedLake(data, TF, [AAA]);
     await writeEventsLake(data, TF, [{ inst: { ...AAA, start_ms: START + 60_000 }, events: { spike_a: ['spike', [3]] } }]);
-    await writeFeaturesInfo(data, ['x']);
     const err = await runStage(planStage, data, specDir, { timeframe: TF }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toContain(`events/exchange=x/market=um/symbol=AAA/timeframe=1h ts_ms: event spike_a is not on the 1h bar grid of the cleaned bars (first bar ${START}), was ${START + 60_000 + 3 * 3_600_000}`);
@@ -287,24 +285,25 @@ describe('plan stage', () => {
 describe('warnings for templates that cannot be researched (actionable)', () => {
   const tpl = { id: 'tpl-liq', status: 'ready', concept_id: 'liq-fade', source: 'spec/concepts/default.yaml:51', event_family: 'liquidation_cascade', events: ['liq_1', 'liq_2'] };
   const cand = (symbol: string, events: number) => ({ template_id: 'tpl-liq', exchange: 'x', market: 'um', symbol, feasibility: { events } });
-  const why = {
-    eventFeatures: new Map([['liq_1', ['oi_change_12', 'ret_12']], ['liq_2', ['oi_change_12', 'ret_12']]]),
-    unavailable: new Map<string, Record<string, string>>([['x/um/AAA', { oi_change_12: 'no open interest' }], ['x/um/BBB', { oi_change_12: 'no open interest', funding_level: 'no funding settlements' }]]),
-  };
+  // lake/events/_events.json's not-evaluated entries (lib/features/availability.ts)
+  const liq = (name: string, instruments: string[]) => ({ kind: 'event' as const, name, family: 'liquidation_cascade', needs: ['open_interest'], instruments, of: 2, via: ['oi_change_12'] });
+  const why = [liq('liq_1', ['x/um/AAA', 'x/um/BBB']), liq('liq_2', ['x/um/AAA', 'x/um/BBB'])];
 
   test('events that read a feature none of the instruments has: the feature, the reason, and the way out', () => {
     const w = templateWarnings({ timeframe: '5m', templates: [tpl] as never, expanded: [cand('AAA', 0), cand('BBB', 0)] as never }, why);
     expect(w).toEqual([
       'template tpl-liq (concept liq-fade, spec/concepts/default.yaml:51): no liquidation_cascade event occurs on any of its 2 instruments: ' +
-      'its events read oi_change_12 (no open interest), which none of them has. Provide that data to ingest, ' +
+      'not evaluated: liq_1: not evaluated on 2 of 2 instruments: needs open_interest for AAA, BBB (via oi_change_12); ' +
+      'liq_2: not evaluated on 2 of 2 instruments: needs open_interest for AAA, BBB (via oi_change_12). Provide that data to ingest, ' +
       'or remove the concept from spec/concepts/default.yaml (it is skipped until then)',
     ]);
   });
 
-  test('a feature one instrument has is not the cause: the thresholds are; a template with events is not warned about', () => {
-    const partial = { ...why, unavailable: new Map<string, Record<string, string>>([['x/um/AAA', { oi_change_12: 'no open interest' }]]) };
+  test('data missing on one instrument only is not the whole cause: the thresholds are; a template with events is not warned about', () => {
+    const partial = [liq('liq_1', ['x/um/AAA'])];
     expect(templateWarnings({ timeframe: '5m', templates: [tpl] as never, expanded: [cand('AAA', 0), cand('BBB', 0)] as never }, partial)).toEqual([
       'template tpl-liq (concept liq-fade, spec/concepts/default.yaml:51): no liquidation_cascade event occurs on any of its 2 instruments: ' +
+      'not evaluated: liq_1: not evaluated on 1 of 2 instruments: needs open_interest for AAA (via oi_change_12); elsewhere ' +
       'their conditions never held on this data. Loosen the liquidation_cascade events in spec/events, or remove the concept from spec/concepts/default.yaml (it is skipped until then)',
     ]);
     expect(templateWarnings({ timeframe: '5m', templates: [tpl] as never, expanded: [cand('AAA', 3), cand('BBB', 0)] as never }, why)).toEqual([]);

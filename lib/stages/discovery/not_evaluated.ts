@@ -1,0 +1,44 @@
+/**
+ * The discovery funnel's "not evaluated" list: events that can never fire on some instruments because a feature they
+ * read has no input data there (lake/events/_events.json, written by the events stage). Their candidates have no
+ * occurrences, which is no evidence about the hypothesis: the funnel names them with what they need.
+ */
+import { join } from 'node:path';
+import { readJsonIfExists } from '../../fsx.js';
+import { notEvaluatedText, type NotEvaluated } from '../../features/availability.js';
+import { EVENTS_INFO_FILE, type EventsInfo } from '../events/run.js';
+
+/** The events stage's list, or [] for a lake written before the file existed. */
+export async function readEventsNotEvaluated(eventsDir: string): Promise<NotEvaluated[]> {
+  const info = await readJsonIfExists<Partial<EventsInfo>>(join(eventsDir, EVENTS_INFO_FILE));
+  return info?.not_evaluated ?? [];
+}
+
+/** The "## Not evaluated" section of summary.md (nothing when everything could be evaluated everywhere). */
+export function notEvaluatedMarkdown(list: readonly NotEvaluated[]): string[] {
+  if (list.length === 0) return [];
+  const events = list.filter((e) => e.kind === 'event');
+  const features = list.filter((e) => e.kind === 'feature');
+  return [
+    '## Not evaluated',
+    '',
+    ...(events.length > 0 ? [
+      'Events that cannot fire where a feature they read has no input data: their candidates have no occurrences there, ' +
+        'which says nothing about the hypothesis. Ingest the missing data to test them.',
+      '',
+      ...events.map((e) => `- event ${notEvaluatedText(e)}${e.family ? ` [family ${e.family}]` : ''}`),
+      '',
+    ] : []),
+    ...(features.length > 0 ? [
+      'Features with no input data on some instruments (all NaN there: conditions and rules reading them are never true).',
+      '',
+      ...features.map((e) => `- feature ${notEvaluatedText(e)}`),
+      '',
+    ] : []),
+  ];
+}
+
+/** One line per entry, for stage warnings and the report: 'event x: not evaluated on ...: needs ... for ...'. */
+export function notEvaluatedLines(list: readonly NotEvaluated[]): string[] {
+  return list.map((e) => `${e.kind} ${notEvaluatedText(e)}`);
+}
