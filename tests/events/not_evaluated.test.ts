@@ -77,7 +77,7 @@ async function stage(name: string, dataDir: string, params: object): Promise<voi
 /** ingest -> clean -> features -> events; the stage summaries' warnings and the events info file. */
 async function pipeline(name: string, withMetrics: boolean) {
   const d = join(work, `data-${name}`);
-  await stage('ingest', d, { source: 'binance-vision', binance_vision: { path: await writeSource(`src-${name}`, withMetrics), market: 'um' } });
+  await stage('ingest', d, { source: 'binance-vision', binance_vision: { path: await writeSource(`src-${name}`, withMetrics), market: 'um', kinds: withMetrics ? ['klines', 'metrics'] : ['klines'] } });
   await stage('clean', d, { timeframe: '5m', extra_timeframes: [] });
   await stage('features', d, { timeframe: '5m' });
   await stage('events', d, { timeframe: '5m' });
