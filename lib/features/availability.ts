@@ -31,10 +31,23 @@ export interface NotEvaluatedRow {
   via?: readonly string[];
 }
 
-/** Group per-instrument findings into one entry per (name, needs, via). Output sorted by kind, name, needs. */
+/**
+ * A missing input that the instrument's market never has is not missing data: a spot instrument has no funding. Such
+ * a feature or event is not applicable there (nothing to ingest, nothing to act on) and is not listed.
+ */
+export function notApplicable(instrument: string, need: string): boolean {
+  const market = instrument.split('/')[1];
+  return need === 'funding' && market === 'spot';
+}
+
+/**
+ * Group per-instrument findings into one entry per (name, needs, via), leaving out the not-applicable ones
+ * (notApplicable). Output sorted by kind, name, needs.
+ */
 export function groupNotEvaluated(rows: readonly NotEvaluatedRow[], of: number): NotEvaluated[] {
   const by = new Map<string, NotEvaluated>();
   for (const r of rows) {
+    if (r.needs.length > 0 && r.needs.every((n) => notApplicable(r.instrument, n))) continue;
     const needs = [...new Set(r.needs)].sort();
     const via = r.via ? [...new Set(r.via)].sort() : undefined;
     const key = JSON.stringify([r.kind, r.name, needs, via ?? []]);
@@ -57,6 +70,28 @@ export function groupNotEvaluated(rows: readonly NotEvaluatedRow[], of: number):
 export function notEvaluatedText(e: NotEvaluated): string {
   const via = e.via && e.via.length ? ` (via ${e.via.join(', ')})` : '';
   return `${e.name}: not evaluated on ${e.instruments.length} of ${e.of} instruments: needs ${e.needs.join(' and ')} for ${instrumentNames(e.instruments).join(', ')}${via}`;
+}
+
+/**
+ * Stage warnings: one line per cause, the entries of one kind with the same needs on the same instruments together:
+ * 'features oi_change_12, oi_change_288: not evaluated on 15 of 15 instruments: needs open_interest for ADAUSDT, ...'.
+ */
+export function notEvaluatedWarnings(list: readonly NotEvaluated[]): string[] {
+  const by = new Map<string, NotEvaluated[]>();
+  for (const e of list) {
+    const key = JSON.stringify([e.kind, e.needs, e.instruments]);
+    by.set(key, [...(by.get(key) ?? []), e]);
+  }
+  return [...by.values()].map((g) => {
+    const e = g[0]!;
+    const via = [...new Set(g.flatMap((x) => x.via ?? []))].sort();
+    const names = g.map((x) => x.name).join(', ');
+    const action = e.kind === 'event'
+      ? 'ingest the missing data to test them, or remove them from spec/events'
+      : 'ingest the missing data, or remove them from spec/features';
+    return `${e.kind}s ${names}: not evaluated on ${e.instruments.length} of ${e.of} instruments: needs ${e.needs.join(' and ')} for ` +
+      `${instrumentNames(e.instruments).join(', ')}${via.length ? ` (via ${via.join(', ')})` : ''}: ${action}`;
+  });
 }
 
 /** Symbols ('BTCUSDT', sorted) when they identify the instruments uniquely, else the full ids. */

@@ -19,4 +19,4 @@ export {
   computeInstrumentFeatures, computeInstrumentFeaturesDetailed, computeAllFeatures, requiredBarFields, type InstrumentFeatures,
 } from './compute.js';
 export { featuresTable, EVENTS_TABLE } from './table.js';
-export { groupNotEvaluated, notEvaluatedText, instrumentNames, type NotEvaluated, type NotEvaluatedRow } from './availability.js';
+export { groupNotEvaluated, notApplicable, notEvaluatedText, notEvaluatedWarnings, instrumentNames, type NotEvaluated, type NotEvaluatedRow } from './availability.js';

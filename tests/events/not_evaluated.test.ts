@@ -106,11 +106,11 @@ describe('events whose inputs are absent are listed as not evaluated', () => {
     expect(btc.filter((e) => e === 'liquidation_cascade_oi2').length).toBe(1);
     expect((await eventsOf(r.d, 'ETHUSDT')).filter((e) => e.startsWith('liquidation_cascade'))).toEqual([]);
     expect(r.features.warnings).toEqual(expect.arrayContaining([
-      'oi_change_12: not evaluated on 1 of 2 instruments: needs open_interest for ETHUSDT',
+      'features oi_change_12, oi_change_288: not evaluated on 1 of 2 instruments: needs open_interest for ETHUSDT: ingest the missing data, or remove them from spec/features',
     ]));
     expect(r.events.warnings).toEqual(expect.arrayContaining([
-      'liquidation_cascade_oi1: not evaluated on 1 of 2 instruments: needs open_interest for ETHUSDT (via oi_change_12)',
-      'liquidation_cascade_oi2: not evaluated on 1 of 2 instruments: needs open_interest for ETHUSDT (via oi_change_12)',
+      'events liquidation_cascade_oi1, liquidation_cascade_oi2: not evaluated on 1 of 2 instruments: needs open_interest for ETHUSDT (via oi_change_12): ' +
+        'ingest the missing data to test them, or remove them from spec/events',
     ]));
     const liq = r.info.not_evaluated.filter((e) => e.kind === 'event' && e.name.startsWith('liquidation'));
     expect(liq).toEqual(['liquidation_cascade_oi1', 'liquidation_cascade_oi2'].map((name) => ({
@@ -126,7 +126,8 @@ describe('events whose inputs are absent are listed as not evaluated', () => {
   test('no metrics at all: not evaluated on every instrument, and not reported as "never fired"', async () => {
     const r = await pipeline('none', false);
     expect(r.events.warnings).toEqual(expect.arrayContaining([
-      'liquidation_cascade_oi1: not evaluated on 2 of 2 instruments: needs open_interest for BTCUSDT, ETHUSDT (via oi_change_12)',
+      'events liquidation_cascade_oi1, liquidation_cascade_oi2: not evaluated on 2 of 2 instruments: needs open_interest for BTCUSDT, ETHUSDT (via oi_change_12): ' +
+        'ingest the missing data to test them, or remove them from spec/events',
     ]));
     const never = (r.events.warnings ?? []).find((w) => w.startsWith('events that never fired'));
     expect(never ?? '').not.toContain('liquidation_cascade');

@@ -118,8 +118,9 @@ describe('features stage', () => {
     expectOk(await spawnStage('features', d, { timeframe: '5m' }));
     const manifest = JSON.parse(await readFile(join(d, 'state', 'stages', 'features.json'), 'utf8')) as { summary: { warnings?: string[]; metrics: Record<string, number> } };
     expect(manifest.summary.warnings).toEqual([
-      'oi_change_12: not evaluated on 2 of 3 instruments: needs open_interest for SYN02USDT, SYN03USDT',
-      'oi_change_288: not evaluated on 2 of 3 instruments: needs open_interest for SYN02USDT, SYN03USDT',
+      // one line per cause: the features with the same missing input on the same instruments together
+      'features oi_change_12, oi_change_288: not evaluated on 2 of 3 instruments: needs open_interest for SYN02USDT, SYN03USDT: ' +
+        'ingest the missing data, or remove them from spec/features',
     ]);
     // SYN01USDT keeps its open interest: a third of the column has values (less the first 12 bars of warm-up)
     expect(manifest.summary.metrics.nan_share_oi_change_12).toBeGreaterThan(2 / 3);

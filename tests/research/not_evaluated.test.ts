@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { blockingFeatures, type Condition } from '../../lib/events/index.js';
-import { groupNotEvaluated, instrumentNames, notEvaluatedText } from '../../lib/features/availability.js';
+import { groupNotEvaluated, instrumentNames, notApplicable, notEvaluatedText, notEvaluatedWarnings } from '../../lib/features/availability.js';
 import { discoverySummary, renderDiscoveryMarkdown } from '../../lib/stages/discovery/report.js';
 import { annotateCuts, templateNotEvaluated } from '../../lib/stages/plan/not_evaluated.js';
 import type { Candidate } from '../../lib/research/plan.js';
@@ -52,6 +52,23 @@ describe('grouping and wording', () => {
     const g = groupNotEvaluated(rows, 3);
     expect(g).toEqual([{ kind: 'event', name: 'liquidation_cascade_oi1', family: 'liquidation_cascade', needs: ['open_interest'], instruments: ['binance/um/BTCUSDT', 'binance/um/SOLUSDT'], of: 3, via: ['oi_change_12'] }]);
     expect(notEvaluatedText(g[0]!)).toBe('liquidation_cascade_oi1: not evaluated on 2 of 3 instruments: needs open_interest for BTCUSDT, SOLUSDT (via oi_change_12)');
+  });
+
+  test('funding on a spot instrument is not applicable (spot has no funding): not listed; on a perp it is missing data', () => {
+    expect(notApplicable('binance/spot/ADAUSDT', 'funding')).toBe(true);
+    expect(notApplicable('binance/um/BTCUSDT', 'funding')).toBe(false);
+    expect(notApplicable('binance/spot/ADAUSDT', 'open_interest')).toBe(false);
+    const rows = ['binance/spot/ADAUSDT', 'binance/um/BTCUSDT'].map((instrument) => ({ kind: 'feature' as const, name: 'funding_level', instrument, needs: ['funding'] }));
+    expect(groupNotEvaluated(rows, 2)).toEqual([{ kind: 'feature', name: 'funding_level', needs: ['funding'], instruments: ['binance/um/BTCUSDT'], of: 2 }]);
+    expect(groupNotEvaluated(rows.slice(0, 1), 2)).toEqual([]);
+  });
+
+  test('stage warnings: one line per cause, with the way out', () => {
+    const e = (name: string, instruments: string[]) => ({ kind: 'feature' as const, name, needs: ['open_interest'], instruments, of: 3 });
+    expect(notEvaluatedWarnings([e('oi_change_12', ['binance/um/BTCUSDT']), e('oi_change_288', ['binance/um/BTCUSDT']), e('oi_z', ['binance/um/ETHUSDT'])])).toEqual([
+      'features oi_change_12, oi_change_288: not evaluated on 1 of 3 instruments: needs open_interest for BTCUSDT: ingest the missing data, or remove them from spec/features',
+      'features oi_z: not evaluated on 1 of 3 instruments: needs open_interest for ETHUSDT: ingest the missing data, or remove them from spec/features',
+    ]);
   });
 
   test('symbols are listed alphabetically (spot and perp ids sort apart)', () => {

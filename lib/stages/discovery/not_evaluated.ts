@@ -37,8 +37,3 @@ export function notEvaluatedMarkdown(list: readonly NotEvaluated[]): string[] {
     ] : []),
   ];
 }
-
-/** One line per entry, for stage warnings and the report: 'event x: not evaluated on ...: needs ... for ...'. */
-export function notEvaluatedLines(list: readonly NotEvaluated[]): string[] {
-  return list.map((e) => `${e.kind} ${notEvaluatedText(e)}`);
-}

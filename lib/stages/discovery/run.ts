@@ -9,7 +9,7 @@ import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { groupByInstrument, instrumentLabel, loadBars, loadEvents, readPlan } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
-import { notEvaluatedLines, readEventsNotEvaluated } from './not_evaluated.js';
+import { readEventsNotEvaluated } from './not_evaluated.js';
 import { DISCOVERY_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryColumns } from './table.js';
 import { discoveryIdleWarning } from '../../report/run_warnings.js';
 
@@ -68,7 +68,7 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
         instruments: summary.counts.instruments,
         occurrences: summary.counts.occurrences,
       },
-      ...(summary.not_evaluated ? { warnings: notEvaluatedLines(summary.not_evaluated) } : {}),
+      // not-evaluated events and features: in summary.{md,json} and the report; the features and events stages warn
     };
   } finally {
     db.close();

@@ -6,7 +6,7 @@ import {
 } from '../../lake/index.js';
 import { featuresTable, EVENTS_TABLE } from '../../features/table.js';
 import { blockingFeatures, detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet } from '../../events/index.js';
-import { groupNotEvaluated, notEvaluatedText, type NotEvaluated, type NotEvaluatedRow } from '../../features/availability.js';
+import { groupNotEvaluated, notEvaluatedWarnings, type NotEvaluated, type NotEvaluatedRow } from '../../features/availability.js';
 import { DataError } from '../../errors.js';
 import { readJsonIfExists, writeJsonAtomic } from '../../fsx.js';
 import { FEATURES_INFO_FILE } from '../features/run.js';
@@ -92,8 +92,8 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
     const info: EventsInfo = { timeframe: tf, instruments: groups.length, counts: Object.fromEntries(counts), not_evaluated: [...notEvaluated, ...featuresNotEvaluated] };
     await writeJsonAtomic(join(ctx.output('lake/events'), EVENTS_INFO_FILE), info);
     const warnings = [
-      ...notEvaluated.map(notEvaluatedText),
-      ...(silent.length > 0 ? [`events that never fired on any instrument: ${silent.join(', ')}`] : []),
+      ...notEvaluatedWarnings(notEvaluated),
+      ...(silent.length > 0 ? [`events that never fired on any instrument: ${silent.join(', ')} (their conditions never held on this data: loosen them in spec/events if that is unexpected)`] : []),
     ];
     return {
       rows: { [EVENTS_TABLE.dir]: total },

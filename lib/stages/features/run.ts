@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { LakeDb, TABLES, mapWithConnections, writeMonthlyPartitions } from '../../lake/index.js';
 import {
   buildUniverse, computeInstrumentFeaturesDetailed, featureNames, featuresTable, familyOf, groupNotEvaluated, loadFeatureSpecs,
-  needsUniverse, notEvaluatedText, requiredBarFields, universeNeeds, type FeatureSet, type InstrumentSeries, type NotEvaluated,
+  needsUniverse, notEvaluatedWarnings, requiredBarFields, universeNeeds, type FeatureSet, type InstrumentSeries, type NotEvaluated,
   type Universe,
 } from '../../features/index.js';
 import { DataError } from '../../errors.js';
@@ -107,7 +107,7 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
     const nanShare: Record<string, number> = {};
     for (const name of names) nanShare[name] = rows ? round6(completed.reduce((a, x) => a + x.nan[name]!, 0) / rows) : 1;
     const notEvaluated = featuresNotEvaluated(names, completed);
-    const warnings = [...notEvaluated.map(notEvaluatedText), ...unavailableWarnings(names, completed)];
+    const warnings = [...notEvaluatedWarnings(notEvaluated), ...unavailableWarnings(names, completed)];
     await writeJsonAtomic(join(outDir, FEATURES_INFO_FILE), {
       timeframe: tf,
       features: set.features.map((f) => ({
