@@ -39,7 +39,7 @@ export const EDGE_SPECS = {
   capitulation_reversal: { window_bars: 288, volume_z_min: 4, return_sigma_max: -1.5, horizon: '4h', effect_bps: 60 },
   funding_extreme_fade: { funding_rate_min: 0.0005, horizon: '8h', effect_bps: -50 },
   /** Only symbols with index % 3 === 2 (SYN03USDT, SYN06USDT, ...). */
-  breakout_momentum: { window_bars: 288, cooldown_bars: 288, horizon: '4h', effect_bps: 60, symbol_index_mod: 3, symbol_index_rem: 2 },
+  breakout_momentum: { window_bars: 288, cooldown_bars: 288, horizon: '4h', effect_bps: 50, symbol_index_mod: 3, symbol_index_rem: 2 },
 } as const;
 
 export const EDGE_BIT = { capitulation_reversal: 1, funding_extreme_fade: 2, breakout_momentum: 4 } as const;

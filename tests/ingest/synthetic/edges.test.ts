@@ -25,7 +25,7 @@ describe('plantedEdges', () => {
     expect(edges.map((e) => [e.id, e.horizon, e.horizon_bars, e.effect_bps, e.drift_bps_per_bar, e.direction])).toEqual([
       ['capitulation_reversal', '4h', 48, 60, 1.25, 'long'],
       ['funding_extreme_fade', '8h', 96, -50, -50 / 96, 'short'],
-      ['breakout_momentum', '4h', 48, 60, 1.25, 'long'],
+      ['breakout_momentum', '4h', 48, 50, 50 / 48, 'long'],
     ]);
     expect(edge(P, 'breakout_momentum').symbols).toEqual(['SYN03USDT']);
     expect(JSON.parse(JSON.stringify(edges))).toEqual(edges);
