@@ -6,9 +6,9 @@
  * settlement time T); its effect is a constant log-return drift of effect_bps / horizon_bars per bar added to
  * bars t+1 .. t+horizon_bars only. Horizons are durations (like the study's horizons in spec/concepts), converted
  * to bars of the generator's timeframe by `edgeHorizonBars`; event windows and cooldowns count bars, like the
- * event specs they mirror (spec/events: 288 bars). Within one edge, overlapping windows are merged, never stacked, so every
- * event is followed by exactly effect_bps of planted drift over its horizon (on top of the ordinary returns).
- * Different edges do add up.
+ * event specs they mirror (spec/events: 288 bars). Within one edge, overlapping windows are merged, never
+ * stacked, so every event is followed by exactly effect_bps of planted drift over its horizon (on top of the
+ * ordinary returns). Different edges do add up.
  */
 import { parseDuration, timeframeMs } from '../../timeframe.js';
 import type { Timeframe } from '../../timeframe.js';
@@ -105,8 +105,8 @@ export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
       event:
         `breakout at the close of bar t (t >= ${bo.window_bars + 1}): close_t > max(high of bars ` +
         `t-${bo.window_bars}..t-1), and no breakout event in bars t-${bo.cooldown_bars}..t-1 (cooldown; ` +
-        `breakouts inside it are not events); effect on bars t+1..t+${hB} (the next ${bo.horizon}; momentum up); only symbols with ` +
-        `index % ${bo.symbol_index_mod} == ${bo.symbol_index_rem}`,
+        `breakouts inside it are not events); effect on bars t+1..t+${hB} (the next ${bo.horizon}; momentum up); ` +
+        `only symbols with index % ${bo.symbol_index_mod} == ${bo.symbol_index_rem}`,
       condition: { window_bars: bo.window_bars, cooldown_bars: bo.cooldown_bars },
       symbols: symbols.filter((_, i) => hasBreakoutEdge(i)),
       timeframe: p.timeframe,
