@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { detectEvents, loadEventSpecs, type EventRows, type EventSet } from '../../lib/events/index.js';
-import { generateSymbol, resolveSyntheticParams } from '../../lib/ingest/synthetic/index.js';
+import { generateSymbol, plantedEdges, resolveSyntheticParams } from '../../lib/ingest/synthetic/index.js';
 import { DEFAULT_FEATURES, grid } from './helpers.js';
 
 const SPEC_DIR = fileURLToPath(new URL('../../../spec/events', import.meta.url));
@@ -100,9 +100,20 @@ describe('default spec on the synthetic generator (planted drift read back from 
   const START = Date.UTC(2024, 0, 1, 0, 5); // not a settlement time: every settlement is "new" inside the data
   const DAYS = 30;
   const W = 288;
-  const CAP = 20 / 12;
-  const FUND = -50 / 96;
-  const BRK = 20 / 24;
+  const P = resolveSyntheticParams({ seed: 3, n_symbols: 3, start_ms: START, end_ms: START + DAYS * 86_400_000, timeframe: '5m' });
+  // Planted horizons in 5m bars (durations: 4h = 48, 8h = 96) and per-bar drifts in bps, as documented.
+  const EDGES = Object.fromEntries(plantedEdges(P).map((e) => [e.id, e]));
+  const H = { cap: EDGES.capitulation_reversal!.horizon_bars, fund: EDGES.funding_extreme_fade!.horizon_bars, brk: EDGES.breakout_momentum!.horizon_bars };
+  const CAP = EDGES.capitulation_reversal!.drift_bps_per_bar;
+  const FUND = EDGES.funding_extreme_fade!.drift_bps_per_bar;
+  const BRK = EDGES.breakout_momentum!.drift_bps_per_bar;
+
+  test('the planted horizons and drifts this block decodes (distinct sums, so each bar decodes to one set of edges)', () => {
+    expect(H).toEqual({ cap: 48, fund: 96, brk: 48 });
+    expect([CAP, FUND, BRK]).toEqual([60 / 48, -50 / 96, 50 / 48]);
+    const combos = Array.from({ length: 8 }, (_, m) => (m & 1 ? CAP : 0) + (m & 2 ? FUND : 0) + (m & 4 ? BRK : 0));
+    expect(new Set(combos.map((c) => c.toFixed(9))).size).toBe(8);
+  });
 
   /** Per-bar planted edge bits (1 capitulation, 2 funding, 4 breakout), decoded from the drift in bps. */
   function plantedBits(closeA: Float64Array, closeB: Float64Array, openA: Float64Array, openB: Float64Array): Uint8Array {
@@ -164,9 +175,8 @@ describe('default spec on the synthetic generator (planted drift read back from 
   const run = (index: number) => cache.get(index) ?? cache.set(index, compute(index)).get(index)!;
 
   function compute(index: number) {
-    const p = resolveSyntheticParams({ seed: 3, n_symbols: 3, start_ms: START, end_ms: START + DAYS * 86_400_000, timeframe: '5m' });
-    const a = generateSymbol(p, index);
-    const b = generateSymbol({ ...p, planted_edges: 'none' }, index);
+    const a = generateSymbol(P, index);
+    const b = generateSymbol({ ...P, planted_edges: 'none' }, index);
     const bits = plantedBits(a.bars.close, b.bars.close, a.bars.open, b.bars.open);
     const ts = a.bars.ts_ms;
     expect(ts).toEqual(grid(ts.length, 300_000, START));
@@ -181,7 +191,7 @@ describe('default spec on the synthetic generator (planted drift read back from 
   test('breakout_high_288 fires exactly at the planted breakout events (SYN03: index % 3 == 2)', () => {
     const { bits, rows, ts } = run(2);
     const ours = occurrences(rows, ts, { event: 'breakout_high_288' });
-    // Windows of 24 bars never merge under a 288-bar cooldown, so every planted event starts its own run.
+    // Windows of 48 bars (4h) never merge under a 288-bar cooldown, so every planted event starts its own run.
     expect(ours.map(([t]) => t)).toEqual(runStarts(bits, 4));
     expect(ours.length).toBe(16);
     expect(ours.every(([, d]) => d === 1)).toBe(true);
@@ -192,7 +202,7 @@ describe('default spec on the synthetic generator (planted drift read back from 
       const { bits, rows, ts, n } = run(index);
       const ours = occurrences(rows, ts, { event: 'funding_extreme_pos_5bp' });
       const covered = new Uint8Array(n);
-      for (const [t] of ours) for (let j = t + 1; j <= Math.min(n - 1, t + 96); j++) covered[j] = 1;
+      for (const [t] of ours) for (let j = t + 1; j <= Math.min(n - 1, t + H.fund); j++) covered[j] = 1;
       expect(Array.from(covered)).toEqual(Array.from(bits, (m) => (m & 2 ? 1 : 0)));
       expect(ours.every(([, d]) => d === 1)).toBe(true);
       expect(runStarts(bits, 2).every((t) => ours.some(([u]) => u === t))).toBe(true);
@@ -211,7 +221,7 @@ describe('default spec on the synthetic generator (planted drift read back from 
       for (const [t] of ours) {
         events++;
         let all = true;
-        for (let j = t + 1; j <= Math.min(n - 1, t + 12); j++) all &&= (bits[j]! & 1) === 1;
+        for (let j = t + 1; j <= Math.min(n - 1, t + H.cap); j++) all &&= (bits[j]! & 1) === 1;
         if (all) hits++;
       }
       const starts = runStarts(bits, 1);
@@ -219,11 +229,11 @@ describe('default spec on the synthetic generator (planted drift read back from 
       found += starts.filter((t) => ours.some(([u]) => u === t)).length;
     }
     // The planter tests r_t < -1.5 std (no mean); ret1_z subtracts the window mean (~1 bp against a ~20 bp std),
-    // so a boundary case could differ; with seed 3 none does: 83 events, all followed by the drift, and all 80
-    // merged planted windows start right after one of them.
-    expect(events).toBe(83);
+    // so a boundary case could differ; with seed 3 none does: 81 events, all followed by the drift, and all 59
+    // merged planted windows start right after one of them (4h windows merge more often than the old 1h ones).
+    expect(events).toBe(81);
     expect(hits).toBe(events);
     expect(found).toBe(planted);
-    expect(planted).toBe(80);
+    expect(planted).toBe(59);
   });
 });

@@ -4,11 +4,13 @@
  *
  * Causality: an event is evaluated on data up to the close of bar t (or, for funding, on data before the
  * settlement time T); its effect is a constant log-return drift of effect_bps / horizon_bars per bar added to
- * bars t+1 .. t+horizon_bars only. Within one edge, overlapping windows are merged, never stacked, so every
- * event is followed by exactly effect_bps of planted drift over its horizon (on top of the ordinary returns).
- * Different edges do add up.
+ * bars t+1 .. t+horizon_bars only. Horizons are durations (like the study's horizons in spec/concepts), converted
+ * to bars of the generator's timeframe by `edgeHorizonBars`; event windows and cooldowns count bars, like the
+ * event specs they mirror (spec/events: 288 bars). Within one edge, overlapping windows are merged, never
+ * stacked, so every event is followed by exactly effect_bps of planted drift over its horizon (on top of the
+ * ordinary returns). Different edges do add up.
  */
-import { timeframeMs } from '../../timeframe.js';
+import { parseDuration, timeframeMs } from '../../timeframe.js';
 import type { Timeframe } from '../../timeframe.js';
 import type { SyntheticParams } from './params.js';
 import { syntheticSymbols } from './params.js';
@@ -21,6 +23,9 @@ export interface PlantedEdge {
   condition: Record<string, number>;
   symbols: string[];
   timeframe: Timeframe;
+  /** The effect's horizon as a duration (`4h`, `8h`), the same at every timeframe. */
+  horizon: string;
+  /** `horizon` in bars of `timeframe` (edgeHorizonBars). */
   horizon_bars: number;
   /** Total planted forward log return over bars t+1..t+horizon_bars, in bps (negative = price falls). */
   effect_bps: number;
@@ -31,10 +36,10 @@ export interface PlantedEdge {
 
 /** Sizes of the planted edges (see README.md for how they compare with the noise). */
 export const EDGE_SPECS = {
-  capitulation_reversal: { window_bars: 288, volume_z_min: 4, return_sigma_max: -1.5, horizon_bars: 12, effect_bps: 20 },
-  funding_extreme_fade: { funding_rate_min: 0.0005, horizon_hours: 8, effect_bps: -50 },
+  capitulation_reversal: { window_bars: 288, volume_z_min: 4, return_sigma_max: -1.5, horizon: '4h', effect_bps: 60 },
+  funding_extreme_fade: { funding_rate_min: 0.0005, horizon: '8h', effect_bps: -50 },
   /** Only symbols with index % 3 === 2 (SYN03USDT, SYN06USDT, ...). */
-  breakout_momentum: { window_bars: 288, cooldown_bars: 288, horizon_bars: 24, effect_bps: 20, symbol_index_mod: 3, symbol_index_rem: 2 },
+  breakout_momentum: { window_bars: 288, cooldown_bars: 288, horizon: '4h', effect_bps: 50, symbol_index_mod: 3, symbol_index_rem: 2 },
 } as const;
 
 export const EDGE_BIT = { capitulation_reversal: 1, funding_extreme_fade: 2, breakout_momentum: 4 } as const;
@@ -45,9 +50,13 @@ export function hasBreakoutEdge(index: number): boolean {
   return index % s.symbol_index_mod === s.symbol_index_rem;
 }
 
-/** Bars in the funding edge's horizon (8h), at least 1. */
-export function fundingEdgeHorizonBars(tf: Timeframe): number {
-  return Math.max(1, Math.round((EDGE_SPECS.funding_extreme_fade.horizon_hours * 3_600_000) / timeframeMs(tf)));
+/**
+ * Bars of `tf` in an edge's horizon (a duration, parsed by lib/timeframe.ts): the nearest whole number, at least 1.
+ * Exact on every timeframe that divides it (4h = 48 bars at 5m, 4 at 1h, 1 at 4h); on a coarser or non-dividing
+ * timeframe the edge covers the nearest number of whole bars (4h at 6h = 1 bar, 8h at 1d = 1 bar).
+ */
+export function edgeHorizonBars(horizon: string, tf: Timeframe): number {
+  return Math.max(1, Math.round(parseDuration(horizon, 'planted edge horizon') / timeframeMs(tf)));
 }
 
 /** What p plants; [] for planted_edges 'none'. An edge that no symbol carries is left out. */
@@ -57,7 +66,9 @@ export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
   const cr = EDGE_SPECS.capitulation_reversal;
   const ff = EDGE_SPECS.funding_extreme_fade;
   const bo = EDGE_SPECS.breakout_momentum;
-  const hF = fundingEdgeHorizonBars(p.timeframe);
+  const hC = edgeHorizonBars(cr.horizon, p.timeframe);
+  const hF = edgeHorizonBars(ff.horizon, p.timeframe);
+  const hB = edgeHorizonBars(bo.horizon, p.timeframe);
   const edges: PlantedEdge[] = [
     {
       id: 'capitulation_reversal',
@@ -65,23 +76,25 @@ export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
         `volume spike with a sharp drop at the close of bar t (t >= ${cr.window_bars + 1}): ` +
         `(volume_t - mean) / std > ${cr.volume_z_min} where mean and population std are over volume of bars ` +
         `t-${cr.window_bars}..t-1, and r_t < ${cr.return_sigma_max} * std(r over bars t-${cr.window_bars}..t-1), ` +
-        'r = ln(close_t / close_{t-1}); effect on bars t+1..t+h (mean reversion up)',
+        `r = ln(close_t / close_{t-1}); effect on bars t+1..t+${hC} (the next ${cr.horizon}; mean reversion up)`,
       condition: { window_bars: cr.window_bars, volume_z_min: cr.volume_z_min, return_sigma_max: cr.return_sigma_max },
       symbols,
       timeframe: p.timeframe,
-      horizon_bars: cr.horizon_bars,
+      horizon: cr.horizon,
+      horizon_bars: hC,
       effect_bps: cr.effect_bps,
-      drift_bps_per_bar: cr.effect_bps / cr.horizon_bars,
+      drift_bps_per_bar: cr.effect_bps / hC,
       direction: 'long',
     },
     {
       id: 'funding_extreme_fade',
       event:
         `funding rate > ${ff.funding_rate_min} at a settlement time T (every ${p.funding_interval_hours}h); ` +
-        `effect on the ${hF} bars opening at or after T (the next ${ff.horizon_hours}h; price drifts down)`,
-      condition: { funding_rate_min: ff.funding_rate_min, horizon_hours: ff.horizon_hours },
+        `effect on the ${hF} bars opening at or after T (the next ${ff.horizon}; price drifts down)`,
+      condition: { funding_rate_min: ff.funding_rate_min },
       symbols,
       timeframe: p.timeframe,
+      horizon: ff.horizon,
       horizon_bars: hF,
       effect_bps: ff.effect_bps,
       drift_bps_per_bar: ff.effect_bps / hF,
@@ -92,14 +105,15 @@ export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
       event:
         `breakout at the close of bar t (t >= ${bo.window_bars + 1}): close_t > max(high of bars ` +
         `t-${bo.window_bars}..t-1), and no breakout event in bars t-${bo.cooldown_bars}..t-1 (cooldown; ` +
-        `breakouts inside it are not events); effect on bars t+1..t+h (momentum up); only symbols with ` +
-        `index % ${bo.symbol_index_mod} == ${bo.symbol_index_rem}`,
+        `breakouts inside it are not events); effect on bars t+1..t+${hB} (the next ${bo.horizon}; momentum up); ` +
+        `only symbols with index % ${bo.symbol_index_mod} == ${bo.symbol_index_rem}`,
       condition: { window_bars: bo.window_bars, cooldown_bars: bo.cooldown_bars },
       symbols: symbols.filter((_, i) => hasBreakoutEdge(i)),
       timeframe: p.timeframe,
-      horizon_bars: bo.horizon_bars,
+      horizon: bo.horizon,
+      horizon_bars: hB,
       effect_bps: bo.effect_bps,
-      drift_bps_per_bar: bo.effect_bps / bo.horizon_bars,
+      drift_bps_per_bar: bo.effect_bps / hB,
       direction: 'long',
     },
   ];

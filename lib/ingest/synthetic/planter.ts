@@ -4,7 +4,7 @@
  * overlapping windows of one edge merge instead of stacking).
  */
 import { dlog } from './detmath.js';
-import { EDGE_BIT, EDGE_SPECS, fundingEdgeHorizonBars, hasBreakoutEdge } from './edges.js';
+import { EDGE_BIT, EDGE_SPECS, edgeHorizonBars, hasBreakoutEdge } from './edges.js';
 import type { SyntheticParams } from './params.js';
 import { RollingMax, RollingMoments } from './rolling.js';
 
@@ -18,7 +18,10 @@ export class EdgePlanter {
   private readonly retWin: RollingMoments;
   private readonly volWin: RollingMoments;
   private readonly highWin: RollingMax;
+  /** Horizons in bars of the generator's timeframe, per edge. */
+  private readonly capitulationHorizon: number;
   private readonly fundingHorizon: number;
+  private readonly breakoutHorizon: number;
   /** Last bar marked, per edge bit (index 1, 2, 4). */
   private readonly markedUntil = new Int32Array(5).fill(-1);
   private prevClose = NaN;
@@ -28,14 +31,16 @@ export class EdgePlanter {
     this.enabled = p.planted_edges === 'default';
     this.breakout = hasBreakoutEdge(symbolIndex);
     this.mask = new Uint8Array(this.enabled ? nBars : 0);
-    this.fundingHorizon = fundingEdgeHorizonBars(p.timeframe);
     const cr = EDGE_SPECS.capitulation_reversal;
     const ff = EDGE_SPECS.funding_extreme_fade;
     const bo = EDGE_SPECS.breakout_momentum;
+    this.capitulationHorizon = edgeHorizonBars(cr.horizon, p.timeframe);
+    this.fundingHorizon = edgeHorizonBars(ff.horizon, p.timeframe);
+    this.breakoutHorizon = edgeHorizonBars(bo.horizon, p.timeframe);
     const d = [
-      (cr.effect_bps / cr.horizon_bars) * BPS,
+      (cr.effect_bps / this.capitulationHorizon) * BPS,
       (ff.effect_bps / this.fundingHorizon) * BPS,
-      (bo.effect_bps / bo.horizon_bars) * BPS,
+      (bo.effect_bps / this.breakoutHorizon) * BPS,
     ] as const;
     // Drift for each of the 8 mask values, so the hot loop does one lookup.
     this.driftByMask = new Float64Array(8);
@@ -62,12 +67,12 @@ export class EdgePlanter {
         const vSd = this.volWin.std();
         const spike = vSd > 0 && (volume - this.volWin.mean()) / vSd > cr.volume_z_min;
         if (spike && r < cr.return_sigma_max * this.retWin.std()) {
-          this.mark(EDGE_BIT.capitulation_reversal, t + 1, cr.horizon_bars);
+          this.mark(EDGE_BIT.capitulation_reversal, t + 1, this.capitulationHorizon);
         }
         const bo = EDGE_SPECS.breakout_momentum;
         if (this.breakout && t - this.lastBreakout > bo.cooldown_bars && close > this.highWin.max()) {
           this.lastBreakout = t;
-          this.mark(EDGE_BIT.breakout_momentum, t + 1, bo.horizon_bars);
+          this.mark(EDGE_BIT.breakout_momentum, t + 1, this.breakoutHorizon);
         }
       }
       this.retWin.push(r);
