@@ -11,6 +11,7 @@
  * Any number may be NaN (rendered "n/a"); any array may be empty (rendered "none").
  */
 
+import type { CutInstrument } from '../costs/funding_span.js';
 export interface ReportMetrics {
   total_return: number;
   cagr: number;
@@ -140,15 +141,7 @@ export interface ReportOverfitting {
 export interface ReportStage { stage: string; seconds: number; rows?: number }
 
 /** A perpetual traded only inside its funding span (walk-forward cut_instruments; lib/costs/funding_span.ts). */
-export interface ReportCutInstrument {
-  instrument: string;
-  tradable_start_ms: number;
-  tradable_end_ms: number;
-  bars_start_ms: number;
-  bars_end_ms: number;
-  cut_bars: number;
-  reason: string;
-}
+export type ReportCutInstrument = CutInstrument;
 
 /** An event or feature with no input data on some instruments (lib/features/availability.ts). */
 export interface ReportNotEvaluated {

@@ -8,24 +8,16 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { ROOT, expectFailure, snapshot, type RunResult } from './helpers.js';
+import { ROOT, expectFailure, snapshot } from './helpers.js';
+import { WF, runNode, seedStrategyLake } from '../helpers/strategy_lake.js';
 
-const DAY = 86_400_000;
-const START = Date.UTC(2025, 0, 1);
-const WF = { timeframe: '5m', train_days: 0.5, test_days: 0.25, min_train_trades: 0, min_train_sharpe: -100 };
 
 let work: string;
 let seed: string;
 let n = 0;
 
-async function node(script: string, args: string[]): Promise<RunResult> {
-  const r = await execa('node', [join(ROOT, 'dist', script), ...args], {
-    reject: false, cwd: ROOT, timeout: 120_000, env: { QUANTLAB_NOW_MS: String(Date.UTC(2025, 5, 1)), QUANTLAB_LOG_LEVEL: 'info' },
-  });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
 
+const node = (script: string, args: string[]) => runNode(script, args, 120_000);
 const walkforward = (dataDir: string, params: Record<string, unknown> = WF, specDir = join(ROOT, 'spec')) =>
   node('stages/walkforward.js', ['--data_dir', dataDir, '--spec_dir', specDir, '--params_json', JSON.stringify(params)]);
 
@@ -60,12 +52,7 @@ async function editFirstBlueprint(dataDir: string, edit: (bp: Record<string, any
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'quantlab-bad-strategy-'));
   seed = join(work, 'seed');
-  const r = await node('orchestrator/run_all.js', [
-    '--data_dir', seed, '--allow-synthetic', '--until', 'blueprint',
-    '--set', 'ingest.synthetic.n_symbols=2', '--set', `ingest.synthetic.start_ms=${START}`, '--set', `ingest.synthetic.end_ms=${START + 3 * DAY}`,
-    '--set', 'bridge.scope=all',
-  ]);
-  if (r.exitCode !== 0) throw new Error(`seed pipeline failed:\n${r.stderr}`);
+  await seedStrategyLake(seed);
 }, 120_000);
 
 afterAll(async () => {

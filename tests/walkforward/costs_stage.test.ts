@@ -16,27 +16,15 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { join } from 'node:path';
 import type { WalkforwardSummary } from '../../lib/stages/walkforward/summary.js';
 import type { ReportData } from '../../lib/report/types.js';
+import { ROOT, WF, WF_SET, runNode, seedStrategyLake, type RunResult } from '../helpers/strategy_lake.js';
 
-/** The project root: this file is compiled to dist/tests/walkforward/. */
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const DAY = 86_400_000;
-const START = Date.UTC(2025, 0, 1);
-const WF = { timeframe: '5m', train_days: 0.5, test_days: 0.25, min_train_trades: 0, min_train_sharpe: -100 };
-const WF_SET = ['--set', 'walkforward.train_days=0.5', '--set', 'walkforward.test_days=0.25', '--set', 'walkforward.min_train_trades=0', '--set', 'walkforward.min_train_sharpe=-100'];
+/** Cost runs are short: fail fast. */
+const node = (script: string, args: string[]) => runNode(script, args, 120_000);
 
-interface RunResult { exitCode: number; stdout: string; stderr: string }
 
-async function node(script: string, args: string[]): Promise<RunResult> {
-  const r = await execa('node', [join(ROOT, 'dist', script), ...args], {
-    reject: false, cwd: ROOT, timeout: 120_000, env: { QUANTLAB_NOW_MS: String(Date.UTC(2025, 5, 1)), QUANTLAB_LOG_LEVEL: 'info' },
-  });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
 
 /** The error (pino level 50) lines of a run's stderr. */
 function errors(r: RunResult): { msg: string; err_type?: string; exit_code?: number }[] {
@@ -104,12 +92,7 @@ let firstBlueprint: { id: string; name: string };
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'quantlab-wf-costs-'));
   seed = join(work, 'seed');
-  const r = await node('orchestrator/run_all.js', [
-    '--data_dir', seed, '--allow-synthetic', '--until', 'blueprint',
-    '--set', 'ingest.synthetic.n_symbols=2', '--set', `ingest.synthetic.start_ms=${START}`, '--set', `ingest.synthetic.end_ms=${START + 3 * DAY}`,
-    '--set', 'bridge.scope=all',
-  ]);
-  if (r.exitCode !== 0) throw new Error(`seed pipeline failed:\n${r.stderr}`);
+  await seedStrategyLake(seed);
   found = (await readJson<{ cost_digest: string }>(join(seed, 'research/blueprints/blueprints.json'))).cost_digest;
   const line = (await readFile(join(seed, 'research/blueprints/blueprints.jsonl'), 'utf8')).split('\n')[0]!;
   firstBlueprint = JSON.parse(line) as { id: string; name: string };

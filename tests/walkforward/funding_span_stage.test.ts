@@ -12,31 +12,17 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
+import { join } from 'node:path';
 import { LakeDb, TABLES, listPartitions, readTableFile, stringsOf, type DictColumn } from '../../lib/lake/index.js';
 import { rewriteCleanedFunding } from '../../orchestrator/funding_cut_copy.js';
+import { DAY, ROOT, START, WF, WF_SET, runNode as node, seedStrategyLake, type RunResult } from '../helpers/strategy_lake.js';
 import { readStageManifest } from '../../lib/stage/manifest.js';
 import { TRADE_COLUMNS } from '../../lib/stages/walkforward/run.js';
 import type { WalkforwardSummary } from '../../lib/stages/walkforward/summary.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const DAY = 86_400_000;
 const H = 3_600_000;
 const TF = 300_000;
-const START = Date.UTC(2025, 0, 1);
-const WF = { timeframe: '5m', train_days: 0.5, test_days: 0.25, min_train_trades: 0, min_train_sharpe: -100 };
-const WF_SET = ['--set', 'walkforward.train_days=0.5', '--set', 'walkforward.test_days=0.25', '--set', 'walkforward.min_train_trades=0', '--set', 'walkforward.min_train_sharpe=-100'];
 
-interface RunResult { exitCode: number; stdout: string; stderr: string }
-
-async function node(script: string, args: string[]): Promise<RunResult> {
-  const r = await execa('node', [join(ROOT, 'dist', script), ...args], {
-    reject: false, cwd: ROOT, timeout: 180_000, env: { QUANTLAB_NOW_MS: String(Date.UTC(2025, 5, 1)), QUANTLAB_LOG_LEVEL: 'info' },
-  });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
-}
 const ok = (r: RunResult): void => {
   if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode}\n${r.stderr}`);
 };
@@ -83,12 +69,7 @@ async function lastBarOpen(dataDir: string): Promise<number> {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'quantlab-wf-funding-'));
   seed = join(work, 'seed');
-  const r = await node('orchestrator/run_all.js', [
-    '--data_dir', seed, '--allow-synthetic', '--until', 'blueprint',
-    '--set', 'ingest.synthetic.n_symbols=2', '--set', `ingest.synthetic.start_ms=${START}`, '--set', `ingest.synthetic.end_ms=${START + 3 * DAY}`,
-    '--set', 'bridge.scope=all',
-  ]);
-  if (r.exitCode !== 0) throw new Error(`seed pipeline failed:\n${r.stderr}`);
+  await seedStrategyLake(seed);
   const lines = (await readFile(join(seed, 'research/blueprints/blueprints.jsonl'), 'utf8')).split('\n').filter(Boolean);
   const keys = lines.flatMap((l) => (JSON.parse(l) as { instruments: { exchange: string; market: string; symbol: string }[] }).instruments);
   perp = keys.filter((k) => k.market !== 'spot').sort((a, b) => (a.symbol < b.symbol ? -1 : 1))[0]!;
