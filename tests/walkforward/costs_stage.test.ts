@@ -13,13 +13,13 @@
  * Run `npm run build` first.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WalkforwardSummary } from '../../lib/stages/walkforward/summary.js';
 import type { ReportData } from '../../lib/report/types.js';
 import { ROOT, WF, WF_SET, runNode, seedStrategyLake, type RunResult } from '../helpers/strategy_lake.js';
+import { snapshot } from '../bad_input/helpers.js';
 
 /** Cost runs are short: fail fast. */
 const node = (script: string, args: string[]) => runNode(script, args, 120_000);
@@ -68,20 +68,6 @@ async function specWith(...edits: [string, string][]): Promise<string> {
 const CHEAPER: [string, string][] = [['taker_fee_bps: 5 ', 'taker_fee_bps: 4 '], ['slippage_bps: 1\n', 'slippage_bps: 0.5\n']];
 /** Dearer: the slippage 1 -> 2 bps and a tighter participation cap 0.1 -> 0.05 (lower is costlier). */
 const DEARER: [string, string][] = [['slippage_bps: 1\n', 'slippage_bps: 2\n'], ['max_participation: 0.1 ', 'max_participation: 0.05 ']];
-
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  async function walk(d: string, rel: string): Promise<void> {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (!rel && (e.name === '.staging' || e.name === '.trash')) continue;
-      if (e.isDirectory()) await walk(join(d, e.name), r);
-      else out[r] = createHash('sha256').update(await readFile(join(d, e.name))).digest('hex');
-    }
-  }
-  await walk(dir, '');
-  return out;
-}
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, 'utf8')) as T;
 const summaryOf = (d: string) => readJson<WalkforwardSummary>(join(d, 'lake/walkforward/summary.json'));

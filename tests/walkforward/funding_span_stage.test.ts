@@ -9,13 +9,13 @@
  * Run `npm run build` first.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LakeDb, TABLES, listPartitions, readTableFile, stringsOf, type DictColumn } from '../../lib/lake/index.js';
 import { rewriteCleanedFunding } from '../../orchestrator/funding_cut_copy.js';
 import { DAY, ROOT, START, WF, WF_SET, runNode as node, seedStrategyLake, type RunResult } from '../helpers/strategy_lake.js';
+import { snapshot } from '../bad_input/helpers.js';
 import { readStageManifest } from '../../lib/stage/manifest.js';
 import { TRADE_COLUMNS } from '../../lib/stages/walkforward/run.js';
 import type { WalkforwardSummary } from '../../lib/stages/walkforward/summary.js';
@@ -31,20 +31,6 @@ const logLines = (r: RunResult, level: number) => r.stderr.split('\n').filter((l
 
 const walkforward = (d: string) => node('stages/walkforward.js', ['--data_dir', d, '--spec_dir', join(ROOT, 'spec'), '--params_json', JSON.stringify(WF)]);
 const report = (d: string) => node('stages/report.js', ['--data_dir', d, '--spec_dir', join(ROOT, 'spec'), '--params_json', JSON.stringify({ timeframe: '5m', screenshot: 'never' })]);
-
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  async function walk(d: string, rel: string): Promise<void> {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (!rel && (e.name === '.staging' || e.name === '.trash')) continue;
-      if (e.isDirectory()) await walk(join(d, e.name), r);
-      else out[r] = createHash('sha256').update(await readFile(join(d, e.name))).digest('hex');
-    }
-  }
-  await walk(dir, '');
-  return out;
-}
 
 let work: string;
 let seed: string;
