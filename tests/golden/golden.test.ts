@@ -32,7 +32,7 @@ describe('golden check', () => {
     expect(formatReport(report)).toMatch(/golden: OK/);
     expect(report.ok).toBe(true);
     expect(report.verdicts.map((v) => [v.stage, v.status])).toEqual(STAGES.map((st) => [st, 'ok']));
-  });
+  }, 300_000);
 
   test('fails loudly when a clean rule changes: names clean and the changed outlier counts', async () => {
     const { report } = await goldenCheck(options({ set: ['clean.outlier_mad_k=3'] }));
@@ -51,7 +51,7 @@ describe('golden check', () => {
     expect(text).toMatch(/DRIFT {3}clean: \d+ of \d+ checks differ/);
     expect(text).toMatch(/cleaned\/bars synthetic\/um\/SYN01USDT 5m is_outlier_count\s+expected \d+\s+got \d+\s+exact/);
     expect(text).toContain('golden: FAILED at clean');
-  });
+  }, 300_000);
 });
 
 describe('golden refresh', () => {
@@ -94,5 +94,5 @@ describe('golden refresh', () => {
       expect(changed.report.ok).toBe(false);
       expect(changed.batch_changed?.expected).toBe(baseline.provenance.batch_sha256);
     });
-  });
+  }, 600_000); // two runs of the whole certification batch: minutes on a loaded 2-core machine
 });
