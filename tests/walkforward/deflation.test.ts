@@ -47,9 +47,9 @@ describe('clusteredDeflation', () => {
   });
 
   test('many near-duplicates of one edge: clustered DSR confirms it, the naive DSR does not; a null book stays low', () => {
-    // 8 blocks of 10 near-duplicate trials; one block carries a real edge (daily Sharpe about 0.2), the others none
+    // 8 blocks of 5 near-duplicate trials; one block carries a real edge (daily Sharpe about 0.2), the others none
     const mu = [0.002, 0, 0, 0, 0, 0, 0, 0];
-    const trials = trialsOf(8, 10, 365, mu, 5);
+    const trials = trialsOf(8, 5, 365, mu, 5);
     const edge = oosOf(Float64Array.from(gaussian(365, 5, 77), (x) => 0.01 * x + 0.002));
     const nul = oosOf(Float64Array.from(gaussian(365, 5, 78), (x) => 0.01 * x));
     const naiveV = variance(trials.map((t) => sharpeRatio(t.daily)));
