@@ -6,7 +6,7 @@
  */
 import { escapeXml as h, fmtDate, fmtInt, fmtNum, fmtPct, fmtSignedPct } from './format.js';
 import {
-  blueprintsTable, costCheckLines, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
+  blueprintsTable, costCheckLines, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, deflationTable, clustersTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
 } from './sections.js';
 import { drawdownFromEquity, equityMaxDrawdown, finiteMin } from './series.js';
 import { areaChart, barChart, lineChart, PALETTE, type ChartSeries } from './svg.js';
@@ -206,7 +206,10 @@ export function renderReportHtml(d: ReportData): string {
 
   const of = d.overfitting;
   const ofNotes = of.notes.length > 0 ? `<ul class="plain">${of.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';
-  out.push(section('overfitting', 'Overfitting checks', `${tableHtml(overfittingTable(d))}\n`
+  const clustered = of.clustered
+    ? `<h3>Deflated Sharpe: naive and clustered trials</h3>\n${tableHtml(deflationTable(d))}\n<h3>Trial clusters (ONC over the blueprints' daily returns)</h3>\n${tableHtml(clustersTable(d))}\n`
+    : '';
+  out.push(section('overfitting', 'Overfitting checks', `${tableHtml(overfittingTable(d))}\n${clustered}`
     + `<p><b>PBO rank convention:</b> ${h(of.rank_convention || 'n/a')}</p>\n${ofNotes}`));
 
   const shares = stageShares(d);

@@ -8,7 +8,7 @@ import { notEvaluatedMarkdownLines } from './not_evaluated.js';
 import { fmtDateTime, fmtNum, fmtPct } from './format.js';
 import {
   blueprintsTable, costCheckLines, costSensitivityTable, definitions, funnelTable, gateTable, headerFacts, metricsTable, oosSummary,
-  overfittingTable, timingsTable, windowsTable, type Table,
+  overfittingTable, timingsTable, windowsTable, deflationTable, clustersTable, type Table,
 } from './sections.js';
 import { equityMaxDrawdown, finiteMin, drawdownFromEquity } from './series.js';
 import type { ReportData } from './types.js';
@@ -88,8 +88,12 @@ export function renderReportMarkdown(d: ReportData): string {
   out.push('', '### Sensitivity of the out-of-sample result', '', ...mdTable(costSensitivityTable(d)), '');
 
   const of = d.overfitting;
-  out.push('## Overfitting checks', '', ...mdTable(overfittingTable(d)), '',
-    `**PBO rank convention:** ${mdEscape(of.rank_convention || 'n/a')}`, '');
+  out.push('## Overfitting checks', '', ...mdTable(overfittingTable(d)), '');
+  if (of.clustered) {
+    out.push('### Deflated Sharpe: naive and clustered trials', '', ...mdTable(deflationTable(d)), '',
+      '### Trial clusters (ONC over the blueprints\' daily returns)', '', ...mdTable(clustersTable(d)), '');
+  }
+  out.push(`**PBO rank convention:** ${mdEscape(of.rank_convention || 'n/a')}`, '');
   for (const n of of.notes) out.push(`- ${mdEscape(n)}`);
   if (of.notes.length > 0) out.push('');
 

@@ -297,6 +297,39 @@ export function overfittingTable(d: ReportData): Table {
   };
 }
 
+/** Naive and clustered deflation side by side (rows: trials, SR0, DSR); no rows without a clustered block. */
+export function deflationTable(d: ReportData): Table {
+  const o = d.overfitting;
+  const c = o.clustered;
+  const dsr = o.dsr ?? d.oos.metrics?.dsr;
+  const prob = (v: number | undefined): Cell => num(isPresent(v) ? fmtProb(v) : NA, undefined, { bad: isPresent(v) && v < PROB_LEVEL });
+  const rows: Cell[][] = c ? [
+    [txt('Trials N'), num(fmtInt(o.trials)), num(fmtInt(c.trials_effective)),
+      txt(`clustered: ${fmtInt(c.clusters.length)} ONC clusters of the blueprints + ${fmtInt(c.extra_trials)} trials without a return series`)],
+    [txt('SR0 (annualised)'), num(isPresent(o.sr0_annual) ? fmtNum(o.sr0_annual, 2) : NA), num(isPresent(c.sr0_annual) ? fmtNum(c.sr0_annual, 2) : NA),
+      txt('naive: variance of the blueprints\' Sharpe ratios; clustered: variance of the cluster portfolios\' Sharpe ratios')],
+    [txt('DSR: P(true Sharpe > SR0)'), prob(dsr), prob(c.dsr), verdict(isPresent(c.dsr) ? c.dsr : undefined, (x) => x >= PROB_LEVEL, `clustered >= ${PROB_LEVEL}`)],
+  ] : [];
+  return {
+    columns: [{ label: 'Deflation' }, { label: 'Naive', numeric: true }, { label: 'Clustered (ONC)', numeric: true }, { label: 'Reading' }],
+    rows, empty: 'no clustered deflation in this walk-forward summary', notes: [],
+  };
+}
+
+/** The ONC clusters behind the clustered DSR: size, cluster-portfolio Sharpe, members (blueprint names where known). */
+export function clustersTable(d: ReportData): Table {
+  const c = d.overfitting.clustered;
+  const nameOf = new Map(d.blueprints.map((b) => [b.id, b.name] as const));
+  const rows: Cell[][] = (c?.clusters ?? []).map((k, i) => [
+    num(fmtInt(i + 1)), num(fmtInt(k.members.length)), num(isPresent(k.sharpe_annual) ? fmtNum(k.sharpe_annual, 2) : NA),
+    txt(k.members.map((m) => nameOf.get(m) ?? m).join('; ')),
+  ]);
+  return {
+    columns: [{ label: 'Cluster', numeric: true }, { label: 'Members', numeric: true }, { label: 'Sharpe (annualised)', numeric: true }, { label: 'Blueprints' }],
+    rows, empty: 'no clusters', notes: [],
+  };
+}
+
 export function timingsTable(d: ReportData): Table {
   const total = d.stages.reduce((s, x) => s + (Number.isFinite(x.seconds) ? x.seconds : 0), 0);
   const rows = d.stages.map((s) => [

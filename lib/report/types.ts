@@ -111,6 +111,17 @@ export interface ReportWhatIf {
 
 export interface ReportCostSensitivity { label: string; multiplier: number; total_return: number; sharpe: number }
 
+export interface ReportClusteredDeflation {
+  /** Effective number of trials: clusters + trials without a return series. */
+  trials_effective: number;
+  /** Trials without a return series, each counted as its own trial. */
+  extra_trials: number;
+  sr0_annual: number;
+  dsr: number;
+  /** Each cluster: its members (blueprint ids) and the annualised Sharpe of its inverse-variance portfolio. */
+  clusters: { members: string[]; sharpe_annual: number }[];
+}
+
 export interface ReportOverfitting {
   /** Number of configurations tried (the N of the DSR's expected maximum Sharpe). */
   trials: number;
@@ -133,6 +144,11 @@ export interface ReportOverfitting {
   pbo_degradation_r2?: number;
   /** Stochastic dominance of the IS winners' OOS Sharpe over every configuration's: 'first order', 'second order' or 'none'. */
   pbo_dominance?: string;
+  /**
+   * The DSR with the effective number of trials (Lopez de Prado 2019): trials clustered by the correlation of their
+   * daily returns (ONC); shown beside the naive trials / SR0 / DSR, with the clusters listed.
+   */
+  clustered?: ReportClusteredDeflation;
   /** How the PBO ranks are read, shown verbatim (e.g. "logit of the relative OOS rank of the IS best; rank 1 = worst"). */
   rank_convention: string;
   notes: string[];

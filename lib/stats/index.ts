@@ -37,3 +37,7 @@ export {
   adfTest, engleGranger, mackinnonP, mackinnonCrit,
   type AdfOptions, type AdfResult, type DfRegression, type EngleGrangerResult,
 } from './cointegration.js';
+export {
+  oncClusters, correlationMatrix, correlationDistance, kMeans, silhouetteSamples, clusterTStat,
+  type OncOptions, type OncResult,
+} from './onc.js';

@@ -1,5 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import { overfittingTable } from '../../lib/report/sections.js';
+import { clustersTable, deflationTable, overfittingTable } from '../../lib/report/sections.js';
+import { fmtProb } from '../../lib/report/format.js';
+import { renderReportHtml } from '../../lib/report/html.js';
+import { renderReportMarkdown } from '../../lib/report/markdown.js';
 import { makeFixture } from './fixture.js';
 
 const labels = (t: ReturnType<typeof overfittingTable>): string[] => t.rows.map((r) => r[0]!.text);
@@ -40,5 +43,53 @@ describe('overfitting table: MinTRL beside PSR / DSR and the PBO companions', ()
     const t = overfittingTable(d);
     expect(t.rows[3]![1]!.text).toBe('n/a');
     expect(t.rows[3]![2]!.text).toMatch(/^unreachable/);
+  });
+});
+
+describe('naive and clustered deflation side by side, clusters listed (issue 11 item 5)', () => {
+  const withClusters = () => {
+    const d = makeFixture();
+    const [a, b] = [d.blueprints[0]!, d.blueprints[1]!];
+    d.overfitting = {
+      ...d.overfitting, trials: 224, sr0_annual: 9.34, dsr: 0.0029,
+      clustered: {
+        trials_effective: 7, extra_trials: 5, sr0_annual: 3.1, dsr: 0.97,
+        clusters: [{ members: [a.id], sharpe_annual: 6.33 }, { members: [b.id, 'bp-unknown'], sharpe_annual: -3.84 }],
+      },
+    };
+    return { d, a, b };
+  };
+
+  test('deflation table: trials, SR0 and DSR naive vs clustered; the clustered DSR judged', () => {
+    const { d } = withClusters();
+    const t = deflationTable(d);
+    expect(t.columns.map((c) => c.label)).toEqual(['Deflation', 'Naive', 'Clustered (ONC)', 'Reading']);
+    expect(t.rows.map((r) => [r[0]!.text, r[1]!.text, r[2]!.text])).toEqual([
+      ['Trials N', '224', '7'], ['SR0 (annualised)', '9.34', '3.10'], ['DSR: P(true Sharpe > SR0)', fmtProb(0.0029), fmtProb(0.97)],
+    ]);
+    expect(t.rows[0]![3]!.text).toBe('clustered: 2 ONC clusters of the blueprints + 5 trials without a return series');
+    expect(t.rows[2]![1]!.bad).toBe(true);
+    expect(t.rows[2]![3]!.text).toBe('pass (clustered >= 0.95)');
+  });
+
+  test('clusters table lists members by blueprint name (id when unknown); markdown and HTML carry both tables', () => {
+    const { d, a, b } = withClusters();
+    const t = clustersTable(d);
+    expect(t.rows.map((r) => r.map((c) => c.text))).toEqual([
+      ['1', '1', '6.33', a.name], ['2', '2', '-3.84', `${b.name}; bp-unknown`],
+    ]);
+    const md = renderReportMarkdown(d);
+    expect(md).toContain('### Deflated Sharpe: naive and clustered trials');
+    expect(md).toContain('### Trial clusters (ONC over the blueprints\' daily returns)');
+    const html = renderReportHtml(d);
+    expect(html).toContain('<h3>Deflated Sharpe: naive and clustered trials</h3>');
+    expect(html).toContain('<h3>Trial clusters (ONC over the blueprints');
+    expect(html).toContain('bp-unknown');
+  });
+
+  test('without a clustered block: no rows and no extra sections', () => {
+    const d = makeFixture();
+    expect(deflationTable(d).rows).toEqual([]);
+    expect(renderReportMarkdown(d)).not.toContain('naive and clustered');
   });
 });

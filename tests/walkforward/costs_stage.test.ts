@@ -129,10 +129,20 @@ describe('walk-forward under dearer costs', () => {
       },
     });
     expect(new Set(s.blueprints.map((b) => b.cost_digest_status))).toEqual(new Set(['stress']));
+    // clustered deflation (issue 11 item 5): each trading blueprint in exactly one ONC cluster, K = clusters + the
+    // trials without a series (at least the blueprints left out of the clusters)
+    const cl = s.deflation.clustered;
+    const members = cl.clusters.flatMap((c) => c.members);
+    expect(new Set(members).size).toBe(members.length);
+    expect(members.every((m) => s.blueprints.some((b) => b.id === m))).toBe(true);
+    expect(cl.trials_effective).toBe(cl.clusters.length + cl.extra_trials);
+    expect(cl.extra_trials).toBeGreaterThanOrEqual(s.blueprints.length - members.length);
 
     ok(await report(d, spec));
     const json = await readJson<ReportData>(join(d, 'reports/strategy/report.json'));
     expect(json.what_if).toBeUndefined();
+    expect(json.overfitting.clustered?.trials_effective).toBe(cl.trials_effective);
+    expect(json.overfitting.clustered?.clusters.map((c) => c.members)).toEqual(cl.clusters.map((c) => c.members));
     expect(json.cost_checks).toEqual([{ found_digest: found, status: 'stress', costlier: s.blueprint_cost_digests[found]!.costlier, cheaper: [], incomparable: [] }]);
     expect(json.warnings.some((w) => w.startsWith(`Cost stress: blueprints found under cheaper costs ${found.slice(0, 12)} are evaluated under these dearer ones (allowed): slippage_bps 2 (current) > 1 (found)`))).toBe(true);
     const md = await readFile(join(d, 'reports/strategy/report.md'), 'utf8');
@@ -140,6 +150,7 @@ describe('walk-forward under dearer costs', () => {
     const costs = md.slice(md.indexOf('## Costs and cost sensitivity'));
     expect(costs).toContain(`Blueprints found under costs ${found.slice(0, 16)}: STRESS, these costs are dearer (allowed): slippage_bps 2 (current) > 1 (found)`);
     expect(md).not.toContain('WHAT-IF');
+    expect(md).toContain('### Deflated Sharpe: naive and clustered trials');
   });
 });
 

@@ -56,6 +56,13 @@ export async function summariseWalkforward(ctx: SummariseContext): Promise<Stage
   numbers['pbo splits'] = exact(s.pbo.splits);
   numbers['min_trl_days'] = num(s.deflation.min_trl_days);
   numbers['min_trl_sr0_days'] = num(s.deflation.min_trl_sr0_days);
+  const cl = s.deflation.clustered as WalkforwardSummary['deflation']['clustered'] | undefined;
+  if (cl) {
+    numbers['clustered trials_effective'] = exact(cl.trials_effective);
+    numbers['clustered clusters'] = exact(cl.clusters.length);
+    numbers['clustered sr0_annual'] = num(cl.sr0_annual);
+    numbers['clustered dsr'] = num(cl.dsr);
+  }
   numbers['pbo prob_oos_loss'] = num(s.pbo.prob_oos_loss);
   numbers['pbo degradation_slope'] = num(s.pbo.degradation_slope);
   numbers['pbo dominance_first_order'] = exact(s.pbo.dominance_first_order ?? null);

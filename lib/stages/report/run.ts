@@ -118,6 +118,13 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
     overfitting: {
       trials: wf.deflation.trials,
       sr0_annual: wf.deflation.sr0_annual, psr: wf.deflation.psr, dsr: wf.deflation.dsr,
+      ...(wf.deflation.clustered ? {
+        clustered: {
+          trials_effective: wf.deflation.clustered.trials_effective, extra_trials: wf.deflation.clustered.extra_trials,
+          sr0_annual: wf.deflation.clustered.sr0_annual, dsr: wf.deflation.clustered.dsr,
+          clusters: wf.deflation.clustered.clusters.map((c) => ({ members: c.members, sharpe_annual: c.sharpe_annual })),
+        },
+      } : {}),
       ...(wf.pbo.pbo !== null ? { pbo: wf.pbo.pbo } : {}),
       ...(wf.pbo.n_combinations !== null ? { pbo_splits: wf.pbo.n_combinations } : {}),
       ...mintrlAndPboCompanions(wf),

@@ -37,6 +37,7 @@ import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } 
 import { makeWindows } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
 import { curveMetrics, dailyReturns, equityReturns } from '../../walkforward/metrics.js';
+import { clusteredDeflation, untestedCandidateGroups } from '../../walkforward/deflation.js';
 import { totalReturn } from '../../stats/performance.js';
 import { dsrWarning, pboWarning } from '../../report/run_warnings.js';
 import { benchmarkCurve, pboOverBlueprints, PBO_RANK_CONVENTION, sleeveOf, stitch, type Sleeve } from '../../walkforward/book.js';
@@ -183,6 +184,10 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       ts_ms: base.ts_ms, tfMs, returns: base.returns, equity: base.equityUsd, gross: base.gross, traded: base.traded,
       tradePnls: base.tradePnls, barsPerYear: ppy,
     }, Number.isFinite(vSr) ? { trials, varianceOfDailySharpes: vSr } : undefined);
+    // clustered deflation: blueprints clustered by their daily returns (ONC); plan candidates without a blueprint
+    // counted per (event, symbol, expected) group; pair variants screened out counted one by one
+    const extraTrials = untestedCandidateGroups(plan.candidates, bps.map((b) => b.provenance.candidate_id)) + (loaded.meta.trials.pairs_screened_out ?? 0);
+    const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]! })), extraTrials, metrics);
     const sensitivity = multipliers.map((m) => {
       const b = m === 1 ? base : book(m);
       const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });
@@ -239,6 +244,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
         pairs_screened_out: loaded.meta.trials.pairs_screened_out ?? 0,
         variance_of_daily_sharpes: vSr, sr0_annual: metrics.sr0_annual, psr: metrics.psr, dsr: metrics.dsr,
         min_trl_days: metrics.min_trl_days, min_trl_sr0_days: metrics.min_trl_sr0_days,
+        clustered,
         note: Number.isFinite(vSr)
           ? 'DSR: PSR of the stitched out-of-sample daily returns against the expected maximum Sharpe of `trials` skill-less trials, with the variance of the blueprints\' full-period daily Sharpe ratios as the cross-trial variance'
           : 'DSR needs the Sharpe ratios of at least 2 blueprints (cross-trial variance)',
@@ -263,7 +269,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       metrics: {
         blueprints: bps.length, windows: windows.length, selected_blueprints: pass2.length,
         oos_total_return: metrics.total_return, oos_sharpe: metrics.sharpe, oos_trades: metrics.n_trades,
-        psr: metrics.psr, dsr: metrics.dsr, pbo: pbo.pbo ?? NaN, cut_instruments: summary.cut_instruments.length,
+        psr: metrics.psr, dsr: metrics.dsr, dsr_clustered: clustered.dsr, trials_effective: clustered.trials_effective, pbo: pbo.pbo ?? NaN, cut_instruments: summary.cut_instruments.length,
       },
       ...(warnings.length ? { warnings } : {}),
     };

@@ -8,6 +8,7 @@ import type { CurveMetrics } from '../../walkforward/metrics.js';
 import type { PboSummary } from '../../walkforward/book.js';
 import type { SelectionRule } from '../../walkforward/select.js';
 import type { WindowSpec } from '../../walkforward/windows.js';
+import type { ClusteredDeflation } from '../../walkforward/deflation.js';
 
 export interface WalkforwardSummary {
   schema_version: 1;
@@ -69,6 +70,12 @@ export interface WalkforwardSummary {
     /** Minimum track record lengths (days, PSR >= 0.95) against 0 and against SR0: beside psr and dsr (null: unreachable). */
     min_trl_days: number;
     min_trl_sr0_days: number;
+    /**
+     * The DSR with the effective number of trials (lib/walkforward/deflation.ts): blueprints clustered by the
+     * correlation of their daily returns (ONC), SR0 from the cluster count plus the trials without a series and the
+     * variance of the cluster portfolios' Sharpe ratios.
+     */
+    clustered: ClusteredDeflation;
     note: string;
   };
   pbo: PboSummary & { rank_convention: string };

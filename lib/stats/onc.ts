@@ -1,0 +1,282 @@
+/**
+ * ONC: Optimal Number of Clusters (Lopez de Prado & Lewis 2019, "Detection of false investment strategies using
+ * unsupervised learning methods", Quantitative Finance 19(9); code in Lopez de Prado 2020, "Machine Learning for
+ * Asset Managers", snippets 4.1-4.2). Used to count the effectively independent trials behind a backtest
+ * (Lopez de Prado 2019, "A data science solution to the multiple-testing crisis in financial research", JFDS 1(1)).
+ *
+ * Followed as published:
+ *  - distance x_ij = sqrt((1 - rho_ij) / 2) (a NaN correlation counts as 0); each row of x is a point;
+ *  - base clustering: k-means (Euclidean, on the rows of x) for every k in 2..maxClusters and nInit initialisations;
+ *    the kept partition maximises the quality q = mean(silhouette) / std(silhouette) over all points (the first
+ *    maximum wins);
+ *  - top level: per-cluster t-statistics t_c = mean / std (population std) of the silhouettes of its members; the
+ *    clusters below the mean t are re-clustered recursively (only when there are at least two of them); the
+ *    re-clustered partition replaces them only when the mean cluster t of the new partition exceeds the mean t of the
+ *    clusters that were redone.
+ * Choices where the published code leaves a gap: k-means++ initialisation seeded from Xoshiro128ss(seed, init, k)
+ * (deterministic; scikit-learn's KMeans draws them at random), Lloyd iterations to convergence (max 300), an emptied
+ * cluster re-seeded at the point farthest from its centroid; a singleton's silhouette is 0 (scikit-learn); a
+ * singleton cluster has no t-statistic (NaN, the published code divides 0 by 0) and is never re-clustered; a cluster
+ * whose silhouettes do not vary has t = +Infinity when they are positive (tight: never redone). n <= 2 items: every
+ * item is its own cluster (k-means needs k >= 2 and k < n).
+ */
+import { Xoshiro128ss } from '../ingest/synthetic/rng.js';
+
+export interface OncOptions {
+  /** Largest k tried (default n - 1). */
+  maxClusters?: number;
+  /** k-means initialisations per k (default 10, as published). */
+  nInit?: number;
+  /** Seed of the k-means++ initialisations (default 0). */
+  seed?: number;
+}
+
+export interface OncResult {
+  /** Clusters as sorted item indices, ordered by their first item. */
+  clusters: number[][];
+  /** Cluster index of each item. */
+  labels: Int32Array;
+  /** Silhouette of each item under the final partition. */
+  silhouettes: Float64Array;
+}
+
+/** Pearson correlation matrix of equal-length series (NaN where a series does not vary). */
+export function correlationMatrix(series: readonly ArrayLike<number>[]): number[][] {
+  const n = series.length;
+  const len = n ? series[0]!.length : 0;
+  const z: Float64Array[] = series.map((s, i) => {
+    if (s.length !== len) throw new RangeError(`correlationMatrix: series ${i} has ${s.length} values, series 0 has ${len}`);
+    let m = 0;
+    for (let t = 0; t < len; t++) m += s[t]!;
+    m /= len;
+    let ss = 0;
+    const d = new Float64Array(len);
+    for (let t = 0; t < len; t++) { d[t] = s[t]! - m; ss += d[t]! * d[t]!; }
+    const sd = Math.sqrt(ss);
+    for (let t = 0; t < len; t++) d[t] = sd > 0 ? d[t]! / sd : NaN;
+    return d;
+  });
+  const c: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(NaN));
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      let s = 0;
+      for (let t = 0; t < len; t++) s += z[i]![t]! * z[j]![t]!;
+      const v = i === j && Number.isFinite(s) ? 1 : Math.max(-1, Math.min(1, s));
+      c[i]![j] = v;
+      c[j]![i] = v;
+    }
+  }
+  return c;
+}
+
+/** The ONC distance matrix sqrt((1 - rho) / 2), NaN correlations taken as 0. */
+export function correlationDistance(corr: readonly (readonly number[])[]): number[][] {
+  return corr.map((row) => row.map((r) => Math.sqrt((1 - (Number.isNaN(r) ? 0 : r)) / 2)));
+}
+
+function sqDist(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let t = 0; t < a.length; t++) { const d = a[t]! - b[t]!; s += d * d; }
+  return s;
+}
+
+/** Seeded k-means (k-means++ start, Lloyd iterations) of the rows of `points`; returns labels 0..k-1. */
+export function kMeans(points: readonly (readonly number[])[], k: number, rng: Xoshiro128ss, maxIter = 300): Int32Array {
+  const n = points.length;
+  if (!(k >= 1 && k <= n)) throw new RangeError(`kMeans: k must be in 1..${n}, was ${k}`);
+  const dim = points[0]!.length;
+  const centers: Float64Array[] = [Float64Array.from(points[Math.min(n - 1, Math.floor(rng.uniform() * n))]!)];
+  const d2 = points.map((p) => sqDist(p, centers[0]!));
+  while (centers.length < k) {
+    const total = d2.reduce((a, b) => a + b, 0);
+    let pick = n - 1;
+    if (total > 0) {
+      let u = rng.uniform() * total;
+      for (let i = 0; i < n; i++) { u -= d2[i]!; if (u < 0) { pick = i; break; } }
+    } else {
+      pick = Math.min(n - 1, Math.floor(rng.uniform() * n));
+    }
+    const c = Float64Array.from(points[pick]!);
+    centers.push(c);
+    for (let i = 0; i < n; i++) d2[i] = Math.min(d2[i]!, sqDist(points[i]!, c));
+  }
+  const labels = new Int32Array(n).fill(-1);
+  for (let iter = 0; iter < maxIter; iter++) {
+    let changed = false;
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      let bd = Infinity;
+      for (let c = 0; c < k; c++) { const d = sqDist(points[i]!, centers[c]!); if (d < bd) { bd = d; best = c; } }
+      if (labels[i] !== best) { labels[i] = best; changed = true; }
+    }
+    const counts = new Array<number>(k).fill(0);
+    for (const c of centers) c.fill(0);
+    for (let i = 0; i < n; i++) {
+      const c = centers[labels[i]!]!;
+      counts[labels[i]!]!++;
+      for (let t = 0; t < dim; t++) c[t] = c[t]! + points[i]![t]!;
+    }
+    for (let c = 0; c < k; c++) {
+      if (counts[c]! > 0) { for (let t = 0; t < dim; t++) centers[c]![t]! /= counts[c]!; continue; }
+      // an emptied cluster: re-seed at the point farthest from its own centroid
+      let far = 0;
+      let fd = -1;
+      for (let i = 0; i < n; i++) {
+        const d = sqDist(points[i]!, centers[labels[i]!]!);
+        if (d > fd && counts[labels[i]!]! > 1) { fd = d; far = i; }
+      }
+      counts[labels[far]!]!--;
+      labels[far] = c;
+      counts[c] = 1;
+      centers[c] = Float64Array.from(points[far]!);
+      changed = true;
+    }
+    if (!changed) break;
+  }
+  return labels;
+}
+
+/** Silhouette of each point (Rousseeuw 1987) under Euclidean distance between rows; 0 for a singleton's member. */
+export function silhouetteSamples(points: readonly (readonly number[])[], labels: ArrayLike<number>): Float64Array {
+  return silhouetteFromDistances(rowDistances(points), labels);
+}
+
+/** Euclidean distances between the rows of `points` (n x n). */
+function rowDistances(points: readonly (readonly number[])[]): Float64Array[] {
+  const n = points.length;
+  const d = Array.from({ length: n }, () => new Float64Array(n));
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const v = Math.sqrt(sqDist(points[i]!, points[j]!));
+      d[i]![j] = v;
+      d[j]![i] = v;
+    }
+  }
+  return d;
+}
+
+function silhouetteFromDistances(d: readonly Float64Array[], labels: ArrayLike<number>): Float64Array {
+  const n = d.length;
+  let k = 0;
+  for (let i = 0; i < n; i++) k = Math.max(k, labels[i]! + 1);
+  const size = new Array<number>(k).fill(0);
+  for (let i = 0; i < n; i++) size[labels[i]!]!++;
+  const s = new Float64Array(n);
+  const sum = new Float64Array(k);
+  for (let i = 0; i < n; i++) {
+    sum.fill(0);
+    const row = d[i]!;
+    for (let j = 0; j < n; j++) if (j !== i) sum[labels[j]!] = sum[labels[j]!]! + row[j]!;
+    const own = labels[i]!;
+    if (size[own]! <= 1) { s[i] = 0; continue; }
+    const a = sum[own]! / (size[own]! - 1);
+    let b = Infinity;
+    for (let c = 0; c < k; c++) if (c !== own && size[c]! > 0) b = Math.min(b, sum[c]! / size[c]!);
+    const m = Math.max(a, b);
+    s[i] = !Number.isFinite(b) ? 0 : m > 0 ? (b - a) / m : 0;
+  }
+  return s;
+}
+
+function meanOf(x: readonly number[]): number {
+  return x.reduce((a, b) => a + b, 0) / x.length;
+}
+
+function stdOf(x: readonly number[], ddof: number): number {
+  const m = meanOf(x);
+  return Math.sqrt(x.reduce((a, b) => a + (b - m) * (b - m), 0) / (x.length - ddof));
+}
+
+/** t = mean / std (population) of a cluster's silhouettes: NaN for a singleton, +Infinity for constant positive ones. */
+export function clusterTStat(silh: readonly number[]): number {
+  if (silh.length < 2) return NaN;
+  const m = meanOf(silh);
+  const s = stdOf(silh, 0);
+  if (s > 1e-12) return m / s;
+  return m > 0 ? Infinity : m < 0 ? -Infinity : NaN;
+}
+
+interface Partition { clusters: number[][]; silh: Float64Array }
+
+function labelsOf(clusters: readonly number[][], n: number): Int32Array {
+  const l = new Int32Array(n);
+  clusters.forEach((c, k) => { for (const i of c) l[i] = k; });
+  return l;
+}
+
+function normalise(clusters: number[][]): number[][] {
+  return clusters.map((c) => [...c].sort((a, b) => a - b)).sort((a, b) => a[0]! - b[0]!);
+}
+
+function base(x: number[][], maxK: number, nInit: number, seed: number): Partition {
+  const n = x.length;
+  const d = rowDistances(x);
+  let best: Partition | null = null;
+  let bestQ = -Infinity;
+  for (let init = 0; init < nInit; init++) {
+    for (let k = 2; k <= maxK; k++) {
+      const labels = kMeans(x, k, Xoshiro128ss.fromSeed(seed, init, k));
+      const silh = silhouetteFromDistances(d, labels);
+      const arr = Array.from(silh);
+      const sd = stdOf(arr, 1);
+      const q = sd > 1e-12 ? meanOf(arr) / sd : meanOf(arr) > 0 ? Infinity : -Infinity;
+      if (best === null || q > bestQ) {
+        const clusters: number[][] = Array.from({ length: k }, () => []);
+        for (let i = 0; i < n; i++) clusters[labels[i]!]!.push(i);
+        best = { clusters: normalise(clusters.filter((c) => c.length > 0)), silh };
+        bestQ = q;
+      }
+    }
+  }
+  return best!;
+}
+
+function tStats(p: Partition): number[] {
+  return p.clusters.map((c) => clusterTStat(c.map((i) => p.silh[i]!)));
+}
+
+function meanFinite(t: readonly number[]): number {
+  const f = t.filter((v) => Number.isFinite(v));
+  return f.length ? meanOf(f) : NaN;
+}
+
+function top(x: number[][], maxK: number, nInit: number, seed: number): Partition {
+  const n = x.length;
+  if (n <= 2) return { clusters: Array.from({ length: n }, (_, i) => [i]), silh: new Float64Array(n) };
+  const p = base(x, Math.min(maxK, n - 1), nInit, seed);
+  const t = tStats(p);
+  const tMean = meanFinite(t);
+  const redo = p.clusters.map((_, k) => k).filter((k) => t[k]! < tMean);
+  if (redo.length <= 1) return p;
+  const keys = redo.flatMap((k) => p.clusters[k]!).sort((a, b) => a - b);
+  const sub = keys.map((i) => keys.map((j) => x[i]![j]!));
+  const redoMean = meanOf(redo.map((k) => t[k]!));
+  const q = top(sub, Math.min(maxK, keys.length - 1), nInit, seed);
+  const clusters = normalise([
+    ...p.clusters.filter((_, k) => !redo.includes(k)),
+    ...q.clusters.map((c) => c.map((i) => keys[i]!)),
+  ]);
+  const candidate: Partition = { clusters, silh: silhouetteSamples(x, labelsOf(clusters, n)) };
+  const newMean = meanFinite(tStats(candidate));
+  return newMean > redoMean ? candidate : p;
+}
+
+/**
+ * ONC clustering of items given their correlation matrix (square, symmetric). Deterministic for a given seed.
+ * Throws RangeError for a non-square matrix or options out of range.
+ */
+export function oncClusters(corr: readonly (readonly number[])[], o: OncOptions = {}): OncResult {
+  const n = corr.length;
+  for (const [i, row] of corr.entries()) {
+    if (row.length !== n) throw new RangeError(`oncClusters: correlation row ${i} has ${row.length} values, expected ${n}`);
+  }
+  const nInit = o.nInit ?? 10;
+  const maxK = o.maxClusters ?? n - 1;
+  if (!(Number.isInteger(nInit) && nInit >= 1)) throw new RangeError(`oncClusters: nInit must be an integer >= 1, was ${nInit}`);
+  if (!(Number.isInteger(maxK) && maxK >= 1)) {
+    if (n > 2) throw new RangeError(`oncClusters: maxClusters must be an integer >= 1, was ${maxK}`);
+  }
+  const x = correlationDistance(corr);
+  const p = top(x, Math.max(2, maxK), nInit, o.seed ?? 0);
+  return { clusters: p.clusters, labels: labelsOf(p.clusters, n), silhouettes: p.silh };
+}
