@@ -7,6 +7,7 @@ import { loadConcepts } from '../../../lib/research/concepts.js';
 import { buildTemplates, templateIdOf } from '../../../lib/research/templates.js';
 import { candidateIdOf, expandCandidates, POOLED_SYMBOL, pooledFeasibilityOf, type Instrument } from '../../../lib/research/plan.js';
 import { SpecError } from '../../../lib/errors.js';
+import { annotateCuts } from '../../../lib/stages/plan/not_evaluated.js';
 import { writeSpec } from './fixtures.js';
 
 const H1 = 3_600_000;
@@ -82,5 +83,19 @@ describe('pooled candidates in the plan', () => {
     expect(f.expected_ess).toBeCloseTo(1.8, 6);
     expect(f.failing).toEqual(['min_ess']);
     expect(f.feasible).toBe(false);
+  });
+});
+
+describe('a pooled candidate cut for an event not evaluated', () => {
+  test('annotated only when the event was not evaluated on every member', () => {
+    const ne = [{ kind: 'event' as const, name: 'liq', family: 'liquidation_cascade', needs: ['open_interest'], instruments: ['b/um/AAA', 'b/um/BBB'], of: 3 }];
+    const pooled = (id: string, members: string[]) => ({
+      candidate_id: id, template_id: 't', concept_id: 'c', event: 'liq', event_family: 'liquidation_cascade', exchange: 'b', market: 'um',
+      symbol: POOLED_SYMBOL, timeframe: '5m', horizon_bars: 12, expected: 'fade' as const, pooling: 'universe' as const, members,
+    });
+    const cands = [pooled('p1', ['AAA', 'BBB']), pooled('p2', ['AAA', 'BBB', 'CCC'])];
+    const cuts = cands.map((c) => ({ candidate_id: c.candidate_id, reason: 'infeasible' as const, detail: 'usable events 0 < min_n 30' }));
+    annotateCuts(cuts, new Map(cands.map((c) => [c.candidate_id, c])), ne);
+    expect(cuts.map((c) => c.detail)).toEqual(['not evaluated: needs open_interest; usable events 0 < min_n 30', 'usable events 0 < min_n 30']);
   });
 });
