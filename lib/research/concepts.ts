@@ -10,6 +10,8 @@
  *       # horizons_bars: [6, 12, 24]       # or: bars of the pipeline timeframe (then the study changes with it)
  *       universe: all                      # all | {symbols: [...]} | {markets: [...]} (both keys: both must match)
  *       requires_features: [rv_288]        # optional: spec/features names the claim needs
+ *       pooling: universe                  # optional: symbol (default: one test per instrument) | universe (one
+ *                                          # pooled test per exchange and market over the universe's instruments)
  */
 import { join } from 'node:path';
 import { SpecError } from '../errors.js';
@@ -20,6 +22,14 @@ import { DURATION_PATTERN, barsDuration, parseDuration } from '../timeframe.js';
 
 export type Expected = 'follow' | 'fade';
 export const EXPECTED: readonly Expected[] = ['follow', 'fade'];
+
+/**
+ * How a concept's events are tested: `symbol` (default) one candidate per instrument; `universe` one pooled
+ * candidate per exchange and market stacking the events of every instrument of the universe (docs/research.md
+ * "Pooled candidates").
+ */
+export type Pooling = 'symbol' | 'universe';
+export const POOLING: readonly Pooling[] = ['symbol', 'universe'];
 
 /** `all`, or filters on the instrument's symbol and/or market (an instrument must match every filter given). */
 export type Universe = 'all' | { symbols?: string[]; markets?: string[] };
@@ -46,6 +56,8 @@ export interface Concept {
   horizons_bars?: number[];
   universe: Universe;
   requires_features: string[];
+  /** `symbol` when the spec does not say. */
+  pooling: Pooling;
   source: ConceptSource;
 }
 
@@ -96,6 +108,10 @@ export const CONCEPTS_SCHEMA: SpecSchema = {
             ],
           },
           requires_features: stringList('spec/features names the claim needs (the features stage\'s name pattern)', IDENTIFIER_PATTERN),
+          pooling: {
+            type: 'string', enum: [...POOLING],
+            description: 'symbol (default): one test per instrument; universe: one pooled test per exchange and market over the instruments of the universe',
+          },
         },
       },
     },
@@ -111,6 +127,7 @@ interface RawConcept {
   horizons_bars?: number[];
   universe: Universe;
   requires_features?: string[];
+  pooling?: Pooling;
 }
 
 /**
@@ -161,6 +178,7 @@ function conceptOf(c: RawConcept, i: number, yaml: LocatedYaml): Concept {
     ...(c.horizons !== undefined ? { horizons: c.horizons.map(canonicalDuration) } : { horizons_bars: [...(c.horizons_bars ?? [])] }),
     universe: c.universe,
     requires_features: [...features],
+    pooling: c.pooling ?? 'symbol',
     source: {
       file: yaml.file,
       line: where(yaml, ['concepts', i]).line,

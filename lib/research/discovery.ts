@@ -16,10 +16,24 @@
  *              standard error is 0 or not finite (no test is possible)
  *   q        = BH (or BY) adjusted p over every candidate of the plan
  *   gates    = min_n, min_ess, min_mean_bps (on the excess), max_q, in this order
+ *
+ * Pooled candidates (`pooling: universe`, docs/research.md "Pooled candidates"): the occurrences of every member
+ * symbol, each x_i demeaned by ITS symbol's drift, are placed on the common calendar T_i = ts / tf (bars since the
+ * epoch) and stacked into one sample of N:
+ *   excess   = mean of all x (every occurrence weighs the same)
+ *   L        = max(h - 1, floor(4 (T/100)^(2/9))), T = calendar span of the occurrences in bars (the Newey-West
+ *              rule on the length of the Driscoll-Kraay time series; h - 1 makes the Bartlett weight of two
+ *              occurrences d < h bars apart 1 - d/h, the overlap of their windows)
+ *   hac_t    = excess / Driscoll-Kraay (1998) standard error with lag L (lib/stats/hac.ts driscollKraayMean):
+ *              robust to correlation across symbols at the same time and to overlapping windows
+ *   m, ESS   = overlapCount and essOverlap of the sorted calendar times of all occurrences: windows of different
+ *              symbols that overlap in time count as overlapping (as if the symbols were perfectly correlated:
+ *              conservative), the same bar on k symbols counts once
+ *   p, q     = as above; pooled and per-symbol candidates share one BH/BY family (the whole plan)
  */
 import type { Candidate } from './plan.js';
 import {
-  essOverlap, mean, median, neweyWestBandwidth, neweyWestLag, neweyWestMean, pAdjust, std, studentTTwoSidedP,
+  driscollKraayMean, essOverlap, mean, median, neweyWestBandwidth, neweyWestLag, neweyWestMean, pAdjust, std, studentTTwoSidedP,
 } from '../stats/index.js';
 import { forwardOccurrences, unconditionalDrift, type OpenSeries, type Occurrences } from './forward.js';
 import type { DiscoveryGates, FdrMethod } from './gates.js';
@@ -55,6 +69,31 @@ export interface CandidateStats {
   ess: number;
   df: number;
   p: number;
+  /** `universe` for a pooled candidate, `symbol` otherwise. */
+  pooling: 'symbol' | 'universe';
+  /** Per member symbol of a pooled candidate (sorted by symbol); [] for a per-symbol candidate. */
+  members: MemberStats[];
+}
+
+/** One member symbol's share of a pooled candidate. */
+export interface MemberStats {
+  symbol: string;
+  /** occurrences tested */
+  n: number;
+  /** mean of y, bps (NaN when n = 0) */
+  mean_bps: number;
+  /** mean of y - s drift (the symbol's drift), bps (NaN when n = 0) */
+  excess_bps: number;
+}
+
+/** The occurrences of one member symbol of a pooled candidate and what is needed to stack them. */
+export interface MemberOccurrences {
+  symbol: string;
+  /** Calendar index of the symbol's bar 0: first bar ts_ms / tf ms (an integer on a UTC grid). */
+  offset: number;
+  occ: Occurrences;
+  /** The symbol's unconditional drift at the horizon (log). */
+  drift: number;
 }
 
 export const DISCOVERY_GATE_ORDER = ['min_n', 'min_ess', 'min_mean_bps', 'max_q'] as const;
@@ -115,6 +154,8 @@ export function candidateStats(candidateId: string, occ: Occurrences, h: number,
     n,
     drift_bps: drift * BPS,
     overlap_m: m,
+    pooling: 'symbol' as const,
+    members: [] as MemberStats[],
   };
   if (n === 0) {
     return { ...base, mean_bps: NaN, median_bps: NaN, std_bps: NaN, hit_rate: NaN, excess_bps: NaN, hac_t: NaN, hac_lags: 0, hac_bandwidth_nw94: NaN, ess: 0, df: 1, p: 1 };
@@ -145,27 +186,100 @@ export function candidateStats(candidateId: string, occ: Occurrences, h: number,
   };
 }
 
+/** Drifts by horizon, computed once per instrument. */
+export type DriftCache = Map<number, number>;
+
+/** The occurrences of candidate `c`'s event on the instrument of `data`, and the instrument's drift at its horizon. */
+export function occurrencesOf(
+  c: Pick<PlanCandidate, 'event' | 'expected' | 'horizon_bars'>, data: InstrumentData, drifts: DriftCache = new Map(),
+): { occ: Occurrences; drift: number } {
+  const h = c.horizon_bars;
+  let drift = drifts.get(h);
+  if (drift === undefined) {
+    drift = unconditionalDrift(data.open, h).drift;
+    drifts.set(h, drift);
+  }
+  const ev = data.events.get(c.event) ?? { t: new Int32Array(0), direction: new Int8Array(0) };
+  const sign = c.expected === 'fade' ? -1 : 1;
+  const s = new Int8Array(ev.direction.length);
+  for (let i = 0; i < s.length; i++) s[i] = ev.direction[i]! * sign;
+  return { occ: forwardOccurrences(data.open, ev.t, s, h), drift };
+}
+
 /**
  * Evaluates every candidate of ONE instrument (all candidates must share the instrument of `data`). The drift is
  * computed once per horizon. A candidate whose event never occurs on the instrument gets n = 0 (p = 1).
  */
-export function evaluateInstrument(candidates: readonly PlanCandidate[], data: InstrumentData): CandidateStats[] {
-  const drifts = new Map<number, number>();
-  const none: EventSeries = { t: new Int32Array(0), direction: new Int8Array(0) };
+export function evaluateInstrument(candidates: readonly PlanCandidate[], data: InstrumentData, drifts: DriftCache = new Map()): CandidateStats[] {
   return candidates.map((c) => {
-    const h = c.horizon_bars;
-    let drift = drifts.get(h);
-    if (drift === undefined) {
-      drift = unconditionalDrift(data.open, h).drift;
-      drifts.set(h, drift);
-    }
-    const ev = data.events.get(c.event) ?? none;
-    const sign = c.expected === 'fade' ? -1 : 1;
-    const s = new Int8Array(ev.direction.length);
-    for (let i = 0; i < s.length; i++) s[i] = ev.direction[i]! * sign;
-    const occ = forwardOccurrences(data.open, ev.t, s, h);
-    return candidateStats(c.candidate_id, occ, h, drift);
+    const { occ, drift } = occurrencesOf(c, data, drifts);
+    return candidateStats(c.candidate_id, occ, c.horizon_bars, drift);
   });
+}
+
+/** The Driscoll-Kraay lag of a pooled candidate: max(h - 1, floor(4 (T/100)^(2/9))), T the calendar span in bars. */
+export function pooledHacLag(h: number, spanBars: number): number {
+  return Math.max(h - 1, neweyWestLag(spanBars));
+}
+
+/**
+ * Statistics of a pooled candidate from the occurrences of its member symbols (module comment: excess over all
+ * occurrences, Driscoll-Kraay t on the common calendar, ESS over the merged calendar times), with the per-symbol
+ * breakdown. `hac_bandwidth_nw94` is not computed for a pooled candidate (NaN).
+ */
+export function pooledStats(candidateId: string, members: readonly MemberOccurrences[], h: number): CandidateStats {
+  const sorted = [...members].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  const T: number[] = [];
+  const x: number[] = [];
+  const y: number[] = [];
+  let nEvents = 0;
+  let outside = 0;
+  let missing = 0;
+  let hits = 0;
+  let driftSum = 0;
+  const breakdown: MemberStats[] = [];
+  for (const mb of sorted) {
+    const { occ } = mb;
+    nEvents += occ.t.length + occ.dropped.outside + occ.dropped.missing_open;
+    outside += occ.dropped.outside;
+    missing += occ.dropped.missing_open;
+    let sy = 0;
+    let sx = 0;
+    for (let i = 0; i < occ.y.length; i++) {
+      const xi = occ.y[i]! - occ.s[i]! * mb.drift;
+      T.push(mb.offset + occ.t[i]!);
+      x.push(xi);
+      y.push(occ.y[i]!);
+      sy += occ.y[i]!;
+      sx += xi;
+      if (occ.y[i]! > 0) hits++;
+      driftSum += mb.drift;
+    }
+    const k = occ.y.length;
+    breakdown.push({ symbol: mb.symbol, n: k, mean_bps: k ? (sy / k) * BPS : NaN, excess_bps: k ? (sx / k) * BPS : NaN });
+  }
+  const n = x.length;
+  const cal = Float64Array.from(T).sort();
+  const m = overlapCount(cal, h);
+  const base = {
+    candidate_id: candidateId, n_events: nEvents, dropped_outside: outside, dropped_missing_open: missing, n,
+    drift_bps: n ? (driftSum / n) * BPS : NaN, overlap_m: m, pooling: 'universe' as const, members: breakdown,
+    hac_bandwidth_nw94: NaN,
+  };
+  if (n === 0) {
+    return { ...base, mean_bps: NaN, median_bps: NaN, std_bps: NaN, hit_rate: NaN, excess_bps: NaN, hac_t: NaN, hac_lags: 0, ess: 0, df: 1, p: 1 };
+  }
+  const ess = essOverlap(cal, h, 'exact');
+  const df = Math.max(1, Math.floor(ess) - 1);
+  const stats = {
+    ...base, mean_bps: mean(y) * BPS, median_bps: median(y) * BPS, std_bps: n >= 2 ? std(y) * BPS : NaN,
+    hit_rate: hits / n, excess_bps: mean(x) * BPS, ess, df,
+  };
+  if (n < 2) return { ...stats, hac_t: NaN, hac_lags: 0, p: 1 };
+  const lags = pooledHacLag(h, cal[n - 1]! - cal[0]! + 1);
+  const dk = driscollKraayMean(T, x, lags);
+  const testable = Number.isFinite(dk.se) && dk.se > 0 && Number.isFinite(dk.t);
+  return { ...stats, hac_t: testable ? dk.t : NaN, hac_lags: lags, p: testable ? studentTTwoSidedP(dk.t, df) : 1 };
 }
 
 /** The gates a candidate fails, in DISCOVERY_GATE_ORDER. NaN statistics fail their gate. */

@@ -34,6 +34,24 @@ export interface Candidate {
   timeframe: string;
   horizon_bars: number;
   expected: Expected;
+  /** Present only on a pooled candidate: its `symbol` is POOLED_SYMBOL and `members` lists the pooled symbols. */
+  pooling?: 'universe';
+  /** Symbols of the exchange and market whose events a pooled candidate stacks, sorted. */
+  members?: string[];
+}
+
+/** The `symbol` of a pooled candidate (not a symbol name: symbols match `[A-Za-z0-9][A-Za-z0-9_.-]*`). */
+export const POOLED_SYMBOL = '*';
+
+/** True for a pooled candidate (one test over the events of several instruments). */
+export function isPooled(c: Pick<Candidate, 'pooling'>): boolean {
+  return c.pooling === 'universe';
+}
+
+/** The member instruments of a candidate: its own instrument, or each member of a pooled candidate. */
+export function memberInstruments(c: Pick<Candidate, 'exchange' | 'market' | 'symbol' | 'pooling' | 'members'>): { exchange: string; market: string; symbol: string }[] {
+  if (!isPooled(c)) return [{ exchange: c.exchange, market: c.market, symbol: c.symbol }];
+  return (c.members ?? []).map((symbol) => ({ exchange: c.exchange, market: c.market, symbol }));
 }
 
 export type GateName = 'min_n' | 'min_ess';
@@ -54,11 +72,17 @@ export interface PlannedCandidate extends Candidate {
   feasibility: Feasibility;
 }
 
-/** `c-` + 16 hex of SHA-256(canonical JSON of {template_id, event, exchange, market, symbol, timeframe, horizon_bars}). */
-export function candidateIdOf(c: Pick<Candidate, 'template_id' | 'event' | 'exchange' | 'market' | 'symbol' | 'timeframe' | 'horizon_bars'>): string {
+/**
+ * `c-` + 16 hex of SHA-256(canonical JSON of {template_id, event, exchange, market, symbol, timeframe, horizon_bars}),
+ * plus {pooling, members} for a pooled candidate (its scope is part of the hypothesis).
+ */
+export function candidateIdOf(
+  c: Pick<Candidate, 'template_id' | 'event' | 'exchange' | 'market' | 'symbol' | 'timeframe' | 'horizon_bars' | 'pooling' | 'members'>,
+): string {
   const key = {
     template_id: c.template_id, event: c.event, exchange: c.exchange, market: c.market, symbol: c.symbol,
     timeframe: c.timeframe, horizon_bars: c.horizon_bars,
+    ...(isPooled(c) ? { pooling: c.pooling, members: [...(c.members ?? [])].sort(cmp) } : {}),
   };
   return 'c-' + sha256Hex(canonicalJson(key)).slice(0, 16);
 }
@@ -70,7 +94,9 @@ export function instrumentKey(i: { exchange: string; market: string; symbol: str
 /**
  * Every candidate of the ready templates: events of the family x instruments in the universe x horizons (converted
  * to bars of the timeframe: a duration that is not a whole number of bars is a located SpecError), sorted by
- * candidate_id. Blocked templates give none.
+ * candidate_id. A pooled template (`pooling: universe`) gives one candidate per event, exchange/market of its
+ * universe's instruments and horizon instead, with symbol POOLED_SYMBOL and the instruments' symbols as members.
+ * Blocked templates give none.
  */
 export function expandCandidates(templates: readonly Template[], instruments: readonly Instrument[], timeframe: Timeframe): Candidate[] {
   const out: Candidate[] = [];
@@ -78,6 +104,28 @@ export function expandCandidates(templates: readonly Template[], instruments: re
   for (const t of templates) {
     if (t.status !== 'ready') continue;
     const insts = instruments.filter((i) => inUniverse(t.universe, i));
+    if (t.pooling === 'universe') {
+      const scopes = new Map<string, { exchange: string; market: string; members: string[] }>();
+      for (const i of insts) {
+        const k = `${i.exchange}/${i.market}`;
+        const sc = scopes.get(k) ?? { exchange: i.exchange, market: i.market, members: [] };
+        sc.members.push(i.symbol);
+        scopes.set(k, sc);
+      }
+      for (const event of t.events) {
+        for (const sc of scopes.values()) {
+          for (const h of horizons.get(t.id)!) {
+            const base = {
+              template_id: t.id, concept_id: t.concept_id, event, event_family: t.event_family,
+              exchange: sc.exchange, market: sc.market, symbol: POOLED_SYMBOL, timeframe, horizon_bars: h, expected: t.expected,
+              pooling: 'universe' as const, members: [...sc.members].sort(cmp),
+            };
+            out.push({ candidate_id: candidateIdOf(base), ...base });
+          }
+        }
+      }
+      continue;
+    }
     for (const event of t.events) {
       for (const inst of insts) {
         for (const h of horizons.get(t.id)!) {
@@ -102,16 +150,44 @@ export function expandCandidates(templates: readonly Template[], instruments: re
 export function feasibilityOf(
   barIdx: Float64Array, lastIdx: number, h: number, gates: { min_n: number; min_ess: number },
 ): Feasibility {
-  let lo = 0;
-  while (lo < barIdx.length && barIdx[lo]! < 0) lo++;
-  let hi = lo;
-  while (hi < barIdx.length && barIdx[hi]! + 1 + h <= lastIdx) hi++;
-  const usable = barIdx.subarray(lo, hi);
+  const usable = usableRange(barIdx, lastIdx, h);
   const ess = Math.round(essOverlap(usable, h) * 1e6) / 1e6;
   const failing: GateName[] = [];
   if (usable.length < gates.min_n) failing.push('min_n');
   if (ess < gates.min_ess) failing.push('min_ess');
   return { events: barIdx.length, usable_events: usable.length, expected_ess: ess, feasible: failing.length === 0, failing };
+}
+
+/** Usable occurrences (bar indices) of one instrument: t >= 0 and t + 1 + h <= lastIdx (as in feasibilityOf). */
+function usableRange(barIdx: Float64Array, lastIdx: number, h: number): Float64Array {
+  let lo = 0;
+  while (lo < barIdx.length && barIdx[lo]! < 0) lo++;
+  let hi = lo;
+  while (hi < barIdx.length && barIdx[hi]! + 1 + h <= lastIdx) hi++;
+  return barIdx.subarray(lo, hi);
+}
+
+/**
+ * Feasibility of a pooled candidate. Per member: `barIdx` (ascending bar indices of its occurrences, as for
+ * feasibilityOf), `lastIdx`, and `offset` = its first bar's index on the common calendar (first_ts_ms / tf). The
+ * usable occurrences of every member are placed on the calendar and the ESS is the pooled ESS of discovery:
+ * essOverlap of all of them together, so windows of different symbols that overlap in time count as overlapping.
+ */
+export function pooledFeasibilityOf(
+  members: readonly { barIdx: Float64Array; lastIdx: number; offset: number }[], h: number, gates: { min_n: number; min_ess: number },
+): Feasibility {
+  let events = 0;
+  const all: number[] = [];
+  for (const m of members) {
+    events += m.barIdx.length;
+    for (const t of usableRange(m.barIdx, m.lastIdx, h)) all.push(m.offset + t);
+  }
+  all.sort((a, b) => a - b);
+  const ess = Math.round(essOverlap(all, h) * 1e6) / 1e6;
+  const failing: GateName[] = [];
+  if (all.length < gates.min_n) failing.push('min_n');
+  if (ess < gates.min_ess) failing.push('min_ess');
+  return { events, usable_events: all.length, expected_ess: ess, feasible: failing.length === 0, failing };
 }
 
 /** candidate_plan.jsonl: canonical JSON per candidate, sorted by candidate_id, newline-terminated lines. */

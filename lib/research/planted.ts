@@ -7,7 +7,8 @@
  *   planted_bps = mean over its occurrences of s * [ln(open'[t+1+h]/open'[t+1]) - ln(open[t+1+h]/open[t+1])] * 1e4
  * (' = with edges, same occurrences). A survivor is TRUE when planted_bps >= `trueEdgeBps` (it trades planted drift
  * in its direction), FALSE otherwise; the false discovery proportion (FDP) is false / survivors. A planted edge is
- * RECOVERED on a symbol when a true survivor of that symbol belongs to the edge's event family.
+ * RECOVERED on a symbol when a true survivor of that symbol, or a true pooled survivor with that symbol among its
+ * members (planted_bps over the occurrences of every member), belongs to the edge's event family.
  * In the `none` run every survivor is false.
  */
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ import { LakeDb, readTableFile, stringsOf, type DictColumn } from '../lake/index
 import { readPlan, loadBars, loadEvents, groupByInstrument } from '../stages/discovery/io.js';
 import { openSeries, forwardOccurrences } from './forward.js';
 import type { PlanCandidate } from './discovery.js';
+import { memberInstruments } from './plan.js';
 import type { PlantedEdge } from '../ingest/synthetic/index.js';
 
 /** The event family of the default specs (spec/events) that targets each planted edge. */
@@ -34,6 +36,8 @@ export interface SurvivorTruth {
   planted_bps: number;
   true_edge: boolean;
   bridge_pass: boolean;
+  /** A pooled survivor's member symbols (its symbol is `*`; planted_bps is over the occurrences of all members). */
+  members?: string[];
 }
 
 export interface PlantedEvaluation {
@@ -64,15 +68,30 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
     const disc = (await passSet(db, join(edgesDir, 'lake', 'discovery', 'results.parquet'))).ids;
     const bridge = (await passSet(db, join(edgesDir, 'lake', 'bridge', 'results.parquet'))).ids;
     const survivors = plan.candidates.filter((c) => disc.has(c.candidate_id));
-    const truths: SurvivorTruth[] = [];
-    for (const g of groupByInstrument(survivors)) {
+    // a pooled survivor is measured over the occurrences of all its members: one work item per member instrument
+    const items = survivors.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, id: c.candidate_id })));
+    const sums = new Map<string, { sum: number; n: number }>();
+    for (const g of groupByInstrument(items)) {
       const barsA = await loadBars(db, join(edgesDir, 'lake'), g.key, { withVolume: false });
       const barsB = await loadBars(db, join(noneDir, 'lake'), g.key, { withVolume: false });
       const openA = openSeries(barsA.ts_ms, barsA.open);
       const openB = openSeries(barsB.ts_ms, barsB.open);
       const events = await loadEvents(db, join(edgesDir, 'lake'), g.key, new Set(g.candidates.map((c) => c.event)), barsA.ts_ms[0]!, barsA.tfMs);
-      for (const c of g.candidates) truths.push(truthOf(c, events.get(c.event), openA, openB, trueEdgeBps, bridge.has(c.candidate_id)));
+      for (const c of g.candidates) {
+        const d = plantedSum(c, events.get(c.event), openA, openB);
+        const acc = sums.get(c.id) ?? { sum: 0, n: 0 };
+        sums.set(c.id, { sum: acc.sum + d.sum, n: acc.n + d.n });
+      }
     }
+    const truths: SurvivorTruth[] = survivors.map((c) => {
+      const { sum, n } = sums.get(c.candidate_id) ?? { sum: 0, n: 0 };
+      const planted = n ? (sum / n) * 1e4 : NaN;
+      return {
+        candidate_id: c.candidate_id, event_family: c.event_family, event: c.event, symbol: c.symbol, horizon_bars: c.horizon_bars,
+        expected: c.expected, planted_bps: planted, true_edge: planted >= trueEdgeBps, bridge_pass: bridge.has(c.candidate_id),
+        ...(c.members ? { members: [...c.members] } : {}),
+      };
+    });
     truths.sort((a, b) => (a.candidate_id < b.candidate_id ? -1 : 1));
     const recovered: PlantedEvaluation['recovered_by_edge'] = {};
     let pairs = 0;
@@ -82,7 +101,7 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
       const r = (recovered[e.id] = { planted: e.symbols.length, discovery: 0, bridge: 0 });
       for (const sym of e.symbols) {
         pairs++;
-        const hits = truths.filter((t) => t.true_edge && t.symbol === sym && t.event_family === EDGE_FAMILY[e.id]);
+        const hits = truths.filter((t) => t.true_edge && (t.symbol === sym || t.members?.includes(sym)) && t.event_family === EDGE_FAMILY[e.id]);
         if (hits.length) (r.discovery++, recD++);
         if (hits.some((t) => t.bridge_pass)) (r.bridge++, recB++);
       }
@@ -113,10 +132,11 @@ export async function nullSurvivors(dataDir: string): Promise<{ candidates: numb
   }
 }
 
-function truthOf(
+/** Sum over the candidate's occurrences on one instrument of y(with edges) - y(without), and their count. */
+function plantedSum(
   c: PlanCandidate, ev: { t: Int32Array; direction: Int8Array } | undefined, openA: ReturnType<typeof openSeries>,
-  openB: ReturnType<typeof openSeries>, trueEdgeBps: number, bridgePass: boolean,
-): SurvivorTruth {
+  openB: ReturnType<typeof openSeries>,
+): { sum: number; n: number } {
   const t = ev?.t ?? new Int32Array(0);
   const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
   const a = forwardOccurrences(openA, t, s, c.horizon_bars);
@@ -124,11 +144,7 @@ function truthOf(
   if (a.y.length !== b.y.length) throw new Error(`planted: ${c.candidate_id} has different occurrences with and without edges`);
   let sum = 0;
   for (let i = 0; i < a.y.length; i++) sum += a.y[i]! - b.y[i]!;
-  const planted = a.y.length ? (sum / a.y.length) * 1e4 : NaN;
-  return {
-    candidate_id: c.candidate_id, event_family: c.event_family, event: c.event, symbol: c.symbol, horizon_bars: c.horizon_bars,
-    expected: c.expected, planted_bps: planted, true_edge: planted >= trueEdgeBps, bridge_pass: bridgePass,
-  };
+  return { sum, n: a.y.length };
 }
 
 /** The ids of the passing rows of a results table, and how many rows it has. */

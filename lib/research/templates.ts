@@ -27,6 +27,8 @@ export interface Template {
   universe: Universe;
   /** Sorted. */
   requires_features: string[];
+  /** Present only for a pooled concept (`universe`); absent = one candidate per instrument. */
+  pooling?: 'universe';
   /** The family's events (parameter variants) declared in spec/events, sorted; [] when the family is missing. */
   events: string[];
   status: TemplateStatus;
@@ -53,7 +55,9 @@ export interface SpecTask {
  * Horizons given as durations enter as durations (canonical, shortest first), so a template has the same id at
  * every timeframe: the timeframe is part of each candidate's id instead. Horizons given in bars enter as bars.
  */
-export function templateSemantics(c: Pick<Concept, 'event_family' | 'expected' | 'horizons' | 'horizons_bars' | 'universe' | 'requires_features'>) {
+export function templateSemantics(
+  c: Pick<Concept, 'event_family' | 'expected' | 'horizons' | 'horizons_bars' | 'universe' | 'requires_features'> & { pooling?: Concept['pooling'] },
+) {
   return {
     event_family: c.event_family,
     expected: c.expected,
@@ -62,6 +66,8 @@ export function templateSemantics(c: Pick<Concept, 'event_family' | 'expected' |
       : { horizons_bars: [...(c.horizons_bars ?? [])].sort((a, b) => a - b) }),
     universe: normalizeUniverse(c.universe),
     requires_features: [...c.requires_features].sort(cmp),
+    // pooling is semantic (a pooled test is another hypothesis); the default enters nothing, so per-instrument ids are stable
+    ...(c.pooling === 'universe' ? { pooling: 'universe' as const } : {}),
   };
 }
 
@@ -85,7 +91,7 @@ export function buildTemplates(concepts: readonly Concept[], catalog: Catalog): 
     if (prev) {
       issues.push(
         `${c.source.file}:${c.source.line} concept "${c.id}" is the same template (${id}) as concept "${prev.id}" at ` +
-          `${prev.source.file}:${prev.source.line}: same event_family, expected, horizons, universe and features`,
+          `${prev.source.file}:${prev.source.line}: same event_family, expected, horizons, universe, features and pooling`,
       );
       continue;
     }
@@ -173,7 +179,8 @@ export function parseTemplatesJsonl(text: string, file: string): Template[] {
     }
     const ok =
       typeof t?.id === 'string' && typeof t.event_family === 'string' && (t.expected === 'follow' || t.expected === 'fade') &&
-      (Array.isArray(t.horizons) || Array.isArray(t.horizons_bars)) && Array.isArray(t.horizons_at) && Array.isArray(t.events) && (t.status === 'ready' || t.status === 'blocked') && t.universe !== undefined;
+      (Array.isArray(t.horizons) || Array.isArray(t.horizons_bars)) && Array.isArray(t.horizons_at) && Array.isArray(t.events) && (t.status === 'ready' || t.status === 'blocked') && t.universe !== undefined &&
+      (t.pooling === undefined || t.pooling === 'universe');
     if (!ok) throw new DataError('not a template record', { file, line: i + 1 }, { hint: 'rerun the templates stage' });
     out.push(t);
   });

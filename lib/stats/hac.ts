@@ -57,6 +57,64 @@ export function neweyWestMean(x: ArrayLike<number>, lags: number): NeweyWestResu
   return { mean: m, se, t, lags, n };
 }
 
+/** Driscoll-Kraay standard error of a pooled mean. */
+export interface DriscollKraayResult extends NeweyWestResult {
+  /** Distinct times (clusters) the observations fall on. */
+  times: number;
+}
+
+/**
+ * Driscoll & Kraay (1998) standard error of the mean of a pooled panel ("Consistent covariance matrix estimation
+ * with spatially dependent panel data", Review of Economics and Statistics 80(4), 549-560; the estimator of Stata
+ * `xtscc`, Hoechle 2007, Stata Journal 7(3), 281-312, without its small-sample factor). The model x_it = mu + e_it,
+ * mu estimated by the pooled mean of all N observations; the moment of each time is the cross-sectional sum
+ *   S_t = sum_{i observed at t} (x_it - xbar)
+ * over the common calendar (times without an observation have S_t = 0), and Newey-West with Bartlett weights
+ * w_k = 1 - k / (L + 1) is applied to the time series S_t:
+ *   se^2 = (sum_t S_t^2 + 2 sum_{k=1..L} w_k sum_t S_t S_{t-k}) / N^2
+ * (X'X = N for the intercept). Equivalently se^2 = (1/N^2) sum_i sum_j w(|t_i - t_j|) e_i e_j with w(d) = 1 - d/(L+1)
+ * for d <= L, else 0: every pair of observations at the same time (any symbols) or within L calendar steps of each
+ * other enters with its covariance, so cross-sectional correlation and overlap are both accounted for. With one
+ * observation per time at consecutive times it is `neweyWestMean(x, L)`; with all times more than L apart it is
+ * sqrt(sum e^2) / N (White).
+ * `t`: calendar times (integers, e.g. bar index on a common grid), any order; x: values, same length. O(N log N +
+ * pairs within L). Throws RangeError for mismatched lengths, non-integer times or a bad L.
+ */
+export function driscollKraayMean(t: ArrayLike<number>, x: ArrayLike<number>, lags: number): DriscollKraayResult {
+  if (!(Number.isInteger(lags) && lags >= 0)) throw new RangeError(`driscollKraayMean: lags must be an integer >= 0, was ${lags}`);
+  const n = x.length;
+  if (t.length !== n) throw new RangeError(`driscollKraayMean: ${t.length} times for ${n} values`);
+  if (n === 0) return { mean: NaN, se: NaN, t: NaN, lags, n, times: 0 };
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isInteger(t[i]!)) throw new RangeError(`driscollKraayMean: t[${i}] = ${t[i]} is not an integer time`);
+    sum += x[i]!;
+  }
+  const m = sum / n;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => t[a]! - t[b]! || a - b);
+  const times: number[] = [];
+  const S: number[] = [];
+  for (const i of order) {
+    const ti = t[i]!;
+    if (times.length === 0 || times[times.length - 1] !== ti) {
+      times.push(ti);
+      S.push(0);
+    }
+    S[S.length - 1]! += x[i]! - m;
+  }
+  let acc = 0;
+  for (let a = 0; a < S.length; a++) {
+    acc += S[a]! * S[a]!;
+    for (let b = a + 1; b < S.length; b++) {
+      const d = times[b]! - times[a]!;
+      if (d > lags) break;
+      acc += 2 * (1 - d / (lags + 1)) * S[a]! * S[b]!;
+    }
+  }
+  const se = Math.sqrt(Math.max(acc, 0)) / n;
+  return { mean: m, se, t: se > 0 ? m / se : NaN, lags, n, times: times.length };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Automatic bandwidths (Bartlett kernel, no prewhitening) and OLS with a HAC covariance.
 

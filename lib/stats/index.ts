@@ -8,8 +8,8 @@ export {
 } from './distributions.js';
 export { pAdjust, P_ADJUST_METHODS, type PAdjustMethod } from './multiple_testing.js';
 export {
-  neweyWestLag, neweyWestMean, neweyWestBandwidth, andrewsBandwidth, olsHac, BARTLETT_BANDWIDTH_CONSTANT,
-  type NeweyWestResult, type NeweyWestBandwidth, type AndrewsBandwidth, type HacBandwidthMethod, type OlsHacOptions,
+  neweyWestLag, neweyWestMean, driscollKraayMean, neweyWestBandwidth, andrewsBandwidth, olsHac, BARTLETT_BANDWIDTH_CONSTANT,
+  type NeweyWestResult, type DriscollKraayResult, type NeweyWestBandwidth, type AndrewsBandwidth, type HacBandwidthMethod, type OlsHacOptions,
   type OlsHacResult,
 } from './hac.js';
 export {

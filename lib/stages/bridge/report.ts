@@ -6,6 +6,7 @@ import { gateCounts, gateTableMarkdown } from '../discovery/report.js';
 import { BRIDGE_GATE_ORDER } from '../../research/bridge.js';
 import type { BridgeGates } from '../../research/gates.js';
 import type { BridgeRow } from './table.js';
+import type { PlanCandidate } from '../../research/discovery.js';
 import type { CutInstrument } from '../../costs/funding_span.js';
 
 export const BRIDGE_DEFINITIONS = {
@@ -43,6 +44,8 @@ export interface BridgeSummary {
    * hold leaves it (absent when none).
    */
   funding_cuts?: (CutInstrument & { dropped_occurrences: number })[];
+  /** Pooled discovery survivors the bridge does not price yet (absent when none): "not priced: pooled". */
+  not_priced_pooled?: { candidate_id: string; concept_id: string; event: string; scope: string; horizon_bars: number; members: string[] }[];
   candidates: {
     candidate_id: string; concept_id: string; event: string; instrument: string; horizon_bars: number; expected: string;
     venue: string; n_trades: number; gross_bps: number; fees_bps: number; slippage_bps: number; impact_bps: number;
@@ -54,6 +57,7 @@ export interface BridgeSummary {
 export function bridgeSummary(
   rows: readonly BridgeRow[], o: { plan_hash: string; cost_digest: string; timeframe: string; gates: BridgeGates; top: number },
   cuts: readonly CutInstrument[] = [],
+  pooled: readonly PlanCandidate[] = [],
 ): BridgeSummary {
   const { first, any } = gateCounts(BRIDGE_GATE_ORDER, rows.map((r) => r.stats));
   const venues: Record<string, string> = {};
@@ -86,6 +90,12 @@ export function bridgeSummary(
           .reduce((s, r) => s + r.stats.dropped_funding_span, 0),
       })),
     } : {}),
+    ...(pooled.length > 0 ? {
+      not_priced_pooled: pooled.map((c) => ({
+        candidate_id: c.candidate_id, concept_id: c.concept_id, event: c.event, scope: `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`,
+        horizon_bars: c.horizon_bars, members: [...(c.members ?? [])],
+      })),
+    } : {}),
     candidates: listed.map((r) => ({
       candidate_id: r.candidate.candidate_id, concept_id: r.candidate.concept_id, event: r.candidate.event,
       instrument: `${r.candidate.exchange}/${r.candidate.market}/${r.candidate.symbol}/${r.candidate.timeframe}`,
@@ -96,6 +106,20 @@ export function bridgeSummary(
       pass: r.stats.pass, failed_gates: r.stats.failed_gates,
     })),
   };
+}
+
+/** Pooled survivors the bridge does not price (nothing when none). */
+function notPricedPooledMarkdown(s: BridgeSummary): string[] {
+  const list = s.not_priced_pooled ?? [];
+  if (list.length === 0) return [];
+  return [
+    `## Not priced: pooled (${list.length})`,
+    '',
+    'Pooled discovery survivors are not priced by the bridge yet (no per-member cost ledger): they cannot reach the walk-forward.',
+    '',
+    ...list.map((c) => `- ${c.candidate_id} (${c.concept_id}, ${c.event}, ${c.scope}, h ${c.horizon_bars}): members ${c.members.join(', ')}`),
+    '',
+  ];
 }
 
 /** The perpetuals cut to their funding span, as a Markdown list (nothing when none). */
@@ -133,6 +157,7 @@ export function renderBridgeMarkdown(s: BridgeSummary): string {
     ...gateTableMarkdown(s.counts),
     '',
     ...fundingCutsMarkdown(s),
+    ...notPricedPooledMarkdown(s),
     `## Candidates (${s.candidates.length} shown; passing first, then by net edge)`,
     '',
   ];

@@ -7,6 +7,7 @@ import type { CostConfig } from '../../costs/schema.js';
 import { fundingSpan, spanCut, type CutInstrument } from '../../costs/funding_span.js';
 import { bridgeStats, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats } from '../../research/bridge.js';
 import type { PlanCandidate } from '../../research/discovery.js';
+import { isPooled } from '../../research/plan.js';
 import { forwardOccurrences, openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
@@ -46,7 +47,9 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
     for (const id of lagsOf.keys()) {
       if (!planIds.has(id)) throw new DataError('survivor not in the plan', { file: display, field: 'candidate_id', value: id });
     }
-    const survivors = plan.candidates.filter((c) => lagsOf.has(c.candidate_id));
+    // pooled candidates are not priced yet: listed as "not priced: pooled" (summary and a warning), never dropped silently
+    const pooled = plan.candidates.filter((c) => lagsOf.has(c.candidate_id) && isPooled(c));
+    const survivors = plan.candidates.filter((c) => lagsOf.has(c.candidate_id) && !isPooled(c));
     for (const c of survivors) {
       if (c.timeframe !== ctx.params.timeframe) {
         throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
@@ -102,13 +105,14 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
       bridgeColumns(rows, ctx.costs.digest, plan.plan_hash));
     const summary = bridgeSummary(rows, {
       plan_hash: plan.plan_hash, cost_digest: ctx.costs.digest, timeframe: ctx.params.timeframe, gates: gates.bridge, top: ctx.params.top,
-    }, cuts);
+    }, cuts, pooled);
     const rep = ctx.output('reports/bridge');
     await writeJsonAtomic(join(rep, 'summary.json'), summary);
     await writeFileAtomic(join(rep, 'summary.md'), renderBridgeMarkdown(summary));
     const idle = bridgeIdleWarning(rows.length, plan.candidates.length);
     const warnings = [
       ...(idle ? [idle] : []),
+      ...(pooled.length ? [`${pooled.length} pooled candidate(s) not priced: pooled (the bridge prices per-symbol candidates only): ${pooled.map((c) => c.candidate_id).join(', ')}`] : []),
       ...(summary.funding_cuts ?? []).map((c) => `${c.instrument}: ${c.dropped_occurrences} occurrence(s) not priced outside its funding span: ${c.reason}`),
     ];
     for (const w of warnings) ctx.log.warn(w);

@@ -15,6 +15,7 @@ import { isTimeframe, timeframeMs } from '../../timeframe.js';
 import { eventBarIndices } from '../../research/forward.js';
 import type { EventSeries, PlanCandidate } from '../../research/discovery.js';
 import type { BridgeBars, FundingSeries } from '../../research/bridge.js';
+import { POOLED_SYMBOL } from '../../research/plan.js';
 
 export const PLAN_FILE = 'candidate_plan.jsonl';
 export const PLAN_META = 'plan.json';
@@ -98,12 +99,23 @@ function checkCandidate(v: Record<string, unknown>, file: string, line: number):
   };
   const events = planned('events');
   const expectedEss = planned('expected_ess');
+  const pooled = v.pooling !== undefined;
+  if (pooled) {
+    if (v.pooling !== 'universe') bad('pooling', 'must be "universe" (or absent for a per-symbol candidate)');
+    if (v.symbol !== POOLED_SYMBOL) bad('symbol', `a pooled candidate has symbol "${POOLED_SYMBOL}"`);
+    const mem = v.members;
+    if (!Array.isArray(mem) || mem.length === 0 || !mem.every((x) => typeof x === 'string' && x !== '' && x !== POOLED_SYMBOL) || new Set(mem).size !== mem.length) {
+      bad('members', 'a pooled candidate lists its member symbols: a non-empty array of distinct symbol names');
+    }
+  } else if (v.members !== undefined) bad('members', 'only a pooled candidate (pooling: universe) has members');
+  else if (v.symbol === POOLED_SYMBOL) bad('symbol', `"${POOLED_SYMBOL}" is the symbol of pooled candidates only`);
   return {
     candidate_id: v.candidate_id as string, template_id: v.template_id as string, concept_id: v.concept_id as string,
     event: v.event as string, event_family: v.event_family as string, exchange: v.exchange as string,
     market: v.market as string, symbol: v.symbol as string, timeframe: v.timeframe as string,
     horizon_bars: v.horizon_bars as number, expected: v.expected as 'follow' | 'fade',
     events, expected_ess: expectedEss,
+    ...(pooled ? { pooling: 'universe' as const, members: [...(v.members as string[])] } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { DISCOVERY_GATE_ORDER, type DiscoveryResult, type PlanCandidate } from '../../research/discovery.js';
 import type { DiscoveryGates } from '../../research/gates.js';
+import { isPooled, memberInstruments } from '../../research/plan.js';
 import type { NotEvaluated } from '../../features/availability.js';
 import { notEvaluatedMarkdown } from './not_evaluated.js';
 
@@ -16,7 +17,8 @@ export const DISCOVERY_DEFINITIONS = {
   hac_bandwidth_nw94: 'Newey-West (1994) plug-in bandwidth of the same series (Bartlett, no prewhitening, pilot floor(4 (n/100)^(2/9))), as computed; reported for review, the test uses hac_lag',
   ess: "ESS = n^2 / sum_ij max(0, 1 - |t_i - t_j| / h) (iid bar returns; N/h when every bar is an occurrence): the exact overlap convention, not the simple n/h",
   p: 'two-sided Student t of the HAC t with max(1, floor(ESS) - 1) df; p = 1 when n < 2 or the HAC standard error is 0',
-  q: 'Benjamini-Hochberg (BY with fdr: BY) over every candidate of the plan',
+  q: 'Benjamini-Hochberg (BY with fdr: BY) over every candidate of the plan, per-symbol and pooled together (one family)',
+  pooled: 'pooling: universe stacks the occurrences of every member symbol (x demeaned by each symbol\'s drift) on the common calendar; HAC t = excess / Driscoll-Kraay (1998) se with lag max(h - 1, floor(4 (T/100)^(2/9))), T the calendar span in bars; m and ESS over the merged calendar times (overlap across symbols counts)',
   gates: `in order ${DISCOVERY_GATE_ORDER.join(', ')}; min_mean_bps applies to the excess`,
 } as const;
 
@@ -46,6 +48,12 @@ export interface DiscoverySummary {
     candidate_id: string; concept_id: string; event: string; instrument: string; horizon_bars: number; expected: string;
     n: number; ess: number; excess_bps: number; hac_t: number; p: number; q: number;
   }[];
+  /** Pooled candidates (plan order) with their per-symbol breakdown; absent when the plan has none. */
+  pooled?: {
+    candidate_id: string; concept_id: string; event: string; scope: string; horizon_bars: number; expected: string;
+    n: number; ess: number; excess_bps: number; hac_t: number; q: number; pass: boolean;
+    members: { symbol: string; n: number; mean_bps: number; excess_bps: number }[];
+  }[];
   /** Events that cannot fire on some instruments for want of input data (e.g. open interest), with what they need. */
   not_evaluated?: NotEvaluated[];
 }
@@ -64,7 +72,12 @@ export function discoverySummary(
   o: { plan_hash: string; timeframe: string; gates: DiscoveryGates; top: number; not_evaluated?: readonly NotEvaluated[] },
 ): DiscoverySummary {
   const { first, any } = gateCounts(DISCOVERY_GATE_ORDER, res);
-  const inst = new Set(cands.map((c) => `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`));
+  const inst = new Set(cands.flatMap((c) => memberInstruments(c).map((m) => `${m.exchange}/${m.market}/${m.symbol}/${c.timeframe}`)));
+  const pooled = res.map((r, k) => ({ r, c: cands[k]! })).filter((x) => isPooled(x.c)).map(({ r, c }) => ({
+    candidate_id: r.candidate_id, concept_id: c.concept_id, event: c.event, scope: `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`,
+    horizon_bars: c.horizon_bars, expected: c.expected, n: r.n, ess: r.ess, excess_bps: r.excess_bps, hac_t: r.hac_t, q: r.q, pass: r.pass,
+    members: r.members.map((m) => ({ ...m })),
+  }));
   const survivors = res
     .map((r, k) => ({ r, c: cands[k]! }))
     .filter((x) => x.r.pass)
@@ -96,6 +109,7 @@ export function discoverySummary(
       instrument: `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`, horizon_bars: c.horizon_bars, expected: c.expected,
       n: r.n, ess: r.ess, excess_bps: r.excess_bps, hac_t: r.hac_t, p: r.p, q: r.q,
     })),
+    ...(pooled.length > 0 ? { pooled } : {}),
     ...(o.not_evaluated && o.not_evaluated.length > 0 ? { not_evaluated: [...o.not_evaluated] } : {}),
   };
 }
@@ -133,6 +147,17 @@ export function renderDiscoveryMarkdown(s: DiscoverySummary): string {
     L.push('| candidate | concept | event | instrument | h | exp | n | ESS | excess bps | HAC t | p | q |', '|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|');
     for (const x of s.top_survivors) {
       L.push(`| ${x.candidate_id} | ${x.concept_id} | ${x.event} | ${x.instrument} | ${x.horizon_bars} | ${x.expected} | ${x.n} | ${fmt(x.ess, 1)} | ${fmt(x.excess_bps)} | ${fmt(x.hac_t)} | ${fmtP(x.p)} | ${fmtP(x.q)} |`);
+    }
+    L.push('');
+  }
+  if (s.pooled && s.pooled.length > 0) {
+    L.push(`## Pooled candidates (${s.pooled.length})`, '',
+      'One test per pooled candidate over the occurrences of every member symbol (Driscoll-Kraay t; ESS counts overlap across symbols); per symbol: occurrences and mean excess (bps).', '',
+      '| candidate | concept | event | scope | h | exp | n | ESS | excess bps | HAC t | q | pass | by symbol (n, excess bps) |',
+      '|---|---|---|---|---:|---|---:|---:|---:|---:|---:|---|---|');
+    for (const x of s.pooled) {
+      const by = x.members.map((m) => `${m.symbol} ${m.n}${m.n ? ` ${fmt(m.excess_bps, 1)}` : ''}`).join('; ');
+      L.push(`| ${x.candidate_id} | ${x.concept_id} | ${x.event} | ${x.scope} | ${x.horizon_bars} | ${x.expected} | ${x.n} | ${fmt(x.ess, 1)} | ${fmt(x.excess_bps)} | ${fmt(x.hac_t)} | ${fmtP(x.q)} | ${x.pass ? 'yes' : 'no'} | ${by} |`);
     }
     L.push('');
   }

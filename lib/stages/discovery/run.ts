@@ -2,11 +2,14 @@ import { dirname, join } from 'node:path';
 import { DataError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { LakeDb, writeTableFile } from '../../lake/index.js';
-import { evaluateInstrument, finalizeDiscovery, type CandidateStats } from '../../research/discovery.js';
+import {
+  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences, type PlanCandidate,
+} from '../../research/discovery.js';
+import { isPooled, memberInstruments } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
-import { groupByInstrument, instrumentLabel, loadBars, loadEvents, readPlan } from './io.js';
+import { groupByInstrument, instrumentLabel, loadBars, loadEvents, readPlan, type InstrumentKey } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
 import { readEventsNotEvaluated } from './not_evaluated.js';
@@ -14,8 +17,9 @@ import { DISCOVERY_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryColumns } from './t
 import { discoveryIdleWarning } from '../../report/run_warnings.js';
 
 /**
- * The discovery stage: one instrument at a time (bars and events loaded once per instrument, memory flat), then q
- * over the whole plan and the gates; writes results.parquet in plan order and the summary report.
+ * The discovery stage: one instrument at a time (bars and events loaded once per instrument), the occurrences of
+ * pooled candidates kept per member until every member is loaded, then q over the whole plan (per-symbol and
+ * pooled candidates: one family) and the gates; writes results.parquet in plan order and the summary report.
  */
 export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Promise<StageRunSummary> {
   const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
@@ -30,22 +34,52 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
   const lakeRoot = dirname(ctx.input('lake/cleaned'));
   const eventsRoot = dirname(ctx.input('lake/events'));
   const byId = new Map<string, CandidateStats>();
-  const groups = groupByInstrument(plan.candidates);
+  const single = plan.candidates.filter((c) => !isPooled(c));
+  const pooled = plan.candidates.filter((c) => isPooled(c));
+  // instrument label -> pooled candidates it is a member of; instruments only pooled candidates need get a group too
+  const pooledOf = new Map<string, PlanCandidate[]>();
+  const memberKeys: InstrumentKey[] = [];
+  for (const c of pooled) {
+    for (const m of memberInstruments(c)) {
+      const key = { ...m, timeframe: c.timeframe };
+      const label = instrumentLabel(key);
+      const list = pooledOf.get(label);
+      if (list) list.push(c);
+      else {
+        pooledOf.set(label, [c]);
+        memberKeys.push(key);
+      }
+    }
+  }
+  const groups = groupByInstrument(single);
+  const known = new Set(groups.map((g) => instrumentLabel(g.key)));
+  for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
+  const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
   const db = await LakeDb.open({ threads: 2 });
   try {
     let done = 0;
     for (const g of groups) {
       if (ctx.signal.aborted) return {};
+      const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
       const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
       const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-      const names = new Set(g.candidates.map((c) => c.event));
+      const names = new Set([...g.candidates, ...mine].map((c) => c.event));
       const events = bars.ts_ms.length
         ? await loadEvents(db, eventsRoot, g.key, names, bars.ts_ms[0]!, bars.tfMs)
         : new Map();
-      for (const s of evaluateInstrument(g.candidates, { open, events })) byId.set(s.candidate_id, s);
+      const drifts: DriftCache = new Map();
+      for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
+      const offset = bars.ts_ms.length ? bars.ts_ms[0]! / bars.tfMs : 0;
+      for (const c of mine) {
+        const { occ, drift } = occurrencesOf(c, { open, events }, drifts);
+        const list = memberOcc.get(c.candidate_id) ?? [];
+        list.push({ symbol: g.key.symbol, offset, occ, drift });
+        memberOcc.set(c.candidate_id, list);
+      }
       ctx.progress(++done, groups.length, 'instruments');
-      ctx.log.debug({ instrument: instrumentLabel(g.key), candidates: g.candidates.length, bars: bars.ts_ms.length }, 'instrument done');
+      ctx.log.debug({ instrument: instrumentLabel(g.key), candidates: g.candidates.length, pooled: mine.length, bars: bars.ts_ms.length }, 'instrument done');
     }
+    for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars));
     const results = finalizeDiscovery(plan.candidates.map((c) => byId.get(c.candidate_id)!), gates.discovery);
     const out = ctx.output('lake/discovery');
     const info = await writeTableFile(db, join(out, DISCOVERY_RESULTS_FILE), DISCOVERY_COLUMNS,

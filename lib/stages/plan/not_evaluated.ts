@@ -5,18 +5,21 @@
  */
 import { notEvaluatedText, type NotEvaluated } from '../../features/availability.js';
 import type { Cut } from '../../research/budget.js';
-import type { Candidate } from '../../research/plan.js';
+import { memberInstruments, type Candidate } from '../../research/plan.js';
 
 const idOf = (c: Pick<Candidate, 'exchange' | 'market' | 'symbol'>): string => `${c.exchange}/${c.market}/${c.symbol}`;
 
-/** Prefix the detail of each cut whose event was not evaluated on its instrument with what it needs. */
+/**
+ * Prefix the detail of each cut whose event was not evaluated on its instrument with what it needs (a pooled
+ * candidate: on every one of its members, since a single member with data could give it occurrences).
+ */
 export function annotateCuts(cuts: Cut[], byId: ReadonlyMap<string, Candidate>, list: readonly NotEvaluated[]): void {
   const events = list.filter((e) => e.kind === 'event');
   if (events.length === 0) return;
   for (const cut of cuts) {
     const c = byId.get(cut.candidate_id);
     if (!c) continue;
-    const e = events.find((x) => x.name === c.event && x.instruments.includes(idOf(c)));
+    const e = events.find((x) => x.name === c.event && memberInstruments(c).every((m) => x.instruments.includes(idOf(m))));
     if (e) cut.detail = `not evaluated: needs ${e.needs.join(' and ')}${e.via?.length ? ` (via ${e.via.join(', ')})` : ''}; ${cut.detail}`;
   }
 }

@@ -11,7 +11,7 @@ import { timeframeMs } from '../../timeframe.js';
 import { parseTemplatesJsonl } from '../../research/templates.js';
 import { loadLocated, specErrorPath } from '../../research/spec_files.js';
 import {
-  candidatePlanJsonl, expandCandidates, feasibilityOf, instrumentKey, cmp,
+  candidatePlanJsonl, expandCandidates, feasibilityOf, instrumentKey, cmp, isPooled, memberInstruments, pooledFeasibilityOf,
   type Candidate, type Instrument, type PlannedCandidate,
 } from '../../research/plan.js';
 import {
@@ -119,27 +119,27 @@ async function measureFeasibility(
     else partsByInst.set(k, [p]);
   }
   const instByKey = new Map(instruments.map((i) => [instrumentKey(i), i]));
-  // instrument -> event -> candidates
-  const groups = new Map<string, Map<string, Candidate[]>>();
+  // instrument -> events its candidates (or pooled candidates it is a member of) need
+  const groups = new Map<string, Set<string>>();
   for (const c of candidates) {
-    const k = instrumentKey(c);
-    const byEvent = groups.get(k) ?? new Map<string, Candidate[]>();
-    const list = byEvent.get(c.event) ?? [];
-    list.push(c);
-    byEvent.set(c.event, list);
-    groups.set(k, byEvent);
+    for (const m of memberInstruments(c)) {
+      const k = instrumentKey(m);
+      const set = groups.get(k) ?? new Set<string>();
+      set.add(c.event);
+      groups.set(k, set);
+    }
   }
-  const out: PlannedCandidate[] = [];
+  // `${instrument}|${event}` -> bar indices of the occurrences on the instrument's grid
+  const idxOf = new Map<string, Float64Array>();
   const db = await LakeDb.open({ threads: 2 });
   try {
     let done = 0;
-    for (const [k, byEvent] of [...groups].sort(([a], [b]) => cmp(a, b))) {
+    for (const [k, events] of [...groups].sort(([a], [b]) => cmp(a, b))) {
       if (ctx.signal.aborted) break;
       const inst = instByKey.get(k)!;
       const parts = partsByInst.get(k) ?? [];
-      const lastIdx = (inst.last_ts_ms - inst.first_ts_ms) / tfMs;
-      const times = await eventTimes(db, eventsRoot, parts, [...byEvent.keys()]);
-      for (const [event, list] of [...byEvent].sort(([a], [b]) => cmp(a, b))) {
+      const times = await eventTimes(db, eventsRoot, parts, [...events]);
+      for (const event of [...events].sort(cmp)) {
         const ts = times.get(event) ?? new Float64Array(0);
         const idx = new Float64Array(ts.length);
         for (let i = 0; i < ts.length; i++) {
@@ -150,12 +150,28 @@ async function measureFeasibility(
             }, { hint: 'rerun the events stage on the current cleaned bars' });
           }
         }
-        for (const c of list) out.push({ ...c, feasibility: feasibilityOf(idx, lastIdx, c.horizon_bars, gates) });
+        idxOf.set(`${k}|${event}`, idx);
       }
       ctx.progress(++done, groups.size, 'instruments');
     }
   } finally {
     db.close();
+  }
+  const out: PlannedCandidate[] = [];
+  for (const c of candidates) {
+    const member = (m: { exchange: string; market: string; symbol: string }) => {
+      const inst = instByKey.get(instrumentKey(m))!;
+      return {
+        barIdx: idxOf.get(`${instrumentKey(m)}|${c.event}`) ?? new Float64Array(0),
+        lastIdx: (inst.last_ts_ms - inst.first_ts_ms) / tfMs,
+        offset: inst.first_ts_ms / tfMs,
+      };
+    };
+    if (isPooled(c)) out.push({ ...c, feasibility: pooledFeasibilityOf(memberInstruments(c).map(member), c.horizon_bars, gates) });
+    else {
+      const m = member(c);
+      out.push({ ...c, feasibility: feasibilityOf(m.barIdx, m.lastIdx, c.horizon_bars, gates) });
+    }
   }
   return out.sort((a, b) => cmp(a.candidate_id, b.candidate_id));
 }

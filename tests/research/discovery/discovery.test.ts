@@ -108,7 +108,7 @@ describe('candidate statistics on a hand example', () => {
 function row(id: string, p: number, over: Partial<CandidateStats> = {}): CandidateStats {
   return {
     candidate_id: id, n_events: 100, dropped_outside: 0, dropped_missing_open: 0, n: 100, mean_bps: 10, median_bps: 10,
-    std_bps: 50, hit_rate: 0.6, drift_bps: 0, excess_bps: 10, hac_t: 3, hac_lags: 4, hac_bandwidth_nw94: 3.5, overlap_m: 0, ess: 100, df: 99, p, ...over,
+    std_bps: 50, hit_rate: 0.6, drift_bps: 0, excess_bps: 10, hac_t: 3, hac_lags: 4, hac_bandwidth_nw94: 3.5, overlap_m: 0, ess: 100, df: 99, p, pooling: 'symbol', members: [], ...over,
   };
 }
 
