@@ -85,7 +85,8 @@ describe('events stage', () => {
       let total = 0;
       const perEvent: Record<string, number> = { big_y: 0, up_cross: 0 };
       for (const symbol of ['AAAUSDT', 'BBBUSDT']) {
-        const want = detectEvents(set, inputs[symbol]!.ts, inputs[symbol]!.cols);
+        const { cooldown, ...want } = detectEvents(set, inputs[symbol]!.ts, inputs[symbol]!.cols);
+        expect(Object.keys(cooldown).sort()).toEqual(['big_y', 'up_cross']);
         total += want.event.length;
         for (const e of want.event) perEvent[e]!++;
         const parts = await listPartitions(join(dataDir, 'lake'), EVENTS_TABLE, { symbol, timeframe: '5m' });
