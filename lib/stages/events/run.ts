@@ -31,7 +31,10 @@ export interface EventsInfo {
    * (they fell within cooldown_bars of the previous occurrence). Read by the plan's feasibility report.
    */
   cooldown: Record<string, Record<string, { kept: number; removed: number }>>;
-  /** Events generated from a spec entry with `variants` (lib/events/variants.ts): what each variant is. */
+  /**
+   * Every event: the spec entry it comes from and its variant dimensions (lib/events/variants.ts); an event without
+   * `variants` is its own entry, direction both, its cooldown_bars.
+   */
   variants: Record<string, EventVariant>;
 }
 
@@ -99,7 +102,7 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
     const nowhere = new Set(notEvaluated.filter((e) => e.instruments.length === groups.length).map((e) => e.name));
     const silent = [...counts].filter(([name, n]) => n === 0 && !nowhere.has(name)).map(([name]) => name);
     const info: EventsInfo = { timeframe: tf, instruments: groups.length, counts: Object.fromEntries(counts), not_evaluated: [...notEvaluated, ...featuresNotEvaluated],
-      cooldown, variants: Object.fromEntries(set.events.filter((e) => e.variant).map((e) => [e.name, e.variant!])),
+      cooldown, variants: Object.fromEntries(set.events.map((e) => [e.name, e.variant ?? { of: e.name, direction: 'both' as const, cooldown_bars: e.cooldown_bars }])),
     };
     await writeJsonAtomic(join(ctx.output('lake/events'), EVENTS_INFO_FILE), info);
     const warnings = [
