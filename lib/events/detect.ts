@@ -21,6 +21,14 @@ export interface EventRows {
   attributes: string[];
 }
 
+/** Per event: occurrences kept, and bars where it would have fired but fell inside the cooldown (removed). */
+export type CooldownCounts = Record<string, { kept: number; removed: number }>;
+
+/** Detection result: the rows and, per event of the set, what the cooldown kept and removed. */
+export interface EventDetection extends EventRows {
+  cooldown: CooldownCounts;
+}
+
 /** Truth values of the three-valued logic, one byte per bar. */
 export const FALSE = 0;
 export const TRUE = 1;
@@ -31,7 +39,7 @@ export const UNKNOWN = 2;
  * cooldowns and crossings count bars by index); `features` holds one Float64Array per feature aligned with it
  * (NaN = missing). O(bars x condition nodes). A missing or misaligned feature column is a DataError.
  */
-export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Readonly<Record<string, Float64Array>>): EventRows {
+export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Readonly<Record<string, Float64Array>>): EventDetection {
   const n = ts_ms.length;
   checkGrid(ts_ms);
   const events = [...set.events].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -43,23 +51,31 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
     }
   }
   const masks = events.map((ev) => evaluateCondition(ev.condition, features, n));
-  const signs = events.map((ev) => directionSigns(ev.direction, features, n));
+  const signs = events.map((ev) => sideSigns(directionSigns(ev.direction, features, n), ev.side));
   const cooldowns = events.map((ev) => ev.cooldown_bars);
   const last = events.map(() => -Infinity);
   const rowBar: number[] = [];
   const rowEvent: number[] = [];
+  const removed = events.map(() => 0);
   for (let t = 0; t < n; t++) {
     for (let e = 0; e < events.length; e++) {
-      if (masks[e]![t] !== TRUE || signs[e]![t] === 0 || t - last[e]! <= cooldowns[e]!) continue;
+      if (masks[e]![t] !== TRUE || signs[e]![t] === 0) continue;
+      if (t - last[e]! <= cooldowns[e]!) {
+        removed[e]!++;
+        continue;
+      }
       last[e] = t;
       rowBar.push(t);
       rowEvent.push(e);
     }
   }
   const k = rowBar.length;
-  const out: EventRows = {
+  const cooldown: CooldownCounts = {};
+  events.forEach((ev, e) => (cooldown[ev.name] = { kept: 0, removed: removed[e]! }));
+  for (const e of rowEvent) cooldown[events[e]!.name]!.kept++;
+  const out: EventDetection = {
     ts_ms: new Float64Array(k), event: new Array<string>(k), family: new Array<string>(k),
-    direction: new Int32Array(k), attributes: new Array<string>(k),
+    direction: new Int32Array(k), attributes: new Array<string>(k), cooldown,
   };
   for (let i = 0; i < k; i++) {
     const t = rowBar[i]!;
@@ -172,6 +188,13 @@ export function directionSigns(d: Direction, features: Readonly<Record<string, F
       return out;
     }
   }
+}
+
+/** Direction variants: signs other than `side` become 0 (no occurrence there, no cooldown started). In place. */
+function sideSigns(signs: Int8Array, side: 1 | -1 | undefined): Int8Array {
+  if (side === undefined) return signs;
+  for (let t = 0; t < signs.length; t++) if (signs[t] !== side) signs[t] = 0;
+  return signs;
 }
 
 /**

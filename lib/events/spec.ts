@@ -13,6 +13,7 @@ import { parseSpecText } from '../spec/loader.js';
 import { positionOf, type Anchor } from '../spec/locate.js';
 import { formatPath } from '../spec/messages.js';
 import { integer, object, type SpecSchema } from '../spec/schema.js';
+import { VARIANT_DIRECTIONS, expandVariantNames, thresholdLeaves, type RawVariants, type VariantDirection } from './variants.js';
 
 export const COMPARE_OPS = ['>', '>=', '<', '<=', '==', '!='] as const;
 export type CompareOp = (typeof COMPARE_OPS)[number];
@@ -51,6 +52,22 @@ export interface EventSpec {
   attributes: string[];
   /** Where the event is defined (its `name` value), for messages. */
   source: SourcePos;
+  /**
+   * Direction variants: the event fires only where its direction is this side (+1 up, -1 down); elsewhere the bar
+   * is not an occurrence and starts no cooldown. Undefined: both sides.
+   */
+  side?: 1 | -1;
+  /** Set on every event generated from a spec entry with `variants` (lib/events/variants.ts). */
+  variant?: EventVariant;
+}
+
+/** What a variant event is: its spec entry and the values of the variant dimensions. */
+export interface EventVariant {
+  /** Name of the spec entry it was generated from. */
+  of: string;
+  direction: VariantDirection;
+  cooldown_bars: number;
+  threshold?: { feature: string; value: number };
 }
 
 /** Every event of spec/events, sorted by name (names are unique). */
@@ -69,7 +86,32 @@ interface RawEvent {
   direction: unknown;
   cooldown_bars: number;
   attributes: string[];
+  variants?: RawVariants;
 }
+
+const VARIANTS_SCHEMA: SpecSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'variant dimensions: one event per combination, named <name>[_t<threshold>][_cd<cooldown>][_up|_down] (lib/events/README.md)',
+  properties: {
+    direction: {
+      type: 'array', minItems: 1, uniqueItems: true, description: 'both (the event as declared), up (direction +1 only), down (-1 only)',
+      items: { type: 'string', enum: [...VARIANT_DIRECTIONS] },
+    },
+    cooldown_bars: {
+      type: 'array', minItems: 1, uniqueItems: true, description: 'cooldowns in bars (each a variant)',
+      items: { type: 'integer', minimum: 0, maximum: 1000000 },
+    },
+    threshold: {
+      type: 'object', additionalProperties: false, required: ['feature', 'values'],
+      description: 'the constant of the one test on `feature` in the condition, replaced by each value',
+      properties: {
+        feature: { type: 'string', description: 'feature whose test constant varies' },
+        values: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'number' }, description: 'threshold values (each a variant)' },
+      },
+    },
+  },
+};
 
 const EVENT_SCHEMA = object(
   'one event: a condition on point-in-time features at the close of a bar',
@@ -86,6 +128,7 @@ const EVENT_SCHEMA = object(
       items: { type: 'string' },
       default: [],
     },
+    variants: VARIANTS_SCHEMA,
   },
   { required: ['name', 'family', 'condition', 'direction', 'cooldown_bars'] },
 );
@@ -132,19 +175,36 @@ export function parseEventSpecs(
       const at = ['events', i] as const;
       const pos = positionOf(doc, lc, [...at, 'name'].map(String), 'value');
       const source = { file, line: pos.line, col: pos.col };
-      const first = seen.get(ev.name);
-      if (first) {
-        report([...at, 'name'], `duplicate event name ${formatValue(ev.name)} (first defined at ${first.file}:${first.line}:${first.col})`);
-      } else {
-        seen.set(ev.name, source);
-      }
       const condition = checker.condition(ev.condition, [...at, 'condition']);
       const direction = checker.direction(ev.direction, [...at, 'direction']);
       const attributes = checker.attributes(ev.attributes, [...at, 'attributes']);
-      if (condition && direction && attributes) {
+      const variantsOk = condition && direction ? checkVariants(ev, direction, report, at) : false;
+      const choices = variantsOk ? expandVariantNames(ev) : [{ name: ev.name, direction: 'both' as const, cooldown_bars: ev.cooldown_bars }];
+      for (const choice of choices) {
+        const nameAt = ev.variants && choice.name !== ev.name ? [...at, 'variants'] : [...at, 'name'];
+        if (!new RegExp(NAME_PATTERN).test(choice.name)) {
+          report(nameAt, `variant name ${formatValue(choice.name)} does not match ${NAME_PATTERN} (shorten the event name)`);
+          continue;
+        }
+        const first = seen.get(choice.name);
+        if (first) {
+          report(nameAt, `duplicate event name ${formatValue(choice.name)} (first defined at ${first.file}:${first.line}:${first.col})`);
+          continue;
+        }
+        seen.set(choice.name, source);
+        if (!(condition && direction && attributes && variantsOk)) continue;
+        const th = ev.variants?.threshold;
         events.push({
-          name: ev.name, family: ev.family, description: ev.description ?? '', condition, direction,
-          cooldown_bars: ev.cooldown_bars, attributes, source,
+          name: choice.name, family: ev.family, description: ev.description ?? '',
+          condition: th && choice.threshold !== undefined ? withThreshold(condition, th.feature, choice.threshold) : condition,
+          direction, cooldown_bars: choice.cooldown_bars, attributes, source,
+          ...(choice.direction === 'up' ? { side: 1 as const } : choice.direction === 'down' ? { side: -1 as const } : {}),
+          ...(ev.variants ? {
+            variant: {
+              of: ev.name, direction: choice.direction, cooldown_bars: choice.cooldown_bars,
+              ...(th && choice.threshold !== undefined ? { threshold: { feature: th.feature, value: choice.threshold } } : {}),
+            },
+          } : {}),
         });
       }
     });
@@ -154,6 +214,62 @@ export function parseEventSpecs(
   if (issues.length > 0) throw new SpecError(issues, { hint: 'fix the event specs at the positions shown and rerun' });
   events.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { events };
+}
+
+/**
+ * Semantic checks of an entry's `variants` (the schema checked the shapes): up/down need a direction that depends on
+ * the bar (sign_of / opposite_sign_of: a fixed long or short event has one side only); a threshold needs exactly one
+ * test with a constant on its feature, and abs_gt thresholds must stay > 0. True when fine (or no variants).
+ */
+function checkVariants(ev: RawEvent, direction: Direction, report: Report, at: Path): boolean {
+  const v = ev.variants;
+  if (!v) return true;
+  let ok = true;
+  if (v.direction?.some((d) => d !== 'both') && (direction.type === 'long' || direction.type === 'short')) {
+    report([...at, 'variants', 'direction'], `up/down variants need a direction that depends on the bar ({sign_of: x} or {opposite_sign_of: x}); this event is always ${direction.type}, so declare the other side as its own event`);
+    ok = false;
+  }
+  if (v.threshold) {
+    const leaves = thresholdLeaves(ev.condition, v.threshold.feature);
+    if (leaves.count !== 1) {
+      report([...at, 'variants', 'threshold', 'feature'], `threshold variants need exactly one test of ${formatValue(v.threshold.feature)} against a constant in the condition, found ${leaves.count}`);
+      ok = false;
+    } else if (hasAbsGt(ev.condition, v.threshold.feature)) {
+      v.threshold.values.forEach((x, i) => {
+        if (!(x > 0)) {
+          report([...at, 'variants', 'threshold', 'values', i], `must be > 0 (abs_gt threshold), was ${x}`);
+          ok = false;
+        }
+      });
+    }
+  }
+  return ok;
+}
+
+function hasAbsGt(raw: unknown, feature: string): boolean {
+  if (raw === null || typeof raw !== 'object') return false;
+  if (Array.isArray(raw)) return raw.some((c) => hasAbsGt(c, feature));
+  const o = raw as Record<string, unknown>;
+  const b = o.abs_gt as Record<string, unknown> | undefined;
+  if (b && typeof b === 'object' && b.feature === feature) return true;
+  return ['all', 'any', 'not'].some((k) => k in o && hasAbsGt(o[k], feature));
+}
+
+/** The condition with the constant of every test on `feature` replaced by `value` (checkVariants: exactly one). */
+export function withThreshold(c: Condition, feature: string, value: number): Condition {
+  switch (c.type) {
+    case 'compare':
+    case 'cross_above':
+    case 'cross_below':
+      return c.feature === feature && 'value' in c.rhs ? { ...c, rhs: { value } } : c;
+    case 'abs_gt':
+      return c.feature === feature ? { ...c, value } : c;
+    case 'all':
+    case 'any':
+      return { type: c.type, of: c.of.map((x) => withThreshold(x, feature, value)) };
+    case 'not':
+      return { type: 'not', of: withThreshold(c.of, feature, value) };
+  }
 }
 
 /**

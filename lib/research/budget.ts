@@ -13,7 +13,7 @@ import { where, type LocatedYaml } from './spec_files.js';
 import { cmp, instrumentKey, type PlannedCandidate } from './plan.js';
 
 export interface PlanSpec {
-  budgets: { total: number; per_symbol: number; per_template: number };
+  budgets: { total: number; per_symbol: number; per_template: number; variants_per_template?: number };
   drop_infeasible: boolean;
 }
 
@@ -35,6 +35,10 @@ export const PLAN_SPEC_SCHEMA: SpecSchema = {
         total: count('candidates in the whole plan after the cuts; more is an error (the multiple-testing burden)'),
         per_symbol: count('candidates per instrument (exchange/market/symbol); the lowest expected ESS are cut'),
         per_template: count('candidates per template; the lowest expected ESS are cut'),
+        variants_per_template: count(
+          'events (variants: thresholds, cooldowns, directions) one ready template expands over; more is an error at this line ' +
+            '(name the variants to test in the concept\'s `events`, or trim the `variants` of spec/events)',
+        ),
       },
     },
     drop_infeasible: {
@@ -137,6 +141,25 @@ function capGroups(
     }
   }
   return out;
+}
+
+/**
+ * A ready template expanding over more events (variants) than budgets.variants_per_template: a located error at that
+ * budget naming each template, its concept and its variant count. No budget given: no limit.
+ */
+export function checkVariantBudget(
+  templates: readonly { id: string; concept_id: string; status: string; events: readonly string[]; source: string }[],
+  spec: PlanSpec, planYaml: LocatedYaml,
+): void {
+  const cap = spec.budgets.variants_per_template;
+  if (cap === undefined) return;
+  const over = templates.filter((t) => t.status === 'ready' && t.events.length > cap);
+  if (over.length === 0) return;
+  const at = where(planYaml, ['budgets', 'variants_per_template']).text;
+  throw new SpecError(
+    over.map((t) => `${at} budgets.variants_per_template: template ${t.id} (concept "${t.concept_id}", ${t.source}) expands over ${t.events.length} event variants > ${cap}: ${t.events.join(', ')}`),
+    { hint: 'every variant multiplies the template\'s candidates: name the variants to test in the concept\'s `events`, trim `variants` in spec/events, or raise budgets.variants_per_template' },
+  );
 }
 
 /** More candidates than budgets.total after the cuts: a located error at budgets.total. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadLocatedDir } from './spec_files.js';
 import type { SpecSchema } from '../spec/schema.js';
 import { IDENTIFIER_PATTERN } from '../paths.js';
+import { expandVariantNames, type RawVariants } from '../events/variants.js';
 
 export interface Catalog {
   /** family -> event names (sorted, unique). */
@@ -37,12 +38,12 @@ const FEATURES_NAMES_SCHEMA: SpecSchema = {
 export async function loadCatalog(specDir: string): Promise<Catalog> {
   const missingFolders: string[] = [];
   const families = new Map<string, Set<string>>();
-  const events = await loadLocatedDir<{ events?: { name: string; family: string }[] }>(specDir, join(specDir, 'events'), EVENTS_NAMES_SCHEMA);
+  const events = await loadLocatedDir<{ events?: RawEventNames[] }>(specDir, join(specDir, 'events'), EVENTS_NAMES_SCHEMA);
   if (events === undefined) missingFolders.push('events');
   for (const { value } of events ?? []) {
     for (const e of value.events ?? []) {
       const s = families.get(e.family) ?? new Set<string>();
-      s.add(e.name);
+      for (const name of eventNames(e)) s.add(name);
       families.set(e.family, s);
     }
   }
@@ -52,6 +53,28 @@ export async function loadCatalog(specDir: string): Promise<Catalog> {
   for (const { value } of feats ?? []) for (const f of value.features ?? []) features.add(f.name);
   const eventFamilies = new Map([...families].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, [...v].sort(cmp)] as const));
   return { eventFamilies, features, missingFolders };
+}
+
+interface RawEventNames {
+  name: string;
+  family: string;
+  cooldown_bars?: unknown;
+  condition?: unknown;
+  variants?: unknown;
+}
+
+/**
+ * The event names one spec entry declares: its variants (lib/events/variants.ts, the names the events stage writes)
+ * when it has a well-formed `variants` mapping, else its name. A malformed one is the events stage's located error.
+ */
+function eventNames(e: RawEventNames): string[] {
+  const v = e.variants as RawVariants | undefined;
+  const list = (x: unknown, t: string) => x === undefined || (Array.isArray(x) && x.length > 0 && x.every((y) => typeof y === t));
+  const ok = v !== null && typeof v === 'object' && typeof e.cooldown_bars === 'number' && list(v.direction, 'string') &&
+    list(v.cooldown_bars, 'number') &&
+    (v.threshold === undefined || (typeof v.threshold === 'object' && v.threshold !== null && typeof v.threshold.feature === 'string' && list(v.threshold.values, 'number')));
+  if (!ok) return [e.name];
+  return expandVariantNames({ name: e.name, cooldown_bars: e.cooldown_bars as number, condition: e.condition, variants: v }).map((x) => x.name);
 }
 
 function cmp(a: string, b: string): number {

@@ -5,6 +5,7 @@
  *     - id: capitulation-reversal          # slug, unique across every file
  *       claim: after a capitulation bar the price bounces   # free text (not part of the template id)
  *       event_family: capitulation         # spec/events family
+ *       # events: [capitulation_vz4]         # optional: only these events (variants) of the family; default: all
  *       expected: fade                     # follow: trade the event's direction; fade: the opposite
  *       horizons: [4h, 12h, 1d]            # forward horizons, durations (lib/timeframe.ts), converted per timeframe
  *       # horizons_bars: [6, 12, 24]       # or: bars of the pipeline timeframe (then the study changes with it)
@@ -43,12 +44,16 @@ export interface ConceptSource {
   feature_lines: number[];
   /** `file:line:col` of each horizon (horizons or horizons_bars), in the spec's order. */
   horizon_at: string[];
+  /** `file:line:col` of each `events` item, in the spec's order ([] without `events`). */
+  events_at: string[];
 }
 
 export interface Concept {
   id: string;
   claim: string;
   event_family: string;
+  /** Events (variants) of the family the concept tests; undefined: every event of the family. */
+  events?: string[];
   expected: Expected;
   /** Forward horizons as durations in canonical form (`60m` -> `1h`); exclusive with horizons_bars. */
   horizons?: string[];
@@ -87,6 +92,7 @@ export const CONCEPTS_SCHEMA: SpecSchema = {
           id: { type: 'string', pattern: SLUG, description: 'slug (a-z, 0-9, - and _), unique across spec/concepts' },
           claim: { type: 'string', minLength: 1, description: 'the claim in words (not part of the template id)' },
           event_family: { type: 'string', pattern: IDENTIFIER_PATTERN, description: 'family of spec/events the claim is about (the events stage\'s name pattern)' },
+          events: stringList('events (variants, e.g. vol_shock_z4_down) of event_family to test; default: every event of the family', IDENTIFIER_PATTERN),
           expected: { type: 'string', enum: [...EXPECTED], description: 'follow: trade the event direction; fade: the opposite' },
           horizons: {
             type: 'array', minItems: 1, uniqueItems: true,
@@ -122,6 +128,7 @@ interface RawConcept {
   id: string;
   claim: string;
   event_family: string;
+  events?: string[];
   expected: Expected;
   horizons?: string[];
   horizons_bars?: number[];
@@ -174,6 +181,7 @@ function conceptOf(c: RawConcept, i: number, yaml: LocatedYaml): Concept {
     id: c.id,
     claim: c.claim,
     event_family: c.event_family,
+    ...(c.events !== undefined ? { events: [...c.events] } : {}),
     expected: c.expected,
     ...(c.horizons !== undefined ? { horizons: c.horizons.map(canonicalDuration) } : { horizons_bars: [...(c.horizons_bars ?? [])] }),
     universe: c.universe,
@@ -185,6 +193,7 @@ function conceptOf(c: RawConcept, i: number, yaml: LocatedYaml): Concept {
       event_family_line: where(yaml, ['concepts', i, 'event_family']).line,
       feature_lines: features.map((_, k) => where(yaml, ['concepts', i, 'requires_features', k]).line),
       horizon_at: hList.map((_, k) => where(yaml, ['concepts', i, hKey, k]).text),
+      events_at: (c.events ?? []).map((_, k) => where(yaml, ['concepts', i, 'events', k]).text),
     },
   };
 }

@@ -60,6 +60,28 @@ export interface CandidateFeasibility {
   expected_ess: number;
   feasible: boolean;
   status: 'planned' | `cut_${CutReason}`;
+  /** Condition bars of the event on the instrument removed by its cooldown (null: not known, lake from before). */
+  cooldown_removed: number | null;
+}
+
+/** One event (variant) the plan expands over, with what its cooldown kept and removed on the plan's instruments. */
+export interface VariantFeasibility {
+  event: string;
+  /** The spec entry it was generated from (itself for an event without variants). */
+  variant_of: string;
+  direction: 'both' | 'up' | 'down';
+  cooldown_bars: number | null;
+  threshold: { feature: string; value: number } | null;
+  templates: string[];
+  /** Occurrences kept by the cooldown and condition bars it removed, summed over the plan's instruments (null: not known). */
+  kept: number | null;
+  removed: number | null;
+}
+
+/** What the plan reads of lake/events/_events.json (both parts absent for a lake from before they existed). */
+export interface EventsCooldownInfo {
+  cooldown?: Record<string, Record<string, { kept: number; removed: number }>>;
+  variants?: Record<string, { of: string; direction: 'both' | 'up' | 'down'; cooldown_bars: number; threshold?: { feature: string; value: number } }>;
 }
 
 export interface FeasibilityJson {
@@ -71,6 +93,8 @@ export interface FeasibilityJson {
   templates: TemplateFeasibility[];
   instruments: { instrument: string; bars: number; first_ts_ms: number; last_ts_ms: number; expanded: number; planned: number }[];
   candidates: CandidateFeasibility[];
+  /** Every event of the ready templates, sorted by name: variant dimensions, occurrences kept and removed by the cooldown. */
+  variants: VariantFeasibility[];
   cuts: Cut[];
   warnings: string[];
 }
@@ -85,6 +109,8 @@ export interface PlanOutcome {
   spec: PlanSpec;
   gates: PlanGates;
   warnings: readonly string[];
+  /** Cooldown counts and variant dimensions from lake/events/_events.json (absent: unknown). */
+  events?: EventsCooldownInfo;
 }
 
 export function planCounts(o: PlanOutcome): PlanCounts {
@@ -133,6 +159,7 @@ export function feasibilityJson(o: PlanOutcome): FeasibilityJson {
       expected_ess: c.feasibility.expected_ess,
       feasible: c.feasibility.feasible,
       status: keptIds.has(c.candidate_id) ? 'planned' : `cut_${fate.get(c.candidate_id)!.reason}`,
+      cooldown_removed: o.events?.cooldown?.[c.event]?.[instrumentKey(c)]?.removed ?? null,
     }));
   const templates = o.templates.map((t): TemplateFeasibility => {
     const mine = candidates.filter((c) => c.template_id === t.id);
@@ -174,9 +201,30 @@ export function feasibilityJson(o: PlanOutcome): FeasibilityJson {
     templates,
     instruments,
     candidates,
+    variants: variantFeasibility(o),
     cuts: [...o.cuts],
     warnings: [...o.warnings],
   };
+}
+
+/** Per event of the ready templates: its variant dimensions and the cooldown's kept / removed over the plan's instruments. */
+function variantFeasibility(o: PlanOutcome): VariantFeasibility[] {
+  const byEvent = new Map<string, string[]>();
+  for (const t of o.templates) {
+    if (t.status !== 'ready') continue;
+    for (const e of t.events) byEvent.set(e, [...(byEvent.get(e) ?? []), t.id]);
+  }
+  const insts = o.instruments.map(instrumentKey);
+  return [...byEvent.keys()].sort(cmp).map((event): VariantFeasibility => {
+    const v = o.events?.variants?.[event];
+    const per = o.events?.cooldown?.[event];
+    const known = per !== undefined && insts.every((i) => per[i] !== undefined);
+    const sum = (k: 'kept' | 'removed') => (known ? insts.reduce((s, i) => s + per[i]![k], 0) : null);
+    return {
+      event, variant_of: v?.of ?? event, direction: v?.direction ?? 'both', cooldown_bars: v?.cooldown_bars ?? null,
+      threshold: v?.threshold ?? null, templates: byEvent.get(event)!.sort(cmp), kept: sum('kept'), removed: sum('removed'),
+    };
+  });
 }
 
 const MAX_CUT_ROWS = 50;
@@ -213,6 +261,20 @@ export function feasibilityMarkdown(f: FeasibilityJson, planHash: string): strin
     '| instrument | bars | expanded | planned |',
     '|---|---|---|---|',
     ...f.instruments.map((x) => `| ${x.instrument} | ${x.bars} | ${x.expanded} | ${x.planned} |`),
+    '',
+    '## Event variants',
+    '',
+    'Each event the templates expand over (spec/events `variants`: threshold, cooldown, direction). Kept: occurrences on ' +
+      'the plan\'s instruments; removed by cooldown: bars where the condition held (on the variant\'s side) within ' +
+      'cooldown_bars of the previous occurrence. `-`: not known (events lake written before these counts existed).',
+    '',
+    '| event | variant of | direction | cooldown | threshold | kept | removed by cooldown | templates |',
+    '|---|---|---|---|---|---|---|---|',
+    ...f.variants.map(
+      (x) =>
+        `| ${x.event} | ${x.variant_of} | ${x.direction} | ${x.cooldown_bars ?? '-'} | ${x.threshold ? `${x.threshold.feature} ${x.threshold.value}` : '-'} | ` +
+        `${x.kept ?? '-'} | ${x.removed ?? '-'} | ${x.templates.length} |`,
+    ),
     '',
     '## Cuts',
     '',

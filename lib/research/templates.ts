@@ -8,6 +8,7 @@ import { canonicalJson, sha256Hex } from '../hash.js';
 import { durationBars, parseDuration, type Timeframe } from '../timeframe.js';
 import { canonicalDuration, normalizeUniverse, type Concept, type Expected, type Universe } from './concepts.js';
 import type { Catalog } from './catalog.js';
+import { closestName } from '../text.js';
 
 export type TemplateStatus = 'ready' | 'blocked';
 
@@ -56,10 +57,12 @@ export interface SpecTask {
  * every timeframe: the timeframe is part of each candidate's id instead. Horizons given in bars enter as bars.
  */
 export function templateSemantics(
-  c: Pick<Concept, 'event_family' | 'expected' | 'horizons' | 'horizons_bars' | 'universe' | 'requires_features'> & { pooling?: Concept['pooling'] },
+  c: Pick<Concept, 'event_family' | 'expected' | 'horizons' | 'horizons_bars' | 'universe' | 'requires_features'> & { pooling?: Concept['pooling']; events?: string[] },
 ) {
   return {
     event_family: c.event_family,
+    // Only when the concept names events (variants): templates of every event of a family keep their ids.
+    ...(c.events !== undefined ? { events: [...c.events].sort(cmp) } : {}),
     expected: c.expected,
     ...(c.horizons !== undefined
       ? { horizons: c.horizons.map(canonicalDuration).sort((a, b) => parseDuration(a) - parseDuration(b)) }
@@ -97,8 +100,17 @@ export function buildTemplates(concepts: readonly Concept[], catalog: Catalog): 
     }
     byId.set(id, c);
     const sem = templateSemantics(c);
-    const events = catalog.eventFamilies.get(c.event_family) ?? [];
-    const missingFamilies = events.length === 0 ? [c.event_family] : [];
+    const family = catalog.eventFamilies.get(c.event_family) ?? [];
+    const missingFamilies = family.length === 0 ? [c.event_family] : [];
+    if (c.events !== undefined && family.length > 0) {
+      c.events.forEach((e, k) => {
+        if (family.includes(e)) return;
+        const guess = closestName(e, family);
+        issues.push(`${c.source.events_at[k] ?? `${c.source.file}:${c.source.line}`} concept "${c.id}" events[${k}]: ${JSON.stringify(e)} is not an event of family ` +
+          `${c.event_family} (${guess ? `did you mean "${guess}"? ` : ''}its events: ${family.join(', ')})`);
+      });
+    }
+    const events = c.events !== undefined && family.length > 0 ? [...c.events].sort(cmp) : family;
     const missingFeatures = sem.requires_features.filter((f) => !catalog.features.has(f));
     const task = (kind: SpecTaskKind, name: string, line: number): SpecTask => ({
       template_id: id, concept_id: c.id, kind, name, claim: c.claim, source: `${c.source.file}:${line}`,
@@ -117,7 +129,11 @@ export function buildTemplates(concepts: readonly Concept[], catalog: Catalog): 
       source: `${c.source.file}:${c.source.line}`,
     });
   }
-  if (issues.length > 0) throw new SpecError(issues, { hint: 'merge the duplicate concepts, or make them differ in a semantic field' });
+  if (issues.length > 0) {
+    throw new SpecError(issues, {
+      hint: 'merge duplicate concepts or make them differ in a semantic field; name only events of the concept\'s family (spec/events, variants included)',
+    });
+  }
   templates.sort((a, b) => cmp(a.id, b.id));
   specTasks.sort((a, b) => cmp(a.template_id, b.template_id) || cmp(a.kind, b.kind) || cmp(a.name, b.name));
   return { templates, specTasks };

@@ -71,13 +71,25 @@ describe('default spec on hand-built feature arrays', () => {
     expect(occurrences(rows, ts, { event: 'capitulation_vz3' })).toEqual([[500, -1], [600, -1]]);
     expect(occurrences(rows, ts, { event: 'capitulation_vz4' })).toEqual([[500, -1], [600, -1]]);
     expect(occurrences(rows, ts, { event: 'capitulation_vz5' })).toEqual([[600, -1]]);
-    expect(occurrences(rows, ts, { family: 'breakout' })).toEqual([[800, 1], [1100, 1], [1300, -1]]);
+    expect(occurrences(rows, ts, { event: 'breakout_high_288' })).toEqual([[800, 1], [1100, 1]]);
+    expect(occurrences(rows, ts, { event: 'breakdown_low_288' })).toEqual([[1300, -1]]);
+    // The 72-bar cooldown variants: 1000 is 200 bars after 800, so it fires there too.
+    expect(occurrences(rows, ts, { event: 'breakout_high_288_cd72' })).toEqual([[800, 1], [1000, 1], [1100, 1]]);
+    expect(occurrences(rows, ts, { event: 'breakdown_low_288_cd72' })).toEqual([[1300, -1]]);
+    // What each cooldown kept and removed (801..805 and 1000 for 288 bars; 801..805 for 72).
+    expect(rows.cooldown.breakout_high_288).toEqual({ kept: 2, removed: 6 });
+    expect(rows.cooldown.breakout_high_288_cd72).toEqual({ kept: 3, removed: 5 });
     expect(occurrences(rows, ts, { event: 'funding_extreme_pos_5bp' })).toEqual([[383, 1]]);
     expect(occurrences(rows, ts, { event: 'funding_extreme_pos_10bp' })).toEqual([]);
     expect(occurrences(rows, ts, { event: 'funding_extreme_neg_5bp' })).toEqual([[767, -1]]);
     expect(occurrences(rows, ts, { event: 'funding_extreme_neg_10bp' })).toEqual([[767, -1]]);
     // The capitulation bars are also volume spikes (direction of the bar's move: down); nothing else fires.
-    expect(occurrences(rows, ts, { family: 'volume_spike' })).toEqual([[500, -1], [600, -1], [600, -1], [700, -1]]);
+    // The down variants fire on the same bars, the up variants nowhere.
+    for (const v of ['', '_down']) {
+      expect(occurrences(rows, ts, { event: `volume_spike_z4${v}` })).toEqual([[500, -1], [600, -1], [700, -1]]);
+      expect(occurrences(rows, ts, { event: `volume_spike_z6${v}` })).toEqual([[600, -1]]);
+    }
+    expect(rows.event.filter((e) => e.endsWith('_up'))).toEqual([]);
     const others = rows.family.filter((x) => !['capitulation', 'breakout', 'funding_extreme', 'volume_spike'].includes(x));
     expect(others).toEqual([]);
   });

@@ -178,7 +178,7 @@ describe('parseEventSpecs: bad input is a located SpecError', () => {
       'e.yaml:2:11 events[0].name: must match pattern "^[a-z][a-z0-9_]{0,62}$", was "Bad-Name"',
       'e.yaml:6:20 events[0].cooldown_bars: must be >= 0, was -1',
       'e.yaml:11:20 events[1].cooldown_bars: must be integer, was 1.5',
-      'e.yaml:12:5 events[1].horizon: unknown key "horizon" (allowed: name, family, description, condition, direction, cooldown_bars, attributes)',
+      'e.yaml:12:5 events[1].horizon: unknown key "horizon" (allowed: name, family, description, condition, direction, cooldown_bars, attributes, variants)',
     ]);
     const dup = issuesOf(() => parseEventSpecs(one(`    condition: {feature: ret_1, op: '>', value: 0}\n${OK_TAIL}    attributes: [ret_1, vol_z, ret_1]\n`), KNOWN));
     expect(dup).toEqual(['spec/events/a.yaml:7:32 events[0].attributes[2]: attribute "ret_1" is listed twice']);

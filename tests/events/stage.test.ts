@@ -4,7 +4,8 @@
  * event name; a located error for an instrument lacking a feature; a SpecError for an unknown feature.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { EventsInfo } from '../../lib/stages/events/run.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -84,8 +85,13 @@ describe('events stage', () => {
       const set = parseEventSpecs([{ file: 'test.yaml', text: SPEC }], new Set(['x', 'y', 'oi']));
       let total = 0;
       const perEvent: Record<string, number> = { big_y: 0, up_cross: 0 };
+      const info = JSON.parse(await readFile(join(dataDir, 'lake', 'events', '_events.json'), 'utf8')) as EventsInfo;
+      expect(Object.values(info.variants).map((v) => v.direction)).toEqual(['both', 'both']);
       for (const symbol of ['AAAUSDT', 'BBBUSDT']) {
-        const want = detectEvents(set, inputs[symbol]!.ts, inputs[symbol]!.cols);
+        const { cooldown, ...want } = detectEvents(set, inputs[symbol]!.ts, inputs[symbol]!.cols);
+        // _events.json carries detection's kept / removed-by-cooldown counts per event and instrument.
+        for (const [name, c] of Object.entries(cooldown)) expect(info.cooldown[name]![`synthetic/um/${symbol}`]).toEqual(c);
+        expect(Object.keys(cooldown).sort()).toEqual(['big_y', 'up_cross']);
         total += want.event.length;
         for (const e of want.event) perEvent[e]!++;
         const parts = await listPartitions(join(dataDir, 'lake'), EVENTS_TABLE, { symbol, timeframe: '5m' });

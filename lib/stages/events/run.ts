@@ -5,7 +5,7 @@ import {
   type FoundPartition,
 } from '../../lake/index.js';
 import { featuresTable, EVENTS_TABLE } from '../../features/table.js';
-import { blockingFeatures, detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet } from '../../events/index.js';
+import { blockingFeatures, detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet, type EventVariant } from '../../events/index.js';
 import { groupNotEvaluated, notEvaluatedWarnings, type NotEvaluated, type NotEvaluatedRow } from '../../features/availability.js';
 import { DataError } from '../../errors.js';
 import { readJsonIfExists, writeJsonAtomic } from '../../fsx.js';
@@ -26,6 +26,16 @@ export interface EventsInfo {
    * on from the features stage) the features themselves, so discovery and the report see both.
    */
   not_evaluated: NotEvaluated[];
+  /**
+   * Per event, per instrument (exchange/market/symbol): occurrences kept and condition bars removed by the cooldown
+   * (they fell within cooldown_bars of the previous occurrence). Read by the plan's feasibility report.
+   */
+  cooldown: Record<string, Record<string, { kept: number; removed: number }>>;
+  /**
+   * Every event: the spec entry it comes from and its variant dimensions (lib/events/variants.ts); an event without
+   * `variants` is its own entry, direction both, its cooldown_bars.
+   */
+  variants: Record<string, EventVariant>;
 }
 
 /** The events stage's work, loaded only when the stage runs. One instrument in memory at a time. */
@@ -50,6 +60,7 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
     const { unavailable, features: featuresNotEvaluated } = await unavailableFeatures(join(ctx.input('lake/features'), FEATURES_INFO_FILE));
     const blocked: NotEvaluatedRow[] = [];
     const counts = new Map(set.events.map((e) => [e.name, 0]));
+    const cooldown: EventsInfo['cooldown'] = Object.fromEntries(set.events.map((e) => [e.name, {}]));
     const groups = [...groupPartitions(parts, INSTRUMENT_KEYS).values()];
     let total = 0;
     let done = 0;
@@ -84,12 +95,15 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
       }, { tieBreak: ['event'] });
       total += written.reduce((s, m) => s + m.rows, 0);
       for (const name of rows.event) counts.set(name, counts.get(name)! + 1);
+      for (const [name, c] of Object.entries(rows.cooldown)) cooldown[name]![instrument] = c;
       ctx.progress(++done, groups.length, 'instruments');
     }
     const notEvaluated = groupNotEvaluated(blocked, groups.length);
     const nowhere = new Set(notEvaluated.filter((e) => e.instruments.length === groups.length).map((e) => e.name));
     const silent = [...counts].filter(([name, n]) => n === 0 && !nowhere.has(name)).map(([name]) => name);
-    const info: EventsInfo = { timeframe: tf, instruments: groups.length, counts: Object.fromEntries(counts), not_evaluated: [...notEvaluated, ...featuresNotEvaluated] };
+    const info: EventsInfo = { timeframe: tf, instruments: groups.length, counts: Object.fromEntries(counts), not_evaluated: [...notEvaluated, ...featuresNotEvaluated],
+      cooldown, variants: Object.fromEntries(set.events.map((e) => [e.name, e.variant ?? { of: e.name, direction: 'both' as const, cooldown_bars: e.cooldown_bars }])),
+    };
     await writeJsonAtomic(join(ctx.output('lake/events'), EVENTS_INFO_FILE), info);
     const warnings = [
       ...notEvaluatedWarnings(notEvaluated),

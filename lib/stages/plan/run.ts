@@ -6,7 +6,7 @@ import { sqlString } from '../../lake/db.js';
 import { EVENTS_TABLE } from '../../features/table.js';
 import { DataError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
-import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
+import { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { timeframeMs } from '../../timeframe.js';
 import { parseTemplatesJsonl } from '../../research/templates.js';
 import { loadLocated, specErrorPath } from '../../research/spec_files.js';
@@ -15,9 +15,10 @@ import {
   type Candidate, type Instrument, type PlannedCandidate,
 } from '../../research/plan.js';
 import {
-  PLAN_SPEC_SCHEMA, applyCuts, checkGatesPassable, checkTotal, type PlanGates, type PlanSpec,
+  PLAN_SPEC_SCHEMA, applyCuts, checkGatesPassable, checkTotal, checkVariantBudget, type PlanGates, type PlanSpec,
 } from '../../research/budget.js';
-import { feasibilityJson, feasibilityMarkdown, planCounts, planJson, type PlanOutcome } from '../../research/plan_report.js';
+import { feasibilityJson, feasibilityMarkdown, planCounts, planJson, type EventsCooldownInfo, type PlanOutcome } from '../../research/plan_report.js';
+import { EVENTS_INFO_FILE } from '../events/run.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { emptyPlanWarning } from '../../report/run_warnings.js';
 import type { PlanParams } from './params.js';
@@ -49,6 +50,7 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   }
   checkGatesPassable(gates, Math.max(...instruments.map((i) => i.bars)), gatesSpec.yaml, tf);
 
+  checkVariantBudget(templates, plan.value, plan.yaml);
   const candidates = expandCandidates(templates, instruments, tf);
   const eventsRoot = dirname(ctx.input('lake/events'));
   const eventParts = await listPartitions(eventsRoot, EVENTS_TABLE, { timeframe: tf });
@@ -59,7 +61,9 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const { kept, cuts } = applyCuts(expanded, plan.value, gates);
   const notEvaluated = await readEventsNotEvaluated(ctx.input('lake/events'));
   annotateCuts(cuts, new Map(expanded.map((c) => [c.candidate_id, c])), notEvaluated);
-  const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings };
+  const eventsInfo = await readJsonIfExists<EventsCooldownInfo>(join(ctx.input('lake/events'), EVENTS_INFO_FILE));
+  const events: EventsCooldownInfo = { ...(eventsInfo?.cooldown ? { cooldown: eventsInfo.cooldown } : {}), ...(eventsInfo?.variants ? { variants: eventsInfo.variants } : {}) };
+  const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings, events };
   warnings.push(...templateWarnings(outcome, notEvaluated));
   const counts = planCounts(outcome);
   const empty = emptyPlanWarning({ timeframe: tf, counts, gates });
