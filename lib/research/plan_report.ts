@@ -6,6 +6,7 @@
 import { instrumentKey, cmp, type Instrument, type PlannedCandidate } from './plan.js';
 import type { Cut, CutReason, PlanGates, PlanSpec } from './budget.js';
 import type { Template } from './templates.js';
+import { conceptPlanFunnel, cutsText, type ConceptPlanFunnel, type UnusedEventFamily } from './concept_funnel.js';
 
 export interface PlanCounts {
   templates: number;
@@ -72,6 +73,10 @@ export interface FeasibilityJson {
   instruments: { instrument: string; bars: number; first_ts_ms: number; last_ts_ms: number; expanded: number; planned: number }[];
   candidates: CandidateFeasibility[];
   cuts: Cut[];
+  /** Per concept: expanded, cut infeasible by reason, cut by budget, planned (lib/research/concept_funnel.ts). */
+  concepts: ConceptPlanFunnel[];
+  /** spec/events families no concept names (from research/templates/unused_events.json; [] when none or unknown). */
+  unused_event_families: UnusedEventFamily[];
   warnings: string[];
 }
 
@@ -85,6 +90,7 @@ export interface PlanOutcome {
   spec: PlanSpec;
   gates: PlanGates;
   warnings: readonly string[];
+  unusedEventFamilies?: readonly UnusedEventFamily[];
 }
 
 export function planCounts(o: PlanOutcome): PlanCounts {
@@ -175,6 +181,8 @@ export function feasibilityJson(o: PlanOutcome): FeasibilityJson {
     instruments,
     candidates,
     cuts: [...o.cuts],
+    concepts: conceptPlanFunnel(templates, candidates, o.cuts, o.gates),
+    unused_event_families: [...(o.unusedEventFamilies ?? [])],
     warnings: [...o.warnings],
   };
 }
@@ -208,6 +216,19 @@ export function feasibilityMarkdown(f: FeasibilityJson, planHash: string): strin
         `${x.infeasible} | ${x.cut_infeasible + x.cut_per_template + x.cut_per_symbol} | ${x.planned} | ${x.max_expected_ess ?? '-'} |`,
     ),
     '',
+    '## Concepts',
+    '',
+    'Per concept: candidates expanded, cut and why (too few events: fewer than min_n usable events; expected ESS too low; ' +
+      'missing input data: the event cannot fire for want of input, e.g. open interest), planned.',
+    '',
+    '| concept | family | status | expanded | planned | cuts |',
+    '|---|---|---|---|---|---|',
+    ...f.concepts.map((x) => `| ${x.concept_id} | ${x.event_family} | ${x.status} | ${x.expanded} | ${x.planned} | ${cutsText(x)} |`),
+    '',
+    ...(f.unused_event_families.length ? [
+      `Event families defined in spec/events that no concept names (never planned): ${f.unused_event_families.map((u) => `${u.family} (${u.events.join(', ')})`).join('; ')}.`,
+      '',
+    ] : []),
     '## Instruments',
     '',
     '| instrument | bars | expanded | planned |',

@@ -2,6 +2,7 @@
  * reports/bridge: summary.json (counts by gate, the cost breakdown of every survivor, definitions) and summary.md.
  * Pure.
  */
+import { conceptStageCounts, type ConceptStageCounts } from '../../research/concept_funnel.js';
 import { gateCounts, gateTableMarkdown } from '../discovery/report.js';
 import { BRIDGE_GATE_ORDER } from '../../research/bridge.js';
 import type { BridgeGates } from '../../research/gates.js';
@@ -43,6 +44,8 @@ export interface BridgeSummary {
    * hold leaves it (absent when none).
    */
   funding_cuts?: (CutInstrument & { dropped_occurrences: number })[];
+  /** Per concept: candidates priced, tested (a finite net), passing every bridge gate. */
+  concepts: ConceptStageCounts[];
   candidates: {
     candidate_id: string; concept_id: string; event: string; instrument: string; horizon_bars: number; expected: string;
     venue: string; n_trades: number; gross_bps: number; fees_bps: number; slippage_bps: number; impact_bps: number;
@@ -86,6 +89,7 @@ export function bridgeSummary(
           .reduce((s, r) => s + r.stats.dropped_funding_span, 0),
       })),
     } : {}),
+    concepts: conceptStageCounts(rows.map((r) => ({ concept_id: r.candidate.concept_id, tested: Number.isFinite(r.stats.net_bps), pass: r.stats.pass }))),
     candidates: listed.map((r) => ({
       candidate_id: r.candidate.candidate_id, concept_id: r.candidate.concept_id, event: r.candidate.event,
       instrument: `${r.candidate.exchange}/${r.candidate.market}/${r.candidate.symbol}/${r.candidate.timeframe}`,

@@ -6,6 +6,7 @@ import { DISCOVERY_GATE_ORDER, type DiscoveryResult, type PlanCandidate } from '
 import type { DiscoveryGates } from '../../research/gates.js';
 import type { NotEvaluated } from '../../features/availability.js';
 import { notEvaluatedMarkdown } from './not_evaluated.js';
+import { conceptStageCounts, type ConceptStageCounts } from '../../research/concept_funnel.js';
 
 export const DISCOVERY_DEFINITIONS = {
   forward_return: 'y_i = s_i * ln(open[t_i+1+h] / open[t_i+1]); s_i = direction * (fade ? -1 : +1); entry at the open after the event bar',
@@ -48,6 +49,8 @@ export interface DiscoverySummary {
   }[];
   /** Events that cannot fire on some instruments for want of input data (e.g. open interest), with what they need. */
   not_evaluated?: NotEvaluated[];
+  /** Per concept: planned candidates, tested (finite HAC t) and passing (the report's per-concept funnel). */
+  concepts: ConceptStageCounts[];
 }
 
 function bins(values: readonly number[]): { le: number; count: number }[] {
@@ -97,6 +100,7 @@ export function discoverySummary(
       n: r.n, ess: r.ess, excess_bps: r.excess_bps, hac_t: r.hac_t, p: r.p, q: r.q,
     })),
     ...(o.not_evaluated && o.not_evaluated.length > 0 ? { not_evaluated: [...o.not_evaluated] } : {}),
+    concepts: conceptStageCounts(res.map((r, k) => ({ concept_id: cands[k]!.concept_id, tested: Number.isFinite(r.hac_t), pass: r.pass }))),
   };
 }
 
@@ -116,6 +120,12 @@ export function renderDiscoveryMarkdown(s: DiscoverySummary): string {
     `Gates (in order): n >= ${g.min_n}, ESS >= ${g.min_ess}, excess >= ${g.min_mean_bps} bps, q <= ${g.max_q} (${g.fdr} over the whole plan).`,
     '',
     ...gateTableMarkdown(s.counts),
+    '',
+    '## By concept',
+    '',
+    '| concept | candidates | tested | pass |',
+    '|---|---:|---:|---:|',
+    ...s.concepts.map((c) => `| ${c.concept_id} | ${c.candidates} | ${c.tested} | ${c.pass} |`),
     '',
     '## q and p distribution',
     '',

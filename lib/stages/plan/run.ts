@@ -24,6 +24,9 @@ import type { PlanParams } from './params.js';
 import { annotateCuts, templateNotEvaluated } from './not_evaluated.js';
 import type { NotEvaluated } from '../../features/availability.js';
 import { readEventsNotEvaluated } from '../discovery/not_evaluated.js';
+import { conceptCutWarning, conceptLine, type UnusedEventFamily } from '../../research/concept_funnel.js';
+import { existsSync } from 'node:fs';
+import { readJson } from '../../fsx.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
 
@@ -59,7 +62,10 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const { kept, cuts } = applyCuts(expanded, plan.value, gates);
   const notEvaluated = await readEventsNotEvaluated(ctx.input('lake/events'));
   annotateCuts(cuts, new Map(expanded.map((c) => [c.candidate_id, c])), notEvaluated);
-  const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings };
+  const unusedFile = join(ctx.input('research/templates'), 'unused_events.json');
+  const unusedEventFamilies = existsSync(unusedFile)
+    ? (await readJson<{ unused_event_families: UnusedEventFamily[] }>(unusedFile)).unused_event_families : [];
+  const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings, unusedEventFamilies };
   warnings.push(...templateWarnings(outcome, notEvaluated));
   const counts = planCounts(outcome);
   const empty = emptyPlanWarning({ timeframe: tf, counts, gates });
@@ -71,6 +77,8 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const planText = candidatePlanJsonl(kept);
   const planHash = sha256Hex(planText);
   const feas = feasibilityJson(outcome);
+  // the per-concept cuts in the run summary: a warning per concept with infeasible cuts, every concept's line in metrics
+  warnings.push(...feas.concepts.map((c) => conceptCutWarning(c, gates)).filter((w): w is string => w !== null));
   await writeFileAtomic(join(out, 'candidate_plan.jsonl'), planText);
   await writeJsonAtomic(join(out, 'plan.json'), planJson(outcome, planHash, sha256Hex(templatesBytes)));
   await writeJsonAtomic(join(out, 'feasibility.json'), feas);
@@ -78,7 +86,10 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   for (const w of warnings) ctx.log.warn(w);
   return {
     rows: { candidates: kept.length, cuts: cuts.length },
-    metrics: { ...counts, occurrences: feas.totals.occurrences, plan_hash: planHash },
+    metrics: {
+      ...counts, occurrences: feas.totals.occurrences, plan_hash: planHash,
+      ...Object.fromEntries(feas.concepts.map((c) => [`concept ${c.concept_id}`, conceptLine(c)])),
+    },
     warnings,
   };
 }
