@@ -121,12 +121,17 @@ export function conceptLine(r: ConceptPlanFunnel & Partial<Pick<ConceptFunnelRow
   return `concept ${r.concept_id} (family ${r.event_family}): ${r.expanded} expanded, ${r.planned} planned, ${cutsText(r)}` + (after.length ? `; ${after.join(', ')}` : '');
 }
 
-/** The warning for a concept whose candidates were cut as infeasible (null when none was). */
+/** The warning for a concept whose candidates were cut as infeasible (null when none was): what was cut, why, and the way out. */
 export function conceptCutWarning(r: ConceptPlanFunnel, gates: PlanGates): string | null {
   if (r.cut_infeasible === 0) return null;
   const all = r.planned === 0 ? ' (all of them: the concept is not tested at all)' : '';
-  return `${conceptLine(r)}${all}. Too few events: fewer than min_n ${gates.min_n} usable events or expected ESS below min_ess ${gates.min_ess} ` +
-    '(spec/gates.yaml; a longer dataset or more instruments); missing input: ingest the data the event needs (research/plan/feasibility.md lists every cut)';
+  const b = r.infeasible_by;
+  const ways = [
+    b.too_few_events || b.low_ess
+      ? `too few events: fewer than min_n ${gates.min_n} usable events or expected ESS below min_ess ${gates.min_ess} (spec/gates.yaml; a longer dataset or more instruments)` : '',
+    b.missing_input ? 'missing input: ingest the data the event needs' : '',
+  ].filter(Boolean);
+  return `${conceptLine(r)}${all}. To change: ${ways.join('; ')}. research/plan/feasibility.md lists every cut`;
 }
 
 /** The families of spec/events that no concept names, with their events and where they are defined. */
