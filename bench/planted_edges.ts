@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 /**
- * Planted-edge recovery over several seeds (lib/research/planted.ts): for each seed, the whole pipeline up to bridge
- * on the synthetic market with and without planted edges; prints per-seed and pooled figures as JSON and writes them
- * to data/reports/bench/planted_edges.json.
- *   node dist/bench/planted_edges.js [--seeds 1,2,3] [--symbols 6] [--days 365]
+ * Planted-edge recovery over several seeds (lib/research/planted.ts, figures: lib/research/planted_bench.ts): for each
+ * seed, the whole pipeline up to bridge on the synthetic market with the planted edges and on the same market without
+ * them (the null market). Reports per planted edge the recall (per-symbol discovery and bridge; pooled: not available
+ * until the plan has pooled candidates), per event family the false discovery proportion, and the null markets'
+ * passes. Prints Markdown tables, writes the JSON (figures and per-seed reports) to --out.
+ *   node dist/bench/planted_edges.js [--seeds 1,2,3] [--symbols 6] [--days 120]
+ *        [--strength capitulation_reversal=60,funding_extreme_fade=50,breakout_momentum=50,negative_funding_squeeze=80,down_shock_reversal=70]
+ * Every planted edge is on at its documented size unless --strength says otherwise (0 turns one off). Bad flags: a
+ * located message and exit 2 (usage) or 3 (invalid value).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,50 +16,54 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runPlantedSeed, type PlantedSeedReport } from '../lib/research/planted.js';
+import { benchFigures, benchMarkdown, parseStrengths } from '../lib/research/planted_bench.js';
 import { PROJECT_ROOT } from '../lib/stage/main.js';
 import { writeJsonAtomic } from '../lib/fsx.js';
+import { QuantError, UsageError, exitCodeOf } from '../lib/errors.js';
 
-const argv = await yargs(hideBin(process.argv))
-  .option('seeds', { type: 'string', default: '1,2,3' })
-  .option('symbols', { type: 'number', default: 6 })
-  .option('days', { type: 'number', default: 365 })
-  .option('out', { type: 'string', default: join('data', 'reports', 'bench', 'planted_edges.json') })
-  .strict().parseAsync();
-
-const start = Date.UTC(2024, 0, 1);
-const work = await mkdtemp(join(tmpdir(), 'quantlab-planted-'));
-const reports: PlantedSeedReport[] = [];
 try {
-  for (const seed of argv.seeds.split(',').map(Number)) {
-    const r = await runPlantedSeed({ seed, n_symbols: argv.symbols, start_ms: start, end_ms: start + argv.days * 86_400_000, workDir: work, projectRoot: PROJECT_ROOT });
-    reports.push(r);
-    const w = r.with_edges;
-    process.stderr.write(
-      `seed ${seed}: discovery ${w.discovery_survivors} survivors (${w.discovery_true} true, FDP ${w.discovery_fdp.toFixed(3)}), ` +
-      `bridge ${w.bridge_survivors} (${w.bridge_true} true, FDP ${w.bridge_fdp.toFixed(3)}); recovered ${w.recovered_discovery}/${w.planted_pairs} ` +
-      `(bridge ${w.recovered_bridge}); without edges: ${r.without_edges.discovery} discovery, ${r.without_edges.bridge} bridge survivors ` +
-      `of ${r.without_edges.candidates}; ${r.seconds.toFixed(1)} s\n`,
-    );
-    await rm(join(work, `seed${seed}-edges`), { recursive: true, force: true });
-    await rm(join(work, `seed${seed}-none`), { recursive: true, force: true });
-  }
-} finally {
-  await rm(work, { recursive: true, force: true });
-}
-const sum = (f: (r: PlantedSeedReport) => number) => reports.reduce((s, r) => s + f(r), 0);
-const pooled = {
-  seeds: reports.map((r) => r.seed), symbols: argv.symbols, days: argv.days,
-  discovery_survivors: sum((r) => r.with_edges.discovery_survivors), discovery_true: sum((r) => r.with_edges.discovery_true),
-  bridge_survivors: sum((r) => r.with_edges.bridge_survivors), bridge_true: sum((r) => r.with_edges.bridge_true),
-  planted_pairs: sum((r) => r.with_edges.planted_pairs), recovered_discovery: sum((r) => r.with_edges.recovered_discovery),
-  recovered_bridge: sum((r) => r.with_edges.recovered_bridge),
-  null_candidates: sum((r) => r.without_edges.candidates), null_discovery_survivors: sum((r) => r.without_edges.discovery),
-  null_bridge_survivors: sum((r) => r.without_edges.bridge),
-};
-const out = { pooled: { ...pooled, discovery_fdp: ratio(pooled.discovery_survivors - pooled.discovery_true, pooled.discovery_survivors), bridge_fdp: ratio(pooled.bridge_survivors - pooled.bridge_true, pooled.bridge_survivors) }, seeds: reports };
-await writeJsonAtomic(argv.out, out);
-process.stdout.write(JSON.stringify(out.pooled, null, 2) + '\n');
+  const argv = await yargs(hideBin(process.argv))
+    .option('seeds', { type: 'string', default: '1,2,3', describe: 'generator seeds, comma-separated' })
+    .option('symbols', { type: 'number', default: 6, describe: 'symbols per market (1..999)' })
+    .option('days', { type: 'number', default: 120, describe: 'days of 5m bars from 2024-01-01' })
+    .option('strength', { type: 'string', describe: 'planted edge sizes in bps: edge=bps,... (0 = off); unnamed edges keep their documented size' })
+    .option('out', { type: 'string', default: join('data', 'reports', 'bench', 'planted_edges.json') })
+    .strict().parseAsync();
+  const seeds = argv.seeds.split(',').map((s, i) => {
+    const v = Number(s);
+    if (s.trim() === '' || !Number.isSafeInteger(v)) throw new UsageError(`--seeds item ${i + 1}: must be an integer, was ${JSON.stringify(s)}`);
+    return v;
+  });
+  if (!Number.isInteger(argv.days) || argv.days < 30) throw new UsageError(`--days: must be an integer >= 30 (the events need 288-bar windows and discovery 30 events), was ${argv.days}`);
+  if (!Number.isInteger(argv.symbols) || argv.symbols < 1 || argv.symbols > 999) throw new UsageError(`--symbols: must be an integer in 1..999, was ${argv.symbols}`);
+  const strengths = parseStrengths(argv.strength);
 
-function ratio(a: number, b: number): number {
-  return b === 0 ? 0 : a / b;
+  const start = Date.UTC(2024, 0, 1);
+  const work = await mkdtemp(join(tmpdir(), 'quantlab-planted-'));
+  const reports: PlantedSeedReport[] = [];
+  try {
+    for (const seed of seeds) {
+      const r = await runPlantedSeed({
+        seed, n_symbols: argv.symbols, start_ms: start, end_ms: start + argv.days * 86_400_000, workDir: work, projectRoot: PROJECT_ROOT,
+        edge_strength_bps: strengths,
+      });
+      reports.push(r);
+      const w = r.with_edges;
+      process.stderr.write(
+        `seed ${seed}: discovery ${w.discovery_survivors} survivors (${w.discovery_true} true, FDP ${w.discovery_fdp.toFixed(3)}), ` +
+        `bridge ${w.bridge_survivors} (${w.bridge_true} true); recovered ${Object.entries(w.recovered_by_edge).map(([id, x]) => `${id} ${x.discovery}/${x.planted}`).join(', ')}; ` +
+        `null market: ${r.without_edges.discovery} discovery, ${r.without_edges.bridge} bridge passes of ${r.without_edges.candidates}; ${r.seconds.toFixed(1)} s\n`,
+      );
+      await rm(join(work, `seed${seed}-edges`), { recursive: true, force: true });
+      await rm(join(work, `seed${seed}-none`), { recursive: true, force: true });
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const figures = benchFigures(reports, { symbols: argv.symbols, days: argv.days, strengths });
+  await writeJsonAtomic(argv.out, { figures, seeds: reports });
+  process.stdout.write(benchMarkdown(figures));
+} catch (err) {
+  process.stderr.write(`${err instanceof QuantError ? err.describe() : String((err as Error)?.stack ?? err)}\n`);
+  process.exitCode = exitCodeOf(err);
 }

@@ -6,7 +6,7 @@
  */
 import { escapeXml as h, fmtDate, fmtInt, fmtNum, fmtPct, fmtSignedPct } from './format.js';
 import {
-  blueprintsTable, costCheckLines, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, deflationTable, clustersTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
+  blueprintsTable, conceptFunnelTable, costCheckLines, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, deflationTable, clustersTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
 } from './sections.js';
 import { drawdownFromEquity, equityMaxDrawdown, finiteMin } from './series.js';
 import { areaChart, barChart, lineChart, PALETTE, type ChartSeries } from './svg.js';
@@ -194,7 +194,7 @@ export function renderReportHtml(d: ReportData): string {
     width: CHART_W, title: 'Candidates by first failing gate', emptyText: 'none: no candidate failed a gate', valueFormat: fmtInt,
   });
   out.push(section('funnel', 'Discovery funnel',
-    `${notEvaluatedHtml(d)}${chartHtml(funnel)}\n${tableHtml(funnelTable(d))}\n<h3 id="gates">Candidates by first failing gate</h3>\n${chartHtml(gates)}`));
+    `${notEvaluatedHtml(d)}${chartHtml(funnel)}\n${tableHtml(funnelTable(d))}\n<h3 id="concepts">By concept</h3>\n${tableHtml(conceptFunnelTable(d))}\n<h3 id="gates">Candidates by first failing gate</h3>\n${chartHtml(gates)}`));
 
   const costLines = d.cost_lines.length > 0
     ? `<ul class="plain mono">${d.cost_lines.map((l) => `<li>${h(l)}</li>`).join('')}</ul>`

@@ -7,7 +7,7 @@
 import { notEvaluatedMarkdownLines } from './not_evaluated.js';
 import { fmtDateTime, fmtNum, fmtPct } from './format.js';
 import {
-  blueprintsTable, costCheckLines, costSensitivityTable, definitions, funnelTable, gateTable, headerFacts, metricsTable, oosSummary,
+  blueprintsTable, conceptFunnelTable, costCheckLines, costSensitivityTable, definitions, funnelTable, gateTable, headerFacts, metricsTable, oosSummary,
   overfittingTable, timingsTable, windowsTable, deflationTable, clustersTable, type Table,
 } from './sections.js';
 import { equityMaxDrawdown, finiteMin, drawdownFromEquity } from './series.js';
@@ -78,6 +78,7 @@ export function renderReportMarkdown(d: ReportData): string {
   out.push('## Walk-forward windows', '', ...mdTable(windowsTable(d)), '');
   out.push('## Blueprints', '', ...mdTable(blueprintsTable(d)), '');
   out.push('## Discovery funnel', '', ...notEvaluatedMarkdownLines(d), ...mdTable(funnelTable(d)), '');
+  out.push('### Funnel by concept', '', ...mdTable(conceptFunnelTable(d)), '');
   out.push('### Candidates by first failing gate', '', ...mdTable(gateTable(d)), '');
 
   out.push('## Costs and cost sensitivity', '', `Cost config digest \`${d.cost_digest || 'n/a'}\``, '');

@@ -223,6 +223,34 @@ export function funnelTable(d: ReportData): Table {
   };
 }
 
+/** The funnel per concept: where each concept's candidates went, and why the cut ones were cut. */
+export function conceptFunnelTable(d: ReportData): Table {
+  const rows = (d.concept_funnel ?? []).map((c) => {
+    const n = (x: number | null, bad = false) => num(x === null ? NA : fmtInt(x), x, bad ? { bad: true } : {});
+    return [
+      txt(c.concept_id), txt(c.event_family), txt(c.status), n(c.expanded), n(c.planned, c.status !== 'ready' || (c.planned === 0 && c.expanded > 0)),
+      n(c.cut_infeasible, c.cut_infeasible > 0), n(c.infeasible_by.too_few_events), n(c.infeasible_by.low_ess), n(c.infeasible_by.missing_input),
+      n(c.cut_budget), n(c.tested), n(c.passed_discovery), n(c.passed_bridge),
+    ];
+  });
+  return {
+    columns: [
+      { label: 'Concept' }, { label: 'Family' }, { label: 'Status', title: "'blocked': a spec task (missing event family or feature), nothing expanded" },
+      { label: 'Expanded', numeric: true }, { label: 'Planned', numeric: true },
+      { label: 'Cut infeasible', numeric: true },
+      { label: 'too few events', numeric: true, title: 'fewer than min_n usable events' },
+      { label: 'ESS too low', numeric: true, title: 'enough events, expected ESS below min_ess' },
+      { label: 'missing input', numeric: true, title: 'the event cannot fire on the instrument: a feature it reads has no input data there' },
+      { label: 'Cut by budget', numeric: true, title: 'per-template and per-instrument budgets (spec/plan.yaml)' },
+      { label: 'Tested', numeric: true, title: 'planned candidates with a finite HAC t' },
+      { label: 'Pass discovery', numeric: true }, { label: 'Pass bridge', numeric: true },
+    ],
+    rows,
+    empty: 'none: no per-concept funnel recorded',
+    notes: rows.length ? ['Every cut candidate, with its numbers, is in research/plan/feasibility.md.'] : [],
+  };
+}
+
 export function gateTable(d: ReportData): Table {
   const total = d.gate_failures.reduce((s, g) => s + (Number.isFinite(g.count) ? g.count : 0), 0);
   return {

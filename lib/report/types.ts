@@ -10,6 +10,7 @@
  * - equity curves start at 1 and are sampled on `oos.ts_ms`.
  * Any number may be NaN (rendered "n/a"); any array may be empty (rendered "none").
  */
+import type { ConceptFunnelRow } from '../research/concept_funnel.js';
 
 import type { CutInstrument } from '../costs/funding_span.js';
 export interface ReportMetrics {
@@ -182,6 +183,11 @@ export interface ReportData {
   cost_checks?: ReportCostCheck[];
   /** candidates -> discovery -> bridge -> blueprints -> selected OOS -> profitable OOS. */
   funnel: ReportFunnelStep[];
+  /**
+   * Per concept: expanded, cut (infeasible by reason, budget), planned, tested, passed discovery, passed the bridge
+   * (research/plan/feasibility.json + the discovery and bridge summaries; lib/research/concept_funnel.ts).
+   */
+  concept_funnel?: ConceptFunnelRow[];
   /** Events and features not evaluated for want of input data (from the discovery summary); absent when none. */
   not_evaluated?: ReportNotEvaluated[];
   /** Candidates by FIRST failing gate. */

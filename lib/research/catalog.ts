@@ -5,7 +5,7 @@
  * stage does not depend on their loaders but never accepts a name they reject.
  */
 import { join } from 'node:path';
-import { loadLocatedDir } from './spec_files.js';
+import { loadLocatedDir, where } from './spec_files.js';
 import type { SpecSchema } from '../spec/schema.js';
 import { IDENTIFIER_PATTERN } from '../paths.js';
 import { expandVariantNames, type RawVariants } from '../events/variants.js';
@@ -13,6 +13,8 @@ import { expandVariantNames, type RawVariants } from '../events/variants.js';
 export interface Catalog {
   /** family -> event names (sorted, unique). */
   eventFamilies: Map<string, string[]>;
+  /** family -> where its events are declared (`spec/events/x.yaml:line`, one per event, in file order). */
+  familySources: Map<string, string[]>;
   features: Set<string>;
   /** Spec folders that do not exist (reported as warnings; every reference into them is then missing). */
   missingFolders: string[];
@@ -40,19 +42,23 @@ export async function loadCatalog(specDir: string): Promise<Catalog> {
   const families = new Map<string, Set<string>>();
   const events = await loadLocatedDir<{ events?: RawEventNames[] }>(specDir, join(specDir, 'events'), EVENTS_NAMES_SCHEMA);
   if (events === undefined) missingFolders.push('events');
-  for (const { value } of events ?? []) {
-    for (const e of value.events ?? []) {
+  const sources = new Map<string, string[]>();
+  for (const { value, yaml } of events ?? []) {
+    (value.events ?? []).forEach((e, i) => {
       const s = families.get(e.family) ?? new Set<string>();
       for (const name of eventNames(e)) s.add(name);
       families.set(e.family, s);
-    }
+      const at = where(yaml, ['events', i, 'name']);
+      sources.set(e.family, [...(sources.get(e.family) ?? []), `${yaml.file}:${at.line}`]);
+    });
   }
   const features = new Set<string>();
   const feats = await loadLocatedDir<{ features?: { name: string }[] }>(specDir, join(specDir, 'features'), FEATURES_NAMES_SCHEMA);
   if (feats === undefined) missingFolders.push('features');
   for (const { value } of feats ?? []) for (const f of value.features ?? []) features.add(f.name);
   const eventFamilies = new Map([...families].sort(([a], [b]) => cmp(a, b)).map(([k, v]) => [k, [...v].sort(cmp)] as const));
-  return { eventFamilies, features, missingFolders };
+  const familySources = new Map([...eventFamilies.keys()].map((f) => [f, sources.get(f)!] as const));
+  return { eventFamilies, familySources, features, missingFolders };
 }
 
 interface RawEventNames {

@@ -6,6 +6,7 @@
 import { instrumentKey, cmp, type Instrument, type PlannedCandidate } from './plan.js';
 import type { Cut, CutReason, PlanGates, PlanSpec } from './budget.js';
 import type { Template } from './templates.js';
+import { conceptPlanFunnel, cutsText, type ConceptPlanFunnel, type UnusedEventFamily } from './concept_funnel.js';
 
 export interface PlanCounts {
   templates: number;
@@ -96,6 +97,10 @@ export interface FeasibilityJson {
   /** Every event of the ready templates, sorted by name: variant dimensions, occurrences kept and removed by the cooldown. */
   variants: VariantFeasibility[];
   cuts: Cut[];
+  /** Per concept: expanded, cut infeasible by reason, cut by budget, planned (lib/research/concept_funnel.ts). */
+  concepts: ConceptPlanFunnel[];
+  /** spec/events families no concept names (from research/templates/unused_events.json; [] when none or unknown). */
+  unused_event_families: UnusedEventFamily[];
   warnings: string[];
 }
 
@@ -111,6 +116,7 @@ export interface PlanOutcome {
   warnings: readonly string[];
   /** Cooldown counts and variant dimensions from lake/events/_events.json (absent: unknown). */
   events?: EventsCooldownInfo;
+  unusedEventFamilies?: readonly UnusedEventFamily[];
 }
 
 export function planCounts(o: PlanOutcome): PlanCounts {
@@ -203,6 +209,8 @@ export function feasibilityJson(o: PlanOutcome): FeasibilityJson {
     candidates,
     variants: variantFeasibility(o),
     cuts: [...o.cuts],
+    concepts: conceptPlanFunnel(templates, candidates, o.cuts, o.gates),
+    unused_event_families: [...(o.unusedEventFamilies ?? [])],
     warnings: [...o.warnings],
   };
 }
@@ -256,6 +264,19 @@ export function feasibilityMarkdown(f: FeasibilityJson, planHash: string): strin
         `${x.infeasible} | ${x.cut_infeasible + x.cut_per_template + x.cut_per_symbol} | ${x.planned} | ${x.max_expected_ess ?? '-'} |`,
     ),
     '',
+    '## Concepts',
+    '',
+    'Per concept: candidates expanded, cut and why (too few events: fewer than min_n usable events; expected ESS too low; ' +
+      'missing input data: the event cannot fire for want of input, e.g. open interest), planned.',
+    '',
+    '| concept | family | status | expanded | planned | cuts |',
+    '|---|---|---|---|---|---|',
+    ...f.concepts.map((x) => `| ${x.concept_id} | ${x.event_family} | ${x.status} | ${x.expanded} | ${x.planned} | ${cutsText(x)} |`),
+    '',
+    ...(f.unused_event_families.length ? [
+      `Event families defined in spec/events that no concept names (never planned): ${f.unused_event_families.map((u) => `${u.family} (${u.events.join(', ')})`).join('; ')}.`,
+      '',
+    ] : []),
     '## Instruments',
     '',
     '| instrument | bars | expanded | planned |',

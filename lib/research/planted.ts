@@ -24,7 +24,49 @@ export const EDGE_FAMILY: Record<PlantedEdge['id'], string> = {
   capitulation_reversal: 'capitulation',
   funding_extreme_fade: 'funding_extreme',
   breakout_momentum: 'breakout',
+  negative_funding_squeeze: 'funding_extreme',
+  down_shock_reversal: 'vol_shock',
 };
+
+/**
+ * Within a family shared by two edges, the events that target each (the funding edges: positive extremes for the
+ * fade, negative ones for the squeeze). An edge not listed is targeted by every event of its family (the down-shock
+ * edge by the two-sided vol_shock events: no down-only variant exists yet, issue 11 item 2).
+ */
+export const EDGE_EVENTS: Partial<Record<PlantedEdge['id'], RegExp>> = {
+  funding_extreme_fade: /^funding_extreme_pos_/,
+  negative_funding_squeeze: /^funding_extreme_neg_/,
+};
+
+/** True when a survivor of `event_family` / `event` targets edge `id`. */
+export function targetsEdge(id: PlantedEdge['id'], s: { event_family: string; event: string }): boolean {
+  return s.event_family === EDGE_FAMILY[id] && (EDGE_EVENTS[id]?.test(s.event) ?? true);
+}
+
+/** Discovery / bridge survivors of one event family, true ones (planted drift in their direction) and the FDP. */
+export interface FamilyTruth {
+  discovery_survivors: number; discovery_true: number; discovery_fdp: number;
+  bridge_survivors: number; bridge_true: number; bridge_fdp: number;
+}
+
+/** Survivor counts per event family (every family with a survivor; FDP 0 when none survived). */
+export function familyTruths(truths: readonly SurvivorTruth[]): Record<string, FamilyTruth> {
+  const out: Record<string, FamilyTruth> = {};
+  for (const t of truths) {
+    const f = (out[t.event_family] ??= { discovery_survivors: 0, discovery_true: 0, discovery_fdp: 0, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0 });
+    f.discovery_survivors++;
+    if (t.true_edge) f.discovery_true++;
+    if (t.bridge_pass) {
+      f.bridge_survivors++;
+      if (t.true_edge) f.bridge_true++;
+    }
+  }
+  for (const f of Object.values(out)) {
+    f.discovery_fdp = ratio(f.discovery_survivors - f.discovery_true, f.discovery_survivors);
+    f.bridge_fdp = ratio(f.bridge_survivors - f.bridge_true, f.bridge_survivors);
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
 
 export interface SurvivorTruth {
   candidate_id: string;
@@ -53,6 +95,8 @@ export interface PlantedEvaluation {
   recovered_discovery: number;
   recovered_bridge: number;
   recovered_by_edge: Record<string, { planted: number; discovery: number; bridge: number }>;
+  /** Per event family: survivors, true ones and FDP (discovery and bridge). */
+  by_family: Record<string, FamilyTruth>;
   survivors: SurvivorTruth[];
 }
 
@@ -101,7 +145,7 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
       const r = (recovered[e.id] = { planted: e.symbols.length, discovery: 0, bridge: 0 });
       for (const sym of e.symbols) {
         pairs++;
-        const hits = truths.filter((t) => t.true_edge && (t.symbol === sym || t.members?.includes(sym)) && t.event_family === EDGE_FAMILY[e.id]);
+        const hits = truths.filter((t) => t.true_edge && (t.symbol === sym || t.members?.includes(sym)) && targetsEdge(e.id, t));
         if (hits.length) (r.discovery++, recD++);
         if (hits.some((t) => t.bridge_pass)) (r.bridge++, recB++);
       }
@@ -113,20 +157,28 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
       candidates: plan.candidates.length,
       discovery_survivors: truths.length, discovery_true: dTrue, discovery_fdp: ratio(truths.length - dTrue, truths.length),
       bridge_survivors: bSurv.length, bridge_true: bTrue, bridge_fdp: ratio(bSurv.length - bTrue, bSurv.length),
-      planted_pairs: pairs, recovered_discovery: recD, recovered_bridge: recB, recovered_by_edge: recovered, survivors: truths,
+      planted_pairs: pairs, recovered_discovery: recD, recovered_bridge: recB, recovered_by_edge: recovered, by_family: familyTruths(truths), survivors: truths,
     };
   } finally {
     db.close();
   }
 }
 
-/** Survivor counts of a run without planted edges (every survivor is a false discovery). */
-export async function nullSurvivors(dataDir: string): Promise<{ candidates: number; discovery: number; bridge: number }> {
+/** Survivor counts of a run without planted edges (every survivor is a false discovery), in total and per event family. */
+export async function nullSurvivors(dataDir: string): Promise<NullSurvivors> {
   const db = await LakeDb.open({ threads: 1 });
   try {
     const disc = await passSet(db, join(dataDir, 'lake', 'discovery', 'results.parquet'));
     const bridge = await passSet(db, join(dataDir, 'lake', 'bridge', 'results.parquet'));
-    return { candidates: disc.rows, discovery: disc.ids.size, bridge: bridge.ids.size };
+    const plan = await readPlan(join(dataDir, 'research', 'plan'));
+    const by_family: NullSurvivors['by_family'] = {};
+    for (const c of plan.candidates) {
+      if (!disc.ids.has(c.candidate_id)) continue;
+      const f = (by_family[c.event_family] ??= { discovery: 0, bridge: 0 });
+      f.discovery++;
+      if (bridge.ids.has(c.candidate_id)) f.bridge++;
+    }
+    return { candidates: disc.rows, discovery: disc.ids.size, bridge: bridge.ids.size, by_family };
   } finally {
     db.close();
   }
@@ -157,6 +209,8 @@ async function passSet(db: LakeDb, file: string): Promise<{ ids: Set<string>; ro
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
+export interface NullSurvivors { candidates: number; discovery: number; bridge: number; by_family: Record<string, { discovery: number; bridge: number }> }
+
 export interface PlantedRunOptions {
   seed: number;
   n_symbols: number;
@@ -166,6 +220,8 @@ export interface PlantedRunOptions {
   workDir: string;
   projectRoot: string;
   specDir?: string;
+  /** Planted edge sizes (synthetic param edge_strength_bps); unnamed edges keep the generator's default. */
+  edge_strength_bps?: Partial<Record<PlantedEdge['id'], number>>;
 }
 
 export interface PlantedSeedReport {
@@ -173,7 +229,9 @@ export interface PlantedSeedReport {
   n_symbols: number;
   days: number;
   with_edges: Omit<PlantedEvaluation, 'survivors'>;
-  without_edges: { candidates: number; discovery: number; bridge: number };
+  without_edges: NullSurvivors;
+  /** What was planted (the generator's plantedEdges of the run with edges). */
+  planted: { id: string; effect_bps: number; horizon: string; symbols: number }[];
   survivors: SurvivorTruth[];
   seconds: number;
 }
@@ -191,17 +249,24 @@ export async function runPlantedSeed(o: PlantedRunOptions): Promise<PlantedSeedR
     const sets = [
       `ingest.synthetic.seed=${o.seed}`, `ingest.synthetic.n_symbols=${o.n_symbols}`, `ingest.synthetic.start_ms=${o.start_ms}`,
       `ingest.synthetic.end_ms=${o.end_ms}`, `ingest.synthetic.planted_edges=${edges}`, 'clean.extra_timeframes=[]',
+      ...(o.edge_strength_bps ? [`ingest.synthetic.edge_strength_bps=${JSON.stringify(o.edge_strength_bps)}`] : []),
     ];
     await execa(process.execPath, [
       join(o.projectRoot, 'dist', 'orchestrator', 'run_all.js'), '--allow-synthetic', '--data_dir', dir, '--run_id', `planted-${o.seed}-${edges}`,
       '--until', 'bridge', ...(o.specDir ? ['--spec_dir', o.specDir] : []), ...sets.flatMap((s) => ['--set', s]),
     ], { cwd: o.projectRoot, env: { QUANTLAB_LOG_LEVEL: 'warn' } });
   }
-  const p = resolveSyntheticParams({ seed: o.seed, n_symbols: o.n_symbols, start_ms: o.start_ms, end_ms: o.end_ms, timeframe: '5m' });
-  const evaluation = await evaluatePlanted(dirs.default, dirs.none, plantedEdges(p));
+  const p = resolveSyntheticParams({
+    seed: o.seed, n_symbols: o.n_symbols, start_ms: o.start_ms, end_ms: o.end_ms, timeframe: '5m',
+    ...(o.edge_strength_bps ? { edge_strength_bps: o.edge_strength_bps } : {}),
+  });
+  const edges = plantedEdges(p);
+  const evaluation = await evaluatePlanted(dirs.default, dirs.none, edges);
   const { survivors, ...withEdges } = evaluation;
   return {
     seed: o.seed, n_symbols: o.n_symbols, days: (o.end_ms - o.start_ms) / 86_400_000,
-    with_edges: withEdges, without_edges: await nullSurvivors(dirs.none), survivors, seconds: (Date.now() - t0) / 1000,
+    with_edges: withEdges, without_edges: await nullSurvivors(dirs.none),
+    planted: edges.map((e) => ({ id: e.id, effect_bps: e.effect_bps, horizon: e.horizon, symbols: e.symbols.length })),
+    survivors, seconds: (Date.now() - t0) / 1000,
   };
 }

@@ -16,7 +16,7 @@ import type { SyntheticParams } from './params.js';
 import { syntheticSymbols } from './params.js';
 
 export interface PlantedEdge {
-  id: 'capitulation_reversal' | 'funding_extreme_fade' | 'breakout_momentum';
+  id: EdgeId;
   /** Exact definition of the event, thresholds and windows included. */
   event: string;
   /** The same thresholds, machine-readable. */
@@ -40,9 +40,38 @@ export const EDGE_SPECS = {
   funding_extreme_fade: { funding_rate_min: 0.0005, horizon: '8h', effect_bps: -50 },
   /** Only symbols with index % 3 === 2 (SYN03USDT, SYN06USDT, ...). */
   breakout_momentum: { window_bars: 288, cooldown_bars: 288, horizon: '4h', effect_bps: 50, symbol_index_mod: 3, symbol_index_rem: 2 },
+  /**
+   * Rare (0-10 settlements per symbol in 120 days of 8-hour funding): a crowded short (funding below -5 bp) is
+   * squeezed up. Off in the default market (strength 0 there); the planted-edge benchmark turns it on.
+   */
+  negative_funding_squeeze: { funding_rate_max: -0.0005, horizon: '8h', effect_bps: 80, default_on: false },
+  /**
+   * One-sided: a down shock (1-bar return z below -4 against the previous 288 returns, mean and population std;
+   * 12-bar cooldown) reverts up; up shocks carry nothing. Off in the default market.
+   */
+  down_shock_reversal: { window_bars: 288, return_z_max: -4, cooldown_bars: 12, horizon: '4h', effect_bps: 70, default_on: false },
 } as const;
 
-export const EDGE_BIT = { capitulation_reversal: 1, funding_extreme_fade: 2, breakout_momentum: 4 } as const;
+import type { EdgeId } from './edge_ids.js';
+export { EDGE_IDS, type EdgeId } from './edge_ids.js';
+
+export const EDGE_BIT = { capitulation_reversal: 1, funding_extreme_fade: 2, breakout_momentum: 4, negative_funding_squeeze: 8, down_shock_reversal: 16 } as const;
+
+/** The side each edge's effect takes (its sign). */
+const EDGE_SIGN: Record<EdgeId, 1 | -1> = {
+  capitulation_reversal: 1, funding_extreme_fade: -1, breakout_momentum: 1, negative_funding_squeeze: 1, down_shock_reversal: 1,
+};
+
+/**
+ * The planted effect of an edge in bps, signed: `p.edge_strength_bps[id]` (a size >= 0, in the edge's direction) when
+ * given, else the documented size of EDGE_SPECS for the edges of the default market and 0 (off) for the others.
+ */
+export function edgeEffectBps(p: Pick<SyntheticParams, 'edge_strength_bps'>, id: EdgeId): number {
+  const s = p.edge_strength_bps?.[id];
+  if (s !== undefined) return EDGE_SIGN[id] * s;
+  const spec = EDGE_SPECS[id] as { effect_bps: number; default_on?: boolean };
+  return spec.default_on === false ? 0 : spec.effect_bps;
+}
 
 /** True when symbol `index` carries the breakout edge. */
 export function hasBreakoutEdge(index: number): boolean {
@@ -59,7 +88,7 @@ export function edgeHorizonBars(horizon: string, tf: Timeframe): number {
   return Math.max(1, Math.round(parseDuration(horizon, 'planted edge horizon') / timeframeMs(tf)));
 }
 
-/** What p plants; [] for planted_edges 'none'. An edge that no symbol carries is left out. */
+/** What p plants; [] for planted_edges 'none'. An edge that no symbol carries, or of strength 0, is left out. */
 export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
   if (p.planted_edges === 'none') return [];
   const symbols = syntheticSymbols(p);
@@ -69,6 +98,11 @@ export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
   const hC = edgeHorizonBars(cr.horizon, p.timeframe);
   const hF = edgeHorizonBars(ff.horizon, p.timeframe);
   const hB = edgeHorizonBars(bo.horizon, p.timeframe);
+  const sq = EDGE_SPECS.negative_funding_squeeze;
+  const ds = EDGE_SPECS.down_shock_reversal;
+  const hS = edgeHorizonBars(sq.horizon, p.timeframe);
+  const hD = edgeHorizonBars(ds.horizon, p.timeframe);
+  const eff = (id: EdgeId) => edgeEffectBps(p, id);
   const edges: PlantedEdge[] = [
     {
       id: 'capitulation_reversal',
@@ -82,8 +116,8 @@ export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
       timeframe: p.timeframe,
       horizon: cr.horizon,
       horizon_bars: hC,
-      effect_bps: cr.effect_bps,
-      drift_bps_per_bar: cr.effect_bps / hC,
+      effect_bps: eff('capitulation_reversal'),
+      drift_bps_per_bar: eff('capitulation_reversal') / hC,
       direction: 'long',
     },
     {
@@ -96,8 +130,8 @@ export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
       timeframe: p.timeframe,
       horizon: ff.horizon,
       horizon_bars: hF,
-      effect_bps: ff.effect_bps,
-      drift_bps_per_bar: ff.effect_bps / hF,
+      effect_bps: eff('funding_extreme_fade'),
+      drift_bps_per_bar: eff('funding_extreme_fade') / hF,
       direction: 'short',
     },
     {
@@ -112,10 +146,40 @@ export function plantedEdges(p: SyntheticParams): PlantedEdge[] {
       timeframe: p.timeframe,
       horizon: bo.horizon,
       horizon_bars: hB,
-      effect_bps: bo.effect_bps,
-      drift_bps_per_bar: bo.effect_bps / hB,
+      effect_bps: eff('breakout_momentum'),
+      drift_bps_per_bar: eff('breakout_momentum') / hB,
+      direction: 'long',
+    },
+    {
+      id: 'negative_funding_squeeze',
+      event:
+        `funding rate < ${sq.funding_rate_max} at a settlement time T (every ${p.funding_interval_hours}h; rare: a crowded short); ` +
+        `effect on the ${hS} bars opening at or after T (the next ${sq.horizon}; price squeezed up)`,
+      condition: { funding_rate_max: sq.funding_rate_max },
+      symbols,
+      timeframe: p.timeframe,
+      horizon: sq.horizon,
+      horizon_bars: hS,
+      effect_bps: eff('negative_funding_squeeze'),
+      drift_bps_per_bar: eff('negative_funding_squeeze') / hS,
+      direction: 'long',
+    },
+    {
+      id: 'down_shock_reversal',
+      event:
+        `down shock at the close of bar t (t >= ${ds.window_bars + 1}): (r_t - mean) / std < ${ds.return_z_max}, mean and population ` +
+        `std of r over bars t-${ds.window_bars}..t-1, r = ln(close_t / close_{t-1}), and no down-shock event in bars ` +
+        `t-${ds.cooldown_bars}..t-1 (cooldown); up shocks plant nothing (one-sided); effect on bars t+1..t+${hD} ` +
+        `(the next ${ds.horizon}; reversal up)`,
+      condition: { window_bars: ds.window_bars, return_z_max: ds.return_z_max, cooldown_bars: ds.cooldown_bars },
+      symbols,
+      timeframe: p.timeframe,
+      horizon: ds.horizon,
+      horizon_bars: hD,
+      effect_bps: eff('down_shock_reversal'),
+      drift_bps_per_bar: eff('down_shock_reversal') / hD,
       direction: 'long',
     },
   ];
-  return edges.filter((e) => e.symbols.length > 0);
+  return edges.filter((e) => e.symbols.length > 0 && e.effect_bps !== 0);
 }

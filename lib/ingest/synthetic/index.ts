@@ -16,7 +16,8 @@ export {
 export type { SyntheticSymbolData } from './generate.js';
 export { generateSymbol } from './generate.js';
 export type { PlantedEdge } from './edges.js';
-export { plantedEdges, EDGE_SPECS, edgeHorizonBars } from './edges.js';
+export type { EdgeId } from './edge_ids.js';
+export { plantedEdges, EDGE_SPECS, EDGE_IDS, edgeEffectBps, edgeHorizonBars } from './edges.js';
 export type { SymbolProfile } from './profile.js';
 export { symbolProfile } from './profile.js';
 export { REGIMES, REGIME_PARAMS } from './market_factor.js';

@@ -7,6 +7,7 @@ import type { Market } from '../../market.js';
 import { MARKETS } from '../../market.js';
 import { isTimeframe, timeframeMs, TIMEFRAMES } from '../../timeframe.js';
 import type { Timeframe } from '../../timeframe.js';
+import { EDGE_IDS, type EdgeId } from './edge_ids.js';
 
 export interface SyntheticParams {
   /** Any safe integer; the whole dataset is a function of the params. */
@@ -23,7 +24,16 @@ export interface SyntheticParams {
   planted_edges: 'default' | 'none';
   /** Hours between funding settlements, a divisor of 24; settlements at multiples of it since 00:00 UTC. */
   funding_interval_hours: number;
+  /**
+   * Optional: the size in bps (>= 0, in the edge's own direction; 0 = off) of planted edges, by edge id
+   * (edges.ts EDGE_IDS). Edges not named keep their documented size (EDGE_SPECS; the rare and the one-sided edge are
+   * off unless named). Absent from the defaults, so the default market and its provenance are unchanged.
+   */
+  edge_strength_bps?: Partial<Record<EdgeId, number>>;
 }
+
+/** Largest planted edge size accepted (bps): far above anything realistic, it only catches typos. */
+export const MAX_EDGE_STRENGTH_BPS = 1000;
 
 /** 12 symbols x 2 years (2023-01-01 .. 2025-01-01 UTC) of 5m bars: 2.5M bars, about a second to generate. */
 export const SYNTHETIC_DEFAULTS: Readonly<SyntheticParams> = Object.freeze({
@@ -62,6 +72,12 @@ export const SYNTHETIC_PARAMS_SCHEMA = {
     funding_interval_hours: {
       type: 'integer', enum: [...FUNDING_INTERVALS_HOURS], default: SYNTHETIC_DEFAULTS.funding_interval_hours,
     },
+    edge_strength_bps: {
+      type: 'object',
+      description: 'planted edge sizes in bps (>= 0, in the edge direction; 0 = off) by edge id; unnamed edges keep their documented size',
+      additionalProperties: false,
+      properties: Object.fromEntries(EDGE_IDS.map((id) => [id, { type: 'number', minimum: 0, maximum: MAX_EDGE_STRENGTH_BPS }])),
+    },
   },
 } as const;
 
@@ -85,6 +101,18 @@ export function checkSyntheticParams(p: SyntheticParams, where = 'synthetic'): s
   }
   if (!(FUNDING_INTERVALS_HOURS as readonly number[]).includes(p.funding_interval_hours)) {
     bad('funding_interval_hours', p.funding_interval_hours, `must be one of ${FUNDING_INTERVALS_HOURS.join(', ')}`);
+  }
+  if (p.edge_strength_bps !== undefined) {
+    const e = p.edge_strength_bps as unknown;
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) bad('edge_strength_bps', e, `must be an object of edge id -> bps (ids: ${EDGE_IDS.join(', ')})`);
+    else {
+      for (const [k, v] of Object.entries(e as Record<string, unknown>)) {
+        if (!(EDGE_IDS as readonly string[]).includes(k)) bad(`edge_strength_bps.${k}`, v, `unknown edge id (ids: ${EDGE_IDS.join(', ')})`);
+        else if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > MAX_EDGE_STRENGTH_BPS) {
+          bad(`edge_strength_bps.${k}`, v, `must be a number of bps in 0..${MAX_EDGE_STRENGTH_BPS} (0 turns the edge off)`);
+        }
+      }
+    }
   }
   if (typeof p.timeframe !== 'string' || !isTimeframe(p.timeframe)) {
     bad('timeframe', p.timeframe, `must be one of ${TIMEFRAMES.join(', ')}`);
@@ -116,6 +144,9 @@ export function resolveSyntheticParams(input: unknown, where = 'synthetic'): Syn
   const issues = unknown.map((k) => `${where}.${k}: unknown key. Available: ${KEYS.join(', ')}`);
   const merged = { ...SYNTHETIC_DEFAULTS } as Record<string, unknown>;
   for (const k of KEYS) if (raw[k] !== undefined) merged[k] = raw[k];
+  if (raw.edge_strength_bps !== null && typeof raw.edge_strength_bps === 'object' && !Array.isArray(raw.edge_strength_bps)) {
+    merged.edge_strength_bps = { ...(raw.edge_strength_bps as object) };
+  }
   const p = merged as unknown as SyntheticParams;
   issues.push(...checkSyntheticParams(p, where));
   if (issues.length > 0) {

@@ -4,7 +4,7 @@
  * overlapping windows of one edge merge instead of stacking).
  */
 import { dlog } from './detmath.js';
-import { EDGE_BIT, EDGE_SPECS, edgeHorizonBars, hasBreakoutEdge } from './edges.js';
+import { EDGE_BIT, EDGE_SPECS, edgeEffectBps, edgeHorizonBars, hasBreakoutEdge } from './edges.js';
 import type { SyntheticParams } from './params.js';
 import { RollingMax, RollingMoments } from './rolling.js';
 
@@ -22,10 +22,16 @@ export class EdgePlanter {
   private readonly capitulationHorizon: number;
   private readonly fundingHorizon: number;
   private readonly breakoutHorizon: number;
-  /** Last bar marked, per edge bit (index 1, 2, 4). */
-  private readonly markedUntil = new Int32Array(5).fill(-1);
+  private readonly squeezeHorizon: number;
+  private readonly shockHorizon: number;
+  /** The two edges off in the default market (strength 0 unless edge_strength_bps sets one). */
+  private readonly squeezeOn: boolean;
+  private readonly shockOn: boolean;
+  /** Last bar marked, per edge bit (index 1, 2, 4, 8, 16). */
+  private readonly markedUntil = new Int32Array(17).fill(-1);
   private prevClose = NaN;
   private lastBreakout = -Infinity;
+  private lastShock = -Infinity;
 
   constructor(p: SyntheticParams, symbolIndex: number, private readonly nBars: number) {
     this.enabled = p.planted_edges === 'default';
@@ -37,15 +43,22 @@ export class EdgePlanter {
     this.capitulationHorizon = edgeHorizonBars(cr.horizon, p.timeframe);
     this.fundingHorizon = edgeHorizonBars(ff.horizon, p.timeframe);
     this.breakoutHorizon = edgeHorizonBars(bo.horizon, p.timeframe);
+    this.squeezeHorizon = edgeHorizonBars(EDGE_SPECS.negative_funding_squeeze.horizon, p.timeframe);
+    this.shockHorizon = edgeHorizonBars(EDGE_SPECS.down_shock_reversal.horizon, p.timeframe);
+    this.squeezeOn = edgeEffectBps(p, 'negative_funding_squeeze') !== 0;
+    this.shockOn = edgeEffectBps(p, 'down_shock_reversal') !== 0;
     const d = [
-      (cr.effect_bps / this.capitulationHorizon) * BPS,
-      (ff.effect_bps / this.fundingHorizon) * BPS,
-      (bo.effect_bps / this.breakoutHorizon) * BPS,
+      (edgeEffectBps(p, 'capitulation_reversal') / this.capitulationHorizon) * BPS,
+      (edgeEffectBps(p, 'funding_extreme_fade') / this.fundingHorizon) * BPS,
+      (edgeEffectBps(p, 'breakout_momentum') / this.breakoutHorizon) * BPS,
+      (edgeEffectBps(p, 'negative_funding_squeeze') / this.squeezeHorizon) * BPS,
+      (edgeEffectBps(p, 'down_shock_reversal') / this.shockHorizon) * BPS,
     ] as const;
-    // Drift for each of the 8 mask values, so the hot loop does one lookup.
-    this.driftByMask = new Float64Array(8);
-    for (let m = 0; m < 8; m++) {
-      this.driftByMask[m] = (m & 1 ? d[0] : 0) + (m & 2 ? d[1] : 0) + (m & 4 ? d[2] : 0);
+    // Drift for each of the 32 mask values, so the hot loop does one lookup. The last two terms are +0 in the
+    // default market, which leaves its sums (and so its bits) exactly as before they existed.
+    this.driftByMask = new Float64Array(32);
+    for (let m = 0; m < 32; m++) {
+      this.driftByMask[m] = (m & 1 ? d[0] : 0) + (m & 2 ? d[1] : 0) + (m & 4 ? d[2] : 0) + (m & 8 ? d[3] : 0) + (m & 16 ? d[4] : 0);
     }
     this.retWin = new RollingMoments(cr.window_bars);
     this.volWin = new RollingMoments(cr.window_bars);
@@ -69,6 +82,14 @@ export class EdgePlanter {
         if (spike && r < cr.return_sigma_max * this.retWin.std()) {
           this.mark(EDGE_BIT.capitulation_reversal, t + 1, this.capitulationHorizon);
         }
+        const ds = EDGE_SPECS.down_shock_reversal;
+        if (this.shockOn && t - this.lastShock > ds.cooldown_bars) {
+          const sd = this.retWin.std();
+          if (sd > 0 && (r - this.retWin.mean()) / sd < ds.return_z_max) {
+            this.lastShock = t;
+            this.mark(EDGE_BIT.down_shock_reversal, t + 1, this.shockHorizon);
+          }
+        }
         const bo = EDGE_SPECS.breakout_momentum;
         if (this.breakout && t - this.lastBreakout > bo.cooldown_bars && close > this.highWin.max()) {
           this.lastBreakout = t;
@@ -86,6 +107,9 @@ export class EdgePlanter {
   onSettlement(firstBar: number, fundingRate: number): void {
     if (this.enabled && fundingRate > EDGE_SPECS.funding_extreme_fade.funding_rate_min) {
       this.mark(EDGE_BIT.funding_extreme_fade, firstBar, this.fundingHorizon);
+    }
+    if (this.enabled && this.squeezeOn && fundingRate < EDGE_SPECS.negative_funding_squeeze.funding_rate_max) {
+      this.mark(EDGE_BIT.negative_funding_squeeze, firstBar, this.squeezeHorizon);
     }
   }
 

@@ -2,6 +2,7 @@
  * reports/bridge: summary.json (counts by gate, the cost breakdown of every survivor, definitions) and summary.md.
  * Pure.
  */
+import { conceptStageCounts, type ConceptStageCounts } from '../../research/concept_funnel.js';
 import { gateCounts, gateTableMarkdown } from '../discovery/report.js';
 import { BRIDGE_GATE_ORDER } from '../../research/bridge.js';
 import type { BridgeGates } from '../../research/gates.js';
@@ -46,6 +47,8 @@ export interface BridgeSummary {
   funding_cuts?: (CutInstrument & { dropped_occurrences: number })[];
   /** Pooled discovery survivors the bridge does not price yet (absent when none): "not priced: pooled". */
   not_priced_pooled?: { candidate_id: string; concept_id: string; event: string; scope: string; horizon_bars: number; members: string[] }[];
+  /** Per concept: candidates priced, tested (a finite net), passing every bridge gate. */
+  concepts: ConceptStageCounts[];
   candidates: {
     candidate_id: string; concept_id: string; event: string; instrument: string; horizon_bars: number; expected: string;
     venue: string; n_trades: number; gross_bps: number; fees_bps: number; slippage_bps: number; impact_bps: number;
@@ -96,6 +99,7 @@ export function bridgeSummary(
         horizon_bars: c.horizon_bars, members: [...(c.members ?? [])],
       })),
     } : {}),
+    concepts: conceptStageCounts(rows.map((r) => ({ concept_id: r.candidate.concept_id, tested: Number.isFinite(r.stats.net_bps), pass: r.stats.pass }))),
     candidates: listed.map((r) => ({
       candidate_id: r.candidate.candidate_id, concept_id: r.candidate.concept_id, event: r.candidate.event,
       instrument: `${r.candidate.exchange}/${r.candidate.market}/${r.candidate.symbol}/${r.candidate.timeframe}`,

@@ -7,6 +7,7 @@ import type { DiscoveryGates } from '../../research/gates.js';
 import { isPooled, memberInstruments } from '../../research/plan.js';
 import type { NotEvaluated } from '../../features/availability.js';
 import { notEvaluatedMarkdown } from './not_evaluated.js';
+import { conceptStageCounts, type ConceptStageCounts } from '../../research/concept_funnel.js';
 
 export const DISCOVERY_DEFINITIONS = {
   forward_return: 'y_i = s_i * ln(open[t_i+1+h] / open[t_i+1]); s_i = direction * (fade ? -1 : +1); entry at the open after the event bar',
@@ -56,6 +57,8 @@ export interface DiscoverySummary {
   }[];
   /** Events that cannot fire on some instruments for want of input data (e.g. open interest), with what they need. */
   not_evaluated?: NotEvaluated[];
+  /** Per concept: planned candidates, tested (finite HAC t) and passing (the report's per-concept funnel). */
+  concepts: ConceptStageCounts[];
 }
 
 function bins(values: readonly number[]): { le: number; count: number }[] {
@@ -111,6 +114,7 @@ export function discoverySummary(
     })),
     ...(pooled.length > 0 ? { pooled } : {}),
     ...(o.not_evaluated && o.not_evaluated.length > 0 ? { not_evaluated: [...o.not_evaluated] } : {}),
+    concepts: conceptStageCounts(res.map((r, k) => ({ concept_id: cands[k]!.concept_id, tested: Number.isFinite(r.hac_t), pass: r.pass }))),
   };
 }
 
@@ -130,6 +134,12 @@ export function renderDiscoveryMarkdown(s: DiscoverySummary): string {
     `Gates (in order): n >= ${g.min_n}, ESS >= ${g.min_ess}, excess >= ${g.min_mean_bps} bps, q <= ${g.max_q} (${g.fdr} over the whole plan).`,
     '',
     ...gateTableMarkdown(s.counts),
+    '',
+    '## By concept',
+    '',
+    '| concept | candidates | tested | pass |',
+    '|---|---:|---:|---:|',
+    ...s.concepts.map((c) => `| ${c.concept_id} | ${c.candidates} | ${c.tested} | ${c.pass} |`),
     '',
     '## q and p distribution',
     '',

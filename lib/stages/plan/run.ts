@@ -25,6 +25,9 @@ import type { PlanParams } from './params.js';
 import { annotateCuts, templateNotEvaluated } from './not_evaluated.js';
 import type { NotEvaluated } from '../../features/availability.js';
 import { readEventsNotEvaluated } from '../discovery/not_evaluated.js';
+import { conceptCutWarning, conceptLine, type UnusedEventFamily } from '../../research/concept_funnel.js';
+import { existsSync } from 'node:fs';
+import { readJson } from '../../fsx.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
 
@@ -63,7 +66,10 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   annotateCuts(cuts, new Map(expanded.map((c) => [c.candidate_id, c])), notEvaluated);
   const eventsInfo = await readJsonIfExists<EventsCooldownInfo>(join(ctx.input('lake/events'), EVENTS_INFO_FILE));
   const events: EventsCooldownInfo = { ...(eventsInfo?.cooldown ? { cooldown: eventsInfo.cooldown } : {}), ...(eventsInfo?.variants ? { variants: eventsInfo.variants } : {}) };
-  const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings, events };
+  const unusedFile = join(ctx.input('research/templates'), 'unused_events.json');
+  const unusedEventFamilies = existsSync(unusedFile)
+    ? (await readJson<{ unused_event_families: UnusedEventFamily[] }>(unusedFile)).unused_event_families : [];
+  const outcome: PlanOutcome = { timeframe: tf, templates, instruments, expanded, kept, cuts, spec: plan.value, gates, warnings, events, unusedEventFamilies };
   warnings.push(...templateWarnings(outcome, notEvaluated));
   const counts = planCounts(outcome);
   const empty = emptyPlanWarning({ timeframe: tf, counts, gates });
@@ -75,6 +81,8 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const planText = candidatePlanJsonl(kept);
   const planHash = sha256Hex(planText);
   const feas = feasibilityJson(outcome);
+  // the per-concept cuts in the run summary: a warning per concept with infeasible cuts, every concept's line in metrics
+  warnings.push(...feas.concepts.map((c) => conceptCutWarning(c, gates)).filter((w): w is string => w !== null));
   await writeFileAtomic(join(out, 'candidate_plan.jsonl'), planText);
   await writeJsonAtomic(join(out, 'plan.json'), planJson(outcome, planHash, sha256Hex(templatesBytes)));
   await writeJsonAtomic(join(out, 'feasibility.json'), feas);
@@ -82,7 +90,10 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   for (const w of warnings) ctx.log.warn(w);
   return {
     rows: { candidates: kept.length, cuts: cuts.length },
-    metrics: { ...counts, occurrences: feas.totals.occurrences, plan_hash: planHash },
+    metrics: {
+      ...counts, occurrences: feas.totals.occurrences, plan_hash: planHash,
+      ...Object.fromEntries(feas.concepts.map((c) => [`concept ${c.concept_id}`, conceptLine(c)])),
+    },
     warnings,
   };
 }

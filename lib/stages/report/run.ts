@@ -27,6 +27,8 @@ import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/run.js';
 import type { WalkforwardSummary } from '../walkforward/summary.js';
 import type { ReportParams } from './params.js';
 import { cutWarning } from '../../report/cuts.js';
+import { conceptCutWarning, conceptFunnel, unusedEventsWarning, type ConceptStageCounts } from '../../research/concept_funnel.js';
+import type { FeasibilityJson } from '../../research/plan_report.js';
 
 export const REPORT_HTML = 'report.html';
 export const REPORT_MD = 'report.md';
@@ -38,8 +40,10 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
   const wf = await readRequired<WalkforwardSummary>(join(wfDir, SUMMARY_FILE), `lake/walkforward/${SUMMARY_FILE}`, 'walkforward');
   const meta = await readRequired<BlueprintsMeta>(join(ctx.input('research/blueprints'), BLUEPRINTS_META), `research/blueprints/${BLUEPRINTS_META}`, 'blueprint');
   const disc = await readRequired<DiscoverySummary>(join(ctx.input('reports/discovery'), 'summary.json'), 'reports/discovery/summary.json', 'discovery');
-  const bridge = await readRequired<{ counts: { priced: number; survivors: number; pass: number } }>(join(ctx.input('reports/bridge'), 'summary.json'), 'reports/bridge/summary.json', 'bridge');
+  const bridge = await readRequired<{ counts: { priced: number; survivors: number; pass: number }; concepts?: ConceptStageCounts[] }>(join(ctx.input('reports/bridge'), 'summary.json'), 'reports/bridge/summary.json', 'bridge');
   const planJson = await readRequired<{ plan_hash: string; timeframe: string; counts: PlanWarningInput['counts']; gates: PlanWarningInput['gates'] }>(join(ctx.input('research/plan'), 'plan.json'), 'research/plan/plan.json', 'plan');
+  const feas = await readRequired<Pick<FeasibilityJson, 'concepts' | 'unused_event_families'>>(join(ctx.input('research/plan'), 'feasibility.json'), 'research/plan/feasibility.json', 'plan');
+  const concepts = conceptFunnel(feas.concepts ?? [], disc.concepts, bridge.concepts);
   const provFile = join(ctx.input('lake/raw'), '_provenance.json');
   const prov = existsSync(provFile) ? await readJson<{ source?: string; synthetic?: boolean }>(provFile) : {};
   for (const [what, h] of [['walk-forward', wf.plan_hash], ['blueprints', meta.plan_hash], ['discovery', disc.plan_hash]] as const) {
@@ -93,6 +97,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       { step: 'selected out of sample', count: selectedAny, note: 'selected in at least one walk-forward window (train data only)' },
       { step: 'profitable out of sample', count: profitable, note: 'positive compounded return over the windows it traded' },
     ],
+    ...(concepts.length ? { concept_funnel: concepts } : {}),
     ...reportNotEvaluated(disc.not_evaluated, notEvaluatedText),
     gate_failures: Object.entries(disc.counts.first_failed_gate).map(([gate, count]) => ({ gate, count })),
     oos: {
@@ -147,6 +152,9 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       ...[emptyPlanWarning(planJson), discoveryIdleWarning(disc.counts.candidates), bridgeIdleWarning(bridge.counts.priced, planJson.counts.planned),
         pboWarning(wf.pbo), dsrWarning(wf.deflation)].filter((w): w is string => w !== null),
       ...[cutWarning(wf.cut_instruments)].filter((w): w is string => w !== undefined),
+      // concepts the plan cut entirely (never tested), and spec/events families no concept names: the plan's words
+      ...concepts.filter((c) => c.planned === 0).map((c) => conceptCutWarning(c, planJson.gates)).filter((w): w is string => w !== null),
+      ...[unusedEventsWarning(feas.unused_event_families ?? [])].filter((w): w is string => w !== null),
     ],
     stages: [],
   };

@@ -1,11 +1,15 @@
 import { join } from 'node:path';
 import { LakeDb, writeTableFile, dictColumn } from '../../lake/index.js';
-import { writeFileAtomic } from '../../fsx.js';
+import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { loadConcepts } from '../../research/concepts.js';
 import { loadCatalog } from '../../research/catalog.js';
 import { buildTemplates, templatesJsonl, SPEC_TASKS_COLUMNS, type SpecTask } from '../../research/templates.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import type { TemplatesParams } from './definition.js';
+import { unusedEventFamilies, unusedEventsWarning } from '../../research/concept_funnel.js';
+
+/** research/templates/unused_events.json: the spec/events families no concept names (read by the plan stage). */
+export const UNUSED_EVENTS_FILE = 'unused_events.json';
 
 /** The templates stage's work, loaded only when the stage runs. */
 export async function runTemplates(ctx: StageContext<TemplatesParams>): Promise<StageRunSummary> {
@@ -14,6 +18,8 @@ export async function runTemplates(ctx: StageContext<TemplatesParams>): Promise<
   const { templates, specTasks } = buildTemplates(concepts, catalog);
   const out = ctx.output('research/templates');
   await writeFileAtomic(join(out, 'templates.jsonl'), templatesJsonl(templates));
+  const unused = unusedEventFamilies(catalog.eventFamilies, catalog.familySources, concepts.map((c) => c.event_family));
+  await writeJsonAtomic(join(out, UNUSED_EVENTS_FILE), { unused_event_families: unused });
   const db = await LakeDb.open({ threads: 1 });
   try {
     await writeTableFile(db, join(out, 'spec_tasks.parquet'), SPEC_TASKS_COLUMNS, specTaskColumns(specTasks));
@@ -23,10 +29,12 @@ export async function runTemplates(ctx: StageContext<TemplatesParams>): Promise<
   const ready = templates.filter((t) => t.status === 'ready').length;
   const warnings = catalog.missingFolders.map((f) => `spec/${f}/ does not exist: every ${f === 'events' ? 'event family' : 'feature'} reference is missing`);
   if (specTasks.length > 0) warnings.push(blockedWarning(templates.length, ready, specTasks));
+  const unusedWarning = unusedEventsWarning(unused);
+  if (unusedWarning) warnings.push(unusedWarning);
   for (const w of warnings) ctx.log.warn(w);
   return {
     rows: { templates: templates.length, spec_tasks: specTasks.length },
-    metrics: { ready, blocked: templates.length - ready, event_families: catalog.eventFamilies.size, features: catalog.features.size },
+    metrics: { ready, blocked: templates.length - ready, event_families: catalog.eventFamilies.size, unused_event_families: unused.length, features: catalog.features.size },
     warnings,
   };
 }

@@ -75,3 +75,32 @@ export function meanForwardBps(close: Float64Array, events: number[], h: number)
   }
   return { n, mean: s / n };
 }
+
+/** Bars t (t >= W+1) with (r_t - mean) / std < zMax over r of t-W..t-1 (population std) and no event in t-cooldown..t-1. */
+export function downShockEvents(bars: BarColumns, W = 288, zMax = -4, cooldown = 12): number[] {
+  const r = logReturns(bars.close);
+  const out: number[] = [];
+  let last = -Infinity;
+  for (let t = W + 1; t < r.length; t++) {
+    let s = 0;
+    for (let j = t - W; j < t; j++) s += r[j]!;
+    const m = s / W;
+    let q = 0;
+    for (let j = t - W; j < t; j++) q += (r[j]! - m) ** 2;
+    const sd = Math.sqrt(q / W);
+    if (t - last > cooldown && sd > 0 && (r[t]! - m) / sd < zMax) {
+      out.push(t);
+      last = t;
+    }
+  }
+  return out;
+}
+
+/** For each settlement with rate < -0.0005: the index of the first bar opening at or after it. */
+export function negativeFundingFirstBars(funding: FundingColumns, startMs: number, tfMs: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < funding.ts_ms.length; i++) {
+    if (funding.funding_rate[i]! < -0.0005) out.push(Math.ceil((funding.ts_ms[i]! - startMs) / tfMs));
+  }
+  return out;
+}

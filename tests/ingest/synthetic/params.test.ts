@@ -25,10 +25,10 @@ describe('synthetic params', () => {
     expect(barCount({ ...SYNTHETIC_DEFAULTS })).toBe(731 * 288);
   });
 
-  test('the schema lists exactly the params fields, with the defaults', () => {
-    expect(Object.keys(SYNTHETIC_PARAMS_SCHEMA.properties).sort()).toEqual(Object.keys(SYNTHETIC_DEFAULTS).sort());
+  test('the schema lists exactly the params fields, with the defaults (edge_strength_bps: optional, no default)', () => {
+    expect(Object.keys(SYNTHETIC_PARAMS_SCHEMA.properties).sort()).toEqual([...Object.keys(SYNTHETIC_DEFAULTS), 'edge_strength_bps'].sort());
     for (const [k, v] of Object.entries(SYNTHETIC_DEFAULTS)) {
-      expect((SYNTHETIC_PARAMS_SCHEMA.properties as Record<string, { default: unknown }>)[k]!.default).toEqual(v);
+      expect((SYNTHETIC_PARAMS_SCHEMA.properties as unknown as Record<string, { default: unknown }>)[k]!.default).toEqual(v);
     }
   });
 

@@ -1,0 +1,81 @@
+/**
+ * The planted-edge benchmark's arithmetic (issue 11 item 6): the --strength flag (located errors) and the figures
+ * over seeds (recall per edge, FDP per family, null-market passes; pooled reported as not available). Pure: the
+ * per-seed reports are written here, no pipeline runs (npm run bench:planted does those).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { benchFigures, benchMarkdown, benchStrengths, parseStrengths, POOLED_NOT_AVAILABLE } from '../../../lib/research/planted_bench.js';
+import { familyTruths, targetsEdge, type PlantedSeedReport, type SurvivorTruth } from '../../../lib/research/planted.js';
+import { SpecError } from '../../../lib/errors.js';
+
+describe('--strength', () => {
+  test('every edge on at its documented size unless named; 0 turns one off', () => {
+    expect(benchStrengths()).toEqual({
+      capitulation_reversal: 60, funding_extreme_fade: 50, breakout_momentum: 50, negative_funding_squeeze: 80, down_shock_reversal: 70,
+    });
+    expect(parseStrengths('capitulation_reversal=40, down_shock_reversal=0')).toMatchObject({ capitulation_reversal: 40, down_shock_reversal: 0, breakout_momentum: 50 });
+  });
+
+  test('every bad item at once, with its position', () => {
+    let err: unknown;
+    try {
+      parseStrengths('capitulation_reversal=x,foo=3,down_shock_reversal=-1,breakout');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SpecError);
+    expect((err as SpecError).issues).toEqual([
+      '--strength item 1 ("capitulation_reversal=x"): size must be a number of bps in 0..1000 (0 turns the edge off), was "x"',
+      '--strength item 2 ("foo=3"): unknown edge "foo". Available: capitulation_reversal, funding_extreme_fade, breakout_momentum, negative_funding_squeeze, down_shock_reversal',
+      '--strength item 3 ("down_shock_reversal=-1"): size must be a number of bps in 0..1000 (0 turns the edge off), was "-1"',
+      '--strength item 4 ("breakout"): expected edge=bps, e.g. capitulation_reversal=40',
+    ]);
+  });
+});
+
+const truth = (family: string, event: string, symbol: string, isTrue: boolean, bridge: boolean): SurvivorTruth => ({
+  candidate_id: `${event}-${symbol}`, event_family: family, event, symbol, horizon_bars: 48, expected: 'fade', planted_bps: isTrue ? 40 : 0, true_edge: isTrue, bridge_pass: bridge,
+});
+
+describe('figures over seeds', () => {
+  test('the funding edges are told apart by event side; the down-shock edge by its (two-sided) family', () => {
+    expect(targetsEdge('negative_funding_squeeze', { event_family: 'funding_extreme', event: 'funding_extreme_neg_5bp' })).toBe(true);
+    expect(targetsEdge('negative_funding_squeeze', { event_family: 'funding_extreme', event: 'funding_extreme_pos_5bp' })).toBe(false);
+    expect(targetsEdge('funding_extreme_fade', { event_family: 'funding_extreme', event: 'funding_extreme_pos_10bp' })).toBe(true);
+    expect(targetsEdge('down_shock_reversal', { event_family: 'vol_shock', event: 'vol_shock_z4' })).toBe(true);
+  });
+
+  test('recall per edge, FDP per family, null passes per seed', () => {
+    const s1 = [truth('capitulation', 'capitulation_vz4', 'A', true, true), truth('capitulation', 'capitulation_vz4', 'B', false, false),
+      truth('volume_spike', 'volume_spike_z4', 'A', false, false)];
+    const seed = (n: number, survivors: SurvivorTruth[], recovered: Record<string, { planted: number; discovery: number; bridge: number }>, nul: number): PlantedSeedReport => ({
+      seed: n, n_symbols: 2, days: 120, survivors, seconds: 1,
+      planted: [{ id: 'capitulation_reversal', effect_bps: 60, horizon: '4h', symbols: 2 }, { id: 'negative_funding_squeeze', effect_bps: 80, horizon: '8h', symbols: 2 }],
+      with_edges: {
+        candidates: 10, discovery_survivors: survivors.length, discovery_true: survivors.filter((t) => t.true_edge).length, discovery_fdp: 0,
+        bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, planted_pairs: 4, recovered_discovery: 0, recovered_bridge: 0,
+        recovered_by_edge: recovered, by_family: familyTruths(survivors),
+      },
+      without_edges: { candidates: 10, discovery: nul, bridge: 0, by_family: nul ? { capitulation: { discovery: nul, bridge: 0 } } : {} },
+    });
+    const f = benchFigures([
+      seed(1, s1, { capitulation_reversal: { planted: 2, discovery: 1, bridge: 1 }, negative_funding_squeeze: { planted: 2, discovery: 0, bridge: 0 } }, 0),
+      seed(2, [], { capitulation_reversal: { planted: 2, discovery: 2, bridge: 1 }, negative_funding_squeeze: { planted: 2, discovery: 1, bridge: 0 } }, 2),
+    ], { symbols: 2, days: 120, strengths: benchStrengths() });
+    expect(f.edges).toEqual([
+      { id: 'capitulation_reversal', effect_bps: 60, planted_pairs: 4, per_symbol: { recovered_discovery: 3, recovered_bridge: 2, recall_discovery: 0.75, recall_bridge: 0.5 }, pooled: POOLED_NOT_AVAILABLE, seeds_recovered: 2, seeds_planted: 2 },
+      { id: 'negative_funding_squeeze', effect_bps: 80, planted_pairs: 4, per_symbol: { recovered_discovery: 1, recovered_bridge: 0, recall_discovery: 0.25, recall_bridge: 0 }, pooled: POOLED_NOT_AVAILABLE, seeds_recovered: 1, seeds_planted: 2 },
+    ]);
+    expect(f.families).toEqual([
+      { family: 'capitulation', discovery_survivors: 2, discovery_true: 1, discovery_fdp: 0.5, bridge_survivors: 1, bridge_true: 1, bridge_fdp: 0, null_discovery: 2, null_bridge: 0 },
+      { family: 'volume_spike', discovery_survivors: 1, discovery_true: 0, discovery_fdp: 1, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0 },
+    ]);
+    expect(f.total).toMatchObject({ discovery_survivors: 3, discovery_true: 1 });
+    expect(f.total.discovery_fdp).toBeCloseTo(2 / 3, 12);
+    expect(f.null_markets).toEqual({ seeds: 2, seeds_with_no_discovery_pass: 1, seeds_with_no_bridge_pass: 2, candidates: 20, discovery: 2, bridge: 0 });
+    const md = benchMarkdown(f);
+    expect(md).toContain('| capitulation_reversal | 60 | 4 | 3 (75%) | 2 (50%) | 2/2 | n/a |');
+    expect(md).toContain('| capitulation | 2 | 1 | 50% | 1 | 1 | 0% | 2 | 0 |');
+    expect(md).toContain('Null markets: no discovery pass on 1 of 2 seeds');
+  });
+});
