@@ -2,9 +2,9 @@
 /**
  * Planted-edge recovery over several seeds (lib/research/planted.ts, figures: lib/research/planted_bench.ts): for each
  * seed, the whole pipeline up to bridge on the synthetic market with the planted edges and on the same market without
- * them (the null market). Reports per planted edge the recall (per-symbol discovery and bridge; pooled: not available
- * until the plan has pooled candidates), per event family the false discovery proportion, and the null markets'
- * passes. Prints Markdown tables, writes the JSON (figures and per-seed reports) to --out.
+ * them (the null market). Reports per planted edge the recall (per-symbol discovery and bridge) and the seeds on which
+ * a true pooled survivor (concept pooling: universe) targets it, per event family the false discovery proportion, and
+ * the null markets' passes. Prints Markdown tables, writes the JSON (figures and per-seed reports) to --out.
  *   node dist/bench/planted_edges.js [--seeds 1,2,3] [--symbols 6] [--days 120]
  *        [--strength capitulation_reversal=60,funding_extreme_fade=50,breakout_momentum=50,negative_funding_squeeze=80,down_shock_reversal=70]
  * Every planted edge is on at its documented size unless --strength says otherwise (0 turns one off). Bad flags: a

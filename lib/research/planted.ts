@@ -7,8 +7,8 @@
  *   planted_bps = mean over its occurrences of s * [ln(open'[t+1+h]/open'[t+1]) - ln(open[t+1+h]/open[t+1])] * 1e4
  * (' = with edges, same occurrences). A survivor is TRUE when planted_bps >= `trueEdgeBps` (it trades planted drift
  * in its direction), FALSE otherwise; the false discovery proportion (FDP) is false / survivors. A planted edge is
- * RECOVERED on a symbol when a true survivor of that symbol, or a true pooled survivor with that symbol among its
- * members (planted_bps over the occurrences of every member), belongs to the edge's event family.
+ * RECOVERED on a symbol when a true per-symbol survivor of that symbol belongs to the edge's event family. A pooled
+ * survivor (planted_bps over the occurrences of every member) is counted apart: `pooled_by_edge`.
  * In the `none` run every survivor is false.
  */
 import { join } from 'node:path';
@@ -95,6 +95,10 @@ export interface PlantedEvaluation {
   recovered_discovery: number;
   recovered_bridge: number;
   recovered_by_edge: Record<string, { planted: number; discovery: number; bridge: number }>;
+  /** Per planted edge: a true POOLED survivor targets it (discovery) and also passes the bridge; per-symbol recall above counts per-symbol survivors only. */
+  pooled_by_edge: Record<string, { discovery: boolean; bridge: boolean }>;
+  /** Pooled candidates in the plan (concept pooling: universe). */
+  pooled_candidates: number;
   /** Per event family: survivors, true ones and FDP (discovery and bridge). */
   by_family: Record<string, FamilyTruth>;
   survivors: SurvivorTruth[];
@@ -145,10 +149,15 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
       const r = (recovered[e.id] = { planted: e.symbols.length, discovery: 0, bridge: 0 });
       for (const sym of e.symbols) {
         pairs++;
-        const hits = truths.filter((t) => t.true_edge && (t.symbol === sym || t.members?.includes(sym)) && targetsEdge(e.id, t));
+        const hits = truths.filter((t) => t.true_edge && t.members === undefined && t.symbol === sym && targetsEdge(e.id, t));
         if (hits.length) (r.discovery++, recD++);
         if (hits.some((t) => t.bridge_pass)) (r.bridge++, recB++);
       }
+    }
+    const pooled: PlantedEvaluation['pooled_by_edge'] = {};
+    for (const e of edges) {
+      const hits = truths.filter((t) => t.true_edge && t.members !== undefined && targetsEdge(e.id, t));
+      pooled[e.id] = { discovery: hits.length > 0, bridge: hits.some((t) => t.bridge_pass) };
     }
     const dTrue = truths.filter((t) => t.true_edge).length;
     const bSurv = truths.filter((t) => t.bridge_pass);
@@ -157,7 +166,7 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
       candidates: plan.candidates.length,
       discovery_survivors: truths.length, discovery_true: dTrue, discovery_fdp: ratio(truths.length - dTrue, truths.length),
       bridge_survivors: bSurv.length, bridge_true: bTrue, bridge_fdp: ratio(bSurv.length - bTrue, bSurv.length),
-      planted_pairs: pairs, recovered_discovery: recD, recovered_bridge: recB, recovered_by_edge: recovered, by_family: familyTruths(truths), survivors: truths,
+      planted_pairs: pairs, recovered_discovery: recD, recovered_bridge: recB, recovered_by_edge: recovered, pooled_by_edge: pooled, pooled_candidates: plan.candidates.filter((c) => c.members !== undefined).length, by_family: familyTruths(truths), survivors: truths,
     };
   } finally {
     db.close();

@@ -2,8 +2,8 @@
  * The planted-edge benchmark's arithmetic (bench/planted_edges.ts runs the pipelines): the `--strength` flag, and
  * the figures over seeds: per planted edge the recall (planted (edge, symbol) pairs recovered by a true survivor
  * targeting it), per event family the false discovery proportion, and the passes of the null markets (no edge
- * planted, so every pass is false). Discovery is per symbol; a pooled column (concept `pooling: universe`,
- * issue 11 item 1) is reported as not available until the plan has pooled candidates. Pure.
+ * planted, so every pass is false). Recall is per symbol (per-symbol survivors); the pooled column counts the seeds
+ * on which a true pooled survivor (concept `pooling: universe`) targets the edge. Pure.
  */
 import { SpecError } from '../errors.js';
 import { EDGE_IDS, EDGE_SPECS, resolveSyntheticParams, type EdgeId } from '../ingest/synthetic/index.js';
@@ -48,7 +48,8 @@ export interface EdgeFigures {
   /** planted (edge, symbol) pairs over the seeds, recovered per symbol by discovery and by the bridge */
   planted_pairs: number;
   per_symbol: { recovered_discovery: number; recovered_bridge: number; recall_discovery: number; recall_bridge: number };
-  pooled: string;
+  /** seeds on which a true pooled survivor targets the edge (discovery; the bridge does not price pooled candidates yet) */
+  pooled_seeds_recovered: number;
   /** seeds on which the edge was recovered on at least one symbol, of the seeds that planted it */
   seeds_recovered: number;
   seeds_planted: number;
@@ -71,10 +72,9 @@ export interface BenchFigures {
   families: FamilyFigures[];
   total: { discovery_survivors: number; discovery_true: number; discovery_fdp: number; bridge_survivors: number; bridge_true: number; bridge_fdp: number };
   null_markets: { seeds: number; seeds_with_no_discovery_pass: number; seeds_with_no_bridge_pass: number; candidates: number; discovery: number; bridge: number };
-  pooled_discovery: string;
+  /** pooled candidates tested and true pooled survivors, over the seeds */
+  pooled: { candidates: number; true_survivors: number; survivors: number };
 }
-
-export const POOLED_NOT_AVAILABLE = 'not available: the plan has no pooled candidates (concept pooling: universe is not in this build)';
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
@@ -87,13 +87,14 @@ export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols
       const e = edges.get(p.id) ?? {
         id: p.id, effect_bps: p.effect_bps, planted_pairs: 0,
         per_symbol: { recovered_discovery: 0, recovered_bridge: 0, recall_discovery: 0, recall_bridge: 0 },
-        pooled: POOLED_NOT_AVAILABLE, seeds_recovered: 0, seeds_planted: 0,
+        pooled_seeds_recovered: 0, seeds_recovered: 0, seeds_planted: 0,
       };
       e.planted_pairs += rec.planted;
       e.per_symbol.recovered_discovery += rec.discovery;
       e.per_symbol.recovered_bridge += rec.bridge;
       e.seeds_planted++;
       if (rec.discovery > 0) e.seeds_recovered++;
+      if (r.with_edges.pooled_by_edge?.[p.id]?.discovery) e.pooled_seeds_recovered++;
       edges.set(p.id, e);
     }
   }
@@ -141,7 +142,11 @@ export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols
       seeds_with_no_bridge_pass: reports.filter((r) => r.without_edges.bridge === 0).length,
       candidates: sum((r) => r.without_edges.candidates), discovery: sum((r) => r.without_edges.discovery), bridge: sum((r) => r.without_edges.bridge),
     },
-    pooled_discovery: POOLED_NOT_AVAILABLE,
+    pooled: {
+      candidates: sum((r) => r.with_edges.pooled_candidates ?? 0),
+      survivors: sum((r) => r.survivors.filter((t) => t.members !== undefined).length),
+      true_survivors: sum((r) => r.survivors.filter((t) => t.members !== undefined && t.true_edge).length),
+    },
   };
 }
 
@@ -152,10 +157,10 @@ export function benchMarkdown(f: BenchFigures): string {
   const L = [
     `Planted-edge benchmark: seeds ${f.seeds.join(', ')}, ${f.symbols} symbols, ${f.days} days of 5m bars.`,
     '',
-    '| edge | size bps | planted pairs | recall per symbol: discovery | bridge | seeds recovered | pooled |',
+    '| edge | size bps | planted pairs | recall per symbol: discovery | bridge | seeds recovered | pooled: seeds recovered |',
     '|---|---:|---:|---:|---:|---:|---|',
     ...f.edges.map((e) => `| ${e.id} | ${e.effect_bps} | ${e.planted_pairs} | ${e.per_symbol.recovered_discovery} (${pct(e.per_symbol.recall_discovery)}) | ` +
-      `${e.per_symbol.recovered_bridge} (${pct(e.per_symbol.recall_bridge)}) | ${e.seeds_recovered}/${e.seeds_planted} | ${e.pooled.startsWith('not available') ? 'n/a' : e.pooled} |`),
+      `${e.per_symbol.recovered_bridge} (${pct(e.per_symbol.recall_bridge)}) | ${e.seeds_recovered}/${e.seeds_planted} | ${e.pooled_seeds_recovered}/${e.seeds_planted} |`),
     '',
     '| family | discovery survivors | true | FDP | bridge survivors | true | FDP | null market: discovery | bridge |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -163,7 +168,7 @@ export function benchMarkdown(f: BenchFigures): string {
     `| all | ${f.total.discovery_survivors} | ${f.total.discovery_true} | ${pct(f.total.discovery_fdp)} | ${f.total.bridge_survivors} | ${f.total.bridge_true} | ${pct(f.total.bridge_fdp)} | ${f.null_markets.discovery} | ${f.null_markets.bridge} |`,
     '',
     `Null markets: no discovery pass on ${f.null_markets.seeds_with_no_discovery_pass} of ${f.null_markets.seeds} seeds, no bridge pass on ` +
-      `${f.null_markets.seeds_with_no_bridge_pass} of ${f.null_markets.seeds} (${f.null_markets.candidates} candidates tested). Pooled discovery: ${f.pooled_discovery}.`,
+      `${f.null_markets.seeds_with_no_bridge_pass} of ${f.null_markets.seeds} (${f.null_markets.candidates} candidates tested). Pooled: ${f.pooled.candidates} pooled candidates tested, ${f.pooled.survivors} pass discovery (${f.pooled.true_survivors} true).`,
   ];
   return L.join('\n') + '\n';
 }

@@ -1,10 +1,10 @@
 /**
  * The planted-edge benchmark's arithmetic (issue 11 item 6): the --strength flag (located errors) and the figures
- * over seeds (recall per edge, FDP per family, null-market passes; pooled reported as not available). Pure: the
+ * over seeds (recall per edge, FDP per family, null-market passes; pooled recovery per seed). Pure: the
  * per-seed reports are written here, no pipeline runs (npm run bench:planted does those).
  */
 import { describe, expect, test } from '@jest/globals';
-import { benchFigures, benchMarkdown, benchStrengths, parseStrengths, POOLED_NOT_AVAILABLE } from '../../../lib/research/planted_bench.js';
+import { benchFigures, benchMarkdown, benchStrengths, parseStrengths } from '../../../lib/research/planted_bench.js';
 import { familyTruths, targetsEdge, type PlantedSeedReport, type SurvivorTruth } from '../../../lib/research/planted.js';
 import { SpecError } from '../../../lib/errors.js';
 
@@ -48,33 +48,41 @@ describe('figures over seeds', () => {
   test('recall per edge, FDP per family, null passes per seed', () => {
     const s1 = [truth('capitulation', 'capitulation_vz4', 'A', true, true), truth('capitulation', 'capitulation_vz4', 'B', false, false),
       truth('volume_spike', 'volume_spike_z4', 'A', false, false)];
-    const seed = (n: number, survivors: SurvivorTruth[], recovered: Record<string, { planted: number; discovery: number; bridge: number }>, nul: number): PlantedSeedReport => ({
+    // a true pooled survivor of the squeeze on seed 2 (members A, B): counted in the pooled column, not per symbol
+    const pooledSqueeze: SurvivorTruth = { ...truth('funding_extreme', 'funding_extreme_neg_5bp', '*', true, false), members: ['A', 'B'] };
+    const seed = (n: number, survivors: SurvivorTruth[], recovered: Record<string, { planted: number; discovery: number; bridge: number }>, nul: number,
+      pooled: Record<string, { discovery: boolean; bridge: boolean }> = {}): PlantedSeedReport => ({
       seed: n, n_symbols: 2, days: 120, survivors, seconds: 1,
       planted: [{ id: 'capitulation_reversal', effect_bps: 60, horizon: '4h', symbols: 2 }, { id: 'negative_funding_squeeze', effect_bps: 80, horizon: '8h', symbols: 2 }],
       with_edges: {
         candidates: 10, discovery_survivors: survivors.length, discovery_true: survivors.filter((t) => t.true_edge).length, discovery_fdp: 0,
         bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, planted_pairs: 4, recovered_discovery: 0, recovered_bridge: 0,
-        recovered_by_edge: recovered, by_family: familyTruths(survivors),
+        recovered_by_edge: recovered, pooled_by_edge: pooled, pooled_candidates: 1, by_family: familyTruths(survivors),
       },
       without_edges: { candidates: 10, discovery: nul, bridge: 0, by_family: nul ? { capitulation: { discovery: nul, bridge: 0 } } : {} },
     });
     const f = benchFigures([
       seed(1, s1, { capitulation_reversal: { planted: 2, discovery: 1, bridge: 1 }, negative_funding_squeeze: { planted: 2, discovery: 0, bridge: 0 } }, 0),
-      seed(2, [], { capitulation_reversal: { planted: 2, discovery: 2, bridge: 1 }, negative_funding_squeeze: { planted: 2, discovery: 1, bridge: 0 } }, 2),
+      seed(2, [pooledSqueeze], { capitulation_reversal: { planted: 2, discovery: 2, bridge: 1 }, negative_funding_squeeze: { planted: 2, discovery: 1, bridge: 0 } }, 2,
+        { negative_funding_squeeze: { discovery: true, bridge: false } }),
     ], { symbols: 2, days: 120, strengths: benchStrengths() });
     expect(f.edges).toEqual([
-      { id: 'capitulation_reversal', effect_bps: 60, planted_pairs: 4, per_symbol: { recovered_discovery: 3, recovered_bridge: 2, recall_discovery: 0.75, recall_bridge: 0.5 }, pooled: POOLED_NOT_AVAILABLE, seeds_recovered: 2, seeds_planted: 2 },
-      { id: 'negative_funding_squeeze', effect_bps: 80, planted_pairs: 4, per_symbol: { recovered_discovery: 1, recovered_bridge: 0, recall_discovery: 0.25, recall_bridge: 0 }, pooled: POOLED_NOT_AVAILABLE, seeds_recovered: 1, seeds_planted: 2 },
+      { id: 'capitulation_reversal', effect_bps: 60, planted_pairs: 4, per_symbol: { recovered_discovery: 3, recovered_bridge: 2, recall_discovery: 0.75, recall_bridge: 0.5 }, pooled_seeds_recovered: 0, seeds_recovered: 2, seeds_planted: 2 },
+      { id: 'negative_funding_squeeze', effect_bps: 80, planted_pairs: 4, per_symbol: { recovered_discovery: 1, recovered_bridge: 0, recall_discovery: 0.25, recall_bridge: 0 }, pooled_seeds_recovered: 1, seeds_recovered: 1, seeds_planted: 2 },
     ]);
     expect(f.families).toEqual([
       { family: 'capitulation', discovery_survivors: 2, discovery_true: 1, discovery_fdp: 0.5, bridge_survivors: 1, bridge_true: 1, bridge_fdp: 0, null_discovery: 2, null_bridge: 0 },
+      { family: 'funding_extreme', discovery_survivors: 1, discovery_true: 1, discovery_fdp: 0, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0 },
       { family: 'volume_spike', discovery_survivors: 1, discovery_true: 0, discovery_fdp: 1, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0 },
     ]);
-    expect(f.total).toMatchObject({ discovery_survivors: 3, discovery_true: 1 });
-    expect(f.total.discovery_fdp).toBeCloseTo(2 / 3, 12);
+    expect(f.total).toMatchObject({ discovery_survivors: 4, discovery_true: 2 });
+    expect(f.total.discovery_fdp).toBeCloseTo(2 / 4, 12);
     expect(f.null_markets).toEqual({ seeds: 2, seeds_with_no_discovery_pass: 1, seeds_with_no_bridge_pass: 2, candidates: 20, discovery: 2, bridge: 0 });
     const md = benchMarkdown(f);
-    expect(md).toContain('| capitulation_reversal | 60 | 4 | 3 (75%) | 2 (50%) | 2/2 | n/a |');
+    expect(md).toContain('| capitulation_reversal | 60 | 4 | 3 (75%) | 2 (50%) | 2/2 | 0/2 |');
+    expect(md).toContain('| negative_funding_squeeze | 80 | 4 | 1 (25%) | 0 (0%) | 1/2 | 1/2 |');
+    expect(f.pooled).toEqual({ candidates: 2, survivors: 1, true_survivors: 1 });
+    expect(md).toContain('Pooled: 2 pooled candidates tested, 1 pass discovery (1 true).');
     expect(md).toContain('| capitulation | 2 | 1 | 50% | 1 | 1 | 0% | 2 | 0 |');
     expect(md).toContain('Null markets: no discovery pass on 1 of 2 seeds');
   });
