@@ -104,3 +104,21 @@ export function negativeFundingFirstBars(funding: FundingColumns, startMs: numbe
   }
   return out;
 }
+
+/**
+ * The log-return drift the planter adds, reconstructed from the documented rule: every bar within `horizon_bars` of a
+ * window's first bar gets effect_bps / horizon_bars (overlapping windows of one edge count once; edges add up).
+ * `add(edge, firstBars)` records one edge's windows; `drift` is the expected (default - none) log return per bar.
+ */
+export function plantedDrift(n: number): { drift: Float64Array; add: (e: { effect_bps: number; horizon_bars: number }, firstBars: readonly number[]) => void } {
+  const drift = new Float64Array(n);
+  return {
+    drift,
+    add: (e, firstBars) => {
+      const covered = new Uint8Array(n);
+      for (const f of firstBars) for (let j = f; j < Math.min(n, f + e.horizon_bars); j++) covered[j] = 1;
+      for (let j = 0; j < n; j++) if (covered[j]) drift[j] = drift[j]! + (e.effect_bps / e.horizon_bars) * 1e-4;
+    },
+  };
+}
+

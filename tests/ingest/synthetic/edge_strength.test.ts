@@ -8,7 +8,7 @@ import { edgeEffectBps, generateSymbol, plantedEdges, resolveSyntheticParams, SY
 import type { PlantedEdge, SyntheticParams } from '../../../lib/ingest/synthetic/index.js';
 import { SpecError } from '../../../lib/errors.js';
 import {
-  breakoutEvents, capitulationEvents, downShockEvents, fundingExtremeFirstBars, logReturns, negativeFundingFirstBars,
+  breakoutEvents, capitulationEvents, downShockEvents, fundingExtremeFirstBars, logReturns, negativeFundingFirstBars, plantedDrift,
 } from './detectors.js';
 
 const START = Date.UTC(2024, 0, 1);
@@ -59,12 +59,7 @@ describe('the rare and the one-sided edge', () => {
     const def = generateSymbol(p, 5);
     const none = generateSymbol({ ...p, planted_edges: 'none' }, 5);
     const n = def.bars.close.length;
-    const expected = new Float64Array(n);
-    const apply = (e: PlantedEdge, firstBars: number[]) => {
-      const covered = new Uint8Array(n);
-      for (const f of firstBars) for (let j = f; j < Math.min(n, f + e.horizon_bars); j++) covered[j] = 1;
-      for (let j = 0; j < n; j++) if (covered[j]) expected[j] = expected[j]! + (e.effect_bps / e.horizon_bars) * 1e-4;
-    };
+    const { drift: expected, add: apply } = plantedDrift(n);
     const shocks = downShockEvents(def.bars);
     const squeeze = negativeFundingFirstBars(def.funding, START, 300_000);
     expect(shocks.length).toBeGreaterThan(10);

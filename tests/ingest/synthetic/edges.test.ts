@@ -3,7 +3,7 @@ import { edgeHorizonBars, generateSymbol, plantedEdges, SYNTHETIC_DEFAULTS } fro
 import { timeframeMs, type Timeframe } from '../../../lib/timeframe.js';
 import type { PlantedEdge, SyntheticParams } from '../../../lib/ingest/synthetic/index.js';
 import {
-  breakoutEvents, capitulationEvents, fundingExtremeFirstBars, logReturns, meanForwardBps,
+  breakoutEvents, capitulationEvents, fundingExtremeFirstBars, logReturns, meanForwardBps, plantedDrift,
 } from './detectors.js';
 
 const START = Date.UTC(2024, 0, 1);
@@ -63,12 +63,7 @@ describe('planted edges in the data', () => {
     const def = generateSymbol(p, 2);
     const none = generateSymbol({ ...p, planted_edges: 'none' }, 2);
     const n = def.bars.close.length;
-    const expected = new Float64Array(n);
-    const apply = (e: PlantedEdge, firstBars: number[]) => {
-      const covered = new Uint8Array(n);
-      for (const f of firstBars) for (let j = f; j < Math.min(n, f + e.horizon_bars); j++) covered[j] = 1;
-      for (let j = 0; j < n; j++) if (covered[j]) expected[j] = expected[j]! + (e.effect_bps / e.horizon_bars) * 1e-4;
-    };
+    const { drift: expected, add: apply } = plantedDrift(n);
     const cap = capitulationEvents(def.bars);
     const brk = breakoutEvents(def.bars);
     const fund = fundingExtremeFirstBars(def.funding, START, TF);

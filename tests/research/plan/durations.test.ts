@@ -13,17 +13,10 @@ import { planStage } from '../../../lib/stages/plan/definition.js';
 import { parseTemplatesJsonl, templateIdOf, type Template } from '../../../lib/research/templates.js';
 import { expandCandidates, type Instrument } from '../../../lib/research/plan.js';
 import { SpecError, exitCodeOf } from '../../../lib/errors.js';
-import { runStage, writeCleanedLake, writeEventsLake, writeSpec, type FixtureInstrument } from './fixtures.js';
+import { runStage, writeCleanedLake, writeEventsLake, writeSpec, TINY_GATES, type FixtureInstrument } from './fixtures.js';
 
 const START = Date.UTC(2025, 0, 20);
 const AAA: FixtureInstrument = { exchange: 'x', market: 'um', symbol: 'AAA', bars: 200, start_ms: START };
-const GATES = `discovery:
-  min_n: 3
-  min_ess: 2.5
-  min_mean_bps: 5
-  max_q: 0.05
-bridge: {min_net_bps: 2, ci_level: 0.95, bootstrap_reps: 2000, notional_usd: 10000, min_capacity_usd: 10000}
-`;
 const SPEC = {
   'events/e.yaml': 'events:\n  - {name: spike_a, family: spike}\n',
   'concepts/c.yaml': `concepts:
@@ -35,7 +28,7 @@ const SPEC = {
     universe: all
   - {id: spike-bars, claim: in bars, event_family: spike, expected: fade, horizons_bars: [3], universe: all}
 `,
-  'gates.yaml': GATES,
+  'gates.yaml': TINY_GATES,
   'plan.yaml': 'budgets:\n  total: 100\n  per_symbol: 100\n  per_template: 100\ndrop_infeasible: true\n',
 };
 

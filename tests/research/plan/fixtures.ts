@@ -96,3 +96,12 @@ export async function runStage<P>(
     dataDir, specDir, runId, params, verbose: false, script: join(BUILD_ROOT, 'stages', `${def.name}.js`),
   }, silentLogger());
 }
+
+/** gates.yaml with discovery gates a few fixture events can pass (min_n 3), for plan-stage tests on tiny lakes. */
+export const TINY_GATES = `discovery:
+  min_n: 3
+  min_ess: 2.5
+  min_mean_bps: 5
+  max_q: 0.05
+bridge: {min_net_bps: 2, ci_level: 0.95, bootstrap_reps: 2000, notional_usd: 10000, min_capacity_usd: 10000}
+`;

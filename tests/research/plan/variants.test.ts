@@ -11,7 +11,7 @@ import { planStage } from '../../../lib/stages/plan/definition.js';
 import { parseTemplatesJsonl } from '../../../lib/research/templates.js';
 import { SpecError, exitCodeOf } from '../../../lib/errors.js';
 import type { FeasibilityJson } from '../../../lib/research/plan_report.js';
-import { runStage, writeCleanedLake, writeEventsLake, writeSpec, type FixtureInstrument } from './fixtures.js';
+import { runStage, writeCleanedLake, writeEventsLake, writeSpec, TINY_GATES, type FixtureInstrument } from './fixtures.js';
 
 const TF = '1h';
 const START = Date.UTC(2025, 0, 20);
@@ -26,13 +26,6 @@ const EVENTS_YAML = `events:
     direction: {sign_of: ret_1}
     cooldown_bars: 3
     variants: {direction: [both, down], cooldown_bars: [3, 12]}
-`;
-const GATES = `discovery:
-  min_n: 3
-  min_ess: 2.5
-  min_mean_bps: 5
-  max_q: 0.05
-bridge: {min_net_bps: 2, ci_level: 0.95, bootstrap_reps: 2000, notional_usd: 10000, min_capacity_usd: 10000}
 `;
 const concepts = (events = '') => `concepts:
   - {id: spike-fade, claim: spikes revert, event_family: spike, expected: fade, horizons_bars: [4], universe: all${events}}
@@ -72,7 +65,7 @@ async function run(conceptEvents: string, plan: string) {
   const dir = join(root, `run${++n}`);
   const spec = join(dir, 'spec');
   const data = join(dir, 'data');
-  await writeSpec(spec, { 'events/e.yaml': EVENTS_YAML, 'concepts/c.yaml': concepts(conceptEvents), 'gates.yaml': GATES, 'plan.yaml': plan });
+  await writeSpec(spec, { 'events/e.yaml': EVENTS_YAML, 'concepts/c.yaml': concepts(conceptEvents), 'gates.yaml': TINY_GATES, 'plan.yaml': plan });
   await runStage(templatesStage, data, spec, {});
   await writeCleanedLake(data, TF, [AAA, BBB]);
   await writeEventsLake(data, TF, [
