@@ -8,10 +8,14 @@ import { readJsonIfExists } from '../../fsx.js';
 import { notEvaluatedText, type NotEvaluated } from '../../features/availability.js';
 import { EVENTS_INFO_FILE, type EventsInfo } from '../events/run.js';
 
+/** lake/events/_events.json as written by the events stage, or {} for a lake written before the file existed. */
+export async function readEventsInfo(eventsDir: string): Promise<Partial<EventsInfo>> {
+  return (await readJsonIfExists<Partial<EventsInfo>>(join(eventsDir, EVENTS_INFO_FILE))) ?? {};
+}
+
 /** The events stage's list, or [] for a lake written before the file existed. */
 export async function readEventsNotEvaluated(eventsDir: string): Promise<NotEvaluated[]> {
-  const info = await readJsonIfExists<Partial<EventsInfo>>(join(eventsDir, EVENTS_INFO_FILE));
-  return info?.not_evaluated ?? [];
+  return (await readEventsInfo(eventsDir)).not_evaluated ?? [];
 }
 
 /** The "## Not evaluated" section of summary.md (nothing when everything could be evaluated everywhere). */

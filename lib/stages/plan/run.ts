@@ -6,7 +6,7 @@ import { sqlString } from '../../lake/db.js';
 import { EVENTS_TABLE } from '../../features/table.js';
 import { DataError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
-import { readJsonIfExists, writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
+import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { timeframeMs } from '../../timeframe.js';
 import { parseTemplatesJsonl } from '../../research/templates.js';
 import { loadLocated, specErrorPath } from '../../research/spec_files.js';
@@ -18,16 +18,14 @@ import {
   PLAN_SPEC_SCHEMA, applyCuts, checkGatesPassable, checkTotal, checkVariantBudget, type PlanGates, type PlanSpec,
 } from '../../research/budget.js';
 import { feasibilityJson, feasibilityMarkdown, planCounts, planJson, type EventsCooldownInfo, type PlanOutcome } from '../../research/plan_report.js';
-import { EVENTS_INFO_FILE } from '../events/run.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import { emptyPlanWarning } from '../../report/run_warnings.js';
 import type { PlanParams } from './params.js';
 import { annotateCuts, templateNotEvaluated } from './not_evaluated.js';
 import type { NotEvaluated } from '../../features/availability.js';
-import { readEventsNotEvaluated } from '../discovery/not_evaluated.js';
+import { readEventsInfo } from '../discovery/not_evaluated.js';
 import { conceptCutWarning, conceptLine, type UnusedEventFamily } from '../../research/concept_funnel.js';
 import { existsSync } from 'node:fs';
-import { readJson } from '../../fsx.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
 
@@ -62,10 +60,11 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const expanded = await measureFeasibility(ctx, eventsRoot, eventParts, instruments, candidates, gates, tf);
 
   const { kept, cuts } = applyCuts(expanded, plan.value, gates);
-  const notEvaluated = await readEventsNotEvaluated(ctx.input('lake/events'));
+  // one read of lake/events/_events.json: the not-evaluated list, the cooldown counts and the variant dimensions
+  const eventsInfo = await readEventsInfo(ctx.input('lake/events'));
+  const notEvaluated = eventsInfo.not_evaluated ?? [];
   annotateCuts(cuts, new Map(expanded.map((c) => [c.candidate_id, c])), notEvaluated);
-  const eventsInfo = await readJsonIfExists<EventsCooldownInfo>(join(ctx.input('lake/events'), EVENTS_INFO_FILE));
-  const events: EventsCooldownInfo = { ...(eventsInfo?.cooldown ? { cooldown: eventsInfo.cooldown } : {}), ...(eventsInfo?.variants ? { variants: eventsInfo.variants } : {}) };
+  const events: EventsCooldownInfo = { ...(eventsInfo.cooldown ? { cooldown: eventsInfo.cooldown } : {}), ...(eventsInfo.variants ? { variants: eventsInfo.variants } : {}) };
   const unusedFile = join(ctx.input('research/templates'), 'unused_events.json');
   const unusedEventFamilies = existsSync(unusedFile)
     ? (await readJson<{ unused_event_families: UnusedEventFamily[] }>(unusedFile)).unused_event_families : [];
