@@ -369,3 +369,49 @@ export function bridgeStats(
     failed_gates: failed,
   };
 }
+
+/** One member's ledger of a pooled candidate with the entry time of each of its trades (ms). */
+export interface MemberLedger {
+  symbol: string;
+  ledger: TradeLedger;
+  entry_ts_ms: Float64Array;
+}
+
+/**
+ * The ledger of a pooled candidate: the trades of every member, each priced on its own instrument (its bars, funding
+ * and fees), stacked in entry-time order (ties: members in the given order). `t` keeps each trade's bar index on its
+ * own instrument (not comparable across members); `entry_ts_ms` is the merged order's clock. Drop counts add up.
+ */
+export function mergeLedgers(parts: readonly MemberLedger[]): TradeLedger & { entry_ts_ms: Float64Array } {
+  const idx: [number, number][] = [];
+  parts.forEach((p, m) => { for (let i = 0; i < p.ledger.net.length; i++) idx.push([m, i]); });
+  idx.sort((a, b) => parts[a[0]]!.entry_ts_ms[a[1]]! - parts[b[0]]!.entry_ts_ms[b[1]]! || a[0] - b[0] || a[1] - b[1]);
+  const pick = <T extends Float64Array | Int32Array | Int8Array>(get: (l: TradeLedger) => T, make: (n: number) => T): T => {
+    const out = make(idx.length);
+    idx.forEach(([m, i], k) => { out[k] = get(parts[m]!.ledger)[i]!; });
+    return out;
+  };
+  const f64 = (get: (l: TradeLedger) => Float64Array) => pick(get, (n) => new Float64Array(n));
+  const sum = (get: (l: TradeLedger) => number) => parts.reduce((s, p) => s + get(p.ledger), 0);
+  return {
+    t: pick((l) => l.t, (n) => new Int32Array(n)),
+    s: pick((l) => l.s, (n) => new Int8Array(n)),
+    gross: f64((l) => l.gross), fees: f64((l) => l.fees), slippage: f64((l) => l.slippage), impact: f64((l) => l.impact),
+    funding: f64((l) => l.funding), borrow: f64((l) => l.borrow), net: f64((l) => l.net),
+    participation: f64((l) => l.participation), capacity_usd: f64((l) => l.capacity_usd),
+    breaches: sum((l) => l.breaches), dropped_short_history: sum((l) => l.dropped_short_history),
+    dropped_zero_volume: sum((l) => l.dropped_zero_volume), dropped_funding_span: sum((l) => l.dropped_funding_span),
+    entry_ts_ms: Float64Array.from(idx, ([m, i]) => parts[m]!.entry_ts_ms[i]!),
+  };
+}
+
+/**
+ * Bootstrap block (in trades) of a pooled ledger: discovery's Driscoll-Kraay lags are in bars of calendar time, and
+ * the stacked trades arrive at `n / span_bars` per bar, so a block spans (lags + 1) bars of trades: the simultaneous
+ * and overlapping trades of several members (correlated across the cross-section) stay in one block.
+ */
+export function pooledBlockTrades(hacLagsBars: number, n: number, entryTs: Float64Array, tfMs: number): number {
+  if (n < 2) return 1;
+  const spanBars = (entryTs[n - 1]! - entryTs[0]!) / tfMs + 1;
+  return Math.max(1, Math.min(n, Math.round(((hacLagsBars + 1) * n) / spanBars)));
+}

@@ -5,6 +5,7 @@
  * the lake provides, and bound to the digest of the current cost config, whose resolved form is kept beside them
  * (costs/<digest>.json) so a later stage can tell a stricter config from a cheaper one.
  */
+import { memberInstruments } from '../../research/plan.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataError, QuantError } from '../../errors.js';
@@ -71,10 +72,13 @@ export async function runBlueprintStage(ctx: StageContext<BlueprintParams>): Pro
       throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${tf}`, { file: plan.file, field: 'timeframe', value: c.timeframe });
     }
     const num = (name: string) => (cols[name] as Float64Array | Int32Array)[i]!;
-    fromBridge.push(blueprintFromCandidate(c, {
-      cost_digest: digest, plan_hash: plan.plan_hash, sizing: spec.sizing,
-      bridge: { net_bps: num('net_bps'), ci_low_bps: num('ci_lo_bps'), ci_high_bps: num('ci_hi_bps') },
-    }));
+    // a pooled survivor (one claim over several instruments) trades its event on every member: one blueprint each
+    for (const m of memberInstruments(c)) {
+      fromBridge.push(blueprintFromCandidate({ ...c, symbol: m.symbol }, {
+        cost_digest: digest, plan_hash: plan.plan_hash, sizing: spec.sizing,
+        bridge: { net_bps: num('net_bps'), ci_low_bps: num('ci_lo_bps'), ci_high_bps: num('ci_hi_bps') },
+      }));
+    }
   }
 
   const instruments = known.instruments.map(parseId);

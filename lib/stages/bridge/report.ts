@@ -45,12 +45,12 @@ export interface BridgeSummary {
    * hold leaves it (absent when none).
    */
   funding_cuts?: (CutInstrument & { dropped_occurrences: number })[];
-  /** Pooled discovery survivors the bridge does not price yet (absent when none): "not priced: pooled". */
-  not_priced_pooled?: { candidate_id: string; concept_id: string; event: string; scope: string; horizon_bars: number; members: string[] }[];
   /** Per concept: candidates priced, tested (a finite net), passing every bridge gate. */
   concepts: ConceptStageCounts[];
   candidates: {
     candidate_id: string; concept_id: string; event: string; instrument: string; horizon_bars: number; expected: string;
+    /** The pooled symbols of a pooled candidate (instrument symbol `*`), absent otherwise. */
+    members?: string[];
     venue: string; n_trades: number; gross_bps: number; fees_bps: number; slippage_bps: number; impact_bps: number;
     funding_bps: number; borrow_bps: number; net_bps: number; ci_lo_bps: number; ci_hi_bps: number; capacity_usd: number;
     round_trips_per_year: number; pass: boolean; failed_gates: string[];
@@ -60,7 +60,6 @@ export interface BridgeSummary {
 export function bridgeSummary(
   rows: readonly BridgeRow[], o: { plan_hash: string; cost_digest: string; timeframe: string; gates: BridgeGates; top: number },
   cuts: readonly CutInstrument[] = [],
-  pooled: readonly PlanCandidate[] = [],
 ): BridgeSummary {
   const { first, any } = gateCounts(BRIDGE_GATE_ORDER, rows.map((r) => r.stats));
   const venues: Record<string, string> = {};
@@ -93,37 +92,18 @@ export function bridgeSummary(
           .reduce((s, r) => s + r.stats.dropped_funding_span, 0),
       })),
     } : {}),
-    ...(pooled.length > 0 ? {
-      not_priced_pooled: pooled.map((c) => ({
-        candidate_id: c.candidate_id, concept_id: c.concept_id, event: c.event, scope: `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`,
-        horizon_bars: c.horizon_bars, members: [...(c.members ?? [])],
-      })),
-    } : {}),
     concepts: conceptStageCounts(rows.map((r) => ({ concept_id: r.candidate.concept_id, tested: Number.isFinite(r.stats.net_bps), pass: r.stats.pass }))),
     candidates: listed.map((r) => ({
       candidate_id: r.candidate.candidate_id, concept_id: r.candidate.concept_id, event: r.candidate.event,
       instrument: `${r.candidate.exchange}/${r.candidate.market}/${r.candidate.symbol}/${r.candidate.timeframe}`,
-      horizon_bars: r.candidate.horizon_bars, expected: r.candidate.expected, venue: r.venue, n_trades: r.stats.n_trades,
+      horizon_bars: r.candidate.horizon_bars, expected: r.candidate.expected, ...(r.candidate.members ? { members: [...r.candidate.members] } : {}),
+      venue: r.venue, n_trades: r.stats.n_trades,
       gross_bps: r.stats.gross_bps, fees_bps: r.stats.fees_bps, slippage_bps: r.stats.slippage_bps, impact_bps: r.stats.impact_bps,
       funding_bps: r.stats.funding_bps, borrow_bps: r.stats.borrow_bps, net_bps: r.stats.net_bps, ci_lo_bps: r.stats.ci_lo_bps,
       ci_hi_bps: r.stats.ci_hi_bps, capacity_usd: r.stats.capacity_usd, round_trips_per_year: r.stats.round_trips_per_year,
       pass: r.stats.pass, failed_gates: r.stats.failed_gates,
     })),
   };
-}
-
-/** Pooled survivors the bridge does not price (nothing when none). */
-function notPricedPooledMarkdown(s: BridgeSummary): string[] {
-  const list = s.not_priced_pooled ?? [];
-  if (list.length === 0) return [];
-  return [
-    `## Not priced: pooled (${list.length})`,
-    '',
-    'Pooled discovery survivors are not priced by the bridge yet (no per-member cost ledger): they cannot reach the walk-forward.',
-    '',
-    ...list.map((c) => `- ${c.candidate_id} (${c.concept_id}, ${c.event}, ${c.scope}, h ${c.horizon_bars}): members ${c.members.join(', ')}`),
-    '',
-  ];
 }
 
 /** The perpetuals cut to their funding span, as a Markdown list (nothing when none). */
@@ -161,7 +141,6 @@ export function renderBridgeMarkdown(s: BridgeSummary): string {
     ...gateTableMarkdown(s.counts),
     '',
     ...fundingCutsMarkdown(s),
-    ...notPricedPooledMarkdown(s),
     `## Candidates (${s.candidates.length} shown; passing first, then by net edge)`,
     '',
   ];

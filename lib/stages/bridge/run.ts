@@ -5,9 +5,11 @@ import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { LakeDb, readTableFile, writeTableFile } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { fundingSpan, spanCut, type CutInstrument } from '../../costs/funding_span.js';
-import { bridgeStats, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats } from '../../research/bridge.js';
+import {
+  bridgeStats, mergeLedgers, pooledBlockTrades, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats, type MemberLedger, type TradeLedger,
+} from '../../research/bridge.js';
 import type { PlanCandidate } from '../../research/discovery.js';
-import { isPooled } from '../../research/plan.js';
+import { isPooled, memberInstruments } from '../../research/plan.js';
 import { forwardOccurrences, openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
@@ -47,9 +49,9 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
     for (const id of lagsOf.keys()) {
       if (!planIds.has(id)) throw new DataError('survivor not in the plan', { file: display, field: 'candidate_id', value: id });
     }
-    // pooled candidates are not priced yet: listed as "not priced: pooled" (summary and a warning), never dropped silently
-    const pooled = plan.candidates.filter((c) => lagsOf.has(c.candidate_id) && isPooled(c));
-    const survivors = plan.candidates.filter((c) => lagsOf.has(c.candidate_id) && !isPooled(c));
+    // a pooled candidate is priced member by member (each on its own bars, funding and fees), its ledgers stacked in
+    // entry-time order into one row (docs/research.md "Pooled candidates")
+    const survivors = plan.candidates.filter((c) => lagsOf.has(c.candidate_id));
     for (const c of survivors) {
       if (c.timeframe !== ctx.params.timeframe) {
         throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
@@ -57,10 +59,13 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
         });
       }
     }
+    /** One pricing job per instrument a candidate trades: itself, or each member of a pooled candidate. */
+    const jobs = survivors.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, of: c })));
     const lakeRoot = dirname(ctx.input('lake/cleaned'));
     const eventsRoot = dirname(ctx.input('lake/events'));
     const byId = new Map<string, BridgeRow>();
-    const groups = groupByInstrument(survivors);
+    const pooledParts = new Map<string, { members: MemberLedger[]; venue: string; taker_fee_bps: number; n_occ: number; outside: number; missing: number; years: number; tfMs: number }>();
+    const groups = groupByInstrument(jobs);
     const cuts: CutInstrument[] = [];
     let done = 0;
     for (const g of groups) {
@@ -79,9 +84,28 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
         ? spanCut(instrumentLabel(g.key), span, bars.ts_ms[0]!, bars.ts_ms[bars.ts_ms.length - 1]! + bars.tfMs, bars.tfMs)
         : undefined;
       if (cut) cuts.push(cut);
-      for (const c of g.candidates) byId.set(c.candidate_id, priceCandidate(c));
+      for (const job of g.candidates) {
+        const { ledger, occ } = price(job);
+        if (!isPooled(job.of)) {
+          byId.set(job.candidate_id, {
+            candidate: job.of, venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
+            n_occurrences: occ.y.length, dropped_outside: occ.dropped.outside, dropped_missing_open: occ.dropped.missing_open,
+            discovery_pass: survived.has(job.candidate_id),
+            stats: withDiscoveryGate(bridgeStats(job.candidate_id, ledger, lagsOf.get(job.candidate_id)!, years, gates.bridge), survived.has(job.candidate_id)),
+          });
+          continue;
+        }
+        const acc = pooledParts.get(job.candidate_id) ??
+          { members: [], venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, n_occ: 0, outside: 0, missing: 0, years: 0, tfMs: bars.tfMs };
+        acc.members.push({ symbol: job.symbol, ledger, entry_ts_ms: Float64Array.from(ledger.t, (t) => bars.ts_ms[t + 1]!) });
+        acc.n_occ += occ.y.length;
+        acc.outside += occ.dropped.outside;
+        acc.missing += occ.dropped.missing_open;
+        acc.years = Math.max(acc.years, years);
+        pooledParts.set(job.candidate_id, acc);
+      }
 
-      function priceCandidate(c: PlanCandidate): BridgeRow {
+      function price(c: PlanCandidate): { ledger: TradeLedger; occ: ReturnType<typeof forwardOccurrences> } {
         const ev = events.get(c.event) ?? { t: new Int32Array(0), direction: new Int8Array(0) };
         const sign = c.expected === 'fade' ? -1 : 1;
         const s = Int8Array.from(ev.direction, (d: number) => d * sign);
@@ -91,28 +115,32 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
           notional_usd: gates.bridge.notional_usd, funding: funding?.series,
           where: { file: funding?.file ?? bars.file, instrument: instrumentLabel(g.key) },
         });
-        return {
-          candidate: c, venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
-          n_occurrences: occ.y.length, dropped_outside: occ.dropped.outside, dropped_missing_open: occ.dropped.missing_open,
-          discovery_pass: survived.has(c.candidate_id),
-          stats: withDiscoveryGate(bridgeStats(c.candidate_id, ledger, lagsOf.get(c.candidate_id)!, years, gates.bridge), survived.has(c.candidate_id)),
-        };
+        return { ledger, occ };
       }
       ctx.progress(++done, groups.length, 'instruments');
+    }
+    for (const [id, acc] of pooledParts) {
+      const c = survivors.find((x) => x.candidate_id === id)!;
+      const merged = mergeLedgers(acc.members.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)));
+      const block = pooledBlockTrades(lagsOf.get(id)!, merged.net.length, merged.entry_ts_ms, acc.tfMs);
+      byId.set(id, {
+        candidate: c, venue: acc.venue, taker_fee_bps: acc.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
+        n_occurrences: acc.n_occ, dropped_outside: acc.outside, dropped_missing_open: acc.missing, discovery_pass: survived.has(id),
+        stats: withDiscoveryGate(bridgeStats(id, merged, block - 1, acc.years, gates.bridge), survived.has(id)),
+      });
     }
     const rows = survivors.map((c) => byId.get(c.candidate_id)!);
     const info = await writeTableFile(db, join(ctx.output('lake/bridge'), BRIDGE_RESULTS_FILE), BRIDGE_COLUMNS,
       bridgeColumns(rows, ctx.costs.digest, plan.plan_hash));
     const summary = bridgeSummary(rows, {
       plan_hash: plan.plan_hash, cost_digest: ctx.costs.digest, timeframe: ctx.params.timeframe, gates: gates.bridge, top: ctx.params.top,
-    }, cuts, pooled);
+    }, cuts);
     const rep = ctx.output('reports/bridge');
     await writeJsonAtomic(join(rep, 'summary.json'), summary);
     await writeFileAtomic(join(rep, 'summary.md'), renderBridgeMarkdown(summary));
     const idle = bridgeIdleWarning(rows.length, plan.candidates.length);
     const warnings = [
       ...(idle ? [idle] : []),
-      ...(pooled.length ? [`${pooled.length} pooled candidate(s) not priced: pooled (the bridge prices per-symbol candidates only): ${pooled.map((c) => c.candidate_id).join(', ')}`] : []),
       ...(summary.funding_cuts ?? []).map((c) => `${c.instrument}: ${c.dropped_occurrences} occurrence(s) not priced outside its funding span: ${c.reason}`),
     ];
     for (const w of warnings) ctx.log.warn(w);

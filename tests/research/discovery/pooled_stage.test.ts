@@ -47,7 +47,7 @@ async function mixedLake(dir: string): Promise<{ dataDir: string; specDir: strin
 }
 
 describe('discovery and bridge on a mixed plan', () => {
-  test('pooled row with member breakdown, one BH family, summary lists it; the bridge marks it not priced: pooled', async () => {
+  test('pooled row with member breakdown, one BH family, summary lists it; the bridge prices it member by member', async () => {
     await withTempDir(async (dir) => {
       const { dataDir, specDir, cands } = await mixedLake(dir);
       await runStage(discoveryStage, dataDir, specDir, { timeframe: '5m' });
@@ -88,11 +88,24 @@ describe('discovery and bridge on a mixed plan', () => {
       const summary = JSON.parse(await readFile(join(dataDir, 'reports', 'discovery', 'summary.json'), 'utf8'));
       expect(summary.counts.instruments).toBe(3);
 
-      const m = await runStage(bridgeStage, dataDir, specDir, { timeframe: '5m' });
-      expect(m.summary.warnings?.some((w) => w.includes('1 pooled candidate(s) not priced: pooled'))).toBe(true);
-      const bmd = await readFile(join(dataDir, 'reports', 'bridge', 'summary.md'), 'utf8');
-      expect(bmd).toContain('## Not priced: pooled (1)');
-      expect(bmd).toContain(`${ids[k]} (rare-fade-pooled, rare, synthetic/um/*/5m, h 12): members AAAUSDT, BBBUSDT, CCCUSDT`);
+      // the bridge prices every member on its own bars and funding and stacks the trades: with scope all the
+      // per-symbol rows are the independent computation (same events, same costs, one instrument each)
+      const m = await runStage(bridgeStage, dataDir, specDir, { timeframe: '5m', scope: 'all' });
+      expect(m.summary.warnings ?? []).not.toContainEqual(expect.stringContaining('not priced'));
+      const bs = JSON.parse(await readFile(join(dataDir, 'reports', 'bridge', 'summary.json'), 'utf8'));
+      const rows = bs.candidates as { candidate_id: string; instrument: string; members?: string[]; n_trades: number; gross_bps: number; funding_bps: number; net_bps: number }[];
+      expect(rows).toHaveLength(4);
+      const pooledRow = rows.find((x) => x.candidate_id === ids[k])!;
+      const single = rows.filter((x) => x.candidate_id !== ids[k]);
+      expect(pooledRow.instrument).toBe('synthetic/um/*/5m');
+      expect(pooledRow.members).toEqual(SYMBOLS);
+      const nSum = single.reduce((a, x) => a + x.n_trades, 0);
+      expect(pooledRow.n_trades).toBe(nSum);
+      expect(pooledRow.n_trades).toBeGreaterThan(30);
+      for (const f of ['gross_bps', 'funding_bps', 'net_bps'] as const) {
+        expect(pooledRow[f]).toBeCloseTo(single.reduce((a, x) => a + x[f] * x.n_trades, 0) / nSum, 9);
+      }
+      expect(pooledRow.net_bps).toBeGreaterThan(20);
     });
   });
 });
