@@ -13,6 +13,8 @@
  *       requires_features: [rv_288]        # optional: spec/features names the claim needs
  *       pooling: universe                  # optional: symbol (default: one test per instrument) | universe (one
  *                                          # pooled test per exchange and market over the universe's instruments)
+ *                                          # | bucket (one pooled test per bucket of those instruments:)
+ *       bucket: {by: liquidity, count: 3}  # with pooling: bucket: liquidity terciles, or {by: sector} (spec/universe/sectors.yaml)
  */
 import { join } from 'node:path';
 import { SpecError } from '../errors.js';
@@ -29,8 +31,15 @@ export const EXPECTED: readonly Expected[] = ['follow', 'fade'];
  * candidate per exchange and market stacking the events of every instrument of the universe (docs/research.md
  * "Pooled candidates").
  */
-export type Pooling = 'symbol' | 'universe';
-export const POOLING: readonly Pooling[] = ['symbol', 'universe'];
+export type Pooling = 'symbol' | 'universe' | 'bucket';
+export const POOLING: readonly Pooling[] = ['symbol', 'universe', 'bucket'];
+
+/**
+ * The buckets of `pooling: bucket` (lib/research/buckets.ts): `liquidity` ranks the instruments of each exchange and
+ * market by their median daily quote volume over their first 30 days and cuts the ranking into `count` groups of
+ * (nearly) equal size, the most liquid first; `sector` groups them by spec/universe/sectors.yaml.
+ */
+export type BucketSpec = { by: 'liquidity'; count: number } | { by: 'sector' };
 
 /** `all`, or filters on the instrument's symbol and/or market (an instrument must match every filter given). */
 export type Universe = 'all' | { symbols?: string[]; markets?: string[] };
@@ -63,6 +72,8 @@ export interface Concept {
   requires_features: string[];
   /** `symbol` when the spec does not say. */
   pooling: Pooling;
+  /** Only with pooling: bucket. */
+  bucket?: BucketSpec;
   source: ConceptSource;
 }
 
@@ -116,7 +127,17 @@ export const CONCEPTS_SCHEMA: SpecSchema = {
           requires_features: stringList('spec/features names the claim needs (the features stage\'s name pattern)', IDENTIFIER_PATTERN),
           pooling: {
             type: 'string', enum: [...POOLING],
-            description: 'symbol (default): one test per instrument; universe: one pooled test per exchange and market over the instruments of the universe',
+            description: 'symbol (default): one test per instrument; universe: one pooled test per exchange and market over the instruments of the universe; bucket: one pooled test per bucket (see bucket) of those instruments',
+          },
+          bucket: {
+            description: 'the buckets of pooling: bucket: {by: liquidity, count: 2..10} (median daily quote volume over each instrument\'s first 30 days, most liquid first) or {by: sector} (spec/universe/sectors.yaml)',
+            oneOf: [
+              {
+                type: 'object', additionalProperties: false, required: ['by', 'count'],
+                properties: { by: { type: 'string', enum: ['liquidity'] }, count: { type: 'integer', minimum: 2, maximum: 10 } },
+              },
+              { type: 'object', additionalProperties: false, required: ['by'], properties: { by: { type: 'string', enum: ['sector'] } } },
+            ],
           },
         },
       },
@@ -135,6 +156,7 @@ interface RawConcept {
   universe: Universe;
   requires_features?: string[];
   pooling?: Pooling;
+  bucket?: BucketSpec;
 }
 
 /**
@@ -155,6 +177,11 @@ export async function loadConcepts(specDir: string): Promise<Concept[]> {
       if ((c.horizons === undefined) === (c.horizons_bars === undefined)) {
         issues.push(`${where(yaml, ['concepts', i]).text} concepts[${i}]: give horizons (durations: [4h, 1d]) or horizons_bars, ` +
           (c.horizons === undefined ? 'neither is there' : 'not both'));
+        return;
+      }
+      if ((c.pooling === 'bucket') !== (c.bucket !== undefined)) {
+        issues.push(`${where(yaml, ['concepts', i, c.bucket !== undefined ? 'bucket' : 'pooling']).text} concepts[${i}]: ` +
+          (c.bucket !== undefined ? `bucket needs pooling: bucket (pooling is ${c.pooling ?? 'symbol'})` : 'pooling: bucket needs bucket: {by: liquidity, count: N} or {by: sector}'));
         return;
       }
       const concept = conceptOf(c, i, yaml);
@@ -187,6 +214,7 @@ function conceptOf(c: RawConcept, i: number, yaml: LocatedYaml): Concept {
     universe: c.universe,
     requires_features: [...features],
     pooling: c.pooling ?? 'symbol',
+    ...(c.bucket !== undefined ? { bucket: { ...c.bucket } } : {}),
     source: {
       file: yaml.file,
       line: where(yaml, ['concepts', i]).line,

@@ -69,8 +69,8 @@ export interface CandidateStats {
   ess: number;
   df: number;
   p: number;
-  /** `universe` for a pooled candidate, `symbol` otherwise. */
-  pooling: 'symbol' | 'universe';
+  /** `universe` or `bucket` for a pooled candidate, `symbol` otherwise. */
+  pooling: 'symbol' | 'universe' | 'bucket';
   /** Per member symbol of a pooled candidate (sorted by symbol); [] for a per-symbol candidate. */
   members: MemberStats[];
 }
@@ -227,7 +227,7 @@ export function pooledHacLag(h: number, spanBars: number): number {
  * occurrences, Driscoll-Kraay t on the common calendar, ESS over the merged calendar times), with the per-symbol
  * breakdown. `hac_bandwidth_nw94` is not computed for a pooled candidate (NaN).
  */
-export function pooledStats(candidateId: string, members: readonly MemberOccurrences[], h: number): CandidateStats {
+export function pooledStats(candidateId: string, members: readonly MemberOccurrences[], h: number, pooling: 'universe' | 'bucket' = 'universe'): CandidateStats {
   const sorted = [...members].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   const T: number[] = [];
   const x: number[] = [];
@@ -263,7 +263,7 @@ export function pooledStats(candidateId: string, members: readonly MemberOccurre
   const m = overlapCount(cal, h);
   const base = {
     candidate_id: candidateId, n_events: nEvents, dropped_outside: outside, dropped_missing_open: missing, n,
-    drift_bps: n ? (driftSum / n) * BPS : NaN, overlap_m: m, pooling: 'universe' as const, members: breakdown,
+    drift_bps: n ? (driftSum / n) * BPS : NaN, overlap_m: m, pooling, members: breakdown,
     hac_bandwidth_nw94: NaN,
   };
   if (n === 0) {

@@ -9,6 +9,7 @@ import { inUniverse, type Expected } from './concepts.js';
 import { templateHorizonBars, type Template } from './templates.js';
 import type { Timeframe } from '../timeframe.js';
 import { essOverlap } from '../stats/ess.js';
+import { assignBuckets, type BucketInputs } from './buckets.js';
 
 /** An instrument with cleaned bars at the plan's timeframe (from the partition manifests only). */
 export interface Instrument {
@@ -35,7 +36,9 @@ export interface Candidate {
   horizon_bars: number;
   expected: Expected;
   /** Present only on a pooled candidate: its `symbol` is POOLED_SYMBOL and `members` lists the pooled symbols. */
-  pooling?: 'universe';
+  pooling?: 'universe' | 'bucket';
+  /** The bucket of a `pooling: bucket` candidate (lib/research/buckets.ts: `liq1of3`, a sector name, `unmapped`). */
+  bucket?: string;
   /** Symbols of the exchange and market whose events a pooled candidate stacks, sorted. */
   members?: string[];
 }
@@ -45,7 +48,7 @@ export const POOLED_SYMBOL = '*';
 
 /** True for a pooled candidate (one test over the events of several instruments). */
 export function isPooled(c: Pick<Candidate, 'pooling'>): boolean {
-  return c.pooling === 'universe';
+  return c.pooling === 'universe' || c.pooling === 'bucket';
 }
 
 /** The member instruments of a candidate: its own instrument, or each member of a pooled candidate. */
@@ -77,12 +80,13 @@ export interface PlannedCandidate extends Candidate {
  * plus {pooling, members} for a pooled candidate (its scope is part of the hypothesis).
  */
 export function candidateIdOf(
-  c: Pick<Candidate, 'template_id' | 'event' | 'exchange' | 'market' | 'symbol' | 'timeframe' | 'horizon_bars' | 'pooling' | 'members'>,
+  c: Pick<Candidate, 'template_id' | 'event' | 'exchange' | 'market' | 'symbol' | 'timeframe' | 'horizon_bars' | 'pooling' | 'members' | 'bucket'>,
 ): string {
   const key = {
     template_id: c.template_id, event: c.event, exchange: c.exchange, market: c.market, symbol: c.symbol,
     timeframe: c.timeframe, horizon_bars: c.horizon_bars,
     ...(isPooled(c) ? { pooling: c.pooling, members: [...(c.members ?? [])].sort(cmp) } : {}),
+    ...(c.bucket !== undefined ? { bucket: c.bucket } : {}),
   };
   return 'c-' + sha256Hex(canonicalJson(key)).slice(0, 16);
 }
@@ -98,29 +102,34 @@ export function instrumentKey(i: { exchange: string; market: string; symbol: str
  * universe's instruments and horizon instead, with symbol POOLED_SYMBOL and the instruments' symbols as members.
  * Blocked templates give none.
  */
-export function expandCandidates(templates: readonly Template[], instruments: readonly Instrument[], timeframe: Timeframe): Candidate[] {
+export function expandCandidates(templates: readonly Template[], instruments: readonly Instrument[], timeframe: Timeframe, bucketInputs: BucketInputs = {}): Candidate[] {
   const out: Candidate[] = [];
   const horizons = templateHorizonBars(templates, timeframe);
   for (const t of templates) {
     if (t.status !== 'ready') continue;
     const insts = instruments.filter((i) => inUniverse(t.universe, i));
-    if (t.pooling === 'universe') {
-      const scopes = new Map<string, { exchange: string; market: string; members: string[] }>();
+    if (t.pooling === 'universe' || t.pooling === 'bucket') {
+      const scopes = new Map<string, { exchange: string; market: string; insts: Instrument[] }>();
       for (const i of insts) {
         const k = `${i.exchange}/${i.market}`;
-        const sc = scopes.get(k) ?? { exchange: i.exchange, market: i.market, members: [] };
-        sc.members.push(i.symbol);
+        const sc = scopes.get(k) ?? { exchange: i.exchange, market: i.market, insts: [] };
+        sc.insts.push(i);
         scopes.set(k, sc);
       }
       for (const event of t.events) {
         for (const sc of scopes.values()) {
-          for (const h of horizons.get(t.id)!) {
-            const base = {
-              template_id: t.id, concept_id: t.concept_id, event, event_family: t.event_family,
-              exchange: sc.exchange, market: sc.market, symbol: POOLED_SYMBOL, timeframe, horizon_bars: h, expected: t.expected,
-              pooling: 'universe' as const, members: [...sc.members].sort(cmp),
-            };
-            out.push({ candidate_id: candidateIdOf(base), ...base });
+          const groups: [string | undefined, string[]][] = t.pooling === 'bucket'
+            ? assignBuckets(t.bucket!, sc.insts.map((i) => ({ key: instrumentKey(i), symbol: i.symbol })), bucketInputs)
+            : [[undefined, sc.insts.map((i) => i.symbol)]];
+          for (const [bucket, members] of groups) {
+            for (const h of horizons.get(t.id)!) {
+              const base = {
+                template_id: t.id, concept_id: t.concept_id, event, event_family: t.event_family,
+                exchange: sc.exchange, market: sc.market, symbol: POOLED_SYMBOL, timeframe, horizon_bars: h, expected: t.expected,
+                pooling: t.pooling, members: [...members].sort(cmp), ...(bucket !== undefined ? { bucket } : {}),
+              };
+              out.push({ candidate_id: candidateIdOf(base), ...base });
+            }
           }
         }
       }

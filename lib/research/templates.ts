@@ -6,9 +6,10 @@
 import { DataError, SpecError } from '../errors.js';
 import { canonicalJson, sha256Hex } from '../hash.js';
 import { durationBars, parseDuration, type Timeframe } from '../timeframe.js';
-import { canonicalDuration, normalizeUniverse, type Concept, type Expected, type Universe } from './concepts.js';
+import { canonicalDuration, normalizeUniverse, type BucketSpec, type Concept, type Expected, type Universe } from './concepts.js';
 import type { Catalog } from './catalog.js';
 import { closestName } from '../text.js';
+import { validBucketSpec } from './buckets.js';
 
 export type TemplateStatus = 'ready' | 'blocked';
 
@@ -28,8 +29,10 @@ export interface Template {
   universe: Universe;
   /** Sorted. */
   requires_features: string[];
-  /** Present only for a pooled concept (`universe`); absent = one candidate per instrument. */
-  pooling?: 'universe';
+  /** Present only for a pooled concept (`universe` or `bucket`); absent = one candidate per instrument. */
+  pooling?: 'universe' | 'bucket';
+  /** The buckets of `pooling: bucket`. */
+  bucket?: BucketSpec;
   /** The family's events (parameter variants) declared in spec/events, sorted; [] when the family is missing. */
   events: string[];
   status: TemplateStatus;
@@ -57,7 +60,7 @@ export interface SpecTask {
  * every timeframe: the timeframe is part of each candidate's id instead. Horizons given in bars enter as bars.
  */
 export function templateSemantics(
-  c: Pick<Concept, 'event_family' | 'expected' | 'horizons' | 'horizons_bars' | 'universe' | 'requires_features'> & { pooling?: Concept['pooling']; events?: string[] },
+  c: Pick<Concept, 'event_family' | 'expected' | 'horizons' | 'horizons_bars' | 'universe' | 'requires_features'> & { pooling?: Concept['pooling']; bucket?: BucketSpec; events?: string[] },
 ) {
   return {
     event_family: c.event_family,
@@ -71,6 +74,7 @@ export function templateSemantics(
     requires_features: [...c.requires_features].sort(cmp),
     // pooling is semantic (a pooled test is another hypothesis); the default enters nothing, so per-instrument ids are stable
     ...(c.pooling === 'universe' ? { pooling: 'universe' as const } : {}),
+    ...(c.pooling === 'bucket' && c.bucket ? { pooling: 'bucket' as const, bucket: { ...c.bucket } } : {}),
   };
 }
 
@@ -196,7 +200,7 @@ export function parseTemplatesJsonl(text: string, file: string): Template[] {
     const ok =
       typeof t?.id === 'string' && typeof t.event_family === 'string' && (t.expected === 'follow' || t.expected === 'fade') &&
       (Array.isArray(t.horizons) || Array.isArray(t.horizons_bars)) && Array.isArray(t.horizons_at) && Array.isArray(t.events) && (t.status === 'ready' || t.status === 'blocked') && t.universe !== undefined &&
-      (t.pooling === undefined || t.pooling === 'universe');
+      (t.pooling === undefined || t.pooling === 'universe' || (t.pooling === 'bucket' && validBucketSpec(t.bucket)));
     if (!ok) throw new DataError('not a template record', { file, line: i + 1 }, { hint: 'rerun the templates stage' });
     out.push(t);
   });

@@ -101,13 +101,15 @@ function checkCandidate(v: Record<string, unknown>, file: string, line: number):
   const expectedEss = planned('expected_ess');
   const pooled = v.pooling !== undefined;
   if (pooled) {
-    if (v.pooling !== 'universe') bad('pooling', 'must be "universe" (or absent for a per-symbol candidate)');
+    if (v.pooling !== 'universe' && v.pooling !== 'bucket') bad('pooling', 'must be "universe" or "bucket" (or absent for a per-symbol candidate)');
+    if ((v.pooling === 'bucket') !== (typeof v.bucket === 'string' && v.bucket !== '')) bad('bucket', 'a pooling: bucket candidate names its bucket (a non-empty string), no other candidate has one');
     if (v.symbol !== POOLED_SYMBOL) bad('symbol', `a pooled candidate has symbol "${POOLED_SYMBOL}"`);
     const mem = v.members;
     if (!Array.isArray(mem) || mem.length === 0 || !mem.every((x) => typeof x === 'string' && x !== '' && x !== POOLED_SYMBOL) || new Set(mem).size !== mem.length) {
       bad('members', 'a pooled candidate lists its member symbols: a non-empty array of distinct symbol names');
     }
-  } else if (v.members !== undefined) bad('members', 'only a pooled candidate (pooling: universe) has members');
+  } else if (v.members !== undefined) bad('members', 'only a pooled candidate (pooling: universe or bucket) has members');
+  else if (v.bucket !== undefined) bad('bucket', 'only a pooling: bucket candidate has a bucket');
   else if (v.symbol === POOLED_SYMBOL) bad('symbol', `"${POOLED_SYMBOL}" is the symbol of pooled candidates only`);
   return {
     candidate_id: v.candidate_id as string, template_id: v.template_id as string, concept_id: v.concept_id as string,
@@ -115,7 +117,8 @@ function checkCandidate(v: Record<string, unknown>, file: string, line: number):
     market: v.market as string, symbol: v.symbol as string, timeframe: v.timeframe as string,
     horizon_bars: v.horizon_bars as number, expected: v.expected as 'follow' | 'fade',
     events, expected_ess: expectedEss,
-    ...(pooled ? { pooling: 'universe' as const, members: [...(v.members as string[])] } : {}),
+    ...(pooled ? { pooling: v.pooling as 'universe' | 'bucket', members: [...(v.members as string[])] } : {}),
+    ...(v.pooling === 'bucket' ? { bucket: v.bucket as string } : {}),
   };
 }
 

@@ -77,7 +77,8 @@ export function discoverySummary(
   const { first, any } = gateCounts(DISCOVERY_GATE_ORDER, res);
   const inst = new Set(cands.flatMap((c) => memberInstruments(c).map((m) => `${m.exchange}/${m.market}/${m.symbol}/${c.timeframe}`)));
   const pooled = res.map((r, k) => ({ r, c: cands[k]! })).filter((x) => isPooled(x.c)).map(({ r, c }) => ({
-    candidate_id: r.candidate_id, concept_id: c.concept_id, event: c.event, scope: `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}`,
+    candidate_id: r.candidate_id, concept_id: c.concept_id, event: c.event,
+    scope: `${c.exchange}/${c.market}/${c.symbol}/${c.timeframe}${c.bucket !== undefined ? ` [${c.bucket}]` : ''}`,
     horizon_bars: c.horizon_bars, expected: c.expected, n: r.n, ess: r.ess, excess_bps: r.excess_bps, hac_t: r.hac_t, q: r.q, pass: r.pass,
     members: r.members.map((m) => ({ ...m })),
   }));

@@ -79,7 +79,7 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
       ctx.progress(++done, groups.length, 'instruments');
       ctx.log.debug({ instrument: instrumentLabel(g.key), candidates: g.candidates.length, pooled: mine.length, bars: bars.ts_ms.length }, 'instrument done');
     }
-    for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars));
+    for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars, c.pooling === 'bucket' ? 'bucket' : 'universe'));
     const results = finalizeDiscovery(plan.candidates.map((c) => byId.get(c.candidate_id)!), gates.discovery);
     const out = ctx.output('lake/discovery');
     const info = await writeTableFile(db, join(out, DISCOVERY_RESULTS_FILE), DISCOVERY_COLUMNS,

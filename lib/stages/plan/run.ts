@@ -26,6 +26,8 @@ import type { NotEvaluated } from '../../features/availability.js';
 import { readEventsInfo } from '../discovery/not_evaluated.js';
 import { conceptCutWarning, conceptLine, type UnusedEventFamily } from '../../research/concept_funnel.js';
 import { existsSync } from 'node:fs';
+import { LIQUIDITY_DAYS, loadSectors, type BucketInputs } from '../../research/buckets.js';
+import type { Template } from '../../research/templates.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
 
@@ -52,10 +54,11 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   checkGatesPassable(gates, Math.max(...instruments.map((i) => i.bars)), gatesSpec.yaml, tf);
 
   checkVariantBudget(templates, plan.value, plan.yaml);
-  const candidates = expandCandidates(templates, instruments, tf);
+  const buckets = await bucketInputsOf(ctx.specDir, templates, cleanedRoot, tf);
+  const candidates = expandCandidates(templates, instruments, tf, buckets.inputs);
   const eventsRoot = dirname(ctx.input('lake/events'));
   const eventParts = await listPartitions(eventsRoot, EVENTS_TABLE, { timeframe: tf });
-  const warnings: string[] = [];
+  const warnings: string[] = [...buckets.warnings];
   if (eventParts.length === 0) warnings.push(`lake/events has no events at ${tf}: every candidate has 0 occurrences`);
   const expanded = await measureFeasibility(ctx, eventsRoot, eventParts, instruments, candidates, gates, tf);
 
@@ -95,6 +98,45 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
     },
     warnings,
   };
+}
+
+/**
+ * What the ready templates' `pooling: bucket` needs (lib/research/buckets.ts), loaded only when used: each
+ * instrument's median daily quote volume over its first LIQUIDITY_DAYS days (one query per instrument, quote volume,
+ * or close * volume where the source has none), and spec/universe/sectors.yaml. Warns about instruments without a
+ * liquidity figure (ranked last) and symbols the sector map does not list (bucket `unmapped`).
+ */
+async function bucketInputsOf(specDir: string, templates: readonly Template[], cleanedRoot: string, tf: string): Promise<{ inputs: BucketInputs; warnings: string[] }> {
+  const used = templates.filter((t) => t.status === 'ready' && t.pooling === 'bucket');
+  const inputs: BucketInputs = {};
+  const warnings: string[] = [];
+  if (used.some((t) => t.bucket?.by === 'sector')) inputs.sectors = await loadSectors(specDir);
+  if (!used.some((t) => t.bucket?.by === 'liquidity')) return { inputs, warnings };
+  const parts = await listPartitions(cleanedRoot, TABLES.cleanBars, { timeframe: tf });
+  const byInst = new Map<string, string[]>();
+  for (const p of parts) {
+    const k = instrumentKey({ exchange: p.keys.exchange!, market: p.keys.market!, symbol: p.keys.symbol! });
+    byInst.set(k, [...(byInst.get(k) ?? []), join(cleanedRoot, p.manifest.file)]);
+  }
+  const liquidity = new Map<string, number>();
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    for (const [k, files] of [...byInst].sort(([a], [b]) => cmp(a, b))) {
+      const src = `read_parquet([${files.map(sqlString).join(', ')}])`;
+      const rows = await db.rows(
+        `WITH b AS (SELECT ts_ms, coalesce(quote_volume, close * volume) AS qv FROM ${src}), ` +
+        `d AS (SELECT floor(ts_ms / 86400000) AS day, sum(qv) AS qv FROM b WHERE ts_ms < (SELECT min(ts_ms) FROM b) + ${LIQUIDITY_DAYS} * 86400000 GROUP BY day) ` +
+        'SELECT median(qv) FROM d',
+      );
+      const v = Number(rows[0]?.[0]);
+      if (Number.isFinite(v)) liquidity.set(k, v);
+      else warnings.push(`${k}: no quote volume in its first ${LIQUIDITY_DAYS} days: ranked last in the liquidity buckets`);
+    }
+  } finally {
+    db.close();
+  }
+  inputs.liquidity = liquidity;
+  return { inputs, warnings };
 }
 
 /** Instruments with cleaned bars at `tf`, from the partition manifests (bars are not read), sorted by key. */

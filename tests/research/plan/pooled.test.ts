@@ -9,6 +9,7 @@ import { candidateIdOf, expandCandidates, POOLED_SYMBOL, pooledFeasibilityOf, ty
 import { SpecError } from '../../../lib/errors.js';
 import { annotateCuts } from '../../../lib/stages/plan/not_evaluated.js';
 import { writeSpec } from './fixtures.js';
+import { loadSectors } from '../../../lib/research/buckets.js';
 
 const H1 = 3_600_000;
 const inst = (market: string, symbol: string, start: number): Instrument => ({
@@ -46,11 +47,22 @@ describe('pooling in concepts and templates', () => {
       '{"event_family":"fam","expected":"fade","horizons":["4h"],"requires_features":[],"universe":{"markets":["cm","um"]}}').digest('hex').slice(0, 12));
   });
 
-  test('an unknown pooling (bucket is not implemented) is a located schema error', async () => {
+  test('pooling: bucket needs bucket and bucket needs pooling: bucket (located); an unknown bucket key is a schema error', async () => {
     await writeSpec(join(dir, 'c'), { 'concepts/c.yaml': concept('    pooling: bucket\n') });
     const err = await loadConcepts(join(dir, 'c')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SpecError);
-    expect((err as SpecError).issues.join('\n')).toMatch(/c\.yaml:8.*pooling/);
+    expect((err as SpecError).issues.join('\n')).toMatch(/c\.yaml:8:\d+ concepts\[0\]: pooling: bucket needs bucket/);
+    await writeSpec(join(dir, 'c2'), { 'concepts/c.yaml': concept('    bucket: {by: sector}\n') });
+    const err2 = await loadConcepts(join(dir, 'c2')).catch((e: unknown) => e);
+    expect((err2 as SpecError).issues.join('\n')).toMatch(/c\.yaml:8:\d+ concepts\[0\]: bucket needs pooling: bucket \(pooling is symbol\)/);
+    await writeSpec(join(dir, 'c3'), { 'concepts/c.yaml': concept('    pooling: bucket\n    bucket: {by: liquidity, count: 1}\n') });
+    expect(await loadConcepts(join(dir, 'c3')).catch((e: unknown) => e)).toBeInstanceOf(SpecError);
+    await writeSpec(join(dir, 'c4'), { 'concepts/c.yaml': concept('    pooling: bucket\n    bucket: {by: liquidity, count: 3}\n') });
+    const [b] = await loadConcepts(join(dir, 'c4'));
+    expect(b!.bucket).toEqual({ by: 'liquidity', count: 3 });
+    const [u] = await loadConcepts(join(dir, 'a'));
+    expect(templateIdOf(b!)).not.toBe(templateIdOf(u!));
+    expect(templateIdOf(b!)).not.toBe(templateIdOf({ ...b!, bucket: { by: 'liquidity', count: 2 } }));
   });
 });
 
@@ -69,6 +81,42 @@ describe('pooled candidates in the plan', () => {
     const literal = `{"event":"${c.event}","exchange":"x","horizon_bars":4,"market":"um","members":["AAA","BBB"],"pooling":"universe","symbol":"*","template_id":"${c.template_id}","timeframe":"1h"}`;
     expect(c.candidate_id).toBe('c-' + createHash('sha256').update(literal).digest('hex').slice(0, 16));
     expect(candidateIdOf({ ...c, members: ['AAA'] })).not.toBe(c.candidate_id);
+  });
+
+  test('liquidity buckets: members ranked by liquidity (most liquid first), cut into count groups; bucket in the id', async () => {
+    await writeSpec(join(dir, 'e'), { 'concepts/c.yaml': concept('    pooling: bucket\n    bucket: {by: liquidity, count: 3}\n') });
+    const catalog = { eventFamilies: new Map([['fam', ['e1']]]), features: new Set<string>() };
+    const { templates } = buildTemplates(await loadConcepts(join(dir, 'e')), catalog as never);
+    const syms = ['AAA', 'BBB', 'CCC', 'DDD', 'EEE', 'FFF', 'GGG'];
+    const insts = syms.map((s) => inst('um', s, 0));
+    // liquidity: GGG 70 > FFF 60 > ... > AAA 10; 7 members into 3: ranks 0-2 -> 1, 3-4 -> 2, 5-6 -> 3 (floor(r * 3 / 7))
+    const liquidity = new Map(syms.map((s, i) => [`x/um/${s}`, 10 * (i + 1)]));
+    const cands = expandCandidates(templates, insts, '1h', { liquidity });
+    expect(cands.map((c) => [c.bucket, c.members])).toEqual(expect.arrayContaining([
+      ['liq1of3', ['EEE', 'FFF', 'GGG']], ['liq2of3', ['CCC', 'DDD']], ['liq3of3', ['AAA', 'BBB']],
+    ]));
+    expect(cands).toHaveLength(3);
+    expect(cands.every((c) => c.pooling === 'bucket' && c.symbol === POOLED_SYMBOL)).toBe(true);
+    const c = cands.find((x) => x.bucket === 'liq2of3')!;
+    const literal = `{"bucket":"liq2of3","event":"e1","exchange":"x","horizon_bars":4,"market":"um","members":["CCC","DDD"],"pooling":"bucket","symbol":"*","template_id":"${c.template_id}","timeframe":"1h"}`;
+    expect(c.candidate_id).toBe('c-' + createHash('sha256').update(literal).digest('hex').slice(0, 16));
+    expect(() => expandCandidates(templates, insts, '1h')).toThrow(/liquidity/);
+  });
+
+  test('sector buckets from the map; symbols it does not list form "unmapped"; the map is validated with located errors', async () => {
+    await writeSpec(join(dir, 'f'), {
+      'concepts/c.yaml': concept('    pooling: bucket\n    bucket: {by: sector}\n'),
+      'universe/sectors.yaml': 'version: 1\nsectors:\n  majors: [BTCUSDT, ETHUSDT]\n  meme: [DOGEUSDT]\n',
+    });
+    const catalog = { eventFamilies: new Map([['fam', ['e1']]]), features: new Set<string>() };
+    const { templates } = buildTemplates(await loadConcepts(join(dir, 'f')), catalog as never);
+    const sectors = await loadSectors(join(dir, 'f'));
+    const insts = ['BTCUSDT', 'DOGEUSDT', 'ETHUSDT', 'SOLUSDT'].map((s) => inst('um', s, 0));
+    const cands = expandCandidates(templates, insts, '1h', { sectors });
+    expect(cands.map((c) => [c.bucket, c.members]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([['majors', ['BTCUSDT', 'ETHUSDT']], ['meme', ['DOGEUSDT']], ['unmapped', ['SOLUSDT']]]);
+    await writeSpec(join(dir, 'g'), { 'universe/sectors.yaml': 'version: 1\nsectors:\n  majors: [BTCUSDT]\n  l1: [SOLUSDT, BTCUSDT]\n' });
+    const err = await loadSectors(join(dir, 'g')).catch((e: unknown) => e);
+    expect((err as SpecError).issues.join('\n')).toMatch(/sectors\.yaml:4:\d+ sectors\.l1\[1\]: BTCUSDT is already listed under "majors"/);
   });
 
   test('pooled feasibility: usable occurrences of every member, ESS over the common calendar', () => {
