@@ -26,7 +26,7 @@ import type { NotEvaluated } from '../../features/availability.js';
 import { readEventsInfo } from '../discovery/not_evaluated.js';
 import { conceptCutWarning, conceptLine, type UnusedEventFamily } from '../../research/concept_funnel.js';
 import { existsSync } from 'node:fs';
-import { LIQUIDITY_DAYS, loadSectors, type BucketInputs } from '../../research/buckets.js';
+import { LIQUIDITY_DAYS, UNMAPPED_SECTOR, loadSectors, type BucketInputs } from '../../research/buckets.js';
 import type { Template } from '../../research/templates.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
@@ -59,6 +59,10 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const eventsRoot = dirname(ctx.input('lake/events'));
   const eventParts = await listPartitions(eventsRoot, EVENTS_TABLE, { timeframe: tf });
   const warnings: string[] = [...buckets.warnings];
+  const unmapped = new Map(candidates.filter((c) => c.bucket === UNMAPPED_SECTOR).map((c) => [`${c.exchange}/${c.market}`, c.members ?? []]));
+  for (const [scope, members] of unmapped) {
+    warnings.push(`${scope}: ${members.join(', ')} not listed in spec/universe/sectors.yaml: pooled in the sector bucket "${UNMAPPED_SECTOR}" (add them to a sector)`);
+  }
   if (eventParts.length === 0) warnings.push(`lake/events has no events at ${tf}: every candidate has 0 occurrences`);
   const expanded = await measureFeasibility(ctx, eventsRoot, eventParts, instruments, candidates, gates, tf);
 
