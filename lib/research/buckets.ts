@@ -16,6 +16,8 @@ import type { BucketSpec } from './concepts.js';
 import { loadLocated, specErrorPath, where } from './spec_files.js';
 import type { SpecSchema } from '../spec/schema.js';
 import { SpecError } from '../errors.js';
+import type { LakeDb } from '../lake/index.js';
+import { sqlString } from '../lake/db.js';
 
 /** Days of bars at the start of each instrument over which its liquidity is measured. */
 export const LIQUIDITY_DAYS = 30;
@@ -89,4 +91,19 @@ export async function loadSectors(specDir: string): Promise<Map<string, string>>
   }
   if (issues.length) throw new SpecError(issues, { hint: 'list every symbol under one sector' });
   return out;
+}
+
+/**
+ * An instrument's liquidity for the buckets: the median over UTC days of the day's quote volume (close * volume where
+ * the source has none), over the days that start within LIQUIDITY_DAYS days of its first bar. NaN without volume.
+ */
+export async function startLiquidity(db: LakeDb, files: readonly string[]): Promise<number> {
+  const src = `read_parquet([${files.map(sqlString).join(', ')}])`;
+  const rows = await db.rows(
+    `WITH b AS (SELECT ts_ms, coalesce(quote_volume, close * volume) AS qv FROM ${src}), ` +
+    `d AS (SELECT floor(ts_ms / 86400000) AS day, sum(qv) AS qv FROM b WHERE ts_ms < (SELECT min(ts_ms) FROM b) + ${LIQUIDITY_DAYS * 86_400_000} GROUP BY day) ` +
+    'SELECT median(qv) FROM d',
+  );
+  const v = Number(rows[0]?.[0]);
+  return Number.isFinite(v) ? v : NaN;
 }

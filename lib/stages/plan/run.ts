@@ -26,7 +26,7 @@ import type { NotEvaluated } from '../../features/availability.js';
 import { readEventsInfo } from '../discovery/not_evaluated.js';
 import { conceptCutWarning, conceptLine, type UnusedEventFamily } from '../../research/concept_funnel.js';
 import { existsSync } from 'node:fs';
-import { LIQUIDITY_DAYS, UNMAPPED_SECTOR, loadSectors, type BucketInputs } from '../../research/buckets.js';
+import { LIQUIDITY_DAYS, UNMAPPED_SECTOR, loadSectors, startLiquidity, type BucketInputs } from '../../research/buckets.js';
 import type { Template } from '../../research/templates.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
@@ -126,13 +126,7 @@ async function bucketInputsOf(specDir: string, templates: readonly Template[], c
   const db = await LakeDb.open({ threads: 2 });
   try {
     for (const [k, files] of [...byInst].sort(([a], [b]) => cmp(a, b))) {
-      const src = `read_parquet([${files.map(sqlString).join(', ')}])`;
-      const rows = await db.rows(
-        `WITH b AS (SELECT ts_ms, coalesce(quote_volume, close * volume) AS qv FROM ${src}), ` +
-        `d AS (SELECT floor(ts_ms / 86400000) AS day, sum(qv) AS qv FROM b WHERE ts_ms < (SELECT min(ts_ms) FROM b) + ${LIQUIDITY_DAYS} * 86400000 GROUP BY day) ` +
-        'SELECT median(qv) FROM d',
-      );
-      const v = Number(rows[0]?.[0]);
+      const v = await startLiquidity(db, files);
       if (Number.isFinite(v)) liquidity.set(k, v);
       else warnings.push(`${k}: no quote volume in its first ${LIQUIDITY_DAYS} days: ranked last in the liquidity buckets`);
     }

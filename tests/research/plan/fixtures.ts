@@ -29,6 +29,8 @@ export interface FixtureInstrument {
   symbol: string;
   bars: number;
   start_ms: number;
+  /** quote volume of bar k (default 100 like every other float column) */
+  quote_volume?: (k: number) => number;
 }
 
 /** cleaned/bars of each instrument at `tf`: `bars` rows on the grid from start_ms (prices constant 100). */
@@ -44,6 +46,7 @@ export async function writeCleanedLake(dataDir: string, tf: Timeframe, insts: re
         else data[c.name] = new Float64Array(n).fill(100);
       }
       data.ts_ms = Float64Array.from({ length: n }, (_, k) => i.start_ms + k * timeframeMs(tf));
+      if (i.quote_volume) data.quote_volume = Float64Array.from({ length: n }, (_, k) => i.quote_volume!(k));
       await writeMonthlyPartitions(db, join(dataDir, 'lake'), TABLES.cleanBars,
         { exchange: i.exchange, market: i.market, symbol: i.symbol, timeframe: tf }, data);
     }

@@ -9,7 +9,9 @@ import { candidateIdOf, expandCandidates, POOLED_SYMBOL, pooledFeasibilityOf, ty
 import { SpecError } from '../../../lib/errors.js';
 import { annotateCuts } from '../../../lib/stages/plan/not_evaluated.js';
 import { writeSpec } from './fixtures.js';
-import { loadSectors } from '../../../lib/research/buckets.js';
+import { loadSectors, startLiquidity } from '../../../lib/research/buckets.js';
+import { LakeDb, TABLES, listPartitions } from '../../../lib/lake/index.js';
+import { writeCleanedLake } from './fixtures.js';
 
 const H1 = 3_600_000;
 const inst = (market: string, symbol: string, start: number): Instrument => ({
@@ -145,5 +147,35 @@ describe('a pooled candidate cut for an event not evaluated', () => {
     const cuts = cands.map((c) => ({ candidate_id: c.candidate_id, reason: 'infeasible' as const, detail: 'usable events 0 < min_n 30' }));
     annotateCuts(cuts, new Map(cands.map((c) => [c.candidate_id, c])), ne);
     expect(cuts.map((c) => c.detail)).toEqual(['not evaluated: needs open_interest; usable events 0 < min_n 30', 'usable events 0 < min_n 30']);
+  });
+});
+
+describe('liquidity of an instrument for the buckets', () => {
+  test('median daily quote volume over the days within 30 days of its first bar; later days do not count', async () => {
+    const data = join(dir, 'liq');
+    // 1h bars from 2024-01-01 12:00 for 40 days: day d (0-based) has quote volume (d + 1) per bar in the first 30 days,
+    // 1e9 afterwards. Days within 30 days of the first bar: day 0 (12 bars, 12 * 1) .. day 30 (12 bars before 12:00)
+    const start = Date.UTC(2024, 0, 1, 12);
+    await writeCleanedLake(data, '1h', [{
+      exchange: 'x', market: 'um', symbol: 'AAA', bars: 40 * 24, start_ms: start,
+      quote_volume: (k) => (k < 30 * 24 ? Math.floor((k + 12) / 24) + 1 : 1e9),
+    }]);
+    const parts = await listPartitions(join(data, 'lake'), TABLES.cleanBars, { timeframe: '1h' });
+    const db = await LakeDb.open({ threads: 1 });
+    try {
+      const v = await startLiquidity(db, parts.map((p) => join(data, 'lake', p.manifest.file)));
+      // independent: daily sums of the bars with ts < start + 30 d, by UTC day
+      const sums = new Map<number, number>();
+      for (let k = 0; k < 30 * 24; k++) {
+        const day = Math.floor((start + k * H1) / 86_400_000);
+        sums.set(day, (sums.get(day) ?? 0) + Math.floor((k + 12) / 24) + 1);
+      }
+      const sorted = [...sums.values()].sort((a, b) => a - b);
+      const med = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+      expect(v).toBeCloseTo(med, 9);
+      expect(v).toBeLessThan(1e6);
+    } finally {
+      db.close();
+    }
   });
 });
