@@ -6,7 +6,7 @@
  * a true pooled survivor (concept pooling: universe) targets it, per event family the false discovery proportion, and
  * the null markets' passes. Prints Markdown tables, writes the JSON (figures and per-seed reports) to --out.
  *   node dist/bench/planted_edges.js [--seeds 1,2,3] [--symbols 6] [--days 120]
- *        [--strength capitulation_reversal=60,funding_extreme_fade=50,breakout_momentum=50,negative_funding_squeeze=80,down_shock_reversal=70]
+ *        [--walkforward] [--strength capitulation_reversal=60,funding_extreme_fade=50,breakout_momentum=50,negative_funding_squeeze=80,down_shock_reversal=70]
  * Every planted edge is on at its documented size unless --strength says otherwise (0 turns one off). Bad flags: a
  * located message and exit 2 (usage) or 3 (invalid value).
  */
@@ -27,6 +27,7 @@ try {
     .option('symbols', { type: 'number', default: 6, describe: 'symbols per market (1..999)' })
     .option('days', { type: 'number', default: 120, describe: 'days of 5m bars from 2024-01-01' })
     .option('strength', { type: 'string', describe: 'planted edge sizes in bps: edge=bps,... (0 = off); unnamed edges keep their documented size' })
+    .option('walkforward', { type: 'boolean', default: false, describe: 'run on through the walk-forward: out-of-sample book, naive and clustered DSR on both markets' })
     .option('out', { type: 'string', default: join('data', 'reports', 'bench', 'planted_edges.json') })
     .strict().parseAsync();
   const seeds = argv.seeds.split(',').map((s, i) => {
@@ -45,7 +46,7 @@ try {
     for (const seed of seeds) {
       const r = await runPlantedSeed({
         seed, n_symbols: argv.symbols, start_ms: start, end_ms: start + argv.days * 86_400_000, workDir: work, projectRoot: PROJECT_ROOT,
-        edge_strength_bps: strengths,
+        edge_strength_bps: strengths, walkforward: argv.walkforward,
       });
       reports.push(r);
       const w = r.with_edges;

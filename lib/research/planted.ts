@@ -11,6 +11,7 @@
  * survivor (planted_bps over the occurrences of every member) is counted apart: `pooled_by_edge`.
  * In the `none` run every survivor is false.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LakeDb, readTableFile, stringsOf, type DictColumn } from '../lake/index.js';
 import { readPlan, loadBars, loadEvents, groupByInstrument } from '../stages/discovery/io.js';
@@ -231,6 +232,39 @@ export interface PlantedRunOptions {
   specDir?: string;
   /** Planted edge sizes (synthetic param edge_strength_bps); unnamed edges keep the generator's default. */
   edge_strength_bps?: Partial<Record<PlantedEdge['id'], number>>;
+  /** Run on through the walk-forward and report its out-of-sample book and deflated Sharpe ratios. */
+  walkforward?: boolean;
+}
+
+/** The walk-forward's out-of-sample book on one market (lake/walkforward/summary.json). */
+export interface WalkforwardFigures {
+  oos_sharpe: number;
+  oos_total_return: number;
+  oos_days: number;
+  psr: number;
+  /** naive DSR: every trial independent, variance of the blueprints' Sharpe ratios */
+  dsr: number;
+  trials: number;
+  /** clustered DSR (ONC): effective trials and the variance of cluster Sharpe ratios */
+  dsr_clustered: number;
+  trials_effective: number;
+  clusters: number;
+  sr0_annual: number;
+  sr0_clustered_annual: number;
+}
+
+/** The figures of lake/walkforward/summary.json of a data dir. */
+export async function walkforwardFigures(dataDir: string): Promise<WalkforwardFigures> {
+  const s = JSON.parse(await readFile(join(dataDir, 'lake', 'walkforward', 'summary.json'), 'utf8')) as {
+    oos: { metrics: { sharpe: number; total_return: number; n_days: number } };
+    deflation: { psr: number; dsr: number; trials: number; sr0_annual: number; clustered?: { dsr: number; trials_effective: number; clusters: unknown[]; sr0_annual: number } };
+  };
+  const c = s.deflation.clustered;
+  return {
+    oos_sharpe: s.oos.metrics.sharpe, oos_total_return: s.oos.metrics.total_return, oos_days: s.oos.metrics.n_days,
+    psr: s.deflation.psr, dsr: s.deflation.dsr, trials: s.deflation.trials, sr0_annual: s.deflation.sr0_annual,
+    dsr_clustered: c?.dsr ?? NaN, trials_effective: c?.trials_effective ?? NaN, clusters: c?.clusters.length ?? 0, sr0_clustered_annual: c?.sr0_annual ?? NaN,
+  };
 }
 
 export interface PlantedSeedReport {
@@ -242,6 +276,8 @@ export interface PlantedSeedReport {
   /** What was planted (the generator's plantedEdges of the run with edges). */
   planted: { id: string; effect_bps: number; horizon: string; symbols: number }[];
   survivors: SurvivorTruth[];
+  /** With `walkforward`: the out-of-sample book on the market with the edges and on the null market. */
+  walkforward?: { with_edges: WalkforwardFigures; without_edges: WalkforwardFigures };
   seconds: number;
 }
 
@@ -262,7 +298,7 @@ export async function runPlantedSeed(o: PlantedRunOptions): Promise<PlantedSeedR
     ];
     await execa(process.execPath, [
       join(o.projectRoot, 'dist', 'orchestrator', 'run_all.js'), '--allow-synthetic', '--data_dir', dir, '--run_id', `planted-${o.seed}-${edges}`,
-      '--until', 'bridge', ...(o.specDir ? ['--spec_dir', o.specDir] : []), ...sets.flatMap((s) => ['--set', s]),
+      '--until', o.walkforward ? 'walkforward' : 'bridge', ...(o.specDir ? ['--spec_dir', o.specDir] : []), ...sets.flatMap((s) => ['--set', s]),
     ], { cwd: o.projectRoot, env: { QUANTLAB_LOG_LEVEL: 'warn' } });
   }
   const p = resolveSyntheticParams({
@@ -276,6 +312,8 @@ export async function runPlantedSeed(o: PlantedRunOptions): Promise<PlantedSeedR
     seed: o.seed, n_symbols: o.n_symbols, days: (o.end_ms - o.start_ms) / 86_400_000,
     with_edges: withEdges, without_edges: await nullSurvivors(dirs.none),
     planted: edges.map((e) => ({ id: e.id, effect_bps: e.effect_bps, horizon: e.horizon, symbols: e.symbols.length })),
-    survivors, seconds: (Date.now() - t0) / 1000,
+    survivors,
+    ...(o.walkforward ? { walkforward: { with_edges: await walkforwardFigures(dirs.default), without_edges: await walkforwardFigures(dirs.none) } } : {}),
+    seconds: (Date.now() - t0) / 1000,
   };
 }

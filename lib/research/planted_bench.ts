@@ -8,7 +8,7 @@
 import { SpecError } from '../errors.js';
 import { EDGE_IDS, EDGE_SPECS, resolveSyntheticParams, type EdgeId } from '../ingest/synthetic/index.js';
 import { MAX_EDGE_STRENGTH_BPS } from '../ingest/synthetic/params.js';
-import type { PlantedSeedReport } from './planted.js';
+import type { PlantedSeedReport, WalkforwardFigures } from './planted.js';
 
 /** Every planted edge on at its documented size (the rare and one-sided edges are off in the default market). */
 export function benchStrengths(): Record<EdgeId, number> {
@@ -74,6 +74,8 @@ export interface BenchFigures {
   null_markets: { seeds: number; seeds_with_no_discovery_pass: number; seeds_with_no_bridge_pass: number; candidates: number; discovery: number; bridge: number };
   /** pooled candidates tested and true pooled survivors, over the seeds */
   pooled: { candidates: number; true_survivors: number; survivors: number };
+  /** Per seed, the walk-forward's out-of-sample book on both markets (only when the bench ran the walk-forward). */
+  walkforward?: { seed: number; with_edges: WalkforwardFigures; without_edges: WalkforwardFigures }[];
 }
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
@@ -147,6 +149,9 @@ export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols
       survivors: sum((r) => r.survivors.filter((t) => t.members !== undefined).length),
       true_survivors: sum((r) => r.survivors.filter((t) => t.members !== undefined && t.true_edge).length),
     },
+    ...(reports.some((r) => r.walkforward)
+      ? { walkforward: reports.filter((r) => r.walkforward).map((r) => ({ seed: r.seed, ...r.walkforward! })) }
+      : {}),
   };
 }
 
@@ -170,5 +175,14 @@ export function benchMarkdown(f: BenchFigures): string {
     `Null markets: no discovery pass on ${f.null_markets.seeds_with_no_discovery_pass} of ${f.null_markets.seeds} seeds, no bridge pass on ` +
       `${f.null_markets.seeds_with_no_bridge_pass} of ${f.null_markets.seeds} (${f.null_markets.candidates} candidates tested). Pooled: ${f.pooled.candidates} pooled candidates tested, ${f.pooled.survivors} pass discovery (${f.pooled.true_survivors} true).`,
   ];
+  if (f.walkforward) {
+    const n2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+    const n3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
+    const row = (seed: number, m: string, w: WalkforwardFigures) =>
+      `| ${seed} | ${m} | ${n2(w.oos_sharpe)} | ${pct(w.oos_total_return)} | ${w.oos_days} | ${n3(w.psr)} | ${n3(w.dsr)} (N ${w.trials}, SR0 ${n2(w.sr0_annual)}) | ` +
+      `${n3(w.dsr_clustered)} (K ${w.trials_effective}, ${w.clusters} clusters, SR0 ${n2(w.sr0_clustered_annual)}) |`;
+    L.push('', '| seed | market | OOS Sharpe | OOS return | OOS days | PSR | naive DSR | clustered DSR |', '|---:|---|---:|---:|---:|---:|---|---|',
+      ...f.walkforward.flatMap((w) => [row(w.seed, 'planted', w.with_edges), row(w.seed, 'null', w.without_edges)]));
+  }
   return L.join('\n') + '\n';
 }
