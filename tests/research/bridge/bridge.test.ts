@@ -4,7 +4,7 @@ import { DataError } from '../../../lib/errors.js';
 import type { CostConfig } from '../../../lib/costs/schema.js';
 import {
   bootstrapSeed, bridgeStats, fundingSum, resolveVenueFees, tradeLedger, trailingDay, YEAR_MS,
-  type BridgeBars, type FundingSeries, type LedgerInputs, type TradeLedger,
+  type BridgeBars, type FundingSeries, type LedgerInputs, type TradeLedger, mergeLedgers, pooledBlockTrades,
 } from '../../../lib/research/bridge.js';
 import type { Occurrences } from '../../../lib/research/forward.js';
 import type { BridgeGates } from '../../../lib/research/gates.js';
@@ -268,5 +268,40 @@ describe('funding that ends before the bars (issue 10.2)', () => {
     };
     expect(() => tradeLedger(inputs({ funding: gap }))).toThrow(/no funding covering the hold .* are 31 h apart/);
     expect(() => tradeLedger(inputs({ funding: undefined }))).toThrow(/no funding rows for a perpetual while funding is enabled/);
+  });
+});
+
+describe('pooled ledgers (mergeLedgers, pooledBlockTrades)', () => {
+  const ledgerOf = (net: number[], t: number[]): TradeLedger => {
+    const f = (x: number[]) => Float64Array.from(x);
+    return {
+      t: Int32Array.from(t), s: Int8Array.from(net.map(() => 1)), gross: f(net.map((x) => x + 10)), fees: f(net.map(() => 10)),
+      slippage: f(net.map(() => 0)), impact: f(net.map(() => 0)), funding: f(net.map(() => 0)), borrow: f(net.map(() => 0)), net: f(net),
+      participation: f(net.map(() => 0.01)), capacity_usd: f(net.map(() => 1e6)), breaches: 1, dropped_short_history: 2, dropped_zero_volume: 0, dropped_funding_span: 3,
+    };
+  };
+
+  test('trades of the members in entry-time order (ties: member order), drop counts added', () => {
+    const a = { symbol: 'AAA', ledger: ledgerOf([1, 2, 3], [5, 9, 20]), entry_ts_ms: Float64Array.from([100, 300, 500]) };
+    const b = { symbol: 'BBB', ledger: ledgerOf([10, 20], [7, 8]), entry_ts_ms: Float64Array.from([300, 400]) };
+    const m = mergeLedgers([a, b]);
+    expect([...m.net]).toEqual([1, 2, 10, 20, 3]);
+    expect([...m.entry_ts_ms]).toEqual([100, 300, 300, 400, 500]);
+    expect([...m.t]).toEqual([5, 9, 7, 8, 20]);
+    expect([...m.gross]).toEqual([11, 12, 20, 30, 13]);
+    expect(m.breaches).toBe(2);
+    expect(m.dropped_short_history).toBe(4);
+    expect(m.dropped_funding_span).toBe(6);
+  });
+
+  test('block spans (lags + 1) bars of calendar time in trades', () => {
+    // 100 trades over 1000 bars of 5m: 0.1 trade per bar; lags 19 -> 20 bars -> 2 trades
+    const ts = Float64Array.from({ length: 100 }, (_, i) => i * 10 * 300_000);
+    expect(pooledBlockTrades(19, 100, ts, 300_000)).toBe(2);
+    // dense: 3 members firing on the same 10 bars -> 30 trades over 10 bars, lags 4 -> 5 bars = 15 trades
+    const dense = Float64Array.from({ length: 30 }, (_, i) => Math.floor(i / 3) * 300_000);
+    expect(pooledBlockTrades(4, 30, dense, 300_000)).toBe(15);
+    expect(pooledBlockTrades(100, 30, dense, 300_000)).toBe(30);
+    expect(pooledBlockTrades(3, 1, Float64Array.from([0]), 300_000)).toBe(1);
   });
 });
