@@ -16,7 +16,7 @@
  * and no import cycle anywhere, type-only imports included.
  *
  * Why these cores. A shared core is what a second system needs to read the pipeline's results or to run a strategy:
- * the lake (every table schema, readers and writers: lib/lake), the spec loaders (lib/spec), statistics and the
+ * the lake (readers, writers and the raw, cleaned, features and events table schemas: lib/lake), the spec loaders (lib/spec), statistics and the
  * seeded RNG (lib/stats), costs (lib/costs), the backtest engine (lib/engine), the strategy DSL (lib/dsl) and the
  * event condition language it is written in (lib/events: spec/events parsing, evaluateCondition, detection, and
  * readEventPartitions, the events table reader), plus the stage contract every system's stages implement and the
