@@ -34,6 +34,15 @@
  */
 'use strict';
 
+// Without Babel depcruise would not fail: it would silently read no .ts file. So a missing parser is an error here.
+for (const pkg of ['@babel/core', '@babel/plugin-syntax-typescript']) {
+  try {
+    require.resolve(pkg);
+  } catch {
+    throw new Error(`.dependency-cruiser.cjs: ${pkg} is not installed, and without it no .ts file would be checked. Run npm ci (jest brings it).`);
+  }
+}
+
 const CORE_FOLDERS = ['lake', 'spec', 'stats', 'costs', 'engine', 'events', 'dsl', 'stage'];
 const PIPELINE_FOLDERS = ['ingest', 'clean', 'features', 'research', 'walkforward', 'report', 'golden', 'lookahead', 'stages'];
 const FUTURE_SYSTEMS = ['monitor', 'lab', 'mm', 'experiments', 'dashboard'];
