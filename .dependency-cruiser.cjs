@@ -16,16 +16,17 @@
  * and no import cycle anywhere, type-only imports included.
  *
  * Why these cores. A shared core is what a second system needs to read the pipeline's results or to run a strategy:
- * the lake (readers, writers and the raw, cleaned, features and events table schemas: lib/lake), the spec loaders (lib/spec), statistics and the
- * seeded RNG (lib/stats), costs (lib/costs), the backtest engine (lib/engine), the strategy DSL (lib/dsl) and the
- * event condition language it is written in (lib/events: spec/events parsing, evaluateCondition, detection, and
- * readEventPartitions, the events table reader), plus the stage contract every system's stages implement and the
- * orchestrator drives (lib/stage: definition, main, manifest, fingerprint, generations). The pipeline's other lake
- * outputs (features, discovery, bridge, walk-forward files) are read by code in the pipeline (lib/stages/<name>/io.ts
- * and friends): a new system reads them through lib/lake (schemas in lib/lake/schema.ts), not by importing those.
+ * the lake (readers, writers, and the raw, cleaned, features and events table schemas: lib/lake), the spec loaders
+ * (lib/spec), statistics with the rolling-window primitives and the seeded RNG (lib/stats), costs (lib/costs), the
+ * backtest engine (lib/engine), the strategy DSL (lib/dsl) and the event condition language it is written in
+ * (lib/events: spec/events parsing, evaluateCondition, detection, and readEventPartitions, the events table reader),
+ * plus the stage contract every system's stages implement and the orchestrator drives (lib/stage: definition, main,
+ * manifest, fingerprint, generations). The pipeline's other lake readers (cleaned bars, plan, discovery and bridge
+ * results, walk-forward inputs) live in pipeline code (lib/stages/<name>/io.ts, load.ts, table.ts): a new system
+ * that needs one moves it into lib/lake first; this file refuses the import.
  *
  * Why one pipeline system, not several: its folders are the steps of one research chain and read each other's
- * types and outputs (research <-> report, stages/<x> -> research, golden and lookahead -> the stages they certify);
+ * types and outputs (report -> research, stages/<x> -> research, golden and lookahead -> the stages they check);
  * inside it only the no-cycle rule applies. A new lib/ folder must be added to a layer here (rule lib-folder-has-a-
  * layer) before it may import anything.
  *
