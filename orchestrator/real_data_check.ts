@@ -90,6 +90,15 @@ try {
   const html = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.html'), 'utf8'));
   const external = html.match(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//gi) ?? [];
   expect(html.includes('<svg') && external.length === 0, `report.html written (${html.length} bytes, ${(html.match(/<svg\b/g) ?? []).length} charts, ${external.length} external references)`);
+  // Issue 11 on real data: the report's per-concept funnel shows the pooled concept and, for every concept, each cut
+  // with its reason (the reason columns add up to the infeasible cuts).
+  const md = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.md'), 'utf8'));
+  const funnel = md.slice(md.indexOf('### Funnel by concept'));
+  const rows = funnel.split('\n').filter((l) => /^\| [a-z0-9-]+ \| /.test(l)).map((l) => l.split('|').slice(1, -1).map((x) => x.trim()));
+  const pooledRow = rows.find((r) => r[2] === 'universe');
+  const reasonsAddUp = rows.every((r) => Number(r[6]) === Number(r[7]) + Number(r[8]) + Number(r[9]));
+  expect(pooledRow !== undefined && reasonsAddUp && rows.length >= 5,
+    `report funnel: ${rows.length} concepts; pooled ${pooledRow ? `${pooledRow[0]}: ${pooledRow[4]} expanded, ${pooledRow[5]} planned, ${pooledRow[6]} cut (${pooledRow[7]} too few events, ${pooledRow[8]} ESS too low, ${pooledRow[9]} missing input), ${pooledRow[11]} tested, ${pooledRow[12]} pass discovery` : 'missing'}; cut reasons add up on every row: ${reasonsAddUp}`);
   db.close();
   const py = await execa('python3', ['-c', [
     'import sys', 'try:', '  import pandas as pd', 'except Exception:', '  print("pandas not installed: skipped"); sys.exit(0)',

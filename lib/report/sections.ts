@@ -228,14 +228,16 @@ export function conceptFunnelTable(d: ReportData): Table {
   const rows = (d.concept_funnel ?? []).map((c) => {
     const n = (x: number | null, bad = false) => num(x === null ? NA : fmtInt(x), x, bad ? { bad: true } : {});
     return [
-      txt(c.concept_id), txt(c.event_family), txt(c.status), n(c.expanded), n(c.planned, c.status !== 'ready' || (c.planned === 0 && c.expanded > 0)),
+      txt(c.concept_id), txt(c.event_family), txt(c.pooling ?? 'symbol'), txt(c.status), n(c.expanded), n(c.planned, c.status !== 'ready' || (c.planned === 0 && c.expanded > 0)),
       n(c.cut_infeasible, c.cut_infeasible > 0), n(c.infeasible_by.too_few_events), n(c.infeasible_by.low_ess), n(c.infeasible_by.missing_input),
       n(c.cut_budget), n(c.tested), n(c.passed_discovery), n(c.passed_bridge),
     ];
   });
   return {
     columns: [
-      { label: 'Concept' }, { label: 'Family' }, { label: 'Status', title: "'blocked': a spec task (missing event family or feature), nothing expanded" },
+      { label: 'Concept' }, { label: 'Family' },
+      { label: 'Pooling', title: 'symbol: one candidate per instrument; universe / bucket: pooled candidates, one test over the events of several instruments' },
+      { label: 'Status', title: "'blocked': a spec task (missing event family or feature), nothing expanded" },
       { label: 'Expanded', numeric: true }, { label: 'Planned', numeric: true },
       { label: 'Cut infeasible', numeric: true },
       { label: 'too few events', numeric: true, title: 'fewer than min_n usable events' },

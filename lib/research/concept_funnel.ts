@@ -24,6 +24,8 @@ export interface ConceptPlanFunnel {
   event_family: string;
   /** 'ready', or 'blocked' (a spec task: missing event family or feature; nothing expanded). */
   status: string;
+  /** symbol (one candidate per instrument), universe or `bucket ...` (pooled candidates); absent in older feasibility.json. */
+  pooling?: string;
   expanded: number;
   cut_infeasible: number;
   infeasible_by: InfeasibleReasons;
@@ -48,7 +50,7 @@ export interface UnusedEventFamily { family: string; events: string[]; sources: 
 
 /** The plan part of the funnel, one row per template (templates are one per concept), from feasibility.json. */
 export function conceptPlanFunnel(
-  templates: readonly Pick<TemplateFeasibility, 'template_id' | 'concept_id' | 'event_family' | 'status'>[],
+  templates: readonly (Pick<TemplateFeasibility, 'template_id' | 'concept_id' | 'event_family' | 'status'> & { pooling?: string })[],
   candidates: readonly Pick<CandidateFeasibility, 'candidate_id' | 'template_id' | 'status' | 'usable_events'>[],
   cuts: readonly Cut[], gates: PlanGates,
 ): ConceptPlanFunnel[] {
@@ -66,6 +68,7 @@ export function conceptPlanFunnel(
     }
     return {
       concept_id: t.concept_id, template_id: t.template_id, event_family: t.event_family, status: t.status,
+      ...(t.pooling !== undefined ? { pooling: t.pooling } : {}),
       expanded: mine.length, cut_infeasible: infeasible, infeasible_by: by,
       cut_budget: mine.filter((c) => c.status === 'cut_per_template' || c.status === 'cut_per_symbol').length,
       planned: mine.filter((c) => c.status === 'planned').length,

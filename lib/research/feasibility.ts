@@ -4,12 +4,21 @@
  */
 import type { CutReason } from './budget.js';
 
+/** The pooling of a template as one label: symbol, universe, `bucket liquidity/3`, `bucket sector`. */
+export function poolingLabel(t: { pooling?: string; bucket?: { by: string; count?: number } }): string {
+  if (t.pooling === undefined || t.pooling === 'symbol') return 'symbol';
+  if (t.pooling !== 'bucket' || !t.bucket) return t.pooling;
+  return `bucket ${t.bucket.by}${t.bucket.count !== undefined ? `/${t.bucket.count}` : ''}`;
+}
+
 export interface TemplateFeasibility {
   template_id: string;
   concept_id: string;
   event_family: string;
   expected: string;
   status: string;
+  /** How the template tests its events: `symbol`, `universe`, `bucket liquidity/3` or `bucket sector` (poolingLabel). */
+  pooling: string;
   variants: number;
   instruments: number;
   expanded: number;

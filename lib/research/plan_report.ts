@@ -7,7 +7,7 @@ import { instrumentKey, cmp, type Instrument, type PlannedCandidate } from './pl
 import type { Cut, CutReason, PlanGates, PlanSpec } from './budget.js';
 import type { Template } from './templates.js';
 import { conceptPlanFunnel, cutsText, type ConceptPlanFunnel, type UnusedEventFamily } from './concept_funnel.js';
-import type { CandidateFeasibility, TemplateFeasibility } from './feasibility.js';
+import { poolingLabel, type CandidateFeasibility, type TemplateFeasibility } from './feasibility.js';
 
 export interface PlanCounts {
   templates: number;
@@ -145,6 +145,7 @@ export function feasibilityJson(o: PlanOutcome): FeasibilityJson {
       event_family: t.event_family,
       expected: t.expected,
       status: t.status,
+      pooling: poolingLabel(t),
       variants: t.events.length,
       instruments: new Set(mine.map((c) => c.instrument)).size,
       expanded: mine.length,

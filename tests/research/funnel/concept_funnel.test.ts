@@ -9,13 +9,14 @@ import {
 } from '../../../lib/research/concept_funnel.js';
 import type { Cut } from '../../../lib/research/budget.js';
 import { renderReportHtml } from '../../../lib/report/html.js';
+import { poolingLabel } from '../../../lib/research/feasibility.js';
 import { renderReportMarkdown } from '../../../lib/report/markdown.js';
 import { makeFixture } from '../../report/fixture.js';
 
 const gates = { min_n: 30, min_ess: 20 };
 const templates = [
   { template_id: 'tpl_cap', concept_id: 'capitulation_reversal', event_family: 'capitulation', status: 'ready' },
-  { template_id: 'tpl_fund', concept_id: 'funding_fade', event_family: 'funding_extreme', status: 'ready' },
+  { template_id: 'tpl_fund', concept_id: 'funding_fade', event_family: 'funding_extreme', status: 'ready', pooling: 'universe' },
   { template_id: 'tpl_liq', concept_id: 'liq_bounce', event_family: 'liquidation_cascade', status: 'ready' },
   { template_id: 'tpl_blk', concept_id: 'blocked_one', event_family: 'nowhere', status: 'blocked' },
 ];
@@ -76,8 +77,8 @@ describe('per-concept funnel', () => {
     const d = { ...makeFixture(), concept_funnel: conceptFunnel(plan, conceptStageCounts([]), conceptStageCounts([])) };
     const md = renderReportMarkdown(d);
     expect(md).toContain('### Funnel by concept');
-    expect(md).toMatch(/\| funding_fade \| funding_extreme \| ready \| 2 \| 0 \| 2 \| 2 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \|/);
-    expect(md).toMatch(/\| liq_bounce \| liquidation_cascade \| ready \| 2 \| 0 \| 2 \| 1 \| 0 \| 1 \| 0 \| 0 \| 0 \| 0 \|/);
+    expect(md).toMatch(/\| funding_fade \| funding_extreme \| universe \| ready \| 2 \| 0 \| 2 \| 2 \| 0 \| 0 \| 0 \| 0 \| 0 \| 0 \|/);
+    expect(md).toMatch(/\| liq_bounce \| liquidation_cascade \| symbol \| ready \| 2 \| 0 \| 2 \| 1 \| 0 \| 1 \| 0 \| 0 \| 0 \| 0 \|/);
     const html = renderReportHtml(d);
     expect(html).toContain('<h3 id="concepts">By concept</h3>');
     const row = html.slice(html.indexOf('funding_fade'), html.indexOf('</tr>', html.indexOf('funding_fade')));
@@ -98,5 +99,14 @@ describe('event families no concept names', () => {
       '1 event(s) defined in spec/events are used by no concept, so they are never planned nor tested: family funding_zscore ' +
       '(funding_z21_abs_2p5; spec/events/funding.yaml:50). Add a concept with that event_family to spec/concepts, or remove the events');
     expect(unusedEventsWarning(unusedEventFamilies(families, sources, ['capitulation', 'funding_zscore']))).toBeNull();
+  });
+});
+
+describe('pooling label', () => {
+  test('symbol, universe, liquidity and sector buckets', () => {
+    expect(poolingLabel({})).toBe('symbol');
+    expect(poolingLabel({ pooling: 'universe' })).toBe('universe');
+    expect(poolingLabel({ pooling: 'bucket', bucket: { by: 'liquidity', count: 3 } })).toBe('bucket liquidity/3');
+    expect(poolingLabel({ pooling: 'bucket', bucket: { by: 'sector' } })).toBe('bucket sector');
   });
 });
