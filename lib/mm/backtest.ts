@@ -24,7 +24,6 @@
  */
 import { mean, quantile, sharpe, std } from '../stats/index.js';
 import type { MmBars, MmFunding } from './data.js';
-import { logReturnsBps, trailingStd } from './features.js';
 import { asQuotes, glftDistances } from './model.js';
 
 export const MM_MODELS = ['glft', 'as'] as const;
@@ -146,108 +145,207 @@ export function mmQuote(o: number, qLots: number, sigma: number, tsMs: number, p
   return { bid, ask, capped: Number.isNaN(db) || Number.isNaN(da) };
 }
 
-/** The simulation loop (one fill rule). Pure. */
-export function runMarketMaker(b: MmBars, funding: MmFunding | undefined, p: MmParams, costs: MmCosts, rule: FillRule): MmRunCore {
-  checkParams(p);
-  const n = b.ts_ms.length;
-  const tfMs = b.tfMs;
-  const sqrtTf = Math.sqrt(tfMs / 1000);
-  const tick = p.tick_size > 0 ? p.tick_size : inferTick(b);
-  const sigBar = trailingStd(logReturnsBps(b.close), p.vol_window_bars);
-  const maker = costs.maker_fee_bps / 1e4;
-  const exitCost = (costs.taker_fee_bps + costs.slippage_bps) / 1e4;
-  const fts = funding?.ts_ms;
-  const frate = funding?.funding_rate;
-  let fi = 0;
-  if (fts && n > 0) while (fi < fts.length && fts[fi]! <= b.ts_ms[0]!) fi++;
+/** Rolling standard deviation (ddof 1) of the last `window` values pushed (NaN slots count as slots), as trailingStd. */
+class RollingStd {
+  private readonly buf: Float64Array;
+  private pos = 0;
+  private pushed = 0;
+  private s = 0;
+  private s2 = 0;
+  private m = 0;
+  constructor(private readonly window: number) {
+    this.buf = new Float64Array(window).fill(NaN);
+  }
+  push(v: number): void {
+    if (this.pushed >= this.window) {
+      const u = this.buf[this.pos]!;
+      if (Number.isFinite(u)) { this.s -= u; this.s2 -= u * u; this.m--; }
+    }
+    this.buf[this.pos] = v;
+    this.pos = (this.pos + 1) % this.window;
+    this.pushed++;
+    if (Number.isFinite(v)) { this.s += v; this.s2 += v * v; this.m++; }
+  }
+  value(): number {
+    return this.m >= 2 ? Math.sqrt(Math.max(0, (this.s2 - (this.s * this.s) / this.m) / (this.m - 1))) : NaN;
+  }
+}
 
-  let pos = 0, cash = 0, fees = 0, fund = 0, spreadCap = 0, liq = 0;
-  let lastClose = NaN, peak = 0, limitHits = 0, quoted = 0, maxAbsLots = 0;
-  let killed = false, killTs: number | null = null, killDd: number | null = null;
-  const equity = new Float64Array(n);
-  const invBar = new Float64Array(n).fill(NaN);
-  const invLots = new Float64Array(n);
-  const fills: Fill[] = [];
+/** The quotes a book posts for one bar (NaN: side not quoted). */
+export interface PostedQuotes {
+  bar: number;
+  ts_ms: number;
+  mid: number;
+  bid: number;
+  ask: number;
+  inventory_lots: number;
+  sigma_bps_per_sqrt_s: number;
+}
 
-  const fill = (i: number, side: 1 | -1, price: number, qty: number, mid: number) => {
-    pos += side * qty;
-    cash -= side * qty * price;
-    const fee = qty * price * maker;
-    cash -= fee;
-    fees += fee;
-    spreadCap += qty * side * (mid - price);
-    fills.push({ bar: i, ts_ms: b.ts_ms[i]!, side, price, qty, mid });
-  };
+/**
+ * The market maker's state, advanced bar by bar: `quote(b, i)` at bar i's open (uses bars < i and open_i only),
+ * then `settle(b, i)` once bar i is complete (fills against its high/low/close/volume, funding, equity, kill switch).
+ * The backtest calls both for each bar; the realtime loop calls quote when a bar opens and settle when its data
+ * arrives, so a paper run and the backtest of the same bars go through the same code.
+ */
+export class MmBook {
+  pos = 0;
+  cash = 0;
+  fees = 0;
+  fund = 0;
+  spreadCap = 0;
+  liq = 0;
+  lastClose = NaN;
+  peak = 0;
+  limitHits = 0;
+  quoted = 0;
+  maxAbsLots = 0;
+  killed = false;
+  killTs: number | null = null;
+  killDd: number | null = null;
+  readonly fills: Fill[] = [];
+  private readonly vol: RollingStd;
+  private readonly sqrtTf: number;
+  private readonly maker: number;
+  private readonly exitCost: number;
+  private fi = -1;
+  private posted: PostedQuotes | null = null;
+  private seen = 0;
 
-  for (let i = 0; i < n; i++) {
+  constructor(
+    readonly p: MmParams, readonly costs: MmCosts, readonly rule: FillRule, readonly tick: number, readonly tfMs: number,
+    private readonly funding: MmFunding | undefined,
+  ) {
+    checkParams(p);
+    if (!(tick > 0)) throw new RangeError(`tick must be > 0, was ${tick}`);
+    this.vol = new RollingStd(p.vol_window_bars);
+    this.sqrtTf = Math.sqrt(tfMs / 1000);
+    this.maker = costs.maker_fee_bps / 1e4;
+    this.exitCost = (costs.taker_fee_bps + costs.slippage_bps) / 1e4;
+  }
+
+  /** Quotes for bar i at its open (null when not quoting: warm-up, missing prices, kill switch). */
+  quote(b: MmBars, i: number): PostedQuotes | null {
+    this.posted = null;
+    const o = b.open[i]!;
+    const sig = this.vol.value();
+    if (this.killed || this.seen < this.p.vol_window_bars || !Number.isFinite(o) || !(sig > 0)) return null;
+    const qLots = (this.pos * o) / this.p.lot_notional_usd;
+    const qt = mmQuote(o, qLots, sig / this.sqrtTf, b.ts_ms[i]!, this.p, this.tick);
+    if (qt.capped) this.limitHits++;
+    this.posted = { bar: i, ts_ms: b.ts_ms[i]!, mid: o, bid: qt.bid, ask: qt.ask, inventory_lots: qLots, sigma_bps_per_sqrt_s: sig / this.sqrtTf };
+    return this.posted;
+  }
+
+  /** Bar i is complete: fills of the posted quotes, funding settlements in (t_i, t_i + tf], equity, kill switch. */
+  settle(b: MmBars, i: number): { equity: number; inventory_pnl: number; inventory_lots: number } {
     const o = b.open[i]!, h = b.high[i]!, l = b.low[i]!, c = b.close[i]!, v = b.volume[i]!;
-    if (Number.isFinite(c) && Number.isFinite(lastClose)) invBar[i] = pos * (c - lastClose);
-    const sig = i > 0 ? sigBar[i - 1]! : NaN;
-    if (!killed && i >= p.vol_window_bars && Number.isFinite(o) && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && v > 0 && sig > 0) {
-      const qt = mmQuote(o, (pos * o) / p.lot_notional_usd, sig / sqrtTf, b.ts_ms[i]!, p, tick);
-      const bid = qt.bid;
-      const ask = qt.ask;
-      if (qt.capped) limitHits++;
-      if (!Number.isNaN(bid)) quoted++;
-      if (!Number.isNaN(ask)) quoted++;
-      const through = rule === 'through' ? tick : 0;
-      const bidHit = !Number.isNaN(bid) && l <= bid - through + 1e-12 * o;
-      const askHit = !Number.isNaN(ask) && h >= ask + through - 1e-12 * o;
-      let room = p.volume_share * v;
-      const lot = p.lot_notional_usd / o;
+    const invPnl = Number.isFinite(c) && Number.isFinite(this.lastClose) ? this.pos * (c - this.lastClose) : NaN;
+    const q = this.posted;
+    if (q && q.bar === i && Number.isFinite(h) && Number.isFinite(l) && Number.isFinite(c) && v > 0) {
+      if (!Number.isNaN(q.bid)) this.quoted++;
+      if (!Number.isNaN(q.ask)) this.quoted++;
+      const through = this.rule === 'through' ? this.tick : 0;
+      const bidHit = !Number.isNaN(q.bid) && l <= q.bid - through + 1e-12 * o;
+      const askHit = !Number.isNaN(q.ask) && h >= q.ask + through - 1e-12 * o;
+      let room = this.p.volume_share * v;
+      const lot = this.p.lot_notional_usd / o;
       const order: (1 | -1)[] = bidHit && askHit ? (c < o ? [1, -1] : [-1, 1]) : bidHit ? [1] : askHit ? [-1] : [];
       for (const side of order) {
         const qty = Math.min(lot, room);
         if (qty <= 0) break;
-        fill(i, side, side === 1 ? bid : ask, qty, o);
+        this.fill(b, i, side, side === 1 ? q.bid : q.ask, qty, o);
         room -= qty;
       }
     }
-    if (fts && frate) {
-      const end = b.ts_ms[i]! + tfMs;
-      while (fi < fts.length && fts[fi]! <= end) {
-        const px = Number.isFinite(c) ? c : lastClose;
-        if (costs.funding && Number.isFinite(frate[fi]!) && Number.isFinite(px)) {
-          const pay = pos * px * frate[fi]!;
-          cash -= pay;
-          fund += pay;
+    this.posted = null;
+    const f = this.funding;
+    if (f) {
+      if (this.fi < 0) { this.fi = 0; while (this.fi < f.ts_ms.length && f.ts_ms[this.fi]! <= b.ts_ms[i]!) this.fi++; }
+      const end = b.ts_ms[i]! + this.tfMs;
+      while (this.fi < f.ts_ms.length && f.ts_ms[this.fi]! <= end) {
+        const px = Number.isFinite(c) ? c : this.lastClose;
+        const rate = f.funding_rate[this.fi]!;
+        if (this.costs.funding && Number.isFinite(rate) && Number.isFinite(px)) {
+          const pay = this.pos * px * rate;
+          this.cash -= pay;
+          this.fund += pay;
         }
-        fi++;
+        this.fi++;
       }
     }
-    if (Number.isFinite(c)) lastClose = c;
-    const mark = Number.isFinite(lastClose) ? pos * lastClose : 0;
-    equity[i] = cash + mark;
-    if (equity[i]! > peak) peak = equity[i]!;
-    if (!killed && peak - equity[i]! > p.kill_drawdown_usd) {
-      killed = true;
-      killTs = b.ts_ms[i]!;
-      killDd = peak - equity[i]!;
-      const cost = Math.abs(pos) * lastClose * exitCost;
-      cash += pos * lastClose - cost;
-      liq += cost;
-      pos = 0;
-      equity[i] = cash;
+    const r = Number.isFinite(c) && Number.isFinite(this.lastClose) ? Math.log(c / this.lastClose) * 1e4 : NaN;
+    if (this.seen > 0) this.vol.push(r);
+    this.seen++;
+    if (Number.isFinite(c)) this.lastClose = c;
+    let equity = this.equity();
+    if (equity > this.peak) this.peak = equity;
+    if (!this.killed && this.peak - equity > this.p.kill_drawdown_usd) {
+      this.killed = true;
+      this.killTs = b.ts_ms[i]!;
+      this.killDd = this.peak - equity;
+      this.flatten();
+      equity = this.cash;
     }
-    const lots = Number.isFinite(lastClose) ? (pos * lastClose) / p.lot_notional_usd : 0;
-    invLots[i] = lots;
-    if (Math.abs(lots) > maxAbsLots) maxAbsLots = Math.abs(lots);
+    const lots = Number.isFinite(this.lastClose) ? (this.pos * this.lastClose) / this.p.lot_notional_usd : 0;
+    if (Math.abs(lots) > this.maxAbsLots) this.maxAbsLots = Math.abs(lots);
+    return { equity, inventory_pnl: invPnl, inventory_lots: lots };
   }
-  if (pos !== 0 && Number.isFinite(lastClose)) {
-    const cost = Math.abs(pos) * lastClose * exitCost;
-    cash += pos * lastClose - cost;
-    liq += cost;
-    pos = 0;
-    if (n > 0) equity[n - 1] = cash;
+
+  /** Cash plus the position marked at the last close, USD. */
+  equity(): number {
+    return this.cash + (Number.isFinite(this.lastClose) ? this.pos * this.lastClose : 0);
   }
-  const net = cash;
+
+  /** Closes the position at the last close paying taker fee + slippage (end of horizon, kill switch). */
+  flatten(): void {
+    if (this.pos === 0 || !Number.isFinite(this.lastClose)) return;
+    const cost = Math.abs(this.pos) * this.lastClose * this.exitCost;
+    this.cash += this.pos * this.lastClose - cost;
+    this.liq += cost;
+    this.pos = 0;
+  }
+
+  pnl(): PnlDecomposition {
+    const net = this.equity();
+    return {
+      spread_capture_usd: this.spreadCap, inventory_pnl_usd: net + this.fees + this.fund + this.liq - this.spreadCap, fees_usd: this.fees,
+      funding_usd: this.fund, liquidation_cost_usd: this.liq, net_pnl_usd: net,
+    };
+  }
+
+  private fill(b: MmBars, i: number, side: 1 | -1, price: number, qty: number, mid: number): void {
+    this.pos += side * qty;
+    this.cash -= side * qty * price;
+    const fee = qty * price * this.maker;
+    this.cash -= fee;
+    this.fees += fee;
+    this.spreadCap += qty * side * (mid - price);
+    this.fills.push({ bar: i, ts_ms: b.ts_ms[i]!, side, price, qty, mid });
+  }
+}
+
+/** The backtest: quote and settle every bar, then liquidate at the last close (one fill rule). Pure. */
+export function runMarketMaker(b: MmBars, funding: MmFunding | undefined, p: MmParams, costs: MmCosts, rule: FillRule): MmRunCore {
+  const n = b.ts_ms.length;
+  const tick = p.tick_size > 0 ? p.tick_size : inferTick(b);
+  const book = new MmBook(p, costs, rule, tick, b.tfMs, funding);
+  const equity = new Float64Array(n);
+  const invBar = new Float64Array(n);
+  const invLots = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    book.quote(b, i);
+    const s = book.settle(b, i);
+    equity[i] = s.equity;
+    invBar[i] = s.inventory_pnl;
+    invLots[i] = s.inventory_lots;
+  }
+  book.flatten();
+  if (n > 0) equity[n - 1] = book.equity();
   return {
-    pnl: {
-      spread_capture_usd: spreadCap, inventory_pnl_usd: net + fees + fund + liq - spreadCap, fees_usd: fees,
-      funding_usd: fund, liquidation_cost_usd: liq, net_pnl_usd: net,
-    },
-    fills, equity, inventory_pnl_bar: invBar, limit_hits: limitHits, quoted_sides: quoted, max_abs_inventory_lots: maxAbsLots,
-    inventory_lots: invLots, kill: { tripped: killed, ts_ms: killTs, drawdown_usd: killDd }, tick_size: tick,
+    pnl: book.pnl(), fills: book.fills, equity, inventory_pnl_bar: invBar, limit_hits: book.limitHits, quoted_sides: book.quoted,
+    max_abs_inventory_lots: book.maxAbsLots, inventory_lots: invLots,
+    kill: { tripped: book.killed, ts_ms: book.killTs, drawdown_usd: book.killDd }, tick_size: tick,
   };
 }
 
