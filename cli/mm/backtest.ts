@@ -31,7 +31,7 @@ await runCli('mm-backtest', async (log) => {
   const runId = runIdOf(a);
   log.info({ mode, instrument: k, timeframe: tf, env: redactEnv(process.env) }, 'mm backtest');
   const { config } = await loadCosts(a.costs);
-  const costs = mmCostsFor(config, k, a.costs);
+  const costs = mmCostsFor(config, k, a.costs, a.venue);
   const range = { fromMs: dateMs(a.from, '--from'), toMs: dateMs(a.to, '--to') };
   const data = await loadMmData(dataDirOf(a), k, tf, range);
   const t0 = performance.now();

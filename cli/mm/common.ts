@@ -16,6 +16,7 @@ export function baseArgs(name: string, usage: string): Argv {
     .option('data_dir', { type: 'string', default: process.env.QUANTLAB_DATA_DIR ?? 'data', describe: 'data directory (lake under lake/, outputs under artifacts/)' })
     .option('costs', { type: 'string', default: 'spec/costs.yaml', describe: 'cost config (maker/taker fees, slippage, funding)' })
     .option('exchange', { type: 'string', default: 'binance' })
+    .option('venue', { type: 'string', describe: 'price the exchange\'s fees as this venue of the cost config (default: the exchange; e.g. binance for the synthetic market)' })
     .option('market', { type: 'string', default: 'um', describe: 'spot | um | cm' })
     .option('symbol', { type: 'string', default: 'BTCUSDT', describe: 'BTCUSDT or BTC/USDT' })
     .option('timeframe', { type: 'string', default: '5m' })
@@ -45,6 +46,7 @@ export interface CommonArgs {
   data_dir: string;
   costs: string;
   exchange: string;
+  venue?: string;
   market: string;
   symbol: string;
   timeframe: string;

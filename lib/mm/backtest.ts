@@ -140,8 +140,10 @@ export function mmQuote(o: number, qLots: number, sigma: number, tsMs: number, p
     db = qLots >= p.max_inventory_lots ? NaN : -qa.bid;
     da = qLots <= -p.max_inventory_lots ? NaN : qa.ask;
   }
-  const bid = Number.isNaN(db) ? NaN : Math.floor(Math.min(o * (1 - db / 1e4), o - tick) / tick + 1e-9) * tick;
-  const ask = Number.isNaN(da) ? NaN : Math.ceil(Math.max(o * (1 + da / 1e4), o + tick) / tick - 1e-9) * tick;
+  // whole ticks, printed without binary noise (108323.9, not 108323.90000000001)
+  const dec = Math.max(0, Math.min(12, Math.ceil(-Math.log10(tick) - 1e-9)));
+  const bid = Number.isNaN(db) ? NaN : +(Math.floor(Math.min(o * (1 - db / 1e4), o - tick) / tick + 1e-9) * tick).toFixed(dec);
+  const ask = Number.isNaN(da) ? NaN : +(Math.ceil(Math.max(o * (1 + da / 1e4), o + tick) / tick - 1e-9) * tick).toFixed(dec);
   return { bid, ask, capped: Number.isNaN(db) || Number.isNaN(da) };
 }
 

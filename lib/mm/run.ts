@@ -17,12 +17,12 @@ import { mmMetrics, mmRiskReport, runMarketMaker, type MmCosts, type MmMetrics, 
 import { MM_METRICS_SCHEMA, MM_RISK_SCHEMA, schemaErrors } from './schema.js';
 
 /** Maker and taker fees of the instrument's venue and market, slippage and funding from the resolved cost config. */
-export function mmCostsFor(c: CostConfig, k: InstrumentKey, costsFile: string): MmCosts {
-  const v = c.venues[k.exchange];
+export function mmCostsFor(c: CostConfig, k: InstrumentKey, costsFile: string, venue = k.exchange): MmCosts {
+  const v = c.venues[venue];
   const m = v?.[k.market as Market];
   if (!m) {
-    throw new DataError(`${k.exchange} ${k.market} is not priced in the cost config`, { file: costsFile, field: `venues.${k.exchange}.${k.market}`, value: null }, {
-      hint: `add venues.${k.exchange}.${k.market} (maker_fee_bps, taker_fee_bps) to ${costsFile}`,
+    throw new DataError(`${venue} ${k.market} is not priced in the cost config`, { file: costsFile, field: `venues.${venue}.${k.market}`, value: null }, {
+      hint: `add venues.${venue}.${k.market} (maker_fee_bps, taker_fee_bps) to ${costsFile}, or price the exchange as a priced venue with --venue`,
     });
   }
   return { maker_fee_bps: m.maker_fee_bps, taker_fee_bps: m.taker_fee_bps, slippage_bps: c.slippage_bps, funding: c.funding.enabled && k.market !== 'spot' };
