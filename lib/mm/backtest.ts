@@ -477,3 +477,12 @@ export function mmRiskReport(x: MmMetricsInputs) {
     },
   };
 }
+
+/** runMarketMaker on the bars [from, to) of b (from includes the warm-up), the tick inferred from all of b. */
+export function backtestMmSlice(b: MmBars, funding: MmFunding | undefined, p: MmParams, costs: MmCosts, from: number, to: number, rule: FillRule = 'through'): MmRunCore {
+  const s: MmBars = {
+    file: b.file, timeframe: b.timeframe, tfMs: b.tfMs, ts_ms: b.ts_ms.subarray(from, to), open: b.open.subarray(from, to), high: b.high.subarray(from, to),
+    low: b.low.subarray(from, to), close: b.close.subarray(from, to), volume: b.volume.subarray(from, to),
+  };
+  return runMarketMaker(s, funding, { ...p, tick_size: p.tick_size > 0 ? p.tick_size : inferTick(b) }, costs, rule);
+}
