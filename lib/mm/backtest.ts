@@ -24,7 +24,7 @@
  */
 import { mean, quantile, sharpe, std } from '../stats/index.js';
 import type { MmBars, MmFunding } from './data.js';
-import { asQuotes, glftDistances } from './model.js';
+import { asQuotes, glftSkew } from './model.js';
 
 export const MM_MODELS = ['glft', 'as'] as const;
 export type MmModel = (typeof MM_MODELS)[number];
@@ -130,9 +130,35 @@ function checkParams(p: MmParams): void {
  * away from the mid to the tick. `capped`: a side was withheld.
  */
 export function mmQuote(o: number, qLots: number, sigma: number, tsMs: number, p: MmParams, tick: number): { bid: number; ask: number; capped: boolean } {
+  return quoteWith(quoteModel(p, tick), o, qLots, sigma, tsMs);
+}
+
+/** What the quotes need that does not change from bar to bar (precomputed once per run). */
+interface QuoteModel {
+  p: MmParams;
+  tick: number;
+  /** 1 / tick when it is a whole number (prices are then k / invTick: printed without binary noise), else 0 */
+  invTick: number;
+  /** GLFT: (1 / gamma) ln(1 + gamma / k), bps */
+  half: number;
+  /** GLFT: the skew constant c divided by sigma (c is proportional to sigma) */
+  cPerSigma: number;
+}
+
+function quoteModel(p: MmParams, tick: number): QuoteModel {
+  const inv = Math.round(1 / tick);
+  const cPerSigma = p.model === 'glft' ? glftSkew({ gamma: p.gamma, k: p.k, A: p.A, maxInventory: p.max_inventory_lots, sigma: 1 }) : NaN;
+  return { p, tick, invTick: Math.abs(inv * tick - 1) < 1e-9 ? inv : 0, half: Math.log1p(p.gamma / p.k) / p.gamma, cPerSigma };
+}
+
+function quoteWith(m: QuoteModel, o: number, qLots: number, sigma: number, tsMs: number): { bid: number; ask: number; capped: boolean } {
+  const p = m.p;
   let db: number, da: number;
   if (p.model === 'glft') {
-    [db, da] = glftDistances(qLots, { gamma: p.gamma, k: p.k, A: p.A, maxInventory: p.max_inventory_lots, sigma });
+    // glftDistances, with c = cPerSigma * sigma (lib/mm/model.ts)
+    const c = m.cPerSigma * sigma;
+    db = qLots >= p.max_inventory_lots ? NaN : m.half + ((2 * qLots + 1) / 2) * c;
+    da = qLots <= -p.max_inventory_lots ? NaN : m.half - ((2 * qLots - 1) / 2) * c;
   } else {
     const sessionMs = p.session_seconds * 1000;
     const tau = (sessionMs - (tsMs % sessionMs)) / 1000;
@@ -140,10 +166,11 @@ export function mmQuote(o: number, qLots: number, sigma: number, tsMs: number, p
     db = qLots >= p.max_inventory_lots ? NaN : -qa.bid;
     da = qLots <= -p.max_inventory_lots ? NaN : qa.ask;
   }
-  // whole ticks, printed without binary noise (108323.9, not 108323.90000000001)
-  const dec = Math.max(0, Math.min(12, Math.ceil(-Math.log10(tick) - 1e-9)));
-  const bid = Number.isNaN(db) ? NaN : +(Math.floor(Math.min(o * (1 - db / 1e4), o - tick) / tick + 1e-9) * tick).toFixed(dec);
-  const ask = Number.isNaN(da) ? NaN : +(Math.ceil(Math.max(o * (1 + da / 1e4), o + tick) / tick - 1e-9) * tick).toFixed(dec);
+  const tick = m.tick;
+  const kb = Math.floor(Math.min(o * (1 - db / 1e4), o - tick) / tick + 1e-9);
+  const ka = Math.ceil(Math.max(o * (1 + da / 1e4), o + tick) / tick - 1e-9);
+  const bid = Number.isNaN(db) ? NaN : m.invTick ? kb / m.invTick : kb * tick;
+  const ask = Number.isNaN(da) ? NaN : m.invTick ? ka / m.invTick : ka * tick;
   return { bid, ask, capped: Number.isNaN(db) || Number.isNaN(da) };
 }
 
@@ -213,6 +240,7 @@ export class MmBook {
   private fi = -1;
   private posted: PostedQuotes | null = null;
   private seen = 0;
+  private readonly qm: QuoteModel;
 
   constructor(
     readonly p: MmParams, readonly costs: MmCosts, readonly rule: FillRule, readonly tick: number, readonly tfMs: number,
@@ -221,6 +249,7 @@ export class MmBook {
     checkParams(p);
     if (!(tick > 0)) throw new RangeError(`tick must be > 0, was ${tick}`);
     this.vol = new RollingStd(p.vol_window_bars);
+    this.qm = quoteModel(p, tick);
     this.sqrtTf = Math.sqrt(tfMs / 1000);
     this.maker = costs.maker_fee_bps / 1e4;
     this.exitCost = (costs.taker_fee_bps + costs.slippage_bps) / 1e4;
@@ -233,7 +262,7 @@ export class MmBook {
     const sig = this.vol.value();
     if (this.killed || this.seen < this.p.vol_window_bars || !Number.isFinite(o) || !(sig > 0)) return null;
     const qLots = (this.pos * o) / this.p.lot_notional_usd;
-    const qt = mmQuote(o, qLots, sig / this.sqrtTf, b.ts_ms[i]!, this.p, this.tick);
+    const qt = quoteWith(this.qm, o, qLots, sig / this.sqrtTf, b.ts_ms[i]!);
     if (qt.capped) this.limitHits++;
     this.posted = { bar: i, ts_ms: b.ts_ms[i]!, mid: o, bid: qt.bid, ask: qt.ask, inventory_lots: qLots, sigma_bps_per_sqrt_s: sig / this.sqrtTf };
     return this.posted;
