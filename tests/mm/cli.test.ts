@@ -83,6 +83,20 @@ describe('mm CLIs on a synthetic lake', () => {
     expect(keys.stderr + keys.stdout).not.toMatch(/AKIA-SECRET-1|SECRET-2/);
   }, 60_000);
 
+  test('roles as processes: data -> model -> execution -> risk with a worker limit, failures: 0', async () => {
+    const r = await mm('roles.js', [...INST, '--max-workers', '1', '--run_id', 'roles1']);
+    expect(r.code).toBe(0);
+    const done = r.stderr.split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((l) => l.msg === 'runtime_complete');
+    expect(done).toMatchObject({ failures: 0, max_workers: 1, mm_run_id: 'roles1' });
+    for (const f of ['data.json', 'model.json', 'metrics.json', 'execution.json', 'risk_report.json', 'market_data.csv']) {
+      expect(existsSync(join(dir, 'artifacts', 'roles', 'roles1', `SYN01USDT_${f}`))).toBe(true);
+    }
+    expect(schemaErrors(MM_RISK_SCHEMA, JSON.parse(readFileSync(join(dir, 'artifacts', 'roles', 'roles1', 'SYN01USDT_risk_report.json'), 'utf8')))).toEqual([]);
+    const alone = await mm('role.js', [...INST, '--role', 'risk', '--run_id', 'nothing_before']);
+    expect(alone.code).toBe(3);
+    expect(alone.stderr).toContain('missing input artifact of role risk');
+  }, 120_000);
+
   test('bad input: an instrument the lake does not hold is a located error, exit 3', async () => {
     const r = await mm('backtest.js', ['--exchange', 'synthetic', '--venue', 'binance', '--symbol', 'NOPEUSDT']);
     expect(r.code).toBe(3);
