@@ -25,7 +25,8 @@ export function mmCostsFor(c: CostConfig, k: InstrumentKey, costsFile: string, v
       hint: `add venues.${venue}.${k.market} (maker_fee_bps, taker_fee_bps) to ${costsFile}, or price the exchange as a priced venue with --venue`,
     });
   }
-  return { maker_fee_bps: m.maker_fee_bps, taker_fee_bps: m.taker_fee_bps, slippage_bps: c.slippage_bps, funding: c.funding.enabled && k.market !== 'spot' };
+  // the net maker cost: the fee less a configured rebate (negative = the maker is paid)
+  return { maker_fee_bps: m.maker_fee_bps - (m.maker_rebate_bps ?? 0), taker_fee_bps: m.taker_fee_bps, slippage_bps: c.slippage_bps, funding: c.funding.enabled && k.market !== 'spot' };
 }
 
 export interface MmData {

@@ -13,7 +13,7 @@ const pnl = {
   type: 'object',
   required: ['spread_capture_usd', 'inventory_pnl_usd', 'fees_usd', 'funding_usd', 'liquidation_cost_usd', 'net_pnl_usd'],
   properties: {
-    spread_capture_usd: num, inventory_pnl_usd: num, fees_usd: { type: 'number', minimum: 0 }, funding_usd: num,
+    spread_capture_usd: num, inventory_pnl_usd: num, fees_usd: num, funding_usd: num,
     liquidation_cost_usd: { type: 'number', minimum: 0 }, net_pnl_usd: num,
     traded_notional_usd: { type: 'number', minimum: 0 }, net_bps_of_traded: numOrNull, spread_capture_bps_of_traded: numOrNull,
   },
