@@ -102,5 +102,9 @@ describe('mm CLIs on a synthetic lake', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('lake/cleaned/bars/exchange=synthetic/market=um/symbol=NOPEUSDT/timeframe=5m');
     expect(r.stderr).toContain('no cleaned bars');
+    const bad = await mm('backtest.js', [...INST, '--volume-share', '2', '--run_id', 'bad1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('mm parameter volume_share must be in (0, 1], was 2');
+    expect(existsSync(join(dir, 'artifacts', 'bad1_metrics.json'))).toBe(false);
   }, 60_000);
 });
