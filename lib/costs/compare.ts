@@ -59,6 +59,11 @@ function compareVenues(a: CostConfig, b: CostConfig, sink: Sink): void {
         if (fa === undefined) sink.incomparable.push({ path: `${base}.${side}`, a: null, b: fb[side] });
         else higherIsCostlier(sink, `${base}.${side}`, fa[side], fb[side]);
       }
+      // a maker rebate (absent = 0) is cheaper the higher it is; compared only when either side sets one
+      if (fa !== undefined && (fa.maker_rebate_bps !== undefined || fb.maker_rebate_bps !== undefined)) {
+        const [ra, rb] = [fa.maker_rebate_bps ?? 0, fb.maker_rebate_bps ?? 0];
+        ordered(sink, `${base}.maker_rebate_bps`, ra, rb, rb - ra);
+      }
     }
   }
 }

@@ -22,7 +22,7 @@ export function scaleCosts(c: CostConfig, m: number): CostConfig {
   if (m === 1) return c;
   const venues: CostConfig['venues'] = {};
   for (const [v, mk] of Object.entries(c.venues)) {
-    venues[v] = Object.fromEntries(Object.entries(mk).map(([k, f]) => [k, { maker_fee_bps: f!.maker_fee_bps * m, taker_fee_bps: f!.taker_fee_bps * m }]));
+    venues[v] = Object.fromEntries(Object.entries(mk).map(([k, f]) => [k, { ...f!, maker_fee_bps: f!.maker_fee_bps * m, taker_fee_bps: f!.taker_fee_bps * m }]));
   }
   const impact = c.impact.model === 'sqrt'
     ? { ...c.impact, coefficient: c.impact.coefficient * m }

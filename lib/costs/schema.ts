@@ -22,6 +22,8 @@ export type ImpactModelName = (typeof IMPACT_MODELS)[number];
 export interface MarketFees {
   maker_fee_bps: number;
   taker_fee_bps: number;
+  /** optional maker rebate (bps of notional, >= 0) paid back on maker fills; absent = none (used by lib/mm) */
+  maker_rebate_bps?: number;
 }
 
 export type VenueFees = Partial<Record<Market, MarketFees>>;
@@ -59,7 +61,13 @@ const fee = (side: string): SpecSchema =>
 const marketFees = object('Fees on one market of a venue, in basis points of notional.', {
   maker_fee_bps: fee('Maker (resting limit order)'),
   taker_fee_bps: fee('Taker (market order, or a limit order that crosses)'),
-});
+  maker_rebate_bps: number(
+    'Optional maker rebate in basis points of the filled notional, paid back on every maker fill (a market maker\'s ' +
+      'net maker cost is maker_fee_bps - maker_rebate_bps). Absent means none, and leaves the cost digest of a file ' +
+      'without it unchanged. Only set it for a tier you hold. At most 10 bps.',
+    { minimum: 0, maximum: 10 },
+  ),
+}, { required: ['maker_fee_bps', 'taker_fee_bps'] });
 
 const maxParticipation = number(
   'Capacity cap: the largest order as a fraction of the volume of the bar it fills in (0.1 = 10%). ' +

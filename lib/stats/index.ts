@@ -41,3 +41,4 @@ export {
   oncClusters, correlationMatrix, correlationDistance, kMeans, silhouetteSamples, clusterTStat,
   type OncOptions, type OncResult,
 } from './onc.js';
+export { Xoshiro128ss } from './rng.js';
