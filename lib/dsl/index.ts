@@ -15,8 +15,8 @@ export {
   type MeanReversionParams, type MomentumParams, type PairsParams, type TemplateCommon, type TemplateGridSpec,
 } from './templates.js';
 export {
-  compileStrategy, checkSlice,
-  type MarketSlice, type EventSeries, type CompileOptions, type CompiledStrategy,
+  compileStrategy, checkSlice, prepareSignals,
+  type MarketSlice, type PreparedSignals, type EventSeries, type CompileOptions, type CompiledStrategy,
 } from './compile.js';
 export { DECISION_CODES, type Decision, type DecisionCode } from './decisions.js';
 export { runBlueprint, prepareRun, type RunOptions, type BlueprintRun } from './run.js';
