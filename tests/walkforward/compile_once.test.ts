@@ -17,7 +17,7 @@ import type { WalkforwardSummary } from '../../lib/stages/walkforward/summary.js
 import { scaleCosts } from '../../lib/costs/derive.js';
 import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
 import { BTC, DIGEST, ETH, PLAN, costs, randomBars, ruleBp, sliceN } from '../dsl/helpers.js';
-import { WF, runNode, seedStrategyLake } from '../helpers/strategy_lake.js';
+import { DAY, START, WF, runNode } from '../helpers/strategy_lake.js';
 
 const N = 1500;
 
@@ -99,7 +99,13 @@ describe('walk-forward stage: compilations counted', () => {
   let work: string;
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'quantlab-compile-once-'));
-    await seedStrategyLake(join(work, 'data'));
+    // 2 symbols x 8 days (the shared 3-day lake's blueprints rarely trade enough to be selected)
+    const r = await runNode('orchestrator/run_all.js', [
+      '--data_dir', join(work, 'data'), '--allow-synthetic', '--until', 'blueprint',
+      '--set', 'ingest.synthetic.n_symbols=2', '--set', `ingest.synthetic.start_ms=${START}`, '--set', `ingest.synthetic.end_ms=${START + 8 * DAY}`,
+      '--set', 'ingest.synthetic.planted_edges=default', '--set', 'bridge.scope=all', '--set', 'clean.extra_timeframes=[]',
+    ]);
+    if (r.exitCode !== 0) throw new Error(`seed pipeline failed:\n${r.stderr}`);
   }, 300_000);
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
@@ -107,7 +113,7 @@ describe('walk-forward stage: compilations counted', () => {
 
   test('one compilation per blueprint and pass; engine runs = selections x windows x multipliers', async () => {
     const dataDir = join(work, 'data');
-    const r = await runNode('stages/walkforward.js', ['--data_dir', dataDir, '--spec_dir', join(process.cwd(), 'spec'), '--params_json', JSON.stringify({ ...WF, cost_multipliers: [0.5, 2] })]);
+    const r = await runNode('stages/walkforward.js', ['--data_dir', dataDir, '--spec_dir', join(process.cwd(), 'spec'), '--params_json', JSON.stringify({ ...WF, train_days: 2, test_days: 1, cost_multipliers: [0.5, 2] })]);
     if (r.exitCode !== 0) throw new Error(r.stderr);
     const line = r.stderr.split('\n').find((l) => l.includes('walk-forward signal compilations and engine runs'));
     expect(line).toBeDefined();
