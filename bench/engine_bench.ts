@@ -7,7 +7,10 @@
  *   idle: never trades (the bare per-bar loop: marks, funding pointers, equity);
  *   hold: buys 1 unit of every symbol at bar 1 and holds (adds MAE/MFE, unrealized, funding payments).
  * Reported apart: setup (new Engine: default trailing 24h volume and daily volatility series, one log per bar)
- * and the simulation loop (Engine.run). Median of --reps runs, JSON on stdout. Target: 30M bar-steps/s per strategy on one core.
+ * and the simulation loop (Engine.run). Median of --reps runs, JSON on stdout, by wall time and by the process's CPU
+ * time (user + system: on a machine shared with other jobs the wall time mostly measures the queue). Every PnL
+ * series is recorded (EngineInput.series 'full', the default). Target (issue 12): 40M bar-steps/s per strategy on
+ * one core.
  */
 import { performance } from 'node:perf_hooks';
 import { Engine, runEngine, type EngineInput, type Strategy } from '../lib/engine/index.js';
@@ -61,18 +64,24 @@ for (const [name, s] of Object.entries(strategies)) {
   runEngine(input, s); // warm-up (also builds the default trailing volume/volatility series, timed below too)
   const setup: number[] = [];
   const loop: number[] = [];
+  const loopCpu: number[] = [];
   for (let r = 0; r < reps; r++) {
     const a = performance.now();
     const e = new Engine(input);
     const b = performance.now();
+    const c = process.cpuUsage();
     e.run(s);
+    const d = process.cpuUsage(c);
     loop.push(performance.now() - b);
+    loopCpu.push((d.user + d.system) / 1000);
     setup.push(b - a);
   }
   const med = (x: number[]) => x.sort((p, q) => p - q)[Math.floor(x.length / 2)]!;
   const ms = med(loop);
+  const cpu = med(loopCpu);
   out[name] = {
     setup_ms: Math.round(med(setup)), loop_ms: Math.round(ms), bar_steps_per_s: Math.round((m * n) / (ms / 1000)),
+    loop_cpu_ms: Math.round(cpu), bar_steps_per_cpu_s: Math.round((m * n) / (cpu / 1000)),
   };
 }
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

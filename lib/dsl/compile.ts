@@ -10,8 +10,8 @@ import type { InstrumentKey } from '../market.js';
 import { holdableRange } from '../costs/funding_span.js';
 import { TIMEFRAME_MS } from '../timeframe.js';
 import { DecisionLog, type Decision } from './decisions.js';
-import { pairsStrategy } from './pairs.js';
-import { ruleStrategy } from './rule.js';
+import { pairsStrategy, preparePairs, type PairsPrepared } from './pairs.js';
+import { prepareRule, ruleStrategy, type RulePrepared } from './rule.js';
 import type { Blueprint } from './types.js';
 import type { MarketSlice, RunWindow } from './slice.js';
 import { blueprintEvents, blueprintFeatures } from './validate.js';
@@ -34,8 +34,30 @@ export interface CompiledStrategy {
   decisions: () => Decision[];
 }
 
-export function compileStrategy(bp: Blueprint, data: MarketSlice, opts: CompileOptions = {}): CompiledStrategy {
+/**
+ * The window-free part of compiling a blueprint on a slice: the slice checked, signals, indicators and sizing inputs
+ * computed over all of it. A caller running one blueprint on many windows or cost variants of the same slice
+ * prepares once and passes it to compileStrategy (or runBlueprint's `prepared`) for each run.
+ */
+export interface PreparedSignals {
+  readonly bp: Blueprint;
+  readonly data: MarketSlice;
+  readonly rule?: RulePrepared;
+  readonly pairs?: PairsPrepared;
+}
+
+export function prepareSignals(bp: Blueprint, data: MarketSlice): PreparedSignals {
   checkSlice(bp, data);
+  return bp.strategy.type === 'rule'
+    ? { bp, data, rule: prepareRule(bp, bp.strategy, data) }
+    : { bp, data, pairs: preparePairs(bp, bp.strategy, data) };
+}
+
+export function compileStrategy(bp: Blueprint, data: MarketSlice, opts: CompileOptions = {}, prepared?: PreparedSignals): CompiledStrategy {
+  if (prepared !== undefined && (prepared.bp !== bp || prepared.data !== data)) {
+    throw new UsageError(`blueprint ${bp.id}: the prepared signals were computed for another blueprint or market slice`);
+  }
+  const prep = prepared ?? prepareSignals(bp, data);
   const n = data.ts_ms.length;
   const win: RunWindow = {
     entryFrom: opts.entryFrom ?? 0,
@@ -51,8 +73,8 @@ export function compileStrategy(bp: Blueprint, data: MarketSlice, opts: CompileO
   }
   const log = new DecisionLog();
   const strategy = bp.strategy.type === 'rule'
-    ? ruleStrategy(bp, bp.strategy, data, win, log)
-    : pairsStrategy(bp, bp.strategy, data, win, log);
+    ? ruleStrategy(bp, bp.strategy, data, win, log, prep.rule!)
+    : pairsStrategy(bp, bp.strategy, data, win, log, prep.pairs!);
   return { strategy, decisions: () => log.toDecisions(data.ts_ms) };
 }
 

@@ -32,20 +32,36 @@ const PENDING = 1;
 const OPEN = 2;
 const EXITING = 3;
 
-export function pairsStrategy(bp: Blueprint, s: PairsStrategy, data: MarketSlice, win: RunWindow, log: DecisionLog): Strategy {
+/** What a pairs blueprint precomputes over the whole slice (hedge ratio, z-score, vol_target volatility), window-free. */
+export interface PairsPrepared {
+  beta: Float64Array;
+  z: Float64Array;
+  vol: Float64Array | undefined;
+}
+
+export function preparePairs(bp: Blueprint, s: PairsStrategy, data: MarketSlice): PairsPrepared {
   if (data.instruments.length !== 2) {
     throw new DataError(`a pairs strategy needs 2 instruments`, { file: `blueprint ${bp.id}`, field: 'instruments', value: data.instruments.length });
   }
   const closeA = data.bars[0]!.close;
   const closeB = data.bars[1]!.close;
   const { beta, z } = pairsSeries(logOf(closeA), logOf(closeB), s.hedge_window_bars, s.z_window_bars);
-  const sizing = bp.sizing;
   let vol: Float64Array | undefined;
-  if (sizing.method === 'vol_target') {
-    vol = hedgedVolatility(logReturn(closeA, 1), logReturn(closeB, 1), beta, sizing.vol_window_bars);
+  if (bp.sizing.method === 'vol_target') {
+    vol = hedgedVolatility(logReturn(closeA, 1), logReturn(closeB, 1), beta, bp.sizing.vol_window_bars);
     const k = sqrt(YEAR_MS / data.tfMs);
     for (let t = 0; t < vol.length; t++) vol[t] = vol[t]! * k;
   }
+  return { beta, z, vol };
+}
+
+export function pairsStrategy(
+  bp: Blueprint, s: PairsStrategy, data: MarketSlice, win: RunWindow, log: DecisionLog, prep: PairsPrepared = preparePairs(bp, s, data),
+): Strategy {
+  const closeA = data.bars[0]!.close;
+  const closeB = data.bars[1]!.close;
+  const { beta, z, vol } = prep;
+  const sizing = bp.sizing;
   const entryZ = s.entry_z;
   const exitZ = s.exit_z;
   const stopZ = s.stop_z ?? Infinity;

@@ -22,7 +22,7 @@
 import type { EngineContext, Strategy } from '../engine/index.js';
 import type { MarketSlice, RunWindow } from './slice.js';
 import { R_IN_POSITION, R_NOT_FILLED, R_OCO, R_OUTSIDE_SPAN, type DecisionLog } from './decisions.js';
-import { annualisedVolatility, ruleSignals } from './signals.js';
+import { annualisedVolatility, ruleSignals, type RuleSignals } from './signals.js';
 import { entryNotional, quantity, sizingPrice } from './sizing.js';
 import type { Blueprint, RuleStrategy } from './types.js';
 
@@ -31,16 +31,28 @@ const PENDING = 1;
 const OPEN = 2;
 const EXITING = 3;
 
-export function ruleStrategy(bp: Blueprint, s: RuleStrategy, data: MarketSlice, win: RunWindow, log: DecisionLog): Strategy {
-  const { entry, onset, exit } = ruleSignals(bp, s, data);
+/** What a rule blueprint precomputes over the whole slice (signals and the vol_target volatility), window-free. */
+export interface RulePrepared extends RuleSignals {
+  vol: Float64Array[] | undefined;
+}
+
+export function prepareRule(bp: Blueprint, s: RuleStrategy, data: MarketSlice): RulePrepared {
+  const sizing = bp.sizing;
+  const vol = sizing.method === 'vol_target'
+    ? data.bars.map((b) => annualisedVolatility(b.close, sizing.vol_window_bars, data.tfMs))
+    : undefined;
+  return { ...ruleSignals(bp, s, data), vol };
+}
+
+export function ruleStrategy(
+  bp: Blueprint, s: RuleStrategy, data: MarketSlice, win: RunWindow, log: DecisionLog, prep: RulePrepared = prepareRule(bp, s, data),
+): Strategy {
+  const { entry, onset, exit, vol } = prep;
   const m = data.instruments.length;
   const high = data.bars.map((b) => b.high);
   const low = data.bars.map((b) => b.low);
   const close = data.bars.map((b) => b.close);
   const sizing = bp.sizing;
-  const vol = sizing.method === 'vol_target'
-    ? data.bars.map((b) => annualisedVolatility(b.close, sizing.vol_window_bars, data.tfMs))
-    : undefined;
   const horizon = s.exit.horizon_bars;
   const sl = (s.exit.stop_loss_bps ?? 0) / 1e4;
   const tp = (s.exit.take_profit_bps ?? 0) / 1e4;

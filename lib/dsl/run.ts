@@ -9,7 +9,7 @@ import {
   Engine, trailingDailyVolBps, trailingSum, type EngineInput, type EngineResult, type RiskLimits,
 } from '../engine/index.js';
 import { DataError, UsageError } from '../errors.js';
-import { compileStrategy, type CompiledStrategy } from './compile.js';
+import { compileStrategy, type CompiledStrategy, type PreparedSignals } from './compile.js';
 import type { MarketSlice } from './slice.js';
 import type { Decision } from './decisions.js';
 import type { Blueprint } from './types.js';
@@ -29,6 +29,8 @@ export interface RunOptions {
   volWindowBars?: number;
   /** Engine series to record (EngineInput.series): 'equity' when only the equity curve is needed. */
   series?: 'full' | 'equity';
+  /** prepareSignals(bp, data) computed once by a caller running many windows or cost variants of one slice. */
+  prepared?: PreparedSignals;
 }
 
 export interface BlueprintRun {
@@ -56,7 +58,7 @@ export function prepareRun(
     entryFrom: opts.entryFrom ?? from,
     entryUntil: opts.entryUntil ?? to,
     barOffset: from,
-  });
+  }, opts.prepared);
   if (costs.funding.enabled) {
     data.instruments.forEach((k, i) => {
       if (k.market !== 'spot' && data.funding?.[i] === undefined) {

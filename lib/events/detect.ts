@@ -7,7 +7,10 @@
  * of UNKNOWN is UNKNOWN, and an event fires only where its condition is TRUE.
  */
 import { DataError } from '../errors.js';
-import { eventFeatures, type Condition, type Direction, type EventSet, type EventSpec, type Operand } from './spec.js';
+import { eventFeatures, type Condition, type Direction, type EventSet, type EventSpec } from './spec.js';
+
+// Globals read once: inside vm contexts (jest) every global lookup in a hot loop goes through an interceptor.
+const { abs } = Math;
 
 /** One instrument's event occurrences, sorted by ts_ms then event name (code-point order). */
 export interface EventRows {
@@ -50,26 +53,53 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
       if (col.length !== n) throw new DataError(`feature column has ${col.length} rows, the bar grid ${n}`, { field: f });
     }
   }
-  const masks = events.map((ev) => evaluateCondition(ev.condition, features, n));
-  const signs = events.map((ev) => sideSigns(directionSigns(ev.direction, features, n), ev.side));
-  const cooldowns = events.map((ev) => ev.cooldown_bars);
-  const last = events.map(() => -Infinity);
-  const rowBar: number[] = [];
-  const rowEvent: number[] = [];
+  // Variants of one spec entry share a condition or a direction: each distinct one is evaluated once.
+  const conditions = new Map<string, Uint8Array>();
+  const directions = new Map<string, Int8Array>();
+  const masks = events.map((ev) => evaluateCondition(ev.condition, features, n, conditions));
+  const signs = events.map((ev) => {
+    const key = JSON.stringify(ev.direction);
+    let d = directions.get(key);
+    if (d === undefined) directions.set(key, (d = directionSigns(ev.direction, features, n)));
+    return ev.side === undefined ? d : sideSigns(d.slice(), ev.side);
+  });
+  // One pass per event (its cooldown only depends on its own history), then the rows in (bar, event) order: each
+  // row is coded bar * E + e and the codes are sorted numerically.
+  const E = events.length;
   const removed = events.map(() => 0);
-  for (let t = 0; t < n; t++) {
-    for (let e = 0; e < events.length; e++) {
-      if (masks[e]![t] !== TRUE || signs[e]![t] === 0) continue;
-      if (t - last[e]! <= cooldowns[e]!) {
-        removed[e]!++;
+  let codes = new Float64Array(1024);
+  let k = 0;
+  for (let e = 0; e < E; e++) {
+    const mask = masks[e]!;
+    const sign = signs[e]!;
+    const cd = events[e]!.cooldown_bars;
+    let last = -Infinity;
+    let cut = 0;
+    for (let t = 0; t < n; t++) {
+      if (mask[t] !== TRUE || sign[t] === 0) continue;
+      if (t - last <= cd) {
+        cut++;
         continue;
       }
-      last[e] = t;
-      rowBar.push(t);
-      rowEvent.push(e);
+      last = t;
+      if (k === codes.length) {
+        const grown = new Float64Array(k * 2);
+        grown.set(codes);
+        codes = grown;
+      }
+      codes[k++] = t * E + e;
     }
+    removed[e] = cut;
   }
-  const k = rowBar.length;
+  codes = codes.subarray(0, k).sort();
+  const rowBar = new Int32Array(k);
+  const rowEvent = new Int32Array(k);
+  for (let i = 0; i < k; i++) {
+    const c = codes[i]!;
+    const e = c % E;
+    rowEvent[i] = e;
+    rowBar[i] = (c - e) / E;
+  }
   const cooldown: CooldownCounts = {};
   events.forEach((ev, e) => (cooldown[ev.name] = { kept: 0, removed: removed[e]! }));
   for (const e of rowEvent) cooldown[events[e]!.name]!.kept++;
@@ -77,16 +107,33 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
     ts_ms: new Float64Array(k), event: new Array<string>(k), family: new Array<string>(k),
     direction: new Int32Array(k), attributes: new Array<string>(k), cooldown,
   };
+  const attrs = events.map((ev) => attributeWriter(ev, features));
   for (let i = 0; i < k; i++) {
     const t = rowBar[i]!;
-    const ev = events[rowEvent[i]!]!;
+    const e = rowEvent[i]!;
+    const ev = events[e]!;
     out.ts_ms[i] = ts_ms[t]!;
     out.event[i] = ev.name;
     out.family[i] = ev.family;
-    out.direction[i] = signs[rowEvent[i]!]![t]!;
-    out.attributes[i] = attributesJson(ev, features, t);
+    out.direction[i] = signs[e]![t]!;
+    out.attributes[i] = attrs[e]!(t);
   }
   return out;
+}
+
+/** attributesJson(ev, features, t) as a function of t, with the keys sorted and quoted once. */
+function attributeWriter(ev: Pick<EventSpec, 'attributes'>, features: Readonly<Record<string, Float64Array>>): (t: number) => string {
+  const keys = [...ev.attributes].sort();
+  const heads = keys.map((f) => `${JSON.stringify(f)}:`);
+  const cols = keys.map((f) => col(features, f));
+  return (t) => {
+    let s = '{';
+    for (let j = 0; j < cols.length; j++) {
+      const v = cols[j]![t]!;
+      s += `${j > 0 ? ',' : ''}${heads[j]!}${Number.isFinite(v) ? JSON.stringify(v) : 'null'}`;
+    }
+    return `${s}}`;
+  };
 }
 
 /**
@@ -96,48 +143,61 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
  *   any of the four values is NaN;
  * - all: FALSE if any is FALSE, else UNKNOWN if any is UNKNOWN, else TRUE; any: the dual; not: swaps TRUE and FALSE.
  */
-export function evaluateCondition(c: Condition, features: Readonly<Record<string, Float64Array>>, n: number): Uint8Array {
+export function evaluateCondition(
+  c: Condition, features: Readonly<Record<string, Float64Array>>, n: number, cache?: Map<string, Uint8Array>,
+): Uint8Array {
+  if (cache === undefined) return evaluateUncached(c, features, n, undefined);
+  const key = JSON.stringify(c);
+  let m = cache.get(key);
+  if (m === undefined) cache.set(key, (m = evaluateUncached(c, features, n, cache)));
+  return m;
+}
+
+/** evaluateCondition's work; `cache` (condition JSON -> mask) serves shared sub-conditions. Never mutates a mask. */
+function evaluateUncached(c: Condition, features: Readonly<Record<string, Float64Array>>, n: number, cache: Map<string, Uint8Array> | undefined): Uint8Array {
   const out = new Uint8Array(n);
   switch (c.type) {
     case 'compare': {
       const x = col(features, c.feature);
-      const cmp = comparator(c.op);
-      if ('value' in c.rhs) {
-        const v = c.rhs.value;
-        for (let t = 0; t < n; t++) {
-          const a = x[t]!;
-          out[t] = Number.isNaN(a) ? UNKNOWN : cmp(a, v) ? TRUE : FALSE;
-        }
-      } else {
-        const y = col(features, c.rhs.feature);
-        for (let t = 0; t < n; t++) {
-          const a = x[t]!;
-          const b = y[t]!;
-          out[t] = Number.isNaN(a) || Number.isNaN(b) ? UNKNOWN : cmp(a, b) ? TRUE : FALSE;
-        }
-      }
+      if ('value' in c.rhs) compareValue(c.op, x, c.rhs.value, out, n);
+      else compareColumns(c.op, x, col(features, c.rhs.feature), out, n);
       return out;
     }
     case 'abs_gt': {
       const x = col(features, c.feature);
+      const v = c.value;
       for (let t = 0; t < n; t++) {
         const a = x[t]!;
-        out[t] = Number.isNaN(a) ? UNKNOWN : Math.abs(a) > c.value ? TRUE : FALSE;
+        out[t] = a !== a ? UNKNOWN : abs(a) > v ? TRUE : FALSE;
       }
       return out;
     }
     case 'cross_above':
     case 'cross_below': {
       const x = col(features, c.feature);
-      const v = operandAt(c.rhs, features);
       const above = c.type === 'cross_above';
       if (n > 0) out[0] = UNKNOWN;
+      if ('value' in c.rhs) {
+        const v = c.rhs.value;
+        if (v !== v) {
+          out.fill(UNKNOWN);
+          return out;
+        }
+        for (let t = 1; t < n; t++) {
+          const x0 = x[t - 1]!;
+          const x1 = x[t]!;
+          if (x0 !== x0 || x1 !== x1) out[t] = UNKNOWN;
+          else out[t] = (above ? x0 <= v && x1 > v : x0 >= v && x1 < v) ? TRUE : FALSE;
+        }
+        return out;
+      }
+      const y = col(features, c.rhs.feature);
       for (let t = 1; t < n; t++) {
         const x0 = x[t - 1]!;
         const x1 = x[t]!;
-        const v0 = v(t - 1);
-        const v1 = v(t);
-        if (Number.isNaN(x0) || Number.isNaN(x1) || Number.isNaN(v0) || Number.isNaN(v1)) out[t] = UNKNOWN;
+        const v0 = y[t - 1]!;
+        const v1 = y[t]!;
+        if (x0 !== x0 || x1 !== x1 || v0 !== v0 || v1 !== v1) out[t] = UNKNOWN;
         else out[t] = (above ? x0 <= v0 && x1 > v1 : x0 >= v0 && x1 < v1) ? TRUE : FALSE;
       }
       return out;
@@ -147,7 +207,7 @@ export function evaluateCondition(c: Condition, features: Readonly<Record<string
       const absorbing = c.type === 'all' ? FALSE : TRUE;
       out.fill(c.type === 'all' ? TRUE : FALSE);
       for (const child of c.of) {
-        const m = evaluateCondition(child, features, n);
+        const m = evaluateCondition(child, features, n, cache);
         for (let t = 0; t < n; t++) {
           const r = out[t]!;
           if (r === absorbing) continue;
@@ -159,13 +219,43 @@ export function evaluateCondition(c: Condition, features: Readonly<Record<string
       return out;
     }
     case 'not': {
-      const m = evaluateCondition(c.of, features, n);
+      const m = evaluateCondition(c.of, features, n, cache);
       for (let t = 0; t < n; t++) {
         const s = m[t]!;
         out[t] = s === TRUE ? FALSE : s === FALSE ? TRUE : UNKNOWN;
       }
       return out;
     }
+  }
+}
+
+type CompareOp = Extract<Condition, { type: 'compare' }>['op'];
+
+/**
+ * x op v per bar, UNKNOWN where x is NaN: one loop per operator (a comparator closure called per bar is not inlined
+ * once several operators have been seen, and cost more than the comparison).
+ */
+function compareValue(op: CompareOp, x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  // a NaN constant compares false (or true for !=) with every number, as a NaN x would be UNKNOWN anyway
+  switch (op) {
+    case '>': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a > v ? TRUE : FALSE; } return;
+    case '>=': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a >= v ? TRUE : FALSE; } return;
+    case '<': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a < v ? TRUE : FALSE; } return;
+    case '<=': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a <= v ? TRUE : FALSE; } return;
+    case '==': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a === v ? TRUE : FALSE; } return;
+    case '!=': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a !== v ? TRUE : FALSE; } return;
+  }
+}
+
+/** x op y per bar, UNKNOWN where either is NaN. */
+function compareColumns(op: CompareOp, x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  switch (op) {
+    case '>': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a > b ? TRUE : FALSE; } return;
+    case '>=': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a >= b ? TRUE : FALSE; } return;
+    case '<': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a < b ? TRUE : FALSE; } return;
+    case '<=': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a <= b ? TRUE : FALSE; } return;
+    case '==': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a === b ? TRUE : FALSE; } return;
+    case '!=': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a !== b ? TRUE : FALSE; } return;
   }
 }
 
@@ -208,32 +298,6 @@ export function attributesJson(ev: Pick<EventSpec, 'attributes'>, features: Read
     return `${JSON.stringify(f)}:${Number.isFinite(v) ? JSON.stringify(v) : 'null'}`;
   });
   return `{${parts.join(',')}}`;
-}
-
-function comparator(op: Extract<Condition, { type: 'compare' }>['op']): (a: number, b: number) => boolean {
-  switch (op) {
-    case '>':
-      return (a, b) => a > b;
-    case '>=':
-      return (a, b) => a >= b;
-    case '<':
-      return (a, b) => a < b;
-    case '<=':
-      return (a, b) => a <= b;
-    case '==':
-      return (a, b) => a === b;
-    case '!=':
-      return (a, b) => a !== b;
-  }
-}
-
-function operandAt(rhs: Operand, features: Readonly<Record<string, Float64Array>>): (t: number) => number {
-  if ('value' in rhs) {
-    const v = rhs.value;
-    return () => v;
-  }
-  const y = col(features, rhs.feature);
-  return (t) => y[t]!;
 }
 
 function col(features: Readonly<Record<string, Float64Array>>, name: string): Float64Array {

@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import {
-  LakeDb, listPartitions, groupPartitions, readPartitions, writeMonthlyPartitions, dictColumn, partitionColumns,
+  LakeDb, listPartitions, groupPartitions, mapWithConnections, readPartitions, writeMonthlyPartitions, dictColumn, partitionColumns,
   type FoundPartition,
 } from '../../lake/index.js';
 import { featuresTable, EVENTS_TABLE } from '../../lake/derived.js';
@@ -14,6 +15,7 @@ import type { StageContext, StageRunSummary } from '../../stage/definition.js';
 import type { EventsParams } from './params.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
+const WORKERS = 2;
 /** Beside the event partitions: counts and the events that could not be evaluated (read by discovery). */
 export const EVENTS_INFO_FILE = '_events.json';
 
@@ -62,41 +64,59 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
     const counts = new Map(set.events.map((e) => [e.name, 0]));
     const cooldown: EventsInfo['cooldown'] = Object.fromEntries(set.events.map((e) => [e.name, {}]));
     const groups = [...groupPartitions(parts, INSTRUMENT_KEYS).values()];
-    let total = 0;
+    const timing = { read_ms: 0, detect_ms: 0, write_ms: 0 };
+    const t0 = performance.now();
     let done = 0;
-    for (const group of groups) {
-      if (ctx.signal.aborted) break;
+    // Two instruments at a time, each on its own connection (one's Parquet writes overlap the other's detection);
+    // results are merged below in instrument order, so the outputs do not depend on which finishes first.
+    const results = await mapWithConnections(db, groups, WORKERS, async (group, conn) => {
+      if (ctx.signal.aborted) return undefined;
       const instrument = INSTRUMENT_KEYS.map((k) => group[0]!.keys[k]).join('/');
       checkColumns(set, instrument, group, columns, lake);
+      const blockedHere: NotEvaluatedRow[] = [];
       const missing = unavailable.get(instrument);
       if (missing) {
         for (const ev of set.events) {
           const via = blockingFeatures(ev, new Set(missing.keys()));
-          if (via.length > 0) blocked.push({ kind: 'event', name: ev.name, family: ev.family, instrument, needs: via.map((f) => missing.get(f)!), via });
+          if (via.length > 0) blockedHere.push({ kind: 'event', name: ev.name, family: ev.family, instrument, needs: via.map((f) => missing.get(f)!), via });
         }
       }
-      const cols = await readPartitions(db, lake, featuresTable(needed), group, ['ts_ms', ...needed]);
+      let t = performance.now();
+      const cols = await readPartitions(conn, lake, featuresTable(needed), group, ['ts_ms', ...needed]);
+      timing.read_ms += performance.now() - t;
       const features: Record<string, Float64Array> = {};
       for (const f of needed) features[f] = cols[f] as Float64Array;
       let rows;
+      t = performance.now();
       try {
         rows = detectEvents(set, cols.ts_ms as Float64Array, features);
       } catch (e) {
         if (e instanceof DataError) throw new DataError(`${instrument} ${tf}: ${e.message}`, { file: join(lake, 'features') }, { hint: e.hint, cause: e });
         throw e;
       }
+      timing.detect_ms += performance.now() - t;
+      t = performance.now();
       const keys = { exchange: group[0]!.keys.exchange!, market: group[0]!.keys.market!, symbol: group[0]!.keys.symbol!, timeframe: tf };
-      const written = await writeMonthlyPartitions(db, out, EVENTS_TABLE, keys, {
+      const written = await writeMonthlyPartitions(conn, out, EVENTS_TABLE, keys, {
         ts_ms: rows.ts_ms,
         event: dictColumn(rows.event),
         family: dictColumn(rows.family),
         direction: rows.direction,
         attributes: dictColumn(rows.attributes),
       }, { tieBreak: ['event'] });
-      total += written.reduce((s, m) => s + m.rows, 0);
-      for (const name of rows.event) counts.set(name, counts.get(name)! + 1);
-      for (const [name, c] of Object.entries(rows.cooldown)) cooldown[name]![instrument] = c;
+      timing.write_ms += performance.now() - t;
       ctx.progress(++done, groups.length, 'instruments');
+      return { instrument, blocked: blockedHere, rows: written.reduce((a, m) => a + m.rows, 0), events: rows.event, cooldown: rows.cooldown };
+    });
+    if (ctx.signal.aborted) return {};
+    ctx.log.info({ ...Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])), wall_ms: Math.round(performance.now() - t0) }, 'event timings');
+    let total = 0;
+    for (const r of results) {
+      if (r === undefined) continue;
+      blocked.push(...r.blocked);
+      total += r.rows;
+      for (const name of r.events) counts.set(name, counts.get(name)! + 1);
+      for (const [name, c] of Object.entries(r.cooldown)) cooldown[name]![r.instrument] = c;
     }
     const notEvaluated = groupNotEvaluated(blocked, groups.length);
     const nowhere = new Set(notEvaluated.filter((e) => e.instruments.length === groups.length).map((e) => e.name));

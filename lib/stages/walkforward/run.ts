@@ -32,7 +32,7 @@ import type { CostConfig } from '../../costs/schema.js';
 import type { CutInstrument } from '../../costs/funding_span.js';
 import type { CostStatusEntry } from '../../costs/evaluation.js';
 import type { EngineResult } from '../../engine/index.js';
-import { blueprintEvents, blueprintFeatures, runBlueprint, type Blueprint, type BlueprintRun, type MarketSlice } from '../../dsl/index.js';
+import { blueprintEvents, blueprintFeatures, type Blueprint } from '../../dsl/index.js';
 import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } from '../../timeframe.js';
 import { makeWindows } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
@@ -49,6 +49,7 @@ import { instrumentLabel, readPlan, type InstrumentKey } from '../discovery/io.j
 import { readLakeVocabulary } from '../blueprint/vocabulary.js';
 import { assertScreenBeforeTest, readBlueprints } from './blueprints.js';
 import { globalGrid, loadInstrument, type Grid, type InstrumentData } from './io.js';
+import { BlueprintOnGrid } from './grid_run.js';
 import type { WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
 
@@ -115,6 +116,14 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
     const cache = new InstrumentCache(db, lakeRoot, grid, bps, costs, tf);
     const order = bps.map((_, i) => i).sort((a, b) => cmpStr(labelOf(bps[a]!, tf), labelOf(bps[b]!, tf)) || cmpStr(bps[a]!.id, bps[b]!.id));
     const risk = { maxGrossLeverage: p.max_gross_leverage };
+    // Signal compilations and engine runs, logged at the end: one compilation per blueprint and pass (pass 1 keeps
+    // nothing per bar, so pass 2 compiles the selected blueprints again), however many windows and cost multipliers.
+    const counts = { signal_compilations: 0, engine_runs: 0 };
+    const compiled = (bp: Blueprint, data: InstrumentData[]): { run: BlueprintOnGrid['run'] } => {
+      const g = new BlueprintOnGrid(bp, data, grid);
+      counts.signal_compilations++;
+      return { run: (...a) => { counts.engine_runs++; return g.run(...a); } };
+    };
 
     // ---- pass 1: full-grid run per blueprint
     const stats: TrainStats[][] = new Array(bps.length);
@@ -125,7 +134,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       if (ctx.signal.aborted) return {};
       const bp = bps[i]!;
       const data = await cache.get(bp, order, done);
-      const run = runOnGrid(bp, data, grid, costs, p.capital_usd, risk, 0, grid.n);
+      const run = compiled(bp, data).run(costs, p.capital_usd, risk, 0, grid.n);
       const r = equityReturns(run.result.equity, p.capital_usd);
       const entries = run.result.trades.map((t) => t.entryBar);
       stats[i] = trainStats(r, entries, windows);
@@ -158,11 +167,12 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       if (ctx.signal.aborted) return {};
       const bp = bps[i]!;
       const data = await cache.get(bp, pass2, done2);
+      const onGrid = compiled(bp, data); // once per blueprint: every window and cost multiplier reuses the signals
       for (const wi of selectedBy.get(i)!) {
         const w = windows[wi]!;
         const k = selections[wi]!.selected.length;
         for (const m of multipliers) {
-          const run = runOnGrid(bp, data, grid, scaleCosts(costs, m), p.capital_usd / k, risk, w.testStart, w.testEnd);
+          const run = onGrid.run(scaleCosts(costs, m), p.capital_usd / k, risk, w.testStart, w.testEnd);
           const s = sleeveOf(run.result, i, wi, m, w);
           sleeves.push(s);
           if (m === 1) {
@@ -173,6 +183,8 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       done2++;
       ctx.progress(bps.length + done2, bps.length + pass2.length, 'blueprint runs (full grid, then out of sample)');
     }
+
+    ctx.log.info(counts, 'walk-forward signal compilations and engine runs');
 
     // ---- stitch
     const book = (m: number) => stitch(windows, sleeves.filter((s) => s.multiplier === m), p.capital_usd, grid, ppy);
@@ -326,24 +338,6 @@ function countBy(xs: readonly string[]): Record<string, number> {
   const o: Record<string, number> = {};
   for (const x of xs) o[x] = (o[x] ?? 0) + 1;
   return o;
-}
-
-/**
- * Runs one blueprint through the engine on grid bars [from, to) (lib/dsl runBlueprint: signals, trailing volume and
- * volatility computed on the whole grid, so the window starts with its history); new entries in [from, entryUntil),
- * anything still open is closed by a market order at the close of entryUntil (filled at the next open).
- */
-function runOnGrid(
-  bp: Blueprint, data: InstrumentData[], grid: Grid, costs: CostConfig, cash: number,
-  risk: { maxGrossLeverage: number }, from: number, to: number,
-): BlueprintRun {
-  const slice: MarketSlice = {
-    instruments: data.map((d) => d.key), ts_ms: grid.ts_ms, tfMs: grid.tfMs, bars: data.map((d) => d.bars),
-    features: data.map((d) => d.features), events: data.map((d) => d.events), funding: data.map((d) => d.funding),
-    tradable: data.map((d) => d.tradable),
-    volume24h: data.map((d) => d.volume24h), dailyVolBps: data.map((d) => d.dailyVolBps),
-  };
-  return runBlueprint(bp, slice, costs, { initialCash: cash, risk, from, to, entryFrom: from, entryUntil: to - 2, series: 'equity' });
 }
 
 async function benchmarkKey(lakeRoot: string, symbol: string, keys: readonly InstrumentKey[], tf: string): Promise<InstrumentKey | undefined> {
