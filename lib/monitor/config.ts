@@ -231,7 +231,11 @@ export function resolveConfig(base: MonitorConfig, exp: Experiment | undefined, 
   } else {
     if (exp.state_mapping) c.regime.composite = deepMerge(c.regime.composite, exp.state_mapping);
   }
-  if (exp.backtest) c.backtest = deepMerge(c.backtest, exp.backtest);
+  if (exp.backtest) {
+    c.backtest = deepMerge(c.backtest, exp.backtest);
+    // a label -> direction map is replaced whole: merging would keep directions for labels the experiment removed
+    if (isPlain(exp.backtest.direction_by_regime)) c.backtest.direction_by_regime = structuredClone(exp.backtest.direction_by_regime) as Record<string, number>;
+  }
   c = validateSpecValue<MonitorConfig>(c, `${source} (merged over the base config)`, MONITOR_CONFIG_SCHEMA);
   return { config: checkSemantics(c, `${source} (merged)`), mode: isMsm(exp) ? 'msm' : 'regular' };
 }
