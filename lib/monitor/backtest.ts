@@ -90,6 +90,21 @@ export function selectBasket(p: Panel, d: number, u: MonitorConfig['universe'], 
   return cand.slice(0, u.basket_size).map((c) => c.a);
 }
 
+/**
+ * Volatility target: scale = min(max_scale, target_annual / (std(r, ddof 1) * sqrt(365))) over the unscaled book's
+ * trailing daily returns (known at the decision close); max_scale when the std is 0.
+ */
+export function volTargetScale(tail: ArrayLike<number>, targetAnnual: number, maxScale: number): number {
+  const n = tail.length;
+  let mu = 0;
+  for (let i = 0; i < n; i++) mu += tail[i]!;
+  mu /= n;
+  let v = 0;
+  for (let i = 0; i < n; i++) v += (tail[i]! - mu) ** 2;
+  const sd = Math.sqrt(v / (n - 1)) * Math.sqrt(365);
+  return sd > 0 ? Math.min(maxScale, targetAnnual / sd) : maxScale;
+}
+
 export function runBacktest(p: Panel, cfg: MonitorConfig, costs: CostConfig, labels: Int32Array, labelNames: string[], start: number): BacktestResult {
   const bt = cfg.backtest;
   const nA = p.symbols.length;
@@ -163,12 +178,7 @@ export function runBacktest(p: Panel, cfg: MonitorConfig, costs: CostConfig, lab
         const book = neutralize(alt, betas, { mode: bt.neutrality, maxName: bt.max_name_weight, maxGross: bt.max_gross, wBtc: wb, wEth: we });
         if (bt.vol_target.enabled) {
           const W = bt.vol_target.window_days;
-          if (unscaled.length >= W) {
-            const tail = unscaled.slice(-W);
-            const mu = tail.reduce((s, x) => s + x, 0) / W;
-            const sd = Math.sqrt(tail.reduce((s, x) => s + (x - mu) ** 2, 0) / (W - 1)) * Math.sqrt(365);
-            scale = sd > 0 ? Math.min(bt.vol_target.max_scale, bt.vol_target.annual / sd) : bt.vol_target.max_scale;
-          } else scale = 1;
+          scale = unscaled.length >= W ? volTargetScale(unscaled.slice(-W), bt.vol_target.annual, bt.vol_target.max_scale) : 1;
         } else scale = 1;
         basket.forEach((a, i) => { tgtU[a] = book.alt[i]!; });
         tgtU[p.btc] = tgtU[p.btc]! + book.btc;
