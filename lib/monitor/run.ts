@@ -49,7 +49,7 @@ export interface MonitorRunResult {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const fmt = (x: number) => (Number.isFinite(x) ? String(Number(x.toPrecision(10))) : '');
+const fmt = (x: number) => (Number.isFinite(x) ? String(x) : '');
 
 export function warmupDays(c: MonitorConfig): number {
   const f = c.features, u = c.universe, b = c.backtest;
