@@ -93,6 +93,11 @@ export function parseCoinGeckoCsv(text: string, file: string): CoinGeckoPoint[] 
         hint: 'timestamp (ms UTC) and date must name the same UTC day',
       });
     }
+    for (const [i, name] of [[iCap, 'market_cap_usd'], [iTs, 'timestamp']] as const) {
+      if (f[i] !== '' && !Number.isFinite(Number(f[i]))) {
+        throw new DataError('not a number', { file, line, field: name, value: f[i] }, { hint: 'numbers are plain decimals; an unknown market cap is empty or 0' });
+      }
+    }
     out.push({
       coin: f[iCoin]!, ts_ms: ts, market_cap_usd: num(f[iCap]), price_usd: iPrice >= 0 ? num(f[iPrice]) : NaN,
       volume_usd: iVol >= 0 ? num(f[iVol]) : NaN, src: file, line,
