@@ -97,8 +97,8 @@ export const MONITOR_CONFIG_SCHEMA = obj({
     exclusions: { type: 'string', default: 'spec/monitor/stablecoins.v1.yaml' },
   }, { default: {} }),
   universe: obj({
-    btc: { type: 'array', items: SYMBOL, minItems: 1, default: ['BTCUSDT', 'SYN01USDT'], description: 'BTC symbol candidates; the first in the lake is used' },
-    eth: { type: 'array', items: SYMBOL, minItems: 1, default: ['ETHUSDT', 'SYN02USDT'], description: 'ETH symbol candidates' },
+    btc: { type: 'array', items: SYMBOL, minItems: 1, default: ['BTCUSDT', 'SYN01USDT', 'SYN001USDT'], description: 'BTC symbol candidates; the first in the lake is used' },
+    eth: { type: 'array', items: SYMBOL, minItems: 1, default: ['ETHUSDT', 'SYN02USDT', 'SYN002USDT'], description: 'ETH symbol candidates' },
     exclude_assets: { type: 'array', items: SYMBOL, default: [], description: 'symbols never traded or counted (besides the stablecoin list)' },
     min_history_days: int('days of prices an alt needs before it can enter a basket', { minimum: 1, default: 30 }),
     selection: { enum: ['volume', 'mcap'], default: 'volume', description: 'rank alts by trailing USD volume (regular) or market cap (MSM)' },

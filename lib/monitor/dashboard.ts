@@ -52,7 +52,7 @@ const mk = (id, opt) => { const c = echarts.init(document.getElementById(id), nu
 window.__charts = [
  mk('regime', {title:{text:'Composite score and regime (bands); BTC and alt index rebased to 1'}, legend:{top:24}, grid:{top:60}, dataZoom: zoom,
    xAxis:{type:'category', data:D.days}, yAxis:[{type:'value', name:'score'},{type:'log', name:'price (rebased)'}],
-   series:[{name:'score', type:'line', showSymbol:false, data:D.score, markArea:{silent:true, data:bands}},
+   series:[{name:'score', type:'line', showSymbol:false, data:D.score, markArea:{silent:true, label:{show:false}, data:bands}},
            {name:'BTC', type:'line', yAxisIndex:1, showSymbol:false, data:D.btc},{name:'alt index', type:'line', yAxisIndex:1, showSymbol:false, data:D.alt_index}]}),
  mk('equity', {title:{text:'Equity (net of every cost, start 1)'}, dataZoom: zoom, xAxis:{type:'category', data:D.days}, yAxis:{type:'value', scale:true}, series:[{name:'equity', type:'line', showSymbol:false, data:D.equity}]}),
  mk('drawdown', {title:{text:'Drawdown'}, dataZoom: zoom, xAxis:{type:'category', data:D.days}, yAxis:{type:'value'}, series:[{name:'drawdown', type:'line', areaStyle:{}, showSymbol:false, data:D.drawdown}]}),
