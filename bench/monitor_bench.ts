@@ -6,11 +6,12 @@
  * seeded) of N assets x Y years is written into a temporary lake (cleaned/bars 1d + market caps), then the whole
  * command (`node dist/orchestrator/monitor_cli.js`, regular mode with the shipped config, the MSM baseline) runs as a
  * child process; wall time (median of --reps) and peak RSS (/usr/bin/time %M, when present) per N. Target: 150 x 5 y
- * under 5 s, peak RSS flat in N. JSON on stdout.
+ * under 5 s, peak RSS flat in N. JSON on stdout. Also CPU seconds (user + sys) and the load average: on a shared
+ * machine the wall time measures the queue, the CPU time the work.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -45,19 +46,22 @@ try {
     for (const mode of ['regular', 'msm'] as const) {
       const walls: number[] = [];
       let rssKb = NaN;
+      const cpus: number[] = [];
       for (let r = 0; r < reps; r++) {
         const args = [CLI, '--start', '2019-07-01', '--end', endDay, '--data_dir', dir, '--json', ...(mode === 'msm' ? ['--experiment', exp] : [])];
         const t = performance.now();
         const res = existsSync(TIME)
-          ? await execa(TIME, ['-f', 'RSS_KB=%M', process.execPath, ...args], { cwd: ROOT, reject: false })
+          ? await execa(TIME, ['-f', 'RSS_KB=%M CPU_S=%U+%S', process.execPath, ...args], { cwd: ROOT, reject: false })
           : await execa(process.execPath, args, { cwd: ROOT, reject: false });
         walls.push((performance.now() - t) / 1000);
         if (res.exitCode !== 0) throw new Error(`monitor failed (${mode}, ${n} assets): ${String(res.stderr).slice(-800)}`);
         const m = /RSS_KB=(\d+)/.exec(String(res.stderr));
         if (m) rssKb = Math.max(Number.isFinite(rssKb) ? rssKb : 0, Number(m[1]));
+        const c = /CPU_S=([\d.]+)\+([\d.]+)/.exec(String(res.stderr));
+        if (c) cpus.push(Number(c[1]) + Number(c[2]));
       }
       walls.sort((a, b) => a - b);
-      results.push({ assets: n, years, days, mode, wall_s_median: Number(walls[Math.floor(walls.length / 2)]!.toFixed(2)), wall_s_all: walls.map((w) => Number(w.toFixed(2))), peak_rss_mb: Number.isFinite(rssKb) ? Math.round(rssKb / 1024) : null, lake_write_s: Number(genS.toFixed(1)) });
+      results.push({ assets: n, years, days, mode, wall_s_median: Number(walls[Math.floor(walls.length / 2)]!.toFixed(2)), wall_s_all: walls.map((w) => Number(w.toFixed(2))), peak_rss_mb: Number.isFinite(rssKb) ? Math.round(rssKb / 1024) : null, cpu_s_median: cpus.length ? cpus.sort((a, b) => a - b)[Math.floor(cpus.length / 2)] : null, load_avg_1m: Number(loadavg()[0]!.toFixed(1)), lake_write_s: Number(genS.toFixed(1)) });
       process.stderr.write(`${JSON.stringify(results[results.length - 1])}\n`);
     }
   }

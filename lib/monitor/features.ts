@@ -90,7 +90,8 @@ export function computeFeatures(p: Panel, cfg: MonitorConfig['features']): Featu
     }
     if (nAbove > 0) raw.alt_breadth_above_mean[d] = above / nAbove;
     const btcCap = p.mcap[p.btc]![d]!;
-    if (Number.isFinite(btcCap) && capN > 1) dom[d] = btcCap / capAll;
+    const total = p.total_cap ? p.total_cap[d]! : capN > 1 ? capAll : NaN;
+    if (Number.isFinite(btcCap) && total > 0) dom[d] = btcCap / total;
     let fMaj = 0, nfMaj = 0;
     for (const m of [p.btc, p.eth]) { const f = p.funding[m]?.[d]; if (f !== undefined && Number.isFinite(f)) { fMaj += f; nfMaj++; } }
     if (nfAlt > 0 && nfMaj > 0) raw.funding_spread[d] = fAlt / nfAlt - fMaj / nfMaj;

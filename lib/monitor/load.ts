@@ -3,13 +3,12 @@
  * (cleaned/market_cap of `data.cap_exchanges`), funding and open interest when present. One instrument at a time
  * (memory: the panel, O(assets x days) doubles).
  */
-import { LakeDb, TABLES, listPartitions, groupPartitions, readPartitions, type FoundPartition } from '../lake/index.js';
+import { LakeDb, TABLES, readHiveGroups, type FoundPartition, type HiveGroup } from '../lake/index.js';
 import { DataError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 import { DAY_MS, MCAP_MAX_AGE_DAYS, asOfDaily, dailyFunding, type Panel } from './panel.js';
 import type { MonitorConfig } from './config.js';
 
-const INSTRUMENT = ['exchange', 'market', 'symbol'];
 
 export interface LoadedPanel {
   panel: Panel;
@@ -31,54 +30,52 @@ const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * caller for burn-in). `excludedSymbols`: stablecoins etc. mapped to exchange symbols.
  */
 export async function loadPanel(lakeRoot: string, cfg: MonitorConfig, fromMs: number, toMs: number, excludedSymbols: Set<string>): Promise<LoadedPanel> {
-  const warnings: string[] = [];
-  const bars = await listPartitions(lakeRoot, TABLES.cleanBars, { timeframe: cfg.data.timeframe });
   const inWindow = (p: FoundPartition) => p.manifest.max_ts_ms >= fromMs && p.manifest.min_ts_ms <= toMs + DAY_MS;
-  const groups = groupPartitions(bars.filter(inWindow), INSTRUMENT);
-  if (groups.size === 0) {
-    throw new DataError(`no ${cfg.data.timeframe} bars in the window ${iso(fromMs)} .. ${iso(toMs)}`, { file: `${lakeRoot}/${TABLES.cleanBars.dir}`, field: 'timeframe', value: cfg.data.timeframe }, {
-      hint: `run clean with --set 'clean.extra_timeframes=["1d"]' on a lake covering the window, or move --start/--end inside the data`,
-    });
-  }
-  // one instrument per symbol: preferred exchange, then preferred market
-  const rank = (p: FoundPartition) => {
-    const e = cfg.data.exchanges.length === 0 ? 0 : cfg.data.exchanges.indexOf(p.keys.exchange!);
-    const m = cfg.data.markets.indexOf(p.keys.market as never);
-    return e < 0 || m < 0 ? Infinity : e * 10 + m;
-  };
-  const chosen = new Map<string, FoundPartition[]>();
-  for (const parts of groups.values()) {
-    const sym = parts[0]!.keys.symbol!;
-    if (rank(parts[0]!) === Infinity) continue;
-    const cur = chosen.get(sym);
-    if (!cur || rank(parts[0]!) < rank(cur[0]!)) chosen.set(sym, parts);
-  }
-  const symbols = [...chosen.keys()].sort();
+  const warnings: string[] = [];
   const nDays = Math.floor((toMs - fromMs) / DAY_MS) + 1;
   const days = Float64Array.from({ length: nDays }, (_, i) => fromMs + i * DAY_MS);
-  const caps = groupPartitions((await listPartitions(lakeRoot, TABLES.cleanMarketCap)).filter(inWindow), INSTRUMENT);
-  const capBySymbol = new Map<string, FoundPartition[]>();
-  for (const ex of cfg.data.cap_exchanges) {
-    for (const parts of caps.values()) {
-      const k = parts[0]!.keys;
-      if (k.exchange === ex && !capBySymbol.has(k.symbol!)) capBySymbol.set(k.symbol!, parts);
-    }
-  }
-  const fundingGroups = groupPartitions(await listPartitions(lakeRoot, TABLES.cleanFunding), INSTRUMENT);
-  const oiGroups = groupPartitions(await listPartitions(lakeRoot, TABLES.cleanOpenInterest), INSTRUMENT);
   const usedParts: Record<string, FoundPartition[]> = { bars: [], market_cap: [], funding: [], open_interest: [] };
   const db = await LakeDb.open({ threads: 2 });
-  const panel: Panel = { days, symbols, markets: [], exchanges: [], close: [], volume_usd: [], mcap: [], funding: [], oi_usd: [], btc: -1, eth: -1, excluded: [] };
+  let panel: Panel;
   let capFirst = Infinity;
   let capLast = -Infinity;
   let barFirst = Infinity;
   let barLast = -Infinity;
+  const idOf = (k: Record<string, string>) => `exchange=${k.exchange}/market=${k.market}/symbol=${k.symbol}`;
   try {
+    // one glob scan per table (readHiveGroups): thousands of small monthly files cost one query each otherwise
+    const barGroups = (await readHiveGroups(db, lakeRoot, TABLES.cleanBars, { timeframe: cfg.data.timeframe }, ['ts_ms', 'close', 'volume', 'is_missing']))
+      .filter((g) => g.parts.some(inWindow));
+    if (barGroups.length === 0) {
+      throw new DataError(`no ${cfg.data.timeframe} bars in the window ${iso(fromMs)} .. ${iso(toMs)}`, { file: `${lakeRoot}/${TABLES.cleanBars.dir}`, field: 'timeframe', value: cfg.data.timeframe }, {
+        hint: `run clean with --set 'clean.extra_timeframes=["1d"]' on a lake covering the window, or move --start/--end inside the data`,
+      });
+    }
+    // one instrument per symbol: preferred exchange, then preferred market
+    const rank = (k: Record<string, string>) => {
+      const e = cfg.data.exchanges.length === 0 ? 0 : cfg.data.exchanges.indexOf(k.exchange!);
+      const m = cfg.data.markets.indexOf(k.market as never);
+      return e < 0 || m < 0 ? Infinity : e * 10 + m;
+    };
+    const chosen = new Map<string, HiveGroup>();
+    for (const g of barGroups) {
+      if (rank(g.keys) === Infinity) continue;
+      const cur = chosen.get(g.keys.symbol!);
+      if (!cur || rank(g.keys) < rank(cur.keys)) chosen.set(g.keys.symbol!, g);
+    }
+    const symbols = [...chosen.keys()].sort();
+    panel = { days, symbols, markets: [], exchanges: [], close: [], volume_usd: [], mcap: [], funding: [], oi_usd: [], btc: -1, eth: -1, excluded: [] };
+    const capBySymbol = new Map<string, HiveGroup>();
+    const capGroups = (await readHiveGroups(db, lakeRoot, TABLES.cleanMarketCap, {}, ['ts_ms', 'market_cap_usd'])).filter((g) => g.parts.some(inWindow));
+    for (const ex of cfg.data.cap_exchanges) for (const g of capGroups) if (g.keys.exchange === ex && !capBySymbol.has(g.keys.symbol!)) capBySymbol.set(g.keys.symbol!, g);
+    const exclude0 = new Set([...excludedSymbols, ...cfg.universe.exclude_assets]);
+    const fundData = new Map((await readHiveGroups(db, lakeRoot, TABLES.cleanFunding, {}, ['ts_ms', 'funding_rate', 'interval_hours'])).map((g) => [idOf(g.keys), g]));
+    const oiData = new Map((await readHiveGroups(db, lakeRoot, TABLES.cleanOpenInterest, {}, ['ts_ms', 'open_interest_usd'])).map((g) => [idOf(g.keys), g]));
     for (const sym of symbols) {
-      const parts = chosen.get(sym)!;
-      const k = parts[0]!.keys;
-      usedParts.bars!.push(...parts);
-      const b = await readPartitions(db, lakeRoot, TABLES.cleanBars, parts, ['ts_ms', 'close', 'volume', 'is_missing']);
+      const g = chosen.get(sym)!;
+      const k = g.keys;
+      usedParts.bars!.push(...g.parts);
+      const b = g.data;
       const ts = b.ts_ms as Float64Array;
       const close = new Float64Array(nDays).fill(NaN);
       const vol = new Float64Array(nDays).fill(NaN);
@@ -94,34 +91,36 @@ export async function loadPanel(lakeRoot: string, cfg: MonitorConfig, fromMs: nu
       panel.exchanges.push(k.exchange!);
       panel.close.push(close);
       panel.volume_usd.push(vol);
-      const cp = capBySymbol.get(sym);
-      if (cp) {
-        usedParts.market_cap!.push(...cp);
-        const m = await readPartitions(db, lakeRoot, TABLES.cleanMarketCap, cp, ['ts_ms', 'market_cap_usd']);
-        const mts = m.ts_ms as Float64Array;
-        if (mts.length > 0) { capFirst = Math.min(capFirst, mts[0]!); capLast = Math.max(capLast, mts[mts.length - 1]!); }
-        panel.mcap.push(asOfDaily(days, mts, m.market_cap_usd as Float64Array, MCAP_MAX_AGE_DAYS));
-      } else panel.mcap.push(new Float64Array(nDays).fill(NaN));
-      const id = `exchange=${k.exchange}/market=${k.market}/symbol=${sym}`;
-      const fp = fundingGroups.get(id);
+      const m = capBySymbol.get(sym)?.data;
+      panel.mcap.push(m ? asOfDaily(days, m.ts_ms as Float64Array, m.market_cap_usd as Float64Array, MCAP_MAX_AGE_DAYS) : new Float64Array(nDays).fill(NaN));
+      const id = idOf(k);
       if (k.market !== 'spot') {
-        if (fp) {
-          usedParts.funding!.push(...fp);
-          const f = await readPartitions(db, lakeRoot, TABLES.cleanFunding, fp, ['ts_ms', 'funding_rate', 'interval_hours']);
-          panel.funding.push(dailyFunding(days, f.ts_ms as Float64Array, f.funding_rate as Float64Array, f.interval_hours as Float64Array));
-        } else panel.funding.push(new Float64Array(nDays).fill(NaN));
+        const f = fundData.get(id);
+        if (f) usedParts.funding!.push(...f.parts);
+        panel.funding.push(f ? dailyFunding(days, f.data.ts_ms as Float64Array, f.data.funding_rate as Float64Array, f.data.interval_hours as Float64Array) : new Float64Array(nDays).fill(NaN));
       } else panel.funding.push(null);
-      const op = oiGroups.get(id);
-      if (op) {
-        usedParts.open_interest!.push(...op);
-        const o = await readPartitions(db, lakeRoot, TABLES.cleanOpenInterest, op, ['ts_ms', 'open_interest', 'open_interest_usd']);
-        const usd = Float64Array.from(o.open_interest_usd as Float64Array);
-        panel.oi_usd.push(asOfDaily(days, o.ts_ms as Float64Array, usd, 2));
-      } else panel.oi_usd.push(null);
+      const o = oiData.get(id);
+      if (o) usedParts.open_interest!.push(...o.parts);
+      panel.oi_usd.push(o ? asOfDaily(days, o.data.ts_ms as Float64Array, o.data.open_interest_usd as Float64Array, 2) : null);
     }
+    // dominance denominator: every non-excluded coin with a market cap, traded here or not
+    const total = new Float64Array(nDays);
+    let anyCap = false;
+    for (const [sym, g] of capBySymbol) {
+      const mts = g.data.ts_ms as Float64Array;
+      if (mts.length > 0) { capFirst = Math.min(capFirst, mts[0]!); capLast = Math.max(capLast, mts[mts.length - 1]!); }
+      if (exclude0.has(sym) && !symbols.includes(sym)) continue;
+      usedParts.market_cap!.push(...g.parts);
+      if (exclude0.has(sym)) continue;
+      const k = symbols.indexOf(sym);
+      const series = k >= 0 ? panel.mcap[k]! : asOfDaily(days, mts, g.data.market_cap_usd as Float64Array, MCAP_MAX_AGE_DAYS);
+      for (let d = 0; d < nDays; d++) if (Number.isFinite(series[d]!)) { total[d] = total[d]! + series[d]!; anyCap = true; }
+    }
+    if (anyCap) panel.total_cap = Float64Array.from(total, (v) => (v > 0 ? v : NaN));
   } finally {
     db.close();
   }
+  const symbols = panel.symbols;
   panel.btc = pick(symbols, cfg.universe.btc, 'universe.btc');
   panel.eth = pick(symbols, cfg.universe.eth, 'universe.eth');
   const exclude = new Set([...excludedSymbols, ...cfg.universe.exclude_assets]);

@@ -27,6 +27,11 @@ export interface Panel {
   eth: number;
   /** Never traded or counted as alts (stablecoins, wrapped, exclude_assets). */
   excluded: boolean[];
+  /**
+   * Sum of the as-of market caps of every non-excluded coin in the cap tables (with or without bars): the
+   * denominator of BTC dominance. Absent: the sum over the panel's assets.
+   */
+  total_cap?: Float64Array;
 }
 
 export function dayIndex(days: Float64Array, ts: number): number {

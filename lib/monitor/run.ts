@@ -5,6 +5,7 @@
  * catalog <data>/runs/catalog.csv (one row per run; replaced atomically).
  */
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type { Logger } from '../log.js';
@@ -66,7 +67,9 @@ export async function computeMonitor(o: MonitorRunOptions) {
   const costs = await loadCosts(cfg.costs.file);
   const warm = warmupDays(cfg);
   const fromMs = o.startMs - warm * DAY_MS;
+  const t0 = performance.now();
   const loaded = await loadPanel(join(o.dataDir, 'lake'), cfg, fromMs, o.endMs, excludedSymbols);
+  const tLoad = performance.now();
   const p = loaded.panel;
   const start = Math.round((o.startMs - fromMs) / DAY_MS);
   const btcInWindow = p.close[p.btc]!.subarray(start).some((x) => Number.isFinite(x));
@@ -115,6 +118,7 @@ export async function computeMonitor(o: MonitorRunOptions) {
     for (let k = 0; k < nOut; k++) if (labelsOut[k] === li) { days++; if (k === 0 || labelsOut[k - 1] !== li) episodes++; }
     return { label, days, episodes };
   });
+  o.log.info({ load_ms: Math.round(tLoad - t0), compute_ms: Math.round(performance.now() - tLoad), assets: p.symbols.length, days: p.days.length }, 'monitor computed');
   const label_changes = { with_hysteresis: countChanges(labelsOut), without: countChanges(reg.raw_label.subarray(start)) };
   return { cfg, exp, mode, map, excl, costs, loaded, p, start, feats, reg, bt, evaluation, kpis, wf, timeline, label_changes, nOut };
 }
