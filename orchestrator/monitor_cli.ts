@@ -14,7 +14,8 @@ import { ExitCode, QuantError, UsageError, exitCodeOf } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { parseUtcDate } from '../lib/ingest/window.js';
 import { SpecError } from '../lib/errors.js';
-import { runMonitor } from '../lib/monitor/run.js';
+import { runMonitor, type ReferenceLists } from '../lib/monitor/run.js';
+import { loadCoinMap, loadExclusions } from '../lib/ingest/coingecko/coin_map.js';
 import { DEFAULTS } from './cli_common.js';
 
 export interface CliIo { out: (line: string) => void; err: (line: string) => void }
@@ -51,7 +52,7 @@ export async function runMonitorCli(argv: readonly string[], io: CliIo, now = Da
     if (a['log-format']) process.env.QUANTLAB_LOG_FORMAT = a['log-format'];
     const log = createLogger({ stage: 'monitor', run_id: 'monitor' });
     const res = await runMonitor({
-      dataDir: resolve(a.data_dir ?? DEFAULTS.dataDir()), configFile: a.config, experimentFile: a.experiment, startMs, endMs, now, log,
+      dataDir: resolve(a.data_dir ?? DEFAULTS.dataDir()), configFile: a.config, experimentFile: a.experiment, startMs, endMs, now, log, referenceLists,
     });
     for (const w of res.warnings) log.warn(w);
     if (a.json) io.out(JSON.stringify(res, null, 2));
@@ -67,6 +68,17 @@ export async function runMonitorCli(argv: readonly string[], io: CliIo, now = Da
     io.err(err instanceof QuantError ? err.describe() : String((err as Error)?.stack ?? err));
     return exitCodeOf(err);
   }
+}
+
+/** The versioned coin map and exclusion list: excluded CoinGecko ids as exchange symbols, plus digests for the manifest. */
+export async function referenceLists(coinMapFile: string, exclusionsFile: string): Promise<ReferenceLists> {
+  const map = await loadCoinMap(coinMapFile);
+  const excl = await loadExclusions(exclusionsFile);
+  return {
+    excludedSymbols: new Set([...excl.all].map((c) => map.symbolOf(c)).filter((s): s is string => s !== undefined)),
+    coin_map: { file: map.file, version: map.version, digest: map.digest },
+    exclusions: { file: excl.file, version: excl.version, digest: excl.digest },
+  };
 }
 
 function isMain(): boolean {

@@ -14,7 +14,6 @@ import { writeFileAtomic, writeJsonAtomic } from '../fsx.js';
 import { digestJson } from '../hash.js';
 import { LakeDb, writeTableFile, dictColumn } from '../lake/index.js';
 import { loadCosts } from '../costs/digest.js';
-import { loadCoinMap, loadExclusions } from '../ingest/coingecko/coin_map.js';
 import { resolveInside } from '../paths.js';
 import { FEATURE_NAMES, loadExperiment, loadMonitorConfig, resolveConfig, type Experiment, type MonitorConfig } from './config.js';
 import { DAY_MS } from './panel.js';
@@ -35,6 +34,17 @@ export interface MonitorRunOptions {
   endMs: number;
   now: number;
   log: Logger;
+  /**
+   * Loads the coin map and the exclusion list named by the config (lib/ingest/coingecko/coin_map.ts, injected by the
+   * CLI so that lib/monitor depends on shared cores only). Returns the excluded exchange symbols and what to record.
+   */
+  referenceLists: (coinMapFile: string, exclusionsFile: string) => Promise<ReferenceLists>;
+}
+
+export interface ReferenceLists {
+  excludedSymbols: Set<string>;
+  coin_map: { file: string; version: number; digest: string };
+  exclusions: { file: string; version: number; digest: string };
 }
 
 export interface MonitorRunResult {
@@ -61,9 +71,8 @@ export async function computeMonitor(o: MonitorRunOptions) {
   const base = await loadMonitorConfig(o.configFile);
   const exp: Experiment | undefined = o.experimentFile ? await loadExperiment(o.experimentFile) : undefined;
   const { config: cfg, mode } = resolveConfig(base, exp, o.experimentFile ?? o.configFile);
-  const map = await loadCoinMap(cfg.data.coin_map);
-  const excl = await loadExclusions(cfg.data.exclusions);
-  const excludedSymbols = new Set([...excl.all].map((c) => map.symbolOf(c)).filter((s): s is string => s !== undefined));
+  const refs = await o.referenceLists(cfg.data.coin_map, cfg.data.exclusions);
+  const excludedSymbols = refs.excludedSymbols;
   const costs = await loadCosts(cfg.costs.file);
   const warm = warmupDays(cfg);
   const fromMs = o.startMs - warm * DAY_MS;
@@ -120,7 +129,7 @@ export async function computeMonitor(o: MonitorRunOptions) {
   });
   o.log.info({ load_ms: Math.round(tLoad - t0), compute_ms: Math.round(performance.now() - tLoad), assets: p.symbols.length, days: p.days.length }, 'monitor computed');
   const label_changes = { with_hysteresis: countChanges(labelsOut), without: countChanges(reg.raw_label.subarray(start)) };
-  return { cfg, exp, mode, map, excl, costs, loaded, p, start, feats, reg, bt, evaluation, kpis, wf, timeline, label_changes, nOut };
+  return { cfg, exp, mode, refs, costs, loaded, p, start, feats, reg, bt, evaluation, kpis, wf, timeline, label_changes, nOut };
 }
 
 export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult> {
@@ -182,7 +191,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
         run_id: runId, created_at: new Date(o.now).toISOString(), mode, experiment: r.exp, experiment_file: o.experimentFile, config_file: o.configFile,
         resolved_config: cfg, resolved_config_digest: digestJson(cfg), window: { start: iso(o.startMs), end: iso(o.endMs) },
         data_snapshot: r.loaded.snapshot, lake_digests: r.loaded.digests, cost_digest: r.costs.digest,
-        coin_map: { file: r.map.file, version: r.map.version, digest: r.map.digest }, exclusions: { file: r.excl.file, version: r.excl.version, digest: r.excl.digest },
+        coin_map: r.refs.coin_map, exclusions: r.refs.exclusions,
         universe: { symbols: p.symbols, btc: p.symbols[p.btc], eth: p.symbols[p.eth], excluded: p.symbols.filter((_, a) => p.excluded[a]) },
         baskets: bt.baskets, warnings,
       };
