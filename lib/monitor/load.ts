@@ -43,8 +43,9 @@ export async function loadPanel(lakeRoot: string, cfg: MonitorConfig, fromMs: nu
   let barLast = -Infinity;
   const idOf = (k: Record<string, string>) => `exchange=${k.exchange}/market=${k.market}/symbol=${k.symbol}`;
   try {
+    const win = { fromMs, toMs: toMs + DAY_MS };
     // one glob scan per table (readHiveGroups): thousands of small monthly files cost one query each otherwise
-    const barGroups = (await readHiveGroups(db, lakeRoot, TABLES.cleanBars, { timeframe: cfg.data.timeframe }, ['ts_ms', 'close', 'volume', 'is_missing']))
+    const barGroups = (await readHiveGroups(db, lakeRoot, TABLES.cleanBars, { timeframe: cfg.data.timeframe }, ['ts_ms', 'close', 'volume', 'is_missing'], win))
       .filter((g) => g.parts.some(inWindow));
     if (barGroups.length === 0) {
       throw new DataError(`no ${cfg.data.timeframe} bars in the window ${iso(fromMs)} .. ${iso(toMs)}`, { file: `${lakeRoot}/${TABLES.cleanBars.dir}`, field: 'timeframe', value: cfg.data.timeframe }, {
@@ -66,11 +67,11 @@ export async function loadPanel(lakeRoot: string, cfg: MonitorConfig, fromMs: nu
     const symbols = [...chosen.keys()].sort();
     panel = { days, symbols, markets: [], exchanges: [], close: [], volume_usd: [], mcap: [], funding: [], oi_usd: [], btc: -1, eth: -1, excluded: [] };
     const capBySymbol = new Map<string, HiveGroup>();
-    const capGroups = (await readHiveGroups(db, lakeRoot, TABLES.cleanMarketCap, {}, ['ts_ms', 'market_cap_usd'])).filter((g) => g.parts.some(inWindow));
+    const capGroups = (await readHiveGroups(db, lakeRoot, TABLES.cleanMarketCap, {}, ['ts_ms', 'market_cap_usd'], { fromMs: fromMs - (MCAP_MAX_AGE_DAYS + 1) * DAY_MS, toMs: toMs + 2 * DAY_MS })).filter((g) => g.parts.some(inWindow));
     for (const ex of cfg.data.cap_exchanges) for (const g of capGroups) if (g.keys.exchange === ex && !capBySymbol.has(g.keys.symbol!)) capBySymbol.set(g.keys.symbol!, g);
     const exclude0 = new Set([...excludedSymbols, ...cfg.universe.exclude_assets]);
-    const fundData = new Map((await readHiveGroups(db, lakeRoot, TABLES.cleanFunding, {}, ['ts_ms', 'funding_rate', 'interval_hours'])).map((g) => [idOf(g.keys), g]));
-    const oiData = new Map((await readHiveGroups(db, lakeRoot, TABLES.cleanOpenInterest, {}, ['ts_ms', 'open_interest_usd'])).map((g) => [idOf(g.keys), g]));
+    const fundData = new Map((await readHiveGroups(db, lakeRoot, TABLES.cleanFunding, {}, ['ts_ms', 'funding_rate', 'interval_hours'], { fromMs: fromMs - DAY_MS, toMs: toMs + 2 * DAY_MS })).map((g) => [idOf(g.keys), g]));
+    const oiData = new Map((await readHiveGroups(db, lakeRoot, TABLES.cleanOpenInterest, {}, ['ts_ms', 'open_interest_usd'], { fromMs: fromMs - 3 * DAY_MS, toMs: toMs + DAY_MS, dailyLast: true })).map((g) => [idOf(g.keys), g]));
     for (const sym of symbols) {
       const g = chosen.get(sym)!;
       const k = g.keys;
