@@ -6,7 +6,7 @@ export { LakeDb } from './db.js';
 export { TABLES, type TableSchema, type TableName, type ColumnSchema, type ColumnType } from './schema.js';
 export type { ColumnSet, ColumnData, DictColumn, NumericArray } from './columns.js';
 export {
-  writeMonthlyPartitions, listPartitions, groupPartitions, readPartitions, readPartitionGroups, readHiveGroups, type HiveGroup, readPartitionsWithOrigins, readSourceFiles, partitionDir, partitionColumns,
+  writeMonthlyPartitions, listPartitions, groupPartitions, readPartitions, readHiveGroups, type HiveGroup, readPartitionsWithOrigins, readSourceFiles, partitionDir, partitionColumns,
   type RowOriginColumns,
   PARTITION_FILE, PARTITION_MANIFEST, type PartitionManifest, type FoundPartition,
 } from './partition.js';

@@ -275,32 +275,6 @@ export async function partitionColumns(db: LakeDb, root: string, parts: readonly
   return out;
 }
 
-/**
- * Read the numeric columns of several instruments' partitions in ONE query (one DuckDB scan instead of one per
- * instrument: the monitor reads hundreds of small daily series). Rows come back in file order (as readPartitions
- * relies on) and are split per group by the manifests' row counts; a group whose rows are not in ts_ms order is
- * re-read alone with readPartitions.
- */
-export async function readPartitionGroups(
-  db: LakeDb, root: string, table: TableSchema, groups: readonly (readonly FoundPartition[])[], columns: readonly string[],
-): Promise<Record<string, NumericArray>[]> {
-  const kinds = numericKinds(table, columns);
-  const flat = groups.flat();
-  if (flat.length === 0) return groups.map(() => Object.fromEntries(kinds.map((k) => [k.name, new Float64Array(0)])));
-  const cols = await queryColumns(db, `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM read_parquet([${fileList(root, flat)}])`, kinds, { fallback: false });
-  const total = flat.reduce((s, p) => s + p.manifest.rows, 0);
-  if ((cols.ts_ms?.length ?? total) !== total) throw new Error(`${table.dir}: read ${cols.ts_ms?.length} rows, the manifests say ${total}`);
-  const out: Record<string, NumericArray>[] = [];
-  let off = 0;
-  for (const g of groups) {
-    const n = g.reduce((s, p) => s + p.manifest.rows, 0);
-    const part = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.slice(off, off + n)])) as Record<string, NumericArray>;
-    off += n;
-    out.push(isSorted(part.ts_ms) || n === 0 ? part : await readPartitions(db, root, table, g, columns));
-  }
-  return out;
-}
-
 export interface HiveGroup {
   /** Partition keys above month (e.g. exchange, market, symbol), from the paths. */
   keys: Record<string, string>;
