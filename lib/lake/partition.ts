@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LakeDb, sqlString } from './db.js';
+import { LakeDb, sqlString, sqlIdent } from './db.js';
 import { stageColumns, storedSelect, readExpr, queryColumns, numericOf, type ColumnSet, type NumericArray } from './columns.js';
 import type { TableSchema, ColumnType } from './schema.js';
 import { sha256File } from '../hash.js';
@@ -272,5 +272,70 @@ export async function partitionColumns(db: LakeDb, root: string, parts: readonly
   if (files.length === 0) return out;
   const rows = await db.rows(`SELECT file_name, name FROM parquet_schema([${files.map(sqlString).join(', ')}]) WHERE type IS NOT NULL`);
   for (const [file, name] of rows) out.get(String(file))?.add(String(name));
+  return out;
+}
+
+export interface HiveGroup {
+  /** Partition keys above month (e.g. exchange, market, symbol), from the paths. */
+  keys: Record<string, string>;
+  /** Partitions of the group in month order, with their manifests (for digests). */
+  parts: FoundPartition[];
+  data: Record<string, NumericArray>;
+}
+
+/**
+ * Read a whole month-partitioned table (or the slice matching `fixed` keys, e.g. timeframe=1d) with DuckDB glob
+ * scans instead of a directory walk plus one query per instrument: for many small series (daily bars of hundreds of
+ * coins: thousands of monthly files) the per-file cost dominates. Files come from DuckDB's glob() (keys parsed from
+ * the Hive path, manifests read concurrently for the lake digests); data from one scan, rows of `fromMs <= ts_ms <
+ * toMs`, ordered by the group keys then ts_ms, split per group by a count query. `dailyLast`: one row per group and
+ * UTC day, the last observation of the day (its ts_ms kept): for dense series (hourly open interest) read into a
+ * daily panel, so memory follows days x groups, not the raw rows. A missing table folder gives no groups.
+ */
+export async function readHiveGroups(
+  db: LakeDb, root: string, table: TableSchema, fixed: Record<string, string>, columns: readonly string[],
+  opts: { fromMs?: number; toMs?: number; dailyLast?: boolean } = {},
+): Promise<HiveGroup[]> {
+  if (!existsSync(join(root, table.dir))) return [];
+  const keys = table.partitionBy.filter((k) => k !== 'month' && fixed[k] === undefined);
+  const glob = join(root, table.dir, ...table.partitionBy.map((k) => `${k}=${fixed[k] ?? '*'}`), PARTITION_FILE);
+  const names = (await db.rows(`SELECT file FROM glob(${sqlString(glob)}) ORDER BY file`)).map((r) => String(r[0]));
+  if (names.length === 0) return [];
+  const manifests = new Map<string, PartitionManifest>();
+  for (let i = 0; i < names.length; i += 64) {
+    const chunk = names.slice(i, i + 64);
+    const read = await Promise.all(chunk.map((f) => readJson<PartitionManifest>(join(f, '..', PARTITION_MANIFEST))));
+    chunk.forEach((f, j) => manifests.set(f, read[j]!));
+  }
+  const groups = new Map<string, HiveGroup>();
+  for (const f of names) {
+    const segs = Object.fromEntries(f.split('/').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]));
+    const k = Object.fromEntries(keys.map((name) => [name, segs[name] ?? '']));
+    const id = keys.map((name) => k[name]).join('\u0000');
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { keys: k, parts: [], data: {} }));
+    g.parts.push({ keys: { ...fixed, ...k, month: segs.month ?? '' }, dir: join(f, '..'), manifest: manifests.get(f)! });
+  }
+  const kinds = numericKinds(table, columns);
+  const src = `read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types_autocast = false)`;
+  const conds = [opts.fromMs !== undefined ? `ts_ms >= ${opts.fromMs}` : '', opts.toMs !== undefined ? `ts_ms < ${opts.toMs}` : ''].filter((c) => c !== '');
+  const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
+  const keyList = keys.map(sqlIdent).join(', ');
+  const inner = opts.dailyLast
+    ? `SELECT ${keyList}, max(ts_ms) AS ts_ms, ${kinds.filter((c) => c.name !== 'ts_ms').map((c) => `arg_max(${sqlIdent(c.name)}, ts_ms) AS ${sqlIdent(c.name)}`).join(', ')} FROM ${src}${where} GROUP BY ${keyList}, ts_ms // 86400000`
+    : `SELECT ${keyList}, ${kinds.map((c) => sqlIdent(c.name)).join(', ')} FROM ${src}${where}`;
+  const counts = await db.rows(`SELECT ${keyList}, count(*) FROM (${inner}) GROUP BY ALL ORDER BY ${keyList}`);
+  const cols = await queryColumns(db, `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM (${inner}) ORDER BY ${keyList}, ts_ms`, kinds, { fallback: false });
+  let off = 0;
+  const out: HiveGroup[] = [];
+  for (const r of counts) {
+    const id = keys.map((_, i) => String(r[i])).join('\u0000');
+    const n = Number(r[keys.length]);
+    const g = groups.get(id);
+    if (!g) throw new Error(`${table.dir}: rows for ${id} but no file of that group`);
+    g.data = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.slice(off, off + n)])) as Record<string, NumericArray>;
+    off += n;
+    out.push(g);
+  }
   return out;
 }

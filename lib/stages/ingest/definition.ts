@@ -12,10 +12,12 @@ export const ingestStage = defineStage<IngestParams>({
   description: 'Read bars, funding and open interest from a source into lake/raw, as received, with provenance.',
   paramsSchema: INGEST_PARAMS_SCHEMA as never,
   inputs: () => [],
-  externalInputs: (p) =>
-    p.source === 'binance-vision' && p.binance_vision ? [p.binance_vision.path]
-    : p.source === 'csv' && p.csv ? p.csv.files.map((f) => f.path)
-    : [],
+  externalInputs: (p) => [
+    ...(p.source === 'binance-vision' && p.binance_vision ? [p.binance_vision.path]
+      : p.source === 'csv' && p.csv ? p.csv.files.map((f) => f.path)
+      : []),
+    ...(p.coingecko ? [p.coingecko.coin_map, ...(p.coingecko.file !== undefined ? [p.coingecko.file] : [])] : []),
+  ],
   specs: () => [],
   outputs: ['lake/raw'],
   usesCosts: false,

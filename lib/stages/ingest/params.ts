@@ -37,6 +37,15 @@ export interface CcxtSourceParams {
   rate_limit_ms?: number;
 }
 
+/** CoinGecko daily market caps, ingested beside any bar source (lib/ingest/coingecko): a shared file or the API. */
+export interface CoinGeckoParams {
+  file?: string;
+  api?: { base_url: string; coins: string[]; days: number | 'max' };
+  coin_map: string;
+  /** Lake key the caps are written under: exchange=<exchange>/market=spot/symbol=<BASE><QUOTE>. */
+  exchange: string;
+}
+
 export interface IngestParams {
   source: IngestSource;
   /** ISO date/datetime, UTC, inclusive: rows before it are not ingested (every source; lib/ingest/window.ts). */
@@ -48,6 +57,7 @@ export interface IngestParams {
   binance_vision?: BinanceVisionParams;
   csv?: CsvSourceParams;
   ccxt?: CcxtSourceParams;
+  coingecko?: CoinGeckoParams;
 }
 
 const { $schema: _s, $id: _i, title: _t, ...syntheticSchema } = SYNTHETIC_PARAMS_SCHEMA as Record<string, unknown>;
@@ -107,6 +117,25 @@ export const INGEST_PARAMS_SCHEMA = {
           type: 'object', additionalProperties: false, required: ['ts', 'open', 'high', 'low', 'close', 'volume'],
           properties: { ts: colRef, open: colRef, high: colRef, low: colRef, close: colRef, volume: colRef, quote_volume: colRef },
         },
+      },
+    },
+    coingecko: {
+      type: 'object',
+      additionalProperties: false,
+      
+      description: 'also ingest CoinGecko daily market caps (beside the bar source): file or api, exactly one',
+      properties: {
+        file: str('CoinGecko daily CSV (.csv or .csv.gz) in the coingecko-daily-2021-top150-union format'),
+        api: {
+          type: 'object', additionalProperties: false, required: ['coins'],
+          properties: {
+            base_url: str('API root', { default: 'https://api.coingecko.com/api/v3' }),
+            coins: { type: 'array', minItems: 1, items: { type: 'string' }, description: 'CoinGecko coin ids' },
+            days: { anyOf: [{ type: 'integer', minimum: 1 }, { const: 'max' }], default: 365, description: 'days of history (or max)' },
+          },
+        },
+        coin_map: str('versioned coin id -> exchange symbol map', { default: 'spec/monitor/coin_map.v1.yaml' }),
+        exchange: str('exchange key the caps are stored under in the lake', { default: 'coingecko', pattern: '^[a-z0-9_]+$' }),
       },
     },
     ccxt: {

@@ -25,7 +25,8 @@ export async function runIngest(ctx: StageContext<IngestParams>): Promise<StageR
       : p.source === 'binance-vision' ? await ingestBinanceVision(ctx, db, w)
       : p.source === 'csv' ? await ingestCsv(ctx, db, w)
       : await (await import('./ccxt_source.js')).ingestCcxt(ctx, w);
-    await w.writeProvenance({ source: p.source, ingested_at: new Date(ctx.now()).toISOString(), ...meta });
+    const caps = p.coingecko ? await (await import('./coingecko_source.js')).ingestCoinGecko(ctx, w) : {};
+    await w.writeProvenance({ source: p.source, ingested_at: new Date(ctx.now()).toISOString(), ...meta, ...caps });
     return { rows: w.rows, metrics: { source: p.source, synthetic: p.source === 'synthetic' } };
   } finally {
     db.close();
