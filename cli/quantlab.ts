@@ -9,10 +9,12 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { backtestModule } from './lab/backtest.js';
+import { liveModule } from './lab/live.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<object, any>[] = [
   backtestModule,
+  liveModule,
 ];
 
 export async function main(argv: string[]): Promise<void> {

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadCosts } from '../../lib/costs/digest.js';
-import { backtestCommand } from '../../lib/lab/backtest_command.js';
+import { backtestCommand, type BacktestArgs, type BacktestDeps } from '../../lib/lab/backtest_command.js';
+import type { Logger } from '../../lib/log.js';
 import { syntheticSource } from './synthetic.js';
 import { PROJECT_ROOT, dataDirOf, gitSha, labLogger, nowMs, reportError, runsDirOf } from './common.js';
 
@@ -20,18 +21,16 @@ the lake), tagged SYNTHETIC everywhere.
 
 EXIT: 0 ok, 2 usage (bad flag, date, zone, strategy, parameter), 3 data (missing, out of window), 1 bug.`;
 
-interface Flags {
+export interface Flags {
   symbol: string; strategy: string; params?: string; interval: string; 'asset-class': string; market?: string;
   start?: string; end?: string; window?: string; tz?: string; 'dollar-per-trade': number; 'initial-cash': number;
   'fee-bps'?: number; 'slip-bps'?: number; commission: number; paper: boolean; 'allow-env-dates': boolean;
   'allow-synthetic': boolean; seed: number; data_dir?: string; costs?: string;
 }
 
-export const backtestModule: CommandModule<object, Flags> = {
-  command: 'backtest',
-  describe: 'backtest a named strategy on one symbol and write a run folder',
-  builder: (y: Argv) => y
-    .usage(`quantlab backtest --symbol BTC-USDT --strategy mean_reversion|momentum|pairs_trading (--start D --end D | --window P90D) [options]\n\n${DESCRIPTION}`)
+/** The options every lab command that runs a strategy on lake bars takes (backtest, live trade). */
+export function labOptions(y: Argv) {
+  return y
     .option('symbol', { type: 'string', demandOption: true, requiresArg: true, describe: 'BASE-QUOTE (BTC-USDT), or DEMO with --allow-synthetic' })
     .option('strategy', { type: 'string', demandOption: true, requiresArg: true, describe: 'mean_reversion | momentum | pairs_trading' })
     .option('params', { type: 'string', requiresArg: true, describe: 'k=v,k=v or JSON; lengths as durations (4h) or bars (20); pairs: partner=ETH-USDT' })
@@ -52,22 +51,39 @@ export const backtestModule: CommandModule<object, Flags> = {
     .option('allow-synthetic', { type: 'boolean', default: false, describe: 'run on seeded synthetic bars when the lake lacks the data' })
     .option('seed', { type: 'number', default: 7, requiresArg: true, describe: 'seed of synthetic bars (recorded in every run)' })
     .option('data_dir', { type: 'string', requiresArg: true, describe: 'lake root (default data/ or $QUANTLAB_DATA_DIR); runs go to <data_dir>/runs' })
-    .option('costs', { type: 'string', requiresArg: true, describe: 'cost config (default spec/costs.yaml of the project)' }),
+    .option('costs', { type: 'string', requiresArg: true, describe: 'cost config (default spec/costs.yaml of the project)' });
+}
+
+/** The flags as lib/lab's BacktestArgs. */
+export function labArgs(f: Flags): BacktestArgs {
+  return {
+    symbol: f.symbol, strategy: f.strategy, params: f.params, interval: f.interval, assetClass: f['asset-class'], market: f.market,
+    start: f.start, end: f.end, window: f.window, tz: f.tz, dollarPerTrade: f['dollar-per-trade'], initialCash: f['initial-cash'],
+    feeBps: f['fee-bps'], slipBps: f['slip-bps'], commission: f.commission, paper: f.paper, allowEnvDates: f['allow-env-dates'],
+    allowSynthetic: f['allow-synthetic'], seed: f.seed,
+  };
+}
+
+/** The effects of a lab command run from the CLI. */
+export async function labDeps(f: Flags, log: Logger, command: string): Promise<BacktestDeps> {
+  const dataDir = dataDirOf(f.data_dir);
+  const costs = await loadCosts(f.costs ?? join(PROJECT_ROOT, 'spec', 'costs.yaml'));
+  return {
+    dataDir, lakeRoot: join(dataDir, 'lake'), runsDir: runsDirOf(f.data_dir), baseCosts: costs.config, log, nowMs: nowMs(),
+    env: process.env, dotenvPath: join(process.cwd(), '.env'), synthetic: syntheticSource, gitSha: gitSha(PROJECT_ROOT),
+    argv: process.argv.slice(2), entrypoint: `quantlab ${command} (dist/cli/quantlab.js)`,
+  };
+}
+
+export const backtestModule: CommandModule<object, Flags> = {
+  command: 'backtest',
+  describe: 'backtest a named strategy on one symbol and write a run folder',
+  builder: (y: Argv) => labOptions(y
+    .usage(`quantlab backtest --symbol BTC-USDT --strategy mean_reversion|momentum|pairs_trading (--start D --end D | --window P90D) [options]\n\n${DESCRIPTION}`)),
   handler: async (f) => {
     const log = labLogger('backtest');
     try {
-      const dataDir = dataDirOf(f.data_dir);
-      const costs = await loadCosts(f.costs ?? join(PROJECT_ROOT, 'spec', 'costs.yaml'));
-      const out = await backtestCommand({
-        symbol: f.symbol, strategy: f.strategy, params: f.params, interval: f.interval, assetClass: f['asset-class'], market: f.market,
-        start: f.start, end: f.end, window: f.window, tz: f.tz, dollarPerTrade: f['dollar-per-trade'], initialCash: f['initial-cash'],
-        feeBps: f['fee-bps'], slipBps: f['slip-bps'], commission: f.commission, paper: f.paper, allowEnvDates: f['allow-env-dates'],
-        allowSynthetic: f['allow-synthetic'], seed: f.seed,
-      }, {
-        dataDir, lakeRoot: join(dataDir, 'lake'), runsDir: runsDirOf(f.data_dir), baseCosts: costs.config, log, nowMs: nowMs(),
-        env: process.env, dotenvPath: join(process.cwd(), '.env'), synthetic: syntheticSource, gitSha: gitSha(PROJECT_ROOT),
-        argv: process.argv.slice(2), entrypoint: 'quantlab backtest (dist/cli/quantlab.js)',
-      });
+      const out = await backtestCommand(labArgs(f), await labDeps(f, log, 'backtest'));
       const m = out.run.metrics;
       process.stdout.write(`${out.synthetic ? 'SYNTHETIC RUN ' : ''}${out.dir}\n` +
         `total_return ${m.total_return.toFixed(6)}  sharpe ${Number.isFinite(m.sharpe) ? m.sharpe.toFixed(4) : 'n/a'}  max_drawdown ${m.max_drawdown.toFixed(6)}  trades ${m.n_trades}\n`);

@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 import { DataError, UsageError } from '../errors.js';
 import { LakeDb } from '../lake/index.js';
 import type { CostConfig } from '../costs/schema.js';
-import type { MarketSlice } from '../dsl/index.js';
+import type { Blueprint, MarketSlice } from '../dsl/index.js';
 import type { InstrumentKey, Market } from '../market.js';
 import { parseTimeframe, timeframeMs, type Timeframe } from '../timeframe.js';
 import { runLabBacktest, type BacktestRun } from './backtest.js';
@@ -24,7 +24,7 @@ import { writeRunFolder, type RunMeta } from './run_folder.js';
 import {
   checkStrategy, labBlueprint, lakeSymbol, ccxtSymbol, parseParamsText, resolveStrategyParams, type LabStrategy,
 } from './strategy.js';
-import { anchorWindow, envDateDefaults, parseDotEnv, parseIsoDuration, parseWindowArgs, type WindowArgs, type WindowSpec } from './window.js';
+import { anchorWindow, envDateDefaults, parseDotEnv, parseIsoDuration, parseWindowArgs, type ResolvedWindow, type WindowArgs, type WindowSpec } from './window.js';
 import { DateTime } from 'luxon';
 
 export interface BacktestArgs {
@@ -75,7 +75,7 @@ export const SYNTHETIC_ANCHOR_MS = Date.UTC(2025, 0, 1);
 export const SYNTHETIC_WARMUP_MS = 30 * 86_400_000;
 export const DEMO_SYMBOL = 'DEMO';
 
-interface Checked {
+export interface Checked {
   strategy: LabStrategy;
   tf: Timeframe;
   symbols: string[];
@@ -101,8 +101,8 @@ export async function checkBacktestArgs(a: BacktestArgs, deps: Pick<BacktestDeps
   }
   if (!Number.isSafeInteger(a.seed)) throw new UsageError(`--seed must be an integer, was ${a.seed}`);
   if (a.paper) {
-    throw new UsageError('--paper is not available yet: paper trading (quantlab live trade) is not built in this version', {
-      hint: 'run the backtest without --paper (docs/lab.md lists what is built)',
+    throw new UsageError('backtest --paper is not wired: paper trading is its own command', {
+      hint: 'run quantlab live trade with the same --symbol --strategy --params and dates (docs/lab.md "Paper trading")',
     });
   }
   checkCostFlags({ feeBps: a.feeBps, slipBps: a.slipBps, commission: a.commission });
@@ -133,7 +133,20 @@ export interface BacktestOutcome {
   synthetic: boolean;
 }
 
-export async function backtestCommand(a: BacktestArgs, deps: BacktestDeps): Promise<BacktestOutcome> {
+export interface LabData {
+  c: Checked;
+  slice: MarketSlice;
+  lineage: LineageEntry[];
+  synthetic: boolean;
+  w: ResolvedWindow;
+  notes: string[];
+  where: string;
+  costs: ReturnType<typeof labCosts>;
+  bp: Blueprint;
+}
+
+/** Steps 1 and 2 of a lab command: checked flags, the market slice (lake or synthetic), the window, costs, blueprint. */
+export async function prepareLab(a: BacktestArgs, deps: BacktestDeps): Promise<LabData> {
   const c = await checkBacktestArgs(a, deps);
   const { log } = deps;
   // ---- data: the lake first; synthetic bars only with --allow-synthetic
@@ -194,6 +207,12 @@ export async function backtestCommand(a: BacktestArgs, deps: BacktestDeps): Prom
   const bp = labBlueprint({
     strategy: c.strategy, params: c.params, instruments: slice.instruments, timeframe: c.tf, notionalUsd: a.dollarPerTrade, costDigest: costs.digest,
   });
+  return { c, slice, lineage, synthetic, w, notes, where, costs, bp };
+}
+
+export async function backtestCommand(a: BacktestArgs, deps: BacktestDeps): Promise<BacktestOutcome> {
+  const { c, slice, lineage, synthetic, w, notes, where, costs, bp } = await prepareLab(a, deps);
+  const { log } = deps;
   log.info({ blueprint: bp.id, name: bp.name, window: w.spec, start: w.start_utc, end: w.end_utc, tz: w.tz }, 'backtest');
   const run = runLabBacktest(bp, slice, costs.simulate, w, { initialCash: a.initialCash, maxGrossLeverage: 2 }, where);
   const envFlags: Record<string, string> = {};
