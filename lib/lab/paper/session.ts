@@ -11,7 +11,8 @@
  * `live reset`.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { isProcessAlive } from '../../process.js';
 import { join } from 'node:path';
 import { prepareRun, type Blueprint, type MarketSlice } from '../../dsl/index.js';
 import { Engine, type EngineContext, type EngineResult, type OrderEvent } from '../../engine/index.js';
@@ -21,7 +22,7 @@ import { digestJson } from '../../hash.js';
 import { tempPathFor, writeFileAtomic } from '../../fsx.js';
 import type { Logger } from '../../log.js';
 import { FifoBook, type Match } from './fifo.js';
-import { checkBreakers, evaluateOrder, initialLatch, resetSession, riskDigest, type GuardEvent, type Latch, type RiskLimits } from './guards.js';
+import { checkBreakers, evaluateOrder, initialLatch, isRiskReducing, resetSession, riskDigest, type GuardEvent, type Latch, type RiskLimits } from './guards.js';
 import { quantizeOrder, type MarketRules } from './quantize.js';
 
 export interface SessionInput {
@@ -103,6 +104,13 @@ export function replaySession(s: SessionInput, killSwitchPresent: () => boolean)
     const c = ctxNow!;
     const pos = c.position(i);
     const ref = c.mark(i);
+    if (latch.state === 'HALTED' || (latch.state === 'REDUCING' && !isRiskReducing({ symbol: syms[i]!, qty, price: ref, reduceOnly }, pos))) {
+      // the session state decides before the order generator: nothing reaches quantization (or the exchange)
+      const r = evaluateOrder(latch, s.limits, guardCtx(), { symbol: syms[i]!, qty, price: kind === 'market' ? ref : price, ...(reduceOnly ? { reduceOnly } : {}) });
+      for (const e of r.events) push(e);
+      denied++;
+      return undefined;
+    }
     const q = quantizeOrder({ qty, kind, ...(kind === 'market' ? {} : { price }), refPrice: ref }, s.rules, pos);
     if (!q.ok) {
       rejects++;
@@ -187,6 +195,7 @@ export async function runSession(s: SessionInput, runsDir: string, log: Logger, 
     log.info({ session: id, bars_processed: st.bars_processed }, `session ${id} is complete: all ${st.bars_processed} bars of its replay were processed; nothing to do`);
     return { id, dir, state: st, resumed: true };
   }
+  await removeDeadTemps(join(runsDir, 'live', 'sessions'), id);
   const t0 = Date.now();
   const { result, pending, latch, denied } = replaySession(s, killSwitchPresent);
   const events = stateEvents(s, pending, result.orderLog);
@@ -257,6 +266,15 @@ export async function runSession(s: SessionInput, runsDir: string, log: Logger, 
   for (const e of stateChanges) log.warn({ session: id, rule: e.rule }, `${e.state_before} -> ${e.state_after}: ${e.message}`);
   log.info({ session: id, bars: n, fills: fills.length, denied, state: state.state, equity: state.equity, ms: Date.now() - t0 }, 'paper session complete');
   return { id, dir, state, resumed: false };
+}
+
+/** Temp folders of this session left by a killed run (`.<id>.tmp-<pid>-<rand>`, pid no longer alive). */
+async function removeDeadTemps(sessions: string, id: string): Promise<void> {
+  if (!existsSync(sessions)) return;
+  for (const e of await readdir(sessions)) {
+    const m = new RegExp(`^\\.${id}\\.tmp-(\\d+)-`).exec(e);
+    if (m && !isProcessAlive(Number(m[1]))) await rm(join(sessions, e), { recursive: true, force: true });
+  }
 }
 
 /** `live reset`: clear the latch with a reason, appended to state.jsonl and session.md; state.json rewritten. */
