@@ -25,7 +25,16 @@ export function rulesFromCcxtMarket(m: { precision?: { amount?: number; price?: 
   return { lot_size: lot, tick_size: tick, min_notional: m.limits?.cost?.min ?? 0 };
 }
 
+const DECIMALS = new Map<number, number>();
 function decimals(step: number): number {
+  const d = DECIMALS.get(step);
+  if (d !== undefined) return d;
+  const v = countDecimals(step);
+  DECIMALS.set(step, v);
+  return v;
+}
+
+function countDecimals(step: number): number {
   const s = step.toString();
   if (s.includes('e-')) return Number(s.split('e-')[1]);
   return s.includes('.') ? s.split('.')[1]!.length : 0;

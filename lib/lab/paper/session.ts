@@ -71,6 +71,9 @@ export function sessionDir(runsDir: string, id: string): string {
 }
 
 type EventBody = StateEvent extends infer E ? (E extends unknown ? Omit<E, 'seq' | 'bar' | 'ts_ms'> : never) : never;
+/** Wall time between two looks at the kill-switch file during a replay. */
+export const KILL_CHECK_MS = 20;
+
 interface Pending { bar: number; ts: number; ev: EventBody }
 
 /** The replay through the engine with the order generator and guards between the strategy and the broker. */
@@ -92,12 +95,21 @@ export function replaySession(s: SessionInput, killSwitchPresent: () => boolean)
   let bar = 0;
   let tsNow = 0;
   let ctxNow: EngineContext | undefined;
+  // The kill-switch file is looked at every bar close, at most once per KILL_CHECK_MS of wall time (a fast replay
+  // would otherwise spend most of its time in stat calls); orders in a bar see the bar's reading.
+  let killNow = false;
+  let killCheckedAt = -Infinity;
+  const readKill = () => {
+    const w = performance.now();
+    if (w - killCheckedAt >= KILL_CHECK_MS) { killNow = killSwitchPresent(); killCheckedAt = w; }
+  };
+  const barCtx = { positions: {}, marks: {}, equity: 0, peakEquity: 0, consecutiveRejects: 0, lastBarCloseMs: 0, nowMs: 0, killSwitchPresent: false };
   const guardCtx = () => {
     const c = ctxNow!;
     const positions: Record<string, number> = {};
     const marks: Record<string, number> = {};
     syms.forEach((sym, i) => { positions[sym] = c.position(i); marks[sym] = c.mark(i); });
-    return { positions, marks, equity: c.equity(), peakEquity: peak, consecutiveRejects: rejects, lastBarCloseMs: lastClose, nowMs: tsNow + tfMs, killSwitchPresent: killSwitchPresent() };
+    return { positions, marks, equity: c.equity(), peakEquity: peak, consecutiveRejects: rejects, lastBarCloseMs: lastClose, nowMs: tsNow + tfMs, killSwitchPresent: killNow };
   };
   const push = (ev: Pending['ev']) => pending.push({ bar, ts: tsNow, ev });
   const gate = (i: number, qty: number, kind: 'market' | 'limit' | 'stop', price: number, reduceOnly: boolean): { qty: number; price: number } | undefined => {
@@ -140,10 +152,14 @@ export function replaySession(s: SessionInput, killSwitchPresent: () => boolean)
     tsNow = ts;
     ctxNow = ctx;
     wrapped ??= wrap(ctx);
-    if (close.some((c) => c[t] === c[t])) lastClose = ts + tfMs;
+    for (let i = 0; i < close.length; i++) if (close[i]![t] === close[i]![t]) { lastClose = ts + tfMs; break; }
     const eq = ctx.equity();
     if (eq > peak) peak = eq;
-    for (const e of checkBreakers(latch, s.limits, guardCtx())) push(e);
+    readKill();
+    barCtx.equity = eq; barCtx.peakEquity = peak; barCtx.consecutiveRejects = rejects; barCtx.lastBarCloseMs = lastClose;
+    barCtx.nowMs = ts + tfMs; barCtx.killSwitchPresent = killNow;
+    const trips = checkBreakers(latch, s.limits, barCtx);
+    for (let k = 0; k < trips.length; k++) push(trips[k]!);
     compiled.strategy(t, ts, wrapped);
   });
   return { result, pending, latch, denied };
