@@ -16,7 +16,7 @@ bars.csv, session.md, logs/run.log), published atomically. Rerunning the same co
 a REDUCING/HALTED one is refused (exit 3) until quantlab live reset.`;
 
 type TradeFlags = Flags & {
-  feed: string; 'kill-switch-file'?: string; 'market-info'?: string;
+  feed: string; live: boolean; 'i-acknowledge-risk'?: string; 'kill-switch-file'?: string; 'market-info'?: string;
   'risk.max-dd-bps': number; 'risk.max-order-notional': number; 'risk.max-position-notional': number;
   'risk.max-consecutive-rejects': number; 'risk.stale-after-bars': number; 'risk.symbol-max-notional'?: number; 'risk.symbol-max-qty'?: number;
 };
@@ -27,6 +27,8 @@ const trade: CommandModule<object, TradeFlags> = {
   builder: (y: Argv) => labOptions(y.parserConfiguration({ 'dot-notation': false })
     .usage(`quantlab live trade --symbol BTC-USDT --strategy momentum --interval 1m --params '{"fast":10,"slow":30}' (--start D --end D | --window P7D) --risk.max-dd-bps 400 --kill-switch-file PATH\n\n${TRADE}`))
     .option('interval', { type: 'string', default: '1m', requiresArg: true, describe: 'bar size (cleaned bars in the lake)' })
+    .option('live', { type: 'boolean', default: false, describe: 'trade real money (also needs MODE=live, --i-acknowledge-risk and CCXT_API_KEY/SECRET)' })
+    .option('i-acknowledge-risk', { type: 'string', requiresArg: true, describe: 'the digest of the risk limits being acknowledged (printed when missing)' })
     .option('feed', { type: 'string', default: 'replay', requiresArg: true, describe: 'replay (lake bars); ccxt polling is not built' })
     .option('kill-switch-file', { type: 'string', requiresArg: true, describe: 'a file whose presence halts the session (checked every bar and order)' })
     .option('market-info', { type: 'string', requiresArg: true, describe: 'ccxt market JSON: lot size, tick size, min notional (default: 1e-6 lot, 0.01 tick, 5 min notional)' })
@@ -48,7 +50,7 @@ const trade: CommandModule<object, TradeFlags> = {
         ...(f['risk.symbol-max-qty'] !== undefined ? { max_qty: f['risk.symbol-max-qty'] } : {}),
       };
       const out = await liveTradeCommand({
-        ...a, feed: f.feed, marketInfo: f['market-info'],
+        ...a, feed: f.feed, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'],
         limits: {
           max_order_notional: f['risk.max-order-notional'], max_position_notional: f['risk.max-position-notional'],
           per_symbol: Object.keys(per).length ? { [lakeSymbol(f.symbol)]: per } : {},

@@ -42,7 +42,7 @@ function args(limits: Partial<RiskLimits>, extra: Partial<LiveTradeArgs> = {}): 
   return {
     symbol: 'DEMO', strategy: 'momentum', params: '{"fast":10,"slow":30}', interval: '1m', assetClass: 'crypto',
     start: '2024-12-30', end: '2024-12-30', dollarPerTrade: 10_000, initialCash: 100_000, paper: false, allowEnvDates: false,
-    allowSynthetic: true, seed: 7, feed: 'replay', limits: { ...LIMITS, ...limits }, ...extra,
+    allowSynthetic: true, seed: 7, feed: 'replay', live: false, limits: { ...LIMITS, ...limits }, ...extra,
   };
 }
 async function events(d: string): Promise<Record<string, unknown>[]> {

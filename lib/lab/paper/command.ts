@@ -8,6 +8,7 @@ import { DataError } from '../../errors.js';
 import { riskDigest, type RiskLimits } from './guards.js';
 import { rulesFromCcxtMarket, type MarketRules } from './quantize.js';
 import { runSession, type SessionOutcome } from './session.js';
+import { checkLiveGuard } from './live_guard.js';
 
 /** Market rules when no --market-info is given: fine steps that barely change an order, a 5 USDT minimum notional. */
 export const DEFAULT_RULES: MarketRules = { lot_size: 0.000001, tick_size: 0.01, min_notional: 5 };
@@ -16,6 +17,8 @@ export interface LiveTradeArgs extends BacktestArgs {
   feed: string;
   limits: RiskLimits;
   marketInfo?: string | undefined;
+  live: boolean;
+  acknowledgeRisk?: string | undefined;
 }
 
 export function checkLimits(l: RiskLimits): void {
@@ -28,6 +31,14 @@ export function checkLimits(l: RiskLimits): void {
 }
 
 export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Promise<SessionOutcome> {
+  checkLimits(a.limits);
+  const creds = checkLiveGuard({ env: deps.env, live: a.live, acknowledge: a.acknowledgeRisk, limits: a.limits });
+  if (creds !== undefined) {
+    // every piece of the live guard is there; the credentials are dropped here, never logged or written
+    throw new UsageError('live trading: the guard passed, but the ccxt broker adapter that sends real orders is not built', {
+      hint: 'nothing was sent; run a paper session (without MODE=live, --live and --i-acknowledge-risk)',
+    });
+  }
   if (a.feed !== 'replay') {
     throw new UsageError(`--feed ${JSON.stringify(a.feed)}: only the offline replay feed is built`, {
       hint: 'use --feed replay (bars from the lake); polling public candles with ccxt is not built yet',
