@@ -10,11 +10,13 @@ import { ExitCode } from '../lib/errors.js';
 import { createLogger } from '../lib/log.js';
 import { backtestModule } from './lab/backtest.js';
 import { liveModule } from './lab/live.js';
+import { regressionModule } from './lab/regression.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<object, any>[] = [
   backtestModule,
   liveModule,
+  regressionModule,
 ];
 
 export async function main(argv: string[]): Promise<void> {
