@@ -11,12 +11,14 @@ import { createLogger } from '../lib/log.js';
 import { backtestModule } from './lab/backtest.js';
 import { liveModule } from './lab/live.js';
 import { regressionModule } from './lab/regression.js';
+import { tutorModule } from './lab/tutor.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<object, any>[] = [
   backtestModule,
   liveModule,
   regressionModule,
+  tutorModule,
 ];
 
 export async function main(argv: string[]): Promise<void> {
