@@ -12,6 +12,7 @@ import { backtestModule } from './lab/backtest.js';
 import { liveModule } from './lab/live.js';
 import { regressionModule } from './lab/regression.js';
 import { tutorModule } from './lab/tutor.js';
+import { configModule } from './lab/config.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<object, any>[] = [
@@ -19,6 +20,7 @@ export const COMMANDS: CommandModule<object, any>[] = [
   liveModule,
   regressionModule,
   tutorModule,
+  configModule,
 ];
 
 export async function main(argv: string[]): Promise<void> {

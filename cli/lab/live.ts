@@ -1,6 +1,6 @@
 /** `quantlab live trade|reset|diff`: paper sessions (lib/lab/paper). */
 import type { Argv, CommandModule } from 'yargs';
-import { liveTradeCommand } from '../../lib/lab/paper/command.js';
+import { DEFAULT_LIMITS, liveTradeCommand } from '../../lib/lab/paper/command.js';
 import { resetSessionFolder } from '../../lib/lab/paper/session.js';
 import { diffSession } from '../../lib/lab/paper/diff.js';
 import { lakeSymbol } from '../../lib/lab/strategy.js';
@@ -32,13 +32,13 @@ const trade: CommandModule<object, TradeFlags> = {
     .option('feed', { type: 'string', default: 'replay', requiresArg: true, describe: 'replay (lake bars); ccxt polling is not built' })
     .option('kill-switch-file', { type: 'string', requiresArg: true, describe: 'a file whose presence halts the session (checked every bar and order)' })
     .option('market-info', { type: 'string', requiresArg: true, describe: 'ccxt market JSON: lot size, tick size, min notional (default: 1e-6 lot, 0.01 tick, 5 min notional)' })
-    .option('risk.max-dd-bps', { type: 'number', default: 400, requiresArg: true, describe: 'session drawdown breaker -> REDUCING' })
-    .option('risk.max-order-notional', { type: 'number', default: 50000, requiresArg: true, describe: 'cap on one order notional' })
-    .option('risk.max-position-notional', { type: 'number', default: 100000, requiresArg: true, describe: 'cap on gross position notional' })
+    .option('risk.max-dd-bps', { type: 'number', default: DEFAULT_LIMITS.max_dd_bps, requiresArg: true, describe: 'session drawdown breaker -> REDUCING' })
+    .option('risk.max-order-notional', { type: 'number', default: DEFAULT_LIMITS.max_order_notional, requiresArg: true, describe: 'cap on one order notional' })
+    .option('risk.max-position-notional', { type: 'number', default: DEFAULT_LIMITS.max_position_notional, requiresArg: true, describe: 'cap on gross position notional' })
     .option('risk.symbol-max-notional', { type: 'number', requiresArg: true, describe: 'cap on the traded symbol(s) position notional' })
     .option('risk.symbol-max-qty', { type: 'number', requiresArg: true, describe: 'cap on the traded symbol(s) |position|' })
-    .option('risk.max-consecutive-rejects', { type: 'number', default: 5, requiresArg: true, describe: 'consecutive rejects -> HALTED' })
-    .option('risk.stale-after-bars', { type: 'number', default: 3, requiresArg: true, describe: 'new risk denied when the last bar is older (bars)' }) as unknown as Argv<TradeFlags>,
+    .option('risk.max-consecutive-rejects', { type: 'number', default: DEFAULT_LIMITS.max_consecutive_rejects, requiresArg: true, describe: 'consecutive rejects -> HALTED' })
+    .option('risk.stale-after-bars', { type: 'number', default: DEFAULT_LIMITS.stale_after_bars, requiresArg: true, describe: 'new risk denied when the last bar is older (bars)' }) as unknown as Argv<TradeFlags>,
   handler: async (f) => {
     const log = labLogger('live trade');
     try {

@@ -13,6 +13,11 @@ import { checkLiveGuard } from './live_guard.js';
 /** Market rules when no --market-info is given: fine steps that barely change an order, a 5 USDT minimum notional. */
 export const DEFAULT_RULES: MarketRules = { lot_size: 0.000001, tick_size: 0.01, min_notional: 5 };
 
+/** Risk limits of `live trade` when no --risk.* flag is given (stale data: 3 bars, set per interval by the CLI). */
+export const DEFAULT_LIMITS = {
+  max_order_notional: 50_000, max_position_notional: 100_000, max_dd_bps: 400, max_consecutive_rejects: 5, stale_after_bars: 3,
+} as const;
+
 export interface LiveTradeArgs extends BacktestArgs {
   feed: string;
   limits: RiskLimits;
