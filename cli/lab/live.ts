@@ -1,0 +1,114 @@
+/** `quantlab live trade|reset|diff`: paper sessions (lib/lab/paper). */
+import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_LIMITS, liveTradeCommand } from '../../lib/lab/paper/command.js';
+import { resetSessionFolder } from '../../lib/lab/paper/session.js';
+import { diffSession } from '../../lib/lab/paper/diff.js';
+import { lakeSymbol } from '../../lib/lab/strategy.js';
+import { parseTimeframe, timeframeMs } from '../../lib/timeframe.js';
+import { labArgs, labDeps, labOptions, type Flags } from './backtest.js';
+import { labLogger, nowMs, reportError, runsDirOf } from './common.js';
+
+const TRADE = `Paper-trade a strategy on an offline replay of lake bars through the engine (the deterministic paper
+broker), with orders quantized to the market's rules and ordered risk guards (caps, per-symbol caps, session
+drawdown breaker, consecutive-reject breaker, stale data, kill-switch file). Session folder
+runs/live/sessions/<session_id>/ (state.json, state.jsonl, orders.csv, trades.csv, positions.csv, account.csv,
+bars.csv, session.md, logs/run.log), published atomically. Rerunning the same command reports a complete session;
+a REDUCING/HALTED one is refused (exit 3) until quantlab live reset.`;
+
+type TradeFlags = Flags & {
+  feed: string; live: boolean; 'i-acknowledge-risk'?: string; 'kill-switch-file'?: string; 'market-info'?: string;
+  'risk.max-dd-bps': number; 'risk.max-order-notional': number; 'risk.max-position-notional': number;
+  'risk.max-consecutive-rejects': number; 'risk.stale-after-bars': number; 'risk.symbol-max-notional'?: number; 'risk.symbol-max-qty'?: number;
+};
+
+const trade: CommandModule<object, TradeFlags> = {
+  command: 'trade',
+  describe: 'run (or report) a paper session on a replay of lake bars',
+  builder: (y: Argv) => labOptions(y.parserConfiguration({ 'dot-notation': false })
+    .usage(`quantlab live trade --symbol BTC-USDT --strategy momentum --interval 1m --params '{"fast":10,"slow":30}' (--start D --end D | --window P7D) --risk.max-dd-bps 400 --kill-switch-file PATH\n\n${TRADE}`))
+    .option('interval', { type: 'string', default: '1m', requiresArg: true, describe: 'bar size (cleaned bars in the lake)' })
+    .option('live', { type: 'boolean', default: false, describe: 'trade real money (also needs MODE=live, --i-acknowledge-risk and CCXT_API_KEY/SECRET)' })
+    .option('i-acknowledge-risk', { type: 'string', requiresArg: true, describe: 'the digest of the risk limits being acknowledged (printed when missing)' })
+    .option('feed', { type: 'string', default: 'replay', requiresArg: true, describe: 'replay (lake bars); ccxt polling is not built' })
+    .option('kill-switch-file', { type: 'string', requiresArg: true, describe: 'a file whose presence halts the session (checked every bar and order)' })
+    .option('market-info', { type: 'string', requiresArg: true, describe: 'ccxt market JSON: lot size, tick size, min notional (default: 1e-6 lot, 0.01 tick, 5 min notional)' })
+    .option('risk.max-dd-bps', { type: 'number', default: DEFAULT_LIMITS.max_dd_bps, requiresArg: true, describe: 'session drawdown breaker -> REDUCING' })
+    .option('risk.max-order-notional', { type: 'number', default: DEFAULT_LIMITS.max_order_notional, requiresArg: true, describe: 'cap on one order notional' })
+    .option('risk.max-position-notional', { type: 'number', default: DEFAULT_LIMITS.max_position_notional, requiresArg: true, describe: 'cap on gross position notional' })
+    .option('risk.symbol-max-notional', { type: 'number', requiresArg: true, describe: 'cap on the traded symbol(s) position notional' })
+    .option('risk.symbol-max-qty', { type: 'number', requiresArg: true, describe: 'cap on the traded symbol(s) |position|' })
+    .option('risk.max-consecutive-rejects', { type: 'number', default: DEFAULT_LIMITS.max_consecutive_rejects, requiresArg: true, describe: 'consecutive rejects -> HALTED' })
+    .option('risk.stale-after-bars', { type: 'number', default: DEFAULT_LIMITS.stale_after_bars, requiresArg: true, describe: 'new risk denied when the last bar is older (bars)' }) as unknown as Argv<TradeFlags>,
+  handler: async (f) => {
+    const log = labLogger('live trade');
+    try {
+      const deps = await labDeps(f, log, 'live trade');
+      const a = labArgs(f);
+      const bar = timeframeMs(parseTimeframe(f.interval, '--interval'));
+      const per: { max_position_notional?: number; max_qty?: number } = {
+        ...(f['risk.symbol-max-notional'] !== undefined ? { max_position_notional: f['risk.symbol-max-notional'] } : {}),
+        ...(f['risk.symbol-max-qty'] !== undefined ? { max_qty: f['risk.symbol-max-qty'] } : {}),
+      };
+      const out = await liveTradeCommand({
+        ...a, feed: f.feed, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'],
+        limits: {
+          max_order_notional: f['risk.max-order-notional'], max_position_notional: f['risk.max-position-notional'],
+          per_symbol: Object.keys(per).length ? { [lakeSymbol(f.symbol)]: per } : {},
+          max_dd_bps: f['risk.max-dd-bps'], max_consecutive_rejects: f['risk.max-consecutive-rejects'],
+          stale_after_ms: f['risk.stale-after-bars'] * bar, kill_switch_file: f['kill-switch-file'] ?? null,
+        },
+      }, deps);
+      process.stdout.write(`${out.id} ${out.resumed ? 'complete (nothing to do)' : 'done'} ${out.state.state} equity ${out.state.equity.toFixed(2)} fills ${out.state.n_fills} denied ${out.state.n_orders_denied}\n${out.dir}\n`);
+    } catch (err) {
+      reportError(log, err);
+    }
+  },
+};
+
+const reset: CommandModule<object, { session: string; reason: string; data_dir?: string }> = {
+  command: 'reset',
+  describe: 'clear a session\'s latched breakers (REDUCING/HALTED -> ACTIVE) with a reason',
+  builder: (y: Argv) => y
+    .option('session', { type: 'string', demandOption: true, requiresArg: true, describe: 'session id (ps-...)' })
+    .option('reason', { type: 'string', demandOption: true, requiresArg: true, describe: 'why it is safe to trade again (recorded)' })
+    .option('data_dir', { type: 'string', requiresArg: true, describe: 'as given to live trade' }) as unknown as Argv<{ session: string; reason: string; data_dir?: string }>,
+  handler: async (f) => {
+    const log = labLogger('live reset');
+    try {
+      const st = await resetSessionFolder(runsDirOf(f.data_dir), f.session, f.reason, nowMs());
+      log.info({ session: f.session, state: st.state }, `session ${f.session} reset: ${f.reason}`);
+      process.stdout.write(`${f.session} ${st.state}\n`);
+    } catch (err) {
+      reportError(log, err);
+    }
+  },
+};
+
+const diff: CommandModule<object, { session: string; data_dir?: string; json: boolean }> = {
+  command: 'diff',
+  describe: 'replay a session\'s bars through the backtest engine and list every trade that differs',
+  builder: (y: Argv) => y
+    .option('session', { type: 'string', demandOption: true, requiresArg: true, describe: 'session id (ps-...)' })
+    .option('data_dir', { type: 'string', requiresArg: true, describe: 'as given to live trade' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON object on stdout' }) as unknown as Argv<{ session: string; data_dir?: string; json: boolean }>,
+  handler: async (f) => {
+    const log = labLogger('live diff');
+    try {
+      const r = await diffSession(runsDirOf(f.data_dir), f.session);
+      if (f.json) process.stdout.write(JSON.stringify(r) + '\n');
+      else {
+        process.stdout.write(`session ${r.session_trades} trades, backtest ${r.backtest_trades} trades, ${r.diffs.length} differences\n`);
+        for (const d of r.diffs) process.stdout.write(`${d.entry_time} ${d.symbol} ${d.side} ${d.field}: session ${d.session} backtest ${d.backtest} (${d.reason})\n`);
+      }
+    } catch (err) {
+      reportError(log, err);
+    }
+  },
+};
+
+export const liveModule: CommandModule<object, object> = {
+  command: 'live <command>',
+  describe: 'paper trading sessions: trade, reset, diff',
+  builder: (y: Argv) => y.command(trade).command(reset).command(diff).demandCommand(1, 'name a live command: trade, reset or diff'),
+  handler: () => undefined,
+};
