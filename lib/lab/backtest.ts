@@ -2,7 +2,7 @@
  * One lab backtest: a DSL blueprint through lib/engine (runBlueprint) on the bars of a window, with the whole
  * history before the window behind it, in the walk-forward's conventions (lib/stages/walkforward pass 1): the
  * engine runs on bars [from, to), new entries stop two bars before the end and anything open is closed at the last
- * bar's open, the risk allocator caps gross leverage. Metrics are lib/walkforward/metrics `curveMetrics` on the
+ * bar's open, the risk allocator caps gross leverage. Metrics are lib/stats/curve_metrics `curveMetrics` on the
  * engine's equity curve, so a lab run and the walk-forward report the same numbers for the same blueprint.
  */
 import type { CostConfig } from '../costs/schema.js';
@@ -10,7 +10,7 @@ import { runBlueprint, type Blueprint, type Decision, type MarketSlice } from '.
 import type { EngineResult } from '../engine/index.js';
 import { DataError } from '../errors.js';
 import { barsPerYear, type Timeframe } from '../timeframe.js';
-import { curveMetrics, equityReturns, type CurveMetrics } from '../walkforward/metrics.js';
+import { curveMetrics, equityReturns, type CurveMetrics } from '../stats/curve_metrics.js';
 import type { ResolvedWindow } from './window.js';
 
 export interface BacktestOptions {

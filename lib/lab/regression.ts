@@ -17,7 +17,7 @@ import { sha256File, sha256Hex } from '../hash.js';
 import { writeFileAtomic } from '../fsx.js';
 import type { InstrumentKey } from '../market.js';
 import { barsPerYear, parseTimeframe, timeframeMs } from '../timeframe.js';
-import { curveMetrics, equityReturns } from '../walkforward/metrics.js';
+import { curveMetrics, equityReturns } from '../stats/curve_metrics.js';
 import { windowBars } from './backtest.js';
 import { labCosts } from './costs.js';
 import { labBlueprint, resolveStrategyParams, checkStrategy } from './strategy.js';

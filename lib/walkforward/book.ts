@@ -6,7 +6,7 @@
  */
 import type { EngineResult } from '../engine/index.js';
 import { pboCscv } from '../stats/pbo.js';
-import { equityReturns } from './metrics.js';
+import { equityReturns } from '../stats/curve_metrics.js';
 import { statsSharpe } from './select.js';
 import type { WfWindow } from './windows.js';
 

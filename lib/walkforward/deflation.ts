@@ -46,7 +46,7 @@ export interface ClusteredDeflation {
 /** Largest k of ONC's base clustering here (compute bound; see the module comment). */
 export const ONC_MAX_CLUSTERS = 40;
 
-/** The out-of-sample daily returns' statistics the PSR needs (lib/walkforward/metrics.ts CurveMetrics). */
+/** The out-of-sample daily returns' statistics the PSR needs (lib/stats/curve_metrics.ts CurveMetrics). */
 export interface OosDaily { daily_sharpe: number; n_days: number; daily_skew: number; daily_kurtosis: number }
 
 /** Inverse-variance portfolio returns of the given series (weights sum to 1). */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { makeWindows } from '../../lib/walkforward/windows.js';
 import { selectOnTrain, statsSharpe, trainStats } from '../../lib/walkforward/select.js';
-import { curveMetrics, dailyReturns, equityReturns } from '../../lib/walkforward/metrics.js';
+import { curveMetrics, dailyReturns, equityReturns } from '../../lib/stats/curve_metrics.js';
 import { deflatedSharpe, expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../../lib/stats/sharpe.js';
 import { kurtosis, skewness } from '../../lib/stats/descriptive.js';
 import { DataError } from '../../lib/errors.js';

@@ -36,7 +36,7 @@ import { blueprintEvents, blueprintFeatures, type Blueprint } from '../../dsl/in
 import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } from '../../timeframe.js';
 import { makeWindows } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
-import { curveMetrics, dailyReturns, equityReturns } from '../../walkforward/metrics.js';
+import { curveMetrics, dailyReturns, equityReturns } from '../../stats/curve_metrics.js';
 import { clusteredDeflation, untestedCandidateGroups } from '../../walkforward/deflation.js';
 import { totalReturn } from '../../stats/performance.js';
 import { dsrWarning, pboWarning } from '../../report/run_warnings.js';

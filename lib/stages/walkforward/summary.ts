@@ -4,7 +4,7 @@
  */
 import type { CostStatusEntry } from '../../costs/evaluation.js';
 import type { CutInstrument } from '../../costs/funding_span.js';
-import type { CurveMetrics } from '../../walkforward/metrics.js';
+import type { CurveMetrics } from '../../stats/curve_metrics.js';
 import type { PboSummary } from '../../walkforward/book.js';
 import type { SelectionRule } from '../../walkforward/select.js';
 import type { WindowSpec } from '../../walkforward/windows.js';

@@ -20,11 +20,11 @@
  *    (`min_trl_sr0_days`, beside DSR); NaN when undefined and when no length suffices (Sharpe <= SR*), which the
  *    summary's JSON writes as null. Compare with `n_days`.
  */
-import { kurtosis, skewness } from '../stats/descriptive.js';
+import { kurtosis, skewness } from './descriptive.js';
 import {
   annualizedVolatility, cagr, calmar, maxDrawdown, sharpe as annualSharpe, sortino, totalReturn,
-} from '../stats/performance.js';
-import { expectedMaxSharpe, minTrackRecordLength, probabilisticSharpe, sharpeRatio } from '../stats/sharpe.js';
+} from './performance.js';
+import { expectedMaxSharpe, minTrackRecordLength, probabilisticSharpe, sharpeRatio } from './sharpe.js';
 
 const DAY_MS = 86_400_000;
 
