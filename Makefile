@@ -11,7 +11,7 @@ install: ## npm ci (exact dependency versions from package-lock.json)
 build: ## compile TypeScript to dist/
 	npm run build
 
-test: ## build and run the jest suite
+test: ## build, check the layer rules, run the jest suite
 	npm test
 
 demo: build ## run the whole pipeline on the seeded synthetic market (offline)
@@ -22,6 +22,9 @@ all: build ## run the pipeline with spec/pipeline.yaml (ARGS="--dry-run" etc.)
 
 real: build ## ingest + clean the shared real Binance perp dataset into data/
 	npm run all -- --set ingest.source=binance-vision --set ingest.binance_vision.market=um --set ingest.binance_vision.path=../shared/data/real/binance-um-perp-5m-2025-01_2025-08 $(ARGS)
+
+depcheck: ## check the layer rules (.dependency-cruiser.cjs): no import cycle, no upward import
+	npm run depcheck
 
 golden-check: build ## rerun the certification batch and diff it against golden/
 	npm run golden:check
@@ -35,4 +38,4 @@ digest: build ## print the cost digest of spec/costs.yaml
 clean: ## remove dist/ (the lake in data/ is left alone)
 	rm -rf dist
 
-.PHONY: help install build test demo all real golden-check bench digest clean
+.PHONY: help install build test demo all real depcheck golden-check bench digest clean

@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import type { CostConfig } from '../lib/costs/schema.js';
 import { compileStrategy, prepareRun, withId, type Blueprint, type MarketSlice } from '../lib/dsl/index.js';
 import { Engine } from '../lib/engine/index.js';
-import { Xoshiro128ss } from '../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../lib/stats/rng.js';
 
 function arg(name: string, def: number): number {
   const k = process.argv.indexOf(`--${name}`);

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Engine, runEngine, type EngineInput, type Strategy } from '../lib/engine/index.js';
-import { Xoshiro128ss } from '../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../lib/stats/rng.js';
 
 function arg(name: string, def: number): number {
   const k = process.argv.indexOf(`--${name}`);

@@ -7,6 +7,7 @@ import { QuantError, exitCodeOf, ExitCode } from '../lib/errors.js';
 import { PROJECT_ROOT } from '../lib/stage/main.js';
 import { goldenCheck, goldenRefresh, formatReport, formatBatchChanged, type GoldenOptions, type BaselineProvenance } from '../lib/golden/index.js';
 import { REGISTRY } from './registry.js';
+import { goldenPipeline } from './golden_batch.js';
 
 /**
  * npm run golden:check                                   rerun the certification batch, diff it with golden/baseline.json
@@ -35,7 +36,7 @@ const argv = yargs(hideBin(process.argv))
 const command = String(argv._[0]);
 const log = createLogger({ stage: 'golden', run_id: 'golden' }, argv.verbose ? 'debug' : 'warn');
 const opts: GoldenOptions = {
-  registry: REGISTRY,
+  pipeline: goldenPipeline(REGISTRY),
   projectRoot: PROJECT_ROOT,
   specDir: argv.spec_dir ? resolve(argv.spec_dir) : join(PROJECT_ROOT, 'spec'),
   batchFile: argv.batch ? resolve(argv.batch) : join(PROJECT_ROOT, 'golden', 'batch.yaml'),

@@ -5,48 +5,16 @@
  * (tests/dsl prove it by truncation). No eval: conditions are evaluated by lib/events evaluateCondition.
  */
 import { DataError, UsageError } from '../errors.js';
-import type { EngineBars, EngineFunding, Strategy } from '../engine/index.js';
+import type { Strategy } from '../engine/index.js';
 import type { InstrumentKey } from '../market.js';
-import { holdableRange, type TradableSpan } from '../costs/funding_span.js';
+import { holdableRange } from '../costs/funding_span.js';
 import { TIMEFRAME_MS } from '../timeframe.js';
 import { DecisionLog, type Decision } from './decisions.js';
 import { pairsStrategy } from './pairs.js';
 import { ruleStrategy } from './rule.js';
 import type { Blueprint } from './types.js';
+import type { MarketSlice, RunWindow } from './slice.js';
 import { blueprintEvents, blueprintFeatures } from './validate.js';
-
-/** Occurrences of one event on one instrument: bar indices (condition TRUE at the CLOSE of t) and +1/-1. */
-export interface EventSeries {
-  t: Int32Array;
-  direction: Int8Array;
-}
-
-/** The data a blueprint runs on: one common bar grid, per-instrument bars, features and events. */
-export interface MarketSlice {
-  instruments: InstrumentKey[];
-  /** Bar OPEN times, strictly increasing, spacing tfMs. */
-  ts_ms: Float64Array;
-  tfMs: number;
-  bars: EngineBars[];
-  /** Per instrument, aligned to ts_ms, NaN = missing. */
-  features: Record<string, Float64Array>[];
-  /** Per instrument; every event the blueprint reads must be present (empty arrays when it never fired). */
-  events: Map<string, EventSeries>[];
-  /** Funding settlements per instrument (perpetuals); runBlueprint requires them when funding costs are on. */
-  funding?: (EngineFunding | undefined)[];
-  /**
-   * Per instrument, the span its funding covers (lib/costs/funding_span.ts; undefined = no limit). The interpreter
-   * enters only when the position would be held inside it and exits at the close of its last holdable bar; the
-   * engine (EngineInput.tradable) enforces the same span.
-   */
-  tradable?: (TradableSpan | undefined)[];
-  /**
-   * Optional, per instrument over the whole slice: the engine's trailing 24h volume (trailingSum over one day of bars)
-   * and daily volatility (trailingDailyVolBps over 30 days), so a caller running many windows computes them once.
-   */
-  volume24h?: Float64Array[];
-  dailyVolBps?: Float64Array[];
-}
 
 export interface CompileOptions {
   /** First bar (slice index) at whose close a new entry may be submitted. Default 0. */
@@ -64,20 +32,6 @@ export interface CompiledStrategy {
   strategy: Strategy;
   /** Skipped entries and book repairs so far, in bar order. */
   decisions: () => Decision[];
-}
-
-/** Bar range and offset the per-bar callback works with (slice indices). */
-export interface RunWindow {
-  entryFrom: number;
-  entryUntil: number;
-  offset: number;
-  /**
-   * Per instrument, the slice bars a position may be held in (its tradable span): an entry at the close of d needs
-   * holdFirst <= d + 1 <= holdLast; an open position is exited at the close of holdLast. holdLast = the slice length
-   * (never reached) when the span reaches past the slice's end.
-   */
-  holdFirst: Int32Array;
-  holdLast: Int32Array;
 }
 
 export function compileStrategy(bp: Blueprint, data: MarketSlice, opts: CompileOptions = {}): CompiledStrategy {

@@ -14,10 +14,8 @@ export {
   MEAN_REVERSION_DEFAULTS, TEMPLATE_DURATIONS, resolveTemplateParams, templateParamNames, MOMENTUM_DEFAULTS, PAIRS_DEFAULTS,
   type MeanReversionParams, type MomentumParams, type PairsParams, type TemplateCommon, type TemplateGridSpec,
 } from './templates.js';
-export {
-  compileStrategy, checkSlice,
-  type MarketSlice, type EventSeries, type CompileOptions, type CompiledStrategy,
-} from './compile.js';
+export { compileStrategy, checkSlice, type CompileOptions, type CompiledStrategy } from './compile.js';
+export type { MarketSlice, EventSeries } from './slice.js';
 export { DECISION_CODES, type Decision, type DecisionCode } from './decisions.js';
 export { runBlueprint, prepareRun, type RunOptions, type BlueprintRun } from './run.js';
 export { computeIndicators, ema } from './indicators.js';

@@ -5,7 +5,7 @@
  * deviations are population ones (divisor n); a constant window has a NaN z-score.
  */
 import { DataError } from '../errors.js';
-import { rollingMean, rollingStd, rollingZscore } from '../features/rolling.js';
+import { rollingMean, rollingStd, rollingZscore } from '../stats/rolling.js';
 import type { IndicatorSpec } from './types.js';
 
 const { log } = Math;

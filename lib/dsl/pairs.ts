@@ -17,8 +17,8 @@
  */
 import type { EngineContext, Strategy } from '../engine/index.js';
 import { DataError } from '../errors.js';
-import { logReturn } from '../features/rolling.js';
-import type { MarketSlice, RunWindow } from './compile.js';
+import { logReturn } from '../stats/rolling.js';
+import type { MarketSlice, RunWindow } from './slice.js';
 import { R_IN_POSITION, R_LEG, R_NOT_FILLED, R_OUTSIDE_SPAN, R_UNSIZABLE_HEDGE, type DecisionLog } from './decisions.js';
 import { logOf } from './indicators.js';
 import { hedgedVolatility, pairsSeries } from './pairs_math.js';

@@ -6,7 +6,7 @@
  * last recomputation, which is redone early when a mean drifts more than 4 window standard deviations from its
  * shift (the cancellation in sum d^2 - (sum d)^2 / W then costs at most a factor 17 in precision).
  */
-import { rollingZscore } from '../features/rolling.js';
+import { rollingZscore } from '../stats/rolling.js';
 
 const { max, sqrt } = Math;
 const NAN = Number.NaN;

@@ -20,7 +20,7 @@
  * the bar after its submission).
  */
 import type { EngineContext, Strategy } from '../engine/index.js';
-import type { MarketSlice, RunWindow } from './compile.js';
+import type { MarketSlice, RunWindow } from './slice.js';
 import { R_IN_POSITION, R_NOT_FILLED, R_OCO, R_OUTSIDE_SPAN, type DecisionLog } from './decisions.js';
 import { annualisedVolatility, ruleSignals } from './signals.js';
 import { entryNotional, quantity, sizingPrice } from './sizing.js';

@@ -9,7 +9,8 @@ import {
   Engine, trailingDailyVolBps, trailingSum, type EngineInput, type EngineResult, type RiskLimits,
 } from '../engine/index.js';
 import { DataError, UsageError } from '../errors.js';
-import { compileStrategy, type CompiledStrategy, type MarketSlice } from './compile.js';
+import { compileStrategy, type CompiledStrategy } from './compile.js';
+import type { MarketSlice } from './slice.js';
 import type { Decision } from './decisions.js';
 import type { Blueprint } from './types.js';
 

@@ -6,9 +6,9 @@
 import { SpecError } from '../errors.js';
 import { evaluateCondition, TRUE } from '../events/detect.js';
 import { normaliseCondition, type Condition } from '../events/spec.js';
-import { logReturn, rollingStd } from '../features/rolling.js';
+import { logReturn, rollingStd } from '../stats/rolling.js';
 import { formatPath } from '../spec/messages.js';
-import type { MarketSlice } from './compile.js';
+import type { MarketSlice } from './slice.js';
 import { computeIndicators } from './indicators.js';
 import { BAR_INPUTS, type Blueprint, type RuleStrategy } from './types.js';
 import { blueprintFeatures } from './validate.js';

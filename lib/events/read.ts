@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readTableFile, stringsOf, type DictColumn, type FoundPartition, type LakeDb } from '../lake/index.js';
-import { EVENTS_TABLE } from '../features/table.js';
+import { EVENTS_TABLE } from '../lake/derived.js';
 import type { EventRows } from './detect.js';
 import { concatArrays } from '../arrays.js';
 

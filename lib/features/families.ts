@@ -9,7 +9,7 @@ import { boolean, integer, number, type SpecSchema } from '../spec/schema.js';
 import { asOfIndex, asOfValues } from './asof.js';
 import {
   logReturn, rollingMax, rollingMean, rollingMin, rollingStd, rollingSum, rollingZscore,
-} from './rolling.js';
+} from '../stats/rolling.js';
 import type { BarField, InstrumentSeries, Universe } from './types.js';
 
 // Globals read once: inside vm contexts (jest) every global lookup in a hot loop goes through an interceptor.

@@ -10,7 +10,7 @@ export { BAR_INPUTS } from './types.js';
 export {
   rollingSum, rollingMean, rollingMoments, rollingStd, rollingZscore, rollingMax, rollingMin, logReturn, checkWindow,
   type WindowOptions, type RollingMoments,
-} from './rolling.js';
+} from '../stats/rolling.js';
 export { asOfIndex, asOfValues } from './asof.js';
 export { FAMILIES, FAMILY_BY_NAME, familyOf, type FamilyDef, type FamilyResult, type FeatureContext } from './families.js';
 export { loadFeatureSpecs, parseFeatureSpecs, featureNames, FEATURE_FILE_SCHEMA, FEATURE_NAME_PATTERN } from './spec.js';
@@ -18,5 +18,5 @@ export { buildUniverse, UniverseBuilder, universeNeeds, needsUniverse, inUnivers
 export {
   computeInstrumentFeatures, computeInstrumentFeaturesDetailed, computeAllFeatures, requiredBarFields, type InstrumentFeatures,
 } from './compute.js';
-export { featuresTable, EVENTS_TABLE } from './table.js';
+export { featuresTable, EVENTS_TABLE } from '../lake/derived.js';
 export { groupNotEvaluated, notApplicable, notEvaluatedText, notEvaluatedWarnings, instrumentNames, type NotEvaluated, type NotEvaluatedRow } from './availability.js';

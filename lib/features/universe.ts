@@ -15,7 +15,7 @@ import type { InstrumentKey } from '../market.js';
 import { timeframeMs, type Timeframe } from '../timeframe.js';
 import { asOfValues, checkAscending } from './asof.js';
 import { FAMILY_BY_NAME } from './families.js';
-import { logReturn } from './rolling.js';
+import { logReturn } from '../stats/rolling.js';
 import type { FeatureSet, InstrumentSeries, Universe, UniverseFilter } from './types.js';
 
 // Globals read once: inside vm contexts (jest) every global lookup in a hot loop goes through an interceptor.

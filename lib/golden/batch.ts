@@ -6,8 +6,6 @@ import { sha256Hex } from '../hash.js';
 import { LakeDb } from '../lake/index.js';
 import { readStageManifest } from '../stage/manifest.js';
 import { QuantError } from '../errors.js';
-import { runPipeline, type RunRecord } from '../../orchestrator/runner.js';
-import type { Registry } from '../../orchestrator/registry_types.js';
 import { SUMMARISERS, genericSummary, mergeSummaries } from './summarisers/index.js';
 import type { RunSummaries } from './types.js';
 
@@ -15,8 +13,27 @@ import type { RunSummaries } from './types.js';
 export const GOLDEN_NOW_MS = Date.UTC(2025, 1, 5);
 export const GOLDEN_RUN_ID = 'golden';
 
+/**
+ * The pipeline the batch runs on, handed in by the orchestrator (orchestrator/golden_batch.ts goldenPipeline): lib/
+ * never imports the orchestrator (docs/architecture.md "Layers").
+ */
+export interface BatchPipeline {
+  /** the registered stages, in registry order: summariseRun reads each one's declared outputs */
+  stages: readonly { def: { name: string; outputs: readonly string[] } }[];
+  /** Run the batch spec into dataDir, every stage forced, the clock at GOLDEN_NOW_MS, run id GOLDEN_RUN_ID. */
+  run(o: BatchOptions, dataDir: string): Promise<BatchRecord>;
+}
+
+/** What summariseRun reads of a run (the orchestrator's RunRecord fits it). */
+export interface BatchRecord {
+  stages: readonly {
+    name: string;
+    outcome: { type: 'not_selected' } | { type: 'failed' | 'blocked'; reason: string } | { type: 'ran' | 'skipped' | 'would_run' };
+  }[];
+}
+
 export interface BatchOptions {
-  registry: Registry;
+  pipeline: BatchPipeline;
   projectRoot: string;
   /** the real spec dir: everything but the pipeline spec comes from there */
   specDir: string;
@@ -39,29 +56,15 @@ export async function batchDigest(batchFile: string): Promise<string> {
 export async function runAndSummarise(o: BatchOptions): Promise<RunSummaries> {
   const dataDir = o.keepDataDir ?? (await mkdtemp(join(tmpdir(), 'quantlab-golden-')));
   try {
-    const record = await runBatch(o, dataDir);
-    return await summariseRun(o.registry, dataDir, record);
+    const record = await o.pipeline.run(o, dataDir);
+    return await summariseRun(o.pipeline.stages, dataDir, record);
   } finally {
     if (!o.keepDataDir) await rm(dataDir, { recursive: true, force: true });
   }
 }
 
-/**
- * runPipeline over the batch spec, every stage forced, with the clock and run id fixed. Stage processes inherit
- * this process's environment, so QUANTLAB_NOW_MS (and the stage log level) are set here for the run and restored.
- */
-export async function runBatch(o: BatchOptions, dataDir: string): Promise<RunRecord> {
-  return withEnv({ QUANTLAB_NOW_MS: String(GOLDEN_NOW_MS), QUANTLAB_LOG_LEVEL: o.verbose ? 'info' : 'warn' }, () =>
-    runPipeline({
-      registry: o.registry, projectRoot: o.projectRoot, dataDir, specDir: o.specDir, pipelineFile: o.batchFile,
-      overrides: { set: o.set ?? [] }, force: true, dryRun: false, onError: 'fail', runId: GOLDEN_RUN_ID,
-      argv: ['golden', ...(o.set ?? []).flatMap((s) => ['--set', s])], log: o.log, verbose: false,
-    }),
-  );
-}
-
 /** Generic checks plus the stage's own summariser, for every stage that ran; why the others did not. */
-export async function summariseRun(registry: Registry, dataDir: string, record: RunRecord): Promise<RunSummaries> {
+export async function summariseRun(stages: BatchPipeline['stages'], dataDir: string, record: BatchRecord): Promise<RunSummaries> {
   const out: RunSummaries = { order: [], stages: {}, failed: {} };
   const db = await LakeDb.open({ threads: 2 });
   try {
@@ -74,7 +77,7 @@ export async function summariseRun(registry: Registry, dataDir: string, record: 
         continue;
       }
       const manifest = await readStageManifest(dataDir, s.name);
-      const def = registry.find((r) => r.def.name === s.name)?.def;
+      const def = stages.find((r) => r.def.name === s.name)?.def;
       if (!manifest || !def) {
         out.failed[s.name] = `${o.type}, but no stage manifest in ${dataDir}/state/stages`;
         continue;
@@ -87,19 +90,6 @@ export async function summariseRun(registry: Registry, dataDir: string, record: 
     db.close();
   }
   return out;
-}
-
-async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, vars);
-  try {
-    return await fn();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
 }
 
 /** Refresh must not certify a batch that did not complete. */

@@ -4,6 +4,7 @@
  */
 export { LakeDb } from './db.js';
 export { TABLES, type TableSchema, type TableName, type ColumnSchema, type ColumnType } from './schema.js';
+export { featuresTable, EVENTS_TABLE } from './derived.js';
 export type { ColumnSet, ColumnData, DictColumn, NumericArray } from './columns.js';
 export {
   writeMonthlyPartitions, listPartitions, groupPartitions, readPartitions, readPartitionsWithOrigins, readSourceFiles, partitionDir, partitionColumns,

@@ -11,7 +11,7 @@
 import type { BarColumns, InstrumentKey } from '../market.js';
 import type { InstrumentSeries } from '../features/types.js';
 import { timeframeMs } from '../timeframe.js';
-import { Xoshiro128ss } from '../ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../stats/rng.js';
 
 /** One instrument's inputs, as the features library takes them. */
 export type SeriesInput = InstrumentSeries;

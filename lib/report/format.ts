@@ -120,6 +120,17 @@ export function fmtSeconds(x: Num): string {
   return `${Math.floor(total / 60)} min ${total % 60} s`;
 }
 
+/** Escape text for Markdown inline content and table cells. */
+export function mdEscape(s: string): string {
+  return s
+    // only what could start an HTML tag, comment or entity: "<= 0" stays readable in the raw text
+    .replace(/&(?=#?[A-Za-z0-9]+;)/g, '&amp;').replace(/<(?=[A-Za-z/!?])/g, '&lt;')
+    .replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/([*`[\]])/g, '\\$1')
+    // an underscore inside a word (min_n) never starts emphasis in GFM: escape only the others
+    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+    .replace(/\r?\n/g, ' ');
+}
+
 /** Escape text for HTML and XML (element content and double- or single-quoted attributes). */
 export function escapeXml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#39;'));

@@ -5,7 +5,7 @@
  * name become entities; other `<` and `&` are left readable).
  */
 import { notEvaluatedMarkdownLines } from './not_evaluated.js';
-import { fmtDateTime, fmtNum, fmtPct } from './format.js';
+import { fmtDateTime, fmtNum, fmtPct, mdEscape } from './format.js';
 import {
   blueprintsTable, conceptFunnelTable, costCheckLines, costSensitivityTable, definitions, funnelTable, gateTable, headerFacts, metricsTable, oosSummary,
   overfittingTable, timingsTable, windowsTable, deflationTable, clustersTable, type Table,
@@ -14,17 +14,6 @@ import { equityMaxDrawdown, finiteMin, drawdownFromEquity } from './series.js';
 import type { ReportData } from './types.js';
 import { reportWarnings } from './warnings.js';
 import { CUT_SECTION_TITLE, cutInstrumentsTable } from './cuts.js';
-
-/** Escape text for Markdown inline content and table cells. */
-export function mdEscape(s: string): string {
-  return s
-    // only what could start an HTML tag, comment or entity: "<= 0" stays readable in the raw text
-    .replace(/&(?=#?[A-Za-z0-9]+;)/g, '&amp;').replace(/<(?=[A-Za-z/!?])/g, '&lt;')
-    .replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/([*`[\]])/g, '\\$1')
-    // an underscore inside a word (min_n) never starts emphasis in GFM: escape only the others
-    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
-    .replace(/\r?\n/g, ' ');
-}
 
 function mdTable(t: Table): string[] {
   if (t.rows.length === 0) return [`_${mdEscape(t.empty)}_`];

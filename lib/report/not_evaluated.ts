@@ -3,8 +3,7 @@
  * input data is absent (e.g. liquidation_cascade without open interest). Taken from the discovery summary; shown in
  * the funnel section of the HTML and Markdown reports and kept in report.json (`not_evaluated`). Pure.
  */
-import { escapeXml as h } from './format.js';
-import { mdEscape } from './markdown.js';
+import { escapeXml as h, mdEscape } from './format.js';
 import type { ReportData, ReportNotEvaluated } from './types.js';
 
 /** The discovery summary's entries as report rows, each with its sentence. */

@@ -5,7 +5,7 @@
  * from feasibility.json, discovery and the bridge add their counts, the report shows the whole row. Also: the event
  * families defined in spec/events that no concept names (never planned, so never tested). Pure.
  */
-import type { CandidateFeasibility, TemplateFeasibility } from './plan_report.js';
+import type { CandidateFeasibility, TemplateFeasibility } from './feasibility.js';
 import type { Cut, PlanGates } from './budget.js';
 
 /** Why an infeasible candidate was cut. */

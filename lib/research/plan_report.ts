@@ -7,6 +7,7 @@ import { instrumentKey, cmp, type Instrument, type PlannedCandidate } from './pl
 import type { Cut, CutReason, PlanGates, PlanSpec } from './budget.js';
 import type { Template } from './templates.js';
 import { conceptPlanFunnel, cutsText, type ConceptPlanFunnel, type UnusedEventFamily } from './concept_funnel.js';
+import type { CandidateFeasibility, TemplateFeasibility } from './feasibility.js';
 
 export interface PlanCounts {
   templates: number;
@@ -31,38 +32,6 @@ export interface PlanJson {
   drop_infeasible: boolean;
   gates: PlanGates;
   generated_from: { templates: string };
-}
-
-export interface TemplateFeasibility {
-  template_id: string;
-  concept_id: string;
-  event_family: string;
-  expected: string;
-  status: string;
-  variants: number;
-  instruments: number;
-  expanded: number;
-  infeasible: number;
-  cut_infeasible: number;
-  cut_per_template: number;
-  cut_per_symbol: number;
-  planned: number;
-  max_expected_ess: number | null;
-}
-
-export interface CandidateFeasibility {
-  candidate_id: string;
-  template_id: string;
-  event: string;
-  instrument: string;
-  horizon_bars: number;
-  events: number;
-  usable_events: number;
-  expected_ess: number;
-  feasible: boolean;
-  status: 'planned' | `cut_${CutReason}`;
-  /** Condition bars of the event on the instrument removed by its cooldown (null: not known, lake from before). */
-  cooldown_removed: number | null;
 }
 
 /** One event (variant) the plan expands over, with what its cooldown kept and removed on the plan's instruments. */

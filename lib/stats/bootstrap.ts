@@ -3,10 +3,10 @@
  * for a dependent series, a percentile confidence interval of its mean, and the Politis & White (2004) automatic
  * block lengths of both (with the Patton, Politis & White 2009 correction), returned as computed.
  *
- * Randomness comes from `Xoshiro128ss.fromSeed(seed, 0)` (lib/ingest/synthetic/rng.ts): the same seed gives the
+ * Randomness comes from `Xoshiro128ss.fromSeed(seed, 0)` (lib/stats/rng.ts): the same seed gives the
  * same replicates on every machine.
  */
-import { Xoshiro128ss } from '../ingest/synthetic/rng.js';
+import { Xoshiro128ss } from './rng.js';
 import { quantiles, std } from './descriptive.js';
 
 // Module-level copies: inside a vm context (jest) every global lookup in a hot loop is very slow.

@@ -20,7 +20,7 @@
  * whose silhouettes do not vary has t = +Infinity when they are positive (tight: never redone). n <= 2 items: every
  * item is its own cluster (k-means needs k >= 2 and k < n).
  */
-import { Xoshiro128ss } from '../ingest/synthetic/rng.js';
+import { Xoshiro128ss } from './rng.js';
 
 export interface OncOptions {
   /** Largest k tried (default n - 1). */

@@ -2,7 +2,7 @@ import type { CostConfig } from '../../lib/costs/schema.js';
 import type { Blueprint, EventSeries, MarketSlice } from '../../lib/dsl/index.js';
 import { withId } from '../../lib/dsl/index.js';
 import type { EngineResult, OrderEvent } from '../../lib/engine/index.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import type { InstrumentKey } from '../../lib/market.js';
 
 export { issuesOf } from '../helpers/spec_errors.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { runBlueprint, withId, type Blueprint, type MarketSlice } from '../../lib/dsl/index.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import { BTC, DIGEST, ETH, PLAN, costs, randomBars, ruleBp, sliceN } from './helpers.js';
 
 function truncate(d: MarketSlice, k: number): MarketSlice {

@@ -6,7 +6,7 @@ import { describe, expect, test } from '@jest/globals';
 import {
   hedgedVolatility, pairsBlueprint, pairsSeries, rollingCoMoments, runBlueprint, withId, type Blueprint,
 } from '../../lib/dsl/index.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import { BTC, DIGEST, ETH, PLAN, bar, costs, fills, MISSING, sliceN, type Bar } from './helpers.js';
 
 /** OLS slope of y on x over x[t-w+1..t], two passes. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { PAIRS_SCREEN_DEFAULTS, screenPairs, screenedOutTrials, type PairsScreenConfig, type ScreenInstrument } from '../../lib/dsl/index.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { DataError } from '../../lib/errors.js';
 import { runBlueprint } from '../../lib/dsl/index.js';
 import { BTC, ETH, costs, randomBars, ruleBp, slice1 } from './helpers.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 
 describe('runBlueprint windows', () => {
   test('a window [from, to) starts with its history: same orders as the full run restricted to the window', () => {

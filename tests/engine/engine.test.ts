@@ -3,7 +3,7 @@ import type { CostConfig } from '../../lib/costs/schema.js';
 import {
   runEngine, trailingDailyVolBps, trailingSum, type EngineContext, type EngineInput, type EngineResult, type Strategy,
 } from '../../lib/engine/index.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import type { Market } from '../../lib/market.js';
 
 const H = 3_600_000;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { DataError } from '../../lib/errors.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import {
   FALSE, TRUE, UNKNOWN, attributesJson, detectEvents, directionSigns, evaluateCondition, parseEventSpecs,
   type Condition, type EventSet, type EventSpec,

@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { EVENTS_TABLE } from '../../lib/features/table.js';
+import { EVENTS_TABLE } from '../../lib/lake/derived.js';
 import { LakeDb, listPartitions } from '../../lib/lake/index.js';
 import { readEventPartitions } from '../../lib/events/index.js';
 import { PROJECT_ROOT } from '../../lib/stage/main.js';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { LakeDb, listPartitions, writeMonthlyPartitions } from '../../lib/lake/index.js';
 import { sqlString } from '../../lib/lake/db.js';
-import { EVENTS_TABLE, featuresTable } from '../../lib/features/table.js';
+import { EVENTS_TABLE, featuresTable } from '../../lib/lake/derived.js';
 import { detectEvents, parseEventSpecs, readEventPartitions } from '../../lib/events/index.js';
 import { executeStage } from '../../lib/stage/main.js';
 import { silentLogger } from '../../lib/log.js';

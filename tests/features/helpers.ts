@@ -2,7 +2,7 @@
  * Independent references for the features tests: brute-force window statistics (each window recomputed from
  * scratch, two-pass variance with compensated sums) and small seeded series.
  */
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import { generateSymbol, resolveSyntheticParams } from '../../lib/ingest/synthetic/index.js';
 import type { InstrumentSeries } from '../../lib/features/index.js';
 import { BAR_FIELDS, type BarColumns, type InstrumentKey } from '../../lib/market.js';

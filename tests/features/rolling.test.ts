@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   logReturn, rollingMax, rollingMean, rollingMin, rollingMoments, rollingStd, rollingSum, rollingZscore,
-} from '../../lib/features/rolling.js';
+} from '../../lib/stats/rolling.js';
 import { approxNormal, brute, bruteMean, bruteVar, closeArrays, exactSum, noisySeries, windowOf, xorshift32 } from './helpers.js';
 
 const WINDOWS = [1, 2, 3, 7, 50, 288];

@@ -7,6 +7,7 @@ import { copyFile, readFile, writeFile, appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/stage/main.js';
 import { REGISTRY } from '../../orchestrator/registry.js';
+import { goldenPipeline } from '../../orchestrator/golden_batch.js';
 import { silentLogger } from '../../lib/log.js';
 import { exitCodeOf, ExitCode } from '../../lib/errors.js';
 import { goldenCheck, goldenRefresh, readBaseline, type GoldenOptions } from '../../lib/golden/golden.js';
@@ -20,7 +21,7 @@ const committed = {
 };
 
 function options(extra: Partial<GoldenOptions> = {}): GoldenOptions {
-  return { registry: REGISTRY, projectRoot: PROJECT_ROOT, specDir: join(PROJECT_ROOT, 'spec'), log: silentLogger(), ...committed, ...extra };
+  return { pipeline: goldenPipeline(REGISTRY), projectRoot: PROJECT_ROOT, specDir: join(PROJECT_ROOT, 'spec'), log: silentLogger(), ...committed, ...extra };
 }
 
 /** The pipeline's stages in order: the baseline certifies every one. */

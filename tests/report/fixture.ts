@@ -3,7 +3,7 @@
  * six walk-forward test windows, a buy-and-hold benchmark, and the statistics computed from those returns with
  * lib/stats, so every number in the report is consistent with its curve.
  */
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import {
   cagr, calmar, expectedMaxSharpe, hitRate, kurtosis, maxDrawdown, probabilisticSharpe, sharpe, sharpeRatio, skewness,
   sortino, totalReturn,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { fmtProb, fmtSignedPct } from '../../lib/report/format.js';
+import { fmtProb, fmtSignedPct, mdEscape } from '../../lib/report/format.js';
 import { renderReportHtml } from '../../lib/report/html.js';
-import { MARKDOWN_SECTIONS, mdEscape, renderReportMarkdown } from '../../lib/report/markdown.js';
+import { MARKDOWN_SECTIONS, renderReportMarkdown } from '../../lib/report/markdown.js';
 import type { ReportData } from '../../lib/report/types.js';
 import { emptyFixture, makeFixture } from './fixture.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import { downsampleIndices, downsampleMinMax, drawdownFromEquity, equityMaxDrawdown, equityTotalReturn } from '../../lib/report/series.js';
 import { areaChart, barChart, lineChart, logTicks, niceTicks, px, timeTicks } from '../../lib/report/svg.js';
 import { maxDrawdown } from '../../lib/stats/index.js';

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { ESS_OVERLAP_CONVENTIONS, essAr1, essFromAutocorrelation, essOverlap, essOverlapSimple } from '../../lib/stats/index.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import { ar1, gaussian } from './helpers.js';
 
 /** Brute-force O(n^2) double sum n^2 / sum_ij max(0, 1 - |s_i - s_j| / h). */

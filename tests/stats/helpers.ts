@@ -1,5 +1,5 @@
 /** Shared reference tools for the statistics tests: seeded series and a numerical integrator. */
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 
 /** Gaussian white noise of length n (seeded). */
 export function gaussian(n: number, seed: number, stream = 1): Float64Array {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { pAdjust, type PAdjustMethod } from '../../lib/stats/index.js';
-import { Xoshiro128ss } from '../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 
 /*
  * Reference values: statsmodels/stats/tests/test_multi.py (statsmodels/statsmodels, commit 0123770f843f), which

@@ -8,7 +8,7 @@ import {
   groupPartitions, listPartitions, partitionColumns, readPartitions, readTableFile, stringsOf,
   type ColumnSchema, type DictColumn,
 } from '../../lake/index.js';
-import { featuresTable, EVENTS_TABLE } from '../../features/table.js';
+import { featuresTable, EVENTS_TABLE } from '../../lake/derived.js';
 import { approx, countSet, exact, seriesStats } from '../checks.js';
 import type { Check, StageSummary } from '../types.js';
 import type { SummariseContext } from './context.js';

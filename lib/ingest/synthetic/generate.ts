@@ -18,14 +18,14 @@ import { UsageError } from '../../errors.js';
 import { BAR_FIELDS } from '../../market.js';
 import type { BarColumns, FundingColumns, InstrumentKey, MarketCapColumns, OpenInterestColumns } from '../../market.js';
 import { timeframeMs } from '../../timeframe.js';
-import { dexp, dlog } from './detmath.js';
+import { dexp, dlog } from '../../stats/detmath.js';
 import { DAY_MS, FIVE_MIN_MS, HOUR_MS, marketFactor, REGIME_PARAMS } from './market_factor.js';
 import { Schedule, timesAfter, timesFrom } from './observations.js';
 import type { SyntheticParams } from './params.js';
 import { assertSyntheticParams, barCount, syntheticSymbols } from './params.js';
 import { EdgePlanter } from './planter.js';
 import { calmSigma5m, symbolProfile } from './profile.js';
-import { Xoshiro128ss } from './rng.js';
+import { Xoshiro128ss } from '../../stats/rng.js';
 
 export interface SyntheticSymbolData {
   key: InstrumentKey;

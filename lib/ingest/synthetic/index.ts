@@ -21,5 +21,3 @@ export { plantedEdges, EDGE_SPECS, EDGE_IDS, edgeEffectBps, edgeHorizonBars } fr
 export type { SymbolProfile } from './profile.js';
 export { symbolProfile } from './profile.js';
 export { REGIMES, REGIME_PARAMS } from './market_factor.js';
-export { Xoshiro128ss } from './rng.js';
-export { dexp, dlog } from './detmath.js';

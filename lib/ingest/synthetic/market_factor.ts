@@ -10,7 +10,7 @@
 import { timeframeMs } from '../../timeframe.js';
 import type { SyntheticParams } from './params.js';
 import { barCount } from './params.js';
-import { Xoshiro128ss } from './rng.js';
+import { Xoshiro128ss } from '../../stats/rng.js';
 import { volumeSeasonality } from './seasonality.js';
 
 export const FIVE_MIN_MS = 300_000;

@@ -3,7 +3,7 @@
  * settlement, and marks the bars that carry each edge's drift in a per-bar bit mask (one bit per edge, so
  * overlapping windows of one edge merge instead of stacking).
  */
-import { dlog } from './detmath.js';
+import { dlog } from '../../stats/detmath.js';
 import { EDGE_BIT, EDGE_SPECS, edgeEffectBps, edgeHorizonBars, hasBreakoutEdge } from './edges.js';
 import type { SyntheticParams } from './params.js';
 import { RollingMax, RollingMoments } from './rolling.js';

@@ -3,9 +3,9 @@
  * and independent of the other symbols. Symbol 0 is the BTC-like leader, symbol 1 the ETH-like second.
  */
 import type { SyntheticParams } from './params.js';
-import { Xoshiro128ss } from './rng.js';
+import { Xoshiro128ss } from '../../stats/rng.js';
 import { REGIME_PARAMS } from './market_factor.js';
-import { dexp, dlog } from './detmath.js';
+import { dexp, dlog } from '../../stats/detmath.js';
 
 const LN10 = 2.302585092994046;
 /** a^b for a > 0 with the deterministic log/exp (Math.pow is implementation-approximated). */

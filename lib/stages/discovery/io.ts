@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DataError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
 import { listPartitions, readPartitions, readTableFile, TABLES, PARTITION_FILE, type LakeDb, type DictColumn, type FoundPartition } from '../../lake/index.js';
-import { EVENTS_TABLE } from '../../features/table.js';
+import { EVENTS_TABLE } from '../../lake/derived.js';
 import { MARKETS } from '../../market.js';
 import { isTimeframe, timeframeMs } from '../../timeframe.js';
 import { eventBarIndices } from '../../research/forward.js';

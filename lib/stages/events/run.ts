@@ -4,7 +4,7 @@ import {
   LakeDb, listPartitions, groupPartitions, readPartitions, writeMonthlyPartitions, dictColumn, partitionColumns,
   type FoundPartition,
 } from '../../lake/index.js';
-import { featuresTable, EVENTS_TABLE } from '../../features/table.js';
+import { featuresTable, EVENTS_TABLE } from '../../lake/derived.js';
 import { blockingFeatures, detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet, type EventVariant } from '../../events/index.js';
 import { groupNotEvaluated, notEvaluatedWarnings, type NotEvaluated, type NotEvaluatedRow } from '../../features/availability.js';
 import { DataError } from '../../errors.js';

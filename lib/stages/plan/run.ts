@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LakeDb, TABLES, listPartitions, type FoundPartition } from '../../lake/index.js';
 import { sqlString } from '../../lake/db.js';
-import { EVENTS_TABLE } from '../../features/table.js';
+import { EVENTS_TABLE } from '../../lake/derived.js';
 import { DataError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fsx.js';

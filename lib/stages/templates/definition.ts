@@ -1,6 +1,5 @@
 import { defineStage } from '../../stage/definition.js';
-
-export type TemplatesParams = Record<string, never>;
+import type { TemplatesParams } from './params.js';
 
 /**
  * templates: spec/concepts (+ the names in spec/events and spec/features) -> research/templates: templates.jsonl

@@ -5,7 +5,7 @@ import { loadConcepts } from '../../research/concepts.js';
 import { loadCatalog } from '../../research/catalog.js';
 import { buildTemplates, templatesJsonl, SPEC_TASKS_COLUMNS, type SpecTask } from '../../research/templates.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
-import type { TemplatesParams } from './definition.js';
+import type { TemplatesParams } from './params.js';
 import { unusedEventFamilies, unusedEventsWarning } from '../../research/concept_funnel.js';
 
 /** research/templates/unused_events.json: the spec/events families no concept names (read by the plan stage). */

@@ -8,7 +8,7 @@
  */
 import { DataError } from '../../errors.js';
 import { listPartitions, readPartitions, TABLES, type LakeDb } from '../../lake/index.js';
-import { featuresTable } from '../../features/table.js';
+import { featuresTable } from '../../lake/derived.js';
 import { trailingDailyVolBps, trailingSum, type EngineBars, type EngineFunding } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { fundingSpan, holdableRange, noFundingError, spanCut, type CutInstrument, type TradableSpan } from '../../costs/funding_span.js';

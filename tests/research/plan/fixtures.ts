@@ -6,7 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LakeDb, TABLES, writeMonthlyPartitions, dictColumn, type ColumnSet } from '../../../lib/lake/index.js';
-import { EVENTS_TABLE } from '../../../lib/features/table.js';
+import { EVENTS_TABLE } from '../../../lib/lake/derived.js';
 import { executeStage } from '../../../lib/stage/main.js';
 import { silentLogger } from '../../../lib/log.js';
 import type { StageDefinition } from '../../../lib/stage/definition.js';

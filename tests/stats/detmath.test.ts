@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { dexp, dlog } from '../../../lib/ingest/synthetic/detmath.js';
+import { dexp, dlog } from '../../lib/stats/detmath.js';
 
 /** Distance in units of the last place of b (2^-52 relative to b's binade). */
 function ulps(a: number, b: number): number {

@@ -1,5 +1,5 @@
 /**
- * Deterministic natural log and exp for the synthetic generator.
+ * Deterministic natural log and exp for the synthetic generator and the seeded RNG (rng.ts, ziggurat.ts).
  *
  * ECMAScript leaves Math.log/Math.exp "implementation-approximated", and an engine built with floating-point
  * contraction (FMA) on one CPU can round differently from another. These are straight ports of Sun's fdlibm

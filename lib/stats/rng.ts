@@ -1,5 +1,5 @@
 /**
- * Seeded random numbers for the synthetic generator, in plain 32-bit integer math (Math.imul, shifts, xor), so
+ * Seeded random numbers for the synthetic generator and the statistics (bootstrap, ONC, tests), in plain 32-bit integer math (Math.imul, shifts, xor), so
  * the same seed gives the same stream on every machine.
  *
  * - `Xoshiro128ss`: xoshiro128** 1.1 (Blackman & Vigna, prng.di.unimi.it/xoshiro128starstar.c), period 2^128 - 1.

@@ -1,4 +1,8 @@
-import type { TableSchema } from '../lake/index.js';
+/**
+ * Schemas of the derived tables the research stages write (lake/features, lake/events), beside the raw and cleaned
+ * ones in schema.ts, so the events reader (lib/events/read.ts) and any other system find them in the lake core.
+ */
+import type { TableSchema } from './schema.js';
 
 /**
  * The features table: one Parquet partition per instrument, timeframe and month, `ts_ms` (bar OPEN time, the

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { Xoshiro128ss } from '../../../lib/ingest/synthetic/rng.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 
 describe('Xoshiro128ss', () => {
   test('matches the reference xoshiro128** for state (1, 2, 3, 4)', () => {
