@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { DataError, SpecError } from '../errors.js';
 import type { MetricResult } from './metrics.js';
 import type { ExperimentSpec, ExperimentStatus } from './schema.js';
-import { openDatabase, type Database } from './sqlite.js';
+import BetterSqlite3 from 'better-sqlite3';
+
+type Database = BetterSqlite3.Database;
 
 export const LEARNING_BOOK = 'learning';
 
@@ -161,7 +163,7 @@ export class ExperimentStore {
   static open(dataDir: string, options: StoreOptions = {}): ExperimentStore {
     const file = storePath(dataDir);
     mkdirSync(join(dataDir, 'experiments'), { recursive: true });
-    const db = openDatabase(file, { timeout: options.busyTimeoutMs ?? 10_000 });
+    const db = new BetterSqlite3(file, { timeout: options.busyTimeoutMs ?? 10_000 });
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
