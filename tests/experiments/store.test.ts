@@ -125,7 +125,7 @@ describe('ExperimentStore', () => {
   test('kill -9 mid-run: committed fills survive, a rerun adds the rest without duplicates', async () => {
     await withTempDir(async (dir) => {
       ExperimentStore.open(dir).close();
-      const n = 3000;
+      const n = 1000;
       const committed = await new Promise<number>((resolve, reject) => {
         const p = spawn(process.execPath, [child, 'fills', dir, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
         let last = -1;
