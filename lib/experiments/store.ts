@@ -168,7 +168,7 @@ export class ExperimentStore {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       db.pragma('foreign_keys = ON');
-      migrate(db);
+      migrate(db, file);
     } catch (err) {
       db.close();
       throw err;
@@ -260,10 +260,51 @@ export class ExperimentStore {
     }).immediate();
   }
 
+  /** Registers a backtest or paper run of a stored experiment (status running). */
+  beginRun(run: { run_id: string; experiment_id: string; mode: 'backtest' | 'paper' }): void {
+    this.require(run.experiment_id);
+    this.db.prepare("INSERT INTO experiment_runs (run_id, experiment_id, mode, status, started_at) VALUES (?, ?, ?, 'running', ?)")
+      .run(run.run_id, run.experiment_id, run.mode, this.nowIso());
+  }
+
+  /** Closes a run; only a running run can be closed. */
+  endRun(runId: string, status: 'finished' | 'failed'): void {
+    const r = this.db.prepare("UPDATE experiment_runs SET status = ?, ended_at = ? WHERE run_id = ? AND status = 'running'").run(status, this.nowIso(), runId);
+    if (r.changes !== 1) {
+      throw new DataError(`no running experiment run "${runId}"`, { file: this.file, field: 'run_id', value: runId }, { hint: 'a run is closed once; check the run id' });
+    }
+  }
+
+  runs(experimentId: string): { run_id: string; experiment_id: string; mode: string; status: string; started_at: string; ended_at: string | null }[] {
+    return this.db.prepare('SELECT * FROM experiment_runs WHERE experiment_id = ? ORDER BY started_at, run_id').all(experimentId) as never;
+  }
+
+  /** Inserts orders; one already stored (same run_id, order_id) is skipped. Returns how many were new. */
+  insertOrders(rows: readonly OrderRow[]): number {
+    return this.insertMany(`INSERT INTO orders (experiment_id, run_id, order_id, ts_ms, symbol, side, order_type, qty, limit_price, status)
+      VALUES (@experiment_id, @run_id, @order_id, @ts_ms, @symbol, @side, @order_type, @qty, @limit_price, @status) ON CONFLICT DO NOTHING`, rows);
+  }
+
   /** Inserts fills; a fill already stored (same run_id, fill_id) is skipped. Returns how many were new. */
   insertFills(rows: readonly FillRow[]): number {
-    const stmt = this.db.prepare(`INSERT INTO fills (experiment_id, run_id, fill_id, order_id, ts_ms, symbol, side, qty, price, fee_usd)
-      VALUES (@experiment_id, @run_id, @fill_id, @order_id, @ts_ms, @symbol, @side, @qty, @price, @fee_usd) ON CONFLICT DO NOTHING`);
+    return this.insertMany(`INSERT INTO fills (experiment_id, run_id, fill_id, order_id, ts_ms, symbol, side, qty, price, fee_usd)
+      VALUES (@experiment_id, @run_id, @fill_id, @order_id, @ts_ms, @symbol, @side, @qty, @price, @fee_usd) ON CONFLICT DO NOTHING`, rows);
+  }
+
+  /** Inserts position snapshots; one already stored (run_id, symbol, ts_ms) is skipped. */
+  insertPositionSnapshots(rows: readonly PositionSnapshotRow[]): number {
+    return this.insertMany(`INSERT INTO position_snapshots (experiment_id, run_id, ts_ms, symbol, qty, avg_price, unrealized_usd)
+      VALUES (@experiment_id, @run_id, @ts_ms, @symbol, @qty, @avg_price, @unrealized_usd) ON CONFLICT DO NOTHING`, rows);
+  }
+
+  /** Inserts risk allocations; one already stored (run_id, symbol, ts_ms) is skipped. */
+  insertRiskAllocations(rows: readonly RiskAllocationRow[]): number {
+    return this.insertMany(`INSERT INTO risk_allocations (experiment_id, run_id, ts_ms, symbol, notional_usd, risk_usd)
+      VALUES (@experiment_id, @run_id, @ts_ms, @symbol, @notional_usd, @risk_usd) ON CONFLICT DO NOTHING`, rows);
+  }
+
+  private insertMany(sql: string, rows: readonly object[]): number {
+    const stmt = this.db.prepare(sql);
     return this.db.transaction(() => rows.reduce((n, r) => n + stmt.run(r).changes, 0)).immediate();
   }
 
@@ -280,6 +321,38 @@ export class ExperimentStore {
       .run(e.experiment_id, e.run_id, LEARNING_BOOK, e.type, e.actor, e.reason ?? null, e.before_status ?? null, e.after_status ?? null, JSON.stringify(e.payload ?? {}), at);
     return Number(r.lastInsertRowid);
   }
+}
+
+export interface OrderRow {
+  experiment_id: string;
+  run_id: string;
+  order_id: string;
+  ts_ms: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  order_type: 'market' | 'limit' | 'post_only';
+  qty: number;
+  limit_price: number | null;
+  status: string;
+}
+
+export interface PositionSnapshotRow {
+  experiment_id: string;
+  run_id: string;
+  ts_ms: number;
+  symbol: string;
+  qty: number;
+  avg_price: number;
+  unrealized_usd: number;
+}
+
+export interface RiskAllocationRow {
+  experiment_id: string;
+  run_id: string;
+  ts_ms: number;
+  symbol: string;
+  notional_usd: number;
+  risk_usd: number;
 }
 
 export interface FillRow {
@@ -300,12 +373,12 @@ function currentVersion(db: Database): number {
   return row.v ?? 0;
 }
 
-function migrate(db: Database): void {
+function migrate(db: Database, file: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT');
   db.transaction(() => {
     const have = currentVersion(db);
     if (have > MIGRATIONS.length) {
-      throw new DataError(`database schema version ${have} is newer than this code knows (${MIGRATIONS.length})`, { field: 'schema_version', value: have }, {
+      throw new DataError(`database schema version ${have} is newer than this code knows (${MIGRATIONS.length})`, { file, field: 'schema_version', value: have }, {
         hint: 'update quantlab before opening this database',
       });
     }

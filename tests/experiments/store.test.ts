@@ -154,3 +154,34 @@ describe('ExperimentStore', () => {
     });
   });
 });
+
+describe('runs and replayable rows', () => {
+  test('a run is registered and closed once; orders, snapshots, allocations are idempotent', async () => {
+    await withTempDir(async (dir) => {
+      const s = ExperimentStore.open(dir, { now: clock });
+      const spec = parseExperimentText(specText(), 'experiments/t.yaml', BOOK).spec;
+      s.create(spec, ctx);
+      expect(() => s.beginRun({ run_id: 'bt-1', experiment_id: 'nope', mode: 'backtest' })).toThrow(`${s.file} experiment_id: no experiment "nope", was "nope"`);
+      s.beginRun({ run_id: 'bt-1', experiment_id: spec.id, mode: 'backtest' });
+      const base = { experiment_id: spec.id, run_id: 'bt-1', symbol: 'BTCUSDT' };
+      const order = { ...base, order_id: 'o1', ts_ms: 1, side: 'buy' as const, order_type: 'post_only' as const, qty: 0.01, limit_price: 40_000, status: 'filled' };
+      expect(s.insertOrders([order, { ...order, order_id: 'o2' }])).toBe(2);
+      expect(s.insertOrders([order])).toBe(0);
+      expect(s.insertPositionSnapshots([{ ...base, ts_ms: 1, qty: 0.01, avg_price: 40_000, unrealized_usd: 0 }, { ...base, ts_ms: 1, qty: 0.02, avg_price: 1, unrealized_usd: 0 }])).toBe(1);
+      expect(s.insertRiskAllocations([{ ...base, ts_ms: 1, notional_usd: 400, risk_usd: 6 }])).toBe(1);
+      s.endRun('bt-1', 'finished');
+      expect(() => s.endRun('bt-1', 'failed')).toThrow(`${s.file} run_id: no running experiment run "bt-1", was "bt-1"`);
+      expect(s.runs(spec.id)).toEqual([{ run_id: 'bt-1', experiment_id: spec.id, mode: 'backtest', status: 'finished', started_at: '2026-12-06T09:00:00.000Z', ended_at: '2026-12-06T09:00:00.000Z' }]);
+      s.close();
+    });
+  });
+});
+
+test('a database from a newer quantlab is refused, not migrated backwards', async () => {
+  await withTempDir(async (dir) => {
+    const s = ExperimentStore.open(dir);
+    s.db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(MIGRATIONS.length + 1, 'x');
+    s.close();
+    expect(() => ExperimentStore.open(dir)).toThrow(`${storePath(dir)} schema_version: database schema version ${MIGRATIONS.length + 1} is newer than this code knows (${MIGRATIONS.length}), was ${MIGRATIONS.length + 1}`);
+  });
+});
