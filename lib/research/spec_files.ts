@@ -5,10 +5,11 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, isAbsolute, join, posix, relative, sep } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { SpecError } from '../errors.js';
-import { parseSpecText, type SpecSchema } from '../spec/loader.js';
-import { positionOf } from '../spec/locate.js';
+import { type SpecSchema } from '../spec/loader.js';
+import { parseLocated, type LocatedYaml } from '../spec/located.js';
+
+export { locatedYaml, where, type LocatedYaml } from '../spec/located.js';
 
 /** `spec/concepts/default.yaml` for `<specDir>/concepts/default.yaml`: the spec folder's own name, then the path inside it. */
 export function specDisplayPath(specDir: string, abs: string): string {
@@ -24,24 +25,6 @@ export function specErrorPath(abs: string): string {
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? abs : rel.split(sep).join('/');
 }
 
-/** A parsed YAML text with its line counter, for locating paths after validation. */
-export interface LocatedYaml {
-  file: string;
-  doc: Document;
-  lc: LineCounter;
-}
-
-export function locatedYaml(file: string, text: string): LocatedYaml {
-  const lc = new LineCounter();
-  return { file, doc: parseDocument(text, { lineCounter: lc }), lc };
-}
-
-/** `file:line:col` of the value at `segments` (or of the deepest node that exists on the way). */
-export function where(y: LocatedYaml, segments: readonly (string | number)[]): { line: number; col: number; text: string } {
-  const pos = positionOf(y.doc, y.lc, segments.map(String), 'value');
-  return { ...pos, text: `${y.file}:${pos.line}:${pos.col}` };
-}
-
 /** Read, validate (located SpecError) and keep the document for later locating. `file` is read, `display` shown. */
 export async function loadLocated<T>(file: string, display: string, schema: SpecSchema): Promise<{ value: T; yaml: LocatedYaml }> {
   let text: string;
@@ -52,8 +35,7 @@ export async function loadLocated<T>(file: string, display: string, schema: Spec
       hint: 'check the path; spec files live under spec/ in the repository root',
     });
   }
-  const value = parseSpecText<T>(text, display, schema);
-  return { value, yaml: locatedYaml(display, text) };
+  return parseLocated<T>(text, display, schema);
 }
 
 /**

@@ -1,0 +1,21 @@
+/**
+ * The `quantlab experiment <command>` subcommands, for the quantlab bin to register:
+ *   yargs.command(experimentCommand)                    // `experiment <command>` with all of them, or
+ *   yargs.command('experiment', '...', (y) => y.command(experimentCommands).demandCommand(1))
+ */
+import type { CommandModule } from 'yargs';
+import {
+  createCommand, invalidateCommand, listCommand, pauseCommand, promoteCommand, resumeCommand, showCommand, startCommand, validateCommand,
+} from './commands.js';
+
+// Each module has its own argument type; yargs registers them by shape.
+export const experimentCommands = [
+  validateCommand, createCommand, showCommand, listCommand, startCommand, pauseCommand, resumeCommand, invalidateCommand, promoteCommand,
+] as unknown as CommandModule[];
+
+export const experimentCommand: CommandModule = {
+  command: 'experiment <command>',
+  describe: 'experiments: validate, create, show, list and move them through their audited lifecycle',
+  builder: (y) => y.command(experimentCommands).demandCommand(1),
+  handler: () => {},
+};
