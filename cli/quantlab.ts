@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `quantlab`: the strategy lab's one command. Subcommands are thin modules under cli/lab/ (or elsewhere), listed
+ * `quantlab`: the project's one command (the strategy lab, experiments, ...). Subcommands are thin modules under cli/lab/ (or elsewhere), listed
  * in COMMANDS; add one by appending it. Exit codes: 0 ok, 2 usage, 3 bad input or data, 1 unexpected.
  */
 import yargs from 'yargs';
@@ -13,6 +13,7 @@ import { liveModule } from './lab/live.js';
 import { regressionModule } from './lab/regression.js';
 import { tutorModule } from './lab/tutor.js';
 import { configModule } from './lab/config.js';
+import { experimentCommand } from './experiments/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<object, any>[] = [
@@ -21,6 +22,7 @@ export const COMMANDS: CommandModule<object, any>[] = [
   regressionModule,
   tutorModule,
   configModule,
+  experimentCommand,
 ];
 
 export async function main(argv: string[]): Promise<void> {
