@@ -28,7 +28,7 @@ export const COMMANDS: CommandModule<object, any>[] = [
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
     .scriptName('quantlab')
-    .usage('quantlab <command> [options]\n\nThe strategy lab: backtests on the lake through the one engine (docs/lab.md).\nquantlab <command> --help shows a command\'s manual.')
+    .usage('quantlab <command> [options]\n\nThe strategy lab (backtests and paper sessions on the lake through the one engine: docs/lab.md) and experiments (docs/experiments.md).\nquantlab <command> --help shows a command\'s manual.')
     .strict()
     .demandCommand(1, 'name a command')
     .version(false)
