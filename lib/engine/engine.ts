@@ -46,6 +46,7 @@
  */
 import { UsageError } from '../errors.js';
 import { holdableRange } from '../costs/funding_span.js';
+import { impactBps } from '../costs/fill.js';
 import type {
   EngineFunding, EngineInput, EngineResult, OrderEvent, OrderEventType, OrderKind, TradeRecord,
 } from './types.js';
@@ -564,17 +565,13 @@ export class Engine implements EngineContext {
     let costBps = this.slipBps;
     const part = Math.abs(q) / v24;
     const imp = this.input.costs.impact;
-    if (imp.model === 'sqrt') {
-      const dv = this.dvol[i]![t - 1]!;
-      if (!(dv === dv)) {
-        this.oLive[id] = 0;
-        this.event(id, 'rejected', q, ref, { reason: 'daily volatility unknown at the previous close (sqrt impact)' });
-        return;
-      }
-      costBps += imp.coefficient * dv * Math.sqrt(part);
-    } else {
-      costBps += imp.coefficient_bps * part;
+    const dv = imp.model === 'sqrt' ? this.dvol[i]![t - 1]! : NaN;
+    if (imp.model === 'sqrt' && !(dv === dv)) {
+      this.oLive[id] = 0;
+      this.event(id, 'rejected', q, ref, { reason: 'daily volatility unknown at the previous close (sqrt impact)' });
+      return;
     }
+    costBps += impactBps(imp, dv, part);
     const feeBps = maker ? this.makerBps[i]! : this.takerBps[i]!;
     const absQ = Math.abs(q);
     const cost = (absQ * ref * costBps) / 1e4;
@@ -677,13 +674,8 @@ export class Engine implements EngineContext {
     const absQ = Math.abs(q);
     const imp = this.input.costs.impact;
     if (v24 > 0) {
-      const part = absQ / v24;
-      if (imp.model === 'sqrt') {
-        const dv = this.dvol[i]![t - 1]!;
-        if (dv === dv) costBps += imp.coefficient * dv * Math.sqrt(part);
-      } else {
-        costBps += imp.coefficient_bps * part;
-      }
+      const x = impactBps(imp, imp.model === 'sqrt' ? this.dvol[i]![t - 1]! : NaN, absQ / v24);
+      if (x === x) costBps += x;
     }
     const side = q > 0 ? 1 : -1;
     const cost = (absQ * ref * costBps) / 1e4;
