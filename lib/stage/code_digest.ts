@@ -10,6 +10,7 @@ const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|im
  */
 export function codeDigest(entry: string, cache = new Map<string, string>(), imports?: Map<string, string[]>): string {
   const files = moduleGraph(resolve(entry), imports);
+  const root = commonRoot(entry).length;
   const h = createHash('sha256');
   for (const f of files) {
     let d = cache.get(f);
@@ -17,7 +18,7 @@ export function codeDigest(entry: string, cache = new Map<string, string>(), imp
       d = createHash('sha256').update(readFileSync(f)).digest('hex');
       cache.set(f, d);
     }
-    h.update(`${f.slice(commonRoot(entry).length)}\0${d}\n`);
+    h.update(`${f.slice(root)}\0${d}\n`);
   }
   return h.digest('hex');
 }
