@@ -87,7 +87,8 @@ export function formatYardstick(d: DatasetFigures): string[] {
   const tot = (f: (r: StageVsYardstick) => number) => y.reduce((t, r) => t + f(r), 0);
   const total = `  ${'total'.padEnd(12)}${sec(tot((r) => r.stage_ms))}${sec(tot((r) => r.wall_ms))}${sec(tot((r) => r.duckdb_ms))}` +
     `${`${(tot((r) => r.wall_ms) / Math.max(1, tot((r) => r.duckdb_ms))).toFixed(1)}x`.padStart(8)}`;
-  const noop = d.noop ? [`  ${'noop'.padEnd(12)}${''.padStart(9)}${sec(d.noop.wall_ms)}   (whole no-op rerun: run_all process start to exit)`] : [];
+  const cpu = d.noop?.cpu_ms != null ? `, ${(d.noop.cpu_ms / 1000).toFixed(2)} s CPU, ${d.noop.rss_mb} MB peak RSS` : '';
+  const noop = d.noop ? [`  ${'noop'.padEnd(12)}${''.padStart(9)}${sec(d.noop.wall_ms)}   (whole no-op rerun: run_all process start to exit${cpu})`] : [];
   return [
     '  per stage (s) beside the yardstick: DuckDB alone reading the stage\'s inputs and writing outputs of the same shape',
     head, ...body, total, ...noop,
