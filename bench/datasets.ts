@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** A dataset the bench runs the pipeline on: the run_all arguments that select it. */
@@ -11,9 +12,13 @@ export interface BenchDataset {
 
 export const REAL_DATASET_DIR = 'binance-um-perp-5m-2025-01_2025-08';
 
-/** ../shared/data/real/<dataset> relative to the project root (not in the repo; the bench skips it when absent). */
+/**
+ * ../shared/data/real/<dataset> relative to the project root (not in the repo; the bench skips it when absent), or
+ * ../../shared/data/real/<dataset> for a git worktree one folder deeper (wt/<name>). The first that exists, else the first.
+ */
 export function realDatasetPath(projectRoot: string): string {
-  return resolve(projectRoot, '..', 'shared', 'data', 'real', REAL_DATASET_DIR);
+  const candidates = [resolve(projectRoot, '..', 'shared', 'data', 'real', REAL_DATASET_DIR), resolve(projectRoot, '..', '..', 'shared', 'data', 'real', REAL_DATASET_DIR)];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 
 export function realDataset(path: string): BenchDataset {

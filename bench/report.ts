@@ -1,5 +1,5 @@
 import type { RunFigures } from './pipeline_run.js';
-import type { CopyFigures, LoadFigures } from './yardstick.js';
+import type { CopyFigures, LoadFigures, StageVsYardstick } from './yardstick.js';
 
 /** The figures the issue asks for, printed beside what was measured (the bench never passes or fails). */
 export const TARGETS = {
@@ -7,7 +7,8 @@ export const TARGETS = {
   real_cold_s: 30,
   /** issue 4: ... and within this multiple of one plain Parquet read + write pass of its cleaned lake */
   real_vs_yardstick_x: 5,
-  noop_s: 0.5,
+  /** issue 12: a rerun that changes nothing, every stage declared (was 0.5 in issue 4) */
+  noop_s: 0.3,
   /** issue 4: 50 symbols x 2 years of 5m bars end to end */
   synthetic_50_cold_s: 180,
   synthetic_50_rss_mb: 2048,
@@ -22,6 +23,8 @@ export interface DatasetFigures {
   noop?: RunFigures;
   copy?: CopyFigures;
   load?: LoadFigures;
+  /** each stage that ran cold beside a plain DuckDB pass over its inputs and outputs (bench/yardstick.ts) */
+  yardstick?: StageVsYardstick[];
   error?: string;
 }
 
@@ -64,10 +67,39 @@ function coldLines(d: DatasetFigures): string[] {
   return lines;
 }
 
+const compact = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e4 ? `${(x / 1e3).toFixed(0)}k` : String(x));
+
+/**
+ * The per-stage table: stage time (in process, and with process start as the orchestrator saw it), the DuckDB pass
+ * over the same inputs and outputs, their ratio, rows, rows/s, peak RSS of the stage process; then the no-op rerun.
+ */
+export function formatYardstick(d: DatasetFigures): string[] {
+  const y = d.yardstick;
+  if (!y?.length) return [];
+  const head = `  ${'stage'.padEnd(12)}${'in stage'.padStart(9)}${'wall'.padStart(9)}${'DuckDB'.padStart(9)}${'ratio'.padStart(8)}` +
+    `${'rows in'.padStart(10)}${'rows out'.padStart(10)}${'rows/s'.padStart(10)}${'peak RSS'.padStart(10)}`;
+  const sec = (ms: number) => (ms / 1000).toFixed(2).padStart(9);
+  const body = y.map((r) =>
+    `  ${r.stage.padEnd(12)}${sec(r.stage_ms)}${sec(r.wall_ms)}${sec(r.duckdb_ms)}${(r.ratio === null ? '-' : `${r.ratio.toFixed(1)}x`).padStart(8)}` +
+      `${compact(r.rows_in).padStart(10)}${compact(r.rows_out).padStart(10)}${(r.rows_per_s === null ? '-' : compact(r.rows_per_s)).padStart(10)}` +
+      `${(r.peak_rss_mb === null ? '-' : `${r.peak_rss_mb} MB`).padStart(10)}`,
+  );
+  const tot = (f: (r: StageVsYardstick) => number) => y.reduce((t, r) => t + f(r), 0);
+  const total = `  ${'total'.padEnd(12)}${sec(tot((r) => r.stage_ms))}${sec(tot((r) => r.wall_ms))}${sec(tot((r) => r.duckdb_ms))}` +
+    `${`${(tot((r) => r.wall_ms) / Math.max(1, tot((r) => r.duckdb_ms))).toFixed(1)}x`.padStart(8)}`;
+  const cpu = d.noop?.cpu_ms != null ? `, ${(d.noop.cpu_ms / 1000).toFixed(2)} s CPU, ${d.noop.rss_mb} MB peak RSS` : '';
+  const noop = d.noop ? [`  ${'noop'.padEnd(12)}${''.padStart(9)}${sec(d.noop.wall_ms)}   (whole no-op rerun: run_all process start to exit${cpu})`] : [];
+  return [
+    '  per stage (s) beside the yardstick: DuckDB alone reading the stage\'s inputs and writing outputs of the same shape',
+    head, ...body, total, ...noop,
+  ];
+}
+
 export function formatDataset(d: DatasetFigures): string[] {
   const lines = [d.label];
   if (d.error) lines.push(`  error: ${d.error}`);
   if (d.cold) lines.push(...coldLines(d));
+  lines.push(...formatYardstick(d));
   if (d.noop) {
     const outcomes = d.noop.stages.map((x) => `${x.stage} ${x.outcome}`).join(', ');
     lines.push(`  no-op rerun            ${s(d.noop.wall_ms).padStart(9)} wall (${outcomes})${target(d.noop.wall_ms, TARGETS.noop_s)}`);

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -26,6 +27,8 @@ export function createLogger(bindings: { stage: string; run_id: string }, level?
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (logFormat() === 'pretty') {
+    // Loaded only for readable logs: JSON logs (pipes, CI, the orchestrator's no-op rerun) never pay for it.
+    const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
     return pino(options, pretty({
       destination: 2, sync: true, colorize: Boolean(process.stderr.isTTY), translateTime: 'SYS:HH:MM:ss',
       ignore: 'stage,run_id', messageFormat: '{stage} {msg}', singleLine: true,

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { createLogger } from '../lib/log.js';
 import { ExitCode, QuantError, UsageError, exitCodeOf } from '../lib/errors.js';
-import { PROJECT_ROOT } from '../lib/stage/main.js';
+import { PROJECT_ROOT } from '../lib/stage/root.js';
 import { runPipeline, runExitCode, type RunOptions, type RunRecord } from './runner.js';
 import { REGISTRY } from './registry.js';
 import type { Registry } from './registry_types.js';

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { loadSpecFile } from '../lib/spec/loader.js';
-import { validateParams, setOverride } from '../lib/stage/params.js';
+import { readFile } from 'node:fs/promises';
 import { TIMEFRAMES, parseTimeframe, type Timeframe } from '../lib/timeframe.js';
 import { UsageError } from '../lib/errors.js';
+import { digestJson, sha256Hex } from '../lib/hash.js';
 import type { Registry } from './registry_types.js';
 import type { JsonSchemaObject } from '../lib/stage/definition.js';
+import type { DecideCache, ResolvedPipeline } from './decide_cache.js';
 
 /** spec/pipeline.yaml: the pipeline-wide timeframe, parallelism, and each stage's parameters. */
 export interface PipelineSpec {
@@ -53,7 +54,10 @@ export async function resolvePipeline(
   file: string,
   registry: Registry,
   ov: PipelineOverrides,
-): Promise<{ spec: PipelineSpec; params: Map<string, Record<string, unknown>> }> {
+): Promise<ResolvedPipeline> {
+  // Loaded here, not at the top: a run whose pipeline is in the decide cache never loads ajv nor the YAML parser.
+  const { loadSpecFile } = await import('../lib/spec/loader.js');
+  const { validateParams, setOverride } = await import('../lib/stage/params.js');
   const spec: PipelineSpec = existsSync(file)
     ? await loadSpecFile<PipelineSpec>(file, pipelineSchema(registry) as never)
     : { timeframe: '5m', jobs: 2, stages: {} };
@@ -78,4 +82,29 @@ export async function resolvePipeline(
     params.set(def.name, validateParams(def.name, def.paramsSchema, p));
   }
   return { spec, params };
+}
+
+/**
+ * resolvePipeline through the decide cache (orchestrator/decide_cache.ts): the same result, without parsing and
+ * validating again when pipeline.yaml's bytes, the overrides and every stage's parameter schema are those the
+ * cached result was computed from. Only successful resolutions are stored; a bad file or flag fails as before.
+ */
+export async function resolvePipelineCached(
+  file: string,
+  registry: Registry,
+  ov: PipelineOverrides,
+  cache: DecideCache | undefined,
+): Promise<ResolvedPipeline> {
+  if (!cache) return resolvePipeline(file, registry, ov);
+  const bytes = existsSync(file) ? sha256Hex(await readFile(file)) : 'missing';
+  const key = digestJson({
+    file, bytes,
+    ov: { timeframe: ov.timeframe ?? null, set: ov.set ?? [], allowSynthetic: ov.allowSynthetic ?? false },
+    schemas: registry.map((r) => [r.def.name, r.def.paramsSchema]),
+  });
+  const hit = cache.resolvedPipeline(key);
+  if (hit) return hit;
+  const r = await resolvePipeline(file, registry, ov);
+  cache.storePipeline(key, r);
+  return r;
 }

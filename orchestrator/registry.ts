@@ -9,7 +9,7 @@ import { bridgeStage } from '../lib/stages/bridge/definition.js';
 import { blueprintStage } from '../lib/stages/blueprint/definition.js';
 import { walkforwardStage } from '../lib/stages/walkforward/definition.js';
 import { reportStage } from '../lib/stages/report/definition.js';
-import { PROJECT_ROOT } from '../lib/stage/main.js';
+import { PROJECT_ROOT } from '../lib/stage/root.js';
 import { scriptFor, type Registry, type RegisteredStage } from './registry_types.js';
 
 /** Every stage of the pipeline, in registry order (the tie-break among independent stages). */

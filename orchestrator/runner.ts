@@ -1,17 +1,17 @@
 import { join } from 'node:path';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import pLimit from 'p-limit';
 import type { Logger } from '../lib/log.js';
 import { writeJsonAtomic } from '../lib/fsx.js';
-import { readStageManifest } from '../lib/stage/manifest.js';
 import { newRunId } from '../lib/stage/run_id.js';
 import { ExitCode } from '../lib/errors.js';
 import { assertSafeName, resolveInside } from '../lib/paths.js';
 import { discardGeneration, recoverGenerations, rollbackGeneration } from '../lib/stage/generation.js';
 import { buildGraph, selectStages } from './graph.js';
 import { acquireLock } from './lock.js';
-import { resolvePipeline, type PipelineOverrides } from './pipeline.js';
-import { decide, type Decision, type DecideEnv } from './decide.js';
+import { resolvePipelineCached, type PipelineOverrides } from './pipeline.js';
+import { decide, stageManifests, type Decision, type DecideEnv } from './decide.js';
+import { DecideCache } from './decide_cache.js';
 import type { Registry, RegisteredStage } from './registry_types.js';
 
 export interface RunOptions {
@@ -32,6 +32,22 @@ export interface RunOptions {
   argv: string[];
   log: Logger;
   verbose?: boolean;
+  /**
+   * Starts a stage process (default: execa, loaded when the first stage runs). Tests pass a wrapper that counts
+   * spawns: a run that changes nothing starts none.
+   */
+  spawn?: StageSpawn;
+  /** Use and keep the decide cache (state/decide_cache.json, orchestrator/decide_cache.ts). Default true. */
+  decideCache?: boolean;
+}
+
+/** How the runner starts a stage process (execa's signature, reduced to what it passes). */
+export type StageSpawn = (file: string, args: string[], opts: { stdio: ['ignore', 'inherit', 'inherit']; reject: false; cleanup: true }) => ResultPromise;
+
+/** execa, imported when the first stage runs: a run that starts no stage never loads it. */
+export async function execaSpawn(): Promise<StageSpawn> {
+  const { execa } = await import('execa');
+  return (file, args, opts) => execa(file, args, opts);
 }
 
 /** What happened to each stage: a discriminated union with a stable reason. */
@@ -92,12 +108,19 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   const runId = assertSafeName('run_id', o.runId ?? newRunId(new Date()), { flag: '--run_id' });
   const log = o.log;
   const started = Date.now();
-  const { spec, params } = await resolvePipeline(o.pipelineFile, o.registry, o.overrides);
+  const codeCache = new Map<string, string>();
+  const importsCache = new Map<string, string[]>();
+  // Dry runs read the cache but never write it; a data dir that is not there yet has none.
+  const cache = o.decideCache === false ? undefined : await DecideCache.open(o.dataDir, o.projectRoot, codeCache, importsCache);
+  const { spec, params } = await resolvePipelineCached(o.pipelineFile, o.registry, o.overrides, cache);
   const stages = new Map(o.registry.map((r) => [r.def.name, r]));
   const nodes = o.registry.map((r) => ({ name: r.def.name, inputs: r.def.inputs(params.get(r.def.name)), outputs: r.def.outputs }));
   const graph = buildGraph(nodes);
   const selected = selectStages(graph, { ...(o.only ? { only: o.only } : {}), ...(o.from ? { from: o.from } : {}), ...(o.until ? { until: o.until } : {}) });
-  const env: DecideEnv = { dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeCache: new Map(), costDigestCache: {} };
+  const env: DecideEnv = {
+    dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeCache, importsCache, lockfileCache: {}, costDigestCache: {},
+    ...(cache ? { cache } : {}),
+  };
   // Usage mistakes (synthetic data not allowed, ...) stop the run before the lock, in a dry run too.
   for (const n of graph.order) if (selected.has(n)) stages.get(n)!.def.preflight?.(params.get(n));
   // Every path a stage reads or writes stays inside the data dir (a lake/ symlinked elsewhere is refused, exit 3,
@@ -156,6 +179,8 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     try {
       // Publish the run's outputs together: on success drop the previous generation; on any failure, put it back.
       if (status === 'ok') await discardGeneration(o.dataDir, runId);
+      // A failed run leaves the data dir as it was: the decide cache is kept only after a run that succeeded.
+      if (status === 'ok' && cache) await cache.save().catch((e: Error) => log.warn({ err: e.message }, 'decide cache not saved (the next run computes it again)'));
       else rolledBack = await rollbackGeneration(o.dataDir, runId);
       if (rolledBack.length) log.warn({ rolled_back: rolledBack }, `run ${status}: the lake is left as it was before the run (rolled back ${rolledBack.join(', ')})`);
     } finally {
@@ -207,7 +232,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     const d: Decision = await decide(stage, params.get(name), env, o.force);
     if (d.type === 'skip') {
       log.info({ stage: name, reason: d.reason }, `skip ${name}: fresh (fingerprint unchanged)`);
-      const warnings = (await readStageManifest(o.dataDir, name))?.summary.warnings ?? [];
+      const warnings = (await stageManifests(env)).get(name)?.summary.warnings ?? [];
       return {
         name, outcome: { type: 'skipped', reason: 'fresh' }, duration_ms: Date.now() - t0, fingerprint: d.fingerprint,
         ...(warnings.length ? { warnings } : {}),
@@ -217,11 +242,13 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     const args = [stage.script, '--data_dir', o.dataDir, '--spec_dir', o.specDir, '--run_id', runId, '--params_json', JSON.stringify(params.get(name)),
       '--keep_generation', '--parent_pid', String(process.pid)];
     if (o.verbose) args.push('--verbose');
-    const child = execa(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], reject: false, cleanup: true });
+    const spawn = o.spawn ?? (await execaSpawn());
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], reject: false, cleanup: true });
     running.set(name, child);
     if (child.pid !== undefined) await lock.addChild(child.pid, name);
     const res = await child;
     running.delete(name);
+    env.manifests = undefined; // the stage rewrote (or removed) its manifest: the next decisions read them again
     if (child.pid !== undefined) await lock.removeChild(child.pid);
     const duration_ms = Date.now() - t0;
     const code = res.exitCode ?? (res.signal ? ExitCode.interrupted : ExitCode.stageFailed);
@@ -231,7 +258,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
       if (o.onError === 'fail') stopping = true;
       return { name, outcome: { type: 'failed', reason, exit_code: code }, duration_ms, fingerprint: d.fingerprint };
     }
-    const m = await readStageManifest(o.dataDir, name);
+    const m = (await stageManifests(env)).get(name);
     return {
       name, duration_ms, fingerprint: d.fingerprint,
       outcome: { type: 'ran', reason: d.reason, ...(d.changed ? { changed: d.changed } : {}), exit_code: 0 },

@@ -1,7 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { digestJson, sha256Hex } from '../hash.js';
 import { codeDigest, lockfileDigest } from './code_digest.js';
 import type { StageDefinition } from './definition.js';
@@ -29,11 +28,20 @@ export interface FingerprintEnv {
   /** Digest of the resolved cost config (only asked for when the stage uses costs). */
   costDigest: () => Promise<string>;
   codeCache?: Map<string, string>;
+  /** Per run: compiled file -> the files it imports (lib/stage/code_digest.ts moduleGraph). */
+  importsCache?: Map<string, string[]>;
+  /** Per run: the package-lock.json digest, read once. */
+  lockfileCache?: { value?: string };
+  /**
+   * sha256 of a spec file's bytes -> its digest (canonical JSON of the parsed YAML). Keyed by content, so it may be
+   * kept across runs (the orchestrator's decide cache) as long as the YAML parser and this code are the same.
+   */
+  specCache?: Map<string, string>;
 }
 
 export async function fingerprintParts<P>(def: StageDefinition<P>, params: P, env: FingerprintEnv): Promise<FingerprintParts> {
   const specs: Record<string, string> = {};
-  for (const s of def.specs(params)) Object.assign(specs, await specDigests(env.specDir, s));
+  for (const s of def.specs(params)) Object.assign(specs, await specDigests(env.specDir, s, env.specCache));
   const inputs: Record<string, string> = {};
   for (const i of def.inputs(params)) {
     inputs[i] = env.committed.get(i) ?? (await statDigest(join(env.dataDir, i)));
@@ -41,8 +49,8 @@ export async function fingerprintParts<P>(def: StageDefinition<P>, params: P, en
   const external: Record<string, string> = {};
   for (const e of def.externalInputs?.(params) ?? []) external[e] = await statDigest(e);
   return {
-    code: codeDigest(env.script, env.codeCache),
-    lockfile: lockfileDigest(env.projectRoot),
+    code: codeDigest(env.script, env.codeCache, env.importsCache),
+    lockfile: env.lockfileCache ? (env.lockfileCache.value ??= lockfileDigest(env.projectRoot)) : lockfileDigest(env.projectRoot),
     node: process.version,
     params: digestJson(params),
     specs,
@@ -70,16 +78,28 @@ export function changedParts(old: FingerprintParts, now: FingerprintParts): stri
  * Specs are digested by their parsed content (canonical JSON), so reordering keys or reformatting a YAML
  * file changes nothing. A directory digests each YAML file in it.
  */
-async function specDigests(specDir: string, rel: string): Promise<Record<string, string>> {
+async function specDigests(specDir: string, rel: string, cache?: Map<string, string>): Promise<Record<string, string>> {
   const abs = join(specDir, rel);
   if (!existsSync(abs)) return { [rel]: 'missing' };
   const st = await stat(abs);
-  if (!st.isDirectory()) return { [rel]: digestJson(parseYaml(await readFile(abs, 'utf8')) ?? null) };
+  if (!st.isDirectory()) return { [rel]: await specFileDigest(abs, cache) };
   const out: Record<string, string> = {};
   for (const f of (await readdir(abs)).sort()) {
-    if (/\.ya?ml$/.test(f)) out[`${rel}/${f}`] = digestJson(parseYaml(await readFile(join(abs, f), 'utf8')) ?? null);
+    if (/\.ya?ml$/.test(f)) out[`${rel}/${f}`] = await specFileDigest(join(abs, f), cache);
   }
   return out;
+}
+
+/** One spec file's digest; the YAML parser is loaded (and run) only for content not in `cache`. */
+async function specFileDigest(file: string, cache?: Map<string, string>): Promise<string> {
+  const bytes = await readFile(file);
+  const key = cache ? sha256Hex(bytes) : '';
+  const hit = cache?.get(key);
+  if (hit !== undefined) return hit;
+  const { parse } = await import('yaml');
+  const d = digestJson(parse(bytes.toString('utf8')) ?? null);
+  cache?.set(key, d);
+  return d;
 }
 
 /** A cheap digest of files by (relative path, size, mtime): for source folders outside the lake. */

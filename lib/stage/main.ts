@@ -1,7 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import yargs from 'yargs';
 import { createLogger, type Logger } from '../log.js';
 import { QuantError, ExitCode, UsageError, exitCodeOf, InterruptedError } from '../errors.js';
@@ -15,9 +14,10 @@ import { keepPreviousGeneration } from './generation.js';
 import { watchParent } from './parent_watch.js';
 import { loadCosts } from '../costs/digest.js';
 import { assertSafeName, resolveInside } from '../paths.js';
+import { PROJECT_ROOT } from './root.js';
 
-/** The project root: two levels above dist/lib/stage. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The project root (lib/stage/root.ts), re-exported for the callers that import it from here. */
+export { PROJECT_ROOT };
 
 export interface StageInvocation {
   dataDir: string;

@@ -52,16 +52,25 @@ export async function removeStageManifest(dataDir: string, stage: string): Promi
 
 /** Every committed output's digest, by output path, from all stage manifests (small files only). */
 export async function committedOutputDigests(dataDir: string): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+  return committedOf(await readAllStageManifests(dataDir));
+}
+
+/** Every stage manifest in the data dir, by stage name (file name order). */
+export async function readAllStageManifests(dataDir: string): Promise<Map<string, StageManifest>> {
+  const out = new Map<string, StageManifest>();
   let names: string[] = [];
   try {
     names = (await readdir(manifestDir(dataDir))).filter((n) => n.endsWith('.json')).sort();
   } catch {
     return out;
   }
-  for (const n of names) {
-    const m = await readJson<StageManifest>(join(manifestDir(dataDir), n));
-    for (const [path, d] of Object.entries(m.outputs)) out.set(path, d.digest);
-  }
+  for (const n of names) out.set(n.slice(0, -'.json'.length), await readJson<StageManifest>(join(manifestDir(dataDir), n)));
+  return out;
+}
+
+/** Output path -> digest over a set of manifests (what committedOutputDigests reads from disk). */
+export function committedOf(manifests: ReadonlyMap<string, StageManifest>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of manifests.values()) for (const [path, d] of Object.entries(m.outputs)) out.set(path, d.digest);
   return out;
 }
