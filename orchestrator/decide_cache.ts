@@ -3,13 +3,10 @@ import { digestJson } from '../lib/hash.js';
 import { readJsonIfExists, writeJsonAtomic } from '../lib/fsx.js';
 import { codeDigest, lockfileDigest } from '../lib/stage/code_digest.js';
 import { resolveInside } from '../lib/paths.js';
-import type { PipelineSpec } from './pipeline.js';
+import type { PipelineSpec, ResolvedPipeline } from './pipeline.js';
 
 /** A resolved pipeline (spec/pipeline.yaml validated, overrides applied, every stage's parameters filled). */
-export interface ResolvedPipeline {
-  spec: PipelineSpec;
-  params: Map<string, Record<string, unknown>>;
-}
+export type { ResolvedPipeline } from './pipeline.js';
 
 interface CacheFile {
   version: 1;

@@ -5,7 +5,6 @@ import { UsageError } from '../lib/errors.js';
 import { digestJson, sha256Hex } from '../lib/hash.js';
 import type { Registry } from './registry_types.js';
 import type { JsonSchemaObject } from '../lib/stage/definition.js';
-import type { DecideCache, ResolvedPipeline } from './decide_cache.js';
 
 /** spec/pipeline.yaml: the pipeline-wide timeframe, parallelism, and each stage's parameters. */
 export interface PipelineSpec {
@@ -84,6 +83,18 @@ export async function resolvePipeline(
   return { spec, params };
 }
 
+/** A resolved pipeline: the spec and each stage's validated parameters. */
+export interface ResolvedPipeline {
+  spec: PipelineSpec;
+  params: Map<string, Record<string, unknown>>;
+}
+
+/** What resolvePipelineCached needs of the decide cache (orchestrator/decide_cache.ts DecideCache). */
+export interface PipelineCache {
+  resolvedPipeline(key: string): ResolvedPipeline | undefined;
+  storePipeline(key: string, r: ResolvedPipeline): void;
+}
+
 /**
  * resolvePipeline through the decide cache (orchestrator/decide_cache.ts): the same result, without parsing and
  * validating again when pipeline.yaml's bytes, the overrides and every stage's parameter schema are those the
@@ -93,7 +104,7 @@ export async function resolvePipelineCached(
   file: string,
   registry: Registry,
   ov: PipelineOverrides,
-  cache: DecideCache | undefined,
+  cache: PipelineCache | undefined,
 ): Promise<ResolvedPipeline> {
   if (!cache) return resolvePipeline(file, registry, ov);
   const bytes = existsSync(file) ? sha256Hex(await readFile(file)) : 'missing';

@@ -15,6 +15,7 @@ import { watchParent } from './parent_watch.js';
 import { loadCosts } from '../costs/digest.js';
 import { assertSafeName, resolveInside } from '../paths.js';
 import { PROJECT_ROOT } from './root.js';
+import { progressReporter } from '../progress.js';
 
 /** The project root (lib/stage/root.ts), re-exported for the callers that import it from here. */
 export { PROJECT_ROOT };
@@ -229,11 +230,15 @@ function makeContext<P>(
       return existsSync(prev) ? prev : undefined;
     },
     now: () => fixedNow ?? Date.now(),
-    progress: (done, total, unit) => {
-      const t = Date.now();
-      if (done < total && t - lastProgress < 2000) return;
-      lastProgress = t;
-      log.info({ done, total, unit, pct: total ? Math.round((1000 * done) / total) / 10 : 100 }, 'progress');
-    },
+    // a bar on a terminal (lib/progress.ts), else a pino line at most every 2 s
+    progress: progressReporter({
+      label: def.name,
+      fallback: (done, total, unit) => {
+        const t = Date.now();
+        if (done < total && t - lastProgress < 2000) return;
+        lastProgress = t;
+        log.info({ done, total, unit, pct: total ? Math.round((1000 * done) / total) / 10 : 100 }, 'progress');
+      },
+    }),
   };
 }
