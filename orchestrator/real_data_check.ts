@@ -89,7 +89,10 @@ try {
       `DSR ${wf.deflation.dsr.toFixed(3)} over ${wf.deflation.trials} trials, PBO ${wf.pbo.pbo?.toFixed(3)}`);
   const html = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.html'), 'utf8'));
   const external = html.match(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//gi) ?? [];
-  expect(html.includes('<svg') && external.length === 0, `report.html written (${html.length} bytes, ${(html.match(/<svg\b/g) ?? []).length} charts, ${external.length} external references)`);
+  // the charts are ECharts <div>s drawn from the inline JSON block (lib/report/charts.ts); ECharts itself is inlined
+  const charts = (html.match(/<div class="chart" id="chart-[a-z]+" data-chart=/g) ?? []).length;
+  expect(charts >= 4 && html.includes('<script type="application/json" id="quantlab-charts">') && html.includes('getInstanceByDom') && external.length === 0,
+    `report.html written (${html.length} bytes, ${charts} ECharts charts, ${external.length} external references)`);
   // Issue 11 on real data: the report's per-concept funnel shows the pooled concept and, for every concept, each cut
   // with its reason (the reason columns add up to the infeasible cuts).
   const md = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.md'), 'utf8'));

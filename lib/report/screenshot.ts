@@ -8,7 +8,7 @@
  * `google-chrome-stable` on PATH.
  *
  * `height: 'auto'` measures the page first: a copy of the page with a one-line script that writes the document's
- * scroll height into its title is loaded with `--dump-dom` (the report itself carries no script), then the
+ * scroll height into its title is loaded with `--dump-dom` (after the report's own scripts have drawn the charts), then the
  * screenshot is taken with a window that tall, so the PNG holds the whole page.
  *
  * `probeHtml` checks a page's scripts the same way: a copy of the page with a recorder of console errors and

@@ -375,7 +375,7 @@ export function timingsTable(d: ReportData): Table {
   return {
     columns: [
       { label: 'Stage' }, { label: 'Wall time', numeric: true }, { label: 'Share', numeric: true },
-      { label: 'Rows', numeric: true }, { label: 'Rows/s', numeric: true },
+      { label: 'Rows', numeric: true, title: 'rows the stage wrote (the sum over its output tables)' }, { label: 'Rows/s', numeric: true },
       ...(withRun ? [{ label: 'Ran in', title: 'the run that last ran the stage; an earlier run means its outputs were reused as fresh' }] : []),
     ],
     rows,

@@ -185,7 +185,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
 
 /**
  * Wall time of every stage with a manifest (state/stages/<stage>.json) except `self`, in start order: the run
- * that last ran it and its duration. A stage reused as fresh shows the run that ran it. A manifest that is not
+ * that last ran it, its duration and its rows (the sum of its summary's row counts). A stage reused as fresh shows the run that ran it. A manifest that is not
  * JSON or has no finite duration_ms is a DataError naming the file and the field.
  */
 export async function stageTimings(dataDir: string, self: string): Promise<ReportStage[]> {
@@ -211,11 +211,21 @@ export async function stageTimings(dataDir: string, self: string): Promise<Repor
     }
     found.push({
       started: typeof m.started_at === 'string' ? m.started_at : '',
-      stage: { stage: typeof m.stage === 'string' ? m.stage : n.slice(0, -5), seconds: m.duration_ms / 1000, ...(typeof m.run_id === 'string' ? { run_id: m.run_id } : {}) },
+      stage: {
+        stage: typeof m.stage === 'string' ? m.stage : n.slice(0, -5), seconds: m.duration_ms / 1000,
+        ...(rowsOf(m.summary) !== undefined ? { rows: rowsOf(m.summary)! } : {}),
+        ...(typeof m.run_id === 'string' ? { run_id: m.run_id } : {}),
+      },
     });
   }
   found.sort((a, b) => (a.started < b.started ? -1 : a.started > b.started ? 1 : a.stage.stage < b.stage.stage ? -1 : 1));
   return found.map((f) => f.stage);
+}
+
+/** Sum of a stage summary's row counts (every output table), or undefined when it reports none. */
+function rowsOf(summary: StageManifest['summary'] | undefined): number | undefined {
+  const v = Object.values(summary?.rows ?? {}).filter((x) => typeof x === 'number' && Number.isFinite(x));
+  return v.length > 0 ? v.reduce((a, b) => a + b, 0) : undefined;
 }
 
 async function readRequired<T>(file: string, display: string, stage: string): Promise<T> {
