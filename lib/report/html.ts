@@ -5,7 +5,7 @@
  * fetched from anywhere (it opens offline, from a file, in an archive). Deterministic: the same ReportData gives
  * the same bytes (no clock is read; `generated.created_ms` is printed only when given).
  */
-import { escapeXml as h, fmtDate, fmtInt, fmtNum, fmtPct, fmtSignedPct } from './format.js';
+import { escapeXml as h, fmtDate, fmtInt, fmtNum, fmtPct } from './format.js';
 import {
   blueprintsTable, conceptFunnelTable, costCheckLines, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, deflationTable, clustersTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
 } from './sections.js';
