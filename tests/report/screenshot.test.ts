@@ -139,6 +139,10 @@ ids.forEach(function(id){var c=echarts.getInstanceByDom(document.getElementById(
  out.points[id]=c?c.getOption().series.map(function(s){return s.data.length;}):null;});
 var eq=echarts.getInstanceByDom(document.getElementById('chart-equity'));
 var dd=echarts.getInstanceByDom(document.getElementById('chart-drawdown'));
+function tip(id){var t='';[].forEach.call(document.getElementById(id).querySelectorAll('div'),function(x){
+ if(x.style.display!=='none'&&/position: absolute/.test(x.getAttribute('style')||'')&&x.textContent)t=x.textContent;});return t;}
+eq.dispatchAction({type:'showTip',seriesIndex:0,dataIndex:1000});
+out.tipEq=tip('chart-equity');out.tipDd=tip('chart-drawdown');
 function zoom(c){return c.getOption().dataZoom.map(function(z){return [z.start,z.end,z.startValue,z.endValue];});}
 out.before=zoom(eq);
 eq.dispatchAction({type:'dataZoom',dataZoomIndex:0,start:40,end:60});
@@ -158,13 +162,14 @@ return out;`;
 
 interface Interact {
   points: Record<string, number[] | null>;
+  tipEq: string; tipDd: string;
   before: number[][]; afterEq: number[][]; afterDd: number[][];
   unsorted: string[]; asc: string[]; desc: string[]; ariaAsc: string;
   shown: number; count: string; canvases: number;
 }
 
 describe('the report\'s charts and tables in headless Chromium', () => {
-  withChromium('no console error; every chart has its points; zoom is shared; a header click sorts; the filter filters; screenshots', async () => {
+  withChromium('no console error; every chart has its points; hover values and zoom are shared; a header click sorts; the filter filters; screenshots', async () => {
     const bin = requireChromium();
     const shots = await mkdtemp(join(tmpdir(), 'quantlab-report-shots-'));
     const data = makeFixture();
@@ -184,6 +189,12 @@ describe('the report\'s charts and tables in headless Chromium', () => {
     expect(v.points['chart-funnel']).toEqual([data.funnel.length]);
     expect(v.points['chart-gates']).toEqual([data.gate_failures.length]);
     expect(v.canvases).toBe(5);
+    // hover: the equity tooltip (3 decimals) and, through the linked cursor, the drawdown's (percent) at the same time
+    const when = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/.exec(v.tipEq)?.[0];
+    expect(when).toBeDefined();
+    expect(v.tipEq).toMatch(/strategy \(out-of-sample\)\d\.\d{3}equal-weight buy and hold\d\.\d{3}$/);
+    expect(v.tipDd.startsWith(when!)).toBe(true);
+    expect(v.tipDd).toMatch(/strategy drawdown \(max -22\.45% on 2025-03-28\)-?\d+\.\d%/);
     // zoom: the whole period first; 40-60% after the action, on the equity and (linked) on the drawdown chart
     expect(v.before[0]!.slice(0, 2)).toEqual([0, 100]);
     expect(v.afterEq[0]!.slice(0, 2)).toEqual([40, 60]);
