@@ -96,7 +96,10 @@ try {
   // Issue 11 on real data: the report's per-concept funnel shows the pooled concept and, for every concept, each cut
   // with its reason (the reason columns add up to the infeasible cuts).
   const md = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.md'), 'utf8'));
-  const funnel = md.slice(md.indexOf('### Funnel by concept'));
+  // the concept table alone: up to the next heading (later tables, e.g. the stage timings, have rows of the same shape)
+  const funnelAt = md.indexOf('### Funnel by concept');
+  const nextHeading = md.indexOf('\n#', funnelAt + 1);
+  const funnel = md.slice(funnelAt, nextHeading < 0 ? undefined : nextHeading);
   const rows = funnel.split('\n').filter((l) => /^\| [a-z0-9-]+ \| /.test(l)).map((l) => l.split('|').slice(1, -1).map((x) => x.trim()));
   const pooledRow = rows.find((r) => r[2] === 'universe');
   const reasonsAddUp = rows.every((r) => Number(r[6]) === Number(r[7]) + Number(r[8]) + Number(r[9]));
