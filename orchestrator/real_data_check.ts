@@ -89,11 +89,17 @@ try {
       `DSR ${wf.deflation.dsr.toFixed(3)} over ${wf.deflation.trials} trials, PBO ${wf.pbo.pbo?.toFixed(3)}`);
   const html = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.html'), 'utf8'));
   const external = html.match(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//gi) ?? [];
-  expect(html.includes('<svg') && external.length === 0, `report.html written (${html.length} bytes, ${(html.match(/<svg\b/g) ?? []).length} charts, ${external.length} external references)`);
+  // the charts are ECharts <div>s drawn from the inline JSON block (lib/report/charts.ts); ECharts itself is inlined
+  const charts = (html.match(/<div class="chart" id="chart-[a-z]+" data-chart=/g) ?? []).length;
+  expect(charts >= 4 && html.includes('<script type="application/json" id="quantlab-charts">') && html.includes('getInstanceByDom') && external.length === 0,
+    `report.html written (${html.length} bytes, ${charts} ECharts charts, ${external.length} external references)`);
   // Issue 11 on real data: the report's per-concept funnel shows the pooled concept and, for every concept, each cut
   // with its reason (the reason columns add up to the infeasible cuts).
   const md = await import('node:fs/promises').then((fs) => fs.readFile(join(dir, 'reports', 'strategy', 'report.md'), 'utf8'));
-  const funnel = md.slice(md.indexOf('### Funnel by concept'));
+  // the concept table alone: up to the next heading (later tables, e.g. the stage timings, have rows of the same shape)
+  const funnelAt = md.indexOf('### Funnel by concept');
+  const nextHeading = md.indexOf('\n#', funnelAt + 1);
+  const funnel = md.slice(funnelAt, nextHeading < 0 ? undefined : nextHeading);
   const rows = funnel.split('\n').filter((l) => /^\| [a-z0-9-]+ \| /.test(l)).map((l) => l.split('|').slice(1, -1).map((x) => x.trim()));
   const pooledRow = rows.find((r) => r[2] === 'universe');
   const reasonsAddUp = rows.every((r) => Number(r[6]) === Number(r[7]) + Number(r[8]) + Number(r[9]));

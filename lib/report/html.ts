@@ -1,24 +1,24 @@
 /**
- * renderReportHtml: the strategy report as one self-contained HTML page: inline CSS and inline SVG charts, no
- * script, no font, image or stylesheet fetched from anywhere (it opens offline, from a file, in an archive).
- * Deterministic: the same ReportData gives the same bytes (no clock is read; `generated.created_ms` is printed
- * only when given).
+ * renderReportHtml: the strategy report as one self-contained HTML page: inline CSS, Apache ECharts inlined once
+ * (from node_modules, at render time) drawing the charts from a JSON block of options (charts.ts), and a small
+ * inline script that makes the long tables sortable and filterable. No font, image, script or stylesheet is
+ * fetched from anywhere (it opens offline, from a file, in an archive). Deterministic: the same ReportData gives
+ * the same bytes (no clock is read; `generated.created_ms` is printed only when given).
  */
-import { escapeXml as h, fmtDate, fmtInt, fmtNum, fmtPct, fmtSignedPct } from './format.js';
+import { escapeXml as h, fmtDate, fmtInt, fmtNum, fmtPct } from './format.js';
 import {
   blueprintsTable, conceptFunnelTable, costCheckLines, costSensitivityTable, definitions, funnelTable, headerFacts, metricsTable, oosSummary, overfittingTable, deflationTable, clustersTable, stageShares, timingsTable, windowsTable, type Cell, type Table,
 } from './sections.js';
 import { drawdownFromEquity, equityMaxDrawdown, finiteMin } from './series.js';
-import { areaChart, barChart, lineChart, PALETTE, type ChartSeries } from './svg.js';
+import {
+  BAD, CHART_SCRIPT, drawdownChart, echartsBundle, equityChart, hbarChart, PALETTE, scriptJson, TABLE_SCRIPT, windowReturnsChart,
+  type ChartSpec, type TimeSeriesInput,
+} from './charts.js';
 import type { ReportData } from './types.js';
 import { reportWarnings } from './warnings.js';
 import { CUT_SECTION_ID, CUT_SECTION_TITLE, cutInstrumentsTable } from './cuts.js';
 import { notEvaluatedHtml } from './not_evaluated.js';
 
-/** Chart width in px (the page is 1040 px wide; charts scale down with it). */
-const CHART_W = 1000;
-/** Left margin of the equity and drawdown charts: the same for both so their time axes line up. */
-const Y_LABEL_MARGIN = 58;
 /** An equity curve whose max/min ratio exceeds this is drawn on a log axis (equal moves look equal). */
 const LOG_RATIO = 4;
 
@@ -57,8 +57,10 @@ td.nw{white-space:nowrap}
 tbody tr:nth-child(even){background:#fafafa}
 .notes{margin:3px 0 0;color:var(--muted)}
 .empty{color:var(--muted);font-style:italic}
-.chart{margin:6px 0}
-.chart svg{display:block;max-width:100%;height:auto}
+.chart{margin:6px 0;width:100%}
+input.filter{margin:2px 0 4px;padding:2px 6px;width:260px;font:inherit}
+th[aria-sort="ascending"]::after{content:" \\25B2";font-size:9px}
+th[aria-sort="descending"]::after{content:" \\25BC";font-size:9px}
 .two{display:grid;grid-template-columns:1fr 1fr;gap:16px}
 .share{display:inline-block;height:8px;background:${PALETTE[0]};opacity:.6;vertical-align:0}
 ul.plain{margin:2px 0;padding-left:18px}
@@ -81,27 +83,42 @@ function cellHtml(c: Cell, tag = 'td'): string {
   return `<${tag}${cls ? ` class="${cls}"` : ''}${c.title ? ` title="${h(c.title)}"` : ''}>${h(c.text)}</${tag}>`;
 }
 
-function tableHtml(t: Table, opts: { extra?: (row: number) => string; extraHead?: string } = {}): string {
+interface TableOpts {
+  extra?: (row: number) => string;
+  extraHead?: string;
+  /** Element id; with it the table is sortable by a click on a header and has a filter box. */
+  sortable?: string;
+}
+
+function tableHtml(t: Table, opts: TableOpts = {}): string {
   if (t.rows.length === 0) return `<p class="empty">${h(t.empty)}</p>`;
   const head = t.columns.map((c) => `<th${c.numeric ? ' class="n"' : ''}${c.title ? ` title="${h(c.title)}"` : ''}>${h(c.label)}</th>`).join('')
     + (opts.extraHead ?? '');
   const body = t.rows.map((r, i) => `<tr>${r.map((c) => cellHtml(c)).join('')}${opts.extra ? opts.extra(i) : ''}</tr>`).join('\n');
   const notes = t.notes.map((n) => `<p class="notes">${h(n)}</p>`).join('');
-  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${notes}`;
+  const id = opts.sortable;
+  const filter = id
+    ? `<p class="muted"><input type="search" class="filter" data-filter-for="${id}" placeholder="filter rows (all words)" aria-label="filter rows">`
+      + ` <span id="${id}-count">${t.rows.length} rows</span>; click a column header to sort</p>\n`
+    : '';
+  return `${filter}<table${id ? ` id="${id}" data-sortable=""` : ''}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${notes}`;
 }
 
-function chartHtml(svg: string): string {
-  return `<div class="chart">${svg}</div>`;
+/** The <div> an ECharts chart is drawn into (by CHART_SCRIPT), or the reason there is no chart. */
+function chartHtml(spec: ChartSpec | null, charts: ChartSpec[], emptyText: string): string {
+  if (!spec) return `<p class="empty">${h(emptyText)}</p>`;
+  charts.push(spec);
+  return `<div class="chart" id="${spec.id}" data-chart="${spec.id}" role="img" aria-label="${h(spec.title)}" style="height:${spec.height}px"></div>`;
 }
 
-function equitySeries(d: ReportData): ChartSeries[] {
-  const s: ChartSeries[] = [{ label: 'strategy (out-of-sample)', x: d.oos.ts_ms, y: d.oos.equity, color: PALETTE[0]! }];
+function equitySeries(d: ReportData): TimeSeriesInput[] {
+  const s: TimeSeriesInput[] = [{ label: 'strategy (out-of-sample)', y: d.oos.equity, color: PALETTE[0]! }];
   const b = d.oos.benchmark;
-  if (b && b.equity.length === d.oos.ts_ms.length) s.push({ label: b.label, x: d.oos.ts_ms, y: b.equity, color: PALETTE[1]!, dash: '5 3' });
+  if (b && b.equity.length === d.oos.ts_ms.length) s.push({ label: b.label, y: b.equity, color: PALETTE[1]!, dashed: true });
   return s;
 }
 
-function equityCharts(d: ReportData): string {
+function equityCharts(d: ReportData, charts: ChartSpec[]): string {
   const n = d.oos.ts_ms.length;
   if (n !== d.oos.equity.length) {
     return `<p class="empty bad">equity curve not drawn: ${n} timestamps but ${d.oos.equity.length} equity values</p>`;
@@ -119,30 +136,21 @@ function equityCharts(d: ReportData): string {
     }
   }
   const logY = lo > 0 && hi / lo > LOG_RATIO;
-  const eq = lineChart({
-    series, width: CHART_W, height: 300, logY, title: 'Out-of-sample equity (starts at 1)',
-    emptyText: 'none: no out-of-sample equity', margin: { left: Y_LABEL_MARGIN },
-  });
+  const eq = equityChart(d.oos.ts_ms, series, { logY });
   const dd = series.map((s) => ({ ...s, y: drawdownFromEquity(s.y) }));
   const mdd = finiteMin(dd[0]!.y);
   if (dd[0]) dd[0].label = mdd.index >= 0
     ? `strategy drawdown (max ${fmtPct(mdd.value)} on ${fmtDate(d.oos.ts_ms[mdd.index]!)})`
     : 'strategy drawdown';
   if (dd[1] && d.oos.benchmark) dd[1].label = `${d.oos.benchmark.label} drawdown (max ${fmtPct(equityMaxDrawdown(d.oos.benchmark.equity))})`;
-  const ddSvg = areaChart({
-    series: dd, width: CHART_W, height: 170, title: 'Out-of-sample drawdown', emptyText: 'none: no out-of-sample equity',
-    yFormat: (v) => fmtPct(v, 0), margin: { left: Y_LABEL_MARGIN },
-  });
-  return `<h3>Equity${logY ? ' (log scale)' : ''}</h3>${chartHtml(eq)}<h3>Drawdown</h3>${chartHtml(ddSvg)}`;
+  const none = 'none: no out-of-sample equity';
+  const hint = eq ? '<p class="muted">Zoom: mouse wheel or drag on either chart, or the slider below the drawdown; the cursor and the zoom are shared.</p>' : '';
+  return `<h3>Equity${logY ? ' (log scale)' : ''}</h3>${hint}${chartHtml(eq, charts, none)}<h3>Drawdown</h3>${chartHtml(drawdownChart(d.oos.ts_ms, dd), charts, none)}`;
 }
 
-function windowChart(d: ReportData): string {
+function windowChart(d: ReportData, charts: ChartSpec[]): string {
   if (d.windows.length === 0) return '';
-  const bars = d.windows.map((w) => ({ label: `#${w.index} ${fmtDate(w.test_start_ms)}`, value: w.oos_return }));
-  return chartHtml(barChart({
-    bars, width: CHART_W, barHeight: d.windows.length > 24 ? 9 : 13, title: 'Out-of-sample return per test window',
-    valueFormat: (v) => fmtSignedPct(v),
-  }));
+  return chartHtml(windowReturnsChart(d.windows.map((w) => ({ label: `#${w.index} ${fmtDate(w.test_start_ms)}`, value: w.oos_return }))), charts, '');
 }
 
 const WHAT_IF_STYLE = 'border:3px solid #b00020;background:#fdecea;color:#b00020;font-weight:700;font-size:1.15em;padding:10px 14px;margin:0 0 12px';
@@ -161,6 +169,7 @@ export function renderReportHtml(d: ReportData): string {
   }).join('');
 
   const out: string[] = [];
+  const charts: ChartSpec[] = [];
   out.push('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${d.what_if ? 'WHAT-IF (not a validation): ' : ''}${h(d.title)}</title>\n<style>${CSS}</style>\n</head>\n<body>`);
@@ -181,20 +190,19 @@ export function renderReportHtml(d: ReportData): string {
   }
 
   out.push(section('metrics', 'Out-of-sample performance', `<p>${h(oosSummary(d))}</p>\n${tableHtml(metricsTable(d))}`));
-  out.push(section('equity', 'Equity and drawdown (stitched out-of-sample)', equityCharts(d)));
-  out.push(section('windows', 'Walk-forward windows', tableHtml(windowsTable(d)) + windowChart(d)));
-  out.push(section('blueprints', 'Blueprints', tableHtml(blueprintsTable(d))));
+  out.push(section('equity', 'Equity and drawdown (stitched out-of-sample)', equityCharts(d, charts)));
+  out.push(section('windows', 'Walk-forward windows', tableHtml(windowsTable(d), { sortable: 'table-windows' }) + windowChart(d, charts)));
+  out.push(section('blueprints', 'Blueprints', tableHtml(blueprintsTable(d), { sortable: 'table-blueprints' })));
 
-  const funnel = barChart({
-    bars: d.funnel.map((s) => ({ label: s.step, value: s.count, ...(s.note ? { note: s.note } : {}) })),
-    width: CHART_W, title: 'Discovery funnel', emptyText: 'none: no funnel recorded', valueFormat: fmtInt,
-  });
-  const gates = barChart({
-    bars: d.gate_failures.map((x) => ({ label: x.gate, value: x.count, color: '#c0392b' })),
-    width: CHART_W, title: 'Candidates by first failing gate', emptyText: 'none: no candidate failed a gate', valueFormat: fmtInt,
-  });
+  const funnel = hbarChart('chart-funnel', 'Discovery funnel',
+    d.funnel.map((s) => ({ label: s.step, value: s.count, ...(s.note ? { note: s.note } : {}) })), { format: 'int', valueText: fmtInt });
+  const gates = hbarChart('chart-gates', 'Candidates by first failing gate',
+    d.gate_failures.map((x) => ({ label: x.gate, value: x.count })), { format: 'int', valueText: fmtInt, color: BAD });
+  const funnelHtml = chartHtml(funnel, charts, 'none: no funnel recorded');
+  const conceptHtml = tableHtml(conceptFunnelTable(d), { sortable: 'table-concepts' });
+  const gatesHtml = chartHtml(gates, charts, 'none: no candidate failed a gate');
   out.push(section('funnel', 'Discovery funnel',
-    `${notEvaluatedHtml(d)}${chartHtml(funnel)}\n${tableHtml(funnelTable(d))}\n<h3 id="concepts">By concept</h3>\n${tableHtml(conceptFunnelTable(d))}\n<h3 id="gates">Candidates by first failing gate</h3>\n${chartHtml(gates)}`));
+    `${notEvaluatedHtml(d)}${funnelHtml}\n${tableHtml(funnelTable(d))}\n<h3 id="concepts">By concept</h3>\n${conceptHtml}\n<h3 id="gates">Candidates by first failing gate</h3>\n${gatesHtml}`));
 
   const costLines = d.cost_lines.length > 0
     ? `<ul class="plain mono">${d.cost_lines.map((l) => `<li>${h(l)}</li>`).join('')}</ul>`
@@ -207,7 +215,7 @@ export function renderReportHtml(d: ReportData): string {
   const of = d.overfitting;
   const ofNotes = of.notes.length > 0 ? `<ul class="plain">${of.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';
   const clustered = of.clustered
-    ? `<h3>Deflated Sharpe: naive and clustered trials</h3>\n${tableHtml(deflationTable(d))}\n<h3>Trial clusters (ONC over the blueprints' daily returns)</h3>\n${tableHtml(clustersTable(d))}\n`
+    ? `<h3>Deflated Sharpe: naive and clustered trials</h3>\n${tableHtml(deflationTable(d))}\n<h3>Trial clusters (ONC over the blueprints' daily returns)</h3>\n${tableHtml(clustersTable(d), { sortable: 'table-clusters' })}\n`
     : '';
   out.push(section('overfitting', 'Overfitting checks', `${tableHtml(overfittingTable(d))}\n${clustered}`
     + `<p><b>PBO rank convention:</b> ${h(of.rank_convention || 'n/a')}</p>\n${ofNotes}`));
@@ -219,6 +227,13 @@ export function renderReportHtml(d: ReportData): string {
   })));
 
   out.push(`<footer id="definitions">\n<h2>Definitions</h2>\n<dl>${definitions(d).map((x) => `<dt>${h(x.term)}</dt><dd>${h(x.text)}</dd>`).join('\n')}</dl>\n</footer>`);
+  // ECharts once, then the chart options (JSON, escaped for <script>), then the glue; all inline, nothing fetched
+  if (charts.length > 0) {
+    out.push(`<script>${echartsBundle()}</script>`,
+      `<script type="application/json" id="quantlab-charts">${scriptJson(charts)}</script>`,
+      `<script>${CHART_SCRIPT}</script>`);
+  }
+  out.push(`<script>${TABLE_SCRIPT}</script>`);
   out.push('</body>\n</html>\n');
   return out.join('\n');
 }

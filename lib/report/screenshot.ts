@@ -8,8 +8,12 @@
  * `google-chrome-stable` on PATH.
  *
  * `height: 'auto'` measures the page first: a copy of the page with a one-line script that writes the document's
- * scroll height into its title is loaded with `--dump-dom` (the report itself carries no script), then the
+ * scroll height into its title is loaded with `--dump-dom` (after the report's own scripts have drawn the charts), then the
  * screenshot is taken with a window that tall, so the PNG holds the whole page.
+ *
+ * `probeHtml` checks a page's scripts the same way: a copy of the page with a recorder of console errors and
+ * uncaught exceptions first in <head> and a probe script last in <body> is loaded with `--dump-dom`; the probe's
+ * result and the errors come back as JSON in an element of the dumped DOM.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, stat, writeFile, mkdir } from 'node:fs/promises';
@@ -158,6 +162,63 @@ export async function measurePageHeight(htmlFile: string, width: number, opts: S
     const m = new RegExp(`${marker}(\\d+)`).exec(dom);
     if (!m) throw new QuantError(`could not measure the page height of ${htmlFile}: Chromium's DOM dump has no height marker`);
     return Math.min(MAX_SCREENSHOT_HEIGHT, Math.max(1, Number(m[1])));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** What `probeHtml` saw: console.error calls and uncaught errors (with where), console.warn calls, the probe's value. */
+export interface PageProbe {
+  errors: string[];
+  warnings: string[];
+  /** The probe's return value (through JSON). */
+  result: unknown;
+}
+
+const PROBE_ID = 'quantlab-probe-result';
+const RECORDER = `<script>(function(){var E=window.__qlErrors=[],W=window.__qlWarnings=[];
+function s(a){return [].map.call(a,function(x){return x&&x.stack?String(x.stack):String(x);}).join(' ');}
+var ce=console.error,cw=console.warn;
+console.error=function(){E.push(s(arguments));return ce.apply(console,arguments);};
+console.warn=function(){W.push(s(arguments));return cw.apply(console,arguments);};
+window.addEventListener('error',function(e){E.push('uncaught: '+e.message+' at '+e.filename+':'+e.lineno+':'+e.colno);});
+window.addEventListener('unhandledrejection',function(e){E.push('unhandled rejection: '+String(e.reason));});
+})();</script>`;
+
+function decodeDomText(s: string): string {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&nbsp;/g, '\u00a0').replace(/&amp;/g, '&');
+}
+
+/**
+ * Load `htmlFile` in headless Chromium and run `probeBody` (the body of a JS function, e.g. "return 1;") after the
+ * page's load event and `settleMs` of (virtual) time; returns its value with every console error, uncaught error
+ * and console warning of the page. A probe that throws is a QuantError with the page's message. The probe may
+ * change the page (click, zoom): it runs on a temporary copy.
+ */
+export async function probeHtml(htmlFile: string, probeBody: string, opts: ScreenshotOptions & { settleMs?: number } = {}): Promise<PageProbe> {
+  if (/<\/script/i.test(probeBody)) throw new QuantError('probeHtml: the probe script may not contain "</script"');
+  const bin = resolveChromium(opts);
+  const abs = resolve(htmlFile);
+  const html = await readFileOrError(abs);
+  const settle = opts.settleMs ?? 200;
+  const probe = `<script>window.addEventListener('load',function(){setTimeout(function(){var r;
+try{r={ok:true,value:(function(){${probeBody}\n})()};}catch(e){r={ok:false,error:String(e&&e.stack||e)};}
+var p=document.createElement('pre');p.id='${PROBE_ID}';p.style.display='none';
+p.textContent=JSON.stringify({errors:window.__qlErrors,warnings:window.__qlWarnings,r:r});document.body.appendChild(p);},${settle});});</script>`;
+  const base = `<base href="${pathToFileURL(dirname(abs) + '/').href}">`;
+  const head = /<head[^>]*>/i.test(html) ? html.replace(/<head[^>]*>/i, (m) => `${m}${base}${RECORDER}`) : base + RECORDER + html;
+  const copy = /<\/body>/i.test(head) ? head.replace(/<\/body>(?![\s\S]*<\/body>)/i, `${probe}</body>`) : head + probe;
+  const dir = await mkdtemp(join(tmpdir(), 'quantlab-probe-'));
+  try {
+    const file = join(dir, 'probe.html');
+    await writeFile(file, copy);
+    const dom = await runChromium(bin, [`--window-size=${opts.width ?? 1280},${opts.height === undefined || opts.height === 'auto' ? 900 : opts.height}`,
+      `--virtual-time-budget=${settle + 5000}`, '--dump-dom', pathToFileURL(file).href], opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, `probing ${htmlFile}`);
+    const m = new RegExp(`<pre id="${PROBE_ID}"[^>]*>([\\s\\S]*?)</pre>`).exec(dom);
+    if (!m) throw new QuantError(`probing ${htmlFile}: the probe never ran (no result in Chromium's DOM dump; did the page load?)`);
+    const j = JSON.parse(decodeDomText(m[1]!)) as { errors: string[]; warnings: string[]; r: { ok: boolean; value?: unknown; error?: string } };
+    if (!j.r.ok) throw new QuantError(`probing ${htmlFile}: the probe threw: ${j.r.error}${j.errors.length ? `\npage errors:\n${j.errors.join('\n')}` : ''}`);
+    return { errors: j.errors, warnings: j.warnings, result: j.r.value };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

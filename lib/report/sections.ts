@@ -362,20 +362,25 @@ export function clustersTable(d: ReportData): Table {
 
 export function timingsTable(d: ReportData): Table {
   const total = d.stages.reduce((s, x) => s + (Number.isFinite(x.seconds) ? x.seconds : 0), 0);
+  const withRun = d.stages.some((s) => s.run_id !== undefined);
+  const runCell = (s: ReportData['stages'][number]): Cell[] => (withRun
+    ? [txt(s.run_id === undefined ? NA : s.run_id === d.generated.run_id ? 'this run' : s.run_id)] : []);
   const rows = d.stages.map((s) => [
     txt(s.stage), num(fmtSeconds(s.seconds)), num(total > 0 ? fmtPct(s.seconds / total, 1) : NA),
     num(s.rows === undefined ? '' : fmtInt(s.rows)),
     num(s.rows !== undefined && s.seconds > 0 ? fmtInt(s.rows / s.seconds) : ''),
+    ...runCell(s),
   ]);
-  if (rows.length > 0) rows.push([{ text: 'total', strong: true }, num(fmtSeconds(total), undefined, { strong: true }), num(''), num(''), num('')]);
+  if (rows.length > 0) rows.push([{ text: 'total', strong: true }, num(fmtSeconds(total), undefined, { strong: true }), num(''), num(''), num(''), ...(withRun ? [txt('')] : [])]);
   return {
     columns: [
       { label: 'Stage' }, { label: 'Wall time', numeric: true }, { label: 'Share', numeric: true },
-      { label: 'Rows', numeric: true }, { label: 'Rows/s', numeric: true },
+      { label: 'Rows', numeric: true, title: 'rows the stage wrote (the sum over its output tables)' }, { label: 'Rows/s', numeric: true },
+      ...(withRun ? [{ label: 'Ran in', title: 'the run that last ran the stage; an earlier run means its outputs were reused as fresh' }] : []),
     ],
     rows,
     empty: 'none: no stage timings recorded',
-    notes: [],
+    notes: withRun ? ['From the stage manifests (state/stages/*.json), in start order; the report stage itself is still running and is not listed.'] : [],
   };
 }
 

@@ -155,7 +155,13 @@ export interface ReportOverfitting {
   notes: string[];
 }
 
-export interface ReportStage { stage: string; seconds: number; rows?: number }
+export interface ReportStage {
+  stage: string;
+  seconds: number;
+  rows?: number;
+  /** The run that last ran the stage (its manifest's run_id): a stage reused as fresh ran in an earlier run. */
+  run_id?: string;
+}
 
 /** A perpetual traded only inside its funding span (walk-forward cut_instruments; lib/costs/funding_span.ts). */
 export type ReportCutInstrument = CutInstrument;

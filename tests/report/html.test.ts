@@ -4,11 +4,21 @@ import { escapeXml, fmtSignedPct } from '../../lib/report/format.js';
 import type { ReportData } from '../../lib/report/types.js';
 import { reportWarnings } from '../../lib/report/warnings.js';
 import { emptyFixture, makeFixture } from './fixture.js';
-import { markupProblems, pathData, svgBlocks } from './markup.js';
+import { echartsBundle, type ChartSpec } from '../../lib/report/charts.js';
+import { markupProblems } from './markup.js';
 
-const SVG_NS = 'xmlns="http://www.w3.org/2000/svg"';
 const data = makeFixture();
 const html = renderReportHtml(data);
+const BUNDLE = `<script>${echartsBundle()}</script>`;
+/** The page without the inlined ECharts bundle (the library's own text is not the report's markup). */
+const own = (page: string): string => page.split(BUNDLE).join('<script>/*echarts*/</script>');
+/** The page without the code of its scripts (ECharts, the glue, the table sorter); the JSON block of data stays. */
+const text = (page: string): string => page.replace(/<script>[\s\S]*?<\/script>/g, '<script></script>');
+/** The chart specs of the page's JSON block. */
+function chartSpecs(page: string): ChartSpec[] {
+  const m = /<script type="application\/json" id="quantlab-charts">([\s\S]*?)<\/script>/.exec(page);
+  return m ? JSON.parse(m[1]!) as ChartSpec[] : [];
+}
 
 function withBlueprintName(d: ReportData, name: string): ReportData {
   return { ...d, blueprints: d.blueprints.map((b, i) => (i === 0 ? { ...b, name } : b)) };
@@ -19,9 +29,13 @@ describe('renderReportHtml: self-contained', () => {
     const refs = [...html.matchAll(/(?:src|href)\s*=\s*["']?([^"'\s>]*)|url\(\s*["']?([^"')]*)/gi)].map((m) => m[1] ?? m[2] ?? '');
     for (const r of refs) expect(r).not.toMatch(/^(https?:)?\/\//i);
     expect(html).not.toMatch(/\/\/cdn/i);
-    // the only "http" in the page is the SVG namespace name (an identifier, never fetched)
-    expect(html.split(SVG_NS).join('')).not.toMatch(/https?:/i);
-    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|@font-face/i);
+    // ECharts is inlined exactly once; outside it (whose text names XML namespaces and its licence) nothing says http
+    expect(html.split(BUNDLE).length).toBe(2);
+    expect(echartsBundle().length).toBeGreaterThan(500_000);
+    expect(own(html)).not.toMatch(/https?:/i);
+    expect(own(html)).not.toMatch(/<link|<img|<iframe|@import|@font-face|<script[^>]*\ssrc/i);
+    // four scripts: ECharts, the chart options (JSON), the chart glue, the table sorter
+    expect((html.match(/<script\b/g) ?? []).length).toBe(4);
   });
 
   test('every section is present, in order', () => {
@@ -37,18 +51,37 @@ describe('renderReportHtml: self-contained', () => {
     }
   });
 
-  test('the page and every chart are well formed', () => {
-    expect(markupProblems(html, { html: true })).toEqual([]);
-    const svgs = svgBlocks(html);
-    expect(svgs.length).toBe(5); // equity, drawdown, window returns, funnel, gate failures
-    for (const s of svgs) expect(markupProblems(s)).toEqual([]);
+  test('the page is well formed; every chart has its <div> and its option in the JSON block', () => {
+    expect(markupProblems(own(html), { html: true })).toEqual([]);
+    const specs = chartSpecs(html);
+    // equity, drawdown, window returns, funnel, gate failures
+    expect(specs.map((c) => c.id)).toEqual(['chart-equity', 'chart-drawdown', 'chart-windows', 'chart-funnel', 'chart-gates']);
+    for (const c of specs) expect(html).toContain(`<div class="chart" id="${c.id}" data-chart="${c.id}"`);
+    expect(specs.filter((c) => c.group === 'oos').map((c) => c.id)).toEqual(['chart-equity', 'chart-drawdown']);
+    const funnel = specs[3]!.option as { series: { data: { value: number }[] }[] };
+    expect(funnel.series[0]!.data.map((x) => x.value)).toEqual(data.funnel.map((f) => f.count));
+    const win = specs[2]!.option as { series: { data: { value: number }[] }[] };
+    expect(win.series[0]!.data.map((x) => x.value)).toEqual(data.windows.map((w) => Number(w.oos_return.toPrecision(7))));
   });
 
   test('deterministic and compact: the same bytes twice, the 20,736-point curves downsampled', () => {
     expect(renderReportHtml(data)).toBe(html);
-    const eqPaths = pathData(svgBlocks(html)[0]!);
-    for (const d of eqPaths) expect((d.match(/[ML]/g) ?? []).length).toBeLessThanOrEqual(2000);
-    expect(html.length).toBeLessThan(400_000);
+    const eq = chartSpecs(html)[0]!.option as { series: { data: [number, number | null][] }[] };
+    expect(eq.series.length).toBe(2);
+    for (const s of eq.series) {
+      expect(s.data.length).toBeGreaterThan(1000);
+      expect(s.data.length).toBeLessThanOrEqual(4000);
+    }
+    expect(eq.series[0]!.data[0]).toEqual([data.oos.ts_ms[0], Number(data.oos.equity[0]!.toPrecision(7))]);
+    expect(own(html).length).toBeLessThan(600_000);
+  });
+
+  test('long tables are sortable and filterable: blueprints and windows carry an id, the marker and a filter box', () => {
+    for (const id of ['table-blueprints', 'table-windows']) {
+      expect(html).toContain(`<table id="${id}" data-sortable="">`);
+      expect(html).toContain(`<input type="search" class="filter" data-filter-for="${id}"`);
+    }
+    expect(html).toContain(`<span id="table-blueprints-count">${data.blueprints.length} rows</span>`);
   });
 
   test('numbers of the fixture appear with their units', () => {
@@ -58,7 +91,7 @@ describe('renderReportHtml: self-contained', () => {
     expect(html).toContain(data.plan_hash);
     expect(html).toContain(data.cost_digest);
     expect(html).toContain('x/yr</td>');
-    expect(html).not.toMatch(/NaN|undefined|\[object/);
+    expect(text(html)).not.toMatch(/NaN|undefined|\[object/);
   });
 
   test('the DSR benchmark, the PBO with its rank convention and the trials count are shown', () => {
@@ -72,12 +105,32 @@ describe('renderReportHtml: self-contained', () => {
 describe('renderReportHtml: escaping', () => {
   test('a blueprint named <script> is text, not markup', () => {
     const evil = '<script>alert("x")</script> & <img src=x onerror=1>';
-    const page = renderReportHtml({ ...withBlueprintName(data, evil), title: 'A & B <c>' });
-    expect(page).not.toContain('<script>');
+    const page = own(renderReportHtml({ ...withBlueprintName(data, evil), title: 'A & B <c>' }));
+    expect(page).not.toContain('<script>alert');
+    expect((page.match(/<script\b/g) ?? []).length).toBe(4);
     expect(page).not.toContain('<img');
     expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;img src=x onerror=1&gt;');
     expect(page).toContain('<title>A &amp; B &lt;c&gt;</title>');
     expect(markupProblems(page, { html: true })).toEqual([]);
+  });
+
+  test('names inside the charts\' JSON cannot close the <script>: escaped, and read back unchanged', () => {
+    const evil = '</script><script>alert(1)</script><!-- \u2028 &amp;';
+    const d: ReportData = {
+      ...data, generated: { ...data.generated, run_id: evil },
+      gate_failures: [{ gate: evil, count: 3 }],
+      oos: { ...data.oos, benchmark: { ...data.oos.benchmark!, label: evil } },
+    };
+    const page = renderReportHtml(d);
+    const block = /<script type="application\/json" id="quantlab-charts">([\s\S]*?)<\/script>/.exec(page)![1]!;
+    expect(block).not.toMatch(/<|>|&|\u2028/);
+    const specs = JSON.parse(block) as ChartSpec[];
+    const gates = specs.find((c) => c.id === 'chart-gates')!.option as { yAxis: { data: string[] } };
+    expect(gates.yAxis.data).toEqual([evil]);
+    const eq = specs.find((c) => c.id === 'chart-equity')!.option as { legend: { data: string[] } };
+    expect(eq.legend.data[1]).toBe(evil);
+    expect((own(page).match(/<script\b/g) ?? []).length).toBe(4);
+    expect(markupProblems(own(page), { html: true })).toEqual([]);
   });
 });
 
@@ -91,10 +144,12 @@ describe('renderReportHtml: empty and missing data', () => {
       expect(empty).toContain(s);
     }
     expect(empty).toContain('n/a');
-    expect(empty).not.toMatch(/NaN|undefined|Infinity/);
+    expect(text(empty)).not.toMatch(/NaN|undefined|Infinity/);
     for (const id of HTML_SECTION_IDS) expect(empty).toContain(`id="${id}"`);
-    // charts are framed "none" boxes, not blank areas
-    for (const s of svgBlocks(empty)) expect(s).toMatch(/>none[^<]*<\/text>/);
+    // no chart to draw: each says why, and the page carries no chart library at all
+    expect(empty).not.toContain('class="chart"');
+    expect(empty).not.toContain('id="quantlab-charts"');
+    expect(empty.length).toBeLessThan(100_000);
   });
 
   test('NaN metrics print n/a; an infinite Sortino prints +inf', () => {
@@ -103,7 +158,7 @@ describe('renderReportHtml: empty and missing data', () => {
     const page = renderReportHtml(d);
     expect(page).toContain('>+inf</td>');
     expect(page).toMatch(/<td class="n">n\/a<\/td>/);
-    expect(page).not.toMatch(/NaN/);
+    expect(text(page)).not.toMatch(/NaN/);
   });
 
   test('an equity curve of a different length than its timestamps is refused in words, not drawn wrong', () => {

@@ -60,13 +60,3 @@ export function markupProblems(s: string, opts: { html?: boolean } = {}): string
   if (stack.length > 0) problems.push(`unclosed: ${stack.join(' > ')}`);
   return problems;
 }
-
-/** Every <svg>...</svg> block of a page. */
-export function svgBlocks(html: string): string[] {
-  return html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
-}
-
-/** The d attributes of the <path> elements of an SVG string. */
-export function pathData(svg: string): string[] {
-  return [...svg.matchAll(/<path d="([^"]*)"/g)].map((m) => m[1]!);
-}

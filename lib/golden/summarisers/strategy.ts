@@ -79,6 +79,6 @@ export async function summariseReport(ctx: SummariseContext): Promise<StageSumma
   for (const f of data.funnel) numbers[`funnel ${f.step}`] = exact(f.count);
   numbers['warnings'] = exact(data.warnings.join(' | '));
   numbers['html external references'] = exact((html.match(/(?:src|href)\s*=\s*["']?(?:https?:)?\/\//gi) ?? []).length);
-  numbers['html svg charts'] = exact((html.match(/<svg\b/g) ?? []).length);
+  numbers['html charts'] = exact((html.match(/<div class="chart" id="chart-[a-z]+" data-chart=/g) ?? []).length);
   return { rows: { funnel_steps: exact(data.funnel.length) }, numbers };
 }

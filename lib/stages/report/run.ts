@@ -5,7 +5,7 @@
  * Deterministic: the same inputs give byte-identical files (no wall-clock time in the output).
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, QuantError } from '../../errors.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
@@ -13,6 +13,7 @@ import { LakeDb, readTableFile } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { MARKETS } from '../../market.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import { manifestDir, type StageManifest } from '../../stage/manifest.js';
 import { renderReportHtml } from '../../report/html.js';
 import { renderReportMarkdown } from '../../report/markdown.js';
 import { reportWarnings } from '../../report/warnings.js';
@@ -20,7 +21,7 @@ import { bridgeIdleWarning, discoveryIdleWarning, dsrWarning, emptyPlanWarning, 
 import { reportNotEvaluated } from '../../report/not_evaluated.js';
 import { notEvaluatedText } from '../../features/availability.js';
 import { findChromium, screenshotHtml } from '../../report/screenshot.js';
-import type { ReportCostCheck, ReportData, ReportWhatIf } from '../../report/types.js';
+import type { ReportCostCheck, ReportData, ReportStage, ReportWhatIf } from '../../report/types.js';
 import { BLUEPRINTS_META, type BlueprintsMeta } from '../blueprint/files.js';
 import type { DiscoverySummary } from '../discovery/report.js';
 import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/run.js';
@@ -156,7 +157,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       ...concepts.filter((c) => c.planned === 0).map((c) => conceptCutWarning(c, planJson.gates)).filter((w): w is string => w !== null),
       ...[unusedEventsWarning(feas.unused_event_families ?? [])].filter((w): w is string => w !== null),
     ],
-    stages: [],
+    stages: await stageTimings(ctx.dataDir, 'report'),
   };
   const out = ctx.output('reports/strategy');
   const html = renderReportHtml(data);
@@ -180,6 +181,51 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
     rows: { windows: data.windows.length, blueprints: data.blueprints.length, oos_bars: ts.length },
     metrics: { html_bytes: Buffer.byteLength(html), oos_total_return: m.total_return, oos_sharpe: m.sharpe },
   };
+}
+
+/**
+ * Wall time of every stage with a manifest (state/stages/<stage>.json) except `self`, in start order: the run
+ * that last ran it, its duration and its rows (the sum of its summary's row counts). A stage reused as fresh shows the run that ran it. A manifest that is not
+ * JSON or has no finite duration_ms is a DataError naming the file and the field.
+ */
+export async function stageTimings(dataDir: string, self: string): Promise<ReportStage[]> {
+  const dir = manifestDir(dataDir);
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const found: { started: string; stage: ReportStage }[] = [];
+  for (const n of names) {
+    const file = join(dir, n);
+    let m: Partial<StageManifest>;
+    try {
+      m = JSON.parse(await readFile(file, 'utf8')) as Partial<StageManifest>;
+    } catch (e) {
+      throw new DataError('stage manifest is not valid JSON', { file }, { cause: e, hint: 'rerun that stage (its manifest is rewritten), or delete the file' });
+    }
+    if (m.stage === self) continue;
+    if (typeof m.duration_ms !== 'number' || !Number.isFinite(m.duration_ms) || m.duration_ms < 0) {
+      throw new DataError('stage manifest has no valid duration', { file, field: 'duration_ms', value: m.duration_ms }, { hint: 'rerun that stage (its manifest is rewritten)' });
+    }
+    found.push({
+      started: typeof m.started_at === 'string' ? m.started_at : '',
+      stage: {
+        stage: typeof m.stage === 'string' ? m.stage : n.slice(0, -5), seconds: m.duration_ms / 1000,
+        ...(rowsOf(m.summary) !== undefined ? { rows: rowsOf(m.summary)! } : {}),
+        ...(typeof m.run_id === 'string' ? { run_id: m.run_id } : {}),
+      },
+    });
+  }
+  found.sort((a, b) => (a.started < b.started ? -1 : a.started > b.started ? 1 : a.stage.stage < b.stage.stage ? -1 : 1));
+  return found.map((f) => f.stage);
+}
+
+/** Sum of a stage summary's row counts (every output table), or undefined when it reports none. */
+function rowsOf(summary: StageManifest['summary'] | undefined): number | undefined {
+  const v = Object.values(summary?.rows ?? {}).filter((x) => typeof x === 'number' && Number.isFinite(x));
+  return v.length > 0 ? v.reduce((a, b) => a + b, 0) : undefined;
 }
 
 async function readRequired<T>(file: string, display: string, stage: string): Promise<T> {
