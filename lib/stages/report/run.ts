@@ -157,7 +157,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       ...concepts.filter((c) => c.planned === 0).map((c) => conceptCutWarning(c, planJson.gates)).filter((w): w is string => w !== null),
       ...[unusedEventsWarning(feas.unused_event_families ?? [])].filter((w): w is string => w !== null),
     ],
-    stages: await stageTimings(ctx.dataDir, 'report'),
+    stages: ctx.params.timings ? await stageTimings(ctx.dataDir, 'report') : [],
   };
   const out = ctx.output('reports/strategy');
   const html = renderReportHtml(data);
