@@ -119,8 +119,9 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
       }
       ctx.progress(++done, groups.length, 'instruments');
     }
+    const survivorById = new Map(survivors.map((c) => [c.candidate_id, c]));
     for (const [id, acc] of pooledParts) {
-      const c = survivors.find((x) => x.candidate_id === id)!;
+      const c = survivorById.get(id)!;
       const merged = mergeLedgers(acc.members.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)));
       const block = pooledBlockTrades(lagsOf.get(id)!, merged.net.length, merged.entry_ts_ms, acc.tfMs);
       byId.set(id, {

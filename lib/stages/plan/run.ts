@@ -45,7 +45,9 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   const templates = parseTemplatesJsonl(templatesBytes.toString('utf8'), 'research/templates/templates.jsonl');
 
   const cleanedRoot = dirname(ctx.input('lake/cleaned'));
-  const instruments = await listInstruments(cleanedRoot, tf);
+  // one listing of the cleaned bars' partitions (manifests only) serves the instruments and the liquidity buckets
+  const cleanParts = await listPartitions(cleanedRoot, TABLES.cleanBars, { timeframe: tf });
+  const instruments = instrumentsOf(cleanParts);
   if (instruments.length === 0) {
     throw new DataError(`no instrument has cleaned bars at ${tf}`, { file: join(cleanedRoot, TABLES.cleanBars.dir) }, {
       hint: `run clean with timeframe ${tf} (or add it to clean.extra_timeframes in spec/pipeline.yaml)`,
@@ -54,7 +56,7 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
   checkGatesPassable(gates, Math.max(...instruments.map((i) => i.bars)), gatesSpec.yaml, tf);
 
   checkVariantBudget(templates, plan.value, plan.yaml);
-  const buckets = await bucketInputsOf(ctx.specDir, templates, cleanedRoot, tf);
+  const buckets = await bucketInputsOf(ctx.specDir, templates, cleanedRoot, cleanParts);
   const candidates = expandCandidates(templates, instruments, tf, buckets.inputs);
   const eventsRoot = dirname(ctx.input('lake/events'));
   const eventParts = await listPartitions(eventsRoot, EVENTS_TABLE, { timeframe: tf });
@@ -110,13 +112,14 @@ export async function runPlan(ctx: StageContext<PlanParams>): Promise<StageRunSu
  * or close * volume where the source has none), and spec/universe/sectors.yaml. Warns about instruments without a
  * liquidity figure (ranked last) and symbols the sector map does not list (bucket `unmapped`).
  */
-async function bucketInputsOf(specDir: string, templates: readonly Template[], cleanedRoot: string, tf: string): Promise<{ inputs: BucketInputs; warnings: string[] }> {
+async function bucketInputsOf(
+  specDir: string, templates: readonly Template[], cleanedRoot: string, parts: readonly FoundPartition[],
+): Promise<{ inputs: BucketInputs; warnings: string[] }> {
   const used = templates.filter((t) => t.status === 'ready' && t.pooling === 'bucket');
   const inputs: BucketInputs = {};
   const warnings: string[] = [];
   if (used.some((t) => t.bucket?.by === 'sector')) inputs.sectors = await loadSectors(specDir);
   if (!used.some((t) => t.bucket?.by === 'liquidity')) return { inputs, warnings };
-  const parts = await listPartitions(cleanedRoot, TABLES.cleanBars, { timeframe: tf });
   const byInst = new Map<string, string[]>();
   for (const p of parts) {
     const k = instrumentKey({ exchange: p.keys.exchange!, market: p.keys.market!, symbol: p.keys.symbol! });
@@ -137,9 +140,8 @@ async function bucketInputsOf(specDir: string, templates: readonly Template[], c
   return { inputs, warnings };
 }
 
-/** Instruments with cleaned bars at `tf`, from the partition manifests (bars are not read), sorted by key. */
-export async function listInstruments(cleanedRoot: string, tf: string): Promise<Instrument[]> {
-  const parts = await listPartitions(cleanedRoot, TABLES.cleanBars, { timeframe: tf });
+/** Instruments of the cleaned bars' partitions at one timeframe, from their manifests (bars are not read), sorted by key. */
+export function instrumentsOf(parts: readonly FoundPartition[]): Instrument[] {
   const byKey = new Map<string, Instrument>();
   for (const p of parts) {
     const inst = { exchange: p.keys.exchange!, market: p.keys.market!, symbol: p.keys.symbol! };
