@@ -64,7 +64,18 @@ export async function readAllStageManifests(dataDir: string): Promise<Map<string
   } catch {
     return out;
   }
-  for (const n of names) out.set(n.slice(0, -'.json'.length), await readJson<StageManifest>(join(manifestDir(dataDir), n)));
+  for (const n of names) {
+    // A stage that starts while we list removes its manifest (it is no longer committed): a file listed a moment ago
+    // may be gone when we read it, which means "no manifest", not an error.
+    let m: StageManifest;
+    try {
+      m = await readJson<StageManifest>(join(manifestDir(dataDir), n));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw e;
+    }
+    out.set(n.slice(0, -'.json'.length), m);
+  }
   return out;
 }
 
