@@ -22,8 +22,11 @@ export interface CsvColumnRequest {
    * header; an index always matches). An optional column whose index is beyond the row's fields reads as NaN.
    */
   source: number | string | readonly (number | string)[];
-  /** 'number' parses a decimal or integer; 'timestamp' parses ISO-8601 text (UTC unless an offset is given) to ms. */
-  parse?: 'number' | 'timestamp';
+  /**
+   * 'number' parses a decimal or integer; 'timestamp' parses ISO-8601 text (UTC unless an offset is given) to ms;
+   * 'bool' reads true/false (any case) or 1/0 as 1/0.
+   */
+  parse?: 'number' | 'timestamp' | 'bool';
   /** An empty field is an error unless optional (then NaN). */
   optional?: boolean;
 }
@@ -181,13 +184,16 @@ function valueExpr(c: CsvColumnRequest, idx: number): string {
   if (idx < 0) return `'NaN'::DOUBLE`;
   const f = fieldExpr(idx);
   if (c.parse === 'timestamp') return `COALESCE(CAST(epoch_ms(TRY_CAST(${f} AS TIMESTAMPTZ)) AS DOUBLE), 'NaN'::DOUBLE)`;
+  if (c.parse === 'bool') return `(CASE lower(${f}) WHEN 'true' THEN 1.0 WHEN '1' THEN 1.0 WHEN 'false' THEN 0.0 WHEN '0' THEN 0.0 ELSE 'NaN'::DOUBLE END)`;
   return `COALESCE(TRY_CAST(${f} AS DOUBLE), 'NaN'::DOUBLE)`;
 }
 
 function invalidExpr(c: CsvColumnRequest, idx: number): string {
   const f = fieldExpr(idx);
   const parsed = c.parse === 'timestamp' ? `TRY_CAST(${f} AS TIMESTAMPTZ)` : `TRY_CAST(${f} AS DOUBLE)`;
-  const badValue = c.parse === 'timestamp' ? `${parsed} IS NULL` : `(${parsed} IS NULL OR NOT isfinite(${parsed}))`;
+  const badValue = c.parse === 'timestamp' ? `${parsed} IS NULL`
+    : c.parse === 'bool' ? `lower(${f}) NOT IN ('true', 'false', '1', '0')`
+    : `(${parsed} IS NULL OR NOT isfinite(${parsed}))`;
   const empty = `COALESCE(${f}, '') = ''`;
   return c.optional ? `(NOT ${empty} AND ${badValue})` : `(${empty} OR ${badValue})`;
 }
@@ -199,7 +205,7 @@ async function checkValues(db: LakeDb, spec: CsvReadSpec, bad: Float64Array, lin
     const ci = spec.columns.findIndex((_, i) => Math.floor(mask / 2 ** i) % 2 === 1);
     const c = spec.columns[ci]!;
     const value = (await lineText(db, lines[r]!)).split(spec.delimiter ?? ',')[indexes[ci]!]?.trim() ?? '';
-    const what = value === '' ? 'is empty' : c.parse === 'timestamp' ? 'is not a timestamp' : 'is not a finite number';
+    const what = value === '' ? 'is empty' : c.parse === 'timestamp' ? 'is not a timestamp' : c.parse === 'bool' ? 'is not a boolean (true/false)' : 'is not a finite number';
     throw new DataError(what, { file: spec.display, line: lines[r]!, field: c.name, value }, {
       hint: 'fix or remove the row at the source, then rerun',
     });

@@ -36,7 +36,8 @@ export function partitionDir(root: string, table: TableSchema, keys: Record<stri
 }
 
 /**
- * Write one instrument's rows into monthly partitions of `table` (the last partition key must be 'month').
+ * Write one instrument's rows into monthly partitions of `table` (the last partition key must be 'month'), or daily
+ * ones when it is 'day' (YYYY-MM-DD of ts_ms, UTC: dense tables such as raw/agg_trades).
  * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns) and staged once; each month is one plain
  * COPY of a range of the staged rows, in insertion order (ORDER BY rowid when dictionary joins are involved; no PARTITION_BY, whose parallel writer
  * does not keep row order). Each file is written to a temp path, hashed, renamed into place, then its manifest is
@@ -50,7 +51,8 @@ export async function writeMonthlyPartitions(
   data: ColumnSet,
   opts: { tieBreak?: readonly string[] } = {},
 ): Promise<PartitionManifest[]> {
-  if (table.partitionBy[table.partitionBy.length - 1] !== 'month') throw new Error(`${table.dir} is not month-partitioned`);
+  const period = table.partitionBy[table.partitionBy.length - 1];
+  if (period !== 'month' && period !== 'day') throw new Error(`${table.dir} is not month- or day-partitioned`);
   const sorted = sortRows(data, opts.tieBreak ?? []);
   const ts = sorted.ts_ms as Float64Array;
   if (ts.length === 0) return [];
@@ -62,11 +64,11 @@ export async function writeMonthlyPartitions(
   const out: PartitionManifest[] = [];
   let start = 0;
   while (start < ts.length) {
-    const month = monthKey(ts[start]!);
-    const hi = nextMonthStartMs(month);
+    const key = period === 'month' ? monthKey(ts[start]!) : dayKey(ts[start]!);
+    const hi = period === 'month' ? nextMonthStartMs(key) : Date.parse(`${key}T00:00:00Z`) + 86_400_000;
     let end = start;
     while (end < ts.length && ts[end]! < hi) end++;
-    const dir = partitionDir(root, table, { ...keys, month });
+    const dir = partitionDir(root, table, { ...keys, [period]: key });
     await mkdir(dir, { recursive: true });
     const file = join(dir, PARTITION_FILE);
     const tmp = tempPathFor(file);
@@ -90,6 +92,11 @@ export async function writeMonthlyPartitions(
     start = end;
   }
   return out;
+}
+
+/** 'YYYY-MM-DD' (UTC) of a timestamp in ms. */
+function dayKey(tsMs: number): string {
+  return new Date(tsMs).toISOString().slice(0, 10);
 }
 
 /** Rows ordered by ts_ms then the tie-break columns (stable); returned as they are when already in order. */

@@ -101,6 +101,22 @@ export const TABLES = {
     columns: [ts('time the value became known, int64 UTC ms'), f('market_cap_usd', 'market capitalisation, USD'), ...SRC],
     description: 'market capitalisation observations as received',
   },
+  rawAggTrades: {
+    dir: 'raw/agg_trades',
+    partitionBy: [...INSTRUMENT, 'day'],
+    columns: [
+      ts('transact_time, int64 UTC ms (spot files in microseconds are floored to ms; agg_trade_id keeps the order)'),
+      f('agg_trade_id', 'aggregate trade id (strictly increasing within a symbol; exact as a double below 2^53)'),
+      f('price', 'trade price, quote currency'),
+      f('quantity', 'traded quantity, base units'),
+      f('first_trade_id', 'first trade id aggregated in this row'),
+      f('last_trade_id', 'last trade id aggregated in this row'),
+      u8('is_buyer_maker', '1: the buyer was the maker, i.e. a sell-initiated trade hitting the bid; 0: buy-initiated, lifting the ask'),
+      f('is_best_match', 'spot only: 1 or 0 as published; NULL for futures files, which lack the column'),
+      ...SRC,
+    ],
+    description: 'Binance Vision aggTrades as received, one partition per instrument and UTC day',
+  },
   cleanBars: {
     dir: 'cleaned/bars',
     partitionBy: [...INSTRUMENT, 'timeframe', 'month'],

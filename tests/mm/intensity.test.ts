@@ -46,8 +46,8 @@ describe('censored MLE of the fill intensity', () => {
     ];
     const obs = fillObservations(trades, [{ ts_ms: t0, mid: 100 }], [5, 10], 60_000);
     expect(obs).toEqual([
-      { delta_bps: 5, tau_s: 1, filled: true }, { delta_bps: 5, tau_s: 4, filled: true },
-      { delta_bps: 10, tau_s: 60, filled: false }, { delta_bps: 10, tau_s: 4, filled: true },
+      { delta_bps: 5, tau_s: 1, filled: true, start: 0 }, { delta_bps: 5, tau_s: 4, filled: true, start: 0 },
+      { delta_bps: 10, tau_s: 60, filled: false, start: 0 }, { delta_bps: 10, tau_s: 4, filled: true, start: 0 },
     ]);
     expect(fillObservations(trades, [{ ts_ms: t0 + 20_000, mid: 100 }], [5], 60_000)).toEqual([]); // horizon past the tape
   });

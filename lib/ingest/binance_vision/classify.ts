@@ -4,7 +4,7 @@
  * Two layouts:
  *  - data.binance.vision: `<type>/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<period>.zip` (klines, markPriceKlines) or
  *    `fundingRate/<SYMBOL>/<SYMBOL>-fundingRate-<period>.zip` or `metrics/<SYMBOL>/<SYMBOL>-metrics-<YYYY-MM-DD>.zip`
- *    (futures only, daily), under `<market dir>/<monthly|daily>/`. When those
+ *    (futures only, daily) or `aggTrades/<SYMBOL>/<SYMBOL>-aggTrades-<period>.zip` (spot and futures), under `<market dir>/<monthly|daily>/`. When those
  *    folders are above the file (anywhere in its absolute path) they decide kind and market; a loose
  *    `<SYMBOL>-<interval>-<period>.zip` is klines with the caller's market.
  *  - the flat layout of our shared datasets: `<SYMBOL>-<interval>.csv.gz` (klines; in a `spot-klines/` folder: spot),
@@ -13,6 +13,7 @@
 import type { Market } from '../../market.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../timeframe.js';
 import {
+  existsForSpot,
   granularityOf,
   hasInterval,
   INTERVAL_LIKE_RE,
@@ -42,7 +43,7 @@ interface ParsedName {
 }
 
 const SUPPORTED_HINT = 'expected <SYMBOL>-<interval>-<YYYY-MM[-DD]>.zip|.csv, <SYMBOL>-fundingRate-<YYYY-MM>.zip, '
-  + '<SYMBOL>-metrics-<YYYY-MM-DD>.zip, <SYMBOL>-<interval>.csv.gz, <SYMBOL>-funding.csv, <SYMBOL>-mark-<interval>.csv.gz '
+  + '<SYMBOL>-metrics-<YYYY-MM-DD>.zip, <SYMBOL>-aggTrades-<YYYY-MM[-DD]>.zip, <SYMBOL>-<interval>.csv.gz, <SYMBOL>-funding.csv, <SYMBOL>-mark-<interval>.csv.gz '
   + 'or <SYMBOL>-metrics.csv[.gz]';
 
 /** `dirs`: the folders above the file, outermost first (absolute path segments). */
@@ -76,6 +77,10 @@ function parseName(name: string): ParsedName | string {
   const second = parts[1]!;
   const rest = parts.slice(2);
   if (second === 'funding' && rest.length === 0) return { kind: 'funding', symbol, compression, vision: false };
+  if (second === 'aggTrades') {
+    if (rest.length === 0) return `file name not recognised: aggTrades files carry their period (<SYMBOL>-aggTrades-<YYYY-MM[-DD]>.zip)`;
+    return withPeriod({ kind: 'agg_trades', symbol, compression, vision: true }, rest);
+  }
   if (second === 'fundingRate') return withPeriod({ kind: 'funding', symbol, compression, vision: true }, rest);
   if (second === 'metrics') {
     if (rest.length === 0) return { kind: 'metrics', symbol, compression, vision: false };
@@ -120,7 +125,7 @@ function placeVision(dirs: readonly string[], p: ParsedName, defaultMarket?: Mar
   const isTypeDir = typeDir !== undefined
     && (Object.values(VISION_TYPE_DIR).includes(typeDir) || UNSUPPORTED_VISION_TYPES.includes(typeDir));
   if (!isTypeDir) return finish(p, p.kind, fallbackMarket(dirs, p.kind, defaultMarket));
-  if (UNSUPPORTED_VISION_TYPES.includes(typeDir)) return ignored(`${typeDir} files are not ingested (only klines, markPriceKlines, fundingRate, metrics)`);
+  if (UNSUPPORTED_VISION_TYPES.includes(typeDir)) return ignored(`${typeDir} files are not ingested (only klines, markPriceKlines, fundingRate, metrics, aggTrades)`);
   const kind = (Object.keys(VISION_TYPE_DIR) as BinanceKind[]).find((k) => VISION_TYPE_DIR[k] === typeDir)!;
   // klines-shaped names fit klines and markPriceKlines folders; funding and metrics names fit only their own folder
   const fits = hasInterval(kind) ? hasInterval(p.kind) : kind === p.kind;
@@ -136,7 +141,7 @@ function placeVision(dirs: readonly string[], p: ParsedName, defaultMarket?: Mar
   const market = marketFromDirs(dirs.slice(0, ti - 1));
   if (market === 'option') return ignored('options data is not ingested');
   if (!market) return finish(p, kind, fallbackMarket(dirs, kind, defaultMarket));
-  if (market === 'spot' && kind !== 'klines') return ignored(`${typeDir} does not exist for spot`);
+  if (market === 'spot' && !existsForSpot(kind)) return ignored(`${typeDir} does not exist for spot`);
   return finish(p, kind, [market, 'path']);
 }
 
@@ -160,7 +165,7 @@ function marketFromDirs(above: readonly string[]): Market | 'option' | undefined
  */
 function fallbackMarket(dirs: readonly string[], kind: BinanceKind, defaultMarket?: Market): [Market, MarketSource] {
   if (kind === 'klines' && dirs[dirs.length - 1] === 'spot-klines') return ['spot', 'path'];
-  if (kind !== 'klines' && defaultMarket === 'spot') return ['um', 'default'];
+  if (!existsForSpot(kind) && defaultMarket === 'spot') return ['um', 'default'];
   return defaultMarket ? [defaultMarket, 'option'] : ['um', 'default'];
 }
 

@@ -6,14 +6,20 @@
  *   data/futures/{um|cm}/{monthly|daily}/markPriceKlines/<SYMBOL>/<interval>/<SYMBOL>-<interval>-<period>.zip
  *   data/futures/{um|cm}/monthly/fundingRate/<SYMBOL>/<SYMBOL>-fundingRate-<YYYY-MM>.zip
  *   data/futures/um/daily/metrics/<SYMBOL>/<SYMBOL>-metrics-<YYYY-MM-DD>.zip   (open interest, long/short ratios; daily only)
+ *   data/{spot|futures/um|futures/cm}/{monthly|daily}/aggTrades/<SYMBOL>/<SYMBOL>-aggTrades-<YYYY-MM[-DD]>.zip
  *
  * Pure: no I/O.
  */
 import type { Market } from '../../market.js';
 import type { Timeframe } from '../../timeframe.js';
 
-export type BinanceKind = 'klines' | 'funding' | 'mark_klines' | 'metrics';
-export const BINANCE_KINDS: readonly BinanceKind[] = ['klines', 'funding', 'mark_klines', 'metrics'];
+export type BinanceKind = 'klines' | 'funding' | 'mark_klines' | 'metrics' | 'agg_trades';
+export const BINANCE_KINDS: readonly BinanceKind[] = ['klines', 'funding', 'mark_klines', 'metrics', 'agg_trades'];
+
+/** Kinds data.binance.vision publishes for spot as well as futures (the others are futures only). */
+export function existsForSpot(kind: BinanceKind): boolean {
+  return kind === 'klines' || kind === 'agg_trades';
+}
 
 /** Kinds without an interval in their path and name (one series per symbol). */
 export function hasInterval(kind: BinanceKind): boolean {
@@ -54,12 +60,12 @@ export const VISION_TYPE_DIR: Record<BinanceKind, string> = {
   mark_klines: 'markPriceKlines',
   funding: 'fundingRate',
   metrics: 'metrics',
+  agg_trades: 'aggTrades',
 };
 export const UNSUPPORTED_VISION_TYPES: readonly string[] = [
   'indexPriceKlines',
   'premiumIndexKlines',
   'trades',
-  'aggTrades',
   'bookTicker',
   'bookDepth',
   'liquidationSnapshot',
@@ -141,6 +147,7 @@ export function visionRelPath(f: VisionFileSpec): string {
   const base = `data/${MARKET_DIR[f.market]}/${granularity}/${VISION_TYPE_DIR[f.kind]}/${f.symbol}`;
   if (f.kind === 'funding') return `${base}/${f.symbol}-fundingRate-${f.period}.zip`;
   if (f.kind === 'metrics') return `${base}/${f.symbol}-metrics-${f.period}.zip`;
+  if (f.kind === 'agg_trades') return `${base}/${f.symbol}-aggTrades-${f.period}.zip`;
   if (!f.interval) throw new Error(`visionRelPath: ${f.kind} needs an interval`);
   return `${base}/${f.interval}/${f.symbol}-${f.interval}-${f.period}.zip`;
 }

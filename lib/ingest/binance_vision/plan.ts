@@ -6,7 +6,7 @@ import { UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { MARKETS, type Market } from '../../market.js';
 import { parseTimeframe, type Timeframe } from '../../timeframe.js';
-import { BINANCE_KINDS, dayRange, hasInterval, isDay, isMonth, monthRange, SYMBOL_RE, visionRelPath, type BinanceKind } from './layout.js';
+import { BINANCE_KINDS, dayRange, existsForSpot, hasInterval, isDay, isMonth, monthRange, SYMBOL_RE, visionRelPath, type BinanceKind } from './layout.js';
 
 export interface DownloadOptions {
   /** Default https://data.binance.vision */
@@ -75,7 +75,7 @@ function validate(o: DownloadOptions): string[] {
   const p: string[] = [];
   if (!MARKETS.includes(o.market)) p.push(`market: must be one of ${MARKETS.join(', ')}, was ${JSON.stringify(o.market)}`);
   if (!BINANCE_KINDS.includes(o.kind)) p.push(`kind: must be one of ${BINANCE_KINDS.join(', ')}, was ${JSON.stringify(o.kind)}`);
-  if (o.kind !== 'klines' && o.market === 'spot') p.push(`kind ${o.kind}: exists only for futures markets (um, cm), not spot`);
+  if (!existsForSpot(o.kind) && o.market === 'spot') p.push(`kind ${o.kind}: exists only for futures markets (um, cm), not spot`);
   if (hasInterval(o.kind)) {
     if (o.interval === undefined) p.push(`interval: required for ${o.kind} (e.g. "5m")`);
     else {

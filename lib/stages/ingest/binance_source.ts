@@ -6,9 +6,14 @@ import { describeWindow, parseWindow, sliceColumns, windowRange, type IngestWind
 import { DataError, UsageError } from '../../errors.js';
 import { emptyBars, type BarColumns, type InstrumentKey, type OpenInterestColumns } from '../../market.js';
 import type { StageContext } from '../../stage/definition.js';
-import { RawWriter, type RowOrigins } from './raw_writer.js';
+import { RawWriter, singleOrigin, type RowOrigins } from './raw_writer.js';
 import type { IngestParams } from './params.js';
 import { concatArrays, concatBars, concatColumns } from './concat.js';
+import { hasInterval } from '../../ingest/binance_vision/layout.js';
+import { parseChecksum } from '../../ingest/binance_vision/checksum.js';
+import { AGG_TRADES_CSV_COLUMNS, AGG_TRADES_FIELD_COUNTS, aggTradesObservations } from '../../ingest/binance_vision/agg_trades.js';
+import { sha256File } from '../../hash.js';
+import { readFile, stat } from 'node:fs/promises';
 import { METRICS_CSV_COLUMNS, METRICS_FIELD_COUNTS, metricsObservations } from '../../ingest/binance_vision/metrics.js';
 
 const KLINE_COLUMNS: CsvColumnRequest[] = [
@@ -37,7 +42,7 @@ export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: L
       const { downloadBinanceVision } = await import('../../ingest/binance_vision/download.js');
       const report = await downloadBinanceVision({
         baseUrl: p.download.base_url, destDir: p.path, market: p.market, kind, symbols: p.symbols,
-        ...(kind !== 'funding' && kind !== 'metrics' ? { interval: p.intervals[0] ?? '5m' } : {}),
+        ...(hasInterval(kind) ? { interval: p.intervals[0] ?? '5m' } : {}),
         startMonth: p.download.start_month, endMonth: p.download.end_month, concurrency: p.download.concurrency, log: ctx.log,
       });
       ctx.log.info({ kind, report }, 'download finished');
@@ -114,6 +119,7 @@ function groupByInstrument(files: readonly DiscoveredFile[]): Map<string, Discov
 
 async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter, group: DiscoveredFile[], window: IngestWindow): Promise<void> {
   const first = group[0]!;
+  if (first.kind === 'agg_trades') return ingestAggTrades(ctx, db, w, group, window);
   const key: InstrumentKey = { exchange: 'binance', market: first.market, symbol: first.symbol };
   const instrument = `binance/${first.market}/${first.symbol}${first.interval ? '/' + first.interval : ''}`;
   const cols: Record<string, Float64Array>[] = [];
@@ -184,6 +190,86 @@ async function ingestGroup(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWr
   } else {
     await w.bars(first.kind === 'klines' ? 'rawKlines' : 'rawMarkKlines', key, first.interval!, concatBars([toBars(all)]), origins);
   }
+}
+
+/**
+ * aggTrades, streamed one source file at a time (memory holds one file's trades, never a symbol's history): each file
+ * is checked against its `.CHECKSUM` when one lies beside it, read, validated (lib/ingest/binance_vision/agg_trades.ts),
+ * cut to the ingest window and written into raw/agg_trades day partitions. Across the files of a symbol (period
+ * order), agg_trade_id must keep increasing and no day may come from two files (a monthly file and a daily file of
+ * the same day): either is a located error, so a partition is never silently overwritten.
+ */
+async function ingestAggTrades(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter, group: DiscoveredFile[], window: IngestWindow): Promise<void> {
+  const first = group[0]!;
+  const key: InstrumentKey = { exchange: 'binance', market: first.market, symbol: first.symbol };
+  const instrument = `binance/${first.market}/${first.symbol}`;
+  const dayFrom = new Map<string, string>();
+  let prev: { file: string; id: number; ts: number } | undefined;
+  let total = 0;
+  for (const f of group) {
+    if (ctx.signal.aborted) return;
+    const t0 = performance.now();
+    const sha256 = await verifyChecksumIfPresent(f);
+    const read = (csv: string) => readCsvColumns(db, { file: csv, display: f.rel, columns: AGG_TRADES_CSV_COLUMNS, fieldCounts: AGG_TRADES_FIELD_COUNTS, header: 'auto' });
+    const res = f.compression === 'zip' ? await withExtractedCsv(f.path, f.rel, (csv) => read(csv)) : await read(f.path);
+    checkNotEmpty(res.lines.length, { file: f.rel, header: res.header !== null }, 'aggTrades', `a header-only file would leave a gap in ${f.symbol}'s trades: download the file again or remove it from ${ctx.params.binance_vision!.path}`);
+    const t = aggTradesObservations(res.columns, { file: f.rel, lines: res.lines }, f.period);
+    if (prev && !(t.agg_trade_id[0]! > prev.id)) {
+      throw new DataError(`agg_trade_id ${t.agg_trade_id[0]} does not follow ${prev.id}, the last id of ${prev.file}`, { file: f.rel, line: res.lines[0]!, field: 'agg_trade_id', value: t.agg_trade_id[0] }, {
+        hint: 'two files of the symbol overlap (a monthly and a daily file of the same days?): keep one of them',
+      });
+    }
+    prev = { file: f.rel, id: t.agg_trade_id[t.agg_trade_id.length - 1]!, ts: t.ts_ms[t.ts_ms.length - 1]! };
+    const [from, to] = windowRange(t.ts_ms, window);
+    const kept = sliceColumns(t, from, to);
+    const n = kept.ts_ms.length;
+    // every UTC day the file fills, checked against the files before it ahead of any write
+    for (let i = 0, lastDay = NaN; i < n; i++) {
+      const day = Math.floor(kept.ts_ms[i]! / 86_400_000);
+      if (day === lastDay) continue;
+      lastDay = day;
+      const d = new Date(day * 86_400_000).toISOString().slice(0, 10);
+      const other = dayFrom.get(d);
+      if (other) {
+        throw new DataError(`day ${d} of ${f.symbol} comes from two files: ${other} and this one`, { file: f.rel, line: res.lines[from + i]!, field: 'transact_time', value: d }, {
+          hint: 'keep either the monthly or the daily file of that day',
+        });
+      }
+      dayFrom.set(d, f.rel);
+    }
+    if (n > 0) await w.aggTrades(key, kept, singleOrigin(f.rel, n, res.lines.slice(from, to)));
+    total += n;
+    w.record({
+      table: 'raw/agg_trades', instrument, file: f.rel, sha256, bytes: (await stat(f.path)).size, rows: n, ...(n !== t.ts_ms.length ? { rows_in_file: t.ts_ms.length } : {}),
+      ...(n ? { first_ts_ms: kept.ts_ms[0]!, last_ts_ms: kept.ts_ms[n - 1]! } : {}),
+    });
+    const ms = performance.now() - t0;
+    ctx.log.info({ file: f.rel, rows: t.ts_ms.length, kept: n, ms: Math.round(ms), rows_per_s: Math.round(t.ts_ms.length / (ms / 1000)) }, 'aggTrades file ingested');
+  }
+  if (total === 0) {
+    throw new DataError(`${instrument}: no aggTrades inside the ingest window ${fmtWindow(window)}`, { file: first.rel, field: 'transact_time' }, {
+      hint: 'widen ingest.start / ingest.end, or leave this symbol out with ingest.binance_vision.symbols',
+    });
+  }
+}
+
+/**
+ * The file's sha256; when a data.binance.vision `<file>.CHECKSUM` lies beside it, the two must agree (a corrupt or
+ * swapped file is refused before it is read). Files without one (fetched by hand) are taken as they are; the
+ * downloader (ingest.binance_vision.download) always verifies.
+ */
+async function verifyChecksumIfPresent(f: DiscoveredFile): Promise<string> {
+  const actual = await sha256File(f.path);
+  const text = await readFile(`${f.path}.CHECKSUM`, 'utf8').catch(() => undefined);
+  if (text === undefined) return actual;
+  const name = f.path.split('/').pop()!;
+  const want = parseChecksum(text, name, `${f.rel}.CHECKSUM`);
+  if (want !== actual) {
+    throw new DataError(`sha256 ${actual} differs from the ${want} its CHECKSUM file states`, { file: f.rel, field: 'sha256', value: actual }, {
+      hint: 'the file is corrupt or was replaced: download it again',
+    });
+  }
+  return actual;
 }
 
 function fmtWindow(w: IngestWindow): string {

@@ -10,7 +10,7 @@ export interface BinanceVisionParams {
   market?: Market;
   symbols: string[];
   intervals: Timeframe[];
-  kinds: ('klines' | 'funding' | 'mark_klines' | 'metrics')[];
+  kinds: ('klines' | 'funding' | 'mark_klines' | 'metrics' | 'agg_trades')[];
   download: { enabled: boolean; base_url: string; start_month: string; end_month: string; concurrency: number };
 }
 
@@ -83,7 +83,7 @@ export const INGEST_PARAMS_SCHEMA = {
         market: { enum: [...MARKETS], description: 'market of klines whose path does not say it (flat klines/ layout, loose zips): required for those, um or spot' },
         symbols: { type: 'array', items: { type: 'string' }, default: [], description: 'symbols to ingest; empty = all found' },
         intervals: { type: 'array', items: { enum: [...TIMEFRAMES] }, default: [], description: 'kline intervals; empty = all found' },
-        kinds: { type: 'array', items: { enum: ['klines', 'funding', 'mark_klines', 'metrics'] }, default: [], description: 'kinds to ingest (metrics: daily open interest and long/short ratios, futures only); empty = every kind found' },
+        kinds: { type: 'array', items: { enum: ['klines', 'funding', 'mark_klines', 'metrics', 'agg_trades'] }, default: [], description: 'kinds to ingest (metrics: daily open interest and long/short ratios, futures only; agg_trades: aggTrades files into raw/agg_trades, spot and futures); empty = every kind found' },
         download: {
           type: 'object',
           additionalProperties: false,

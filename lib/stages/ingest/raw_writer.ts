@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { sha256File } from '../../hash.js';
-import { LakeDb, TABLES, writeMonthlyPartitions, type TableSchema, type ColumnSet } from '../../lake/index.js';
+import { LakeDb, TABLES, writeMonthlyPartitions, type TableSchema, type ColumnSet, type PartitionManifest } from '../../lake/index.js';
+import type { AggTradeColumns } from '../../ingest/binance_vision/agg_trades.js';
 import { writeJsonAtomic } from '../../fsx.js';
 import { OPEN_INTEREST_EXTRAS, type InstrumentKey, type BarColumns, type FundingColumns, type OpenInterestColumns, type MarketCapColumns } from '../../market.js';
 
@@ -60,6 +61,12 @@ export class RawWriter {
     await this.write(TABLES.rawOpenInterest, { ...key }, { ...oi, ...extras, ...origins(o) });
   }
 
+  /** One source file's trades (Binance Vision aggTrades), into raw/agg_trades day partitions. Returns the days written. */
+  async aggTrades(key: InstrumentKey, t: AggTradeColumns, o: RowOrigins): Promise<string[]> {
+    const parts = await this.write(TABLES.rawAggTrades, { ...key }, { ...t, ...origins(o) });
+    return parts.map((p) => p.file.split('/').find((s) => s.startsWith('day='))!.slice(4));
+  }
+
   async marketCap(key: InstrumentKey, mc: MarketCapColumns, o: RowOrigins): Promise<void> {
     await this.write(TABLES.rawMarketCap, { ...key }, { ...mc, ...origins(o) });
   }
@@ -73,9 +80,10 @@ export class RawWriter {
     this.record({ ...e, sha256: await sha256File(path), bytes: (await stat(path)).size });
   }
 
-  private async write(table: TableSchema, keys: Record<string, string>, data: ColumnSet): Promise<void> {
+  private async write(table: TableSchema, keys: Record<string, string>, data: ColumnSet): Promise<PartitionManifest[]> {
     const parts = await writeMonthlyPartitions(this.db, this.lakeRoot, table, keys, data, { tieBreak: ['src_file', 'src_line'] });
     this.rows[table.dir] = (this.rows[table.dir] ?? 0) + parts.reduce((s, p) => s + p.rows, 0);
+    return parts;
   }
 
   async writeProvenance(meta: Record<string, unknown>): Promise<void> {
