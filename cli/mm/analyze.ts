@@ -12,9 +12,9 @@ import { loadCosts } from '../../lib/costs/digest.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../lib/fsx.js';
 import { resolveInside } from '../../lib/paths.js';
 import { checkMode } from '../../lib/mm/modes.js';
-import { loadMmData, mmCostsFor } from '../../lib/mm/run.js';
-import { analyzeLastMonth, DEFAULT_GRID, sweepCsv } from '../../lib/mm/analyze.js';
-import { baseArgs, dataDirOf, instrumentOf, paramsOf, runCli, runIdOf, timeframeOf, type CommonArgs } from './common.js';
+import { loadMmData, mmCostsFor, mmIntensity } from '../../lib/mm/run.js';
+import { analysisWindow, analyzeLastMonth, DEFAULT_GRID, sweepCsv } from '../../lib/mm/analyze.js';
+import { baseArgs, dataDirOf, instrumentOf, intensityOf, paramsOf, runCli, runIdOf, timeframeOf, type CommonArgs } from './common.js';
 
 await runCli('mm-analyze', async (log) => {
   const a = (await baseArgs('mm:analyze', '$0 --symbol BTC/USDT --timeframe 5m --days 30 --max-combinations 12')
@@ -35,8 +35,16 @@ await runCli('mm-analyze', async (log) => {
   const { config } = await loadCosts(a.costs);
   const costs = mmCostsFor(config, k, a.costs, a.venue);
   const d = await loadMmData(dataDirOf(a), k, tf);
+  // (A, k) from the lake's trades of the train part only (the choice never sees the test part), else swept
+  const { mode: intensityMode, deltasBps } = intensityOf(a);
+  const w = analysisWindow(d.bars, a.days, a['train-fraction']);
+  const intensity = await mmIntensity(dataDirOf(a), k, intensityMode, { A: base.A, k: base.k }, { fromMs: w.start, toMs: w.split, stepMs: d.bars.tfMs, deltasBps });
+  log.info(intensity.source === 'trades'
+    ? { intensity: 'trades', A_per_s: intensity.A_per_s, k_per_bp: intensity.k_per_bp, ci95: intensity.estimate.ci95, starts: intensity.estimate.starts, estimation_ms: intensity.estimate.estimation_ms }
+    : { intensity: 'assumed', reason: intensity.reason }, 'fill intensity');
   const t0 = performance.now();
   const r = await analyzeLastMonth(d.bars, d.funding, {
+    intensity,
     days: a.days, train_fraction: a['train-fraction'], max_combinations: a['max-combinations'], grid: DEFAULT_GRID, base, costs, symbol: k.symbol,
     gates: { max_drawdown_usd: a['max-drawdown-usd'], min_fills: a['min-fills'], ci_level: 0.95, bootstrap_reps: 2000, seed: 15 },
   });
@@ -46,5 +54,5 @@ await runCli('mm-analyze', async (log) => {
   await writeJsonAtomic(json, out);
   await writeFileAtomic(csv, sweepCsv(r));
   log.info({ combinations: r.sweep.combinations, ready_for_live_keys: r.readiness.ready_for_live_keys, ms: Math.round(performance.now() - t0), files: [json, csv], failures: 0 }, 'runtime_complete');
-  process.stdout.write(JSON.stringify({ run_id: runId, chosen: r.chosen, out_of_sample: { ...r.out_of_sample, daily_pnl_usd: undefined }, readiness: r.readiness }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ run_id: runId, intensity: { ...r.intensity, estimate: undefined, ...(r.intensity.source === 'trades' ? { ci95: r.intensity.estimate.ci95 } : {}) }, chosen: r.chosen, out_of_sample: { ...r.out_of_sample, daily_pnl_usd: undefined }, readiness: r.readiness }, null, 2) + '\n');
 });

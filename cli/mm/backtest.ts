@@ -8,8 +8,8 @@ import { hideBin } from 'yargs/helpers';
 import { UsageError } from '../../lib/errors.js';
 import { loadCosts } from '../../lib/costs/digest.js';
 import { checkMode, redactEnv } from '../../lib/mm/modes.js';
-import { backtestMm, loadMmData, mmCostsFor, writeMmArtifacts } from '../../lib/mm/run.js';
-import { baseArgs, dataDirOf, instrumentOf, paramsOf, runCli, runIdOf, timeframeOf, type CommonArgs } from './common.js';
+import { backtestMm, loadMmData, mmCostsFor, mmIntensity, writeMmArtifacts } from '../../lib/mm/run.js';
+import { baseArgs, dataDirOf, instrumentOf, intensityOf, paramsOf, runCli, runIdOf, timeframeOf, type CommonArgs } from './common.js';
 
 function dateMs(s: string | undefined, flag: string): number | undefined {
   if (s === undefined) return undefined;
@@ -34,10 +34,19 @@ await runCli('mm-backtest', async (log) => {
   const costs = mmCostsFor(config, k, a.costs, a.venue);
   const range = { fromMs: dateMs(a.from, '--from'), toMs: dateMs(a.to, '--to') };
   const data = await loadMmData(dataDirOf(a), k, tf, range);
+  // (A, k): estimated from the lake's trades over the backtest's own bars (in sample) when it holds them, else as given
+  const { mode: intensityMode, deltasBps } = intensityOf(a);
+  const ts = data.bars.ts_ms;
+  const intensity = await mmIntensity(dataDirOf(a), k, intensityMode, { A: params.A, k: params.k }, {
+    fromMs: ts[0]!, toMs: ts[ts.length - 1]! + data.bars.tfMs, stepMs: data.bars.tfMs, deltasBps,
+  });
+  log.info(intensity.source === 'trades'
+    ? { intensity: 'trades', A_per_s: intensity.A_per_s, k_per_bp: intensity.k_per_bp, ci95: intensity.estimate.ci95, starts: intensity.estimate.starts, estimation_ms: intensity.estimate.estimation_ms }
+    : { intensity: 'assumed', A_per_s: intensity.A_per_s, k_per_bp: intensity.k_per_bp, reason: intensity.reason }, 'fill intensity');
   const t0 = performance.now();
-  const r = backtestMm(data, params, costs);
+  const r = backtestMm(data, { ...params, A: intensity.A_per_s, k: intensity.k_per_bp }, costs, intensity);
   const ms = performance.now() - t0;
   const files = await writeMmArtifacts(dataDirOf(a), runId, data, r, log);
   log.info({ bars: data.bars.ts_ms.length, fills: r.metrics.fills.total, backtest_ms: Math.round(ms) }, 'runtime_complete');
-  process.stdout.write(JSON.stringify({ run_id: runId, metrics: files[1], pnl: r.metrics.pnl, touch_bound: r.metrics.touch_bound.pnl, fills: r.metrics.fills, markout: r.metrics.markout_next_bar, kill_switch: r.risk.kill_switch.state }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify({ run_id: runId, metrics: files[1], pnl: r.metrics.pnl, touch_bound: r.metrics.touch_bound.pnl, fills: r.metrics.fills, intensity: { source: r.metrics.intensity.source, A_per_s: r.metrics.intensity.A_per_s, k_per_bp: r.metrics.intensity.k_per_bp, ci95: r.metrics.intensity.source === 'trades' ? (r.metrics.intensity.estimate as { ci95: unknown }).ci95 : null }, markout: r.metrics.markout_next_bar, kill_switch: r.risk.kill_switch.state }, null, 2) + '\n');
 });

@@ -6,6 +6,7 @@ import { ExitCode, QuantError, UsageError, exitCodeOf } from '../../lib/errors.j
 import { MARKETS, type InstrumentKey, type Market } from '../../lib/market.js';
 import { isTimeframe, type Timeframe } from '../../lib/timeframe.js';
 import { DEFAULT_MM_PARAMS, MM_MODELS, type MmModel, type MmParams } from '../../lib/mm/backtest.js';
+import { DEFAULT_DELTAS_BPS, type IntensityMode } from '../../lib/mm/trades.js';
 import { newRunId } from '../../lib/stage/run_id.js';
 import { assertSafeName } from '../../lib/paths.js';
 
@@ -31,6 +32,8 @@ export function baseArgs(name: string, usage: string): Argv {
     .option('volume-share', { type: 'number', default: DEFAULT_MM_PARAMS.volume_share, describe: 'largest share of a bar\'s volume filled' })
     .option('vol-window', { type: 'number', default: DEFAULT_MM_PARAMS.vol_window_bars, describe: 'bars of trailing returns for sigma' })
     .option('tick', { type: 'number', default: 0, describe: 'price tick (0: inferred from the prices)' })
+    .option('intensity', { type: 'string', default: 'auto', describe: 'fill intensity (A, k): auto (estimated from the lake\'s trades when it holds them for the window, else --A/--k) | trades (estimate or fail) | assumed (--A/--k)' })
+    .option('intensity-deltas-bps', { type: 'string', describe: `quote distances of the estimate, bps, comma-separated (default ${DEFAULT_DELTAS_BPS.join(',')})` })
     .option('kill-drawdown-usd', { type: 'number', default: DEFAULT_MM_PARAMS.kill_drawdown_usd, describe: 'kill switch: flatten and stop at this drawdown' })
     .strict()
     .version(false)
@@ -62,6 +65,19 @@ export interface CommonArgs {
   'vol-window': number;
   tick: number;
   'kill-drawdown-usd': number;
+  intensity: string;
+  'intensity-deltas-bps'?: string;
+}
+
+/** --intensity and --intensity-deltas-bps, checked. */
+export function intensityOf(a: CommonArgs): { mode: IntensityMode; deltasBps: number[] } {
+  if (!['auto', 'trades', 'assumed'].includes(a.intensity)) throw new UsageError(`--intensity must be auto, trades or assumed, was ${JSON.stringify(a.intensity)}`);
+  const raw = a['intensity-deltas-bps'];
+  const deltasBps = raw === undefined ? [...DEFAULT_DELTAS_BPS] : raw.split(',').map((x) => Number(x.trim()));
+  if (deltasBps.length < 2 || deltasBps.some((d) => !(d > 0) || !Number.isFinite(d)) || new Set(deltasBps).size !== deltasBps.length) {
+    throw new UsageError(`--intensity-deltas-bps must list two or more distinct distances > 0 (bps), was ${JSON.stringify(raw)}`);
+  }
+  return { mode: a.intensity as IntensityMode, deltasBps };
 }
 
 export function instrumentOf(a: CommonArgs): InstrumentKey {

@@ -15,6 +15,7 @@ import { DataError } from '../errors.js';
 import { backtestMmSlice, type MmCosts, type MmParams } from './backtest.js';
 import type { MmBars, MmFunding } from './data.js';
 import { reconcilePaper, type Reconciliation } from './realtime.js';
+import type { IntensityChoice } from './trades.js';
 
 export interface SweepGrid {
   gamma: number[];
@@ -41,6 +42,20 @@ export interface AnalyzeOptions {
   costs: MmCosts;
   gates: { max_drawdown_usd: number; min_fills: number; ci_level: number; bootstrap_reps: number; seed: number };
   symbol: string;
+  /**
+   * (A, k) estimated from trades on the train part (analysisWindow's [start, split): never the test part), or the
+   * assumption. From trades, k is the estimate (not swept) and A replaces base.A; else k is swept over grid.k.
+   */
+  intensity?: IntensityChoice;
+}
+
+/** The analysis window: [start, end) the last `days` of the bars, train [start, split), test [split, end). */
+export function analysisWindow(b: MmBars, days: number, trainFraction: number): { start: number; split: number; end: number } {
+  const n = b.ts_ms.length;
+  if (n === 0) throw new DataError('no bars', { file: b.file });
+  const end = b.ts_ms[n - 1]! + b.tfMs;
+  const start = end - days * DAY;
+  return { start, split: start + Math.round(days * trainFraction) * DAY, end };
 }
 
 export interface Gate {
@@ -75,10 +90,7 @@ function dailyAfter(b: MmBars, equity: Float64Array, offset: number, from: numbe
 
 export async function analyzeLastMonth(b: MmBars, funding: MmFunding | undefined, o: AnalyzeOptions) {
   const n = b.ts_ms.length;
-  if (n === 0) throw new DataError('no bars', { file: b.file });
-  const end = b.ts_ms[n - 1]! + b.tfMs;
-  const start = end - o.days * DAY;
-  const split = start + Math.round(o.days * o.train_fraction) * DAY;
+  const { start, split, end } = analysisWindow(b, o.days, o.train_fraction);
   const iStart = indexAtOrAfter(b.ts_ms, start);
   const iSplit = indexAtOrAfter(b.ts_ms, split);
   const W = o.base.vol_window_bars;
@@ -87,14 +99,17 @@ export async function analyzeLastMonth(b: MmBars, funding: MmFunding | undefined
       hint: 'fetch more history (make real-data-fetch), lower --days, or lower --vol-window',
     });
   }
-  const combos = boundedGrid(o.grid, o.max_combinations);
+  const fromTrades = o.intensity?.source === 'trades';
+  const grid: SweepGrid = fromTrades ? { ...o.grid, k: [o.intensity!.k_per_bp] } : o.grid;
+  const base: MmParams = fromTrades ? { ...o.base, A: o.intensity!.A_per_s, k: o.intensity!.k_per_bp } : o.base;
+  const combos = boundedGrid(grid, o.max_combinations);
   const sweep = combos.map((c) => {
-    const p = { ...o.base, ...c };
+    const p = { ...base, ...c };
     const r = backtestMmSlice(b, funding, p, o.costs, iStart - W, iSplit);
     return { ...c, train_net_pnl_usd: r.pnl.net_pnl_usd, train_fills: r.fills.length, train_kill_switch: r.kill.tripped, train_spread_capture_usd: r.pnl.spread_capture_usd, train_inventory_pnl_usd: r.pnl.inventory_pnl_usd, train_fees_usd: r.pnl.fees_usd };
   });
   const best = sweep.reduce((a, x) => (x.train_net_pnl_usd > a.train_net_pnl_usd ? x : a));
-  const chosen: MmParams = { ...o.base, gamma: best.gamma, k: best.k, max_inventory_lots: best.max_inventory_lots };
+  const chosen: MmParams = { ...base, gamma: best.gamma, k: best.k, max_inventory_lots: best.max_inventory_lots };
   const test = backtestMmSlice(b, funding, chosen, o.costs, iSplit - W, n);
   const touch = backtestMmSlice(b, funding, chosen, o.costs, iSplit - W, n, 'touch');
   const daily = dailyAfter(b, test.equity, iSplit - W, split);
@@ -118,8 +133,11 @@ export async function analyzeLastMonth(b: MmBars, funding: MmFunding | undefined
   return {
     symbol: o.symbol,
     window: { from_utc: new Date(start).toISOString(), split_utc: new Date(split).toISOString(), to_utc: new Date(end).toISOString(), days: o.days, train_fraction: o.train_fraction },
-    sweep: { combinations: combos.length, grid: o.grid, max_combinations: o.max_combinations, selection: 'highest train net P&L (trade-through fills)', results: sweep },
-    chosen: { gamma: chosen.gamma, k: chosen.k, max_inventory_lots: chosen.max_inventory_lots, model: chosen.model },
+    intensity: o.intensity?.source === 'trades'
+      ? { source: 'trades' as const, A_per_s: o.intensity.A_per_s, k_per_bp: o.intensity.k_per_bp, fitted_on: 'train part only', k_swept: false, estimate: o.intensity.estimate }
+      : { source: 'assumed' as const, A_per_s: base.A, k_per_bp_swept: grid.k, k_swept: true, reason: o.intensity?.source === 'assumed' ? o.intensity.reason : '(A, k) as given: a swept assumption on bars' },
+    sweep: { combinations: combos.length, grid, max_combinations: o.max_combinations, selection: 'highest train net P&L (trade-through fills)', results: sweep },
+    chosen: { gamma: chosen.gamma, k: chosen.k, A: chosen.A, max_inventory_lots: chosen.max_inventory_lots, model: chosen.model },
     out_of_sample: {
       pnl: test.pnl, fills: test.fills.length, touch_bound_net_pnl_usd: touch.pnl.net_pnl_usd, max_drawdown_usd: mdd, kill_switch: test.kill.tripped ? 'tripped' : 'armed',
       daily_pnl_usd: daily, bootstrap_ci: { level: o.gates.ci_level, lo: fin(ci.lo), hi: fin(ci.hi), mean: fin(ci.mean), mean_block: block.block, reps: o.gates.bootstrap_reps, seed: o.gates.seed },

@@ -22,6 +22,7 @@
  * spread_capture = sum over fills of qty * |o_i - price| (edge against the mid at requote time) and inventory_pnl is
  * the rest of the mark-to-market (price moves on the inventory, including the move from o_i to the fill).
  */
+import type { IntensityChoice } from './trades.js';
 import { mean, quantile, sharpe, std } from '../stats/index.js';
 import type { MmBars, MmFunding } from './data.js';
 import { asQuotes, glftSkew } from './model.js';
@@ -425,13 +426,36 @@ export interface MmMetricsInputs {
   costs: MmCosts;
   through: MmRunCore;
   touch: MmRunCore;
+  /** Where (A, k) came from; absent: the assumption given in the params. */
+  intensity?: IntensityChoice;
+}
+
+/** The metrics' intensity block: the (A, k) the quotes used and their source. */
+export function intensityBlock(p: MmParams, c: IntensityChoice | undefined) {
+  if (c?.source === 'trades') {
+    const e = c.estimate;
+    return {
+      source: 'trades' as const, A_per_s: p.A, k_per_bp: p.k,
+      note: `estimated from ${e.trades} trades of the lake (raw/agg_trades) by censored maximum likelihood; 95% CI A ${fmt(e.ci95.A_per_s)} /s, k ${fmt(e.ci95.k_per_bp)} /bp (${fmt(e.ci95.k_per_price)} per price unit)`,
+      estimate: e as unknown as Record<string, unknown>,
+    };
+  }
+  return {
+    source: 'assumed' as const, A_per_s: p.A, k_per_bp: p.k,
+    note: c?.reason ?? '(A, k) as given: a swept assumption on bars (OHLCV cannot identify them)',
+    estimate: null,
+  };
+}
+
+function fmt(x: readonly [number, number]): string {
+  return `[${x[0].toPrecision(4)}, ${x[1].toPrecision(4)}]`;
 }
 
 export const NOT_MODELLED = [
   'queue position: a resting quote is assumed first in line once the bar trades a tick through it',
   'latency: quotes are live from the bar open and never stale within the bar',
   'intrabar path: only OHLC is known; a bar crossing both quotes takes the adverse order',
-  'fill intensity (A, k) cannot be identified from OHLCV: both are swept assumptions on bars',
+  'fill intensity (A, k) cannot be identified from OHLCV: both are swept assumptions on bars (estimated instead when the lake holds trades: see intensity)',
   'market impact of the maker\'s own quotes on other participants',
   'partial fills below one lot other than the volume-share cap',
 ];
@@ -477,7 +501,10 @@ export function mmMetrics(x: MmMetricsInputs) {
       mean_daily_pnl_usd: fin(mean(daily.pnl_usd)), sharpe_annualized_daily: fin(daily.pnl_usd.length > 1 ? sharpe(returns, 365) : NaN),
       max_drawdown_usd: mdd,
     },
-    not_modelled: NOT_MODELLED,
+    intensity: intensityBlock(params, x.intensity),
+    not_modelled: x.intensity?.source === 'trades'
+      ? NOT_MODELLED.map((m) => (m.startsWith('fill intensity') ? 'fill intensity (A, k) is estimated from trades and sets the quotes; fills on bars still follow the trade-through rule, not the Poisson model' : m))
+      : NOT_MODELLED,
   };
 }
 

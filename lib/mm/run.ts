@@ -14,6 +14,7 @@ import type { Timeframe } from '../timeframe.js';
 import { loadMmBars, loadMmFunding, type MmBars, type MmFunding } from './data.js';
 import { marketDataCsv, marketFeatures } from './features.js';
 import { mmMetrics, mmRiskReport, runMarketMaker, type MmCosts, type MmMetrics, type MmParams, type MmRunCore } from './backtest.js';
+import { chooseIntensity, type IntensityChoice, type IntensityEstimateOptions, type IntensityMode } from './trades.js';
 import { MM_METRICS_SCHEMA, MM_RISK_SCHEMA, schemaErrors } from './schema.js';
 
 /** Maker and taker fees of the instrument's venue and market, slippage and funding from the resolved cost config. */
@@ -49,6 +50,21 @@ export async function loadMmData(dataDir: string, k: InstrumentKey, tf: Timefram
   }
 }
 
+/**
+ * The fill intensity of a run over [fromMs, toMs) of the data dir's lake: estimated from its trades, or the
+ * assumption (see chooseIntensity in ./trades.ts). The lake is only read.
+ */
+export async function mmIntensity(
+  dataDir: string, k: InstrumentKey, mode: IntensityMode, assumed: { A: number; k: number }, o: IntensityEstimateOptions,
+): Promise<IntensityChoice> {
+  const db = await LakeDb.open({ threads: 1 });
+  try {
+    return await chooseIntensity(db, resolveInside(dataDir, 'lake'), k, mode, assumed, o);
+  } finally {
+    db.close();
+  }
+}
+
 export interface MmBacktestResult {
   metrics: MmMetrics;
   risk: ReturnType<typeof mmRiskReport>;
@@ -57,10 +73,11 @@ export interface MmBacktestResult {
 }
 
 /** Both fill rules on the same bars, metrics and risk report checked against their schemas. Pure. */
-export function backtestMm(d: MmData, params: MmParams, costs: MmCosts): MmBacktestResult {
+/** `intensity`: where (A, k) of `params` came from (reported in the metrics); absent: the given assumption. */
+export function backtestMm(d: MmData, params: MmParams, costs: MmCosts, intensity?: IntensityChoice): MmBacktestResult {
   const through = runMarketMaker(d.bars, d.funding, params, costs, 'through');
   const touch = runMarketMaker(d.bars, d.funding, params, costs, 'touch');
-  const inputs = { bars: d.bars, params, costs, through, touch };
+  const inputs = { bars: d.bars, params, costs, through, touch, ...(intensity ? { intensity } : {}) };
   const metrics = mmMetrics(inputs);
   const risk = mmRiskReport(inputs);
   const errs = [...schemaErrors(MM_METRICS_SCHEMA, metrics).map((e) => `metrics ${e}`), ...schemaErrors(MM_RISK_SCHEMA, risk).map((e) => `risk report ${e}`)];

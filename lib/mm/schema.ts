@@ -24,7 +24,7 @@ export const MM_METRICS_SCHEMA = {
   $id: 'quantlab/mm/metrics.json',
   title: 'market-making backtest metrics',
   type: 'object',
-  required: ['model', 'params', 'costs', 'fill_rule', 'bars', 'from_utc', 'to_utc', 'tick_size', 'pnl', 'touch_bound', 'fills', 'markout_next_bar', 'inventory', 'performance', 'not_modelled'],
+  required: ['model', 'params', 'costs', 'fill_rule', 'bars', 'from_utc', 'to_utc', 'tick_size', 'pnl', 'touch_bound', 'fills', 'markout_next_bar', 'inventory', 'performance', 'intensity', 'not_modelled'],
   properties: {
     model: { enum: ['glft', 'as'] },
     params: { type: 'object' },
@@ -55,6 +55,21 @@ export const MM_METRICS_SCHEMA = {
     performance: {
       type: 'object', required: ['days', 'capital_usd', 'mean_daily_pnl_usd', 'sharpe_annualized_daily', 'max_drawdown_usd'],
       properties: { days: int, capital_usd: num, mean_daily_pnl_usd: numOrNull, sharpe_annualized_daily: numOrNull, max_drawdown_usd: { type: 'number', minimum: 0 } },
+      additionalProperties: false,
+    },
+    intensity: {
+      type: 'object', required: ['source', 'A_per_s', 'k_per_bp', 'note', 'estimate'],
+      properties: {
+        source: { enum: ['trades', 'assumed'] }, A_per_s: { type: 'number', exclusiveMinimum: 0 }, k_per_bp: { type: 'number', exclusiveMinimum: 0 }, note: str,
+        estimate: {
+          type: ['object', 'null'],
+          required: ['A_per_s', 'k_per_bp', 'k_per_price', 'ci95', 'se', 'starts', 'trades', 'horizon_s', 'deltas_bps', 'deltas_price', 'reference_mid'],
+          properties: {
+            A_per_s: num, k_per_bp: num, k_per_price: num, ci95: { type: 'object' }, se: { type: 'object' }, starts: int, trades: int, horizon_s: num,
+            deltas_bps: { type: 'array', items: num }, deltas_price: { type: 'array', items: num }, reference_mid: num,
+          },
+        },
+      },
       additionalProperties: false,
     },
     not_modelled: { type: 'array', items: str, minItems: 1 },

@@ -129,6 +129,11 @@ export function estimateIntensityFromTrades(t: MmTrades, o: IntensityEstimateOpt
       cause: e,
     });
   }
+  if (!(fit.k > 0) || !Number.isFinite(fit.A)) {
+    throw new DataError(`fill intensity not identified: the estimated k is ${fit.k.toPrecision(4)} /bp (fills do not become rarer with distance on this grid)`, where, {
+      hint: 'widen the distance grid (--intensity-deltas-bps) or the window',
+    });
+  }
   const refMid = starts.reduce((s, x) => s + x.mid, 0) / starts.length;
   const perPrice = 1e4 / refMid;
   return {
