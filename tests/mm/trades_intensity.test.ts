@@ -46,20 +46,21 @@ function expectCovers(e: { A_per_s: number; k_per_bp: number; se: { ln_A: number
 }
 
 describe('the estimator on generated tapes (no I/O)', () => {
-  test('the 95% intervals (cluster-robust) cover the true A and k at about the nominal rate over 60 seeds', () => {
+  test('the 95% intervals (cluster-robust) cover the true A and k at about the nominal rate over 40 seeds', () => {
     let coverA = 0, coverK = 0, modelCoverA = 0;
-    for (let s = 0; s < 60; s++) {
-      const rows = generateTrades({ A, k: K, mid: MID, barMs: M1, fromMs: T0, toMs: T0 + DAY / 4, seed: 1000 + s });
-      const e = estimateIntensityFromTrades(tapeOf(rows, [day(0)]), { fromMs: T0, toMs: T0 + DAY / 4, stepMs: M1, deltasBps: DELTAS });
+    for (let s = 0; s < 40; s++) {
+      const rows = generateTrades({ A, k: K, mid: MID, barMs: M1, fromMs: T0, toMs: T0 + DAY / 8, seed: 1000 + s });
+      const e = estimateIntensityFromTrades(tapeOf(rows, [day(0)]), { fromMs: T0, toMs: T0 + DAY / 8, stepMs: M1, deltasBps: DELTAS });
       expect(e.se.kind).toBe('cluster_robust');
       if (e.ci95.A_per_s[0] <= A && A <= e.ci95.A_per_s[1]) coverA++;
       if (e.ci95.k_per_bp[0] <= K && K <= e.ci95.k_per_bp[1]) coverK++;
       if (Math.abs(Math.log(e.A_per_s / A)) <= 1.959964 * e.se.model_based.ln_A) modelCoverA++;
     }
-    // binomial(60, 0.95): P(X <= 51) < 1%
-    expect(coverA).toBeGreaterThanOrEqual(52);
-    expect(coverK).toBeGreaterThanOrEqual(52);
-    // the model-based interval of A, blind to the dependence, covers less often (measured: 51 of 60 with these seeds)
+    // binomial(40, 0.95): P(X < 34) < 1%. Measured with these seeds: A 40, k 36 of 40.
+    expect(coverA).toBeGreaterThanOrEqual(34);
+    expect(coverK).toBeGreaterThanOrEqual(34);
+    // the model-based interval of A, blind to the dependence, covers less often (measured: 35 of 40 with these seeds;
+    // 163 of 200 = 82% over 200 seeds of 6-hour tapes, against 187 of 200 for the robust one)
     expect(modelCoverA).toBeLessThan(coverA);
   }, 60_000);
 });

@@ -82,7 +82,7 @@ describe('discoverBinanceFiles: data.binance.vision tree', () => {
       'data/futures/um/monthly/indexPriceKlines/BTCUSDT/5m/BTCUSDT-5m-2025-01.zip',
       'data/futures/um/monthly/klines/ETHUSDT/5m/BTCUSDT-5m-2025-01.zip',
       'data/futures/um/daily/klines/BTCUSDT/5m/BTCUSDT-5m-2025-01.zip',
-      'data/futures/um/monthly/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2025-01.zip',
+      'data/futures/um/monthly/trades/BTCUSDT/BTCUSDT-trades-2025-01.zip',
       'data/spot/monthly/klines/BTCUSDT/5m/BTCUSDT-5m-2025-13.zip',
       'data/spot/monthly/klines/BTCUSDT/5m/BTCUSDT-5m-2025-02.zip.part',
       'README.md',
@@ -94,7 +94,7 @@ describe('discoverBinanceFiles: data.binance.vision tree', () => {
     expect(reasons['data/futures/um/monthly/indexPriceKlines/BTCUSDT/5m/BTCUSDT-5m-2025-01.zip']).toMatch(/indexPriceKlines files are not ingested/);
     expect(reasons['data/futures/um/monthly/klines/ETHUSDT/5m/BTCUSDT-5m-2025-01.zip']).toMatch(/symbol BTCUSDT .* differs from its folder "ETHUSDT"/);
     expect(reasons['data/futures/um/daily/klines/BTCUSDT/5m/BTCUSDT-5m-2025-01.zip']).toMatch(/monthly period .* in a daily\/ folder/);
-    expect(reasons['data/futures/um/monthly/aggTrades/BTCUSDT/BTCUSDT-aggTrades-2025-01.zip']).toMatch(/"aggTrades" is not a data type we ingest/);
+    expect(reasons['data/futures/um/monthly/trades/BTCUSDT/BTCUSDT-trades-2025-01.zip']).toMatch(/"trades" is not a data type we ingest/);
     expect(reasons['data/spot/monthly/klines/BTCUSDT/5m/BTCUSDT-5m-2025-13.zip']).toMatch(/period "2025-13"/);
     expect(reasons['data/spot/monthly/klines/BTCUSDT/5m/BTCUSDT-5m-2025-02.zip.part']).toMatch(/incomplete download/);
     expect(reasons['README.md']).toMatch(/not a \.zip, \.csv or \.csv\.gz file/);
