@@ -67,6 +67,7 @@ export interface IntensityEstimate {
   window: { from_utc: string; to_utc: string };
   trades: number;
   days_with_trades: number;
+  /** starts that gave observations (a start whose horizon runs past the last trade gives none) */
   starts: number;
   starts_skipped_no_mid: number;
   horizon_s: number;
@@ -142,7 +143,7 @@ export function estimateIntensityFromTrades(t: MmTrades, o: IntensityEstimateOpt
     window: { from_utc: new Date(o.fromMs).toISOString(), to_utc: new Date(o.toMs).toISOString() },
     trades: t.ts_ms.length,
     days_with_trades: t.days.length,
-    starts: starts.length,
+    starts: new Set(obs.map((x) => x.start)).size,
     starts_skipped_no_mid: skipped,
     horizon_s: horizonMs / 1000,
     deltas_bps: deltas,
