@@ -12,6 +12,7 @@ import { planDownload } from '../../../lib/ingest/binance_vision/plan.js';
 import { LakeDb, TABLES, listPartitions, readPartitions } from '../../../lib/lake/index.js';
 import { binanceParams, copyLake, expectDataError, ingest, put, snapshot } from '../../bad_input/helpers.js';
 import { aggCsv, aggRel, aggZip, checksumOf, generateTrades, type AggRow } from './agg_trades_fixture.js';
+import { publish, startFixtureServer } from './fixture_server.js';
 
 const DAY1 = '2025-01-01';
 const DAY2 = '2025-01-02';
@@ -73,6 +74,36 @@ describe('discovery and download planning of aggTrades files', () => {
     const daily = planDownload({ destDir: '/x', market: 'um', kind: 'agg_trades', symbols: ['BTCUSDT'], startMonth: '2025-01', endMonth: '2025-01', daily: { from: '2025-02-01', to: '2025-02-02' } });
     expect(daily.map((p) => p.rel)).toEqual([aggRel('BTCUSDT', '2025-01'), aggRel('BTCUSDT', '2025-02-01'), aggRel('BTCUSDT', '2025-02-02')]);
   });
+});
+
+describe('the ingest stage downloads aggTrades months, CHECKSUM-verified', () => {
+  const month = (m: string, firstId: number) => aggCsv(generateTrades({ A: 0.2, k: 0.3, mid: 50_000, barMs: 60_000, fromMs: Date.parse(`${m}-01T00:00:00Z`), toMs: Date.parse(`${m}-01T00:03:00Z`), seed: 3, firstId }));
+  test('a published month lands in raw/agg_trades; a month whose zip does not match its CHECKSUM fails the run (exit 3)', async () => {
+    const files = new Map<string, Uint8Array>();
+    publish(files, aggRel('BTCUSDT', '2025-01'), aggZip('BTCUSDT', '2025-01', month('2025-01', 1)));
+    const server = await startFixtureServer(files);
+    const d = join(work, 'data-dl');
+    try {
+      const r = await ingest(d, PARAMS(join(work, 'src-dl'), { symbols: ['BTCUSDT'], download: { enabled: true, base_url: server.baseUrl, start_month: '2025-01', end_month: '2025-01', concurrency: 1 } }));
+      if (r.exitCode !== 0) throw new Error(r.stderr);
+      expect(server.requests.some((q) => q.startsWith(`${aggRel('BTCUSDT', '2025-01')}.CHECKSUM`))).toBe(true);
+    } finally {
+      await server.close();
+    }
+    const parts = await listPartitions(join(d, 'lake'), TABLES.rawAggTrades, { symbol: 'BTCUSDT' });
+    expect(parts.map((p) => p.keys.day)).toEqual(['2025-01-01']);
+
+    const bad = new Map<string, Uint8Array>();
+    publish(bad, aggRel('BTCUSDT', '2025-02'), aggZip('BTCUSDT', '2025-02', month('2025-02', 1)), new Uint8Array([1, 2, 3]));
+    const s2 = await startFixtureServer(bad);
+    try {
+      const r = await ingest(join(work, 'data-dl-bad'), PARAMS(join(work, 'src-dl-bad'), { symbols: ['BTCUSDT'], download: { enabled: true, base_url: s2.baseUrl, start_month: '2025-02', end_month: '2025-02', concurrency: 1 } }));
+      expect(r.exitCode).toBe(3);
+      expect(r.stderr).toContain('aggTrades-2025-02.zip');
+    } finally {
+      await s2.close();
+    }
+  }, 120_000);
 });
 
 describe('ingest of aggTrades', () => {
