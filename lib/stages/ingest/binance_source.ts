@@ -69,15 +69,15 @@ export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: L
 }
 
 /**
- * Klines whose path does not tell their market (the flat klines/ layout, a loose zip) need `market` stated: taking
+ * Klines and aggTrades whose path does not tell their market (the flat klines/ layout, a loose zip) need `market` stated: taking
  * them as perpetuals by default made a spot dataset fail only at the bridge ("no funding rows for a perpetual").
  */
 function requireMarket(files: readonly DiscoveredFile[], market: string | undefined, root: string): void {
   if (market) return;
-  const unplaced = files.filter((f) => f.kind === 'klines' && f.marketFrom === 'default');
+  const unplaced = files.filter((f) => (f.kind === 'klines' || f.kind === 'agg_trades') && f.marketFrom === 'default');
   if (unplaced.length === 0) return;
   throw new UsageError(
-    `${unplaced.length} kline file(s) in ${root} do not say their market (e.g. ${unplaced[0]!.rel}): spot or perpetual (um)?`,
+    `${unplaced.length} ${unplaced[0]!.kind === 'klines' ? 'kline' : 'aggTrades'} file(s) in ${root} do not say their market (e.g. ${unplaced[0]!.rel}): spot or perpetual (um)?`,
     { hint: 'pass --set ingest.binance_vision.market=um (USDT-M perpetuals) or --set ingest.binance_vision.market=spot, or set stages.ingest.binance_vision.market in spec/pipeline.yaml' },
   );
 }
@@ -204,7 +204,7 @@ async function ingestAggTrades(ctx: StageContext<IngestParams>, db: LakeDb, w: R
   const key: InstrumentKey = { exchange: 'binance', market: first.market, symbol: first.symbol };
   const instrument = `binance/${first.market}/${first.symbol}`;
   const dayFrom = new Map<string, string>();
-  let prev: { file: string; id: number; ts: number } | undefined;
+  let prev: { file: string; id: number } | undefined;
   let total = 0;
   for (const f of group) {
     if (ctx.signal.aborted) return;
@@ -219,7 +219,7 @@ async function ingestAggTrades(ctx: StageContext<IngestParams>, db: LakeDb, w: R
         hint: 'two files of the symbol overlap (a monthly and a daily file of the same days?): keep one of them',
       });
     }
-    prev = { file: f.rel, id: t.agg_trade_id[t.agg_trade_id.length - 1]!, ts: t.ts_ms[t.ts_ms.length - 1]! };
+    prev = { file: f.rel, id: t.agg_trade_id[t.agg_trade_id.length - 1]! };
     const [from, to] = windowRange(t.ts_ms, window);
     const kept = sliceColumns(t, from, to);
     const n = kept.ts_ms.length;

@@ -159,6 +159,15 @@ describe('ingest of aggTrades', () => {
     }
   });
 
+  test('a loose aggTrades zip whose path does not say its market needs ingest.binance_vision.market (exit 2)', async () => {
+    const src = join(work, 'src-loose');
+    await put(src, 'BTCUSDT-aggTrades-2025-01-01.zip', aggZip('BTCUSDT', DAY1, aggCsv(dayRows(0, ID0))));
+    const r = await ingest(join(work, 'data-loose'), binanceParams(src, { market: undefined, kinds: ['agg_trades'] }));
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('1 aggTrades file(s)');
+    expect(r.stderr).toContain('do not say their market');
+  });
+
   describe('bad rows: exit 3, located, the lake untouched', () => {
     let seed: string;
     beforeAll(async () => {
