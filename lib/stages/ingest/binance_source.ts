@@ -77,7 +77,7 @@ function requireMarket(files: readonly DiscoveredFile[], market: string | undefi
   const unplaced = files.filter((f) => (f.kind === 'klines' || f.kind === 'agg_trades') && f.marketFrom === 'default');
   if (unplaced.length === 0) return;
   throw new UsageError(
-    `${unplaced.length} ${unplaced[0]!.kind === 'klines' ? 'kline' : 'aggTrades'} file(s) in ${root} do not say their market (e.g. ${unplaced[0]!.rel}): spot or perpetual (um)?`,
+    `${unplaced.length} ${[...new Set(unplaced.map((f) => (f.kind === 'klines' ? 'kline' : 'aggTrades')))].sort().reverse().join(' and ')} file(s) in ${root} do not say their market (e.g. ${unplaced[0]!.rel}): spot or perpetual (um)?`,
     { hint: 'pass --set ingest.binance_vision.market=um (USDT-M perpetuals) or --set ingest.binance_vision.market=spot, or set stages.ingest.binance_vision.market in spec/pipeline.yaml' },
   );
 }
