@@ -341,3 +341,20 @@ export function violationCounts(ledger: ExposureLedger): Record<string, number> 
   for (const b of ledger.blocks) out[COUNTER_OF[b.rule]]!++;
   return out;
 }
+
+/**
+ * A source of experiment exposures for callers below lib/experiments (the walk-forward stage): `load` resolves an
+ * experiment (a spec file, or an id in the experiments database of `dataDir`) and returns a policy factory over the
+ * closes of a run's instruments (slice-indexed). lib/experiments/enforce.ts implements it; the stage executable
+ * passes it in (a pipeline system never imports another system).
+ */
+export interface ExposureSource {
+  load(ref: { spec?: string; id?: string }, dataDir: string): Promise<ExperimentExposure>;
+}
+
+export interface ExperimentExposure {
+  experimentId: string;
+  /** Digest of the experiment's spec (what the run was held to). */
+  specDigest: string;
+  policyFor(closes: readonly ArrayLike<number>[], tfMs: number): ExposurePolicy;
+}

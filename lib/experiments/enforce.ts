@@ -2,9 +2,15 @@
  * An ExperimentSpec as the engine's exposure policy (lib/engine/exposure.ts holds the one enforcement; this file
  * implements its hook): the ExposureSpec mapped to ExposureRules, and the regime filter as the documented bar
  * classifier of regime.ts on each instrument's closes (point in time: the label of bar t reads closes up to t).
- * Pure.
+ * Pure, apart from `experimentExposureSource` (reads a spec file or the experiments database).
  */
-import type { ExposurePolicy, ExposureRules, RegimeVerdict } from '../engine/index.js';
+import { join } from 'node:path';
+import type { ExperimentExposure, ExposurePolicy, ExposureRules, ExposureSource, RegimeVerdict } from '../engine/index.js';
+import { SpecError } from '../errors.js';
+import { digestJson } from '../hash.js';
+import { loadExperimentFile, loadLearningBook } from './load.js';
+import { PROJECT_ROOT } from '../stage/root.js';
+import { ExperimentStore } from './store.js';
 import { classifyRegimes, type RegimeOptions } from './regime.js';
 import type { ExperimentSpec, Regime } from './schema.js';
 
@@ -50,3 +56,31 @@ export function exposurePolicyFor(spec: ExperimentSpec, labels: readonly (readon
   };
   return { rules: exposureRulesOf(spec), regime };
 }
+
+/** The project's learning book. */
+export const DEFAULT_LEARNING_BOOK = join(PROJECT_ROOT, 'experiments', 'learning_book.yaml');
+
+/** The exposure of an experiment, for runs that only know a spec file or an id (lib/engine ExposureSource). */
+export function experimentExposure(spec: ExperimentSpec): ExperimentExposure {
+  const { status: _s, created_at: _c, updated_at: _u, ...rest } = spec;
+  return {
+    experimentId: spec.id,
+    specDigest: digestJson(rest),
+    policyFor: (closes, tfMs) => exposurePolicyFor(spec, regimeLabels(closes, tfMs)),
+  };
+}
+
+export const experimentExposureSource: ExposureSource = {
+  async load(ref, dataDir) {
+    if ((ref.spec === undefined) === (ref.id === undefined)) {
+      throw new SpecError([`experiment_spec / experiment_id: give exactly one, were ${JSON.stringify(ref)}`], { hint: 'set one of the two' });
+    }
+    if (ref.spec !== undefined) return experimentExposure(await loadExperimentFile(ref.spec, await loadLearningBook(DEFAULT_LEARNING_BOOK)));
+    const store = ExperimentStore.open(dataDir);
+    try {
+      return experimentExposure(store.require(ref.id!));
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -16,7 +16,7 @@ import { isProcessAlive } from '../../process.js';
 import { join } from 'node:path';
 import { prepareRun, type Blueprint, type MarketSlice } from '../../dsl/index.js';
 import {
-  Engine, guardStrategy, settleLedger, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
+  Engine, guardStrategy, settleLedger, violationCounts, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
   type OrderEvent, type Strategy,
 } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
@@ -238,7 +238,7 @@ export async function runSession(s: SessionInput, runsDir: string, log: Logger, 
   }
   await removeDeadTemps(join(runsDir, 'live', 'sessions'), id);
   const t0 = Date.now();
-  const { result, pending, latch, denied } = replaySession(s, killSwitchPresent);
+  const { result, pending, latch, denied, exposure } = replaySession(s, killSwitchPresent);
   const events = stateEvents(s, pending, result.orderLog);
   const syms = s.slice.instruments.map((k) => k.symbol);
   const ts = s.slice.ts_ms;
@@ -292,6 +292,12 @@ export async function runSession(s: SessionInput, runsDir: string, log: Logger, 
     }) + '\n');
     await writeFile(join(tmp, 'engine_trades.json'), JSON.stringify(result.trades.map((t) => ({ ...t, symbol: syms[t.instrument] }))) + '\n');
     await writeFile(join(tmp, 'session.md'), md);
+    if (exposure) {
+      await writeFile(join(tmp, 'exposure.json'), JSON.stringify({
+        experiment_id: s.identity.experiment_id ?? null, counts: violationCounts(exposure),
+        blocks: exposure.blocks.map((b) => ({ ...b, symbol: syms[b.instrument] })), entries: exposure.entries.map((e) => ({ ...e, symbol: syms[e.instrument] })),
+      }, null, 1) + '\n');
+    }
     await writeFile(join(tmp, 'logs', 'run.log'), jsonl([
       { level: 'info', msg: `replayed ${n} bars in ${Date.now() - t0} ms`, session: id },
       ...stateChanges.map((e) => ({ level: 'warn', msg: e.message, ts_utc: iso(e.ts_ms) })),
