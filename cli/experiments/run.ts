@@ -68,23 +68,26 @@ export interface RunReport {
   paper_denied?: number;
 }
 
-/** The spec of the run: from the store (--id), or from a file (--spec; stored as a draft when new). */
-async function resolveSpec(a: RunArgs, ctx: Ctx): Promise<ExperimentSpec> {
+/** The spec of the run: from the store (--id), or from a file (--spec; `store()` stores it as a draft when new). */
+async function resolveSpec(a: RunArgs, ctx: Ctx): Promise<{ spec: ExperimentSpec; store: () => ExperimentSpec }> {
   if ((a.id === undefined) === (a.spec === undefined)) {
     throw new UsageError('experiment run needs exactly one of --id <experiment id> and --spec <file>', { hint: 'e.g. quantlab experiment run --spec experiments/micro_taker_breakout.yaml --mode backtest --window P30D' });
   }
   const store = ctx.store();
-  if (a.id !== undefined) return store.require(a.id);
+  if (a.id !== undefined) {
+    const spec = store.require(a.id);
+    return { spec, store: () => spec };
+  }
   const spec = await loadExperimentFile(a.spec!, await ctx.book());
   const stored = store.get(spec.id);
-  if (!stored) return store.create(spec, { run_id: ctx.run_id, actor: ctx.actor, source: a.spec! });
+  if (!stored) return { spec, store: () => store.create(spec, { run_id: ctx.run_id, actor: ctx.actor, source: a.spec! }) };
   const strip = (s: ExperimentSpec) => { const { status: _s, created_at: _c, updated_at: _u, ...rest } = s; return rest; };
   if (digestJson(strip(stored)) !== digestJson(strip(spec))) {
     throw new DataError(`${a.spec} differs from the stored experiment "${spec.id}" (a stored spec is never overwritten)`, { file: a.spec!, field: 'id', value: spec.id }, {
       hint: `run the stored one with --id ${spec.id}, or give the changed spec a new id (bump its -vN suffix)`,
     });
   }
-  return stored;
+  return { spec: stored, store: () => stored };
 }
 
 async function loadMarket(symbols: string[], tf: Timeframe, w0: ReturnType<typeof parseWindowArgs>, lakeRoot: string, dataDir: string, fundingEnabled: boolean): Promise<{ slice: MarketSlice; lineage: LineageEntry[]; w: ResolvedWindow }> {
@@ -117,7 +120,8 @@ export async function experimentRun(a: RunArgs, ctx: Ctx): Promise<RunReport> {
   if (!(Number.isFinite(a.initial_cash) && a.initial_cash > 0)) throw new UsageError(`--initial_cash must be a positive number, was ${a.initial_cash}`);
   const tf = parseTimeframe(a.interval, '--interval');
   const w0 = parseWindowArgs({ start: a.start, end: a.end, window: a.window, tz: a.tz });
-  const spec = await resolveSpec(a, ctx);
+  const resolved = await resolveSpec(a, ctx);
+  let spec = resolved.spec;
   const store = ctx.store();
   if (a.mode === 'paper' && spec.status !== 'running') {
     throw new UsageError(`experiment "${spec.id}" is ${spec.status}: paper trading needs it running`, { hint: `quantlab experiment start ${spec.id} --approved_by <operator> first` });
@@ -143,6 +147,7 @@ export async function experimentRun(a: RunArgs, ctx: Ctx): Promise<RunReport> {
   if (to - from < 3) {
     throw new DataError(`the window ${w.start_utc} .. ${w.end_utc} holds ${to - from} ${tf} bars, a run needs at least 3`, { file: `${lakeRoot}/cleaned/bars`, field: 'window', value: w.spec }, { hint: 'widen the window' });
   }
+  spec = resolved.store(); // the inputs are good: a new spec is stored now (draft), before its first run
   const labels = regimeLabels(slice.bars.map((b) => b.close), slice.tfMs);
   const policy = exposurePolicyFor(spec, labels);
   const input = engineInputFor(slice, costs.simulate, { initialCash: a.initial_cash, from, to });
