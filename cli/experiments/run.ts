@@ -66,6 +66,10 @@ export interface RunReport {
   status: string;
   final_equity: number;
   paper_denied?: number;
+  /** Paper: the order generator's and risk guards' refusals by rule (quantize = an order the market rules refuse). */
+  paper_denied_by?: Record<string, number>;
+  /** Paper: the first refusals' messages (at most 20). */
+  paper_denials?: string[];
 }
 
 /** The spec of the run: from the store (--id), or from a file (--spec; `store()` stores it as a draft when new). */
@@ -112,6 +116,19 @@ async function loadMarket(symbols: string[], tf: Timeframe, w0: ReturnType<typeo
   } finally {
     db.close();
   }
+}
+
+/**
+ * The paper loop's risk limits of an experiment: an order up to the spec's notional cap (+1 % for the move between
+ * the decision close and the guard's mark), the book up to the cap on every symbol (+50 % for marks drifting up), the
+ * lab's drawdown, reject and staleness defaults, no kill-switch file.
+ */
+export function paperLimits(spec: ExperimentSpec, nSymbols: number, tfMs: number): RiskLimits {
+  return {
+    max_order_notional: spec.exposure.max_notional_usd * 1.01, max_position_notional: spec.exposure.max_notional_usd * nSymbols * 1.5,
+    per_symbol: {}, max_dd_bps: DEFAULT_LIMITS.max_dd_bps, max_consecutive_rejects: DEFAULT_LIMITS.max_consecutive_rejects,
+    stale_after_ms: DEFAULT_LIMITS.stale_after_bars * tfMs, kill_switch_file: null,
+  };
 }
 
 export async function experimentRun(a: RunArgs, ctx: Ctx): Promise<RunReport> {
@@ -161,17 +178,15 @@ export async function experimentRun(a: RunArgs, ctx: Ctx): Promise<RunReport> {
   let result: EngineResult;
   let ledger: ExposureLedger;
   let denied: number | undefined;
+  let deniedBy: Record<string, number> | undefined;
+  const denials: string[] = [];
   try {
     if (a.mode === 'backtest') {
       const g = guardStrategy(input, strategy, policy, from);
       result = new Engine(input).run(g.strategy);
       ledger = settleLedger(g.ledger, result.orderLog);
     } else {
-      const limits: RiskLimits = {
-        max_order_notional: spec.exposure.max_notional_usd * 1.01, max_position_notional: spec.exposure.max_notional_usd * symbols.length * 1.01,
-        per_symbol: {}, max_dd_bps: DEFAULT_LIMITS.max_dd_bps, max_consecutive_rejects: DEFAULT_LIMITS.max_consecutive_rejects,
-        stale_after_ms: DEFAULT_LIMITS.stale_after_bars * slice.tfMs, kill_switch_file: null,
-      };
+      const limits = paperLimits(spec, symbols.length, slice.tfMs);
       const r = replaySession({
         run: { input, strategy }, exposure: policy, slice, from, to, costs: costs.simulate, initialCash: a.initial_cash, limits, rules: DEFAULT_RULES,
         identity: { run_id },
@@ -179,8 +194,22 @@ export async function experimentRun(a: RunArgs, ctx: Ctx): Promise<RunReport> {
       result = r.result;
       ledger = r.exposure!;
       denied = r.denied;
+      deniedBy = {};
+      for (const p of r.pending) {
+        const ev = p.ev as { type: string; decision?: string; rule?: string };
+        const rule = ev.type === 'quantize' && ev.decision === 'reject' ? 'quantize' : ev.type === 'guard' && ev.decision === 'deny' ? ev.rule! : undefined;
+        if (rule === undefined) continue;
+        deniedBy[rule] = (deniedBy[rule] ?? 0) + 1;
+        if (denials.length < 20) denials.push(`${new Date(p.ts + slice.tfMs).toISOString()} ${(ev as { message?: string }).message ?? ''}`);
+      }
     }
     const rows = runRows({ experiment_id: spec.id, run_id, symbols: slice.instruments.map((k) => k.symbol), ts_ms: input.ts_ms, tfMs: slice.tfMs, bars: input.bars, result, ledger });
+    const conflicts = store.conflictingFills(run_id, rows.fills);
+    if (conflicts.length) {
+      throw new DataError(`run ${run_id} already holds ${conflicts.length} fills this run does not reproduce (first: ${conflicts[0]}): it was written by other code`, {
+        file: store.file, field: 'run_id', value: run_id,
+      }, { hint: 'a resumed run must be the same run; run it on a fresh --data_dir, or remove that run\'s rows' });
+    }
     const b = a.write_batch;
     const added = {
       orders: store.insertBatched('orders', rows.orders, b),
@@ -201,7 +230,7 @@ export async function experimentRun(a: RunArgs, ctx: Ctx): Promise<RunReport> {
     return {
       experiment_id: spec.id, run_id, mode: a.mode, resumed_from: resumed, symbols, window: { start_utc: w.start_utc, end_utc: w.end_utc, bars: n },
       evaluation, rows: store.runCounts(run_id), new_rows: added, status: store.status(spec.id), final_equity: result.equity[n - 1]!,
-      ...(denied !== undefined ? { paper_denied: denied } : {}),
+      ...(denied !== undefined ? { paper_denied: denied, paper_denied_by: deniedBy ?? {}, paper_denials: denials } : {}),
     };
   } catch (e) {
     try { store.endRun(run_id, 'failed'); } catch { /* the run row is already closed */ }
@@ -222,7 +251,7 @@ export function formatReport(r: RunReport, spec: ExperimentSpec): string {
   const head = `  ${'metric'.padEnd(28)} ${'agg'.padEnd(6)} ${'value'.padStart(10)} ${'samples'.padStart(7)} ${'min'.padStart(5)}  ${'threshold'.padEnd(14)} status`;
   const out = [
     `experiment ${r.experiment_id} ${r.mode} run ${r.run_id}${r.resumed_from !== 'new' ? ` (resumed; was ${r.resumed_from})` : ''}`,
-    `  symbols ${r.symbols.join(',')}  window ${r.window.start_utc} .. ${r.window.end_utc} (${r.window.bars} bars)  final equity ${fmt(r.final_equity)}${r.paper_denied !== undefined ? `  paper orders denied ${r.paper_denied}` : ''}`,
+    `  symbols ${r.symbols.join(',')}  window ${r.window.start_utc} .. ${r.window.end_utc} (${r.window.bars} bars)  final equity ${fmt(r.final_equity)}${r.paper_denied !== undefined ? `  paper orders denied ${r.paper_denied}${r.paper_denied ? ` (${Object.entries(r.paper_denied_by ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}` : ''}`,
     `  rows: ${Object.entries(r.rows).map(([k, v]) => `${k} ${v}${r.new_rows[k] !== v ? ` (${r.new_rows[k]} new)` : ''}`).join(', ')}`,
     '',
     'deciding metrics:',

@@ -326,6 +326,21 @@ export class ExperimentStore {
     }).immediate();
   }
 
+  /**
+   * Fills already stored for a run that a recomputation does not reproduce (missing from `rows`, or with another
+   * time, side, quantity or price): a resumed run must be the same run (same code, same data).
+   */
+  conflictingFills(runId: string, rows: readonly FillRow[]): string[] {
+    const want = new Map(rows.map((r) => [r.fill_id, r]));
+    const have = this.db.prepare('SELECT fill_id, ts_ms, side, qty, price FROM fills WHERE run_id = ?').all(runId) as Pick<FillRow, 'fill_id' | 'ts_ms' | 'side' | 'qty' | 'price'>[];
+    const bad: string[] = [];
+    for (const h of have) {
+      const w = want.get(h.fill_id);
+      if (!w || w.ts_ms !== h.ts_ms || w.side !== h.side || w.qty !== h.qty || w.price !== h.price) bad.push(h.fill_id);
+    }
+    return bad;
+  }
+
   /** Rows stored for a run, per table. */
   runCounts(runId: string): Record<'orders' | 'fills' | 'position_snapshots' | 'risk_allocations' | 'block_events', number> {
     const c = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
