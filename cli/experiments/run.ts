@@ -172,6 +172,7 @@ export async function experimentRun(a: RunArgs, ctx: Ctx): Promise<RunReport> {
   const run_id = `${a.mode}-${digestJson({
     experiment: spec.id, spec: digestJson({ ...spec, status: null, created_at: null, updated_at: null }), mode: a.mode, symbols, tf,
     window: [w.startMs, w.endMs], costs: costs.digest, cash: a.initial_cash, lineage: lineage.map((l) => l.sha256),
+    ...(a.mode === 'paper' ? { limits: paperLimits(spec, symbols.length, slice.tfMs), rules: DEFAULT_RULES } : {}),
   }).slice(0, 16)}`;
   const resumed = store.beginOrResumeRun({ run_id, experiment_id: spec.id, mode: a.mode });
   const ectx = { experiment_id: spec.id, run_id, actor: ctx.actor };
