@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { runStageMain } from '../lib/stage/main.js';
-import { walkforwardStage } from '../lib/stages/walkforward/definition.js';
+import { walkforwardStageWith } from '../lib/stages/walkforward/definition.js';
+import { experimentExposureSource } from '../lib/experiments/enforce.js';
 
-await runStageMain(walkforwardStage);
+// the experiments' exposure is passed in here: the pipeline (lib/stages) never imports another system
+await runStageMain(walkforwardStageWith({ exposure: experimentExposureSource }));

@@ -1,7 +1,6 @@
 /**
- * `quantlab experiment validate|create|show|list|start|pause|resume|invalidate|promote`, one yargs CommandModule each.
- * (`run`, backtest or paper over the spec's symbols with the exposure enforced, needs the lab's engine and paper
- * loop and is not here yet.)
+ * `quantlab experiment validate|create|show|list|start|pause|resume|invalidate|promote`, one yargs CommandModule each
+ * (`run` is cli/experiments/run.ts).
  */
 import { readFile } from 'node:fs/promises';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';

@@ -4,6 +4,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { loadCosts } from '../../lib/costs/digest.js';
 import { backtestCommand, type BacktestArgs, type BacktestDeps } from '../../lib/lab/backtest_command.js';
 import type { Logger } from '../../lib/log.js';
+import { violationCounts, type ExperimentExposure } from '../../lib/engine/index.js';
+import { UsageError } from '../../lib/errors.js';
+import { experimentExposureSource } from '../../lib/experiments/enforce.js';
 import { syntheticSource } from './synthetic.js';
 import { PROJECT_ROOT, dataDirOf, gitSha, labLogger, nowMs, reportError, runsDirOf } from './common.js';
 
@@ -26,6 +29,7 @@ export interface Flags {
   start?: string; end?: string; window?: string; tz?: string; 'dollar-per-trade': number; 'initial-cash': number;
   'fee-bps'?: number; 'slip-bps'?: number; commission: number; paper: boolean; 'allow-env-dates': boolean;
   'allow-synthetic': boolean; seed: number; data_dir?: string; costs?: string;
+  experiment_id?: string; experiment_spec?: string;
 }
 
 /** The options every lab command that runs a strategy on lake bars takes (backtest, live trade). */
@@ -51,7 +55,18 @@ export function labOptions(y: Argv) {
     .option('allow-synthetic', { type: 'boolean', default: false, describe: 'run on seeded synthetic bars when the lake lacks the data' })
     .option('seed', { type: 'number', default: 7, requiresArg: true, describe: 'seed of synthetic bars (recorded in every run)' })
     .option('data_dir', { type: 'string', requiresArg: true, describe: 'lake root (default data/ or $QUANTLAB_DATA_DIR); runs go to <data_dir>/runs' })
-    .option('costs', { type: 'string', requiresArg: true, describe: 'cost config (default spec/costs.yaml of the project)' });
+    .option('costs', { type: 'string', requiresArg: true, describe: 'cost config (default spec/costs.yaml of the project)' })
+    .option('experiment_id', { type: 'string', requiresArg: true, describe: 'hold the strategy to the exposure of this stored experiment (<data_dir>/experiments)' })
+    .option('experiment_spec', { type: 'string', requiresArg: true, describe: 'hold the strategy to the exposure of this ExperimentSpec file (docs/experiments.md)' });
+}
+
+/** --experiment_id / --experiment_spec as the exposure the strategy is held to (undefined when neither is given). */
+export async function experimentOf(f: Flags): Promise<ExperimentExposure | undefined> {
+  if (f.experiment_id === undefined && f.experiment_spec === undefined) return undefined;
+  if (f.experiment_id !== undefined && f.experiment_spec !== undefined) {
+    throw new UsageError('--experiment_id and --experiment_spec: give one', { hint: 'a stored experiment (--experiment_id) or a spec file (--experiment_spec)' });
+  }
+  return experimentExposureSource.load(f.experiment_spec !== undefined ? { spec: f.experiment_spec } : { id: f.experiment_id! }, dataDirOf(f.data_dir));
 }
 
 /** The flags as lib/lab's BacktestArgs. */
@@ -83,10 +98,11 @@ export const backtestModule: CommandModule<object, Flags> = {
   handler: async (f) => {
     const log = labLogger('backtest');
     try {
-      const out = await backtestCommand(labArgs(f), await labDeps(f, log, 'backtest'));
+      const out = await backtestCommand({ ...labArgs(f), experiment: await experimentOf(f) }, await labDeps(f, log, 'backtest'));
       const m = out.run.metrics;
       process.stdout.write(`${out.synthetic ? 'SYNTHETIC RUN ' : ''}${out.dir}\n` +
-        `total_return ${m.total_return.toFixed(6)}  sharpe ${Number.isFinite(m.sharpe) ? m.sharpe.toFixed(4) : 'n/a'}  max_drawdown ${m.max_drawdown.toFixed(6)}  trades ${m.n_trades}\n`);
+        `total_return ${m.total_return.toFixed(6)}  sharpe ${Number.isFinite(m.sharpe) ? m.sharpe.toFixed(4) : 'n/a'}  max_drawdown ${m.max_drawdown.toFixed(6)}  trades ${m.n_trades}\n` +
+        (out.run.exposure ? `exposure ${Object.entries(violationCounts(out.run.exposure)).map(([k, v]) => `${k} ${v}`).join('  ')}\n` : ''));
     } catch (err) {
       reportError(log, err);
     }

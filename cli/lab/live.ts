@@ -5,7 +5,7 @@ import { resetSessionFolder } from '../../lib/lab/paper/session.js';
 import { diffSession } from '../../lib/lab/paper/diff.js';
 import { lakeSymbol } from '../../lib/lab/strategy.js';
 import { parseTimeframe, timeframeMs } from '../../lib/timeframe.js';
-import { labArgs, labDeps, labOptions, type Flags } from './backtest.js';
+import { experimentOf, labArgs, labDeps, labOptions, type Flags } from './backtest.js';
 import { labLogger, nowMs, reportError, runsDirOf } from './common.js';
 
 const TRADE = `Paper-trade a strategy on an offline replay of lake bars through the engine (the deterministic paper
@@ -43,7 +43,7 @@ const trade: CommandModule<object, TradeFlags> = {
     const log = labLogger('live trade');
     try {
       const deps = await labDeps(f, log, 'live trade');
-      const a = labArgs(f);
+      const a = { ...labArgs(f), experiment: await experimentOf(f) };
       const bar = timeframeMs(parseTimeframe(f.interval, '--interval'));
       const per: { max_position_notional?: number; max_qty?: number } = {
         ...(f['risk.symbol-max-notional'] !== undefined ? { max_position_notional: f['risk.symbol-max-notional'] } : {}),

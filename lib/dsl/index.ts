@@ -19,7 +19,7 @@ export {
 } from './compile.js';
 export type { MarketSlice, EventSeries } from './slice.js';
 export { DECISION_CODES, type Decision, type DecisionCode } from './decisions.js';
-export { runBlueprint, prepareRun, type RunOptions, type BlueprintRun } from './run.js';
+export { runBlueprint, prepareRun, engineInputFor, type RunOptions, type BlueprintRun } from './run.js';
 export { computeIndicators, ema } from './indicators.js';
 export { rollingCoMoments, pairsSeries, hedgedVolatility, type CoMoments, type PairsSeries } from './pairs_math.js';
 export {

@@ -6,7 +6,8 @@
  */
 import type { CostConfig } from '../costs/schema.js';
 import {
-  Engine, trailingDailyVolBps, trailingSum, type EngineInput, type EngineResult, type RiskLimits,
+  Engine, guardStrategy, settleLedger, trailingDailyVolBps, trailingSum, type EngineInput, type EngineResult, type ExposureLedger,
+  type ExposurePolicy, type RiskLimits,
 } from '../engine/index.js';
 import { DataError, UsageError } from '../errors.js';
 import { compileStrategy, type CompiledStrategy, type PreparedSignals } from './compile.js';
@@ -31,15 +32,24 @@ export interface RunOptions {
   series?: 'full' | 'equity';
   /** prepareSignals(bp, data) computed once by a caller running many windows or cost variants of one slice. */
   prepared?: PreparedSignals;
+  /** An experiment's exposure (lib/engine/exposure.ts) the strategy is held to; regime labels keyed by slice index. */
+  exposure?: ExposurePolicy;
 }
 
 export interface BlueprintRun {
   result: EngineResult;
   decisions: Decision[];
+  /** With opts.exposure: every block, resize and forced exit, and the accepted entries. */
+  exposure?: ExposureLedger;
 }
 
 export function runBlueprint(bp: Blueprint, data: MarketSlice, costs: CostConfig, opts: RunOptions): BlueprintRun {
   const { input, compiled } = prepareRun(bp, data, costs, opts);
+  if (opts.exposure) {
+    const g = guardStrategy(input, compiled.strategy, opts.exposure, opts.from ?? 0);
+    const result = new Engine(input).run(g.strategy);
+    return { result, decisions: compiled.decisions(), exposure: settleLedger(g.ledger, result.orderLog) };
+  }
   const result = new Engine(input).run(compiled.strategy);
   return { result, decisions: compiled.decisions() };
 }
@@ -68,10 +78,23 @@ export function prepareRun(
       }
     });
   }
+  const input = engineInputFor(data, costs, { ...opts, from, to });
+  return { input, compiled };
+}
+
+/**
+ * The engine input of slice bars [from, to): views of the bars, the trailing 24h volume and daily volatility computed
+ * on the whole slice (or taken from it), funding and tradable spans. prepareRun's input; exported for callers that
+ * run a strategy of their own on a slice (lib/experiments triggers through `quantlab experiment run`).
+ */
+export function engineInputFor(
+  data: MarketSlice, costs: CostConfig, opts: Pick<RunOptions, 'initialCash' | 'risk' | 'volWindowBars' | 'series'> & { from: number; to: number },
+): EngineInput {
+  const { from, to } = opts;
   const dayBars = Math.max(1, Math.round(DAY_MS / data.tfMs));
   const volW = opts.volWindowBars ?? 30 * dayBars;
   const view = (a: Float64Array): Float64Array => a.subarray(from, to);
-  const input: EngineInput = {
+  return {
     instruments: data.instruments,
     ts_ms: view(data.ts_ms),
     tfMs: data.tfMs,
@@ -89,5 +112,4 @@ export function prepareRun(
     ...(opts.risk ? { risk: opts.risk } : {}),
     ...(opts.series ? { series: opts.series } : {}),
   };
-  return { input, compiled };
 }

@@ -41,6 +41,9 @@
  * is missing), taker fee, slippage, and impact from the estimates known at the previous close (none when they are
  * unknown); no capacity cut or risk check (a forced exit must leave the position flat). The order log shows it as a
  * reduce-only market order submitted and filled in that bar, reason 'funding span ended ...'.
+ * Post-only limits (submitLimit postOnly): a limit that would fill as a taker (crossed at the open) is rejected,
+ * reason starting `post_only`. orderLive and expectedCostBps let a wrapper (lib/engine/exposure.ts) see order state
+ * and the cost model without a second copy of either.
  * Accounting: equity = cash + sum qty * mark = initialCash + realized + unrealized - fees - slippageImpact
  * - funding - borrow (tests/engine check this identity bar by bar).
  */
@@ -70,10 +73,19 @@ export interface EngineContext {
   /** Submit at the close of the current bar; eligible from the next bar. ttlBars: live for that many bars
    * (default Infinity = good till cancelled). Returns the order id. qty is signed (+ buy, - sell). */
   submitMarket(i: number, qty: number, ttlBars?: number, reduceOnly?: boolean): number;
-  submitLimit(i: number, qty: number, limitPrice: number, ttlBars?: number, reduceOnly?: boolean): number;
+  /** postOnly: a limit that would cross at the open of its fill bar (a taker fill) is rejected instead (reason
+   * starting `post_only`). */
+  submitLimit(i: number, qty: number, limitPrice: number, ttlBars?: number, reduceOnly?: boolean, postOnly?: boolean): number;
   submitStop(i: number, qty: number, stopPrice: number, ttlBars?: number, reduceOnly?: boolean): number;
   cancel(orderId: number): void;
   openOrderCount(): number;
+  /** Whether the order is still live (submitted, not yet filled, cancelled, rejected or expired). */
+  orderLive(orderId: number): boolean;
+  /**
+   * The slippage + impact in bps (the cost model, without fees) a fill of `qty` of instrument i at the next bar would
+   * pay, from the estimates known at this close (the ones the engine uses for that fill); NaN when unknown.
+   */
+  expectedCostBps(i: number, qty: number): number;
 }
 
 /** Called once per bar at its close (t = bar index, ts = its OPEN time). */
@@ -183,6 +195,7 @@ export class Engine implements EngineContext {
   private oLastBar = new Float64Array(0); // last bar on which it may fill (Infinity = GTC)
   private oLive = new Uint8Array(0);
   private oReduce = new Uint8Array(0); // 1: may only reduce the position it finds at fill time (never open or flip)
+  private oPost = new Uint8Array(0); // 1: post-only limit (rejected instead of filled as a taker)
   private active = new Int32Array(16);
   private nActive = 0;
   // account
@@ -313,11 +326,26 @@ export class Engine implements EngineContext {
   submitMarket(i: number, qty: number, ttlBars = Infinity, reduceOnly = false): number {
     return this.submit(i, K_MARKET, qty, NaN, ttlBars, reduceOnly);
   }
-  submitLimit(i: number, qty: number, limitPrice: number, ttlBars = Infinity, reduceOnly = false): number {
-    return this.submit(i, K_LIMIT, qty, limitPrice, ttlBars, reduceOnly);
+  submitLimit(i: number, qty: number, limitPrice: number, ttlBars = Infinity, reduceOnly = false, postOnly = false): number {
+    const id = this.submit(i, K_LIMIT, qty, limitPrice, ttlBars, reduceOnly);
+    if (postOnly) this.oPost[id] = 1;
+    return id;
   }
   submitStop(i: number, qty: number, stopPrice: number, ttlBars = Infinity, reduceOnly = false): number {
     return this.submit(i, K_STOP, qty, stopPrice, ttlBars, reduceOnly);
+  }
+  orderLive(id: number): boolean {
+    return id >= 0 && id < this.oCount && this.oLive[id] === 1;
+  }
+  expectedCostBps(i: number, qty: number): number {
+    const t = this.t;
+    if (!(t >= 0 && t < this.n)) return NaN;
+    const v24 = this.v24[i]![t]!;
+    if (!(v24 > 0)) return NaN;
+    const imp = this.input.costs.impact;
+    const dv = imp.model === 'sqrt' ? this.dvol[i]![t]! : NaN;
+    if (imp.model === 'sqrt' && !(dv === dv)) return NaN;
+    return this.slipBps + impactBps(imp, dv, Math.abs(qty) / v24);
   }
   cancel(id: number): void {
     if (id < 0 || id >= this.oCount || !this.oLive[id]) return;
@@ -405,6 +433,7 @@ export class Engine implements EngineContext {
     const id = this.oCount++;
     this.oInst[id] = i; this.oKind[id] = kind; this.oQty[id] = qty; this.oPrice[id] = price;
     this.oSubBar[id] = this.t; this.oLastBar[id] = this.t + ttl; this.oLive[id] = 1; this.oReduce[id] = reduceOnly ? 1 : 0;
+    this.oPost[id] = 0;
     if (this.nActive === this.active.length) {
       const a = new Int32Array(this.active.length * 2); a.set(this.active); this.active = a;
     }
@@ -425,6 +454,7 @@ export class Engine implements EngineContext {
     this.oLastBar = g(this.oLastBar, (k) => new Float64Array(k));
     this.oLive = g(this.oLive, (k) => new Uint8Array(k));
     this.oReduce = g(this.oReduce, (k) => new Uint8Array(k));
+    this.oPost = g(this.oPost, (k) => new Uint8Array(k));
     this.oCap = cap;
   }
 
@@ -488,6 +518,11 @@ export class Engine implements EngineContext {
       } else {
         if (!(h > px)) return;
         ref = o > px ? o : px; maker = !(o > px);
+      }
+      if (!maker && this.oPost[id] === 1) {
+        this.oLive[id] = 0;
+        this.event(id, 'rejected', q, ref, { reason: `post_only: would cross (open ${o} through limit ${px})` });
+        return;
       }
     } else if (side > 0) {
       if (!(h >= px)) return;

@@ -110,6 +110,28 @@ export const MIGRATIONS: readonly string[] = [
     detail_json   TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: block rows of a run are idempotent (a run restarted after kill -9 writes its blocks again); orders may be
+  // stops (the protective stop the exposure attaches to every entry)
+  `
+  CREATE TABLE orders_v2 (
+    experiment_id TEXT NOT NULL,
+    run_id        TEXT NOT NULL,
+    order_id      TEXT NOT NULL,
+    ts_ms         INTEGER NOT NULL,
+    symbol        TEXT NOT NULL,
+    side          TEXT NOT NULL CHECK (side IN ('buy','sell')),
+    order_type    TEXT NOT NULL CHECK (order_type IN ('market','limit','post_only','stop')),
+    qty           REAL NOT NULL,
+    limit_price   REAL,
+    status        TEXT NOT NULL,
+    PRIMARY KEY (run_id, order_id)
+  ) STRICT;
+  INSERT INTO orders_v2 SELECT * FROM orders;
+  DROP TABLE orders;
+  ALTER TABLE orders_v2 RENAME TO orders;
+  ALTER TABLE block_events ADD COLUMN block_key TEXT;
+  CREATE UNIQUE INDEX block_events_by_key ON block_events (run_id, block_key);
+  `,
 ];
 
 export interface StoredEvent {
@@ -260,6 +282,71 @@ export class ExperimentStore {
     }).immediate();
   }
 
+  /**
+   * Blocks of a run, idempotent by `key` (unique within the run): each new one is a block_events row and an
+   * `experiment_blocked` event, written together; one already stored is skipped (no second event). Batched in
+   * transactions of `batch` blocks. Returns how many were new.
+   */
+  recordBlocks(ctx: { experiment_id: string; run_id: string; actor: string }, blocks: readonly { key: string; ts_ms: number; symbol: string; rule: string; detail: Record<string, unknown> }[], batch = 500): number {
+    const ins = this.db.prepare(`INSERT INTO block_events (experiment_id, run_id, ts_ms, symbol, rule, detail_json, block_key)
+      VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`);
+    let added = 0;
+    for (let k = 0; k < blocks.length; k += batch) {
+      const part = blocks.slice(k, k + batch);
+      this.db.transaction(() => {
+        const at = this.nowIso();
+        for (const b of part) {
+          if (ins.run(ctx.experiment_id, ctx.run_id, b.ts_ms, b.symbol, b.rule, JSON.stringify(b.detail), b.key).changes !== 1) continue;
+          added++;
+          this.insertEvent({ ...ctx, type: 'experiment_blocked', reason: b.rule, payload: { ts_ms: b.ts_ms, symbol: b.symbol, ...b.detail } }, at);
+        }
+      }).immediate();
+    }
+    return added;
+  }
+
+  /**
+   * Registers a run, or resumes it when the run id is already stored (a rerun of the same command after a crash):
+   * the same experiment and mode are required; its status goes back to running. Returns the previous status.
+   */
+  beginOrResumeRun(run: { run_id: string; experiment_id: string; mode: 'backtest' | 'paper' }): 'new' | 'running' | 'finished' | 'failed' {
+    return this.db.transaction((): 'new' | 'running' | 'finished' | 'failed' => {
+      const r = this.db.prepare('SELECT * FROM experiment_runs WHERE run_id = ?').get(run.run_id) as { experiment_id: string; mode: string; status: 'running' | 'finished' | 'failed' } | undefined;
+      if (!r) {
+        this.beginRun(run);
+        return 'new';
+      }
+      if (r.experiment_id !== run.experiment_id || r.mode !== run.mode) {
+        throw new DataError(`run "${run.run_id}" belongs to ${r.experiment_id} (${r.mode}), not ${run.experiment_id} (${run.mode})`, { file: this.file, field: 'run_id', value: run.run_id }, {
+          hint: 'a run id names one experiment and mode; choose another --run_id',
+        });
+      }
+      this.db.prepare("UPDATE experiment_runs SET status = 'running', ended_at = NULL WHERE run_id = ?").run(run.run_id);
+      return r.status;
+    }).immediate();
+  }
+
+  /**
+   * Fills already stored for a run that a recomputation does not reproduce (missing from `rows`, or with another
+   * time, side, quantity or price): a resumed run must be the same run (same code, same data).
+   */
+  conflictingFills(runId: string, rows: readonly FillRow[]): string[] {
+    const want = new Map(rows.map((r) => [r.fill_id, r]));
+    const have = this.db.prepare('SELECT fill_id, ts_ms, side, qty, price FROM fills WHERE run_id = ?').all(runId) as Pick<FillRow, 'fill_id' | 'ts_ms' | 'side' | 'qty' | 'price'>[];
+    const bad: string[] = [];
+    for (const h of have) {
+      const w = want.get(h.fill_id);
+      if (!w || w.ts_ms !== h.ts_ms || w.side !== h.side || w.qty !== h.qty || w.price !== h.price) bad.push(h.fill_id);
+    }
+    return bad;
+  }
+
+  /** Rows stored for a run, per table. */
+  runCounts(runId: string): Record<'orders' | 'fills' | 'position_snapshots' | 'risk_allocations' | 'block_events', number> {
+    const c = (table: string) => (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE run_id = ?`).get(runId) as { n: number }).n;
+    return { orders: c('orders'), fills: c('fills'), position_snapshots: c('position_snapshots'), risk_allocations: c('risk_allocations'), block_events: c('block_events') };
+  }
+
   /** Registers a backtest or paper run of a stored experiment (status running). */
   beginRun(run: { run_id: string; experiment_id: string; mode: 'backtest' | 'paper' }): void {
     this.require(run.experiment_id);
@@ -308,6 +395,14 @@ export class ExperimentStore {
     return this.db.transaction(() => rows.reduce((n, r) => n + stmt.run(r).changes, 0)).immediate();
   }
 
+  /** insertOrders / insertFills / ... in transactions of `batch` rows (each committed on its own). */
+  insertBatched(table: 'orders' | 'fills' | 'position_snapshots' | 'risk_allocations', rows: readonly object[], batch: number): number {
+    const f = { orders: this.insertOrders, fills: this.insertFills, position_snapshots: this.insertPositionSnapshots, risk_allocations: this.insertRiskAllocations }[table];
+    let n = 0;
+    for (let k = 0; k < rows.length; k += batch) n += f.call(this, rows.slice(k, k + batch) as never);
+    return n;
+  }
+
   /** Latest stored status (the column; the spec JSON is kept in step by every transition). */
   status(id: string): ExperimentStatus {
     return this.require(id).status;
@@ -330,7 +425,7 @@ export interface OrderRow {
   ts_ms: number;
   symbol: string;
   side: 'buy' | 'sell';
-  order_type: 'market' | 'limit' | 'post_only';
+  order_type: 'market' | 'limit' | 'post_only' | 'stop';
   qty: number;
   limit_price: number | null;
   status: string;

@@ -7,7 +7,7 @@
  */
 import type { CostConfig } from '../costs/schema.js';
 import { runBlueprint, type Blueprint, type Decision, type MarketSlice } from '../dsl/index.js';
-import type { EngineResult } from '../engine/index.js';
+import type { EngineResult, ExposureLedger, ExposurePolicy } from '../engine/index.js';
 import { DataError } from '../errors.js';
 import { barsPerYear, type Timeframe } from '../timeframe.js';
 import { curveMetrics, equityReturns, type CurveMetrics } from '../stats/curve_metrics.js';
@@ -17,6 +17,8 @@ export interface BacktestOptions {
   initialCash: number;
   /** Risk allocator cap on gross notional / equity (walk-forward default 2). */
   maxGrossLeverage: number;
+  /** An experiment's exposure the blueprint is held to (labels keyed by slice index). */
+  exposure?: ExposurePolicy;
 }
 
 export interface LabTrade {
@@ -46,6 +48,8 @@ export interface BacktestRun {
   metrics: CurveMetrics;
   ts_ms: Float64Array;
   trades: LabTrade[];
+  /** With options.exposure: the blocks, resizes, forced exits and accepted entries. */
+  exposure?: ExposureLedger;
 }
 
 /** Slice bars [from, to) whose open time lies in [startMs, endMs). */
@@ -66,8 +70,9 @@ export function runLabBacktest(
       file: where, field: 'window', value: w.spec,
     }, { hint: 'widen the window' });
   }
-  const { result, decisions } = runBlueprint(bp, slice, costs, {
+  const { result, decisions, exposure } = runBlueprint(bp, slice, costs, {
     initialCash: o.initialCash, risk: { maxGrossLeverage: o.maxGrossLeverage }, from, to, entryFrom: from, entryUntil: to - 2,
+    ...(o.exposure ? { exposure: o.exposure } : {}),
   });
   const ts_ms = slice.ts_ms.subarray(from, to);
   const returns = equityReturns(result.equity, o.initialCash);
@@ -85,5 +90,5 @@ export function runLabBacktest(
     entry_price: t.entryPrice, exit_price: t.exitPrice, gross_pnl: t.grossPnl, fees: t.fees,
     slippage_impact: t.slippageImpact, funding: t.funding, borrow: t.borrow, net_pnl: t.netPnl, open: t.exitBar < 0,
   }));
-  return { blueprint: bp, from, to, result, decisions, metrics, ts_ms, trades };
+  return { blueprint: bp, from, to, result, decisions, metrics, ts_ms, trades, ...(exposure ? { exposure } : {}) };
 }

@@ -26,6 +26,7 @@ import {
 } from './strategy.js';
 import { anchorWindow, envDateDefaults, parseDotEnv, parseIsoDuration, parseWindowArgs, type ResolvedWindow, type WindowArgs, type WindowSpec } from './window.js';
 import { DateTime } from 'luxon';
+import { violationCounts, type ExperimentExposure } from '../engine/index.js';
 
 export interface BacktestArgs {
   symbol: string;
@@ -47,6 +48,8 @@ export interface BacktestArgs {
   allowEnvDates: boolean;
   allowSynthetic: boolean;
   seed: number;
+  /** An experiment (--experiment_id / --experiment_spec) whose exposure the strategy is held to (lib/engine/exposure.ts). */
+  experiment?: ExperimentExposure | undefined;
 }
 
 /** Synthetic bars for `symbols` (lake names) on [startMs, endMs) at `tf`, seeded; provided by the CLI (lib/ingest). */
@@ -214,7 +217,15 @@ export async function backtestCommand(a: BacktestArgs, deps: BacktestDeps): Prom
   const { c, slice, lineage, synthetic, w, notes, where, costs, bp } = await prepareLab(a, deps);
   const { log } = deps;
   log.info({ blueprint: bp.id, name: bp.name, window: w.spec, start: w.start_utc, end: w.end_utc, tz: w.tz }, 'backtest');
-  const run = runLabBacktest(bp, slice, costs.simulate, w, { initialCash: a.initialCash, maxGrossLeverage: 2 }, where);
+  const exposure = a.experiment?.policyFor(slice.bars.map((b) => b.close), slice.tfMs);
+  const run = runLabBacktest(bp, slice, costs.simulate, w, { initialCash: a.initialCash, maxGrossLeverage: 2, ...(exposure ? { exposure } : {}) }, where);
+  if (a.experiment && run.exposure) {
+    const counts = violationCounts(run.exposure);
+    const line = `held to the exposure of experiment ${a.experiment.experimentId} (spec ${a.experiment.specDigest.slice(0, 12)}): ` +
+      `${run.exposure.entries.length} entries accepted; ${Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+    notes.push(line);
+    log.info({ experiment_id: a.experiment.experimentId, ...counts }, line);
+  }
   const envFlags: Record<string, string> = {};
   for (const [k, v] of Object.entries(deps.env)) if (v !== undefined && (k.startsWith('QUANTLAB_') || k === 'MODE')) envFlags[k] = v;
   const meta: RunMeta = {

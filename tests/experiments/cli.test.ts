@@ -33,9 +33,9 @@ async function ql(args: string[]): Promise<{ code: number; stdout: string }> {
 }
 
 describe('quantlab experiment <command>', () => {
-  test('registers the nine commands', () => {
+  test('registers the ten commands', () => {
     expect(experimentCommands.map((c) => String(c.command).split(' ')[0])).toEqual(
-      ['validate', 'create', 'show', 'list', 'start', 'pause', 'resume', 'invalidate', 'promote']);
+      ['validate', 'create', 'show', 'list', 'start', 'pause', 'resume', 'invalidate', 'promote', 'run']);
   });
 
   test('validate the shipped examples', async () => {

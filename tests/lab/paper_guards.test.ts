@@ -108,6 +108,8 @@ describe('ordered risk guards', () => {
     expect(isRiskReducing({ symbol: 'X', qty: -3, price: 1 }, 2)).toBe(false); // flips
     expect(isRiskReducing({ symbol: 'X', qty: -3, price: 1, reduceOnly: true }, 2)).toBe(true); // clipped by the broker
     expect(isRiskReducing({ symbol: 'X', qty: 1, price: 1 }, 0)).toBe(false);
+    // reduce-only while flat (a bracket stop sent with its entry): cannot open risk, so it is risk-reducing
+    expect(isRiskReducing({ symbol: 'X', qty: -1, price: 1, reduceOnly: true }, 0)).toBe(true);
     expect(riskDigest(LIMITS)).toBe(riskDigest({ ...LIMITS }));
     expect(riskDigest({ ...LIMITS, max_dd_bps: 401 })).not.toBe(riskDigest(LIMITS));
   });

@@ -65,9 +65,12 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
   const identity = {
     blueprint: d.bp.id, instruments: d.slice.instruments, window: [d.w.startMs, d.w.endMs], initial_cash: a.initialCash,
     cost_digest: d.costs.digest, risk_digest: riskDigest(a.limits), rules, synthetic: d.synthetic, seed: a.seed,
+    ...(a.experiment ? { experiment_id: a.experiment.experimentId, experiment_spec_digest: a.experiment.specDigest } : {}),
   };
+  const exposure = a.experiment?.policyFor(d.slice.bars.map((b) => b.close), d.slice.tfMs);
   const kill = a.limits.kill_switch_file;
   return runSession({
     blueprint: d.bp, slice: d.slice, from, to, costs: d.costs.simulate, initialCash: a.initialCash, limits: a.limits, rules, identity,
+    ...(exposure ? { exposure } : {}),
   }, deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false);
 }

@@ -87,8 +87,11 @@ export function initialLatch(): Latch {
 
 /** An order that shrinks |position| of its symbol without flipping it (or a reduce-only order: clipped to it). */
 export function isRiskReducing(o: GuardOrder, position: number): boolean {
+  // a reduce-only order never adds risk: the broker clips it to the position it finds at fill time, or cancels it
+  // (a bracket stop sent with its entry finds the position the entry opened)
+  if (o.reduceOnly === true) return true;
   if (position === 0 || Math.sign(o.qty) === Math.sign(position)) return false;
-  return o.reduceOnly === true || Math.abs(o.qty) <= Math.abs(position) + 1e-12;
+  return Math.abs(o.qty) <= Math.abs(position) + 1e-12;
 }
 
 function escalate(l: Latch, to: SessionState): void {

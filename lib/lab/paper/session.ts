@@ -15,7 +15,10 @@ import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'nod
 import { isProcessAlive } from '../../process.js';
 import { join } from 'node:path';
 import { prepareRun, type Blueprint, type MarketSlice } from '../../dsl/index.js';
-import { Engine, type EngineContext, type EngineResult, type OrderEvent } from '../../engine/index.js';
+import {
+  Engine, guardStrategy, settleLedger, violationCounts, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
+  type OrderEvent, type Strategy,
+} from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { DataError, UsageError } from '../../errors.js';
 import { digestJson } from '../../hash.js';
@@ -25,8 +28,13 @@ import { FifoBook, type Match } from './fifo.js';
 import { checkBreakers, evaluateOrder, initialLatch, isRiskReducing, resetSession, riskDigest, type GuardEvent, type Latch, type RiskLimits } from './guards.js';
 import { quantizeOrder, type MarketRules } from './quantize.js';
 
-export interface SessionInput {
-  blueprint: Blueprint;
+/** What a replay needs: a blueprint (compiled with lib/dsl prepareRun) or an engine input and strategy of its own. */
+export interface ReplayInput {
+  blueprint?: Blueprint;
+  /** Instead of the blueprint: the engine input (bars [from, to) of the slice) and the strategy to replay. */
+  run?: { input: EngineInput; strategy: Strategy };
+  /** An experiment's exposure, enforced between the strategy and the order generator (lib/engine/exposure.ts). */
+  exposure?: ExposurePolicy;
   slice: MarketSlice;
   /** Engine bars [from, to) of the slice: the replay. */
   from: number;
@@ -37,6 +45,10 @@ export interface SessionInput {
   rules: MarketRules;
   /** Everything that defines the session (its id is a digest of it). */
   identity: Record<string, unknown>;
+}
+
+export interface SessionInput extends ReplayInput {
+  blueprint: Blueprint;
 }
 
 export interface SessionState {
@@ -77,12 +89,24 @@ export const KILL_CHECK_MS = 20;
 interface Pending { bar: number; ts: number; ev: EventBody }
 
 /** The replay through the engine with the order generator and guards between the strategy and the broker. */
-export function replaySession(s: SessionInput, killSwitchPresent: () => boolean): {
-  result: EngineResult; pending: Pending[]; latch: Latch; denied: number;
+export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean): {
+  result: EngineResult; pending: Pending[]; latch: Latch; denied: number; exposure?: ExposureLedger;
 } {
-  const { input, compiled } = prepareRun(s.blueprint, s.slice, s.costs, {
-    initialCash: s.initialCash, risk: { maxGrossLeverage: 2 }, from: s.from, to: s.to, entryFrom: s.from, entryUntil: s.to - 2,
-  });
+  let input: EngineInput;
+  let inner: Strategy;
+  if (s.run) {
+    ({ input, strategy: inner } = s.run);
+  } else if (s.blueprint) {
+    const p = prepareRun(s.blueprint, s.slice, s.costs, {
+      initialCash: s.initialCash, risk: { maxGrossLeverage: 2 }, from: s.from, to: s.to, entryFrom: s.from, entryUntil: s.to - 2,
+    });
+    input = p.input;
+    inner = p.compiled.strategy;
+  } else {
+    throw new UsageError('paper replay: give a blueprint or an engine input and strategy');
+  }
+  const guarded = s.exposure ? guardStrategy(input, inner, s.exposure, s.from) : undefined;
+  const strategyOf = guarded ? guarded.strategy : inner;
   const latch = initialLatch();
   const pending: Pending[] = [];
   const syms = s.slice.instruments.map((k) => k.symbol);
@@ -142,8 +166,9 @@ export function replaySession(s: SessionInput, killSwitchPresent: () => boolean)
     nInstruments: c.nInstruments,
     position: (i) => c.position(i), avgEntry: (i) => c.avgEntry(i), mark: (i) => c.mark(i), cash: () => c.cash(), equity: () => c.equity(),
     openOrderCount: () => c.openOrderCount(), cancel: (id) => { if (id >= 0) c.cancel(id); },
+    orderLive: (id) => c.orderLive(id), expectedCostBps: (i, q) => c.expectedCostBps(i, q),
     submitMarket: (i, qty, ttl, ro) => { const g = gate(i, qty, 'market', NaN, ro === true); return g ? c.submitMarket(i, g.qty, ttl, ro) : -1; },
-    submitLimit: (i, qty, px, ttl, ro) => { const g = gate(i, qty, 'limit', px, ro === true); return g ? c.submitLimit(i, g.qty, g.price, ttl, ro) : -1; },
+    submitLimit: (i, qty, px, ttl, ro, po) => { const g = gate(i, qty, 'limit', px, ro === true); return g ? c.submitLimit(i, g.qty, g.price, ttl, ro, po) : -1; },
     submitStop: (i, qty, px, ttl, ro) => { const g = gate(i, qty, 'stop', px, ro === true); return g ? c.submitStop(i, g.qty, g.price, ttl, ro) : -1; },
   });
   let wrapped: EngineContext | undefined;
@@ -160,9 +185,9 @@ export function replaySession(s: SessionInput, killSwitchPresent: () => boolean)
     barCtx.nowMs = ts + tfMs; barCtx.killSwitchPresent = killNow;
     const trips = checkBreakers(latch, s.limits, barCtx);
     for (let k = 0; k < trips.length; k++) push(trips[k]!);
-    compiled.strategy(t, ts, wrapped);
+    strategyOf(t, ts, wrapped);
   });
-  return { result, pending, latch, denied };
+  return { result, pending, latch, denied, ...(guarded ? { exposure: settleLedger(guarded.ledger, result.orderLog) } : {}) };
 }
 
 function csv(header: string[], rows: (string | number | boolean | null)[][]): string {
@@ -213,7 +238,7 @@ export async function runSession(s: SessionInput, runsDir: string, log: Logger, 
   }
   await removeDeadTemps(join(runsDir, 'live', 'sessions'), id);
   const t0 = Date.now();
-  const { result, pending, latch, denied } = replaySession(s, killSwitchPresent);
+  const { result, pending, latch, denied, exposure } = replaySession(s, killSwitchPresent);
   const events = stateEvents(s, pending, result.orderLog);
   const syms = s.slice.instruments.map((k) => k.symbol);
   const ts = s.slice.ts_ms;
@@ -267,6 +292,12 @@ export async function runSession(s: SessionInput, runsDir: string, log: Logger, 
     }) + '\n');
     await writeFile(join(tmp, 'engine_trades.json'), JSON.stringify(result.trades.map((t) => ({ ...t, symbol: syms[t.instrument] }))) + '\n');
     await writeFile(join(tmp, 'session.md'), md);
+    if (exposure) {
+      await writeFile(join(tmp, 'exposure.json'), JSON.stringify({
+        experiment_id: s.identity.experiment_id ?? null, counts: violationCounts(exposure),
+        blocks: exposure.blocks.map((b) => ({ ...b, symbol: syms[b.instrument] })), entries: exposure.entries.map((e) => ({ ...e, symbol: syms[e.instrument] })),
+      }, null, 1) + '\n');
+    }
     await writeFile(join(tmp, 'logs', 'run.log'), jsonl([
       { level: 'info', msg: `replayed ${n} bars in ${Date.now() - t0} ms`, session: id },
       ...stateChanges.map((e) => ({ level: 'warn', msg: e.message, ts_utc: iso(e.ts_ms) })),

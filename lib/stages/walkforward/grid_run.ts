@@ -7,6 +7,7 @@
  */
 import type { CostConfig } from '../../costs/schema.js';
 import { prepareSignals, runBlueprint, type Blueprint, type BlueprintRun, type MarketSlice, type PreparedSignals } from '../../dsl/index.js';
+import type { ExposurePolicy } from '../../engine/index.js';
 import type { Grid, InstrumentData } from './io.js';
 
 export class BlueprintOnGrid {
@@ -15,7 +16,7 @@ export class BlueprintOnGrid {
   private readonly slice: MarketSlice;
   private readonly prepared: PreparedSignals;
 
-  constructor(readonly bp: Blueprint, data: readonly InstrumentData[], grid: Grid) {
+  constructor(readonly bp: Blueprint, data: readonly InstrumentData[], grid: Grid, private readonly exposure?: ExposurePolicy) {
     this.slice = {
       instruments: data.map((d) => d.key), ts_ms: grid.ts_ms, tfMs: grid.tfMs, bars: data.map((d) => d.bars),
       features: data.map((d) => d.features), events: data.map((d) => d.events), funding: data.map((d) => d.funding),
@@ -33,6 +34,7 @@ export class BlueprintOnGrid {
     this.runs++;
     return runBlueprint(this.bp, this.slice, costs, {
       initialCash: cash, risk, from, to, entryFrom: from, entryUntil: to - 2, series: 'equity', prepared: this.prepared,
+      ...(this.exposure ? { exposure: this.exposure } : {}),
     });
   }
 }

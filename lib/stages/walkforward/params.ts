@@ -1,6 +1,12 @@
+import type { ExposureSource } from '../../engine/index.js';
 import { DURATION_PATTERN, TIMEFRAMES, type Timeframe } from '../../timeframe.js';
 import { IDENTIFIER_PATTERN } from '../../paths.js';
 import { WINDOW_MODES, type WindowMode } from '../../walkforward/windows.js';
+
+/** What the stage executable passes in: the experiments' exposure source (params experiment_spec / experiment_id). */
+export interface WalkforwardHooks {
+  exposure?: ExposureSource;
+}
 
 export interface WalkforwardParams {
   timeframe: Timeframe;
@@ -22,6 +28,9 @@ export interface WalkforwardParams {
   benchmark_symbol: string;
   venue_for: Record<string, string>;
   allow_cheaper_costs: boolean;
+  /** An experiment's exposure every engine run is held to: a spec file, or an id in <data_dir>/experiments. */
+  experiment_spec?: string;
+  experiment_id?: string;
 }
 
 export const WALKFORWARD_PARAMS_SCHEMA = {
@@ -61,6 +70,14 @@ export const WALKFORWARD_PARAMS_SCHEMA = {
       type: 'boolean', default: false,
       description: 'what-if only: evaluate blueprints under costs cheaper than (or incomparable with) the ones they were found under instead of refusing them; ' +
         'summary.json records cheaper_what_if and the report says it is not a validation (--allow-cheaper-costs)',
+    },
+    experiment_spec: {
+      type: 'string', minLength: 1,
+      description: 'an ExperimentSpec file (YAML/JSON, relative to the project root or absolute): every engine run is held to its exposure (docs/experiments.md); unset: no experiment',
+    },
+    experiment_id: {
+      type: 'string', minLength: 1,
+      description: 'like experiment_spec, an experiment stored in <data_dir>/experiments/experiments.sqlite (exactly one of the two)',
     },
   },
 } as const;

@@ -24,14 +24,15 @@
  * Cost sensitivity: pass 2 repeated with fees, slippage and impact scaled by each multiplier (the selection is
  * kept: it is the book that was chosen; funding and borrow are carry, not trading costs, and are not scaled).
  */
-import { join, dirname } from 'node:path';
+import { join, dirname, isAbsolute } from 'node:path';
+import { PROJECT_ROOT } from '../../stage/root.js';
 import { DataError, QuantError, SpecError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
 import { LakeDb, TABLES, dictColumn, listPartitions, writeTableFile, type ColumnSchema } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import type { CutInstrument } from '../../costs/funding_span.js';
 import type { CostStatusEntry } from '../../costs/evaluation.js';
-import type { EngineResult } from '../../engine/index.js';
+import type { EngineResult, ExperimentExposure } from '../../engine/index.js';
 import { blueprintEvents, blueprintFeatures, type Blueprint } from '../../dsl/index.js';
 import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } from '../../timeframe.js';
 import { makeWindows } from '../../walkforward/windows.js';
@@ -50,7 +51,7 @@ import { readLakeVocabulary } from '../blueprint/vocabulary.js';
 import { assertScreenBeforeTest, readBlueprints } from './blueprints.js';
 import { globalGrid, loadInstrument, type Grid, type InstrumentData } from './io.js';
 import { BlueprintOnGrid } from './grid_run.js';
-import type { WalkforwardParams } from './params.js';
+import type { WalkforwardHooks, WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
 
 const DAY_MS = 86_400_000;
@@ -58,9 +59,11 @@ export const OOS_FILE = 'oos.parquet';
 export const TRADES_FILE = 'trades.parquet';
 export const SUMMARY_FILE = 'summary.json';
 
-export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>): Promise<StageRunSummary> {
+export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>, hooks: WalkforwardHooks = {}): Promise<StageRunSummary> {
   if (!ctx.costs) throw new QuantError('walkforward needs the cost config (usesCosts)');
   const p = ctx.params;
+  const experiment = await loadExperiment(p, hooks, ctx.dataDir);
+  const blocks: Record<string, number> = {};
   const costs = withVenueAliases(ctx.costs.config as CostConfig, p.venue_for);
   const tf = p.timeframe;
   const tfMs = timeframeMs(tf);
@@ -120,7 +123,8 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
     // nothing per bar, so pass 2 compiles the selected blueprints again), however many windows and cost multipliers.
     const counts = { signal_compilations: 0, engine_runs: 0 };
     const compiled = (bp: Blueprint, data: InstrumentData[]): { run: BlueprintOnGrid['run'] } => {
-      const g = new BlueprintOnGrid(bp, data, grid);
+      const policy = experiment?.policyFor(data.map((d) => d.bars.close), tfMs);
+      const g = new BlueprintOnGrid(bp, data, grid, policy);
       counts.signal_compilations++;
       return { run: (...a) => { counts.engine_runs++; return g.run(...a); } };
     };
@@ -135,6 +139,8 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       const bp = bps[i]!;
       const data = await cache.get(bp, order, done);
       const run = compiled(bp, data).run(costs, p.capital_usd, risk, 0, grid.n);
+      // exposure decisions of the full-grid runs (one per blueprint), reported by rule
+      for (const b of run.exposure?.blocks ?? []) blocks[b.rule] = (blocks[b.rule] ?? 0) + 1;
       const r = equityReturns(run.result.equity, p.capital_usd);
       const entries = run.result.trades.map((t) => t.entryBar);
       stats[i] = trainStats(r, entries, windows);
@@ -276,12 +282,19 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
       warnings.push(w);
       ctx.log.warn(w);
     }
+    if (experiment) {
+      const line = `every engine run was held to the exposure of experiment ${experiment.experimentId} (spec ${experiment.specDigest.slice(0, 12)}); full-grid runs: ` +
+        (Object.keys(blocks).length ? Object.entries(blocks).sort().map(([k, v]) => `${k} ${v}`).join(', ') : 'no order refused');
+      warnings.push(line);
+      ctx.log.warn({ experiment_id: experiment.experimentId, blocks }, line);
+    }
     return {
       rows: { 'walkforward/oos': oosRows.rows, 'walkforward/trades': tradeRows.rows },
       metrics: {
         blueprints: bps.length, windows: windows.length, selected_blueprints: pass2.length,
         oos_total_return: metrics.total_return, oos_sharpe: metrics.sharpe, oos_trades: metrics.n_trades,
         psr: metrics.psr, dsr: metrics.dsr, dsr_clustered: clustered.dsr, trials_effective: clustered.trials_effective, pbo: pbo.pbo ?? NaN, cut_instruments: summary.cut_instruments.length,
+        ...(experiment ? { experiment_id: experiment.experimentId, experiment_spec_digest: experiment.specDigest, ...Object.fromEntries(Object.entries(blocks).map(([k, v]) => [`exposure_${k}`, v])) } : {}),
       },
       ...(warnings.length ? { warnings } : {}),
     };
@@ -291,6 +304,19 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>):
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** The experiment of params experiment_spec / experiment_id (undefined when neither is set). */
+async function loadExperiment(p: WalkforwardParams, hooks: WalkforwardHooks, dataDir: string): Promise<ExperimentExposure | undefined> {
+  if (p.experiment_spec === undefined && p.experiment_id === undefined) return undefined;
+  if (p.experiment_spec !== undefined && p.experiment_id !== undefined) {
+    throw new SpecError([`spec/pipeline.yaml stages.walkforward: experiment_spec and experiment_id are both set (${p.experiment_spec}, ${p.experiment_id}); give one`], { hint: 'remove one of the two' });
+  }
+  if (!hooks.exposure) {
+    throw new QuantError('walkforward: experiment_spec / experiment_id need the experiments\' exposure source (the stage executable stages/walkforward.ts passes it)');
+  }
+  const spec = p.experiment_spec === undefined ? undefined : isAbsolute(p.experiment_spec) ? p.experiment_spec : join(PROJECT_ROOT, p.experiment_spec);
+  return hooks.exposure.load(spec !== undefined ? { spec } : { id: p.experiment_id! }, dataDir);
+}
 
 /** One line per found digest the current costs differ from: a stress (allowed) or a what-if under cheaper costs. */
 function costCheckWarnings(status: ReadonlyMap<string, CostStatusEntry>, current: string): string[] {
