@@ -8,7 +8,7 @@
  */
 import { Xoshiro128ss } from '../stats/rng.js';
 import { LakeDb, TABLES, writeMonthlyPartitions, type PartitionPeriod } from '../lake/index.js';
-import { DAY_MS } from './panel.js';
+import { DAY_MS, type Panel } from './panel.js';
 
 export interface DailyMarketParams { seed: number; n_assets: number; days: number; start_ms: number; market?: 'spot' | 'um'; exchange?: string }
 
@@ -79,6 +79,20 @@ export async function writeDailyLake(lakeRoot: string, p: DailyMarketParams, opt
     }
   } finally {
     db.close();
+  }
+  return out;
+}
+
+/** The market as an in-memory daily panel (spot, asset 0 = BTC, 1 = ETH; NaN before a coin's listing), no lake. */
+export function dailyPanel(p: DailyMarketParams): Panel {
+  const days = Float64Array.from({ length: p.days }, (_, i) => p.start_ms + i * DAY_MS);
+  const out: Panel = { days, symbols: [], markets: [], exchanges: [], close: [], volume_usd: [], mcap: [], funding: [], oi_usd: [], btc: 0, eth: 1, excluded: [] };
+  for (const a of dailyMarket(p)) {
+    const pad = (x: Float64Array) => { const o = new Float64Array(p.days).fill(NaN); o.set(x, a.listed_from); return o; };
+    out.symbols.push(a.symbol); out.markets.push(p.market ?? 'spot'); out.exchanges.push(p.exchange ?? 'synthetic');
+    // caps are stamped at the next day's 00:00, i.e. known at the close of their bar's day: mcap[d] = cap of day d
+    out.close.push(pad(a.close)); out.volume_usd.push(pad(Float64Array.from(a.close, (c, i) => c * a.volume[i]!))); out.mcap.push(pad(a.cap));
+    out.funding.push(null); out.oi_usd.push(null); out.excluded.push(false);
   }
   return out;
 }
