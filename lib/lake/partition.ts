@@ -354,10 +354,12 @@ export async function readHiveGroups(
   const ids = [...groups.keys()];
   const idExpr = keys.length === 0 ? `''` : keys.map((k) => `CAST(${sqlIdent(k)} AS VARCHAR)`).join(` || '/' || `);
   const gExpr = `CAST(list_position([${ids.map(sqlString).join(', ')}], ${idExpr}) - 1 AS INTEGER)`;
-  const cols = await queryColumns(
-    db, `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ${gExpr} AS "__group" FROM (${inner}) ORDER BY "__group", ts_ms`,
-    [...kinds, { name: '__group', type: 'i32' }], { fallback: false },
-  );
+  // Files are listed in path order (group, then period) and DuckDB keeps file order in a plain scan, so the rows
+  // already come ordered: checked here, and only an out-of-order read (or the dailyLast aggregate) pays for a sort.
+  const sel = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ${gExpr} AS "__group" FROM (${inner})`;
+  const colKinds = [...kinds, { name: '__group', type: 'i32' as const }];
+  let cols = opts.dailyLast ? null : await queryColumns(db, sel, colKinds, { fallback: false });
+  if (!cols || !groupOrdered(cols.__group as Int32Array, cols.ts_ms)) cols = await queryColumns(db, `${sel} ORDER BY "__group", ts_ms`, colKinds, { fallback: false });
   const gi = cols.__group as Int32Array;
   const out: HiveGroup[] = [];
   for (let off = 0; off < gi.length;) {
@@ -371,4 +373,11 @@ export async function readHiveGroups(
     off = end;
   }
   return out;
+}
+
+/** True when rows are grouped by ascending group index and, within a group, by strictly ascending ts_ms. */
+function groupOrdered(g: Int32Array, ts: NumericArray | undefined): boolean {
+  if (!ts) return false;
+  for (let i = 1; i < g.length; i++) if (g[i]! < g[i - 1]! || (g[i] === g[i - 1] && ts[i]! <= ts[i - 1]!)) return false;
+  return true;
 }
