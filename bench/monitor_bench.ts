@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
- * node dist/bench/monitor_bench.js [--assets 50,100,150] [--years 5] [--reps 3] [--data_dir DIR]
+ * node dist/bench/monitor_bench.js [--assets 50,100,150] [--years 5] [--reps 3] [--period year|month]
  *
  * Figures (never pass/fail) for the majors-vs-alts monitor: a synthetic daily market (lib/monitor/synthetic_daily.ts,
- * seeded) of N assets x Y years is written into a temporary lake (cleaned/bars 1d + market caps), then the whole
+ * seeded) of N assets x Y years is written into a temporary lake (cleaned/bars 1d + market caps; --period year: the
+ * layout the clean stage writes for daily data, the default; month: the older monthly layout), then the whole
  * command (`node dist/orchestrator/monitor_cli.js`, regular mode with the shipped config, the MSM baseline) runs as a
  * child process; wall time (median of --reps) and peak RSS (/usr/bin/time %M, when present) per N. Target: 150 x 5 y
  * under 5 s, peak RSS flat in N. JSON on stdout. Also CPU seconds (user + sys) and the load average: on a shared
@@ -25,6 +26,8 @@ function arg(name: string, def: string): string {
 const sizes = arg('assets', '50,100,150').split(',').map(Number);
 const years = Number(arg('years', '5'));
 const reps = Number(arg('reps', '3'));
+const period = arg('period', 'year') as 'year' | 'month';
+if (period !== 'year' && period !== 'month') throw new Error(`--period year|month, was ${period}`);
 const CLI = fileURLToPath(new URL('../orchestrator/monitor_cli.js', import.meta.url));
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const TIME = '/usr/bin/time';
@@ -41,7 +44,7 @@ try {
   for (const n of sizes) {
     const dir = join(base, `n${n}`);
     const t0 = performance.now();
-    await writeDailyLake(join(dir, 'lake'), { seed: 1, n_assets: n, days, start_ms: start });
+    await writeDailyLake(join(dir, 'lake'), { seed: 1, n_assets: n, days, start_ms: start }, { period });
     const genS = (performance.now() - t0) / 1000;
     for (const mode of ['regular', 'msm'] as const) {
       const walls: number[] = [];
@@ -61,7 +64,7 @@ try {
         if (c) cpus.push(Number(c[1]) + Number(c[2]));
       }
       walls.sort((a, b) => a - b);
-      results.push({ assets: n, years, days, mode, wall_s_median: Number(walls[Math.floor(walls.length / 2)]!.toFixed(2)), wall_s_all: walls.map((w) => Number(w.toFixed(2))), peak_rss_mb: Number.isFinite(rssKb) ? Math.round(rssKb / 1024) : null, cpu_s_median: cpus.length ? cpus.sort((a, b) => a - b)[Math.floor(cpus.length / 2)] : null, load_avg_1m: Number(loadavg()[0]!.toFixed(1)), lake_write_s: Number(genS.toFixed(1)) });
+      results.push({ assets: n, years, days, period, mode, wall_s_median: Number(walls[Math.floor(walls.length / 2)]!.toFixed(2)), wall_s_all: walls.map((w) => Number(w.toFixed(2))), peak_rss_mb: Number.isFinite(rssKb) ? Math.round(rssKb / 1024) : null, cpu_s_median: cpus.length ? cpus.sort((a, b) => a - b)[Math.floor(cpus.length / 2)] : null, load_avg_1m: Number(loadavg()[0]!.toFixed(1)), lake_write_s: Number(genS.toFixed(1)) });
       process.stderr.write(`${JSON.stringify(results[results.length - 1])}\n`);
     }
   }

@@ -7,6 +7,24 @@ import type { TableSchema, ColumnType } from './schema.js';
 import { sha256File } from '../hash.js';
 import { readJson, tempPathFor, writeJsonAtomic } from '../fsx.js';
 import { monthKey, nextMonthStartMs } from '../timeframe.js';
+
+/**
+ * The time span one partition file holds. 'month' (key 'YYYY-MM'): intraday series. 'year' (key 'YYYY', same
+ * 'month=' path segment, so every reader, glob and listing works unchanged on both layouts): daily-or-coarser series
+ * (1d bars, daily market caps), where a monthly file holds at most 31 rows and the per-file cost (open, footer,
+ * manifest) dominates every read. Readers never parse the key: they window by the manifests' min/max ts_ms.
+ */
+export type PartitionPeriod = 'month' | 'year';
+
+/** Key and end (exclusive, ms) of the partition of `period` that holds ts. */
+function periodOf(tsMs: number, period: PartitionPeriod): { key: string; endMs: number } {
+  if (period === 'year') {
+    const y = new Date(tsMs).getUTCFullYear();
+    return { key: String(y), endMs: Date.UTC(y + 1, 0, 1) };
+  }
+  const key = monthKey(tsMs);
+  return { key, endMs: nextMonthStartMs(key) };
+}
 import { resolveInside } from '../paths.js';
 
 /** What every partition directory records beside its data file, so nothing re-reads data to know it is unchanged. */
@@ -36,8 +54,9 @@ export function partitionDir(root: string, table: TableSchema, keys: Record<stri
 }
 
 /**
- * Write one instrument's rows into monthly partitions of `table` (the last partition key must be 'month'), or daily
- * ones when it is 'day' (YYYY-MM-DD of ts_ms, UTC: dense tables such as raw/agg_trades).
+ * Write one instrument's rows into monthly (or, `period: 'year'`, yearly) partitions of `table` (the last partition
+ * key is 'month'), or daily ones when the last key is 'day' (YYYY-MM-DD of ts_ms, UTC: dense tables such as
+ * raw/agg_trades; `period` does not apply to them).
  * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns) and staged once; each month is one plain
  * COPY of a range of the staged rows, in insertion order (ORDER BY rowid when dictionary joins are involved; no PARTITION_BY, whose parallel writer
  * does not keep row order). Each file is written to a temp path, hashed, renamed into place, then its manifest is
@@ -49,7 +68,7 @@ export async function writeMonthlyPartitions(
   table: TableSchema,
   keys: Record<string, string>,
   data: ColumnSet,
-  opts: { tieBreak?: readonly string[] } = {},
+  opts: { tieBreak?: readonly string[]; period?: PartitionPeriod } = {},
 ): Promise<PartitionManifest[]> {
   const period = table.partitionBy[table.partitionBy.length - 1];
   if (period !== 'month' && period !== 'day') throw new Error(`${table.dir} is not month- or day-partitioned`);
@@ -64,8 +83,9 @@ export async function writeMonthlyPartitions(
   const out: PartitionManifest[] = [];
   let start = 0;
   while (start < ts.length) {
-    const key = period === 'month' ? monthKey(ts[start]!) : dayKey(ts[start]!);
-    const hi = period === 'month' ? nextMonthStartMs(key) : Date.parse(`${key}T00:00:00Z`) + 86_400_000;
+    const { key, endMs: hi } = period === 'month'
+      ? periodOf(ts[start]!, opts.period ?? 'month')
+      : { key: dayKey(ts[start]!), endMs: Date.parse(`${dayKey(ts[start]!)}T00:00:00Z`) + 86_400_000 };
     let end = start;
     while (end < ts.length && ts[end]! < hi) end++;
     const dir = partitionDir(root, table, { ...keys, [period]: key });
@@ -285,19 +305,21 @@ export async function partitionColumns(db: LakeDb, root: string, parts: readonly
 export interface HiveGroup {
   /** Partition keys above month (e.g. exchange, market, symbol), from the paths. */
   keys: Record<string, string>;
-  /** Partitions of the group in month order, with their manifests (for digests). */
+  /** Partitions of the group read (in the window), in time order, with their manifests (for digests). */
   parts: FoundPartition[];
   data: Record<string, NumericArray>;
 }
 
 /**
- * Read a whole month-partitioned table (or the slice matching `fixed` keys, e.g. timeframe=1d) with DuckDB glob
- * scans instead of a directory walk plus one query per instrument: for many small series (daily bars of hundreds of
- * coins: thousands of monthly files) the per-file cost dominates. Files come from DuckDB's glob() (keys parsed from
- * the Hive path, manifests read concurrently for the lake digests); data from one scan, rows of `fromMs <= ts_ms <
- * toMs`, ordered by the group keys then ts_ms, split per group by a count query. `dailyLast`: one row per group and
- * UTC day, the last observation of the day (its ts_ms kept): for dense series (hourly open interest) read into a
- * daily panel, so memory follows days x groups, not the raw rows. A missing table folder gives no groups.
+ * Read a whole partitioned table (or the slice matching `fixed` keys, e.g. timeframe=1d) in ONE DuckDB scan instead
+ * of a directory walk plus one query per instrument: for many small series (daily data of hundreds of coins) the
+ * per-file cost dominates. Files come from DuckDB's glob() (keys parsed from the Hive path, manifests read
+ * concurrently for the lake digests); files whose manifest range misses [fromMs, toMs) are not opened; monthly and
+ * yearly partitions (PartitionPeriod) read alike. Data: rows of `fromMs <= ts_ms < toMs`, each tagged with its
+ * group's index, ordered by group then ts_ms, cut per group in JS (typed-array views of one buffer per column).
+ * `parts` lists only the files read. `dailyLast`: one row per group and UTC day, the last observation of the day
+ * (its ts_ms kept): for dense series (hourly open interest) read into a daily panel, so memory follows days x
+ * groups, not the raw rows. A missing table folder gives no groups.
  */
 export async function readHiveGroups(
   db: LakeDb, root: string, table: TableSchema, fixed: Record<string, string>, columns: readonly string[],
@@ -314,35 +336,57 @@ export async function readHiveGroups(
     const read = await Promise.all(chunk.map((f) => readJson<PartitionManifest>(join(f, '..', PARTITION_MANIFEST))));
     chunk.forEach((f, j) => manifests.set(f, read[j]!));
   }
+  // files whose manifest range misses the window are not opened at all (a 1-year run on a 5-year lake)
+  const inWindow = (m: PartitionManifest) => (opts.fromMs === undefined || m.max_ts_ms >= opts.fromMs) && (opts.toMs === undefined || m.min_ts_ms < opts.toMs);
+  const files = names.filter((f) => inWindow(manifests.get(f)!));
+  if (files.length === 0) return [];
   const groups = new Map<string, HiveGroup>();
-  for (const f of names) {
+  for (const f of files) {
     const segs = Object.fromEntries(f.split('/').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]));
     const k = Object.fromEntries(keys.map((name) => [name, segs[name] ?? '']));
-    const id = keys.map((name) => k[name]).join('\u0000');
+    const id = keys.map((name) => k[name]).join('/'); // '/' never occurs in a partition value (partitionDir)
     let g = groups.get(id);
     if (!g) groups.set(id, (g = { keys: k, parts: [], data: {} }));
     g.parts.push({ keys: { ...fixed, ...k, month: segs.month ?? '' }, dir: join(f, '..'), manifest: manifests.get(f)! });
   }
   const kinds = numericKinds(table, columns);
-  const src = `read_parquet(${sqlString(glob)}, hive_partitioning = true, hive_types_autocast = false)`;
+  const src = `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, hive_types_autocast = false)`;
   const conds = [opts.fromMs !== undefined ? `ts_ms >= ${opts.fromMs}` : '', opts.toMs !== undefined ? `ts_ms < ${opts.toMs}` : ''].filter((c) => c !== '');
   const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
   const keyList = keys.map(sqlIdent).join(', ');
+  const groupBy = keys.length ? `${keyList}, ` : '';
   const inner = opts.dailyLast
-    ? `SELECT ${keyList}, max(ts_ms) AS ts_ms, ${kinds.filter((c) => c.name !== 'ts_ms').map((c) => `arg_max(${sqlIdent(c.name)}, ts_ms) AS ${sqlIdent(c.name)}`).join(', ')} FROM ${src}${where} GROUP BY ${keyList}, ts_ms // 86400000`
-    : `SELECT ${keyList}, ${kinds.map((c) => sqlIdent(c.name)).join(', ')} FROM ${src}${where}`;
-  const counts = await db.rows(`SELECT ${keyList}, count(*) FROM (${inner}) GROUP BY ALL ORDER BY ${keyList}`);
-  const cols = await queryColumns(db, `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM (${inner}) ORDER BY ${keyList}, ts_ms`, kinds, { fallback: false });
-  let off = 0;
+    ? `SELECT ${groupBy}max(ts_ms) AS ts_ms, ${kinds.filter((c) => c.name !== 'ts_ms').map((c) => `arg_max(${sqlIdent(c.name)}, ts_ms) AS ${sqlIdent(c.name)}`).join(', ')} FROM ${src}${where} GROUP BY ${groupBy}ts_ms // 86400000`
+    : `SELECT ${groupBy}${kinds.map((c) => sqlIdent(c.name)).join(', ')} FROM ${src}${where}`;
+  // One scan: each row carries the index of its group (position of its key tuple in the groups found by the glob),
+  // rows come ordered by group then ts_ms, and are cut per group in JS (no second counting scan).
+  const ids = [...groups.keys()];
+  const idExpr = keys.length === 0 ? `''` : keys.map((k) => `CAST(${sqlIdent(k)} AS VARCHAR)`).join(` || '/' || `);
+  const gExpr = `CAST(list_position([${ids.map(sqlString).join(', ')}], ${idExpr}) - 1 AS INTEGER)`;
+  // Files are listed in path order (group, then period) and DuckDB keeps file order in a plain scan, so the rows
+  // already come ordered: checked here, and only an out-of-order read (or the dailyLast aggregate) pays for a sort.
+  const sel = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ${gExpr} AS "__group" FROM (${inner})`;
+  const colKinds = [...kinds, { name: '__group', type: 'i32' as const }];
+  let cols = opts.dailyLast ? null : await queryColumns(db, sel, colKinds, { fallback: false });
+  if (!cols || !groupOrdered(cols.__group as Int32Array, cols.ts_ms)) cols = await queryColumns(db, `${sel} ORDER BY "__group", ts_ms`, colKinds, { fallback: false });
+  const gi = cols.__group as Int32Array;
   const out: HiveGroup[] = [];
-  for (const r of counts) {
-    const id = keys.map((_, i) => String(r[i])).join('\u0000');
-    const n = Number(r[keys.length]);
-    const g = groups.get(id);
-    if (!g) throw new Error(`${table.dir}: rows for ${id} but no file of that group`);
-    g.data = Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, v.slice(off, off + n)])) as Record<string, NumericArray>;
-    off += n;
-    out.push(g);
+  for (let off = 0; off < gi.length;) {
+    const g = gi[off]!;
+    if (g < 0) throw new Error(`${table.dir}: rows of a group no file was found for`);
+    let end = off;
+    while (end < gi.length && gi[end] === g) end++;
+    const group = groups.get(ids[g]!)!;
+    group.data = Object.fromEntries(kinds.map((k) => [k.name, cols[k.name]!.subarray(off, end)])) as Record<string, NumericArray>;
+    out.push(group);
+    off = end;
   }
   return out;
+}
+
+/** True when rows are grouped by ascending group index and, within a group, by strictly ascending ts_ms. */
+function groupOrdered(g: Int32Array, ts: NumericArray | undefined): boolean {
+  if (!ts) return false;
+  for (let i = 1; i < g.length; i++) if (g[i]! < g[i - 1]! || (g[i] === g[i - 1] && ts[i]! <= ts[i - 1]!)) return false;
+  return true;
 }

@@ -44,6 +44,11 @@ export interface BacktestResult {
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** Daily simple return of the majors leg M: BTC and ETH at the long leg's weights (what each alt's beta is to). */
+export function majorsLegReturns(p: Panel, rets: Float64Array[], w: { btc: number; eth: number }): Float64Array {
+  return Float64Array.from(rets[p.btc]!, (x, d) => (w.btc * x + (w.eth > 0 ? w.eth * rets[p.eth]![d]! : 0)) / (w.btc + w.eth));
+}
+
 /** Alt basket as of day d (see the file comment); throws when fewer than N alts qualify. */
 export function selectBasket(p: Panel, d: number, u: MonitorConfig['universe'], rets: Float64Array[], strict = true): number[] {
   const cand: { a: number; key: number }[] = [];
@@ -111,7 +116,7 @@ export function runBacktest(p: Panel, cfg: MonitorConfig, costs: CostConfig, lab
   const nD = p.days.length;
   const rets = p.close.map(simpleReturns);
   const { btc: wb, eth: we } = bt.long_leg.weights;
-  const rM = Float64Array.from(rets[p.btc]!, (x, d) => (wb * x + (we > 0 ? we * rets[p.eth]![d]! : 0)) / (wb + we));
+  const rM = majorsLegReturns(p, rets, bt.long_leg.weights);
   const betaCache = new Map<number, Float64Array>();
   const betaOf = (a: number) => {
     let b = betaCache.get(a);

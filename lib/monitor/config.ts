@@ -10,7 +10,10 @@
  *    `backtest.direction_by_regime` gives a direction.
  * The merged config is validated again (a merge can produce a bad combination) and written to the run manifest.
  */
+import { readFile } from 'node:fs/promises';
 import { loadSpecFile, validateSpecValue } from '../spec/loader.js';
+import { parseLocated, type LocatedYaml } from '../spec/located.js';
+import { findNode, positionOf } from '../spec/locate.js';
 import { SpecError } from '../errors.js';
 
 export const FEATURE_NAMES = [
@@ -211,8 +214,31 @@ export async function loadMonitorConfig(file: string): Promise<MonitorConfig> {
   return checkSemantics(await loadSpecFile<MonitorConfig>(file, MONITOR_CONFIG_SCHEMA), file);
 }
 
+/** The parsed experiment YAML of each loaded experiment, to put errors found after the merge at their line. */
+const experimentYaml = new WeakMap<Experiment, LocatedYaml>();
+
 export async function loadExperiment(file: string): Promise<Experiment> {
-  return loadSpecFile<Experiment>(file, EXPERIMENT_SCHEMA);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return loadSpecFile<Experiment>(file, EXPERIMENT_SCHEMA); // its located "cannot read" error
+  }
+  const { value, yaml } = parseLocated<Experiment>(text, file, EXPERIMENT_SCHEMA);
+  experimentYaml.set(value, yaml);
+  return value;
+}
+
+/** Where a resolved-config path came from in the experiment (by mode), when the experiment sets it. */
+function experimentPath(segs: readonly string[], msm: boolean): string[] | undefined {
+  const [a, b, ...rest] = segs;
+  if (a === 'backtest' && b === 'long_leg' && msm) return ['target', 'long_leg', ...rest];
+  if (a === 'backtest' && b === 'weighting' && msm) return ['target', 'short_leg', 'weighting'];
+  if (a === 'backtest') return segs.slice();
+  if (a === 'regime' && !msm) return b === 'composite' ? ['state_mapping', ...rest] : undefined;
+  if (a === 'regime') return ['state_mapping', ...segs.slice(1)];
+  if (a === 'universe' && msm && b !== undefined && ['basket_size', 'min_market_cap_usd', 'min_volume_usd'].includes(b)) return ['target', 'short_leg', b];
+  return undefined;
 }
 
 /** The resolved config: base with the experiment merged in by mode, validated again. */
@@ -236,7 +262,14 @@ export function resolveConfig(base: MonitorConfig, exp: Experiment | undefined, 
     // a label -> direction map is replaced whole: merging would keep directions for labels the experiment removed
     if (isPlain(exp.backtest.direction_by_regime)) c.backtest.direction_by_regime = structuredClone(exp.backtest.direction_by_regime) as Record<string, number>;
   }
-  c = validateSpecValue<MonitorConfig>(c, `${source} (merged over the base config)`, MONITOR_CONFIG_SCHEMA);
+  // the base config was valid on its own, so what fails now came from the experiment: reported at its line
+  const y = experimentYaml.get(exp);
+  const locate = (segs: readonly string[], anchor: 'value' | 'key') => {
+    const e = y ? experimentPath(segs, isMsm(exp)) : undefined;
+    if (!y || !e || !findNode(y.doc, e.slice(0, 1)).complete) return undefined;
+    return positionOf(y.doc, y.lc, e, anchor);
+  };
+  c = validateSpecValue<MonitorConfig>(c, source, MONITOR_CONFIG_SCHEMA, locate);
   return { config: checkSemantics(c, `${source} (merged)`), mode: isMsm(exp) ? 'msm' : 'regular' };
 }
 

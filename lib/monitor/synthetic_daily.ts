@@ -7,8 +7,8 @@
  * into lake/cleaned (bars timeframe=1d, market_cap) in the lake's own format by `writeDailyLake`.
  */
 import { Xoshiro128ss } from '../stats/rng.js';
-import { LakeDb, TABLES, writeMonthlyPartitions } from '../lake/index.js';
-import { DAY_MS } from './panel.js';
+import { LakeDb, TABLES, writeMonthlyPartitions, type PartitionPeriod } from '../lake/index.js';
+import { DAY_MS, type Panel } from './panel.js';
 
 export interface DailyMarketParams { seed: number; n_assets: number; days: number; start_ms: number; market?: 'spot' | 'um'; exchange?: string }
 
@@ -55,8 +55,13 @@ export function* dailyMarket(p: DailyMarketParams): Generator<DailyAsset> {
   }
 }
 
-/** Writes the market into <lakeRoot>/cleaned/bars (timeframe=1d) and cleaned/market_cap; returns the symbols. */
-export async function writeDailyLake(lakeRoot: string, p: DailyMarketParams, opts: { skipCaps?: boolean } = {}): Promise<string[]> {
+/**
+ * Writes the market into <lakeRoot>/cleaned/bars (timeframe=1d) and cleaned/market_cap; returns the symbols. Layout
+ * as the clean stage writes it: yearly partitions for 1d bars and (`clean.market_cap_partition: year`) market caps;
+ * `period: 'month'` writes the older monthly layout (readers must read both).
+ */
+export async function writeDailyLake(lakeRoot: string, p: DailyMarketParams, opts: { skipCaps?: boolean; period?: PartitionPeriod } = {}): Promise<string[]> {
+  const period = opts.period ?? 'year';
   const db = await LakeDb.open({ threads: 2 });
   const out: string[] = [];
   try {
@@ -68,12 +73,26 @@ export async function writeDailyLake(lakeRoot: string, p: DailyMarketParams, opt
         ts_ms: a.ts_ms, open: a.close, high: a.close, low: a.close, close: a.close, volume: a.volume, quote_volume: nan(), trades: nan(),
         taker_buy_base: nan(), taker_buy_quote: nan(), is_missing: new Uint8Array(n), is_zero_volume: new Uint8Array(n), is_outlier: new Uint8Array(n),
         is_partial: new Uint8Array(n), n_source_bars: new Int32Array(n).fill(1),
-      });
-      if (!opts.skipCaps) await writeMonthlyPartitions(db, lakeRoot, TABLES.cleanMarketCap, key, { ts_ms: a.cap_ts, market_cap_usd: a.cap });
+      }, { period });
+      if (!opts.skipCaps) await writeMonthlyPartitions(db, lakeRoot, TABLES.cleanMarketCap, key, { ts_ms: a.cap_ts, market_cap_usd: a.cap }, { period });
       out.push(a.symbol);
     }
   } finally {
     db.close();
+  }
+  return out;
+}
+
+/** The market as an in-memory daily panel (spot, asset 0 = BTC, 1 = ETH; NaN before a coin's listing), no lake. */
+export function dailyPanel(p: DailyMarketParams): Panel {
+  const days = Float64Array.from({ length: p.days }, (_, i) => p.start_ms + i * DAY_MS);
+  const out: Panel = { days, symbols: [], markets: [], exchanges: [], close: [], volume_usd: [], mcap: [], funding: [], oi_usd: [], btc: 0, eth: 1, excluded: [] };
+  for (const a of dailyMarket(p)) {
+    const pad = (x: Float64Array) => { const o = new Float64Array(p.days).fill(NaN); o.set(x, a.listed_from); return o; };
+    out.symbols.push(a.symbol); out.markets.push(p.market ?? 'spot'); out.exchanges.push(p.exchange ?? 'synthetic');
+    // caps are stamped at the next day's 00:00, i.e. known at the close of their bar's day: mcap[d] = cap of day d
+    out.close.push(pad(a.close)); out.volume_usd.push(pad(Float64Array.from(a.close, (c, i) => c * a.volume[i]!))); out.mcap.push(pad(a.cap));
+    out.funding.push(null); out.oi_usd.push(null); out.excluded.push(false);
   }
   return out;
 }

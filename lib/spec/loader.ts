@@ -100,12 +100,15 @@ export async function loadSpecDir<T>(dir: string, schema: SpecSchema): Promise<{
 
 /**
  * Validates an in-memory value (e.g. a config embedded in JSON) against a schema. Returns a deep copy with the
- * defaults filled; the input is not modified. Issues name `source` and the path, without line:col.
+ * defaults filled; the input is not modified. Issues name `source` and the path, without line:col unless `locate`
+ * maps an issue's path to a position in `source` (e.g. a value merged from a YAML file: the line it came from).
  */
-export function validateSpecValue<T>(value: unknown, source: string, schema: SpecSchema): T {
+export function validateSpecValue<T>(
+  value: unknown, source: string, schema: SpecSchema, locate?: (segments: readonly string[], anchor: 'value' | 'key') => Position | undefined,
+): T {
   const copy: unknown = structuredClone(value);
   const raw = validate(copy, schema);
-  if (raw.length > 0) throw specError(source, raw.map((i) => ({ pos: undefined, text: issueText(i) })));
+  if (raw.length > 0) throw specError(source, raw.map((i) => ({ pos: locate?.(i.segments, i.anchor), text: issueText(i) })));
   return copy as T;
 }
 

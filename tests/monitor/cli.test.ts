@@ -160,6 +160,20 @@ describe('npm run monitor', () => {
     expect(await walk(d)).toEqual(before);
   });
 
+  test.each([
+    ['regular: backtest', 'experiment_id: e1\ncategory_path: regular\nbacktest:\n  rebalance_dayz: 5\n', /e1\.yaml:4:3 backtest\.rebalance_dayz: unknown key "rebalance_dayz" \(did you mean "rebalance_days"\?/],
+    ['regular: state_mapping -> regime.composite', 'experiment_id: e2\ncategory_path: regular\nstate_mapping:\n  n_regimes: 3\n  tresholds: [-1, 1]\n', /e2\.yaml:5:3 regime\.composite\.tresholds: unknown key "tresholds" \(did you mean "thresholds"\?/],
+    ['msm: state_mapping -> regime', 'experiment_id: e3\ncategory_path: msm\nstate_mapping:\n  hysteresis: {band: 0.2, min_dwel_days: 3}\n', /e3\.yaml:4:27 regime\.hysteresis\.min_dwel_days: unknown key "min_dwel_days" \(did you mean "min_dwell_days"\?/],
+  ])('unknown key in an experiment (%s): reported at its line in the experiment after the merge, exit 3, nothing written', async (name, text, re) => {
+    const d = await dataDir(`badexp-${String(name).replace(/\W/g, '_')}`);
+    const exp = await writeExperiment(`${/experiment_id: (\w+)/.exec(text as string)![1]}.yaml`, text as string);
+    const before = await walk(d);
+    const r = await cli(['--start', '2020-07-01', '--end', '2021-01-01', '--data_dir', d, '--experiment', exp]);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(re as RegExp);
+    expect(await walk(d)).toEqual(before);
+  });
+
   test('a basket smaller than N is a located error (day, N, setting), exit 3, nothing written', async () => {
     const d = await dataDir('bigbasket');
     const exp = await writeExperiment('big.yaml', MSM.replace('basket_size: 4', 'basket_size: 40'));

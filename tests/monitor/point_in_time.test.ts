@@ -8,7 +8,7 @@ import { describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { dailyMarket } from '../../lib/monitor/synthetic_daily.js';
+import { dailyPanel } from '../../lib/monitor/synthetic_daily.js';
 import { computeFeatures } from '../../lib/monitor/features.js';
 import { countChanges, regimeSeries } from '../../lib/monitor/regime.js';
 import { DAY_MS, type Panel } from '../../lib/monitor/panel.js';
@@ -39,16 +39,7 @@ function checkTruncation(p: Panel, cfg: MonitorConfig, cuts: number[]): void {
 }
 
 function syntheticPanel(): Panel {
-  const days = 400;
-  const start = Date.UTC(2020, 0, 1);
-  const p: Panel = { days: Float64Array.from({ length: days }, (_, i) => start + i * DAY_MS), symbols: [], markets: [], exchanges: [], close: [], volume_usd: [], mcap: [], funding: [], oi_usd: [], btc: 0, eth: 1, excluded: [] };
-  for (const a of dailyMarket({ seed: 9, n_assets: 15, days, start_ms: start })) {
-    const pad = (x: Float64Array) => { const o = new Float64Array(days).fill(NaN); o.set(x, a.listed_from); return o; };
-    p.symbols.push(a.symbol); p.markets.push('spot'); p.exchanges.push('synthetic');
-    p.close.push(pad(a.close)); p.volume_usd.push(pad(Float64Array.from(a.close, (c, i) => c * a.volume[i]!))); p.mcap.push(pad(a.cap));
-    p.funding.push(null); p.oi_usd.push(null); p.excluded.push(false);
-  }
-  return p;
+  return dailyPanel({ seed: 9, n_assets: 15, days: 400, start_ms: Date.UTC(2020, 0, 1) });
 }
 
 describe('monitor features and labels are point in time', () => {

@@ -9,6 +9,8 @@ import {
 } from '../../clean/index.js';
 import { BAR_FIELDS, OPEN_INTEREST_EXTRAS, emptyBars, type BarColumns, type Market } from '../../market.js';
 import { canResample, timeframeMs, type Timeframe } from '../../timeframe.js';
+
+
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { DataError, UsageError } from '../../errors.js';
 import type { StageContext, StageRunSummary } from '../../stage/definition.js';
@@ -56,7 +58,8 @@ export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRun
         const { keep } = dedupeSeries(ts, vals, r.origins, rawT.dir);
         const data: ColumnSet = { ts_ms: take(ts, keep) };
         value.forEach((v, i) => (data[v] = take(vals[i]!, keep)));
-        const ms = await writeMonthlyPartitions(db, out, cleanT, keysOf(parts[0]!), data);
+        const period = cleanT === TABLES.cleanMarketCap ? ctx.params.market_cap_partition : 'month';
+        const ms = await writeMonthlyPartitions(db, out, cleanT, keysOf(parts[0]!), data, { period });
         count(cleanT.dir, ms.reduce((s, m) => s + m.rows, 0));
       }
     }
@@ -110,7 +113,9 @@ async function cleanInstrumentBars(
   const quality: TimeframeQuality[] = [];
   for (const tf of targets) {
     const { bars, flags } = tf === base ? { bars: aligned.bars, flags: flagged.flags } : resample(aligned.bars, flagged.flags, base, tf);
-    const ms = await writeMonthlyPartitions(db, out, TABLES.cleanBars, { ...keys, timeframe: tf }, barsWithFlags(bars, flags));
+    // daily (or coarser) bars: one file per year (a monthly file would hold <= 31 rows; lib/lake PartitionPeriod)
+    const period = timeframeMs(tf) >= timeframeMs('1d') ? 'year' : 'month';
+    const ms = await writeMonthlyPartitions(db, out, TABLES.cleanBars, { ...keys, timeframe: tf }, barsWithFlags(bars, flags), { period });
     count(`${TABLES.cleanBars.dir} ${tf}`, ms.reduce((s, m) => s + m.rows, 0));
     const q = timeframeQuality({ timeframe: tf, bars, flags, duplicates_dropped: tf === base ? aligned.stats.duplicates_dropped : 0 });
     requireCoverage(instrument, q, p.min_coverage, r.origins.files);
