@@ -176,6 +176,16 @@ export class ExperimentStore {
     return new ExperimentStore(db, file, options.now ?? (() => new Date()));
   }
 
+  /**
+   * Opens an existing store READ-ONLY for viewers (the dashboard): no folder created, no pragma set, no migration; a
+   * missing file is refused; any write through it fails (SQLITE_READONLY).
+   */
+  static openReadOnly(dataDir: string): ExperimentStore {
+    const file = storePath(dataDir);
+    const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+    return new ExperimentStore(db, file, () => new Date());
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
@@ -388,3 +398,4 @@ function migrate(db: Database, file: string): void {
     }
   }).immediate();
 }
+
