@@ -159,7 +159,7 @@ export function researchPage(r: Readers): string {
 export function backtestsPage(r: Readers): string {
   const ids = r.backtestIds();
   const rows = ids.map((id) => {
-    const m = r.json(join(r.roots.runsDir, id, 'metrics.json'));
+    const m = r.json(join(r.backtestDir(id)!, 'metrics.json'));
     if (!m.ok) return { run: link(`/backtests/${id}`, id), strategy: `unreadable: ${m.error}` };
     const mm = obj(m.value.metrics);
     return { run: link(`/backtests/${id}`, id), symbol: m.value.symbol, strategy: m.value.strategy, interval: m.value.interval, synthetic: obj(m.value.provenance).synthetic === true ? 'yes' : '',

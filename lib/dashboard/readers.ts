@@ -92,7 +92,7 @@ export class Readers {
   static readonly BACKTEST_RE = /^\d{8}T\d{6}Z_.+/;
 
   backtestIds(): string[] {
-    return listDir(this.roots.runsDir, 'dir').filter((n) => Readers.BACKTEST_RE.test(n)).reverse();
+    return listDir(this.roots.runsDir, 'dir').filter((n) => this.backtestDir(n) !== undefined).reverse();
   }
 
   /** The folder of a backtest named in a URL, or undefined (not a run folder name, or outside the root). */
@@ -108,7 +108,7 @@ export class Readers {
   }
 
   sessionIds(): string[] {
-    return listDir(this.sessionsRoot(), 'dir').filter((n) => /^ps-[0-9a-f]{16}$/.test(n));
+    return listDir(this.sessionsRoot(), 'dir').filter((n) => this.sessionDir(n) !== undefined);
   }
 
   sessionDir(id: string): string | undefined {
@@ -120,10 +120,11 @@ export class Readers {
   /** The session's status as the dashboard shows it: the state (ACTIVE/REDUCING/HALTED), the guards latched, stale. */
   sessionStatus(id: string, nowMs = Date.now()): { id: string; state: Loaded<Obj>; label: string; tone: 'good' | 'warn' | 'bad'; mtimeMs: number } {
     const dir = this.sessionDir(id);
-    const state = this.json(join(dir ?? join(this.sessionsRoot(), id), 'state.json'));
+    if (!dir) return { id, state: { ok: false, file: id, error: 'not a session folder inside the runs dir' }, label: 'refused', tone: 'bad', mtimeMs: NaN };
+    const state = this.json(join(dir, 'state.json'));
     let mtimeMs = NaN;
     try {
-      mtimeMs = statSync(join(dir ?? '', 'state.jsonl')).mtimeMs;
+      mtimeMs = statSync(join(dir, 'state.jsonl')).mtimeMs;
     } catch { /* no log yet */ }
     if (!state.ok) return { id, state, label: `unreadable: ${state.error}`, tone: 'bad', mtimeMs };
     const s = state.value;
@@ -188,7 +189,7 @@ export class Readers {
 
   // --- lessons ----------------------------------------------------------------------------------------------------
   lessonIds(): string[] {
-    return listDir(join(this.roots.runsDir, 'lessons'), 'dir').filter((n) => /^[a-z][a-z0-9_]{0,62}$/.test(n));
+    return listDir(join(this.roots.runsDir, 'lessons'), 'dir').filter((n) => this.lessonDir(n) !== undefined);
   }
 
   lessonDir(id: string): string | undefined {
