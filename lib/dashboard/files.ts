@@ -144,13 +144,14 @@ export function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    if (m) {
-      const pos = Number(m[1]);
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    const pos = m ? Number(m[1]) : /Unexpected end of JSON input/.test(msg) ? text.length : undefined;
+    if (pos !== undefined) {
       const before = text.slice(0, pos);
       const line = before.split('\n').length;
       const col = pos - before.lastIndexOf('\n');
-      throw new Error(`${file}:${line}:${col}: invalid JSON (${(e as Error).message}); a file still being written or truncated`);
+      throw new Error(`${file}:${line}:${col}: invalid JSON (${msg}); a file still being written or truncated`);
     }
     throw new Error(`${file}: invalid JSON (${(e as Error).message}); a file still being written or truncated`);
   }

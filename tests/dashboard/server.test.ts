@@ -146,8 +146,9 @@ describe('pages over the fixture tree', () => {
       expect(live.statusCode).toBe(200);
       expect(live.body).toContain('a partial last line of 25 bytes: still being written');
       const halted = await app.inject({ url: `/live/${HALTED_ID}` });
-      expect(halted.body).toMatch(/state\.json:1:1: invalid JSON/);
-      expect((await app.inject({ url: '/research' })).body).toMatch(/report\.json.*invalid JSON/);
+      expect(halted.body).toMatch(/state\.json: invalid JSON \(Unexpected token/);
+      expect((await app.inject({ url: '/live' })).body).toMatch(/unreadable: .*state\.json: invalid JSON/);
+      expect((await app.inject({ url: '/research' })).body).toMatch(/report\.json:1:1: invalid JSON \(Unexpected end of JSON input\)/);
       expect((await app.inject({ url: '/regime' })).body).toContain('no column &quot;label&quot;');
       for (const p of PAGES) expect([p.path, (await app.inject({ url: p.path })).statusCode]).toEqual([p.path, 200]);
     } finally {
