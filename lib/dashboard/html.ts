@@ -52,6 +52,7 @@ export function layout(opts: { title: string; active: string; body: string; noti
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(opts.title)} · quantlab dashboard</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/dashboard.css">
 <script src="/assets/echarts.min.js" defer></script>
 <script src="/assets/dashboard.js" defer></script>
