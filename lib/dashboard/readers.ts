@@ -222,6 +222,6 @@ export function redact(v: unknown, key = ''): unknown {
 /** A long random-looking token (API keys, bearer tokens); hex digests of 64 chars are digests, not secrets. */
 export function looksLikeSecret(s: string): boolean {
   if (/^[0-9a-f]{64}$/.test(s) || /^[0-9a-f]{40}$/.test(s)) return false;
-  if (/^(sk|pk|rk|xox[abp])[-_][A-Za-z0-9]{16,}/.test(s)) return true;
+  if (/^(sk|pk|rk|xox[abp])[-_][A-Za-z0-9_]{16,}/.test(s)) return true;
   return s.length >= 32 && !/\s|\//.test(s) && /[A-Z]/.test(s) && /[a-z]/.test(s) && /\d/.test(s) && !/^bp-|^ps-/.test(s);
 }
