@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { MEAN_REVERSION_DEFAULTS, MOMENTUM_DEFAULTS, PAIRS_DEFAULTS } from '../dsl/templates.js';
 import { barChart, drawdown, timeChart, zip, type Point } from './charts.js';
-import { csvColumn, type Csv, type Loaded } from './files.js';
+import { csvColumn, parseCsv, parseJson, type Csv, type Loaded } from './files.js';
 import { card, chart, dl, errorCard, esc, fmtNum, fmtPct, fmtTime, kpis, layout, link, pre, table, type Column } from './html.js';
 import { isObj, Readers, redact, type Obj } from './readers.js';
 
@@ -35,6 +35,10 @@ function columnsOf(csv: Csv): Column[] {
 function equityCharts(points: Point[], group: string, title = 'equity'): string {
   return chart(timeChart([{ name: title, points }], { yName: title }), { group, height: 260 })
     + chart(timeChart([{ name: 'drawdown', points: drawdown(points), area: true }], { yName: 'drawdown' }), { group, height: 180 });
+}
+
+function htmlOf(l: Loaded<string>): string {
+  return l.ok ? l.value : `<div class="card-error">${esc(l.error)}</div>`;
 }
 
 function synthBadge(synthetic: unknown): string {
@@ -104,11 +108,28 @@ function idTime(id: string): string {
 // --------------------------------------------------------------------------------------------------- Research runs
 export function researchPage(r: Readers): string {
   const out: string[] = [];
-  const rep = r.report();
   out.push(`<p>${link('/report/strategy', 'Open the static strategy report (reports/strategy/report.html)')}</p>`);
-  if (!rep.ok) out.push(errorCard('Strategy report', rep.error, rep.file));
-  else {
-    const d = rep.value;
+  // The report's cards are rendered once per version of report.json (the mtime-keyed cache holds the HTML).
+  const cards = r.cache.load(r.reportFile(), 'research-cards', (text, file) => reportCards(jsonObjectOf(text, file), file));
+  out.push(cards.ok ? cards.value : errorCard('Strategy report', cards.error, cards.file));
+  const runs = r.pipelineRuns(200);
+  out.push(card('Pipeline runs', table([{ key: 'run_id', html: true }, { key: 'status' }, { key: 'started_at' }, { key: 'seconds', num: true }, { key: 'stages' }],
+    runs.map((p) => p.run.ok
+      ? { run_id: `<span id="run-${esc(p.id)}">${esc(p.id)}</span>`, status: p.run.value.status, started_at: p.run.value.started_at, seconds: num(p.run.value.duration_ms) / 1000,
+        stages: arr(p.run.value.stages).map(obj).map((s) => `${s.name} ${obj(s.outcome).type ?? ''} ${fmtNum(num(s.duration_ms) / 1000, 1)}s`).join(' · ') }
+      : { run_id: esc(p.id), status: `unreadable: ${p.run.error}` }), { interactive: true, pageSize: 20, empty: 'no pipeline run under reports/runs' }), { wide: true }));
+  return layout({ title: 'Research runs', active: '/research', body: `<div class="grid">${out.join('')}</div>` });
+}
+
+function jsonObjectOf(text: string, file: string): Obj {
+  const v = parseJson(text, file);
+  if (!isObj(v)) throw new Error(`${file}: expected a JSON object`);
+  return v;
+}
+
+/** The strategy report's cards (report.json of the pipeline's report stage). */
+function reportCards(d: Obj, file: string): string {
+  const out: string[] = [];
     try {
       const g = obj(d.generated);
       const oos = obj(d.oos);
@@ -143,16 +164,9 @@ export function researchPage(r: Readers): string {
       const warn = [...arr(d.critical_warnings), ...arr(d.warnings)];
       if (warn.length) out.push(card('Warnings', `<ul>${warn.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`, { wide: true }));
     } catch (e) {
-      out.push(errorCard('Strategy report', `unexpected shape: ${(e as Error).message}`, rep.file));
+      out.push(errorCard('Strategy report', `unexpected shape: ${(e as Error).message}`, file));
     }
-  }
-  const runs = r.pipelineRuns(200);
-  out.push(card('Pipeline runs', table([{ key: 'run_id', html: true }, { key: 'status' }, { key: 'started_at' }, { key: 'seconds', num: true }, { key: 'stages' }],
-    runs.map((p) => p.run.ok
-      ? { run_id: `<span id="run-${esc(p.id)}">${esc(p.id)}</span>`, status: p.run.value.status, started_at: p.run.value.started_at, seconds: num(p.run.value.duration_ms) / 1000,
-        stages: arr(p.run.value.stages).map(obj).map((s) => `${s.name} ${obj(s.outcome).type ?? ''} ${fmtNum(num(s.duration_ms) / 1000, 1)}s`).join(' · ') }
-      : { run_id: esc(p.id), status: `unreadable: ${p.run.error}` }), { interactive: true, pageSize: 20, empty: 'no pipeline run under reports/runs' }), { wide: true }));
-  return layout({ title: 'Research runs', active: '/research', body: `<div class="grid">${out.join('')}</div>` });
+  return out.join('');
 }
 
 // ------------------------------------------------------------------------------------------------------- Backtests
@@ -193,9 +207,12 @@ export function backtestPage(r: Readers, id: string): string | undefined {
       + table([{ key: 'path' }, { key: 'rows', num: true }, { key: 'sha256' }], arr(obj(v.data).lineage ?? v.data).map(obj).map((l) => ({ path: l.path, rows: num(l.rows), sha256: String(l.sha256 ?? '').slice(0, 16) })), { empty: 'no lake partition read (synthetic bars)' })));
   } else out.push(errorCard('Provenance', p.error, p.file));
   const eq = r.series(join(dir, 'equity.csv'), 'ts_utc', ['equity']);
-  out.push(eq.ok ? card('Equity and drawdown', equityCharts(zip(eq.value.ts, eq.value.cols.equity!), 'bt'), { wide: true }) : errorCard('Equity and drawdown', eq.error, eq.file));
-  const tr = r.csv(join(dir, 'trades.csv'));
-  out.push(tr.ok ? card(`Trades (${tr.value.rows.length})`, table(columnsOf(tr.value), csvObjects(tr.value), { interactive: true, pageSize: 25, id: 'trades' }), { wide: true }) : errorCard('Trades', tr.error, tr.file));
+  out.push(eq.ok ? card('Equity and drawdown', htmlOf(r.cache.load(eq.file, 'bt-equity-html', () => equityCharts(zip(eq.value.ts, eq.value.cols.equity!), 'bt'))), { wide: true }) : errorCard('Equity and drawdown', eq.error, eq.file));
+  const tr = r.cache.load(join(dir, 'trades.csv'), 'bt-trades-html', (t, f) => {
+    const c = parseCsv(t, f);
+    return card(`Trades (${c.rows.length})`, table(columnsOf(c), csvObjects(c), { interactive: true, pageSize: 25, id: 'trades' }), { wide: true });
+  });
+  out.push(tr.ok ? tr.value : errorCard('Trades', tr.error, tr.file));
   const s = r.text(join(dir, 'session.md'));
   if (s.ok) out.push(card('session.md', pre(s.value), { wide: true }));
   return layout({ title: `Backtest ${id}`, active: '/backtests', body: `${synthBadge(synthetic)}<div class="grid">${out.join('')}</div>` });
@@ -238,7 +255,7 @@ export function sessionPage(r: Readers, id: string): string | undefined {
     out.push(card('Account', dl([['session', v.session_id], ['status', v.status], ['blueprint', v.blueprint_id], ['risk digest', v.risk_digest], ['positions', v.positions]])));
   } else out.push(errorCard('Account', st.state.error, st.state.file));
   const acc = r.series(join(dir, 'account.csv'), 'ts_utc', ['equity', 'cash']);
-  out.push(acc.ok ? card('Equity', equityCharts(zip(acc.value.ts, acc.value.cols.equity!), 'live'), { wide: true }) : errorCard('Equity', acc.error, acc.file));
+  out.push(acc.ok ? card('Equity', htmlOf(r.cache.load(acc.file, 'live-equity-html', () => equityCharts(zip(acc.value.ts, acc.value.cols.equity!), 'live'))), { wide: true }) : errorCard('Equity', acc.error, acc.file));
   for (const [file, title, filter] of [['positions.csv', 'Positions (open lots)', undefined], ['orders.csv', 'Orders', undefined], ['orders.csv', 'Fills', 'filled'], ['trades.csv', 'Trades', undefined]] as const) {
     const c = r.csv(join(dir, file));
     if (!c.ok) { out.push(errorCard(title, c.error, c.file)); continue; }

@@ -16,7 +16,7 @@ import YAML from 'yaml';
 import { ExperimentStore } from '../experiments/store.js';
 import type { Logger } from '../log.js';
 import { CLIENT_JS, CSS } from './assets.js';
-import { readTextReadOnly, resolveUnder, tailLines, type Loaded } from './files.js';
+import { resolveUnder, tailLines, type Loaded } from './files.js';
 import { backtestPage, backtestsPage, eventRow, experimentsPage, labPage, livePage, mmPage, notFoundPage, overviewPage, regimePage, researchPage, sessionPage, settingsPage, type ExperimentsView } from './pages.js';
 import { isObj, Readers, type Obj, type Roots } from './readers.js';
 import { layout, esc } from './html.js';
@@ -67,16 +67,10 @@ function experimentsView(dataDir: string): ExperimentsView {
   };
 }
 
-function configs(root: string): { name: string; value: Loaded<unknown> }[] {
+/** The project's configs shown on the settings page (parsed YAML, cached by mtime; redacted when rendered). */
+function configs(readers: Readers, root: string): { name: string; value: Loaded<unknown> }[] {
   const files = ['spec/pipeline.yaml', 'spec/costs.yaml', 'spec/plan.yaml', 'spec/gates.yaml', 'spec/blueprints.yaml', 'experiments/learning_book.yaml'];
-  return files.map((f) => {
-    const file = join(root, f);
-    try {
-      return { name: f, value: { ok: true as const, value: YAML.parse(readTextReadOnly(file)) as unknown, file, mtimeMs: statSync(file).mtimeMs } };
-    } catch (e) {
-      return { name: f, value: { ok: false as const, error: (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (e as Error).message, file } };
-    }
-  });
+  return files.map((f) => ({ name: f, value: readers.cache.load(join(root, f), 'yaml', (t) => YAML.parse(t) as unknown) }));
 }
 
 export function buildServer(o: DashboardOptions): { app: FastifyInstance; readers: Readers } {
@@ -132,7 +126,7 @@ export function buildServer(o: DashboardOptions): { app: FastifyInstance; reader
     if (!f || !existsSync(f)) return html(reply, undefined, req.url);
     return reply.type('image/svg+xml').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(readFileSync(f, { flag: 'r' }));
   });
-  app.get('/settings', (req, reply) => html(reply, settingsPage(readers, { host: o.host, port: o.port, data_dir: o.dataDir, runs_dir: o.runsDir, project_root: o.projectRoot }, configs(o.projectRoot), process.env), req.url));
+  app.get('/settings', (req, reply) => html(reply, settingsPage(readers, { host: o.host, port: o.port, data_dir: o.dataDir, runs_dir: o.runsDir, project_root: o.projectRoot }, configs(readers, o.projectRoot), process.env), req.url));
 
   // Raw files of a run (what the pages link to), under the two roots only.
   const raw = (root: string) => (req: { url: string; params: unknown }, reply: FastifyReply) => {
