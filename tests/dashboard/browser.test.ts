@@ -186,3 +186,36 @@ describe('static strategy report in Chromium (served at /report/strategy)', () =
     await page.close();
   }, 120_000);
 });
+
+/**
+ * Over a real data dir (a pipeline run plus lab, paper and market-making outputs): DASHBOARD_REAL_DATA_DIR=<data_dir>.
+ * Skipped without it (the suite's fixtures cover every page); docs/dashboard.md gives the commands that make one.
+ */
+const REAL = process.env.DASHBOARD_REAL_DATA_DIR;
+describe('dashboard in Chromium over a real data dir', () => {
+  (chromiumPath && REAL ? test : test.skip)('every page and every linked run page: no console error, charts with points', async () => {
+    const { app } = buildServer({ host: '127.0.0.1', port: 0, dataDir: REAL!, runsDir: join(REAL!, 'runs'), projectRoot: PROJECT, log: silentLogger() });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const realBase = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    try {
+      const seen = new Set<string>();
+      const queue = PAGES.map((p) => p.path);
+      while (queue.length) {
+        const u = queue.shift()!;
+        if (seen.has(u) || seen.size > 40) continue;
+        seen.add(u);
+        const { page, errors } = await open(realBase + u);
+        const pts = await chartPoints(page);
+        for (const [id, n] of Object.entries(pts)) expect([u, id, n > 0]).toEqual([u, id, true]);
+        for (const h of await page.evaluate(() => [...document.querySelectorAll('main a[href^="/"]')].map((a) => a.getAttribute('href')!))) {
+          if (/^\/(backtests|live|lab)\b/.test(h) && !h.endsWith('.svg')) queue.push(h);
+        }
+        await shot(page, `real_${u.replace(/[^a-z0-9]+/gi, '_') || 'overview'}`);
+        expect([u, errors]).toEqual([u, []]);
+        await page.close();
+      }
+    } finally {
+      await app.close();
+    }
+  }, 300_000);
+});
