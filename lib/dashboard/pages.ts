@@ -173,7 +173,7 @@ function reportCards(d: Obj, file: string): string {
 export function backtestsPage(r: Readers): string {
   const ids = r.backtestIds();
   const rows = ids.map((id) => {
-    const m = r.json(join(r.backtestDir(id)!, 'metrics.json'));
+    const m = r.json(join(r.roots.runsDir, id, 'metrics.json')); // ids from backtestIds(): already resolved inside the root
     if (!m.ok) return { run: link(`/backtests/${id}`, id), strategy: `unreadable: ${m.error}` };
     const mm = obj(m.value.metrics);
     return { run: link(`/backtests/${id}`, id), symbol: m.value.symbol, strategy: m.value.strategy, interval: m.value.interval, synthetic: obj(m.value.provenance).synthetic === true ? 'yes' : '',
