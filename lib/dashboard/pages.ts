@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { MEAN_REVERSION_DEFAULTS, MOMENTUM_DEFAULTS, PAIRS_DEFAULTS } from '../dsl/templates.js';
-import { barChart, drawdown, timeChart, zip, type Point } from './charts.js';
+import { barChart, drawdown, timeChart, zip, type LineSeries, type Point } from './charts.js';
 import { csvColumn, parseCsv, parseJson, type Csv, type Loaded } from './files.js';
 import { card, chart, dl, errorCard, esc, fmtNum, fmtPct, fmtTime, kpis, layout, link, pre, table, type Column } from './html.js';
 import { isObj, Readers, redact, type Obj } from './readers.js';
@@ -280,6 +280,16 @@ export function sessionPage(r: Readers, id: string): string | undefined {
 // -------------------------------------------------------------------------------------------------- Regime monitor
 const REGIME_COLORS = ['rgba(46,160,67,0.15)', 'rgba(218,54,51,0.15)', 'rgba(210,153,34,0.18)', 'rgba(56,139,253,0.15)', 'rgba(137,87,229,0.15)'];
 
+/** The BTC and alt-index series of the monitor's dashboard.html (its `const D = {...};` data line, lib/monitor/dashboard.ts). */
+export function monitorPrices(text: string, file: string): { days: string[]; btc: number[]; alt_index: number[] } {
+  const m = /\nconst D = (\{.*\});\n/.exec(text);
+  if (!m) throw new Error(`${file}: no "const D = {...};" data line (not a monitor dashboard, or another version)`);
+  const d = JSON.parse(m[1]!) as Obj;
+  const nums = (k: string) => arr(d[k]).map((v) => (typeof v === 'number' ? v : NaN));
+  if (!Array.isArray(d.days) || !Array.isArray(d.btc) || !Array.isArray(d.alt_index)) throw new Error(`${file}: the data line has no days, btc or alt_index`);
+  return { days: (d.days as unknown[]).map(String), btc: nums('btc'), alt_index: nums('alt_index') };
+}
+
 export function regimePage(r: Readers): string {
   const dir = r.monitorDir();
   const out: string[] = [];
@@ -308,10 +318,17 @@ export function regimePage(r: Readers): string {
       }
       const legend = names.map((n, i) => `<span class="swatch" data-color="${i % REGIME_COLORS.length}"></span>${esc(n)}`).join(' ');
       const eqS = r.series(join(dir, 'bt_equity_curve.csv'), 'date', ['equity']);
-      const series = [{ name: 'regime score', points: zip(dates, score) }];
-      out.push(card('Regime timeline', `<p>${legend}</p>` + chart(timeChart(series, { yName: 'score', markAreas: bands }), { group: 'regime', height: 260 })
+      const series: LineSeries[] = [{ name: 'regime score', points: zip(dates, score) }];
+      // BTC and the alt index (rebased to 1) are in the monitor's own dashboard.html data block only.
+      const prices = r.cache.load(join(dir, 'dashboard.html'), 'monitor-prices', monitorPrices);
+      if (prices.ok) {
+        const t = prices.value.days.map((d) => Date.parse(`${d}T00:00:00Z`));
+        series.push({ name: 'BTC (rebased)', points: zip(t, prices.value.btc), yAxisIndex: 1 }, { name: 'alt index (rebased)', points: zip(t, prices.value.alt_index), yAxisIndex: 1 });
+      }
+      out.push(card('Regime timeline', `<p>${legend}</p>` + chart(timeChart(series, { yName: 'score', y2Name: prices.ok ? 'price (rebased)' : undefined, markAreas: bands }), { group: 'regime', height: 300 })
+        + (prices.ok ? '' : `<p class="muted">BTC and the alt index: ${esc(prices.error)} (${esc(prices.file)}; the monitor writes them there when outputs.dashboard is on)</p>`)
         + (eqS.ok ? chart(timeChart([{ name: 'strategy equity', points: zip(eqS.value.ts, eqS.value.cols.equity!) }], { yName: 'equity', markAreas: bands }), { group: 'regime', height: 220 }) : `<div class="card-error">${esc(eqS.error)}</div>`)
-        + `<p class="muted">BTC and the alt index are not in the monitor's CSV outputs (they are in artifacts/monitor/features_wide.parquet); the monitor's own dashboard.html draws them.</p>`, { wide: true }));
+, { wide: true }));
       const eqd = r.series(join(dir, 'bt_equity_curve.csv'), 'date', ['drawdown']);
       if (eqd.ok) out.push(card('Drawdown', chart(timeChart([{ name: 'drawdown', points: zip(eqd.value.ts, eqd.value.cols.drawdown!), area: true }], { yName: 'drawdown' }), { group: 'regime', height: 180 }), { wide: true }));
     } catch (e) {
@@ -327,7 +344,7 @@ export function regimePage(r: Readers): string {
   } else out.push(errorCard('Per-regime statistics', rm.error, rm.file));
   const cat = r.csv(join(r.roots.dataDir, 'runs', 'catalog.csv'));
   if (cat.ok) out.push(card('Monitor experiment runs (runs/catalog.csv)', table(columnsOf(cat.value), csvObjects(cat.value), { interactive: true }), { wide: true }));
-  return layout({ title: 'Regime monitor', active: '/regime', body: `<div class="grid">${out.join('')}</div>` });
+  return layout({ title: 'Regime monitor', active: '/regime', body: `<p>${link('/report/monitor', "Open the monitor's own offline dashboard (reports/monitor/dashboard.html)")}</p><div class="grid">${out.join('')}</div>` });
 }
 
 // -------------------------------------------------------------------------------------------------- Market making

@@ -107,11 +107,14 @@ export function buildServer(o: DashboardOptions): { app: FastifyInstance; reader
 
   app.get('/', (req, reply) => html(reply, overviewPage(readers, exps), req.url));
   app.get('/research', (req, reply) => html(reply, researchPage(readers), req.url));
-  app.get('/report/strategy', (req, reply) => {
-    const f = resolveUnder(o.dataDir, 'reports/strategy/report.html');
-    if (!f || !existsSync(f)) return html(reply, layout({ title: 'Strategy report', active: '/research', body: '<div class="card-error">no reports/strategy/report.html: run the pipeline (npm run all)</div>' }), req.url);
-    return reply.header('content-security-policy', REPORT_CSP).type('text/html; charset=utf-8').send(createReadStream(f, { flags: 'r' }));
-  });
+  // The offline single-file reports of the pipeline and of the monitor (their scripts inlined, no network).
+  for (const [route, rel, what] of [['/report/strategy', 'reports/strategy/report.html', 'run the pipeline (npm run all)'], ['/report/monitor', 'reports/monitor/dashboard.html', 'run the monitor (npm run monitor)']] as const) {
+    app.get(route, (req, reply) => {
+      const f = resolveUnder(o.dataDir, rel);
+      if (!f || !existsSync(f)) return html(reply, layout({ title: 'Report', active: '', body: `<div class="card-error">no ${rel}: ${what}</div>` }), req.url);
+      return reply.header('content-security-policy', REPORT_CSP).type('text/html; charset=utf-8').send(createReadStream(f, { flags: 'r' }));
+    });
+  }
   app.get('/backtests', (req, reply) => html(reply, backtestsPage(readers), req.url));
   app.get<{ Params: { id: string } }>('/backtests/:id', (req, reply) => html(reply, backtestPage(readers, req.params.id), req.url));
   app.get('/live', (req, reply) => html(reply, livePage(readers), req.url));

@@ -9,6 +9,7 @@ import { parseExperimentText } from '../../lib/experiments/load.js';
 import { transition } from '../../lib/experiments/lifecycle.js';
 import { ExperimentStore } from '../../lib/experiments/store.js';
 import { renderReportHtml } from '../../lib/report/html.js';
+import { renderDashboard } from '../../lib/monitor/dashboard.js';
 import { makeFixture } from '../report/fixture.js';
 import { BOOK, specText } from '../experiments/fixtures.js';
 
@@ -136,6 +137,12 @@ export function writeFixtures(root: string, o: FixtureOptions = {}): Fixture {
     be.push(`${d},${e2},${e2 / pk - 1}`);
   }
   put(join(mon, 'regime_timeline.csv'), tl.join('\n') + '\n');
+  const dayList = tl.slice(1).map((l) => l.slice(0, 10));
+  put(join(mon, 'dashboard.html'), renderDashboard({
+    title: 'Majors vs alts monitor (msm)', subtitle: 'fixture', days: dayList, score: dayList.map((_, k) => Math.sin(k / 9)), labels: tl.slice(1).map((l) => l.split(',')[3]!),
+    btc: dayList.map((_, k) => 1 + k / 200), alt_index: dayList.map((_, k) => 1 + Math.sin(k / 20) / 10), equity: dayList.map(() => 1), drawdown: dayList.map(() => 0),
+    regimes: [], regime_target: 'alt minus BTC', kpis: { sharpe: 1.1 },
+  }));
   put(join(mon, 'bt_equity_curve.csv'), be.join('\n') + '\n');
   put(join(mon, 'kpis.json'), JSON.stringify({ mode: 'msm', kpis: { days, cagr: 0.2, sharpe: 1.1, sortino: 1.4, max_drawdown: -0.12, calmar: 1.6, hit_rate: 0.53, annual_vol: 0.2, turnover_annual: 12, total_cost: 100, total_funding: 20, days_in_market: 100 }, walk_forward: null }, null, 2));
   put(join(mon, 'regime_metrics.csv'), 'horizon_days,label,n,mean,hit_rate,hac_t,ci_lo,ci_hi,ess,days_in_regime\n1,alt_season,40,0.002,0.55,1.9,-0.0001,0.004,40,40\n1,btc_season,40,-0.001,0.45,-1.2,-0.003,0.001,40,40\n1,neutral,40,0.0002,0.5,0.2,-0.001,0.0015,40,40\n');

@@ -55,13 +55,13 @@ describe('pages over the fixture tree', () => {
   test('every page answers 200 with the CSP and shows the numbers of the files it reads', async () => {
     const { app } = await server();
     try {
-      const urls = [...PAGES.map((p) => p.path), `/backtests/${fx.backtestIds[1]}`, `/live/${SESSION_ID}`, `/live/${HALTED_ID}`, `/lab?lesson=${LESSON}`, '/report/strategy', `/lab/lessons/${LESSON}/lesson.svg`];
+      const urls = [...PAGES.map((p) => p.path), `/backtests/${fx.backtestIds[1]}`, `/live/${SESSION_ID}`, `/live/${HALTED_ID}`, `/lab?lesson=${LESSON}`, '/report/strategy', '/report/monitor', `/lab/lessons/${LESSON}/lesson.svg`];
       const body: Record<string, string> = {};
       for (const u of urls) {
         const res = await app.inject({ url: u });
         expect([u, res.statusCode]).toEqual([u, 200]);
         expect(res.headers['content-security-policy']).toBeDefined();
-        if (u !== '/report/strategy' && !u.endsWith('.svg')) expect(res.headers['content-security-policy']).toBe(CSP);
+        if (!u.startsWith('/report/') && !u.endsWith('.svg')) expect(res.headers['content-security-policy']).toBe(CSP);
         body[u] = res.body;
       }
       // No inline script on any dashboard page (the CSP forbids them): only src= scripts and JSON data blocks.
@@ -81,6 +81,8 @@ describe('pages over the fixture tree', () => {
       expect(body['/mm']).toContain('ready_for_live_keys: <strong>false</strong>');
       expect(body['/mm']).toContain('oos_net_pnl_positive');
       expect(body['/regime']).toContain('alt_season');
+      expect(body['/regime']).toContain('BTC (rebased)');
+      expect(body['/regime']).toContain('alt index (rebased)');
       expect(body['/research']).toContain('/report/strategy');
       expect(body['/research']).toContain('20260101T000000Z-ab12');
       expect(body['/lab']).toContain('The z-score of the close fired at -2.13');
