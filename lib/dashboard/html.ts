@@ -15,12 +15,18 @@ export function jsonBlock(v: unknown): string {
     .replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
+// One formatter per digit count (Number.prototype.toLocaleString builds a new one on every call: 10x slower).
+const INT_FMT = new Intl.NumberFormat('en-US');
+const FMT = new Map<number, Intl.NumberFormat>();
+
 export function fmtNum(v: unknown, digits = 2): string {
   if (v === null || v === undefined || v === '') return 'n/a';
   const n = typeof v === 'number' ? v : Number(v);
   if (!Number.isFinite(n)) return typeof v === 'string' ? esc(v) : 'n/a';
-  if (Number.isInteger(n) && Math.abs(n) < 1e15) return n.toLocaleString('en-US');
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: Math.min(digits, 2) });
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return INT_FMT.format(n);
+  let f = FMT.get(digits);
+  if (!f) FMT.set(digits, (f = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits, minimumFractionDigits: Math.min(digits, 2) })));
+  return f.format(n);
 }
 
 export function fmtPct(v: unknown, digits = 2): string {
@@ -86,14 +92,24 @@ export interface Column { key: string; label?: string; num?: boolean; html?: boo
  * (client script); `pageSize` rows per page. Every row is in the HTML (so sorting covers all of them).
  */
 export function table(columns: Column[], rows: Record<string, unknown>[], opts: { interactive?: boolean; pageSize?: number; id?: string; empty?: string } = {}): string {
-  if (!rows.length) return `<p class="muted">${esc(opts.empty ?? 'none')}</p>`;
-  const head = columns.map((c) => `<th${c.num ? ' class="num"' : ''}${opts.interactive ? ' data-sort="1" tabindex="0"' : ''}>${esc(c.label ?? c.key)}</th>`).join('');
-  const body = rows.map((r) => `<tr>${columns.map((c) => {
+  return tableOfRows(columns, rows.map((r) => rowHtml(columns, r)), opts);
+}
+
+/** One <tr> of `table` (so a caller can cache rendered rows). */
+export function rowHtml(columns: Column[], r: Record<string, unknown>): string {
+  return `<tr>${columns.map((c) => {
     const v = r[c.key];
     const shown = c.html ? String(v ?? '') : c.num ? fmtNum(v, 4) : esc(v);
     const sortKey = c.num && typeof v === 'number' && Number.isFinite(v) ? ` data-v="${v}"` : '';
     return `<td${c.num ? ' class="num"' : ''}${sortKey}>${shown}</td>`;
-  }).join('')}</tr>`).join('\n');
+  }).join('')}</tr>`;
+}
+
+/** `table` over rows already rendered by rowHtml. */
+export function tableOfRows(columns: Column[], rows: string[], opts: { interactive?: boolean; pageSize?: number; id?: string; empty?: string } = {}): string {
+  if (!rows.length) return `<p class="muted">${esc(opts.empty ?? 'none')}</p>`;
+  const head = columns.map((c) => `<th${c.num ? ' class="num"' : ''}${opts.interactive ? ' data-sort="1" tabindex="0"' : ''}>${esc(c.label ?? c.key)}</th>`).join('');
+  const body = rows.join('\n');
   const attrs = opts.interactive ? ` class="data interactive" data-page-size="${opts.pageSize ?? 50}"` : ' class="data"';
   const filter = opts.interactive ? `<div class="tools"><input type="search" class="filter" placeholder="filter rows" aria-label="filter rows"> <span class="count"></span> <span class="pager"></span></div>` : '';
   return `<div class="table-wrap"${opts.id ? ` id="${esc(opts.id)}"` : ''}>${filter}<table${attrs}><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { MEAN_REVERSION_DEFAULTS, MOMENTUM_DEFAULTS, PAIRS_DEFAULTS } from '../dsl/templates.js';
 import { barChart, drawdown, timeChart, zip, type LineSeries, type Point } from './charts.js';
 import { csvColumn, parseCsv, parseJson, type Csv, type Loaded } from './files.js';
-import { card, chart, dl, errorCard, esc, fmtNum, fmtPct, fmtTime, kpis, layout, link, pre, table, type Column } from './html.js';
+import { card, chart, dl, errorCard, esc, fmtNum, fmtPct, fmtTime, kpis, layout, link, pre, rowHtml, table, tableOfRows, type Column } from './html.js';
 import { isObj, Readers, redact, type Obj } from './readers.js';
 
 export interface ExperimentsView {
@@ -170,17 +170,21 @@ function reportCards(d: Obj, file: string): string {
 }
 
 // ------------------------------------------------------------------------------------------------------- Backtests
+const BACKTEST_COLUMNS: Column[] = [{ key: 'run', html: true }, { key: 'symbol' }, { key: 'strategy' }, { key: 'interval' }, { key: 'synthetic' }, { key: 'total_return', num: true }, { key: 'sharpe', num: true }, { key: 'max_drawdown', num: true }, { key: 'n_trades', num: true }, { key: 'psr', num: true }];
+
 export function backtestsPage(r: Readers): string {
   const ids = r.backtestIds();
+  // One rendered row per run, cached by its metrics.json (a published run folder does not change).
   const rows = ids.map((id) => {
-    const m = r.json(join(r.roots.runsDir, id, 'metrics.json')); // ids from backtestIds(): already resolved inside the root
-    if (!m.ok) return { run: link(`/backtests/${id}`, id), strategy: `unreadable: ${m.error}` };
-    const mm = obj(m.value.metrics);
-    return { run: link(`/backtests/${id}`, id), symbol: m.value.symbol, strategy: m.value.strategy, interval: m.value.interval, synthetic: obj(m.value.provenance).synthetic === true ? 'yes' : '',
-      total_return: num(mm.total_return), sharpe: num(mm.sharpe), max_drawdown: num(mm.max_drawdown), n_trades: num(mm.n_trades), psr: num(mm.psr) };
+    const m = r.cache.load(join(r.roots.runsDir, id, 'metrics.json'), 'bt-row', (t, f) => {
+      const v = jsonObjectOf(t, f);
+      const mm = obj(v.metrics);
+      return rowHtml(BACKTEST_COLUMNS, { run: link(`/backtests/${id}`, id), symbol: v.symbol, strategy: v.strategy, interval: v.interval, synthetic: obj(v.provenance).synthetic === true ? 'yes' : '',
+        total_return: num(mm.total_return), sharpe: num(mm.sharpe), max_drawdown: num(mm.max_drawdown), n_trades: num(mm.n_trades), psr: num(mm.psr) });
+    });
+    return m.ok ? m.value : rowHtml(BACKTEST_COLUMNS, { run: link(`/backtests/${id}`, id), strategy: `unreadable: ${m.error}` });
   });
-  const body = card(`Backtest runs (${ids.length})`, table([{ key: 'run', html: true }, { key: 'symbol' }, { key: 'strategy' }, { key: 'interval' }, { key: 'synthetic' }, { key: 'total_return', num: true }, { key: 'sharpe', num: true }, { key: 'max_drawdown', num: true }, { key: 'n_trades', num: true }, { key: 'psr', num: true }],
-    rows, { interactive: true, pageSize: 50, empty: `no run folder under ${r.roots.runsDir} (quantlab backtest writes them)` }), { wide: true });
+  const body = card(`Backtest runs (${ids.length})`, tableOfRows(BACKTEST_COLUMNS, rows, { interactive: true, pageSize: 50, empty: `no run folder under ${r.roots.runsDir} (quantlab backtest writes them)` }), { wide: true });
   return layout({ title: 'Backtests', active: '/backtests', body });
 }
 

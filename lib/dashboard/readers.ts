@@ -12,7 +12,7 @@
  * configured roots, and names from URLs are checked the same way (undefined -> 404).
  */
 import { join } from 'node:path';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import { FileCache, listDir, parseCsv, parseJson, parseJsonl, resolveUnder, tailLines, csvColumn, type Csv, type Loaded } from './files.js';
 
 export interface Roots {
@@ -92,7 +92,7 @@ export class Readers {
   static readonly BACKTEST_RE = /^\d{8}T\d{6}Z_.+/;
 
   backtestIds(): string[] {
-    return listDir(this.roots.runsDir, 'dir').filter((n) => this.backtestDir(n) !== undefined).reverse();
+    return childDirs(this.roots.runsDir, Readers.BACKTEST_RE).reverse();
   }
 
   /** The folder of a backtest named in a URL, or undefined (not a run folder name, or outside the root). */
@@ -108,7 +108,7 @@ export class Readers {
   }
 
   sessionIds(): string[] {
-    return listDir(this.sessionsRoot(), 'dir').filter((n) => this.sessionDir(n) !== undefined);
+    return childDirs(this.sessionsRoot(), /^ps-[0-9a-f]{16}$/);
   }
 
   sessionDir(id: string): string | undefined {
@@ -189,7 +189,7 @@ export class Readers {
 
   // --- lessons ----------------------------------------------------------------------------------------------------
   lessonIds(): string[] {
-    return listDir(join(this.roots.runsDir, 'lessons'), 'dir').filter((n) => this.lessonDir(n) !== undefined);
+    return childDirs(join(this.roots.runsDir, 'lessons'), /^[a-z][a-z0-9_]{0,62}$/);
   }
 
   lessonDir(id: string): string | undefined {
@@ -197,6 +197,30 @@ export class Readers {
     const p = resolveUnder(join(this.roots.runsDir, 'lessons'), id);
     return p && isDirectory(p) ? p : undefined;
   }
+}
+
+/**
+ * The sub-folders of `root` whose names match `re` (a name pattern without separators or dots-only names). A real
+ * directory entry with such a name is inside the root by construction; a symlink is kept only when resolveInside
+ * (realpath) finds its target inside the root. Hidden entries (temp folders being written) are skipped.
+ */
+function childDirs(root: string, re: RegExp): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.') || !re.test(e.name)) continue;
+    if (e.isDirectory()) out.push(e.name);
+    else if (e.isSymbolicLink()) {
+      const p = resolveUnder(root, e.name);
+      if (p && isDirectory(p)) out.push(e.name);
+    }
+  }
+  return out.sort();
 }
 
 function isDirectory(p: string): boolean {
