@@ -111,7 +111,11 @@ export const CLIENT_JS = String.raw`'use strict';
     es.addEventListener('status', function (m) {
       var box = document.getElementById('session-status');
       var msg = JSON.parse(m.data);
-      if (box && msg.state) box.setAttribute('data-state', msg.state);
+      if (!box) return;
+      if (msg.state) box.setAttribute('data-state', msg.state);
+      // The tiles (state, equity, fills, ...) re-rendered by the server from state.json (escaped there).
+      fetch(url.replace(/\/events$/, '/status'), { cache: 'no-store' }).then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (h) { if (h !== null) { box.innerHTML = h; window.__dashboard.status = (window.__dashboard.status || 0) + 1; } });
     });
   }
   document.addEventListener('DOMContentLoaded', function () {

@@ -240,6 +240,19 @@ export function eventRow(e: Obj): Obj {
   return { seq: e.seq, time: fmtTime(e.ts_ms), type: e.type, what, message: e.message ?? e.reason ?? '' };
 }
 
+/** The session's KPI tiles (also served alone at /live/<id>/status for the live refresh), or undefined. */
+export function sessionTiles(r: Readers, id: string): string | undefined {
+  if (!r.sessionDir(id)) return undefined;
+  const st = r.sessionStatus(id);
+  if (!st.state.ok) return `<div class="card-error">${esc(st.state.error)}</div>`;
+  const v = st.state.value;
+  return kpis([
+      { label: 'state', value: esc(v.state), tone: st.tone }, { label: 'equity', value: fmtNum(v.equity, 2) }, { label: 'cash', value: fmtNum(v.cash, 2) },
+      { label: 'fills', value: fmtNum(v.n_fills) }, { label: 'orders denied', value: fmtNum(v.n_orders_denied) }, { label: 'bars processed', value: fmtNum(v.bars_processed) },
+      { label: 'last bar', value: fmtTime(v.last_bar_ts_ms) },
+    ]);
+}
+
 export function sessionPage(r: Readers, id: string): string | undefined {
   const dir = r.sessionDir(id);
   if (!dir) return undefined;
@@ -247,11 +260,7 @@ export function sessionPage(r: Readers, id: string): string | undefined {
   const out: string[] = [];
   if (st.state.ok) {
     const v = st.state.value;
-    out.push(`<div id="session-status">${kpis([
-      { label: 'state', value: esc(v.state), tone: st.tone }, { label: 'equity', value: fmtNum(v.equity, 2) }, { label: 'cash', value: fmtNum(v.cash, 2) },
-      { label: 'fills', value: fmtNum(v.n_fills) }, { label: 'orders denied', value: fmtNum(v.n_orders_denied) }, { label: 'bars processed', value: fmtNum(v.bars_processed) },
-      { label: 'last bar', value: fmtTime(v.last_bar_ts_ms) },
-    ])}</div>`);
+    out.push(`<div id="session-status">${sessionTiles(r, id)}</div>`);
     const tripped = obj(v.tripped);
     out.push(card('Guards', Object.keys(tripped).length
       ? table([{ key: 'guard' }, { key: 'latched because' }], Object.entries(tripped).map(([g, why]) => ({ guard: g, 'latched because': why })))

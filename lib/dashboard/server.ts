@@ -17,7 +17,7 @@ import { ExperimentStore } from '../experiments/store.js';
 import type { Logger } from '../log.js';
 import { CLIENT_JS, CSS } from './assets.js';
 import { resolveUnder, tailLines, type Loaded } from './files.js';
-import { backtestPage, backtestsPage, eventRow, experimentsPage, labPage, livePage, mmPage, notFoundPage, overviewPage, regimePage, researchPage, sessionPage, settingsPage, type ExperimentsView } from './pages.js';
+import { backtestPage, backtestsPage, eventRow, experimentsPage, labPage, livePage, mmPage, notFoundPage, overviewPage, regimePage, researchPage, sessionPage, sessionTiles, settingsPage, type ExperimentsView } from './pages.js';
 import { isObj, Readers, type Obj, type Roots } from './readers.js';
 import { layout, esc } from './html.js';
 
@@ -119,6 +119,10 @@ export function buildServer(o: DashboardOptions): { app: FastifyInstance; reader
   app.get<{ Params: { id: string } }>('/backtests/:id', (req, reply) => html(reply, backtestPage(readers, req.params.id), req.url));
   app.get('/live', (req, reply) => html(reply, livePage(readers), req.url));
   app.get<{ Params: { id: string } }>('/live/:id', (req, reply) => html(reply, sessionPage(readers, req.params.id), req.url));
+  app.get<{ Params: { id: string } }>('/live/:id/status', (req, reply) => {
+    const t = sessionTiles(readers, req.params.id);
+    return t === undefined ? html(reply, undefined, req.url) : reply.type('text/html; charset=utf-8').send(t);
+  });
   app.get('/regime', (req, reply) => html(reply, regimePage(readers), req.url));
   app.get('/mm', (req, reply) => html(reply, mmPage(readers), req.url));
   app.get<{ Querystring: { id?: string } }>('/experiments', (req, reply) => html(reply, experimentsPage(exps, typeof req.query.id === 'string' ? req.query.id : undefined), req.url));

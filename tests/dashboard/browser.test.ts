@@ -8,7 +8,7 @@
  * skipped with a message (in CI, CI=1, they fail instead).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,6 +155,12 @@ describe('dashboard in Chromium', () => {
     appendFileSync(join(fx.runsDir, 'live', 'sessions', SESSION_ID, 'state.jsonl'), JSON.stringify({ seq: 777777, bar: 1, ts_ms: Date.UTC(2025, 2, 2), type: 'guard', rule: 'kill_switch', decision: 'trip', state_before: 'ACTIVE', state_after: 'HALTED', message: 'kill-switch file present' }) + '\n');
     await page.waitForFunction(() => document.querySelector('#event-tail tbody tr')?.textContent?.includes('777777'), undefined, { timeout: 5_000 });
     expect(Date.now() - t0).toBeLessThan(1000);
+    // A new state.json (the session halted) refreshes the tiles.
+    const sf = join(fx.runsDir, 'live', 'sessions', SESSION_ID, 'state.json');
+    const st = JSON.parse(readFileSync(sf, 'utf8')) as Record<string, unknown>;
+    writeFileSync(sf, JSON.stringify({ ...st, state: 'HALTED', tripped: { kill_switch: 'kill-switch file present' }, equity: 12345.5 }));
+    await page.waitForFunction(() => document.getElementById('session-status')?.textContent?.includes('12,345.5'), undefined, { timeout: 5_000 });
+    expect(await page.locator('#session-status').textContent()).toContain('HALTED');
     await shot(page, 'live_session_after_event');
     expect(errors).toEqual([]);
     await page.close();
