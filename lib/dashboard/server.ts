@@ -220,7 +220,8 @@ export function buildServer(o: DashboardOptions): { app: FastifyInstance; reader
     req.raw.on('close', stop);
     check();
   });
-  app.addHook('onClose', async () => {
+  // Before the server closes (Ctrl-C): end the open event streams, else close would wait for them forever.
+  app.addHook('preClose', async () => {
     for (const s of [...streams]) s();
   });
   return { app, readers };

@@ -47,8 +47,16 @@ describe('quantlab dashboard', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).not.toContain(SECRET);
     }
+    // An open event stream (a browser on a live session) does not keep the server from stopping.
+    const stream = await fetch(`${url}live/ps-0123456789abcdef/events`);
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('stream of state.jsonl');
+    const t0 = Date.now();
     r.child.kill('SIGINT');
     expect(await r.exit).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await reader.cancel().catch(() => undefined);
     expect(r.out() + r.err()).not.toContain(SECRET);
     expect(r.err()).not.toMatch(/WARNING/);
   }, 60_000);
