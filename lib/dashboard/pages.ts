@@ -161,6 +161,8 @@ function reportCards(d: Obj, file: string): string {
         + (arr(o.notes).length ? `<ul>${arr(o.notes).map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '')));
       out.push(card('Blueprints', table([{ key: 'id' }, { key: 'name' }, { key: 'source' }, { key: 'instruments' }, { key: 'full_sharpe', num: true }, { key: 'full_return', num: true }, { key: 'times_selected', num: true }, { key: 'oos_return', num: true }, { key: 'n_trades', num: true }, { key: 'cost_digest_status' }],
         arr(d.blueprints).map(obj), { interactive: true, pageSize: 25 }), { wide: true }));
+      const stages = arr(d.stages).map(obj);
+      out.push(card('Stage timings (the report run)', table([{ key: 'stage' }, { key: 'seconds', num: true }, { key: 'rows', num: true }, { key: 'run_id' }], stages, { empty: 'none recorded (golden runs omit wall times)' })));
       const warn = [...arr(d.critical_warnings), ...arr(d.warnings)];
       if (warn.length) out.push(card('Warnings', `<ul>${warn.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>`, { wide: true }));
     } catch (e) {
