@@ -13,6 +13,9 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import YAML from 'yaml';
+import { costDigest } from '../costs/digest.js';
+import { costsSchema, type CostConfig } from '../costs/schema.js';
+import { parseSpecText } from '../spec/loader.js';
 import { ExperimentStore } from '../experiments/store.js';
 import type { Logger } from '../log.js';
 import { CLIENT_JS, CSS } from './assets.js';
@@ -70,7 +73,11 @@ function experimentsView(dataDir: string): ExperimentsView {
 /** The project's configs shown on the settings page (parsed YAML, cached by mtime; redacted when rendered). */
 function configs(readers: Readers, root: string): { name: string; value: Loaded<unknown> }[] {
   const files = ['spec/pipeline.yaml', 'spec/costs.yaml', 'spec/plan.yaml', 'spec/gates.yaml', 'spec/blueprints.yaml', 'experiments/learning_book.yaml'];
-  return files.map((f) => ({ name: f, value: readers.cache.load(join(root, f), 'yaml', (t) => YAML.parse(t) as unknown) }));
+  const resolved = { name: 'spec/costs.yaml resolved (validated, defaults filled) and its digest', value: readers.cache.load(join(root, 'spec/costs.yaml'), 'costs-resolved', (t, f) => {
+    const config = parseSpecText<CostConfig>(t, f, costsSchema);
+    return { digest: costDigest(config), config } as unknown;
+  }) };
+  return [resolved, ...files.map((f) => ({ name: f, value: readers.cache.load(join(root, f), 'yaml', (t) => YAML.parse(t) as unknown) }))];
 }
 
 export function buildServer(o: DashboardOptions): { app: FastifyInstance; readers: Readers } {

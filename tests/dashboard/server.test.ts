@@ -180,6 +180,9 @@ describe('pages over the fixture tree', () => {
       const settings = (await app.inject({ url: '/settings' })).body;
       expect(settings).toContain('CCXT_API_KEY');
       expect(settings).toContain('&lt;set&gt; [redacted]');
+      // The resolved cost config with the digest every stage binds to (the same digest as lib/costs loadCosts).
+      const { loadCosts } = await import('../../lib/costs/digest.js');
+      expect(settings).toContain((await loadCosts(join(PROJECT, 'spec', 'costs.yaml'))).digest);
     } finally {
       process.env = before;
       await app.close();
