@@ -1,6 +1,6 @@
 /** `quantlab dashboard`: the read-only web dashboard (lib/dashboard, docs/dashboard.md). */
 import { join, resolve } from 'node:path';
-import { statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { DataError, UsageError } from '../../lib/errors.js';
 import { buildServer } from '../../lib/dashboard/server.js';
@@ -39,12 +39,23 @@ export const dashboardModule: CommandModule<object, F> = {
       if (!Number.isInteger(f.port) || f.port < 0 || f.port > 65535) throw new UsageError(`--port must be an integer 0..65535, was ${f.port}`, { hint: 'e.g. --port 8501' });
       const dataDir = resolve(f.data_dir ?? process.env.QUANTLAB_DATA_DIR ?? 'data');
       const runsDir = f.runs_dir !== undefined ? resolve(f.runs_dir) : f.data_dir !== undefined ? join(dataDir, 'runs') : resolve('runs');
-      if (!isDir(dataDir)) throw new DataError('the data dir does not exist', { file: dataDir, field: '--data_dir' }, { hint: 'run the pipeline first (npm run all -- --allow-synthetic) or pass --data_dir' });
-      if (f.runs_dir !== undefined && !isDir(runsDir)) throw new DataError('the runs dir does not exist', { file: runsDir, field: '--runs_dir' }, { hint: 'quantlab backtest writes it; or omit --runs_dir' });
+      if (!isDir(dataDir)) throw new DataError(`the data dir ${existsSync(dataDir) ? 'is not a folder' : 'does not exist'}`, { file: dataDir, field: '--data_dir' }, { hint: 'run the pipeline first (npm run all -- --allow-synthetic) or pass --data_dir' });
+      if (f.runs_dir !== undefined && !isDir(runsDir)) throw new DataError(`the runs dir ${existsSync(runsDir) ? 'is not a folder' : 'does not exist'}`, { file: runsDir, field: '--runs_dir' }, { hint: 'quantlab backtest writes it; or omit --runs_dir' });
+      try {
+        accessSync(dataDir, constants.R_OK | constants.X_OK);
+      } catch {
+        throw new DataError('the data dir is not readable', { file: dataDir, field: '--data_dir' }, { hint: 'give the user running the dashboard read access' });
+      }
       if (!isDir(runsDir)) log.warn({ runs_dir: runsDir }, 'no runs dir yet: the backtests, sessions and lessons pages stay empty until quantlab writes one');
       const loopback = f.host === '127.0.0.1' || f.host === '::1' || f.host === 'localhost';
       if (!loopback) process.stderr.write(`WARNING: binding ${f.host}: the dashboard has no login; anyone who can reach ${f.host}:${f.port} sees every run. Use the default 127.0.0.1 unless you mean it.\n`);
       const { app } = buildServer({ host: f.host, port: f.port, dataDir, runsDir, projectRoot: PROJECT_ROOT, log });
+      // Signal handlers first: a Ctrl-C right after the URL is printed must close the server, not kill the process.
+      let signalled: (sig: string) => void = () => {};
+      const stopped = new Promise<string>((r) => (signalled = r));
+      const onSignal = (sig: string) => () => signalled(sig);
+      process.once('SIGINT', onSignal('SIGINT'));
+      process.once('SIGTERM', onSignal('SIGTERM'));
       try {
         await app.listen({ host: f.host, port: f.port });
       } catch (e) {
@@ -58,14 +69,9 @@ export const dashboardModule: CommandModule<object, F> = {
       const port = typeof addr === 'object' && addr ? addr.port : f.port;
       const shownHost = f.host.includes(':') ? `[${f.host}]` : f.host;
       process.stdout.write(`quantlab dashboard: http://${shownHost}:${port}/  (data ${dataDir}, runs ${runsDir}; Ctrl-C stops)\n`);
-      await new Promise<void>((done) => {
-        const stop = (sig: string) => {
-          log.info({ signal: sig }, 'shutting down');
-          app.close().then(() => done(), () => done());
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
+      const sig = await stopped;
+      log.info({ signal: sig }, 'shutting down');
+      await app.close();
     } catch (err) {
       reportError(log, err);
     }

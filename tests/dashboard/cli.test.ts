@@ -88,6 +88,9 @@ describe('quantlab dashboard', () => {
     const rd = start(['--data_dir', fx.dataDir, '--runs_dir', join(root, 'no-runs'), '--port', '0']);
     expect(await rd.exit).toBe(3);
     expect(rd.err()).toContain('the runs dir does not exist');
+    const file = start(['--data_dir', join(fx.dataDir, 'reports', 'strategy', 'report.json'), '--port', '0']);
+    expect(await file.exit).toBe(3);
+    expect(file.err()).toContain('the data dir is not a folder');
     const bad = start(['--data_dir', fx.dataDir, '--port', '70000']);
     expect(await bad.exit).toBe(2);
   }, 60_000);
