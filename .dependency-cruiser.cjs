@@ -103,8 +103,19 @@ module.exports = {
         'A system still to come (lib/monitor, lab, mm, experiments, dashboard) imports only itself and the shared ' +
         'cores: never another system, never pipeline internals. The pipeline\'s lake outputs are read through lib/lake.',
       severity: 'error',
-      from: { path: FUTURE },
+      from: { path: FUTURE, pathNot: '^lib/dashboard/' },
       to: { path: '^lib/', pathNot: [...CORE, '^lib/$1/'] },
+    },
+    {
+      name: 'dashboard-imports-itself-cores-or-readers',
+      comment:
+        'The dashboard (lib/dashboard) is a viewer over every system: it reads their OUTPUT FILES (through its own ' +
+        'readers) and imports only itself, the shared cores and, as the one public reader it needs, the experiment ' +
+        'store (lib/experiments/store.ts, opened with ExperimentStore.openReadOnly: the SQLite schema lives there and ' +
+        'a second copy of it would drift). No other system module, no pipeline internals.',
+      severity: 'error',
+      from: { path: '^lib/dashboard/' },
+      to: { path: '^lib/', pathNot: [...CORE, '^lib/dashboard/', '^lib/experiments/store\\.ts$'] },
     },
     {
       name: 'lib-folder-has-a-layer',

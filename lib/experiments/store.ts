@@ -8,7 +8,7 @@
  * snapshots, risk allocations) have natural primary keys and are inserted with ON CONFLICT DO NOTHING, so a run
  * restarted after kill -9 neither loses committed rows nor duplicates them.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError, SpecError } from '../errors.js';
 import type { MetricResult } from './metrics.js';
@@ -196,6 +196,33 @@ export class ExperimentStore {
       throw err;
     }
     return new ExperimentStore(db, file, options.now ?? (() => new Date()));
+  }
+
+  /**
+   * Opens an existing store READ-ONLY for viewers (the dashboard): no folder or file created, no pragma set, no
+   * migration; a missing file is refused (DataError); any write through it fails (SQLITE_READONLY).
+   */
+  static openReadOnly(dataDir: string): ExperimentStore {
+    const file = storePath(dataDir);
+    if (existsSync(`${file}-wal`)) {
+      // A writer has the store open (or died with it open): its latest commits are in the WAL, so read through it.
+      // The -wal and -shm files exist already; a read-only connection creates nothing.
+      return new ExperimentStore(new BetterSqlite3(file, { readonly: true, fileMustExist: true }), file, () => new Date());
+    }
+    // No WAL: a read-only SQLite connection on a WAL-mode file would create -wal and -shm beside it. Read a snapshot
+    // of the file instead (opened with flag 'r') and open it in memory; the header's WAL marks (bytes 18-19 = 2) are
+    // set to rollback (1) in the copy, as an in-memory database cannot be in WAL mode.
+    let buf: Buffer;
+    try {
+      buf = readFileSync(file, { flag: 'r' });
+    } catch (e) {
+      throw new DataError(`cannot read the experiment store: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file }, { hint: 'quantlab experiment create writes it' });
+    }
+    if (buf.length >= 20 && buf[18] === 2 && buf[19] === 2) {
+      buf[18] = 1;
+      buf[19] = 1;
+    }
+    return new ExperimentStore(new BetterSqlite3(buf, { readonly: true }), file, () => new Date());
   }
 
   close(): void {
@@ -483,3 +510,4 @@ function migrate(db: Database, file: string): void {
     }
   }).immediate();
 }
+

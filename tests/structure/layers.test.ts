@@ -42,6 +42,9 @@ const TREE: Record<string, string> = {
   'lib/stages/x/run.ts': `import type { XParams } from './params.js'; import { r } from '../../research/r.js'; export const go = (p: XParams) => [p, r];`,
   'lib/monitor/feed.ts': `export const feed = 1;`,
   'lib/monitor/m.ts': `import { feed } from './feed.js'; import { db } from '../lake/db.js'; export const m = [feed, db];`,
+  'lib/experiments/store.ts': `import { db } from '../lake/db.js'; export const store = db;`,
+  'lib/experiments/lifecycle.ts': `import { store } from './store.js'; export const lc = store;`,
+  'lib/dashboard/d.ts': `import { store } from '../experiments/store.js'; import { db } from '../lake/db.js'; export const d = [store, db];`, // the viewer's one reader
   'stages/x.ts': `import { run } from '../lib/stages/x/definition.js'; export const main = run;`,
   'orchestrator/registry.ts': `import { run } from '../lib/stages/x/definition.js'; export const REGISTRY = [run];`,
   'bench/b.ts': `import { main } from '../stages/x.js'; import { REGISTRY } from '../orchestrator/registry.js'; export const b = [main, REGISTRY];`,
@@ -57,6 +60,7 @@ const TREE: Record<string, string> = {
   'lib/golden/batch.ts': `import { REGISTRY } from '../../orchestrator/registry.js'; export const g = REGISTRY;`, // lib-not-to-apps
   'lib/lab/l.ts': `import { m } from '../monitor/m.js'; import { r } from '../research/r.js'; export const l = [m, r];`, // system-imports-itself-or-cores (x2)
   'lib/report/rep.ts': `import { l } from '../lab/l.js'; export const rep = l;`, // pipeline-imports-pipeline-or-cores
+  'lib/dashboard/bad.ts': `import { m } from '../monitor/m.js'; import { lc } from '../experiments/lifecycle.js'; export const bad = [m, lc];`, // dashboard-imports-itself-cores-or-readers (x2)
   'lib/newthing/n.ts': `import { log } from '../log.js'; export const n = log;`, // lib-folder-has-a-layer
   'stages/bad.ts': `import { REGISTRY } from '../orchestrator/registry.js'; export const bad = REGISTRY;`, // stage-executables-import-lib
   'orchestrator/bad.ts': `import { main } from '../stages/x.js'; export const bad = main;`, // orchestrator-imports-lib
@@ -75,6 +79,8 @@ describe('the layer rules (.dependency-cruiser.cjs)', () => {
       expect(r.modules.filter((m) => m.source.endsWith('.ts')).map((m) => m.source).sort()).toEqual(Object.keys(TREE).sort());
       expect(violations(r).filter((v) => !v.startsWith('no-circular'))).toEqual([
         'cores-import-cores: lib/dsl/signals.ts -> lib/features/f.ts',
+        'dashboard-imports-itself-cores-or-readers: lib/dashboard/bad.ts -> lib/experiments/lifecycle.ts',
+        'dashboard-imports-itself-cores-or-readers: lib/dashboard/bad.ts -> lib/monitor/m.ts',
         'lib-folder-has-a-layer: lib/newthing/n.ts -> lib/log.ts',
         'lib-not-to-apps: lib/golden/batch.ts -> orchestrator/registry.ts',
         'orchestrator-imports-lib: orchestrator/bad.ts -> stages/x.ts',
