@@ -14,6 +14,7 @@ import { regressionModule } from './lab/regression.js';
 import { tutorModule } from './lab/tutor.js';
 import { configModule } from './lab/config.js';
 import { experimentCommand } from './experiments/index.js';
+import { workerModule } from './worker.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<object, any>[] = [
@@ -23,6 +24,7 @@ export const COMMANDS: CommandModule<object, any>[] = [
   tutorModule,
   configModule,
   experimentCommand,
+  workerModule,
 ];
 
 export async function main(argv: string[]): Promise<void> {

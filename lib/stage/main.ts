@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../log.js';
 import { QuantError, ExitCode, UsageError, exitCodeOf, InterruptedError } from '../errors.js';
 import type { StageDefinition, StageContext, JsonSchemaObject, StageRunSummary } from './definition.js';
 import { validateParams, setOverride, parseScalar } from './params.js';
-import { fingerprintParts, fingerprintOf } from './fingerprint.js';
+import { fingerprintParts, fingerprintOf, type FingerprintParts } from './fingerprint.js';
 import { committedOutputDigests, removeStageManifest, writeStageManifest, type StageManifest, type OutputDigest } from './manifest.js';
 import { commitOutputs, digestOutput, stagingRoot, sweepStale, undeclaredWrites } from './outputs.js';
 import { newRunId } from './run_id.js';
@@ -35,6 +35,9 @@ export interface StageInvocation {
   keepGeneration?: boolean;
   /** Set by the orchestrator: its pid. The stage stops when that process dies (lib/stage/parent_watch.ts). */
   parentPid?: number;
+  /** Set by a sharded run (lib/stage/shard_main.ts): plan the shards, run one, or reduce and commit them. */
+  shardPhase?: 'plan' | 'shard' | 'commit';
+  shardId?: string;
 }
 
 /** The executable wrapper every stage shares: `runStageMain(definition)` is the whole of stages/<name>.ts. */
@@ -46,7 +49,10 @@ export async function runStageMain<P>(def: StageDefinition<P>, argv = process.ar
     verbose = inv.verbose;
     log = createLogger({ stage: def.name, run_id: inv.runId }, verbose ? 'debug' : undefined);
     if (inv.parentPid !== undefined) stopWhenParentDies(inv.parentPid, log);
-    await executeStage(def, inv, log);
+    if (inv.shardPhase) {
+      const { runShardPhase } = await import('./shard_main.js');
+      await runShardPhase(def, inv, log, (on: boolean) => (committing = on));
+    } else await executeStage(def, inv, log);
     process.exit(ExitCode.ok);
   } catch (err) {
     const code = exitCodeOf(err);
@@ -83,6 +89,8 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
     .option('log-format', { choices: ['json', 'pretty'], describe: 'log lines on stderr (default: pretty on a terminal, JSON otherwise)' })
     .option('keep_generation', { type: 'boolean', default: false, hidden: true, describe: 'orchestrator: keep replaced outputs until the run ends' })
     .option('parent_pid', { type: 'number', hidden: true, describe: 'orchestrator: stop when this process dies' })
+    .option('shard_phase', { choices: ['plan', 'shard', 'commit'], hidden: true, describe: 'sharded run: plan the shards, run one (--shard_id), or reduce and commit them' })
+    .option('shard_id', { type: 'string', hidden: true, describe: 'sharded run: the shard to run' })
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {
@@ -115,6 +123,8 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
     verbose: Boolean(args.verbose),
     ...(args.keep_generation ? { keepGeneration: true } : {}),
     ...(typeof args.parent_pid === 'number' ? { parentPid: args.parent_pid } : {}),
+    ...(typeof args.shard_phase === 'string' ? { shardPhase: args.shard_phase as 'plan' | 'shard' | 'commit' } : {}),
+    ...(typeof args.shard_id === 'string' ? { shardId: assertSafeName('identifier', args.shard_id, { flag: '--shard_id' }) } : {}),
     ...(process.argv[1] ? { script: resolve(process.argv[1]) } : {}),
   };
 }
@@ -135,8 +145,19 @@ function splitList(v: unknown, itemType?: string): unknown[] {
   return itemType === 'number' || itemType === 'integer' ? parts.map(Number) : parts;
 }
 
-/** Run a stage in this process: resolve, fingerprint, run into staging, check, commit, write the manifest. */
-export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<StageManifest> {
+/** What every way of running a stage starts from: its parameters, costs and fingerprint, checked and resolved. */
+export interface PreparedStage<P> {
+  params: P;
+  parts: FingerprintParts;
+  costs: { config: unknown; digest: string } | undefined;
+  started: number;
+}
+
+/**
+ * Validate and resolve a stage run: parameters, paths inside the data dir, costs, the fingerprint, inputs present.
+ * `sweep`: remove stale staging of this stage first (not done by a shard, whose plan's staging is current).
+ */
+export async function prepareStage<P>(def: StageDefinition<P>, inv: StageInvocation, sweep: boolean): Promise<PreparedStage<P>> {
   // In-process callers (tests, benches) skip parseStageArgs: the names that become folders are checked here too.
   assertSafeName('run_id', inv.runId, { flag: '--run_id' });
   assertSafeName('identifier', def.name, { flag: 'stage name' });
@@ -146,7 +167,7 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
   // Every path this stage will read, write or move stays inside the data dir (a lake/ symlinked elsewhere is refused
   // here, exit 3, before the staging folder exists).
   for (const p of [...def.inputs(params), ...def.outputs, '.staging', '.trash', 'state/stages']) resolveInside(inv.dataDir, p);
-  await sweepStale(inv.dataDir, def.name);
+  if (sweep) await sweepStale(inv.dataDir, def.name);
   const costs = def.usesCosts ? await loadCosts(join(inv.specDir, 'costs.yaml')) : undefined;
   const script = inv.script ?? join(PROJECT_ROOT, 'dist', 'stages', `${def.name}.js`);
   const parts = await fingerprintParts(def, params, {
@@ -159,47 +180,39 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
       throw new QuantError(`missing input ${i} in ${inv.dataDir}`, { hint: `run the stage that produces it first (npm run all -- --until ${def.name})` });
     }
   }
+  return { params, parts, costs, started };
+}
+
+/** Run a stage in this process: resolve, fingerprint, run into staging, check, commit, write the manifest. */
+export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<StageManifest> {
+  const prep = await prepareStage(def, inv, true);
   const staging = stagingRoot(inv.dataDir, def.name, inv.runId);
   await mkdir(staging, { recursive: true });
-  const abort = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    log.warn({ signal: sig }, 'interrupted; outputs left unchanged');
-    abort.abort(new InterruptedError(`${def.name} interrupted by ${sig}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    log.info({ params, fingerprint: fingerprintOf(parts) }, 'stage started');
-    const ctx = makeContext(def, params, inv, log, staging, costs, abort.signal);
-    const outputs: Record<string, OutputDigest> = {};
+  return withSignals(def.name, log, async (signal) => {
+    log.info({ params: prep.params, fingerprint: fingerprintOf(prep.parts) }, 'stage started');
+    const ctx = makeContext(def, prep.params, inv, log, staging, prep.costs, signal);
     let summary: StageRunSummary;
     try {
       summary = await def.run(ctx);
-      if (abort.signal.aborted) throw abort.signal.reason as Error;
-      const stray = await undeclaredWrites(staging, def.outputs);
-      if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
-      for (const o of def.outputs) outputs[o] = await digestOutput(resolveInside(staging, o));
     } catch (e) {
       await rm(staging, { recursive: true, force: true });
       throw e;
     }
-    committing = true;
-    if (inv.keepGeneration) {
-      const keep = await keepPreviousGeneration(inv.dataDir, inv.runId, def.name, def.outputs); // moves the manifest too
-      await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId), keep);
-    } else {
-      await removeStageManifest(inv.dataDir, def.name);
-      await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId));
-    }
-    const finished = Date.now();
-    const manifest: StageManifest = {
-      version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(parts), parts, params, outputs, summary,
-      started_at: new Date(started).toISOString(), finished_at: new Date(finished).toISOString(), duration_ms: finished - started,
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-    };
-    await writeStageManifest(inv.dataDir, manifest);
-    log.info({ duration_ms: manifest.duration_ms, peak_rss_mb: manifest.peak_rss_mb, rows: summary.rows, outputs }, 'stage finished');
-    return manifest;
+    return publishStage(def, inv, log, prep, staging, summary, signal, (on) => (committing = on));
+  });
+}
+
+/** Run `fn` with SIGINT/SIGTERM turned into an abort of its signal (listeners removed after). */
+export async function withSignals<T>(stage: string, log: Logger, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    log.warn({ signal: sig }, 'interrupted; outputs left unchanged');
+    abort.abort(new InterruptedError(`${stage} interrupted by ${sig}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await fn(abort.signal);
   } finally {
     committing = false;
     // in-process runs (tests) must not pile up listeners
@@ -208,7 +221,44 @@ export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocat
   }
 }
 
-function makeContext<P>(
+/**
+ * The outputs are in staging: check nothing undeclared was written, digest them, swap them in (into the run's
+ * generation when the orchestrator asked), and write the manifest last. `extra` is added to the manifest.
+ */
+export async function publishStage<P>(
+  def: StageDefinition<P>, inv: StageInvocation, log: Logger, prep: PreparedStage<P>, staging: string, summary: StageRunSummary,
+  signal: AbortSignal, setCommitting: (on: boolean) => void,
+): Promise<StageManifest> {
+  const outputs: Record<string, OutputDigest> = {};
+  try {
+    if (signal.aborted) throw signal.reason as Error;
+    const stray = await undeclaredWrites(staging, def.outputs);
+    if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
+    for (const o of def.outputs) outputs[o] = await digestOutput(resolveInside(staging, o));
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  setCommitting(true);
+  if (inv.keepGeneration) {
+    const keep = await keepPreviousGeneration(inv.dataDir, inv.runId, def.name, def.outputs); // moves the manifest too
+    await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId), keep);
+  } else {
+    await removeStageManifest(inv.dataDir, def.name);
+    await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId));
+  }
+  const finished = Date.now();
+  const manifest: StageManifest = {
+    version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(prep.parts), parts: prep.parts, params: prep.params, outputs, summary,
+    started_at: new Date(prep.started).toISOString(), finished_at: new Date(finished).toISOString(), duration_ms: finished - prep.started,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  await writeStageManifest(inv.dataDir, manifest);
+  log.info({ duration_ms: manifest.duration_ms, peak_rss_mb: manifest.peak_rss_mb, rows: summary.rows, outputs }, 'stage finished');
+  return manifest;
+}
+
+export function makeContext<P>(
   def: StageDefinition<P>, params: P, inv: StageInvocation, log: Logger, staging: string,
   costs: { config: unknown; digest: string } | undefined, signal: AbortSignal,
 ): StageContext<P> {
