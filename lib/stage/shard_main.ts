@@ -140,7 +140,7 @@ async function committedShards(dataDir: string, stage: string): Promise<ShardInd
 export async function readShardPlan(dataDir: string, stage: string, runId: string): Promise<ShardPlan> {
   const file = shardPlanPath(dataDir, stage, runId);
   if (!existsSync(file)) {
-    throw new QuantError(`no shard plan for ${stage} run ${runId} at ${file}`, { hint: 'the plan phase did not run or its staging was swept: run the stage again' });
+    throw new QuantError(`no shard plan for ${stage} run ${runId} at ${file}`, { hint: 'a worker serves one data dir: check that its --data_dir is the orchestrator\'s (one queue per lake: --queue), else the plan phase did not run or its staging was swept: run the stage again' });
   }
   return readJson<ShardPlan>(file);
 }
