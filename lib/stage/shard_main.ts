@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deserialize, serialize } from 'node:v8';
 import type { Logger } from '../log.js';
-import { QuantError } from '../errors.js';
+import { QuantError, UsageError } from '../errors.js';
 import { readJson, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from '../fsx.js';
 import { digestJson, sha256Hex } from '../hash.js';
 import { resolveInside } from '../paths.js';
@@ -13,7 +13,7 @@ import type { ShardItem, ShardSpec, StageDefinition } from './definition.js';
 import { fingerprintOf, type FingerprintParts } from './fingerprint.js';
 import { readStageManifest } from './manifest.js';
 import { stagingRoot, undeclaredWrites } from './outputs.js';
-import { makeContext, prepareStage, publishStage, withSignals, type StageInvocation } from './main.js';
+import { makeContext, prepareStage, publishStage, withSignals, type StageInvocation } from './execute.js';
 
 /**
  * A sharded run of one stage, in three kinds of process (docs/scale.md):
@@ -87,16 +87,14 @@ export function shardFingerprint(stage: string, parts: FingerprintParts, shard: 
   return digestJson({ stage, ...rest, shard: shard.label, input: shard.input_digest, prepared: preparedDigest });
 }
 
-export async function runShardPhase<P>(
-  def: StageDefinition<P>, inv: StageInvocation, log: Logger, setCommitting: (on: boolean) => void,
-): Promise<void> {
+export async function runShardPhase<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<void> {
   if (!def.shards) throw new QuantError(`stage ${def.name} does not split into shards`, { hint: 'run it without --shard_phase' });
   const spec = await def.shards();
   if (inv.shardPhase === 'plan') await planPhase(def, spec, inv, log);
   else if (inv.shardPhase === 'shard') {
     if (!inv.shardId) throw new QuantError('--shard_phase shard needs --shard_id');
     await shardPhase(def, spec, inv, log, inv.shardId);
-  } else await commitPhase(def, spec, inv, log, setCommitting);
+  } else await commitPhase(def, spec, inv, log);
 }
 
 async function planPhase<P>(def: StageDefinition<P>, spec: ShardSpec<P>, inv: StageInvocation, log: Logger): Promise<void> {
@@ -155,7 +153,8 @@ async function shardPhase<P>(def: StageDefinition<P>, spec: ShardSpec<P>, inv: S
   const mine = shardFingerprint(def.name, prep.parts, shard, plan.prepared_digest);
   if (mine !== shard.fingerprint) {
     const differs = (['code', 'lockfile', 'node', 'params', 'costs'] as const).filter((k) => JSON.stringify(prep.parts[k]) !== JSON.stringify(plan.parts[k]));
-    throw new QuantError(`shard ${shard.label} of ${def.name}: this process's fingerprint differs from the plan's (${differs.join(', ') || 'specs or sources'})`, {
+    // The same on every attempt on this machine: a usage error (exit 2), not retried.
+    throw new UsageError(`shard ${shard.label} of ${def.name}: this process's fingerprint differs from the plan's (${differs.join(', ') || 'specs or sources'})`, {
       hint: 'run the worker from the same build (npm run build), Node version and spec dir as the orchestrator',
     });
   }
@@ -212,7 +211,7 @@ async function filesUnder(root: string, outputs: readonly string[]): Promise<str
 }
 
 async function commitPhase<P>(
-  def: StageDefinition<P>, spec: ShardSpec<P>, inv: StageInvocation, log: Logger, setCommitting: (on: boolean) => void,
+  def: StageDefinition<P>, spec: ShardSpec<P>, inv: StageInvocation, log: Logger,
 ): Promise<void> {
   const prep = await prepareStage(def, inv, false);
   const plan = await readShardPlan(inv.dataDir, def.name, inv.runId);
@@ -273,7 +272,7 @@ async function commitPhase<P>(
     }
     // The index goes first: it names this run, so until the manifest below names it too nothing is reused from it.
     await writeJsonAtomic(shardIndexPath(inv.dataDir, def.name), index);
-    await publishStage(def, inv, log, prep, staging, summary, signal, setCommitting);
+    await publishStage(def, inv, log, prep, staging, summary, signal);
   });
   await rm(root, { recursive: true, force: true });
 }
