@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Scale-out benchmark (issue 18, docs/scale.md): `npm run bench:scale -- [--symbols 4] [--days 7,14] [--out FILE]`.
+ * Scale-out benchmark (issue 18, docs/scale.md): `npm run bench:scale -- [--symbols 4] [--days 7,90] [--out FILE]`.
  *
  * 1. Per-shard scheduling overhead of the BullMQ queue: no-op jobs through a real redis-server (started here on a
  *    free port and stopped after), enqueue to result, one worker.
@@ -25,7 +25,7 @@ import { startRedis, startWorker, stopProcess, waitFor } from '../tests/scale/ha
 
 const argv = yargs(hideBin(process.argv))
   .option('symbols', { type: 'number', default: 4 })
-  .option('days', { type: 'string', default: '7,14', describe: 'two or more window lengths (days of 5m bars)' })
+  .option('days', { type: 'string', default: '7,90', describe: 'two or more window lengths (days of 5m bars): the first for every mode, the last for the fit' })
   .option('noop_jobs', { type: 'number', default: 200 })
   .option('out', { type: 'string', describe: 'write the figures as JSON here' })
   .strict()
@@ -73,6 +73,8 @@ try {
     const ev = new QueueEvents('bench-noop', { connection });
     const w = new Worker('bench-noop', async () => ({ ok: true }), { connection, concurrency: 1 });
     await Promise.all([q.waitUntilReady(), ev.waitUntilReady(), w.waitUntilReady()]);
+    q.setMaxListeners(0);
+    ev.setMaxListeners(0);
     const t0 = performance.now();
     const jobs = await q.addBulk(Array.from({ length: argv.noop_jobs }, (_, i) => ({ name: 'noop', data: { i }, opts: { jobId: `noop-${i}` } })));
     await Promise.all(jobs.map((j) => j.waitUntilFinished(ev)));

@@ -46,6 +46,9 @@ export async function bullmqExecutor(o: BullmqExecutorOptions): Promise<ShardExe
   const queue = new Queue(name, { connection });
   const events = new QueueEvents(name, { connection });
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  // one waitUntilFinished listener per shard: thousands are expected
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
   let cancelled = false;
   const enqueued: string[] = [];
   return {
