@@ -13,7 +13,7 @@
  * The default configuration is small on purpose (a shared 2-core machine); pass the issue's 50 x 2y with
  * --symbols 50 --days 730,365 on a machine of your own.
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
@@ -28,6 +28,10 @@ const argv = yargs(hideBin(process.argv))
   .option('days', { type: 'string', default: '7,90', describe: 'two or more window lengths (days of 5m bars): the first for every mode, the last for the fit' })
   .option('noop_jobs', { type: 'number', default: 200 })
   .option('out', { type: 'string', describe: 'write the figures as JSON here' })
+  .option('from_json', { type: 'string', describe: 'skip the runs: fit and project from the figures of an earlier bench (--out)' })
+  .option('fit_run', { type: 'string', describe: 'the large point of the fit: run.json of a sharded run (e.g. the real data), instead of the last --days' })
+  .option('fit_instruments', { type: 'number', describe: 'instruments of --fit_run' })
+  .option('fit_bars', { type: 'number', describe: 'bars per instrument of --fit_run (backtest timeframe)' })
   .strict()
   .parseSync();
 
@@ -38,8 +42,9 @@ const DAY = 86_400_000;
 const ENV = { QUANTLAB_NOW_MS: '1767225600000', QUANTLAB_LOG_LEVEL: 'warn', QUANTLAB_LOG_FORMAT: 'json' };
 const days = argv.days.split(',').map(Number);
 const work = await mkdtemp(join(tmpdir(), 'quantlab-scale-bench-'));
-const redis = await startRedis();
-const out: Record<string, unknown> = { symbols: argv.symbols, days };
+const earlier = argv.from_json ? (JSON.parse(await readFile(argv.from_json, 'utf8')) as Record<string, unknown>) : undefined;
+const redis = earlier ? undefined : await startRedis();
+const out: Record<string, unknown> = earlier ? { ...earlier } : { symbols: argv.symbols, days };
 
 function synth(d: number): string[] {
   return ['--allow-synthetic', '--set', `ingest.synthetic.n_symbols=${argv.symbols}`, '--set', `ingest.synthetic.start_ms=${START_MS}`, '--set', `ingest.synthetic.end_ms=${START_MS + d * DAY}`];
@@ -66,7 +71,7 @@ function figures(r: RunRecord): Record<string, StageFigures> {
 
 try {
   // 1. queue overhead: no-op jobs, one in-process worker, enqueue-to-result
-  {
+  if (redis) {
     const { Queue, QueueEvents, Worker } = await import('bullmq');
     const connection = { url: redis.url, maxRetriesPerRequest: null };
     const q = new Queue('bench-noop', { connection });
@@ -88,18 +93,18 @@ try {
   }
 
   // 2. runs
-  const modes: Record<string, Record<string, Record<string, StageFigures>>> = {};
-  for (const [i, d] of days.entries()) {
+  const modes: Record<string, Record<string, Record<string, StageFigures>>> = (earlier?.runs as typeof modes | undefined) ?? {};
+  for (const [i, d] of (redis ? days : []).entries()) {
     const base = join(work, `ingested-${d}`);
     await runAll(base, 'ingest', [...synth(d), '--until', 'ingest']);
     const bars = d * 288;
     const plan: [string, string[], number][] = i === 0
-      ? [['unsharded', [], 0], ['local', ['--sharded'], 0], ['1 worker', ['--executor', 'bullmq', '--redis', redis.url], 1], ['2 workers', ['--executor', 'bullmq', '--redis', redis.url], 2]]
+      ? [['unsharded', [], 0], ['local', ['--sharded'], 0], ['1 worker', ['--executor', 'bullmq', '--redis', redis!.url], 1], ['2 workers', ['--executor', 'bullmq', '--redis', redis!.url], 2]]
       : [['local', ['--sharded'], 0]];
     for (const [mode, flags, nWorkers] of plan) {
       const dir = join(work, `${mode.replace(' ', '')}-${d}`);
       await cp(base, dir, { recursive: true });
-      const ws = Array.from({ length: nWorkers }, () => startWorker(redis.url, dir, ['--concurrency', '1']));
+      const ws = Array.from({ length: nWorkers }, () => startWorker(redis!.url, dir, ['--concurrency', '1']));
       for (const w of ws) await waitFor('worker ready', () => w.lines.some((l) => l.msg === 'worker ready'));
       const t0 = performance.now();
       const r = await runAll(dir, `b-${mode.replace(' ', '')}`, [...synth(d), '--only', STAGES.join(','), '--force', ...flags]);
@@ -112,21 +117,29 @@ try {
   }
   out.runs = modes;
 
-  // 3. fit and projection (local executor runs: two bar counts)
-  const [d0, d1] = [days[0]!, days[days.length - 1]!];
-  const N = argv.symbols;
+  // 3. fit and projection: the small local run against a larger one (the last --days, or --fit_run)
+  const eDays = (out.days as number[] | undefined) ?? days;
+  const [d0, d1] = [eDays[0]!, eDays[eDays.length - 1]!];
+  const N = (out.symbols as number | undefined) ?? argv.symbols;
+  const small = { n: N, b: d0 * 288, f: modes[`${d0}d`]!.local! };
+  let large = { n: N, b: d1 * 288, f: modes[`${d1}d`]?.local ?? small.f };
+  if (argv.fit_run) {
+    if (!argv.fit_instruments || !argv.fit_bars) throw new Error('--fit_run needs --fit_instruments and --fit_bars');
+    large = { n: argv.fit_instruments, b: argv.fit_bars, f: figures(JSON.parse(await readFile(argv.fit_run, 'utf8')) as RunRecord) };
+    out.fit_run = { file: argv.fit_run, instruments: argv.fit_instruments, bars: argv.fit_bars, figures: large.f };
+  }
   const fit = (y0: number, y1: number, x0: number, x1: number) => {
     const slope = x1 === x0 ? 0 : Math.max(0, (y1 - y0) / (x1 - x0));
     return { a: Math.max(0, y0 - slope * x0), b: slope };
   };
   const model: Record<string, { plan: { a: number; b: number }; shard: { a: number; b: number }; commit: { a: number; b: number } }> = {};
   for (const s of STAGES) {
-    const m0 = modes[`${d0}d`]!.local![s]!;
-    const m1 = modes[`${d1}d`]!.local![s]!;
+    const m0 = small.f[s]!;
+    const m1 = large.f[s]!;
     model[s] = {
-      plan: fit(m0.plan_ms!, m1.plan_ms!, N * d0 * 288, N * d1 * 288),
-      shard: fit(m0.shard_ms_mean!, m1.shard_ms_mean!, d0 * 288, d1 * 288),
-      commit: fit(m0.commit_ms!, m1.commit_ms!, N * d0 * 288, N * d1 * 288),
+      plan: fit(m0.plan_ms!, m1.plan_ms!, small.n * small.b, large.n * large.b),
+      shard: fit(m0.shard_ms_mean!, m1.shard_ms_mean!, small.b, large.b),
+      commit: fit(m0.commit_ms!, m1.commit_ms!, small.n * small.b, large.n * large.b),
     };
   }
   out.model = model;
@@ -156,6 +169,6 @@ try {
   if (argv.out) await writeFile(argv.out, `${JSON.stringify(out, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 } finally {
-  await redis.stop();
+  await redis?.stop();
   await rm(work, { recursive: true, force: true });
 }

@@ -74,7 +74,7 @@ export async function bullmqExecutor(o: BullmqExecutorOptions): Promise<ShardExe
         try {
           const r = (await job.waitUntilFinished(events)) as ShardJobResult;
           const done = await queue.getJob(job.id!);
-          out = { label: spec.label, id: spec.shard_id, ok: true, exit_code: 0, attempts: done?.attemptsStarted ?? 1, duration_ms: Date.now() - t0, worker: r.worker };
+          out = { label: spec.label, id: spec.shard_id, ok: true, exit_code: 0, attempts: done?.attemptsStarted ?? 1, duration_ms: r.duration_ms, worker: r.worker };
         } catch (e) {
           const failed = await queue.getJob(job.id!);
           const reason = failed?.failedReason ?? (e as Error).message;
