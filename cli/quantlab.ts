@@ -15,6 +15,7 @@ import { tutorModule } from './lab/tutor.js';
 import { configModule } from './lab/config.js';
 import { experimentCommand } from './experiments/index.js';
 import { dashboardModule } from './dashboard/index.js';
+import { workerModule } from './worker.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<object, any>[] = [
@@ -25,6 +26,7 @@ export const COMMANDS: CommandModule<object, any>[] = [
   configModule,
   experimentCommand,
   dashboardModule,
+  workerModule,
 ];
 
 export async function main(argv: string[]): Promise<void> {

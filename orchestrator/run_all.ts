@@ -24,6 +24,13 @@ const argv = yargs(hideBin(process.argv))
   .option('pipeline', { type: 'string', describe: 'pipeline spec (default: <spec_dir>/pipeline.yaml)' })
   .option('run_id', { type: 'string', describe: 'run id (default: new)' })
   .option('log-format', { choices: ['json', 'pretty'] as const, describe: 'log lines on stderr (default: pretty on a terminal, JSON otherwise)' })
+  .option('sharded', { type: 'boolean', default: false, describe: 'run clean, features and events as shards of one instrument (docs/scale.md); same bytes as an unsharded run' })
+  .option('executor', { choices: ['local', 'bullmq'] as const, default: 'local' as const, describe: 'where shards run: local processes (up to the core count), or BullMQ workers on Redis (implies --sharded)' })
+  .option('redis', { type: 'string', describe: 'Redis URL of the BullMQ executor, e.g. redis://127.0.0.1:6379' })
+  .option('queue', { type: 'string', describe: 'BullMQ queue name (default quantlab-shards)' })
+  .option('shard_attempts', { type: 'number', default: 3, describe: 'attempts per shard before the stage fails' })
+  .option('shard_backoff_ms', { type: 'number', default: 1000, describe: 'wait before the first retry of a shard (doubles each retry)' })
+  .option('shard_concurrency', { type: 'number', describe: 'local executor: shard processes at once (default: the core count)' })
   .option('verbose', { type: 'boolean', default: false })
   .strict()
   .fail((msg, err) => usageExit(msg ?? err?.message ?? 'bad arguments', 'npm run all -- --help lists every option'))
@@ -51,4 +58,11 @@ await runAndExit({
   ...(argv.run_id ? { runId: argv.run_id } : {}),
   argv: process.argv.slice(2),
   verbose: argv.verbose,
+  ...(argv.sharded ? { sharded: true } : {}),
+  executor: argv.executor,
+  ...(argv.redis ? { redis: argv.redis } : {}),
+  ...(argv.queue ? { queue: argv.queue } : {}),
+  shardAttempts: argv.shard_attempts,
+  shardBackoffMs: argv.shard_backoff_ms,
+  ...(argv.shard_concurrency ? { shardConcurrency: argv.shard_concurrency } : {}),
 });

@@ -4,7 +4,7 @@ import pLimit from 'p-limit';
 import type { Logger } from '../lib/log.js';
 import { writeJsonAtomic } from '../lib/fsx.js';
 import { newRunId } from '../lib/stage/run_id.js';
-import { ExitCode } from '../lib/errors.js';
+import { ExitCode, UsageError } from '../lib/errors.js';
 import { assertSafeName, resolveInside } from '../lib/paths.js';
 import { discardGeneration, recoverGenerations, rollbackGeneration } from '../lib/stage/generation.js';
 import { buildGraph, selectStages } from './graph.js';
@@ -13,6 +13,7 @@ import { resolvePipelineCached, type PipelineOverrides } from './pipeline.js';
 import { decide, stageManifests, type Decision, type DecideEnv } from './decide.js';
 import { DecideCache } from './decide_cache.js';
 import type { Registry, RegisteredStage } from './registry_types.js';
+import { localExecutor, type ShardExecutor } from './shard_exec.js';
 
 export interface RunOptions {
   registry: Registry;
@@ -39,6 +40,21 @@ export interface RunOptions {
   spawn?: StageSpawn;
   /** Use and keep the decide cache (state/decide_cache.json, orchestrator/decide_cache.ts). Default true. */
   decideCache?: boolean;
+  /**
+   * Run the stages that split (lib/stage/shard.ts) as shards (docs/scale.md). Off by default: each stage is one
+   * process, as before. `executor` 'bullmq' implies it.
+   */
+  sharded?: boolean;
+  executor?: 'local' | 'bullmq';
+  /** Redis URL of the BullMQ executor. */
+  redis?: string;
+  /** Attempts per shard before the stage fails (default 3), and the first retry's backoff (default 1000 ms). */
+  shardAttempts?: number;
+  shardBackoffMs?: number;
+  /** Local executor: shard processes at once (default: the core count). */
+  shardConcurrency?: number;
+  /** BullMQ queue name (default quantlab-shards). */
+  queue?: string;
 }
 
 /** How the runner starts a stage process (execa's signature, reduced to what it passes). */
@@ -71,6 +87,23 @@ export interface StageRecord {
    * its outputs: they still describe them.
    */
   warnings?: string[];
+  /** A sharded stage: every shard and how it ended. */
+  shards?: ShardProgress;
+}
+
+/** Per-shard progress of a sharded stage, in the run record and the summary table. */
+export interface ShardProgress {
+  by: string;
+  executor: 'local' | 'bullmq';
+  total: number;
+  ran: number;
+  reused: number;
+  failed: number;
+  /** Wall time of the plan, shard and commit phases. */
+  plan_ms: number;
+  shards_ms: number;
+  commit_ms: number;
+  shards: { label: string; outcome: 'ran' | 'reused' | 'failed'; attempts: number; duration_ms: number; worker: string; message?: string }[];
 }
 
 export interface RunRecord {
@@ -153,7 +186,10 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     return finish('dry_run');
   }
 
+  const sharded = o.sharded === true || o.executor === 'bullmq';
+  if (o.executor === 'bullmq' && !o.redis) throw new UsageError('--executor bullmq needs --redis redis://host:6379', { hint: 'start workers with quantlab worker --redis URL --data_dir PATH' });
   const lock = await acquireLock(o.dataDir, runId);
+  let executor: ShardExecutor | undefined;
   const running = new Map<string, ResultPromise>();
   let recovered: RunRecord['recovered'] = [];
   let rolledBack: string[] = [];
@@ -163,6 +199,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     interrupted = true;
     log.warn({ signal: sig }, 'interrupted: stopping running stages');
     for (const p of running.values()) p.kill('SIGTERM');
+    executor?.cancel();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -184,6 +221,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
       else rolledBack = await rollbackGeneration(o.dataDir, runId);
       if (rolledBack.length) log.warn({ rolled_back: rolledBack }, `run ${status}: the lake is left as it was before the run (rolled back ${rolledBack.join(', ')})`);
     } finally {
+      await executor?.close().catch((e: Error) => log.warn({ err: e.message }, 'shard executor did not close cleanly'));
       await lock.release();
     }
   }
@@ -239,8 +277,18 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
       };
     }
     log.info({ stage: name, reason: d.reason, changed: d.changed }, `run ${name}: ${d.reason}${d.changed ? ` (${d.changed.join(', ')})` : ''}`);
+    if (sharded && stage.def.shards) return runSharded(stage, d, t0);
+    const code = await runStageProcess(stage, ['--keep_generation']);
+    env.manifests = undefined; // the stage rewrote (or removed) its manifest: the next decisions read them again
+    if (code.code !== 0) return failed(name, d, t0, code.code, code.reason);
+    return ran(name, d, t0);
+  }
+
+  /** Start the stage executable with the run's arguments plus `extra`; its exit code and a reason when not 0. */
+  async function runStageProcess(stage: RegisteredStage, extra: string[]): Promise<{ code: number; reason: string }> {
+    const name = stage.def.name;
     const args = [stage.script, '--data_dir', o.dataDir, '--spec_dir', o.specDir, '--run_id', runId, '--params_json', JSON.stringify(params.get(name)),
-      '--keep_generation', '--parent_pid', String(process.pid)];
+      ...extra, '--parent_pid', String(process.pid)];
     if (o.verbose) args.push('--verbose');
     const spawn = o.spawn ?? (await execaSpawn());
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], reject: false, cleanup: true });
@@ -248,22 +296,72 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     if (child.pid !== undefined) await lock.addChild(child.pid, name);
     const res = await child;
     running.delete(name);
-    env.manifests = undefined; // the stage rewrote (or removed) its manifest: the next decisions read them again
     if (child.pid !== undefined) await lock.removeChild(child.pid);
-    const duration_ms = Date.now() - t0;
     const code = res.exitCode ?? (res.signal ? ExitCode.interrupted : ExitCode.stageFailed);
-    if (code !== 0) {
-      const reason = res.signal ? `killed by ${res.signal}` : `exit code ${code}`;
-      log.error({ stage: name, exit_code: code, signal: res.signal }, `${name} failed: ${reason}`);
-      if (o.onError === 'fail') stopping = true;
-      return { name, outcome: { type: 'failed', reason, exit_code: code }, duration_ms, fingerprint: d.fingerprint };
-    }
+    return { code, reason: res.signal ? `killed by ${res.signal}` : `exit code ${code}` };
+  }
+
+  function failed(name: string, d: Decision, t0: number, code: number, reason: string, shards?: ShardProgress): StageRecord {
+    log.error({ stage: name, exit_code: code }, `${name} failed: ${reason}`);
+    if (o.onError === 'fail') stopping = true;
+    return { name, outcome: { type: 'failed', reason, exit_code: code }, duration_ms: Date.now() - t0, fingerprint: d.fingerprint, ...(shards ? { shards } : {}) };
+  }
+
+  async function ran(name: string, d: Decision, t0: number, shards?: ShardProgress): Promise<StageRecord> {
     const m = (await stageManifests(env)).get(name);
     return {
-      name, duration_ms, fingerprint: d.fingerprint,
-      outcome: { type: 'ran', reason: d.reason, ...(d.changed ? { changed: d.changed } : {}), exit_code: 0 },
+      name, duration_ms: Date.now() - t0, fingerprint: d.fingerprint,
+      outcome: { type: 'ran', reason: d.reason, ...(d.type === 'run' && d.changed ? { changed: d.changed } : {}), exit_code: 0 },
       ...(m ? { outputs: Object.fromEntries(Object.entries(m.outputs).map(([k, v]) => [k, v.digest])) } : {}),
       ...(m?.summary.warnings?.length ? { warnings: m.summary.warnings } : {}),
+      ...(shards ? { shards } : {}),
     };
+  }
+
+  /**
+   * A stage that splits, run as shards (docs/scale.md): the plan process lists them and says which are unchanged;
+   * the executor runs the others (retried with backoff); the commit process reduces and publishes the stage at once.
+   */
+  async function runSharded(stage: RegisteredStage, d: Decision, t0: number): Promise<StageRecord> {
+    const name = stage.def.name;
+    const plan = await runStageProcess(stage, ['--shard_phase', 'plan']);
+    const planMs = Date.now() - t0;
+    if (plan.code !== 0) return failed(name, d, t0, plan.code, `shard plan: ${plan.reason}`);
+    const { readShardPlan } = await import('../lib/stage/shard_main.js');
+    const p = await readShardPlan(o.dataDir, name, runId);
+    executor ??= o.executor === 'bullmq'
+      ? await (await import('./bullmq.js')).bullmqExecutor({ redis: o.redis!, ...(o.queue ? { queue: o.queue } : {}), attempts: o.shardAttempts ?? 3, backoffMs: o.shardBackoffMs ?? 1000, log })
+      : localExecutor({
+        projectRoot: o.projectRoot, dataDir: o.dataDir, attempts: o.shardAttempts ?? 3, backoffMs: o.shardBackoffMs ?? 1000, log,
+        ...(o.shardConcurrency ? { concurrency: o.shardConcurrency } : {}),
+        onChild: (pid, label) => void lock.addChild(pid, `${name}:${label}`), onChildExit: (pid) => void lock.removeChild(pid),
+      });
+    const todo = p.shards.filter((s) => !s.reuse);
+    const tShards = Date.now();
+    let finished = 0;
+    const outcomes = interrupted ? [] : await executor.run(
+      todo.map((s) => ({ stage: name, run_id: runId, params: params.get(name), shard_id: s.id, label: s.label, spec_dir: o.specDir, verbose: o.verbose ?? false })),
+      (x) => log.info({ stage: name, shard: x.label, ok: x.ok, attempts: x.attempts, worker: x.worker, done: ++finished, total: todo.length }, `shard ${x.label}: ${x.ok ? 'done' : 'failed'}`),
+    );
+    const byLabel = new Map(outcomes.map((x) => [x.label, x]));
+    const progress: ShardProgress = {
+      by: p.by, executor: executor.name, total: p.shards.length, ran: outcomes.filter((x) => x.ok).length, reused: p.shards.length - todo.length,
+      failed: outcomes.filter((x) => !x.ok).length, plan_ms: planMs, shards_ms: Date.now() - tShards, commit_ms: 0,
+      shards: p.shards.map((s) => {
+        const x = byLabel.get(s.label);
+        return x
+          ? { label: s.label, outcome: x.ok ? 'ran' as const : 'failed' as const, attempts: x.attempts, duration_ms: x.duration_ms, worker: x.worker, ...(x.message ? { message: x.message } : {}) }
+          : { label: s.label, outcome: 'reused' as const, attempts: 0, duration_ms: 0, worker: '-' };
+      }),
+    };
+    const bad = outcomes.find((x) => !x.ok);
+    if (interrupted) return failed(name, d, t0, ExitCode.interrupted, 'interrupted', progress);
+    if (bad) return failed(name, d, t0, bad.exit_code, `shard ${bad.label} failed after ${bad.attempts} attempt(s): ${bad.message ?? `exit code ${bad.exit_code}`}`, progress);
+    const tCommit = Date.now();
+    const commit = await runStageProcess(stage, ['--shard_phase', 'commit', '--keep_generation']);
+    env.manifests = undefined;
+    progress.commit_ms = Date.now() - tCommit;
+    if (commit.code !== 0) return failed(name, d, t0, commit.code, `shard commit: ${commit.reason}`, progress);
+    return ran(name, d, t0, progress);
   }
 }

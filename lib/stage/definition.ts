@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { LakeDb } from '../lake/index.js';
 
 /**
  * A stage is data first: what it reads, what it writes, its parameters' schema, and `run`.
@@ -26,6 +27,12 @@ export interface StageDefinition<P = Record<string, unknown>> {
    */
   preflight?: (params: P) => void;
   run: (ctx: StageContext<P>) => Promise<StageRunSummary>;
+  /**
+   * How the stage splits into shards (ShardSpec below; run sharded with `npm run all -- --sharded`). A loader, so
+   * the orchestrator, which only needs to know that the stage splits, never loads the stage's code.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  shards?: () => Promise<ShardSpec<P, any, any>>;
 }
 
 export interface JsonSchemaObject {
@@ -67,3 +74,40 @@ export interface StageRunSummary {
 export function defineStage<P>(def: StageDefinition<P>): StageDefinition<P> {
   return def;
 }
+
+/**
+ * The shard contract (docs/scale.md). A stage that can split declares `shards` in its definition: how its work
+ * divides (`by`), the shards of a run (`list`, read from the committed inputs, in a fixed order, each with a digest
+ * of exactly the input bytes it reads), an optional whole-cross-section step before the shards (`prepare`: its
+ * value is handed to every shard and to the reduce), the work of one shard (`runShard`: it writes only that
+ * shard's files through `ctx.output`) and the step that needs every shard's result (`reduce`: the stage-wide
+ * files and the run summary).
+ *
+ * The same four functions make the unsharded run (`runShardsInProcess` in lib/stage/shard.ts, the stage's `run`), so a sharded run and
+ * an unsharded run write the same bytes by construction: each shard's files depend on its own inputs and the
+ * prepared value only, and the reduce sees the results in the plan's order whatever order they finished in.
+ */
+export interface ShardSpec<P, Prep = unknown, R = unknown> {
+  /** What one shard is: 'instrument' (exchange/market/symbol). Shown in plans and run summaries. */
+  by: 'instrument';
+  /** The shards of this run, in the order the reduce sees their results. */
+  list: (ctx: StageContext<P>, db: LakeDb) => Promise<ShardItem[]>;
+  /**
+   * The cross-section step (features: the universe's breadth and reference returns). Its value must survive
+   * `v8.serialize` (the sharded run hands it to shard processes as a file); its bytes enter every shard's
+   * fingerprint, so a change of the cross-section recomputes every shard.
+   */
+  prepare?: (ctx: StageContext<P>, shards: readonly ShardItem[], db: LakeDb) => Promise<Prep>;
+  /** One shard's work; its result (JSON-serialisable) goes to the reduce. */
+  runShard: (ctx: StageContext<P>, shard: ShardItem, prepared: Prep, db: LakeDb) => Promise<R>;
+  reduce: (ctx: StageContext<P>, shards: readonly ShardItem[], results: readonly R[], prepared: Prep, db: LakeDb) => Promise<StageRunSummary>;
+}
+
+/** One shard: its label (an instrument id) and a digest of the input bytes it reads (its partitions' sha256s). */
+export interface ShardItem {
+  label: string;
+  input_digest: string;
+  /** Small per-shard facts read once by `list` (JSON; part of the input digest's subject: include them in it). */
+  data?: unknown;
+}
+

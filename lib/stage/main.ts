@@ -1,41 +1,19 @@
-import { mkdir, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import yargs from 'yargs';
 import { createLogger, type Logger } from '../log.js';
-import { QuantError, ExitCode, UsageError, exitCodeOf, InterruptedError } from '../errors.js';
-import type { StageDefinition, StageContext, JsonSchemaObject, StageRunSummary } from './definition.js';
-import { validateParams, setOverride, parseScalar } from './params.js';
-import { fingerprintParts, fingerprintOf } from './fingerprint.js';
-import { committedOutputDigests, removeStageManifest, writeStageManifest, type StageManifest, type OutputDigest } from './manifest.js';
-import { commitOutputs, digestOutput, stagingRoot, sweepStale, undeclaredWrites } from './outputs.js';
+import { QuantError, ExitCode, UsageError, exitCodeOf } from '../errors.js';
+import type { StageDefinition } from './definition.js';
+import { setOverride, parseScalar } from './params.js';
 import { newRunId } from './run_id.js';
-import { keepPreviousGeneration } from './generation.js';
 import { watchParent } from './parent_watch.js';
-import { loadCosts } from '../costs/digest.js';
-import { assertSafeName, resolveInside } from '../paths.js';
+import { assertSafeName } from '../paths.js';
 import { PROJECT_ROOT } from './root.js';
-import { progressReporter } from '../progress.js';
+import { executeStage, isCommitting, type StageInvocation } from './execute.js';
 
 /** The project root (lib/stage/root.ts), re-exported for the callers that import it from here. */
 export { PROJECT_ROOT };
+export { executeStage, type StageInvocation };
 
-export interface StageInvocation {
-  dataDir: string;
-  specDir: string;
-  runId: string;
-  params: Record<string, unknown>;
-  verbose: boolean;
-  /** The executable being run (its code is fingerprinted). */
-  script?: string;
-  /**
-   * Set by the orchestrator: keep the outputs this stage replaces in the run's generation (restored if the run
-   * fails; lib/stage/generation.ts) instead of deleting them.
-   */
-  keepGeneration?: boolean;
-  /** Set by the orchestrator: its pid. The stage stops when that process dies (lib/stage/parent_watch.ts). */
-  parentPid?: number;
-}
 
 /** The executable wrapper every stage shares: `runStageMain(definition)` is the whole of stages/<name>.ts. */
 export async function runStageMain<P>(def: StageDefinition<P>, argv = process.argv.slice(2)): Promise<never> {
@@ -46,7 +24,10 @@ export async function runStageMain<P>(def: StageDefinition<P>, argv = process.ar
     verbose = inv.verbose;
     log = createLogger({ stage: def.name, run_id: inv.runId }, verbose ? 'debug' : undefined);
     if (inv.parentPid !== undefined) stopWhenParentDies(inv.parentPid, log);
-    await executeStage(def, inv, log);
+    if (inv.shardPhase) {
+      const { runShardPhase } = await import('./shard_main.js');
+      await runShardPhase(def, inv, log);
+    } else await executeStage(def, inv, log);
     process.exit(ExitCode.ok);
   } catch (err) {
     const code = exitCodeOf(err);
@@ -59,12 +40,9 @@ export async function runStageMain<P>(def: StageDefinition<P>, argv = process.ar
   }
 }
 
-/** Set while a stage swaps its outputs in: a few renames that are finished rather than cut in half. */
-let committing = false;
-
 function stopWhenParentDies(parentPid: number, log: Logger): void {
   watchParent(parentPid, () => {
-    if (committing) return; // the orchestrator's successor rolls this run's generation back
+    if (isCommitting()) return; // the orchestrator's successor rolls this run's generation back
     log.warn({ parent_pid: parentPid }, 'the orchestrator died: stopping without committing (the lake is left as it was)');
     process.exit(ExitCode.interrupted);
   });
@@ -83,6 +61,8 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
     .option('log-format', { choices: ['json', 'pretty'], describe: 'log lines on stderr (default: pretty on a terminal, JSON otherwise)' })
     .option('keep_generation', { type: 'boolean', default: false, hidden: true, describe: 'orchestrator: keep replaced outputs until the run ends' })
     .option('parent_pid', { type: 'number', hidden: true, describe: 'orchestrator: stop when this process dies' })
+    .option('shard_phase', { choices: ['plan', 'shard', 'commit'], hidden: true, describe: 'sharded run: plan the shards, run one (--shard_id), or reduce and commit them' })
+    .option('shard_id', { type: 'string', hidden: true, describe: 'sharded run: the shard to run' })
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {
@@ -115,6 +95,8 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
     verbose: Boolean(args.verbose),
     ...(args.keep_generation ? { keepGeneration: true } : {}),
     ...(typeof args.parent_pid === 'number' ? { parentPid: args.parent_pid } : {}),
+    ...(typeof args.shard_phase === 'string' ? { shardPhase: args.shard_phase as 'plan' | 'shard' | 'commit' } : {}),
+    ...(typeof args.shard_id === 'string' ? { shardId: assertSafeName('identifier', args.shard_id, { flag: '--shard_id' }) } : {}),
     ...(process.argv[1] ? { script: resolve(process.argv[1]) } : {}),
   };
 }
@@ -135,110 +117,3 @@ function splitList(v: unknown, itemType?: string): unknown[] {
   return itemType === 'number' || itemType === 'integer' ? parts.map(Number) : parts;
 }
 
-/** Run a stage in this process: resolve, fingerprint, run into staging, check, commit, write the manifest. */
-export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<StageManifest> {
-  // In-process callers (tests, benches) skip parseStageArgs: the names that become folders are checked here too.
-  assertSafeName('run_id', inv.runId, { flag: '--run_id' });
-  assertSafeName('identifier', def.name, { flag: 'stage name' });
-  const params = validateParams<P>(def.name, def.paramsSchema as JsonSchemaObject, inv.params);
-  def.preflight?.(params);
-  const started = Date.now();
-  // Every path this stage will read, write or move stays inside the data dir (a lake/ symlinked elsewhere is refused
-  // here, exit 3, before the staging folder exists).
-  for (const p of [...def.inputs(params), ...def.outputs, '.staging', '.trash', 'state/stages']) resolveInside(inv.dataDir, p);
-  await sweepStale(inv.dataDir, def.name);
-  const costs = def.usesCosts ? await loadCosts(join(inv.specDir, 'costs.yaml')) : undefined;
-  const script = inv.script ?? join(PROJECT_ROOT, 'dist', 'stages', `${def.name}.js`);
-  const parts = await fingerprintParts(def, params, {
-    dataDir: inv.dataDir, specDir: inv.specDir, projectRoot: PROJECT_ROOT, script,
-    committed: await committedOutputDigests(inv.dataDir),
-    costDigest: async () => costs!.digest,
-  });
-  for (const i of def.inputs(params)) {
-    if (!existsSync(resolveInside(inv.dataDir, i))) {
-      throw new QuantError(`missing input ${i} in ${inv.dataDir}`, { hint: `run the stage that produces it first (npm run all -- --until ${def.name})` });
-    }
-  }
-  const staging = stagingRoot(inv.dataDir, def.name, inv.runId);
-  await mkdir(staging, { recursive: true });
-  const abort = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    log.warn({ signal: sig }, 'interrupted; outputs left unchanged');
-    abort.abort(new InterruptedError(`${def.name} interrupted by ${sig}`));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    log.info({ params, fingerprint: fingerprintOf(parts) }, 'stage started');
-    const ctx = makeContext(def, params, inv, log, staging, costs, abort.signal);
-    const outputs: Record<string, OutputDigest> = {};
-    let summary: StageRunSummary;
-    try {
-      summary = await def.run(ctx);
-      if (abort.signal.aborted) throw abort.signal.reason as Error;
-      const stray = await undeclaredWrites(staging, def.outputs);
-      if (stray.length) throw new QuantError(`${def.name} wrote undeclared outputs: ${stray.join(', ')}`, { hint: 'declare them in the stage definition' });
-      for (const o of def.outputs) outputs[o] = await digestOutput(resolveInside(staging, o));
-    } catch (e) {
-      await rm(staging, { recursive: true, force: true });
-      throw e;
-    }
-    committing = true;
-    if (inv.keepGeneration) {
-      const keep = await keepPreviousGeneration(inv.dataDir, inv.runId, def.name, def.outputs); // moves the manifest too
-      await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId), keep);
-    } else {
-      await removeStageManifest(inv.dataDir, def.name);
-      await commitOutputs(inv.dataDir, staging, def.outputs, join(def.name, inv.runId));
-    }
-    const finished = Date.now();
-    const manifest: StageManifest = {
-      version: 1, stage: def.name, run_id: inv.runId, fingerprint: fingerprintOf(parts), parts, params, outputs, summary,
-      started_at: new Date(started).toISOString(), finished_at: new Date(finished).toISOString(), duration_ms: finished - started,
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-    };
-    await writeStageManifest(inv.dataDir, manifest);
-    log.info({ duration_ms: manifest.duration_ms, peak_rss_mb: manifest.peak_rss_mb, rows: summary.rows, outputs }, 'stage finished');
-    return manifest;
-  } finally {
-    committing = false;
-    // in-process runs (tests) must not pile up listeners
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-function makeContext<P>(
-  def: StageDefinition<P>, params: P, inv: StageInvocation, log: Logger, staging: string,
-  costs: { config: unknown; digest: string } | undefined, signal: AbortSignal,
-): StageContext<P> {
-  const declared = (path: string, kind: 'input' | 'output') => {
-    const list = kind === 'input' ? def.inputs(params) : def.outputs;
-    if (!list.some((o) => path === o || path.startsWith(`${o}/`))) {
-      throw new QuantError(`${def.name} used undeclared ${kind} ${path}; declared: ${list.join(', ') || '(none)'}`);
-    }
-  };
-  let lastProgress = 0;
-  const fixedNow = process.env.QUANTLAB_NOW_MS ? Number(process.env.QUANTLAB_NOW_MS) : undefined;
-  return {
-    params, runId: inv.runId, dataDir: inv.dataDir, specDir: inv.specDir, log, costs, signal,
-    input: (p) => (declared(p, 'input'), resolveInside(inv.dataDir, p)),
-    output: (p) => (declared(p, 'output'), resolveInside(staging, p)),
-    previousOutput: (p) => {
-      declared(p, 'output');
-      const prev = resolveInside(inv.dataDir, p);
-      return existsSync(prev) ? prev : undefined;
-    },
-    now: () => fixedNow ?? Date.now(),
-    // a bar on a terminal (lib/progress.ts), else a pino line at most every 2 s
-    progress: progressReporter({
-      label: def.name,
-      fallback: (done, total, unit) => {
-        const t = Date.now();
-        if (done < total && t - lastProgress < 2000) return;
-        lastProgress = t;
-        log.info({ done, total, unit, pct: total ? Math.round((1000 * done) / total) / 10 : 100 }, 'progress');
-      },
-    }),
-  };
-}

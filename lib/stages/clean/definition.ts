@@ -14,4 +14,5 @@ export const cleanStage = defineStage<CleanParams>({
   outputs: ['lake/cleaned', 'reports/quality'],
   usesCosts: false,
   run: async (ctx) => (await import('./run.js')).runClean(ctx),
+  shards: async () => (await import('./run.js')).cleanShards,
 });

@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import {
-  LakeDb, TABLES, listPartitions, groupPartitions, readPartitionsWithOrigins, writeMonthlyPartitions, mapWithConnections,
-  type FoundPartition, type ColumnSet,
+  LakeDb, TABLES, listPartitions, readPartitionsWithOrigins, writeMonthlyPartitions, type FoundPartition, type ColumnSet,
 } from '../../lake/index.js';
 import {
   alignToGrid, flagBars, resample, alignFunding, timeframeQuality, fundingQuality, summarizeQuality, renderQualityMarkdown,
@@ -9,61 +8,46 @@ import {
 } from '../../clean/index.js';
 import { BAR_FIELDS, OPEN_INTEREST_EXTRAS, emptyBars, type BarColumns, type Market } from '../../market.js';
 import { canResample, timeframeMs, type Timeframe } from '../../timeframe.js';
-
-
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { DataError, UsageError } from '../../errors.js';
-import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import type { ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
+import { partitionsDigest, runShardsInProcess } from '../../stage/shard.js';
 import type { CleanParams } from './params.js';
 import { dedupeSeries, take } from './series.js';
 
 const WORKERS = 2;
+const RAW_TABLES = [TABLES.rawKlines, TABLES.rawFunding, TABLES.rawOpenInterest, TABLES.rawMarketCap] as const;
 
-/** The clean stage's work, loaded only when the stage runs. */
-export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRunSummary> {
-  const raw = dirname(ctx.input('lake/raw'));
-  const out = dirname(ctx.output('lake/cleaned'));
-  const db = await LakeDb.open({ threads: 2 });
-  const rows: Record<string, number> = {};
-  const count = (t: string, n: number) => (rows[t] = (rows[t] ?? 0) + n);
-  const quality = new Map<string, InstrumentQuality>();
-  try {
-    // Two instruments at a time (2 cores), each on its own connection; memory holds two instruments at most.
-    const klineGroups = [...groupPartitions(await listPartitions(raw, TABLES.rawKlines), ['exchange', 'market', 'symbol']).values()];
-    let done = 0;
-    await mapWithConnections(db, klineGroups, WORKERS, async (parts, conn) => {
-      if (ctx.signal.aborted) return;
-      const id = instrumentOf(parts[0]!);
-      const tfs = await cleanInstrumentBars(ctx, conn, raw, out, parts, count);
-      quality.set(id, { instrument: id, timeframes: tfs, funding: null });
-      ctx.progress(++done, klineGroups.length, 'instruments');
-    });
-    if (ctx.signal.aborted) return { rows };
-    const fundingGroups = [...groupPartitions(await listPartitions(raw, TABLES.rawFunding), ['exchange', 'market', 'symbol']).values()];
-    const fundingQ = await mapWithConnections(db, fundingGroups, WORKERS, (parts, conn) => cleanFunding(conn, raw, out, parts, count));
-    fundingGroups.forEach((parts, i) => {
-      const id = instrumentOf(parts[0]!);
-      const q = quality.get(id) ?? { instrument: id, timeframes: [], funding: null };
-      q.funding = fundingQ[i]!;
-      quality.set(id, q);
-    });
-    for (const [rawT, cleanT, value] of [
-      [TABLES.rawOpenInterest, TABLES.cleanOpenInterest, ['open_interest', 'open_interest_usd', ...OPEN_INTEREST_EXTRAS]],
-      [TABLES.rawMarketCap, TABLES.cleanMarketCap, ['market_cap_usd']],
-    ] as const) {
-      for (const [, parts] of groupPartitions(await listPartitions(raw, rawT), ['exchange', 'market', 'symbol'])) {
-        const r = await readPartitionsWithOrigins(db, raw, rawT, parts, ['ts_ms', ...value]);
-        const ts = r.columns.ts_ms as Float64Array;
-        const vals = value.map((v) => r.columns[v] as Float64Array);
-        const { keep } = dedupeSeries(ts, vals, r.origins, rawT.dir);
-        const data: ColumnSet = { ts_ms: take(ts, keep) };
-        value.forEach((v, i) => (data[v] = take(vals[i]!, keep)));
-        const period = cleanT === TABLES.cleanMarketCap ? ctx.params.market_cap_partition : 'month';
-        const ms = await writeMonthlyPartitions(db, out, cleanT, keysOf(parts[0]!), data, { period });
-        count(cleanT.dir, ms.reduce((s, m) => s + m.rows, 0));
+/** What one instrument's cleaning reports to the reduce. */
+export interface CleanShardResult {
+  quality: InstrumentQuality | null;
+  rows: Record<string, number>;
+}
+
+/**
+ * clean in shards of one instrument (exchange/market/symbol): its bars of every timeframe, funding, open interest
+ * and market caps; the reduce writes the quality report. The unsharded run is the same functions in one process.
+ */
+export const cleanShards: ShardSpec<CleanParams, undefined, CleanShardResult> = {
+  by: 'instrument',
+  list: async (ctx) => {
+    const raw = dirname(ctx.input('lake/raw'));
+    const byInstrument = new Map<string, FoundPartition[]>();
+    for (const t of RAW_TABLES) {
+      for (const p of await listPartitions(raw, t)) {
+        const id = instrumentOf(p);
+        const g = byInstrument.get(id);
+        if (g) g.push(p);
+        else byInstrument.set(id, [p]);
       }
     }
-    const report = summarizeQuality([...quality.values()]);
+    return [...byInstrument.keys()].sort().map((label) => ({ label, input_digest: partitionsDigest(byInstrument.get(label)!) }));
+  },
+  runShard: async (ctx, shard, _prepared, conn) => cleanInstrument(ctx, conn, shard.label),
+  reduce: async (ctx, _shards, results) => {
+    const rows: Record<string, number> = {};
+    for (const r of results) for (const [t, n] of Object.entries(r.rows)) rows[t] = (rows[t] ?? 0) + n;
+    const report = summarizeQuality(results.flatMap((r) => (r.quality ? [r.quality] : [])));
     await writeJsonAtomic(join(ctx.output('reports/quality'), 'quality.json'), report);
     await writeFileAtomic(join(ctx.output('reports/quality'), 'quality.md'), renderQualityMarkdown(report));
     return {
@@ -73,11 +57,53 @@ export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRun
         ...Object.fromEntries(report.totals.timeframes.map((t) => [`coverage_pct_${t.timeframe}`, t.coverage_pct ?? 0])),
       },
     };
+  },
+};
+
+/** The clean stage's work, loaded only when the stage runs: every instrument, two at a time (2 cores). */
+export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRunSummary> {
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    return await runShardsInProcess(cleanShards, ctx, db, WORKERS);
   } finally {
     db.close();
   }
 }
 
+/** One instrument: bars of every timeframe, funding, open interest and market caps, from its raw partitions. */
+async function cleanInstrument(ctx: StageContext<CleanParams>, db: LakeDb, id: string): Promise<CleanShardResult> {
+  const raw = dirname(ctx.input('lake/raw'));
+  const out = dirname(ctx.output('lake/cleaned'));
+  const [exchange, market, symbol] = id.split('/') as [string, string, string];
+  const filter = { exchange, market, symbol };
+  const rows: Record<string, number> = {};
+  const count = (t: string, n: number) => (rows[t] = (rows[t] ?? 0) + n);
+  let quality: InstrumentQuality | null = null;
+  const klines = await listPartitions(raw, TABLES.rawKlines, filter);
+  if (klines.length) quality = { instrument: id, timeframes: await cleanInstrumentBars(ctx, db, raw, out, klines, count), funding: null };
+  const funding = await listPartitions(raw, TABLES.rawFunding, filter);
+  if (funding.length) {
+    quality ??= { instrument: id, timeframes: [], funding: null };
+    quality.funding = await cleanFunding(db, raw, out, funding, count);
+  }
+  for (const [rawT, cleanT, value] of [
+    [TABLES.rawOpenInterest, TABLES.cleanOpenInterest, ['open_interest', 'open_interest_usd', ...OPEN_INTEREST_EXTRAS]],
+    [TABLES.rawMarketCap, TABLES.cleanMarketCap, ['market_cap_usd']],
+  ] as const) {
+    const parts = await listPartitions(raw, rawT, filter);
+    if (!parts.length) continue;
+    const r = await readPartitionsWithOrigins(db, raw, rawT, parts, ['ts_ms', ...value]);
+    const ts = r.columns.ts_ms as Float64Array;
+    const vals = value.map((v) => r.columns[v] as Float64Array);
+    const { keep } = dedupeSeries(ts, vals, r.origins, rawT.dir);
+    const data: ColumnSet = { ts_ms: take(ts, keep) };
+    value.forEach((v, i) => (data[v] = take(vals[i]!, keep)));
+    const period = cleanT === TABLES.cleanMarketCap ? ctx.params.market_cap_partition : 'month';
+    const ms = await writeMonthlyPartitions(db, out, cleanT, keysOf(parts[0]!), data, { period });
+    count(cleanT.dir, ms.reduce((s, m) => s + m.rows, 0));
+  }
+  return { quality, rows };
+}
 
 function instrumentOf(p: FoundPartition): string {
   return `${p.keys.exchange}/${p.keys.market}/${p.keys.symbol}`;

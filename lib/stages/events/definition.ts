@@ -15,4 +15,5 @@ export const eventsStage = defineStage<EventsParams>({
   outputs: ['lake/events'],
   usesCosts: false,
   run: async (ctx) => (await import('./run.js')).runEvents(ctx),
+  shards: async () => (await import('./run.js')).eventsShards,
 });

@@ -2,16 +2,18 @@ import { mkdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import {
-  LakeDb, listPartitions, groupPartitions, mapWithConnections, readPartitions, writeMonthlyPartitions, dictColumn, partitionColumns,
+  LakeDb, listPartitions, groupPartitions, readPartitions, writeMonthlyPartitions, dictColumn, partitionColumns,
   type FoundPartition,
 } from '../../lake/index.js';
+import { digestJson } from '../../hash.js';
+import { partitionsDigest, runShardsInProcess } from '../../stage/shard.js';
 import { featuresTable, EVENTS_TABLE } from '../../lake/derived.js';
 import { blockingFeatures, detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet, type EventVariant } from '../../events/index.js';
 import { groupNotEvaluated, notEvaluatedWarnings, type NotEvaluated, type NotEvaluatedRow } from '../../features/availability.js';
 import { DataError } from '../../errors.js';
 import { readJsonIfExists, writeJsonAtomic } from '../../fsx.js';
 import { FEATURES_INFO_FILE } from '../features/run.js';
-import type { StageContext, StageRunSummary } from '../../stage/definition.js';
+import type { ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import type { EventsParams } from './params.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
@@ -40,88 +42,132 @@ export interface EventsInfo {
   variants: Record<string, EventVariant>;
 }
 
-/** The events stage's work, loaded only when the stage runs. One instrument in memory at a time. */
-export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageRunSummary> {
+/** What one instrument's events report to the reduce. */
+export interface EventsShardResult {
+  instrument: string;
+  blocked: NotEvaluatedRow[];
+  rows: number;
+  counts: Record<string, number>;
+  cooldown: Record<string, { kept: number; removed: number }>;
+}
+
+/** Per shard, read once by `list`: the instrument's features-partition groups and its unavailable features. */
+interface EventsShardData {
+  unavailable: [string, string][];
+}
+
+/** The feature columns present in any features file (the event specs are validated against them). */
+interface EventsPrepared {
+  known: string[];
+}
+
+const specCache = new Map<string, Promise<EventSet>>();
+function eventSpecs(ctx: StageContext<EventsParams>, known: readonly string[]): Promise<EventSet> {
+  const dir = join(ctx.specDir, 'events');
+  const key = `${dir}\0${known.join(',')}`;
+  let p = specCache.get(key);
+  if (!p) specCache.set(key, (p = loadEventSpecs(dir, new Set(known))));
+  return p;
+}
+
+async function featureParts(ctx: StageContext<EventsParams>): Promise<{ lake: string; parts: FoundPartition[] }> {
   const tf = ctx.params.timeframe;
   const lake = dirname(ctx.input('lake/features'));
-  const out = dirname(ctx.output('lake/events'));
-  await mkdir(ctx.output('lake/events'), { recursive: true });
-  const db = await LakeDb.open({ threads: 2 });
-  try {
-    const parts = await listPartitions(lake, featuresTable([]), { timeframe: tf });
-    if (parts.length === 0) {
-      throw new DataError(`no features partitions for timeframe ${tf}`, { file: join(lake, 'features') }, {
-        hint: `run the features stage with timeframe ${tf} first`,
-      });
-    }
+  const parts = await listPartitions(lake, featuresTable([]), { timeframe: tf });
+  if (parts.length === 0) {
+    throw new DataError(`no features partitions for timeframe ${tf}`, { file: join(lake, 'features') }, {
+      hint: `run the features stage with timeframe ${tf} first`,
+    });
+  }
+  return { lake, parts };
+}
+
+/**
+ * events in shards of one instrument; the reduce writes _events.json. The unsharded run is the same functions in
+ * one process.
+ */
+export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardResult | undefined> = {
+  by: 'instrument',
+  list: async (ctx) => {
+    const { parts } = await featureParts(ctx);
+    const { unavailable } = await unavailableFeatures(join(ctx.input('lake/features'), FEATURES_INFO_FILE));
+    return [...groupPartitions(parts, INSTRUMENT_KEYS).values()].map((group) => {
+      const label = INSTRUMENT_KEYS.map((k) => group[0]!.keys[k]).join('/');
+      const data: EventsShardData = { unavailable: [...(unavailable.get(label) ?? new Map<string, string>())] };
+      return { label, input_digest: digestJson([partitionsDigest(group), data]), data };
+    });
+  },
+  prepare: async (ctx, _shards, db) => {
+    const { lake, parts } = await featureParts(ctx);
     const columns = await partitionColumns(db, lake, parts);
     const known = new Set<string>();
     for (const cols of columns.values()) for (const c of cols) if (c !== 'ts_ms') known.add(c);
-    const set = await loadEventSpecs(join(ctx.specDir, 'events'), known);
+    await eventSpecs(ctx, [...known]); // a bad event spec fails here, before any shard starts
+    return { known: [...known] };
+  },
+  runShard: async (ctx, shard, prepared, conn) => {
+    if (ctx.signal.aborted) return undefined;
+    const tf = ctx.params.timeframe;
+    const lake = dirname(ctx.input('lake/features'));
+    const out = dirname(ctx.output('lake/events'));
+    await mkdir(ctx.output('lake/events'), { recursive: true });
+    const set = await eventSpecs(ctx, prepared.known);
     const needed = requiredFeatures(set);
-    const { unavailable, features: featuresNotEvaluated } = await unavailableFeatures(join(ctx.input('lake/features'), FEATURES_INFO_FILE));
+    const instrument = shard.label;
+    const [exchange, market, symbol] = instrument.split('/') as [string, string, string];
+    const group = await listPartitions(lake, featuresTable([]), { exchange, market, symbol, timeframe: tf });
+    checkColumns(set, instrument, group, await partitionColumns(conn, lake, group), lake);
+    const blocked: NotEvaluatedRow[] = [];
+    const missing = new Map((shard.data as EventsShardData).unavailable);
+    if (missing.size > 0) {
+      for (const ev of set.events) {
+        const via = blockingFeatures(ev, new Set(missing.keys()));
+        if (via.length > 0) blocked.push({ kind: 'event', name: ev.name, family: ev.family, instrument, needs: via.map((f) => missing.get(f)!), via });
+      }
+    }
+    const cols = await readPartitions(conn, lake, featuresTable(needed), group, ['ts_ms', ...needed]);
+    const features: Record<string, Float64Array> = {};
+    for (const f of needed) features[f] = cols[f] as Float64Array;
+    let rows;
+    try {
+      rows = detectEvents(set, cols.ts_ms as Float64Array, features);
+    } catch (e) {
+      if (e instanceof DataError) throw new DataError(`${instrument} ${tf}: ${e.message}`, { file: join(lake, 'features') }, { hint: e.hint, cause: e });
+      throw e;
+    }
+    const keys = { exchange: group[0]!.keys.exchange!, market: group[0]!.keys.market!, symbol: group[0]!.keys.symbol!, timeframe: tf };
+    const written = await writeMonthlyPartitions(conn, out, EVENTS_TABLE, keys, {
+      ts_ms: rows.ts_ms,
+      event: dictColumn(rows.event),
+      family: dictColumn(rows.family),
+      direction: rows.direction,
+      attributes: dictColumn(rows.attributes),
+    }, { tieBreak: ['event'] });
+    const counts: Record<string, number> = {};
+    for (const name of rows.event) counts[name] = (counts[name] ?? 0) + 1;
+    return { instrument, blocked, rows: written.reduce((a, m) => a + m.rows, 0), counts, cooldown: rows.cooldown };
+  },
+  reduce: async (ctx, shards, results, prepared) => {
+    const tf = ctx.params.timeframe;
+    const set = await eventSpecs(ctx, prepared.known);
+    await mkdir(ctx.output('lake/events'), { recursive: true });
+    const { features: featuresNotEvaluated } = await unavailableFeatures(join(ctx.input('lake/features'), FEATURES_INFO_FILE));
     const blocked: NotEvaluatedRow[] = [];
     const counts = new Map(set.events.map((e) => [e.name, 0]));
     const cooldown: EventsInfo['cooldown'] = Object.fromEntries(set.events.map((e) => [e.name, {}]));
-    const groups = [...groupPartitions(parts, INSTRUMENT_KEYS).values()];
-    const timing = { read_ms: 0, detect_ms: 0, write_ms: 0 };
-    const t0 = performance.now();
-    let done = 0;
-    // Two instruments at a time, each on its own connection (one's Parquet writes overlap the other's detection);
-    // results are merged below in instrument order, so the outputs do not depend on which finishes first.
-    const results = await mapWithConnections(db, groups, WORKERS, async (group, conn) => {
-      if (ctx.signal.aborted) return undefined;
-      const instrument = INSTRUMENT_KEYS.map((k) => group[0]!.keys[k]).join('/');
-      checkColumns(set, instrument, group, columns, lake);
-      const blockedHere: NotEvaluatedRow[] = [];
-      const missing = unavailable.get(instrument);
-      if (missing) {
-        for (const ev of set.events) {
-          const via = blockingFeatures(ev, new Set(missing.keys()));
-          if (via.length > 0) blockedHere.push({ kind: 'event', name: ev.name, family: ev.family, instrument, needs: via.map((f) => missing.get(f)!), via });
-        }
-      }
-      let t = performance.now();
-      const cols = await readPartitions(conn, lake, featuresTable(needed), group, ['ts_ms', ...needed]);
-      timing.read_ms += performance.now() - t;
-      const features: Record<string, Float64Array> = {};
-      for (const f of needed) features[f] = cols[f] as Float64Array;
-      let rows;
-      t = performance.now();
-      try {
-        rows = detectEvents(set, cols.ts_ms as Float64Array, features);
-      } catch (e) {
-        if (e instanceof DataError) throw new DataError(`${instrument} ${tf}: ${e.message}`, { file: join(lake, 'features') }, { hint: e.hint, cause: e });
-        throw e;
-      }
-      timing.detect_ms += performance.now() - t;
-      t = performance.now();
-      const keys = { exchange: group[0]!.keys.exchange!, market: group[0]!.keys.market!, symbol: group[0]!.keys.symbol!, timeframe: tf };
-      const written = await writeMonthlyPartitions(conn, out, EVENTS_TABLE, keys, {
-        ts_ms: rows.ts_ms,
-        event: dictColumn(rows.event),
-        family: dictColumn(rows.family),
-        direction: rows.direction,
-        attributes: dictColumn(rows.attributes),
-      }, { tieBreak: ['event'] });
-      timing.write_ms += performance.now() - t;
-      ctx.progress(++done, groups.length, 'instruments');
-      return { instrument, blocked: blockedHere, rows: written.reduce((a, m) => a + m.rows, 0), events: rows.event, cooldown: rows.cooldown };
-    });
-    if (ctx.signal.aborted) return {};
-    ctx.log.info({ ...Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])), wall_ms: Math.round(performance.now() - t0) }, 'event timings');
     let total = 0;
     for (const r of results) {
       if (r === undefined) continue;
       blocked.push(...r.blocked);
       total += r.rows;
-      for (const name of r.events) counts.set(name, counts.get(name)! + 1);
+      for (const [name, n] of Object.entries(r.counts)) counts.set(name, counts.get(name)! + n);
       for (const [name, c] of Object.entries(r.cooldown)) cooldown[name]![r.instrument] = c;
     }
-    const notEvaluated = groupNotEvaluated(blocked, groups.length);
-    const nowhere = new Set(notEvaluated.filter((e) => e.instruments.length === groups.length).map((e) => e.name));
-    const silent = [...counts].filter(([name, n]) => n === 0 && !nowhere.has(name)).map(([name]) => name);
-    const info: EventsInfo = { timeframe: tf, instruments: groups.length, counts: Object.fromEntries(counts), not_evaluated: [...notEvaluated, ...featuresNotEvaluated],
+    const n = shards.length;
+    const notEvaluated = groupNotEvaluated(blocked, n);
+    const nowhere = new Set(notEvaluated.filter((e) => e.instruments.length === n).map((e) => e.name));
+    const silent = [...counts].filter(([name, k]) => k === 0 && !nowhere.has(name)).map(([name]) => name);
+    const info: EventsInfo = { timeframe: tf, instruments: n, counts: Object.fromEntries(counts), not_evaluated: [...notEvaluated, ...featuresNotEvaluated],
       cooldown, variants: Object.fromEntries(set.events.map((e) => [e.name, e.variant ?? { of: e.name, direction: 'both' as const, cooldown_bars: e.cooldown_bars }])),
     };
     await writeJsonAtomic(join(ctx.output('lake/events'), EVENTS_INFO_FILE), info);
@@ -132,12 +178,23 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
     return {
       rows: { [EVENTS_TABLE.dir]: total },
       metrics: {
-        instruments: groups.length,
+        instruments: n,
         events: set.events.length,
-        ...Object.fromEntries([...counts].map(([name, n]) => [`events_${name}`, n])),
+        ...Object.fromEntries([...counts].map(([name, k]) => [`events_${name}`, k])),
       },
       ...(warnings.length > 0 ? { warnings } : {}),
     };
+  },
+};
+
+/** The events stage's work, loaded only when the stage runs. Two instruments at a time, one in memory each. */
+export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageRunSummary> {
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    const t0 = performance.now();
+    const summary = await runShardsInProcess(eventsShards, ctx, db, WORKERS);
+    ctx.log.info({ wall_ms: Math.round(performance.now() - t0) }, 'event timings');
+    return summary;
   } finally {
     db.close();
   }

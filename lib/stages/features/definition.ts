@@ -15,4 +15,5 @@ export const featuresStage = defineStage<FeaturesParams>({
   outputs: ['lake/features'],
   usesCosts: false,
   run: async (ctx) => (await import('./run.js')).runFeatures(ctx),
+  shards: async () => (await import('./run.js')).featuresShards,
 });

@@ -20,11 +20,13 @@ export interface CleanedInstrument {
   marketCap: FoundPartition[];
 }
 
-/** Instruments with bars of `timeframe` under the lake root (the folder holding cleaned/), sorted by id. */
-export async function listCleanedInstruments(lakeRoot: string, timeframe: Timeframe): Promise<CleanedInstrument[]> {
-  const bars = groupPartitions(await listPartitions(lakeRoot, TABLES.cleanBars, { timeframe }), INSTRUMENT);
+/** Instruments with bars of `timeframe` under the lake root (the folder holding cleaned/), sorted by id; `only`: one of them. */
+export async function listCleanedInstruments(
+  lakeRoot: string, timeframe: Timeframe, only?: { exchange: string; market: string; symbol: string },
+): Promise<CleanedInstrument[]> {
+  const bars = groupPartitions(await listPartitions(lakeRoot, TABLES.cleanBars, { ...only, timeframe }), INSTRUMENT);
   const others = await Promise.all(
-    [TABLES.cleanFunding, TABLES.cleanOpenInterest, TABLES.cleanMarketCap].map(async (t) => groupPartitions(await listPartitions(lakeRoot, t), INSTRUMENT)),
+    [TABLES.cleanFunding, TABLES.cleanOpenInterest, TABLES.cleanMarketCap].map(async (t) => groupPartitions(await listPartitions(lakeRoot, t, only), INSTRUMENT)),
   );
   const [funding, oi, caps] = others as [Map<string, FoundPartition[]>, Map<string, FoundPartition[]>, Map<string, FoundPartition[]>];
   return [...bars.entries()]

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
-import { LakeDb, TABLES, mapWithConnections, writeMonthlyPartitions } from '../../lake/index.js';
+import { LakeDb, TABLES, writeMonthlyPartitions } from '../../lake/index.js';
 import {
   buildUniverse, computeInstrumentFeaturesDetailed, featureNames, featuresTable, familyOf, groupNotEvaluated, loadFeatureSpecs,
   needsUniverse, notEvaluatedWarnings, requiredBarFields, universeNeeds, type FeatureSet, type InstrumentSeries, type NotEvaluated,
@@ -9,15 +9,16 @@ import {
 } from '../../features/index.js';
 import { DataError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
-import type { StageContext, StageRunSummary } from '../../stage/definition.js';
-import { listCleanedInstruments, readInstrumentSeries, type CleanedInstrument } from './load.js';
+import type { ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
+import { partitionsDigest, runShardsInProcess } from '../../stage/shard.js';
+import { listCleanedInstruments, readInstrumentSeries } from './load.js';
 import type { FeaturesParams } from './params.js';
 
 const WORKERS = 2;
 /** Beside the partitions: what was computed (feature definitions, per-instrument availability, NaN shares). */
 export const FEATURES_INFO_FILE = '_features.json';
 
-interface InstrumentStats {
+export interface InstrumentStats {
   id: string;
   rows: number;
   first_ts_ms: number | null;
@@ -28,80 +29,101 @@ interface InstrumentStats {
   needs: Record<string, string>;
 }
 
-/** The features stage's work, loaded only when the stage runs. */
-export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<StageRunSummary> {
-  const tf = ctx.params.timeframe;
-  const set = await loadFeatureSpecs(join(ctx.specDir, 'features'));
-  const names = featureNames(set);
-  const lake = dirname(ctx.input('lake/cleaned'));
-  const outDir = ctx.output('lake/features');
-  const out = dirname(outDir);
-  await mkdir(outDir, { recursive: true });
-  const db = await LakeDb.open({ threads: 2 });
-  try {
+/** What the features shards share: the feature set's cross-section (pass 1), when a feature reads it. */
+export interface FeaturesPrepared {
+  universe: Universe | undefined;
+}
+
+const specCache = new Map<string, Promise<FeatureSet>>();
+function featureSpecs(ctx: StageContext<FeaturesParams>): Promise<FeatureSet> {
+  const dir = join(ctx.specDir, 'features');
+  let p = specCache.get(dir);
+  if (!p) specCache.set(dir, (p = loadFeatureSpecs(dir)));
+  return p;
+}
+
+function instrumentKey(label: string): { exchange: string; market: string; symbol: string } {
+  const [exchange, market, symbol] = label.split('/') as [string, string, string];
+  return { exchange, market, symbol };
+}
+
+/**
+ * features in shards of one instrument. Pass 1 (the cross-section: breadth, reference returns, market caps) needs
+ * every instrument and is the prepare step; pass 2 computes and writes one instrument per shard; the reduce writes
+ * _features.json. The unsharded run is the same functions in one process.
+ */
+export const featuresShards: ShardSpec<FeaturesParams, FeaturesPrepared, InstrumentStats | undefined> = {
+  by: 'instrument',
+  list: async (ctx) => {
+    const tf = ctx.params.timeframe;
+    const lake = dirname(ctx.input('lake/cleaned'));
     const instruments = await listCleanedInstruments(lake, tf);
     if (instruments.length === 0) {
       throw new DataError(`no cleaned bars of timeframe ${tf}`, { file: join(lake, TABLES.cleanBars.dir) }, {
         hint: `run clean with timeframe ${tf} (or add it to clean.extra_timeframes) first`,
       });
     }
+    return instruments.map((i) => ({ label: i.id, input_digest: partitionsDigest([...i.bars, ...i.funding, ...i.openInterest, ...i.marketCap]) }));
+  },
+  prepare: async (ctx, _shards, db) => {
+    const tf = ctx.params.timeframe;
+    const set = await featureSpecs(ctx);
+    if (!needsUniverse(set)) return { universe: undefined };
+    const lake = dirname(ctx.input('lake/cleaned'));
+    const instruments = await listCleanedInstruments(lake, tf);
     const needs = universeNeeds(set);
-    const timing = { pass1_ms: 0, read_ms: 0, compute_ms: 0, write_ms: 0 };
-    let t0 = performance.now();
-    // Pass 1: one instrument at a time, close (and market caps) only.
-    let universe: Universe | undefined;
-    if (needsUniverse(set)) {
-      const stream = async function* (): AsyncGenerator<InstrumentSeries> {
-        for (const inst of instruments) {
-          if (ctx.signal.aborted) return;
-          yield await readInstrumentSeries(db, lake, inst, tf, {
-            barFields: ['close'], funding: false, openInterest: false, marketCap: needs.marketCaps.length > 0,
-          });
-        }
-      };
-      universe = await buildUniverse(set, stream());
-      timing.pass1_ms = performance.now() - t0;
-      ctx.log.info({ members: universe.members.length, references: universe.references, grid_bars: universe.length }, 'cross-section built');
-    }
-    // Pass 2: compute and write, one instrument per connection.
+    // One instrument at a time, close (and market caps) only.
+    const stream = async function* (): AsyncGenerator<InstrumentSeries> {
+      for (const inst of instruments) {
+        if (ctx.signal.aborted) return;
+        yield await readInstrumentSeries(db, lake, inst, tf, {
+          barFields: ['close'], funding: false, openInterest: false, marketCap: needs.marketCaps.length > 0,
+        });
+      }
+    };
+    const universe = await buildUniverse(set, stream());
+    ctx.log.info({ members: universe.members.length, references: universe.references, grid_bars: universe.length }, 'cross-section built');
+    return { universe };
+  },
+  runShard: async (ctx, shard, prepared, conn) => {
+    if (ctx.signal.aborted) return undefined;
+    const tf = ctx.params.timeframe;
+    const set = await featureSpecs(ctx);
+    const names = featureNames(set);
+    const lake = dirname(ctx.input('lake/cleaned'));
+    const out = dirname(ctx.output('lake/features'));
+    const [inst] = await listCleanedInstruments(lake, tf, instrumentKey(shard.label));
+    if (!inst) throw new DataError(`${shard.label}: no cleaned bars of timeframe ${tf}`, { file: join(lake, TABLES.cleanBars.dir) }, { hint: 'the cleaned lake changed after the shards were listed: run again' });
     const families = new Set(set.features.map((f) => f.family));
-    const readOpts = {
+    const s = await readInstrumentSeries(conn, lake, inst, tf, {
       barFields: requiredBarFields(set),
       funding: ['funding_level', 'funding_new', 'funding_zscore'].some((f) => families.has(f)),
       openInterest: families.has('oi_change'),
       marketCap: false,
-    };
-    const table = featuresTable(names);
-    let done = 0;
-    const stats = await mapWithConnections(db, instruments, WORKERS, async (inst: CleanedInstrument, conn): Promise<InstrumentStats | undefined> => {
-      if (ctx.signal.aborted) return undefined;
-      let t = performance.now();
-      const s = await readInstrumentSeries(conn, lake, inst, tf, readOpts);
-      timing.read_ms += performance.now() - t;
-      t = performance.now();
-      const r = computeInstrumentFeaturesDetailed(set, s, universe);
-      timing.compute_ms += performance.now() - t;
-      t = performance.now();
-      const ts = s.bars.ts_ms;
-      await writeMonthlyPartitions(conn, out, table, { ...inst.key, timeframe: tf }, { ts_ms: ts, ...r.columns });
-      timing.write_ms += performance.now() - t;
-      const nan: Record<string, number> = {};
-      for (const name of names) {
-        const col = r.columns[name]!;
-        let k = 0;
-        for (let i = 0; i < col.length; i++) if (col[i] !== col[i]) k++;
-        nan[name] = k;
-      }
-      ctx.progress(++done, instruments.length, 'instruments');
-      return {
-        id: inst.id, rows: ts.length, first_ts_ms: ts.length ? ts[0]! : null, last_ts_ms: ts.length ? ts[ts.length - 1]! : null,
-        nan, unavailable: r.unavailable, needs: r.needs,
-      };
     });
-    if (ctx.signal.aborted) return {};
-    // Phase times (read/compute/write are summed over instruments, which run two at a time): logged, not in the
-    // summary, whose metrics are compared by the golden check.
-    ctx.log.info({ ...Object.fromEntries(Object.entries(timing).map(([k, v]) => [k, Math.round(v)])), pass2_wall_ms: Math.round(performance.now() - t0 - timing.pass1_ms) }, 'feature timings');
+    const r = computeInstrumentFeaturesDetailed(set, s, prepared.universe);
+    const ts = s.bars.ts_ms;
+    await writeMonthlyPartitions(conn, out, featuresTable(names), { ...inst.key, timeframe: tf }, { ts_ms: ts, ...r.columns });
+    const nan: Record<string, number> = {};
+    for (const name of names) {
+      const col = r.columns[name]!;
+      let k = 0;
+      for (let i = 0; i < col.length; i++) if (col[i] !== col[i]) k++;
+      nan[name] = k;
+    }
+    return {
+      id: inst.id, rows: ts.length, first_ts_ms: ts.length ? ts[0]! : null, last_ts_ms: ts.length ? ts[ts.length - 1]! : null,
+      nan, unavailable: r.unavailable, needs: r.needs,
+    };
+  },
+  reduce: async (ctx, _shards, stats, prepared) => {
+    const tf = ctx.params.timeframe;
+    const set = await featureSpecs(ctx);
+    const names = featureNames(set);
+    const table = featuresTable(names);
+    const universe = prepared.universe;
+    const outDir = ctx.output('lake/features');
+    await mkdir(outDir, { recursive: true });
     const completed = stats.filter((x): x is InstrumentStats => x !== undefined);
     const rows = completed.reduce((a, x) => a + x.rows, 0);
     const nanShare: Record<string, number> = {};
@@ -131,6 +153,17 @@ export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<St
       },
       ...(warnings.length > 0 ? { warnings } : {}),
     };
+  },
+};
+
+/** The features stage's work, loaded only when the stage runs: pass 1, then two instruments at a time (2 cores). */
+export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<StageRunSummary> {
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    const t0 = performance.now();
+    const summary = await runShardsInProcess(featuresShards, ctx, db, WORKERS);
+    ctx.log.info({ wall_ms: Math.round(performance.now() - t0) }, 'feature timings');
+    return summary;
   } finally {
     db.close();
   }

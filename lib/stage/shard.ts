@@ -1,0 +1,29 @@
+import { mapWithConnections, type FoundPartition, type LakeDb } from '../lake/index.js';
+import { digestJson } from '../hash.js';
+import type { ShardSpec, StageContext, StageRunSummary } from './definition.js';
+
+/**
+ * The unsharded run of a sharded stage, in one process: prepare, then the shards `concurrency` at a time on their
+ * own connections, then the reduce over the results in list order.
+ */
+export async function runShardsInProcess<P, Prep, R>(
+  spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, db: LakeDb, concurrency: number,
+): Promise<StageRunSummary> {
+  const shards = await spec.list(ctx, db);
+  const prepared = spec.prepare ? await spec.prepare(ctx, shards, db) : (undefined as Prep);
+  if (ctx.signal.aborted) return {};
+  let done = 0;
+  const results = await mapWithConnections(db, shards, concurrency, async (s, conn) => {
+    if (ctx.signal.aborted) return undefined as R;
+    const r = await spec.runShard(ctx, s, prepared, conn);
+    ctx.progress(++done, shards.length, 'instruments');
+    return r;
+  });
+  if (ctx.signal.aborted) return {};
+  return spec.reduce(ctx, shards, results, prepared, db);
+}
+
+/** A shard's input digest from the partitions it reads: their files and content hashes (from their manifests). */
+export function partitionsDigest(parts: readonly FoundPartition[]): string {
+  return digestJson(parts.map((p) => [p.manifest.file, p.manifest.sha256]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)));
+}
