@@ -12,8 +12,9 @@ const TRADE = `Paper-trade a strategy on an offline replay of lake bars through 
 broker), with orders quantized to the market's rules and ordered risk guards (caps, per-symbol caps, session
 drawdown breaker, consecutive-reject breaker, stale data, kill-switch file). Session folder
 runs/live/sessions/<session_id>/ (state.json, state.jsonl, orders.csv, trades.csv, positions.csv, account.csv,
-bars.csv, session.md, logs/run.log), published atomically. Rerunning the same command reports a complete session;
-a REDUCING/HALTED one is refused (exit 3) until quantlab live reset.`;
+bars.csv, session.md, logs/run.log). state.jsonl is a journal written bar by bar: after a crash or kill -9 the same
+command resumes after the last acknowledged bar (verified by replay). Rerunning a complete session reports it; a
+REDUCING/HALTED one is refused (exit 3) until quantlab live reset.`;
 
 type TradeFlags = Flags & {
   feed: string; live: boolean; 'i-acknowledge-risk'?: string; 'kill-switch-file'?: string; 'market-info'?: string;
@@ -50,7 +51,7 @@ const trade: CommandModule<object, TradeFlags> = {
         ...(f['risk.symbol-max-qty'] !== undefined ? { max_qty: f['risk.symbol-max-qty'] } : {}),
       };
       const out = await liveTradeCommand({
-        ...a, feed: f.feed, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'],
+        ...a, feed: f.feed, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'], crash: crashHook(process.env.QUANTLAB_TEST_SIGKILL_AFTER_BAR),
         limits: {
           max_order_notional: f['risk.max-order-notional'], max_position_notional: f['risk.max-position-notional'],
           per_symbol: Object.keys(per).length ? { [lakeSymbol(f.symbol)]: per } : {},
@@ -58,12 +59,20 @@ const trade: CommandModule<object, TradeFlags> = {
           stale_after_ms: f['risk.stale-after-bars'] * bar, kill_switch_file: f['kill-switch-file'] ?? null,
         },
       }, deps);
-      process.stdout.write(`${out.id} ${out.resumed ? 'complete (nothing to do)' : 'done'} ${out.state.state} equity ${out.state.equity.toFixed(2)} fills ${out.state.n_fills} denied ${out.state.n_orders_denied}\n${out.dir}\n`);
+      process.stdout.write(`${out.id} ${out.resumed ? 'complete (nothing to do)' : out.resumedAfterBars > 0 ? `done (resumed after ${out.resumedAfterBars} acknowledged bars)` : 'done'} ${out.state.state} equity ${out.state.equity.toFixed(2)} fills ${out.state.n_fills} denied ${out.state.n_orders_denied}\n${out.dir}\n`);
     } catch (err) {
       reportError(log, err);
     }
   },
 };
+
+/** `QUANTLAB_TEST_SIGKILL_AFTER_BAR=<bar>[:torn]`: the crash test's hook (a real SIGKILL at a chosen point). */
+function crashHook(v: string | undefined): { afterBar: number; torn: boolean } | undefined {
+  if (v === undefined || v === '') return undefined;
+  const m = /^(\d+)(:torn)?$/.exec(v);
+  if (!m) throw new Error(`QUANTLAB_TEST_SIGKILL_AFTER_BAR=${v}: expected <bar>[:torn]`);
+  return { afterBar: Number(m[1]), torn: m[2] !== undefined };
+}
 
 const reset: CommandModule<object, { session: string; reason: string; data_dir?: string }> = {
   command: 'reset',

@@ -7,7 +7,7 @@ import { windowBars } from '../backtest.js';
 import { DataError } from '../../errors.js';
 import { riskDigest, type RiskLimits } from './guards.js';
 import { rulesFromCcxtMarket, type MarketRules } from './quantize.js';
-import { runSession, type SessionOutcome } from './session.js';
+import { runSession, type CrashHook, type SessionOutcome } from './session.js';
 import { checkLiveGuard } from './live_guard.js';
 
 /** Market rules when no --market-info is given: fine steps that barely change an order, a 5 USDT minimum notional. */
@@ -24,6 +24,8 @@ export interface LiveTradeArgs extends BacktestArgs {
   marketInfo?: string | undefined;
   live: boolean;
   acknowledgeRisk?: string | undefined;
+  /** Test hook (QUANTLAB_TEST_SIGKILL_AFTER_BAR): the process kills itself with SIGKILL after journaling that bar. */
+  crash?: CrashHook | undefined;
 }
 
 export function checkLimits(l: RiskLimits): void {
@@ -69,5 +71,5 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
   const kill = a.limits.kill_switch_file;
   return runSession({
     blueprint: d.bp, slice: d.slice, from, to, costs: d.costs.simulate, initialCash: a.initialCash, limits: a.limits, rules, identity,
-  }, deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false);
+  }, deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
 }
