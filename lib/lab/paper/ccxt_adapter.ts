@@ -44,7 +44,7 @@ export interface AdapterLogLine {
   error?: string | undefined;
 }
 
-interface CcxtLike {
+export interface CcxtLike {
   id: string;
   urls: { api: Record<string, string> };
   markets?: Record<string, unknown>;
@@ -56,6 +56,7 @@ interface CcxtLike {
   createOrderRequest?(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Record<string, unknown>;
   createOrder(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
   cancelOrder(id: string, symbol: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  fetchOHLCV(symbol: string, timeframe?: string, since?: number, limit?: number): Promise<unknown[]>;
   fetchTicker(symbol: string): Promise<{ last?: number; bid?: number; ask?: number; timestamp?: number }>;
   amountToPrecision(symbol: string, amount: number): string;
 }
@@ -75,6 +76,24 @@ export interface CcxtAdapterOptions {
   markets?: unknown[] | undefined;
 }
 
+/**
+ * A ccxt exchange for the lab: markets only (no currencies or margin pairs: they need keys and are not used; binance:
+ * its spot markets), no server-time call, the keys only when given.
+ */
+export function openCcxt(exchangeId: string, o: { urls?: Record<string, unknown> | undefined; keys?: { apiKey: string; secret: string } | undefined; rateLimit?: boolean }): CcxtLike {
+  const Ctor = (ccxt as unknown as Record<string, new (c: Record<string, unknown>) => CcxtLike>)[exchangeId];
+  if (typeof Ctor !== 'function' || !Object.prototype.hasOwnProperty.call(ccxt.exchanges, exchangeId)) {
+    throw new UsageError(`--exchange ${JSON.stringify(exchangeId)} is not a ccxt exchange id`, { hint: 'e.g. binance (spot) or binanceusdm (USD-M perpetuals)' });
+  }
+  const config: Record<string, unknown> = {
+    enableRateLimit: o.rateLimit ?? true,
+    options: { adjustForTimeDifference: false, fetchCurrencies: false, fetchMargins: false, ...(exchangeId === 'binance' ? { fetchMarkets: { types: ['spot'] } } : {}) },
+  };
+  if (o.urls !== undefined) config.urls = o.urls;
+  if (o.keys !== undefined) { config.apiKey = o.keys.apiKey; config.secret = o.keys.secret; }
+  return new Ctor(config);
+}
+
 const API_FOR = (m: { spot?: boolean; linear?: boolean; inverse?: boolean }): string => (m.linear ? 'fapiPrivate' : m.inverse ? 'dapiPrivate' : 'private');
 
 export class CcxtBrokerAdapter {
@@ -88,25 +107,15 @@ export class CcxtBrokerAdapter {
   constructor(o: CcxtAdapterOptions) {
     this.o = o;
     this.mode = o.mode;
-    const Ctor = (ccxt as unknown as Record<string, new (c: Record<string, unknown>) => CcxtLike>)[o.exchangeId];
-    if (typeof Ctor !== 'function' || !Object.prototype.hasOwnProperty.call(ccxt.exchanges, o.exchangeId)) {
-      throw new UsageError(`--adapter-exchange ${JSON.stringify(o.exchangeId)} is not a ccxt exchange id`, { hint: 'e.g. binance (spot) or binanceusdm (USD-M perpetuals)' });
-    }
-    const config: Record<string, unknown> = {
-      enableRateLimit: o.mode === 'send',
-      // markets only (no currencies or margin pairs: they need keys and are not used); binance: its spot markets
-      options: { adjustForTimeDifference: false, fetchCurrencies: false, fetchMargins: false, ...(o.exchangeId === 'binance' ? { fetchMarkets: { types: ['spot'] } } : {}) },
-    };
-    if (o.urls !== undefined) config.urls = o.urls;
+    let keys: { apiKey: string; secret: string } | undefined;
     if (o.mode === 'send') {
       const key = o.env?.CCXT_API_KEY;
       const secret = o.env?.CCXT_API_SECRET;
       const missing = [key ? '' : 'CCXT_API_KEY', secret ? '' : 'CCXT_API_SECRET'].filter(Boolean);
       if (missing.length) throw new UsageError(`the ccxt adapter sends orders only with ${missing.join(' and ')} in the environment`, { hint: 'export them (never pass keys as flags); or use the dry-run mode, which needs no keys' });
-      config.apiKey = key;
-      config.secret = secret;
+      keys = { apiKey: key!, secret: secret! };
     }
-    this.ex = new Ctor(config);
+    this.ex = openCcxt(o.exchangeId, { urls: o.urls, keys, rateLimit: o.mode === 'send' });
     if (typeof this.ex.createOrderRequest !== 'function') {
       throw new UsageError(`ccxt ${o.exchangeId} cannot build an order request without sending it (no createOrderRequest)`, { hint: 'use an exchange of the binance family (binance, binanceusdm)' });
     }

@@ -2,7 +2,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
-import { prepareLab, type BacktestArgs, type BacktestDeps } from '../backtest_command.js';
+import { checkBacktestArgs, prepareLab, type BacktestArgs, type BacktestDeps } from '../backtest_command.js';
+import { labCosts } from '../costs.js';
+import { ccxtSymbol, labBlueprint } from '../strategy.js';
+import { timeframeMs } from '../../timeframe.js';
+import type { InstrumentKey } from '../../market.js';
+import { CcxtBrokerAdapter, openCcxt } from './ccxt_adapter.js';
+import { runOnlineSession } from './online.js';
 import { windowBars } from '../backtest.js';
 import { DataError } from '../../errors.js';
 import { riskDigest, type RiskLimits } from './guards.js';
@@ -26,6 +32,22 @@ export interface LiveTradeArgs extends BacktestArgs {
   acknowledgeRisk?: string | undefined;
   /** Test hook (QUANTLAB_TEST_SIGKILL_AFTER_BAR): the process kills itself with SIGKILL after journaling that bar. */
   crash?: CrashHook | undefined;
+  /** --feed ccxt: the exchange (public candles and market rules), polling, warm-up history. */
+  online?: {
+    exchange: string; pollMs: number; maxPolls: number; warmupBars: number;
+    /** Replaces the host of every ccxt API url (a testnet, a proxy, the tests' mock exchange). */
+    apiBase?: string | undefined;
+    clock: () => number; sleep: (ms: number) => Promise<void>;
+  } | undefined;
+}
+
+/** The `urls` override of a ccxt exchange with every API host replaced by `base`. */
+export function ccxtUrlsFor(exchangeId: string, base: string): Record<string, unknown> {
+  if (!/^https?:\/\/[^/]+$/.test(base)) throw new UsageError(`--ccxt-api-base ${JSON.stringify(base)} must be a scheme and host, e.g. http://127.0.0.1:8080`);
+  const api: Record<string, string> = {};
+  const urls = openCcxt(exchangeId, {}).urls.api as Record<string, unknown>;
+  for (const [k, v] of Object.entries(urls)) if (typeof v === 'string') api[k] = v.replace(/^https?:\/\/[^/]+/, base);
+  return { api };
 }
 
 export function checkLimits(l: RiskLimits): void {
@@ -46,10 +68,8 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
       hint: 'nothing was sent; run a paper session (without MODE=live, --live and --i-acknowledge-risk)',
     });
   }
-  if (a.feed !== 'replay') {
-    throw new UsageError(`--feed ${JSON.stringify(a.feed)}: only the offline replay feed is built`, {
-      hint: 'use --feed replay (bars from the lake); polling public candles with ccxt is not built yet',
-    });
+  if (a.feed !== 'replay' && a.feed !== 'ccxt') {
+    throw new UsageError(`--feed ${JSON.stringify(a.feed)} is not a feed`, { hint: 'replay (lake bars, the default) or ccxt (poll public candles online)' });
   }
   checkLimits(a.limits);
   let rules = DEFAULT_RULES;
@@ -61,6 +81,7 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
       throw new DataError((e as Error).message, { file: a.marketInfo, field: 'precision' }, { hint: 'a JSON ccxt market as exchange.market(symbol) returns it' });
     }
   }
+  if (a.feed === 'ccxt') return onlineTrade(a, deps, a.marketInfo !== undefined ? rules : undefined);
   const d = await prepareLab({ ...a, paper: false }, deps);
   const { from, to } = windowBars(d.slice.ts_ms, d.w.startMs, d.w.endMs);
   if (to - from < 3) throw new DataError(`the window holds ${to - from} bars, a session needs at least 3`, { file: d.where, field: 'window', value: d.w.spec });
@@ -72,4 +93,44 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
   return runSession({
     blueprint: d.bp, slice: d.slice, from, to, costs: d.costs.simulate, initialCash: a.initialCash, limits: a.limits, rules, identity,
   }, deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
+}
+
+/** `live trade --feed ccxt`: one spot symbol, an explicit --start/--end window, bars polled from the exchange. */
+async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: MarketRules | undefined): Promise<SessionOutcome> {
+  const o = a.online;
+  if (o === undefined) throw new UsageError('--feed ccxt needs the online settings (--exchange, --poll-seconds)');
+  if (o.exchange !== 'binance') {
+    throw new UsageError(`--feed ccxt --exchange ${JSON.stringify(o.exchange)}: only binance (spot) is supported`, { hint: 'binance spot is the venue whose fees spec/costs.yaml prices; the session trades it on paper' });
+  }
+  const c = await checkBacktestArgs({ ...a, paper: false }, deps);
+  if (c.symbols.length !== 1) throw new UsageError('--feed ccxt trades one symbol: pairs_trading needs the lake replay', { hint: 'use --feed replay for pairs' });
+  if (c.window.kind !== 'range') throw new UsageError('--feed ccxt needs --start and --end (the session\'s fixed window; --end may be in the future)');
+  if (c.symbols[0] === 'DEMO') throw new UsageError('--feed ccxt trades a real symbol, not DEMO');
+  if (!(Number.isInteger(o.warmupBars) && o.warmupBars >= 0)) throw new UsageError(`--warmup-bars must be a whole number >= 0, was ${o.warmupBars}`);
+  if (!(o.pollMs > 0)) throw new UsageError(`--poll-seconds must be > 0, was ${o.pollMs / 1000}`);
+  const tfMs = timeframeMs(c.tf);
+  const startMs = Math.floor(c.window.startMs / tfMs) * tfMs;
+  const endMs = Math.ceil(c.window.endMs / tfMs) * tfMs;
+  const key: InstrumentKey = { exchange: 'binance', market: 'spot', symbol: c.symbols[0]! };
+  const sym = ccxtSymbol(a.symbol, 'spot');
+  const urls = o.apiBase !== undefined ? ccxtUrlsFor(o.exchange, o.apiBase) : undefined;
+  let rules = givenRules;
+  if (rules === undefined) {
+    const r = await new CcxtBrokerAdapter({ exchangeId: o.exchange, mode: 'dry-run', logFile: '/dev/null', urls, nowMs: o.clock }).rules(sym);
+    rules = { lot_size: r.lot_size, tick_size: r.tick_size, min_notional: r.min_notional };
+    deps.log.info({ symbol: sym, rules }, `market rules of ${sym} from ccxt ${o.exchange}`);
+  }
+  const costs = labCosts(deps.baseCosts, [key], { feeBps: a.feeBps, slipBps: a.slipBps, commission: a.commission });
+  const bp = labBlueprint({ strategy: c.strategy, params: c.params, instruments: [key], timeframe: c.tf, notionalUsd: a.dollarPerTrade, costDigest: costs.digest });
+  const identity = {
+    feed: `ccxt:${o.exchange}`, blueprint: bp.id, instruments: [key], window: [startMs, endMs], warmup_bars: o.warmupBars, initial_cash: a.initialCash,
+    cost_digest: costs.digest, risk_digest: riskDigest(a.limits), rules, synthetic: false, seed: a.seed,
+  };
+  const kill = a.limits.kill_switch_file;
+  deps.log.info({ feed: `ccxt:${o.exchange}`, symbol: sym, window: [new Date(startMs).toISOString(), new Date(endMs).toISOString()], poll_ms: o.pollMs }, 'online paper session: polling public candles');
+  return runOnlineSession({
+    exchangeId: o.exchange, ccxtSymbol: sym, key, timeframe: c.tf, tfMs, gridStartMs: startMs - o.warmupBars * tfMs, startMs, endMs,
+    pollMs: o.pollMs, maxPolls: o.maxPolls, urls, nowMs: o.clock, sleep: o.sleep,
+  }, (slice, from, to) => ({ blueprint: bp, slice, from, to, costs: costs.simulate, initialCash: a.initialCash, limits: a.limits, rules: rules!, identity }),
+  deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
 }

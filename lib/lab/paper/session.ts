@@ -39,6 +39,11 @@ export interface SessionInput {
   rules: MarketRules;
   /** Everything that defines the session (its id is a digest of it). */
   identity: Record<string, unknown>;
+  /**
+   * Online feed: slice bars [0, barsKnown) have closed (the rest are NaN placeholders up to the window's end); the
+   * session runs to the last of them and stays `running`. Undefined: all bars are known (an offline replay).
+   */
+  barsKnown?: number | undefined;
 }
 
 
@@ -70,11 +75,18 @@ export interface ReplayOptions {
   resets?: ReadonlyMap<number, string>;
   /** Called at the end of every bar's close, after the strategy: the engine's log and resting orders are final for it. */
   onBarEnd?: (t: number, engine: Engine, pending: readonly Pending[], denied: number, latch: Readonly<Latch>) => void;
+  /** Stop after this bar (an online session: the bars after it have not closed yet); the result is then partial. */
+  stopAfter?: number;
 }
+
+/** Thrown from the strategy callback to end a partial replay (caught in replaySession). */
+class StopReplay extends Error {}
 
 /** The replay through the engine with the order generator and guards between the strategy and the broker. */
 export function replaySession(s: SessionInput, killSwitchPresent: () => boolean, opts: ReplayOptions = {}): {
   result: EngineResult; pending: Pending[]; latch: Latch; denied: number;
+  /** False when the replay stopped at `stopAfter` (then `result` is undefined). */
+  complete: boolean;
 } {
   const { input, compiled } = prepareRun(s.blueprint, s.slice, s.costs, {
     initialCash: s.initialCash, risk: { maxGrossLeverage: 2 }, from: s.from, to: s.to, entryFrom: s.from, entryUntil: s.to - 2,
@@ -148,7 +160,11 @@ export function replaySession(s: SessionInput, killSwitchPresent: () => boolean,
   const engine = new Engine(input);
   const onBarEnd = opts.onBarEnd;
   const resets = opts.resets;
-  const result = engine.run((t, ts, ctx) => {
+  const stopAfter = opts.stopAfter ?? Infinity;
+  let result: EngineResult;
+  try {
+    result = engine.run((t, ts, ctx) => {
+    if (t > stopAfter) throw new StopReplay();
     bar = t;
     tsNow = ts;
     ctxNow = ctx;
@@ -164,8 +180,12 @@ export function replaySession(s: SessionInput, killSwitchPresent: () => boolean,
     for (let k = 0; k < trips.length; k++) push(trips[k]!);
     compiled.strategy(t, ts, wrapped);
     if (onBarEnd !== undefined) onBarEnd(t, engine, pending, denied, latch);
-  });
-  return { result, pending, latch, denied };
+    });
+  } catch (e) {
+    if (!(e instanceof StopReplay)) throw e;
+    return { result: undefined as unknown as EngineResult, pending, latch, denied, complete: false };
+  }
+  return { result, pending, latch, denied, complete: true };
 }
 
 function csv(header: string[], rows: (string | number | boolean | null)[][]): string {
@@ -369,12 +389,18 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
   const iso = (x: number) => new Date(x).toISOString();
   const jfile = join(dir, 'state.jsonl');
   const j = await readJournal(jfile, syms, log, id);
+  const known = s.barsKnown ?? s.to;
+  const writeBars = async () => {
+    const barRows: (string | number)[][] = [];
+    for (let t = 0; t < known; t++) s.slice.bars.forEach((b, i) => barRows.push([ts[t]!, syms[i]!, b.open[t]!, b.high[t]!, b.low[t]!, b.close[t]!, b.volume[t]!]));
+    await writeFileAtomic(join(dir, 'bars.csv'), csv(['ts_ms', 'symbol', 'open', 'high', 'low', 'close', 'volume'], barRows));
+  };
+  // online: the bars seen so far are recorded before any of them is journaled (a restart replays exactly them)
+  if (s.barsKnown !== undefined) await writeBars();
   if (!j.hasStart) {
     // the session's inputs first (what the journal is a replay of), then its first line
     await writeFileAtomic(join(dir, 'input.json'), JSON.stringify({ blueprint: s.blueprint, costs: s.costs, initial_cash: s.initialCash, limits: s.limits, rules: s.rules, identity: s.identity, from_index: s.from, to_index: s.to, from_ts_ms: ts[s.from], to_ts_ms: ts[s.to - 1]! + s.slice.tfMs, tf_ms: s.slice.tfMs, instruments: s.slice.instruments }, null, 2) + '\n');
-    const barRows: (string | number)[][] = [];
-    for (let t = 0; t < s.to; t++) s.slice.bars.forEach((b, i) => barRows.push([ts[t]!, syms[i]!, b.open[t]!, b.high[t]!, b.low[t]!, b.close[t]!, b.volume[t]!]));
-    await writeFileAtomic(join(dir, 'bars.csv'), csv(['ts_ms', 'symbol', 'open', 'high', 'low', 'close', 'volume'], barRows));
+    if (s.barsKnown === undefined) await writeBars();
     await writeFileAtomic(join(dir, 'funding.json'), JSON.stringify({
       funding: (s.slice.funding ?? []).map((f) => (f ? { ts_ms: [...f.ts_ms], rate: [...f.rate] } : null)),
       tradable: (s.slice.tradable ?? []).map((x) => x ?? null),
@@ -382,6 +408,10 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
     await writeFileAtomic(jfile, JSON.stringify({ seq: -1, type: 'session', message: `session ${id} started`, identity: s.identity }) + '\n');
   }
   const K = j.last?.bar ?? -1; // last acknowledged bar
+  const upto = known - 1 - s.from; // last bar to process now (relative)
+  if (upto <= K && known < s.to) {
+    log.info({ session: id, acknowledged_bar: K }, `session ${id}: no new closed bar since bar ${K + 1}`);
+  }
   if (K >= n) throw new DataError(`session journal acknowledges bar ${K} but the replay has ${n} bars`, { file: jfile, field: 'bar', value: K }, { hint: 'the lake or the command changed since the session started: start a new session' });
   // FIFO inventory rehydrated from the acknowledged fills
   const book = new FifoBook();
@@ -449,7 +479,7 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
           matches.push(...book.apply(fill));
         }
         const now = performance.now();
-        if (body.length === 0 && t !== n - 1 && now - lastWrite < PROGRESS_MS && crash?.afterBar !== t) return;
+        if (body.length === 0 && t !== n - 1 && t !== upto && now - lastWrite < PROGRESS_MS && crash?.afterBar !== t) return;
         lastWrite = now;
         let group = '';
         for (const b of body) group += JSON.stringify({ seq: seq++, bar: t, ts_ms: tsT, ...b }) + '\n';
@@ -460,9 +490,16 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
         }
         writeSync(fd, group);
       },
+      ...(known < s.to ? { stopAfter: Math.max(upto, K) } : {}),
     });
     const { result, latch, denied } = r;
     closeSync(fd);
+    if (!r.complete) {
+      const last = (await readJournal(jfile, syms, log, id)).last;
+      const st: SessionState = { ...running, state: latch.state, tripped: { ...latch.tripped }, ...(last ? { equity: last.equity, cash: last.cash, positions: last.positions, open_orders: last.open_orders, last_bar_ts_ms: last.ts_ms, bars_processed: last.bar + 1, n_fills: last.n_fills, n_orders_denied: last.n_orders_denied } : {}) };
+      await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(st, null, 2) + '\n');
+      return { id, dir, state: st, resumed: false, resumedAfterBars: K + 1 };
+    }
     return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso });
   } catch (e) {
     try { closeSync(fd); } catch { /* closed */ }
