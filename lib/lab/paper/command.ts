@@ -2,10 +2,14 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
-import { checkBacktestArgs, prepareLab, type BacktestArgs, type BacktestDeps } from '../backtest_command.js';
+import { backtestCommand, checkBacktestArgs, prepareLab, type BacktestArgs, type BacktestDeps, type BacktestOutcome } from '../backtest_command.js';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../fsx.js';
+import { diffSession, type TradeDiff } from './diff.js';
 import { labCosts } from '../costs.js';
 import { ccxtSymbol, labBlueprint } from '../strategy.js';
-import { timeframeMs } from '../../timeframe.js';
+import { parseTimeframe, timeframeMs } from '../../timeframe.js';
 import type { InstrumentKey } from '../../market.js';
 import { CcxtBrokerAdapter, openCcxt } from './ccxt_adapter.js';
 import { runOnlineSession } from './online.js';
@@ -133,4 +137,36 @@ async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: Mar
     pollMs: o.pollMs, maxPolls: o.maxPolls, urls, nowMs: o.clock, sleep: o.sleep,
   }, (slice, from, to) => ({ blueprint: bp, slice, from, to, costs: costs.simulate, initialCash: a.initialCash, limits: a.limits, rules: rules!, identity }),
   deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
+}
+
+/**
+ * `backtest --paper`: the backtest's run folder, then the same window through the paper broker (a paper session
+ * with the default risk limits and market rules, `live trade`'s defaults) and the per-trade diff of the two written
+ * into the run folder: paper_diff.json (session id, folder, final state, every differing trade with its reason)
+ * and paper_diff.csv; session.md gets a section.
+ */
+export async function backtestPaperCommand(a: BacktestArgs, deps: BacktestDeps, opts: { staleAfterBars?: number; marketInfo?: string } = {}): Promise<BacktestOutcome & { session: SessionOutcome; diffs: TradeDiff[] }> {
+  const bt = await backtestCommand({ ...a, paper: false }, deps);
+  const tfMs = timeframeMs(parseTimeframe(a.interval, '--interval'));
+  const limits: RiskLimits = {
+    max_order_notional: DEFAULT_LIMITS.max_order_notional, max_position_notional: DEFAULT_LIMITS.max_position_notional, per_symbol: {},
+    max_dd_bps: DEFAULT_LIMITS.max_dd_bps, max_consecutive_rejects: DEFAULT_LIMITS.max_consecutive_rejects,
+    stale_after_ms: (opts.staleAfterBars ?? DEFAULT_LIMITS.stale_after_bars) * tfMs, kill_switch_file: null,
+  };
+  const session = await liveTradeCommand({ ...a, paper: false, feed: 'replay', limits, live: false, marketInfo: opts.marketInfo }, deps);
+  const d = await diffSession(deps.runsDir, session.id);
+  const body = {
+    session_id: session.id, session_dir: session.dir, session_state: session.state.state, session_equity: session.state.equity, limits, risk_digest: riskDigest(limits),
+    backtest_trades: d.backtest_trades, session_trades: d.session_trades, differences: d.diffs,
+  };
+  await writeFileAtomic(join(bt.dir, 'paper_diff.json'), JSON.stringify(body, null, 2) + '\n');
+  const esc = (x: unknown) => (x === null ? '' : /[",\n]/.test(String(x)) ? `"${String(x).replace(/"/g, '""')}"` : String(x));
+  await writeFileAtomic(join(bt.dir, 'paper_diff.csv'), ['symbol,side,entry_time,field,session,backtest,reason', ...d.diffs.map((x) => [x.symbol, x.side, x.entry_time, x.field, x.session, x.backtest, x.reason].map(esc).join(','))].join('\n') + '\n');
+  await appendFile(join(bt.dir, 'session.md'), ['', '## Paper broker on the same window', '',
+    `- paper session ${session.id} (${session.dir}): ${session.state.state}, equity ${session.state.equity.toFixed(2)}, ${session.state.n_fills} fills, ${session.state.n_orders_denied} orders denied`,
+    `- ${d.backtest_trades} backtest trades, ${d.session_trades} paper trades, ${d.diffs.length} differences (paper_diff.csv)`,
+    ...d.diffs.slice(0, 20).map((x) => `  - ${x.entry_time} ${x.symbol} ${x.side} ${x.field}: paper ${x.session} backtest ${x.backtest} (${x.reason})`),
+    ...(d.diffs.length > 20 ? [`  - ... ${d.diffs.length - 20} more in paper_diff.csv`] : []), ''].join('\n'));
+  deps.log.info({ session: session.id, differences: d.diffs.length }, `backtest --paper: ${d.diffs.length} trades differ between the backtest and the paper broker`);
+  return { ...bt, session, diffs: d.diffs };
 }
