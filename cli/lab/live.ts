@@ -20,7 +20,7 @@ type TradeFlags = Flags & {
   feed: string; live: boolean; 'i-acknowledge-risk'?: string; 'kill-switch-file'?: string; 'market-info'?: string;
   'risk.max-dd-bps': number; 'risk.max-order-notional': number; 'risk.max-position-notional': number;
   'risk.max-consecutive-rejects': number; 'risk.stale-after-bars': number; 'risk.symbol-max-notional'?: number; 'risk.symbol-max-qty'?: number;
-  exchange: string; 'poll-seconds': number; 'max-polls'?: number; 'warmup-bars': number; 'ccxt-api-base'?: string;
+  adapter?: string; exchange: string; 'poll-seconds': number; 'max-polls'?: number; 'warmup-bars': number; 'ccxt-api-base'?: string;
 };
 
 const trade: CommandModule<object, TradeFlags> = {
@@ -32,6 +32,7 @@ const trade: CommandModule<object, TradeFlags> = {
     .option('live', { type: 'boolean', default: false, describe: 'trade real money (also needs MODE=live, --i-acknowledge-risk and CCXT_API_KEY/SECRET)' })
     .option('i-acknowledge-risk', { type: 'string', requiresArg: true, describe: 'the digest of the risk limits being acknowledged (printed when missing)' })
     .option('feed', { type: 'string', default: 'replay', requiresArg: true, describe: 'replay (lake bars, offline) or ccxt (poll public candles online; --start/--end, one spot symbol)' })
+    .option('adapter', { type: 'string', requiresArg: true, describe: 'ccxt: mirror every order as the Binance request ccxt builds into adapter_logs.jsonl (dry-run, nothing sent)' })
     .option('exchange', { type: 'string', default: 'binance', requiresArg: true, describe: '--feed ccxt: the ccxt exchange (binance spot)' })
     .option('poll-seconds', { type: 'number', default: 60, requiresArg: true, describe: '--feed ccxt: seconds between polls' })
     .option('max-polls', { type: 'number', requiresArg: true, describe: '--feed ccxt: stop after this many polls (the session stays running; rerun to continue)' })
@@ -57,7 +58,7 @@ const trade: CommandModule<object, TradeFlags> = {
         ...(f['risk.symbol-max-qty'] !== undefined ? { max_qty: f['risk.symbol-max-qty'] } : {}),
       };
       const out = await liveTradeCommand({
-        ...a, feed: f.feed, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'], crash: crashHook(process.env.QUANTLAB_TEST_SIGKILL_AFTER_BAR),
+        ...a, feed: f.feed, adapter: f.adapter, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'], crash: crashHook(process.env.QUANTLAB_TEST_SIGKILL_AFTER_BAR),
         online: f.feed === 'ccxt' ? {
           exchange: f.exchange, pollMs: f['poll-seconds'] * 1000, maxPolls: f['max-polls'] ?? Infinity, warmupBars: f['warmup-bars'], apiBase: f['ccxt-api-base'],
           clock: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),

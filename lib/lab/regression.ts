@@ -24,7 +24,7 @@ import { labBlueprint, resolveStrategyParams, checkStrategy } from './strategy.j
 import type { RiskLimits } from './paper/guards.js';
 import type { MarketRules } from './paper/quantize.js';
 import { replaySession } from './paper/session.js';
-import { CcxtBrokerAdapter, spotMarketFromRules } from './paper/ccxt_adapter.js';
+import { CcxtBrokerAdapter, spotMarketFromRules, unifiedSymbol } from './paper/ccxt_adapter.js';
 
 export interface RegressionDataset {
   symbol: string;
@@ -77,13 +77,6 @@ async function readDataset(dir: string): Promise<{ ds: RegressionDataset; bars: 
 /** The baseline file of a mode: baseline.json (paper), baseline.adapter-<adapter>.json (adapter dry-run). */
 export function baselineFile(dataset: string, adapterMode: string, adapter?: string): string {
   return join(dataset, adapterMode === 'paper' ? 'baseline.json' : `baseline.adapter-${adapter ?? 'ccxt'}.json`);
-}
-
-/** A lake symbol as a ccxt unified symbol (BTCUSDT -> BTC/USDT). */
-export function unifiedSymbol(symbol: string): string {
-  const m = /^([A-Z0-9]+?)(USDT|USDC|BUSD|FDUSD|BTC|ETH)$/.exec(symbol);
-  if (!m) throw new UsageError(`cannot tell the base and quote of ${JSON.stringify(symbol)} for the ccxt adapter`, { hint: 'a symbol like BTCUSDT' });
-  return `${m[1]}/${m[2]}`;
 }
 
 export async function runRegression(o: { dataset: string; outputDir: string; seed: number; label: string; adapterMode: string; adapter?: string | undefined }): Promise<RegressionResult> {

@@ -215,4 +215,21 @@ describe('kill -9', () => {
     expect(r.exitCode).toBe(3);
     expect(r.stderr).toMatch(/the replay diverges from the journal at event seq \d+ \(bar \d+\)/);
   }, 200_000);
+
+  test('--adapter ccxt: every order mirrored as the Binance request ccxt builds (unsent); a kill and rerun neither loses nor repeats one', async () => {
+    const ref2 = join(dir, 'adapter-ref');
+    expect((await quantlab(CLI(ref2, ['--adapter', 'ccxt']))).exitCode).toBe(0);
+    const sdir = join(ref2, 'runs/live/sessions', id);
+    const lines = (await readFile(join(sdir, 'adapter_logs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const orders = (await readFile(join(sdir, 'orders.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
+    const mirrored = orders.filter((o) => ['submitted', 'cancelled', 'expired'].includes(o[4]!));
+    expect(lines).toHaveLength(mirrored.length);
+    expect(lines.every((l) => l.adapter === 'ccxt' && l.mode === 'dry-run' && l.sent === false)).toBe(true);
+    const first = lines.find((l) => l.op === 'create_order');
+    expect(first.request).toMatchObject({ symbol: 'DEMOUSDT', newClientOrderId: `ql-${id.slice(3, 11)}-0` });
+    const data = join(dir, 'adapter-crash');
+    expect((await quantlab(CLI(data, ['--adapter', 'ccxt']), { QUANTLAB_TEST_SIGKILL_AFTER_BAR: '1000' })).signal).toBe('SIGKILL');
+    expect((await quantlab(CLI(data, ['--adapter', 'ccxt']))).exitCode).toBe(0);
+    expect(await readFile(join(data, 'runs/live/sessions', id, 'adapter_logs.jsonl'), 'utf8')).toBe(await readFile(join(sdir, 'adapter_logs.jsonl'), 'utf8'));
+  }, 200_000);
 });

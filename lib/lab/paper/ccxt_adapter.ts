@@ -160,6 +160,29 @@ export class CcxtBrokerAdapter {
     }
   }
 
+  /** Markets loaded (or given): the synchronous builders below may be used. */
+  async prepare(): Promise<void> { await this.ready(); }
+
+  /** The dry-run log line of an order, synchronously (markets must be ready: `prepare`); not appended. */
+  dryRunLine(o: AdapterOrder, atMs: number): AdapterLogLine {
+    if (!this.loaded) throw new Error('CcxtBrokerAdapter.dryRunLine before prepare()');
+    const m = this.market(o.symbol);
+    const side = o.qty > 0 ? 'buy' : 'sell';
+    const params: Record<string, unknown> = { newClientOrderId: o.clientOrderId };
+    if (o.kind === 'stop') params.stopLossPrice = o.price;
+    if (o.reduceOnly && m.contract) params.reduceOnly = true;
+    const request = this.ex.createOrderRequest!(o.symbol, o.kind === 'limit' ? 'limit' : 'market', side, Math.abs(o.qty), o.kind === 'limit' ? o.price : undefined, params);
+    const base = this.ex.urls.api[API_FOR(m)] ?? this.ex.urls.api.private ?? '';
+    return { adapter: 'ccxt', exchange: this.ex.id, mode: 'dry-run', at_utc: new Date(atMs).toISOString(), op: 'create_order', endpoint: { method: 'POST', url: `${base}/order` }, request, sent: false };
+  }
+
+  /** The dry-run log line of a cancel, synchronously (markets ready). */
+  dryRunCancelLine(symbol: string, clientOrderId: string, atMs: number): AdapterLogLine {
+    const m = this.market(symbol);
+    const base = this.ex.urls.api[API_FOR(m)] ?? this.ex.urls.api.private ?? '';
+    return { adapter: 'ccxt', exchange: this.ex.id, mode: 'dry-run', at_utc: new Date(atMs).toISOString(), op: 'cancel_order', endpoint: { method: 'DELETE', url: `${base}/order` }, request: { symbol: m.id, origClientOrderId: clientOrderId }, sent: false };
+  }
+
   /** The exchange request for the order, as ccxt builds it (unsigned). */
   async build(o: AdapterOrder): Promise<{ type: string; side: string; amount: number; price: number | undefined; params: Record<string, unknown>; request: Record<string, unknown>; endpoint: AdapterLogLine['endpoint'] }> {
     await this.ready();
@@ -238,6 +261,28 @@ function scrub(s: string, env: Record<string, string | undefined> | undefined): 
     if (v) out = out.split(v).join('***');
   }
   return out;
+}
+
+/** A lake symbol as a ccxt unified spot symbol (BTCUSDT -> BTC/USDT; a symbol without a known quote: X/USDT). */
+export function unifiedSymbol(symbol: string): string {
+  if (symbol.includes('/')) return symbol;
+  const m = /^([A-Z0-9]+?)(USDT|USDC|BUSD|FDUSD|BTC|ETH)$/.exec(symbol);
+  return m ? `${m[1]}/${m[2]}` : `${symbol}/USDT`;
+}
+
+/**
+ * The adapter's dry-run as a session's order mirror (session.ts `mirror`): binance spot requests built by ccxt on
+ * markets made from the session's rules (no network), client order ids `ql-<session 8 hex>-<order id>`.
+ */
+export async function ccxtDryRunMirror(symbols: string[], rules: MarketRules): Promise<(e: { event: string; kind: 'market' | 'limit' | 'stop'; qty: number; price?: number | undefined; orderId: number }, symbol: string, atMs: number, sessionId: string) => Record<string, unknown> | undefined> {
+  const ad = new CcxtBrokerAdapter({ exchangeId: 'binance', mode: 'dry-run', logFile: '/dev/null', nowMs: () => 0, markets: symbols.map((s) => spotMarketFromRules(unifiedSymbol(s), rules)) });
+  await ad.prepare();
+  return (e, symbol, atMs, sid) => {
+    const cid = `ql-${sid.slice(3, 11)}-${e.orderId}`;
+    if (e.event === 'submitted') return { ...ad.dryRunLine({ symbol: unifiedSymbol(symbol), kind: e.kind, qty: e.qty, price: e.price, clientOrderId: cid }, atMs) };
+    if (e.event === 'cancelled' || e.event === 'expired') return { ...ad.dryRunCancelLine(unifiedSymbol(symbol), cid, atMs) };
+    return undefined;
+  };
 }
 
 /** A ccxt unified spot market built from market rules (the regression fixture: no network). */

@@ -11,7 +11,7 @@ import { labCosts } from '../costs.js';
 import { ccxtSymbol, labBlueprint } from '../strategy.js';
 import { parseTimeframe, timeframeMs } from '../../timeframe.js';
 import type { InstrumentKey } from '../../market.js';
-import { CcxtBrokerAdapter, openCcxt } from './ccxt_adapter.js';
+import { CcxtBrokerAdapter, ccxtDryRunMirror, openCcxt } from './ccxt_adapter.js';
 import { runOnlineSession } from './online.js';
 import { windowBars } from '../backtest.js';
 import { DataError } from '../../errors.js';
@@ -36,6 +36,8 @@ export interface LiveTradeArgs extends BacktestArgs {
   acknowledgeRisk?: string | undefined;
   /** Test hook (QUANTLAB_TEST_SIGKILL_AFTER_BAR): the process kills itself with SIGKILL after journaling that bar. */
   crash?: CrashHook | undefined;
+  /** `ccxt`: mirror every order through the ccxt adapter's dry-run into adapter_logs.jsonl (nothing sent). */
+  adapter?: string | undefined;
   /** --feed ccxt: the exchange (public candles and market rules), polling, warm-up history. */
   online?: {
     exchange: string; pollMs: number; maxPolls: number; warmupBars: number;
@@ -68,10 +70,11 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
   const creds = checkLiveGuard({ env: deps.env, live: a.live, acknowledge: a.acknowledgeRisk, limits: a.limits });
   if (creds !== undefined) {
     // every piece of the live guard is there; the credentials are dropped here, never logged or written
-    throw new UsageError('live trading: the guard passed, but the ccxt broker adapter that sends real orders is not built', {
-      hint: 'nothing was sent; run a paper session (without MODE=live, --live and --i-acknowledge-risk)',
+    throw new UsageError('live trading: the guard passed, but routing a session\'s orders to the exchange (with its fills reconciled into the session) is not built', {
+      hint: 'nothing was sent; the ccxt adapter exists (dry-run: --adapter ccxt on a paper session); run a paper session (without MODE=live, --live and --i-acknowledge-risk)',
     });
   }
+  if (a.adapter !== undefined && a.adapter !== 'ccxt') throw new UsageError(`--adapter ${JSON.stringify(a.adapter)}: only ccxt`, { hint: '--adapter ccxt mirrors every order as the Binance request ccxt builds (dry-run, nothing sent)' });
   if (a.feed !== 'replay' && a.feed !== 'ccxt') {
     throw new UsageError(`--feed ${JSON.stringify(a.feed)} is not a feed`, { hint: 'replay (lake bars, the default) or ccxt (poll public candles online)' });
   }
@@ -94,8 +97,9 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
     cost_digest: d.costs.digest, risk_digest: riskDigest(a.limits), rules, synthetic: d.synthetic, seed: a.seed,
   };
   const kill = a.limits.kill_switch_file;
+  const mirror = a.adapter === 'ccxt' ? await ccxtDryRunMirror(d.slice.instruments.map((k) => k.symbol), rules) : undefined;
   return runSession({
-    blueprint: d.bp, slice: d.slice, from, to, costs: d.costs.simulate, initialCash: a.initialCash, limits: a.limits, rules, identity,
+    blueprint: d.bp, slice: d.slice, from, to, costs: d.costs.simulate, initialCash: a.initialCash, limits: a.limits, rules, identity, mirror,
   }, deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
 }
 
@@ -131,11 +135,12 @@ async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: Mar
     cost_digest: costs.digest, risk_digest: riskDigest(a.limits), rules, synthetic: false, seed: a.seed,
   };
   const kill = a.limits.kill_switch_file;
+  const mirror = a.adapter === 'ccxt' ? await ccxtDryRunMirror([key.symbol], rules) : undefined;
   deps.log.info({ feed: `ccxt:${o.exchange}`, symbol: sym, window: [new Date(startMs).toISOString(), new Date(endMs).toISOString()], poll_ms: o.pollMs }, 'online paper session: polling public candles');
   return runOnlineSession({
     exchangeId: o.exchange, ccxtSymbol: sym, key, timeframe: c.tf, tfMs, gridStartMs: startMs - o.warmupBars * tfMs, startMs, endMs,
     pollMs: o.pollMs, maxPolls: o.maxPolls, urls, nowMs: o.clock, sleep: o.sleep,
-  }, (slice, from, to) => ({ blueprint: bp, slice, from, to, costs: costs.simulate, initialCash: a.initialCash, limits: a.limits, rules: rules!, identity }),
+  }, (slice, from, to) => ({ blueprint: bp, slice, from, to, costs: costs.simulate, initialCash: a.initialCash, limits: a.limits, rules: rules!, identity, mirror }),
   deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
 }
 

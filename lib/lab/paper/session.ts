@@ -12,7 +12,7 @@
  * an uninterrupted run. A completed session is not recomputed: rerunning its command reports it; a latched
  * (REDUCING/HALTED) one is refused until `live reset`.
  */
-import { closeSync, existsSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isProcessAlive } from '../../process.js';
 import { join } from 'node:path';
@@ -44,6 +44,12 @@ export interface SessionInput {
    * session runs to the last of them and stays `running`. Undefined: all bars are known (an offline replay).
    */
   barsKnown?: number | undefined;
+  /**
+   * An order mirror (the ccxt adapter's dry-run): the log line of each submission, cancel or expiry, appended to
+   * `<session>/adapter_logs.jsonl` with the bar before the bar's journal group (a rerun trims lines after the last
+   * acknowledged bar, so a crash between the two writes never duplicates a request).
+   */
+  mirror?: ((e: OrderEvent, symbol: string, atMs: number, sessionId: string) => Record<string, unknown> | undefined) | undefined;
 }
 
 
@@ -432,6 +438,12 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
       hint: 'the code, the lake bars or the command changed since the session started: start a new session (or restore them)',
     });
   };
+  const mirrorFile = join(dir, 'adapter_logs.jsonl');
+  if (s.mirror !== undefined && existsSync(mirrorFile)) {
+    const keep = (await readFile(mirrorFile, 'utf8')).split('\n').filter((l) => l !== '' && (() => { try { return (JSON.parse(l) as { bar: number }).bar <= K; } catch { return false; } })());
+    await writeFileAtomic(mirrorFile, keep.map((l) => l + '\n').join(''));
+  }
+  const mirror = s.mirror;
   const fd = openSync(jfile, 'a');
   let seq = 0;
   let cursor = 0;
@@ -450,6 +462,15 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
         for (let k = lIdx; k < lEnd; k++) if (!closePhase(logv[k]!)) body.push(orderBody(syms, logv[k]!));
         for (let k = pIdx; k < pending.length; k++) body.push(pending[k]!.ev);
         for (let k = lIdx; k < lEnd; k++) if (closePhase(logv[k]!)) body.push(orderBody(syms, logv[k]!));
+        if (t > K && mirror !== undefined) {
+          let ml = '';
+          for (let k = lIdx; k < lEnd; k++) {
+            const e = logv[k]!;
+            const line = mirror(e, syms[e.instrument]!, e.event === 'submitted' || e.event === 'cancelled' ? ts[s.from + t]! + s.slice.tfMs : ts[s.from + t]!, id);
+            if (line !== undefined) ml += JSON.stringify({ bar: t, ...line }) + '\n';
+          }
+          if (ml !== '') appendFileSync(mirrorFile, ml);
+        }
         const newFills: OrderEvent[] = [];
         for (let k = lIdx; k < lEnd; k++) if (logv[k]!.event === 'filled') newFills.push(logv[k]!);
         lIdx = lEnd;
