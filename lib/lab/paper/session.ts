@@ -397,9 +397,11 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
   const j = await readJournal(jfile, syms, log, id);
   const known = s.barsKnown ?? s.to;
   const writeBars = async () => {
-    const barRows: (string | number)[][] = [];
-    for (let t = 0; t < known; t++) s.slice.bars.forEach((b, i) => barRows.push([ts[t]!, syms[i]!, b.open[t]!, b.high[t]!, b.low[t]!, b.close[t]!, b.volume[t]!]));
-    await writeFileAtomic(join(dir, 'bars.csv'), csv(['ts_ms', 'symbol', 'open', 'high', 'low', 'close', 'volume'], barRows));
+    // one string per row, no per-cell arrays (a year of 1m bars is half a million rows)
+    const rows: string[] = ['ts_ms,symbol,open,high,low,close,volume'];
+    const bs = s.slice.bars;
+    for (let t = 0; t < known; t++) for (let i = 0; i < bs.length; i++) { const b = bs[i]!; rows.push(`${ts[t]},${syms[i]},${b.open[t]},${b.high[t]},${b.low[t]},${b.close[t]},${b.volume[t]}`); }
+    await writeFileAtomic(join(dir, 'bars.csv'), rows.join('\n') + '\n');
   };
   // online: the bars seen so far are recorded before any of them is journaled (a restart replays exactly them)
   if (s.barsKnown !== undefined) await writeBars();
@@ -539,7 +541,9 @@ async function publish(s: SessionInput, id: string, dir: string, log: Logger, f:
   const ts = s.slice.ts_ms;
   const positions: Record<string, number> = {};
   syms.forEach((sym, i) => { positions[sym] = result.positions[i]!; });
-  const events = (await readFile(join(dir, 'state.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  // only trips change the state (resets are their own lines): parse those, not the whole journal
+  const events = (await readFile(join(dir, 'state.jsonl'), 'utf8')).trim().split('\n')
+    .filter((l) => l.startsWith('{"seq":"reset"') || l.includes('"decision":"trip"')).map((l) => JSON.parse(l) as Record<string, unknown>);
   const stateChanges = events.filter((e) => e.type === 'guard' && typeof e.seq === 'number' && e.seq >= 0 && e.state_before !== e.state_after) as unknown as (StateEvent & GuardEvent)[];
   const resets = events.filter((e) => e.seq === 'reset') as unknown as (GuardEvent & { ts_ms: number; after_bar: number })[];
   const state: SessionState = {
@@ -566,9 +570,9 @@ async function publish(s: SessionInput, id: string, dir: string, log: Logger, f:
     matches.map((m) => [m.symbol, m.side, m.qty, m.entry_price, m.exit_price, m.realized, m.open_fill_id, m.close_fill_id])));
   await writeFileAtomic(join(dir, 'positions.csv'), csv(['symbol', 'lot_qty', 'lot_price', 'lot_ts_utc', 'fill'],
     book.symbols().flatMap((sym) => book.lotsOf(sym).map((l) => [sym, l.qty, l.price, iso(l.ts_ms), l.fill_id]))));
-  const acct: (string | number)[][] = [];
-  for (let t = 0; t < n; t++) acct.push([iso(ts[s.from + t]!), result.equity[t]!, result.cash[t]!, result.fees[t]!, result.slippageImpact[t]!, result.funding[t]!]);
-  await writeFileAtomic(join(dir, 'account.csv'), csv(['ts_utc', 'equity', 'cash', 'fees', 'slippage_impact', 'funding'], acct));
+  const acct: string[] = ['ts_utc,equity,cash,fees,slippage_impact,funding'];
+  for (let t = 0; t < n; t++) acct.push(`${iso(ts[s.from + t]!)},${result.equity[t]},${result.cash[t]},${result.fees[t]},${result.slippageImpact[t]},${result.funding[t]}`);
+  await writeFileAtomic(join(dir, 'account.csv'), acct.join('\n') + '\n');
   await writeFileAtomic(join(dir, 'engine_trades.json'), JSON.stringify(result.trades.map((t) => ({ ...t, symbol: syms[t.instrument] }))) + '\n');
   await writeFileAtomic(join(dir, 'session.md'), md);
   await appendFile(join(dir, 'logs', 'run.log'), [
