@@ -2,7 +2,8 @@
  * `node dist/bench/lab_bench.js [--bars 525600] [--write]`: the paper loop (lib/lab/paper/session.ts replaySession:
  * the engine as paper broker, the DSL momentum strategy, the order generator quantizing every order, the ordered
  * guards with the kill-switch file checked every bar) over a replay of N synthetic 1m bars (default one year,
- * 525,600), after 30 days of history. --write also publishes the session folder and times that. Target: < 10 s.
+ * 525,600), after 30 days of history. --write also runs the journaled session (runSession: the per-bar journal
+ * of state.jsonl, then the derived files) and times that. Target: < 10 s.
  * Prints wall and CPU time of the loop (on a shared machine the wall time grows with the load average).
  */
 import { existsSync } from 'node:fs';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { loadCosts } from '../../lib/costs/digest.js';
 import { backtestCommand, type BacktestArgs, type BacktestDeps } from '../../lib/lab/backtest_command.js';
+import { backtestPaperCommand } from '../../lib/lab/paper/command.js';
 import type { Logger } from '../../lib/log.js';
 import { violationCounts, type ExperimentExposure } from '../../lib/engine/index.js';
 import { UsageError } from '../../lib/errors.js';
@@ -50,7 +51,7 @@ export function labOptions(y: Argv) {
     .option('fee-bps', { type: 'number', requiresArg: true, describe: 'maker and taker fee in bps (default: spec/costs.yaml)' })
     .option('slip-bps', { type: 'number', requiresArg: true, describe: 'slippage per side in bps (default: spec/costs.yaml)' })
     .option('commission', { type: 'number', default: 0, requiresArg: true, describe: 'fixed per-fill commission: only 0 (use --fee-bps)' })
-    .option('paper', { type: 'boolean', default: false, describe: 'not available yet (refused)' })
+    .option('paper', { type: 'boolean', default: false, describe: 'also run the window through the paper broker (a paper session, default limits) and write the per-trade diff (paper_diff.csv/json)' })
     .option('allow-env-dates', { type: 'boolean', default: false, describe: 'read QUANTLAB_START/END/WINDOW/TZ from the environment or .env' })
     .option('allow-synthetic', { type: 'boolean', default: false, describe: 'run on seeded synthetic bars when the lake lacks the data' })
     .option('seed', { type: 'number', default: 7, requiresArg: true, describe: 'seed of synthetic bars (recorded in every run)' })
@@ -98,11 +99,15 @@ export const backtestModule: CommandModule<object, Flags> = {
   handler: async (f) => {
     const log = labLogger('backtest');
     try {
-      const out = await backtestCommand({ ...labArgs(f), experiment: await experimentOf(f) }, await labDeps(f, log, 'backtest'));
+      const a = { ...labArgs(f), experiment: await experimentOf(f) };
+      const deps = await labDeps(f, log, 'backtest');
+      const paper = a.paper ? await backtestPaperCommand(a, deps) : undefined;
+      const out = paper ?? await backtestCommand(a, deps);
       const m = out.run.metrics;
       process.stdout.write(`${out.synthetic ? 'SYNTHETIC RUN ' : ''}${out.dir}\n` +
         `total_return ${m.total_return.toFixed(6)}  sharpe ${Number.isFinite(m.sharpe) ? m.sharpe.toFixed(4) : 'n/a'}  max_drawdown ${m.max_drawdown.toFixed(6)}  trades ${m.n_trades}\n` +
-        (out.run.exposure ? `exposure ${Object.entries(violationCounts(out.run.exposure)).map(([k, v]) => `${k} ${v}`).join('  ')}\n` : ''));
+        (out.run.exposure ? `exposure ${Object.entries(violationCounts(out.run.exposure)).map(([k, v]) => `${k} ${v}`).join('  ')}\n` : '') +
+        (paper ? `paper ${paper.session.id} ${paper.session.state.state}: ${paper.diffs.length} trades differ (paper_diff.csv)\n` : ''));
     } catch (err) {
       reportError(log, err);
     }

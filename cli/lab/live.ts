@@ -12,13 +12,15 @@ const TRADE = `Paper-trade a strategy on an offline replay of lake bars through 
 broker), with orders quantized to the market's rules and ordered risk guards (caps, per-symbol caps, session
 drawdown breaker, consecutive-reject breaker, stale data, kill-switch file). Session folder
 runs/live/sessions/<session_id>/ (state.json, state.jsonl, orders.csv, trades.csv, positions.csv, account.csv,
-bars.csv, session.md, logs/run.log), published atomically. Rerunning the same command reports a complete session;
-a REDUCING/HALTED one is refused (exit 3) until quantlab live reset.`;
+bars.csv, session.md, logs/run.log). state.jsonl is a journal written bar by bar: after a crash or kill -9 the same
+command resumes after the last acknowledged bar (verified by replay). Rerunning a complete session reports it; a
+REDUCING/HALTED one is refused (exit 3) until quantlab live reset.`;
 
 type TradeFlags = Flags & {
   feed: string; live: boolean; 'i-acknowledge-risk'?: string; 'kill-switch-file'?: string; 'market-info'?: string;
   'risk.max-dd-bps': number; 'risk.max-order-notional': number; 'risk.max-position-notional': number;
   'risk.max-consecutive-rejects': number; 'risk.stale-after-bars': number; 'risk.symbol-max-notional'?: number; 'risk.symbol-max-qty'?: number;
+  adapter?: string; exchange: string; 'poll-seconds': number; 'max-polls'?: number; 'warmup-bars': number; 'ccxt-api-base'?: string;
 };
 
 const trade: CommandModule<object, TradeFlags> = {
@@ -29,7 +31,13 @@ const trade: CommandModule<object, TradeFlags> = {
     .option('interval', { type: 'string', default: '1m', requiresArg: true, describe: 'bar size (cleaned bars in the lake)' })
     .option('live', { type: 'boolean', default: false, describe: 'trade real money (also needs MODE=live, --i-acknowledge-risk and CCXT_API_KEY/SECRET)' })
     .option('i-acknowledge-risk', { type: 'string', requiresArg: true, describe: 'the digest of the risk limits being acknowledged (printed when missing)' })
-    .option('feed', { type: 'string', default: 'replay', requiresArg: true, describe: 'replay (lake bars); ccxt polling is not built' })
+    .option('feed', { type: 'string', default: 'replay', requiresArg: true, describe: 'replay (lake bars, offline) or ccxt (poll public candles online; --start/--end, one spot symbol)' })
+    .option('adapter', { type: 'string', requiresArg: true, describe: 'ccxt: mirror every order as the Binance request ccxt builds into adapter_logs.jsonl (dry-run, nothing sent)' })
+    .option('exchange', { type: 'string', default: 'binance', requiresArg: true, describe: '--feed ccxt: the ccxt exchange (binance spot)' })
+    .option('poll-seconds', { type: 'number', default: 60, requiresArg: true, describe: '--feed ccxt: seconds between polls' })
+    .option('max-polls', { type: 'number', requiresArg: true, describe: '--feed ccxt: stop after this many polls (the session stays running; rerun to continue)' })
+    .option('warmup-bars', { type: 'number', default: 2000, requiresArg: true, describe: '--feed ccxt: history bars fetched before --start (indicators, volume and volatility)' })
+    .option('ccxt-api-base', { type: 'string', requiresArg: true, describe: '--feed ccxt: replace the host of the exchange API urls (testnet, proxy, a local mock)' })
     .option('kill-switch-file', { type: 'string', requiresArg: true, describe: 'a file whose presence halts the session (checked every bar and order)' })
     .option('market-info', { type: 'string', requiresArg: true, describe: 'ccxt market JSON: lot size, tick size, min notional (default: 1e-6 lot, 0.01 tick, 5 min notional)' })
     .option('risk.max-dd-bps', { type: 'number', default: DEFAULT_LIMITS.max_dd_bps, requiresArg: true, describe: 'session drawdown breaker -> REDUCING' })
@@ -50,7 +58,11 @@ const trade: CommandModule<object, TradeFlags> = {
         ...(f['risk.symbol-max-qty'] !== undefined ? { max_qty: f['risk.symbol-max-qty'] } : {}),
       };
       const out = await liveTradeCommand({
-        ...a, feed: f.feed, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'],
+        ...a, feed: f.feed, adapter: f.adapter, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'], crash: crashHook(process.env.QUANTLAB_TEST_SIGKILL_AFTER_BAR),
+        online: f.feed === 'ccxt' ? {
+          exchange: f.exchange, pollMs: f['poll-seconds'] * 1000, maxPolls: f['max-polls'] ?? Infinity, warmupBars: f['warmup-bars'], apiBase: f['ccxt-api-base'],
+          clock: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+        } : undefined,
         limits: {
           max_order_notional: f['risk.max-order-notional'], max_position_notional: f['risk.max-position-notional'],
           per_symbol: Object.keys(per).length ? { [lakeSymbol(f.symbol)]: per } : {},
@@ -58,12 +70,21 @@ const trade: CommandModule<object, TradeFlags> = {
           stale_after_ms: f['risk.stale-after-bars'] * bar, kill_switch_file: f['kill-switch-file'] ?? null,
         },
       }, deps);
-      process.stdout.write(`${out.id} ${out.resumed ? 'complete (nothing to do)' : 'done'} ${out.state.state} equity ${out.state.equity.toFixed(2)} fills ${out.state.n_fills} denied ${out.state.n_orders_denied}\n${out.dir}\n`);
+      const how = out.resumed ? 'complete (nothing to do)' : out.state.status === 'running' ? `running (${out.state.bars_processed} bars processed; rerun to continue)` : out.resumedAfterBars > 0 ? `done (resumed after ${out.resumedAfterBars} acknowledged bars)` : 'done';
+      process.stdout.write(`${out.id} ${how} ${out.state.state} equity ${out.state.equity.toFixed(2)} fills ${out.state.n_fills} denied ${out.state.n_orders_denied}\n${out.dir}\n`);
     } catch (err) {
       reportError(log, err);
     }
   },
 };
+
+/** `QUANTLAB_TEST_SIGKILL_AFTER_BAR=<bar>[:torn]`: the crash test's hook (a real SIGKILL at a chosen point). */
+function crashHook(v: string | undefined): { afterBar: number; torn: boolean } | undefined {
+  if (v === undefined || v === '') return undefined;
+  const m = /^(\d+)(:torn)?$/.exec(v);
+  if (!m) throw new Error(`QUANTLAB_TEST_SIGKILL_AFTER_BAR=${v}: expected <bar>[:torn]`);
+  return { afterBar: Number(m[1]), torn: m[2] !== undefined };
+}
 
 const reset: CommandModule<object, { session: string; reason: string; data_dir?: string }> = {
   command: 'reset',

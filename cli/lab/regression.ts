@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { ExitCode, DataError, UsageError } from '../../lib/errors.js';
-import { refreshBaseline, runRegression } from '../../lib/lab/regression.js';
+import { baselineFile, refreshBaseline, runRegression } from '../../lib/lab/regression.js';
 import { PROJECT_ROOT, gitSha, labLogger, reportError } from './common.js';
 
 interface RegFlags {
@@ -14,14 +14,15 @@ export const regressionModule: CommandModule<object, RegFlags> = {
   command: 'regression',
   describe: 'replay a committed dataset through the paper loop and compare the artifacts\' sha256 with the baseline',
   builder: (y: Argv) => y
-    .usage(`quantlab regression --adapter-mode paper --label L [--seed 7] [--dataset DIR] [--output-dir DIR] [--refresh-baseline --confirm-refresh --reason "..."]
+    .usage(`quantlab regression --adapter-mode paper|adapter [--adapter ccxt] --label L [--seed 7] [--dataset DIR] [--output-dir DIR] [--refresh-baseline --confirm-refresh --reason "..."]
 
 Runs <dataset>/dataset.json + bars.csv through the paper loop with the clock pinned to the dataset, writes the
 artifacts (snapshot.json, equity.csv, metrics.json, adapter_logs.jsonl, provenance.json, session.md) and
-checksums.json to <output-dir>/<seed:4>-<label>/ and compares them with <dataset>/baseline.json.
+checksums.json to <output-dir>/<seed:4>-<label>/ and compares them with <dataset>/baseline.json (adapter mode:
+<dataset>/baseline.adapter-ccxt.json; its adapter_logs.jsonl holds the Binance requests ccxt builds, unsent).
 Exit 0 all equal, 3 a difference (listed) or no baseline, 2 usage.`)
-    .option('adapter-mode', { type: 'string', demandOption: true, requiresArg: true, describe: 'paper (adapter: not built)' })
-    .option('adapter', { type: 'string', requiresArg: true, describe: 'ccxt (adapter mode only; not built)' })
+    .option('adapter-mode', { type: 'string', demandOption: true, requiresArg: true, choices: ['paper', 'adapter'], describe: 'paper: the paper loop; adapter: the paper loop with every order built by the ccxt adapter (dry-run, nothing sent)' })
+    .option('adapter', { type: 'string', requiresArg: true, describe: 'ccxt (adapter mode only; the default there)' })
     .option('label', { type: 'string', demandOption: true, requiresArg: true, describe: 'run label (run id <seed:4>-<label>)' })
     .option('seed', { type: 'number', default: 7, requiresArg: true, describe: 'seed recorded in the run id' })
     .option('dataset', { type: 'string', default: 'tests/fixtures/live/regression_default', requiresArg: true, describe: 'dataset folder' })
@@ -42,17 +43,17 @@ Exit 0 all equal, 3 a difference (listed) or no baseline, 2 usage.`)
       }
       if (f.adapter !== undefined && f['adapter-mode'] === 'paper') throw new UsageError('--adapter goes with --adapter-mode adapter');
       const dataset = resolve(f.dataset);
-      const run = await runRegression({ dataset, outputDir: resolve(f['output-dir']), seed: f.seed, label: f.label, adapterMode: f['adapter-mode'] });
+      const run = await runRegression({ dataset, outputDir: resolve(f['output-dir']), seed: f.seed, label: f.label, adapterMode: f['adapter-mode'], adapter: f.adapter });
       if (f['refresh-baseline']) {
         await refreshBaseline(dataset, run, {
           reason: f.reason!, refreshed_utc: new Date().toISOString(), git_sha: gitSha(PROJECT_ROOT), label: f.label, seed: f.seed, adapter_mode: f['adapter-mode'],
-        });
+        }, f.adapter);
         log.warn({ dataset, reason: f.reason }, `baseline refreshed from ${run.runId}`);
         process.stdout.write(`${run.runId} baseline refreshed\n${run.dir}\n`);
         return;
       }
       if (run.differences === undefined) {
-        throw new DataError('no baseline to compare with', { file: `${dataset}/baseline.json` }, { hint: 'create it with --refresh-baseline --confirm-refresh --reason "first baseline"' });
+        throw new DataError('no baseline to compare with', { file: baselineFile(dataset, f['adapter-mode'], f.adapter) }, { hint: 'create it with --refresh-baseline --confirm-refresh --reason "first baseline"' });
       }
       for (const d of run.differences) log.error({ artifact: d.artifact, baseline: d.baseline, now: d.now }, `${d.artifact} differs from the baseline`);
       process.stdout.write(`${run.runId} ${run.differences.length === 0 ? 'PASS' : `FAIL (${run.differences.map((d) => d.artifact).join(', ')})`}\n${run.dir}\n`);

@@ -45,7 +45,7 @@ export function preparePairs(bp: Blueprint, s: PairsStrategy, data: MarketSlice)
   }
   const closeA = data.bars[0]!.close;
   const closeB = data.bars[1]!.close;
-  const { beta, z } = pairsSeries(logOf(closeA), logOf(closeB), s.hedge_window_bars, s.z_window_bars);
+  const { beta, z } = pairsSeries(logOf(closeA), logOf(closeB), s.hedge_window_bars, s.z_window_bars, s.hedge_ratio);
   let vol: Float64Array | undefined;
   if (bp.sizing.method === 'vol_target') {
     vol = hedgedVolatility(logReturn(closeA, 1), logReturn(closeB, 1), beta, bp.sizing.vol_window_bars);

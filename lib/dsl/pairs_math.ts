@@ -86,9 +86,16 @@ export interface PairsSeries {
 }
 
 /** Hedge ratio, spread and its z-score from the two log price series. */
-export function pairsSeries(lnA: Float64Array, lnB: Float64Array, hedgeWindow: number, zWindow: number): PairsSeries {
-  const m = rollingCoMoments(lnB, lnA, hedgeWindow);
+export function pairsSeries(lnA: Float64Array, lnB: Float64Array, hedgeWindow: number, zWindow: number, fixedBeta?: number): PairsSeries {
   const n = lnA.length;
+  if (fixedBeta !== undefined) {
+    // a fixed hedge ratio: spread_t = ln A_t - beta ln B_t with the same beta at every bar
+    const beta = new Float64Array(n).fill(fixedBeta);
+    const spread = new Float64Array(n);
+    for (let t = 0; t < n; t++) spread[t] = lnA[t]! - fixedBeta * lnB[t]!;
+    return { beta, spread, z: rollingZscore(spread, zWindow) };
+  }
+  const m = rollingCoMoments(lnB, lnA, hedgeWindow);
   const beta = m.cov; // reuse: cov(lnB, lnA) / var(lnB)
   const spread = new Float64Array(n);
   for (let t = 0; t < n; t++) {

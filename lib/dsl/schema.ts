@@ -62,6 +62,7 @@ const pairs = object('pairs strategy on two instruments: z-score of the rolling-
   exit_z: number('exit when z has come back inside +-exit_z (or beyond, toward the other side)', { minimum: 0 }),
   max_hold_bars: integer('bars in position before a market exit', { minimum: 1 }),
   stop_z: number('exit when |z| exceeds it on the side of the position', { exclusiveMinimum: 0 }),
+  hedge_ratio: number('a fixed hedge ratio (beta of B per unit of A) instead of the rolling OLS beta', { exclusiveMinimum: 0 }),
 }, { required: ['type', 'hedge_window_bars', 'z_window_bars', 'entry_z', 'exit_z', 'max_hold_bars'] });
 
 const sizing: SpecSchema = {

@@ -67,7 +67,7 @@ export type MeanReversionParams = TemplateCommon & { instrument: InstrumentKey }
   ParamsOf<typeof MEAN_REVERSION_DEFAULTS, typeof TEMPLATE_DURATIONS.mean_reversion>;
 export type MomentumParams = TemplateCommon & { instrument: InstrumentKey; trailing_stop_bps?: number } &
   ParamsOf<typeof MOMENTUM_DEFAULTS, typeof TEMPLATE_DURATIONS.momentum>;
-export type PairsParams = TemplateCommon & { instruments: [InstrumentKey, InstrumentKey] } &
+export type PairsParams = TemplateCommon & { instruments: [InstrumentKey, InstrumentKey]; hedge_ratio?: number } &
   ParamsOf<typeof PAIRS_DEFAULTS, typeof TEMPLATE_DURATIONS.pairs>;
 
 /**
@@ -170,10 +170,13 @@ export function momentumBlueprint(p: MomentumParams): Blueprint {
 
 export function pairsBlueprint(p: PairsParams): Blueprint {
   const q = resolveTemplateParams('pairs', p, p.timeframe ?? '5m') as Record<'hedge_window_bars' | 'z_window_bars' | 'entry_z' | 'exit_z' | 'max_hold_bars' | 'stop_z', number>;
-  const strategy: BlueprintStrategy = { type: 'pairs', ...q };
+  const issues: string[] = [];
+  if (p.hedge_ratio !== undefined && !(Number.isFinite(p.hedge_ratio) && p.hedge_ratio > 0)) issues.push(`hedge_ratio must be a positive number, was ${p.hedge_ratio}`);
+  const strategy: BlueprintStrategy = { type: 'pairs', ...q, ...(p.hedge_ratio !== undefined ? { hedge_ratio: p.hedge_ratio } : {}) };
   const [a, b] = p.instruments;
-  const name = `pairs ${a.symbol}/${b.symbol} hedge${q.hedge_window_bars} z${q.z_window_bars} entry${q.entry_z} exit${q.exit_z}`;
-  return build('pairs', name, [a, b], strategy, p, q, []);
+  const name = `pairs ${a.symbol}/${b.symbol} ${p.hedge_ratio !== undefined ? `hedge=${p.hedge_ratio}` : `hedge${q.hedge_window_bars}`} z${q.z_window_bars} entry${q.entry_z} exit${q.exit_z}`;
+  const params = p.hedge_ratio !== undefined ? { ...q, hedge_ratio: p.hedge_ratio } : q;
+  return build('pairs', name, [a, b], strategy, p, params, issues);
 }
 
 type GridOf<P> = { [K in keyof P]?: NonNullable<P[K]>[] };
@@ -182,10 +185,10 @@ export type TemplateGridSpec =
   | { template: 'momentum'; base: MomentumParams; grid?: GridOf<Omit<MomentumParams, keyof TemplateCommon | 'instrument'>> }
   | { template: 'pairs'; base: PairsParams; grid?: GridOf<Omit<PairsParams, keyof TemplateCommon | 'instruments'>> };
 
-/** Every parameter a template accepts: its numbers, its durations and their `*_bars` (momentum: trailing_stop_bps). */
+/** Every parameter a template accepts: its numbers, its durations and their `*_bars` (momentum: trailing_stop_bps; pairs: hedge_ratio). */
 export function templateParamNames(template: TemplateName): string[] {
   const defaults = template === 'mean_reversion' ? MEAN_REVERSION_DEFAULTS : template === 'momentum' ? MOMENTUM_DEFAULTS : PAIRS_DEFAULTS;
-  return [...Object.keys(defaults), ...Object.values(TEMPLATE_DURATIONS[template]), ...(template === 'momentum' ? ['trailing_stop_bps'] : [])];
+  return [...Object.keys(defaults), ...Object.values(TEMPLATE_DURATIONS[template]), ...(template === 'momentum' ? ['trailing_stop_bps'] : template === 'pairs' ? ['hedge_ratio'] : [])];
 }
 
 /**

@@ -77,6 +77,8 @@ export interface PairsStrategy {
   exit_z: number;
   max_hold_bars: number;
   stop_z?: number;
+  /** A fixed hedge ratio (beta of B per unit of A) instead of the rolling OLS one (hedge_window_bars then unused). */
+  hedge_ratio?: number;
 }
 
 export type BlueprintStrategy = RuleStrategy | PairsStrategy;

@@ -347,6 +347,20 @@ export class Engine implements EngineContext {
     if (imp.model === 'sqrt' && !(dv === dv)) return NaN;
     return this.slipBps + impactBps(imp, dv, Math.abs(qty) / v24);
   }
+  /** The order log so far (the same array `run` returns as `orderLog`): a paper session journals it bar by bar. */
+  orderEvents(): readonly OrderEvent[] { return this.log; }
+  /** The orders resting now (live, not yet filled, expired or cancelled), in submission order. */
+  openOrders(): { id: number; instrument: number; kind: OrderKind; qty: number; price: number | null; submittedBar: number; lastBar: number | null; reduceOnly: boolean }[] {
+    const out = [];
+    for (let k = 0; k < this.nActive; k++) {
+      const id = this.active[k]!;
+      if (!this.oLive[id]) continue;
+      const p = this.oPrice[id]!;
+      const lb = this.oLastBar[id]!;
+      out.push({ id, instrument: this.oInst[id]!, kind: ORDER_KINDS[this.oKind[id]!] as OrderKind, qty: this.oQty[id]!, price: p === p ? p : null, submittedBar: this.oSubBar[id]!, lastBar: Number.isFinite(lb) ? lb : null, reduceOnly: this.oReduce[id] === 1 });
+    }
+    return out.sort((a, b) => a.id - b.id);
+  }
   cancel(id: number): void {
     if (id < 0 || id >= this.oCount || !this.oLive[id]) return;
     this.oLive[id] = 0;

@@ -103,11 +103,6 @@ export async function checkBacktestArgs(a: BacktestArgs, deps: Pick<BacktestDeps
     if (!(Number.isFinite(v) && v > 0)) throw new UsageError(`${flag} must be a positive number, was ${v}`);
   }
   if (!Number.isSafeInteger(a.seed)) throw new UsageError(`--seed must be an integer, was ${a.seed}`);
-  if (a.paper) {
-    throw new UsageError('backtest --paper is not wired: paper trading is its own command', {
-      hint: 'run quantlab live trade with the same --symbol --strategy --params and dates (docs/lab.md "Paper trading")',
-    });
-  }
   checkCostFlags({ feeBps: a.feeBps, slipBps: a.slipBps, commission: a.commission });
   const userSymbols = [a.symbol, ...(params.partner !== undefined ? [params.partner] : [])];
   const symbols = userSymbols.map(lakeSymbol);

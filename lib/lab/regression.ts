@@ -7,7 +7,7 @@
  * SHA or wall time inside), so a difference is a behaviour change. `refreshBaseline` rewrites baseline.json with
  * its provenance (reason, time, git SHA); the CLI refuses it without both --refresh-baseline and --confirm-refresh.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { resolveCosts } from '../costs/digest.js';
@@ -24,6 +24,7 @@ import { labBlueprint, resolveStrategyParams, checkStrategy } from './strategy.j
 import type { RiskLimits } from './paper/guards.js';
 import type { MarketRules } from './paper/quantize.js';
 import { replaySession } from './paper/session.js';
+import { CcxtBrokerAdapter, spotMarketFromRules, unifiedSymbol } from './paper/ccxt_adapter.js';
 
 export interface RegressionDataset {
   symbol: string;
@@ -73,10 +74,16 @@ async function readDataset(dir: string): Promise<{ ds: RegressionDataset; bars: 
   return { ds: JSON.parse(text) as RegressionDataset, bars, digest: sha256Hex(text + '\n' + bars) };
 }
 
-export async function runRegression(o: { dataset: string; outputDir: string; seed: number; label: string; adapterMode: string }): Promise<RegressionResult> {
-  if (o.adapterMode !== 'paper') {
-    throw new UsageError(`--adapter-mode ${JSON.stringify(o.adapterMode)}: only paper is built`, { hint: 'the ccxt adapter and its dry-run are not built yet: use --adapter-mode paper' });
+/** The baseline file of a mode: baseline.json (paper), baseline.adapter-<adapter>.json (adapter dry-run). */
+export function baselineFile(dataset: string, adapterMode: string, adapter?: string): string {
+  return join(dataset, adapterMode === 'paper' ? 'baseline.json' : `baseline.adapter-${adapter ?? 'ccxt'}.json`);
+}
+
+export async function runRegression(o: { dataset: string; outputDir: string; seed: number; label: string; adapterMode: string; adapter?: string | undefined }): Promise<RegressionResult> {
+  if (o.adapterMode !== 'paper' && o.adapterMode !== 'adapter') {
+    throw new UsageError(`--adapter-mode ${JSON.stringify(o.adapterMode)}: paper or adapter`, { hint: 'paper: the paper loop; adapter: the paper loop with every order built by the ccxt adapter in dry-run mode' });
   }
+  if (o.adapterMode === 'adapter' && (o.adapter ?? 'ccxt') !== 'ccxt') throw new UsageError(`--adapter ${JSON.stringify(o.adapter)}: only ccxt is built`);
   const runId = regressionRunId(o.seed, o.label);
   const { ds, bars, digest } = await readDataset(o.dataset);
   const tf = parseTimeframe(ds.interval, `${o.dataset}/dataset.json interval`);
@@ -107,15 +114,35 @@ export async function runRegression(o: { dataset: string; outputDir: string; see
   const iso = (x: number) => new Date(x).toISOString();
   const dir = join(o.outputDir, runId);
   await mkdir(dir, { recursive: true });
+  let adapterLog: string;
+  if (o.adapterMode === 'adapter') {
+    // every order of the replay built by ccxt (binance request format) and logged, nothing sent: the markets come
+    // from the dataset's rules, so no network is touched and the log is a function of the dataset and the code
+    const tmp = join(dir, '.adapter_logs.tmp');
+    await rm(tmp, { force: true });
+    const sym = unifiedSymbol(ds.symbol);
+    let now = ds.clock_ms;
+    const ad = new CcxtBrokerAdapter({ exchangeId: 'binance', mode: 'dry-run', logFile: tmp, nowMs: () => now, markets: [spotMarketFromRules(sym, ds.rules)] });
+    for (const e of r.result.orderLog) {
+      now = ts_ms[from + e.bar]! + tfMs;
+      const cid = `ql-${runId}-${e.orderId}`;
+      if (e.event === 'submitted') await ad.submit({ symbol: sym, kind: e.kind, qty: e.qty, price: e.price, clientOrderId: cid });
+      else if (e.event === 'cancelled' || e.event === 'expired') await ad.cancel(sym, cid);
+    }
+    adapterLog = existsSync(tmp) ? await readFile(tmp, 'utf8') : '';
+    await rm(tmp, { force: true });
+  } else {
+    adapterLog = r.result.orderLog.filter((e) => e.event === 'submitted').map((e) => JSON.stringify({
+      adapter: 'paper', at_utc: iso(ts_ms[from + e.bar]! + tfMs), request: { symbol: ds.symbol, side: e.qty > 0 ? 'buy' : 'sell', type: e.kind, amount: Math.abs(e.qty), price: e.price ?? null },
+    })).join('\n') + '\n';
+  }
   const j = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'number' && !Number.isFinite(x) ? null : x), 2) + '\n';
   const files: Record<(typeof ARTIFACTS)[number], string> = {
     'snapshot.json': j({ run_id: runId, state: r.latch.state, tripped: r.latch.tripped, equity: eq[eq.length - 1], positions: { [ds.symbol]: r.result.positions[0] }, last_bar_utc: iso(ts_ms[to - 1]!), bars: to - from, denied: r.denied }),
     'equity.csv': ['ts_utc,equity', ...Array.from(eq, (x, t) => `${iso(ts_ms[from + t]!)},${x}`)].join('\n') + '\n',
     'metrics.json': j(metrics),
-    'adapter_logs.jsonl': r.result.orderLog.filter((e) => e.event === 'submitted').map((e) => JSON.stringify({
-      adapter: 'paper', at_utc: iso(ts_ms[from + e.bar]! + tfMs), request: { symbol: ds.symbol, side: e.qty > 0 ? 'buy' : 'sell', type: e.kind, amount: Math.abs(e.qty), price: e.price ?? null },
-    })).join('\n') + '\n',
-    'provenance.json': j({ run_id: runId, seed: o.seed, label: o.label, adapter_mode: o.adapterMode, dataset: basename(o.dataset), dataset_sha256: digest, blueprint_id: bp.id, cost_digest: costs.digest, clock_utc: iso(ds.clock_ms), entrypoint: 'quantlab regression' }),
+    'adapter_logs.jsonl': adapterLog,
+    'provenance.json': j({ run_id: runId, seed: o.seed, label: o.label, adapter_mode: o.adapterMode, ...(o.adapterMode === 'adapter' ? { adapter: 'ccxt', adapter_exchange: 'binance', adapter_dry_run: true } : {}), dataset: basename(o.dataset), dataset_sha256: digest, blueprint_id: bp.id, cost_digest: costs.digest, clock_utc: iso(ds.clock_ms), entrypoint: 'quantlab regression' }),
     'session.md': [`# Regression ${runId}`, '', `- dataset ${basename(o.dataset)} (sha256 ${digest})`, `- clock ${iso(ds.clock_ms)} (pinned by the dataset)`, `- blueprint ${bp.id} (${bp.name})`,
       `- final state ${r.latch.state}, equity ${eq[eq.length - 1]!.toFixed(6)}, ${r.result.trades.length} trades, ${r.denied} orders denied`, '',
       ...r.pending.filter((p) => p.ev.type === 'guard' && p.ev.state_before !== p.ev.state_after).map((p) => `- ${iso(p.ts + tfMs)} ${(p.ev as { message: string }).message}`), ''].join('\n'),
@@ -126,7 +153,7 @@ export async function runRegression(o: { dataset: string; outputDir: string; see
     checksums[a] = await sha256File(join(dir, a));
   }
   await writeFileAtomic(join(dir, 'checksums.json'), j(checksums));
-  const baseFile = join(o.dataset, 'baseline.json');
+  const baseFile = baselineFile(o.dataset, o.adapterMode, o.adapter);
   let differences: RegressionResult['differences'];
   if (existsSync(baseFile)) {
     const base = JSON.parse(await readFile(baseFile, 'utf8')) as Baseline;
@@ -136,9 +163,9 @@ export async function runRegression(o: { dataset: string; outputDir: string; see
 }
 
 /** Rewrite the dataset's baseline.json from a run's checksums, with why, when and at which commit. */
-export async function refreshBaseline(dataset: string, run: RegressionResult, p: Baseline['provenance']): Promise<Baseline> {
+export async function refreshBaseline(dataset: string, run: RegressionResult, p: Baseline['provenance'], adapter?: string): Promise<Baseline> {
   if (p.reason.trim() === '') throw new UsageError('--reason must say why the baseline changes');
   const base: Baseline = { artifacts: run.checksums, provenance: p };
-  await writeFileAtomic(join(dataset, 'baseline.json'), JSON.stringify(base, null, 2) + '\n');
+  await writeFileAtomic(baselineFile(dataset, p.adapter_mode, adapter), JSON.stringify(base, null, 2) + '\n');
   return base;
 }

@@ -3,8 +3,8 @@
  * `momentum` and `pairs_trading` (the `pairs` template). `--params` is `k=v,k=v` or a JSON object; a length of
  * time is a duration (`4h`, `1d`) or a bare whole number of bars (`fast=10` = `fast_bars=10`), so the examples of
  * the issue (`window=20`, `{"fast":10,"slow":30}`) mean bars of `--interval`. Aliases: `threshold` = `entry_z`
- * (mean reversion). Pairs take `partner=ETH-USDT` (leg B; the rolling OLS hedge of the template); a fixed
- * `hedge_ratio` is refused (the DSL pairs strategy hedges with a rolling OLS beta only).
+ * (mean reversion). Pairs take `partner=ETH-USDT` (leg B) and either the template's rolling OLS hedge
+ * (`hedge_window`) or a fixed `hedge_ratio` (beta of B per unit of A, the same at every bar).
  */
 import { meanReversionBlueprint, momentumBlueprint, pairsBlueprint, templateParamNames, TEMPLATE_DURATIONS } from '../dsl/index.js';
 import type { Blueprint, Sizing, TemplateName } from '../dsl/index.js';
@@ -85,11 +85,6 @@ export function resolveStrategyParams(strategy: LabStrategy, raw: RawParams): St
     out.template[k] = v;
   };
   for (const [k0, v] of Object.entries(raw)) {
-    if (strategy === 'pairs_trading' && k0 === 'hedge_ratio') {
-      throw new UsageError('--params hedge_ratio: a fixed hedge ratio is not supported (the DSL pairs strategy hedges with a rolling OLS beta)', {
-        hint: 'drop hedge_ratio and set the rolling hedge window instead, e.g. --params partner=ETH-USDT,hedge_window=1w',
-      });
-    }
     if (!known.includes(k0)) {
       const near = closestName(k0, known);
       throw new UsageError(`--params ${k0}: unknown parameter of ${strategy}`, {

@@ -111,10 +111,13 @@ ${lines.join('\n')}
 `;
 }
 
-export interface LessonOutcome { dir: string; files: string[] }
+export interface LessonOutcome { dir: string; files: string[]; png?: { written: boolean; note: string } }
+
+/** Renders an SVG document to PNG bytes, or says why it cannot (no browser): injected by the CLI. */
+export type PngRenderer = (svg: string) => Promise<{ png: Uint8Array } | { skipped: string }>;
 
 export async function tutorLesson(
-  lesson: LessonName, a: BacktestArgs, deps: BacktestDeps, o: { plot: boolean; explainMath: boolean },
+  lesson: LessonName, a: BacktestArgs, deps: BacktestDeps, o: { plot: boolean; explainMath: boolean; renderPng?: PngRenderer | undefined },
 ): Promise<LessonOutcome> {
   if (lesson !== a.strategy) throw new UsageError(`--lesson ${lesson} runs the strategy ${lesson}, not ${a.strategy}`);
   const d = await prepareLab(a, deps);
@@ -186,9 +189,22 @@ export async function tutorLesson(
   const files = ['lesson.md', 'numbers.json'];
   await writeFile(join(dir, 'lesson.md'), md.join('\n'));
   await writeFile(join(dir, 'numbers.json'), JSON.stringify({ blueprint: d.bp.id, window: d.w, synthetic: d.synthetic, metrics: m, first_trade: first ?? null }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n');
+  let png: LessonOutcome['png'];
   if (o.plot) {
-    await writeFile(join(dir, 'lesson.svg'), lessonSvg(run, d.slice.bars[0]!.close, sig));
+    const svg = lessonSvg(run, d.slice.bars[0]!.close, sig);
+    await writeFile(join(dir, 'lesson.svg'), svg);
     files.push('lesson.svg');
+    if (o.renderPng !== undefined) {
+      const r = await o.renderPng(svg);
+      if ('png' in r) {
+        await writeFile(join(dir, 'lesson.png'), r.png);
+        files.push('lesson.png');
+        png = { written: true, note: 'lesson.png rendered from lesson.svg' };
+      } else {
+        deps.log.warn({ reason: r.skipped }, `lesson.png not written: ${r.skipped}`);
+        png = { written: false, note: r.skipped };
+      }
+    }
   }
-  return { dir, files };
+  return { dir, files, ...(png ? { png } : {}) };
 }

@@ -120,30 +120,116 @@ describe('paper session guards', () => {
   }, 180_000);
 });
 
+const CLI = (data: string, extra: string[] = []) => ['live', 'trade', '--symbol', 'DEMO', '--strategy', 'momentum', '--params', '{"fast":10,"slow":30}', '--start', '2024-12-29', '--end', '2024-12-30',
+  '--allow-synthetic', '--data_dir', data, '--risk.max-dd-bps', '5000', ...extra];
+const ENV = { QUANTLAB_LOG_FORMAT: 'json', QUANTLAB_NOW_MS: String(Date.UTC(2025, 5, 1)) };
+const quantlab = (args: string[], env: Record<string, string> = {}) => execa('node', [join(ROOT, 'dist/cli/quantlab.js'), ...args], { reject: false, env: { ...ENV, ...env } });
+/** The journal's acknowledged events (seq >= 0), without checkpoints and session lines (their number depends on wall time). */
+async function journalEvents(d: string): Promise<string[]> {
+  return (await readFile(join(d, 'state.jsonl'), 'utf8')).trim().split('\n').filter((l) => /^\{"seq":\d/.test(l));
+}
+async function checkpoints(d: string): Promise<Record<string, unknown>[]> {
+  return (await readFile(join(d, 'state.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'checkpoint');
+}
+
 describe('kill -9', () => {
-  test('a killed session leaves nothing or a complete folder; the rerun equals an uninterrupted run', async () => {
-    const cli = (data: string) => ['live', 'trade', '--symbol', 'DEMO', '--strategy', 'momentum', '--params', '{"fast":10,"slow":30}', '--start', '2024-12-29', '--end', '2024-12-30',
-      '--allow-synthetic', '--data_dir', data, '--risk.max-dd-bps', '5000'];
-    const env = { QUANTLAB_LOG_FORMAT: 'json', QUANTLAB_NOW_MS: String(Date.UTC(2025, 5, 1)) };
-    const ref = join(dir, 'ref');
-    const r = await execa('node', [join(ROOT, 'dist/cli/quantlab.js'), ...cli(ref)], { reject: false, env });
+  let id: string;
+  let ref: string;
+  const derived = ['state.json', 'orders.csv', 'trades.csv', 'positions.csv', 'account.csv', 'engine_trades.json'];
+  beforeAll(async () => {
+    const r = await quantlab(CLI(join(dir, 'ref')));
     expect(r.exitCode).toBe(0);
-    const [id] = await readdir(join(ref, 'runs/live/sessions'));
-    const refState = await readFile(join(ref, 'runs/live/sessions', id!, 'state.json'), 'utf8');
-    for (const delayMs of [1500, 4000, 7000]) {
+    id = (await readdir(join(dir, 'ref/runs/live/sessions')))[0]!;
+    ref = join(dir, 'ref/runs/live/sessions', id!);
+  }, 120_000);
+
+  test('SIGKILL right after journaling a bar, inside a torn write, before the first bar: the rerun resumes to the uninterrupted final state', async () => {
+    const refEvents = await journalEvents(ref);
+    const refFills = refEvents.filter((l) => l.includes('"event":"filled"'));
+    expect(refFills.length).toBeGreaterThan(20);
+    // kill points: bars with events in the middle of the replay (one with a resting stop order), a torn group, bar 0
+    const cks = await checkpoints(ref);
+    const withOpen = cks.find((c) => (c.bar as number) > 300 && (c.open_orders as unknown[]).length > 0)!;
+    expect(withOpen).toBeDefined();
+    for (const point of [`${withOpen.bar}`, `${(withOpen.bar as number) + 200}:torn`, '0']) {
+      const data = join(dir, `crash-${point.replace(':', '-')}`);
+      const killed = await quantlab(CLI(data), { QUANTLAB_TEST_SIGKILL_AFTER_BAR: point });
+      expect(killed.signal).toBe('SIGKILL');
+      const sdir = join(data, 'runs/live/sessions', id);
+      expect(JSON.parse(await readFile(join(sdir, 'state.json'), 'utf8')).status).toBe('running');
+      const before = await journalEvents(sdir);
+      // every acknowledged line is a prefix of the uninterrupted journal (a torn tail is not acknowledged)
+      const acked = point.endsWith(':torn') ? before.filter((l, k) => k < before.length - 1 || refEvents[k] === l) : before;
+      expect(refEvents.slice(0, acked.length)).toEqual(acked);
+      const again = await quantlab(CLI(data));
+      expect(again.exitCode).toBe(0);
+      expect(again.stdout).toContain(point === '0' && before.length === 0 ? 'done' : 'resumed after');
+      for (const f of derived) expect([f, await readFile(join(sdir, f), 'utf8')]).toEqual([f, await readFile(join(ref, f), 'utf8')]);
+      expect(await journalEvents(sdir)).toEqual(refEvents);
+      expect(existsSync(join(sdir, '.lock'))).toBe(false);
+    }
+  }, 300_000);
+
+  test('a resting stop order acknowledged before the kill is still working after the restart and fills as in the uninterrupted run', async () => {
+    const cks = await checkpoints(ref);
+    const ck = cks.find((c) => (c.bar as number) > 300 && (c.open_orders as { kind: string }[]).some((o) => o.kind === 'stop'))!;
+    const stop = (ck.open_orders as { order_id: number; kind: string }[]).find((o) => o.kind === 'stop')!;
+    const data = join(dir, 'crash-open-order');
+    expect((await quantlab(CLI(data), { QUANTLAB_TEST_SIGKILL_AFTER_BAR: String(ck.bar) })).signal).toBe('SIGKILL');
+    const sdir = join(data, 'runs/live/sessions', id);
+    const lastCk = (await checkpoints(sdir)).at(-1)!;
+    expect(lastCk.bar).toBe(ck.bar);
+    expect(lastCk.open_orders).toEqual(ck.open_orders);
+    expect((await journalEvents(sdir)).some((l) => l.includes(`"order_id":${stop.order_id},`) && l.includes('"event":"submitted"'))).toBe(true);
+    expect((await quantlab(CLI(data))).exitCode).toBe(0);
+    // after the restart the order's end (filled, cancelled or expired) is journaled exactly as without the kill
+    const end = (await journalEvents(ref)).filter((l) => l.includes(`"order_id":${stop.order_id},`) && !l.includes('"event":"submitted"'));
+    expect(end.length).toBeGreaterThan(0);
+    const resumed = await journalEvents(sdir);
+    for (const l of end) expect(resumed).toContain(l);
+  }, 200_000);
+
+  test('a killed wall-clock run (kill -9 from outside at several delays) resumes to the same final state', async () => {
+    const refState = await readFile(join(ref, 'state.json'), 'utf8');
+    for (const delayMs of [800, 2500]) {
       const data = join(dir, `k${delayMs}`);
-      const p = execa('node', [join(ROOT, 'dist/cli/quantlab.js'), ...cli(data)], { reject: false, env });
+      const p = execa('node', [join(ROOT, 'dist/cli/quantlab.js'), ...CLI(data)], { reject: false, env: ENV });
       await new Promise((res) => setTimeout(res, delayMs));
       p.kill('SIGKILL');
       await p;
-      const sessions = join(data, 'runs/live/sessions');
-      const left = existsSync(sessions) ? (await readdir(sessions)).filter((x) => !x.startsWith('.')) : [];
-      expect(left.length === 0 || existsSync(join(sessions, left[0]!, 'state.json'))).toBe(true);
-      const again = await execa('node', [join(ROOT, 'dist/cli/quantlab.js'), ...cli(data)], { reject: false, env });
+      const again = await quantlab(CLI(data));
       expect(again.exitCode).toBe(0);
-      const st = JSON.parse(await readFile(join(sessions, id!, 'state.json'), 'utf8')) as SessionState;
-      expect(st).toEqual(JSON.parse(refState));
-      expect((await readdir(sessions)).filter((x) => x.startsWith('.'))).toEqual([]);
+      const sessions = join(data, 'runs/live/sessions');
+      expect(await readFile(join(sessions, id, 'state.json'), 'utf8')).toEqual(refState);
     }
   }, 300_000);
+
+  test('a journal that the replay does not reproduce is refused with the located divergence', async () => {
+    const data = join(dir, 'crash-tamper');
+    expect((await quantlab(CLI(data), { QUANTLAB_TEST_SIGKILL_AFTER_BAR: '700' })).signal).toBe('SIGKILL');
+    const f = join(data, 'runs/live/sessions', id, 'state.jsonl');
+    const text = await readFile(f, 'utf8');
+    const k = text.indexOf('"event":"filled"');
+    await writeFile(f, text.slice(0, k) + text.slice(k).replace(/"qty":(-?[\d.e-]+)/, '"qty":123'));
+    const r = await quantlab(CLI(data));
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/the replay diverges from the journal at event seq \d+ \(bar \d+\)/);
+  }, 200_000);
+
+  test('--adapter ccxt: every order mirrored as the Binance request ccxt builds (unsent); a kill and rerun neither loses nor repeats one', async () => {
+    const ref2 = join(dir, 'adapter-ref');
+    expect((await quantlab(CLI(ref2, ['--adapter', 'ccxt']))).exitCode).toBe(0);
+    const sdir = join(ref2, 'runs/live/sessions', id);
+    const lines = (await readFile(join(sdir, 'adapter_logs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const orders = (await readFile(join(sdir, 'orders.csv'), 'utf8')).trim().split('\n').slice(1).map((l) => l.split(','));
+    const mirrored = orders.filter((o) => ['submitted', 'cancelled', 'expired'].includes(o[4]!));
+    expect(lines).toHaveLength(mirrored.length);
+    expect(lines.every((l) => l.adapter === 'ccxt' && l.mode === 'dry-run' && l.sent === false)).toBe(true);
+    const first = lines.find((l) => l.op === 'create_order');
+    expect(first.request).toMatchObject({ symbol: 'DEMOUSDT', newClientOrderId: `ql-${id.slice(3, 11)}-0` });
+    const data = join(dir, 'adapter-crash');
+    expect((await quantlab(CLI(data, ['--adapter', 'ccxt']), { QUANTLAB_TEST_SIGKILL_AFTER_BAR: '1000' })).signal).toBe('SIGKILL');
+    expect((await quantlab(CLI(data, ['--adapter', 'ccxt']))).exitCode).toBe(0);
+    expect(await readFile(join(data, 'runs/live/sessions', id, 'adapter_logs.jsonl'), 'utf8')).toBe(await readFile(join(sdir, 'adapter_logs.jsonl'), 'utf8'));
+  }, 200_000);
 });

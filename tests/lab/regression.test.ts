@@ -1,7 +1,7 @@
 /**
  * The paper regression harness: the committed dataset reproduces its committed baseline byte for byte; a changed
  * bar changes the artifacts (listed); the baseline is rewritten only with --refresh-baseline --confirm-refresh
- * --reason (with provenance), and the adapter mode is refused (not built).
+ * --reason (with provenance). The matrix: paper and adapter (ccxt dry-run) modes each reproduce their own baseline.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -62,6 +62,22 @@ describe('quantlab regression', () => {
     const nb = JSON.parse(await readFile(join(ds, 'baseline.json'), 'utf8')) as Baseline;
     expect(nb.provenance).toMatchObject({ reason: 'label x', label: 'x', seed: 7, adapter_mode: 'paper' });
     expect(nb.artifacts['equity.csv']).toBe((JSON.parse(before) as Baseline).artifacts['equity.csv']);
-    await expect(runRegression({ dataset: ds, outputDir: join(dir, 'o'), seed: 7, label: 'x', adapterMode: 'adapter' })).rejects.toThrow(UsageError);
+    await expect(runRegression({ dataset: ds, outputDir: join(dir, 'o'), seed: 7, label: 'x', adapterMode: 'adapter', adapter: 'fix' })).rejects.toThrow(UsageError);
+  }, 60_000);
+
+  test('adapter mode (ccxt dry-run): reproduces its own committed baseline; the log holds the Binance requests, none sent', async () => {
+    const r = await runRegression({ dataset: DATASET, outputDir: join(dir, 'adapter'), seed: 7, label: 'ci', adapterMode: 'adapter', adapter: 'ccxt' });
+    expect(r.differences).toEqual([]);
+    const paper = JSON.parse(await readFile(join(DATASET, 'baseline.json'), 'utf8')) as Baseline;
+    // the same replay (equity, metrics) as the paper mode; the adapter log and provenance are the mode's own
+    expect(r.checksums['equity.csv']).toBe(paper.artifacts['equity.csv']);
+    expect(r.checksums['adapter_logs.jsonl']).not.toBe(paper.artifacts['adapter_logs.jsonl']);
+    const lines = (await readFile(join(r.dir, 'adapter_logs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.every((l) => l.adapter === 'ccxt' && l.mode === 'dry-run' && l.sent === false)).toBe(true);
+    expect(lines[0]).toMatchObject({ op: 'create_order', endpoint: { method: 'POST', url: 'https://api.binance.com/api/v3/order' }, request: { symbol: 'REGUSDT', newClientOrderId: 'ql-0007-ci-0' } });
+    const submitted = lines.filter((l) => l.op === 'create_order').length;
+    const snap = JSON.parse(await readFile(join(r.dir, 'snapshot.json'), 'utf8'));
+    expect(snap.state).toBe('REDUCING');
+    expect(submitted).toBeGreaterThan(5);
   }, 60_000);
 });

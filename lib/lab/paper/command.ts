@@ -2,12 +2,22 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { UsageError } from '../../errors.js';
-import { prepareLab, type BacktestArgs, type BacktestDeps } from '../backtest_command.js';
+import { backtestCommand, checkBacktestArgs, prepareLab, type BacktestArgs, type BacktestDeps, type BacktestOutcome } from '../backtest_command.js';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../fsx.js';
+import { diffSession, type TradeDiff } from './diff.js';
+import { labCosts } from '../costs.js';
+import { ccxtSymbol, labBlueprint } from '../strategy.js';
+import { parseTimeframe, timeframeMs } from '../../timeframe.js';
+import type { InstrumentKey } from '../../market.js';
+import { CcxtBrokerAdapter, ccxtDryRunMirror, openCcxt } from './ccxt_adapter.js';
+import { runOnlineSession } from './online.js';
 import { windowBars } from '../backtest.js';
 import { DataError } from '../../errors.js';
 import { riskDigest, type RiskLimits } from './guards.js';
 import { rulesFromCcxtMarket, type MarketRules } from './quantize.js';
-import { runSession, type SessionOutcome } from './session.js';
+import { runSession, type CrashHook, type SessionOutcome } from './session.js';
 import { checkLiveGuard } from './live_guard.js';
 
 /** Market rules when no --market-info is given: fine steps that barely change an order, a 5 USDT minimum notional. */
@@ -24,6 +34,26 @@ export interface LiveTradeArgs extends BacktestArgs {
   marketInfo?: string | undefined;
   live: boolean;
   acknowledgeRisk?: string | undefined;
+  /** Test hook (QUANTLAB_TEST_SIGKILL_AFTER_BAR): the process kills itself with SIGKILL after journaling that bar. */
+  crash?: CrashHook | undefined;
+  /** `ccxt`: mirror every order through the ccxt adapter's dry-run into adapter_logs.jsonl (nothing sent). */
+  adapter?: string | undefined;
+  /** --feed ccxt: the exchange (public candles and market rules), polling, warm-up history. */
+  online?: {
+    exchange: string; pollMs: number; maxPolls: number; warmupBars: number;
+    /** Replaces the host of every ccxt API url (a testnet, a proxy, the tests' mock exchange). */
+    apiBase?: string | undefined;
+    clock: () => number; sleep: (ms: number) => Promise<void>;
+  } | undefined;
+}
+
+/** The `urls` override of a ccxt exchange with every API host replaced by `base`. */
+export function ccxtUrlsFor(exchangeId: string, base: string): Record<string, unknown> {
+  if (!/^https?:\/\/[^/]+$/.test(base)) throw new UsageError(`--ccxt-api-base ${JSON.stringify(base)} must be a scheme and host, e.g. http://127.0.0.1:8080`);
+  const api: Record<string, string> = {};
+  const urls = openCcxt(exchangeId, {}).urls.api as Record<string, unknown>;
+  for (const [k, v] of Object.entries(urls)) if (typeof v === 'string') api[k] = v.replace(/^https?:\/\/[^/]+/, base);
+  return { api };
 }
 
 export function checkLimits(l: RiskLimits): void {
@@ -40,14 +70,13 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
   const creds = checkLiveGuard({ env: deps.env, live: a.live, acknowledge: a.acknowledgeRisk, limits: a.limits });
   if (creds !== undefined) {
     // every piece of the live guard is there; the credentials are dropped here, never logged or written
-    throw new UsageError('live trading: the guard passed, but the ccxt broker adapter that sends real orders is not built', {
-      hint: 'nothing was sent; run a paper session (without MODE=live, --live and --i-acknowledge-risk)',
+    throw new UsageError('live trading: the guard passed, but routing a session\'s orders to the exchange (with its fills reconciled into the session) is not built', {
+      hint: 'nothing was sent; the ccxt adapter exists (dry-run: --adapter ccxt on a paper session); run a paper session (without MODE=live, --live and --i-acknowledge-risk)',
     });
   }
-  if (a.feed !== 'replay') {
-    throw new UsageError(`--feed ${JSON.stringify(a.feed)}: only the offline replay feed is built`, {
-      hint: 'use --feed replay (bars from the lake); polling public candles with ccxt is not built yet',
-    });
+  if (a.adapter !== undefined && a.adapter !== 'ccxt') throw new UsageError(`--adapter ${JSON.stringify(a.adapter)}: only ccxt`, { hint: '--adapter ccxt mirrors every order as the Binance request ccxt builds (dry-run, nothing sent)' });
+  if (a.feed !== 'replay' && a.feed !== 'ccxt') {
+    throw new UsageError(`--feed ${JSON.stringify(a.feed)} is not a feed`, { hint: 'replay (lake bars, the default) or ccxt (poll public candles online)' });
   }
   checkLimits(a.limits);
   let rules = DEFAULT_RULES;
@@ -59,6 +88,7 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
       throw new DataError((e as Error).message, { file: a.marketInfo, field: 'precision' }, { hint: 'a JSON ccxt market as exchange.market(symbol) returns it' });
     }
   }
+  if (a.feed === 'ccxt') return onlineTrade(a, deps, a.marketInfo !== undefined ? rules : undefined);
   const d = await prepareLab({ ...a, paper: false }, deps);
   const { from, to } = windowBars(d.slice.ts_ms, d.w.startMs, d.w.endMs);
   if (to - from < 3) throw new DataError(`the window holds ${to - from} bars, a session needs at least 3`, { file: d.where, field: 'window', value: d.w.spec });
@@ -69,8 +99,85 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
   };
   const exposure = a.experiment?.policyFor(d.slice.bars.map((b) => b.close), d.slice.tfMs);
   const kill = a.limits.kill_switch_file;
+  const mirror = a.adapter === 'ccxt' ? await ccxtDryRunMirror(d.slice.instruments.map((k) => k.symbol), rules) : undefined;
   return runSession({
-    blueprint: d.bp, slice: d.slice, from, to, costs: d.costs.simulate, initialCash: a.initialCash, limits: a.limits, rules, identity,
+    blueprint: d.bp, slice: d.slice, from, to, costs: d.costs.simulate, initialCash: a.initialCash, limits: a.limits, rules, identity, mirror,
     ...(exposure ? { exposure } : {}),
-  }, deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false);
+  }, deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
+}
+
+/** `live trade --feed ccxt`: one spot symbol, an explicit --start/--end window, bars polled from the exchange. */
+async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: MarketRules | undefined): Promise<SessionOutcome> {
+  const o = a.online;
+  if (o === undefined) throw new UsageError('--feed ccxt needs the online settings (--exchange, --poll-seconds)');
+  if (a.experiment) {
+    throw new UsageError('--experiment_id / --experiment_spec apply to a lake replay (--feed replay) only', { hint: 'the online feed does not enforce an experiment\'s exposure yet: rehearse the experiment on the lake replay' });
+  }
+  if (o.exchange !== 'binance') {
+    throw new UsageError(`--feed ccxt --exchange ${JSON.stringify(o.exchange)}: only binance (spot) is supported`, { hint: 'binance spot is the venue whose fees spec/costs.yaml prices; the session trades it on paper' });
+  }
+  const c = await checkBacktestArgs({ ...a, paper: false }, deps);
+  if (c.symbols.length !== 1) throw new UsageError('--feed ccxt trades one symbol: pairs_trading needs the lake replay', { hint: 'use --feed replay for pairs' });
+  if (c.window.kind !== 'range') throw new UsageError('--feed ccxt needs --start and --end (the session\'s fixed window; --end may be in the future)');
+  if (c.symbols[0] === 'DEMO') throw new UsageError('--feed ccxt trades a real symbol, not DEMO');
+  if (!(Number.isInteger(o.warmupBars) && o.warmupBars >= 0)) throw new UsageError(`--warmup-bars must be a whole number >= 0, was ${o.warmupBars}`);
+  if (!(o.pollMs > 0)) throw new UsageError(`--poll-seconds must be > 0, was ${o.pollMs / 1000}`);
+  const tfMs = timeframeMs(c.tf);
+  const startMs = Math.floor(c.window.startMs / tfMs) * tfMs;
+  const endMs = Math.ceil(c.window.endMs / tfMs) * tfMs;
+  const key: InstrumentKey = { exchange: 'binance', market: 'spot', symbol: c.symbols[0]! };
+  const sym = ccxtSymbol(a.symbol, 'spot');
+  const urls = o.apiBase !== undefined ? ccxtUrlsFor(o.exchange, o.apiBase) : undefined;
+  let rules = givenRules;
+  if (rules === undefined) {
+    const r = await new CcxtBrokerAdapter({ exchangeId: o.exchange, mode: 'dry-run', logFile: '/dev/null', urls, nowMs: o.clock }).rules(sym);
+    rules = { lot_size: r.lot_size, tick_size: r.tick_size, min_notional: r.min_notional };
+    deps.log.info({ symbol: sym, rules }, `market rules of ${sym} from ccxt ${o.exchange}`);
+  }
+  const costs = labCosts(deps.baseCosts, [key], { feeBps: a.feeBps, slipBps: a.slipBps, commission: a.commission });
+  const bp = labBlueprint({ strategy: c.strategy, params: c.params, instruments: [key], timeframe: c.tf, notionalUsd: a.dollarPerTrade, costDigest: costs.digest });
+  const identity = {
+    feed: `ccxt:${o.exchange}`, blueprint: bp.id, instruments: [key], window: [startMs, endMs], warmup_bars: o.warmupBars, initial_cash: a.initialCash,
+    cost_digest: costs.digest, risk_digest: riskDigest(a.limits), rules, synthetic: false, seed: a.seed,
+  };
+  const kill = a.limits.kill_switch_file;
+  const mirror = a.adapter === 'ccxt' ? await ccxtDryRunMirror([key.symbol], rules) : undefined;
+  deps.log.info({ feed: `ccxt:${o.exchange}`, symbol: sym, window: [new Date(startMs).toISOString(), new Date(endMs).toISOString()], poll_ms: o.pollMs }, 'online paper session: polling public candles');
+  return runOnlineSession({
+    exchangeId: o.exchange, ccxtSymbol: sym, key, timeframe: c.tf, tfMs, gridStartMs: startMs - o.warmupBars * tfMs, startMs, endMs,
+    pollMs: o.pollMs, maxPolls: o.maxPolls, urls, nowMs: o.clock, sleep: o.sleep,
+  }, (slice, from, to) => ({ blueprint: bp, slice, from, to, costs: costs.simulate, initialCash: a.initialCash, limits: a.limits, rules: rules!, identity, mirror }),
+  deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
+}
+
+/**
+ * `backtest --paper`: the backtest's run folder, then the same window through the paper broker (a paper session
+ * with the default risk limits and market rules, `live trade`'s defaults) and the per-trade diff of the two written
+ * into the run folder: paper_diff.json (session id, folder, final state, every differing trade with its reason)
+ * and paper_diff.csv; session.md gets a section.
+ */
+export async function backtestPaperCommand(a: BacktestArgs, deps: BacktestDeps, opts: { staleAfterBars?: number; marketInfo?: string } = {}): Promise<BacktestOutcome & { session: SessionOutcome; diffs: TradeDiff[] }> {
+  const bt = await backtestCommand({ ...a, paper: false }, deps);
+  const tfMs = timeframeMs(parseTimeframe(a.interval, '--interval'));
+  const limits: RiskLimits = {
+    max_order_notional: DEFAULT_LIMITS.max_order_notional, max_position_notional: DEFAULT_LIMITS.max_position_notional, per_symbol: {},
+    max_dd_bps: DEFAULT_LIMITS.max_dd_bps, max_consecutive_rejects: DEFAULT_LIMITS.max_consecutive_rejects,
+    stale_after_ms: (opts.staleAfterBars ?? DEFAULT_LIMITS.stale_after_bars) * tfMs, kill_switch_file: null,
+  };
+  const session = await liveTradeCommand({ ...a, paper: false, feed: 'replay', limits, live: false, marketInfo: opts.marketInfo }, deps);
+  const d = await diffSession(deps.runsDir, session.id);
+  const body = {
+    session_id: session.id, session_dir: session.dir, session_state: session.state.state, session_equity: session.state.equity, limits, risk_digest: riskDigest(limits),
+    backtest_trades: d.backtest_trades, session_trades: d.session_trades, differences: d.diffs,
+  };
+  await writeFileAtomic(join(bt.dir, 'paper_diff.json'), JSON.stringify(body, null, 2) + '\n');
+  const esc = (x: unknown) => (x === null ? '' : /[",\n]/.test(String(x)) ? `"${String(x).replace(/"/g, '""')}"` : String(x));
+  await writeFileAtomic(join(bt.dir, 'paper_diff.csv'), ['symbol,side,entry_time,field,session,backtest,reason', ...d.diffs.map((x) => [x.symbol, x.side, x.entry_time, x.field, x.session, x.backtest, x.reason].map(esc).join(','))].join('\n') + '\n');
+  await appendFile(join(bt.dir, 'session.md'), ['', '## Paper broker on the same window', '',
+    `- paper session ${session.id} (${session.dir}): ${session.state.state}, equity ${session.state.equity.toFixed(2)}, ${session.state.n_fills} fills, ${session.state.n_orders_denied} orders denied`,
+    `- ${d.backtest_trades} backtest trades, ${d.session_trades} paper trades, ${d.diffs.length} differences (paper_diff.csv)`,
+    ...d.diffs.slice(0, 20).map((x) => `  - ${x.entry_time} ${x.symbol} ${x.side} ${x.field}: paper ${x.session} backtest ${x.backtest} (${x.reason})`),
+    ...(d.diffs.length > 20 ? [`  - ... ${d.diffs.length - 20} more in paper_diff.csv`] : []), ''].join('\n'));
+  deps.log.info({ session: session.id, differences: d.diffs.length }, `backtest --paper: ${d.diffs.length} trades differ between the backtest and the paper broker`);
+  return { ...bt, session, diffs: d.diffs };
 }

@@ -1,17 +1,19 @@
 /**
- * A paper-trading session on an offline replay of lake bars (docs/lab.md "Paper trading"). The broker is the one
- * engine (lib/engine, deterministic: fills at the next open, limits only when traded through, stops on touch, never
- * outside the bar's range, capacity cut at max_participation of the bar's volume, the one cost model): the DSL
- * strategy's orders pass through an order generator that quantizes them to the market's rules (quantize.ts) and
- * through the ordered risk guards (guards.ts) before they reach it. A session replays its window in one engine pass
- * and publishes its folder atomically (hidden temp folder renamed into place), so a kill -9 at any point leaves
- * either no session or a complete one: no acknowledged fill can be lost, and the rerun of the same command
- * recomputes the same final state (the engine, the strategy and the replayed bars are deterministic). A completed
- * session is not recomputed: rerunning its command reports it; a latched (REDUCING/HALTED) one is refused until
- * `live reset`.
+ * A paper-trading session on a replay of bars (docs/lab.md "Paper trading"). The broker is the one engine
+ * (lib/engine, deterministic: fills at the next open, limits only when traded through, stops on touch, never outside
+ * the bar's range, capacity cut at max_participation of the bar's volume, the one cost model): the DSL strategy's
+ * orders pass through an order generator that quantizes them to the market's rules (quantize.ts) and through the
+ * ordered risk guards (guards.ts) before they reach it. Durability: `state.jsonl` is the session's journal, appended
+ * with one synchronous write per bar that has events (and a progress checkpoint at least every PROGRESS_MS), each
+ * group ending with a checkpoint (equity, positions, resting orders, latch); a fill is acknowledged once written.
+ * A kill -9 at any point loses at most the bar being processed (never an acknowledged one), and the rerun of the
+ * same command verifies the journal by replaying the recorded bars through the deterministic engine, rehydrates the
+ * FIFO inventory from the journaled fills, and continues after the last acknowledged bar to the same final state as
+ * an uninterrupted run. A completed session is not recomputed: rerunning its command reports it; a latched
+ * (REDUCING/HALTED) one is refused until `live reset`.
  */
-import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync, closeSync, existsSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isProcessAlive } from '../../process.js';
 import { join } from 'node:path';
 import { prepareRun, type Blueprint, type MarketSlice } from '../../dsl/index.js';
@@ -22,9 +24,9 @@ import {
 import type { CostConfig } from '../../costs/schema.js';
 import { DataError, UsageError } from '../../errors.js';
 import { digestJson } from '../../hash.js';
-import { tempPathFor, writeFileAtomic } from '../../fsx.js';
-import type { Logger } from '../../log.js';
-import { FifoBook, type Match } from './fifo.js';
+import { writeFileAtomic } from '../../fsx.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { FifoBook, type Fill, type Match } from './fifo.js';
 import { checkBreakers, evaluateOrder, initialLatch, isRiskReducing, resetSession, riskDigest, type GuardEvent, type Latch, type RiskLimits } from './guards.js';
 import { quantizeOrder, type MarketRules } from './quantize.js';
 
@@ -45,27 +47,23 @@ export interface ReplayInput {
   rules: MarketRules;
   /** Everything that defines the session (its id is a digest of it). */
   identity: Record<string, unknown>;
+  /**
+   * Online feed: slice bars [0, barsKnown) have closed (the rest are NaN placeholders up to the window's end); the
+   * session runs to the last of them and stays `running`. Undefined: all bars are known (an offline replay).
+   */
+  barsKnown?: number | undefined;
+  /**
+   * An order mirror (the ccxt adapter's dry-run): the log line of each submission, cancel or expiry, appended to
+   * `<session>/adapter_logs.jsonl` with the bar before the bar's journal group (a rerun trims lines after the last
+   * acknowledged bar, so a crash between the two writes never duplicates a request).
+   */
+  mirror?: ((e: OrderEvent, symbol: string, atMs: number, sessionId: string) => Record<string, unknown> | undefined) | undefined;
 }
 
 export interface SessionInput extends ReplayInput {
   blueprint: Blueprint;
 }
 
-export interface SessionState {
-  session_id: string;
-  status: 'complete';
-  state: Latch['state'];
-  tripped: Latch['tripped'];
-  equity: number;
-  cash: number;
-  positions: Record<string, number>;
-  last_bar_ts_ms: number;
-  bars_processed: number;
-  risk_digest: string;
-  blueprint_id: string;
-  n_fills: number;
-  n_orders_denied: number;
-}
 
 export type StateEvent =
   | ({ seq: number; bar: number; ts_ms: number } & GuardEvent)
@@ -86,11 +84,27 @@ type EventBody = StateEvent extends infer E ? (E extends unknown ? Omit<E, 'seq'
 /** Wall time between two looks at the kill-switch file during a replay. */
 export const KILL_CHECK_MS = 20;
 
-interface Pending { bar: number; ts: number; ev: EventBody }
+export interface Pending { bar: number; ts: number; ev: EventBody }
+
+export interface ReplayOptions {
+  /** A forced kill-switch reading for bar t (a resumed prefix replays the journal's), undefined: read the file. */
+  killAt?: (t: number) => boolean | undefined;
+  /** `live reset`s by the bar at whose close they apply (before the breakers). */
+  resets?: ReadonlyMap<number, string>;
+  /** Called at the end of every bar's close, after the strategy: the engine's log and resting orders are final for it. */
+  onBarEnd?: (t: number, engine: Engine, pending: readonly Pending[], denied: number, latch: Readonly<Latch>) => void;
+  /** Stop after this bar (an online session: the bars after it have not closed yet); the result is then partial. */
+  stopAfter?: number;
+}
+
+/** Thrown from the strategy callback to end a partial replay (caught in replaySession). */
+class StopReplay extends Error {}
 
 /** The replay through the engine with the order generator and guards between the strategy and the broker. */
-export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean): {
+export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, opts: ReplayOptions = {}): {
   result: EngineResult; pending: Pending[]; latch: Latch; denied: number; exposure?: ExposureLedger;
+  /** False when the replay stopped at `stopAfter` (then `result` is undefined). */
+  complete: boolean;
 } {
   let input: EngineInput;
   let inner: Strategy;
@@ -123,7 +137,9 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean):
   // would otherwise spend most of its time in stat calls); orders in a bar see the bar's reading.
   let killNow = false;
   let killCheckedAt = -Infinity;
-  const readKill = () => {
+  const readKill = (t: number) => {
+    const forced = opts.killAt?.(t);
+    if (forced !== undefined) { killNow = forced; return; }
     const w = performance.now();
     if (w - killCheckedAt >= KILL_CHECK_MS) { killNow = killSwitchPresent(); killCheckedAt = w; }
   };
@@ -172,7 +188,14 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean):
     submitStop: (i, qty, px, ttl, ro) => { const g = gate(i, qty, 'stop', px, ro === true); return g ? c.submitStop(i, g.qty, g.price, ttl, ro) : -1; },
   });
   let wrapped: EngineContext | undefined;
-  const result = new Engine(input).run((t, ts, ctx) => {
+  const engine = new Engine(input);
+  const onBarEnd = opts.onBarEnd;
+  const resets = opts.resets;
+  const stopAfter = opts.stopAfter ?? Infinity;
+  let result: EngineResult;
+  try {
+    result = engine.run((t, ts, ctx) => {
+    if (t > stopAfter) throw new StopReplay();
     bar = t;
     tsNow = ts;
     ctxNow = ctx;
@@ -180,161 +203,451 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean):
     for (let i = 0; i < close.length; i++) if (close[i]![t] === close[i]![t]) { lastClose = ts + tfMs; break; }
     const eq = ctx.equity();
     if (eq > peak) peak = eq;
-    readKill();
+    if (resets !== undefined && resets.has(t)) { resetSession(latch, resets.get(t)!); rejects = 0; peak = eq; }
+    readKill(t);
     barCtx.equity = eq; barCtx.peakEquity = peak; barCtx.consecutiveRejects = rejects; barCtx.lastBarCloseMs = lastClose;
     barCtx.nowMs = ts + tfMs; barCtx.killSwitchPresent = killNow;
     const trips = checkBreakers(latch, s.limits, barCtx);
     for (let k = 0; k < trips.length; k++) push(trips[k]!);
     strategyOf(t, ts, wrapped);
-  });
-  return { result, pending, latch, denied, ...(guarded ? { exposure: settleLedger(guarded.ledger, result.orderLog) } : {}) };
+    if (onBarEnd !== undefined) onBarEnd(t, engine, pending, denied, latch);
+    });
+  } catch (e) {
+    if (!(e instanceof StopReplay)) throw e;
+    return { result: undefined as unknown as EngineResult, pending, latch, denied, complete: false };
+  }
+  return { result, pending, latch, denied, complete: true, ...(guarded ? { exposure: settleLedger(guarded.ledger, result.orderLog) } : {}) };
 }
 
 function csv(header: string[], rows: (string | number | boolean | null)[][]): string {
   return [header.join(','), ...rows.map((r) => r.map((x) => (x === null ? '' : String(x))).join(','))].join('\n') + '\n';
 }
 
-/** Merge guard/quantize events (at bar closes) with the engine's order log (fills at bars) in time order. */
-function stateEvents(s: SessionInput, pending: Pending[], log: readonly OrderEvent[]): StateEvent[] {
-  const syms = s.slice.instruments.map((k) => k.symbol);
-  const ts = s.slice.ts_ms;
-  type Item = { bar: number; phase: number; k: number; ev: Pending['ev']; ts: number };
-  const items: Item[] = [];
-  // in a bar: fills happen first (phase 0), then the close where guards and submissions happen (phase 1)
-  log.forEach((e, k) => {
-    const phase = e.event === 'submitted' || e.event === 'cancelled' ? 1 : 0;
-    items.push({ bar: e.bar, phase, k, ts: ts[s.from + e.bar]!, ev: {
-      type: 'order', event: e.event, order_id: e.orderId, symbol: syms[e.instrument]!, kind: e.kind, qty: e.qty,
-      price: e.price ?? null, reason: e.reason ?? null, fee: e.fee ?? null,
-    } });
-  });
-  pending.forEach((p, k) => items.push({ bar: p.bar, phase: 1, k: -1e9 + k, ts: p.ts, ev: p.ev }));
-  items.sort((a, b) => a.bar - b.bar || a.phase - b.phase || a.k - b.k);
-  return items.map((it, seq) => ({ seq, bar: it.bar, ts_ms: it.ts, ...it.ev }) as StateEvent);
+/** The engine's order event as a journal event body. */
+function orderBody(syms: readonly string[], e: OrderEvent): EventBody {
+  return {
+    type: 'order', event: e.event, order_id: e.orderId, symbol: syms[e.instrument]!, kind: e.kind, qty: e.qty,
+    price: e.price ?? null, reason: e.reason ?? null, fee: e.fee ?? null,
+  };
+}
+
+/** Submissions and cancels happen at the bar's close (after its guard events); fills, cuts and expiries before. */
+const closePhase = (e: OrderEvent): boolean => e.event === 'submitted' || e.event === 'cancelled';
+
+/** A resting order as a checkpoint records it. */
+export interface OpenOrder { order_id: number; symbol: string; kind: string; qty: number; price: number | null; submitted_bar: number; last_bar: number | null; reduce_only: boolean }
+
+/** The journal's checkpoint line: everything acknowledged up to the close of `bar` (relative to the replay). */
+export interface Checkpoint {
+  type: 'checkpoint';
+  bar: number;
+  ts_ms: number;
+  next_seq: number;
+  state: Latch['state'];
+  tripped: Latch['tripped'];
+  equity: number;
+  cash: number;
+  positions: Record<string, number>;
+  open_orders: OpenOrder[];
+  n_fills: number;
+  n_orders_denied: number;
+}
+
+export interface SessionState {
+  session_id: string;
+  status: 'running' | 'complete';
+  state: Latch['state'];
+  tripped: Latch['tripped'];
+  equity: number;
+  cash: number;
+  positions: Record<string, number>;
+  open_orders: OpenOrder[];
+  last_bar_ts_ms: number;
+  bars_processed: number;
+  risk_digest: string;
+  blueprint_id: string;
+  n_fills: number;
+  n_orders_denied: number;
 }
 
 export interface SessionOutcome {
   id: string;
   dir: string;
   state: SessionState;
+  /** The command found the session complete (nothing to do). */
   resumed: boolean;
+  /** Bars replayed from the journal (verified, not journaled again) before new bars were processed; 0 on a fresh start. */
+  resumedAfterBars: number;
+}
+
+/** Test hook: SIGKILL this process right after journaling the bar (`torn`: after writing half of its group). */
+export interface CrashHook { afterBar: number; torn: boolean }
+
+/** Wall time between two progress checkpoints on bars without events. */
+export const PROGRESS_MS = 250;
+
+interface JournalRead {
+  /** Acknowledged event lines (seq >= 0) as written. */
+  events: string[];
+  last: Checkpoint | undefined;
+  resets: Map<number, string>;
+  killTrips: Set<number>;
+  fills: Fill[];
+  hasStart: boolean;
 }
 
 /**
- * Run (or report) the session. `killSwitchPresent` is read at every bar close and before every order.
+ * Read the journal: its acknowledged prefix is every line up to the last checkpoint (a group of a bar is written
+ * with one write ending with its checkpoint); lines after it are a torn, unacknowledged group and are dropped
+ * (reset lines written later are kept).
  */
-export async function runSession(s: SessionInput, runsDir: string, log: Logger, killSwitchPresent: () => boolean): Promise<SessionOutcome> {
+async function readJournal(file: string, syms: readonly string[], log: Logger, id: string): Promise<JournalRead> {
+  const out: JournalRead = { events: [], last: undefined, resets: new Map(), killTrips: new Set(), fills: [], hasStart: false };
+  if (!existsSync(file)) return out;
+  const text = await readFile(file, 'utf8');
+  const lines = text.split('\n');
+  const complete = text.endsWith('\n') ? lines.slice(0, -1) : lines.slice(0, -1); // the last piece is '' or a torn line
+  let lastCk = -1;
+  const parsed = complete.map((l, k) => {
+    try {
+      return JSON.parse(l) as Record<string, unknown>;
+    } catch {
+      if (k < complete.length - 1) throw new DataError(`session journal line ${k + 1} is not JSON`, { file, line: k + 1, value: l.slice(0, 80) }, { hint: 'the journal is append-only: restore it or start a new session' });
+      return undefined;
+    }
+  });
+  parsed.forEach((p, k) => { if (p?.type === 'checkpoint') lastCk = k; });
+  const keep: string[] = [];
+  let dropped = 0;
+  parsed.forEach((p, k) => {
+    if (p === undefined) { dropped++; return; }
+    if (k <= lastCk || p.seq === -1 || p.seq === 'reset') keep.push(complete[k]!);
+    else dropped++;
+  });
+  const tornBytes = text.endsWith('\n') ? 0 : lines[lines.length - 1]!.length;
+  if (dropped > 0 || tornBytes > 0) {
+    log.warn({ session: id, dropped_lines: dropped, torn_bytes: tornBytes }, `session ${id}: dropped ${dropped} unacknowledged journal lines after the last checkpoint (${tornBytes} bytes of a torn line)`);
+    await writeFileAtomic(file, keep.map((l) => l + '\n').join(''));
+  }
+  for (const l of keep) {
+    const p = JSON.parse(l) as Record<string, unknown>;
+    if (p.seq === -1) out.hasStart = true;
+    else if (p.seq === 'reset') out.resets.set((p.after_bar as number) + 1, String(p.message).replace(/^reset: /, ''));
+    else if (p.type === 'checkpoint') out.last = p as unknown as Checkpoint;
+    else if (typeof p.seq === 'number') {
+      out.events.push(l);
+      if (p.type === 'guard' && p.rule === 'kill_switch' && p.decision === 'trip') out.killTrips.add(p.bar as number);
+      if (p.type === 'order' && p.event === 'filled') {
+        out.fills.push({ fill_id: `f${out.fills.length}`, symbol: p.symbol as string, qty: p.qty as number, price: p.price as number, ts_ms: p.ts_ms as number });
+      }
+    }
+  }
+  void syms;
+  return out;
+}
+
+/** Hold the session's lock file (pid) while running; a lock of a dead process is taken over. */
+async function lockSession(dir: string, id: string): Promise<() => void> {
+  const file = join(dir, '.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(file, String(process.pid), { flag: 'wx' });
+      return () => { try { unlinkSync(file); } catch { /* already gone */ } };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isProcessAlive(pid)) {
+        throw new DataError(`session ${id} is in use by process ${pid}`, { file, field: 'pid', value: pid }, { hint: 'wait for it to finish (or stop it) and run the command again' });
+      }
+      await rm(file, { force: true });
+    }
+  }
+  throw new DataError(`session ${id}: could not take its lock`, { file }, { hint: 'remove the .lock file if no process runs the session' });
+}
+
+function checkpointOf(engine: Engine, syms: readonly string[], t: number, ts: number, nextSeq: number, latch: Latch, nFills: number, denied: number): Checkpoint {
+  const positions: Record<string, number> = {};
+  syms.forEach((sym, i) => { positions[sym] = engine.position(i); });
+  return {
+    type: 'checkpoint', bar: t, ts_ms: ts, next_seq: nextSeq, state: latch.state, tripped: { ...latch.tripped }, equity: engine.equity(), cash: engine.cash(),
+    positions, open_orders: engine.openOrders().map((o) => ({ order_id: o.id, symbol: syms[o.instrument]!, kind: o.kind, qty: o.qty, price: o.price, submitted_bar: o.submittedBar, last_bar: o.lastBar, reduce_only: o.reduceOnly })),
+    n_fills: nFills, n_orders_denied: denied,
+  };
+}
+
+/**
+ * Run, resume or report the session. Every bar with events (and a progress checkpoint at least every PROGRESS_MS)
+ * is appended to `state.jsonl` with one synchronous write ending with its checkpoint, before the next bar is
+ * processed: a fill is acknowledged once written. A rerun verifies the journal by replaying the recorded bars
+ * through the same deterministic engine (every acknowledged event must come out identical, the checkpoint's
+ * equity, positions and resting orders too, and the FIFO inventory rehydrated from the journaled fills must hold
+ * the engine's positions), then continues after the last acknowledged bar. `killSwitchPresent` is read at every
+ * bar close after that bar (the prefix uses the journal's readings).
+ */
+export async function runSession(s: SessionInput, runsDir: string, log: Logger, killSwitchPresent: () => boolean, crash?: CrashHook): Promise<SessionOutcome> {
   const id = sessionId(s.identity);
   const dir = sessionDir(runsDir, id);
-  if (existsSync(join(dir, 'state.json'))) {
-    const st = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as SessionState;
-    if (st.state !== 'ACTIVE') {
-      throw new DataError(`session ${id} is ${st.state} (${Object.values(st.tripped).join('; ')})`, { file: join(dir, 'state.json'), field: 'state', value: st.state }, {
-        hint: `review it, then: quantlab live reset --session ${id} --reason "..."`,
-      });
-    }
-    log.info({ session: id, bars_processed: st.bars_processed }, `session ${id} is complete: all ${st.bars_processed} bars of its replay were processed; nothing to do`);
-    return { id, dir, state: st, resumed: true };
+  const stFile = join(dir, 'state.json');
+  const readState = async (): Promise<SessionState | undefined> => (existsSync(stFile) ? JSON.parse(await readFile(stFile, 'utf8')) as SessionState : undefined);
+  const done = await readState();
+  if (done?.status === 'complete') return reportComplete(done, id, dir, stFile, log);
+  await mkdir(join(dir, 'logs'), { recursive: true });
+  const unlock = await lockSession(dir, id);
+  try {
+    const again = await readState(); // another process may have completed it while we waited for the lock
+    if (again?.status === 'complete') return reportComplete(again, id, dir, stFile, log);
+    return await runLocked(s, id, dir, log, killSwitchPresent, crash);
+  } finally {
+    unlock();
   }
-  await removeDeadTemps(join(runsDir, 'live', 'sessions'), id);
+}
+
+function reportComplete(st: SessionState, id: string, dir: string, file: string, log: Logger): SessionOutcome {
+  if (st.state !== 'ACTIVE') {
+    throw new DataError(`session ${id} is ${st.state} (${Object.values(st.tripped).join('; ')})`, { file, field: 'state', value: st.state }, {
+      hint: `review it, then: quantlab live reset --session ${id} --reason "..."`,
+    });
+  }
+  log.info({ session: id, bars_processed: st.bars_processed }, `session ${id} is complete: all ${st.bars_processed} bars of its replay were processed; nothing to do`);
+  return { id, dir, state: st, resumed: true, resumedAfterBars: st.bars_processed };
+}
+
+async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, killSwitchPresent: () => boolean, crash: CrashHook | undefined): Promise<SessionOutcome> {
   const t0 = Date.now();
-  const { result, pending, latch, denied, exposure } = replaySession(s, killSwitchPresent);
-  const events = stateEvents(s, pending, result.orderLog);
   const syms = s.slice.instruments.map((k) => k.symbol);
   const ts = s.slice.ts_ms;
   const n = s.to - s.from;
-  // FIFO inventory from the fills (booked at the engine's reference price; costs are separate components)
+  const iso = (x: number) => new Date(x).toISOString();
+  const jfile = join(dir, 'state.jsonl');
+  const j = await readJournal(jfile, syms, log, id);
+  const known = s.barsKnown ?? s.to;
+  const writeBars = async () => {
+    // one string per row, no per-cell arrays (a year of 1m bars is half a million rows)
+    const rows: string[] = ['ts_ms,symbol,open,high,low,close,volume'];
+    const bs = s.slice.bars;
+    for (let t = 0; t < known; t++) for (let i = 0; i < bs.length; i++) { const b = bs[i]!; rows.push(`${ts[t]},${syms[i]},${b.open[t]},${b.high[t]},${b.low[t]},${b.close[t]},${b.volume[t]}`); }
+    await writeFileAtomic(join(dir, 'bars.csv'), rows.join('\n') + '\n');
+  };
+  // online: the bars seen so far are recorded before any of them is journaled (a restart replays exactly them)
+  if (s.barsKnown !== undefined) await writeBars();
+  if (!j.hasStart) {
+    // the session's inputs first (what the journal is a replay of), then its first line
+    await writeFileAtomic(join(dir, 'input.json'), JSON.stringify({ blueprint: s.blueprint, costs: s.costs, initial_cash: s.initialCash, limits: s.limits, rules: s.rules, identity: s.identity, from_index: s.from, to_index: s.to, from_ts_ms: ts[s.from], to_ts_ms: ts[s.to - 1]! + s.slice.tfMs, tf_ms: s.slice.tfMs, instruments: s.slice.instruments }, null, 2) + '\n');
+    if (s.barsKnown === undefined) await writeBars();
+    await writeFileAtomic(join(dir, 'funding.json'), JSON.stringify({
+      funding: (s.slice.funding ?? []).map((f) => (f ? { ts_ms: [...f.ts_ms], rate: [...f.rate] } : null)),
+      tradable: (s.slice.tradable ?? []).map((x) => x ?? null),
+    }) + '\n');
+    await writeFileAtomic(jfile, JSON.stringify({ seq: -1, type: 'session', message: `session ${id} started`, identity: s.identity }) + '\n');
+  }
+  const K = j.last?.bar ?? -1; // last acknowledged bar
+  const upto = known - 1 - s.from; // last bar to process now (relative)
+  if (upto <= K && known < s.to) {
+    log.info({ session: id, acknowledged_bar: K }, `session ${id}: no new closed bar since bar ${K + 1}`);
+  }
+  if (K >= n) throw new DataError(`session journal acknowledges bar ${K} but the replay has ${n} bars`, { file: jfile, field: 'bar', value: K }, { hint: 'the lake or the command changed since the session started: start a new session' });
+  // FIFO inventory rehydrated from the acknowledged fills
   const book = new FifoBook();
   const matches: Match[] = [];
-  const fills = result.orderLog.filter((e) => e.event === 'filled');
-  fills.forEach((e, k) => matches.push(...book.apply({ fill_id: `f${k}`, symbol: syms[e.instrument]!, qty: e.qty, price: e.price!, ts_ms: e.ts_ms })));
+  for (const f of j.fills) matches.push(...book.apply(f));
+  let nFills = j.fills.length;
+  const ck0 = j.last;
+  const running: SessionState = {
+    session_id: id, status: 'running', state: ck0?.state ?? 'ACTIVE', tripped: ck0?.tripped ?? {}, equity: ck0?.equity ?? s.initialCash, cash: ck0?.cash ?? s.initialCash,
+    positions: ck0?.positions ?? Object.fromEntries(syms.map((x) => [x, 0])), open_orders: ck0?.open_orders ?? [], last_bar_ts_ms: ck0?.ts_ms ?? NaN,
+    bars_processed: K + 1, risk_digest: riskDigest(s.limits), blueprint_id: s.blueprint.id, n_fills: nFills, n_orders_denied: ck0?.n_orders_denied ?? 0,
+  };
+  // a view of the journal for readers while the session runs (the journal is the record): as of the last checkpoint
+  await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(running, null, 2) + '\n');
+  if (K >= 0) log.info({ session: id, acknowledged_bar: K, fills: nFills, open_orders: j.last!.open_orders.length }, `session ${id}: resuming after bar ${K + 1} of ${n} (${iso(j.last!.ts_ms)}): verifying the journal by replay`);
+  const diverge = (what: string, journaled: string, now: string): never => {
+    throw new DataError(`session ${id}: the replay diverges from the journal at ${what}`, { file: jfile, field: what, value: `journal ${journaled.slice(0, 200)} | replay ${now.slice(0, 200)}` }, {
+      hint: 'the code, the lake bars or the command changed since the session started: start a new session (or restore them)',
+    });
+  };
+  const mirrorFile = join(dir, 'adapter_logs.jsonl');
+  if (s.mirror !== undefined && existsSync(mirrorFile)) {
+    const keep = (await readFile(mirrorFile, 'utf8')).split('\n').filter((l) => l !== '' && (() => { try { return (JSON.parse(l) as { bar: number }).bar <= K; } catch { return false; } })());
+    await writeFileAtomic(mirrorFile, keep.map((l) => l + '\n').join(''));
+  }
+  const mirror = s.mirror;
+  const fd = openSync(jfile, 'a');
+  let seq = 0;
+  let cursor = 0;
+  let lIdx = 0;
+  let pIdx = 0;
+  let lastWrite = performance.now();
+  try {
+    const r = replaySession(s, killSwitchPresent, {
+      killAt: (t) => (t <= K ? j.killTrips.has(t) : undefined),
+      resets: j.resets,
+      onBarEnd: (t, engine, pending, denied, latch) => {
+        const logv = engine.orderEvents();
+        // this bar's events in journal order: fills/cuts/expiries, then the close's guard events, then submissions
+        const body: EventBody[] = [];
+        const lEnd = logv.length;
+        for (let k = lIdx; k < lEnd; k++) if (!closePhase(logv[k]!)) body.push(orderBody(syms, logv[k]!));
+        for (let k = pIdx; k < pending.length; k++) body.push(pending[k]!.ev);
+        for (let k = lIdx; k < lEnd; k++) if (closePhase(logv[k]!)) body.push(orderBody(syms, logv[k]!));
+        if (t > K && mirror !== undefined) {
+          let ml = '';
+          for (let k = lIdx; k < lEnd; k++) {
+            const e = logv[k]!;
+            const line = mirror(e, syms[e.instrument]!, e.event === 'submitted' || e.event === 'cancelled' ? ts[s.from + t]! + s.slice.tfMs : ts[s.from + t]!, id);
+            if (line !== undefined) ml += JSON.stringify({ bar: t, ...line }) + '\n';
+          }
+          if (ml !== '') appendFileSync(mirrorFile, ml);
+        }
+        const newFills: OrderEvent[] = [];
+        for (let k = lIdx; k < lEnd; k++) if (logv[k]!.event === 'filled') newFills.push(logv[k]!);
+        lIdx = lEnd;
+        pIdx = pending.length;
+        const tsT = ts[s.from + t]!;
+        if (t <= K) {
+          for (const b of body) {
+            const line = JSON.stringify({ seq: seq++, bar: t, ts_ms: tsT, ...b });
+            if (cursor >= j.events.length) diverge(`event seq ${seq - 1} (bar ${t})`, '(none)', line);
+            if (j.events[cursor] !== line) diverge(`event seq ${seq - 1} (bar ${t})`, j.events[cursor]!, line);
+            cursor++;
+          }
+          if (t === K) {
+            if (cursor !== j.events.length) diverge(`the end of the acknowledged events (bar ${K})`, j.events[cursor]!, '(none)');
+            const ck = checkpointOf(engine, syms, t, tsT, seq, latch, nFills, denied);
+            const a = JSON.stringify({ ...j.last!, next_seq: 0 });
+            const b = JSON.stringify({ ...ck, next_seq: 0 });
+            if (a !== b) diverge(`the checkpoint of bar ${K}`, a, b);
+            for (const sym of syms) {
+              if (Math.abs(book.position(sym) - ck.positions[sym]!) > 1e-9 * Math.max(1, Math.abs(ck.positions[sym]!))) diverge(`the FIFO inventory of ${sym}`, String(book.position(sym)), String(ck.positions[sym]));
+            }
+          }
+          return;
+        }
+        for (const f of newFills) {
+          const fill: Fill = { fill_id: `f${nFills++}`, symbol: syms[f.instrument]!, qty: f.qty, price: f.price!, ts_ms: f.ts_ms };
+          matches.push(...book.apply(fill));
+        }
+        const now = performance.now();
+        if (body.length === 0 && t !== n - 1 && t !== upto && now - lastWrite < PROGRESS_MS && crash?.afterBar !== t) return;
+        lastWrite = now;
+        let group = '';
+        for (const b of body) group += JSON.stringify({ seq: seq++, bar: t, ts_ms: tsT, ...b }) + '\n';
+        group += JSON.stringify(checkpointOf(engine, syms, t, tsT, seq, latch, nFills, denied)) + '\n';
+        if (crash !== undefined && crash.afterBar === t) {
+          writeSync(fd, crash.torn ? group.slice(0, Math.max(1, Math.floor(group.length / 2))) : group);
+          process.kill(process.pid, 'SIGKILL');
+        }
+        writeSync(fd, group);
+      },
+      ...(known < s.to ? { stopAfter: Math.max(upto, K) } : {}),
+    });
+    const { result, latch, denied, exposure } = r;
+    closeSync(fd);
+    if (!r.complete) {
+      const last = (await readJournal(jfile, syms, log, id)).last;
+      const st: SessionState = { ...running, state: latch.state, tripped: { ...latch.tripped }, ...(last ? { equity: last.equity, cash: last.cash, positions: last.positions, open_orders: last.open_orders, last_bar_ts_ms: last.ts_ms, bars_processed: last.bar + 1, n_fills: last.n_fills, n_orders_denied: last.n_orders_denied } : {}) };
+      await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(st, null, 2) + '\n');
+      return { id, dir, state: st, resumed: false, resumedAfterBars: K + 1 };
+    }
+    return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso, exposure });
+  } catch (e) {
+    try { closeSync(fd); } catch { /* closed */ }
+    throw e;
+  }
+}
+
+interface Finished {
+  result: EngineResult; latch: Latch; denied: number; book: FifoBook; matches: Match[]; nFills: number; t0: number; resumedAfter: number;
+  syms: string[]; n: number; iso: (x: number) => string;
+  /** The experiment exposure ledger when the session enforced one. */
+  exposure?: ExposureLedger | undefined;
+}
+
+/** The session's derived files, each written atomically, state.json (status complete) last. */
+async function publish(s: SessionInput, id: string, dir: string, log: Logger, f: Finished): Promise<SessionOutcome> {
+  const { result, latch, denied, book, matches, syms, n, iso } = f;
+  const ts = s.slice.ts_ms;
   const positions: Record<string, number> = {};
   syms.forEach((sym, i) => { positions[sym] = result.positions[i]!; });
+  // only trips change the state (resets are their own lines): parse those, not the whole journal
+  const events = (await readFile(join(dir, 'state.jsonl'), 'utf8')).trim().split('\n')
+    .filter((l) => l.startsWith('{"seq":"reset"') || l.includes('"decision":"trip"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const stateChanges = events.filter((e) => e.type === 'guard' && typeof e.seq === 'number' && e.seq >= 0 && e.state_before !== e.state_after) as unknown as (StateEvent & GuardEvent)[];
+  const resets = events.filter((e) => e.seq === 'reset') as unknown as (GuardEvent & { ts_ms: number; after_bar: number })[];
   const state: SessionState = {
     session_id: id, status: 'complete', state: latch.state, tripped: latch.tripped, equity: result.equity[n - 1]!, cash: result.cash[n - 1]!,
-    positions, last_bar_ts_ms: ts[s.to - 1]!, bars_processed: n, risk_digest: riskDigest(s.limits), blueprint_id: s.blueprint.id,
-    n_fills: fills.length, n_orders_denied: denied,
+    positions, open_orders: [], last_bar_ts_ms: ts[s.to - 1]!, bars_processed: n, risk_digest: riskDigest(s.limits), blueprint_id: s.blueprint.id,
+    n_fills: f.nFills, n_orders_denied: denied,
   };
-  const stateChanges = events.filter((e) => e.type === 'guard' && e.state_before !== e.state_after) as (StateEvent & GuardEvent)[];
-  const iso = (x: number) => new Date(x).toISOString();
   const md = [
     `# Paper session ${id}`, '',
     `- blueprint ${s.blueprint.id} (${s.blueprint.name}); replay of ${n} bars ${iso(ts[s.from]!)} .. ${iso(ts[s.to - 1]! + s.slice.tfMs)} from the lake`,
     `- risk limits digest ${state.risk_digest}: ${JSON.stringify(s.limits)}`,
     `- market rules: ${JSON.stringify(s.rules)}`, '',
     '## State changes', '',
-    ...(stateChanges.length ? stateChanges.map((e) => `- ${iso(e.ts_ms + s.slice.tfMs)} ${e.state_before} -> ${e.state_after}: ${e.message}`) : ['- none: ACTIVE throughout']),
-    '', `Final: ${state.state}, equity ${state.equity.toFixed(2)}, ${fills.length} fills, ${denied} orders denied.`, '',
+    ...(stateChanges.length || resets.length
+      ? [...stateChanges.map((e) => ({ at: e.ts_ms + s.slice.tfMs, line: `- ${iso(e.ts_ms + s.slice.tfMs)} ${e.state_before} -> ${e.state_after}: ${e.message}` })),
+        ...resets.map((e) => ({ at: ts[s.from + e.after_bar]! + s.slice.tfMs, line: `- ${iso(e.ts_ms)} ${e.state_before} -> ACTIVE: ${e.message} (cleared: ${e.numbers.cleared || 'nothing'}; effective after the bar closing ${iso(ts[s.from + e.after_bar]! + s.slice.tfMs)})` }))]
+        .sort((a, b) => a.at - b.at).map((x) => x.line)
+      : ['- none: ACTIVE throughout']),
+    '', `Final: ${state.state}, equity ${state.equity.toFixed(2)}, ${f.nFills} fills, ${denied} orders denied.`, '',
   ].join('\n');
-  const tmp = tempPathFor(dir);
-  await mkdir(join(tmp, 'logs'), { recursive: true });
-  try {
-    const jsonl = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).join('\n') + (xs.length ? '\n' : '');
-    await writeFile(join(tmp, 'state.jsonl'), jsonl([
-      { seq: -1, type: 'session', message: `session ${id} started`, identity: s.identity },
-      ...events,
-    ]));
-    await writeFile(join(tmp, 'orders.csv'), csv(['order_id', 'bar_ts_utc', 'symbol', 'kind', 'event', 'qty', 'price', 'fee', 'slippage_impact', 'liquidity', 'reason'],
-      result.orderLog.map((e) => [e.orderId, iso(e.ts_ms), syms[e.instrument]!, e.kind, e.event, e.qty, e.price ?? null, e.fee ?? null, e.slippageImpact ?? null, e.liquidity ?? null, e.reason ? JSON.stringify(e.reason) : null])));
-    await writeFile(join(tmp, 'trades.csv'), csv(['symbol', 'side', 'qty', 'entry_price', 'exit_price', 'realized', 'open_fill', 'close_fill'],
-      matches.map((m) => [m.symbol, m.side, m.qty, m.entry_price, m.exit_price, m.realized, m.open_fill_id, m.close_fill_id])));
-    await writeFile(join(tmp, 'positions.csv'), csv(['symbol', 'lot_qty', 'lot_price', 'lot_ts_utc', 'fill'],
-      book.symbols().flatMap((sym) => book.lotsOf(sym).map((l) => [sym, l.qty, l.price, iso(l.ts_ms), l.fill_id]))));
-    const acct: (string | number)[][] = [];
-    for (let t = 0; t < n; t++) acct.push([iso(ts[s.from + t]!), result.equity[t]!, result.cash[t]!, result.fees[t]!, result.slippageImpact[t]!, result.funding[t]!]);
-    await writeFile(join(tmp, 'account.csv'), csv(['ts_utc', 'equity', 'cash', 'fees', 'slippage_impact', 'funding'], acct));
-    const barRows: (string | number)[][] = [];
-    for (let t = 0; t < s.to; t++) s.slice.bars.forEach((b, i) => barRows.push([ts[t]!, syms[i]!, b.open[t]!, b.high[t]!, b.low[t]!, b.close[t]!, b.volume[t]!]));
-    await writeFile(join(tmp, 'bars.csv'), csv(['ts_ms', 'symbol', 'open', 'high', 'low', 'close', 'volume'], barRows));
-    await writeFile(join(tmp, 'funding.json'), JSON.stringify({
-      funding: (s.slice.funding ?? []).map((f) => (f ? { ts_ms: [...f.ts_ms], rate: [...f.rate] } : null)),
-      tradable: (s.slice.tradable ?? []).map((x) => x ?? null),
-    }) + '\n');
-    await writeFile(join(tmp, 'engine_trades.json'), JSON.stringify(result.trades.map((t) => ({ ...t, symbol: syms[t.instrument] }))) + '\n');
-    await writeFile(join(tmp, 'session.md'), md);
-    if (exposure) {
-      await writeFile(join(tmp, 'exposure.json'), JSON.stringify({
-        experiment_id: s.identity.experiment_id ?? null, counts: violationCounts(exposure),
-        blocks: exposure.blocks.map((b) => ({ ...b, symbol: syms[b.instrument] })), entries: exposure.entries.map((e) => ({ ...e, symbol: syms[e.instrument] })),
-      }, null, 1) + '\n');
-    }
-    await writeFile(join(tmp, 'logs', 'run.log'), jsonl([
-      { level: 'info', msg: `replayed ${n} bars in ${Date.now() - t0} ms`, session: id },
-      ...stateChanges.map((e) => ({ level: 'warn', msg: e.message, ts_utc: iso(e.ts_ms) })),
-    ]));
-    await writeFile(join(tmp, 'input.json'), JSON.stringify({ blueprint: s.blueprint, costs: s.costs, initial_cash: s.initialCash, limits: s.limits, rules: s.rules, identity: s.identity, from_index: s.from, to_index: s.to, from_ts_ms: ts[s.from], to_ts_ms: ts[s.to - 1]! + s.slice.tfMs, tf_ms: s.slice.tfMs, instruments: s.slice.instruments }, null, 2) + '\n');
-    await writeFile(join(tmp, 'state.json'), JSON.stringify(state, null, 2) + '\n');
-    await mkdir(join(runsDir, 'live', 'sessions'), { recursive: true });
-    await rename(tmp, dir);
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw e;
+  await writeFileAtomic(join(dir, 'orders.csv'), csv(['order_id', 'bar_ts_utc', 'symbol', 'kind', 'event', 'qty', 'price', 'fee', 'slippage_impact', 'liquidity', 'reason'],
+    result.orderLog.map((e) => [e.orderId, iso(e.ts_ms), syms[e.instrument]!, e.kind, e.event, e.qty, e.price ?? null, e.fee ?? null, e.slippageImpact ?? null, e.liquidity ?? null, e.reason ? JSON.stringify(e.reason) : null])));
+  await writeFileAtomic(join(dir, 'trades.csv'), csv(['symbol', 'side', 'qty', 'entry_price', 'exit_price', 'realized', 'open_fill', 'close_fill'],
+    matches.map((m) => [m.symbol, m.side, m.qty, m.entry_price, m.exit_price, m.realized, m.open_fill_id, m.close_fill_id])));
+  await writeFileAtomic(join(dir, 'positions.csv'), csv(['symbol', 'lot_qty', 'lot_price', 'lot_ts_utc', 'fill'],
+    book.symbols().flatMap((sym) => book.lotsOf(sym).map((l) => [sym, l.qty, l.price, iso(l.ts_ms), l.fill_id]))));
+  const acct: string[] = ['ts_utc,equity,cash,fees,slippage_impact,funding'];
+  for (let t = 0; t < n; t++) acct.push(`${iso(ts[s.from + t]!)},${result.equity[t]},${result.cash[t]},${result.fees[t]},${result.slippageImpact[t]},${result.funding[t]}`);
+  await writeFileAtomic(join(dir, 'account.csv'), acct.join('\n') + '\n');
+  await writeFileAtomic(join(dir, 'engine_trades.json'), JSON.stringify(result.trades.map((t) => ({ ...t, symbol: syms[t.instrument] }))) + '\n');
+  await writeFileAtomic(join(dir, 'session.md'), md);
+  if (f.exposure) {
+    await writeFileAtomic(join(dir, 'exposure.json'), JSON.stringify({
+      experiment_id: s.identity.experiment_id ?? null, counts: violationCounts(f.exposure),
+      blocks: f.exposure.blocks.map((b) => ({ ...b, symbol: syms[b.instrument] })), entries: f.exposure.entries.map((e) => ({ ...e, symbol: syms[e.instrument] })),
+    }, null, 1) + '\n');
   }
-  for (const e of stateChanges) log.warn({ session: id, rule: e.rule }, `${e.state_before} -> ${e.state_after}: ${e.message}`);
-  log.info({ session: id, bars: n, fills: fills.length, denied, state: state.state, equity: state.equity, ms: Date.now() - t0 }, 'paper session complete');
-  return { id, dir, state, resumed: false };
+  await appendFile(join(dir, 'logs', 'run.log'), [
+    { level: 'info', msg: f.resumedAfter > 0 ? `resumed after ${f.resumedAfter} acknowledged bars; replayed ${n} bars in ${Date.now() - f.t0} ms` : `replayed ${n} bars in ${Date.now() - f.t0} ms`, session: id },
+    ...stateChanges.map((e) => ({ level: 'warn', msg: e.message, ts_utc: iso(e.ts_ms) })),
+  ].map((x) => JSON.stringify(x) + '\n').join(''));
+  await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
+  if (f.resumedAfter === 0) for (const e of stateChanges) log.warn({ session: id, rule: e.rule }, `${e.state_before} -> ${e.state_after}: ${e.message}`);
+  log.info({ session: id, bars: n, resumed_after_bars: f.resumedAfter, fills: f.nFills, denied, state: state.state, equity: state.equity, ms: Date.now() - f.t0 }, 'paper session complete');
+  return { id, dir, state, resumed: false, resumedAfterBars: f.resumedAfter };
 }
 
-/** Temp folders of this session left by a killed run (`.<id>.tmp-<pid>-<rand>`, pid no longer alive). */
-async function removeDeadTemps(sessions: string, id: string): Promise<void> {
-  if (!existsSync(sessions)) return;
-  for (const e of await readdir(sessions)) {
-    const m = new RegExp(`^\\.${id}\\.tmp-(\\d+)-`).exec(e);
-    if (m && !isProcessAlive(Number(m[1]))) await rm(join(sessions, e), { recursive: true, force: true });
-  }
-}
-
-/** `live reset`: clear the latch with a reason, appended to state.jsonl and session.md; state.json rewritten. */
+/**
+ * `live reset`: clear the latch with a reason. The reset line is appended to state.jsonl (effective after the last
+ * acknowledged bar: a resumed session replays it there), a bullet to session.md; state.json rewritten.
+ */
 export async function resetSessionFolder(runsDir: string, id: string, reason: string, nowMs: number): Promise<SessionState> {
   const dir = sessionDir(runsDir, id);
-  const file = join(dir, 'state.json');
+  const file = join(dir, 'state.jsonl');
   if (!existsSync(file)) throw new DataError(`no session ${id}`, { file, field: 'session', value: id }, { hint: 'list sessions under runs/live/sessions/' });
-  const st = JSON.parse(await readFile(file, 'utf8')) as SessionState;
-  const latch: Latch = { state: st.state, tripped: st.tripped };
-  const ev = resetSession(latch, reason);
-  await appendFile(join(dir, 'state.jsonl'), JSON.stringify({ seq: 'reset', ts_ms: nowMs, ...ev }) + '\n');
-  await appendFile(join(dir, 'session.md'), `- ${new Date(nowMs).toISOString()} ${ev.state_before} -> ACTIVE: reset: ${reason} (cleared: ${ev.numbers.cleared || 'nothing'})\n`);
-  const next: SessionState = { ...st, state: latch.state, tripped: latch.tripped };
-  await writeFileAtomic(file, JSON.stringify(next, null, 2) + '\n');
-  return next;
+  const unlock = await lockSession(dir, id);
+  try {
+    const j = await readJournal(file, [], silentLogger(), id);
+    const stFile = join(dir, 'state.json');
+    const st = existsSync(stFile) ? JSON.parse(await readFile(stFile, 'utf8')) as SessionState : undefined;
+    const ck = j.last;
+    const complete = st?.status === 'complete';
+    const latch: Latch = complete ? { state: st!.state, tripped: st!.tripped } : { state: ck?.state ?? 'ACTIVE', tripped: { ...(ck?.tripped ?? {}) } };
+    const ev = resetSession(latch, reason);
+    const afterBar = complete ? st!.bars_processed - 1 : (ck?.bar ?? -1);
+    await appendFile(file, JSON.stringify({ seq: 'reset', after_bar: afterBar, ts_ms: nowMs, ...ev }) + '\n');
+    if (existsSync(join(dir, 'session.md'))) {
+      await appendFile(join(dir, 'session.md'), `- ${new Date(nowMs).toISOString()} ${ev.state_before} -> ACTIVE: reset: ${reason} (cleared: ${ev.numbers.cleared || 'nothing'})\n`);
+    }
+    const base: SessionState = st ?? {
+      session_id: id, status: 'running', state: latch.state, tripped: {}, equity: ck?.equity ?? NaN, cash: ck?.cash ?? NaN, positions: ck?.positions ?? {},
+      open_orders: ck?.open_orders ?? [], last_bar_ts_ms: ck?.ts_ms ?? NaN, bars_processed: afterBar + 1, risk_digest: '', blueprint_id: '', n_fills: ck?.n_fills ?? 0, n_orders_denied: ck?.n_orders_denied ?? 0,
+    };
+    const next: SessionState = { ...base, state: latch.state, tripped: latch.tripped };
+    await writeFileAtomic(stFile, JSON.stringify(next, null, 2) + '\n');
+    return next;
+  } finally {
+    unlock();
+  }
 }
