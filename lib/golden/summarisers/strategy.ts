@@ -58,7 +58,7 @@ export async function summariseWalkforward(ctx: SummariseContext): Promise<Stage
   numbers['min_trl_sr0_days'] = num(s.deflation.min_trl_sr0_days);
   const cl = s.deflation.clustered as WalkforwardSummary['deflation']['clustered'] | undefined;
   if (cl) {
-    numbers['clustered trials_effective'] = num(cl.trials_effective);
+    numbers['clustered trials_effective'] = exact(cl.trials_effective);
     numbers['clustered clusters'] = exact(cl.clusters.length);
     numbers['clustered sr0_annual'] = num(cl.sr0_annual);
     numbers['clustered dsr'] = num(cl.dsr);
