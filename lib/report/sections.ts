@@ -334,10 +334,11 @@ export function deflationTable(d: ReportData): Table {
   const dsr = o.dsr ?? d.oos.metrics?.dsr;
   const prob = (v: number | undefined): Cell => num(isPresent(v) ? fmtProb(v) : NA, undefined, { bad: isPresent(v) && v < PROB_LEVEL });
   const rows: Cell[][] = c ? [
-    [txt('Trials N'), num(fmtInt(o.trials)), num(fmtInt(c.trials_effective)),
-      txt(`clustered: ${fmtInt(c.clusters.length)} ONC clusters of the blueprints + ${fmtInt(c.extra_trials)} trials without a return series`)],
+    [txt('Trials N'), num(fmtInt(o.trials)), num(Number.isInteger(c.trials_effective) ? fmtInt(c.trials_effective) : fmtNum(c.trials_effective, 1)),
+      txt(`clustered: Li & Ji effective trials of ${fmtInt(c.clusters.length)} ONC clusters of the blueprints + ${fmtInt(c.extra_trials)} trials without a return series`)],
     [txt('SR0 (annualised)'), num(isPresent(o.sr0_annual) ? fmtNum(o.sr0_annual, 2) : NA), num(isPresent(c.sr0_annual) ? fmtNum(c.sr0_annual, 2) : NA),
-      txt('naive: variance of the blueprints\' Sharpe ratios; clustered: variance of the cluster portfolios\' Sharpe ratios')],
+      txt('naive: variance of the blueprints\' Sharpe ratios; clustered: variance of a skill-less trial\'s Sharpe estimate, 1 / (days - 1)' +
+        (isPresent(c.long_run_variance_ratio) ? ` x long-run variance ratio ${fmtNum(c.long_run_variance_ratio, 2)}` : ''))],
     [txt('DSR: P(true Sharpe > SR0)'), prob(dsr), prob(c.dsr), verdict(isPresent(c.dsr) ? c.dsr : undefined, (x) => x >= PROB_LEVEL, `clustered >= ${PROB_LEVEL}`)],
   ] : [];
   return {
@@ -346,16 +347,21 @@ export function deflationTable(d: ReportData): Table {
   };
 }
 
-/** The ONC clusters behind the clustered DSR: size, cluster-portfolio Sharpe, members (blueprint names where known). */
+/** The ONC clusters behind the clustered DSR: size, Li & Ji effective trials, mean member Sharpe, members (names where known). */
 export function clustersTable(d: ReportData): Table {
   const c = d.overfitting.clustered;
   const nameOf = new Map(d.blueprints.map((b) => [b.id, b.name] as const));
   const rows: Cell[][] = (c?.clusters ?? []).map((k, i) => [
-    num(fmtInt(i + 1)), num(fmtInt(k.members.length)), num(isPresent(k.sharpe_annual) ? fmtNum(k.sharpe_annual, 2) : NA),
+    num(fmtInt(i + 1)), num(fmtInt(k.members.length)), num(isPresent(k.effective_trials) ? fmtNum(k.effective_trials, 1) : NA),
+    num(isPresent(k.sharpe_annual) ? fmtNum(k.sharpe_annual, 2) : NA),
     txt(k.members.map((m) => nameOf.get(m) ?? m).join('; ')),
   ]);
   return {
-    columns: [{ label: 'Cluster', numeric: true }, { label: 'Members', numeric: true }, { label: 'Sharpe (annualised)', numeric: true }, { label: 'Blueprints' }],
+    columns: [
+      { label: 'Cluster', numeric: true }, { label: 'Members', numeric: true },
+      { label: 'Effective trials', numeric: true, title: 'Li & Ji (2005): from the eigenvalues of the members\' correlation matrix' },
+      { label: 'Mean member Sharpe (annualised)', numeric: true }, { label: 'Blueprints' },
+    ],
     rows, empty: 'no clusters', notes: [],
   };
 }

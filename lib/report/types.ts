@@ -113,14 +113,20 @@ export interface ReportWhatIf {
 export interface ReportCostSensitivity { label: string; multiplier: number; total_return: number; sharpe: number }
 
 export interface ReportClusteredDeflation {
-  /** Effective number of trials: clusters + trials without a return series. */
+  /** Effective number of trials: the clusters' Li & Ji effective trials + trials without a return series. */
   trials_effective: number;
   /** Trials without a return series, each counted as its own trial. */
   extra_trials: number;
+  /** Per-day variance of a skill-less trial's Sharpe estimate (the V of SR0), and its long-run variance ratio. */
+  null_variance_of_sharpes?: number;
+  long_run_variance_ratio?: number;
   sr0_annual: number;
   dsr: number;
-  /** Each cluster: its members (blueprint ids) and the annualised Sharpe of its inverse-variance portfolio. */
-  clusters: { members: string[]; sharpe_annual: number }[];
+  /**
+   * Each cluster: its members (blueprint ids), their Li & Ji effective number of trials, and the members' mean
+   * annualised Sharpe.
+   */
+  clusters: { members: string[]; effective_trials?: number; sharpe_annual: number }[];
 }
 
 export interface ReportOverfitting {

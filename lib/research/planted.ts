@@ -245,7 +245,7 @@ export interface WalkforwardFigures {
   /** naive DSR: every trial independent, variance of the blueprints' Sharpe ratios */
   dsr: number;
   trials: number;
-  /** clustered DSR (ONC): effective trials and the variance of cluster Sharpe ratios */
+  /** clustered DSR: Li & Ji effective trials of the ONC clusters (+ trials without a series), null Sharpe variance */
   dsr_clustered: number;
   trials_effective: number;
   clusters: number;

@@ -180,7 +180,7 @@ export function benchMarkdown(f: BenchFigures): string {
     const n3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
     const row = (seed: number, m: string, w: WalkforwardFigures) =>
       `| ${seed} | ${m} | ${n2(w.oos_sharpe)} | ${pct(w.oos_total_return)} | ${w.oos_days} | ${n3(w.psr)} | ${n3(w.dsr)} (N ${w.trials}, SR0 ${n2(w.sr0_annual)}) | ` +
-      `${n3(w.dsr_clustered)} (K ${w.trials_effective}, ${w.clusters} clusters, SR0 ${n2(w.sr0_clustered_annual)}) |`;
+      `${n3(w.dsr_clustered)} (K ${Number.isFinite(w.trials_effective) ? w.trials_effective.toFixed(1) : "-"}, ${w.clusters} clusters, SR0 ${n2(w.sr0_clustered_annual)}) |`;
     L.push('', '| seed | market | OOS Sharpe | OOS return | OOS days | PSR | naive DSR | clustered DSR |', '|---:|---|---:|---:|---:|---:|---|---|',
       ...f.walkforward.flatMap((w) => [row(w.seed, 'planted', w.with_edges), row(w.seed, 'null', w.without_edges)]));
   }

@@ -42,3 +42,4 @@ export {
   type OncOptions, type OncResult,
 } from './onc.js';
 export { Xoshiro128ss } from './rng.js';
+export { symmetricEigenvalues, liJiEffectiveTests, nullSharpeVariance } from './effective_tests.js';

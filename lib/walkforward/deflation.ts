@@ -1,22 +1,33 @@
 /**
- * Clustered deflation: the DSR with the effective number of trials (Lopez de Prado 2019, "A data science solution
- * to the multiple-testing crisis in financial research", J. Financial Data Science 1(1), section "Clustered
- * trials"; ONC from Lopez de Prado & Lewis 2019, lib/stats/onc.ts).
- *
- * The trials that have a return series (the blueprints, full-period daily returns from pass 1) are clustered by
- * the correlation of those returns. Each cluster's returns are the inverse-variance portfolio of its members
- * (w_i proportional to 1 / var(r_i), as in the paper); its daily Sharpe ratio is one cluster-level trial. Trials
- * without a return series (`extraTrials`: plan candidates that produced no blueprint, grouped upstream; pair
- * variants the screen did not compile; blueprints that never trade) are counted as independent trials of their own
- * but contribute no Sharpe ratio to the variance. Then
- *   K = clusters + extraTrials,  V = variance (ddof 1) of the cluster daily Sharpe ratios,
+ * Clustered deflation: the DSR with the effective number of trials. Built on Lopez de Prado 2019 ("A data science
+ * solution to the multiple-testing crisis in financial research", J. Financial Data Science 1(1)): the trials with a
+ * return series (the blueprints, full-period daily returns from pass 1) are clustered by the correlation of those
+ * returns with ONC (Lopez de Prado & Lewis 2019, lib/stats/onc.ts). Two departures, for the reasons in
+ * docs/strategy.md "Clustered DSR":
+ *  - K: a cluster counts as its Li & Ji (2005) effective number of independent tests (lib/stats/effective_tests.ts,
+ *    eigenvalues of the members' correlation matrix), not as one trial: a cluster of near-duplicates counts about 1,
+ *    a cluster of barely correlated members about its size. Trials without a return series (`extraTrials`: plan
+ *    candidate groups that produced no blueprint, pair variants the screen did not compile; blueprints that never
+ *    trade) count one each. K = sum of the clusters' M_eff + extraTrials (real-valued).
+ *  - V: the variance of the trials' Sharpe estimates under the False Strategy theorem's premise (every trial's true
+ *    Sharpe is 0; Bailey & Lopez de Prado 2014 eq. 7; Bailey, Borwein, Lopez de Prado & Zhu 2014, Notices AMS 61(5),
+ *    the MinBTL derivation), i.e. the sampling variance of a Sharpe estimate at SR = 0: 1 / (T - 1) times the
+ *    long-run variance ratio (Lo 2002), averaged over the series trials (lib/stats/effective_tests.ts
+ *    nullSharpeVariance). Not the empirical variance of the trials' or clusters' Sharpe ratios: that adds the
+ *    dispersion of the TRUE Sharpe ratios when some trials carry an edge, and a cluster portfolio of barely
+ *    correlated members has a diversified Sharpe that is not one trial's estimate.
  *   SR0 = expectedMaxSharpe(K, V),  DSR = PSR(SR0) of the out-of-sample daily returns.
- * Needs at least two clusters (else V is undefined and SR0, DSR are NaN). Compute bound: the base k-means tries
- * k = 2..min(n - 1, ONC_MAX_CLUSTERS) (the recursion can still split further); ONC's cost grows as n^2 k^2.
+ * Units: V and SR0 are per day (the trials' daily returns on the full grid, T days), as the out-of-sample book's
+ * daily Sharpe; SR0 is the Sharpe level the best of K skill-less trials shows over the trials' period, so it is
+ * the benchmark of a per-day Sharpe measured on any part of that period (the book's n_days enter the PSR).
+ * Per cluster the summary also shows the member-average Sharpe and the empirical variance of those averages across
+ * clusters (descriptive; neither enters SR0). Compute bound: the base k-means tries k = 2..min(n - 1,
+ * ONC_MAX_CLUSTERS) (the recursion can still split further); ONC's cost grows as n^2 k^2, Jacobi's as n^3.
  */
 import { mean, variance } from '../stats/descriptive.js';
 import { expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../stats/sharpe.js';
 import { correlationMatrix, oncClusters } from '../stats/onc.js';
+import { liJiEffectiveTests, nullSharpeVariance } from '../stats/effective_tests.js';
 
 export interface TrialSeries {
   id: string;
@@ -26,7 +37,9 @@ export interface TrialSeries {
 
 export interface ClusteredCluster {
   members: string[];
-  /** Daily Sharpe of the cluster's inverse-variance portfolio, and annualised (sqrt(365.25)). */
+  /** Li & Ji (2005) effective number of independent trials among the members (1 for a single member). */
+  effective_trials: number;
+  /** Mean of the members' daily Sharpe ratios, and annualised (sqrt(365.25)); descriptive. */
   daily_sharpe: number;
   sharpe_annual: number;
 }
@@ -36,8 +49,13 @@ export interface ClusteredDeflation {
   clusters: ClusteredCluster[];
   /** Trials counted without a series (each its own trial). */
   extra_trials: number;
-  /** Effective number of trials K = clusters + extra_trials. */
+  /** Effective number of trials K = sum of the clusters' effective_trials + extra_trials. */
   trials_effective: number;
+  /** V of SR0: the mean over the series trials of their Sharpe estimate's variance at a true Sharpe of 0 (per day). */
+  null_variance_of_sharpes: number;
+  /** The mean long-run variance ratio behind it (1 = serially uncorrelated daily returns). */
+  long_run_variance_ratio: number;
+  /** Empirical variance (ddof 1) of the clusters' member-average Sharpe ratios; shown beside V, not used. */
   variance_of_cluster_sharpes: number;
   sr0_annual: number;
   dsr: number;
@@ -49,32 +67,30 @@ export const ONC_MAX_CLUSTERS = 40;
 /** The out-of-sample daily returns' statistics the PSR needs (lib/stats/curve_metrics.ts CurveMetrics). */
 export interface OosDaily { daily_sharpe: number; n_days: number; daily_skew: number; daily_kurtosis: number }
 
-/** Inverse-variance portfolio returns of the given series (weights sum to 1). */
-export function inverseVariancePortfolio(series: readonly ArrayLike<number>[]): Float64Array {
-  const len = series[0]?.length ?? 0;
-  const w = series.map((s) => 1 / variance(s));
-  const tw = w.reduce((a, b) => a + b, 0);
-  const out = new Float64Array(len);
-  series.forEach((s, i) => { for (let t = 0; t < len; t++) out[t] = out[t]! + (w[i]! / tw) * s[t]!; });
-  return out;
-}
-
 export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: number, oos: OosDaily, seed = 0): ClusteredDeflation {
   const live = trials.filter((t) => t.daily.length >= 2 && variance(t.daily) > 0 && Number.isFinite(mean(t.daily)));
   const flat = trials.length - live.length;
-  const onc = oncClusters(correlationMatrix(live.map((t) => t.daily)), { seed, maxClusters: Math.max(1, Math.min(live.length - 1, ONC_MAX_CLUSTERS)) });
+  const corr = correlationMatrix(live.map((t) => t.daily));
+  const onc = oncClusters(corr, { seed, maxClusters: Math.max(1, Math.min(live.length - 1, ONC_MAX_CLUSTERS)) });
   const clusters = onc.clusters.map((c) => {
-    const sr = sharpeRatio(inverseVariancePortfolio(c.map((i) => live[i]!.daily)));
-    return { members: c.map((i) => live[i]!.id).sort(), daily_sharpe: sr, sharpe_annual: sr * Math.sqrt(365.25) };
+    const sr = mean(c.map((i) => sharpeRatio(live[i]!.daily)));
+    const sub = c.map((i) => c.map((j) => corr[i]![j]!));
+    return {
+      members: c.map((i) => live[i]!.id).sort(), effective_trials: liJiEffectiveTests(sub),
+      daily_sharpe: sr, sharpe_annual: sr * Math.sqrt(365.25),
+    };
   });
   const extra = extraTrials + flat;
-  const k = clusters.length + extra;
+  const k = clusters.reduce((a, c) => a + c.effective_trials, 0) + extra;
+  const v0s = live.map((t) => nullSharpeVariance(t.daily));
+  const v0 = v0s.length ? mean(v0s) : NaN;
+  const ratio = v0s.length ? mean(live.map((t, i) => v0s[i]! * (t.daily.length - 1))) : NaN;
   const srs = clusters.map((c) => c.daily_sharpe).filter((x) => Number.isFinite(x));
-  const v = srs.length >= 2 ? variance(srs) : NaN;
-  const sr0 = Number.isFinite(v) && k >= 1 ? expectedMaxSharpe(k, v) : NaN;
+  const sr0 = Number.isFinite(v0) && k >= 1 ? expectedMaxSharpe(k, v0) : NaN;
   const dsr = Number.isFinite(sr0) ? probabilisticSharpe(oos.daily_sharpe, oos.n_days, oos.daily_skew, oos.daily_kurtosis, sr0) : NaN;
   return {
-    clusters, extra_trials: extra, trials_effective: k, variance_of_cluster_sharpes: v,
+    clusters, extra_trials: extra, trials_effective: k, null_variance_of_sharpes: v0, long_run_variance_ratio: ratio,
+    variance_of_cluster_sharpes: srs.length >= 2 ? variance(srs) : NaN,
     sr0_annual: sr0 * Math.sqrt(365.25), dsr,
   };
 }

@@ -53,8 +53,8 @@ describe('naive and clustered deflation side by side, clusters listed (issue 11 
     d.overfitting = {
       ...d.overfitting, trials: 224, sr0_annual: 9.34, dsr: 0.0029,
       clustered: {
-        trials_effective: 7, extra_trials: 5, sr0_annual: 3.1, dsr: 0.97,
-        clusters: [{ members: [a.id], sharpe_annual: 6.33 }, { members: [b.id, 'bp-unknown'], sharpe_annual: -3.84 }],
+        trials_effective: 7.5, extra_trials: 5, sr0_annual: 3.1, dsr: 0.97, null_variance_of_sharpes: 1.05 / 119, long_run_variance_ratio: 1.05,
+        clusters: [{ members: [a.id], effective_trials: 1, sharpe_annual: 6.33 }, { members: [b.id, 'bp-unknown'], effective_trials: 1.5, sharpe_annual: -3.84 }],
       },
     };
     return { d, a, b };
@@ -65,9 +65,10 @@ describe('naive and clustered deflation side by side, clusters listed (issue 11 
     const t = deflationTable(d);
     expect(t.columns.map((c) => c.label)).toEqual(['Deflation', 'Naive', 'Clustered (ONC)', 'Reading']);
     expect(t.rows.map((r) => [r[0]!.text, r[1]!.text, r[2]!.text])).toEqual([
-      ['Trials N', '224', '7'], ['SR0 (annualised)', '9.34', '3.10'], ['DSR: P(true Sharpe > SR0)', fmtProb(0.0029), fmtProb(0.97)],
+      ['Trials N', '224', '7.5'], ['SR0 (annualised)', '9.34', '3.10'], ['DSR: P(true Sharpe > SR0)', fmtProb(0.0029), fmtProb(0.97)],
     ]);
-    expect(t.rows[0]![3]!.text).toBe('clustered: 2 ONC clusters of the blueprints + 5 trials without a return series');
+    expect(t.rows[0]![3]!.text).toBe('clustered: Li & Ji effective trials of 2 ONC clusters of the blueprints + 5 trials without a return series');
+    expect(t.rows[1]![3]!.text).toContain('clustered: variance of a skill-less trial\'s Sharpe estimate, 1 / (days - 1) x long-run variance ratio 1.05');
     expect(t.rows[2]![1]!.bad).toBe(true);
     expect(t.rows[2]![3]!.text).toBe('pass (clustered >= 0.95)');
   });
@@ -76,7 +77,7 @@ describe('naive and clustered deflation side by side, clusters listed (issue 11 
     const { d, a, b } = withClusters();
     const t = clustersTable(d);
     expect(t.rows.map((r) => r.map((c) => c.text))).toEqual([
-      ['1', '1', '6.33', a.name], ['2', '2', '-3.84', `${b.name}; bp-unknown`],
+      ['1', '1', '1.0', '6.33', a.name], ['2', '2', '1.5', '-3.84', `${b.name}; bp-unknown`],
     ]);
     const md = renderReportMarkdown(d);
     expect(md).toContain('### Deflated Sharpe: naive and clustered trials');

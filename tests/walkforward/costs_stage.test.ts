@@ -129,13 +129,16 @@ describe('walk-forward under dearer costs', () => {
       },
     });
     expect(new Set(s.blueprints.map((b) => b.cost_digest_status))).toEqual(new Set(['stress']));
-    // clustered deflation (issue 11 item 5): each trading blueprint in exactly one ONC cluster, K = clusters + the
-    // trials without a series (at least the blueprints left out of the clusters)
+    // clustered deflation (issue 11 item 5): each trading blueprint in exactly one ONC cluster, K = the clusters'
+    // Li & Ji effective trials + the trials without a series (at least the blueprints left out of the clusters)
     const cl = s.deflation.clustered;
     const members = cl.clusters.flatMap((c) => c.members);
     expect(new Set(members).size).toBe(members.length);
     expect(members.every((m) => s.blueprints.some((b) => b.id === m))).toBe(true);
-    expect(cl.trials_effective).toBe(cl.clusters.length + cl.extra_trials);
+    expect(cl.trials_effective).toBeCloseTo(cl.clusters.reduce((k, c) => k + c.effective_trials, 0) + cl.extra_trials, 9);
+    for (const c of cl.clusters) expect(c.effective_trials).toBeGreaterThanOrEqual(1 - 1e-9);
+    for (const c of cl.clusters) expect(c.effective_trials).toBeLessThanOrEqual(c.members.length + 1e-9);
+    expect(cl.null_variance_of_sharpes).toBeGreaterThan(0);
     expect(cl.extra_trials).toBeGreaterThanOrEqual(s.blueprints.length - members.length);
 
     ok(await report(d, spec));

@@ -127,8 +127,10 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
       ...(wf.deflation.clustered ? {
         clustered: {
           trials_effective: wf.deflation.clustered.trials_effective, extra_trials: wf.deflation.clustered.extra_trials,
+          null_variance_of_sharpes: wf.deflation.clustered.null_variance_of_sharpes,
+          long_run_variance_ratio: wf.deflation.clustered.long_run_variance_ratio,
           sr0_annual: wf.deflation.clustered.sr0_annual, dsr: wf.deflation.clustered.dsr,
-          clusters: wf.deflation.clustered.clusters.map((c) => ({ members: c.members, sharpe_annual: c.sharpe_annual })),
+          clusters: wf.deflation.clustered.clusters.map((c) => ({ members: c.members, effective_trials: c.effective_trials, sharpe_annual: c.sharpe_annual })),
         },
       } : {}),
       ...(wf.pbo.pbo !== null ? { pbo: wf.pbo.pbo } : {}),

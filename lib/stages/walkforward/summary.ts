@@ -72,8 +72,9 @@ export interface WalkforwardSummary {
     min_trl_sr0_days: number;
     /**
      * The DSR with the effective number of trials (lib/walkforward/deflation.ts): blueprints clustered by the
-     * correlation of their daily returns (ONC), SR0 from the cluster count plus the trials without a series and the
-     * variance of the cluster portfolios' Sharpe ratios.
+     * correlation of their daily returns (ONC), K = the clusters' Li & Ji effective trials plus the trials without
+     * a series, V = the variance of a skill-less trial's Sharpe estimate (1 / (T - 1) times the long-run variance
+     * ratio), SR0 = E[max] of K such trials.
      */
     clustered: ClusteredDeflation;
     note: string;

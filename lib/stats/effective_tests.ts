@@ -1,0 +1,116 @@
+/**
+ * Effective number of independent tests among correlated ones, and the sampling variance of a Sharpe ratio under
+ * the null, the two ingredients of the clustered DSR (lib/walkforward/deflation.ts).
+ *
+ *  - `symmetricEigenvalues`: cyclic Jacobi rotations (Golub & Van Loan, "Matrix Computations", 4th ed., 8.5.2-8.5.3;
+ *    threshold strategy of Rutishauser / Numerical Recipes 3rd ed. 11.1 `Jacobi`) for a real symmetric matrix.
+ *  - `liJiEffectiveTests`: Li & Ji (2005), "Adjusting multiple testing in multilocus analyses using the eigenvalues
+ *    of a correlation matrix", Heredity 95, 221-227, eq. 5: M_eff = sum_i f(|lambda_i|) with
+ *    f(x) = I(x >= 1) + (x - floor(x)) over the eigenvalues of the tests' correlation matrix. Independent tests
+ *    (identity) -> M; perfectly correlated tests (all ones) -> 1.
+ *  - `nullSharpeVariance`: the variance of a per-observation Sharpe estimate when the true Sharpe ratio is 0. For iid
+ *    returns (any skewness and kurtosis) it is 1 / (n - 1): the Mertens (2002) / Bailey & Lopez de Prado (2012,
+ *    eq. 8) variance (1 - skew SR + (kurt - 1)/4 SR^2) / (n - 1) at SR = 0. Under serial dependence it is scaled by
+ *    the long-run variance ratio of the returns (Lo 2002, "The Statistics of Sharpe Ratios", Financial Analysts
+ *    Journal 58(4), section "Non-IID returns": at SR = 0 the GMM variance of the estimator is the long-run variance
+ *    of the mean over the variance), estimated with Newey-West Bartlett weights (lib/stats/hac.ts).
+ */
+import { neweyWestLag, neweyWestMean } from './hac.js';
+import { variance } from './descriptive.js';
+
+/**
+ * Eigenvalues of a real symmetric matrix, ascending. Cyclic Jacobi sweeps until the off-diagonal mass is below
+ * 1e-22 of the total squared mass (or 100 sweeps). Only the upper triangle is read after a symmetry check
+ * (|a_ij - a_ji| <= 1e-9 (1 + |a_ij|)). Throws RangeError for a non-square or asymmetric matrix or a non-finite
+ * entry. O(n^3) per sweep; 6-10 sweeps in practice.
+ */
+export function symmetricEigenvalues(m: readonly (readonly number[])[]): Float64Array {
+  const n = m.length;
+  const a: Float64Array[] = m.map((row, i) => {
+    if (row.length !== n) throw new RangeError(`symmetricEigenvalues: row ${i} has ${row.length} values, expected ${n}`);
+    return Float64Array.from(row);
+  });
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const x = a[i]![j]!;
+      if (!Number.isFinite(x)) throw new RangeError(`symmetricEigenvalues: entry (${i}, ${j}) is ${x}`);
+      if (j > i && Math.abs(x - a[j]![i]!) > 1e-9 * (1 + Math.abs(x))) {
+        throw new RangeError(`symmetricEigenvalues: not symmetric at (${i}, ${j}): ${x} vs ${a[j]![i]!}`);
+      }
+      total += x * x;
+    }
+  }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i]![j] = a[j]![i]!; // exact symmetry
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += 2 * a[p]![q]! * a[p]![q]!;
+    if (!(off > 1e-22 * total)) break;
+    for (let p = 0; p < n - 1; p++) {
+      for (let q = p + 1; q < n; q++) {
+        const apq = a[p]![q]!;
+        if (apq === 0) continue;
+        const app = a[p]![p]!;
+        const aqq = a[q]![q]!;
+        // Golub & Van Loan Algorithm 8.5.1 (symmetric Schur): c, s annihilating a_pq
+        const tau = (aqq - app) / (2 * apq);
+        const t = (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
+        const c = 1 / Math.sqrt(1 + t * t);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k]![p]!;
+          const akq = a[k]![q]!;
+          a[k]![p] = c * akp - s * akq;
+          a[k]![q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p]![k]!;
+          const aqk = a[q]![k]!;
+          a[p]![k] = c * apk - s * aqk;
+          a[q]![k] = s * apk + c * aqk;
+        }
+        a[p]![q] = 0;
+        a[q]![p] = 0;
+      }
+    }
+  }
+  return Float64Array.from({ length: n }, (_, i) => a[i]![i]!).sort();
+}
+
+/**
+ * Li & Ji (2005) effective number of independent tests of a correlation matrix: sum over its eigenvalues of
+ * I(|lambda| >= 1) + (|lambda| - floor(|lambda|)), an eigenvalue within 1e-9 n of an integer taken as that integer.
+ * For a correlation matrix (unit diagonal) the result is an integer, n - sum over lambda >= 1 of (floor(lambda) - 1),
+ * and is returned as one (a sum within 1e-9 n of an integer is rounded). 0 for an empty matrix. Throws as symmetricEigenvalues.
+ */
+export function liJiEffectiveTests(corr: readonly (readonly number[])[]): number {
+  const n = corr.length;
+  let m = 0;
+  for (const l of symmetricEigenvalues(corr)) {
+    // f jumps at every integer >= 2 (f(2 - e) ~ 2, f(2) = 1): an eigenvalue within rounding of an integer is that
+    // integer (n identical series give lambda = n up to ~1e-15, which must count 1, not 2)
+    const r = Math.round(Math.abs(l));
+    const x = Math.abs(Math.abs(l) - r) <= 1e-9 * Math.max(1, n) ? r : Math.abs(l);
+    m += (x >= 1 ? 1 : 0) + (x - Math.floor(x));
+  }
+  // of a correlation matrix (trace n) the sum is n - sum_{lambda >= 1} (floor(lambda) - 1), an integer: drop the
+  // rounding noise of the eigenvalues
+  const r = Math.round(m);
+  return Math.abs(m - r) <= 1e-9 * Math.max(1, n) ? r : m;
+}
+
+/**
+ * Variance of the per-observation Sharpe estimate of `returns` if their true Sharpe ratio were 0:
+ * rho / (n - 1) with rho = long-run variance / variance, both biased (1/n) moments: rho = n se_NW^2 / gamma_0,
+ * se_NW the Newey-West standard error of the mean with `lags` (default neweyWestLag(n)). rho = 1 for serially
+ * uncorrelated returns; so the iid value is 1 / (n - 1), the Mertens variance at SR = 0. NaN for n < 2 or returns
+ * that do not vary.
+ */
+export function nullSharpeVariance(returns: ArrayLike<number>, lags = neweyWestLag(returns.length)): number {
+  const n = returns.length;
+  if (n < 2) return NaN;
+  const g0 = variance(returns, 0);
+  if (!(g0 > 0)) return NaN;
+  const se = neweyWestMean(returns, lags).se;
+  return (n * se * se) / g0 / (n - 1);
+}
