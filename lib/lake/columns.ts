@@ -1,4 +1,6 @@
 import { DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, type DuckDBType } from '@duckdb/node-api';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { LakeDb } from './db.js';
 import { sqlIdent, sqlString } from './db.js';
 import type { ColumnType } from './schema.js';
@@ -152,20 +154,43 @@ export function readExpr(name: string, type: ColumnType): string {
 /**
  * Run a query whose columns are all numeric and collect them into typed arrays. Fast path: copy each chunk's
  * native buffer; fallback: the generic value API (used when a vector exposes no typed buffer, or when forced).
+ * `materialize`: DuckDB materializes the result first (for results small enough to hold twice): its chunks come
+ * packed (2048 rows; a streamed scan of many small files yields one part-filled chunk per file, each a native
+ * allocation freed only when V8 collects its wrapper) and the row count is known, so each output array is allocated
+ * once and filled in place (no per-chunk copies).
  */
 export async function queryColumns(
   db: LakeDb,
   sql: string,
   kinds: readonly { name: string; type: Exclude<ColumnType, 'str'> }[],
-  opts: { fallback?: boolean } = {},
+  opts: { fallback?: boolean; materialize?: boolean } = {},
 ): Promise<Record<string, NumericArray>> {
+  const fallback = opts.fallback ?? false;
+  if (opts.materialize) {
+    const result = await db.conn.run(sql);
+    const arrays = kinds.map((k) => allocate(k.type, result.rowCount));
+    let off = 0;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const rows = chunk.rowCount;
+      kinds.forEach((k, ci) => {
+        const items = (chunk.getColumnVector(ci) as unknown as { items?: unknown }).items;
+        if (!fallback && isKind(items, k.type)) arrays[ci]!.set((items as NumericArray).subarray(0, rows) as never, off);
+        else arrays[ci]!.set(copyVector(chunk, ci, k.type, true) as never, off);
+      });
+      off += rows;
+    }
+    if (off !== result.rowCount) throw new Error(`queryColumns: ${off} rows fetched, the result has ${result.rowCount}`);
+    return Object.fromEntries(kinds.map((k, ci) => [k.name, arrays[ci]!]));
+  }
   const result = await db.conn.stream(sql);
   const parts: NumericArray[][] = kinds.map(() => []);
   let total = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    kinds.forEach((k, ci) => parts[ci]!.push(copyVector(chunk, ci, k.type, opts.fallback ?? false)));
+    kinds.forEach((k, ci) => parts[ci]!.push(copyVector(chunk, ci, k.type, fallback)));
     total += chunk.rowCount;
   }
   const out: Record<string, NumericArray> = {};
@@ -179,6 +204,32 @@ export async function queryColumns(
     out[k.name] = arr;
   });
   return out;
+}
+
+let collect: (() => void) | undefined;
+
+/**
+ * Free the native memory of DuckDB results and chunks already dropped by JS. The node bindings have no explicit
+ * destroy for them: each is freed by its wrapper's finalizer, and V8 does not count that memory, so with a small JS
+ * heap it never collects and the memory grows with every result read (0.3 MB per 5-year daily asset in the monitor).
+ * Runs a full V8 collection (the gc function, enabled at run time if the process was not started with --expose-gc),
+ * then yields one turn so the finalizers run. For readers that loop over many results (scanHiveGroups batches).
+ */
+export async function releaseResults(): Promise<void> {
+  if (!collect) {
+    const g = (globalThis as { gc?: () => void }).gc;
+    if (typeof g === 'function') collect = g;
+    else {
+      setFlagsFromString('--expose-gc');
+      collect = runInNewContext('gc') as () => void;
+    }
+  }
+  collect();
+  await new Promise((r) => setImmediate(r));
+}
+
+function isKind(items: unknown, type: Exclude<ColumnType, 'str'>): boolean {
+  return type === 'i32' ? items instanceof Int32Array : type === 'u8' ? items instanceof Uint8Array : items instanceof Float64Array;
 }
 
 function allocate(type: Exclude<ColumnType, 'str'>, n: number): NumericArray {

@@ -16,10 +16,15 @@ export class LakeDb {
     return new LakeDb(this.instance, await this.instance.connect(), false);
   }
 
-  static async open(opts: { threads?: number; memoryLimit?: string } = {}): Promise<LakeDb> {
+  /**
+   * `fileCache: false`: no external file cache (DuckDB keeps the bytes of every Parquet file it read in its buffer
+   * pool otherwise): for a reader that opens each file once, where the cache only grows with the files read.
+   */
+  static async open(opts: { threads?: number; memoryLimit?: string; fileCache?: boolean } = {}): Promise<LakeDb> {
     const config: Record<string, string> = { preserve_insertion_order: 'true' };
     if (opts.threads) config.threads = String(opts.threads);
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
+    if (opts.fileCache === false) config.enable_external_file_cache = 'false';
     const instance = await DuckDBInstance.create(':memory:', config);
     const conn = await instance.connect();
     // Text timestamps without an offset ('2025-01-21 00:05:00', Binance metrics create_time) are UTC, whatever the

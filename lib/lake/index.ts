@@ -7,7 +7,7 @@ export { TABLES, type TableSchema, type TableName, type ColumnSchema, type Colum
 export { featuresTable, EVENTS_TABLE } from './derived.js';
 export type { ColumnSet, ColumnData, DictColumn, NumericArray } from './columns.js';
 export {
-  writeMonthlyPartitions, type PartitionPeriod, listPartitions, groupPartitions, readPartitions, readHiveGroups, type HiveGroup, readPartitionsWithOrigins, readSourceFiles, partitionDir, partitionColumns,
+  writeMonthlyPartitions, type PartitionPeriod, listPartitions, groupPartitions, readPartitions, readHiveGroups, listHiveGroups, scanHiveGroups, type HiveGroup, readPartitionsWithOrigins, readSourceFiles, partitionDir, partitionColumns,
   type RowOriginColumns,
   PARTITION_FILE, PARTITION_MANIFEST, type PartitionManifest, type FoundPartition,
 } from './partition.js';

@@ -2,7 +2,7 @@ import { mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LakeDb, sqlString, sqlIdent } from './db.js';
-import { stageColumns, storedSelect, readExpr, queryColumns, numericOf, type ColumnSet, type NumericArray } from './columns.js';
+import { stageColumns, storedSelect, readExpr, queryColumns, releaseResults, numericOf, type ColumnSet, type NumericArray } from './columns.js';
 import type { TableSchema, ColumnType } from './schema.js';
 import { sha256File } from '../hash.js';
 import { readJson, tempPathFor, writeJsonAtomic } from '../fsx.js';
@@ -325,6 +325,23 @@ export async function readHiveGroups(
   db: LakeDb, root: string, table: TableSchema, fixed: Record<string, string>, columns: readonly string[],
   opts: { fromMs?: number; toMs?: number; dailyLast?: boolean } = {},
 ): Promise<HiveGroup[]> {
+  const groups = await listHiveGroups(db, root, table, fixed, opts);
+  const out: HiveGroup[] = [];
+  await scanHiveGroups(db, table, groups, columns, opts, (g, data) => {
+    g.data = data;
+    out.push(g);
+  });
+  return out;
+}
+
+/**
+ * The groups of a partitioned table (keys from the Hive paths, `parts` = the files whose manifest range meets
+ * [fromMs, toMs)), in path order, without reading any data (`data` is empty): the first half of readHiveGroups, so a
+ * caller can choose the groups it needs before scanning them (scanHiveGroups).
+ */
+export async function listHiveGroups(
+  db: LakeDb, root: string, table: TableSchema, fixed: Record<string, string>, opts: { fromMs?: number; toMs?: number } = {},
+): Promise<HiveGroup[]> {
   if (!existsSync(join(root, table.dir))) return [];
   const keys = table.partitionBy.filter((k) => k !== 'month' && fixed[k] === undefined);
   const glob = join(root, table.dir, ...table.partitionBy.map((k) => `${k}=${fixed[k] ?? '*'}`), PARTITION_FILE);
@@ -338,10 +355,9 @@ export async function readHiveGroups(
   }
   // files whose manifest range misses the window are not opened at all (a 1-year run on a 5-year lake)
   const inWindow = (m: PartitionManifest) => (opts.fromMs === undefined || m.max_ts_ms >= opts.fromMs) && (opts.toMs === undefined || m.min_ts_ms < opts.toMs);
-  const files = names.filter((f) => inWindow(manifests.get(f)!));
-  if (files.length === 0) return [];
   const groups = new Map<string, HiveGroup>();
-  for (const f of files) {
+  for (const f of names) {
+    if (!inWindow(manifests.get(f)!)) continue;
     const segs = Object.fromEntries(f.split('/').filter((x) => x.includes('=')).map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]));
     const k = Object.fromEntries(keys.map((name) => [name, segs[name] ?? '']));
     const id = keys.map((name) => k[name]).join('/'); // '/' never occurs in a partition value (partitionDir)
@@ -349,39 +365,61 @@ export async function readHiveGroups(
     if (!g) groups.set(id, (g = { keys: k, parts: [], data: {} }));
     g.parts.push({ keys: { ...fixed, ...k, month: segs.month ?? '' }, dir: join(f, '..'), manifest: manifests.get(f)! });
   }
+  return [...groups.values()];
+}
+
+/**
+ * Scan the data of `groups` (from listHiveGroups, any subset, any order) and hand each group that has rows in
+ * [fromMs, toMs) to `onGroup` once, in the given order, with typed-array views of the rows (ts_ms ascending; valid
+ * during the call only if the caller keeps nothing: they are views of one buffer per batch). Groups without rows are
+ * not passed. `batchGroups` groups per DuckDB query (default all in one): memory then follows one batch's rows, not
+ * the table's, when the caller reduces each group to what it keeps (the monitor's daily panel); with `release`, the
+ * native memory of each batch's result is freed before the next batch (releaseResults).
+ */
+export async function scanHiveGroups(
+  db: LakeDb, table: TableSchema, groups: readonly HiveGroup[], columns: readonly string[],
+  opts: { fromMs?: number; toMs?: number; dailyLast?: boolean; batchGroups?: number; release?: boolean },
+  onGroup: (g: HiveGroup, data: Record<string, NumericArray>) => void,
+): Promise<void> {
   const kinds = numericKinds(table, columns);
-  const src = `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, hive_types_autocast = false)`;
-  const conds = [opts.fromMs !== undefined ? `ts_ms >= ${opts.fromMs}` : '', opts.toMs !== undefined ? `ts_ms < ${opts.toMs}` : ''].filter((c) => c !== '');
-  const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
-  const keyList = keys.map(sqlIdent).join(', ');
-  const groupBy = keys.length ? `${keyList}, ` : '';
-  const inner = opts.dailyLast
-    ? `SELECT ${groupBy}max(ts_ms) AS ts_ms, ${kinds.filter((c) => c.name !== 'ts_ms').map((c) => `arg_max(${sqlIdent(c.name)}, ts_ms) AS ${sqlIdent(c.name)}`).join(', ')} FROM ${src}${where} GROUP BY ${groupBy}ts_ms // 86400000`
-    : `SELECT ${groupBy}${kinds.map((c) => sqlIdent(c.name)).join(', ')} FROM ${src}${where}`;
-  // One scan: each row carries the index of its group (position of its key tuple in the groups found by the glob),
-  // rows come ordered by group then ts_ms, and are cut per group in JS (no second counting scan).
-  const ids = [...groups.keys()];
-  const idExpr = keys.length === 0 ? `''` : keys.map((k) => `CAST(${sqlIdent(k)} AS VARCHAR)`).join(` || '/' || `);
-  const gExpr = `CAST(list_position([${ids.map(sqlString).join(', ')}], ${idExpr}) - 1 AS INTEGER)`;
-  // Files are listed in path order (group, then period) and DuckDB keeps file order in a plain scan, so the rows
-  // already come ordered: checked here, and only an out-of-order read (or the dailyLast aggregate) pays for a sort.
-  const sel = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ${gExpr} AS "__group" FROM (${inner})`;
-  const colKinds = [...kinds, { name: '__group', type: 'i32' as const }];
-  let cols = opts.dailyLast ? null : await queryColumns(db, sel, colKinds, { fallback: false });
-  if (!cols || !groupOrdered(cols.__group as Int32Array, cols.ts_ms)) cols = await queryColumns(db, `${sel} ORDER BY "__group", ts_ms`, colKinds, { fallback: false });
-  const gi = cols.__group as Int32Array;
-  const out: HiveGroup[] = [];
-  for (let off = 0; off < gi.length;) {
-    const g = gi[off]!;
-    if (g < 0) throw new Error(`${table.dir}: rows of a group no file was found for`);
-    let end = off;
-    while (end < gi.length && gi[end] === g) end++;
-    const group = groups.get(ids[g]!)!;
-    group.data = Object.fromEntries(kinds.map((k) => [k.name, cols[k.name]!.subarray(off, end)])) as Record<string, NumericArray>;
-    out.push(group);
-    off = end;
+  const batch = Math.max(1, opts.batchGroups ?? groups.length);
+  for (let b0 = 0; b0 < groups.length; b0 += batch) {
+    const bg = groups.slice(b0, b0 + batch);
+    const files = bg.flatMap((g) => g.parts.map((p) => join(p.dir, PARTITION_FILE)));
+    if (files.length === 0) continue;
+    const keys = Object.keys(bg[0]!.keys);
+    const src = `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, hive_types_autocast = false)`;
+    const conds = [opts.fromMs !== undefined ? `ts_ms >= ${opts.fromMs}` : '', opts.toMs !== undefined ? `ts_ms < ${opts.toMs}` : ''].filter((c) => c !== '');
+    const where = conds.length ? ` WHERE ${conds.join(' AND ')}` : '';
+    const keyList = keys.map(sqlIdent).join(', ');
+    const groupBy = keys.length ? `${keyList}, ` : '';
+    const inner = opts.dailyLast
+      ? `SELECT ${groupBy}max(ts_ms) AS ts_ms, ${kinds.filter((c) => c.name !== 'ts_ms').map((c) => `arg_max(${sqlIdent(c.name)}, ts_ms) AS ${sqlIdent(c.name)}`).join(', ')} FROM ${src}${where} GROUP BY ${groupBy}ts_ms // 86400000`
+      : `SELECT ${groupBy}${kinds.map((c) => sqlIdent(c.name)).join(', ')} FROM ${src}${where}`;
+    // One scan per batch: each row carries the index of its group (position of its key tuple in the batch), rows come
+    // ordered by group then ts_ms, and are cut per group in JS (no second counting scan).
+    const ids = bg.map((g) => keys.map((name) => g.keys[name]).join('/'));
+    const idExpr = keys.length === 0 ? `''` : keys.map((k) => `CAST(${sqlIdent(k)} AS VARCHAR)`).join(` || '/' || `);
+    const gExpr = `CAST(list_position([${ids.map(sqlString).join(', ')}], ${idExpr}) - 1 AS INTEGER)`;
+    // Files are listed group by group in path order and DuckDB keeps file order in a plain scan, so the rows already
+    // come ordered: checked here, and only an out-of-order read (or the dailyLast aggregate) pays for a sort.
+    const sel = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ${gExpr} AS "__group" FROM (${inner})`;
+    const colKinds = [...kinds, { name: '__group', type: 'i32' as const }];
+    // materialized: a batch is small, and its chunks then come packed instead of one part-filled chunk per file
+    let cols = opts.dailyLast ? null : await queryColumns(db, sel, colKinds, { materialize: true });
+    if (!cols || !groupOrdered(cols.__group as Int32Array, cols.ts_ms)) cols = await queryColumns(db, `${sel} ORDER BY "__group", ts_ms`, colKinds, { materialize: true });
+    const rows = cols;
+    const gi = rows.__group as Int32Array;
+    for (let off = 0; off < gi.length;) {
+      const g = gi[off]!;
+      if (g < 0) throw new Error(`${table.dir}: rows of a group no file was found for`);
+      let end = off;
+      while (end < gi.length && gi[end] === g) end++;
+      onGroup(bg[g]!, Object.fromEntries(kinds.map((k) => [k.name, rows[k.name]!.subarray(off, end)])) as Record<string, NumericArray>);
+      off = end;
+    }
+    if (opts.release) await releaseResults();
   }
-  return out;
 }
 
 /** True when rows are grouped by ascending group index and, within a group, by strictly ascending ts_ms. */

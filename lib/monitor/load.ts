@@ -3,7 +3,7 @@
  * (cleaned/market_cap of `data.cap_exchanges`), funding and open interest when present. One instrument at a time
  * (memory: the panel, O(assets x days) doubles).
  */
-import { LakeDb, TABLES, readHiveGroups, type FoundPartition, type HiveGroup } from '../lake/index.js';
+import { LakeDb, TABLES, listHiveGroups, scanHiveGroups, type FoundPartition, type HiveGroup, type NumericArray, type TableSchema } from '../lake/index.js';
 import { DataError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 import { DAY_MS, MCAP_MAX_AGE_DAYS, asOfDaily, dailyFunding, type Panel } from './panel.js';
@@ -25,6 +25,37 @@ function digestOf(parts: FoundPartition[]): string {
 
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** Groups (instruments) per DuckDB scan: bounds the rows held at once (DuckDB result chunks and their JS copies). */
+export const SCAN_BATCH = 32;
+
+/**
+ * Choose one group per key among `candidates` (`choose`), scan the chosen groups in batches (each group's rows handed
+ * to `onGroup` once, then dropped), and choose again for keys whose group had no rows in the window: the result is
+ * what choosing among the groups with rows would give, without reading the groups never chosen.
+ */
+async function scanChosen(
+  db: LakeDb, table: TableSchema, candidates: HiveGroup[], columns: readonly string[], win: { fromMs: number; toMs: number },
+  choose: (gs: HiveGroup[]) => Map<string, HiveGroup>, onGroup: (key: string, g: HiveGroup, data: Record<string, NumericArray>) => void,
+): Promise<Map<string, HiveGroup>> {
+  let pool = candidates;
+  const read = new Set<HiveGroup>();
+  for (;;) {
+    const chosen = choose(pool);
+    const keyOf = new Map([...chosen].map(([k, g]) => [g, k]));
+    const todo = [...chosen.values()].filter((g) => !read.has(g));
+    if (todo.length === 0) return chosen;
+    const got = new Set<HiveGroup>();
+    await scanHiveGroups(db, table, todo, columns, { ...win, batchGroups: SCAN_BATCH, release: true }, (g, data) => {
+      got.add(g);
+      onGroup(keyOf.get(g)!, g, data);
+    });
+    todo.forEach((g) => read.add(g));
+    const empty = new Set(todo.filter((g) => !got.has(g)));
+    if (empty.size === 0) return chosen;
+    pool = pool.filter((g) => !empty.has(g));
+  }
+}
+
 /**
  * `fromMs`..`toMs` (inclusive UTC days) is the window the panel covers (history before the run start included by the
  * caller for burn-in). `excludedSymbols`: stablecoins etc. mapped to exchange symbols.
@@ -35,7 +66,8 @@ export async function loadPanel(lakeRoot: string, cfg: MonitorConfig, fromMs: nu
   const nDays = Math.floor((toMs - fromMs) / DAY_MS) + 1;
   const days = Float64Array.from({ length: nDays }, (_, i) => fromMs + i * DAY_MS);
   const usedParts: Record<string, FoundPartition[]> = { bars: [], market_cap: [], funding: [], open_interest: [] };
-  const db = await LakeDb.open({ threads: 2 });
+  // no external file cache: every file is read once, the cache would only grow with the assets
+  const db = await LakeDb.open({ threads: 2, fileCache: false });
   let panel: Panel;
   let capFirst = Infinity;
   let capLast = -Infinity;
@@ -44,39 +76,30 @@ export async function loadPanel(lakeRoot: string, cfg: MonitorConfig, fromMs: nu
   const idOf = (k: Record<string, string>) => `exchange=${k.exchange}/market=${k.market}/symbol=${k.symbol}`;
   try {
     const win = { fromMs, toMs: toMs + DAY_MS };
-    // one glob scan per table (readHiveGroups): thousands of small monthly files cost one query each otherwise
-    const barGroups = (await readHiveGroups(db, lakeRoot, TABLES.cleanBars, { timeframe: cfg.data.timeframe }, ['ts_ms', 'close', 'volume', 'is_missing'], win))
-      .filter((g) => g.parts.some(inWindow));
-    if (barGroups.length === 0) {
-      throw new DataError(`no ${cfg.data.timeframe} bars in the window ${iso(fromMs)} .. ${iso(toMs)}`, { file: `${lakeRoot}/${TABLES.cleanBars.dir}`, field: 'timeframe', value: cfg.data.timeframe }, {
-        hint: `run clean with --set 'clean.extra_timeframes=["1d"]' on a lake covering the window, or move --start/--end inside the data`,
-      });
-    }
+    // one glob listing per table (listHiveGroups), then the chosen groups' rows scanned SCAN_BATCH groups per query
+    // and reduced at once to the daily panel: memory follows the panel, not the raw rows of every file
+    const barCandidates = (await listHiveGroups(db, lakeRoot, TABLES.cleanBars, { timeframe: cfg.data.timeframe }, win)).filter((g) => g.parts.some(inWindow));
+    const noBars = () => new DataError(`no ${cfg.data.timeframe} bars in the window ${iso(fromMs)} .. ${iso(toMs)}`, { file: `${lakeRoot}/${TABLES.cleanBars.dir}`, field: 'timeframe', value: cfg.data.timeframe }, {
+      hint: `run clean with --set 'clean.extra_timeframes=["1d"]' on a lake covering the window, or move --start/--end inside the data`,
+    });
+    if (barCandidates.length === 0) throw noBars();
     // one instrument per symbol: preferred exchange, then preferred market
     const rank = (k: Record<string, string>) => {
       const e = cfg.data.exchanges.length === 0 ? 0 : cfg.data.exchanges.indexOf(k.exchange!);
       const m = cfg.data.markets.indexOf(k.market as never);
       return e < 0 || m < 0 ? Infinity : e * 10 + m;
     };
-    const chosen = new Map<string, HiveGroup>();
-    for (const g of barGroups) {
-      if (rank(g.keys) === Infinity) continue;
-      const cur = chosen.get(g.keys.symbol!);
-      if (!cur || rank(g.keys) < rank(cur.keys)) chosen.set(g.keys.symbol!, g);
-    }
-    const symbols = [...chosen.keys()].sort();
-    panel = { days, symbols, markets: [], exchanges: [], close: [], volume_usd: [], mcap: [], funding: [], oi_usd: [], btc: -1, eth: -1, excluded: [] };
-    const capBySymbol = new Map<string, HiveGroup>();
-    const capGroups = (await readHiveGroups(db, lakeRoot, TABLES.cleanMarketCap, {}, ['ts_ms', 'market_cap_usd'], { fromMs: fromMs - (MCAP_MAX_AGE_DAYS + 1) * DAY_MS, toMs: toMs + 2 * DAY_MS })).filter((g) => g.parts.some(inWindow));
-    for (const ex of cfg.data.cap_exchanges) for (const g of capGroups) if (g.keys.exchange === ex && !capBySymbol.has(g.keys.symbol!)) capBySymbol.set(g.keys.symbol!, g);
-    const exclude0 = new Set([...excludedSymbols, ...cfg.universe.exclude_assets]);
-    const fundData = new Map((await readHiveGroups(db, lakeRoot, TABLES.cleanFunding, {}, ['ts_ms', 'funding_rate', 'interval_hours'], { fromMs: fromMs - DAY_MS, toMs: toMs + 2 * DAY_MS })).map((g) => [idOf(g.keys), g]));
-    const oiData = new Map((await readHiveGroups(db, lakeRoot, TABLES.cleanOpenInterest, {}, ['ts_ms', 'open_interest_usd'], { fromMs: fromMs - 3 * DAY_MS, toMs: toMs + DAY_MS, dailyLast: true })).map((g) => [idOf(g.keys), g]));
-    for (const sym of symbols) {
-      const g = chosen.get(sym)!;
-      const k = g.keys;
-      usedParts.bars!.push(...g.parts);
-      const b = g.data;
+    const chooseBars = (gs: HiveGroup[]) => {
+      const chosen = new Map<string, HiveGroup>();
+      for (const g of gs) {
+        if (rank(g.keys) === Infinity) continue;
+        const cur = chosen.get(g.keys.symbol!);
+        if (!cur || rank(g.keys) < rank(cur.keys)) chosen.set(g.keys.symbol!, g);
+      }
+      return chosen;
+    };
+    const barSeries = new Map<string, { close: Float64Array; vol: Float64Array }>();
+    const chosen = await scanChosen(db, TABLES.cleanBars, barCandidates, ['ts_ms', 'close', 'volume', 'is_missing'], win, chooseBars, (sym, _g, b) => {
       const ts = b.ts_ms as Float64Array;
       const close = new Float64Array(nDays).fill(NaN);
       const vol = new Float64Array(nDays).fill(NaN);
@@ -88,33 +111,70 @@ export async function loadPanel(lakeRoot: string, cfg: MonitorConfig, fromMs: nu
         barFirst = Math.min(barFirst, ts[i]!);
         barLast = Math.max(barLast, ts[i]!);
       }
+      barSeries.set(sym, { close, vol });
+    });
+    if (chosen.size === 0) throw noBars();
+    const symbols = [...chosen.keys()].sort();
+    panel = { days, symbols, markets: [], exchanges: [], close: [], volume_usd: [], mcap: [], funding: [], oi_usd: [], btc: -1, eth: -1, excluded: [] };
+    const capWin = { fromMs: fromMs - (MCAP_MAX_AGE_DAYS + 1) * DAY_MS, toMs: toMs + 2 * DAY_MS };
+    const capCandidates = (await listHiveGroups(db, lakeRoot, TABLES.cleanMarketCap, {}, capWin)).filter((g) => g.parts.some(inWindow));
+    const chooseCaps = (gs: HiveGroup[]) => {
+      const bySymbol = new Map<string, HiveGroup>();
+      for (const ex of cfg.data.cap_exchanges) for (const g of gs) if (g.keys.exchange === ex && !bySymbol.has(g.keys.symbol!)) bySymbol.set(g.keys.symbol!, g);
+      return bySymbol;
+    };
+    const capSeries = new Map<string, Float64Array>();
+    const capBySymbol = await scanChosen(db, TABLES.cleanMarketCap, capCandidates, ['ts_ms', 'market_cap_usd'], capWin, chooseCaps, (sym, _g, m) => {
+      const mts = m.ts_ms as Float64Array;
+      capFirst = Math.min(capFirst, mts[0]!);
+      capLast = Math.max(capLast, mts[mts.length - 1]!);
+      capSeries.set(sym, asOfDaily(days, mts, m.market_cap_usd as Float64Array, MCAP_MAX_AGE_DAYS));
+    });
+    const exclude0 = new Set([...excludedSymbols, ...cfg.universe.exclude_assets]);
+    // funding (perp instruments) and open interest: only the chosen instruments' groups are scanned
+    const perpIds = new Set(symbols.map((s) => chosen.get(s)!.keys).filter((k) => k.market !== 'spot').map(idOf));
+    const allIds = new Set(symbols.map((s) => idOf(chosen.get(s)!.keys)));
+    const fundSeries = new Map<string, { series: Float64Array; parts: FoundPartition[] }>();
+    const fundWin = { fromMs: fromMs - DAY_MS, toMs: toMs + 2 * DAY_MS };
+    const fundGroups = (await listHiveGroups(db, lakeRoot, TABLES.cleanFunding, {}, fundWin)).filter((g) => perpIds.has(idOf(g.keys)));
+    await scanHiveGroups(db, TABLES.cleanFunding, fundGroups, ['ts_ms', 'funding_rate', 'interval_hours'], { ...fundWin, batchGroups: SCAN_BATCH, release: true }, (g, f) => {
+      fundSeries.set(idOf(g.keys), { series: dailyFunding(days, f.ts_ms as Float64Array, f.funding_rate as Float64Array, f.interval_hours as Float64Array), parts: g.parts });
+    });
+    const oiSeries = new Map<string, { series: Float64Array; parts: FoundPartition[] }>();
+    const oiWin = { fromMs: fromMs - 3 * DAY_MS, toMs: toMs + DAY_MS };
+    const oiGroups = (await listHiveGroups(db, lakeRoot, TABLES.cleanOpenInterest, {}, oiWin)).filter((g) => allIds.has(idOf(g.keys)));
+    await scanHiveGroups(db, TABLES.cleanOpenInterest, oiGroups, ['ts_ms', 'open_interest_usd'], { ...oiWin, dailyLast: true, batchGroups: SCAN_BATCH, release: true }, (g, o) => {
+      oiSeries.set(idOf(g.keys), { series: asOfDaily(days, o.ts_ms as Float64Array, o.open_interest_usd as Float64Array, 2), parts: g.parts });
+    });
+    for (const sym of symbols) {
+      const k = chosen.get(sym)!.keys;
+      usedParts.bars!.push(...chosen.get(sym)!.parts);
+      const b = barSeries.get(sym)!;
       panel.markets.push(k.market!);
       panel.exchanges.push(k.exchange!);
-      panel.close.push(close);
-      panel.volume_usd.push(vol);
-      const m = capBySymbol.get(sym)?.data;
-      panel.mcap.push(m ? asOfDaily(days, m.ts_ms as Float64Array, m.market_cap_usd as Float64Array, MCAP_MAX_AGE_DAYS) : new Float64Array(nDays).fill(NaN));
+      panel.close.push(b.close);
+      panel.volume_usd.push(b.vol);
+      panel.mcap.push(capSeries.get(sym) ?? new Float64Array(nDays).fill(NaN));
       const id = idOf(k);
       if (k.market !== 'spot') {
-        const f = fundData.get(id);
+        const f = fundSeries.get(id);
         if (f) usedParts.funding!.push(...f.parts);
-        panel.funding.push(f ? dailyFunding(days, f.data.ts_ms as Float64Array, f.data.funding_rate as Float64Array, f.data.interval_hours as Float64Array) : new Float64Array(nDays).fill(NaN));
+        panel.funding.push(f ? f.series : new Float64Array(nDays).fill(NaN));
       } else panel.funding.push(null);
-      const o = oiData.get(id);
+      const o = oiSeries.get(id);
       if (o) usedParts.open_interest!.push(...o.parts);
-      panel.oi_usd.push(o ? asOfDaily(days, o.data.ts_ms as Float64Array, o.data.open_interest_usd as Float64Array, 2) : null);
+      panel.oi_usd.push(o ? o.series : null);
     }
+    barSeries.clear();
     // dominance denominator: every non-excluded coin with a market cap, traded here or not
+    const inPanel = new Set(symbols);
     const total = new Float64Array(nDays);
     let anyCap = false;
     for (const [sym, g] of capBySymbol) {
-      const mts = g.data.ts_ms as Float64Array;
-      if (mts.length > 0) { capFirst = Math.min(capFirst, mts[0]!); capLast = Math.max(capLast, mts[mts.length - 1]!); }
-      if (exclude0.has(sym) && !symbols.includes(sym)) continue;
+      if (exclude0.has(sym) && !inPanel.has(sym)) continue;
       usedParts.market_cap!.push(...g.parts);
       if (exclude0.has(sym)) continue;
-      const k = symbols.indexOf(sym);
-      const series = k >= 0 ? panel.mcap[k]! : asOfDaily(days, mts, g.data.market_cap_usd as Float64Array, MCAP_MAX_AGE_DAYS);
+      const series = capSeries.get(sym)!;
       for (let d = 0; d < nDays; d++) if (Number.isFinite(series[d]!)) { total[d] = total[d]! + series[d]!; anyCap = true; }
     }
     if (anyCap) panel.total_cap = Float64Array.from(total, (v) => (v > 0 ? v : NaN));
