@@ -1,7 +1,8 @@
 /**
  * Reads the monitor's panel from the lake, read-only: lake/cleaned/bars at the daily timeframe, market caps
- * (cleaned/market_cap of `data.cap_exchanges`), funding and open interest when present. One instrument at a time
- * (memory: the panel, O(assets x days) doubles).
+ * (cleaned/market_cap of `data.cap_exchanges`), funding and open interest when present. Instruments are chosen from
+ * the listing before any row is read, then scanned SCAN_BATCH per query and reduced at once to the panel, with each
+ * batch's native result memory released (memory: the panel, O(assets x days) doubles, plus one batch).
  */
 import { LakeDb, TABLES, listHiveGroups, scanHiveGroups, type FoundPartition, type HiveGroup, type NumericArray, type TableSchema } from '../lake/index.js';
 import { DataError } from '../errors.js';
