@@ -25,6 +25,7 @@ import type { CostConfig } from '../../costs/schema.js';
 import { DataError, UsageError } from '../../errors.js';
 import { digestJson } from '../../hash.js';
 import { writeFileAtomic } from '../../fsx.js';
+import { isoFormatter } from '../../timeframe.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { FifoBook, type Fill, type Match } from './fifo.js';
 import { checkBreakers, evaluateOrder, initialLatch, isRiskReducing, resetSession, riskDigest, type GuardEvent, type Latch, type RiskLimits } from './guards.js';
@@ -219,6 +220,25 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
   return { result, pending, latch, denied, complete: true, ...(guarded ? { exposure: settleLedger(guarded.ledger, result.orderLog) } : {}) };
 }
 
+/** CSV text built row by row in ~1 MB chunks (half a million rows without an array of half a million strings). */
+class Rows {
+  private chunks: string[] = [];
+  private cur: string;
+  constructor(header: string) { this.cur = header + '\n'; }
+  add(row: string): void {
+    this.cur += row + '\n';
+    if (this.cur.length >= 1 << 20) { this.chunks.push(this.cur); this.cur = ''; }
+  }
+  text(): string { this.chunks.push(this.cur); this.cur = ''; return this.chunks.join(''); }
+}
+
+/** String(x), the last value's string reused while the value repeats (a column that changes only on fills). */
+function numText(): (x: number) => string {
+  let v = NaN;
+  let str = 'NaN';
+  return (x) => (Object.is(x, v) ? str : (v = x, str = String(x)));
+}
+
 function csv(header: string[], rows: (string | number | boolean | null)[][]): string {
   return [header.join(','), ...rows.map((r) => r.map((x) => (x === null ? '' : String(x))).join(','))].join('\n') + '\n';
 }
@@ -285,12 +305,27 @@ export interface CrashHook { afterBar: number; torn: boolean }
 
 /** Wall time between two progress checkpoints on bars without events. */
 export const PROGRESS_MS = 250;
+/**
+ * Batched journal writes (a replay computes bars far faster than one write per bar): the groups of several bars are
+ * written with one synchronous write once FLUSH_BYTES are pending or FLUSH_MS of wall time passed since the last
+ * write (and at once with an order mirror, on a latch state change, at the last bar). A group is acknowledged when
+ * written, not when computed: until then nothing outside the loop has seen its fills.
+ */
+export const FLUSH_BYTES = 256 * 1024;
+export const FLUSH_MS = 100;
+
+/** A journal event line: JSON.stringify({ seq, bar, ts_ms, ...body }) without building the merged object. */
+function eventLine(seq: number, bar: number, ts: number, b: EventBody): string {
+  return `{"seq":${seq},"bar":${bar},"ts_ms":${ts},${JSON.stringify(b).slice(1)}`;
+}
 
 interface JournalRead {
   /** Acknowledged event lines (seq >= 0) as written. */
   events: string[];
   last: Checkpoint | undefined;
   resets: Map<number, string>;
+  /** The `live reset` lines, parsed. */
+  resetLines: Record<string, unknown>[];
   killTrips: Set<number>;
   fills: Fill[];
   hasStart: boolean;
@@ -302,7 +337,7 @@ interface JournalRead {
  * (reset lines written later are kept).
  */
 async function readJournal(file: string, syms: readonly string[], log: Logger, id: string): Promise<JournalRead> {
-  const out: JournalRead = { events: [], last: undefined, resets: new Map(), killTrips: new Set(), fills: [], hasStart: false };
+  const out: JournalRead = { events: [], last: undefined, resets: new Map(), resetLines: [], killTrips: new Set(), fills: [], hasStart: false };
   if (!existsSync(file)) return out;
   const text = await readFile(file, 'utf8');
   const lines = text.split('\n');
@@ -332,7 +367,7 @@ async function readJournal(file: string, syms: readonly string[], log: Logger, i
   for (const l of keep) {
     const p = JSON.parse(l) as Record<string, unknown>;
     if (p.seq === -1) out.hasStart = true;
-    else if (p.seq === 'reset') out.resets.set((p.after_bar as number) + 1, String(p.message).replace(/^reset: /, ''));
+    else if (p.seq === 'reset') { out.resets.set((p.after_bar as number) + 1, String(p.message).replace(/^reset: /, '')); out.resetLines.push(p); }
     else if (p.type === 'checkpoint') out.last = p as unknown as Checkpoint;
     else if (typeof p.seq === 'number') {
       out.events.push(l);
@@ -417,16 +452,16 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
   const syms = s.slice.instruments.map((k) => k.symbol);
   const ts = s.slice.ts_ms;
   const n = s.to - s.from;
-  const iso = (x: number) => new Date(x).toISOString();
+  const iso = isoFormatter();
   const jfile = join(dir, 'state.jsonl');
   const j = await readJournal(jfile, syms, log, id);
   const known = s.barsKnown ?? s.to;
   const writeBars = async () => {
-    // one string per row, no per-cell arrays (a year of 1m bars is half a million rows)
-    const rows: string[] = ['ts_ms,symbol,open,high,low,close,volume'];
+    // one string per row, no per-cell arrays (a year of 1m bars is half a million rows), built in ~1 MB chunks
+    const rows = new Rows('ts_ms,symbol,open,high,low,close,volume');
     const bs = s.slice.bars;
-    for (let t = 0; t < known; t++) for (let i = 0; i < bs.length; i++) { const b = bs[i]!; rows.push(`${ts[t]},${syms[i]},${b.open[t]},${b.high[t]},${b.low[t]},${b.close[t]},${b.volume[t]}`); }
-    await writeFileAtomic(join(dir, 'bars.csv'), rows.join('\n') + '\n');
+    for (let t = 0; t < known; t++) for (let i = 0; i < bs.length; i++) { const b = bs[i]!; rows.add(`${ts[t]},${syms[i]},${b.open[t]},${b.high[t]},${b.low[t]},${b.close[t]},${b.volume[t]}`); }
+    await writeFileAtomic(join(dir, 'bars.csv'), rows.text());
   };
   // online: the bars seen so far are recorded before any of them is journaled (a restart replays exactly them)
   if (s.barsKnown !== undefined) await writeBars();
@@ -476,36 +511,48 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
   let cursor = 0;
   let lIdx = 0;
   let pIdx = 0;
-  let lastWrite = performance.now();
+  let lastCk = performance.now(); // wall time of the last checkpoint (a progress one is due PROGRESS_MS after it)
+  let lastFlush = lastCk;
+  let flushedState: Latch['state'] = ck0?.state ?? 'ACTIVE';
+  // Groups computed but not written yet: NOT acknowledged (nothing outside this loop has seen them; a kill drops
+  // them and the rerun recomputes them from the same bars). See flushDue for when they are written.
+  let buf = '';
+  const trips: Record<string, unknown>[] = [];
   try {
     const r = replaySession(s, killSwitchPresent, {
       killAt: (t) => (t <= K ? j.killTrips.has(t) : undefined),
       resets: j.resets,
       onBarEnd: (t, engine, pending, denied, latch) => {
         const logv = engine.orderEvents();
+        const lEnd = logv.length;
+        if (lEnd === lIdx && pending.length === pIdx) {
+          // a bar without events (most bars): nothing to verify before K; after it, a progress checkpoint at most
+          // every PROGRESS_MS (the last bar, the last closed bar and a crash-hook bar always get one)
+          if (t < K) return;
+          if (t > K && t !== n - 1 && t !== upto && crash?.afterBar !== t && performance.now() - lastCk < PROGRESS_MS) return;
+        }
         // this bar's events in journal order: fills/cuts/expiries, then the close's guard events, then submissions
         const body: EventBody[] = [];
-        const lEnd = logv.length;
         for (let k = lIdx; k < lEnd; k++) if (!closePhase(logv[k]!)) body.push(orderBody(syms, logv[k]!));
         for (let k = pIdx; k < pending.length; k++) body.push(pending[k]!.ev);
         for (let k = lIdx; k < lEnd; k++) if (closePhase(logv[k]!)) body.push(orderBody(syms, logv[k]!));
+        const tsT = ts[s.from + t]!;
         if (t > K && mirror !== undefined) {
           let ml = '';
           for (let k = lIdx; k < lEnd; k++) {
             const e = logv[k]!;
-            const line = mirror(e, syms[e.instrument]!, e.event === 'submitted' || e.event === 'cancelled' ? ts[s.from + t]! + s.slice.tfMs : ts[s.from + t]!, id);
+            const line = mirror(e, syms[e.instrument]!, e.event === 'submitted' || e.event === 'cancelled' ? tsT + s.slice.tfMs : tsT, id);
             if (line !== undefined) ml += JSON.stringify({ bar: t, ...line }) + '\n';
           }
           if (ml !== '') appendFileSync(mirrorFile, ml);
         }
-        const newFills: OrderEvent[] = [];
-        for (let k = lIdx; k < lEnd; k++) if (logv[k]!.event === 'filled') newFills.push(logv[k]!);
+        const fillFrom = lIdx;
         lIdx = lEnd;
         pIdx = pending.length;
-        const tsT = ts[s.from + t]!;
+        for (const b of body) if (b.type === 'guard' && b.decision === 'trip') trips.push({ seq: seq + body.indexOf(b), bar: t, ts_ms: tsT, ...b });
         if (t <= K) {
           for (const b of body) {
-            const line = JSON.stringify({ seq: seq++, bar: t, ts_ms: tsT, ...b });
+            const line = eventLine(seq++, t, tsT, b);
             if (cursor >= j.events.length) diverge(`event seq ${seq - 1} (bar ${t})`, '(none)', line);
             if (j.events[cursor] !== line) diverge(`event seq ${seq - 1} (bar ${t})`, j.events[cursor]!, line);
             cursor++;
@@ -522,25 +569,37 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
           }
           return;
         }
-        for (const f of newFills) {
+        for (let k = fillFrom; k < lEnd; k++) {
+          const f = logv[k]!;
+          if (f.event !== 'filled') continue;
           const fill: Fill = { fill_id: `f${nFills++}`, symbol: syms[f.instrument]!, qty: f.qty, price: f.price!, ts_ms: f.ts_ms };
-          matches.push(...book.apply(fill));
+          for (const m of book.apply(fill)) matches.push(m);
         }
         const now = performance.now();
-        if (body.length === 0 && t !== n - 1 && t !== upto && now - lastWrite < PROGRESS_MS && crash?.afterBar !== t) return;
-        lastWrite = now;
+        lastCk = now;
         let group = '';
-        for (const b of body) group += JSON.stringify({ seq: seq++, bar: t, ts_ms: tsT, ...b }) + '\n';
+        for (const b of body) group += eventLine(seq++, t, tsT, b) + '\n';
         group += JSON.stringify(checkpointOf(engine, syms, t, tsT, seq, latch, nFills, denied)) + '\n';
         if (crash !== undefined && crash.afterBar === t) {
+          if (buf !== '') writeSync(fd, buf);
           writeSync(fd, crash.torn ? group.slice(0, Math.max(1, Math.floor(group.length / 2))) : group);
           process.kill(process.pid, 'SIGKILL');
         }
-        writeSync(fd, group);
+        buf += group;
+        // written (acknowledged) now when: an order mirror runs (its requests leave the process: each bar's group
+        // follows its mirror lines before the next bar, as without batching), the latch changed state, it is the
+        // last bar or the last closed one, FLUSH_BYTES are pending, or FLUSH_MS of wall time passed since the last write
+        if (mirror !== undefined || latch.state !== flushedState || t === n - 1 || t === upto || buf.length >= FLUSH_BYTES || now - lastFlush >= FLUSH_MS) {
+          writeSync(fd, buf);
+          buf = '';
+          lastFlush = now;
+          flushedState = latch.state;
+        }
       },
       ...(known < s.to ? { stopAfter: Math.max(upto, K) } : {}),
     });
     const { result, latch, denied, exposure } = r;
+    if (buf !== '') { writeSync(fd, buf); buf = ''; }
     closeSync(fd);
     if (!r.complete) {
       const last = (await readJournal(jfile, syms, log, id)).last;
@@ -548,7 +607,7 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
       await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(st, null, 2) + '\n');
       return { id, dir, state: st, resumed: false, resumedAfterBars: K + 1 };
     }
-    return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso, exposure });
+    return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso, exposure, trips, resetLines: j.resetLines });
   } catch (e) {
     try { closeSync(fd); } catch { /* closed */ }
     throw e;
@@ -560,6 +619,9 @@ interface Finished {
   syms: string[]; n: number; iso: (x: number) => string;
   /** The experiment exposure ledger when the session enforced one. */
   exposure?: ExposureLedger | undefined;
+  /** The journal's guard trips (acknowledged prefix verified equal, the rest as journaled) and its reset lines. */
+  trips: Record<string, unknown>[];
+  resetLines: Record<string, unknown>[];
 }
 
 /** The session's derived files, each written atomically, state.json (status complete) last. */
@@ -568,9 +630,8 @@ async function publish(s: SessionInput, id: string, dir: string, log: Logger, f:
   const ts = s.slice.ts_ms;
   const positions: Record<string, number> = {};
   syms.forEach((sym, i) => { positions[sym] = result.positions[i]!; });
-  // only trips change the state (resets are their own lines): parse those, not the whole journal
-  const events = (await readFile(join(dir, 'state.jsonl'), 'utf8')).trim().split('\n')
-    .filter((l) => l.startsWith('{"seq":"reset"') || l.includes('"decision":"trip"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  // only trips change the state (resets are their own lines): kept while journaling, the journal is not reread
+  const events = [...f.trips, ...f.resetLines];
   const stateChanges = events.filter((e) => e.type === 'guard' && typeof e.seq === 'number' && e.seq >= 0 && e.state_before !== e.state_after) as unknown as (StateEvent & GuardEvent)[];
   const resets = events.filter((e) => e.seq === 'reset') as unknown as (GuardEvent & { ts_ms: number; after_bar: number })[];
   const state: SessionState = {
@@ -591,15 +652,20 @@ async function publish(s: SessionInput, id: string, dir: string, log: Logger, f:
       : ['- none: ACTIVE throughout']),
     '', `Final: ${state.state}, equity ${state.equity.toFixed(2)}, ${f.nFills} fills, ${denied} orders denied.`, '',
   ].join('\n');
-  await writeFileAtomic(join(dir, 'orders.csv'), csv(['order_id', 'bar_ts_utc', 'symbol', 'kind', 'event', 'qty', 'price', 'fee', 'slippage_impact', 'liquidity', 'reason'],
-    result.orderLog.map((e) => [e.orderId, iso(e.ts_ms), syms[e.instrument]!, e.kind, e.event, e.qty, e.price ?? null, e.fee ?? null, e.slippageImpact ?? null, e.liquidity ?? null, e.reason ? JSON.stringify(e.reason) : null])));
+  const orders = new Rows('order_id,bar_ts_utc,symbol,kind,event,qty,price,fee,slippage_impact,liquidity,reason');
+  for (const e of result.orderLog) {
+    orders.add(`${e.orderId},${iso(e.ts_ms)},${syms[e.instrument]!},${e.kind},${e.event},${e.qty},${e.price ?? ''},${e.fee ?? ''},${e.slippageImpact ?? ''},${e.liquidity ?? ''},${e.reason ? JSON.stringify(e.reason) : ''}`);
+  }
+  await writeFileAtomic(join(dir, 'orders.csv'), orders.text());
   await writeFileAtomic(join(dir, 'trades.csv'), csv(['symbol', 'side', 'qty', 'entry_price', 'exit_price', 'realized', 'open_fill', 'close_fill'],
     matches.map((m) => [m.symbol, m.side, m.qty, m.entry_price, m.exit_price, m.realized, m.open_fill_id, m.close_fill_id])));
   await writeFileAtomic(join(dir, 'positions.csv'), csv(['symbol', 'lot_qty', 'lot_price', 'lot_ts_utc', 'fill'],
     book.symbols().flatMap((sym) => book.lotsOf(sym).map((l) => [sym, l.qty, l.price, iso(l.ts_ms), l.fill_id]))));
-  const acct: string[] = ['ts_utc,equity,cash,fees,slippage_impact,funding'];
-  for (let t = 0; t < n; t++) acct.push(`${iso(ts[s.from + t]!)},${result.equity[t]},${result.cash[t]},${result.fees[t]},${result.slippageImpact[t]},${result.funding[t]}`);
-  await writeFileAtomic(join(dir, 'account.csv'), acct.join('\n') + '\n');
+  // cash and the cumulative costs change only on fills: their strings are reused between them
+  const acct = new Rows('ts_utc,equity,cash,fees,slippage_impact,funding');
+  const cash = numText(), fees = numText(), slip = numText(), fund = numText();
+  for (let t = 0; t < n; t++) acct.add(`${iso(ts[s.from + t]!)},${result.equity[t]},${cash(result.cash[t]!)},${fees(result.fees[t]!)},${slip(result.slippageImpact[t]!)},${fund(result.funding[t]!)}`);
+  await writeFileAtomic(join(dir, 'account.csv'), acct.text());
   await writeFileAtomic(join(dir, 'engine_trades.json'), JSON.stringify(result.trades.map((t) => ({ ...t, symbol: syms[t.instrument] }))) + '\n');
   await writeFileAtomic(join(dir, 'session.md'), md);
   if (f.exposure) {
