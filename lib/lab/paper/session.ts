@@ -220,16 +220,23 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
   return { result, pending, latch, denied, complete: true, ...(guarded ? { exposure: settleLedger(guarded.ledger, result.orderLog) } : {}) };
 }
 
-/** CSV text built row by row in ~1 MB chunks (half a million rows without an array of half a million strings). */
+/**
+ * CSV text built row by row, joined 4096 rows at a time into flat chunks: half a million rows without an array of
+ * half a million strings, and no rope of small strings kept alive until the end (promoted, they made the GC lead).
+ */
 class Rows {
   private chunks: string[] = [];
-  private cur: string;
-  constructor(header: string) { this.cur = header + '\n'; }
+  private cur: string[] = [];
+  constructor(header: string) { this.cur.push(header); }
   add(row: string): void {
-    this.cur += row + '\n';
-    if (this.cur.length >= 1 << 20) { this.chunks.push(this.cur); this.cur = ''; }
+    this.cur.push(row);
+    if (this.cur.length >= 4096) { this.chunks.push(this.cur.join('\n') + '\n'); this.cur.length = 0; }
   }
-  text(): string { this.chunks.push(this.cur); this.cur = ''; return this.chunks.join(''); }
+  text(): string {
+    if (this.cur.length > 0) this.chunks.push(this.cur.join('\n') + '\n');
+    this.cur.length = 0;
+    return this.chunks.join('');
+  }
 }
 
 /** String(x), the last value's string reused while the value repeats (a column that changes only on fills). */
@@ -460,7 +467,16 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
     // one string per row, no per-cell arrays (a year of 1m bars is half a million rows), built in ~1 MB chunks
     const rows = new Rows('ts_ms,symbol,open,high,low,close,volume');
     const bs = s.slice.bars;
-    for (let t = 0; t < known; t++) for (let i = 0; i < bs.length; i++) { const b = bs[i]!; rows.add(`${ts[t]},${syms[i]},${b.open[t]},${b.high[t]},${b.low[t]},${b.close[t]},${b.volume[t]}`); }
+    // a bar's open is usually the previous close: its string is reused
+    const prevClose = bs.map(() => numText());
+    for (let t = 0; t < known; t++) {
+      for (let i = 0; i < bs.length; i++) {
+        const b = bs[i]!;
+        const pc = prevClose[i]!;
+        const o = pc(b.open[t]!);
+        rows.add(`${ts[t]},${syms[i]},${o},${b.high[t]},${b.low[t]},${pc(b.close[t]!)},${b.volume[t]}`);
+      }
+    }
     await writeFileAtomic(join(dir, 'bars.csv'), rows.text());
   };
   // online: the bars seen so far are recorded before any of them is journaled (a restart replays exactly them)
@@ -516,7 +532,10 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
   let flushedState: Latch['state'] = ck0?.state ?? 'ACTIVE';
   // Groups computed but not written yet: NOT acknowledged (nothing outside this loop has seen them; a kill drops
   // them and the rerun recomputes them from the same bars). See flushDue for when they are written.
-  let buf = '';
+  const buf: string[] = [];
+  let bufBytes = 0;
+  let writes = 0;
+  let groups = 0;
   const trips: Record<string, unknown>[] = [];
   try {
     const r = replaySession(s, killSwitchPresent, {
@@ -581,17 +600,21 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
         for (const b of body) group += eventLine(seq++, t, tsT, b) + '\n';
         group += JSON.stringify(checkpointOf(engine, syms, t, tsT, seq, latch, nFills, denied)) + '\n';
         if (crash !== undefined && crash.afterBar === t) {
-          if (buf !== '') writeSync(fd, buf);
+          if (buf.length > 0) writeSync(fd, buf.join(''));
           writeSync(fd, crash.torn ? group.slice(0, Math.max(1, Math.floor(group.length / 2))) : group);
           process.kill(process.pid, 'SIGKILL');
         }
-        buf += group;
+        buf.push(group);
+        bufBytes += group.length;
+        groups++;
         // written (acknowledged) now when: an order mirror runs (its requests leave the process: each bar's group
         // follows its mirror lines before the next bar, as without batching), the latch changed state, it is the
         // last bar or the last closed one, FLUSH_BYTES are pending, or FLUSH_MS of wall time passed since the last write
-        if (mirror !== undefined || latch.state !== flushedState || t === n - 1 || t === upto || buf.length >= FLUSH_BYTES || now - lastFlush >= FLUSH_MS) {
-          writeSync(fd, buf);
-          buf = '';
+        if (mirror !== undefined || latch.state !== flushedState || t === n - 1 || t === upto || bufBytes >= FLUSH_BYTES || now - lastFlush >= FLUSH_MS) {
+          writeSync(fd, buf.join(''));
+          writes++;
+          buf.length = 0;
+          bufBytes = 0;
           lastFlush = now;
           flushedState = latch.state;
         }
@@ -599,7 +622,7 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
       ...(known < s.to ? { stopAfter: Math.max(upto, K) } : {}),
     });
     const { result, latch, denied, exposure } = r;
-    if (buf !== '') { writeSync(fd, buf); buf = ''; }
+    if (buf.length > 0) { writeSync(fd, buf.join('')); writes++; buf.length = 0; }
     closeSync(fd);
     if (!r.complete) {
       const last = (await readJournal(jfile, syms, log, id)).last;
@@ -607,7 +630,7 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
       await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(st, null, 2) + '\n');
       return { id, dir, state: st, resumed: false, resumedAfterBars: K + 1 };
     }
-    return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso, exposure, trips, resetLines: j.resetLines });
+    return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso, exposure, trips, resetLines: j.resetLines, journal: { groups, writes } });
   } catch (e) {
     try { closeSync(fd); } catch { /* closed */ }
     throw e;
@@ -622,6 +645,8 @@ interface Finished {
   /** The journal's guard trips (acknowledged prefix verified equal, the rest as journaled) and its reset lines. */
   trips: Record<string, unknown>[];
   resetLines: Record<string, unknown>[];
+  /** Journal groups (checkpoints) appended by this run and the synchronous writes that carried them. */
+  journal: { groups: number; writes: number };
 }
 
 /** The session's derived files, each written atomically, state.json (status complete) last. */
@@ -675,12 +700,12 @@ async function publish(s: SessionInput, id: string, dir: string, log: Logger, f:
     }, null, 1) + '\n');
   }
   await appendFile(join(dir, 'logs', 'run.log'), [
-    { level: 'info', msg: f.resumedAfter > 0 ? `resumed after ${f.resumedAfter} acknowledged bars; replayed ${n} bars in ${Date.now() - f.t0} ms` : `replayed ${n} bars in ${Date.now() - f.t0} ms`, session: id },
+    { level: 'info', msg: f.resumedAfter > 0 ? `resumed after ${f.resumedAfter} acknowledged bars; replayed ${n} bars in ${Date.now() - f.t0} ms` : `replayed ${n} bars in ${Date.now() - f.t0} ms`, session: id, journal_groups: f.journal.groups, journal_writes: f.journal.writes },
     ...stateChanges.map((e) => ({ level: 'warn', msg: e.message, ts_utc: iso(e.ts_ms) })),
   ].map((x) => JSON.stringify(x) + '\n').join(''));
   await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
   if (f.resumedAfter === 0) for (const e of stateChanges) log.warn({ session: id, rule: e.rule }, `${e.state_before} -> ${e.state_after}: ${e.message}`);
-  log.info({ session: id, bars: n, resumed_after_bars: f.resumedAfter, fills: f.nFills, denied, state: state.state, equity: state.equity, ms: Date.now() - f.t0 }, 'paper session complete');
+  log.info({ session: id, bars: n, resumed_after_bars: f.resumedAfter, fills: f.nFills, denied, state: state.state, equity: state.equity, journal_groups: f.journal.groups, journal_writes: f.journal.writes, ms: Date.now() - f.t0 }, 'paper session complete');
   return { id, dir, state, resumed: false, resumedAfterBars: f.resumedAfter };
 }
 
