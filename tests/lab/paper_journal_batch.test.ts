@@ -2,7 +2,7 @@
  * The paper journal's batched writes (issue 14, speed of a year of 1m bars): several bars' groups go out in one
  * synchronous write, and the journal they leave is the per-bar one (every bar with events ends with its own
  * checkpoint, seqs consecutive); the session files built in chunks are byte-equal to the plain construction; the
- * per-day ISO formatter gives toISOString's strings. Kill -9 and resume: tests/lab/paper_session.test.ts.
+ * per-day ISO formatter gives toISOString's strings; bars.csv of a large offline replay comes from a worker thread. Kill -9 and resume: tests/lab/paper_session.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadCosts } from '../../lib/costs/digest.js';
 import { labCosts } from '../../lib/lab/costs.js';
 import { labBlueprint, resolveStrategyParams } from '../../lib/lab/strategy.js';
-import { runSession } from '../../lib/lab/paper/session.js';
+import { BARS_ASIDE_ROWS, runSession } from '../../lib/lab/paper/session.js';
 import { DEFAULT_RULES } from '../../lib/lab/paper/command.js';
 import { silentLogger } from '../../lib/log.js';
 import { isoFormatter } from '../../lib/timeframe.js';
@@ -35,10 +35,10 @@ describe('batched journal', () => {
   beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'quantlab-journal-')); });
   afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
 
-  test('a 20,000-bar replay: groups batched into far fewer writes, the per-bar journal intact, bars.csv and account.csv as built row by row', async () => {
+  test('a 48,000-bar replay: groups batched into far fewer writes, the per-bar journal intact, bars.csv and account.csv as built row by row', async () => {
     const MIN = 60_000;
     const start = Date.UTC(2024, 0, 1);
-    const bars = 20_000;
+    const bars = 48_000; // with the history, over BARS_ASIDE_ROWS: bars.csv comes from the worker thread
     const { slice } = syntheticSource(['BENCH'], '1m', start - 2 * 1440 * MIN, start + bars * MIN, 7);
     const costs = labCosts((await loadCosts(join(ROOT, 'spec', 'costs.yaml'))).config, slice.instruments, {});
     const bp = labBlueprint({ strategy: 'momentum', params: resolveStrategyParams('momentum', { fast: 10, slow: 30 }), instruments: slice.instruments, timeframe: '1m', notionalUsd: 10_000, costDigest: costs.digest });
@@ -89,7 +89,9 @@ describe('batched journal', () => {
     const b = slice.bars[0]!;
     const barRows = ['ts_ms,symbol,open,high,low,close,volume'];
     for (let t = 0; t < from + bars; t++) barRows.push([slice.ts_ms[t], syms[0], b.open[t], b.high[t], b.low[t], b.close[t], b.volume[t]].map(String).join(','));
+    expect(barRows.length - 1).toBeGreaterThanOrEqual(BARS_ASIDE_ROWS);
     expect(await readFile(join(sdir, 'bars.csv'), 'utf8')).toBe(barRows.join('\n') + '\n');
+    expect((await readdir(sdir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     const acct = (await readFile(join(sdir, 'account.csv'), 'utf8')).trim().split('\n');
     expect(acct).toHaveLength(bars + 1);
     expect(acct[0]).toBe('ts_utc,equity,cash,fees,slippage_impact,funding');

@@ -16,6 +16,7 @@ import { appendFileSync, closeSync, existsSync, openSync, unlinkSync, writeSync 
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isProcessAlive } from '../../process.js';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { prepareRun, type Blueprint, type MarketSlice } from '../../dsl/index.js';
 import {
   Engine, guardStrategy, settleLedger, violationCounts, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
@@ -30,6 +31,7 @@ import { silentLogger, type Logger } from '../../log.js';
 import { FifoBook, type Fill, type Match } from './fifo.js';
 import { checkBreakers, evaluateOrder, initialLatch, isRiskReducing, resetSession, riskDigest, type GuardEvent, type Latch, type RiskLimits } from './guards.js';
 import { quantizeOrder, type MarketRules } from './quantize.js';
+import { barsCsv, numText, Rows, type BarsColumns } from './csv_rows.js';
 
 /** What a replay needs: a blueprint (compiled with lib/dsl prepareRun) or an engine input and strategy of its own. */
 export interface ReplayInput {
@@ -220,32 +222,6 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
   return { result, pending, latch, denied, complete: true, ...(guarded ? { exposure: settleLedger(guarded.ledger, result.orderLog) } : {}) };
 }
 
-/**
- * CSV text built row by row, joined 4096 rows at a time into flat chunks: half a million rows without an array of
- * half a million strings, and no rope of small strings kept alive until the end (promoted, they made the GC lead).
- */
-class Rows {
-  private chunks: string[] = [];
-  private cur: string[] = [];
-  constructor(header: string) { this.cur.push(header); }
-  add(row: string): void {
-    this.cur.push(row);
-    if (this.cur.length >= 4096) { this.chunks.push(this.cur.join('\n') + '\n'); this.cur.length = 0; }
-  }
-  text(): string {
-    if (this.cur.length > 0) this.chunks.push(this.cur.join('\n') + '\n');
-    this.cur.length = 0;
-    return this.chunks.join('');
-  }
-}
-
-/** String(x), the last value's string reused while the value repeats (a column that changes only on fills). */
-function numText(): (x: number) => string {
-  let v = NaN;
-  let str = 'NaN';
-  return (x) => (Object.is(x, v) ? str : (v = x, str = String(x)));
-}
-
 function csv(header: string[], rows: (string | number | boolean | null)[][]): string {
   return [header.join(','), ...rows.map((r) => r.map((x) => (x === null ? '' : String(x))).join(','))].join('\n') + '\n';
 }
@@ -309,6 +285,20 @@ export interface SessionOutcome {
 
 /** Test hook: SIGKILL this process right after journaling the bar (`torn`: after writing half of its group). */
 export interface CrashHook { afterBar: number; torn: boolean }
+
+/** Rows of bars.csv from which an offline replay formats it on a worker thread (below: inline). */
+export const BARS_ASIDE_ROWS = 50_000;
+
+/** bars.csv written by a worker thread (bars_worker.ts); resolves when it is in place (atomically). */
+function writeBarsAside(file: string, columns: BarsColumns): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./bars_worker.js', import.meta.url), { workerData: { file, columns } });
+    let done = false;
+    w.once('message', () => { done = true; });
+    w.once('error', reject);
+    w.once('exit', (code) => (done ? resolve() : reject(new Error(`the bars.csv writer (worker thread) exited with code ${code} before writing ${file}`))));
+  });
+}
 
 /** Wall time between two progress checkpoints on bars without events. */
 export const PROGRESS_MS = 250;
@@ -463,34 +453,29 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
   const jfile = join(dir, 'state.jsonl');
   const j = await readJournal(jfile, syms, log, id);
   const known = s.barsKnown ?? s.to;
-  const writeBars = async () => {
-    // one string per row, no per-cell arrays (a year of 1m bars is half a million rows), built in ~1 MB chunks
-    const rows = new Rows('ts_ms,symbol,open,high,low,close,volume');
-    const bs = s.slice.bars;
-    // a bar's open is usually the previous close: its string is reused
-    const prevClose = bs.map(() => numText());
-    for (let t = 0; t < known; t++) {
-      for (let i = 0; i < bs.length; i++) {
-        const b = bs[i]!;
-        const pc = prevClose[i]!;
-        const o = pc(b.open[t]!);
-        rows.add(`${ts[t]},${syms[i]},${o},${b.high[t]},${b.low[t]},${pc(b.close[t]!)},${b.volume[t]}`);
-      }
-    }
-    await writeFileAtomic(join(dir, 'bars.csv'), rows.text());
+  const barsFile = join(dir, 'bars.csv');
+  const columns = (): BarsColumns => ({ ts: s.slice.ts_ms, symbols: syms, known, bars: s.slice.bars.map((b) => ({ open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume })) });
+  const writeBars = async () => writeFileAtomic(barsFile, barsCsv(columns()));
+  // An offline replay's bars.csv (a copy of the lake bars it replays, for live diff: the replay and a resume read
+  // the lake) is formatted on a worker thread while the loop runs when it is large, awaited before the session is
+  // reported; a rerun writes it again when a kill came first.
+  let barsAside: Promise<void> | undefined;
+  const startBars = () => {
+    barsAside = known * syms.length < BARS_ASIDE_ROWS ? writeBars() : writeBarsAside(barsFile, columns());
+    barsAside.catch(() => { /* awaited below; this only marks it handled if the loop throws first */ });
   };
   // online: the bars seen so far are recorded before any of them is journaled (a restart replays exactly them)
   if (s.barsKnown !== undefined) await writeBars();
   if (!j.hasStart) {
     // the session's inputs first (what the journal is a replay of), then its first line
     await writeFileAtomic(join(dir, 'input.json'), JSON.stringify({ blueprint: s.blueprint, costs: s.costs, initial_cash: s.initialCash, limits: s.limits, rules: s.rules, identity: s.identity, from_index: s.from, to_index: s.to, from_ts_ms: ts[s.from], to_ts_ms: ts[s.to - 1]! + s.slice.tfMs, tf_ms: s.slice.tfMs, instruments: s.slice.instruments }, null, 2) + '\n');
-    if (s.barsKnown === undefined) await writeBars();
     await writeFileAtomic(join(dir, 'funding.json'), JSON.stringify({
       funding: (s.slice.funding ?? []).map((f) => (f ? { ts_ms: [...f.ts_ms], rate: [...f.rate] } : null)),
       tradable: (s.slice.tradable ?? []).map((x) => x ?? null),
     }) + '\n');
     await writeFileAtomic(jfile, JSON.stringify({ seq: -1, type: 'session', message: `session ${id} started`, identity: s.identity }) + '\n');
   }
+  if (s.barsKnown === undefined && (!j.hasStart || !existsSync(barsFile))) startBars();
   const K = j.last?.bar ?? -1; // last acknowledged bar
   const upto = known - 1 - s.from; // last bar to process now (relative)
   if (upto <= K && known < s.to) {
@@ -624,6 +609,7 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
     const { result, latch, denied, exposure } = r;
     if (buf.length > 0) { writeSync(fd, buf.join('')); writes++; buf.length = 0; }
     closeSync(fd);
+    await barsAside;
     if (!r.complete) {
       const last = (await readJournal(jfile, syms, log, id)).last;
       const st: SessionState = { ...running, state: latch.state, tripped: { ...latch.tripped }, ...(last ? { equity: last.equity, cash: last.cash, positions: last.positions, open_orders: last.open_orders, last_bar_ts_ms: last.ts_ms, bars_processed: last.bar + 1, n_fills: last.n_fills, n_orders_denied: last.n_orders_denied } : {}) };
@@ -633,6 +619,7 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
     return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso, exposure, trips, resetLines: j.resetLines, journal: { groups, writes } });
   } catch (e) {
     try { closeSync(fd); } catch { /* closed */ }
+    await barsAside?.catch(() => undefined);
     throw e;
   }
 }
