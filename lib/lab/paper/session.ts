@@ -3,10 +3,13 @@
  * (lib/engine, deterministic: fills at the next open, limits only when traded through, stops on touch, never outside
  * the bar's range, capacity cut at max_participation of the bar's volume, the one cost model): the DSL strategy's
  * orders pass through an order generator that quantizes them to the market's rules (quantize.ts) and through the
- * ordered risk guards (guards.ts) before they reach it. Durability: `state.jsonl` is the session's journal, appended
- * with one synchronous write per bar that has events (and a progress checkpoint at least every PROGRESS_MS), each
- * group ending with a checkpoint (equity, positions, resting orders, latch); a fill is acknowledged once written.
- * A kill -9 at any point loses at most the bar being processed (never an acknowledged one), and the rerun of the
+ * ordered risk guards (guards.ts) before they reach it. Durability: `state.jsonl` is the session's journal: every
+ * bar that has events (and a progress bar at least every PROGRESS_MS) gets a group ending with its checkpoint
+ * (equity, positions, resting orders, latch); groups are appended with synchronous writes, several per write
+ * (FLUSH_BYTES / FLUSH_MS; at once with an order mirror, on a latch change, at the last bar). A fill is acknowledged
+ * once its group is written; nothing outside the loop reports it before (files and logs come after the journal; with
+ * an order mirror every group is written at once, right after its bar's mirror lines, which a rerun trims).
+ * A kill -9 at any point loses only groups not yet written (never an acknowledged one), and the rerun of the
  * same command verifies the journal by replaying the recorded bars through the deterministic engine, rehydrates the
  * FIFO inventory from the journaled fills, and continues after the last acknowledged bar to the same final state as
  * an uninterrupted run. A completed session is not recomputed: rerunning its command reports it; a latched
@@ -409,8 +412,8 @@ function checkpointOf(engine: Engine, syms: readonly string[], t: number, ts: nu
 
 /**
  * Run, resume or report the session. Every bar with events (and a progress checkpoint at least every PROGRESS_MS)
- * is appended to `state.jsonl` with one synchronous write ending with its checkpoint, before the next bar is
- * processed: a fill is acknowledged once written. A rerun verifies the journal by replaying the recorded bars
+ * gets a group of `state.jsonl` ending with its checkpoint; groups go out in batched synchronous writes (see
+ * FLUSH_BYTES): a fill is acknowledged once its group is written. A rerun verifies the journal by replaying the recorded bars
  * through the same deterministic engine (every acknowledged event must come out identical, the checkpoint's
  * equity, positions and resting orders too, and the FIFO inventory rehydrated from the journaled fills must hold
  * the engine's positions), then continues after the last acknowledged bar. `killSwitchPresent` is read at every
