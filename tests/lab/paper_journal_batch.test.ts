@@ -99,5 +99,19 @@ describe('batched journal', () => {
     expect(Number(acct[bars]!.split(',')[1])).toBe(out.state.equity);
     const orders = (await readFile(join(sdir, 'orders.csv'), 'utf8')).trim().split('\n');
     expect(orders.slice(1).filter((l) => l.split(',')[4] === 'filled')).toHaveLength(fills);
+
+    // killed after the last group but before the session files (and before the worker's bars.csv): the rerun
+    // verifies the whole journal by replay, writes bars.csv again and reports the same session
+    const ordersText = await readFile(join(sdir, 'orders.csv'), 'utf8');
+    const accountText = await readFile(join(sdir, 'account.csv'), 'utf8');
+    await rm(join(sdir, 'bars.csv'));
+    await rm(join(sdir, 'state.json'));
+    await rm(join(sdir, 'orders.csv'));
+    const again = await runSession(input, dir, silentLogger(), () => false);
+    expect(again.resumedAfterBars).toBe(bars);
+    expect(again.state).toEqual(out.state);
+    expect(await readFile(join(sdir, 'bars.csv'), 'utf8')).toBe(barRows.join('\n') + '\n');
+    expect(await readFile(join(sdir, 'orders.csv'), 'utf8')).toBe(ordersText);
+    expect(await readFile(join(sdir, 'account.csv'), 'utf8')).toBe(accountText);
   }, 120_000);
 });
