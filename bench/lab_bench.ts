@@ -3,8 +3,9 @@
  * the engine as paper broker, the DSL momentum strategy, the order generator quantizing every order, the ordered
  * guards with the kill-switch file checked every bar) over a replay of N synthetic 1m bars (default one year,
  * 525,600), after 30 days of history. --write also runs the journaled session (runSession: the per-bar journal
- * of state.jsonl, then the derived files) and times that. Target: < 10 s.
- * Prints wall and CPU time of the loop (on a shared machine the wall time grows with the load average).
+ * of state.jsonl in batched writes, bars.csv on a worker thread, then the derived files) and times that, with its
+ * CPU time (worker included) and the journal's checkpoint and event counts. Target: < 10 s for both.
+ * Prints wall and CPU time (on a shared machine the wall time grows with the load average).
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
