@@ -3,10 +3,13 @@
  * (lib/engine, deterministic: fills at the next open, limits only when traded through, stops on touch, never outside
  * the bar's range, capacity cut at max_participation of the bar's volume, the one cost model): the DSL strategy's
  * orders pass through an order generator that quantizes them to the market's rules (quantize.ts) and through the
- * ordered risk guards (guards.ts) before they reach it. Durability: `state.jsonl` is the session's journal, appended
- * with one synchronous write per bar that has events (and a progress checkpoint at least every PROGRESS_MS), each
- * group ending with a checkpoint (equity, positions, resting orders, latch); a fill is acknowledged once written.
- * A kill -9 at any point loses at most the bar being processed (never an acknowledged one), and the rerun of the
+ * ordered risk guards (guards.ts) before they reach it. Durability: `state.jsonl` is the session's journal: every
+ * bar that has events (and a progress bar at least every PROGRESS_MS) gets a group ending with its checkpoint
+ * (equity, positions, resting orders, latch); groups are appended with synchronous writes, several per write
+ * (FLUSH_BYTES / FLUSH_MS; at once with an order mirror, on a latch change, at the last bar). A fill is acknowledged
+ * once its group is written; nothing outside the loop reports it before (files and logs come after the journal; with
+ * an order mirror every group is written at once, right after its bar's mirror lines, which a rerun trims).
+ * A kill -9 at any point loses only groups not yet written (never an acknowledged one), and the rerun of the
  * same command verifies the journal by replaying the recorded bars through the deterministic engine, rehydrates the
  * FIFO inventory from the journaled fills, and continues after the last acknowledged bar to the same final state as
  * an uninterrupted run. A completed session is not recomputed: rerunning its command reports it; a latched
@@ -16,6 +19,7 @@ import { appendFileSync, closeSync, existsSync, openSync, unlinkSync, writeSync 
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { isProcessAlive } from '../../process.js';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { prepareRun, type Blueprint, type MarketSlice } from '../../dsl/index.js';
 import {
   Engine, guardStrategy, settleLedger, violationCounts, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
@@ -25,10 +29,12 @@ import type { CostConfig } from '../../costs/schema.js';
 import { DataError, UsageError } from '../../errors.js';
 import { digestJson } from '../../hash.js';
 import { writeFileAtomic } from '../../fsx.js';
+import { isoFormatter } from '../../timeframe.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { FifoBook, type Fill, type Match } from './fifo.js';
 import { checkBreakers, evaluateOrder, initialLatch, isRiskReducing, resetSession, riskDigest, type GuardEvent, type Latch, type RiskLimits } from './guards.js';
 import { quantizeOrder, type MarketRules } from './quantize.js';
+import { barsCsv, numText, Rows, type BarsColumns } from './csv_rows.js';
 
 /** What a replay needs: a blueprint (compiled with lib/dsl prepareRun) or an engine input and strategy of its own. */
 export interface ReplayInput {
@@ -283,14 +289,43 @@ export interface SessionOutcome {
 /** Test hook: SIGKILL this process right after journaling the bar (`torn`: after writing half of its group). */
 export interface CrashHook { afterBar: number; torn: boolean }
 
+/** Rows of bars.csv from which an offline replay formats it on a worker thread (below: inline). */
+export const BARS_ASIDE_ROWS = 50_000;
+
+/** bars.csv written by a worker thread (bars_worker.ts); resolves when it is in place (atomically). */
+function writeBarsAside(file: string, columns: BarsColumns): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./bars_worker.js', import.meta.url), { workerData: { file, columns } });
+    let done = false;
+    w.once('message', () => { done = true; });
+    w.once('error', reject);
+    w.once('exit', (code) => (done ? resolve() : reject(new Error(`the bars.csv writer (worker thread) exited with code ${code} before writing ${file}`))));
+  });
+}
+
 /** Wall time between two progress checkpoints on bars without events. */
 export const PROGRESS_MS = 250;
+/**
+ * Batched journal writes (a replay computes bars far faster than one write per bar): the groups of several bars are
+ * written with one synchronous write once FLUSH_BYTES are pending or FLUSH_MS of wall time passed since the last
+ * write (and at once with an order mirror, on a latch state change, at the last bar). A group is acknowledged when
+ * written, not when computed: until then nothing outside the loop has seen its fills.
+ */
+export const FLUSH_BYTES = 256 * 1024;
+export const FLUSH_MS = 100;
+
+/** A journal event line: JSON.stringify({ seq, bar, ts_ms, ...body }) without building the merged object. */
+function eventLine(seq: number, bar: number, ts: number, b: EventBody): string {
+  return `{"seq":${seq},"bar":${bar},"ts_ms":${ts},${JSON.stringify(b).slice(1)}`;
+}
 
 interface JournalRead {
   /** Acknowledged event lines (seq >= 0) as written. */
   events: string[];
   last: Checkpoint | undefined;
   resets: Map<number, string>;
+  /** The `live reset` lines, parsed. */
+  resetLines: Record<string, unknown>[];
   killTrips: Set<number>;
   fills: Fill[];
   hasStart: boolean;
@@ -302,7 +337,7 @@ interface JournalRead {
  * (reset lines written later are kept).
  */
 async function readJournal(file: string, syms: readonly string[], log: Logger, id: string): Promise<JournalRead> {
-  const out: JournalRead = { events: [], last: undefined, resets: new Map(), killTrips: new Set(), fills: [], hasStart: false };
+  const out: JournalRead = { events: [], last: undefined, resets: new Map(), resetLines: [], killTrips: new Set(), fills: [], hasStart: false };
   if (!existsSync(file)) return out;
   const text = await readFile(file, 'utf8');
   const lines = text.split('\n');
@@ -332,7 +367,7 @@ async function readJournal(file: string, syms: readonly string[], log: Logger, i
   for (const l of keep) {
     const p = JSON.parse(l) as Record<string, unknown>;
     if (p.seq === -1) out.hasStart = true;
-    else if (p.seq === 'reset') out.resets.set((p.after_bar as number) + 1, String(p.message).replace(/^reset: /, ''));
+    else if (p.seq === 'reset') { out.resets.set((p.after_bar as number) + 1, String(p.message).replace(/^reset: /, '')); out.resetLines.push(p); }
     else if (p.type === 'checkpoint') out.last = p as unknown as Checkpoint;
     else if (typeof p.seq === 'number') {
       out.events.push(l);
@@ -377,8 +412,8 @@ function checkpointOf(engine: Engine, syms: readonly string[], t: number, ts: nu
 
 /**
  * Run, resume or report the session. Every bar with events (and a progress checkpoint at least every PROGRESS_MS)
- * is appended to `state.jsonl` with one synchronous write ending with its checkpoint, before the next bar is
- * processed: a fill is acknowledged once written. A rerun verifies the journal by replaying the recorded bars
+ * gets a group of `state.jsonl` ending with its checkpoint; groups go out in batched synchronous writes (see
+ * FLUSH_BYTES): a fill is acknowledged once its group is written. A rerun verifies the journal by replaying the recorded bars
  * through the same deterministic engine (every acknowledged event must come out identical, the checkpoint's
  * equity, positions and resting orders too, and the FIFO inventory rehydrated from the journaled fills must hold
  * the engine's positions), then continues after the last acknowledged bar. `killSwitchPresent` is read at every
@@ -417,29 +452,33 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
   const syms = s.slice.instruments.map((k) => k.symbol);
   const ts = s.slice.ts_ms;
   const n = s.to - s.from;
-  const iso = (x: number) => new Date(x).toISOString();
+  const iso = isoFormatter();
   const jfile = join(dir, 'state.jsonl');
   const j = await readJournal(jfile, syms, log, id);
   const known = s.barsKnown ?? s.to;
-  const writeBars = async () => {
-    // one string per row, no per-cell arrays (a year of 1m bars is half a million rows)
-    const rows: string[] = ['ts_ms,symbol,open,high,low,close,volume'];
-    const bs = s.slice.bars;
-    for (let t = 0; t < known; t++) for (let i = 0; i < bs.length; i++) { const b = bs[i]!; rows.push(`${ts[t]},${syms[i]},${b.open[t]},${b.high[t]},${b.low[t]},${b.close[t]},${b.volume[t]}`); }
-    await writeFileAtomic(join(dir, 'bars.csv'), rows.join('\n') + '\n');
+  const barsFile = join(dir, 'bars.csv');
+  const columns = (): BarsColumns => ({ ts: s.slice.ts_ms, symbols: syms, known, bars: s.slice.bars.map((b) => ({ open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume })) });
+  const writeBars = async () => writeFileAtomic(barsFile, barsCsv(columns()));
+  // An offline replay's bars.csv (a copy of the lake bars it replays, for live diff: the replay and a resume read
+  // the lake) is formatted on a worker thread while the loop runs when it is large, awaited before the session is
+  // reported; a rerun writes it again when a kill came first.
+  let barsAside: Promise<void> | undefined;
+  const startBars = () => {
+    barsAside = known * syms.length < BARS_ASIDE_ROWS ? writeBars() : writeBarsAside(barsFile, columns());
+    barsAside.catch(() => { /* awaited below; this only marks it handled if the loop throws first */ });
   };
   // online: the bars seen so far are recorded before any of them is journaled (a restart replays exactly them)
   if (s.barsKnown !== undefined) await writeBars();
   if (!j.hasStart) {
     // the session's inputs first (what the journal is a replay of), then its first line
     await writeFileAtomic(join(dir, 'input.json'), JSON.stringify({ blueprint: s.blueprint, costs: s.costs, initial_cash: s.initialCash, limits: s.limits, rules: s.rules, identity: s.identity, from_index: s.from, to_index: s.to, from_ts_ms: ts[s.from], to_ts_ms: ts[s.to - 1]! + s.slice.tfMs, tf_ms: s.slice.tfMs, instruments: s.slice.instruments }, null, 2) + '\n');
-    if (s.barsKnown === undefined) await writeBars();
     await writeFileAtomic(join(dir, 'funding.json'), JSON.stringify({
       funding: (s.slice.funding ?? []).map((f) => (f ? { ts_ms: [...f.ts_ms], rate: [...f.rate] } : null)),
       tradable: (s.slice.tradable ?? []).map((x) => x ?? null),
     }) + '\n');
     await writeFileAtomic(jfile, JSON.stringify({ seq: -1, type: 'session', message: `session ${id} started`, identity: s.identity }) + '\n');
   }
+  if (s.barsKnown === undefined && (!j.hasStart || !existsSync(barsFile))) startBars();
   const K = j.last?.bar ?? -1; // last acknowledged bar
   const upto = known - 1 - s.from; // last bar to process now (relative)
   if (upto <= K && known < s.to) {
@@ -476,36 +515,51 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
   let cursor = 0;
   let lIdx = 0;
   let pIdx = 0;
-  let lastWrite = performance.now();
+  let lastCk = performance.now(); // wall time of the last checkpoint (a progress one is due PROGRESS_MS after it)
+  let lastFlush = lastCk;
+  let flushedState: Latch['state'] = ck0?.state ?? 'ACTIVE';
+  // Groups computed but not written yet: NOT acknowledged (nothing outside this loop has seen them; a kill drops
+  // them and the rerun recomputes them from the same bars). See flushDue for when they are written.
+  const buf: string[] = [];
+  let bufBytes = 0;
+  let writes = 0;
+  let groups = 0;
+  const trips: Record<string, unknown>[] = [];
   try {
     const r = replaySession(s, killSwitchPresent, {
       killAt: (t) => (t <= K ? j.killTrips.has(t) : undefined),
       resets: j.resets,
       onBarEnd: (t, engine, pending, denied, latch) => {
         const logv = engine.orderEvents();
+        const lEnd = logv.length;
+        if (lEnd === lIdx && pending.length === pIdx) {
+          // a bar without events (most bars): nothing to verify before K; after it, a progress checkpoint at most
+          // every PROGRESS_MS (the last bar, the last closed bar and a crash-hook bar always get one)
+          if (t < K) return;
+          if (t > K && t !== n - 1 && t !== upto && crash?.afterBar !== t && performance.now() - lastCk < PROGRESS_MS) return;
+        }
         // this bar's events in journal order: fills/cuts/expiries, then the close's guard events, then submissions
         const body: EventBody[] = [];
-        const lEnd = logv.length;
         for (let k = lIdx; k < lEnd; k++) if (!closePhase(logv[k]!)) body.push(orderBody(syms, logv[k]!));
         for (let k = pIdx; k < pending.length; k++) body.push(pending[k]!.ev);
         for (let k = lIdx; k < lEnd; k++) if (closePhase(logv[k]!)) body.push(orderBody(syms, logv[k]!));
+        const tsT = ts[s.from + t]!;
         if (t > K && mirror !== undefined) {
           let ml = '';
           for (let k = lIdx; k < lEnd; k++) {
             const e = logv[k]!;
-            const line = mirror(e, syms[e.instrument]!, e.event === 'submitted' || e.event === 'cancelled' ? ts[s.from + t]! + s.slice.tfMs : ts[s.from + t]!, id);
+            const line = mirror(e, syms[e.instrument]!, e.event === 'submitted' || e.event === 'cancelled' ? tsT + s.slice.tfMs : tsT, id);
             if (line !== undefined) ml += JSON.stringify({ bar: t, ...line }) + '\n';
           }
           if (ml !== '') appendFileSync(mirrorFile, ml);
         }
-        const newFills: OrderEvent[] = [];
-        for (let k = lIdx; k < lEnd; k++) if (logv[k]!.event === 'filled') newFills.push(logv[k]!);
+        const fillFrom = lIdx;
         lIdx = lEnd;
         pIdx = pending.length;
-        const tsT = ts[s.from + t]!;
+        for (const b of body) if (b.type === 'guard' && b.decision === 'trip') trips.push({ seq: seq + body.indexOf(b), bar: t, ts_ms: tsT, ...b });
         if (t <= K) {
           for (const b of body) {
-            const line = JSON.stringify({ seq: seq++, bar: t, ts_ms: tsT, ...b });
+            const line = eventLine(seq++, t, tsT, b);
             if (cursor >= j.events.length) diverge(`event seq ${seq - 1} (bar ${t})`, '(none)', line);
             if (j.events[cursor] !== line) diverge(`event seq ${seq - 1} (bar ${t})`, j.events[cursor]!, line);
             cursor++;
@@ -522,35 +576,53 @@ async function runLocked(s: SessionInput, id: string, dir: string, log: Logger, 
           }
           return;
         }
-        for (const f of newFills) {
+        for (let k = fillFrom; k < lEnd; k++) {
+          const f = logv[k]!;
+          if (f.event !== 'filled') continue;
           const fill: Fill = { fill_id: `f${nFills++}`, symbol: syms[f.instrument]!, qty: f.qty, price: f.price!, ts_ms: f.ts_ms };
-          matches.push(...book.apply(fill));
+          for (const m of book.apply(fill)) matches.push(m);
         }
         const now = performance.now();
-        if (body.length === 0 && t !== n - 1 && t !== upto && now - lastWrite < PROGRESS_MS && crash?.afterBar !== t) return;
-        lastWrite = now;
+        lastCk = now;
         let group = '';
-        for (const b of body) group += JSON.stringify({ seq: seq++, bar: t, ts_ms: tsT, ...b }) + '\n';
+        for (const b of body) group += eventLine(seq++, t, tsT, b) + '\n';
         group += JSON.stringify(checkpointOf(engine, syms, t, tsT, seq, latch, nFills, denied)) + '\n';
         if (crash !== undefined && crash.afterBar === t) {
+          if (buf.length > 0) writeSync(fd, buf.join(''));
           writeSync(fd, crash.torn ? group.slice(0, Math.max(1, Math.floor(group.length / 2))) : group);
           process.kill(process.pid, 'SIGKILL');
         }
-        writeSync(fd, group);
+        buf.push(group);
+        bufBytes += group.length;
+        groups++;
+        // written (acknowledged) now when: an order mirror runs (its requests leave the process: each bar's group
+        // follows its mirror lines before the next bar, as without batching), the latch changed state, it is the
+        // last bar or the last closed one, FLUSH_BYTES are pending, or FLUSH_MS of wall time passed since the last write
+        if (mirror !== undefined || latch.state !== flushedState || t === n - 1 || t === upto || bufBytes >= FLUSH_BYTES || now - lastFlush >= FLUSH_MS) {
+          writeSync(fd, buf.join(''));
+          writes++;
+          buf.length = 0;
+          bufBytes = 0;
+          lastFlush = now;
+          flushedState = latch.state;
+        }
       },
       ...(known < s.to ? { stopAfter: Math.max(upto, K) } : {}),
     });
     const { result, latch, denied, exposure } = r;
+    if (buf.length > 0) { writeSync(fd, buf.join('')); writes++; buf.length = 0; }
     closeSync(fd);
+    await barsAside;
     if (!r.complete) {
       const last = (await readJournal(jfile, syms, log, id)).last;
       const st: SessionState = { ...running, state: latch.state, tripped: { ...latch.tripped }, ...(last ? { equity: last.equity, cash: last.cash, positions: last.positions, open_orders: last.open_orders, last_bar_ts_ms: last.ts_ms, bars_processed: last.bar + 1, n_fills: last.n_fills, n_orders_denied: last.n_orders_denied } : {}) };
       await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(st, null, 2) + '\n');
       return { id, dir, state: st, resumed: false, resumedAfterBars: K + 1 };
     }
-    return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso, exposure });
+    return await publish(s, id, dir, log, { result, latch, denied, book, matches, nFills, t0, resumedAfter: K + 1, syms, n, iso, exposure, trips, resetLines: j.resetLines, journal: { groups, writes } });
   } catch (e) {
     try { closeSync(fd); } catch { /* closed */ }
+    await barsAside?.catch(() => undefined);
     throw e;
   }
 }
@@ -560,6 +632,11 @@ interface Finished {
   syms: string[]; n: number; iso: (x: number) => string;
   /** The experiment exposure ledger when the session enforced one. */
   exposure?: ExposureLedger | undefined;
+  /** The journal's guard trips (acknowledged prefix verified equal, the rest as journaled) and its reset lines. */
+  trips: Record<string, unknown>[];
+  resetLines: Record<string, unknown>[];
+  /** Journal groups (checkpoints) appended by this run and the synchronous writes that carried them. */
+  journal: { groups: number; writes: number };
 }
 
 /** The session's derived files, each written atomically, state.json (status complete) last. */
@@ -568,9 +645,8 @@ async function publish(s: SessionInput, id: string, dir: string, log: Logger, f:
   const ts = s.slice.ts_ms;
   const positions: Record<string, number> = {};
   syms.forEach((sym, i) => { positions[sym] = result.positions[i]!; });
-  // only trips change the state (resets are their own lines): parse those, not the whole journal
-  const events = (await readFile(join(dir, 'state.jsonl'), 'utf8')).trim().split('\n')
-    .filter((l) => l.startsWith('{"seq":"reset"') || l.includes('"decision":"trip"')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  // only trips change the state (resets are their own lines): kept while journaling, the journal is not reread
+  const events = [...f.trips, ...f.resetLines];
   const stateChanges = events.filter((e) => e.type === 'guard' && typeof e.seq === 'number' && e.seq >= 0 && e.state_before !== e.state_after) as unknown as (StateEvent & GuardEvent)[];
   const resets = events.filter((e) => e.seq === 'reset') as unknown as (GuardEvent & { ts_ms: number; after_bar: number })[];
   const state: SessionState = {
@@ -591,15 +667,20 @@ async function publish(s: SessionInput, id: string, dir: string, log: Logger, f:
       : ['- none: ACTIVE throughout']),
     '', `Final: ${state.state}, equity ${state.equity.toFixed(2)}, ${f.nFills} fills, ${denied} orders denied.`, '',
   ].join('\n');
-  await writeFileAtomic(join(dir, 'orders.csv'), csv(['order_id', 'bar_ts_utc', 'symbol', 'kind', 'event', 'qty', 'price', 'fee', 'slippage_impact', 'liquidity', 'reason'],
-    result.orderLog.map((e) => [e.orderId, iso(e.ts_ms), syms[e.instrument]!, e.kind, e.event, e.qty, e.price ?? null, e.fee ?? null, e.slippageImpact ?? null, e.liquidity ?? null, e.reason ? JSON.stringify(e.reason) : null])));
+  const orders = new Rows('order_id,bar_ts_utc,symbol,kind,event,qty,price,fee,slippage_impact,liquidity,reason');
+  for (const e of result.orderLog) {
+    orders.add(`${e.orderId},${iso(e.ts_ms)},${syms[e.instrument]!},${e.kind},${e.event},${e.qty},${e.price ?? ''},${e.fee ?? ''},${e.slippageImpact ?? ''},${e.liquidity ?? ''},${e.reason ? JSON.stringify(e.reason) : ''}`);
+  }
+  await writeFileAtomic(join(dir, 'orders.csv'), orders.text());
   await writeFileAtomic(join(dir, 'trades.csv'), csv(['symbol', 'side', 'qty', 'entry_price', 'exit_price', 'realized', 'open_fill', 'close_fill'],
     matches.map((m) => [m.symbol, m.side, m.qty, m.entry_price, m.exit_price, m.realized, m.open_fill_id, m.close_fill_id])));
   await writeFileAtomic(join(dir, 'positions.csv'), csv(['symbol', 'lot_qty', 'lot_price', 'lot_ts_utc', 'fill'],
     book.symbols().flatMap((sym) => book.lotsOf(sym).map((l) => [sym, l.qty, l.price, iso(l.ts_ms), l.fill_id]))));
-  const acct: string[] = ['ts_utc,equity,cash,fees,slippage_impact,funding'];
-  for (let t = 0; t < n; t++) acct.push(`${iso(ts[s.from + t]!)},${result.equity[t]},${result.cash[t]},${result.fees[t]},${result.slippageImpact[t]},${result.funding[t]}`);
-  await writeFileAtomic(join(dir, 'account.csv'), acct.join('\n') + '\n');
+  // cash and the cumulative costs change only on fills: their strings are reused between them
+  const acct = new Rows('ts_utc,equity,cash,fees,slippage_impact,funding');
+  const cash = numText(), fees = numText(), slip = numText(), fund = numText();
+  for (let t = 0; t < n; t++) acct.add(`${iso(ts[s.from + t]!)},${result.equity[t]},${cash(result.cash[t]!)},${fees(result.fees[t]!)},${slip(result.slippageImpact[t]!)},${fund(result.funding[t]!)}`);
+  await writeFileAtomic(join(dir, 'account.csv'), acct.text());
   await writeFileAtomic(join(dir, 'engine_trades.json'), JSON.stringify(result.trades.map((t) => ({ ...t, symbol: syms[t.instrument] }))) + '\n');
   await writeFileAtomic(join(dir, 'session.md'), md);
   if (f.exposure) {
@@ -609,12 +690,12 @@ async function publish(s: SessionInput, id: string, dir: string, log: Logger, f:
     }, null, 1) + '\n');
   }
   await appendFile(join(dir, 'logs', 'run.log'), [
-    { level: 'info', msg: f.resumedAfter > 0 ? `resumed after ${f.resumedAfter} acknowledged bars; replayed ${n} bars in ${Date.now() - f.t0} ms` : `replayed ${n} bars in ${Date.now() - f.t0} ms`, session: id },
+    { level: 'info', msg: f.resumedAfter > 0 ? `resumed after ${f.resumedAfter} acknowledged bars; replayed ${n} bars in ${Date.now() - f.t0} ms` : `replayed ${n} bars in ${Date.now() - f.t0} ms`, session: id, journal_groups: f.journal.groups, journal_writes: f.journal.writes },
     ...stateChanges.map((e) => ({ level: 'warn', msg: e.message, ts_utc: iso(e.ts_ms) })),
   ].map((x) => JSON.stringify(x) + '\n').join(''));
   await writeFileAtomic(join(dir, 'state.json'), JSON.stringify(state, null, 2) + '\n');
   if (f.resumedAfter === 0) for (const e of stateChanges) log.warn({ session: id, rule: e.rule }, `${e.state_before} -> ${e.state_after}: ${e.message}`);
-  log.info({ session: id, bars: n, resumed_after_bars: f.resumedAfter, fills: f.nFills, denied, state: state.state, equity: state.equity, ms: Date.now() - f.t0 }, 'paper session complete');
+  log.info({ session: id, bars: n, resumed_after_bars: f.resumedAfter, fills: f.nFills, denied, state: state.state, equity: state.equity, journal_groups: f.journal.groups, journal_writes: f.journal.writes, ms: Date.now() - f.t0 }, 'paper session complete');
   return { id, dir, state, resumed: false, resumedAfterBars: f.resumedAfter };
 }
 
