@@ -1,4 +1,4 @@
-import { SYNTHETIC_PARAMS_SCHEMA, type SyntheticParams } from '../../ingest/synthetic/index.js';
+import { SYNTHETIC_PARAMS_SCHEMA, type SyntheticParams } from '../../ingest/synthetic/params.js';
 import { MARKETS, type Market } from '../../market.js';
 import { TIMEFRAMES, type Timeframe } from '../../timeframe.js';
 
