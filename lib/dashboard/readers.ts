@@ -13,7 +13,7 @@
  */
 import { join } from 'node:path';
 import { readdirSync, statSync, type Dirent } from 'node:fs';
-import { FileCache, listDir, parseCsv, parseJson, parseJsonl, resolveUnder, tailLines, csvColumn, type Csv, type Loaded } from './files.js';
+import { FileCache, listDir, parseCsv, parseCsvSeries, parseJson, parseJsonl, resolveUnder, tailLines, csvColumn, type Csv, type Loaded } from './files.js';
 
 export interface Roots {
   /** The lake root (reports/, artifacts/, experiments/ under it). */
@@ -57,20 +57,7 @@ export class Readers {
 
   /** An equity-like CSV as time points: `tsCol` ISO or ms, `valCol` numeric. */
   series(file: string, tsCol: string, valCols: string[]): Loaded<{ ts: number[]; cols: Record<string, number[]> }> {
-    return this.cache.load(file, `series:${tsCol}:${valCols.join(',')}`, (t, f) => {
-      const csv = parseCsv(t, f);
-      const i = csv.header.indexOf(tsCol);
-      if (i < 0) throw new Error(`${f}: no column "${tsCol}" (columns: ${csv.header.join(', ')})`);
-      const ts = csv.rows.map((r, k) => {
-        const v = r[i]!;
-        const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
-        if (!Number.isFinite(ms)) throw new Error(`${f}:${k + 2}: ${tsCol} "${v}" is not a time`);
-        return ms;
-      });
-      const cols: Record<string, number[]> = {};
-      for (const c of valCols) cols[c] = csvColumn(csv, c, f);
-      return { ts, cols };
-    });
+    return this.cache.load(file, `series:${tsCol}:${valCols.join(',')}`, (t, f) => parseCsvSeries(t, f, tsCol, valCols));
   }
 
   // --- research ---------------------------------------------------------------------------------------------------

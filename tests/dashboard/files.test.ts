@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { appendFileSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileCache, parseCsv, parseJson, tailLines } from '../../lib/dashboard/files.js';
+import { FileCache, csvColumn, csvTimeMs, parseCsv, parseCsvSeries, parseJson, tailLines } from '../../lib/dashboard/files.js';
 import { thin, drawdown, type Point } from '../../lib/dashboard/charts.js';
 import { looksLikeSecret, redact } from '../../lib/dashboard/readers.js';
 import { jsonBlock } from '../../lib/dashboard/html.js';
@@ -49,6 +49,34 @@ describe('parsers', () => {
   test('CSV with quotes; a short row is located', () => {
     expect(parseCsv('a,b\n"x,1","say ""hi"""\n', 'f.csv')).toEqual({ header: ['a', 'b'], rows: [['x,1', 'say "hi"']] });
     expect(() => parseCsv('a,b\n1,2\n3\n', 'f.csv')).toThrow('f.csv:3: 1 fields, the header has 2');
+  });
+  test('a CSV series (time + numeric columns) equals the full parse, on every time form, blanks and CRLF', () => {
+    // the generic route the fast scanner replaces: parseCsv, then csvTimeMs and csvColumn
+    const generic = (text: string, ts: string, cols: string[]) => {
+      const csv = parseCsv(text, 'f.csv');
+      return { ts: csv.rows.map((r) => csvTimeMs(r[csv.header.indexOf(ts)]!)), cols: Object.fromEntries(cols.map((c) => [c, csvColumn(csv, c, 'f.csv')])) };
+    };
+    const rows = ['ts_utc,equity,cash,fees'];
+    let t = Date.UTC(2024, 1, 28, 23, 57, 0); // crosses a leap day and a month end
+    for (let i = 0; i < 400; i++, t += 61_001) {
+      const iso = new Date(t).toISOString();
+      const ts = i % 7 === 0 ? iso.replace(/\.\d{3}Z$/, 'Z') : i % 11 === 0 ? String(t) : iso;
+      rows.push(`${ts},${100000 + i * 0.125},${i % 5 === 0 ? '' : -i},${i % 3 === 0 ? 'x' : i * 1e-7}`);
+    }
+    rows.push('2024-03-05,1,2,3'); // a date alone: UTC midnight
+    const text = rows.join('\n') + '\n';
+    const fast = parseCsvSeries(text, 'f.csv', 'ts_utc', ['equity', 'cash', 'fees']);
+    expect(fast).toEqual(generic(text, 'ts_utc', ['equity', 'cash', 'fees']));
+    expect(fast.ts[1]).toBe(Date.UTC(2024, 1, 28, 23, 58, 1, 1));
+    expect(parseCsvSeries(text.replace(/\n/g, '\r\n'), 'f.csv', 'ts_utc', ['cash'])).toEqual(generic(text, 'ts_utc', ['cash']));
+    // a quoted file goes through the RFC 4180 parser
+    expect(parseCsvSeries('ts,"v"\n2024-01-01T00:00:00.000Z,"1.5"\n', 'q.csv', 'ts', ['v'])).toEqual({ ts: [Date.UTC(2024, 0, 1)], cols: { v: [1.5] } });
+  });
+  test('a CSV series locates a short row, a bad time and a missing column', () => {
+    expect(() => parseCsvSeries('ts,v\n2024-01-01,1\n2024-01-02\n', 'f.csv', 'ts', ['v'])).toThrow('f.csv:3: 1 fields, the header has 2');
+    expect(() => parseCsvSeries('ts,v\n2024-01-01T25:00:00.000Z,1\n', 'f.csv', 'ts', ['v'])).toThrow('f.csv:2: ts "2024-01-01T25:00:00.000Z" is not a time');
+    expect(() => parseCsvSeries('ts,v\nyesterday,1\n', 'f.csv', 'ts', ['v'])).toThrow('f.csv:2: ts "yesterday" is not a time');
+    expect(() => parseCsvSeries('ts,v\n1,2\n', 'f.csv', 'ts', ['w'])).toThrow('f.csv: no column "w" (columns: ts, v)');
   });
   test('truncated JSON is located at its end', () => {
     expect(() => parseJson('{\n "a": [1,', 'm.json')).toThrow(/^m\.json:2:\d+: invalid JSON/);
