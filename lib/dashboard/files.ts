@@ -248,10 +248,10 @@ export function parseCsvSeries(text: string, file: string, tsCol: string, valCol
     for (const c of valCols) cols[c] = csvColumn(csv, c, file);
     return { ts, cols };
   }
+  if (text.length === 0) throw new Error(`${file}: empty CSV (no header)`);
   let nl = text.indexOf('\n');
   const headerLine = nl < 0 ? text : text.slice(0, nl);
   const header = (headerLine.endsWith('\r') ? headerLine.slice(0, -1) : headerLine).split(',');
-  if (text.length === 0) throw new Error(`${file}: empty CSV (no header)`);
   const idx = (name: string): number => {
     const i = header.indexOf(name);
     if (i < 0) throw new Error(`${file}: no column "${name}" (columns: ${header.join(', ')})`);

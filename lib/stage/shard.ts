@@ -1,14 +1,27 @@
-import { mapWithConnections, type FoundPartition, type LakeDb } from '../lake/index.js';
+import { LakeDb, mapWithConnections, type FoundPartition } from '../lake/index.js';
 import { digestJson } from '../hash.js';
 import type { ShardSpec, StageContext, StageRunSummary } from './definition.js';
 
 /**
  * The unsharded run of a sharded stage, in one process: prepare, then the shards `concurrency` at a time on their
- * own connections, then the reduce over the results in list order.
+ * own connections, then the reduce over the results in list order. It opens the stage's DuckDB (2 threads, 2 cores)
+ * and closes it; `timings`, when given, is the message of the log line with the run's wall time.
  */
 export async function runShardsInProcess<P, Prep, R>(
-  spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, db: LakeDb, concurrency: number,
+  spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, concurrency: number, timings?: string,
 ): Promise<StageRunSummary> {
+  const db = await LakeDb.open({ threads: 2 });
+  try {
+    const t0 = performance.now();
+    const summary = await runShards(spec, ctx, db, concurrency);
+    if (timings !== undefined) ctx.log.info({ wall_ms: Math.round(performance.now() - t0) }, timings);
+    return summary;
+  } finally {
+    db.close();
+  }
+}
+
+async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, db: LakeDb, concurrency: number): Promise<StageRunSummary> {
   const shards = await spec.list(ctx, db);
   const prepared = spec.prepare ? await spec.prepare(ctx, shards, db) : (undefined as Prep);
   if (ctx.signal.aborted) return {};

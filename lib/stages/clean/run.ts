@@ -62,12 +62,7 @@ export const cleanShards: ShardSpec<CleanParams, undefined, CleanShardResult> = 
 
 /** The clean stage's work, loaded only when the stage runs: every instrument, two at a time (2 cores). */
 export async function runClean(ctx: StageContext<CleanParams>): Promise<StageRunSummary> {
-  const db = await LakeDb.open({ threads: 2 });
-  try {
-    return await runShardsInProcess(cleanShards, ctx, db, WORKERS);
-  } finally {
-    db.close();
-  }
+  return runShardsInProcess(cleanShards, ctx, WORKERS);
 }
 
 /** One instrument: bars of every timeframe, funding, open interest and market caps, from its raw partitions. */

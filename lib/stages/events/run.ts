@@ -189,15 +189,7 @@ export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardRe
 
 /** The events stage's work, loaded only when the stage runs. Two instruments at a time, one in memory each. */
 export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageRunSummary> {
-  const db = await LakeDb.open({ threads: 2 });
-  try {
-    const t0 = performance.now();
-    const summary = await runShardsInProcess(eventsShards, ctx, db, WORKERS);
-    ctx.log.info({ wall_ms: Math.round(performance.now() - t0) }, 'event timings');
-    return summary;
-  } finally {
-    db.close();
-  }
+  return runShardsInProcess(eventsShards, ctx, WORKERS, 'event timings');
 }
 
 /** Every file of the instrument must carry every feature its events read; else a located error. */

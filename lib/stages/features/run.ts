@@ -158,15 +158,7 @@ export const featuresShards: ShardSpec<FeaturesParams, FeaturesPrepared, Instrum
 
 /** The features stage's work, loaded only when the stage runs: pass 1, then two instruments at a time (2 cores). */
 export async function runFeatures(ctx: StageContext<FeaturesParams>): Promise<StageRunSummary> {
-  const db = await LakeDb.open({ threads: 2 });
-  try {
-    const t0 = performance.now();
-    const summary = await runShardsInProcess(featuresShards, ctx, db, WORKERS);
-    ctx.log.info({ wall_ms: Math.round(performance.now() - t0) }, 'feature timings');
-    return summary;
-  } finally {
-    db.close();
-  }
+  return runShardsInProcess(featuresShards, ctx, WORKERS, 'feature timings');
 }
 
 function round6(x: number): number {
