@@ -5,7 +5,7 @@
  * Figures (never pass/fail) for the majors-vs-alts monitor: a synthetic daily market (lib/monitor/synthetic_daily.ts,
  * seeded) of N assets x Y years is written into a temporary lake (cleaned/bars 1d + market caps; --period year: the
  * layout the clean stage writes for daily data, the default; month: the older monthly layout), then the whole
- * command (`node dist/orchestrator/monitor_cli.js`, regular mode with the shipped config, the MSM baseline) runs as a
+ * command (`node dist/cli/quantlab.js monitor`, regular mode with the shipped config, the MSM baseline) runs as a
  * child process; wall time (median of --reps) and peak RSS (/usr/bin/time %M, when present) per N. Target: 150 x 5 y
  * under 5 s, peak RSS flat in N. JSON on stdout. Also CPU seconds (user + sys) and the load average: on a shared
  * machine the wall time measures the queue, the CPU time the work.
@@ -28,7 +28,7 @@ const years = Number(arg('years', '5'));
 const reps = Number(arg('reps', '3'));
 const period = arg('period', 'year') as 'year' | 'month';
 if (period !== 'year' && period !== 'month') throw new Error(`--period year|month, was ${period}`);
-const CLI = fileURLToPath(new URL('../orchestrator/monitor_cli.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli/quantlab.js', import.meta.url));
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const TIME = '/usr/bin/time';
 const start = Date.UTC(2019, 0, 1);
@@ -51,7 +51,7 @@ try {
       let rssKb = NaN;
       const cpus: number[] = [];
       for (let r = 0; r < reps; r++) {
-        const args = [CLI, '--start', '2019-07-01', '--end', endDay, '--data_dir', dir, '--json', ...(mode === 'msm' ? ['--experiment', exp] : [])];
+        const args = [CLI, 'monitor', '--start', '2019-07-01', '--end', endDay, '--data_dir', dir, '--json', ...(mode === 'msm' ? ['--experiment', exp] : [])];
         const t = performance.now();
         const res = existsSync(TIME)
           ? await execa(TIME, ['-f', 'RSS_KB=%M CPU_S=%U+%S', process.execPath, ...args], { cwd: ROOT, reject: false })

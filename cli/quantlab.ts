@@ -16,6 +16,7 @@ import { configModule } from './lab/config.js';
 import { experimentCommand } from './experiments/index.js';
 import { dashboardModule } from './dashboard/index.js';
 import { workerModule } from './worker.js';
+import { monitorModule } from './monitor/index.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const COMMANDS: CommandModule<object, any>[] = [
@@ -27,6 +28,7 @@ export const COMMANDS: CommandModule<object, any>[] = [
   experimentCommand,
   dashboardModule,
   workerModule,
+  monitorModule,
 ];
 
 export async function main(argv: string[]): Promise<void> {

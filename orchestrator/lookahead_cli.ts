@@ -34,7 +34,7 @@ import { dailyPanel } from '../lib/monitor/synthetic_daily.js';
 import { pointInTimeColumns, truncatePanel } from '../lib/monitor/point_in_time.js';
 import { warmupDays } from '../lib/monitor/run.js';
 import { DAY_MS } from '../lib/monitor/panel.js';
-import { referenceLists } from './monitor_cli.js';
+import { referenceLists } from './monitor_refs.js';
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName('lookahead')

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
-import { runMonitorCli } from '../../orchestrator/monitor_cli.js';
+import { spawnSync } from 'node:child_process';
+import { runMonitorCli } from '../../cli/monitor/index.js';
 import { writeDailyLake } from '../../lib/monitor/synthetic_daily.js';
 import { LakeDb } from '../../lib/lake/index.js';
 
@@ -71,6 +72,24 @@ describe('npm run monitor', () => {
     const r = await cli(['--help']);
     expect(r.code).toBe(0);
     for (const f of ['--start', '--end', '--config', '--experiment', '--data_dir', '--json', '--log-format', '--help']) expect(r.out).toContain(f);
+  });
+
+  test('`quantlab monitor` (the one bin; `npm run monitor` runs it) gives the same result as runMonitorCli, and exit 2 on a bad flag', async () => {
+    const d = await dataDir('bin');
+    const bin = join(process.cwd(), 'dist/cli/quantlab.js');
+    const ok = spawnSync(process.execPath, [bin, 'monitor', '--start', '2020-07-01', '--end', '2021-05-31', '--data_dir', d, '--json'], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    const viaBin = JSON.parse(ok.stdout) as { mode: string; kpis: Record<string, unknown>; label_changes: unknown };
+    const direct = await cli(['--start', '2020-07-01', '--end', '2021-05-31', '--data_dir', await dataDir('bin-direct'), '--json']);
+    const res = JSON.parse(direct.out) as typeof viaBin;
+    expect(viaBin.kpis).toEqual(res.kpis);
+    expect(viaBin.label_changes).toEqual(res.label_changes);
+    const bad = spawnSync(process.execPath, [bin, 'monitor', '--start', '2020-07-01', '--end', '2021-05-31', '--bogus'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('bogus');
+    const rev = spawnSync(process.execPath, [bin, 'monitor', '--start', '2021-07-01', '--end', '2021-05-31', '--data_dir', d], { encoding: 'utf8' });
+    expect(rev.status).toBe(2);
+    expect(rev.stderr).toContain('is after --end');
   });
 
   test('regular run: outputs written, lake untouched (sha256 of every file), nothing else', async () => {

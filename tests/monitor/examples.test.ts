@@ -10,7 +10,7 @@ import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { mkdtemp, readFile, rm, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMonitorCli } from '../../orchestrator/monitor_cli.js';
+import { runMonitorCli } from '../../cli/monitor/index.js';
 import { writeDailyLake } from '../../lib/monitor/synthetic_daily.js';
 
 const START = Date.UTC(2020, 0, 1);
