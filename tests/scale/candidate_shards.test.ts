@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { discoveryStage } from '../../lib/stages/discovery/definition.js';
 import { bridgeStage } from '../../lib/stages/bridge/definition.js';
 import { candidateRanges } from '../../lib/stages/discovery/shards.js';
+import { arrayBytes, RunReads } from '../../lib/stages/discovery/io.js';
 import { candidateIdOf, isPooled, POOLED_SYMBOL } from '../../lib/research/plan.js';
 import type { PlanCandidate } from '../../lib/research/discovery.js';
 import { readShardPlan, runShardPhase, type ShardPlan } from '../../lib/stage/shard_main.js';
@@ -150,4 +151,32 @@ describe('candidate ranges and shard results', () => {
     expect(() => encodeShardResult({ m: new Map() })).toThrow(/result\.m is a Map/);
     expect(() => encodeShardResult({ x: { $num: 'NaN' } })).toThrow(/must not use the key \$num \(result\.x\)/);
   });
+
+  test('RunReads: one load per key however many callers, a failed load fails each caller alike, least recently used dropped beyond the budget', async () => {
+    const reads = new RunReads(2000);
+    const loads: string[] = [];
+    const load = (key: string, n: number) => () => {
+      loads.push(key);
+      return Promise.resolve({ a: new Float64Array(n), m: new Map([['x', new Int32Array(n)]]) });
+    };
+    const [x1, x2] = await Promise.all([reads.get('x', load('x', 100), arrayBytes), reads.get('x', load('x', 100), arrayBytes)]);
+    expect(x1).toBe(x2);
+    expect(arrayBytes(x1)).toBe(1200);
+    expect(loads).toEqual(['x']);
+    await reads.get('y', load('y', 50), arrayBytes); // 600 bytes: 1800 in all
+    await reads.get('x', load('x', 100), arrayBytes); // a hit: x is now the most recent
+    await reads.get('z', load('z', 50), arrayBytes); // 2400 > 2000: y (least recent) goes
+    await reads.get('x', load('x', 100), arrayBytes);
+    await reads.get('y', load('y', 50), arrayBytes);
+    expect(loads).toEqual(['x', 'y', 'z', 'y']);
+    let fails = 0;
+    const bad = () => {
+      fails++;
+      return Promise.reject(new Error('no such partition'));
+    };
+    await expect(reads.get('bad', bad, arrayBytes)).rejects.toThrow('no such partition');
+    await expect(reads.get('bad', bad, arrayBytes)).rejects.toThrow('no such partition');
+    expect(fails).toBe(1);
+  });
 });
+

@@ -13,7 +13,9 @@ import { forwardOccurrences, openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
-import { groupByInstrument, instrumentLabel, loadBars, loadEvents, loadFunding, readPlan } from '../discovery/io.js';
+import {
+  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, loadFunding, readEventRows, readPlan, runReads,
+} from '../discovery/io.js';
 import { candidateRanges, instrumentInputs, instrumentsOf, rangeDigest, shardCandidate } from '../discovery/shards.js';
 import { DISCOVERY_READ_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryRows } from '../discovery/table.js';
 import type { BridgeParams } from './params.js';
@@ -162,16 +164,20 @@ async function priceCandidates(ctx: StageContext<BridgeParams>, db: LakeDb, cand
   const pooledParts = new Map<string, { members: MemberLedger[]; venue: string; taker_fee_bps: number; n_occ: number; outside: number; missing: number; years: number; tfMs: number }>();
   const groups = groupByInstrument(jobs);
   const cuts: CutInstrument[] = [];
+  const reads = runReads(ctx);
   for (const g of groups) {
     if (ctx.signal.aborted) return { rows: [], cuts: [] };
     const fees = resolveVenueFees(costs, g.key.exchange, g.key.market, ctx.params.venue_for, costsFile);
-    const bars = await loadBars(db, lakeRoot, g.key);
-    const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-    const events = bars.ts_ms.length
-      ? await loadEvents(db, eventsRoot, g.key, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs)
-      : new Map();
     const perp = g.key.market !== 'spot';
-    const funding = perp && costs.funding.enabled ? await loadFunding(db, lakeRoot, g.key) : undefined;
+    // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
+    const { bars, open, rows, funding } = await reads.get(`bridge ${instrumentLabel(g.key)}`, async () => {
+      const bars = await loadBars(db, lakeRoot, g.key);
+      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+      const rows = bars.ts_ms.length ? await readEventRows(db, eventsRoot, g.key) : undefined;
+      const funding = perp && costs.funding.enabled ? await loadFunding(db, lakeRoot, g.key) : undefined;
+      return { bars, open, rows, funding };
+    }, arrayBytes);
+    const events = bars.ts_ms.length ? eventSeries(rows, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs) : new Map();
     const years = (bars.ts_ms.length * bars.tfMs) / YEAR_MS;
     const span = funding?.series ? fundingSpan(funding.series) : undefined;
     const cut = span && bars.ts_ms.length

@@ -10,7 +10,9 @@ import { openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
-import { groupByInstrument, instrumentLabel, loadBars, loadEvents, readPlan, type InstrumentKey, type LoadedPlan } from './io.js';
+import {
+  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRows, readPlan, runReads, type InstrumentKey, type LoadedPlan,
+} from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
 import { readEventsNotEvaluated } from './not_evaluated.js';
@@ -127,16 +129,19 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   const known = new Set(groups.map((g) => instrumentLabel(g.key)));
   for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
   const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
+  const reads = runReads(ctx);
   for (const g of groups) {
     if (ctx.signal.aborted) return [];
     const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
-    const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
-    const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+    // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
+    const { bars, open, rows, drifts } = await reads.get(`discovery ${instrumentLabel(g.key)}`, async () => {
+      const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
+      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+      const rows = bars.ts_ms.length ? await readEventRows(db, eventsRoot, g.key) : undefined;
+      return { bars, open, rows, drifts: new Map() as DriftCache };
+    }, arrayBytes);
     const names = new Set([...g.candidates, ...mine].map((c) => c.event));
-    const events = bars.ts_ms.length
-      ? await loadEvents(db, eventsRoot, g.key, names, bars.ts_ms[0]!, bars.tfMs)
-      : new Map();
-    const drifts: DriftCache = new Map();
+    const events = bars.ts_ms.length ? eventSeries(rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
     for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
     const offset = bars.ts_ms.length ? bars.ts_ms[0]! / bars.tfMs : 0;
     for (const c of mine) {
