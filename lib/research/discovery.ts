@@ -210,7 +210,7 @@ export function occurrencesOf(
  * Evaluates every candidate of ONE instrument (all candidates must share the instrument of `data`). The drift is
  * computed once per horizon. A candidate whose event never occurs on the instrument gets n = 0 (p = 1).
  */
-export function evaluateInstrument(candidates: readonly PlanCandidate[], data: InstrumentData, drifts: DriftCache = new Map()): CandidateStats[] {
+export function evaluateInstrument(candidates: readonly Pick<PlanCandidate, 'candidate_id' | 'event' | 'expected' | 'horizon_bars'>[], data: InstrumentData, drifts: DriftCache = new Map()): CandidateStats[] {
   return candidates.map((c) => {
     const { occ, drift } = occurrencesOf(c, data, drifts);
     return candidateStats(c.candidate_id, occ, c.horizon_bars, drift);

@@ -88,8 +88,11 @@ export function defineStage<P>(def: StageDefinition<P>): StageDefinition<P> {
  * prepared value only, and the reduce sees the results in the plan's order whatever order they finished in.
  */
 export interface ShardSpec<P, Prep = unknown, R = unknown> {
-  /** What one shard is: 'instrument' (exchange/market/symbol). Shown in plans and run summaries. */
-  by: 'instrument';
+  /**
+   * What one shard is: 'instrument' (exchange/market/symbol); 'candidate range' (a contiguous range of the plan's
+   * candidates, labelled `candidates 0-99`). Shown in plans and run summaries.
+   */
+  by: 'instrument' | 'candidate range';
   /** The shards of this run, in the order the reduce sees their results. */
   list: (ctx: StageContext<P>, db: LakeDb) => Promise<ShardItem[]>;
   /**
@@ -98,7 +101,10 @@ export interface ShardSpec<P, Prep = unknown, R = unknown> {
    * fingerprint, so a change of the cross-section recomputes every shard.
    */
   prepare?: (ctx: StageContext<P>, shards: readonly ShardItem[], db: LakeDb) => Promise<Prep>;
-  /** One shard's work; its result (JSON-serialisable) goes to the reduce. */
+  /**
+   * One shard's work; its result goes to the reduce. It must be JSON data; non-finite numbers and -0 are kept exactly
+   * (`encodeShardResult` in lib/stage/shard.ts), anything JSON cannot carry (typed arrays, Maps) is refused.
+   */
   runShard: (ctx: StageContext<P>, shard: ShardItem, prepared: Prep, db: LakeDb) => Promise<R>;
   reduce: (ctx: StageContext<P>, shards: readonly ShardItem[], results: readonly R[], prepared: Prep, db: LakeDb) => Promise<StageRunSummary>;
 }

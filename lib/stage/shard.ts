@@ -1,4 +1,5 @@
 import { LakeDb, mapWithConnections, type FoundPartition } from '../lake/index.js';
+import { QuantError } from '../errors.js';
 import { digestJson } from '../hash.js';
 import type { ShardSpec, StageContext, StageRunSummary } from './definition.js';
 
@@ -28,8 +29,9 @@ async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageCont
   let done = 0;
   const results = await mapWithConnections(db, shards, concurrency, async (s, conn) => {
     if (ctx.signal.aborted) return undefined as R;
-    const r = await spec.runShard(ctx, s, prepared, conn);
-    ctx.progress(++done, shards.length, 'instruments');
+    // the result as a sharded run hands it to the reduce (through _shard.json), so both see the same values
+    const r = passAsJson(await spec.runShard(ctx, s, prepared, conn), s.label);
+    ctx.progress(++done, shards.length, spec.by === 'instrument' ? 'instruments' : 'shards');
     return r;
   });
   if (ctx.signal.aborted) return {};
@@ -39,4 +41,52 @@ async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageCont
 /** A shard's input digest from the partitions it reads: their files and content hashes (from their manifests). */
 export function partitionsDigest(parts: readonly FoundPartition[]): string {
   return digestJson(parts.map((p) => [p.manifest.file, p.manifest.sha256]).sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0)));
+}
+
+/**
+ * Shard results travel as JSON (_shard.json, state/shards/<stage>.json). JSON would turn NaN and +-Infinity into null
+ * and -0 into 0, and a statistic's NaN (an untestable candidate) must reach the reduce as NaN: `encodeShardResult`
+ * writes those numbers as {"$num": "NaN" | "Infinity" | "-Infinity" | "-0"} and refuses what JSON cannot carry
+ * (typed arrays, Maps, class instances: a located error naming the path in the result); `decodeShardResult` restores
+ * them. Finite numbers survive JSON exactly (shortest round-trip form).
+ */
+export function encodeShardResult(v: unknown, where = 'result'): unknown {
+  if (typeof v === 'number') {
+    if (Number.isNaN(v)) return { [NUM_TAG]: 'NaN' };
+    if (v === Infinity || v === -Infinity) return { [NUM_TAG]: String(v) };
+    if (Object.is(v, -0)) return { [NUM_TAG]: '-0' };
+    return v;
+  }
+  if (v === null || v === undefined || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (Array.isArray(v)) return v.map((x, i) => encodeShardResult(x, `${where}[${i}]`));
+  const proto = typeof v === 'object' ? Object.getPrototypeOf(v) as unknown : undefined;
+  if (proto !== Object.prototype && proto !== null) {
+    const kind = typeof v === 'object' ? (v.constructor?.name ?? 'object') : typeof v;
+    throw new QuantError(`a shard result must be JSON data: ${where} is a ${kind}`, { hint: 'return numbers, strings, booleans, arrays and plain objects from runShard' });
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k === NUM_TAG) throw new QuantError(`a shard result must not use the key ${NUM_TAG} (${where})`, { hint: 'it marks numbers JSON cannot carry: rename the field' });
+    out[k] = encodeShardResult(x, `${where}.${k}`);
+  }
+  return out;
+}
+
+export function decodeShardResult(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(decodeShardResult);
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length === 1 && keys[0] === NUM_TAG && typeof o[NUM_TAG] === 'string') return Number(o[NUM_TAG]);
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = decodeShardResult(o[k]);
+  return out;
+}
+
+const NUM_TAG = '$num';
+
+/** A result exactly as the reduce of a sharded run receives it: encoded, through JSON text, decoded. */
+function passAsJson<R>(r: R, label: string): R {
+  if (r === undefined) return r;
+  return decodeShardResult(JSON.parse(JSON.stringify(encodeShardResult(r, `shard ${label}: result`)))) as R;
 }

@@ -12,6 +12,7 @@ import { LakeDb } from '../lake/index.js';
 import type { ShardItem, ShardSpec, StageDefinition } from './definition.js';
 import { fingerprintOf, type FingerprintParts } from './fingerprint.js';
 import { readStageManifest } from './manifest.js';
+import { decodeShardResult, encodeShardResult } from './shard.js';
 import { stagingRoot, undeclaredWrites } from './outputs.js';
 import { makeContext, prepareStage, publishStage, withSignals, type StageInvocation } from './execute.js';
 
@@ -173,7 +174,7 @@ async function shardPhase<P>(def: StageDefinition<P>, spec: ShardSpec<P>, inv: S
     const db = await LakeDb.open({ threads: 2 });
     let result: unknown;
     try {
-      result = await spec.runShard(ctx, shard, prepared, db);
+      result = encodeShardResult(await spec.runShard(ctx, shard, prepared, db), `shard ${shard.label}: result`);
     } finally {
       db.close();
     }
@@ -251,7 +252,7 @@ async function commitPhase<P>(
         ({ files, result } = record);
       }
       index.shards[s.label] = { fingerprint: s.fingerprint, files, result };
-      results.push(result);
+      results.push(decodeShardResult(result));
     }
   } catch (e) {
     await rm(staging, { recursive: true, force: true });

@@ -1,13 +1,16 @@
 /**
  * Issue 18: a sharded run writes the bytes of an unsharded run; unchanged shards are reused and a new symbol
  * computes only its own shard; a shard that keeps failing fails the stage with its error and publishes nothing.
+ * discovery and bridge by candidate range on a 30-day market (a plan with candidates; tests/scale/candidate_shards
+ * covers pooled candidates and which ranges rerun).
  * Real stage processes on the synthetic market (tests/scale/harness.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { candidateRanges } from '../../lib/stages/discovery/shards.js';
 import { listAll, moveSymbol, outputDigests, runAll, stageRecord } from './harness.js';
 
 const SHARDED = ['clean', 'features', 'events'];
@@ -83,4 +86,39 @@ describe('sharded runs (local executor)', () => {
     expect(existsSync(join(d, 'state', 'stages', 'clean.json'))).toBe(false);
     expect(existsSync(join(d, 'state', 'shards', 'clean.json'))).toBe(false);
   }, 300_000);
+});
+
+describe('discovery and bridge by candidate range (local executor)', () => {
+  // 30 days instead of 10: the plan keeps candidates; bridge prices all of them; 5 candidates per shard
+  const LONG = ['--set', 'ingest.synthetic.end_ms=1738368000000', '--set', 'bridge.scope=all',
+    '--set', 'discovery.shard_candidates=5', '--set', 'bridge.shard_candidates=5'];
+  const STAGES = ['discovery', 'bridge'];
+  test('sharded discovery and bridge write the unsharded bytes; a rerun runs nothing; a forced rerun reuses every range', async () => {
+    const ref = join(work, 'ref30');
+    expect((await runAll(ref, 'r30', ['--until', 'bridge', ...LONG])).exitCode).toBe(0);
+    const d = join(work, 'sharded30');
+    const r = await runAll(d, 's30', ['--until', 'bridge', '--sharded', '--shard_concurrency', '2', ...LONG]);
+    expect(r.exitCode).toBe(0);
+    const n = (await readFile(join(d, 'research', 'plan', 'candidate_plan.jsonl'), 'utf8')).split('\n').filter((l) => l.trim()).length;
+    expect(n).toBeGreaterThan(5);
+    const labels = candidateRanges(n, 5).map((x) => x.label);
+    for (const s of STAGES) {
+      expect(await outputDigests(d, s)).toEqual(await outputDigests(ref, s));
+      const sh = stageRecord(r.record, s).shards!;
+      expect(sh).toMatchObject({ by: 'candidate range', executor: 'local', total: labels.length, ran: labels.length, reused: 0, failed: 0 });
+      expect(sh.shards.map((x) => x.label)).toEqual(labels);
+    }
+    expect(r.stdout).toContain(`shards (local, by candidate range): ${labels.length} = ${labels.length} ran + 0 reused`);
+
+    const again = await runAll(d, 's31', ['--until', 'bridge', '--sharded', ...LONG]);
+    expect(again.exitCode).toBe(0);
+    for (const s of STAGES) expect(stageRecord(again.record, s).outcome.type).toBe('skipped');
+
+    const forced = await runAll(d, 's32', ['--only', 'discovery,bridge', '--force', '--sharded', ...LONG]);
+    expect(forced.exitCode).toBe(0);
+    for (const s of STAGES) {
+      expect(stageRecord(forced.record, s).shards).toMatchObject({ total: labels.length, ran: 0, reused: labels.length });
+      expect(await outputDigests(d, s)).toEqual(await outputDigests(ref, s));
+    }
+  }, 900_000);
 });

@@ -14,4 +14,5 @@ export const bridgeStage = defineStage<BridgeParams>({
   outputs: ['lake/bridge', 'reports/bridge'],
   usesCosts: true,
   run: async (ctx) => (await import('./run.js')).runBridgeStage(ctx),
+  shards: async () => (await import('./run.js')).bridgeShards,
 });

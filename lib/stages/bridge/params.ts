@@ -6,6 +6,7 @@ export interface BridgeParams {
   venue_for: Record<string, string>;
   top: number;
   scope: 'survivors' | 'all';
+  shard_candidates: number;
 }
 
 export const BRIDGE_PARAMS_SCHEMA = {
@@ -29,5 +30,9 @@ export const BRIDGE_PARAMS_SCHEMA = {
         'from paying their costs (a candidate that failed discovery fails the bridge with gate "discovery", never passes)',
     },
     top: { type: 'integer', minimum: 1, maximum: 1000, default: 20, description: 'candidates listed in the summary report' },
+    shard_candidates: {
+      type: 'integer', minimum: 1, maximum: 1000000, default: 100,
+      description: 'plan candidates per shard: a shard prices the candidates it is given (survivors, or all with scope: all) in a contiguous range of the plan; ranges with nothing to price are no shard (docs/scale.md). The results do not depend on it',
+    },
   },
 } as const;

@@ -2,39 +2,67 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
-import { LakeDb, readTableFile, writeTableFile } from '../../lake/index.js';
+import { readTableFile, writeTableFile, type LakeDb } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { fundingSpan, spanCut, type CutInstrument } from '../../costs/funding_span.js';
 import {
   bridgeStats, mergeLedgers, pooledBlockTrades, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats, type MemberLedger, type TradeLedger,
 } from '../../research/bridge.js';
-import type { PlanCandidate } from '../../research/discovery.js';
-import { isPooled, memberInstruments } from '../../research/plan.js';
+import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
 import { forwardOccurrences, openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
-import type { StageContext, StageRunSummary } from '../../stage/definition.js';
-import { groupByInstrument, instrumentLabel, loadBars, loadEvents, loadFunding, readPlan } from '../discovery/io.js';
+import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
+import { runShardsInProcess } from '../../stage/shard.js';
+import {
+  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, loadFunding, readEventRows, readPlan, runReads,
+} from '../discovery/io.js';
+import { candidateRanges, instrumentInputs, instrumentsOf, rangeDigest, shardCandidate } from '../discovery/shards.js';
 import { DISCOVERY_READ_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryRows } from '../discovery/table.js';
 import type { BridgeParams } from './params.js';
 import { bridgeSummary, renderBridgeMarkdown } from './report.js';
 import { BRIDGE_COLUMNS, BRIDGE_RESULTS_FILE, bridgeColumns, type BridgeRow } from './table.js';
 import { bridgeIdleWarning } from '../../report/run_warnings.js';
 
+const WORKERS = 2;
+
+/** A candidate a bridge shard prices, with what it needs of its discovery row. */
+export interface BridgeShardCandidate extends Candidate {
+  /** discovery's HAC lag (the bootstrap's mean block is lag + 1) */
+  hac_lags: number;
+  /** passed every discovery gate */
+  survived: boolean;
+}
+
+/** What a bridge shard prices: the candidates to price in its range of the plan (plan order). */
+export interface BridgeShardData {
+  candidates: BridgeShardCandidate[];
+}
+
+/** A priced candidate's row without its plan line (the reduce adds it). */
+export type PricedRow = Omit<BridgeRow, 'candidate'> & { candidate_id: string };
+
+export interface BridgeShardResult {
+  /** the shard's candidates, in its data's order */
+  rows: PricedRow[];
+  /** perpetuals of the shard whose bars reach outside their funding span */
+  cuts: CutInstrument[];
+}
+
 /**
- * The bridge stage: every discovery survivor priced under spec/costs.yaml, one instrument at a time (bars, events
- * and funding loaded once per instrument). Rows in plan order.
+ * bridge in shards of a contiguous range of the plan's candidates (`shard_candidates` each; a range with nothing to
+ * price is no shard): a shard prices its candidates (bars, events and funding loaded once per instrument, each
+ * member of a pooled candidate on its own) and returns their rows; the reduce puts the rows in plan order and
+ * writes results.parquet and the summary report (gate counts, listed candidates, funding cuts). The unsharded run
+ * is the same functions in one process.
  */
-export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<StageRunSummary> {
-  if (!ctx.costs) throw new QuantError('bridge needs the cost config (usesCosts)');
-  const costs = ctx.costs.config as CostConfig;
-  const costsFile = join(ctx.specDir, 'costs.yaml');
-  const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
-  const plan = await readPlan(ctx.input('research/plan'));
-  const resultsFile = join(ctx.input('lake/discovery'), DISCOVERY_RESULTS_FILE);
-  const display = `lake/discovery/${DISCOVERY_RESULTS_FILE}`;
-  if (!existsSync(resultsFile)) throw new DataError('missing discovery results', { file: display }, { hint: 'run the discovery stage first' });
-  const db = await LakeDb.open({ threads: 2 });
-  try {
+export const bridgeShards: ShardSpec<BridgeParams, undefined, BridgeShardResult> = {
+  by: 'candidate range',
+  list: async (ctx, db) => {
+    const costs = costsOf(ctx);
+    const plan = await readPlan(ctx.input('research/plan'));
+    const resultsFile = join(ctx.input('lake/discovery'), DISCOVERY_RESULTS_FILE);
+    const display = `lake/discovery/${DISCOVERY_RESULTS_FILE}`;
+    if (!existsSync(resultsFile)) throw new DataError('missing discovery results', { file: display }, { hint: 'run the discovery stage first' });
     const disc = discoveryRows(await readTableFile(db, resultsFile, DISCOVERY_READ_COLUMNS));
     const stale = disc.find((r) => r.plan_hash !== plan.plan_hash);
     if (stale) {
@@ -49,92 +77,48 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
     for (const id of lagsOf.keys()) {
       if (!planIds.has(id)) throw new DataError('survivor not in the plan', { file: display, field: 'candidate_id', value: id });
     }
-    // a pooled candidate is priced member by member (each on its own bars, funding and fees), its ledgers stacked in
-    // entry-time order into one row (docs/research.md "Pooled candidates")
-    const survivors = plan.candidates.filter((c) => lagsOf.has(c.candidate_id));
-    for (const c of survivors) {
-      if (c.timeframe !== ctx.params.timeframe) {
+    plan.candidates.forEach((c, k) => {
+      if (lagsOf.has(c.candidate_id) && c.timeframe !== ctx.params.timeframe) {
         throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
-          file: plan.file, field: 'timeframe', value: c.timeframe,
+          file: plan.file, line: plan.lines[k]!, field: 'timeframe', value: c.timeframe,
         });
       }
+    });
+    const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')),
+      (k) => k.market !== 'spot' && costs.funding.enabled);
+    const out: ShardItem[] = [];
+    for (const r of candidateRanges(plan.candidates.length, ctx.params.shard_candidates)) {
+      const candidates = plan.candidates.slice(r.from, r.to).filter((c) => lagsOf.has(c.candidate_id))
+        .map((c) => ({ ...shardCandidate(c), hac_lags: lagsOf.get(c.candidate_id)!, survived: survived.has(c.candidate_id) }));
+      if (candidates.length === 0) continue;
+      const data: BridgeShardData = { candidates };
+      out.push({ label: r.label, input_digest: rangeDigest(data, await inputs(instrumentsOf(candidates))), data });
     }
-    /** One pricing job per instrument a candidate trades: itself, or each member of a pooled candidate. */
-    const jobs = survivors.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, of: c })));
-    const lakeRoot = dirname(ctx.input('lake/cleaned'));
-    const eventsRoot = dirname(ctx.input('lake/events'));
-    const byId = new Map<string, BridgeRow>();
-    const pooledParts = new Map<string, { members: MemberLedger[]; venue: string; taker_fee_bps: number; n_occ: number; outside: number; missing: number; years: number; tfMs: number }>();
-    const groups = groupByInstrument(jobs);
-    const cuts: CutInstrument[] = [];
-    let done = 0;
-    for (const g of groups) {
-      if (ctx.signal.aborted) return {};
-      const fees = resolveVenueFees(costs, g.key.exchange, g.key.market, ctx.params.venue_for, costsFile);
-      const bars = await loadBars(db, lakeRoot, g.key);
-      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-      const events = bars.ts_ms.length
-        ? await loadEvents(db, eventsRoot, g.key, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs)
-        : new Map();
-      const perp = g.key.market !== 'spot';
-      const funding = perp && costs.funding.enabled ? await loadFunding(db, lakeRoot, g.key) : undefined;
-      const years = (bars.ts_ms.length * bars.tfMs) / YEAR_MS;
-      const span = funding?.series ? fundingSpan(funding.series) : undefined;
-      const cut = span && bars.ts_ms.length
-        ? spanCut(instrumentLabel(g.key), span, bars.ts_ms[0]!, bars.ts_ms[bars.ts_ms.length - 1]! + bars.tfMs, bars.tfMs)
-        : undefined;
-      if (cut) cuts.push(cut);
-      for (const job of g.candidates) {
-        const { ledger, occ } = price(job);
-        if (!isPooled(job.of)) {
-          byId.set(job.candidate_id, {
-            candidate: job.of, venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
-            n_occurrences: occ.y.length, dropped_outside: occ.dropped.outside, dropped_missing_open: occ.dropped.missing_open,
-            discovery_pass: survived.has(job.candidate_id),
-            stats: withDiscoveryGate(bridgeStats(job.candidate_id, ledger, lagsOf.get(job.candidate_id)!, years, gates.bridge), survived.has(job.candidate_id)),
-          });
-          continue;
-        }
-        const acc = pooledParts.get(job.candidate_id) ??
-          { members: [], venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, n_occ: 0, outside: 0, missing: 0, years: 0, tfMs: bars.tfMs };
-        acc.members.push({ symbol: job.symbol, ledger, entry_ts_ms: Float64Array.from(ledger.t, (t) => bars.ts_ms[t + 1]!) });
-        acc.n_occ += occ.y.length;
-        acc.outside += occ.dropped.outside;
-        acc.missing += occ.dropped.missing_open;
-        acc.years = Math.max(acc.years, years);
-        pooledParts.set(job.candidate_id, acc);
-      }
-
-      function price(c: PlanCandidate): { ledger: TradeLedger; occ: ReturnType<typeof forwardOccurrences> } {
-        const ev = events.get(c.event) ?? { t: new Int32Array(0), direction: new Int8Array(0) };
-        const sign = c.expected === 'fade' ? -1 : 1;
-        const s = Int8Array.from(ev.direction, (d: number) => d * sign);
-        const occ = forwardOccurrences(open, ev.t, s, c.horizon_bars);
-        const ledger = tradeLedger({
-          bars, tfMs: bars.tfMs, occ, horizon: c.horizon_bars, market: c.market, fees, costs,
-          notional_usd: gates.bridge.notional_usd, funding: funding?.series,
-          where: { file: funding?.file ?? bars.file, instrument: instrumentLabel(g.key) },
-        });
-        return { ledger, occ };
-      }
-      ctx.progress(++done, groups.length, 'instruments');
-    }
-    const survivorById = new Map(survivors.map((c) => [c.candidate_id, c]));
-    for (const [id, acc] of pooledParts) {
-      const c = survivorById.get(id)!;
-      const merged = mergeLedgers(acc.members.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)));
-      const block = pooledBlockTrades(lagsOf.get(id)!, merged.net.length, merged.entry_ts_ms, acc.tfMs);
-      byId.set(id, {
-        candidate: c, venue: acc.venue, taker_fee_bps: acc.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
-        n_occurrences: acc.n_occ, dropped_outside: acc.outside, dropped_missing_open: acc.missing, discovery_pass: survived.has(id),
-        stats: withDiscoveryGate(bridgeStats(id, merged, block - 1, acc.years, gates.bridge), survived.has(id)),
+    return out;
+  },
+  runShard: async (ctx, shard, _prepared, db) => priceCandidates(ctx, db, (shard.data as BridgeShardData).candidates),
+  reduce: async (ctx, shards, results, _prepared, db) => {
+    const costs = ctx.costs!;
+    const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
+    const plan = await readPlan(ctx.input('research/plan'));
+    const inPlan = new Map(plan.candidates.map((c) => [c.candidate_id, c]));
+    const priced = shards.flatMap((s) => (s.data as BridgeShardData).candidates);
+    const got = results.flatMap((r) => r.rows);
+    const off = priced.findIndex((c, k) => got[k]?.candidate_id !== c.candidate_id || !inPlan.has(c.candidate_id));
+    if (got.length !== priced.length || off >= 0) {
+      throw new QuantError(`bridge: the shards' results (${got.length} rows) do not match the candidates planned (${priced.length}; first difference at position ${off})`, {
+        hint: 'the plan changed after the shards were planned: run the stage again',
       });
     }
-    const rows = survivors.map((c) => byId.get(c.candidate_id)!);
+    const rows: BridgeRow[] = got.map(({ candidate_id, ...r }) => ({ candidate: inPlan.get(candidate_id)!, ...r }));
+    // one cut per instrument, in the order the instruments are first traded in the plan
+    const cutOf = new Map(results.flatMap((r) => r.cuts).map((c) => [c.instrument, c]));
+    const order = groupByInstrument(priced.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol })))).map((g) => instrumentLabel(g.key));
+    const cuts = order.flatMap((l) => (cutOf.has(l) ? [cutOf.get(l)!] : []));
     const info = await writeTableFile(db, join(ctx.output('lake/bridge'), BRIDGE_RESULTS_FILE), BRIDGE_COLUMNS,
-      bridgeColumns(rows, ctx.costs.digest, plan.plan_hash));
+      bridgeColumns(rows, costs.digest, plan.plan_hash));
     const summary = bridgeSummary(rows, {
-      plan_hash: plan.plan_hash, cost_digest: ctx.costs.digest, timeframe: ctx.params.timeframe, gates: gates.bridge, top: ctx.params.top,
+      plan_hash: plan.plan_hash, cost_digest: costs.digest, timeframe: ctx.params.timeframe, gates: gates.bridge, top: ctx.params.top,
     }, cuts);
     const rep = ctx.output('reports/bridge');
     await writeJsonAtomic(join(rep, 'summary.json'), summary);
@@ -150,9 +134,103 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
       metrics: { priced: rows.length, survivors: summary.counts.survivors, pass: summary.counts.pass, trades: summary.counts.trades },
       ...(warnings.length ? { warnings } : {}),
     };
-  } finally {
-    db.close();
+  },
+};
+
+/** The bridge stage: every candidate range in one process, two at a time (2 cores), then the reduce. */
+export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<StageRunSummary> {
+  return runShardsInProcess(bridgeShards, ctx, WORKERS);
+}
+
+function costsOf(ctx: StageContext<BridgeParams>): CostConfig {
+  if (!ctx.costs) throw new QuantError('bridge needs the cost config (usesCosts)');
+  return ctx.costs.config as CostConfig;
+}
+
+/**
+ * Prices `cands` under spec/costs.yaml, one instrument at a time (bars, events and funding loaded once per
+ * instrument); a pooled candidate member by member (each on its own bars, funding and fees), its ledgers stacked in
+ * entry-time order into one row (docs/research.md "Pooled candidates"). Rows in the order given.
+ */
+async function priceCandidates(ctx: StageContext<BridgeParams>, db: LakeDb, cands: readonly BridgeShardCandidate[]): Promise<BridgeShardResult> {
+  const costs = costsOf(ctx);
+  const costsFile = join(ctx.specDir, 'costs.yaml');
+  const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
+  /** One pricing job per instrument a candidate trades: itself, or each member of a pooled candidate. */
+  const jobs = cands.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, of: c })));
+  const lakeRoot = dirname(ctx.input('lake/cleaned'));
+  const eventsRoot = dirname(ctx.input('lake/events'));
+  const byId = new Map<string, PricedRow>();
+  const pooledParts = new Map<string, { members: MemberLedger[]; venue: string; taker_fee_bps: number; n_occ: number; outside: number; missing: number; years: number; tfMs: number }>();
+  const groups = groupByInstrument(jobs);
+  const cuts: CutInstrument[] = [];
+  const reads = runReads(ctx);
+  for (const g of groups) {
+    if (ctx.signal.aborted) return { rows: [], cuts: [] };
+    const fees = resolveVenueFees(costs, g.key.exchange, g.key.market, ctx.params.venue_for, costsFile);
+    const perp = g.key.market !== 'spot';
+    // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
+    const { bars, open, rows, funding } = await reads.get(`bridge ${instrumentLabel(g.key)}`, async () => {
+      const bars = await loadBars(db, lakeRoot, g.key);
+      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+      const rows = bars.ts_ms.length ? await readEventRows(db, eventsRoot, g.key) : undefined;
+      const funding = perp && costs.funding.enabled ? await loadFunding(db, lakeRoot, g.key) : undefined;
+      return { bars, open, rows, funding };
+    }, arrayBytes);
+    const events = bars.ts_ms.length ? eventSeries(rows, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs) : new Map();
+    const years = (bars.ts_ms.length * bars.tfMs) / YEAR_MS;
+    const span = funding?.series ? fundingSpan(funding.series) : undefined;
+    const cut = span && bars.ts_ms.length
+      ? spanCut(instrumentLabel(g.key), span, bars.ts_ms[0]!, bars.ts_ms[bars.ts_ms.length - 1]! + bars.tfMs, bars.tfMs)
+      : undefined;
+    if (cut) cuts.push(cut);
+    for (const job of g.candidates) {
+      const { ledger, occ } = price(job);
+      if (!isPooled(job.of)) {
+        byId.set(job.candidate_id, {
+          candidate_id: job.candidate_id, venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
+          n_occurrences: occ.y.length, dropped_outside: occ.dropped.outside, dropped_missing_open: occ.dropped.missing_open,
+          discovery_pass: job.survived,
+          stats: withDiscoveryGate(bridgeStats(job.candidate_id, ledger, job.hac_lags, years, gates.bridge), job.survived),
+        });
+        continue;
+      }
+      const acc = pooledParts.get(job.candidate_id) ??
+        { members: [], venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, n_occ: 0, outside: 0, missing: 0, years: 0, tfMs: bars.tfMs };
+      acc.members.push({ symbol: job.symbol, ledger, entry_ts_ms: Float64Array.from(ledger.t, (t) => bars.ts_ms[t + 1]!) });
+      acc.n_occ += occ.y.length;
+      acc.outside += occ.dropped.outside;
+      acc.missing += occ.dropped.missing_open;
+      acc.years = Math.max(acc.years, years);
+      pooledParts.set(job.candidate_id, acc);
+    }
+
+    function price(c: Candidate): { ledger: TradeLedger; occ: ReturnType<typeof forwardOccurrences> } {
+      const ev = events.get(c.event) ?? { t: new Int32Array(0), direction: new Int8Array(0) };
+      const sign = c.expected === 'fade' ? -1 : 1;
+      const s = Int8Array.from(ev.direction, (d: number) => d * sign);
+      const occ = forwardOccurrences(open, ev.t, s, c.horizon_bars);
+      const ledger = tradeLedger({
+        bars, tfMs: bars.tfMs, occ, horizon: c.horizon_bars, market: c.market, fees, costs,
+        notional_usd: gates.bridge.notional_usd, funding: funding?.series,
+        where: { file: funding?.file ?? bars.file, instrument: instrumentLabel(g.key) },
+      });
+      return { ledger, occ };
+    }
+    ctx.log.debug({ instrument: instrumentLabel(g.key), priced: g.candidates.length, bars: bars.ts_ms.length }, 'instrument done');
   }
+  const byCandidate = new Map(cands.map((c) => [c.candidate_id, c]));
+  for (const [id, acc] of pooledParts) {
+    const c = byCandidate.get(id)!;
+    const merged = mergeLedgers(acc.members.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)));
+    const block = pooledBlockTrades(c.hac_lags, merged.net.length, merged.entry_ts_ms, acc.tfMs);
+    byId.set(id, {
+      candidate_id: id, venue: acc.venue, taker_fee_bps: acc.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
+      n_occurrences: acc.n_occ, dropped_outside: acc.outside, dropped_missing_open: acc.missing, discovery_pass: c.survived,
+      stats: withDiscoveryGate(bridgeStats(id, merged, block - 1, acc.years, gates.bridge), c.survived),
+    });
+  }
+  return { rows: cands.map((c) => byId.get(c.candidate_id)!), cuts };
 }
 
 /** A candidate that did not survive discovery cannot pass the bridge, whatever its net edge (scope: all). */

@@ -14,4 +14,5 @@ export const discoveryStage = defineStage<DiscoveryParams>({
   outputs: ['lake/discovery', 'reports/discovery'],
   usesCosts: false,
   run: async (ctx) => (await import('./run.js')).runDiscoveryStage(ctx),
+  shards: async () => (await import('./run.js')).discoveryShards,
 });

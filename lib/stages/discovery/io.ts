@@ -200,17 +200,35 @@ export async function loadBars(db: LakeDb, lakeRoot: string, k: InstrumentKey, o
 export async function loadEvents(
   db: LakeDb, lakeRoot: string, k: InstrumentKey, names: ReadonlySet<string>, ts0: number, tfMs: number,
 ): Promise<Map<string, EventSeries>> {
+  return eventSeries(await readEventRows(db, lakeRoot, k), names, ts0, tfMs);
+}
+
+/** Every event row of one instrument and timeframe, as stored (undefined when it has no events partition). */
+export interface EventRows {
+  /** display path of the instrument's events folder */
+  file: string;
+  ts: Float64Array;
+  event: DictColumn;
+  direction: Int32Array;
+}
+
+/** The read half of `loadEvents`: all event rows of one instrument and timeframe, in one query. */
+export async function readEventRows(db: LakeDb, lakeRoot: string, k: InstrumentKey): Promise<EventRows | undefined> {
   const file = hiveDir(EVENTS_TABLE.dir, k, true);
   const parts: FoundPartition[] = await listPartitions(lakeRoot, EVENTS_TABLE, {
     exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe,
   });
-  const out = new Map<string, EventSeries>();
-  if (parts.length === 0) return out;
+  if (parts.length === 0) return undefined;
   const glob = join(lakeRoot, EVENTS_TABLE.dir, `exchange=${k.exchange}`, `market=${k.market}`, `symbol=${k.symbol}`, `timeframe=${k.timeframe}`, 'month=*', PARTITION_FILE);
   const cols = await readTableFile(db, glob, [{ name: 'ts_ms', type: 'ts' }, { name: 'event', type: 'str' }, { name: 'direction', type: 'i32' }]);
-  const ts = cols.ts_ms as Float64Array;
-  const ev = cols.event as DictColumn;
-  const dir = cols.direction as Int32Array;
+  return { file, ts: cols.ts_ms as Float64Array, event: cols.event as DictColumn, direction: cols.direction as Int32Array };
+}
+
+/** The checking half of `loadEvents`: the series of the events named, on the grid (ts0, tfMs). Reads nothing. */
+export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<string>, ts0: number, tfMs: number): Map<string, EventSeries> {
+  const out = new Map<string, EventSeries>();
+  if (!rows) return out;
+  const { file, ts, event: ev, direction: dir } = rows;
   const acc = new Map<number, number[]>(); // dictionary index -> row indices
   for (let i = 0; i < ts.length; i++) {
     const e = ev.idx[i]!;
@@ -234,6 +252,63 @@ export async function loadEvents(
     out.set(name, { t: eventBarIndices(t, ts0, tfMs, { file }), direction: Int8Array.from(rows, (i) => dir[i]!) });
   }
   return out;
+}
+
+/**
+ * Reads of one stage run shared by its shards in one process. The unsharded run evaluates every candidate range in
+ * one process, and ranges of a plan ordered by candidate id each touch most instruments: without this an
+ * instrument's bars and events would be read (and prepared) once per range. One per run context (a shard process
+ * has its own, with one range), so nothing outlives the run; least recently used entries are dropped beyond
+ * `budgetBytes` of arrays. A stage's inputs do not change while it runs, so a hit is what a read would return.
+ */
+export class RunReads {
+  private readonly entries = new Map<string, { value: Promise<unknown>; bytes: number }>();
+  private bytes = 0;
+  constructor(readonly budgetBytes: number) {}
+
+  /** The value of `key`, loaded once (a failed load fails every caller the same way); `size`: its array bytes. */
+  get<T>(key: string, load: () => Promise<T>, size: (v: T) => number): Promise<T> {
+    const hit = this.entries.get(key);
+    if (hit) {
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.value as Promise<T>;
+    }
+    const e = { value: load() as Promise<unknown>, bytes: 0 };
+    this.entries.set(key, e);
+    e.value.then((v) => {
+      if (this.entries.get(key) !== e) return;
+      e.bytes = Math.max(1, size(v as T));
+      this.bytes += e.bytes;
+      for (const [k, x] of this.entries) {
+        if (this.bytes <= this.budgetBytes) break;
+        if (x.bytes === 0 || k === key) continue; // in flight, or the entry just loaded
+        this.entries.delete(k);
+        this.bytes -= x.bytes;
+      }
+    }, () => undefined);
+    return e.value as Promise<T>;
+  }
+}
+
+const RUN_READS_BUDGET = 256 * 2 ** 20;
+const runReadsOf = new WeakMap<object, RunReads>();
+
+/** The shared reads of the run whose context this is (lib/stage/definition.ts StageContext). */
+export function runReads(ctx: object): RunReads {
+  let r = runReadsOf.get(ctx);
+  if (!r) runReadsOf.set(ctx, (r = new RunReads(RUN_READS_BUDGET)));
+  return r;
+}
+
+/** Bytes of the typed arrays in a (nested) value, for RunReads budgets. */
+export function arrayBytes(v: unknown, seen = new Set<unknown>()): number {
+  if (v === null || typeof v !== 'object' || seen.has(v)) return 0;
+  seen.add(v);
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  let n = 0;
+  for (const x of v instanceof Map ? v.values() : Object.values(v)) n += arrayBytes(x, seen);
+  return n;
 }
 
 /** Cleaned funding settlements of one instrument (ts ascending), or undefined when it has none. */

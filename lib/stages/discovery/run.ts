@@ -1,90 +1,65 @@
 import { dirname, join } from 'node:path';
-import { DataError } from '../../errors.js';
+import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
-import { LakeDb, writeTableFile } from '../../lake/index.js';
+import { writeTableFile, type LakeDb } from '../../lake/index.js';
 import {
-  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences, type PlanCandidate,
+  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences,
 } from '../../research/discovery.js';
-import { isPooled, memberInstruments } from '../../research/plan.js';
+import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
-import type { StageContext, StageRunSummary } from '../../stage/definition.js';
-import { groupByInstrument, instrumentLabel, loadBars, loadEvents, readPlan, type InstrumentKey } from './io.js';
+import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
+import { runShardsInProcess } from '../../stage/shard.js';
+import {
+  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRows, readPlan, runReads, type InstrumentKey, type LoadedPlan,
+} from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
 import { readEventsNotEvaluated } from './not_evaluated.js';
+import { candidateRanges, instrumentInputs, instrumentsOf, rangeDigest, shardCandidate } from './shards.js';
 import { DISCOVERY_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryColumns } from './table.js';
 import { discoveryIdleWarning } from '../../report/run_warnings.js';
 
+const WORKERS = 2;
+
+/** What a discovery shard evaluates: its range of the plan's candidates (plan order). */
+export interface DiscoveryShardData {
+  candidates: Candidate[];
+}
+
 /**
- * The discovery stage: one instrument at a time (bars and events loaded once per instrument), the occurrences of
- * pooled candidates kept per member until every member is loaded, then q over the whole plan (per-symbol and
- * pooled candidates: one family) and the gates; writes results.parquet in plan order and the summary report.
+ * discovery in shards of a contiguous range of the plan's candidates (`shard_candidates` each): a shard tests its
+ * candidates (bars and events loaded once per instrument it needs, the members of a pooled candidate included) and
+ * returns their statistics; the reduce takes q over the whole plan (one family), applies the gates and writes
+ * results.parquet in plan order and the summary report. The unsharded run is the same functions in one process.
  */
-export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Promise<StageRunSummary> {
-  const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
-  const plan = await readPlan(ctx.input('research/plan'));
-  plan.candidates.forEach((c, k) => {
-    if (c.timeframe !== ctx.params.timeframe) {
-      throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
-        file: plan.file, line: plan.lines[k]!, field: 'timeframe', value: c.timeframe,
-      }, { hint: 'rerun the plan stage for this timeframe' });
+export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateStats[]> = {
+  by: 'candidate range',
+  list: async (ctx) => {
+    const plan = await readCheckedPlan(ctx);
+    const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')), () => false);
+    const out: ShardItem[] = [];
+    for (const r of candidateRanges(plan.candidates.length, ctx.params.shard_candidates)) {
+      const data: DiscoveryShardData = { candidates: plan.candidates.slice(r.from, r.to).map(shardCandidate) };
+      out.push({ label: r.label, input_digest: rangeDigest(data, await inputs(instrumentsOf(data.candidates))), data });
     }
-  });
-  const lakeRoot = dirname(ctx.input('lake/cleaned'));
-  const eventsRoot = dirname(ctx.input('lake/events'));
-  const byId = new Map<string, CandidateStats>();
-  const single = plan.candidates.filter((c) => !isPooled(c));
-  const pooled = plan.candidates.filter((c) => isPooled(c));
-  // instrument label -> pooled candidates it is a member of; instruments only pooled candidates need get a group too
-  const pooledOf = new Map<string, PlanCandidate[]>();
-  const memberKeys: InstrumentKey[] = [];
-  for (const c of pooled) {
-    for (const m of memberInstruments(c)) {
-      const key = { ...m, timeframe: c.timeframe };
-      const label = instrumentLabel(key);
-      const list = pooledOf.get(label);
-      if (list) list.push(c);
-      else {
-        pooledOf.set(label, [c]);
-        memberKeys.push(key);
-      }
+    return out;
+  },
+  runShard: async (ctx, shard, _prepared, db) => evaluateCandidates(ctx, db, (shard.data as DiscoveryShardData).candidates),
+  reduce: async (ctx, _shards, results, _prepared, db) => {
+    const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
+    const plan = await readPlan(ctx.input('research/plan'));
+    const stats = results.flat();
+    const off = plan.candidates.findIndex((c, k) => stats[k]?.candidate_id !== c.candidate_id);
+    if (stats.length !== plan.candidates.length || off >= 0) {
+      throw new QuantError(`discovery: the shards' results (${stats.length} candidates) do not match the plan (${plan.candidates.length}; first difference at position ${off})`, {
+        hint: 'the plan changed after the shards were planned: run the stage again',
+      });
     }
-  }
-  const groups = groupByInstrument(single);
-  const known = new Set(groups.map((g) => instrumentLabel(g.key)));
-  for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
-  const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
-  const db = await LakeDb.open({ threads: 2 });
-  try {
-    let done = 0;
-    for (const g of groups) {
-      if (ctx.signal.aborted) return {};
-      const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
-      const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
-      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-      const names = new Set([...g.candidates, ...mine].map((c) => c.event));
-      const events = bars.ts_ms.length
-        ? await loadEvents(db, eventsRoot, g.key, names, bars.ts_ms[0]!, bars.tfMs)
-        : new Map();
-      const drifts: DriftCache = new Map();
-      for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
-      const offset = bars.ts_ms.length ? bars.ts_ms[0]! / bars.tfMs : 0;
-      for (const c of mine) {
-        const { occ, drift } = occurrencesOf(c, { open, events }, drifts);
-        const list = memberOcc.get(c.candidate_id) ?? [];
-        list.push({ symbol: g.key.symbol, offset, occ, drift });
-        memberOcc.set(c.candidate_id, list);
-      }
-      ctx.progress(++done, groups.length, 'instruments');
-      ctx.log.debug({ instrument: instrumentLabel(g.key), candidates: g.candidates.length, pooled: mine.length, bars: bars.ts_ms.length }, 'instrument done');
-    }
-    for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars, c.pooling === 'bucket' ? 'bucket' : 'universe'));
-    const results = finalizeDiscovery(plan.candidates.map((c) => byId.get(c.candidate_id)!), gates.discovery);
-    const out = ctx.output('lake/discovery');
-    const info = await writeTableFile(db, join(out, DISCOVERY_RESULTS_FILE), DISCOVERY_COLUMNS,
-      discoveryColumns(plan.candidates, results, gates.discovery.fdr, plan.plan_hash));
-    const summary = discoverySummary(plan.candidates, results, {
+    const results_ = finalizeDiscovery(stats, gates.discovery);
+    const info = await writeTableFile(db, join(ctx.output('lake/discovery'), DISCOVERY_RESULTS_FILE), DISCOVERY_COLUMNS,
+      discoveryColumns(plan.candidates, results_, gates.discovery.fdr, plan.plan_hash));
+    const summary = discoverySummary(plan.candidates, results_, {
       plan_hash: plan.plan_hash, timeframe: ctx.params.timeframe, gates: gates.discovery, top: ctx.params.top,
       not_evaluated: await readEventsNotEvaluated(ctx.input('lake/events')),
     });
@@ -104,7 +79,79 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
       },
       // not-evaluated events and features: in summary.{md,json} and the report; the features and events stages warn
     };
-  } finally {
-    db.close();
+  },
+};
+
+/** The discovery stage: every candidate range in one process, two at a time (2 cores), then the reduce. */
+export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Promise<StageRunSummary> {
+  return runShardsInProcess(discoveryShards, ctx, WORKERS);
+}
+
+/** The plan, every candidate checked to be for the pipeline timeframe (a located error naming its line). */
+async function readCheckedPlan(ctx: StageContext<DiscoveryParams>): Promise<LoadedPlan> {
+  const plan = await readPlan(ctx.input('research/plan'));
+  plan.candidates.forEach((c, k) => {
+    if (c.timeframe !== ctx.params.timeframe) {
+      throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
+        file: plan.file, line: plan.lines[k]!, field: 'timeframe', value: c.timeframe,
+      }, { hint: 'rerun the plan stage for this timeframe' });
+    }
+  });
+  return plan;
+}
+
+/**
+ * Tests `cands` (a range of the plan): one instrument at a time (bars and events loaded once per instrument), the
+ * occurrences of pooled candidates kept per member until every member is loaded. Statistics in the order given.
+ */
+async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb, cands: readonly Candidate[]): Promise<CandidateStats[]> {
+  const lakeRoot = dirname(ctx.input('lake/cleaned'));
+  const eventsRoot = dirname(ctx.input('lake/events'));
+  const byId = new Map<string, CandidateStats>();
+  const single = cands.filter((c) => !isPooled(c));
+  const pooled = cands.filter((c) => isPooled(c));
+  // instrument label -> pooled candidates it is a member of; instruments only pooled candidates need get a group too
+  const pooledOf = new Map<string, Candidate[]>();
+  const memberKeys: InstrumentKey[] = [];
+  for (const c of pooled) {
+    for (const m of memberInstruments(c)) {
+      const key = { ...m, timeframe: c.timeframe };
+      const label = instrumentLabel(key);
+      const list = pooledOf.get(label);
+      if (list) list.push(c);
+      else {
+        pooledOf.set(label, [c]);
+        memberKeys.push(key);
+      }
+    }
   }
+  const groups = groupByInstrument(single);
+  const known = new Set(groups.map((g) => instrumentLabel(g.key)));
+  for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
+  const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
+  const reads = runReads(ctx);
+  for (const g of groups) {
+    if (ctx.signal.aborted) return [];
+    const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
+    // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
+    const { bars, open, rows, drifts } = await reads.get(`discovery ${instrumentLabel(g.key)}`, async () => {
+      const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
+      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+      const rows = bars.ts_ms.length ? await readEventRows(db, eventsRoot, g.key) : undefined;
+      return { bars, open, rows, drifts: new Map() as DriftCache };
+    }, arrayBytes);
+    const names = new Set([...g.candidates, ...mine].map((c) => c.event));
+    const events = bars.ts_ms.length ? eventSeries(rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
+    for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
+    const offset = bars.ts_ms.length ? bars.ts_ms[0]! / bars.tfMs : 0;
+    for (const c of mine) {
+      const { occ, drift } = occurrencesOf(c, { open, events }, drifts);
+      const list = memberOcc.get(c.candidate_id) ?? [];
+      list.push({ symbol: g.key.symbol, offset, occ, drift });
+      memberOcc.set(c.candidate_id, list);
+    }
+    ctx.log.debug({ instrument: instrumentLabel(g.key), candidates: g.candidates.length, pooled: mine.length, bars: bars.ts_ms.length }, 'instrument done');
+  }
+  for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars, c.pooling === 'bucket' ? 'bucket' : 'universe'));
+  return cands.map((c) => byId.get(c.candidate_id)!);
 }
