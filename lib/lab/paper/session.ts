@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { prepareRun, type Blueprint, type MarketSlice } from '../../dsl/index.js';
 import {
-  Engine, guardStrategy, settleLedger, violationCounts, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
+  Engine, guardStrategy, type ExternalOrderEvent, settleLedger, violationCounts, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
   type OrderEvent, type Strategy,
 } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
@@ -64,6 +64,11 @@ export interface ReplayInput {
    * acknowledged bar, so a crash between the two writes never duplicates a request).
    */
   mirror?: ((e: OrderEvent, symbol: string, atMs: number, sessionId: string) => Record<string, unknown> | undefined) | undefined;
+  /**
+   * A live session: the exchange's fills and order ends by bar (the router's ledger, live_router.ts) replace the
+   * engine's fill model (EngineInput.external); an exchange reject counts toward the consecutive-reject breaker.
+   */
+  external?: ((t: number) => readonly ExternalOrderEvent[] | undefined) | undefined;
 }
 
 export interface SessionInput extends ReplayInput {
@@ -120,7 +125,7 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
     const p = prepareRun(s.blueprint, s.slice, s.costs, {
       initialCash: s.initialCash, risk: { maxGrossLeverage: 2 }, from: s.from, to: s.to, entryFrom: s.from, entryUntil: s.to - 2,
     });
-    input = p.input;
+    input = s.external !== undefined ? { ...p.input, external: s.external } : p.input;
     inner = p.compiled.strategy;
   } else {
     throw new UsageError('paper replay: give a blueprint or an engine input and strategy');
@@ -195,6 +200,8 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
   });
   let wrapped: EngineContext | undefined;
   const engine = new Engine(input);
+  const live = s.external !== undefined;
+  let rejCursor = 0;
   const onBarEnd = opts.onBarEnd;
   const resets = opts.resets;
   const stopAfter = opts.stopAfter ?? Infinity;
@@ -207,6 +214,11 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
     ctxNow = ctx;
     wrapped ??= wrap(ctx);
     for (let i = 0; i < close.length; i++) if (close[i]![t] === close[i]![t]) { lastClose = ts + tfMs; break; }
+    if (live) {
+      // the exchange's rejects (applied at this bar's fill phase) count toward the consecutive-reject breaker
+      const lg = engine.orderEvents();
+      for (; rejCursor < lg.length; rejCursor++) if (lg[rejCursor]!.event === 'rejected') rejects++;
+    }
     const eq = ctx.equity();
     if (eq > peak) peak = eq;
     if (resets !== undefined && resets.has(t)) { resetSession(latch, resets.get(t)!); rejects = 0; peak = eq; }
@@ -379,6 +391,19 @@ async function readJournal(file: string, syms: readonly string[], log: Logger, i
   }
   void syms;
   return out;
+}
+
+/** The last acknowledged bar of a session's journal (its last complete checkpoint line; -1 when none). */
+export async function lastAcknowledgedBar(dir: string): Promise<number> {
+  const file = join(dir, 'state.jsonl');
+  if (!existsSync(file)) return -1;
+  const text = await readFile(file, 'utf8');
+  const end = text.endsWith('\n') ? text.length : text.lastIndexOf('\n') + 1;
+  let k = text.lastIndexOf('{"type":"checkpoint"', end);
+  while (k > 0 && text[k - 1] !== '\n') k = text.lastIndexOf('{"type":"checkpoint"', k - 1);
+  if (k < 0) return -1;
+  const line = text.slice(k, text.indexOf('\n', k));
+  return (JSON.parse(line) as Checkpoint).bar;
 }
 
 /** Hold the session's lock file (pid) while running; a lock of a dead process is taken over. */
