@@ -119,4 +119,95 @@ describe('live session against the mock exchange', () => {
       expect([f, text.includes(MOCK_KEY) || text.includes(MOCK_SECRET)]).toEqual([f, false]);
     }
   }, 120_000);
+
+  test('partial fills: each exchange trade is a fill; the remainder the session lets expire is cancelled at the exchange', async () => {
+    mock.trading.maxFillPerBar = 0.1;
+    const out = await liveTradeCommand(args({ now: T0 + 5_000 }), await deps('partial'));
+    expect(out.state.status).toBe('complete');
+    const l = await ledger(out.dir);
+    const intents = new Map(l.filter((x) => x.type === 'intent').map((x) => [x.order_id, x as Extract<LedgerLine, { type: 'intent' }>]));
+    const fills = l.filter((x) => x.type === 'fill') as Extract<LedgerLine, { type: 'fill' }>[];
+    const partial = [...intents.values()].filter((o) => o.kind === 'market' && Math.abs(o.qty) > 0.1);
+    expect(partial.length).toBeGreaterThan(2);
+    for (const o of partial) {
+      const f = fills.filter((x) => x.order_id === o.order_id);
+      expect(f.map((x) => Math.abs(x.qty))).toEqual([0.1]); // one bar's share, then the session's ttl of 1 bar ends it
+      expect(l.find((x) => x.type === 'cancel' && x.order_id === o.order_id)).toMatchObject({ ok: true, status: 'canceled' });
+      expect(l.find((x) => x.type === 'final' && x.order_id === o.order_id)).toMatchObject({ status: 'canceled', reason: `canceled (filled 0.1 of ${Math.abs(o.qty)})` });
+    }
+    const net = mock.trades.reduce((s, t) => s + (t.isBuyer ? 1 : -1) * Number(t.qty), 0);
+    expect(out.state.positions.BTCUSDT).toBeCloseTo(net, 9);
+    expect(fills).toHaveLength(mock.trades.length);
+    expect([...mock.orders.values()].filter((o) => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED')).toEqual([]);
+    // FIFO: positions.csv holds the exchange position in lots
+    const lots = await csvRows(join(out.dir, 'positions.csv'));
+    expect(lots.reduce((s, r) => s + Number(r[1]), 0)).toBeCloseTo(net, 9);
+  }, 120_000);
+
+  test('exchange rejects reach the session as rejected orders and trip the consecutive-reject breaker: HALTED sends nothing', async () => {
+    mock.trading.reject = () => 'Account has insufficient balance for requested action.';
+    const out = await liveTradeCommand(args({ now: T0 + 5_000 }), await deps('rejects'));
+    expect(out.state.state).toBe('HALTED');
+    const journal = (await readFile(join(out.dir, 'state.jsonl'), 'utf8')).trim().split('\n').map((x) => JSON.parse(x));
+    const rejected = journal.filter((e) => e.type === 'order' && e.event === 'rejected');
+    expect(rejected).toHaveLength(3);
+    for (const e of rejected) expect(e.reason).toMatch(/^exchange: InsufficientFunds: binance .*insufficient balance/);
+    const trip = journal.find((e) => e.type === 'guard' && e.decision === 'trip');
+    expect(trip).toMatchObject({ rule: 'consecutive_rejects', state_before: 'ACTIVE', state_after: 'HALTED', bar: rejected[2].bar, numbers: { consecutive_rejects: 3, max_consecutive_rejects: 3 } });
+    expect(mock.to('POST', '/api/v3/order')).toHaveLength(3);
+    expect(journal.filter((e) => e.type === 'order' && e.event === 'submitted' && e.bar >= trip.bar)).toEqual([]);
+  }, 120_000);
+
+  test('a placement without an answer is looked up by client id, never sent again; its fills arrive', async () => {
+    mock.trading.dropAnswers = 1;
+    const out = await liveTradeCommand(args({ now: T0 + 5_000 }), await deps('dropped'));
+    const l = await ledger(out.dir);
+    const first = l.find((x) => x.type === 'intent') as Extract<LedgerLine, { type: 'intent' }>;
+    const of = l.filter((x) => x.order_id === first.order_id).map((x) => x.type);
+    expect(of.slice(0, 3)).toEqual(['intent', 'unknown', 'ack']);
+    expect(of).toContain('fill');
+    expect(mock.to('POST', '/api/v3/order').filter((p) => p.body.newClientOrderId === first.client_id)).toHaveLength(1);
+    expect(mock.to('GET', '/api/v3/order').some((r) => r.query.origClientOrderId === first.client_id)).toBe(true);
+    const net = mock.trades.reduce((s, t) => s + (t.isBuyer ? 1 : -1) * Number(t.qty), 0);
+    expect(out.state.positions.BTCUSDT).toBeCloseTo(net, 9);
+  }, 120_000);
+
+  test('the kill-switch file halts the session and cancels its open exchange orders', async () => {
+    const kill = join(dir, 'KILL');
+    let at: number | undefined;
+    const o = args({ now: T0 + 5_000 }, {
+      limits: { ...LIMITS, kill_switch_file: kill },
+      onSleep: (now) => {
+        if (at === undefined && [...mock.orders.values()].some((x) => x.type === 'STOP_LOSS' && x.status === 'NEW')) { at = now; void writeFile(kill, 'stop'); }
+      },
+    });
+    const out = await liveTradeCommand(o, await deps('kill'));
+    expect(out.state.state).toBe('HALTED');
+    expect(at).toBeDefined();
+    const l = await ledger(out.dir);
+    const cancels = l.filter((x) => x.type === 'cancel');
+    expect(cancels.length).toBeGreaterThan(0);
+    expect([...mock.orders.values()].filter((x) => x.status === 'NEW' || x.status === 'PARTIALLY_FILLED')).toEqual([]);
+    const lastIntent = l.filter((x) => x.type === 'intent').at(-1)!;
+    expect(lastIntent.at_ms).toBeLessThan(at!);
+    await rm(kill, { force: true });
+  }, 120_000);
+
+  test('every incomplete combination of the live gate is still refused before anything is sent', async () => {
+    const pieces = [['MODE', 'live'], ['live'], ['ack'], ['keys']] as const;
+    for (let mask = 1; mask < 15; mask++) {
+      if (mask === 8) continue; // keys alone: a paper session
+      const env: Record<string, string> = {};
+      if (mask & 1) env.MODE = 'live';
+      if (mask & 8) Object.assign(env, { CCXT_API_KEY: MOCK_KEY, CCXT_API_SECRET: MOCK_SECRET });
+      const a = args({ now: T0 + 5_000 }, { live: (mask & 2) !== 0 });
+      if (!(mask & 4)) delete a.acknowledgeRisk; else a.acknowledgeRisk = riskDigest(LIMITS);
+      await expect(liveTradeCommand(a, await deps(`gate${mask}`, env))).rejects.toThrow(UsageError);
+    }
+    // complete, but on a lake replay: refused (live needs the online feed)
+    const a = { ...args({ now: T0 + 5_000 }), feed: 'replay' };
+    await expect(liveTradeCommand(a, await deps('gate-replay'))).rejects.toThrow('live trading needs the online feed');
+    expect(mock.to('POST', '/api/v3/order')).toEqual([]);
+    expect(mock.requests.filter((r) => r.apiKey !== undefined)).toEqual([]);
+  }, 60_000);
 });

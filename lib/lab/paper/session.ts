@@ -133,6 +133,7 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
   const guarded = s.exposure ? guardStrategy(input, inner, s.exposure, s.from) : undefined;
   const strategyOf = guarded ? guarded.strategy : inner;
   const latch = initialLatch();
+  const live = s.external !== undefined;
   const pending: Pending[] = [];
   const syms = s.slice.instruments.map((k) => k.symbol);
   const tfMs = s.slice.tfMs;
@@ -186,7 +187,7 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
     const r = evaluateOrder(latch, s.limits, guardCtx(), { symbol: syms[i]!, qty: q.qty, price: q.price ?? ref, ...(reduceOnly ? { reduceOnly } : {}) });
     for (const e of r.events) push(e);
     if (!r.allowed) { denied++; return undefined; }
-    rejects = 0;
+    if (!live) rejects = 0; // live: the count restarts when the exchange fills an order (below), not when one is sent
     return { qty: q.qty, price: q.price ?? NaN };
   };
   const wrap = (c: EngineContext): EngineContext => ({
@@ -200,7 +201,6 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
   });
   let wrapped: EngineContext | undefined;
   const engine = new Engine(input);
-  const live = s.external !== undefined;
   let rejCursor = 0;
   const onBarEnd = opts.onBarEnd;
   const resets = opts.resets;
@@ -215,9 +215,14 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
     wrapped ??= wrap(ctx);
     for (let i = 0; i < close.length; i++) if (close[i]![t] === close[i]![t]) { lastClose = ts + tfMs; break; }
     if (live) {
-      // the exchange's rejects (applied at this bar's fill phase) count toward the consecutive-reject breaker
+      // the exchange's rejects (applied at this bar's fill phase) count toward the consecutive-reject breaker; a fill
+      // by the exchange restarts the count
       const lg = engine.orderEvents();
-      for (; rejCursor < lg.length; rejCursor++) if (lg[rejCursor]!.event === 'rejected') rejects++;
+      for (; rejCursor < lg.length; rejCursor++) {
+        const ev = lg[rejCursor]!.event;
+        if (ev === 'rejected') rejects++;
+        else if (ev === 'filled') rejects = 0;
+      }
     }
     const eq = ctx.equity();
     if (eq > peak) peak = eq;
