@@ -33,14 +33,19 @@ let dir: string;
 let mock: MockExchange;
 beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'quantlab-live-')); });
 afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
-beforeEach(async () => {
-  mock = await startMockExchange(T0);
-  mock.trading.follow = true;
+async function startKlines(): Promise<MockExchange['klines']> {
+  const out: MockExchange['klines'] = [];
   for (let i = -WARMUP; i < BARS + 10; i++) {
     const px = (k: number) => 40_000 * (1 + 0.01 * Math.sin(k / 12) + 0.00002 * k);
     const o = px(i - 1), c = px(i);
-    mock.klines.push([T0 + i * MIN, o, Math.max(o, c) + 3, Math.min(o, c) - 3, c, 50 + (i % 7)]);
+    out.push([T0 + i * MIN, o, Math.max(o, c) + 3, Math.min(o, c) - 3, c, 50 + (i % 7)]);
   }
+  return out;
+}
+beforeEach(async () => {
+  mock = await startMockExchange(T0);
+  mock.trading.follow = true;
+  for (const k of await startKlines()) mock.klines.push(k);
 });
 afterEach(async () => { await mock.close(); });
 
@@ -210,4 +215,87 @@ describe('live session against the mock exchange', () => {
     expect(mock.to('POST', '/api/v3/order')).toEqual([]);
     expect(mock.requests.filter((r) => r.apiKey !== undefined)).toEqual([]);
   }, 60_000);
+
+  test('kill -9 of the CLI after an order is sent, before it is sent, and after a bar is journaled: no duplicate order, no lost fill', async () => {
+    const CLI_BARS = 150;
+    const D = riskDigest({ ...LIMITS, stale_after_ms: 3 * MIN });
+    const cli = (data: string, clockMs: number, env: Record<string, string> = {}) => execa('node', [join(ROOT, 'dist/cli/quantlab.js'), 'live', 'trade', '--symbol', 'BTC-USDT', '--strategy', 'momentum',
+      '--params', '{"fast":5,"slow":15}', '--feed', 'ccxt', '--ccxt-api-base', base(), '--warmup-bars', String(WARMUP), '--start', iso(T0), '--end', iso(T0 + CLI_BARS * MIN),
+      '--dollar-per-trade', '10000', '--risk.max-dd-bps', '5000', '--risk.max-consecutive-rejects', '3', '--live', '--i-acknowledge-risk', D, '--data_dir', data],
+    { reject: false, env: { ...LIVE_ENV, QUANTLAB_LOG_FORMAT: 'json', QUANTLAB_TEST_CLOCK_MS: String(clockMs), ...env } });
+    const sessionOf = async (data: string) => { const d = join(data, 'runs', 'live', 'sessions'); return join(d, (await readdir(d))[0]!); };
+    const outputs = async (data: string) => {
+      const sd = await sessionOf(data);
+      const o: Record<string, string> = {};
+      // the exchange's trade times move with the restart's second (the same bars): normalized to the minute
+      for (const f of ['state.json', 'orders.csv', 'trades.csv', 'positions.csv', 'account.csv']) o[f] = (await readFile(join(sd, f), 'utf8')).replace(/(exchange trade \d+ at \d{4}-\d\d-\d\dT\d\d:\d\d):\d\d\.\d{3}Z/g, '$1');
+      return o;
+    };
+    const start = T0 + 5_000;
+    // the uninterrupted run
+    const whole = await cli(join(dir, 'cli-whole'), start);
+    expect([whole.exitCode, whole.stderr.split('\n').filter((x) => x.includes('"level":50'))]).toEqual([0, []]);
+    expect(whole.stdout).toMatch(/^ps-[0-9a-f]{16} done ACTIVE equity \d+\.\d\d fills \d+ denied 0\n/);
+    const wholeOut = await outputs(join(dir, 'cli-whole'));
+    const tradesOf = () => mock.trades.map(({ time, ...t }) => ({ ...t, bar: Math.floor((time - T0) / MIN) }));
+    const wholeTrades = tradesOf();
+    const wholePosts = mock.to('POST', '/api/v3/order').map((p) => p.body.newClientOrderId);
+    expect(wholePosts.length).toBeGreaterThan(4);
+
+    for (const [name, hook] of [['after-send', { QUANTLAB_TEST_SIGKILL_LIVE: 'after_send:3' }], ['after-bar', { QUANTLAB_TEST_SIGKILL_AFTER_BAR: '' }]] as const) {
+      await mock.close();
+      mock = await startMockExchange(T0);
+      mock.trading.follow = true;
+      for (const k of (await startKlines())) mock.klines.push(k);
+      const data = join(dir, `cli-${name}`);
+      let env: Record<string, string> = { ...hook };
+      if (name === 'after-bar') {
+        // the bar whose close decided the 3rd order of the uninterrupted run: killed right after journaling it
+        const bar = Number(wholePosts[2]!.split('-')[2]);
+        env = { QUANTLAB_TEST_SIGKILL_AFTER_BAR: String(bar) };
+      }
+      const killed = await cli(data, start, env);
+      expect([name, killed.signal]).toEqual([name, 'SIGKILL']);
+      const sd = await sessionOf(data);
+      const l = (await readFile(join(sd, 'exchange.jsonl'), 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).map((x) => JSON.parse(x) as LedgerLine);
+      // the killed process's clock: the poll of the last journaled bar
+      const journal = (await readFile(join(sd, 'state.jsonl'), 'utf8')).trim().split('\n').map((x) => JSON.parse(x));
+      const lastBar = journal.filter((e) => e.type === 'checkpoint').at(-1).bar as number;
+      const clockAt = start + (lastBar + 1) * MIN;
+      if (name === 'after-send') expect(l.at(-1)).toMatchObject({ type: 'intent' }); // placed, never acknowledged
+      const again = await cli(data, clockAt + 1_000);
+      expect([name, again.exitCode, again.stderr.split('\n').filter((x) => x.includes('"level":50'))]).toEqual([name, 0, []]);
+      expect(again.stdout).toMatch(/done \(resumed after \d+ acknowledged bars\) ACTIVE/);
+      // no duplicate order: every client id posted once, the same orders as the uninterrupted run; no lost fill
+      const posts = mock.to('POST', '/api/v3/order').map((p) => p.body.newClientOrderId);
+      expect([name, posts]).toEqual([name, wholePosts]);
+      expect([name, tradesOf()]).toEqual([name, wholeTrades]);
+      expect([name, await outputs(data)]).toEqual([name, wholeOut]);
+    }
+
+    // killed after writing the intent, before the request: the exchange never got it; looked up, not sent again
+    await mock.close();
+    mock = await startMockExchange(T0);
+    mock.trading.follow = true;
+    for (const k of (await startKlines())) mock.klines.push(k);
+    const data = join(dir, 'cli-after-intent');
+    expect((await cli(data, start, { QUANTLAB_TEST_SIGKILL_LIVE: 'after_intent:3' })).signal).toBe('SIGKILL');
+    const sd = await sessionOf(data);
+    const lost = ((await readFile(join(sd, 'exchange.jsonl'), 'utf8')).trim().split('\n').map((x) => JSON.parse(x) as LedgerLine)).at(-1) as Extract<LedgerLine, { type: 'intent' }>;
+    expect(lost.type).toBe('intent');
+    const again = await cli(data, lost.at_ms + 1_000);
+    expect(again.exitCode).toBe(0);
+    const l = (await readFile(join(sd, 'exchange.jsonl'), 'utf8')).trim().split('\n').map((x) => JSON.parse(x) as LedgerLine);
+    expect(l.filter((x) => x.order_id === lost.order_id).map((x) => [x.type, (x as { status?: string }).status])).toEqual([['intent', undefined], ['final', 'not_placed']]);
+    expect(mock.to('POST', '/api/v3/order').filter((p) => p.body.newClientOrderId === lost.client_id)).toEqual([]);
+    const journal = (await readFile(join(sd, 'state.jsonl'), 'utf8')).trim().split('\n').map((x) => JSON.parse(x));
+    expect(journal.find((e) => e.type === 'order' && e.order_id === lost.order_id && e.event === 'rejected')?.reason).toMatch(/^exchange: the exchange has no order/);
+    const net = mock.trades.reduce((s, t) => s + (t.isBuyer ? 1 : -1) * Number(t.qty), 0);
+    expect(JSON.parse(await readFile(join(sd, 'state.json'), 'utf8')).positions.BTCUSDT).toBeCloseTo(net, 9);
+    // keys never written: every file any session of this test wrote
+    for (const f of await filesUnder(dir)) {
+      const text = await readFile(f, 'utf8');
+      expect([f, text.includes(MOCK_KEY) || text.includes(MOCK_SECRET)]).toEqual([f, false]);
+    }
+  }, 300_000);
 });
