@@ -217,7 +217,7 @@ describe('live session against the mock exchange', () => {
   }, 60_000);
 
   test('kill -9 of the CLI after an order is sent, before it is sent, and after a bar is journaled: no duplicate order, no lost fill', async () => {
-    const CLI_BARS = 150;
+    const CLI_BARS = 120;
     const D = riskDigest({ ...LIMITS, stale_after_ms: 3 * MIN });
     const cli = (data: string, clockMs: number, env: Record<string, string> = {}) => execa('node', [join(ROOT, 'dist/cli/quantlab.js'), 'live', 'trade', '--symbol', 'BTC-USDT', '--strategy', 'momentum',
       '--params', '{"fast":5,"slow":15}', '--feed', 'ccxt', '--ccxt-api-base', base(), '--warmup-bars', String(WARMUP), '--start', iso(T0), '--end', iso(T0 + CLI_BARS * MIN),
@@ -237,6 +237,8 @@ describe('live session against the mock exchange', () => {
     expect([whole.exitCode, whole.stderr.split('\n').filter((x) => x.includes('"level":50'))]).toEqual([0, []]);
     expect(whole.stdout).toMatch(/^ps-[0-9a-f]{16} done ACTIVE equity \d+\.\d\d fills \d+ denied 0\n/);
     const wholeOut = await outputs(join(dir, 'cli-whole'));
+    expect(whole.stderr + whole.stdout).not.toMatch(new RegExp(`${MOCK_KEY}|${MOCK_SECRET}`));
+    expect(whole.stderr).toMatch(/"msg":"live session ps-[0-9a-f]{16}: \d+ orders sent, \d+ fills reconciled, 0 rejected/);
     const tradesOf = () => mock.trades.map(({ time, ...t }) => ({ ...t, bar: Math.floor((time - T0) / MIN) }));
     const wholeTrades = tradesOf();
     const wholePosts = mock.to('POST', '/api/v3/order').map((p) => p.body.newClientOrderId);

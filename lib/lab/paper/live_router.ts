@@ -284,6 +284,17 @@ export class LiveRouter {
       if (s?.intent === undefined || s.final !== undefined || s.cancelled) continue;
       if (j.ended !== null || stop !== undefined) await this.cancel(j.order_id, stop ?? `ended by the session at bar ${j.ended}`);
     }
+    if (complete) {
+      // the window is over: what the exchange did after its last bar is recorded in the ledger (applied after the
+      // session's bars: not in its files) and said loudly
+      const before = this.counts.fills;
+      await this.reconcile(lastBar + 1);
+      if (this.counts.fills > before) {
+        this.o.log.warn({ session: this.o.sessionId, fills: this.counts.fills - before }, `${this.counts.fills - before} exchange fills arrived after the session's last bar: recorded in exchange.jsonl only (not in the session's positions, trades or account)`);
+      }
+      const open = this.openOrders();
+      if (open.length > 0) this.o.log.warn({ session: this.o.sessionId, open_orders: open.length }, `${open.length} orders of the session are still open at the exchange after cancelling: check the account`);
+    }
   }
 
   private async send(j: JournalOrder, lastBar: number): Promise<void> {
