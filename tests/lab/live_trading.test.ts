@@ -177,6 +177,20 @@ describe('live session against the mock exchange', () => {
     expect(out.state.positions.BTCUSDT).toBeCloseTo(net, 9);
   }, 120_000);
 
+  test('a placement lost on the way: looked up at once and a poll later, then not_placed (rejected in the session); never sent again', async () => {
+    mock.trading.loseRequests = 1;
+    const out = await liveTradeCommand(args({ now: T0 + 5_000 }), await deps('lost'));
+    const l = await ledger(out.dir);
+    const first = l.find((x) => x.type === 'intent') as Extract<LedgerLine, { type: 'intent' }>;
+    const of = l.filter((x) => x.order_id === first.order_id);
+    expect(of.map((x) => x.type)).toEqual(['intent', 'unknown', 'final']);
+    expect(of[2]).toMatchObject({ status: 'not_placed', applied_bar: first.bar + 1 });
+    expect(mock.to('POST', '/api/v3/order').filter((p) => p.body.newClientOrderId === first.client_id)).toHaveLength(1);
+    expect(mock.to('GET', '/api/v3/order').filter((r) => r.query.origClientOrderId === first.client_id)).toHaveLength(2);
+    expect([...mock.orders.values()].some((o) => o.clientOrderId === first.client_id)).toBe(false);
+    expect(out.state.positions.BTCUSDT).toBeCloseTo(mock.trades.reduce((s, t) => s + (t.isBuyer ? 1 : -1) * Number(t.qty), 0), 9);
+  }, 120_000);
+
   test('the kill-switch file halts the session and cancels its open exchange orders', async () => {
     const kill = join(dir, 'KILL');
     let at: number | undefined;

@@ -23,9 +23,10 @@ export interface MockExchange {
    * Trading settings: `follow` (the clock follows the `timestamp` of signed requests and klines are served
    * whatever the clock: the client's clock decides what has closed), the largest quantity one order fills per bar
    * (partial fills), a reject rule (a message: answered as Binance's -2010), and how many order placements are
-   * accepted but never answered (the connection is dropped: a timeout whose outcome the client does not know).
+   * accepted but never answered (the connection is dropped: a timeout whose outcome the client does not know), and how
+   * many are lost on the way (dropped without an order: the same timeout for the client).
    */
-  trading: { follow: boolean; maxFillPerBar: number; reject?: ((body: Record<string, string>) => string | undefined) | undefined; dropAnswers: number; feeRate: number };
+  trading: { follow: boolean; maxFillPerBar: number; reject?: ((body: Record<string, string>) => string | undefined) | undefined; dropAnswers: number; loseRequests: number; feeRate: number };
   requests: MockRequest[];
   to(method: string, path: string): MockRequest[];
   /** Klines served (open time ms, o, h, l, c, v), 1m; tests append to it to make new bars appear. */
@@ -57,7 +58,7 @@ export async function startMockExchange(nowMs: number): Promise<MockExchange> {
   const orders = new Map<number, MockOrder>();
   const byClient = new Map<string, MockOrder>();
   const trades: MockTrade[] = [];
-  const trading: MockExchange['trading'] = { follow: false, maxFillPerBar: Infinity, dropAnswers: 0, feeRate: 0.001 };
+  const trading: MockExchange['trading'] = { follow: false, maxFillPerBar: Infinity, dropAnswers: 0, loseRequests: 0, feeRate: 0.001 };
   const TF = 60_000;
   const num = (x: number) => String(Math.round(x * 1e8) / 1e8);
   // the matching engine: every open order against each closed kline that began after it was placed (a market order
@@ -135,6 +136,7 @@ export async function startMockExchange(nowMs: number): Promise<MockExchange> {
         if (!signed()) return;
         const why = trading.reject?.(body);
         if (why !== undefined) return send(400, { code: -2010, msg: why });
+        if (trading.loseRequests > 0) { trading.loseRequests--; req.socket.destroy(); return; }
         if (byClient.has(body.newClientOrderId ?? '')) return send(400, { code: -2010, msg: 'Duplicate order sent.' });
         const id = nextId++;
         const o: MockOrder = {

@@ -184,7 +184,8 @@ export class LiveRouter {
     for (const id of this.openOrders()) await this.lookup(id, firstOpenBar);
   }
 
-  private async lookup(id: number, firstOpenBar: number): Promise<void> {
+  /** `concludeMissing` false (right after a timeout): an order the exchange does not know yet stays unknown until the next reconciliation. */
+  private async lookup(id: number, firstOpenBar: number, concludeMissing = true): Promise<void> {
     const s = this.orders.get(id)!;
     const cid = s.intent!.client_id;
     this.counts.lookups++;
@@ -203,6 +204,10 @@ export class LiveRouter {
     }
     const now = this.o.nowMs();
     if (o === undefined) {
+      if (!concludeMissing) {
+        this.o.log.warn({ session: this.o.sessionId, client_id: cid }, `order ${cid}: not at the exchange yet after the timeout; looked up again at the next reconciliation (never re-sent)`);
+        return;
+      }
       if (s.exchangeId !== undefined) {
         throw new DataError(`the exchange does not know order ${cid} although it acknowledged it as ${s.exchangeId}`, { file: this.file, field: 'client_id', value: cid }, { hint: 'check the account on the exchange; nothing new is sent until the ledger agrees with it' });
       }
@@ -322,7 +327,7 @@ export class LiveRouter {
     // no answer: the order may be at the exchange. Look it up by client id (never send it again blindly)
     this.write({ type: 'unknown', order_id: j.order_id, client_id: cid, error: r.message, at_ms: now });
     this.o.log.warn({ session: this.o.sessionId, client_id: cid }, `order ${cid}: no answer from the exchange (${r.message}); looking it up by client id`);
-    await this.lookup(j.order_id, lastBar + 1);
+    await this.lookup(j.order_id, lastBar + 1, false);
   }
 
   private async cancel(id: number, why: string): Promise<void> {
