@@ -14,7 +14,11 @@ drawdown breaker, consecutive-reject breaker, stale data, kill-switch file). Ses
 runs/live/sessions/<session_id>/ (state.json, state.jsonl, orders.csv, trades.csv, positions.csv, account.csv,
 bars.csv, session.md, logs/run.log). state.jsonl is a journal written bar by bar: after a crash or kill -9 the same
 command resumes after the last acknowledged bar (verified by replay). Rerunning a complete session reports it; a
-REDUCING/HALTED one is refused (exit 3) until quantlab live reset.`;
+REDUCING/HALTED one is refused (exit 3) until quantlab live reset.
+Live: with --feed ccxt, --live, --i-acknowledge-risk <risk digest>, MODE=live and CCXT_API_KEY/CCXT_API_SECRET in
+the environment, the same session sends its orders to the exchange (client ids ql-<session>-<bar>-<k>) and books
+the exchange's fills (exchange.jsonl is the ledger; orders sent but not ended are looked up by client id before
+anything new is sent; never re-sent). docs/lab.md "Live trading".`;
 
 type TradeFlags = Flags & {
   feed: string; live: boolean; 'i-acknowledge-risk'?: string; 'kill-switch-file'?: string; 'market-info'?: string;

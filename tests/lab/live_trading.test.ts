@@ -149,6 +149,23 @@ describe('live session against the mock exchange', () => {
     expect(lots.reduce((s, r) => s + Number(r[1]), 0)).toBeCloseTo(net, 9);
   }, 120_000);
 
+  test('REDUCING (drawdown breaker) still sends exits, never a new entry', async () => {
+    const limits = { ...LIMITS, max_dd_bps: 3 };
+    const out = await liveTradeCommand(args({ now: T0 + 5_000 }, { limits }), await deps('reducing'));
+    expect(out.state.state).toBe('REDUCING');
+    const journal = (await readFile(join(out.dir, 'state.jsonl'), 'utf8')).trim().split('\n').map((x) => JSON.parse(x));
+    const trip = journal.find((e) => e.type === 'guard' && e.decision === 'trip');
+    expect(trip).toMatchObject({ rule: 'drawdown', state_after: 'REDUCING' });
+    const pos = new Map<number, number>(journal.filter((e) => e.type === 'checkpoint').map((c) => [c.bar, c.positions.BTCUSDT]));
+    const after = (await ledger(out.dir)).filter((x) => x.type === 'intent' && x.bar >= trip.bar) as Extract<LedgerLine, { type: 'intent' }>[];
+    expect(after.length).toBeGreaterThan(0); // exits (and their protection) went out after the trip
+    for (const o of after) {
+      const p = pos.get(o.bar)!;
+      expect([o.client_id, Math.sign(o.qty) === -Math.sign(p) && Math.abs(o.qty) <= Math.abs(p) + 1e-12]).toEqual([o.client_id, true]);
+    }
+    expect(journal.some((e) => e.type === 'guard' && e.decision === 'deny' && e.bar > trip.bar)).toBe(true); // entries denied
+  }, 120_000);
+
   test('exchange rejects reach the session as rejected orders and trip the consecutive-reject breaker: HALTED sends nothing', async () => {
     mock.trading.reject = () => 'Account has insufficient balance for requested action.';
     const out = await liveTradeCommand(args({ now: T0 + 5_000 }), await deps('rejects'));
