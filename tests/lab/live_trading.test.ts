@@ -208,6 +208,22 @@ describe('live session against the mock exchange', () => {
     expect(out.state.positions.BTCUSDT).toBeCloseTo(mock.trades.reduce((s, t) => s + (t.isBuyer ? 1 : -1) * Number(t.qty), 0), 9);
   }, 120_000);
 
+  test('an order reported filled before its trades are listed stays open until they are: the fill is booked a bar later, not lost', async () => {
+    mock.trading.hideTrades = 1;
+    const out = await liveTradeCommand(args({ now: T0 + 5_000 }), await deps('lag'));
+    const l = await ledger(out.dir);
+    const first = l.find((x) => x.type === 'intent') as Extract<LedgerLine, { type: 'intent' }>;
+    const of = l.filter((x) => x.order_id === first.order_id);
+    // the session let the market order expire (no fill known at its bar): the cancel finds it filled, then the trade
+    expect(of.map((x) => x.type)).toEqual(['intent', 'ack', 'cancel', 'fill', 'final']);
+    expect(of[2]).toMatchObject({ ok: false, message: expect.stringMatching(/Unknown order/) });
+    const fill = of[3] as Extract<LedgerLine, { type: 'fill' }>;
+    expect(Math.floor((fill.ts_ms - T0) / MIN)).toBe(first.bar + 1); // traded in the next bar
+    expect(fill.applied_bar).toBe(first.bar + 2); // booked at the first bar after it was listed
+    expect(out.state.n_fills).toBe(mock.trades.length);
+    expect(out.state.positions.BTCUSDT).toBeCloseTo(mock.trades.reduce((s, t) => s + (t.isBuyer ? 1 : -1) * Number(t.qty), 0), 9);
+  }, 120_000);
+
   test('the kill-switch file halts the session and cancels its open exchange orders', async () => {
     const kill = join(dir, 'KILL');
     let at: number | undefined;

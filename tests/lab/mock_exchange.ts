@@ -24,9 +24,10 @@ export interface MockExchange {
    * whatever the clock: the client's clock decides what has closed), the largest quantity one order fills per bar
    * (partial fills), a reject rule (a message: answered as Binance's -2010), and how many order placements are
    * accepted but never answered (the connection is dropped: a timeout whose outcome the client does not know), and how
-   * many are lost on the way (dropped without an order: the same timeout for the client).
+   * many are lost on the way (dropped without an order: the same timeout for the client); `hideTrades`: that many
+   * myTrades answers are empty (an exchange whose trade list lags its order status).
    */
-  trading: { follow: boolean; maxFillPerBar: number; reject?: ((body: Record<string, string>) => string | undefined) | undefined; dropAnswers: number; loseRequests: number; feeRate: number };
+  trading: { follow: boolean; maxFillPerBar: number; reject?: ((body: Record<string, string>) => string | undefined) | undefined; dropAnswers: number; loseRequests: number; hideTrades: number; feeRate: number };
   requests: MockRequest[];
   to(method: string, path: string): MockRequest[];
   /** Klines served (open time ms, o, h, l, c, v), 1m; tests append to it to make new bars appear. */
@@ -58,7 +59,7 @@ export async function startMockExchange(nowMs: number): Promise<MockExchange> {
   const orders = new Map<number, MockOrder>();
   const byClient = new Map<string, MockOrder>();
   const trades: MockTrade[] = [];
-  const trading: MockExchange['trading'] = { follow: false, maxFillPerBar: Infinity, dropAnswers: 0, loseRequests: 0, feeRate: 0.001 };
+  const trading: MockExchange['trading'] = { follow: false, maxFillPerBar: Infinity, dropAnswers: 0, loseRequests: 0, hideTrades: 0, feeRate: 0.001 };
   const TF = 60_000;
   const num = (x: number) => String(Math.round(x * 1e8) / 1e8);
   // the matching engine: every open order against each closed kline that began after it was placed (a market order
@@ -156,6 +157,7 @@ export async function startMockExchange(nowMs: number): Promise<MockExchange> {
       }
       if (p === '/api/v3/myTrades' && req.method === 'GET') {
         if (!signed()) return;
+        if (trading.hideTrades > 0) { trading.hideTrades--; return send(200, []); }
         return send(200, trades.filter((t) => query.orderId === undefined || t.orderId === Number(query.orderId)));
       }
       if (p === '/api/v3/order' && req.method === 'DELETE') {

@@ -232,6 +232,11 @@ export class LiveRouter {
       }
     }
     const end = TERMINAL[o.status];
+    if (end !== undefined && Math.abs(s.filled - o.filled) > 1e-9 * Math.max(1, o.filled)) {
+      // the order has ended but its trades are not all listed yet: not final until they are (no fill is lost)
+      this.o.log.warn({ session: this.o.sessionId, client_id: cid, order_filled: o.filled, trades_filled: s.filled }, `order ${cid} ended ${o.status} with ${o.filled} filled but its trades hold ${s.filled}: looked up again at the next reconciliation`);
+      return;
+    }
     if (end !== undefined) {
       this.write({ type: 'final', order_id: id, client_id: cid, status: end, reason: `${end} (filled ${o.filled} of ${o.amount})`, applied_bar: lastBar, at_ms: now });
     }
