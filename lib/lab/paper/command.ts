@@ -151,14 +151,14 @@ async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: Mar
   const killPresent = kill ? () => existsSync(kill) : () => false;
   const mirror = a.adapter === 'ccxt' ? await ccxtDryRunMirror([key.symbol], rules) : undefined;
   deps.log.info({ feed: `ccxt:${o.exchange}`, symbol: sym, window: [new Date(startMs).toISOString(), new Date(endMs).toISOString()], poll_ms: o.pollMs, live }, live ? 'LIVE session: polling candles, orders sent to the exchange' : 'online paper session: polling public candles');
-  let routers: LiveRouter | undefined;
+  let router: LiveRouter | undefined;
   const hooks: LiveHooks | undefined = live ? {
     open: async (id, dir, t0Ms) => {
       const adapter = new CcxtBrokerAdapter({ exchangeId: o.exchange, mode: 'send', logFile: join(dir, 'adapter_logs.jsonl'), urls, env: deps.env, nowMs: o.clock, throttle: o.throttle });
       await mkdir(dir, { recursive: true });
       const [base, quote] = sym.split('/') as [string, string];
       const r = await LiveRouter.open({ dir, sessionId: id, adapter, ccxtSymbol: sym, symbol: key.symbol, t0Ms, tfMs, quote, base, nowMs: o.clock, killSwitchPresent: killPresent, log: deps.log, crash: a.liveCrash });
-      routers = r;
+      router = r;
       return {
         external: r.external,
         beforeRun: (first) => r.reconcile(first),
@@ -171,7 +171,7 @@ async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: Mar
     pollMs: o.pollMs, maxPolls: o.maxPolls, urls, nowMs: o.clock, sleep: o.sleep, throttle: o.throttle,
   }, (slice, from, to) => ({ blueprint: bp, slice, from, to, costs: costs.simulate, initialCash: a.initialCash, limits: a.limits, rules: rules!, identity, mirror }),
   deps.runsDir, deps.log, killPresent, a.crash, hooks).then((out) => {
-    if (routers) deps.log.info({ session: out.id, ...routers.counts, open_exchange_orders: routers.openOrders().length }, `live session ${out.id}: ${routers.counts.sent} orders sent, ${routers.counts.fills} fills reconciled, ${routers.counts.rejected} rejected, ${routers.counts.not_sent} not sent, ${routers.counts.cancels} cancels`);
+    if (router) deps.log.info({ session: out.id, ...router.counts, open_exchange_orders: router.openOrders().length }, `live session ${out.id}: ${router.counts.sent} orders sent, ${router.counts.fills} fills reconciled, ${router.counts.rejected} rejected, ${router.counts.not_sent} not sent, ${router.counts.cancels} cancels`);
     return out;
   });
 }
