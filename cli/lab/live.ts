@@ -14,7 +14,11 @@ drawdown breaker, consecutive-reject breaker, stale data, kill-switch file). Ses
 runs/live/sessions/<session_id>/ (state.json, state.jsonl, orders.csv, trades.csv, positions.csv, account.csv,
 bars.csv, session.md, logs/run.log). state.jsonl is a journal written bar by bar: after a crash or kill -9 the same
 command resumes after the last acknowledged bar (verified by replay). Rerunning a complete session reports it; a
-REDUCING/HALTED one is refused (exit 3) until quantlab live reset.`;
+REDUCING/HALTED one is refused (exit 3) until quantlab live reset.
+Live: with --feed ccxt, --live, --i-acknowledge-risk <risk digest>, MODE=live and CCXT_API_KEY/CCXT_API_SECRET in
+the environment, the same session sends its orders to the exchange (client ids ql-<session>-<bar>-<k>) and books
+the exchange's fills (exchange.jsonl is the ledger; orders sent but not ended are looked up by client id before
+anything new is sent; never re-sent). docs/lab.md "Live trading".`;
 
 type TradeFlags = Flags & {
   feed: string; live: boolean; 'i-acknowledge-risk'?: string; 'kill-switch-file'?: string; 'market-info'?: string;
@@ -29,7 +33,7 @@ const trade: CommandModule<object, TradeFlags> = {
   builder: (y: Argv) => labOptions(y.parserConfiguration({ 'dot-notation': false })
     .usage(`quantlab live trade --symbol BTC-USDT --strategy momentum --interval 1m --params '{"fast":10,"slow":30}' (--start D --end D | --window P7D) --risk.max-dd-bps 400 --kill-switch-file PATH\n\n${TRADE}`))
     .option('interval', { type: 'string', default: '1m', requiresArg: true, describe: 'bar size (cleaned bars in the lake)' })
-    .option('live', { type: 'boolean', default: false, describe: 'trade real money (also needs MODE=live, --i-acknowledge-risk and CCXT_API_KEY/SECRET)' })
+    .option('live', { type: 'boolean', default: false, describe: 'trade real money: the session\'s orders go to the exchange, its fills are reconciled into the session (needs --feed ccxt, MODE=live, --i-acknowledge-risk and CCXT_API_KEY/SECRET)' })
     .option('i-acknowledge-risk', { type: 'string', requiresArg: true, describe: 'the digest of the risk limits being acknowledged (printed when missing)' })
     .option('feed', { type: 'string', default: 'replay', requiresArg: true, describe: 'replay (lake bars, offline) or ccxt (poll public candles online; --start/--end, one spot symbol)' })
     .option('adapter', { type: 'string', requiresArg: true, describe: 'ccxt: mirror every order as the Binance request ccxt builds into adapter_logs.jsonl (dry-run, nothing sent)' })
@@ -59,10 +63,8 @@ const trade: CommandModule<object, TradeFlags> = {
       };
       const out = await liveTradeCommand({
         ...a, feed: f.feed, adapter: f.adapter, marketInfo: f['market-info'], live: f.live, acknowledgeRisk: f['i-acknowledge-risk'], crash: crashHook(process.env.QUANTLAB_TEST_SIGKILL_AFTER_BAR),
-        online: f.feed === 'ccxt' ? {
-          exchange: f.exchange, pollMs: f['poll-seconds'] * 1000, maxPolls: f['max-polls'] ?? Infinity, warmupBars: f['warmup-bars'], apiBase: f['ccxt-api-base'],
-          clock: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
-        } : undefined,
+        liveCrash: liveCrashHook(process.env.QUANTLAB_TEST_SIGKILL_LIVE),
+        online: f.feed === 'ccxt' ? { exchange: f.exchange, pollMs: f['poll-seconds'] * 1000, maxPolls: f['max-polls'] ?? Infinity, warmupBars: f['warmup-bars'], apiBase: f['ccxt-api-base'], ...clockOf(process.env.QUANTLAB_TEST_CLOCK_MS) } : undefined,
         limits: {
           max_order_notional: f['risk.max-order-notional'], max_position_notional: f['risk.max-position-notional'],
           per_symbol: Object.keys(per).length ? { [lakeSymbol(f.symbol)]: per } : {},
@@ -84,6 +86,25 @@ function crashHook(v: string | undefined): { afterBar: number; torn: boolean } |
   const m = /^(\d+)(:torn)?$/.exec(v);
   if (!m) throw new Error(`QUANTLAB_TEST_SIGKILL_AFTER_BAR=${v}: expected <bar>[:torn]`);
   return { afterBar: Number(m[1]), torn: m[2] !== undefined };
+}
+
+/** `QUANTLAB_TEST_SIGKILL_LIVE=after_intent:<n>|after_send:<n>`: SIGKILL around the n-th order a live session sends. */
+function liveCrashHook(v: string | undefined): { point: 'after_intent' | 'after_send'; n: number } | undefined {
+  if (v === undefined || v === '') return undefined;
+  const m = /^(after_intent|after_send):(\d+)$/.exec(v);
+  if (!m) throw new Error(`QUANTLAB_TEST_SIGKILL_LIVE=${v}: expected after_intent:<n> or after_send:<n>`);
+  return { point: m[1] as 'after_intent' | 'after_send', n: Number(m[2]) };
+}
+
+/**
+ * The online feed's clock: the wall clock, or with `QUANTLAB_TEST_CLOCK_MS=<ms>` (tests) a virtual one that starts
+ * there and moves only when the loop sleeps (by the sleep's length, without waiting).
+ */
+function clockOf(v: string | undefined): { clock: () => number; sleep: (ms: number) => Promise<void>; throttle?: boolean } {
+  if (v === undefined || v === '') return { clock: () => Date.now(), sleep: (ms) => new Promise<void>((r) => setTimeout(r, ms)) };
+  let now = Number(v);
+  if (!Number.isFinite(now)) throw new Error(`QUANTLAB_TEST_CLOCK_MS=${v}: expected epoch milliseconds`);
+  return { clock: () => now, sleep: async (ms) => { now += ms; await new Promise<void>((r) => setImmediate(r)); }, throttle: false };
 }
 
 const reset: CommandModule<object, { session: string; reason: string; data_dir?: string }> = {

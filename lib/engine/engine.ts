@@ -54,6 +54,7 @@ import type {
   EngineFunding, EngineInput, EngineResult, OrderEvent, OrderEventType, OrderKind, TradeRecord,
 } from './types.js';
 import { ORDER_KINDS } from './types.js';
+import type { ExternalOrderEvent } from './types.js';
 
 const DAY_MS = 86_400_000;
 const YEAR_MS = 365.25 * DAY_MS;
@@ -383,9 +384,13 @@ export class Engine implements EngineContext {
     const close = this.close, high = this.high, low = this.low, ts = this.ts, tf = this.tfMs;
     const oEq = out.equity, oCash = out.cash, oReal = out.realized, oUnreal = out.unrealized, oFees = out.fees;
     const oCost = out.slippageImpact, oFund = out.funding, oBorrow = out.borrow, oGross = out.gross;
+    const ext = this.input.external;
     for (let t = 0; t < n; t++) {
       this.t = t;
-      if (this.nActive > 0) this.processOrders(t);
+      if (ext !== undefined) {
+        const evs = ext(t);
+        if (evs !== undefined) for (let k = 0; k < evs.length; k++) this.applyExternal(evs[k]!, t);
+      } else if (this.nActive > 0) this.processOrders(t);
       if (this.anyCut) {
         for (let i = 0; i < m; i++) if (qty[i] !== 0 && (t < this.holdFirst[i]! || t > this.holdLast[i]!)) this.forceClose(i, t);
       }
@@ -492,6 +497,33 @@ export class Engine implements EngineContext {
       if (this.oLive[id]) this.active[w++] = id;
     }
     this.nActive = w;
+  }
+
+  /** A live session's exchange report (EngineInput.external) applied at bar t. */
+  private applyExternal(e: ExternalOrderEvent, t: number): void {
+    const id = e.orderId;
+    if (!(Number.isInteger(id) && id >= 0 && id < this.oCount)) throw new UsageError(`engine: the exchange reports order ${id} at bar ${t}, which was never submitted`);
+    const live = this.oLive[id] === 1;
+    if (e.event === 'filled') {
+      const q = e.qty!;
+      const px = e.price!;
+      const fee = e.fee ?? 0;
+      if (!(Number.isFinite(q) && q !== 0 && px > 0 && Number.isFinite(fee))) throw new UsageError(`engine: exchange fill of order ${id} at bar ${t}: qty ${q}, price ${px}, fee ${fee}`);
+      const i = this.oInst[id]!;
+      this.cashV -= q * px + fee;
+      this.feesV += fee;
+      this.applyFill(i, q, px, fee, 0, t);
+      if (live) {
+        const rest = this.oQty[id]! - q;
+        this.oQty[id] = rest;
+        if (Math.abs(rest) <= 1e-9 * Math.abs(q) || rest * q < 0) this.oLive[id] = 0;
+      }
+      this.event(id, 'filled', q, px, { fee, slippageImpact: 0, costBps: 0, liquidity: e.liquidity ?? 'taker', reason: e.reason });
+      return;
+    }
+    if (!live) return;
+    this.oLive[id] = 0;
+    this.event(id, e.event === 'rejected' ? 'rejected' : 'cancelled', this.oQty[id]!, undefined, { reason: e.reason });
   }
 
   private expire(t: number): void {

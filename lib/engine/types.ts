@@ -67,6 +67,29 @@ export interface EngineInput {
    * so callers that only need the equity curve (walk-forward) ask for 'equity'. The simulation is identical.
    */
   series?: 'full' | 'equity';
+  /**
+   * A live session (lib/lab/paper/live_router.ts): the exchange fills the orders, not the engine's fill model. At
+   * bar t the engine applies the events this returns for t (fills with the exchange's price and fee, terminal
+   * states) instead of simulating fills; everything else (booking, trades, equity, funding, expiry) is unchanged.
+   */
+  external?: (t: number) => readonly ExternalOrderEvent[] | undefined;
+}
+
+/**
+ * An exchange's report about an order (a live session), applied at the bar it is given for: a fill (signed qty, the
+ * exchange's price as both reference and execution price, its fee in quote currency, no simulated slippage) or the
+ * order's end at the exchange (`cancelled`, `rejected`; `closed`: filled, any residue of the engine's quantity ends
+ * with it). Terminal events for an order the engine already ended are ignored; a fill always books (a fill after a
+ * cancel request is still a fill).
+ */
+export interface ExternalOrderEvent {
+  orderId: number;
+  event: 'filled' | 'cancelled' | 'rejected' | 'closed';
+  qty?: number;
+  price?: number;
+  fee?: number;
+  liquidity?: 'maker' | 'taker';
+  reason?: string;
 }
 
 export type OrderKind = 'market' | 'limit' | 'stop';

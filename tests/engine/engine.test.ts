@@ -389,3 +389,34 @@ describe('reconciliation property', () => {
     }
   });
 });
+
+describe('external fills (a live session: the exchange fills the orders)', () => {
+  test('partial fills at the exchange price and fee, a residue closed, terminal events of ended orders ignored', () => {
+    const bars = [B(100, 100, 100, 100), B(101, 102, 100, 101.5), B(102, 103, 101, 102), B(103, 104, 102, 103), B(104, 105, 103, 104)];
+    const ext: Record<number, { orderId: number; event: 'filled' | 'cancelled' | 'rejected' | 'closed'; qty?: number; price?: number; fee?: number; reason?: string }[]> = {
+      1: [{ orderId: 0, event: 'filled', qty: 1.5, price: 100.9, fee: 0.15, reason: 'trade 1' }],
+      2: [{ orderId: 0, event: 'filled', qty: 0.5, price: 101.7, fee: 0.05 }, { orderId: 1, event: 'rejected', reason: 'exchange: insufficient balance' }],
+      3: [{ orderId: 0, event: 'cancelled', reason: 'ignored: already filled' }, { orderId: 2, event: 'filled', qty: -1.9, price: 103.2, fee: 0.2 }, { orderId: 2, event: 'closed', reason: 'exchange: filled' }],
+    };
+    const r = runEngine({ ...input1(bars, { market: 'spot' }), external: (t) => ext[t] }, script({
+      0: (c) => { c.submitMarket(0, 2); c.submitLimit(0, 1, 50); },
+      2: (c) => { c.submitMarket(0, -2); },
+    }));
+    // the engine's own fill model is off: only the exchange's events (the limit would never fill at 50 anyway)
+    expect(r.orderLog.map((e) => [e.orderId, e.bar, e.event, Number(e.qty.toFixed(12)), e.price ?? null, e.fee ?? null])).toEqual([
+      [0, 0, 'submitted', 2, null, null], [1, 0, 'submitted', 1, 50, null],
+      [0, 1, 'filled', 1.5, 100.9, 0.15],
+      [0, 2, 'filled', 0.5, 101.7, 0.05], [1, 2, 'rejected', 1, null, null], [2, 2, 'submitted', -2, null, null],
+      [2, 3, 'filled', -1.9, 103.2, 0.2], [2, 3, 'cancelled', -0.1, null, null],
+    ]);
+    expect(r.orderLog.find((e) => e.event === 'rejected')!.reason).toBe('exchange: insufficient balance');
+    // booked at the exchange's prices, no simulated slippage
+    expect(r.cash[4]).toBeCloseTo(10_000 - 1.5 * 100.9 - 0.15 - 0.5 * 101.7 - 0.05 + 1.9 * 103.2 - 0.2, 9);
+    expect(r.slippageImpact[4]).toBe(0);
+    expect(r.fees[4]).toBeCloseTo(0.4, 12);
+    expect(r.positions[0]).toBeCloseTo(0.1, 12);
+    expect(r.orderLog.find((e) => e.event === 'cancelled')!.reason).toBe('exchange: filled');
+    expect(() => runEngine({ ...input1(bars), external: (t) => (t === 1 ? [{ orderId: 7, event: 'filled', qty: 1, price: 100 }] : undefined) }, () => undefined))
+      .toThrow('engine: the exchange reports order 7 at bar 1, which was never submitted');
+  });
+});

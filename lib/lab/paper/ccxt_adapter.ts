@@ -56,6 +56,9 @@ export interface CcxtLike {
   createOrderRequest?(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Record<string, unknown>;
   createOrder(symbol: string, type: string, side: string, amount: number, price?: number, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
   cancelOrder(id: string, symbol: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  fetchOrder(id: string, symbol: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  fetchMyTrades(symbol: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<Record<string, unknown>[]>;
+  milliseconds(): number;
   fetchOHLCV(symbol: string, timeframe?: string, since?: number, limit?: number): Promise<unknown[]>;
   fetchTicker(symbol: string): Promise<{ last?: number; bid?: number; ask?: number; timestamp?: number }>;
   amountToPrecision(symbol: string, amount: number): string;
@@ -74,6 +77,8 @@ export interface CcxtAdapterOptions {
   nowMs: () => number;
   /** Markets given instead of loaded (ccxt unified market structures): the dry-run needs no network then. */
   markets?: unknown[] | undefined;
+  /** ccxt's request throttle in send mode (default on; off only for a virtual clock in tests, where it only waits). */
+  throttle?: boolean | undefined;
 }
 
 /**
@@ -115,7 +120,9 @@ export class CcxtBrokerAdapter {
       if (missing.length) throw new UsageError(`the ccxt adapter sends orders only with ${missing.join(' and ')} in the environment`, { hint: 'export them (never pass keys as flags); or use the dry-run mode, which needs no keys' });
       keys = { apiKey: key!, secret: secret! };
     }
-    this.ex = openCcxt(o.exchangeId, { urls: o.urls, keys, rateLimit: o.mode === 'send' });
+    this.ex = openCcxt(o.exchangeId, { urls: o.urls, keys, rateLimit: o.mode === 'send' && o.throttle !== false });
+    // signed requests carry the adapter's clock (Date.now in the CLI; a test's pinned clock)
+    if (o.mode === 'send') this.ex.milliseconds = () => Math.floor(o.nowMs());
     if (typeof this.ex.createOrderRequest !== 'function') {
       throw new UsageError(`ccxt ${o.exchangeId} cannot build an order request without sending it (no createOrderRequest)`, { hint: 'use an exchange of the binance family (binance, binanceusdm)' });
     }
@@ -246,6 +253,68 @@ export class CcxtBrokerAdapter {
     }
     this.append(line);
     return line;
+  }
+
+  /**
+   * Send mode, for a live session's router: place the order and return the exchange's answer, or the failure
+   * classified: `network` (no answer: the order may or may not be at the exchange; query it, never re-send),
+   * `auth` (the key was refused), `rejected` (the exchange refused the order). Logged like `submit`.
+   */
+  async place(o: AdapterOrder): Promise<{ ok: true; id: string; status: string | null } | { ok: false; kind: 'network' | 'auth' | 'rejected'; message: string }> {
+    if (this.mode !== 'send') throw new Error('CcxtBrokerAdapter.place in dry-run mode');
+    const b = await this.build(o);
+    const line: AdapterLogLine = { adapter: 'ccxt', exchange: this.ex.id, mode: this.mode, at_utc: new Date(this.o.nowMs()).toISOString(), op: 'create_order', endpoint: b.endpoint, request: b.request, sent: true };
+    try {
+      const r = await this.ex.createOrder(o.symbol, b.type, b.side, b.amount, b.price, b.params);
+      const id = String(r.id);
+      this.ids.set(o.clientOrderId, id);
+      line.response = { id, status: (r.status as string | undefined) ?? null, filled: (r.filled as number | undefined) ?? null, average: (r.average as number | undefined) ?? null };
+      this.append(line);
+      return { ok: true, id, status: line.response.status };
+    } catch (e) {
+      const message = scrub(`${(e as Error).constructor.name}: ${(e as Error).message}`, this.o.env);
+      line.error = message;
+      this.append(line);
+      return { ok: false, kind: e instanceof ccxt.NetworkError ? 'network' : e instanceof ccxt.AuthenticationError ? 'auth' : 'rejected', message };
+    }
+  }
+
+  /** Send mode: the order by its client order id (`undefined`: the exchange does not know it); errors thrown scrubbed. */
+  async orderByClientId(symbol: string, clientOrderId: string): Promise<{ id: string; status: string; filled: number; amount: number } | undefined> {
+    await this.ready();
+    try {
+      const r = await this.ex.fetchOrder('', symbol, { origClientOrderId: clientOrderId });
+      return { id: String(r.id), status: String(r.status), filled: Number(r.filled ?? 0), amount: Number(r.amount ?? 0) };
+    } catch (e) {
+      if (e instanceof ccxt.OrderNotFound) return undefined;
+      throw this.scrubbed(e);
+    }
+  }
+
+  /** Send mode: the account's trades of one exchange order (id, signed qty, price, fee with its currency, time). */
+  async orderTrades(symbol: string, exchangeId: string): Promise<{ id: string; qty: number; price: number; fee: number; feeCurrency: string | null; ts_ms: number; maker: boolean }[]> {
+    await this.ready();
+    try {
+      const rows = await this.ex.fetchMyTrades(symbol, undefined, undefined, { orderId: exchangeId });
+      return rows.filter((t) => String(t.order) === exchangeId).map((t) => {
+        const fee = t.fee as { cost?: number; currency?: string } | undefined;
+        return { id: String(t.id), qty: (t.side === 'sell' ? -1 : 1) * Number(t.amount), price: Number(t.price), fee: Number(fee?.cost ?? 0), feeCurrency: fee?.currency ?? null, ts_ms: Number(t.timestamp), maker: t.takerOrMaker === 'maker' };
+      });
+    } catch (e) {
+      throw this.scrubbed(e);
+    }
+  }
+
+  /** Send mode: cancel by client order id; the exchange's answer, or the scrubbed error text (e.g. already filled). */
+  async cancelByClientId(symbol: string, clientOrderId: string): Promise<{ ok: boolean; status: string | null; message: string | null }> {
+    const line = await this.cancel(symbol, clientOrderId);
+    return { ok: line.error === undefined, status: line.response?.status ?? null, message: line.error ?? null };
+  }
+
+  private scrubbed(e: unknown): Error {
+    const err = new Error(scrub(`${(e as Error).constructor.name}: ${(e as Error).message}`, this.o.env));
+    (err as Error & { network?: boolean }).network = e instanceof ccxt.NetworkError;
+    return err;
   }
 
   private append(line: AdapterLogLine): void {

@@ -12,7 +12,9 @@ import { ccxtSymbol, labBlueprint } from '../strategy.js';
 import { parseTimeframe, timeframeMs } from '../../timeframe.js';
 import type { InstrumentKey } from '../../market.js';
 import { CcxtBrokerAdapter, ccxtDryRunMirror, openCcxt } from './ccxt_adapter.js';
-import { runOnlineSession } from './online.js';
+import { runOnlineSession, type LiveHooks } from './online.js';
+import { LiveRouter, type LiveCrashHook } from './live_router.js';
+import { mkdir } from 'node:fs/promises';
 import { windowBars } from '../backtest.js';
 import { DataError } from '../../errors.js';
 import { riskDigest, type RiskLimits } from './guards.js';
@@ -36,6 +38,8 @@ export interface LiveTradeArgs extends BacktestArgs {
   acknowledgeRisk?: string | undefined;
   /** Test hook (QUANTLAB_TEST_SIGKILL_AFTER_BAR): the process kills itself with SIGKILL after journaling that bar. */
   crash?: CrashHook | undefined;
+  /** Test hook (QUANTLAB_TEST_SIGKILL_LIVE): SIGKILL around the n-th order sent by a live session. */
+  liveCrash?: LiveCrashHook | undefined;
   /** `ccxt`: mirror every order through the ccxt adapter's dry-run into adapter_logs.jsonl (nothing sent). */
   adapter?: string | undefined;
   /** --feed ccxt: the exchange (public candles and market rules), polling, warm-up history. */
@@ -44,6 +48,8 @@ export interface LiveTradeArgs extends BacktestArgs {
     /** Replaces the host of every ccxt API url (a testnet, a proxy, the tests' mock exchange). */
     apiBase?: string | undefined;
     clock: () => number; sleep: (ms: number) => Promise<void>;
+    /** ccxt's request throttle (default on; a virtual test clock turns it off: it would only wait). */
+    throttle?: boolean | undefined;
   } | undefined;
 }
 
@@ -69,10 +75,10 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
   checkLimits(a.limits);
   const creds = checkLiveGuard({ env: deps.env, live: a.live, acknowledge: a.acknowledgeRisk, limits: a.limits });
   if (creds !== undefined) {
-    // every piece of the live guard is there; the credentials are dropped here, never logged or written
-    throw new UsageError('live trading: the guard passed, but routing a session\'s orders to the exchange (with its fills reconciled into the session) is not built', {
-      hint: 'nothing was sent; the ccxt adapter exists (dry-run: --adapter ccxt on a paper session); run a paper session (without MODE=live, --live and --i-acknowledge-risk)',
-    });
+    // every piece of the live guard is there: the keys stay in deps.env, read by the adapter's ccxt instance only
+    if (a.feed !== 'ccxt') throw new UsageError('live trading needs the online feed: --feed ccxt (a lake replay is history: its orders cannot reach an exchange)', { hint: 'add --feed ccxt --start ... --end ... (nothing was sent)' });
+    if (a.adapter !== undefined) throw new UsageError('--adapter ccxt is the dry-run mirror of a paper session; a live session sends through the adapter itself', { hint: 'drop --adapter (nothing was sent)' });
+    if (a.marketInfo !== undefined) throw new UsageError('--market-info: a live session trades on the exchange\'s own market rules', { hint: 'drop --market-info (nothing was sent)' });
   }
   if (a.adapter !== undefined && a.adapter !== 'ccxt') throw new UsageError(`--adapter ${JSON.stringify(a.adapter)}: only ccxt`, { hint: '--adapter ccxt mirrors every order as the Binance request ccxt builds (dry-run, nothing sent)' });
   if (a.feed !== 'replay' && a.feed !== 'ccxt') {
@@ -88,7 +94,7 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
       throw new DataError((e as Error).message, { file: a.marketInfo, field: 'precision' }, { hint: 'a JSON ccxt market as exchange.market(symbol) returns it' });
     }
   }
-  if (a.feed === 'ccxt') return onlineTrade(a, deps, a.marketInfo !== undefined ? rules : undefined);
+  if (a.feed === 'ccxt') return onlineTrade(a, deps, a.marketInfo !== undefined ? rules : undefined, creds !== undefined);
   const d = await prepareLab({ ...a, paper: false }, deps);
   const { from, to } = windowBars(d.slice.ts_ms, d.w.startMs, d.w.endMs);
   if (to - from < 3) throw new DataError(`the window holds ${to - from} bars, a session needs at least 3`, { file: d.where, field: 'window', value: d.w.spec });
@@ -107,7 +113,7 @@ export async function liveTradeCommand(a: LiveTradeArgs, deps: BacktestDeps): Pr
 }
 
 /** `live trade --feed ccxt`: one spot symbol, an explicit --start/--end window, bars polled from the exchange. */
-async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: MarketRules | undefined): Promise<SessionOutcome> {
+async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: MarketRules | undefined, live: boolean): Promise<SessionOutcome> {
   const o = a.online;
   if (o === undefined) throw new UsageError('--feed ccxt needs the online settings (--exchange, --poll-seconds)');
   if (a.experiment) {
@@ -139,15 +145,35 @@ async function onlineTrade(a: LiveTradeArgs, deps: BacktestDeps, givenRules: Mar
   const identity = {
     feed: `ccxt:${o.exchange}`, blueprint: bp.id, instruments: [key], window: [startMs, endMs], warmup_bars: o.warmupBars, initial_cash: a.initialCash,
     cost_digest: costs.digest, risk_digest: riskDigest(a.limits), rules, synthetic: false, seed: a.seed,
+    ...(live ? { mode: 'live' } : {}),
   };
   const kill = a.limits.kill_switch_file;
+  const killPresent = kill ? () => existsSync(kill) : () => false;
   const mirror = a.adapter === 'ccxt' ? await ccxtDryRunMirror([key.symbol], rules) : undefined;
-  deps.log.info({ feed: `ccxt:${o.exchange}`, symbol: sym, window: [new Date(startMs).toISOString(), new Date(endMs).toISOString()], poll_ms: o.pollMs }, 'online paper session: polling public candles');
+  deps.log.info({ feed: `ccxt:${o.exchange}`, symbol: sym, window: [new Date(startMs).toISOString(), new Date(endMs).toISOString()], poll_ms: o.pollMs, live }, live ? 'LIVE session: polling candles, orders sent to the exchange' : 'online paper session: polling public candles');
+  let router: LiveRouter | undefined;
+  const hooks: LiveHooks | undefined = live ? {
+    open: async (id, dir, t0Ms) => {
+      const adapter = new CcxtBrokerAdapter({ exchangeId: o.exchange, mode: 'send', logFile: join(dir, 'adapter_logs.jsonl'), urls, env: deps.env, nowMs: o.clock, throttle: o.throttle });
+      await mkdir(dir, { recursive: true });
+      const [base, quote] = sym.split('/') as [string, string];
+      const r = await LiveRouter.open({ dir, sessionId: id, adapter, ccxtSymbol: sym, symbol: key.symbol, t0Ms, tfMs, quote, base, nowMs: o.clock, killSwitchPresent: killPresent, log: deps.log, crash: a.liveCrash });
+      router = r;
+      return {
+        external: r.external,
+        beforeRun: (first) => r.reconcile(first),
+        afterRun: (lastBar, state, complete) => r.route(lastBar, state, complete),
+      };
+    },
+  } : undefined;
   return runOnlineSession({
     exchangeId: o.exchange, ccxtSymbol: sym, key, timeframe: c.tf, tfMs, gridStartMs: startMs - o.warmupBars * tfMs, startMs, endMs,
-    pollMs: o.pollMs, maxPolls: o.maxPolls, urls, nowMs: o.clock, sleep: o.sleep,
+    pollMs: o.pollMs, maxPolls: o.maxPolls, urls, nowMs: o.clock, sleep: o.sleep, throttle: o.throttle,
   }, (slice, from, to) => ({ blueprint: bp, slice, from, to, costs: costs.simulate, initialCash: a.initialCash, limits: a.limits, rules: rules!, identity, mirror }),
-  deps.runsDir, deps.log, kill ? () => existsSync(kill) : () => false, a.crash);
+  deps.runsDir, deps.log, killPresent, a.crash, hooks).then((out) => {
+    if (router) deps.log.info({ session: out.id, ...router.counts, open_exchange_orders: router.openOrders().length }, `live session ${out.id}: ${router.counts.sent} orders sent, ${router.counts.fills} fills reconciled, ${router.counts.rejected} rejected, ${router.counts.not_sent} not sent, ${router.counts.cancels} cancels`);
+    return out;
+  });
 }
 
 /**

@@ -14,7 +14,20 @@ import type { Logger } from '../../log.js';
 import type { MarketSlice } from '../../dsl/index.js';
 import type { InstrumentKey } from '../../market.js';
 import { openCcxt } from './ccxt_adapter.js';
-import { runSession, sessionDir, sessionId, type CrashHook, type SessionInput, type SessionOutcome } from './session.js';
+import type { ExternalOrderEvent } from '../../engine/index.js';
+import { lastAcknowledgedBar, runSession, sessionDir, sessionId, type CrashHook, type SessionInput, type SessionOutcome } from './session.js';
+
+/**
+ * A live session's order routing around each run of the session (live_router.ts): the exchange's events as the
+ * engine's fills, a reconciliation before the run (the first bar not yet acknowledged), the routing after it.
+ */
+export interface LiveHooks {
+  open(id: string, dir: string, t0Ms: number): Promise<{
+    external: (t: number) => readonly ExternalOrderEvent[] | undefined;
+    beforeRun(firstOpenBar: number): Promise<void>;
+    afterRun(lastBar: number, state: string, complete: boolean): Promise<void>;
+  }>;
+}
 
 export interface OnlineFeedOptions {
   exchangeId: string;
@@ -33,6 +46,8 @@ export interface OnlineFeedOptions {
   urls?: Record<string, unknown> | undefined;
   nowMs: () => number;
   sleep: (ms: number) => Promise<void>;
+  /** ccxt's request throttle (default on; tests on a virtual clock turn it off). */
+  throttle?: boolean | undefined;
 }
 
 export interface CandleSource { fetchOHLCV(symbol: string, timeframe: string, since?: number, limit?: number): Promise<unknown[]> }
@@ -88,7 +103,7 @@ async function loadRecorded(dir: string, slice: MarketSlice): Promise<number> {
  */
 export async function runOnlineSession(
   o: OnlineFeedOptions, build: (slice: MarketSlice, from: number, to: number) => Omit<SessionInput, 'barsKnown'>,
-  runsDir: string, log: Logger, killSwitchPresent: () => boolean, crash?: CrashHook,
+  runsDir: string, log: Logger, killSwitchPresent: () => boolean, crash?: CrashHook, live?: LiveHooks,
 ): Promise<SessionOutcome & { polls: number }> {
   if (!(o.endMs > o.startMs)) throw new UsageError('--feed ccxt needs a window that ends after it starts');
   const n = Math.round((o.endMs - o.gridStartMs) / o.tfMs);
@@ -99,9 +114,13 @@ export async function runOnlineSession(
   const from = Math.round((o.startMs - o.gridStartMs) / o.tfMs);
   const input = build(slice, from, n);
   const id = sessionId(input.identity);
-  let known = await loadRecorded(sessionDir(runsDir, id), slice);
+  const dir = sessionDir(runsDir, id);
+  let known = await loadRecorded(dir, slice);
+  const router = live ? await live.open(id, dir, o.startMs) : undefined;
+  // a live session: every order sent but not ended is looked up at the exchange before anything else happens
+  if (router) await router.beforeRun((await lastAcknowledgedBar(dir)) + 1);
   if (known > 0) log.info({ session: id, recorded_bars: known }, `session ${id}: ${known} recorded bars reloaded; fetching newer closed bars`);
-  const ex = openCcxt(o.exchangeId, { urls: o.urls });
+  const ex = openCcxt(o.exchangeId, { urls: o.urls, rateLimit: o.throttle !== false });
   let out: SessionOutcome | undefined;
   let firstResume: number | undefined; // where this command's first run of the session resumed
   let polls = 0;
@@ -118,7 +137,9 @@ export async function runOnlineSession(
     // a bar the exchange skipped (a gap before a later candle) stays NaN: the engine fills nothing there
     log.info({ poll: polls, new_bars: rows.length, known_bars: known, of: n }, `poll ${polls}: ${rows.length} new closed ${o.timeframe} bars`);
     if (known > from) {
-      out = await runSession({ ...input, barsKnown: known }, runsDir, log, killSwitchPresent, crash);
+      if (router) await router.beforeRun((await lastAcknowledgedBar(dir)) + 1);
+      out = await runSession({ ...input, barsKnown: known, ...(router ? { external: router.external } : {}) }, runsDir, log, killSwitchPresent, crash);
+      if (router && !out.resumed) await router.afterRun(out.state.bars_processed - 1, out.state.state, out.state.status === 'complete');
       firstResume ??= out.resumedAfterBars;
     }
     if (known >= n || polls >= o.maxPolls) break;

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { prepareRun, type Blueprint, type MarketSlice } from '../../dsl/index.js';
 import {
-  Engine, guardStrategy, settleLedger, violationCounts, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
+  Engine, guardStrategy, type ExternalOrderEvent, settleLedger, violationCounts, type EngineContext, type EngineInput, type EngineResult, type ExposureLedger, type ExposurePolicy,
   type OrderEvent, type Strategy,
 } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
@@ -64,6 +64,11 @@ export interface ReplayInput {
    * acknowledged bar, so a crash between the two writes never duplicates a request).
    */
   mirror?: ((e: OrderEvent, symbol: string, atMs: number, sessionId: string) => Record<string, unknown> | undefined) | undefined;
+  /**
+   * A live session: the exchange's fills and order ends by bar (the router's ledger, live_router.ts) replace the
+   * engine's fill model (EngineInput.external); an exchange reject counts toward the consecutive-reject breaker.
+   */
+  external?: ((t: number) => readonly ExternalOrderEvent[] | undefined) | undefined;
 }
 
 export interface SessionInput extends ReplayInput {
@@ -120,7 +125,7 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
     const p = prepareRun(s.blueprint, s.slice, s.costs, {
       initialCash: s.initialCash, risk: { maxGrossLeverage: 2 }, from: s.from, to: s.to, entryFrom: s.from, entryUntil: s.to - 2,
     });
-    input = p.input;
+    input = s.external !== undefined ? { ...p.input, external: s.external } : p.input;
     inner = p.compiled.strategy;
   } else {
     throw new UsageError('paper replay: give a blueprint or an engine input and strategy');
@@ -128,6 +133,7 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
   const guarded = s.exposure ? guardStrategy(input, inner, s.exposure, s.from) : undefined;
   const strategyOf = guarded ? guarded.strategy : inner;
   const latch = initialLatch();
+  const live = s.external !== undefined;
   const pending: Pending[] = [];
   const syms = s.slice.instruments.map((k) => k.symbol);
   const tfMs = s.slice.tfMs;
@@ -181,7 +187,7 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
     const r = evaluateOrder(latch, s.limits, guardCtx(), { symbol: syms[i]!, qty: q.qty, price: q.price ?? ref, ...(reduceOnly ? { reduceOnly } : {}) });
     for (const e of r.events) push(e);
     if (!r.allowed) { denied++; return undefined; }
-    rejects = 0;
+    if (!live) rejects = 0; // live: the count restarts when the exchange fills an order (below), not when one is sent
     return { qty: q.qty, price: q.price ?? NaN };
   };
   const wrap = (c: EngineContext): EngineContext => ({
@@ -195,6 +201,7 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
   });
   let wrapped: EngineContext | undefined;
   const engine = new Engine(input);
+  let rejCursor = 0;
   const onBarEnd = opts.onBarEnd;
   const resets = opts.resets;
   const stopAfter = opts.stopAfter ?? Infinity;
@@ -207,6 +214,16 @@ export function replaySession(s: ReplayInput, killSwitchPresent: () => boolean, 
     ctxNow = ctx;
     wrapped ??= wrap(ctx);
     for (let i = 0; i < close.length; i++) if (close[i]![t] === close[i]![t]) { lastClose = ts + tfMs; break; }
+    if (live) {
+      // the exchange's rejects (applied at this bar's fill phase) count toward the consecutive-reject breaker; a fill
+      // by the exchange restarts the count
+      const lg = engine.orderEvents();
+      for (; rejCursor < lg.length; rejCursor++) {
+        const ev = lg[rejCursor]!.event;
+        if (ev === 'rejected') rejects++;
+        else if (ev === 'filled') rejects = 0;
+      }
+    }
     const eq = ctx.equity();
     if (eq > peak) peak = eq;
     if (resets !== undefined && resets.has(t)) { resetSession(latch, resets.get(t)!); rejects = 0; peak = eq; }
@@ -379,6 +396,19 @@ async function readJournal(file: string, syms: readonly string[], log: Logger, i
   }
   void syms;
   return out;
+}
+
+/** The last acknowledged bar of a session's journal (its last complete checkpoint line; -1 when none). */
+export async function lastAcknowledgedBar(dir: string): Promise<number> {
+  const file = join(dir, 'state.jsonl');
+  if (!existsSync(file)) return -1;
+  const text = await readFile(file, 'utf8');
+  const end = text.endsWith('\n') ? text.length : text.lastIndexOf('\n') + 1;
+  let k = text.lastIndexOf('{"type":"checkpoint"', end);
+  while (k > 0 && text[k - 1] !== '\n') k = text.lastIndexOf('{"type":"checkpoint"', k - 1);
+  if (k < 0) return -1;
+  const line = text.slice(k, text.indexOf('\n', k));
+  return (JSON.parse(line) as Checkpoint).bar;
 }
 
 /** Hold the session's lock file (pid) while running; a lock of a dead process is taken over. */
