@@ -88,8 +88,11 @@ export function defineStage<P>(def: StageDefinition<P>): StageDefinition<P> {
  * prepared value only, and the reduce sees the results in the plan's order whatever order they finished in.
  */
 export interface ShardSpec<P, Prep = unknown, R = unknown> {
-  /** What one shard is: 'instrument' (exchange/market/symbol). Shown in plans and run summaries. */
-  by: 'instrument';
+  /**
+   * What one shard is: 'instrument' (exchange/market/symbol); 'blueprint x window' (walk-forward: a group of
+   * (blueprint, window) cells). Shown in plans and run summaries.
+   */
+  by: 'instrument' | 'blueprint x window';
   /** The shards of this run, in the order the reduce sees their results. */
   list: (ctx: StageContext<P>, db: LakeDb) => Promise<ShardItem[]>;
   /**

@@ -29,7 +29,7 @@ async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageCont
   const results = await mapWithConnections(db, shards, concurrency, async (s, conn) => {
     if (ctx.signal.aborted) return undefined as R;
     const r = await spec.runShard(ctx, s, prepared, conn);
-    ctx.progress(++done, shards.length, 'instruments');
+    ctx.progress(++done, shards.length, spec.by === 'instrument' ? 'instruments' : `shards (${spec.by})`);
     return r;
   });
   if (ctx.signal.aborted) return {};
