@@ -125,7 +125,7 @@ interface ShardData { ids: string[]; windows: number }
  * walk-forward in shards of (blueprint, window) cells (docs/scale.md). A cell's train statistics are a slice of its
  * blueprint's one causal full-grid run, so a shard holds whole blueprints: consecutive ones in processing order,
  * about `shard_cells` cells (at least one blueprint), cut where a blueprint id's hash says so (adding or removing a
- * blueprint changes one or two shards, not every later one). A shard compiles each of its blueprints once, runs
+ * blueprint changes its shard, rarely a few, never every later one). A shard compiles each of its blueprints once, runs
  * pass 1 and returns its cells' train statistics, the daily returns (PBO, DSR) and the full-period figures. The
  * reduce needs every cell: the selection per window (a window's ranking reads every blueprint's train cell), pass 2
  * for the selected cells only (at most top_k per window, whatever the number of blueprints), the stitched book,
@@ -182,8 +182,9 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>, 
 
 /**
  * The shards: consecutive blueprints of `order`, a cut after a blueprint whose id hashes to 0 modulo the target
- * count (shard_cells / windows, at least 1), and after twice the target at the latest. Content-defined cuts keep the
- * other shards (and their fingerprints) when a blueprint is added or removed.
+ * count (shard_cells / windows, at least 1); past twice the target, after one whose hash is 0 modulo a quarter of it;
+ * at four times the target at the latest. Content-defined cuts keep the other shards (and their fingerprints) when a
+ * blueprint is added or removed.
  */
 export function shardGroups(bps: readonly Blueprint[], order: readonly number[], windows: number, shardCells: number): number[][] {
   const target = Math.max(1, Math.floor(shardCells / Math.max(1, windows)));
@@ -191,7 +192,9 @@ export function shardGroups(bps: readonly Blueprint[], order: readonly number[],
   let cur: number[] = [];
   for (const i of order) {
     cur.push(i);
-    if (target === 1 || cur.length >= 2 * target || Number.parseInt(sha256Hex(bps[i]!.id).slice(0, 8), 16) % target === 0) {
+    const h = Number.parseInt(sha256Hex(bps[i]!.id).slice(0, 8), 16);
+    // past twice the target a looser rule (still content-defined) cuts soon; 4 x target is the hard limit
+    if (target === 1 || h % target === 0 || (cur.length >= 2 * target && h % Math.ceil(target / 4) === 0) || cur.length >= 4 * target) {
       groups.push(cur);
       cur = [];
     }
@@ -321,6 +324,7 @@ async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: rea
 /** Everything that needs every cell: selection, pass 2 (the selected cells), the book, PBO, DSR, the files. */
 async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Setup, parts: readonly Pass1[], db: LakeDb): Promise<StageRunSummary> {
   if (ctx.signal.aborted) return {};
+  const t0 = performance.now();
   const { p, costs, costDigest, tf, tfMs, ppy, loaded, plan, bps, order, benchKey, grid, spec, windows, unused_bars, experiment, costWarnings } = setup;
   const blocks: Record<string, number> = {};
   // ---- pass 1, from the shards (in processing order)
@@ -391,6 +395,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   }
 
   ctx.log.info(counts, 'walk-forward signal compilations and engine runs');
+  const t2 = performance.now();
 
   // ---- stitch
   const book = (m: number) => stitch(windows, sleeves.filter((s) => s.multiplier === m), p.capital_usd, grid, ppy);
@@ -413,6 +418,8 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   });
   const bench = benchmarkCurve(benchKey ? await cache.bars(benchKey) : undefined, windows, benchKey?.symbol ?? '');
   const pbo = pboOverBlueprints(daily, p.pbo_splits);
+  // the serial part of a sharded run (docs/scale.md): pass 2 of the selected cells, then the book, DSR (ONC) and PBO
+  ctx.log.info({ pass2_ms: Math.round(t2 - t0), statistics_ms: Math.round(performance.now() - t2), selected_blueprints: pass2.length }, 'walk-forward reduce timings');
 
   // ---- write
   const out = ctx.output('lake/walkforward');
