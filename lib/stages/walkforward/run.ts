@@ -5,7 +5,9 @@
  * capital. Its per-bar returns are causal, so their slices over the train windows are what could have been known
  * at each train end; only those slices (and the trades entered in them) rank the blueprints. The same run gives the
  * daily returns for PBO (CSCV over the blueprint set) and the cross-trial variance of Sharpe ratios for the DSR.
- * Nothing from it is kept per bar (memory stays flat in the number of blueprints).
+ * Nothing from it is kept per bar (memory stays flat in the number of blueprints). Pass 1 is what the stage's
+ * shards do (walkforwardShards below: groups of (blueprint, window) cells, in whole blueprints); everything after
+ * it needs every cell and is the reduce.
  *
  * Selection per window (lib/walkforward/select.ts) reads the train statistics only.
  *
