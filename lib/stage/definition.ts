@@ -101,6 +101,11 @@ export interface ShardSpec<P, Prep = unknown, R = unknown> {
    * fingerprint, so a change of the cross-section recomputes every shard.
    */
   prepare?: (ctx: StageContext<P>, shards: readonly ShardItem[], db: LakeDb) => Promise<Prep>;
+  /**
+   * The parameters a shard's work reads (default: all). A shard's fingerprint takes these instead of the whole set,
+   * so changing a parameter only the reduce reads (walk-forward's selection rule) reuses every shard.
+   */
+  shardParams?: (params: P) => unknown;
   /** One shard's work; its result (JSON-serialisable) goes to the reduce. */
   runShard: (ctx: StageContext<P>, shard: ShardItem, prepared: Prep, db: LakeDb) => Promise<R>;
   reduce: (ctx: StageContext<P>, shards: readonly ShardItem[], results: readonly R[], prepared: Prep, db: LakeDb) => Promise<StageRunSummary>;

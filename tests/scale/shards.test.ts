@@ -88,7 +88,7 @@ describe('sharded runs (local executor)', () => {
     expect(existsSync(join(d, 'state', 'shards', 'clean.json'))).toBe(false);
   }, 300_000);
 
-  test('walk-forward sharded by blueprint x window writes the unsharded bytes; a forced rerun reuses every shard; a removed blueprint reruns its shard only', async () => {
+  test('walk-forward sharded by blueprint x window writes the unsharded bytes; a forced rerun or a new selection rule reuses every shard; a removed blueprint reruns its shard only', async () => {
     const d = join(work, 'wf');
     await cp(reference, d, { recursive: true });
     // 18 cells a shard = 3 blueprints of 6 windows (content-defined cuts: 1 to 6 blueprints)
@@ -137,9 +137,20 @@ describe('sharded runs (local executor)', () => {
     expect(shf.reused).toBeGreaterThanOrEqual(1);
     const sharded = await outputDigests(d, 'walkforward');
     expect(sharded).not.toEqual(refDigests.walkforward);
-    const plain = await runAll(d, 'wf4', ['--only', 'walkforward', '--force', ...WF]);
-    expect(plain.exitCode).toBe(0);
-    expect(stageRecord(plain.record, 'walkforward').shards).toBeUndefined();
-    expect(await outputDigests(d, 'walkforward')).toEqual(sharded);
+
+    // a parameter only the reduce reads (the selection rule): every shard is reused, the book changes
+    const topK = await runAll(d, 'wf4', [...args, '--set', 'walkforward.top_k=1']);
+    expect(topK.exitCode).toBe(0);
+    expect(stageRecord(topK.record, 'walkforward').shards).toMatchObject({ total: shf.total, ran: 0, reused: shf.total });
+    const shardedTopK = await outputDigests(d, 'walkforward');
+    expect(shardedTopK).not.toEqual(sharded);
+
+    // the unsharded stage on the same blueprints gives both byte for byte
+    for (const [id, extra, want] of [['wf5', ['--set', 'walkforward.top_k=1'], shardedTopK], ['wf6', [], sharded]] as const) {
+      const plain = await runAll(d, id, ['--only', 'walkforward', '--force', ...WF, ...extra]);
+      expect(plain.exitCode).toBe(0);
+      expect(stageRecord(plain.record, 'walkforward').shards).toBeUndefined();
+      expect(await outputDigests(d, 'walkforward')).toEqual(want);
+    }
   }, 600_000);
 });

@@ -6,7 +6,11 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import type { Blueprint } from '../../lib/dsl/index.js';
-import { shardGroups } from '../../lib/stages/walkforward/run.js';
+import { shardGroups, walkforwardShards } from '../../lib/stages/walkforward/run.js';
+import { shardFingerprint, shardParts } from '../../lib/stage/shard_main.js';
+import { digestJson } from '../../lib/hash.js';
+import type { FingerprintParts } from '../../lib/stage/fingerprint.js';
+import type { WalkforwardParams } from '../../lib/stages/walkforward/params.js';
 
 const bps = Array.from({ length: 1000 }, (_, i) => ({ id: `bp-${(i * 2654435761 % 4294967296).toString(16).padStart(8, '0')}` }) as Blueprint);
 const order = bps.map((_, i) => i);
@@ -42,5 +46,33 @@ describe('walk-forward shard groups', () => {
     const chunks = (n: number) => Array.from({ length: Math.ceil(n / 5) }, (_, c) => Array.from({ length: Math.min(5, n - 5 * c) }, (_, j) => 5 * c + j));
     const rest = bps.slice(1);
     expect(ids(chunks(rest.length), rest).filter((g) => !new Set(ids(chunks(bps.length), bps)).has(g)).length).toBe(200);
+  });
+});
+
+describe('walk-forward shard fingerprints', () => {
+  const params = {
+    timeframe: '5m', mode: 'rolling', train_days: 30, test_days: 15, embargo: 'auto', top_k: 3, min_train_trades: 5, min_train_sharpe: 0,
+    capital_usd: 100000, max_gross_leverage: 2, cost_multipliers: [0, 1, 2], pbo_splits: 16, benchmark_symbol: 'BTCUSDT',
+    venue_for: { synthetic: 'binance' }, allow_cheaper_costs: false, shard_cells: 2000,
+  } as WalkforwardParams;
+  const parts = (p: WalkforwardParams): FingerprintParts => ({
+    code: 'c', lockfile: 'l', node: 'v20', params: digestJson(p), specs: {}, inputs: { 'research/blueprints': 'b' }, external: {}, costs: 'k',
+  });
+  const spec = walkforwardShards();
+  const fp = (p: WalkforwardParams) => shardFingerprint('walkforward', shardParts(spec, parts(p), p), { label: 'bp-a .. bp-b', input_digest: 'i' }, 'prep');
+
+  test('the selection rule, cost multipliers, PBO splits and shard size only rerun the reduce: the shards keep their fingerprint', () => {
+    const base = fp(params);
+    for (const change of [{ top_k: 1 }, { min_train_trades: 0 }, { min_train_sharpe: -1 }, { cost_multipliers: [1] }, { pbo_splits: 8 }, { shard_cells: 10 }]) {
+      expect(fp({ ...params, ...change } as WalkforwardParams)).toBe(base);
+    }
+  });
+
+  test('what pass 1 reads changes every shard: capital, leverage cap, windows, venues, an experiment', () => {
+    const base = fp(params);
+    for (const change of [{ capital_usd: 50000 }, { max_gross_leverage: 1 }, { train_days: 20 }, { test_days: 10 }, { step_days: 5 }, { embargo: '1d' },
+      { mode: 'anchored' }, { venue_for: { synthetic: 'okx' } }, { experiment_id: 'e1' }, { benchmark_symbol: 'ETHUSDT' }]) {
+      expect(fp({ ...params, ...change } as WalkforwardParams)).not.toBe(base);
+    }
   });
 });

@@ -123,6 +123,9 @@ export interface WalkforwardShardResult {
 
 interface ShardData { ids: string[]; windows: number }
 
+/** Parameters only the reduce reads (the selection rule, cost sensitivity, PBO, grouping): not in a shard's fingerprint. */
+export const REDUCE_ONLY_PARAMS: readonly string[] = ['top_k', 'min_train_trades', 'min_train_sharpe', 'cost_multipliers', 'pbo_splits', 'shard_cells'];
+
 /**
  * walk-forward in shards of (blueprint, window) cells (docs/scale.md). A cell's train statistics are a slice of its
  * blueprint's one causal full-grid run, so a shard holds whole blueprints: consecutive ones in processing order,
@@ -143,6 +146,8 @@ export function walkforwardShards(hooks: WalkforwardHooks = {}): ShardSpec<Walkf
   };
   return {
     by: WALKFORWARD_SHARD_BY,
+    // a new selection rule, cost multipliers or PBO splits rerun the reduce only: pass 1 does not read them
+    shardParams: (p) => Object.fromEntries(Object.entries(p).filter(([k]) => !REDUCE_ONLY_PARAMS.includes(k))),
     list: async (ctx) => {
       const s = await setupOf(ctx);
       for (const w of s.costWarnings) ctx.log.warn({ cost_digest: s.costDigest }, w);
