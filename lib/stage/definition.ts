@@ -90,9 +90,10 @@ export function defineStage<P>(def: StageDefinition<P>): StageDefinition<P> {
 export interface ShardSpec<P, Prep = unknown, R = unknown> {
   /**
    * What one shard is: 'instrument' (exchange/market/symbol); 'candidate range' (a contiguous range of the plan's
-   * candidates, labelled `candidates 0-99`). Shown in plans and run summaries.
+   * candidates, labelled `candidates 0-99`); 'blueprint x window' (walk-forward: a group of (blueprint, window)
+   * cells). Shown in plans and run summaries.
    */
-  by: 'instrument' | 'candidate range';
+  by: 'instrument' | 'candidate range' | 'blueprint x window';
   /** The shards of this run, in the order the reduce sees their results. */
   list: (ctx: StageContext<P>, db: LakeDb) => Promise<ShardItem[]>;
   /**
@@ -101,6 +102,11 @@ export interface ShardSpec<P, Prep = unknown, R = unknown> {
    * fingerprint, so a change of the cross-section recomputes every shard.
    */
   prepare?: (ctx: StageContext<P>, shards: readonly ShardItem[], db: LakeDb) => Promise<Prep>;
+  /**
+   * The parameters a shard's work reads (default: all). A shard's fingerprint takes these instead of the whole set,
+   * so changing a parameter only the reduce reads (walk-forward's selection rule) reuses every shard.
+   */
+  shardParams?: (params: P) => unknown;
   /**
    * One shard's work; its result goes to the reduce. It must be JSON data; non-finite numbers and -0 are kept exactly
    * (`encodeShardResult` in lib/stage/shard.ts), anything JSON cannot carry (typed arrays, Maps) is refused.

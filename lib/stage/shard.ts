@@ -31,7 +31,7 @@ async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageCont
     if (ctx.signal.aborted) return undefined as R;
     // the result as a sharded run hands it to the reduce (through _shard.json), so both see the same values
     const r = passAsJson(await spec.runShard(ctx, s, prepared, conn), s.label);
-    ctx.progress(++done, shards.length, spec.by === 'instrument' ? 'instruments' : 'shards');
+    ctx.progress(++done, shards.length, spec.by === 'instrument' ? 'instruments' : `shards (${spec.by})`);
     return r;
   });
   if (ctx.signal.aborted) return {};

@@ -88,6 +88,11 @@ export function shardFingerprint(stage: string, parts: FingerprintParts, shard: 
   return digestJson({ stage, ...rest, shard: shard.label, input: shard.input_digest, prepared: preparedDigest });
 }
 
+/** The stage's parts as its shards see them: the parameters narrowed to the ones a shard reads (ShardSpec.shardParams). */
+export function shardParts<P>(spec: Pick<ShardSpec<P>, 'shardParams'>, parts: FingerprintParts, params: P): FingerprintParts {
+  return spec.shardParams ? { ...parts, params: digestJson(spec.shardParams(params)) } : parts;
+}
+
 export async function runShardPhase<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<void> {
   if (!def.shards) throw new QuantError(`stage ${def.name} does not split into shards`, { hint: 'run it without --shard_phase' });
   const spec = await def.shards();
@@ -115,7 +120,7 @@ async function planPhase<P>(def: StageDefinition<P>, spec: ShardSpec<P>, inv: St
       const preparedDigest = sha256Hex(bytes);
       const previous = await committedShards(inv.dataDir, def.name);
       const shards: PlannedShard[] = items.map((s) => {
-        const fp = shardFingerprint(def.name, prep.parts, s, preparedDigest);
+        const fp = shardFingerprint(def.name, shardParts(spec, prep.parts, prep.params), s, preparedDigest);
         const prev = previous?.shards[s.label];
         const reuse = prev !== undefined && prev.fingerprint === fp && prev.files.every((f) => existsSync(resolveInside(inv.dataDir, f)));
         return { ...s, id: shardId(s.label), fingerprint: fp, reuse };
@@ -151,7 +156,7 @@ async function shardPhase<P>(def: StageDefinition<P>, spec: ShardSpec<P>, inv: S
   const shard = plan.shards.find((s) => s.id === id);
   if (!shard) throw new QuantError(`shard ${id} is not in the plan of ${def.name} run ${inv.runId}`, { hint: 'the job belongs to another plan: run the stage again' });
   // A worker on another machine must run the code, dependencies and inputs the orchestrator planned with.
-  const mine = shardFingerprint(def.name, prep.parts, shard, plan.prepared_digest);
+  const mine = shardFingerprint(def.name, shardParts(spec, prep.parts, prep.params), shard, plan.prepared_digest);
   if (mine !== shard.fingerprint) {
     const differs = (['code', 'lockfile', 'node', 'params', 'costs'] as const).filter((k) => JSON.stringify(prep.parts[k]) !== JSON.stringify(plan.parts[k]));
     // The same on every attempt on this machine: a usage error (exit 2), not retried.

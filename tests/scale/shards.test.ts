@@ -1,19 +1,23 @@
 /**
  * Issue 18: a sharded run writes the bytes of an unsharded run; unchanged shards are reused and a new symbol
- * computes only its own shard; a shard that keeps failing fails the stage with its error and publishes nothing.
- * discovery and bridge by candidate range on a 30-day market (a plan with candidates; tests/scale/candidate_shards
- * covers pooled candidates and which ranges rerun).
+ * computes only its own shard; a shard that keeps failing fails the stage with its error and publishes nothing;
+ * walk-forward, sharded by blueprint x window, writes the unsharded bytes and reruns only the shard a changed
+ * blueprint set touches; discovery and bridge by candidate range on a 30-day market (a plan with candidates;
+ * tests/scale/candidate_shards covers pooled candidates and which ranges rerun).
  * Real stage processes on the synthetic market (tests/scale/harness.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { candidateRanges } from '../../lib/stages/discovery/shards.js';
 import { listAll, moveSymbol, outputDigests, runAll, stageRecord } from './harness.js';
 
 const SHARDED = ['clean', 'features', 'events'];
+/** Walk-forward short enough for 10 days (12 blueprints x 6 windows here), every window selecting. */
+const WF = ['--set', 'walkforward.train_days=2', '--set', 'walkforward.test_days=1', '--set', 'walkforward.min_train_trades=0',
+  '--set', 'walkforward.min_train_sharpe=-100', '--set', 'bridge.scope=all'];
 let work: string;
 let reference: string;
 const refDigests: Record<string, Record<string, string>> = {};
@@ -21,9 +25,9 @@ const refDigests: Record<string, Record<string, string>> = {};
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'quantlab-scale-'));
   reference = join(work, 'ref');
-  const r = await runAll(reference, 'ref', ['--until', 'events']);
+  const r = await runAll(reference, 'ref', ['--until', 'walkforward', ...WF]);
   expect(r.exitCode).toBe(0);
-  for (const s of SHARDED) refDigests[s] = await outputDigests(reference, s);
+  for (const s of [...SHARDED, 'walkforward']) refDigests[s] = await outputDigests(reference, s);
 }, 300_000);
 
 afterAll(async () => {
@@ -86,6 +90,72 @@ describe('sharded runs (local executor)', () => {
     expect(existsSync(join(d, 'state', 'stages', 'clean.json'))).toBe(false);
     expect(existsSync(join(d, 'state', 'shards', 'clean.json'))).toBe(false);
   }, 300_000);
+
+  test('walk-forward sharded by blueprint x window writes the unsharded bytes; a forced rerun or a new selection rule reuses every shard; a removed blueprint reruns its shard only', async () => {
+    const d = join(work, 'wf');
+    await cp(reference, d, { recursive: true });
+    // 18 cells a shard = 3 blueprints of 6 windows (content-defined cuts: 1 to 6 blueprints)
+    const args = ['--only', 'walkforward', '--force', '--sharded', ...WF, '--set', 'walkforward.shard_cells=18'];
+    const r = await runAll(d, 'wf1', [...args, '--shard_concurrency', '2']);
+    expect(r.exitCode).toBe(0);
+    expect(await outputDigests(d, 'walkforward')).toEqual(refDigests.walkforward);
+    const sh = stageRecord(r.record, 'walkforward').shards!;
+    expect(sh).toMatchObject({ by: 'blueprint x window', executor: 'local', ran: sh.total, reused: 0, failed: 0 });
+    expect(sh.total).toBeGreaterThanOrEqual(3);
+    expect(r.stdout).toMatch(/shards \(local, by blueprint x window\): \d+ = \d+ ran \+ 0 reused/);
+    // every blueprint ran in exactly one shard (the shard index holds their results)
+    const index = JSON.parse(await readFile(join(d, 'state', 'shards', 'walkforward.json'), 'utf8')) as { shards: Record<string, { result: { blueprints: number; cells: number } }> };
+    const summary = JSON.parse(await readFile(join(d, 'lake', 'walkforward', 'summary.json'), 'utf8')) as { blueprints: { id: string }[]; windows: unknown[] };
+    const results = Object.values(index.shards).map((x) => x.result);
+    expect(results.reduce((a, x) => a + x.blueprints, 0)).toBe(summary.blueprints.length);
+    expect(results.reduce((a, x) => a + x.cells, 0)).toBe(summary.blueprints.length * summary.windows.length);
+
+    // nothing changed: every shard is reused, the bytes are the same
+    const again = await runAll(d, 'wf2', args);
+    expect(again.exitCode).toBe(0);
+    expect(stageRecord(again.record, 'walkforward').shards).toMatchObject({ total: sh.total, ran: 0, reused: sh.total });
+    expect(await outputDigests(d, 'walkforward')).toEqual(refDigests.walkforward);
+
+    // one blueprint leaves the set (not the longest holding one: the embargo and windows stay): its shard reruns,
+    // the others are reused, and the bytes are those of an unsharded run on the same blueprints
+    const file = join(d, 'research', 'blueprints', 'blueprints.jsonl');
+    const lines = (await readFile(file, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+    const hold = (l: string) => {
+      const st = (JSON.parse(l) as { strategy: { type: string; max_hold_bars?: number; exit?: { horizon_bars: number } } }).strategy;
+      return st.type === 'pairs' ? st.max_hold_bars! : st.exit!.horizon_bars;
+    };
+    const maxHold = Math.max(...lines.map(hold));
+    const grouped = sh.shards.map((x) => x.label).filter((l) => l.includes(' .. ')).map((l) => l.split(' .. ')[0]!);
+    const victim = lines.find((l) => grouped.includes((JSON.parse(l) as { id: string }).id) && hold(l) < maxHold);
+    expect(victim).toBeDefined();
+    // a new file renamed over the committed one (committed files may be hard-linked into a kept generation)
+    await writeFile(`${file}.new`, lines.filter((l) => l !== victim).map((l) => `${l}\n`).join(''));
+    await rename(`${file}.new`, file);
+    const fewer = await runAll(d, 'wf3', args);
+    expect(fewer.exitCode).toBe(0);
+    const shf = stageRecord(fewer.record, 'walkforward').shards!;
+    expect(shf.ran).toBeGreaterThanOrEqual(1);
+    expect(shf.ran).toBeLessThanOrEqual(2);
+    expect(shf.reused).toBe(shf.total - shf.ran);
+    expect(shf.reused).toBeGreaterThanOrEqual(1);
+    const sharded = await outputDigests(d, 'walkforward');
+    expect(sharded).not.toEqual(refDigests.walkforward);
+
+    // a parameter only the reduce reads (the selection rule): every shard is reused, the book changes
+    const topK = await runAll(d, 'wf4', [...args, '--set', 'walkforward.top_k=1']);
+    expect(topK.exitCode).toBe(0);
+    expect(stageRecord(topK.record, 'walkforward').shards).toMatchObject({ total: shf.total, ran: 0, reused: shf.total });
+    const shardedTopK = await outputDigests(d, 'walkforward');
+    expect(shardedTopK).not.toEqual(sharded);
+
+    // the unsharded stage on the same blueprints gives both byte for byte
+    for (const [id, extra, want] of [['wf5', ['--set', 'walkforward.top_k=1'], shardedTopK], ['wf6', [], sharded]] as const) {
+      const plain = await runAll(d, id, ['--only', 'walkforward', '--force', ...WF, ...extra]);
+      expect(plain.exitCode).toBe(0);
+      expect(stageRecord(plain.record, 'walkforward').shards).toBeUndefined();
+      expect(await outputDigests(d, 'walkforward')).toEqual(want);
+    }
+  }, 600_000);
 });
 
 describe('discovery and bridge by candidate range (local executor)', () => {

@@ -7,7 +7,11 @@ import { WALKFORWARD_PARAMS_SCHEMA, type WalkforwardHooks, type WalkforwardParam
  * its metrics (PSR/DSR against the plan's trial count), PBO by CSCV over the blueprints, cost sensitivity.
  */
 export function walkforwardStageWith(hooks: WalkforwardHooks): StageDefinition<WalkforwardParams> {
-  return { ...walkforwardStage, run: async (ctx) => (await import('./run.js')).runWalkforwardStage(ctx, hooks) };
+  return {
+    ...walkforwardStage,
+    run: async (ctx) => (await import('./run.js')).runWalkforwardStage(ctx, hooks),
+    shards: async () => (await import('./run.js')).walkforwardShards(hooks),
+  };
 }
 
 export const walkforwardStage = defineStage<WalkforwardParams>({
@@ -19,4 +23,5 @@ export const walkforwardStage = defineStage<WalkforwardParams>({
   outputs: ['lake/walkforward'],
   usesCosts: true,
   run: async (ctx) => (await import('./run.js')).runWalkforwardStage(ctx),
+  shards: async () => (await import('./run.js')).walkforwardShards(),
 });

@@ -7,8 +7,8 @@
  * span is an error.
  */
 import { DataError } from '../../errors.js';
-import { listPartitions, readPartitions, TABLES, type LakeDb } from '../../lake/index.js';
-import { featuresTable } from '../../lake/derived.js';
+import { listPartitions, readPartitions, TABLES, type FoundPartition, type LakeDb } from '../../lake/index.js';
+import { EVENTS_TABLE, featuresTable } from '../../lake/derived.js';
 import { trailingDailyVolBps, trailingSum, type EngineBars, type EngineFunding } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { fundingSpan, holdableRange, noFundingError, spanCut, type CutInstrument, type TradableSpan } from '../../costs/funding_span.js';
@@ -68,6 +68,19 @@ export async function globalGrid(lakeRoot: string, keys: readonly InstrumentKey[
   const ts_ms = new Float64Array(n);
   for (let t = 0; t < n; t++) ts_ms[t] = lo + t * tfMs;
   return { ts0: lo, tfMs, n, ts_ms };
+}
+
+/**
+ * Every partition loadInstrument may read for an instrument (cleaned bars of the timeframe, its features and events,
+ * its cleaned funding): what a walk-forward shard's input digest covers.
+ */
+export async function instrumentPartitions(lakeRoot: string, k: InstrumentKey): Promise<FoundPartition[]> {
+  return [
+    ...(await listPartitions(lakeRoot, TABLES.cleanBars, hive(k))),
+    ...(await listPartitions(lakeRoot, featuresTable([]), hive(k))),
+    ...(await listPartitions(lakeRoot, EVENTS_TABLE, hive(k))),
+    ...(await listPartitions(lakeRoot, TABLES.cleanFunding, { exchange: k.exchange, market: k.market, symbol: k.symbol })),
+  ];
 }
 
 /**

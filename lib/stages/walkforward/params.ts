@@ -31,6 +31,8 @@ export interface WalkforwardParams {
   /** An experiment's exposure every engine run is held to: a spec file, or an id in <data_dir>/experiments. */
   experiment_spec?: string;
   experiment_id?: string;
+  /** Sharded runs: (blueprint, window) cells per shard, rounded to whole blueprints. */
+  shard_cells: number;
 }
 
 export const WALKFORWARD_PARAMS_SCHEMA = {
@@ -70,6 +72,10 @@ export const WALKFORWARD_PARAMS_SCHEMA = {
       type: 'boolean', default: false,
       description: 'what-if only: evaluate blueprints under costs cheaper than (or incomparable with) the ones they were found under instead of refusing them; ' +
         'summary.json records cheaper_what_if and the report says it is not a validation (--allow-cheaper-costs)',
+    },
+    shard_cells: {
+      type: 'integer', minimum: 1, default: 2000,
+      description: 'shards (npm run all -- --sharded; docs/scale.md): about this many (blueprint, window) cells per shard, in whole blueprints (a blueprint\'s windows are slices of its one full-grid run, never split); the unsharded run computes the same groups one after the other',
     },
     experiment_spec: {
       type: 'string', minLength: 1,

@@ -5,7 +5,9 @@
  * capital. Its per-bar returns are causal, so their slices over the train windows are what could have been known
  * at each train end; only those slices (and the trades entered in them) rank the blueprints. The same run gives the
  * daily returns for PBO (CSCV over the blueprint set) and the cross-trial variance of Sharpe ratios for the DSR.
- * Nothing from it is kept per bar (memory stays flat in the number of blueprints).
+ * Nothing from it is kept per bar (memory stays flat in the number of blueprints). Pass 1 is what the stage's
+ * shards do (walkforwardShards below: groups of (blueprint, window) cells, in whole blueprints); everything after
+ * it needs every cell and is the reduce.
  *
  * Selection per window (lib/walkforward/select.ts) reads the train statistics only.
  *
@@ -25,6 +27,7 @@
  * kept: it is the book that was chosen; funding and borrow are carry, not trading costs, and are not scaled).
  */
 import { join, dirname, isAbsolute } from 'node:path';
+import { deserialize, serialize } from 'node:v8';
 import { PROJECT_ROOT } from '../../stage/root.js';
 import { DataError, QuantError, SpecError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
@@ -35,7 +38,7 @@ import type { CostStatusEntry } from '../../costs/evaluation.js';
 import type { EngineResult, ExperimentExposure } from '../../engine/index.js';
 import { blueprintEvents, blueprintFeatures, type Blueprint } from '../../dsl/index.js';
 import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } from '../../timeframe.js';
-import { makeWindows } from '../../walkforward/windows.js';
+import { makeWindows, type WfWindow } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
 import { curveMetrics, dailyReturns, equityReturns } from '../../stats/curve_metrics.js';
 import { clusteredDeflation, untestedCandidateGroups } from '../../walkforward/deflation.js';
@@ -45,11 +48,13 @@ import { benchmarkCurve, pboOverBlueprints, PBO_RANK_CONVENTION, sleeveOf, stitc
 import { scaleCosts, withVenueAliases } from '../../costs/derive.js';
 import { sharpeRatio } from '../../stats/sharpe.js';
 import { variance } from '../../stats/descriptive.js';
-import type { StageContext, StageRunSummary } from '../../stage/definition.js';
-import { instrumentLabel, readPlan, type InstrumentKey } from '../discovery/io.js';
+import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
+import { partitionsDigest, runShardsInProcess } from '../../stage/shard.js';
+import { digestJson, sha256Hex } from '../../hash.js';
+import { instrumentLabel, readPlan, type InstrumentKey, type LoadedPlan } from '../discovery/io.js';
 import { readLakeVocabulary } from '../blueprint/vocabulary.js';
-import { assertScreenBeforeTest, readBlueprints } from './blueprints.js';
-import { globalGrid, loadInstrument, type Grid, type InstrumentData } from './io.js';
+import { assertScreenBeforeTest, readBlueprints, type LoadedBlueprints } from './blueprints.js';
+import { globalGrid, instrumentPartitions, loadInstrument, type Grid, type InstrumentData } from './io.js';
 import { BlueprintOnGrid } from './grid_run.js';
 import type { WalkforwardHooks, WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
@@ -59,11 +64,164 @@ export const OOS_FILE = 'oos.parquet';
 export const TRADES_FILE = 'trades.parquet';
 export const SUMMARY_FILE = 'summary.json';
 
+/** How the stage splits (docs/scale.md): groups of (blueprint, window) cells; a blueprint's windows stay together. */
+export const WALKFORWARD_SHARD_BY = 'blueprint x window' as const;
+
+/** What every phase of the stage reads first: validated blueprints, the grid, the windows (once per process). */
+interface Setup {
+  p: WalkforwardParams;
+  experiment: ExperimentExposure | undefined;
+  costs: CostConfig;
+  /** The digest of the evaluation cost config (before venue aliases). */
+  costDigest: string;
+  tf: Timeframe;
+  tfMs: number;
+  ppy: number;
+  lakeRoot: string;
+  loaded: LoadedBlueprints;
+  costWarnings: string[];
+  plan: LoadedPlan;
+  bps: Blueprint[];
+  /** Processing order (indices into bps): by instrument label, then id; shards are consecutive runs of it. */
+  order: number[];
+  benchKey: InstrumentKey | undefined;
+  grid: Grid;
+  spec: { mode: WalkforwardParams['mode']; train_bars: number; test_bars: number; embargo_bars: number; step_bars: number };
+  windows: WfWindow[];
+  unused_bars: number;
+}
+
+/** The cross-section every shard reads (its bytes enter every shard's fingerprint): the grid and the windows. */
+interface WfPrepared {
+  ts0: number;
+  tfMs: number;
+  n: number;
+  windows: WfWindow[];
+}
+
+interface FullStats { sharpe: number; total_return: number; n_trades: number; daily_sharpe: number; decisions: Record<string, number>; rejected: number }
+
+/** Pass 1 of one shard's blueprints (v8-serialised into the shard's result: exact floats, NaN included). */
+interface Pass1 {
+  ids: string[];
+  /** Per blueprint, per window: the cell's train statistics. */
+  stats: TrainStats[][];
+  daily: Float64Array[];
+  full: FullStats[];
+  /** Exposure decisions of each blueprint's full-grid run, by rule, in the order they occurred. */
+  blocks: Record<string, number>[];
+  cuts: CutInstrument[];
+  counts: { signal_compilations: number; engine_runs: number };
+}
+
+/** A shard's result (JSON in _shard.json and the shard index): counts, and pass 1 as base64 of v8.serialize. */
+export interface WalkforwardShardResult {
+  blueprints: number;
+  cells: number;
+  pass1: string;
+}
+
+interface ShardData { ids: string[]; windows: number }
+
+/** Parameters only the reduce reads (the selection rule, cost sensitivity, PBO, grouping): not in a shard's fingerprint. */
+export const REDUCE_ONLY_PARAMS: readonly string[] = ['top_k', 'min_train_trades', 'min_train_sharpe', 'cost_multipliers', 'pbo_splits', 'shard_cells'];
+
+/**
+ * walk-forward in shards of (blueprint, window) cells (docs/scale.md). A cell's train statistics are a slice of its
+ * blueprint's one causal full-grid run, so a shard holds whole blueprints: consecutive ones in processing order,
+ * about `shard_cells` cells (at least one blueprint), cut where a blueprint id's hash says so (adding or removing a
+ * blueprint changes its shard, rarely a few, never every later one). A shard compiles each of its blueprints once, runs
+ * pass 1 and returns its cells' train statistics, the daily returns (PBO, DSR) and the full-period figures. The
+ * reduce needs every cell: the selection per window (a window's ranking reads every blueprint's train cell), pass 2
+ * for the selected cells only (at most top_k per window, whatever the number of blueprints), the stitched book,
+ * PBO, naive and clustered DSR, cost sensitivity, and the stage's files. The unsharded run is the same functions in
+ * one process, one shard at a time.
+ */
+export function walkforwardShards(hooks: WalkforwardHooks = {}): ShardSpec<WalkforwardParams, WfPrepared, WalkforwardShardResult> {
+  const setups = new WeakMap<StageContext<WalkforwardParams>, Promise<Setup>>();
+  const setupOf = (ctx: StageContext<WalkforwardParams>): Promise<Setup> => {
+    let s = setups.get(ctx);
+    if (!s) setups.set(ctx, (s = loadSetup(ctx, hooks)));
+    return s;
+  };
+  return {
+    by: WALKFORWARD_SHARD_BY,
+    // a new selection rule, cost multipliers or PBO splits rerun the reduce only: pass 1 does not read them
+    shardParams: (p) => Object.fromEntries(Object.entries(p).filter(([k]) => !REDUCE_ONLY_PARAMS.includes(k))),
+    list: async (ctx) => {
+      const s = await setupOf(ctx);
+      for (const w of s.costWarnings) ctx.log.warn({ cost_digest: s.costDigest }, w);
+      const out: ShardItem[] = [];
+      for (const g of shardGroups(s.bps, s.order, s.windows.length, s.p.shard_cells)) {
+        const mine = g.map((i) => s.bps[i]!);
+        const parts = [];
+        for (const k of uniqueKeys(mine.flatMap((b) => b.instruments.map((x) => ({ ...x, timeframe: s.tf }))))) {
+          parts.push(...(await instrumentPartitions(s.lakeRoot, k)));
+        }
+        const data: ShardData = { ids: mine.map((b) => b.id), windows: s.windows.length };
+        const label = mine.length === 1 ? mine[0]!.id : `${mine[0]!.id} .. ${mine[mine.length - 1]!.id}`;
+        out.push({ label, input_digest: digestJson({ blueprints: mine, partitions: partitionsDigest(parts), data }), data });
+      }
+      return out;
+    },
+    prepare: async (ctx) => {
+      const s = await setupOf(ctx);
+      return { ts0: s.grid.ts0, tfMs: s.grid.tfMs, n: s.grid.n, windows: s.windows };
+    },
+    runShard: async (ctx, shard, prepared, conn) => {
+      const s = await setupOf(ctx);
+      checkPrepared(s, prepared);
+      const pass1 = await runPass1(ctx, s, (shard.data as ShardData).ids, conn);
+      return { blueprints: pass1.ids.length, cells: pass1.ids.length * s.windows.length, pass1: serialize(pass1).toString('base64') };
+    },
+    reduce: async (ctx, _shards, results, prepared, db) => {
+      const s = await setupOf(ctx);
+      checkPrepared(s, prepared);
+      return reduceWalkforward(ctx, s, results.map((r) => deserialize(Buffer.from(r.pass1, 'base64')) as Pass1), db);
+    },
+  };
+}
+
+/** The unsharded walk-forward: its shards one at a time in this process (memory stays flat in the blueprints). */
 export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>, hooks: WalkforwardHooks = {}): Promise<StageRunSummary> {
+  return runShardsInProcess(walkforwardShards(hooks), ctx, 1);
+}
+
+/**
+ * The shards: consecutive blueprints of `order`, a cut after a blueprint whose id hashes to 0 modulo the target
+ * count (shard_cells / windows, at least 1); past twice the target, after one whose hash is 0 modulo a quarter of it;
+ * at four times the target at the latest. Content-defined cuts keep the other shards (and their fingerprints) when a
+ * blueprint is added or removed.
+ */
+export function shardGroups(bps: readonly Blueprint[], order: readonly number[], windows: number, shardCells: number): number[][] {
+  const target = Math.max(1, Math.floor(shardCells / Math.max(1, windows)));
+  const groups: number[][] = [];
+  let cur: number[] = [];
+  for (const i of order) {
+    cur.push(i);
+    const h = Number.parseInt(sha256Hex(bps[i]!.id).slice(0, 8), 16);
+    // past twice the target a looser rule (still content-defined) cuts soon; 4 x target is the hard limit
+    if (target === 1 || h % target === 0 || (cur.length >= 2 * target && h % Math.ceil(target / 4) === 0) || cur.length >= 4 * target) {
+      groups.push(cur);
+      cur = [];
+    }
+  }
+  if (cur.length) groups.push(cur);
+  return groups;
+}
+
+function checkPrepared(s: Setup, prepared: WfPrepared): void {
+  if (prepared.ts0 !== s.grid.ts0 || prepared.n !== s.grid.n || prepared.tfMs !== s.grid.tfMs || JSON.stringify(prepared.windows) !== JSON.stringify(s.windows)) {
+    throw new QuantError(`walkforward: the grid or the windows differ from the plan's (${prepared.n} bars from ${prepared.ts0}, ${prepared.windows.length} windows; now ${s.grid.n} bars from ${s.grid.ts0}, ${s.windows.length} windows)`, {
+      hint: 'the lake changed between the plan and this shard: run the stage again',
+    });
+  }
+}
+
+async function loadSetup(ctx: StageContext<WalkforwardParams>, hooks: WalkforwardHooks): Promise<Setup> {
   if (!ctx.costs) throw new QuantError('walkforward needs the cost config (usesCosts)');
   const p = ctx.params;
   const experiment = await loadExperiment(p, hooks, ctx.dataDir);
-  const blocks: Record<string, number> = {};
   const costs = withVenueAliases(ctx.costs.config as CostConfig, p.venue_for);
   const tf = p.timeframe;
   const tfMs = timeframeMs(tf);
@@ -73,7 +231,6 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>, 
   const loaded = await readBlueprints(ctx.input('research/blueprints'), 'research/blueprints', known,
     { config: ctx.costs.config as CostConfig, digest: ctx.costs.digest }, { allowCheaper: p.allow_cheaper_costs });
   const costWarnings = costCheckWarnings(loaded.costStatus, ctx.costs.digest);
-  for (const w of costWarnings) ctx.log.warn({ cost_digest: ctx.costs.digest }, w);
   const plan = await readPlan(ctx.input('research/plan'));
   if (loaded.meta.plan_hash !== plan.plan_hash) {
     throw new DataError(`blueprints were compiled from another plan (current plan ${plan.plan_hash})`, {
@@ -113,194 +270,248 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>, 
   };
   const { windows, unused_bars } = makeWindows(grid.n, spec, 'spec/pipeline.yaml stages.walkforward (train_days, test_days, embargo)');
   if (loaded.meta.pairs_screen) assertScreenBeforeTest(loaded.meta.pairs_screen, ms(grid, windows[0]!.testStart));
+  const order = bps.map((_, i) => i).sort((a, b) => cmpStr(labelOf(bps[a]!, tf), labelOf(bps[b]!, tf)) || cmpStr(bps[a]!.id, bps[b]!.id));
+  return { p, experiment, costs, costDigest: ctx.costs.digest, tf, tfMs, ppy, lakeRoot, loaded, costWarnings, plan, bps, order, benchKey, grid, spec, windows, unused_bars };
+}
 
-  const db = await LakeDb.open({ threads: 2 });
-  try {
-    const cache = new InstrumentCache(db, lakeRoot, grid, bps, costs, tf);
-    const order = bps.map((_, i) => i).sort((a, b) => cmpStr(labelOf(bps[a]!, tf), labelOf(bps[b]!, tf)) || cmpStr(bps[a]!.id, bps[b]!.id));
-    const risk = { maxGrossLeverage: p.max_gross_leverage };
-    // Signal compilations and engine runs, logged at the end: one compilation per blueprint and pass (pass 1 keeps
-    // nothing per bar, so pass 2 compiles the selected blueprints again), however many windows and cost multipliers.
-    const counts = { signal_compilations: 0, engine_runs: 0 };
-    const compiled = (bp: Blueprint, data: InstrumentData[]): { run: BlueprintOnGrid['run'] } => {
-      const policy = experiment?.policyFor(data.map((d) => d.bars.close), tfMs);
-      const g = new BlueprintOnGrid(bp, data, grid, policy);
-      counts.signal_compilations++;
-      return { run: (...a) => { counts.engine_runs++; return g.run(...a); } };
-    };
+/** A blueprint's signals compiled once on the grid; `counts` counts compilations and engine runs. */
+function compiler(s: Setup, counts: Pass1['counts']) {
+  return (bp: Blueprint, data: InstrumentData[]): { run: BlueprintOnGrid['run'] } => {
+    const policy = s.experiment?.policyFor(data.map((d) => d.bars.close), s.tfMs);
+    const g = new BlueprintOnGrid(bp, data, s.grid, policy);
+    counts.signal_compilations++;
+    return { run: (...a) => { counts.engine_runs++; return g.run(...a); } };
+  };
+}
 
-    // ---- pass 1: full-grid run per blueprint
-    const stats: TrainStats[][] = new Array(bps.length);
-    const daily: Float64Array[] = new Array(bps.length);
-    const full: { sharpe: number; total_return: number; n_trades: number; daily_sharpe: number; decisions: Record<string, number>; rejected: number }[] = new Array(bps.length);
-    let done = 0;
-    for (const i of order) {
-      if (ctx.signal.aborted) return {};
-      const bp = bps[i]!;
-      const data = await cache.get(bp, order, done);
-      const run = compiled(bp, data).run(costs, p.capital_usd, risk, 0, grid.n);
-      // exposure decisions of the full-grid runs (one per blueprint), reported by rule
-      for (const b of run.exposure?.blocks ?? []) blocks[b.rule] = (blocks[b.rule] ?? 0) + 1;
-      const r = equityReturns(run.result.equity, p.capital_usd);
-      const entries = run.result.trades.map((t) => t.entryBar);
-      stats[i] = trainStats(r, entries, windows);
-      const d = dailyReturns(grid.ts_ms, r).returns;
-      daily[i] = d;
-      full[i] = {
-        sharpe: statsSharpe(trainStats(r, [], [{ trainStart: 0, trainEnd: r.length }])[0]!, ppy), total_return: totalReturn(r),
-        n_trades: run.result.trades.length, daily_sharpe: sharpeRatio(d), decisions: countBy(run.decisions.filter((x) => x.code !== 'already_in_position').map((x) => x.code)),
-        rejected: run.result.orderLog.filter((e) => e.event === 'rejected').length,
-      };
-      ctx.progress(++done, bps.length * 2, 'blueprint runs (full grid, then out of sample)');
-    }
-
-    // ---- selection on train data only
-    const ids = bps.map((b) => b.id);
-    const rule = { top_k: p.top_k, min_train_trades: p.min_train_trades, min_train_sharpe: p.min_train_sharpe };
-    const selections = windows.map((w) => selectOnTrain(ids, stats.map((s) => s[w.index]!), rule, ppy));
-
-    // ---- pass 2: out-of-sample sleeves (and their cost sensitivity)
-    const multipliers = [...new Set([1, ...p.cost_multipliers])].sort((a, b) => a - b);
-    const sleeves: Sleeve[] = [];
-    const oosTrades: OosTrade[] = [];
-    const selectedBy = new Map<number, number[]>(); // blueprint -> windows
-    windows.forEach((w, k) => {
-      for (const i of selections[k]!.selected) selectedBy.set(i, [...(selectedBy.get(i) ?? []), w.index]);
+/**
+ * Pass 1 of the blueprints `ids` (in processing order): each trades the whole grid through the engine with the full
+ * capital, compiled once. Its per-bar returns are causal, so their slices over the train windows (the cells' train
+ * statistics) are what could have been known at each train end. Nothing per bar is kept but the daily returns.
+ */
+async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: readonly string[], db: LakeDb): Promise<Pass1> {
+  const p = s.p;
+  const byId = new Map(s.bps.map((b) => [b.id, b]));
+  const mine = ids.map((id) => {
+    const bp = byId.get(id);
+    if (!bp) throw new QuantError(`walkforward shard: blueprint ${id} is not in research/blueprints any more`, { hint: 'the blueprints changed since the plan: run the stage again' });
+    return bp;
+  });
+  const cache = new InstrumentCache(db, s.lakeRoot, s.grid, mine, s.costs, s.tf);
+  const order = mine.map((_, j) => j);
+  const counts = { signal_compilations: 0, engine_runs: 0 };
+  const compiled = compiler(s, counts);
+  const risk = { maxGrossLeverage: p.max_gross_leverage };
+  const out: Pass1 = { ids: [...ids], stats: [], daily: [], full: [], blocks: [], cuts: [], counts };
+  for (const j of order) {
+    if (ctx.signal.aborted) break;
+    const bp = mine[j]!;
+    const data = await cache.get(bp, order, j);
+    const run = compiled(bp, data).run(s.costs, p.capital_usd, risk, 0, s.grid.n);
+    // exposure decisions of the full-grid runs (one per blueprint), reported by rule
+    const blocks: Record<string, number> = {};
+    for (const b of run.exposure?.blocks ?? []) blocks[b.rule] = (blocks[b.rule] ?? 0) + 1;
+    const r = equityReturns(run.result.equity, p.capital_usd);
+    const entries = run.result.trades.map((t) => t.entryBar);
+    const d = dailyReturns(s.grid.ts_ms, r).returns;
+    out.stats.push(trainStats(r, entries, s.windows));
+    out.daily.push(d);
+    out.blocks.push(blocks);
+    out.full.push({
+      sharpe: statsSharpe(trainStats(r, [], [{ trainStart: 0, trainEnd: r.length }])[0]!, s.ppy), total_return: totalReturn(r),
+      n_trades: run.result.trades.length, daily_sharpe: sharpeRatio(d), decisions: countBy(run.decisions.filter((x) => x.code !== 'already_in_position').map((x) => x.code)),
+      rejected: run.result.orderLog.filter((e) => e.event === 'rejected').length,
     });
-    const pass2 = order.filter((i) => selectedBy.has(i));
-    let done2 = 0;
-    for (const i of pass2) {
-      if (ctx.signal.aborted) return {};
-      const bp = bps[i]!;
-      const data = await cache.get(bp, pass2, done2);
-      const onGrid = compiled(bp, data); // once per blueprint: every window and cost multiplier reuses the signals
-      for (const wi of selectedBy.get(i)!) {
-        const w = windows[wi]!;
-        const k = selections[wi]!.selected.length;
-        for (const m of multipliers) {
-          const run = onGrid.run(scaleCosts(costs, m), p.capital_usd / k, risk, w.testStart, w.testEnd);
-          const s = sleeveOf(run.result, i, wi, m, w);
-          sleeves.push(s);
-          if (m === 1) {
-            for (const t of run.result.trades) oosTrades.push({ bp: i, window: wi, offset: w.testStart, t, instruments: data.map((d) => d.key.symbol) });
-          }
+    ctx.progress(j + 1, mine.length, 'blueprint runs (full grid)');
+  }
+  out.cuts = cache.cuts();
+  return out;
+}
+
+/** Everything that needs every cell: selection, pass 2 (the selected cells), the book, PBO, DSR, the files. */
+async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Setup, parts: readonly Pass1[], db: LakeDb): Promise<StageRunSummary> {
+  if (ctx.signal.aborted) return {};
+  const t0 = performance.now();
+  const { p, costs, costDigest, tf, tfMs, ppy, loaded, plan, bps, order, benchKey, grid, spec, windows, unused_bars, experiment, costWarnings } = setup;
+  const blocks: Record<string, number> = {};
+  // ---- pass 1, from the shards (in processing order)
+  const stats: TrainStats[][] = new Array(bps.length);
+  const daily: Float64Array[] = new Array(bps.length);
+  const full: FullStats[] = new Array(bps.length);
+  const index = new Map(bps.map((b, i) => [b.id, i]));
+  const cutOf = new Map<string, CutInstrument>();
+  const counts = { signal_compilations: 0, engine_runs: 0 };
+  for (const part of parts) {
+    part.ids.forEach((id, j) => {
+      const i = index.get(id);
+      if (i === undefined || stats[i] !== undefined) {
+        throw new QuantError(`walkforward: the shards' blueprint ${id} is ${i === undefined ? 'not in research/blueprints' : 'in two shards'}`, { hint: 'run the stage again' });
+      }
+      stats[i] = part.stats[j]!;
+      daily[i] = part.daily[j]!;
+      full[i] = part.full[j]!;
+      for (const [rule, n] of Object.entries(part.blocks[j]!)) blocks[rule] = (blocks[rule] ?? 0) + n;
+    });
+    for (const c of part.cuts) cutOf.set(c.instrument, c);
+    counts.signal_compilations += part.counts.signal_compilations;
+    counts.engine_runs += part.counts.engine_runs;
+  }
+  const missing = bps.filter((_, i) => stats[i] === undefined).map((b) => b.id);
+  if (missing.length) throw new QuantError(`walkforward: no shard ran blueprint(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`, { hint: 'run the stage again' });
+
+  const cache = new InstrumentCache(db, setup.lakeRoot, grid, bps, costs, tf);
+  const risk = { maxGrossLeverage: p.max_gross_leverage };
+  // Signal compilations and engine runs, logged at the end: one compilation per blueprint and pass (pass 1 keeps
+  // nothing per bar, so pass 2 compiles the selected blueprints again), however many windows and cost multipliers.
+  const compiled = compiler(setup, counts);
+
+  // ---- selection on train data only
+  const ids = bps.map((b) => b.id);
+  const rule = { top_k: p.top_k, min_train_trades: p.min_train_trades, min_train_sharpe: p.min_train_sharpe };
+  const selections = windows.map((w) => selectOnTrain(ids, stats.map((s) => s[w.index]!), rule, ppy));
+
+  // ---- pass 2: out-of-sample sleeves (and their cost sensitivity)
+  const multipliers = [...new Set([1, ...p.cost_multipliers])].sort((a, b) => a - b);
+  const sleeves: Sleeve[] = [];
+  const oosTrades: OosTrade[] = [];
+  const selectedBy = new Map<number, number[]>(); // blueprint -> windows
+  windows.forEach((w, k) => {
+    for (const i of selections[k]!.selected) selectedBy.set(i, [...(selectedBy.get(i) ?? []), w.index]);
+  });
+  const pass2 = order.filter((i) => selectedBy.has(i));
+  let done2 = 0;
+  for (const i of pass2) {
+    if (ctx.signal.aborted) return {};
+    const bp = bps[i]!;
+    const data = await cache.get(bp, pass2, done2);
+    const onGrid = compiled(bp, data); // once per blueprint: every window and cost multiplier reuses the signals
+    for (const wi of selectedBy.get(i)!) {
+      const w = windows[wi]!;
+      const k = selections[wi]!.selected.length;
+      for (const m of multipliers) {
+        const run = onGrid.run(scaleCosts(costs, m), p.capital_usd / k, risk, w.testStart, w.testEnd);
+        const s = sleeveOf(run.result, i, wi, m, w);
+        sleeves.push(s);
+        if (m === 1) {
+          for (const t of run.result.trades) oosTrades.push({ bp: i, window: wi, offset: w.testStart, t, instruments: data.map((d) => d.key.symbol) });
         }
       }
-      done2++;
-      ctx.progress(bps.length + done2, bps.length + pass2.length, 'blueprint runs (full grid, then out of sample)');
     }
-
-    ctx.log.info(counts, 'walk-forward signal compilations and engine runs');
-
-    // ---- stitch
-    const book = (m: number) => stitch(windows, sleeves.filter((s) => s.multiplier === m), p.capital_usd, grid, ppy);
-    const base = book(1);
-    const trials = Math.max(1, loaded.meta.trials.total);
-    const dailySharpes = full.map((f) => f.daily_sharpe).filter((x) => Number.isFinite(x));
-    const vSr = dailySharpes.length >= 2 ? variance(dailySharpes) : NaN;
-    const metrics = curveMetrics({
-      ts_ms: base.ts_ms, tfMs, returns: base.returns, equity: base.equityUsd, gross: base.gross, traded: base.traded,
-      tradePnls: base.tradePnls, barsPerYear: ppy,
-    }, Number.isFinite(vSr) ? { trials, varianceOfDailySharpes: vSr } : undefined);
-    // clustered deflation: blueprints clustered by their daily returns (ONC); plan candidates without a blueprint
-    // counted per (event, symbol, expected) group; pair variants screened out counted one by one
-    const extraTrials = untestedCandidateGroups(plan.candidates, bps.map((b) => b.provenance.candidate_id)) + (loaded.meta.trials.pairs_screened_out ?? 0);
-    const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]! })), extraTrials, metrics);
-    const sensitivity = multipliers.map((m) => {
-      const b = m === 1 ? base : book(m);
-      const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });
-      return { multiplier: m, total_return: mm.total_return, sharpe: mm.sharpe, max_drawdown: mm.max_drawdown, n_trades: mm.n_trades };
-    });
-    const bench = benchmarkCurve(benchKey ? await cache.bars(benchKey) : undefined, windows, benchKey?.symbol ?? '');
-    const pbo = pboOverBlueprints(daily, p.pbo_splits);
-
-    // ---- write
-    const out = ctx.output('lake/walkforward');
-    const oosRows = await writeTableFile(db, join(out, OOS_FILE), OOS_COLUMNS, {
-      ts_ms: base.ts_ms, window: base.window, ret: base.returns, equity: base.equity, gross_leverage: base.grossLev,
-      benchmark_equity: bench.equity,
-    });
-    const tradeRows = await writeTableFile(db, join(out, TRADES_FILE), TRADE_COLUMNS, tradeColumns(oosTrades, bps, grid));
-    const oosReturnOf = (i: number): number | null => {
-      const mine = sleeves.filter((s) => s.bp === i && s.multiplier === 1);
-      if (mine.length === 0) return null;
-      let g = 1;
-      for (const s of mine) g *= s.equity[s.equity.length - 1]! / (p.capital_usd / selections[s.window]!.selected.length);
-      return g - 1;
-    };
-    const summary: WalkforwardSummary = {
-      schema_version: 1,
-      timeframe: tf, bars_per_year: ppy, capital_usd: p.capital_usd,
-      grid: { start_ms: grid.ts0, end_ms: grid.ts0 + grid.n * tfMs, n_bars: grid.n },
-      plan_hash: plan.plan_hash, cost_digest: ctx.costs.digest,
-      blueprint_cost_digests: Object.fromEntries([...loaded.costStatus].map(([d, s]) => [d, s])),
-      windows_spec: { ...spec, unused_bars, selection: rule },
-      windows: windows.map((w, k) => {
-        const sel = selections[k]!;
-        const wr = base.windowReturns[k]!;
-        return {
-          index: w.index,
-          train_start_ms: ms(grid, w.trainStart), train_end_ms: ms(grid, w.trainEnd),
-          test_start_ms: ms(grid, w.testStart), test_end_ms: ms(grid, w.testEnd),
-          selected: sel.selected.map((i) => bps[i]!.id),
-          top_ranked: sel.ranked.slice(0, 5).map((r) => ({ id: r.id, train_sharpe: r.train_sharpe, train_trades: r.train_trades, eligible: r.eligible })),
-          eligible: sel.ranked.filter((r) => r.eligible).length,
-          oos_return: wr.total_return, oos_sharpe: wr.sharpe, n_trades: wr.n_trades,
-        };
-      }),
-      blueprints: bps.map((bp, i) => ({
-        id: bp.id, name: bp.name, source: bp.provenance.source, instruments: bp.instruments.map((x) => x.symbol).join('/'),
-        cost_digest: bp.cost_digest, cost_digest_status: loaded.costStatus.get(bp.cost_digest)!.status,
-        full_sharpe: full[i]!.sharpe, full_return: full[i]!.total_return, full_trades: full[i]!.n_trades,
-        full_daily_sharpe: full[i]!.daily_sharpe,
-        times_selected: selectedBy.get(i)?.length ?? 0, oos_return: oosReturnOf(i),
-        skipped_entries: full[i]!.decisions, rejected_orders: full[i]!.rejected,
-      })),
-      oos: { metrics, benchmark: bench.label ? { label: bench.label, total_return: bench.total_return } : null },
-      deflation: {
-        trials, plan_candidates: loaded.meta.trials.plan_candidates, template_variants: loaded.meta.trials.template_variants,
-        pairs_screened_out: loaded.meta.trials.pairs_screened_out ?? 0,
-        variance_of_daily_sharpes: vSr, sr0_annual: metrics.sr0_annual, psr: metrics.psr, dsr: metrics.dsr,
-        min_trl_days: metrics.min_trl_days, min_trl_sr0_days: metrics.min_trl_sr0_days,
-        clustered,
-        note: Number.isFinite(vSr)
-          ? 'DSR: PSR of the stitched out-of-sample daily returns against the expected maximum Sharpe of `trials` skill-less trials, with the variance of the blueprints\' full-period daily Sharpe ratios as the cross-trial variance'
-          : 'DSR needs the Sharpe ratios of at least 2 blueprints (cross-trial variance)',
-      },
-      pbo: { ...pbo, rank_convention: PBO_RANK_CONVENTION },
-      cost_sensitivity: sensitivity,
-      cut_instruments: cache.cuts(),
-    };
-    await writeJsonAtomic(join(out, SUMMARY_FILE), summary);
-    const cutLines = cutWarnings(summary.cut_instruments);
-    for (const [k, w] of cutLines.entries()) ctx.log.warn({ cut_instrument: summary.cut_instruments[k]!.instrument }, w);
-    const warnings: string[] = [...costWarnings, ...cutLines];
-    if (bps.length === 0) warnings.push('no blueprints: the out-of-sample book stays in cash');
-    else if (pass2.length === 0) warnings.push('no blueprint was eligible in any train window: the out-of-sample book stays in cash');
-    for (const w of [pboWarning(pbo), dsrWarning(summary.deflation)]) {
-      if (w === null) continue;
-      warnings.push(w);
-      ctx.log.warn(w);
-    }
-    if (experiment) {
-      const line = `every engine run was held to the exposure of experiment ${experiment.experimentId} (spec ${experiment.specDigest.slice(0, 12)}); full-grid runs: ` +
-        (Object.keys(blocks).length ? Object.entries(blocks).sort().map(([k, v]) => `${k} ${v}`).join(', ') : 'no order refused');
-      warnings.push(line);
-      ctx.log.warn({ experiment_id: experiment.experimentId, blocks }, line);
-    }
-    return {
-      rows: { 'walkforward/oos': oosRows.rows, 'walkforward/trades': tradeRows.rows },
-      metrics: {
-        blueprints: bps.length, windows: windows.length, selected_blueprints: pass2.length,
-        oos_total_return: metrics.total_return, oos_sharpe: metrics.sharpe, oos_trades: metrics.n_trades,
-        psr: metrics.psr, dsr: metrics.dsr, dsr_clustered: clustered.dsr, trials_effective: clustered.trials_effective, pbo: pbo.pbo ?? NaN, cut_instruments: summary.cut_instruments.length,
-        ...(experiment ? { experiment_id: experiment.experimentId, experiment_spec_digest: experiment.specDigest, ...Object.fromEntries(Object.entries(blocks).map(([k, v]) => [`exposure_${k}`, v])) } : {}),
-      },
-      ...(warnings.length ? { warnings } : {}),
-    };
-  } finally {
-    db.close();
+    done2++;
+    ctx.progress(done2, pass2.length, 'blueprint runs (out of sample)');
   }
+
+  ctx.log.info(counts, 'walk-forward signal compilations and engine runs');
+  const t2 = performance.now();
+
+  // ---- stitch
+  const book = (m: number) => stitch(windows, sleeves.filter((s) => s.multiplier === m), p.capital_usd, grid, ppy);
+  const base = book(1);
+  const trials = Math.max(1, loaded.meta.trials.total);
+  const dailySharpes = full.map((f) => f.daily_sharpe).filter((x) => Number.isFinite(x));
+  const vSr = dailySharpes.length >= 2 ? variance(dailySharpes) : NaN;
+  const metrics = curveMetrics({
+    ts_ms: base.ts_ms, tfMs, returns: base.returns, equity: base.equityUsd, gross: base.gross, traded: base.traded,
+    tradePnls: base.tradePnls, barsPerYear: ppy,
+  }, Number.isFinite(vSr) ? { trials, varianceOfDailySharpes: vSr } : undefined);
+  // clustered deflation: blueprints clustered by their daily returns (ONC); plan candidates without a blueprint
+  // counted per (event, symbol, expected) group; pair variants screened out counted one by one
+  const extraTrials = untestedCandidateGroups(plan.candidates, bps.map((b) => b.provenance.candidate_id)) + (loaded.meta.trials.pairs_screened_out ?? 0);
+  const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]! })), extraTrials, metrics);
+  const sensitivity = multipliers.map((m) => {
+    const b = m === 1 ? base : book(m);
+    const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });
+    return { multiplier: m, total_return: mm.total_return, sharpe: mm.sharpe, max_drawdown: mm.max_drawdown, n_trades: mm.n_trades };
+  });
+  const bench = benchmarkCurve(benchKey ? await cache.bars(benchKey) : undefined, windows, benchKey?.symbol ?? '');
+  const pbo = pboOverBlueprints(daily, p.pbo_splits);
+  // the serial part of a sharded run (docs/scale.md): pass 2 of the selected cells, then the book, DSR (ONC) and PBO
+  ctx.log.info({ pass2_ms: Math.round(t2 - t0), statistics_ms: Math.round(performance.now() - t2), selected_blueprints: pass2.length }, 'walk-forward reduce timings');
+
+  // ---- write
+  const out = ctx.output('lake/walkforward');
+  const oosRows = await writeTableFile(db, join(out, OOS_FILE), OOS_COLUMNS, {
+    ts_ms: base.ts_ms, window: base.window, ret: base.returns, equity: base.equity, gross_leverage: base.grossLev,
+    benchmark_equity: bench.equity,
+  });
+  const tradeRows = await writeTableFile(db, join(out, TRADES_FILE), TRADE_COLUMNS, tradeColumns(oosTrades, bps, grid));
+  const oosReturnOf = (i: number): number | null => {
+    const mine = sleeves.filter((s) => s.bp === i && s.multiplier === 1);
+    if (mine.length === 0) return null;
+    let g = 1;
+    for (const s of mine) g *= s.equity[s.equity.length - 1]! / (p.capital_usd / selections[s.window]!.selected.length);
+    return g - 1;
+  };
+  const summary: WalkforwardSummary = {
+    schema_version: 1,
+    timeframe: tf, bars_per_year: ppy, capital_usd: p.capital_usd,
+    grid: { start_ms: grid.ts0, end_ms: grid.ts0 + grid.n * tfMs, n_bars: grid.n },
+    plan_hash: plan.plan_hash, cost_digest: costDigest,
+    blueprint_cost_digests: Object.fromEntries([...loaded.costStatus].map(([d, s]) => [d, s])),
+    windows_spec: { ...spec, unused_bars, selection: rule },
+    windows: windows.map((w, k) => {
+      const sel = selections[k]!;
+      const wr = base.windowReturns[k]!;
+      return {
+        index: w.index,
+        train_start_ms: ms(grid, w.trainStart), train_end_ms: ms(grid, w.trainEnd),
+        test_start_ms: ms(grid, w.testStart), test_end_ms: ms(grid, w.testEnd),
+        selected: sel.selected.map((i) => bps[i]!.id),
+        top_ranked: sel.ranked.slice(0, 5).map((r) => ({ id: r.id, train_sharpe: r.train_sharpe, train_trades: r.train_trades, eligible: r.eligible })),
+        eligible: sel.ranked.filter((r) => r.eligible).length,
+        oos_return: wr.total_return, oos_sharpe: wr.sharpe, n_trades: wr.n_trades,
+      };
+    }),
+    blueprints: bps.map((bp, i) => ({
+      id: bp.id, name: bp.name, source: bp.provenance.source, instruments: bp.instruments.map((x) => x.symbol).join('/'),
+      cost_digest: bp.cost_digest, cost_digest_status: loaded.costStatus.get(bp.cost_digest)!.status,
+      full_sharpe: full[i]!.sharpe, full_return: full[i]!.total_return, full_trades: full[i]!.n_trades,
+      full_daily_sharpe: full[i]!.daily_sharpe,
+      times_selected: selectedBy.get(i)?.length ?? 0, oos_return: oosReturnOf(i),
+      skipped_entries: full[i]!.decisions, rejected_orders: full[i]!.rejected,
+    })),
+    oos: { metrics, benchmark: bench.label ? { label: bench.label, total_return: bench.total_return } : null },
+    deflation: {
+      trials, plan_candidates: loaded.meta.trials.plan_candidates, template_variants: loaded.meta.trials.template_variants,
+      pairs_screened_out: loaded.meta.trials.pairs_screened_out ?? 0,
+      variance_of_daily_sharpes: vSr, sr0_annual: metrics.sr0_annual, psr: metrics.psr, dsr: metrics.dsr,
+      min_trl_days: metrics.min_trl_days, min_trl_sr0_days: metrics.min_trl_sr0_days,
+      clustered,
+      note: Number.isFinite(vSr)
+        ? 'DSR: PSR of the stitched out-of-sample daily returns against the expected maximum Sharpe of `trials` skill-less trials, with the variance of the blueprints\' full-period daily Sharpe ratios as the cross-trial variance'
+        : 'DSR needs the Sharpe ratios of at least 2 blueprints (cross-trial variance)',
+    },
+    pbo: { ...pbo, rank_convention: PBO_RANK_CONVENTION },
+    cost_sensitivity: sensitivity,
+    cut_instruments: mergeCuts(cutOf, cache.cuts()),
+  };
+  await writeJsonAtomic(join(out, SUMMARY_FILE), summary);
+  const cutLines = cutWarnings(summary.cut_instruments);
+  for (const [k, w] of cutLines.entries()) ctx.log.warn({ cut_instrument: summary.cut_instruments[k]!.instrument }, w);
+  const warnings: string[] = [...costWarnings, ...cutLines];
+  if (bps.length === 0) warnings.push('no blueprints: the out-of-sample book stays in cash');
+  else if (pass2.length === 0) warnings.push('no blueprint was eligible in any train window: the out-of-sample book stays in cash');
+  for (const w of [pboWarning(pbo), dsrWarning(summary.deflation)]) {
+    if (w === null) continue;
+    warnings.push(w);
+    ctx.log.warn(w);
+  }
+  if (experiment) {
+    const line = `every engine run was held to the exposure of experiment ${experiment.experimentId} (spec ${experiment.specDigest.slice(0, 12)}); full-grid runs: ` +
+      (Object.keys(blocks).length ? Object.entries(blocks).sort().map(([k, v]) => `${k} ${v}`).join(', ') : 'no order refused');
+    warnings.push(line);
+    ctx.log.warn({ experiment_id: experiment.experimentId, blocks }, line);
+  }
+  return {
+    rows: { 'walkforward/oos': oosRows.rows, 'walkforward/trades': tradeRows.rows },
+    metrics: {
+      blueprints: bps.length, windows: windows.length, selected_blueprints: pass2.length,
+      oos_total_return: metrics.total_return, oos_sharpe: metrics.sharpe, oos_trades: metrics.n_trades,
+      psr: metrics.psr, dsr: metrics.dsr, dsr_clustered: clustered.dsr, trials_effective: clustered.trials_effective, pbo: pbo.pbo ?? NaN, cut_instruments: summary.cut_instruments.length,
+      ...(experiment ? { experiment_id: experiment.experimentId, experiment_spec_digest: experiment.specDigest, ...Object.fromEntries(Object.entries(blocks).map(([k, v]) => [`exposure_${k}`, v])) } : {}),
+    },
+    ...(warnings.length ? { warnings } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -316,6 +527,13 @@ async function loadExperiment(p: WalkforwardParams, hooks: WalkforwardHooks, dat
   }
   const spec = p.experiment_spec === undefined ? undefined : isAbsolute(p.experiment_spec) ? p.experiment_spec : join(PROJECT_ROOT, p.experiment_spec);
   return hooks.exposure.load(spec !== undefined ? { spec } : { id: p.experiment_id! }, dataDir);
+}
+
+/** The instruments cut to their funding span, from the shards and the reduce's own loads, by label. */
+function mergeCuts(fromShards: ReadonlyMap<string, CutInstrument>, more: readonly CutInstrument[]): CutInstrument[] {
+  const all = new Map(fromShards);
+  for (const c of more) all.set(c.instrument, c);
+  return [...all.values()].sort((a, b) => cmpStr(a.instrument, b.instrument));
 }
 
 /** One line per found digest the current costs differ from: a stress (allowed) or a what-if under cheaper costs. */
