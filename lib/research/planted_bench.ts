@@ -61,6 +61,8 @@ export interface FamilyFigures {
   bridge_survivors: number; bridge_true: number; bridge_fdp: number;
   /** passes on the null markets (all false) */
   null_discovery: number; null_bridge: number;
+  /** discovery survivors of events that target no planted edge (a family no edge was planted for) */
+  discovery_off_target: number;
 }
 
 export interface BenchFigures {
@@ -70,7 +72,11 @@ export interface BenchFigures {
   strengths_bps: Record<string, number>;
   edges: EdgeFigures[];
   families: FamilyFigures[];
-  total: { discovery_survivors: number; discovery_true: number; discovery_fdp: number; bridge_survivors: number; bridge_true: number; bridge_fdp: number };
+  total: {
+    discovery_survivors: number; discovery_true: number; discovery_fdp: number; bridge_survivors: number; bridge_true: number; bridge_fdp: number;
+    /** FDP when every survivor that targets no planted edge also counts false (the strict, mechanism-level rule) */
+    discovery_off_target: number; discovery_fdp_strict: number;
+  };
   null_markets: { seeds: number; seeds_with_no_discovery_pass: number; seeds_with_no_bridge_pass: number; candidates: number; discovery: number; bridge: number };
   /** pooled candidates tested and true pooled survivors, over the seeds */
   pooled: { candidates: number; true_survivors: number; survivors: number };
@@ -108,7 +114,7 @@ export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols
   const famOf = (f: string) => {
     let x = fam.get(f);
     if (!x) {
-      x = { family: f, discovery_survivors: 0, discovery_true: 0, discovery_fdp: 0, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0 };
+      x = { family: f, discovery_survivors: 0, discovery_true: 0, discovery_fdp: 0, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0, discovery_off_target: 0 };
       fam.set(f, x);
     }
     return x;
@@ -118,6 +124,7 @@ export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols
       const x = famOf(f);
       x.discovery_survivors += t.discovery_survivors; x.discovery_true += t.discovery_true;
       x.bridge_survivors += t.bridge_survivors; x.bridge_true += t.bridge_true;
+      x.discovery_off_target += t.discovery_off_target ?? 0;
     }
     for (const [f, n] of Object.entries(r.without_edges.by_family ?? {})) {
       const x = famOf(f);
@@ -133,11 +140,16 @@ export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols
   const dT = sum((r) => r.with_edges.discovery_true);
   const bS = sum((r) => r.with_edges.bridge_survivors);
   const bT = sum((r) => r.with_edges.bridge_true);
+  const offT = sum((r) => r.survivors.filter((t) => t.targets_planted_edge === false).length);
+  const dTOn = sum((r) => r.survivors.filter((t) => t.true_edge && t.targets_planted_edge !== false).length);
   return {
     seeds: reports.map((r) => r.seed), symbols: o.symbols, days: o.days, strengths_bps: { ...o.strengths },
     edges: [...edges.values()],
     families: [...fam.values()].sort((a, b) => (a.family < b.family ? -1 : 1)),
-    total: { discovery_survivors: dS, discovery_true: dT, discovery_fdp: ratio(dS - dT, dS), bridge_survivors: bS, bridge_true: bT, bridge_fdp: ratio(bS - bT, bS) },
+    total: {
+      discovery_survivors: dS, discovery_true: dT, discovery_fdp: ratio(dS - dT, dS), bridge_survivors: bS, bridge_true: bT, bridge_fdp: ratio(bS - bT, bS),
+      discovery_off_target: offT, discovery_fdp_strict: ratio(dS - dTOn, dS),
+    },
     null_markets: {
       seeds: reports.length,
       seeds_with_no_discovery_pass: reports.filter((r) => r.without_edges.discovery === 0).length,
@@ -167,10 +179,13 @@ export function benchMarkdown(f: BenchFigures): string {
     ...f.edges.map((e) => `| ${e.id} | ${e.effect_bps} | ${e.planted_pairs} | ${e.per_symbol.recovered_discovery} (${pct(e.per_symbol.recall_discovery)}) | ` +
       `${e.per_symbol.recovered_bridge} (${pct(e.per_symbol.recall_bridge)}) | ${e.seeds_recovered}/${e.seeds_planted} | ${e.pooled_seeds_recovered}/${e.seeds_planted} |`),
     '',
-    '| family | discovery survivors | true | FDP | bridge survivors | true | FDP | null market: discovery | bridge |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...f.families.map((x) => `| ${x.family} | ${x.discovery_survivors} | ${x.discovery_true} | ${pct(x.discovery_fdp)} | ${x.bridge_survivors} | ${x.bridge_true} | ${pct(x.bridge_fdp)} | ${x.null_discovery} | ${x.null_bridge} |`),
-    `| all | ${f.total.discovery_survivors} | ${f.total.discovery_true} | ${pct(f.total.discovery_fdp)} | ${f.total.bridge_survivors} | ${f.total.bridge_true} | ${pct(f.total.bridge_fdp)} | ${f.null_markets.discovery} | ${f.null_markets.bridge} |`,
+    '| family | discovery survivors | true | FDP | targets no planted edge | bridge survivors | true | FDP | null market: discovery | bridge |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...f.families.map((x) => `| ${x.family} | ${x.discovery_survivors} | ${x.discovery_true} | ${pct(x.discovery_fdp)} | ${x.discovery_off_target ?? 0} | ${x.bridge_survivors} | ${x.bridge_true} | ${pct(x.bridge_fdp)} | ${x.null_discovery} | ${x.null_bridge} |`),
+    `| all | ${f.total.discovery_survivors} | ${f.total.discovery_true} | ${pct(f.total.discovery_fdp)} | ${f.total.discovery_off_target} | ${f.total.bridge_survivors} | ${f.total.bridge_true} | ${pct(f.total.bridge_fdp)} | ${f.null_markets.discovery} | ${f.null_markets.bridge} |`,
+    '',
+    `True = the survivor's occurrences carry >= 5 bps of planted EXCESS drift in its direction (planted drift less the planted part of the symbol's unconditional drift, as discovery's excess). ` +
+      `Counting also every survivor that targets no planted edge as false (strict rule): discovery FDP ${pct(f.total.discovery_fdp_strict)} over all families.`,
     '',
     `Null markets: no discovery pass on ${f.null_markets.seeds_with_no_discovery_pass} of ${f.null_markets.seeds} seeds, no bridge pass on ` +
       `${f.null_markets.seeds_with_no_bridge_pass} of ${f.null_markets.seeds} (${f.null_markets.candidates} candidates tested). Pooled: ${f.pooled.candidates} pooled candidates tested, ${f.pooled.survivors} pass discovery (${f.pooled.true_survivors} true).`,

@@ -38,7 +38,9 @@ import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } 
 import { makeWindows } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
 import { curveMetrics, dailyReturns, equityReturns } from '../../stats/curve_metrics.js';
-import { clusteredDeflation, untestedCandidateGroups } from '../../walkforward/deflation.js';
+import { clusteredDeflation } from '../../walkforward/deflation.js';
+import { periodIndex, periodReturns } from '../../walkforward/candidate_series.js';
+import { candidateTrialSeries } from './candidates.js';
 import { totalReturn } from '../../stats/performance.js';
 import { dsrWarning, pboWarning } from '../../report/run_warnings.js';
 import { benchmarkCurve, pboOverBlueprints, PBO_RANK_CONVENTION, sleeveOf, stitch, type Sleeve } from '../../walkforward/book.js';
@@ -55,6 +57,7 @@ import type { WalkforwardHooks, WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 export const OOS_FILE = 'oos.parquet';
 export const TRADES_FILE = 'trades.parquet';
 export const SUMMARY_FILE = 'summary.json';
@@ -132,6 +135,10 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>, 
     // ---- pass 1: full-grid run per blueprint
     const stats: TrainStats[][] = new Array(bps.length);
     const daily: Float64Array[] = new Array(bps.length);
+    // hourly returns of every trial for the clustered DSR's correlations (a blueprint holds on any bar: all count)
+    const hours = periodIndex(grid.ts_ms, HOUR_MS);
+    const allBars = new Uint8Array(grid.n).fill(1);
+    const hourly: Float64Array[] = new Array(bps.length);
     const full: { sharpe: number; total_return: number; n_trades: number; daily_sharpe: number; decisions: Record<string, number>; rejected: number }[] = new Array(bps.length);
     let done = 0;
     for (const i of order) {
@@ -146,6 +153,7 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>, 
       stats[i] = trainStats(r, entries, windows);
       const d = dailyReturns(grid.ts_ms, r).returns;
       daily[i] = d;
+      hourly[i] = periodReturns(grid.ts_ms, r, allBars, hours).r;
       full[i] = {
         sharpe: statsSharpe(trainStats(r, [], [{ trainStart: 0, trainEnd: r.length }])[0]!, ppy), total_return: totalReturn(r),
         n_trades: run.result.trades.length, daily_sharpe: sharpeRatio(d), decisions: countBy(run.decisions.filter((x) => x.code !== 'already_in_position').map((x) => x.code)),
@@ -204,8 +212,12 @@ export async function runWalkforwardStage(ctx: StageContext<WalkforwardParams>, 
     }, Number.isFinite(vSr) ? { trials, varianceOfDailySharpes: vSr } : undefined);
     // clustered deflation: blueprints clustered by their daily returns (ONC); plan candidates without a blueprint
     // counted per (event, symbol, expected) group; pair variants screened out counted one by one
-    const extraTrials = untestedCandidateGroups(plan.candidates, bps.map((b) => b.provenance.candidate_id)) + (loaded.meta.trials.pairs_screened_out ?? 0);
-    const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]! })), extraTrials, metrics);
+    // plan candidates: each with its own return series (its occurrences traded as claimed), clustered with the
+    // blueprints it resembles; pair variants screened out have no series and count one each
+    const candidateSeries = await candidateTrialSeries(db, lakeRoot, plan.candidates, hours, periodIndex(grid.ts_ms, DAY_MS));
+    const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]!, fine: hourly[i]! })), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
+      candidates: candidateSeries, oosDaily: dailyReturns(base.ts_ms, base.returns).returns,
+    });
     const sensitivity = multipliers.map((m) => {
       const b = m === 1 ? base : book(m);
       const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });
