@@ -54,8 +54,8 @@ export function probabilisticSharpe(sr: number, n: number, skew: number, kurtosi
  *   v = a - sr b + sr^2 c / 4,  a = S_11 / m2, b = S_12 / m2^1.5, c = S_22 / m2^2.
  * At L = 0, a = 1, b = skewness and c = kurtosis - 1 (biased moments), so v is the Mertens (2002) numerator of
  * sharpeStdError; serially uncorrelated returns leave it there up to sampling noise, positively autocorrelated ones
- * raise it (Gaussian AR(1) with coefficient phi: (1 + phi)/(1 - phi) + sr^2 (1 + phi^2) / (2 (1 - phi^2)), Lo 2002
- * eq. for the AR(1) case). `lags` defaults to the Newey-West (1994) rule neweyWestLag(n). NaN for n < 2 or returns
+ * raise it (Gaussian AR(1) with coefficient phi: v = (1 + phi)/(1 - phi) + sr^2 (1 + phi^2) / (2 (1 - phi^2)),
+ * this GMM formula evaluated with the AR(1)'s autocovariances; tests/stats/sharpe_hac.test.ts checks it by simulation). `lags` defaults to the Newey-West (1994) rule neweyWestLag(n). NaN for n < 2 or returns
  * that do not vary; v is clamped at a tiny positive value only through rounding (Bartlett keeps S >= 0).
  */
 export function sharpeVarianceHac(returns: ArrayLike<number>, sr = sharpeRatio(returns), lags = neweyWestLag(returns.length)): { v: number; lags: number } {
