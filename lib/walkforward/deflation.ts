@@ -163,22 +163,3 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
     sr0_annual: sr0 * Math.sqrt(365.25), dsr, dsr_iid: dsrIid, psr_hac: psrHac, sharpe_variance_ratio: vRatio, hac_lags: lags,
   };
 }
-
-/**
- * Trials without a return series among the plan's candidates: the candidates are grouped by (event, symbol,
- * expected direction) (the horizon variants of one event on one instrument trade the same occurrences and are
- * strongly correlated); a group with a blueprint compiled from one of its candidates is represented by that
- * blueprint's cluster; every other group counts as one independent trial.
- */
-export function untestedCandidateGroups(
-  candidates: readonly { candidate_id: string; event: string; symbol: string; expected: string }[],
-  blueprintCandidateIds: readonly (string | undefined)[],
-): number {
-  const key = (c: { event: string; symbol: string; expected: string }) => JSON.stringify([c.event, c.symbol, c.expected]);
-  const withBp = new Set(blueprintCandidateIds.filter((x): x is string => x !== undefined));
-  const groups = new Set(candidates.map(key));
-  const covered = new Set(candidates.filter((c) => withBp.has(c.candidate_id)).map(key));
-  let n = 0;
-  for (const g of groups) if (!covered.has(g)) n++;
-  return n;
-}
