@@ -304,25 +304,43 @@ export interface PlantedSeedReport {
   seconds: number;
 }
 
+/** A null market alone (no edge planted): its passes, every one false. */
+export interface NullSeedReport { seed: number; without_edges: NullSurvivors; seconds: number }
+
+/**
+ * Only the null market of one seed (the pipeline up to bridge without planted edges): the null passes of more seeds
+ * than the planted markets are run for (`--null-seeds` of the bench). The data dir is `workDir/seed<N>-none`.
+ */
+export async function runNullSeed(o: Omit<PlantedRunOptions, 'walkforward'>): Promise<NullSeedReport> {
+  const t0 = Date.now();
+  const dir = join(o.workDir, `seed${o.seed}-none`);
+  await runPipeline(o, 'none', dir, 'bridge');
+  return { seed: o.seed, without_edges: await nullSurvivors(dir), seconds: (Date.now() - t0) / 1000 };
+}
+
+async function runPipeline(o: Omit<PlantedRunOptions, 'walkforward'>, edges: 'default' | 'none', dir: string, until: string): Promise<void> {
+  const { execa } = await import('execa');
+  const sets = [
+    `ingest.synthetic.seed=${o.seed}`, `ingest.synthetic.n_symbols=${o.n_symbols}`, `ingest.synthetic.start_ms=${o.start_ms}`,
+    `ingest.synthetic.end_ms=${o.end_ms}`, `ingest.synthetic.planted_edges=${edges}`, 'clean.extra_timeframes=[]',
+    ...(o.edge_strength_bps ? [`ingest.synthetic.edge_strength_bps=${JSON.stringify(o.edge_strength_bps)}`] : []),
+  ];
+  await execa(process.execPath, [
+    join(o.projectRoot, 'dist', 'orchestrator', 'run_all.js'), '--allow-synthetic', '--data_dir', dir, '--run_id', `planted-${o.seed}-${edges}`,
+    '--until', until, ...(o.specDir ? ['--spec_dir', o.specDir] : []), ...sets.flatMap((s) => ['--set', s]),
+  ], { cwd: o.projectRoot, env: { QUANTLAB_LOG_LEVEL: 'warn' } });
+}
+
 /**
  * Run the pipeline (through the real orchestrator, every stage up to bridge) on the synthetic market of one seed with
  * and without the planted edges, and evaluate. Each run goes to its own data dir under `workDir`.
  */
 export async function runPlantedSeed(o: PlantedRunOptions): Promise<PlantedSeedReport> {
-  const { execa } = await import('execa');
   const { resolveSyntheticParams, plantedEdges } = await import('../ingest/synthetic/index.js');
   const t0 = Date.now();
   const dirs = { default: join(o.workDir, `seed${o.seed}-edges`), none: join(o.workDir, `seed${o.seed}-none`) };
-  for (const [edges, dir] of Object.entries(dirs)) {
-    const sets = [
-      `ingest.synthetic.seed=${o.seed}`, `ingest.synthetic.n_symbols=${o.n_symbols}`, `ingest.synthetic.start_ms=${o.start_ms}`,
-      `ingest.synthetic.end_ms=${o.end_ms}`, `ingest.synthetic.planted_edges=${edges}`, 'clean.extra_timeframes=[]',
-      ...(o.edge_strength_bps ? [`ingest.synthetic.edge_strength_bps=${JSON.stringify(o.edge_strength_bps)}`] : []),
-    ];
-    await execa(process.execPath, [
-      join(o.projectRoot, 'dist', 'orchestrator', 'run_all.js'), '--allow-synthetic', '--data_dir', dir, '--run_id', `planted-${o.seed}-${edges}`,
-      '--until', o.walkforward ? 'walkforward' : 'bridge', ...(o.specDir ? ['--spec_dir', o.specDir] : []), ...sets.flatMap((s) => ['--set', s]),
-    ], { cwd: o.projectRoot, env: { QUANTLAB_LOG_LEVEL: 'warn' } });
+  for (const [edges, dir] of Object.entries(dirs) as ['default' | 'none', string][]) {
+    await runPipeline(o, edges, dir, o.walkforward ? 'walkforward' : 'bridge');
   }
   const p = resolveSyntheticParams({
     seed: o.seed, n_symbols: o.n_symbols, start_ms: o.start_ms, end_ms: o.end_ms, timeframe: '5m',

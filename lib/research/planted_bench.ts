@@ -8,7 +8,7 @@
 import { SpecError } from '../errors.js';
 import { EDGE_IDS, EDGE_SPECS, resolveSyntheticParams, type EdgeId } from '../ingest/synthetic/index.js';
 import { MAX_EDGE_STRENGTH_BPS } from '../ingest/synthetic/params.js';
-import type { PlantedSeedReport, WalkforwardFigures } from './planted.js';
+import type { NullSeedReport, PlantedSeedReport, WalkforwardFigures } from './planted.js';
 
 /** Every planted edge on at its documented size (the rare and one-sided edges are off in the default market). */
 export function benchStrengths(): Record<EdgeId, number> {
@@ -77,7 +77,8 @@ export interface BenchFigures {
     /** FDP when every survivor that targets no planted edge also counts false (the strict, mechanism-level rule) */
     discovery_off_target: number; discovery_fdp_strict: number;
   };
-  null_markets: { seeds: number; seeds_with_no_discovery_pass: number; seeds_with_no_bridge_pass: number; candidates: number; discovery: number; bridge: number };
+  /** Over the planted seeds' null markets and the null-only seeds (`--null-seeds`). */
+  null_markets: { seeds: number; seed_list: number[]; seeds_with_no_discovery_pass: number; seeds_with_no_bridge_pass: number; candidates: number; discovery: number; bridge: number };
   /** pooled candidates tested and true pooled survivors, over the seeds */
   pooled: { candidates: number; true_survivors: number; survivors: number };
   /** Per seed, the walk-forward's out-of-sample book on both markets (only when the bench ran the walk-forward). */
@@ -87,7 +88,9 @@ export interface BenchFigures {
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
 /** The figures over seeds (reports of runPlantedSeed, all with the same symbols and days). */
-export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols: number; days: number; strengths: Record<string, number> }): BenchFigures {
+export function benchFigures(
+  reports: readonly PlantedSeedReport[], o: { symbols: number; days: number; strengths: Record<string, number> }, nullOnly: readonly NullSeedReport[] = [],
+): BenchFigures {
   const edges = new Map<string, EdgeFigures>();
   for (const r of reports) {
     for (const p of r.planted) {
@@ -126,6 +129,9 @@ export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols
       x.bridge_survivors += t.bridge_survivors; x.bridge_true += t.bridge_true;
       x.discovery_off_target += t.discovery_off_target ?? 0;
     }
+  }
+  const nulls: { seed: number; without_edges: PlantedSeedReport['without_edges'] }[] = [...reports, ...nullOnly];
+  for (const r of nulls) {
     for (const [f, n] of Object.entries(r.without_edges.by_family ?? {})) {
       const x = famOf(f);
       x.null_discovery += n.discovery; x.null_bridge += n.bridge;
@@ -151,10 +157,11 @@ export function benchFigures(reports: readonly PlantedSeedReport[], o: { symbols
       discovery_off_target: offT, discovery_fdp_strict: ratio(dS - dTOn, dS),
     },
     null_markets: {
-      seeds: reports.length,
-      seeds_with_no_discovery_pass: reports.filter((r) => r.without_edges.discovery === 0).length,
-      seeds_with_no_bridge_pass: reports.filter((r) => r.without_edges.bridge === 0).length,
-      candidates: sum((r) => r.without_edges.candidates), discovery: sum((r) => r.without_edges.discovery), bridge: sum((r) => r.without_edges.bridge),
+      seeds: nulls.length, seed_list: nulls.map((r) => r.seed),
+      seeds_with_no_discovery_pass: nulls.filter((r) => r.without_edges.discovery === 0).length,
+      seeds_with_no_bridge_pass: nulls.filter((r) => r.without_edges.bridge === 0).length,
+      candidates: nulls.reduce((a, r) => a + r.without_edges.candidates, 0), discovery: nulls.reduce((a, r) => a + r.without_edges.discovery, 0),
+      bridge: nulls.reduce((a, r) => a + r.without_edges.bridge, 0),
     },
     pooled: {
       candidates: sum((r) => r.with_edges.pooled_candidates ?? 0),
@@ -187,7 +194,7 @@ export function benchMarkdown(f: BenchFigures): string {
     `True = the survivor's occurrences carry >= 5 bps of planted EXCESS drift in its direction (planted drift less the planted part of the symbol's unconditional drift, as discovery's excess). ` +
       `Counting also every survivor that targets no planted edge as false (strict rule): discovery FDP ${pct(f.total.discovery_fdp_strict)} over all families.`,
     '',
-    `Null markets: no discovery pass on ${f.null_markets.seeds_with_no_discovery_pass} of ${f.null_markets.seeds} seeds, no bridge pass on ` +
+    `Null markets (seeds ${(f.null_markets.seed_list ?? []).join(', ')}): no discovery pass on ${f.null_markets.seeds_with_no_discovery_pass} of ${f.null_markets.seeds} seeds, no bridge pass on ` +
       `${f.null_markets.seeds_with_no_bridge_pass} of ${f.null_markets.seeds} (${f.null_markets.candidates} candidates tested). Pooled: ${f.pooled.candidates} pooled candidates tested, ${f.pooled.survivors} pass discovery (${f.pooled.true_survivors} true).`,
   ];
   if (f.walkforward) {

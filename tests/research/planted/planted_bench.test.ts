@@ -81,7 +81,7 @@ describe('figures over seeds', () => {
     expect(f.total.discovery_fdp).toBeCloseTo(2 / 5, 12);
     // strict rule: the true volume_spike survivor targets no planted edge, so it counts false too
     expect(f.total.discovery_fdp_strict).toBeCloseTo(3 / 5, 12);
-    expect(f.null_markets).toEqual({ seeds: 2, seeds_with_no_discovery_pass: 1, seeds_with_no_bridge_pass: 2, candidates: 20, discovery: 2, bridge: 0 });
+    expect(f.null_markets).toEqual({ seeds: 2, seed_list: [1, 2], seeds_with_no_discovery_pass: 1, seeds_with_no_bridge_pass: 2, candidates: 20, discovery: 2, bridge: 0 });
     const md = benchMarkdown(f);
     expect(md).toContain('| capitulation_reversal | 60 | 4 | 3 (75%) | 2 (50%) | 2/2 | 0/2 |');
     expect(md).toContain('| negative_funding_squeeze | 80 | 4 | 1 (25%) | 0 (0%) | 1/2 | 1/2 |');
@@ -90,7 +90,19 @@ describe('figures over seeds', () => {
     expect(md).toContain('| capitulation | 2 | 1 | 50% | 0 | 1 | 1 | 0% | 2 | 0 |');
     expect(md).toContain('| volume_spike | 2 | 1 | 50% | 2 | 0 | 0 | 0% | 0 | 0 |');
     expect(md).toContain('strict rule): discovery FDP 60% over all families');
-    expect(md).toContain('Null markets: no discovery pass on 1 of 2 seeds');
+    expect(md).toContain('Null markets (seeds 1, 2): no discovery pass on 1 of 2 seeds');
+  });
+});
+
+describe('null-only seeds (--null-seeds)', () => {
+  test('their passes join the null-market figures and the family counts; recall and FDP are the planted seeds\' only', () => {
+    const f = benchFigures([], { symbols: 2, days: 120, strengths: benchStrengths() }, [
+      { seed: 6, seconds: 1, without_edges: { candidates: 30, discovery: 0, bridge: 0, by_family: {} } },
+      { seed: 7, seconds: 1, without_edges: { candidates: 31, discovery: 1, bridge: 0, by_family: { breakout: { discovery: 1, bridge: 0 } } } },
+    ]);
+    expect(f.null_markets).toEqual({ seeds: 2, seed_list: [6, 7], seeds_with_no_discovery_pass: 1, seeds_with_no_bridge_pass: 2, candidates: 61, discovery: 1, bridge: 0 });
+    expect(f.families.find((x) => x.family === 'breakout')).toMatchObject({ discovery_survivors: 0, null_discovery: 1 });
+    expect(f.edges).toEqual([]);
   });
 });
 
