@@ -57,7 +57,9 @@ try {
       process.stderr.write(
         `seed ${seed}: discovery ${w.discovery_survivors} survivors (${w.discovery_true} true, FDP ${w.discovery_fdp.toFixed(3)}), ` +
         `bridge ${w.bridge_survivors} (${w.bridge_true} true); recovered ${Object.entries(w.recovered_by_edge).map(([id, x]) => `${id} ${x.discovery}/${x.planted}`).join(', ')}; ` +
-        `null market: ${r.without_edges.discovery} discovery, ${r.without_edges.bridge} bridge passes of ${r.without_edges.candidates}; ${r.seconds.toFixed(1)} s\n`,
+        `null market: ${r.without_edges.discovery} discovery, ${r.without_edges.bridge} bridge passes of ${r.without_edges.candidates}` +
+        (r.walkforward ? `; clustered DSR planted ${r.walkforward.with_edges.dsr_clustered.toFixed(3)} (naive ${r.walkforward.with_edges.dsr.toFixed(3)}), null ${r.walkforward.without_edges.dsr_clustered.toFixed(3)}` : '') +
+        `; ${r.seconds.toFixed(1)} s\n`,
       );
       await rm(join(work, `seed${seed}-edges`), { recursive: true, force: true });
       await rm(join(work, `seed${seed}-none`), { recursive: true, force: true });

@@ -274,19 +274,28 @@ export interface WalkforwardFigures {
   clusters: number;
   sr0_annual: number;
   sr0_clustered_annual: number;
+  /** The clustered DSR with the iid variance of the book's Sharpe (dsr_clustered uses Lo's HAC variance), and HAC / iid. */
+  dsr_clustered_iid?: number;
+  sharpe_variance_ratio?: number;
+  /** Plan candidates with a return series in the clustered count. */
+  candidate_series?: number;
 }
 
 /** The figures of lake/walkforward/summary.json of a data dir. */
 export async function walkforwardFigures(dataDir: string): Promise<WalkforwardFigures> {
   const s = JSON.parse(await readFile(join(dataDir, 'lake', 'walkforward', 'summary.json'), 'utf8')) as {
     oos: { metrics: { sharpe: number; total_return: number; n_days: number } };
-    deflation: { psr: number; dsr: number; trials: number; sr0_annual: number; clustered?: { dsr: number; trials_effective: number; clusters: unknown[]; sr0_annual: number } };
+    deflation: {
+      psr: number; dsr: number; trials: number; sr0_annual: number;
+      clustered?: { dsr: number; trials_effective: number; clusters: unknown[]; sr0_annual: number; dsr_iid?: number; sharpe_variance_ratio?: number; candidate_series?: number };
+    };
   };
   const c = s.deflation.clustered;
   return {
     oos_sharpe: s.oos.metrics.sharpe, oos_total_return: s.oos.metrics.total_return, oos_days: s.oos.metrics.n_days,
     psr: s.deflation.psr, dsr: s.deflation.dsr, trials: s.deflation.trials, sr0_annual: s.deflation.sr0_annual,
     dsr_clustered: c?.dsr ?? NaN, trials_effective: c?.trials_effective ?? NaN, clusters: c?.clusters.length ?? 0, sr0_clustered_annual: c?.sr0_annual ?? NaN,
+    ...(c?.dsr_iid !== undefined ? { dsr_clustered_iid: c.dsr_iid, sharpe_variance_ratio: c.sharpe_variance_ratio ?? NaN, candidate_series: c.candidate_series ?? 0 } : {}),
   };
 }
 

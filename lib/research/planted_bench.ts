@@ -202,8 +202,9 @@ export function benchMarkdown(f: BenchFigures): string {
     const n3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '-');
     const row = (seed: number, m: string, w: WalkforwardFigures) =>
       `| ${seed} | ${m} | ${n2(w.oos_sharpe)} | ${pct(w.oos_total_return)} | ${w.oos_days} | ${n3(w.psr)} | ${n3(w.dsr)} (N ${w.trials}, SR0 ${n2(w.sr0_annual)}) | ` +
-      `${n3(w.dsr_clustered)} (K ${Number.isFinite(w.trials_effective) ? w.trials_effective.toFixed(1) : "-"}, ${w.clusters} clusters, SR0 ${n2(w.sr0_clustered_annual)}) |`;
-    L.push('', '| seed | market | OOS Sharpe | OOS return | OOS days | PSR | naive DSR | clustered DSR |', '|---:|---|---:|---:|---:|---:|---|---|',
+      `${n3(w.dsr_clustered)} (K ${Number.isFinite(w.trials_effective) ? w.trials_effective.toFixed(1) : "-"}, ${w.clusters} clusters, SR0 ${n2(w.sr0_clustered_annual)}) | ` +
+      `${w.dsr_clustered_iid !== undefined ? `${n3(w.dsr_clustered_iid)} (HAC/iid ${n2(w.sharpe_variance_ratio ?? NaN)})` : '-'} |`;
+    L.push('', '| seed | market | OOS Sharpe | OOS return | OOS days | PSR | naive DSR | clustered DSR (HAC) | clustered DSR, iid variance |', '|---:|---|---:|---:|---:|---:|---|---|---|',
       ...f.walkforward.flatMap((w) => [row(w.seed, 'planted', w.with_edges), row(w.seed, 'null', w.without_edges)]));
   }
   return L.join('\n') + '\n';
