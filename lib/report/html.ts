@@ -215,7 +215,7 @@ export function renderReportHtml(d: ReportData): string {
   const of = d.overfitting;
   const ofNotes = of.notes.length > 0 ? `<ul class="plain">${of.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';
   const clustered = of.clustered
-    ? `<h3>Deflated Sharpe: naive and clustered trials</h3>\n${tableHtml(deflationTable(d))}\n<h3>Trial clusters (ONC over the blueprints' daily returns)</h3>\n${tableHtml(clustersTable(d), { sortable: 'table-clusters' })}\n`
+    ? `<h3>Deflated Sharpe: naive and clustered trials</h3>\n${tableHtml(deflationTable(d))}\n<h3>Trial clusters (ONC over the blueprints' hourly returns, plan candidates assigned)</h3>\n${tableHtml(clustersTable(d), { sortable: 'table-clusters' })}\n`
     : '';
   out.push(section('overfitting', 'Overfitting checks', `${tableHtml(overfittingTable(d))}\n${clustered}`
     + `<p><b>PBO rank convention:</b> ${h(of.rank_convention || 'n/a')}</p>\n${ofNotes}`));

@@ -81,7 +81,7 @@ export function renderReportMarkdown(d: ReportData): string {
   out.push('## Overfitting checks', '', ...mdTable(overfittingTable(d)), '');
   if (of.clustered) {
     out.push('### Deflated Sharpe: naive and clustered trials', '', ...mdTable(deflationTable(d)), '',
-      '### Trial clusters (ONC over the blueprints\' daily returns)', '', ...mdTable(clustersTable(d)), '');
+      '### Trial clusters (ONC over the blueprints\' hourly returns, plan candidates assigned)', '', ...mdTable(clustersTable(d)), '');
   }
   out.push(`**PBO rank convention:** ${mdEscape(of.rank_convention || 'n/a')}`, '');
   for (const n of of.notes) out.push(`- ${mdEscape(n)}`);

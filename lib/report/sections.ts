@@ -335,11 +335,15 @@ export function deflationTable(d: ReportData): Table {
   const prob = (v: number | undefined): Cell => num(isPresent(v) ? fmtProb(v) : NA, undefined, { bad: isPresent(v) && v < PROB_LEVEL });
   const rows: Cell[][] = c ? [
     [txt('Trials N'), num(fmtInt(o.trials)), num(Number.isInteger(c.trials_effective) ? fmtInt(c.trials_effective) : fmtNum(c.trials_effective, 1)),
-      txt(`clustered: Li & Ji effective trials of ${fmtInt(c.clusters.length)} ONC clusters of the blueprints + ${fmtInt(c.extra_trials)} trials without a return series`)],
+      txt(c.candidate_series !== undefined
+        ? `clustered: Li & Ji effective trials of ${fmtInt(c.clusters.length)} ONC clusters of the blueprints, with the ${fmtInt(c.candidate_series)} plan candidates assigned to them (correlations of hourly returns) + ${fmtInt(c.extra_trials)} trials without a return series`
+        : `clustered: Li & Ji effective trials of ${fmtInt(c.clusters.length)} ONC clusters of the blueprints + ${fmtInt(c.extra_trials)} trials without a return series`)],
     [txt('SR0 (annualised)'), num(isPresent(o.sr0_annual) ? fmtNum(o.sr0_annual, 2) : NA), num(isPresent(c.sr0_annual) ? fmtNum(c.sr0_annual, 2) : NA),
       txt('naive: variance of the blueprints\' Sharpe ratios; clustered: variance of a skill-less trial\'s Sharpe estimate, 1 / (days - 1)' +
         (isPresent(c.long_run_variance_ratio) ? ` x long-run variance ratio ${fmtNum(c.long_run_variance_ratio, 2)}` : ''))],
     [txt('DSR: P(true Sharpe > SR0)'), prob(dsr), prob(c.dsr), verdict(isPresent(c.dsr) ? c.dsr : undefined, (x) => x >= PROB_LEVEL, `clustered >= ${PROB_LEVEL}`)],
+    ...(c.dsr_iid !== undefined ? [[txt('DSR, iid variance of the book\'s Sharpe'), num(''), prob(c.dsr_iid),
+      txt(`the clustered DSR above uses the Lo (2002) HAC variance of the book's daily Sharpe: ${isPresent(c.sharpe_variance_ratio) ? fmtNum(c.sharpe_variance_ratio, 2) : NA}x the iid one (Newey-West, ${isPresent(c.hac_lags) ? fmtInt(c.hac_lags) : NA} lags)`)]] : []),
   ] : [];
   return {
     columns: [{ label: 'Deflation' }, { label: 'Naive', numeric: true }, { label: 'Clustered (ONC)', numeric: true }, { label: 'Reading' }],
@@ -351,14 +355,17 @@ export function deflationTable(d: ReportData): Table {
 export function clustersTable(d: ReportData): Table {
   const c = d.overfitting.clustered;
   const nameOf = new Map(d.blueprints.map((b) => [b.id, b.name] as const));
+  const withCands = (c?.clusters ?? []).some((k) => k.candidates !== undefined);
   const rows: Cell[][] = (c?.clusters ?? []).map((k, i) => [
-    num(fmtInt(i + 1)), num(fmtInt(k.members.length)), num(isPresent(k.effective_trials) ? fmtNum(k.effective_trials, 1) : NA),
+    num(fmtInt(i + 1)), num(fmtInt(k.members.length)), ...(withCands ? [num(fmtInt(k.candidates ?? 0))] : []),
+    num(isPresent(k.effective_trials) ? fmtNum(k.effective_trials, 1) : NA),
     num(isPresent(k.sharpe_annual) ? fmtNum(k.sharpe_annual, 2) : NA),
     txt(k.members.map((m) => nameOf.get(m) ?? m).join('; ')),
   ]);
   return {
     columns: [
       { label: 'Cluster', numeric: true }, { label: 'Members', numeric: true },
+      ...(withCands ? [{ label: 'Plan candidates', numeric: true, title: 'plan candidates whose return series is nearest this cluster (counted in its effective trials)' }] : []),
       { label: 'Effective trials', numeric: true, title: 'Li & Ji (2005): from the eigenvalues of the members\' correlation matrix' },
       { label: 'Mean member Sharpe (annualised)', numeric: true }, { label: 'Blueprints' },
     ],

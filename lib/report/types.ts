@@ -126,7 +126,14 @@ export interface ReportClusteredDeflation {
    * Each cluster: its members (blueprint ids), their Li & Ji effective number of trials, and the members' mean
    * annualised Sharpe.
    */
-  clusters: { members: string[]; effective_trials?: number; sharpe_annual: number }[];
+  clusters: { members: string[]; effective_trials?: number; sharpe_annual: number; candidates?: number }[];
+  /** Plan candidates with a return series, assigned to the clusters (absent in summaries before they had one). */
+  candidate_series?: number;
+  /** The DSR with the iid (Mertens) variance of the book's Sharpe; `dsr` uses the Lo (2002) HAC variance when this is present. */
+  dsr_iid?: number;
+  /** HAC / iid variance of the book's Sharpe estimate, and the Newey-West lags. */
+  sharpe_variance_ratio?: number;
+  hac_lags?: number;
 }
 
 export interface ReportOverfitting {

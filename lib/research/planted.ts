@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LakeDb, readTableFile, stringsOf, type DictColumn } from '../lake/index.js';
 import { readPlan, loadBars, loadEvents, groupByInstrument } from '../stages/discovery/io.js';
-import { openSeries, forwardOccurrences } from './forward.js';
+import { openSeries, forwardOccurrences, unconditionalDrift } from './forward.js';
 import type { PlanCandidate } from './discovery.js';
 import { memberInstruments } from './plan.js';
 import type { PlantedEdge } from '../ingest/synthetic/index.js';
@@ -48,14 +48,17 @@ export function targetsEdge(id: PlantedEdge['id'], s: { event_family: string; ev
 export interface FamilyTruth {
   discovery_survivors: number; discovery_true: number; discovery_fdp: number;
   bridge_survivors: number; bridge_true: number; bridge_fdp: number;
+  /** Discovery survivors whose family/event targets no edge planted in the market (true or not: counted false by the strict rule). */
+  discovery_off_target: number;
 }
 
 /** Survivor counts per event family (every family with a survivor; FDP 0 when none survived). */
 export function familyTruths(truths: readonly SurvivorTruth[]): Record<string, FamilyTruth> {
   const out: Record<string, FamilyTruth> = {};
   for (const t of truths) {
-    const f = (out[t.event_family] ??= { discovery_survivors: 0, discovery_true: 0, discovery_fdp: 0, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0 });
+    const f = (out[t.event_family] ??= { discovery_survivors: 0, discovery_true: 0, discovery_fdp: 0, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, discovery_off_target: 0 });
     f.discovery_survivors++;
+    if (t.targets_planted_edge === false) f.discovery_off_target++;
     if (t.true_edge) f.discovery_true++;
     if (t.bridge_pass) {
       f.bridge_survivors++;
@@ -76,8 +79,16 @@ export interface SurvivorTruth {
   symbol: string;
   horizon_bars: number;
   expected: string;
+  /** Planted drift traded at the occurrences, signed (mean over them, bps). */
   planted_bps: number;
+  /**
+   * The same less the planted part of the instrument's unconditional drift at the horizon (s_i times it, as
+   * discovery's excess = mean(y_i - s_i drift)): the planted part of what discovery tests. TRUE when >= trueEdgeBps.
+   */
+  planted_excess_bps: number;
   true_edge: boolean;
+  /** The survivor's family and event target an edge planted in this market (EDGE_FAMILY / EDGE_EVENTS). */
+  targets_planted_edge: boolean;
   bridge_pass: boolean;
   /** A pooled survivor's member symbols (its symbol is `*`; planted_bps is over the occurrences of all members). */
   members?: string[];
@@ -119,7 +130,7 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
     const survivors = plan.candidates.filter((c) => disc.has(c.candidate_id));
     // a pooled survivor is measured over the occurrences of all its members: one work item per member instrument
     const items = survivors.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, id: c.candidate_id })));
-    const sums = new Map<string, { sum: number; n: number }>();
+    const sums = new Map<string, { sum: number; sumExcess: number; n: number }>();
     for (const g of groupByInstrument(items)) {
       const barsA = await loadBars(db, join(edgesDir, 'lake'), g.key, { withVolume: false });
       const barsB = await loadBars(db, join(noneDir, 'lake'), g.key, { withVolume: false });
@@ -128,16 +139,18 @@ export async function evaluatePlanted(edgesDir: string, noneDir: string, edges: 
       const events = await loadEvents(db, join(edgesDir, 'lake'), g.key, new Set(g.candidates.map((c) => c.event)), barsA.ts_ms[0]!, barsA.tfMs);
       for (const c of g.candidates) {
         const d = plantedSum(c, events.get(c.event), openA, openB);
-        const acc = sums.get(c.id) ?? { sum: 0, n: 0 };
-        sums.set(c.id, { sum: acc.sum + d.sum, n: acc.n + d.n });
+        const acc = sums.get(c.id) ?? { sum: 0, sumExcess: 0, n: 0 };
+        sums.set(c.id, { sum: acc.sum + d.sum, sumExcess: acc.sumExcess + d.sumExcess, n: acc.n + d.n });
       }
     }
     const truths: SurvivorTruth[] = survivors.map((c) => {
-      const { sum, n } = sums.get(c.candidate_id) ?? { sum: 0, n: 0 };
+      const { sum, sumExcess, n } = sums.get(c.candidate_id) ?? { sum: 0, sumExcess: 0, n: 0 };
       const planted = n ? (sum / n) * 1e4 : NaN;
+      const plantedExcess = n ? (sumExcess / n) * 1e4 : NaN;
       return {
         candidate_id: c.candidate_id, event_family: c.event_family, event: c.event, symbol: c.symbol, horizon_bars: c.horizon_bars,
-        expected: c.expected, planted_bps: planted, true_edge: planted >= trueEdgeBps, bridge_pass: bridge.has(c.candidate_id),
+        expected: c.expected, planted_bps: planted, planted_excess_bps: plantedExcess, true_edge: plantedExcess >= trueEdgeBps,
+        targets_planted_edge: edges.some((e) => targetsEdge(e.id, c)), bridge_pass: bridge.has(c.candidate_id),
         ...(c.members ? { members: [...c.members] } : {}),
       };
     });
@@ -194,19 +207,29 @@ export async function nullSurvivors(dataDir: string): Promise<NullSurvivors> {
   }
 }
 
-/** Sum over the candidate's occurrences on one instrument of y(with edges) - y(without), and their count. */
-function plantedSum(
+/**
+ * Sum over the candidate's occurrences on one instrument of y(with edges) - y(without) (`sum`), the same less s_i times
+ * the planted part of the instrument's unconditional drift at the horizon (`sumExcess`, what discovery's excess
+ * measures), and their count.
+ */
+export function plantedSum(
   c: PlanCandidate, ev: { t: Int32Array; direction: Int8Array } | undefined, openA: ReturnType<typeof openSeries>,
   openB: ReturnType<typeof openSeries>,
-): { sum: number; n: number } {
+): { sum: number; sumExcess: number; n: number } {
   const t = ev?.t ?? new Int32Array(0);
   const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
   const a = forwardOccurrences(openA, t, s, c.horizon_bars);
   const b = forwardOccurrences(openB, t, s, c.horizon_bars);
   if (a.y.length !== b.y.length) throw new Error(`planted: ${c.candidate_id} has different occurrences with and without edges`);
+  // the planted part of the instrument's unconditional drift at this horizon (what discovery subtracts)
+  const dPlanted = unconditionalDrift(openA, c.horizon_bars).drift - unconditionalDrift(openB, c.horizon_bars).drift;
   let sum = 0;
-  for (let i = 0; i < a.y.length; i++) sum += a.y[i]! - b.y[i]!;
-  return { sum, n: a.y.length };
+  let sumExcess = 0;
+  for (let i = 0; i < a.y.length; i++) {
+    sum += a.y[i]! - b.y[i]!;
+    sumExcess += a.y[i]! - b.y[i]! - a.s[i]! * dPlanted;
+  }
+  return { sum, sumExcess, n: a.y.length };
 }
 
 /** The ids of the passing rows of a results table, and how many rows it has. */
@@ -251,19 +274,28 @@ export interface WalkforwardFigures {
   clusters: number;
   sr0_annual: number;
   sr0_clustered_annual: number;
+  /** The clustered DSR with the iid variance of the book's Sharpe (dsr_clustered uses Lo's HAC variance), and HAC / iid. */
+  dsr_clustered_iid?: number;
+  sharpe_variance_ratio?: number;
+  /** Plan candidates with a return series in the clustered count. */
+  candidate_series?: number;
 }
 
 /** The figures of lake/walkforward/summary.json of a data dir. */
 export async function walkforwardFigures(dataDir: string): Promise<WalkforwardFigures> {
   const s = JSON.parse(await readFile(join(dataDir, 'lake', 'walkforward', 'summary.json'), 'utf8')) as {
     oos: { metrics: { sharpe: number; total_return: number; n_days: number } };
-    deflation: { psr: number; dsr: number; trials: number; sr0_annual: number; clustered?: { dsr: number; trials_effective: number; clusters: unknown[]; sr0_annual: number } };
+    deflation: {
+      psr: number; dsr: number; trials: number; sr0_annual: number;
+      clustered?: { dsr: number; trials_effective: number; clusters: unknown[]; sr0_annual: number; dsr_iid?: number; sharpe_variance_ratio?: number; candidate_series?: number };
+    };
   };
   const c = s.deflation.clustered;
   return {
     oos_sharpe: s.oos.metrics.sharpe, oos_total_return: s.oos.metrics.total_return, oos_days: s.oos.metrics.n_days,
     psr: s.deflation.psr, dsr: s.deflation.dsr, trials: s.deflation.trials, sr0_annual: s.deflation.sr0_annual,
     dsr_clustered: c?.dsr ?? NaN, trials_effective: c?.trials_effective ?? NaN, clusters: c?.clusters.length ?? 0, sr0_clustered_annual: c?.sr0_annual ?? NaN,
+    ...(c?.dsr_iid !== undefined ? { dsr_clustered_iid: c.dsr_iid, sharpe_variance_ratio: c.sharpe_variance_ratio ?? NaN, candidate_series: c.candidate_series ?? 0 } : {}),
   };
 }
 
@@ -281,25 +313,43 @@ export interface PlantedSeedReport {
   seconds: number;
 }
 
+/** A null market alone (no edge planted): its passes, every one false. */
+export interface NullSeedReport { seed: number; without_edges: NullSurvivors; seconds: number }
+
+/**
+ * Only the null market of one seed (the pipeline up to bridge without planted edges): the null passes of more seeds
+ * than the planted markets are run for (`--null-seeds` of the bench). The data dir is `workDir/seed<N>-none`.
+ */
+export async function runNullSeed(o: Omit<PlantedRunOptions, 'walkforward'>): Promise<NullSeedReport> {
+  const t0 = Date.now();
+  const dir = join(o.workDir, `seed${o.seed}-none`);
+  await runPipeline(o, 'none', dir, 'bridge');
+  return { seed: o.seed, without_edges: await nullSurvivors(dir), seconds: (Date.now() - t0) / 1000 };
+}
+
+async function runPipeline(o: Omit<PlantedRunOptions, 'walkforward'>, edges: 'default' | 'none', dir: string, until: string): Promise<void> {
+  const { execa } = await import('execa');
+  const sets = [
+    `ingest.synthetic.seed=${o.seed}`, `ingest.synthetic.n_symbols=${o.n_symbols}`, `ingest.synthetic.start_ms=${o.start_ms}`,
+    `ingest.synthetic.end_ms=${o.end_ms}`, `ingest.synthetic.planted_edges=${edges}`, 'clean.extra_timeframes=[]',
+    ...(o.edge_strength_bps ? [`ingest.synthetic.edge_strength_bps=${JSON.stringify(o.edge_strength_bps)}`] : []),
+  ];
+  await execa(process.execPath, [
+    join(o.projectRoot, 'dist', 'orchestrator', 'run_all.js'), '--allow-synthetic', '--data_dir', dir, '--run_id', `planted-${o.seed}-${edges}`,
+    '--until', until, ...(o.specDir ? ['--spec_dir', o.specDir] : []), ...sets.flatMap((s) => ['--set', s]),
+  ], { cwd: o.projectRoot, env: { QUANTLAB_LOG_LEVEL: 'warn' } });
+}
+
 /**
  * Run the pipeline (through the real orchestrator, every stage up to bridge) on the synthetic market of one seed with
  * and without the planted edges, and evaluate. Each run goes to its own data dir under `workDir`.
  */
 export async function runPlantedSeed(o: PlantedRunOptions): Promise<PlantedSeedReport> {
-  const { execa } = await import('execa');
   const { resolveSyntheticParams, plantedEdges } = await import('../ingest/synthetic/index.js');
   const t0 = Date.now();
   const dirs = { default: join(o.workDir, `seed${o.seed}-edges`), none: join(o.workDir, `seed${o.seed}-none`) };
-  for (const [edges, dir] of Object.entries(dirs)) {
-    const sets = [
-      `ingest.synthetic.seed=${o.seed}`, `ingest.synthetic.n_symbols=${o.n_symbols}`, `ingest.synthetic.start_ms=${o.start_ms}`,
-      `ingest.synthetic.end_ms=${o.end_ms}`, `ingest.synthetic.planted_edges=${edges}`, 'clean.extra_timeframes=[]',
-      ...(o.edge_strength_bps ? [`ingest.synthetic.edge_strength_bps=${JSON.stringify(o.edge_strength_bps)}`] : []),
-    ];
-    await execa(process.execPath, [
-      join(o.projectRoot, 'dist', 'orchestrator', 'run_all.js'), '--allow-synthetic', '--data_dir', dir, '--run_id', `planted-${o.seed}-${edges}`,
-      '--until', o.walkforward ? 'walkforward' : 'bridge', ...(o.specDir ? ['--spec_dir', o.specDir] : []), ...sets.flatMap((s) => ['--set', s]),
-    ], { cwd: o.projectRoot, env: { QUANTLAB_LOG_LEVEL: 'warn' } });
+  for (const [edges, dir] of Object.entries(dirs) as ['default' | 'none', string][]) {
+    await runPipeline(o, edges, dir, o.walkforward ? 'walkforward' : 'bridge');
   }
   const p = resolveSyntheticParams({
     seed: o.seed, n_symbols: o.n_symbols, start_ms: o.start_ms, end_ms: o.end_ms, timeframe: '5m',

@@ -7,6 +7,7 @@
  */
 import { mean, std, type KurtosisConvention } from './descriptive.js';
 import { normalCdf, normalQuantile } from './distributions.js';
+import { neweyWestLag } from './hac.js';
 
 /** Euler-Mascheroni constant. */
 export const EULER_GAMMA = 0.5772156649015329;
@@ -40,6 +41,78 @@ export function probabilisticSharpe(sr: number, n: number, skew: number, kurtosi
   if (!(n >= 2)) return NaN;
   const v = 1 - skew * sr + ((kurtosis - 1) / 4) * sr * sr;
   if (!(v > 0)) return NaN;
+  return normalCdf(((sr - srBenchmark) * Math.sqrt(n - 1)) / Math.sqrt(v));
+}
+
+/**
+ * Variance of the Sharpe estimator under serial dependence and non-normality, per observation (the standard error
+ * is sqrt(v / (n - 1)), as in sharpeStdError): Lo (2002), "The Statistics of Sharpe Ratios", Financial Analysts
+ * Journal 58(4), section "Non-IID returns" (GMM, Hansen 1982): SR = g(mu, sigma^2) = mu / sigma with gradient
+ * (1/sigma, -mu/(2 sigma^3)), and v = grad' S grad where S is the long-run covariance of the moment vector
+ * m_t = (r_t - mu, (r_t - mu)^2 - sigma^2), estimated by Newey-West with Bartlett weights w_k = 1 - k/(L + 1)
+ * (biased 1/n autocovariances). Written in standardised moments, with sr the estimate the PSR uses:
+ *   v = a - sr b + sr^2 c / 4,  a = S_11 / m2, b = S_12 / m2^1.5, c = S_22 / m2^2.
+ * At L = 0, a = 1, b = skewness and c = kurtosis - 1 (biased moments), so v is the Mertens (2002) numerator of
+ * sharpeStdError; serially uncorrelated returns leave it there up to sampling noise, positively autocorrelated ones
+ * raise it (Gaussian AR(1) with coefficient phi: v = (1 + phi)/(1 - phi) + sr^2 (1 + phi^2) / (2 (1 - phi^2)),
+ * this GMM formula evaluated with the AR(1)'s autocovariances; tests/stats/sharpe_hac.test.ts checks it by simulation). `lags` defaults to the Newey-West (1994) rule neweyWestLag(n). NaN for n < 2 or returns
+ * that do not vary; v is clamped at a tiny positive value only through rounding (Bartlett keeps S >= 0).
+ */
+export function sharpeVarianceHac(returns: ArrayLike<number>, sr = sharpeRatio(returns), lags = neweyWestLag(returns.length)): { v: number; lags: number } {
+  const n = returns.length;
+  if (n < 2 || !Number.isFinite(sr)) return { v: NaN, lags };
+  if (!(Number.isInteger(lags) && lags >= 0)) throw new RangeError(`sharpeVarianceHac: lags must be an integer >= 0, was ${lags}`);
+  const mu = mean(returns);
+  let m2 = 0;
+  for (let i = 0; i < n; i++) m2 += (returns[i]! - mu) ** 2;
+  m2 /= n;
+  if (!(m2 > 0)) return { v: NaN, lags };
+  const e1 = new Float64Array(n);
+  const e2 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const d = returns[i]! - mu;
+    e1[i] = d;
+    e2[i] = d * d - m2;
+  }
+  let s11 = 0;
+  let s12 = 0;
+  let s22 = 0;
+  const kmax = Math.min(lags, n - 1);
+  for (let k = 0; k <= kmax; k++) {
+    let c11 = 0;
+    let c12 = 0;
+    let c21 = 0;
+    let c22 = 0;
+    for (let t = k; t < n; t++) {
+      c11 += e1[t]! * e1[t - k]!;
+      c12 += e1[t]! * e2[t - k]!;
+      c21 += e2[t]! * e1[t - k]!;
+      c22 += e2[t]! * e2[t - k]!;
+    }
+    if (k === 0) {
+      s11 += c11 / n; s12 += c12 / n; s22 += c22 / n;
+    } else {
+      const w = 1 - k / (lags + 1);
+      // Gamma_k + Gamma_k': the off-diagonal takes both cross-covariances
+      s11 += (2 * w * c11) / n; s12 += (w * (c12 + c21)) / n; s22 += (2 * w * c22) / n;
+    }
+  }
+  const a = s11 / m2;
+  const b = s12 / Math.pow(m2, 1.5);
+  const c = s22 / (m2 * m2);
+  return { v: Math.max(a - sr * b + (sr * sr * c) / 4, 0), lags };
+}
+
+/**
+ * PSR with the serial-dependence-robust variance of sharpeVarianceHac (Lo 2002): Phi((sr - srBenchmark)
+ * sqrt(n - 1) / sqrt(v)), sr = sharpeRatio(returns). With lags = 0 it equals probabilisticSharpe with the returns'
+ * (biased) skewness and Pearson kurtosis. NaN for n < 2, flat returns or v = 0.
+ */
+export function probabilisticSharpeHac(returns: ArrayLike<number>, srBenchmark = 0, lags = neweyWestLag(returns.length)): number {
+  const n = returns.length;
+  const sr = sharpeRatio(returns);
+  const { v } = sharpeVarianceHac(returns, sr, lags);
+  if (!(n >= 2) || !(v > 0)) return NaN;
   return normalCdf(((sr - srBenchmark) * Math.sqrt(n - 1)) / Math.sqrt(v));
 }
 

@@ -25,7 +25,7 @@
  * ONC_MAX_CLUSTERS) (the recursion can still split further); ONC's cost grows as n^2 k^2, Jacobi's as n^3.
  */
 import { mean, variance } from '../stats/descriptive.js';
-import { expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../stats/sharpe.js';
+import { expectedMaxSharpe, probabilisticSharpe, probabilisticSharpeHac, sharpeRatio, sharpeVarianceHac } from '../stats/sharpe.js';
 import { correlationMatrix, oncClusters } from '../stats/onc.js';
 import { liJiEffectiveTests, nullSharpeVariance } from '../stats/effective_tests.js';
 
@@ -33,10 +33,17 @@ export interface TrialSeries {
   id: string;
   /** Daily returns on a common calendar (same length for every trial). */
   daily: ArrayLike<number>;
+  /**
+   * Returns on a finer common calendar (hours of the grid) for the correlations (clusters and effective trials);
+   * default `daily`. Either every trial has one or none.
+   */
+  fine?: ArrayLike<number>;
 }
 
 export interface ClusteredCluster {
   members: string[];
+  /** Plan candidates assigned to the cluster (ids; their series duplicate or resemble its blueprints). */
+  candidates?: string[];
   /** Li & Ji (2005) effective number of independent trials among the members (1 for a single member). */
   effective_trials: number;
   /** Mean of the members' daily Sharpe ratios, and annualised (sqrt(365.25)); descriptive. */
@@ -49,6 +56,8 @@ export interface ClusteredDeflation {
   clusters: ClusteredCluster[];
   /** Trials counted without a series (each its own trial). */
   extra_trials: number;
+  /** Plan candidates with a varying return series, clustered with the blueprints they resemble. */
+  candidate_series: number;
   /** Effective number of trials K = sum of the clusters' effective_trials + extra_trials. */
   trials_effective: number;
   /** V of SR0: the mean over the series trials of their Sharpe estimate's variance at a true Sharpe of 0 (per day). */
@@ -58,7 +67,14 @@ export interface ClusteredDeflation {
   /** Empirical variance (ddof 1) of the clusters' member-average Sharpe ratios; shown beside V, not used. */
   variance_of_cluster_sharpes: number;
   sr0_annual: number;
+  /** PSR(SR0) with the Lo (2002) HAC variance of the book's Sharpe estimate (serial dependence); NaN without `oosDaily`: then dsr_iid. */
   dsr: number;
+  /** PSR(SR0) with the iid (Mertens 2002) variance, as before serial dependence was allowed for. */
+  dsr_iid: number;
+  /** PSR(0) with the HAC variance, and the ratio of the HAC to the iid variance of the book's Sharpe estimate, and its Newey-West lags. */
+  psr_hac: number;
+  sharpe_variance_ratio: number;
+  hac_lags: number;
 }
 
 /** Largest k of ONC's base clustering here (compute bound; see the module comment). */
@@ -67,49 +83,83 @@ export const ONC_MAX_CLUSTERS = 40;
 /** The out-of-sample daily returns' statistics the PSR needs (lib/stats/curve_metrics.ts CurveMetrics). */
 export interface OosDaily { daily_sharpe: number; n_days: number; daily_skew: number; daily_kurtosis: number }
 
-export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: number, oos: OosDaily, seed = 0): ClusteredDeflation {
-  const live = trials.filter((t) => t.daily.length >= 2 && variance(t.daily) > 0 && Number.isFinite(mean(t.daily)));
-  const flat = trials.length - live.length;
-  const corr = correlationMatrix(live.map((t) => t.daily));
-  const onc = oncClusters(corr, { seed, maxClusters: Math.max(1, Math.min(live.length - 1, ONC_MAX_CLUSTERS)) });
-  const clusters = onc.clusters.map((c) => {
-    const sr = mean(c.map((i) => sharpeRatio(live[i]!.daily)));
-    const sub = c.map((i) => c.map((j) => corr[i]![j]!));
+export interface ClusteredOptions {
+  /** ONC seed (default 0). */
+  seed?: number;
+  /**
+   * A return series for every plan candidate: each is put in the ONC cluster of the blueprints whose centroid is
+   * nearest its row of distances to the blueprints (the k-means assignment step ONC's base clustering ends with),
+   * and enters that cluster's Li & Ji count. Without blueprints they form one cluster.
+   */
+  candidates?: readonly TrialSeries[];
+  /** The out-of-sample book's daily returns: the DSR then uses the Lo (2002) HAC variance of their Sharpe estimate. */
+  oosDaily?: ArrayLike<number>;
+}
+
+const isLive = (t: TrialSeries) => t.daily.length >= 2 && variance(t.daily) > 0 && Number.isFinite(mean(t.daily)) && (t.fine === undefined || variance(t.fine) > 0);
+
+export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: number, oos: OosDaily, o: ClusteredOptions = {}): ClusteredDeflation {
+  const live = trials.filter(isLive);
+  const cands = (o.candidates ?? []).filter(isLive);
+  const flat = trials.length - live.length + (o.candidates?.length ?? 0) - cands.length;
+  const all = [...live, ...cands];
+  const corrAll = correlationMatrix(all.map((t) => t.fine ?? t.daily));
+  const nb = live.length;
+  const corr = corrAll.slice(0, nb).map((row) => row.slice(0, nb));
+  const onc = nb ? oncClusters(corr, { seed: o.seed ?? 0, maxClusters: Math.max(1, Math.min(nb - 1, ONC_MAX_CLUSTERS)) }) : { clusters: [] as number[][] };
+  // members of each cluster as indices into `all`: the blueprints, then the candidates assigned to it
+  const groups: number[][] = onc.clusters.map((c) => [...c]);
+  if (cands.length) {
+    if (!groups.length) groups.push([]);
+    const dist = (i: number, j: number) => Math.sqrt(Math.max(0, (1 - (Number.isFinite(corrAll[i]![j]!) ? corrAll[i]![j]! : 0)) / 2));
+    // centroids of the ONC clusters in the space of rows of the blueprints' distance matrix
+    const centroids = onc.clusters.map((c) => Float64Array.from({ length: nb }, (_, j) => mean(c.map((i) => dist(i, j)))));
+    for (let k = nb; k < all.length; k++) {
+      let best = 0;
+      let bestD = Infinity;
+      centroids.forEach((cen, g) => {
+        let d = 0;
+        for (let j = 0; j < nb; j++) d += (dist(k, j) - cen[j]!) ** 2;
+        if (d < bestD) { bestD = d; best = g; }
+      });
+      groups[best]!.push(k);
+    }
+  }
+  const clusters = groups.map((c) => {
+    const bpMembers = c.filter((i) => i < nb);
+    const sr = mean(c.map((i) => sharpeRatio(all[i]!.daily)));
+    const sub = c.map((i) => c.map((j) => corrAll[i]![j]!));
+    const candIds = c.filter((i) => i >= nb).map((i) => all[i]!.id).sort();
     return {
-      members: c.map((i) => live[i]!.id).sort(), effective_trials: liJiEffectiveTests(sub),
+      members: bpMembers.map((i) => all[i]!.id).sort(), ...(o.candidates ? { candidates: candIds } : {}),
+      effective_trials: liJiEffectiveTests(sub.map((row) => row.map((x) => (Number.isFinite(x) ? x : 0)))),
       daily_sharpe: sr, sharpe_annual: sr * Math.sqrt(365.25),
     };
   });
   const extra = extraTrials + flat;
   const k = clusters.reduce((a, c) => a + c.effective_trials, 0) + extra;
-  const v0s = live.map((t) => nullSharpeVariance(t.daily));
+  const v0s = all.map((t) => nullSharpeVariance(t.daily));
   const v0 = v0s.length ? mean(v0s) : NaN;
-  const ratio = v0s.length ? mean(live.map((t, i) => v0s[i]! * (t.daily.length - 1))) : NaN;
+  const ratio = v0s.length ? mean(all.map((t, i) => v0s[i]! * (t.daily.length - 1))) : NaN;
   const srs = clusters.map((c) => c.daily_sharpe).filter((x) => Number.isFinite(x));
   const sr0 = Number.isFinite(v0) && k >= 1 ? expectedMaxSharpe(k, v0) : NaN;
-  const dsr = Number.isFinite(sr0) ? probabilisticSharpe(oos.daily_sharpe, oos.n_days, oos.daily_skew, oos.daily_kurtosis, sr0) : NaN;
+  const dsrIid = Number.isFinite(sr0) ? probabilisticSharpe(oos.daily_sharpe, oos.n_days, oos.daily_skew, oos.daily_kurtosis, sr0) : NaN;
+  let dsr = dsrIid;
+  let psrHac = NaN;
+  let vRatio = NaN;
+  let lags = NaN;
+  if (o.oosDaily && o.oosDaily.length >= 2) {
+    const h = sharpeVarianceHac(o.oosDaily);
+    lags = h.lags;
+    const srB = sharpeRatio(o.oosDaily);
+    const vIid = 1 - oos.daily_skew * srB + ((oos.daily_kurtosis - 1) / 4) * srB * srB;
+    vRatio = h.v / vIid;
+    psrHac = probabilisticSharpeHac(o.oosDaily, 0, h.lags);
+    dsr = Number.isFinite(sr0) ? probabilisticSharpeHac(o.oosDaily, sr0, h.lags) : NaN;
+  }
   return {
-    clusters, extra_trials: extra, trials_effective: k, null_variance_of_sharpes: v0, long_run_variance_ratio: ratio,
+    clusters, extra_trials: extra, candidate_series: cands.length, trials_effective: k, null_variance_of_sharpes: v0, long_run_variance_ratio: ratio,
     variance_of_cluster_sharpes: srs.length >= 2 ? variance(srs) : NaN,
-    sr0_annual: sr0 * Math.sqrt(365.25), dsr,
+    sr0_annual: sr0 * Math.sqrt(365.25), dsr, dsr_iid: dsrIid, psr_hac: psrHac, sharpe_variance_ratio: vRatio, hac_lags: lags,
   };
-}
-
-/**
- * Trials without a return series among the plan's candidates: the candidates are grouped by (event, symbol,
- * expected direction) (the horizon variants of one event on one instrument trade the same occurrences and are
- * strongly correlated); a group with a blueprint compiled from one of its candidates is represented by that
- * blueprint's cluster; every other group counts as one independent trial.
- */
-export function untestedCandidateGroups(
-  candidates: readonly { candidate_id: string; event: string; symbol: string; expected: string }[],
-  blueprintCandidateIds: readonly (string | undefined)[],
-): number {
-  const key = (c: { event: string; symbol: string; expected: string }) => JSON.stringify([c.event, c.symbol, c.expected]);
-  const withBp = new Set(blueprintCandidateIds.filter((x): x is string => x !== undefined));
-  const groups = new Set(candidates.map(key));
-  const covered = new Set(candidates.filter((c) => withBp.has(c.candidate_id)).map(key));
-  let n = 0;
-  for (const g of groups) if (!covered.has(g)) n++;
-  return n;
 }

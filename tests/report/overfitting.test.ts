@@ -81,11 +81,26 @@ describe('naive and clustered deflation side by side, clusters listed (issue 11 
     ]);
     const md = renderReportMarkdown(d);
     expect(md).toContain('### Deflated Sharpe: naive and clustered trials');
-    expect(md).toContain('### Trial clusters (ONC over the blueprints\' daily returns)');
+    expect(md).toContain('### Trial clusters (ONC over the blueprints\' hourly returns, plan candidates assigned)');
     const html = renderReportHtml(d);
     expect(html).toContain('<h3>Deflated Sharpe: naive and clustered trials</h3>');
     expect(html).toContain('<h3>Trial clusters (ONC over the blueprints');
     expect(html).toContain('bp-unknown');
+  });
+
+  test('with plan-candidate series and the HAC DSR: the candidates are counted per cluster and the iid DSR is shown beside', () => {
+    const { d, a, b } = withClusters();
+    d.overfitting.clustered = {
+      ...d.overfitting.clustered!, candidate_series: 9, dsr_iid: 0.93, sharpe_variance_ratio: 0.84, hac_lags: 3,
+      clusters: [{ members: [a.id], effective_trials: 3, sharpe_annual: 6.33, candidates: 4 }, { members: [b.id], effective_trials: 2.5, sharpe_annual: -3.84, candidates: 5 }],
+    };
+    const t = deflationTable(d);
+    expect(t.rows[0]![3]!.text).toBe('clustered: Li & Ji effective trials of 2 ONC clusters of the blueprints, with the 9 plan candidates assigned to them (correlations of hourly returns) + 5 trials without a return series');
+    expect(t.rows[3]!.map((x) => x.text)).toEqual(['DSR, iid variance of the book\'s Sharpe', '', fmtProb(0.93),
+      'the clustered DSR above uses the Lo (2002) HAC variance of the book\'s daily Sharpe: 0.84x the iid one (Newey-West, 3 lags)']);
+    const c = clustersTable(d);
+    expect(c.columns.map((x) => x.label)).toContain('Plan candidates');
+    expect(c.rows.map((r) => r.slice(0, 4).map((x) => x.text))).toEqual([['1', '1', '4', '3.0'], ['2', '1', '5', '2.5']]);
   });
 
   test('without a clustered block: no rows and no extra sections', () => {

@@ -3,7 +3,8 @@
  * each against a closed form or an independent simulation.
  */
 import { describe, expect, test } from '@jest/globals';
-import { liJiEffectiveTests, nullSharpeVariance, symmetricEigenvalues } from '../../lib/stats/effective_tests.js';
+import { liJiEffectiveTests, nullSharpeVariance, symmetricEigenvalues, symmetricEigenvaluesQL } from '../../lib/stats/effective_tests.js';
+import { correlationMatrix } from '../../lib/stats/onc.js';
 import { sharpeRatio, variance } from '../../lib/stats/index.js';
 import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import { ar1, gaussian } from './helpers.js';
@@ -39,6 +40,32 @@ describe('symmetricEigenvalues', () => {
     expect(() => symmetricEigenvalues([[1, 0], [0]])).toThrow(/row 1 has 1 values, expected 2/);
     expect(() => symmetricEigenvalues([[1, 0.5], [0.4, 1]])).toThrow(/not symmetric at \(0, 1\)/);
     expect(() => symmetricEigenvalues([[1, NaN], [NaN, 1]])).toThrow(/entry \(0, 1\) is NaN/);
+  });
+});
+
+describe('symmetricEigenvaluesQL (Householder + implicit QL) against Jacobi', () => {
+  test('random symmetric matrices of sizes 0..40: the same eigenvalues to 1e-10 of the spectral radius', () => {
+    const rng = Xoshiro128ss.fromSeed(42, 3);
+    for (const n of [0, 1, 2, 3, 5, 8, 13, 21, 40]) {
+      const m = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+      for (let i = 0; i < n; i++) for (let j = i; j < n; j++) m[i]![j] = m[j]![i] = rng.normal();
+      const a = symmetricEigenvalues(m);
+      const b = symmetricEigenvaluesQL(m);
+      const scale = Math.max(1, ...Array.from(a, Math.abs));
+      expect(b.length).toBe(n);
+      for (let k = 0; k < n; k++) expect(Math.abs(a[k]! - b[k]!)).toBeLessThan(1e-10 * scale);
+    }
+  });
+
+  test('correlation matrices with exact duplicates (repeated and zero eigenvalues) and a diagonal one', () => {
+    const base = [gaussian(200, 5, 1), gaussian(200, 5, 2), gaussian(200, 5, 3)];
+    const c = correlationMatrix([base[0]!, base[0]!, base[1]!, base[2]!, base[2]!, base[1]!]);
+    const a = symmetricEigenvalues(c);
+    const b = symmetricEigenvaluesQL(c);
+    for (let k = 0; k < 6; k++) expect(b[k]).toBeCloseTo(a[k]!, 10);
+    expect(Array.from(symmetricEigenvaluesQL([[3, 0, 0], [0, 1, 0], [0, 0, 2]]))).toEqual([1, 2, 3]);
+    expect(() => symmetricEigenvaluesQL([[1, 2], [3, 1]])).toThrow(RangeError);
+    expect(() => symmetricEigenvaluesQL([[1, NaN], [NaN, 1]])).toThrow(RangeError);
   });
 });
 

@@ -137,7 +137,10 @@ describe('walk-forward under dearer costs', () => {
     expect(members.every((m) => s.blueprints.some((b) => b.id === m))).toBe(true);
     expect(cl.trials_effective).toBeCloseTo(cl.clusters.reduce((k, c) => k + c.effective_trials, 0) + cl.extra_trials, 9);
     for (const c of cl.clusters) expect(c.effective_trials).toBeGreaterThanOrEqual(1 - 1e-9);
-    for (const c of cl.clusters) expect(c.effective_trials).toBeLessThanOrEqual(c.members.length + 1e-9);
+    // a cluster counts its blueprints and the plan candidates assigned to it (every candidate has a series)
+    for (const c of cl.clusters) expect(c.effective_trials).toBeLessThanOrEqual(c.members.length + (c.candidates?.length ?? 0) + 1e-9);
+    expect(cl.clusters.reduce((n, c) => n + (c.candidates?.length ?? 0), 0)).toBe(cl.candidate_series);
+    expect(cl).toHaveProperty('dsr_iid'); // null in JSON when the DSR is not computable, as dsr
     expect(cl.null_variance_of_sharpes).toBeGreaterThan(0);
     expect(cl.extra_trials).toBeGreaterThanOrEqual(s.blueprints.length - members.length);
 

@@ -6,9 +6,9 @@
  * trials with real edges of different sizes) and on null books.
  */
 import { describe, expect, test } from '@jest/globals';
-import { clusteredDeflation, untestedCandidateGroups } from '../../lib/walkforward/deflation.js';
+import { clusteredDeflation } from '../../lib/walkforward/deflation.js';
 import {
-  deflatedSharpe, kurtosis, liJiEffectiveTests, mean, neweyWestLag, neweyWestMean, sharpeRatio, skewness, variance,
+  deflatedSharpe, kurtosis, liJiEffectiveTests, mean, neweyWestLag, neweyWestMean, probabilisticSharpeHac, sharpeRatio, skewness, variance,
 } from '../../lib/stats/index.js';
 import { gaussian } from '../stats/helpers.js';
 
@@ -129,12 +129,52 @@ describe('clusteredDeflation', () => {
   });
 });
 
-describe('untestedCandidateGroups', () => {
-  test('one trial per (event, symbol, expected) group with no blueprint', () => {
-    const c = (id: string, event: string, symbol: string, expected = 'fade') => ({ candidate_id: id, event, symbol, expected });
-    const cands = [c('a', 'e1', 'S1'), c('b', 'e1', 'S1'), c('c', 'e1', 'S2'), c('d', 'e2', 'S1'), c('e', 'e2', 'S1', 'follow')];
-    expect(untestedCandidateGroups(cands, [])).toBe(4);
-    expect(untestedCandidateGroups(cands, ['b', undefined])).toBe(3);
-    expect(untestedCandidateGroups(cands, ['b', 'c', 'd', 'e'])).toBe(0);
+describe('clusteredDeflation with a return series for every plan candidate', () => {
+  const trials = trialsOf(3, 5, 250, [0, 0, 0], 31);
+  const oosDaily = Float64Array.from(gaussian(90, 31, 77), (x) => 0.01 * x + 0.003);
+  const oos = oosOf(oosDaily);
+  const base = clusteredDeflation(trials, 0, oos);
+
+  test('a candidate duplicating a blueprint joins its cluster and adds almost nothing to K; an unrelated one adds about 1', () => {
+    const noise = gaussian(250, 31, 900);
+    const dup = { id: 'cand-dup', daily: Float64Array.from(trials[7]!.daily, (x, t) => x + 1e-4 * noise[t]!) }; // b1-t2
+    const other = { id: 'cand-new', daily: Float64Array.from(gaussian(250, 31, 901), (x) => 0.01 * x) };
+    const r = clusteredDeflation(trials, 0, oos, { candidates: [dup, other] });
+    expect(r.candidate_series).toBe(2);
+    const home = r.clusters.find((c) => c.members.includes('b1-t2'))!;
+    expect(home.candidates).toContain('cand-dup');
+    // K against the same clusters' Li & Ji counts computed here from the definitions (correlations written out)
+    const members = (c: { members: string[]; candidates?: string[] }) => [...c.members, ...(c.candidates ?? [])].map((id) => [...trials, dup, other].find((t) => t.id === id)!.daily);
+    const k = r.clusters.reduce((a, c) => { const m = members(c); return a + liJiEffectiveTests(m.map((x) => m.map((y) => pearson(x, y)))); }, 0);
+    expect(r.trials_effective).toBeCloseTo(k, 9);
+    const withDupOnly = clusteredDeflation(trials, 0, oos, { candidates: [dup] });
+    expect(withDupOnly.trials_effective - base.trials_effective).toBeLessThan(0.2);
+    expect(r.trials_effective - withDupOnly.trials_effective).toBeGreaterThan(0.5);
+    expect(r.trials_effective - withDupOnly.trials_effective).toBeLessThan(1.5);
+    // V is the mean null Sharpe variance over blueprints AND candidates
+    expect(r.null_variance_of_sharpes).toBeCloseTo(mean([...trials, dup, other].map((t) => {
+      const n = t.daily.length;
+      const se = neweyWestMean(t.daily, neweyWestLag(n)).se;
+      return (n * se * se) / variance(t.daily, 0) / (n - 1);
+    })), 14);
+  });
+
+  test('the correlations use the finer series when given (a flat candidate counts one, outside the clusters)', () => {
+    const fine = trials.map((t) => ({ ...t, fine: Float64Array.from({ length: t.daily.length * 2 }, (_, i) => t.daily[i >> 1]! / 2) }));
+    const flat = { id: 'cand-flat', daily: new Float64Array(250), fine: new Float64Array(500) };
+    const r = clusteredDeflation(fine, 0, oos, { candidates: [flat] });
+    expect(r.clusters.map((c) => c.members)).toEqual(base.clusters.map((c) => c.members));
+    expect(r.extra_trials).toBe(1);
+    expect(r.candidate_series).toBe(0);
+  });
+
+  test('with the book\'s daily returns the DSR uses the Lo (2002) HAC variance; the iid DSR is kept beside it', () => {
+    const r = clusteredDeflation(trials, 0, oos, { oosDaily });
+    const sr0 = r.sr0_annual / Math.sqrt(365.25);
+    expect(r.dsr).toBeCloseTo(probabilisticSharpeHac(oosDaily, sr0), 12);
+    expect(r.dsr_iid).toBeCloseTo(base.dsr, 14);
+    expect(r.psr_hac).toBeCloseTo(probabilisticSharpeHac(oosDaily, 0), 12);
+    expect(r.hac_lags).toBe(neweyWestLag(90));
+    expect(base.dsr_iid).toBe(base.dsr); // without the series: the iid value
   });
 });

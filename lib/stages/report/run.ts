@@ -130,7 +130,13 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
           null_variance_of_sharpes: wf.deflation.clustered.null_variance_of_sharpes,
           long_run_variance_ratio: wf.deflation.clustered.long_run_variance_ratio,
           sr0_annual: wf.deflation.clustered.sr0_annual, dsr: wf.deflation.clustered.dsr,
-          clusters: wf.deflation.clustered.clusters.map((c) => ({ members: c.members, effective_trials: c.effective_trials, sharpe_annual: c.sharpe_annual })),
+          clusters: wf.deflation.clustered.clusters.map((c) => ({
+            members: c.members, effective_trials: c.effective_trials, sharpe_annual: c.sharpe_annual, ...(c.candidates ? { candidates: c.candidates.length } : {}),
+          })),
+          ...(wf.deflation.clustered.candidate_series !== undefined ? { candidate_series: wf.deflation.clustered.candidate_series } : {}),
+          ...(wf.deflation.clustered.dsr_iid !== undefined ? {
+            dsr_iid: wf.deflation.clustered.dsr_iid, sharpe_variance_ratio: wf.deflation.clustered.sharpe_variance_ratio, hac_lags: wf.deflation.clustered.hac_lags,
+          } : {}),
         },
       } : {}),
       ...(wf.pbo.pbo !== null ? { pbo: wf.pbo.pbo } : {}),

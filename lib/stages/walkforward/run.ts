@@ -41,7 +41,9 @@ import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } 
 import { makeWindows, type WfWindow } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
 import { curveMetrics, dailyReturns, equityReturns } from '../../stats/curve_metrics.js';
-import { clusteredDeflation, untestedCandidateGroups } from '../../walkforward/deflation.js';
+import { clusteredDeflation } from '../../walkforward/deflation.js';
+import { periodIndex, periodReturns } from '../../walkforward/candidate_series.js';
+import { candidateTrialSeries } from './candidates.js';
 import { totalReturn } from '../../stats/performance.js';
 import { dsrWarning, pboWarning } from '../../report/run_warnings.js';
 import { benchmarkCurve, pboOverBlueprints, PBO_RANK_CONVENTION, sleeveOf, stitch, type Sleeve } from '../../walkforward/book.js';
@@ -60,6 +62,7 @@ import type { WalkforwardHooks, WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 export const OOS_FILE = 'oos.parquet';
 export const TRADES_FILE = 'trades.parquet';
 export const SUMMARY_FILE = 'summary.json';
@@ -107,6 +110,8 @@ interface Pass1 {
   /** Per blueprint, per window: the cell's train statistics. */
   stats: TrainStats[][];
   daily: Float64Array[];
+  /** Hourly returns of every blueprint, for the clustered DSR's correlations (docs/strategy.md). */
+  hourly: Float64Array[];
   full: FullStats[];
   /** Exposure decisions of each blueprint's full-grid run, by rule, in the order they occurred. */
   blocks: Record<string, number>[];
@@ -302,7 +307,9 @@ async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: rea
   const counts = { signal_compilations: 0, engine_runs: 0 };
   const compiled = compiler(s, counts);
   const risk = { maxGrossLeverage: p.max_gross_leverage };
-  const out: Pass1 = { ids: [...ids], stats: [], daily: [], full: [], blocks: [], cuts: [], counts };
+  const hours = periodIndex(s.grid.ts_ms, HOUR_MS);
+  const allBars = new Uint8Array(s.grid.n).fill(1);
+  const out: Pass1 = { ids: [...ids], stats: [], daily: [], hourly: [], full: [], blocks: [], cuts: [], counts };
   for (const j of order) {
     if (ctx.signal.aborted) break;
     const bp = mine[j]!;
@@ -316,6 +323,8 @@ async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: rea
     const d = dailyReturns(s.grid.ts_ms, r).returns;
     out.stats.push(trainStats(r, entries, s.windows));
     out.daily.push(d);
+    // hourly returns of every trial for the clustered DSR's correlations (a blueprint holds on any bar: all count)
+    out.hourly.push(periodReturns(s.grid.ts_ms, r, allBars, hours).r);
     out.blocks.push(blocks);
     out.full.push({
       sharpe: statsSharpe(trainStats(r, [], [{ trainStart: 0, trainEnd: r.length }])[0]!, s.ppy), total_return: totalReturn(r),
@@ -337,6 +346,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   // ---- pass 1, from the shards (in processing order)
   const stats: TrainStats[][] = new Array(bps.length);
   const daily: Float64Array[] = new Array(bps.length);
+  const hourly: Float64Array[] = new Array(bps.length);
   const full: FullStats[] = new Array(bps.length);
   const index = new Map(bps.map((b, i) => [b.id, i]));
   const cutOf = new Map<string, CutInstrument>();
@@ -349,6 +359,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
       }
       stats[i] = part.stats[j]!;
       daily[i] = part.daily[j]!;
+      hourly[i] = part.hourly[j]!;
       full[i] = part.full[j]!;
       for (const [rule, n] of Object.entries(part.blocks[j]!)) blocks[rule] = (blocks[rule] ?? 0) + n;
     });
@@ -414,10 +425,13 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
     ts_ms: base.ts_ms, tfMs, returns: base.returns, equity: base.equityUsd, gross: base.gross, traded: base.traded,
     tradePnls: base.tradePnls, barsPerYear: ppy,
   }, Number.isFinite(vSr) ? { trials, varianceOfDailySharpes: vSr } : undefined);
-  // clustered deflation: blueprints clustered by their daily returns (ONC); plan candidates without a blueprint
-  // counted per (event, symbol, expected) group; pair variants screened out counted one by one
-  const extraTrials = untestedCandidateGroups(plan.candidates, bps.map((b) => b.provenance.candidate_id)) + (loaded.meta.trials.pairs_screened_out ?? 0);
-  const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]! })), extraTrials, metrics);
+  // clustered deflation: blueprints clustered by their returns (ONC); plan candidates, each with its own return
+  // series (its occurrences traded as claimed), clustered with the blueprints it resembles; pair variants screened
+  // out have no series and count one each
+  const candidateSeries = await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, periodIndex(grid.ts_ms, HOUR_MS), periodIndex(grid.ts_ms, DAY_MS));
+  const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]!, fine: hourly[i]! })), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
+    candidates: candidateSeries, oosDaily: dailyReturns(base.ts_ms, base.returns).returns,
+  });
   const sensitivity = multipliers.map((m) => {
     const b = m === 1 ? base : book(m);
     const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });

@@ -72,9 +72,10 @@ export interface WalkforwardSummary {
     min_trl_sr0_days: number;
     /**
      * The DSR with the effective number of trials (lib/walkforward/deflation.ts): blueprints clustered by the
-     * correlation of their daily returns (ONC), K = the clusters' Li & Ji effective trials plus the trials without
-     * a series, V = the variance of a skill-less trial's Sharpe estimate (1 / (T - 1) times the long-run variance
-     * ratio), SR0 = E[max] of K such trials.
+     * correlation of their hourly returns (ONC), every plan candidate's return series assigned to the nearest
+     * cluster, K = the clusters' Li & Ji effective trials plus the trials without a series, V = the variance of a
+     * skill-less trial's Sharpe estimate (1 / (T - 1) times the long-run variance ratio), SR0 = E[max] of K such
+     * trials; DSR = PSR(SR0) with the Lo (2002) HAC variance of the book's Sharpe (dsr_iid: the iid variance).
      */
     clustered: ClusteredDeflation;
     note: string;

@@ -35,7 +35,7 @@ describe('planted edges, seed 2', () => {
     expect(r.with_edges.discovery_true).toBe(14);
     expect(r.survivors.filter((s) => s.event.endsWith('_down')).map((s) => `${s.event} ${s.symbol}`)).toEqual(['vol_shock_z4_down SYN01USDT']);
     expect(r.with_edges.discovery_fdp).toBe(0);
-    for (const s of r.survivors) expect(s.planted_bps).toBeGreaterThanOrEqual(5);
+    for (const s of r.survivors) expect(s.planted_excess_bps).toBeGreaterThanOrEqual(5);
   });
 
   test('the bridge keeps the ones that pay their costs: all 14 survivors, all true', () => {

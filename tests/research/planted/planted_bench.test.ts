@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { benchFigures, benchMarkdown, benchStrengths, parseStrengths } from '../../../lib/research/planted_bench.js';
-import { familyTruths, targetsEdge, type PlantedSeedReport, type SurvivorTruth } from '../../../lib/research/planted.js';
+import { familyTruths, plantedSum, targetsEdge, type PlantedSeedReport, type SurvivorTruth } from '../../../lib/research/planted.js';
+import { openSeries } from '../../../lib/research/forward.js';
 import { SpecError } from '../../../lib/errors.js';
 
 describe('--strength', () => {
@@ -34,7 +35,8 @@ describe('--strength', () => {
 });
 
 const truth = (family: string, event: string, symbol: string, isTrue: boolean, bridge: boolean): SurvivorTruth => ({
-  candidate_id: `${event}-${symbol}`, event_family: family, event, symbol, horizon_bars: 48, expected: 'fade', planted_bps: isTrue ? 40 : 0, true_edge: isTrue, bridge_pass: bridge,
+  candidate_id: `${event}-${symbol}`, event_family: family, event, symbol, horizon_bars: 48, expected: 'fade', planted_bps: isTrue ? 40 : 0,
+  planted_excess_bps: isTrue ? 40 : 0, true_edge: isTrue, targets_planted_edge: family !== 'volume_spike', bridge_pass: bridge,
 });
 
 describe('figures over seeds', () => {
@@ -47,7 +49,7 @@ describe('figures over seeds', () => {
 
   test('recall per edge, FDP per family, null passes per seed', () => {
     const s1 = [truth('capitulation', 'capitulation_vz4', 'A', true, true), truth('capitulation', 'capitulation_vz4', 'B', false, false),
-      truth('volume_spike', 'volume_spike_z4', 'A', false, false)];
+      truth('volume_spike', 'volume_spike_z4', 'A', false, false), truth('volume_spike', 'volume_spike_z4', 'B', true, false)];
     // a true pooled survivor of the squeeze on seed 2 (members A, B): counted in the pooled column, not per symbol
     const pooledSqueeze: SurvivorTruth = { ...truth('funding_extreme', 'funding_extreme_neg_5bp', '*', true, false), members: ['A', 'B'] };
     const seed = (n: number, survivors: SurvivorTruth[], recovered: Record<string, { planted: number; discovery: number; bridge: number }>, nul: number,
@@ -71,19 +73,69 @@ describe('figures over seeds', () => {
       { id: 'negative_funding_squeeze', effect_bps: 80, planted_pairs: 4, per_symbol: { recovered_discovery: 1, recovered_bridge: 0, recall_discovery: 0.25, recall_bridge: 0 }, pooled_seeds_recovered: 1, seeds_recovered: 1, seeds_planted: 2 },
     ]);
     expect(f.families).toEqual([
-      { family: 'capitulation', discovery_survivors: 2, discovery_true: 1, discovery_fdp: 0.5, bridge_survivors: 1, bridge_true: 1, bridge_fdp: 0, null_discovery: 2, null_bridge: 0 },
-      { family: 'funding_extreme', discovery_survivors: 1, discovery_true: 1, discovery_fdp: 0, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0 },
-      { family: 'volume_spike', discovery_survivors: 1, discovery_true: 0, discovery_fdp: 1, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0 },
+      { family: 'capitulation', discovery_survivors: 2, discovery_true: 1, discovery_fdp: 0.5, bridge_survivors: 1, bridge_true: 1, bridge_fdp: 0, null_discovery: 2, null_bridge: 0, discovery_off_target: 0 },
+      { family: 'funding_extreme', discovery_survivors: 1, discovery_true: 1, discovery_fdp: 0, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0, discovery_off_target: 0 },
+      { family: 'volume_spike', discovery_survivors: 2, discovery_true: 1, discovery_fdp: 0.5, bridge_survivors: 0, bridge_true: 0, bridge_fdp: 0, null_discovery: 0, null_bridge: 0, discovery_off_target: 2 },
     ]);
-    expect(f.total).toMatchObject({ discovery_survivors: 4, discovery_true: 2 });
-    expect(f.total.discovery_fdp).toBeCloseTo(2 / 4, 12);
-    expect(f.null_markets).toEqual({ seeds: 2, seeds_with_no_discovery_pass: 1, seeds_with_no_bridge_pass: 2, candidates: 20, discovery: 2, bridge: 0 });
+    expect(f.total).toMatchObject({ discovery_survivors: 5, discovery_true: 3, discovery_off_target: 2 });
+    expect(f.total.discovery_fdp).toBeCloseTo(2 / 5, 12);
+    // strict rule: the true volume_spike survivor targets no planted edge, so it counts false too
+    expect(f.total.discovery_fdp_strict).toBeCloseTo(3 / 5, 12);
+    expect(f.null_markets).toEqual({ seeds: 2, seed_list: [1, 2], seeds_with_no_discovery_pass: 1, seeds_with_no_bridge_pass: 2, candidates: 20, discovery: 2, bridge: 0 });
     const md = benchMarkdown(f);
     expect(md).toContain('| capitulation_reversal | 60 | 4 | 3 (75%) | 2 (50%) | 2/2 | 0/2 |');
     expect(md).toContain('| negative_funding_squeeze | 80 | 4 | 1 (25%) | 0 (0%) | 1/2 | 1/2 |');
     expect(f.pooled).toEqual({ candidates: 2, survivors: 1, true_survivors: 1 });
     expect(md).toContain('Pooled: 2 pooled candidates tested, 1 pass discovery (1 true).');
-    expect(md).toContain('| capitulation | 2 | 1 | 50% | 1 | 1 | 0% | 2 | 0 |');
-    expect(md).toContain('Null markets: no discovery pass on 1 of 2 seeds');
+    expect(md).toContain('| capitulation | 2 | 1 | 50% | 0 | 1 | 1 | 0% | 2 | 0 |');
+    expect(md).toContain('| volume_spike | 2 | 1 | 50% | 2 | 0 | 0 | 0% | 0 | 0 |');
+    expect(md).toContain('strict rule): discovery FDP 60% over all families');
+    expect(md).toContain('Null markets (seeds 1, 2): no discovery pass on 1 of 2 seeds');
+  });
+});
+
+describe('null-only seeds (--null-seeds)', () => {
+  test('their passes join the null-market figures and the family counts; recall and FDP are the planted seeds\' only', () => {
+    const f = benchFigures([], { symbols: 2, days: 120, strengths: benchStrengths() }, [
+      { seed: 6, seconds: 1, without_edges: { candidates: 30, discovery: 0, bridge: 0, by_family: {} } },
+      { seed: 7, seconds: 1, without_edges: { candidates: 31, discovery: 1, bridge: 0, by_family: { breakout: { discovery: 1, bridge: 0 } } } },
+    ]);
+    expect(f.null_markets).toEqual({ seeds: 2, seed_list: [6, 7], seeds_with_no_discovery_pass: 1, seeds_with_no_bridge_pass: 2, candidates: 61, discovery: 1, bridge: 0 });
+    expect(f.families.find((x) => x.family === 'breakout')).toMatchObject({ discovery_survivors: 0, null_discovery: 1 });
+    expect(f.edges).toEqual([]);
+  });
+});
+
+describe('truth of a survivor: planted EXCESS drift, as discovery measures it', () => {
+  // 400 bars; the market with edges has a planted up-drift of 1 bp on every bar (another edge's, everywhere) and, after
+  // the event at bar 100, a fade edge of -30 bp over the next 10 bars (-3 bp per bar on top of the +1).
+  const n = 400;
+  const ts = Float64Array.from({ length: n }, (_, i) => i * 300_000);
+  const openB = Float64Array.from({ length: n }, (_, i) => 100 * Math.exp(0.001 * Math.sin(i)));
+  const drift = Float64Array.from({ length: n }, (_, i) => (i >= 101 && i < 111 ? -2e-4 : 1e-4)); // per bar j -> j+1
+  const openA = new Float64Array(n);
+  openA[0] = openB[0]!;
+  for (let i = 1; i < n; i++) openA[i] = openA[i - 1]! * (openB[i]! / openB[i - 1]!) * Math.exp(drift[i - 1]!);
+  const ev = { t: Int32Array.from([100]), direction: Int8Array.from([1]) };
+  const cand = (h: number) => ({ candidate_id: 'c', event: 'e', expected: 'fade', horizon_bars: h }) as Parameters<typeof plantedSum>[0];
+
+  test('a short over 30 bars earns the 30 bp fade (net of the up-drift in those 10 bars) and loses 20 bp of up-drift after it: raw 0 bp, excess about +30 bp', () => {
+    const d = plantedSum(cand(30), ev, openSeries(ts, openA), openSeries(ts, openB));
+    expect(d.n).toBe(1);
+    const raw = -(10 * -2e-4 + 20 * 1e-4);
+    expect(d.sum).toBeCloseTo(raw, 12);
+    // unconditional planted drift over 30 bars: mean over every window (j+1 .. j+31) of the planted sum
+    let s = 0;
+    let c = 0;
+    for (let j = 0; j + 1 + 30 < n; j++) {
+      let w = 0;
+      for (let k = j + 1; k < j + 1 + 30; k++) w += drift[k]!;
+      s += w;
+      c++;
+    }
+    expect(d.sumExcess).toBeCloseTo(raw - -1 * (s / c), 12);
+    // the raw rule (>= 5 bp) would call this survivor false; its excess (what discovery tests) is about +30 bp
+    expect(d.sum * 1e4).toBeLessThan(5);
+    expect(d.sumExcess * 1e4).toBeGreaterThan(25);
   });
 });

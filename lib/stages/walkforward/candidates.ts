@@ -1,0 +1,40 @@
+/**
+ * The return series of every plan candidate on the walk-forward's periods (lib/walkforward/candidate_series.ts),
+ * read from the cleaned bars and lake/events the plan was built on: hourly for the correlations, daily for the null
+ * Sharpe variance. One read of bars and events per instrument.
+ */
+import type { LakeDb } from '../../lake/index.js';
+import type { PlanCandidate } from '../../research/discovery.js';
+import { memberInstruments } from '../../research/plan.js';
+import { openSeries } from '../../research/forward.js';
+import { coarsen, occurrenceBarReturns, periodReturns, poolMembers, type PeriodIndex } from '../../walkforward/candidate_series.js';
+import type { TrialSeries } from '../../walkforward/deflation.js';
+import { groupByInstrument, loadBars, loadEvents } from '../discovery/io.js';
+
+export async function candidateTrialSeries(
+  db: LakeDb, lakeRoot: string, candidates: readonly PlanCandidate[], hours: PeriodIndex, days: PeriodIndex,
+): Promise<TrialSeries[]> {
+  // one work item per (candidate, member instrument); a per-symbol candidate is its own only member
+  const items = candidates.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, id: c.candidate_id })));
+  const perMember = new Map<string, { r: Float64Array; held: Uint8Array }[]>();
+  for (const g of groupByInstrument(items)) {
+    const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
+    if (bars.ts_ms.length === 0) continue;
+    const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+    const events = await loadEvents(db, lakeRoot, g.key, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs);
+    for (const c of g.candidates) {
+      const ev = events.get(c.event);
+      const t = ev?.t ?? new Int32Array(0);
+      const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
+      const b = occurrenceBarReturns(open, t, s, c.horizon_bars);
+      const list = perMember.get(c.id) ?? [];
+      list.push(periodReturns(bars.ts_ms, b.r, b.holding, hours));
+      perMember.set(c.id, list);
+    }
+  }
+  return candidates.map((c) => {
+    const members = perMember.get(c.candidate_id) ?? [];
+    const fine = poolMembers(members, hours.starts.length);
+    return { id: c.candidate_id, fine, daily: coarsen(fine, hours, days) };
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * A return series for every plan candidate, so that the clustered DSR (lib/walkforward/deflation.ts) can cluster
+ * each candidate with the trials it duplicates instead of counting it as one more independent trial.
+ *
+ * A candidate's trial is its own claim traded as stated, gross of costs: at every occurrence t that discovery uses
+ * (forwardOccurrences: the window [t+1, t+1+h] inside the bars, every open present) hold the trade sign s from the
+ * open of bar t+1 to the open of bar t+1+h. Bar j (open j -> open j+1) earns pos_j * (open_{j+1}/open_j - 1), pos_j
+ * the mean sign of the occurrences holding over it (1 or -1 when they agree; overlapping windows are not stacked, so
+ * the exposure stays in [-1, 1] like a blueprint's). A pooled candidate averages its members' period returns over
+ * the members holding in that period (each member's trades weigh the same, as in discovery's pooled mean).
+ * Returns are compounded into periods (`periodMs`: hours for the correlations, days for the Sharpe variance) on the
+ * walk-forward grid's periods; a bar outside them is not counted. Costs are left out on purpose: they shift a
+ * trial's mean, not its correlation with other trials, and the null Sharpe variance is that of a skill-less trial.
+ */
+import type { OpenSeries } from '../research/forward.js';
+import { forwardOccurrences } from '../research/forward.js';
+
+/** The periods (floor(ts / periodMs) * periodMs) of a grid, ascending, and the index of each. */
+export interface PeriodIndex {
+  periodMs: number;
+  starts: Float64Array;
+  index: Map<number, number>;
+}
+
+export function periodIndex(ts_ms: ArrayLike<number>, periodMs: number): PeriodIndex {
+  if (!(periodMs > 0)) throw new RangeError(`periodIndex: periodMs must be > 0, was ${periodMs}`);
+  const starts: number[] = [];
+  let last = NaN;
+  for (let i = 0; i < ts_ms.length; i++) {
+    const p = Math.floor(ts_ms[i]! / periodMs) * periodMs;
+    if (p !== last) {
+      if (p < last) throw new RangeError(`periodIndex: ts_ms not ascending at ${i}`);
+      starts.push(p);
+      last = p;
+    }
+  }
+  return { periodMs, starts: Float64Array.from(starts), index: new Map(starts.map((s, i) => [s, i])) };
+}
+
+/** Per-bar returns and holding flags of one instrument's occurrences of a candidate (see the module comment). */
+export function occurrenceBarReturns(o: OpenSeries, t: Int32Array, s: ArrayLike<number>, h: number): { r: Float64Array; holding: Uint8Array } {
+  const occ = forwardOccurrences(o, t, s, h);
+  const n = o.n;
+  const dCount = new Int32Array(n + 1);
+  const dSign = new Int32Array(n + 1);
+  for (let i = 0; i < occ.t.length; i++) {
+    const a = occ.t[i]! + 1; // first bar held: open a -> open a+1
+    const b = occ.t[i]! + 1 + h; // exit at open b: last bar held is b - 1
+    dCount[a]!++;
+    dCount[b]!--;
+    dSign[a]! += occ.s[i]!;
+    dSign[b]! -= occ.s[i]!;
+  }
+  const r = new Float64Array(n);
+  const holding = new Uint8Array(n);
+  let cnt = 0;
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    cnt += dCount[j]!;
+    sum += dSign[j]!;
+    if (cnt > 0 && j + 1 < n) {
+      holding[j] = 1;
+      // forwardOccurrences kept only windows with every open present, so both opens are finite here
+      r[j] = (sum / cnt) * Math.expm1(o.logOpen[j + 1]! - o.logOpen[j]!);
+    }
+  }
+  return { r, holding };
+}
+
+/**
+ * Compound per-bar returns into the periods of `idx` (bars whose period is not in it are skipped); `held` marks the
+ * periods with at least one holding bar. Bar j's period is that of ts_ms[j] (the bar's open time).
+ */
+export function periodReturns(ts_ms: ArrayLike<number>, r: ArrayLike<number>, holding: ArrayLike<number>, idx: PeriodIndex): { r: Float64Array; held: Uint8Array } {
+  const g = new Float64Array(idx.starts.length).fill(1);
+  const held = new Uint8Array(idx.starts.length);
+  for (let j = 0; j < r.length; j++) {
+    if (!holding[j]) continue;
+    const k = idx.index.get(Math.floor(ts_ms[j]! / idx.periodMs) * idx.periodMs);
+    if (k === undefined) continue;
+    g[k]! *= 1 + r[j]!;
+    held[k] = 1;
+  }
+  for (let k = 0; k < g.length; k++) g[k] = g[k]! - 1;
+  return { r: g, held };
+}
+
+/** Members' period returns averaged over the members holding in each period (0 where none holds). */
+export function poolMembers(members: readonly { r: Float64Array; held: Uint8Array }[], periods: number): Float64Array {
+  const out = new Float64Array(periods);
+  for (let k = 0; k < periods; k++) {
+    let s = 0;
+    let c = 0;
+    for (const m of members) {
+      if (m.held[k]) {
+        s += m.r[k]!;
+        c++;
+      }
+    }
+    out[k] = c ? s / c : 0;
+  }
+  return out;
+}
+
+/** Compound period returns into coarser periods (e.g. hours into days): `to` must hold every period of `from`. */
+export function coarsen(r: ArrayLike<number>, from: PeriodIndex, to: PeriodIndex): Float64Array {
+  const g = new Float64Array(to.starts.length).fill(1);
+  for (let k = 0; k < r.length; k++) {
+    const p = Math.floor(from.starts[k]! / to.periodMs) * to.periodMs;
+    const i = to.index.get(p);
+    if (i === undefined) throw new RangeError(`coarsen: period ${from.starts[k]} has no coarser period`);
+    g[i]! *= 1 + r[k]!;
+  }
+  for (let i = 0; i < g.length; i++) g[i] = g[i]! - 1;
+  return g;
+}
