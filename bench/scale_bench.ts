@@ -30,6 +30,7 @@ const argv = yargs(hideBin(process.argv))
   .option('noop_jobs', { type: 'number', default: 200 })
   .option('start_ms', { type: 'number', default: 1735689600000, describe: 'first bar of the synthetic window (ms)' })
   .option('base', { type: 'string', describe: 'an ingested lake (run_all --until ingest with the same --symbols, --start_ms and first --days) to copy instead of ingesting the first window' })
+  .option('stages', { type: 'string', default: 'clean,features,events', describe: 'the sharded stages to run (--only); the fit needs all three' })
   .option('modes', { type: 'string', default: 'unsharded,local,1 worker,2 workers', describe: 'modes run at the first --days' })
   .option('out', { type: 'string', describe: 'write the figures as JSON here' })
   .option('from_json', { type: 'string', describe: 'skip the runs: fit and project from the figures of an earlier bench (--out)' })
@@ -39,7 +40,7 @@ const argv = yargs(hideBin(process.argv))
   .strict()
   .parseSync();
 
-const STAGES = ['clean', 'features', 'events'] as const;
+const STAGES = argv.stages.split(',');
 const RUN_ALL = join(PROJECT_ROOT, 'dist', 'orchestrator', 'run_all.js');
 const START_MS = argv.start_ms;
 const DAY = 86_400_000;
