@@ -34,6 +34,8 @@ const argv = yargs(hideBin(process.argv))
   .option('modes', { type: 'string', default: 'unsharded,local,1 worker,2 workers', describe: 'modes run at the first --days' })
   .option('out', { type: 'string', describe: 'write the figures as JSON here' })
   .option('from_json', { type: 'string', describe: 'skip the runs: fit and project from the figures of an earlier bench (--out)' })
+  .option('fit_json', { type: 'string', describe: 'the large point of the fit: the local run of the first window of another bench (its --out), e.g. the 50 x 2y one' })
+  .option('fit_mode', { type: 'string', default: 'local', describe: 'the mode of --fit_json taken as the large point (its plan, mean shard and commit times)' })
   .option('fit_run', { type: 'string', describe: 'the large point of the fit: run.json of a sharded run (e.g. the real data), instead of the last --days' })
   .option('fit_instruments', { type: 'number', describe: 'instruments of --fit_run' })
   .option('fit_bars', { type: 'number', describe: 'bars per instrument of --fit_run (backtest timeframe)' })
@@ -151,7 +153,12 @@ try {
   // the fit: the first --days window against the last one (or --fit_run), local executor
   const small = { n: N, b: d0 * 288, f: modes[`${d0}d`]!.local! };
   let large = { n: N, b: d1 * 288, f: modes[`${d1}d`]?.local ?? small.f };
-  if (argv.fit_run) {
+  if (argv.fit_json) {
+    const j = JSON.parse(await readFile(argv.fit_json, 'utf8')) as { symbols: number; days: number[]; runs: typeof modes; queue_overhead_ms_per_shard?: number };
+    large = { n: j.symbols, b: j.days[0]! * 288, f: j.runs[`${j.days[0]}d`]![argv.fit_mode]! };
+    out.fit_json = { file: argv.fit_json, mode: argv.fit_mode, instruments: large.n, bars: large.b };
+    if (j.queue_overhead_ms_per_shard !== undefined) out.queue_overhead_ms_per_shard = j.queue_overhead_ms_per_shard;
+  } else if (argv.fit_run) {
     if (!argv.fit_instruments || !argv.fit_bars) throw new Error('--fit_run needs --fit_instruments and --fit_bars');
     large = { n: argv.fit_instruments, b: argv.fit_bars, f: figures(JSON.parse(await readFile(argv.fit_run, 'utf8')) as RunRecord) };
     out.fit_run = { file: argv.fit_run, instruments: argv.fit_instruments, bars: argv.fit_bars, figures: large.f };
