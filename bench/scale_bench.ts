@@ -14,7 +14,8 @@
  * --symbols 50 --days 730,365 on a machine of your own.
  */
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -27,17 +28,23 @@ const argv = yargs(hideBin(process.argv))
   .option('symbols', { type: 'number', default: 4 })
   .option('days', { type: 'string', default: '7,90', describe: 'two or more window lengths (days of 5m bars): the first for every mode, the last for the fit' })
   .option('noop_jobs', { type: 'number', default: 200 })
+  .option('start_ms', { type: 'number', default: 1735689600000, describe: 'first bar of the synthetic window (ms)' })
+  .option('base', { type: 'string', describe: 'an ingested lake (run_all --until ingest with the same --symbols, --start_ms and first --days) to copy instead of ingesting the first window' })
+  .option('stages', { type: 'string', default: 'clean,features,events', describe: 'the sharded stages to run (--only); the fit needs all three' })
+  .option('modes', { type: 'string', default: 'unsharded,local,1 worker,2 workers', describe: 'modes run at the first --days' })
   .option('out', { type: 'string', describe: 'write the figures as JSON here' })
   .option('from_json', { type: 'string', describe: 'skip the runs: fit and project from the figures of an earlier bench (--out)' })
+  .option('fit_json', { type: 'string', describe: 'the large point of the fit: the local run of the first window of another bench (its --out), e.g. the 50 x 2y one' })
+  .option('fit_mode', { type: 'string', default: 'local', describe: 'the mode of --fit_json taken as the large point (its plan, mean shard and commit times)' })
   .option('fit_run', { type: 'string', describe: 'the large point of the fit: run.json of a sharded run (e.g. the real data), instead of the last --days' })
   .option('fit_instruments', { type: 'number', describe: 'instruments of --fit_run' })
   .option('fit_bars', { type: 'number', describe: 'bars per instrument of --fit_run (backtest timeframe)' })
   .strict()
   .parseSync();
 
-const STAGES = ['clean', 'features', 'events'] as const;
+const STAGES = argv.stages.split(',');
 const RUN_ALL = join(PROJECT_ROOT, 'dist', 'orchestrator', 'run_all.js');
-const START_MS = 1735689600000;
+const START_MS = argv.start_ms;
 const DAY = 86_400_000;
 const ENV = { QUANTLAB_NOW_MS: '1767225600000', QUANTLAB_LOG_LEVEL: 'warn', QUANTLAB_LOG_FORMAT: 'json' };
 const days = argv.days.split(',').map(Number);
@@ -50,10 +57,21 @@ function synth(d: number): string[] {
   return ['--allow-synthetic', '--set', `ingest.synthetic.n_symbols=${argv.symbols}`, '--set', `ingest.synthetic.start_ms=${START_MS}`, '--set', `ingest.synthetic.end_ms=${START_MS + d * DAY}`];
 }
 
-async function runAll(dataDir: string, runId: string, args: string[]): Promise<RunRecord> {
-  const r = await execa(process.execPath, [RUN_ALL, '--data_dir', dataDir, '--run_id', runId, ...args], { reject: false, cwd: PROJECT_ROOT, env: ENV });
+/** CPU seconds (user + system) of a process and its waited-for children, from /proc (Linux). */
+function procCpuS(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const v = f.slice(f.lastIndexOf(')') + 2).split(' ').map(Number); // fields from 3 (state) on
+  const tick = 100; // USER_HZ
+  return (v[11]! + v[12]! + v[13]! + v[14]!) / tick; // utime stime cutime cstime
+}
+
+/** The orchestrator under /usr/bin/time: its record, and the CPU seconds of it and of its stage processes. */
+async function runAll(dataDir: string, runId: string, args: string[]): Promise<RunRecord & { cpu_s: number }> {
+  const r = await execa('/usr/bin/time', ['-f', 'CPU %U %S', process.execPath, RUN_ALL, '--data_dir', dataDir, '--run_id', runId, ...args], { reject: false, cwd: PROJECT_ROOT, env: ENV });
   if (r.exitCode !== 0) throw new Error(`run ${runId} failed (${r.exitCode}): ${String(r.stderr).slice(-2000)}`);
-  return JSON.parse(await import('node:fs/promises').then((f) => f.readFile(join(dataDir, 'reports', 'runs', runId, 'run.json'), 'utf8'))) as RunRecord;
+  const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(String(r.stderr));
+  const rec = JSON.parse(await readFile(join(dataDir, 'reports', 'runs', runId, 'run.json'), 'utf8')) as RunRecord;
+  return { ...rec, cpu_s: m ? Number(m[1]) + Number(m[2]) : NaN };
 }
 
 interface StageFigures { wall_ms: number; plan_ms?: number; shards_ms?: number; commit_ms?: number; shard_ms_mean?: number; shards?: number }
@@ -94,36 +112,53 @@ try {
 
   // 2. runs
   const modes: Record<string, Record<string, Record<string, StageFigures>>> = (earlier?.runs as typeof modes | undefined) ?? {};
+  const totals: Record<string, Record<string, { wall_s: number; cpu_s: number; load_before: number; load_after: number }>> = (earlier?.totals as typeof totals | undefined) ?? {};
+  const all: [string, string[], number][] = [['unsharded', [], 0], ['local', ['--sharded'], 0], ['1 worker', ['--executor', 'bullmq', '--redis', redis?.url ?? ''], 1], ['2 workers', ['--executor', 'bullmq', '--redis', redis?.url ?? ''], 2]];
+  const wanted = argv.modes.split(',');
   for (const [i, d] of (redis ? days : []).entries()) {
-    const base = join(work, `ingested-${d}`);
-    await runAll(base, 'ingest', [...synth(d), '--until', 'ingest']);
+    let base = join(work, `ingested-${d}`);
+    if (i === 0 && argv.base) base = argv.base;
+    else await runAll(base, 'ingest', [...synth(d), '--until', 'ingest']);
     const bars = d * 288;
-    const plan: [string, string[], number][] = i === 0
-      ? [['unsharded', [], 0], ['local', ['--sharded'], 0], ['1 worker', ['--executor', 'bullmq', '--redis', redis!.url], 1], ['2 workers', ['--executor', 'bullmq', '--redis', redis!.url], 2]]
-      : [['local', ['--sharded'], 0]];
+    const plan = i === 0 ? all.filter(([m]) => wanted.includes(m)) : all.filter(([m]) => m === 'local');
     for (const [mode, flags, nWorkers] of plan) {
       const dir = join(work, `${mode.replace(' ', '')}-${d}`);
-      await cp(base, dir, { recursive: true });
+      await execa('cp', ['-al', base, dir]); // hard links: lake files are replaced by rename, never written in place
       const ws = Array.from({ length: nWorkers }, () => startWorker(redis!.url, dir, ['--concurrency', '1']));
       for (const w of ws) await waitFor('worker ready', () => w.lines.some((l) => l.msg === 'worker ready'));
+      const loadBefore = loadavg()[0]!;
       const t0 = performance.now();
       const r = await runAll(dir, `b-${mode.replace(' ', '')}`, [...synth(d), '--only', STAGES.join(','), '--force', ...flags]);
       const wall = performance.now() - t0;
-      for (const w of ws) await stopProcess(w.proc);
+      const loadAfter = loadavg()[0]!;
+      let cpu = r.cpu_s;
+      for (const w of ws) {
+        cpu += procCpuS(w.proc.pid!); // the worker and the shard processes it ran (waited for: counted in cutime)
+        await stopProcess(w.proc);
+      }
       (modes[`${d}d`] ??= {})[mode] = figures(r);
-      process.stdout.write(`${d} days (${argv.symbols} x ${bars} bars) ${mode.padEnd(10)} ${(wall / 1000).toFixed(1)}s: ${STAGES.map((s) => `${s} ${(modes[`${d}d`]![mode]![s]!.wall_ms / 1000).toFixed(1)}s`).join(', ')}\n`);
+      (totals[`${d}d`] ??= {})[mode] = { wall_s: Math.round(wall / 100) / 10, cpu_s: Math.round(cpu * 10) / 10, load_before: loadBefore, load_after: loadAfter };
+      process.stdout.write(`${d} days (${argv.symbols} x ${bars} bars) ${mode.padEnd(10)} ${(wall / 1000).toFixed(1)}s wall, ${cpu.toFixed(1)} CPU s, load ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)}: ${STAGES.map((s) => `${s} ${(modes[`${d}d`]![mode]![s]!.wall_ms / 1000).toFixed(1)}s`).join(', ')}\n`);
       await rm(dir, { recursive: true, force: true });
+      if (argv.out) await writeFile(argv.out, `${JSON.stringify({ ...out, runs: modes, totals }, null, 2)}\n`); // partial figures survive an abort
     }
   }
   out.runs = modes;
+  out.totals = totals;
 
   // 3. fit and projection: the small local run against a larger one (the last --days, or --fit_run)
   const eDays = (out.days as number[] | undefined) ?? days;
   const [d0, d1] = [eDays[0]!, eDays[eDays.length - 1]!];
   const N = (out.symbols as number | undefined) ?? argv.symbols;
+  // the fit: the first --days window against the last one (or --fit_run), local executor
   const small = { n: N, b: d0 * 288, f: modes[`${d0}d`]!.local! };
   let large = { n: N, b: d1 * 288, f: modes[`${d1}d`]?.local ?? small.f };
-  if (argv.fit_run) {
+  if (argv.fit_json) {
+    const j = JSON.parse(await readFile(argv.fit_json, 'utf8')) as { symbols: number; days: number[]; runs: typeof modes; queue_overhead_ms_per_shard?: number };
+    large = { n: j.symbols, b: j.days[0]! * 288, f: j.runs[`${j.days[0]}d`]![argv.fit_mode]! };
+    out.fit_json = { file: argv.fit_json, mode: argv.fit_mode, instruments: large.n, bars: large.b };
+    if (j.queue_overhead_ms_per_shard !== undefined) out.queue_overhead_ms_per_shard = j.queue_overhead_ms_per_shard;
+  } else if (argv.fit_run) {
     if (!argv.fit_instruments || !argv.fit_bars) throw new Error('--fit_run needs --fit_instruments and --fit_bars');
     large = { n: argv.fit_instruments, b: argv.fit_bars, f: figures(JSON.parse(await readFile(argv.fit_run, 'utf8')) as RunRecord) };
     out.fit_run = { file: argv.fit_run, instruments: argv.fit_instruments, bars: argv.fit_bars, figures: large.f };

@@ -5,7 +5,8 @@
  * created on the first call (its total can change between calls) and stopped, and its line cleared, when done reaches
  * the total; pino lines keep going to the same stream.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 
 export type ProgressFn = (done: number, total: number, unit: string) => void;
 
@@ -30,8 +31,11 @@ export function progressBarWanted(stream: { isTTY?: boolean }, env: NodeJS.Proce
 export function progressReporter(o: ProgressOptions): ProgressFn {
   const stream = o.stream ?? process.stderr;
   if (!progressBarWanted(stream, o.env ?? process.env)) return o.fallback;
+  // Loaded only when a bar is drawn: stage and shard processes under the orchestrator (stderr not a TTY) never load
+  // it (require: an ESM import of this CommonJS package is lexed for named exports first; docs/scale.md)
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const now = o.now ?? Date.now;
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   let t0 = 0;
   return (done, total, unit) => {
     if (!bar) {

@@ -1,6 +1,9 @@
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../lib/log.js';
 import { ExitCode, UsageError } from '../lib/errors.js';
+import { lakeMismatch } from '../lib/stage/lake_id.js';
+import { shardPlanPath } from '../lib/stage/shard_main.js';
 import { spawnShard, retryable, type ShardExecutor, type ShardJob, type ShardOutcome } from './shard_exec.js';
 
 /**
@@ -49,12 +52,22 @@ export async function bullmqExecutor(o: BullmqExecutorOptions): Promise<ShardExe
   // one waitUntilFinished listener per shard: thousands are expected
   queue.setMaxListeners(0);
   events.setMaxListeners(0);
-  let cancelled = false;
-  const enqueued: string[] = [];
+  // The current run's stop (one run at a time per executor): a shard failed for good, or the run was interrupted.
+  let stopRun: ((reason: string) => void) | undefined;
+  let interruptedBefore = false;
   return {
     name: 'bullmq',
     async run(jobs, onDone) {
       const t0 = Date.now();
+      let stopReason: string | undefined;
+      let wake!: () => void;
+      const stopped = new Promise<'stop'>((r) => (wake = () => r('stop')));
+      stopRun = (reason) => {
+        if (stopReason !== undefined) return;
+        stopReason = reason;
+        wake();
+      };
+      if (interruptedBefore) stopRun('the run was interrupted');
       const added = await queue.addBulk(jobs.map((j) => ({
         name: j.stage,
         data: j,
@@ -66,33 +79,53 @@ export async function bullmqExecutor(o: BullmqExecutorOptions): Promise<ShardExe
           removeOnFail: { age: 24 * 3600 },
         },
       })));
-      enqueued.push(...added.map((j) => j.id!));
       o.log.info({ queue: name, jobs: added.length, enqueue_ms: Date.now() - t0 }, 'shards enqueued');
-      return Promise.all(added.map(async (job, i): Promise<ShardOutcome> => {
-        const spec = jobs[i]!;
-        let out: ShardOutcome;
-        try {
-          const r = (await job.waitUntilFinished(events)) as ShardJobResult;
-          const done = await queue.getJob(job.id!);
-          out = { label: spec.label, id: spec.shard_id, ok: true, exit_code: 0, attempts: done?.attemptsStarted ?? 1, duration_ms: r.duration_ms, worker: r.worker };
-        } catch (e) {
-          const failed = await queue.getJob(job.id!);
-          const reason = failed?.failedReason ?? (e as Error).message;
-          const m = /^exit (\d+): ([\s\S]*)$/.exec(reason);
-          out = {
-            label: spec.label, id: spec.shard_id, ok: false, exit_code: m ? Number(m[1]) : cancelled ? ExitCode.interrupted : ExitCode.stageFailed,
-            message: m ? m[2]! : reason, attempts: failed?.attemptsStarted ?? failed?.attemptsMade ?? 0, duration_ms: Date.now() - t0,
-            worker: failed?.processedBy ?? '?',
-          };
-        }
-        onDone(out);
-        return out;
-      }));
+      try {
+        return await Promise.all(added.map(async (job, i): Promise<ShardOutcome> => {
+          const spec = jobs[i]!;
+          const settled = job.waitUntilFinished(events).then((r: ShardJobResult) => ({ r }), (e: Error) => ({ e }));
+          let end = await Promise.race([settled, stopped]);
+          // Stopped: a job not started (waiting, delayed for a retry) is removed; a running one finishes on its worker.
+          while (end === 'stop') {
+            const state = await queue.getJobState(job.id!);
+            if (state !== 'completed' && state !== 'failed' && state !== 'active' && (await queue.remove(job.id!)) === 1) {
+              const out: ShardOutcome = {
+                label: spec.label, id: spec.shard_id, ok: false, cancelled: true, exit_code: ExitCode.interrupted, attempts: job.attemptsStarted ?? 0,
+                duration_ms: Date.now() - t0, worker: '-', message: `not started: ${stopReason}`,
+              };
+              onDone(out);
+              return out;
+            }
+            end = await Promise.race([settled, sleep(250).then(() => 'stop' as const)]);
+          }
+          let out: ShardOutcome;
+          if ('r' in end) {
+            const done = await queue.getJob(job.id!);
+            out = { label: spec.label, id: spec.shard_id, ok: true, exit_code: 0, attempts: done?.attemptsStarted ?? 1, duration_ms: end.r.duration_ms, worker: end.r.worker };
+          } else {
+            const failed = await queue.getJob(job.id!);
+            const reason = failed?.failedReason ?? end.e.message;
+            const m = /^exit (\d+): ([\s\S]*)$/.exec(reason);
+            out = {
+              label: spec.label, id: spec.shard_id, ok: false, exit_code: m ? Number(m[1]) : ExitCode.stageFailed,
+              message: m ? m[2]! : reason, attempts: failed?.attemptsStarted ?? failed?.attemptsMade ?? 0, duration_ms: Date.now() - t0,
+              worker: failed?.processedBy ?? '?',
+            };
+            // The first shard to fail for good is the stage's error; one failing after the stop is reported as cancelled
+            if (stopReason !== undefined) out.cancelled = true;
+            else stopRun!(`shard ${spec.label} failed for good`);
+          }
+          onDone(out);
+          return out;
+        }));
+      } finally {
+        stopRun = undefined;
+      }
     },
     cancel() {
-      cancelled = true;
       // Jobs not started yet are removed; running ones finish on their workers (the commit never happens).
-      void Promise.all(enqueued.map((id) => queue.remove(id).catch(() => 0))).catch(() => undefined);
+      interruptedBefore = true;
+      stopRun?.('the run was interrupted');
     },
     async close() {
       await events.close();
@@ -123,6 +156,17 @@ export async function startWorker(o: WorkerOptions): Promise<{ close: () => Prom
   const worker = new Worker<ShardJob, ShardJobResult>(o.queue ?? DEFAULT_QUEUE, async (job) => {
     const t0 = Date.now();
     const data: ShardJob = { ...job.data, ...(o.specDir ? { spec_dir: o.specDir } : {}) };
+    // A job of another lake (or of the lake this data dir was copied from) is refused: never run, not retried
+    const wrong = data.lake
+      ? await lakeMismatch(o.dataDir, data.lake, shardPlanPath(o.dataDir, data.stage, data.run_id))
+      : `the job names no lake (enqueued by an older build): upgrade the orchestrator`;
+    if (wrong) {
+      const err = new UsageError(`worker ${me} refuses ${data.stage} shard ${data.label} of run ${data.run_id}: ${wrong}`, {
+        hint: `start this worker with --data_dir set to that lake as this machine mounts it, or give each lake its own queue (--queue)`,
+      });
+      o.log.error({ job: job.id, exit_code: ExitCode.usage }, err.describe());
+      throw new UnrecoverableError(`exit ${ExitCode.usage}: ${err.describe()}`);
+    }
     o.log.info({ job: job.id, stage: data.stage, shard: data.label, attempt: job.attemptsStarted }, 'shard started');
     const r = await spawnShard(o.projectRoot, o.dataDir, data);
     if (r.exit_code !== 0) {

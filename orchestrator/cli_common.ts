@@ -52,9 +52,9 @@ export function summaryTable(r: RunRecord): string {
     const line = `  ${s.name.padEnd(12)} ${o.type.padEnd(12)} ${(s.duration_ms / 1000).toFixed(2).padStart(7)}s  ${what}${changed}`;
     const sh = s.shards;
     if (!sh) return line;
-    const slowest = sh.shards.filter((x) => x.outcome !== 'reused').sort((a, b) => b.duration_ms - a.duration_ms)[0];
+    const slowest = sh.shards.filter((x) => x.outcome === 'ran' || x.outcome === 'failed').sort((a, b) => b.duration_ms - a.duration_ms)[0];
     const retried = sh.shards.filter((x) => x.attempts > 1).map((x) => `${x.label} x${x.attempts}`);
-    return `${line}\n  ${''.padEnd(12)} shards (${sh.executor}, by ${sh.by}): ${sh.total} = ${sh.ran} ran + ${sh.reused} reused${sh.failed ? ` + ${sh.failed} FAILED` : ''}`
+    return `${line}\n  ${''.padEnd(12)} shards (${sh.executor}, by ${sh.by}): ${sh.total} = ${sh.ran} ran + ${sh.reused} reused${sh.failed ? ` + ${sh.failed} FAILED` : ''}${sh.cancelled ? ` + ${sh.cancelled} cancelled` : ''}`
       + `; plan ${(sh.plan_ms / 1000).toFixed(2)}s, shards ${(sh.shards_ms / 1000).toFixed(2)}s, commit ${(sh.commit_ms / 1000).toFixed(2)}s`
       + (slowest ? `; slowest ${slowest.label} ${(slowest.duration_ms / 1000).toFixed(2)}s` : '') + (retried.length ? `; retried ${retried.join(', ')}` : '');
   });

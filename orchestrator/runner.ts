@@ -13,7 +13,8 @@ import { resolvePipelineCached, type PipelineOverrides } from './pipeline.js';
 import { decide, stageManifests, type Decision, type DecideEnv } from './decide.js';
 import { DecideCache } from './decide_cache.js';
 import type { Registry, RegisteredStage } from './registry_types.js';
-import { localExecutor, type ShardExecutor } from './shard_exec.js';
+import { localExecutor, type ShardExecutor, type ShardOutcome } from './shard_exec.js';
+import type { JobLake } from '../lib/stage/lake_id.js';
 
 export interface RunOptions {
   registry: Registry;
@@ -99,11 +100,13 @@ export interface ShardProgress {
   ran: number;
   reused: number;
   failed: number;
+  /** Not run to the end: another shard failed for good first (fail fast), or the run was interrupted. */
+  cancelled: number;
   /** Wall time of the plan, shard and commit phases. */
   plan_ms: number;
   shards_ms: number;
   commit_ms: number;
-  shards: { label: string; outcome: 'ran' | 'reused' | 'failed'; attempts: number; duration_ms: number; worker: string; message?: string }[];
+  shards: { label: string; outcome: 'ran' | 'reused' | 'failed' | 'cancelled'; attempts: number; duration_ms: number; worker: string; message?: string }[];
 }
 
 export interface RunRecord {
@@ -337,24 +340,37 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
         onChild: (pid, label) => void lock.addChild(pid, `${name}:${label}`), onChildExit: (pid) => void lock.removeChild(pid),
       });
     const todo = p.shards.filter((s) => !s.reuse);
+    // BullMQ jobs name their lake: a worker serving another data dir (another lake, or a copy) refuses them
+    let lake: JobLake | undefined;
+    if (executor.name === 'bullmq') {
+      const { shardPlanPath } = await import('../lib/stage/shard_main.js');
+      const { ensureLakeId, planSha256 } = await import('../lib/stage/lake_id.js');
+      lake = { id: await ensureLakeId(o.dataDir), path: o.dataDir, plan_sha256: (await planSha256(shardPlanPath(o.dataDir, name, runId)))! };
+    }
     const tShards = Date.now();
     let finished = 0;
+    // The stage's error is the first shard that failed for good, in finishing order (the others were cancelled)
+    let bad: ShardOutcome | undefined;
     const outcomes = interrupted ? [] : await executor.run(
-      todo.map((s) => ({ stage: name, run_id: runId, params: params.get(name), shard_id: s.id, label: s.label, spec_dir: o.specDir, verbose: o.verbose ?? false })),
-      (x) => log.info({ stage: name, shard: x.label, ok: x.ok, attempts: x.attempts, worker: x.worker, done: ++finished, total: todo.length }, `shard ${x.label}: ${x.ok ? 'done' : 'failed'}`),
+      todo.map((s) => ({ stage: name, run_id: runId, params: params.get(name), shard_id: s.id, label: s.label, spec_dir: o.specDir, verbose: o.verbose ?? false, ...(lake ? { lake } : {}) })),
+      (x) => {
+        if (!x.ok && !x.cancelled) bad ??= x;
+        log.info({ stage: name, shard: x.label, ok: x.ok, attempts: x.attempts, worker: x.worker, done: ++finished, total: todo.length },
+          `shard ${x.label}: ${x.ok ? 'done' : x.cancelled ? x.message : 'failed'}`);
+      },
     );
     const byLabel = new Map(outcomes.map((x) => [x.label, x]));
     const progress: ShardProgress = {
       by: p.by, executor: executor.name, total: p.shards.length, ran: outcomes.filter((x) => x.ok).length, reused: p.shards.length - todo.length,
-      failed: outcomes.filter((x) => !x.ok).length, plan_ms: planMs, shards_ms: Date.now() - tShards, commit_ms: 0,
+      failed: outcomes.filter((x) => !x.ok && !x.cancelled).length, cancelled: outcomes.filter((x) => x.cancelled).length, plan_ms: planMs, shards_ms: Date.now() - tShards, commit_ms: 0,
       shards: p.shards.map((s) => {
         const x = byLabel.get(s.label);
         return x
-          ? { label: s.label, outcome: x.ok ? 'ran' as const : 'failed' as const, attempts: x.attempts, duration_ms: x.duration_ms, worker: x.worker, ...(x.message ? { message: x.message } : {}) }
+          ? { label: s.label, outcome: x.ok ? 'ran' as const : x.cancelled ? 'cancelled' as const : 'failed' as const, attempts: x.attempts, duration_ms: x.duration_ms, worker: x.worker, ...(x.message ? { message: x.message } : {}) }
           : { label: s.label, outcome: 'reused' as const, attempts: 0, duration_ms: 0, worker: '-' };
       }),
     };
-    const bad = outcomes.find((x) => !x.ok);
+    bad ??= outcomes.find((x) => !x.ok);
     if (interrupted) return failed(name, d, t0, ExitCode.interrupted, 'interrupted', progress);
     if (bad) return failed(name, d, t0, bad.exit_code, `shard ${bad.label} failed after ${bad.attempts} attempt(s): ${bad.message ?? `exit code ${bad.exit_code}`}`, progress);
     const tCommit = Date.now();

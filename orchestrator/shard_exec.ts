@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { ExitCode } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import type { JobLake } from '../lib/stage/lake_id.js';
 import { scriptFor } from './registry_types.js';
 
 /**
@@ -19,6 +20,8 @@ export interface ShardJob {
   label: string;
   spec_dir: string;
   verbose: boolean;
+  /** The lake the job belongs to (BullMQ jobs: a worker whose data dir is another lake refuses it). */
+  lake?: JobLake;
 }
 
 /** How one shard ended, after its retries: shown per shard in the run summary. */
@@ -30,6 +33,11 @@ export interface ShardOutcome {
   exit_code: number;
   /** The last failed attempt's error message (the stage's located error), when it failed. */
   message?: string;
+  /**
+   * Not run to the end because another shard of the stage failed for good (or the run was interrupted): not
+   * started, or stopped. Such a shard is never the stage's error; `message` says what stopped it.
+   */
+  cancelled?: boolean;
   attempts: number;
   duration_ms: number;
   worker: string;
@@ -37,7 +45,11 @@ export interface ShardOutcome {
 
 export interface ShardExecutor {
   readonly name: 'local' | 'bullmq';
-  /** Run every job; resolves once each one succeeded or failed for good. `onDone` reports progress. */
+  /**
+   * Run every job; resolves once each one succeeded, failed for good or was cancelled. Fail fast: once one shard
+   * has failed for good (retries exhausted, or exit 2/3) no new shard starts, and the stage's error is that shard's
+   * (the first outcome reported with ok false and not cancelled). `onDone` reports progress, in finishing order.
+   */
   run(jobs: readonly ShardJob[], onDone: (o: ShardOutcome) => void): Promise<ShardOutcome[]>;
   /** Stop: no new shard starts, running ones are terminated (SIGINT/SIGTERM of the run). */
   cancel(): void;
@@ -116,7 +128,11 @@ export interface LocalExecutorOptions {
   onChildExit?: (pid: number) => void;
 }
 
-/** Shards as child processes of the orchestrator, up to the core count at once, each retried with backoff. */
+/**
+ * Shards as child processes of the orchestrator, up to the core count at once, each retried with backoff. Once a
+ * shard has failed for good, no new shard starts and the running ones are stopped (SIGTERM: a stopped shard leaves
+ * only its attempt folder, which nothing reads): their outcomes are `cancelled`, the failed shard's is not.
+ */
 export function localExecutor(o: LocalExecutorOptions): ShardExecutor {
   const abort = new AbortController();
   const worker = `local:${process.pid}`;
@@ -124,32 +140,54 @@ export function localExecutor(o: LocalExecutorOptions): ShardExecutor {
     name: 'local',
     async run(jobs, onDone) {
       const limit = pLimit(Math.max(1, o.concurrency ?? cpus().length));
-      return Promise.all(jobs.map((job) => limit(async (): Promise<ShardOutcome> => {
-        const t0 = Date.now();
-        let last: ShardRunResult = { exit_code: ExitCode.interrupted, signal: null, message: 'not started: the run was interrupted' };
-        let attempt = 0;
-        while (attempt < o.attempts && !abort.signal.aborted) {
-          attempt++;
-          let pid: number | undefined;
-          last = await spawnShard(o.projectRoot, o.dataDir, job, {
-            signal: abort.signal,
-            onChild: (p) => ((pid = p), o.onChild?.(p, job.label)),
-          });
-          if (pid !== undefined) o.onChildExit?.(pid);
-          if (last.exit_code === 0 || !retryable(last.exit_code) || abort.signal.aborted) break;
-          if (attempt < o.attempts) {
-            const wait = backoffMs(o.backoffMs, attempt);
-            o.log.warn({ shard: job.label, attempt, exit_code: last.exit_code, retry_in_ms: wait }, `shard ${job.label} failed (${last.message ?? `exit code ${last.exit_code}`}): retrying`);
-            await sleep(wait);
+      // This run's stop: a shard failed for good, or the run was interrupted (cancel()).
+      const stop = new AbortController();
+      const onCancel = () => stop.abort('the run was interrupted');
+      if (abort.signal.aborted) onCancel();
+      else abort.signal.addEventListener('abort', onCancel, { once: true });
+      try {
+        return await Promise.all(jobs.map((job) => limit(async (): Promise<ShardOutcome> => {
+          const t0 = Date.now();
+          let last: ShardRunResult | undefined;
+          let attempt = 0;
+          while (attempt < o.attempts && !stop.signal.aborted) {
+            attempt++;
+            let pid: number | undefined;
+            last = await spawnShard(o.projectRoot, o.dataDir, job, {
+              signal: stop.signal,
+              onChild: (p) => ((pid = p), o.onChild?.(p, job.label)),
+            });
+            if (pid !== undefined) o.onChildExit?.(pid);
+            if (last.exit_code === 0 || !retryable(last.exit_code) || stop.signal.aborted) break;
+            if (attempt < o.attempts) {
+              const wait = backoffMs(o.backoffMs, attempt);
+              o.log.warn({ shard: job.label, attempt, exit_code: last.exit_code, retry_in_ms: wait }, `shard ${job.label} failed (${last.message ?? `exit code ${last.exit_code}`}): retrying`);
+              await sleep(wait, undefined, { signal: stop.signal }).catch(() => undefined);
+            }
           }
-        }
-        const out: ShardOutcome = {
-          label: job.label, id: job.shard_id, ok: last.exit_code === 0, exit_code: last.exit_code, attempts: attempt,
-          duration_ms: Date.now() - t0, worker, ...(last.exit_code !== 0 ? { message: last.message ?? `exit code ${last.exit_code}` } : {}),
-        };
-        onDone(out);
-        return out;
-      })));
+          const ok = last?.exit_code === 0;
+          // The first shard to get here having failed is the cause; every shard failing after the stop was stopped.
+          const cancelled = !ok && stop.signal.aborted;
+          let out: ShardOutcome;
+          if (ok) out = { label: job.label, id: job.shard_id, ok, exit_code: 0, attempts: attempt, duration_ms: Date.now() - t0, worker };
+          else if (cancelled) {
+            out = {
+              label: job.label, id: job.shard_id, ok, cancelled, exit_code: last?.exit_code ?? ExitCode.interrupted, attempts: attempt,
+              duration_ms: Date.now() - t0, worker, message: `${last ? 'stopped' : 'not started'}: ${String(stop.signal.reason)}`,
+            };
+          } else {
+            out = {
+              label: job.label, id: job.shard_id, ok, exit_code: last!.exit_code, attempts: attempt, duration_ms: Date.now() - t0, worker,
+              message: last!.message ?? (last!.signal ? `killed by ${last!.signal}` : `exit code ${last!.exit_code}`),
+            };
+            stop.abort(`shard ${job.label} failed for good`);
+          }
+          onDone(out);
+          return out;
+        })));
+      } finally {
+        abort.signal.removeEventListener('abort', onCancel);
+      }
     },
     cancel: () => abort.abort(),
     close: async () => undefined,

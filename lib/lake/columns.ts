@@ -1,4 +1,4 @@
-import { DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, type DuckDBType } from './duckdb_api.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { LakeDb } from './db.js';

@@ -1,4 +1,4 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from './duckdb_api.js';
 
 /**
  * The one place that opens DuckDB. Every DuckDB detail stays inside lib/lake; callers hold a LakeDb.

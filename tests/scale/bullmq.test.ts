@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { execa } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isProcessAlive } from '../../lib/process.js';
@@ -80,8 +81,41 @@ describe('BullMQ executor', () => {
     const rec = stageRecord(r.record, 'clean');
     expect(rec.outcome).toMatchObject({ type: 'failed', exit_code: 2 });
     expect(rec.outcome.type === 'failed' && rec.outcome.reason).toMatch(/^shard synthetic\/um\/SYN0\dUSDT failed after 1 attempt\(s\): clean shard synthetic\/um\/SYN0\dUSDT: synthetic\/um\/SYN0\dUSDT: cannot produce 1m bars from 5m raw bars\n  -> ingest 1m or finer data$/);
-    expect(rec.shards!.shards.every((x) => x.outcome === 'failed' && x.attempts === 1)).toBe(true);
+    // fail fast: the first shard's failure stops the stage; the others failed too (same error) or were never started
+    const sh = rec.shards!.shards;
+    expect(sh.every((x) => (x.outcome === 'failed' && x.attempts === 1) || x.outcome === 'cancelled')).toBe(true);
+    expect(rec.shards!.failed).toBeGreaterThanOrEqual(1);
+    expect(rec.shards!.failed + rec.shards!.cancelled).toBe(3);
     expect(existsSync(join(d, 'lake', 'cleaned'))).toBe(false);
     expect(existsSync(join(d, 'state', 'stages', 'clean.json'))).toBe(false);
+  }, 300_000);
+
+  test('a worker whose data dir is another lake (here a copy of it) refuses the jobs: the stage fails saying which worker and why', async () => {
+    const a = join(work, 'lake'); // the first test's lake: its BullMQ run gave it a lake id
+    const id = (JSON.parse(await readFile(join(a, 'state', 'lake.json'), 'utf8')) as { lake_id: string }).lake_id;
+    const b = join(work, 'copy');
+    await execa('cp', ['-a', a, b]); // same lake id, but not the lake: the plan of the next run is written in a only
+    await rm(join(a, 'state', 'shards', 'clean.json')); // no shard index: every shard runs (none is reused)
+    for (const w of workers) await stopProcess(w.proc);
+    const w = startWorker(redis.url, b, ['--concurrency', '1', '--lock_ms', '1000']);
+    workers.push(w);
+    await waitFor('worker on the copy ready', () => w.lines.some((l) => l.msg === 'worker ready'), 60_000);
+    const wName = w.lines.find((l) => l.msg === 'worker ready')!.worker as string;
+    const r = await runAll(a, 'bq3', ['--only', 'clean', '--force', '--executor', 'bullmq', '--redis', redis.url, '--shard_attempts', '3', '--shard_backoff_ms', '100']);
+    expect(r.exitCode).toBe(2);
+    const rec = stageRecord(r.record, 'clean');
+    expect(rec.outcome).toMatchObject({ type: 'failed', exit_code: 2 });
+    const reason = rec.outcome.type === 'failed' ? rec.outcome.reason : '';
+    const plan = join(b, '.staging', 'clean', 'bq3.shards', 'plan.json');
+    expect(reason).toBe(`shard ${/shard (\S+) failed/.exec(reason)![1]} failed after 1 attempt(s): worker ${wName} refuses clean shard ${/shard (\S+) failed/.exec(reason)![1]} of run bq3: `
+      + `the data dir ${b} has the job's lake id ${id} but not its shard plan (${plan} does not exist): a copy of the lake, not the lake itself?\n`
+      + '  -> start this worker with --data_dir set to that lake as this machine mounts it, or give each lake its own queue (--queue)');
+    // refused, not retried (unrecoverable); the others were refused too or never started
+    expect(rec.shards!.shards.every((x) => (x.outcome === 'failed' && x.attempts === 1 && x.worker === wName) || x.outcome === 'cancelled')).toBe(true);
+    expect(rec.shards!.failed + rec.shards!.cancelled).toBe(3);
+    // lake a is as it was (the run rolled back), and the worker wrote nothing into the copy
+    expect(await outputDigests(a, 'clean')).toEqual(refClean);
+    expect(existsSync(join(b, '.staging', 'clean', 'bq3.shards'))).toBe(false);
+    expect(w.lines.some((l) => typeof l.msg === 'string' && l.msg.startsWith(`worker ${wName} refuses clean shard`))).toBe(true);
   }, 300_000);
 });

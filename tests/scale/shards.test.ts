@@ -77,7 +77,8 @@ describe('sharded runs (local executor)', () => {
     // one instrument's raw bars are not Parquet any more: its shard fails (exit 1: retried), the others succeed
     const file = join(d, 'lake/raw/klines/exchange=synthetic/market=um/symbol=SYN02USDT/interval=5m/month=2025-01/part.parquet');
     await writeFile(file, 'not parquet');
-    const r = await runAll(d, 'b2', ['--only', 'clean', '--sharded', '--shard_attempts', '2', '--shard_backoff_ms', '50']);
+    // one shard at a time: SYN01 runs, SYN02 fails twice, then SYN03 must not start (fail fast)
+    const r = await runAll(d, 'b2', ['--only', 'clean', '--sharded', '--shard_concurrency', '1', '--shard_attempts', '2', '--shard_backoff_ms', '50']);
     expect(r.exitCode).toBe(1);
     const rec = stageRecord(r.record, 'clean');
     expect(rec.outcome).toMatchObject({ type: 'failed', exit_code: 1 });
@@ -85,6 +86,11 @@ describe('sharded runs (local executor)', () => {
     const bad = rec.shards!.shards.find((x) => x.label === 'synthetic/um/SYN02USDT')!;
     expect(bad).toMatchObject({ outcome: 'failed', attempts: 2 });
     expect(rec.shards!.failed).toBe(1);
+    expect(rec.shards!.shards.map((x) => [x.label, x.outcome, x.attempts])).toEqual([
+      ['synthetic/um/SYN01USDT', 'ran', 1], ['synthetic/um/SYN02USDT', 'failed', 2], ['synthetic/um/SYN03USDT', 'cancelled', 0],
+    ]);
+    expect(rec.shards!.shards[2]!.message).toBe('not started: shard synthetic/um/SYN02USDT failed for good');
+    expect(r.stdout).toMatch(/3 = 1 ran \+ 0 reused \+ 1 FAILED \+ 1 cancelled/);
     // the stage published nothing: no cleaned lake, no manifest, no shard index
     expect(existsSync(join(d, 'lake', 'cleaned'))).toBe(false);
     expect(existsSync(join(d, 'state', 'stages', 'clean.json'))).toBe(false);

@@ -1,5 +1,10 @@
 /** Issue 18: the pieces of the scale-out that need no process: retry rules, backoff, shard identity, Redis URLs. */
 import { describe, expect, test } from '@jest/globals';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureLakeId, lakeIdPath, lakeMismatch, planSha256, readLakeId } from '../../lib/stage/lake_id.js';
+import { sha256Hex } from '../../lib/hash.js';
 import { ExitCode, UsageError } from '../../lib/errors.js';
 import { backoffMs, retryable } from '../../orchestrator/shard_exec.js';
 import { redisConnection } from '../../orchestrator/bullmq.js';
@@ -53,5 +58,46 @@ describe('--redis', () => {
     expect(redisConnection('redis://127.0.0.1:6379')).toEqual({ url: 'redis://127.0.0.1:6379', maxRetriesPerRequest: null });
     expect(() => redisConnection('127.0.0.1:6379')).toThrow(UsageError);
     expect(() => redisConnection('http://127.0.0.1:6379')).toThrow(/expected redis:\/\/ or rediss:\/\//);
+  });
+});
+
+describe('lake identity (BullMQ jobs name their lake)', () => {
+  test('made once, kept; racing makers agree; a worker on no lake, another lake or a copy without the plan is told why', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'quantlab-lakeid-'));
+    try {
+      const a = join(work, 'a');
+      const b = join(work, 'b');
+      expect(await readLakeId(a)).toBeUndefined();
+      const ids = await Promise.all([ensureLakeId(a), ensureLakeId(a), ensureLakeId(a)]);
+      expect(new Set(ids).size).toBe(1);
+      expect(ids[0]).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await ensureLakeId(a)).toBe(ids[0]);
+      expect(JSON.parse(await readFile(lakeIdPath(a), 'utf8'))).toMatchObject({ version: 1, lake_id: ids[0], created_path: a });
+      const plan = join(a, '.staging', 'clean', 'r1.shards', 'plan.json');
+      await mkdir(join(plan, '..'), { recursive: true });
+      await writeFile(plan, '{"plan":1}');
+      const want = { id: ids[0]!, path: a, plan_sha256: sha256Hex('{"plan":1}') };
+      expect(await planSha256(plan)).toBe(want.plan_sha256);
+      expect(await lakeMismatch(a, want, plan)).toBeUndefined();
+      // another data dir: no lake id yet
+      const planB = join(b, '.staging', 'clean', 'r1.shards', 'plan.json');
+      expect(await lakeMismatch(b, want, planB)).toBe(
+        `the data dir ${b} has no lake id (${join(b, 'state', 'lake.json')} does not exist): it is not the job's lake; the job's lake is ${ids[0]} (at ${a} on the orchestrator's machine)`);
+      // another lake
+      const idB = await ensureLakeId(b);
+      expect(idB).not.toBe(ids[0]);
+      expect(await lakeMismatch(b, want, planB)).toBe(`the data dir ${b} is lake ${idB} (${join(b, 'state', 'lake.json')}); the job's lake is ${ids[0]} (at ${a} on the orchestrator's machine)`);
+      // a copy of lake a (same id) without this run's plan, then with another plan
+      await writeFile(lakeIdPath(b), await readFile(lakeIdPath(a)));
+      expect(await lakeMismatch(b, want, planB)).toMatch(/has the job's lake id .* but not its shard plan \(.*plan\.json does not exist\): a copy of the lake, not the lake itself\?$/);
+      await mkdir(join(planB, '..'), { recursive: true });
+      await writeFile(planB, '{"plan":2}');
+      expect(await lakeMismatch(b, want, planB)).toMatch(/but another shard plan at .*plan\.json \(sha256 [0-9a-f]{12}, the job's [0-9a-f]{12}\)/);
+      // a damaged identity file is a located error
+      await writeFile(lakeIdPath(b), '{"lake_id": 7}');
+      await expect(readLakeId(b)).rejects.toThrow(`${join(b, 'state', 'lake.json')}: field lake_id is 7, expected a non-empty string`);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
