@@ -12,6 +12,7 @@ import { acquireLock } from './lock.js';
 import { resolvePipelineCached, type PipelineOverrides } from './pipeline.js';
 import { decide, stageManifests, type Decision, type DecideEnv } from './decide.js';
 import { DecideCache } from './decide_cache.js';
+import { CodeFiles } from '../lib/stage/code_digest.js';
 import type { Registry, RegisteredStage } from './registry_types.js';
 import { localExecutor, type ShardExecutor } from './shard_exec.js';
 
@@ -141,17 +142,17 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   const runId = assertSafeName('run_id', o.runId ?? newRunId(new Date()), { flag: '--run_id' });
   const log = o.log;
   const started = Date.now();
-  const codeCache = new Map<string, string>();
-  const importsCache = new Map<string, string[]>();
+  const codeFiles = new CodeFiles();
+  const lockfileCache: { value?: string } = {};
   // Dry runs read the cache but never write it; a data dir that is not there yet has none.
-  const cache = o.decideCache === false ? undefined : await DecideCache.open(o.dataDir, o.projectRoot, codeCache, importsCache);
+  const cache = o.decideCache === false ? undefined : await DecideCache.open(o.dataDir, o.projectRoot, codeFiles, lockfileCache);
   const { spec, params } = await resolvePipelineCached(o.pipelineFile, o.registry, o.overrides, cache);
   const stages = new Map(o.registry.map((r) => [r.def.name, r]));
   const nodes = o.registry.map((r) => ({ name: r.def.name, inputs: r.def.inputs(params.get(r.def.name)), outputs: r.def.outputs }));
   const graph = buildGraph(nodes);
   const selected = selectStages(graph, { ...(o.only ? { only: o.only } : {}), ...(o.from ? { from: o.from } : {}), ...(o.until ? { until: o.until } : {}) });
   const env: DecideEnv = {
-    dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeCache, importsCache, lockfileCache: {}, costDigestCache: {},
+    dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeFiles, lockfileCache, costDigestCache: {},
     ...(cache ? { cache } : {}),
   };
   // Usage mistakes (synthetic data not allowed, ...) stop the run before the lock, in a dry run too.

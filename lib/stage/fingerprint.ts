@@ -2,7 +2,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { digestJson, sha256Hex } from '../hash.js';
-import { codeDigest, lockfileDigest } from './code_digest.js';
+import { codeDigest, lockfileDigest, type CodeFiles } from './code_digest.js';
 import type { StageDefinition } from './definition.js';
 
 /** Everything a stage's result depends on. Equal parts -> equal fingerprint -> the stage is skipped. */
@@ -27,9 +27,8 @@ export interface FingerprintEnv {
   committed: Map<string, string>;
   /** Digest of the resolved cost config (only asked for when the stage uses costs). */
   costDigest: () => Promise<string>;
-  codeCache?: Map<string, string>;
-  /** Per run: compiled file -> the files it imports (lib/stage/code_digest.ts moduleGraph). */
-  importsCache?: Map<string, string[]>;
+  /** Per run: each compiled file read and hashed once for every stage's code digest (lib/stage/code_digest.ts). */
+  codeFiles?: CodeFiles;
   /** Per run: the package-lock.json digest, read once. */
   lockfileCache?: { value?: string };
   /**
@@ -49,7 +48,7 @@ export async function fingerprintParts<P>(def: StageDefinition<P>, params: P, en
   const external: Record<string, string> = {};
   for (const e of def.externalInputs?.(params) ?? []) external[e] = await statDigest(e);
   return {
-    code: codeDigest(env.script, env.codeCache, env.importsCache),
+    code: codeDigest(env.script, env.codeFiles),
     lockfile: env.lockfileCache ? (env.lockfileCache.value ??= lockfileDigest(env.projectRoot)) : lockfileDigest(env.projectRoot),
     node: process.version,
     params: digestJson(params),
