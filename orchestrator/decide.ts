@@ -26,6 +26,8 @@ export interface DecideEnv {
    * then: that stage may have rewritten its manifest, and its outputs are the inputs of the next).
    */
   manifests?: Promise<Map<string, StageManifest>>;
+  /** Spec digests by file or folder, read once for all decisions; dropped with `manifests`. */
+  specMemo?: Map<string, Record<string, string>>;
   /** Kept between runs: spec and cost digests by content (orchestrator/decide_cache.ts). */
   cache?: DecideCache;
 }
@@ -47,6 +49,7 @@ export async function decide(stage: RegisteredStage, params: unknown, env: Decid
     codeFiles: env.codeFiles,
     ...(env.lockfileCache ? { lockfileCache: env.lockfileCache } : {}),
     ...(env.cache ? { specCache: env.cache.specs } : {}),
+    specMemo: (env.specMemo ??= new Map()),
   });
   const fingerprint = fingerprintOf(parts);
   if (forced) return { type: 'run', reason: 'forced', fingerprint };

@@ -281,6 +281,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     if (sharded && stage.def.shards) return runSharded(stage, d, t0);
     const code = await runStageProcess(stage, ['--keep_generation']);
     env.manifests = undefined; // the stage rewrote (or removed) its manifest: the next decisions read them again
+    env.specMemo = undefined; // and spec files are read again too
     if (code.code !== 0) return failed(name, d, t0, code.code, code.reason);
     return ran(name, d, t0);
   }
@@ -361,6 +362,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     const tCommit = Date.now();
     const commit = await runStageProcess(stage, ['--shard_phase', 'commit', '--keep_generation']);
     env.manifests = undefined;
+    env.specMemo = undefined;
     progress.commit_ms = Date.now() - tCommit;
     if (commit.code !== 0) return failed(name, d, t0, commit.code, `shard commit: ${commit.reason}`, progress);
     return ran(name, d, t0, progress);

@@ -8,6 +8,8 @@ const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|im
 export interface CodeFile {
   sha: string;
   specifiers: readonly string[];
+  /** The specifiers resolved against the file's folder. */
+  deps: readonly string[];
 }
 
 /**
@@ -51,7 +53,8 @@ export class CodeFiles {
         specifiers = scanImports(bytes.toString('utf8'));
         this.scans?.set(sha, specifiers);
       }
-      f = { sha, specifiers };
+      const dir = dirname(file);
+      f = { sha, specifiers, deps: specifiers.map((s) => resolve(dir, s)) };
     }
     this.files.set(file, f);
     return f;
@@ -94,8 +97,7 @@ export function moduleGraph(entry: string, files = new CodeFiles()): string[] {
     const c = files.get(f);
     if (c === null) continue;
     seen.add(f);
-    const dir = dirname(f);
-    for (const s of c.specifiers) stack.push(resolve(dir, s));
+    stack.push(...c.deps);
   }
   return [...seen].sort();
 }
