@@ -14,7 +14,7 @@ import { decide, stageManifests, type Decision, type DecideEnv } from './decide.
 import { DecideCache } from './decide_cache.js';
 import { CodeFiles } from '../lib/stage/code_digest.js';
 import type { Registry, RegisteredStage } from './registry_types.js';
-import { localExecutor, type ShardExecutor } from './shard_exec.js';
+import type { ShardExecutor } from './shard_exec.js';
 
 export interface RunOptions {
   registry: Registry;
@@ -333,7 +333,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     const p = await readShardPlan(o.dataDir, name, runId);
     executor ??= o.executor === 'bullmq'
       ? await (await import('./bullmq.js')).bullmqExecutor({ redis: o.redis!, ...(o.queue ? { queue: o.queue } : {}), attempts: o.shardAttempts ?? 3, backoffMs: o.shardBackoffMs ?? 1000, log })
-      : localExecutor({
+      : (await import('./shard_exec.js')).localExecutor({
         projectRoot: o.projectRoot, dataDir: o.dataDir, attempts: o.shardAttempts ?? 3, backoffMs: o.shardBackoffMs ?? 1000, log,
         ...(o.shardConcurrency ? { concurrency: o.shardConcurrency } : {}),
         onChild: (pid, label) => void lock.addChild(pid, `${name}:${label}`), onChildExit: (pid) => void lock.removeChild(pid),
