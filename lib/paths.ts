@@ -81,9 +81,9 @@ function realPathDeep(p: string): { real: string } | { dangling: string } {
   let cur = p;
   const rest: string[] = [];
   for (;;) {
-    let exists = true;
+    let exists: boolean;
     try {
-      lstatSync(cur);
+      exists = lstatSync(cur, { throwIfNoEntry: false }) !== undefined; // ENOENT without building an Error
     } catch {
       exists = false;
     }

@@ -5,6 +5,7 @@ import { fingerprintParts, fingerprintOf, changedParts, type FingerprintParts } 
 import { committedOf, readAllStageManifests, type StageManifest } from '../lib/stage/manifest.js';
 import { sha256Hex } from '../lib/hash.js';
 import type { DecideCache } from './decide_cache.js';
+import type { CodeFiles } from '../lib/stage/code_digest.js';
 import type { RegisteredStage } from './registry_types.js';
 
 /** Why a stage runs or is skipped: a stable reason, logged and recorded. */
@@ -16,16 +17,17 @@ export interface DecideEnv {
   dataDir: string;
   specDir: string;
   projectRoot: string;
-  codeCache: Map<string, string>;
+  /** Per run: each compiled file read and hashed once for every stage's code digest. */
+  codeFiles: CodeFiles;
   costDigestCache: { value?: Promise<string> };
-  /** Per run: compiled file -> its relative imports (each file read once for every stage's code digest). */
-  importsCache?: Map<string, string[]>;
   lockfileCache?: { value?: string };
   /**
    * Every stage manifest, read once and shared by the decisions until a stage process ends (the runner drops it
    * then: that stage may have rewritten its manifest, and its outputs are the inputs of the next).
    */
   manifests?: Promise<Map<string, StageManifest>>;
+  /** Spec digests by file or folder, read once for all decisions; dropped with `manifests`. */
+  specMemo?: Map<string, Record<string, string>>;
   /** Kept between runs: spec and cost digests by content (orchestrator/decide_cache.ts). */
   cache?: DecideCache;
 }
@@ -44,10 +46,10 @@ export async function decide(stage: RegisteredStage, params: unknown, env: Decid
     script: stage.script,
     committed: committedOf(manifests),
     costDigest: () => (env.costDigestCache.value ??= costDigestOf(join(env.specDir, 'costs.yaml'), env.cache)),
-    codeCache: env.codeCache,
-    ...(env.importsCache ? { importsCache: env.importsCache } : {}),
+    codeFiles: env.codeFiles,
     ...(env.lockfileCache ? { lockfileCache: env.lockfileCache } : {}),
     ...(env.cache ? { specCache: env.cache.specs } : {}),
+    specMemo: (env.specMemo ??= new Map()),
   });
   const fingerprint = fingerprintOf(parts);
   if (forced) return { type: 'run', reason: 'forced', fingerprint };

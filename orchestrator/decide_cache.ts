@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { digestJson } from '../lib/hash.js';
 import { readJsonIfExists, writeJsonAtomic } from '../lib/fsx.js';
-import { codeDigest, lockfileDigest } from '../lib/stage/code_digest.js';
+import { codeDigest, lockfileDigest, CodeFiles } from '../lib/stage/code_digest.js';
 import { resolveInside } from '../lib/paths.js';
 import type { PipelineSpec, ResolvedPipeline } from './pipeline.js';
 
@@ -14,21 +14,24 @@ interface CacheFile {
   pipeline?: { key: string; spec: PipelineSpec; params: [string, Record<string, unknown>][] };
   specs: Record<string, string>;
   costs: Record<string, string>;
+  /** sha256 of a compiled module's bytes -> the relative specifiers it imports (lib/stage/code_digest.ts). */
+  imports?: Record<string, string[]>;
 }
 
 /** A Map that remembers which keys a run used, so the saved cache keeps those and drops the rest. */
-class UsedMap extends Map<string, string> {
+class UsedMap<V = string> extends Map<string, V> {
   readonly used = new Set<string>();
-  override get(k: string): string | undefined {
+  override get(k: string): V | undefined {
     this.used.add(k);
     return super.get(k);
   }
-  override set(k: string, v: string): this {
+  override set(k: string, v: V): this {
     this.used?.add(k);
     return super.set(k, v);
   }
-  kept(): Record<string, string> {
-    return Object.fromEntries([...this.entries()].filter(([k]) => this.used.has(k)).sort(([a], [b]) => a.localeCompare(b)));
+  kept(): Record<string, V> {
+    // Code-unit order (not localeCompare: the ICU collator costs more to load than the whole sort).
+    return Object.fromEntries([...this.entries()].filter(([k]) => this.used.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }
 }
 
@@ -38,7 +41,9 @@ class UsedMap extends Map<string, string> {
  * Every entry is keyed by the exact bytes (sha256) it was computed from, never by a file's size or time:
  * - the resolved pipeline: by pipeline.yaml's bytes, the command-line overrides and every stage's parameter schema;
  * - a spec file's digest (canonical JSON of its parsed YAML): by the file's bytes;
- * - the cost digest: by spec/costs.yaml's bytes.
+ * - the cost digest: by spec/costs.yaml's bytes;
+ * - the relative imports of a compiled module: by the module's bytes (every module is still read and hashed each run
+ *   for the code digests; a hit only saves scanning it for imports).
  * The whole file is valid only under one salt: the Node version, package-lock.json (the YAML parser, ajv) and the
  * code that computes those values (this module, lib/stage/fingerprint, lib/costs/digest, orchestrator/pipeline and
  * what they import). Any of these changing empties the cache. So a hit gives exactly what computing would give,
@@ -47,20 +52,27 @@ class UsedMap extends Map<string, string> {
 export class DecideCache {
   readonly specs: UsedMap;
   readonly costs: UsedMap;
+  readonly imports: UsedMap<readonly string[]>;
   private pipeline: CacheFile['pipeline'];
   private pipelineUsed = false;
 
   private constructor(private readonly file: string, private readonly salt: string, private readonly loaded: string, f: CacheFile | undefined) {
     this.specs = new UsedMap(Object.entries(f?.specs ?? {}));
     this.costs = new UsedMap(Object.entries(f?.costs ?? {}));
+    this.imports = new UsedMap<readonly string[]>(Object.entries(f?.imports ?? {}));
     this.pipeline = f?.pipeline;
   }
 
-  static async open(dataDir: string, projectRoot: string, codeCache?: Map<string, string>, importsCache?: Map<string, string[]>): Promise<DecideCache> {
+  /**
+   * Read the cache (valid only under the current salt). `codeFiles` reads the modules the salt covers (no stored
+   * import scan is trusted for those: they include the scanner itself); once the salt is known, the stored scans are
+   * attached to it for the stage code digests of this run.
+   */
+  static async open(dataDir: string, projectRoot: string, codeFiles = new CodeFiles(), lockfileCache: { value?: string } = {}): Promise<DecideCache> {
     const file = resolveInside(dataDir, 'state', 'decide_cache.json');
     const code = ['./decide_cache.js', './pipeline.js', '../lib/stage/fingerprint.js', '../lib/costs/digest.js']
-      .map((rel) => codeDigest(fileURLToPath(new URL(rel, import.meta.url)), codeCache, importsCache));
-    const salt = digestJson({ node: process.version, lockfile: lockfileDigest(projectRoot), code });
+      .map((rel) => codeDigest(fileURLToPath(new URL(rel, import.meta.url)), codeFiles));
+    const salt = digestJson({ node: process.version, lockfile: (lockfileCache.value ??= lockfileDigest(projectRoot)), code });
     let f: CacheFile | undefined;
     try {
       f = await readJsonIfExists<CacheFile>(file);
@@ -68,7 +80,9 @@ export class DecideCache {
       f = undefined; // unreadable (cut short by a crash): computed again and rewritten
     }
     const valid = f?.version === 1 && f.salt === salt ? f : undefined;
-    return new DecideCache(file, salt, valid ? JSON.stringify(valid) : '', valid);
+    const cache = new DecideCache(file, salt, valid ? JSON.stringify(valid) : '', valid);
+    codeFiles.useScans(cache.imports);
+    return cache;
   }
 
   /** The resolved pipeline stored under `key`, if any. */
@@ -88,7 +102,7 @@ export class DecideCache {
     const next: CacheFile = {
       version: 1, salt: this.salt,
       ...(this.pipeline && this.pipelineUsed ? { pipeline: this.pipeline } : {}),
-      specs: this.specs.kept(), costs: this.costs.kept(),
+      specs: this.specs.kept(), costs: this.costs.kept(), imports: this.imports.kept() as Record<string, string[]>,
     };
     const text = JSON.stringify(next);
     if (text === this.loaded) return false;

@@ -12,8 +12,9 @@ import { acquireLock } from './lock.js';
 import { resolvePipelineCached, type PipelineOverrides } from './pipeline.js';
 import { decide, stageManifests, type Decision, type DecideEnv } from './decide.js';
 import { DecideCache } from './decide_cache.js';
+import { CodeFiles } from '../lib/stage/code_digest.js';
 import type { Registry, RegisteredStage } from './registry_types.js';
-import { localExecutor, type ShardExecutor, type ShardOutcome } from './shard_exec.js';
+import type { ShardExecutor, ShardOutcome } from './shard_exec.js';
 import type { JobLake } from '../lib/stage/lake_id.js';
 
 export interface RunOptions {
@@ -144,17 +145,17 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
   const runId = assertSafeName('run_id', o.runId ?? newRunId(new Date()), { flag: '--run_id' });
   const log = o.log;
   const started = Date.now();
-  const codeCache = new Map<string, string>();
-  const importsCache = new Map<string, string[]>();
+  const codeFiles = new CodeFiles();
+  const lockfileCache: { value?: string } = {};
   // Dry runs read the cache but never write it; a data dir that is not there yet has none.
-  const cache = o.decideCache === false ? undefined : await DecideCache.open(o.dataDir, o.projectRoot, codeCache, importsCache);
+  const cache = o.decideCache === false ? undefined : await DecideCache.open(o.dataDir, o.projectRoot, codeFiles, lockfileCache);
   const { spec, params } = await resolvePipelineCached(o.pipelineFile, o.registry, o.overrides, cache);
   const stages = new Map(o.registry.map((r) => [r.def.name, r]));
   const nodes = o.registry.map((r) => ({ name: r.def.name, inputs: r.def.inputs(params.get(r.def.name)), outputs: r.def.outputs }));
   const graph = buildGraph(nodes);
   const selected = selectStages(graph, { ...(o.only ? { only: o.only } : {}), ...(o.from ? { from: o.from } : {}), ...(o.until ? { until: o.until } : {}) });
   const env: DecideEnv = {
-    dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeCache, importsCache, lockfileCache: {}, costDigestCache: {},
+    dataDir: o.dataDir, specDir: o.specDir, projectRoot: o.projectRoot, codeFiles, lockfileCache, costDigestCache: {},
     ...(cache ? { cache } : {}),
   };
   // Usage mistakes (synthetic data not allowed, ...) stop the run before the lock, in a dry run too.
@@ -283,6 +284,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     if (sharded && stage.def.shards) return runSharded(stage, d, t0);
     const code = await runStageProcess(stage, ['--keep_generation']);
     env.manifests = undefined; // the stage rewrote (or removed) its manifest: the next decisions read them again
+    env.specMemo = undefined; // and spec files are read again too
     if (code.code !== 0) return failed(name, d, t0, code.code, code.reason);
     return ran(name, d, t0);
   }
@@ -334,7 +336,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     const p = await readShardPlan(o.dataDir, name, runId);
     executor ??= o.executor === 'bullmq'
       ? await (await import('./bullmq.js')).bullmqExecutor({ redis: o.redis!, ...(o.queue ? { queue: o.queue } : {}), attempts: o.shardAttempts ?? 3, backoffMs: o.shardBackoffMs ?? 1000, log })
-      : localExecutor({
+      : (await import('./shard_exec.js')).localExecutor({
         projectRoot: o.projectRoot, dataDir: o.dataDir, attempts: o.shardAttempts ?? 3, backoffMs: o.shardBackoffMs ?? 1000, log,
         ...(o.shardConcurrency ? { concurrency: o.shardConcurrency } : {}),
         onChild: (pid, label) => void lock.addChild(pid, `${name}:${label}`), onChildExit: (pid) => void lock.removeChild(pid),
@@ -376,6 +378,7 @@ export async function runPipeline(o: RunOptions): Promise<RunRecord> {
     const tCommit = Date.now();
     const commit = await runStageProcess(stage, ['--shard_phase', 'commit', '--keep_generation']);
     env.manifests = undefined;
+    env.specMemo = undefined;
     progress.commit_ms = Date.now() - tCommit;
     if (commit.code !== 0) return failed(name, d, t0, commit.code, `shard commit: ${commit.reason}`, progress);
     return ran(name, d, t0, progress);

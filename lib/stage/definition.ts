@@ -113,6 +113,12 @@ export interface ShardSpec<P, Prep = unknown, R = unknown> {
    */
   runShard: (ctx: StageContext<P>, shard: ShardItem, prepared: Prep, db: LakeDb) => Promise<R>;
   reduce: (ctx: StageContext<P>, shards: readonly ShardItem[], results: readonly R[], prepared: Prep, db: LakeDb) => Promise<StageRunSummary>;
+  /**
+   * false: the stage's DuckDB keeps no external file cache (lib/lake/db.ts LakeDb.open fileCache), for a stage that
+   * reads each input file's data once: the cache would only grow with the files read (events: ~3 MB per instrument
+   * of 5m features over two years, so peak memory followed the instrument count). Default: the cache is kept.
+   */
+  fileCache?: false;
 }
 
 /** One shard: its label (an instrument id) and a digest of the input bytes it reads (its partitions' sha256s). */

@@ -1,8 +1,8 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { digestJson, sha256Hex } from '../hash.js';
-import { codeDigest, lockfileDigest } from './code_digest.js';
+import { codeDigest, lockfileDigest, type CodeFiles } from './code_digest.js';
 import type { StageDefinition } from './definition.js';
 
 /** Everything a stage's result depends on. Equal parts -> equal fingerprint -> the stage is skipped. */
@@ -27,9 +27,8 @@ export interface FingerprintEnv {
   committed: Map<string, string>;
   /** Digest of the resolved cost config (only asked for when the stage uses costs). */
   costDigest: () => Promise<string>;
-  codeCache?: Map<string, string>;
-  /** Per run: compiled file -> the files it imports (lib/stage/code_digest.ts moduleGraph). */
-  importsCache?: Map<string, string[]>;
+  /** Per run: each compiled file read and hashed once for every stage's code digest (lib/stage/code_digest.ts). */
+  codeFiles?: CodeFiles;
   /** Per run: the package-lock.json digest, read once. */
   lockfileCache?: { value?: string };
   /**
@@ -37,11 +36,16 @@ export interface FingerprintEnv {
    * kept across runs (the orchestrator's decide cache) as long as the YAML parser and this code are the same.
    */
   specCache?: Map<string, string>;
+  /**
+   * A spec file or folder (absolute path) -> its digests, shared by the decisions of one run that list it (the
+   * orchestrator drops it whenever a stage process ends, with the manifests it read).
+   */
+  specMemo?: Map<string, Record<string, string>>;
 }
 
 export async function fingerprintParts<P>(def: StageDefinition<P>, params: P, env: FingerprintEnv): Promise<FingerprintParts> {
   const specs: Record<string, string> = {};
-  for (const s of def.specs(params)) Object.assign(specs, await specDigests(env.specDir, s, env.specCache));
+  for (const s of def.specs(params)) Object.assign(specs, await specDigests(env.specDir, s, env.specCache, env.specMemo));
   const inputs: Record<string, string> = {};
   for (const i of def.inputs(params)) {
     inputs[i] = env.committed.get(i) ?? (await statDigest(join(env.dataDir, i)));
@@ -49,7 +53,7 @@ export async function fingerprintParts<P>(def: StageDefinition<P>, params: P, en
   const external: Record<string, string> = {};
   for (const e of def.externalInputs?.(params) ?? []) external[e] = await statDigest(e);
   return {
-    code: codeDigest(env.script, env.codeCache, env.importsCache),
+    code: codeDigest(env.script, env.codeFiles),
     lockfile: env.lockfileCache ? (env.lockfileCache.value ??= lockfileDigest(env.projectRoot)) : lockfileDigest(env.projectRoot),
     node: process.version,
     params: digestJson(params),
@@ -76,23 +80,30 @@ export function changedParts(old: FingerprintParts, now: FingerprintParts): stri
 
 /**
  * Specs are digested by their parsed content (canonical JSON), so reordering keys or reformatting a YAML
- * file changes nothing. A directory digests each YAML file in it.
+ * file changes nothing. A directory digests each YAML file in it. Read synchronously: a few small files, and the
+ * callers (the orchestrator's decisions, a stage's start) wait for them anyway.
  */
-async function specDigests(specDir: string, rel: string, cache?: Map<string, string>): Promise<Record<string, string>> {
+async function specDigests(specDir: string, rel: string, cache?: Map<string, string>, memo?: Map<string, Record<string, string>>): Promise<Record<string, string>> {
   const abs = join(specDir, rel);
-  if (!existsSync(abs)) return { [rel]: 'missing' };
-  const st = await stat(abs);
-  if (!st.isDirectory()) return { [rel]: await specFileDigest(abs, cache) };
-  const out: Record<string, string> = {};
-  for (const f of (await readdir(abs)).sort()) {
-    if (/\.ya?ml$/.test(f)) out[`${rel}/${f}`] = await specFileDigest(join(abs, f), cache);
+  const memoKey = `${abs}\0${rel}`;
+  const hit = memo?.get(memoKey);
+  if (hit) return hit;
+  let out: Record<string, string>;
+  if (!existsSync(abs)) out = { [rel]: 'missing' };
+  else if (!statSync(abs).isDirectory()) out = { [rel]: await specFileDigest(abs, cache) };
+  else {
+    out = {};
+    for (const f of readdirSync(abs).sort()) {
+      if (/\.ya?ml$/.test(f)) out[`${rel}/${f}`] = await specFileDigest(join(abs, f), cache);
+    }
   }
+  memo?.set(memoKey, out);
   return out;
 }
 
 /** One spec file's digest; the YAML parser is loaded (and run) only for content not in `cache`. */
 async function specFileDigest(file: string, cache?: Map<string, string>): Promise<string> {
-  const bytes = await readFile(file);
+  const bytes = readFileSync(file);
   const key = cache ? sha256Hex(bytes) : '';
   const hit = cache?.get(key);
   if (hit !== undefined) return hit;

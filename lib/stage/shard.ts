@@ -11,7 +11,7 @@ import type { ShardSpec, StageContext, StageRunSummary } from './definition.js';
 export async function runShardsInProcess<P, Prep, R>(
   spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, concurrency: number, timings?: string,
 ): Promise<StageRunSummary> {
-  const db = await LakeDb.open({ threads: 2 });
+  const db = await openShardDb(spec);
   try {
     const t0 = performance.now();
     const summary = await runShards(spec, ctx, db, concurrency);
@@ -20,6 +20,11 @@ export async function runShardsInProcess<P, Prep, R>(
   } finally {
     db.close();
   }
+}
+
+/** The DuckDB a sharded stage's phases run on: 2 threads (2 cores), the stage's file-cache choice (ShardSpec.fileCache). */
+export function openShardDb(spec: Pick<ShardSpec<never>, 'fileCache'>): Promise<LakeDb> {
+  return LakeDb.open({ threads: 2, ...(spec.fileCache === false ? { fileCache: false } : {}) });
 }
 
 async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, db: LakeDb, concurrency: number): Promise<StageRunSummary> {

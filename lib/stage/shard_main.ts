@@ -8,7 +8,7 @@ import { QuantError, UsageError } from '../errors.js';
 import { readJson, readJsonIfExists, writeFileAtomic, writeJsonAtomic } from '../fsx.js';
 import { digestJson, sha256Hex } from '../hash.js';
 import { resolveInside } from '../paths.js';
-import { LakeDb } from '../lake/index.js';
+import { openShardDb } from './shard.js';
 import type { ShardItem, ShardSpec, StageDefinition } from './definition.js';
 import { fingerprintOf, type FingerprintParts } from './fingerprint.js';
 import { readStageManifest } from './manifest.js';
@@ -110,7 +110,7 @@ async function planPhase<P>(def: StageDefinition<P>, spec: ShardSpec<P>, inv: St
   const fingerprint = fingerprintOf(prep.parts);
   await withSignals(def.name, log, async (signal) => {
     const ctx = makeContext(def, prep.params, inv, log, stagingRoot(inv.dataDir, def.name, inv.runId), prep.costs, signal);
-    const db = await LakeDb.open({ threads: 2 });
+    const db = await openShardDb(spec);
     try {
       const items = await spec.list(ctx, db);
       const prepared = spec.prepare ? await spec.prepare(ctx, items, db) : undefined;
@@ -176,7 +176,7 @@ async function shardPhase<P>(def: StageDefinition<P>, spec: ShardSpec<P>, inv: S
   await withSignals(def.name, log, async (signal) => {
     const ctx = makeContext(def, prep.params, inv, log, attempt, prep.costs, signal);
     const prepared: unknown = deserialize(await readFile(join(root, 'prepared.bin')));
-    const db = await LakeDb.open({ threads: 2 });
+    const db = await openShardDb(spec);
     let result: unknown;
     try {
       result = encodeShardResult(await spec.runShard(ctx, shard, prepared, db), `shard ${shard.label}: result`);
@@ -266,7 +266,7 @@ async function commitPhase<P>(
   await withSignals(def.name, log, async (signal) => {
     const ctx = makeContext(def, prep.params, inv, log, staging, prep.costs, signal);
     const prepared: unknown = deserialize(await readFile(join(root, 'prepared.bin')));
-    const db = await LakeDb.open({ threads: 2 });
+    const db = await openShardDb(spec);
     let summary;
     try {
       summary = await spec.reduce(ctx, plan.shards, results, prepared, db);

@@ -88,6 +88,8 @@ async function featureParts(ctx: StageContext<EventsParams>): Promise<{ lake: st
  */
 export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardResult | undefined> = {
   by: 'instrument',
+  // Each features file's data is read once (its footer twice, from the OS cache): DuckDB's file cache only grew.
+  fileCache: false,
   list: async (ctx) => {
     const { parts } = await featureParts(ctx);
     const { unavailable } = await unavailableFeatures(join(ctx.input('lake/features'), FEATURES_INFO_FILE));
