@@ -82,9 +82,12 @@ export function shardId(label: string): string {
   return `s${sha256Hex(label).slice(0, 16)}`;
 }
 
-/** A shard's fingerprint: the stage's, with its inputs narrowed to the shard's and the prepared cross-section. */
+/**
+ * A shard's fingerprint: the stage's, with its inputs and source folders (externalInputs) narrowed to the shard's
+ * (its input digest covers the source files it reads) and the prepared cross-section.
+ */
 export function shardFingerprint(stage: string, parts: FingerprintParts, shard: ShardItem, preparedDigest: string): string {
-  const { inputs: _inputs, ...rest } = parts;
+  const { inputs: _inputs, external: _external, ...rest } = parts;
   return digestJson({ stage, ...rest, shard: shard.label, input: shard.input_digest, prepared: preparedDigest });
 }
 

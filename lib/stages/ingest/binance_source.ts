@@ -1,12 +1,12 @@
 import { discoverBinanceFiles, filterFiles, type DiscoveredFile } from '../../ingest/binance_vision/index.js';
-import { readCsvColumns, mapWithConnections, type CsvColumnRequest, type LakeDb } from '../../lake/index.js';
+import { readCsvColumns, type CsvColumnRequest, type LakeDb } from '../../lake/index.js';
 import { withExtractedCsv } from '../../ingest/zip.js';
 import { checkBars, checkFunding, checkNotEmpty, checkOrder, checkSpacing, detectTimestampUnit, scaleTimestamps } from '../../ingest/validate.js';
 import { describeWindow, parseWindow, sliceColumns, windowRange, type IngestWindow } from '../../ingest/window.js';
 import { DataError, UsageError } from '../../errors.js';
 import { emptyBars, type BarColumns, type InstrumentKey, type OpenInterestColumns } from '../../market.js';
 import type { StageContext } from '../../stage/definition.js';
-import { RawWriter, singleOrigin, type RowOrigins } from './raw_writer.js';
+import { type RawWriter, singleOrigin, type RowOrigins } from './raw_writer.js';
 import type { IngestParams } from './params.js';
 import { concatArrays, concatBars, concatColumns } from './concat.js';
 import { hasInterval } from '../../ingest/binance_vision/layout.js';
@@ -28,11 +28,21 @@ const FUNDING_COLUMNS: CsvColumnRequest[] = [
   { name: 'funding_rate', source: ['funding_rate', 'last_funding_rate', 'fundingRate', 1] },
 ];
 
-/** Binance Vision files (local folder, optionally downloaded first), one instrument at a time. */
-export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter): Promise<Record<string, unknown>> {
+/** The Binance Vision files an ingest reads, by instrument (binance/<market>/<symbol>, sorted), and the listing's counts. */
+export interface BinanceListing {
+  instruments: Map<string, DiscoveredFile[]>;
+  files: number;
+  ignored: number;
+}
+
+/**
+ * The files of a Binance Vision folder this ingest reads (downloaded first when `download` and
+ * ingest.binance_vision.download.enabled), filtered by symbols/intervals/kinds and checked as a whole (every kline's
+ * market is known, every perpetual has its funding), grouped by instrument.
+ */
+export async function listBinanceVision(ctx: StageContext<IngestParams>, download: boolean): Promise<BinanceListing> {
   const p = ctx.params.binance_vision!;
-  const window = parseWindow(ctx.params.start, ctx.params.end);
-  if (p.download.enabled) {
+  if (download && p.download.enabled) {
     if (!p.market) {
       throw new UsageError('ingest.binance_vision.download needs the market to download (um: USDT-M futures, spot, cm)', {
         hint: 'pass --set ingest.binance_vision.market=um (or spot), or set stages.ingest.binance_vision.market in spec/pipeline.yaml',
@@ -49,7 +59,7 @@ export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: L
     }
   }
   const found = await discoverBinanceFiles(p.path, p.market ? { market: p.market } : {});
-  for (const ig of found.ignored) ctx.log.debug({ file: ig.rel, reason: ig.reason }, 'ignored file');
+  if (download) for (const ig of found.ignored) ctx.log.debug({ file: ig.rel, reason: ig.reason }, 'ignored file');
   const files = filterFiles(found.files, {
     ...(p.symbols.length ? { symbols: p.symbols } : {}),
     ...(p.intervals.length ? { intervals: p.intervals } : {}),
@@ -57,15 +67,28 @@ export async function ingestBinanceVision(ctx: StageContext<IngestParams>, db: L
   }, p.path);
   requireMarket(files, p.market, p.path);
   requireFunding(ctx, files, p.kinds, p.market);
-  const groups = [...groupByInstrument(files).values()];
-  let done = 0;
-  // Two instruments at a time (2 cores), each on its own connection; memory holds two instruments at most.
-  await mapWithConnections(db, groups, 2, async (group, conn) => {
+  const byId = new Map<string, DiscoveredFile[]>();
+  for (const f of files) {
+    const id = `binance/${f.market}/${f.symbol}`;
+    (byId.get(id) ?? byId.set(id, []).get(id)!).push(f);
+  }
+  const instruments = new Map([...byId.keys()].sort().map((id) => [id, byId.get(id)!] as const));
+  return { instruments, files: files.length, ignored: found.ignored.length };
+}
+
+/** The Binance Vision source's provenance fields. */
+export function binanceMeta(ctx: StageContext<IngestParams>, l: BinanceListing): Record<string, unknown> {
+  const p = ctx.params.binance_vision!;
+  return { synthetic: false, root: p.path, market: p.market ?? null, files: l.files, ignored: l.ignored, window: describeWindow(parseWindow(ctx.params.start, ctx.params.end)) };
+}
+
+/** One instrument's files (klines of each interval, mark-price klines, funding, metrics, aggTrades), one kind at a time. */
+export async function ingestBinanceInstrument(ctx: StageContext<IngestParams>, db: LakeDb, w: RawWriter, files: readonly DiscoveredFile[]): Promise<void> {
+  const window = parseWindow(ctx.params.start, ctx.params.end);
+  for (const group of groupByInstrument(files).values()) {
     if (ctx.signal.aborted) return;
-    await ingestGroup(ctx, conn, w.on(conn), group, window);
-    ctx.progress(++done, groups.length, 'instruments');
-  });
-  return { synthetic: false, root: p.path, market: p.market ?? null, files: files.length, ignored: found.ignored.length, window: describeWindow(window) };
+    await ingestGroup(ctx, db, w, group, window);
+  }
 }
 
 /**

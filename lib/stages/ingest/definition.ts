@@ -30,4 +30,5 @@ export const ingestStage = defineStage<IngestParams>({
     }
   },
   run: async (ctx) => (await import('./run.js')).runIngest(ctx),
+  shards: async () => (await import('./run.js')).ingestShards,
 });
