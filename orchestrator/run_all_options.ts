@@ -21,7 +21,7 @@ export const RUN_ALL_OPTIONS = {
   pipeline: { type: 'string', describe: 'pipeline spec (default: <spec_dir>/pipeline.yaml)' },
   run_id: { type: 'string', describe: 'run id (default: new)' },
   'log-format': { choices: ['json', 'pretty'] as const, describe: 'log lines on stderr (default: pretty on a terminal, JSON otherwise)' },
-  sharded: { type: 'boolean', default: false, describe: 'run clean, features and events as shards of one instrument (docs/scale.md); same bytes as an unsharded run' },
+  sharded: { type: 'boolean', default: false, describe: 'run the stages that split as shards (ingest, clean, features, events by instrument; discovery, bridge by candidate range; walk-forward by blueprint x window: docs/scale.md); same bytes as an unsharded run' },
   executor: { choices: ['local', 'bullmq'] as const, default: 'local' as const, describe: 'where shards run: local processes (up to the core count), or BullMQ workers on Redis (implies --sharded)' },
   redis: { type: 'string', describe: 'Redis URL of the BullMQ executor, e.g. redis://127.0.0.1:6379' },
   queue: { type: 'string', describe: 'BullMQ queue name (default quantlab-shards)' },

@@ -121,7 +121,10 @@ export interface ShardSpec<P, Prep = unknown, R = unknown> {
   fileCache?: false;
 }
 
-/** One shard: its label (an instrument id) and a digest of the input bytes it reads (its partitions' sha256s). */
+/**
+ * One shard: its label (an instrument id) and a digest of the input bytes it reads (its partitions' sha256s; the
+ * source files it reads, for a stage with externalInputs: the shard's fingerprint leaves the whole folder's out).
+ */
 export interface ShardItem {
   label: string;
   input_digest: string;
