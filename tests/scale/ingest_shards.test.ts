@@ -72,4 +72,19 @@ describe('ingest sharded by instrument (binance-vision)', () => {
     expect(stageRecord(u2.record, 'ingest').outcome.type).toBe('ran');
     expect(await outputDigests(sharded, 'ingest')).toEqual(await outputDigests(plain, 'ingest'));
   }, 300_000);
+
+  test('csv: one shard per symbol of ingest.csv.files, the unsharded bytes', async () => {
+    const files = [
+      { path: await put(work, 'csv/AAA.csv', klinesCsv(goodBars(288))), symbol: 'AAAUSDT' },
+      { path: await put(work, 'csv/BBB.csv', klinesCsv(goodBars(288).map((b) => ({ ...b, volume: 7 })))), symbol: 'BBBUSDT' },
+    ];
+    const csv = { files, exchange: 'binance', market: 'spot', interval: '5m', columns: { ts: 0, open: 1, high: 2, low: 3, close: 4, volume: 5 } };
+    const args = ['--only', 'ingest', '--set', 'ingest.source=csv', '--set', `ingest.csv=${JSON.stringify(csv)}`];
+    const u = await runAll(join(work, 'csv-plain'), 'c1', args);
+    expect(u.exitCode).toBe(0);
+    const s = await runAll(join(work, 'csv-sharded'), 'c2', [...args, '--sharded']);
+    expect(s.exitCode).toBe(0);
+    expect(stageRecord(s.record, 'ingest').shards!.shards.map((x) => x.label)).toEqual(['binance/spot/AAAUSDT', 'binance/spot/BBBUSDT']);
+    expect(await outputDigests(join(work, 'csv-sharded'), 'ingest')).toEqual(await outputDigests(join(work, 'csv-plain'), 'ingest'));
+  }, 120_000);
 });
