@@ -41,6 +41,7 @@ export interface BinanceListing {
  * market is known, every perpetual has its funding), grouped by instrument.
  */
 export async function listBinanceVision(ctx: StageContext<IngestParams>, download: boolean): Promise<BinanceListing> {
+  // download false: the reduce's listing again (for provenance), which logs nothing the first listing logged
   const p = ctx.params.binance_vision!;
   if (download && p.download.enabled) {
     if (!p.market) {
@@ -66,7 +67,7 @@ export async function listBinanceVision(ctx: StageContext<IngestParams>, downloa
     ...(p.kinds.length ? { kinds: p.kinds } : {}),
   }, p.path);
   requireMarket(files, p.market, p.path);
-  requireFunding(ctx, files, p.kinds, p.market);
+  requireFunding(ctx, files, p.kinds, p.market, download);
   const byId = new Map<string, DiscoveredFile[]>();
   for (const f of files) {
     const id = `binance/${f.market}/${f.symbol}`;
@@ -110,14 +111,14 @@ function requireMarket(files: readonly DiscoveredFile[], market: string | undefi
  * Checked when funding is among the kinds ingested (kinds empty = every kind found); `kinds: ["klines"]` states that
  * bars alone are wanted (the funding of costs.yaml must then be disabled downstream) and only logs a warning.
  */
-function requireFunding(ctx: StageContext<IngestParams>, files: readonly DiscoveredFile[], kinds: readonly string[], market: string | undefined): void {
+function requireFunding(ctx: StageContext<IngestParams>, files: readonly DiscoveredFile[], kinds: readonly string[], market: string | undefined, warn: boolean): void {
   const funded = new Set(files.filter((f) => f.kind === 'funding').map((f) => `${f.market}/${f.symbol}`));
   const wantFunding = kinds.length === 0 || kinds.includes('funding');
   for (const f of files) {
     if (f.kind !== 'klines' || f.market === 'spot' || funded.has(`${f.market}/${f.symbol}`)) continue;
     const from = f.marketFrom === 'path' ? 'from its path' : market ? `from ingest.binance_vision.market=${market}` : 'by default';
     if (!wantFunding) {
-      ctx.log.warn({ file: f.rel, symbol: f.symbol, market: f.market }, 'a perpetual is ingested without funding (kinds excludes funding)');
+      if (warn) ctx.log.warn({ file: f.rel, symbol: f.symbol, market: f.market }, 'a perpetual is ingested without funding (kinds excludes funding)');
       continue;
     }
     throw new DataError(
