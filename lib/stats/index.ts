@@ -22,7 +22,7 @@ export {
   type PolitisWhiteBlockLengths, type ClampedBlockLength,
 } from './bootstrap.js';
 export {
-  EULER_GAMMA, sharpeRatio, sharpeStdError, probabilisticSharpe, expectedMaxSharpe, deflatedSharpe, sharpeVarianceHac, probabilisticSharpeHac,
+  EULER_GAMMA, sharpeRatio, sharpeStdError, probabilisticSharpe, expectedMaxSharpe, deflatedSharpe, sharpeVarianceHac, probabilisticSharpeHac, mertensVariance, psrFromVariance,
   pearsonKurtosis, probabilisticSharpeRatio, minTrackRecordLength,
   type KurtosisValue, type PsrOptions, type MinTrlOptions,
 } from './sharpe.js';

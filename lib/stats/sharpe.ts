@@ -28,7 +28,21 @@ export function sharpeRatio(returns: ArrayLike<number>): number {
  * 2012 eq. 8): sqrt((1 - skew sr + (kurtosis - 1) / 4 sr^2) / (n - 1)).
  */
 export function sharpeStdError(sr: number, n: number, skew: number, kurtosis: number): number {
-  return Math.sqrt((1 - skew * sr + ((kurtosis - 1) / 4) * sr * sr) / (n - 1));
+  return Math.sqrt(mertensVariance(sr, skew, kurtosis) / (n - 1));
+}
+
+/** The Mertens (2002) variance of the Sharpe estimate per observation under iid returns: 1 - skew sr + (kurtosis - 1)/4 sr^2. */
+export function mertensVariance(sr: number, skew: number, kurtosis: number): number {
+  return 1 - skew * sr + ((kurtosis - 1) / 4) * sr * sr;
+}
+
+/**
+ * Phi((sr - srBenchmark) sqrt(n - 1) / sqrt(v)): the PSR for a per-observation variance v of the Sharpe estimate
+ * (mertensVariance for iid returns, sharpeVarianceHac under serial dependence). NaN for n < 2 or v not > 0.
+ */
+export function psrFromVariance(sr: number, n: number, v: number, srBenchmark = 0): number {
+  if (!(n >= 2) || !(v > 0)) return NaN;
+  return normalCdf(((sr - srBenchmark) * Math.sqrt(n - 1)) / Math.sqrt(v));
 }
 
 /**
@@ -38,10 +52,7 @@ export function sharpeStdError(sr: number, n: number, skew: number, kurtosis: nu
  * non-positive variance term (possible only for extreme skew * sr).
  */
 export function probabilisticSharpe(sr: number, n: number, skew: number, kurtosis: number, srBenchmark = 0): number {
-  if (!(n >= 2)) return NaN;
-  const v = 1 - skew * sr + ((kurtosis - 1) / 4) * sr * sr;
-  if (!(v > 0)) return NaN;
-  return normalCdf(((sr - srBenchmark) * Math.sqrt(n - 1)) / Math.sqrt(v));
+  return psrFromVariance(sr, n, mertensVariance(sr, skew, kurtosis), srBenchmark);
 }
 
 /**
@@ -109,11 +120,8 @@ export function sharpeVarianceHac(returns: ArrayLike<number>, sr = sharpeRatio(r
  * (biased) skewness and Pearson kurtosis. NaN for n < 2, flat returns or v = 0.
  */
 export function probabilisticSharpeHac(returns: ArrayLike<number>, srBenchmark = 0, lags = neweyWestLag(returns.length)): number {
-  const n = returns.length;
   const sr = sharpeRatio(returns);
-  const { v } = sharpeVarianceHac(returns, sr, lags);
-  if (!(n >= 2) || !(v > 0)) return NaN;
-  return normalCdf(((sr - srBenchmark) * Math.sqrt(n - 1)) / Math.sqrt(v));
+  return psrFromVariance(sr, returns.length, sharpeVarianceHac(returns, sr, lags).v, srBenchmark);
 }
 
 /**

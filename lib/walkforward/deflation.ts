@@ -25,8 +25,8 @@
  * ONC_MAX_CLUSTERS) (the recursion can still split further); ONC's cost grows as n^2 k^2, Jacobi's as n^3.
  */
 import { mean, variance } from '../stats/descriptive.js';
-import { expectedMaxSharpe, probabilisticSharpe, probabilisticSharpeHac, sharpeRatio, sharpeVarianceHac } from '../stats/sharpe.js';
-import { correlationMatrix, oncClusters } from '../stats/onc.js';
+import { expectedMaxSharpe, mertensVariance, probabilisticSharpe, psrFromVariance, sharpeRatio, sharpeVarianceHac } from '../stats/sharpe.js';
+import { correlationDistance, correlationMatrix, oncClusters } from '../stats/onc.js';
 import { liJiEffectiveTests, nullSharpeVariance } from '../stats/effective_tests.js';
 
 export interface TrialSeries {
@@ -111,15 +111,16 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
   const groups: number[][] = onc.clusters.map((c) => [...c]);
   if (cands.length) {
     if (!groups.length) groups.push([]);
-    const dist = (i: number, j: number) => Math.sqrt(Math.max(0, (1 - (Number.isFinite(corrAll[i]![j]!) ? corrAll[i]![j]! : 0)) / 2));
+    const dist = correlationDistance(corrAll);
     // centroids of the ONC clusters in the space of rows of the blueprints' distance matrix
-    const centroids = onc.clusters.map((c) => Float64Array.from({ length: nb }, (_, j) => mean(c.map((i) => dist(i, j)))));
+    const centroids = onc.clusters.map((c) => Float64Array.from({ length: nb }, (_, j) => mean(c.map((i) => dist[i]![j]!))));
     for (let k = nb; k < all.length; k++) {
       let best = 0;
       let bestD = Infinity;
+      const row = dist[k]!;
       centroids.forEach((cen, g) => {
         let d = 0;
-        for (let j = 0; j < nb; j++) d += (dist(k, j) - cen[j]!) ** 2;
+        for (let j = 0; j < nb; j++) d += (row[j]! - cen[j]!) ** 2;
         if (d < bestD) { bestD = d; best = g; }
       });
       groups[best]!.push(k);
@@ -149,13 +150,12 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
   let vRatio = NaN;
   let lags = NaN;
   if (o.oosDaily && o.oosDaily.length >= 2) {
-    const h = sharpeVarianceHac(o.oosDaily);
-    lags = h.lags;
     const srB = sharpeRatio(o.oosDaily);
-    const vIid = 1 - oos.daily_skew * srB + ((oos.daily_kurtosis - 1) / 4) * srB * srB;
-    vRatio = h.v / vIid;
-    psrHac = probabilisticSharpeHac(o.oosDaily, 0, h.lags);
-    dsr = Number.isFinite(sr0) ? probabilisticSharpeHac(o.oosDaily, sr0, h.lags) : NaN;
+    const h = sharpeVarianceHac(o.oosDaily, srB);
+    lags = h.lags;
+    vRatio = h.v / mertensVariance(srB, oos.daily_skew, oos.daily_kurtosis);
+    psrHac = psrFromVariance(srB, o.oosDaily.length, h.v, 0);
+    dsr = Number.isFinite(sr0) ? psrFromVariance(srB, o.oosDaily.length, h.v, sr0) : NaN;
   }
   return {
     clusters, extra_trials: extra, candidate_series: cands.length, trials_effective: k, null_variance_of_sharpes: v0, long_run_variance_ratio: ratio,
