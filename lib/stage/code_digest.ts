@@ -4,11 +4,10 @@ import { createHash } from 'node:crypto';
 
 const IMPORT_RE = /(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^\s*import\s*['"](\.{1,2}\/[^'"]+)['"]/gm;
 
-/** A compiled module as the code digest sees it: the sha256 of its bytes and the relative specifiers it imports. */
+/** A compiled module as the code digest sees it: the sha256 of its bytes and the files it imports. */
 export interface CodeFile {
   sha: string;
-  specifiers: readonly string[];
-  /** The specifiers resolved against the file's folder. */
+  /** The relative specifiers it imports, resolved against the file's folder. */
   deps: readonly string[];
 }
 
@@ -54,7 +53,7 @@ export class CodeFiles {
         this.scans?.set(sha, specifiers);
       }
       const dir = dirname(file);
-      f = { sha, specifiers, deps: specifiers.map((s) => resolve(dir, s)) };
+      f = { sha, deps: specifiers.map((s) => resolve(dir, s)) };
     }
     this.files.set(file, f);
     return f;

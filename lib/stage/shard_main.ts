@@ -122,8 +122,9 @@ async function planPhase<P>(def: StageDefinition<P>, spec: ShardSpec<P>, inv: St
       await writeFileAtomic(join(root, 'prepared.bin'), bytes);
       const preparedDigest = sha256Hex(bytes);
       const previous = await committedShards(inv.dataDir, def.name);
+      const parts = shardParts(spec, prep.parts, prep.params);
       const shards: PlannedShard[] = items.map((s) => {
-        const fp = shardFingerprint(def.name, shardParts(spec, prep.parts, prep.params), s, preparedDigest);
+        const fp = shardFingerprint(def.name, parts, s, preparedDigest);
         const prev = previous?.shards[s.label];
         const reuse = prev !== undefined && prev.fingerprint === fp && prev.files.every((f) => existsSync(resolveInside(inv.dataDir, f)));
         return { ...s, id: shardId(s.label), fingerprint: fp, reuse };

@@ -68,7 +68,6 @@ export interface LiveRouterOptions {
 interface OrderState {
   intent?: Extract<LedgerLine, { type: 'intent' }>;
   exchangeId?: string;
-  unknown: boolean;
   filled: number;
   trades: Set<string>;
   final?: Extract<LedgerLine, { type: 'final' }>;
@@ -124,7 +123,7 @@ export class LiveRouter {
 
   private st(id: number): OrderState {
     let s = this.orders.get(id);
-    if (s === undefined) { s = { unknown: false, filled: 0, trades: new Set(), notSent: false, cancelled: false }; this.orders.set(id, s); }
+    if (s === undefined) { s = { filled: 0, trades: new Set(), notSent: false, cancelled: false }; this.orders.set(id, s); }
     return s;
   }
 
@@ -137,8 +136,8 @@ export class LiveRouter {
     const s = this.st(p.order_id);
     switch (p.type) {
       case 'intent': s.intent = p; break;
-      case 'ack': s.exchangeId = p.exchange_id; s.unknown = false; break;
-      case 'unknown': s.unknown = true; break;
+      case 'ack': s.exchangeId = p.exchange_id; break;
+      case 'unknown': break; // no answer: the next reconciliation looks the order up by client id
       case 'fill':
         s.trades.add(p.trade_id);
         s.filled += Math.abs(p.qty);
