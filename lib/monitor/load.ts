@@ -43,15 +43,15 @@ async function scanChosen(
   for (;;) {
     const chosen = choose(pool);
     const keyOf = new Map([...chosen].map(([k, g]) => [g, k]));
-    const todo = [...chosen.values()].filter((g) => !read.has(g));
-    if (todo.length === 0) return chosen;
+    const unread = [...chosen.values()].filter((g) => !read.has(g));
+    if (unread.length === 0) return chosen;
     const got = new Set<HiveGroup>();
-    await scanHiveGroups(db, table, todo, columns, { ...win, batchGroups: SCAN_BATCH, release: true }, (g, data) => {
+    await scanHiveGroups(db, table, unread, columns, { ...win, batchGroups: SCAN_BATCH, release: true }, (g, data) => {
       got.add(g);
       onGroup(keyOf.get(g)!, g, data);
     });
-    todo.forEach((g) => read.add(g));
-    const empty = new Set(todo.filter((g) => !got.has(g)));
+    unread.forEach((g) => read.add(g));
+    const empty = new Set(unread.filter((g) => !got.has(g)));
     if (empty.size === 0) return chosen;
     pool = pool.filter((g) => !empty.has(g));
   }
