@@ -5,8 +5,10 @@
  *   anchored:  train [0,   train + k s)                       embargo   test [train end + embargo, + test)
  *
  * s = step (default: test, so the test windows tile the period without overlap). Windows are generated for
- * k = 0, 1, ... while the test window ends inside the data; a trailing remainder shorter than a whole test window
- * is not traded (it is reported as `unused_bars`). The embargo separates train from test so that a trade (or a
+ * k = 0, 1, ... while the test window ends inside the data. A trailing remainder shorter than a whole test window
+ * is traded as a shorter last test window (its train window and embargo are whole) when `min_last_test_bars` is set,
+ * the remainder after the embargo has at least that many bars and the test windows tile the period (step = test);
+ * otherwise it is not traded (it is reported as `unused_bars`). The embargo separates train from test so that a trade (or a
  * forward-return label) opened at the end of the train window cannot reach into the test window: it must be at
  * least the longest holding period of the candidates (checked by the caller, who knows the blueprints).
  */
@@ -22,6 +24,11 @@ export interface WindowSpec {
   embargo_bars: number;
   /** Bars between consecutive windows' starts; default test_bars. */
   step_bars?: number;
+  /**
+   * Trade the trailing remainder as a shorter last test window when it has at least this many test bars (and the
+   * windows tile: step = test). Unset: whole test windows only.
+   */
+  min_last_test_bars?: number;
 }
 
 export interface WfWindow {
@@ -47,6 +54,9 @@ export function makeWindows(n: number, spec: WindowSpec, where = 'walkforward'):
   for (const [k, v] of [['train_bars', spec.train_bars], ['test_bars', spec.test_bars], ['step_bars', step]] as const) {
     if (!(Number.isInteger(v) && v >= 1)) throw new DataError(`${k} must be an integer >= 1`, { file: where, field: k, value: v });
   }
+  if (spec.min_last_test_bars !== undefined && !(Number.isInteger(spec.min_last_test_bars) && spec.min_last_test_bars >= 1)) {
+    throw new DataError('min_last_test_bars must be an integer >= 1', { file: where, field: 'min_last_test_bars', value: spec.min_last_test_bars });
+  }
   if (!(Number.isInteger(spec.embargo_bars) && spec.embargo_bars >= 0)) {
     throw new DataError('embargo_bars must be an integer >= 0', { file: where, field: 'embargo_bars', value: spec.embargo_bars });
   }
@@ -64,7 +74,11 @@ export function makeWindows(n: number, spec: WindowSpec, where = 'walkforward'):
     const trainEnd = spec.mode === 'rolling' ? trainStart + spec.train_bars : spec.train_bars + k * step;
     const testStart = trainEnd + spec.embargo_bars;
     const testEnd = testStart + spec.test_bars;
-    if (testEnd > n) break;
+    if (testEnd > n) {
+      const min = spec.min_last_test_bars;
+      if (min !== undefined && step === spec.test_bars && n - testStart >= min) windows.push({ index: k, trainStart, trainEnd, testStart, testEnd: n });
+      break;
+    }
     windows.push({ index: k, trainStart, trainEnd, testStart, testEnd });
   }
   const last = windows[windows.length - 1]!;

@@ -25,6 +25,21 @@ describe('walk-forward windows', () => {
     for (let k = 1; k < p.windows.length; k++) expect(p.windows[k]!.testStart).toBe(p.windows[k - 1]!.testEnd);
   });
 
+  test('min_last_test_bars: the remainder becomes a shorter last test window with whole train and embargo, if long enough', () => {
+    // 100 bars: whole windows test [45, 65) and [65, 85); the next one would test [85, 105), so [85, 100) is the remainder
+    const p = makeWindows(100, { mode: 'rolling', train_bars: 40, test_bars: 20, embargo_bars: 5, min_last_test_bars: 10 });
+    expect(p.windows[2]).toEqual({ index: 2, trainStart: 40, trainEnd: 80, testStart: 85, testEnd: 100 });
+    expect(p.unused_bars).toBe(0);
+    // 15 bars left is fewer than 16: unused, as without the option
+    expect(makeWindows(100, { mode: 'rolling', train_bars: 40, test_bars: 20, embargo_bars: 5, min_last_test_bars: 16 }).unused_bars).toBe(15);
+    const a = makeWindows(100, { mode: 'anchored', train_bars: 40, test_bars: 20, embargo_bars: 5, min_last_test_bars: 1 });
+    expect(a.windows.map((w) => [w.trainStart, w.trainEnd, w.testStart, w.testEnd])).toEqual([[0, 40, 45, 65], [0, 60, 65, 85], [0, 80, 85, 100]]);
+    // overlapping windows (step < test) never get a partial one
+    const o = makeWindows(120, { mode: 'rolling', train_bars: 40, test_bars: 20, embargo_bars: 5, step_bars: 10, min_last_test_bars: 1 });
+    expect(o.windows.every((w) => w.testEnd - w.testStart === 20)).toBe(true);
+    expect(() => makeWindows(100, { mode: 'rolling', train_bars: 40, test_bars: 20, embargo_bars: 5, min_last_test_bars: 0 })).toThrow('min_last_test_bars must be an integer >= 1');
+  });
+
   test('a custom step; no test bar is ever inside or before its own train window', () => {
     const p = makeWindows(500, { mode: 'rolling', train_bars: 100, test_bars: 50, embargo_bars: 12, step_bars: 25 });
     expect(p.windows.length).toBe(Math.floor((500 - 100 - 12 - 50) / 25) + 1);

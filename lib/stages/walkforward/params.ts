@@ -14,6 +14,8 @@ export interface WalkforwardParams {
   train_days: number;
   test_days: number;
   step_days?: number;
+  /** partial: the trailing remainder (at least one day after the embargo) is a shorter last test window; whole: unused. */
+  last_window: 'partial' | 'whole';
   /** A duration (converted to bars of the timeframe) or auto. */
   embargo: string;
   /** Bars, instead of `embargo`. */
@@ -45,6 +47,10 @@ export const WALKFORWARD_PARAMS_SCHEMA = {
     train_days: { type: 'number', exclusiveMinimum: 0, default: 30, description: 'train window length, days (converted to bars)' },
     test_days: { type: 'number', exclusiveMinimum: 0, default: 15, description: 'out-of-sample test window length, days' },
     step_days: { type: 'number', exclusiveMinimum: 0, description: 'distance between window starts, days (default: test_days)' },
+    last_window: {
+      enum: ['partial', 'whole'], default: 'partial',
+      description: 'partial: the data after the last whole test window (at least one day after a whole train window and the embargo) is traded as a shorter last test window; whole: it stays unused (summary unused_bars). Only when the test windows tile the period (step_days = test_days)',
+    },
     embargo: {
       anyOf: [{ type: 'string', pattern: DURATION_PATTERN }, { const: 'auto' }], default: 'auto',
       description: 'time between train end and test start, a duration (1d; whole bars of the timeframe); auto = the longest holding period of any blueprint; a shorter one is refused',
@@ -53,7 +59,7 @@ export const WALKFORWARD_PARAMS_SCHEMA = {
       anyOf: [{ type: 'integer', minimum: 0 }, { const: 'auto' }],
       description: 'the embargo in bars instead of a duration (then embargo must stay auto)',
     },
-    top_k: { type: 'integer', minimum: 1, default: 3, description: 'blueprints selected per window (best train Sharpe)' },
+    top_k: { type: 'integer', minimum: 1, default: 10, description: 'blueprints selected per window (best train Sharpe)' },
     min_train_trades: { type: 'integer', minimum: 0, default: 5, description: 'round trips entered in the train window to be eligible' },
     min_train_sharpe: { type: 'number', default: 0, description: 'annualised train Sharpe a blueprint must exceed to be eligible' },
     capital_usd: { type: 'number', exclusiveMinimum: 0, default: 100000, description: 'capital of the out-of-sample book (split equally among the selected blueprints)' },

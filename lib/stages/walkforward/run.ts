@@ -89,7 +89,7 @@ interface Setup {
   order: number[];
   benchKey: InstrumentKey | undefined;
   grid: Grid;
-  spec: { mode: WalkforwardParams['mode']; train_bars: number; test_bars: number; embargo_bars: number; step_bars: number };
+  spec: { mode: WalkforwardParams['mode']; train_bars: number; test_bars: number; embargo_bars: number; step_bars: number; min_last_test_bars?: number };
   windows: WfWindow[];
   unused_bars: number;
 }
@@ -272,6 +272,7 @@ async function loadSetup(ctx: StageContext<WalkforwardParams>, hooks: Walkforwar
     test_bars: Math.round(p.test_days * dayBars),
     embargo_bars: embargoBars === 'auto' ? maxHold : embargoBars,
     step_bars: Math.round((p.step_days ?? p.test_days) * dayBars),
+    ...(p.last_window === 'partial' ? { min_last_test_bars: dayBars } : {}),
   };
   const { windows, unused_bars } = makeWindows(grid.n, spec, 'spec/pipeline.yaml stages.walkforward (train_days, test_days, embargo)');
   if (loaded.meta.pairs_screen) assertScreenBeforeTest(loaded.meta.pairs_screen, ms(grid, windows[0]!.testStart));
