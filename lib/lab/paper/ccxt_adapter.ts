@@ -29,6 +29,12 @@ export interface AdapterOrder {
   clientOrderId: string;
 }
 
+/** An order as ccxt builds it: what createOrder is called with, and the unsigned request and endpoint for the log. */
+export interface BuiltOrder {
+  type: string; side: string; amount: number; price: number | undefined;
+  params: Record<string, unknown>; request: Record<string, unknown>; endpoint: AdapterLogLine['endpoint'];
+}
+
 export interface AdapterLogLine {
   adapter: 'ccxt';
   exchange: string;
@@ -191,7 +197,7 @@ export class CcxtBrokerAdapter {
   }
 
   /** The exchange request for the order, as ccxt builds it (unsigned). */
-  async build(o: AdapterOrder): Promise<{ type: string; side: string; amount: number; price: number | undefined; params: Record<string, unknown>; request: Record<string, unknown>; endpoint: AdapterLogLine['endpoint'] }> {
+  async build(o: AdapterOrder): Promise<BuiltOrder> {
     await this.ready();
     const m = this.market(o.symbol);
     if (!(Number.isFinite(o.qty) && o.qty !== 0)) throw new UsageError(`adapter order ${o.clientOrderId}: qty must be finite and non-zero, was ${o.qty}`);
@@ -216,21 +222,30 @@ export class CcxtBrokerAdapter {
   /** Build (and in send mode send) one order; returns its log line (also appended to the log). */
   async submit(o: AdapterOrder): Promise<AdapterLogLine> {
     const b = await this.build(o);
-    const line: AdapterLogLine = { adapter: 'ccxt', exchange: this.ex.id, mode: this.mode, at_utc: new Date(this.o.nowMs()).toISOString(), op: 'create_order', endpoint: b.endpoint, request: b.request, sent: false };
-    if (this.mode === 'send') {
-      try {
-        const r = await this.ex.createOrder(o.symbol, b.type, b.side, b.amount, b.price, b.params);
-        const id = r.id === undefined || r.id === null ? null : String(r.id);
-        if (id !== null) this.ids.set(o.clientOrderId, id);
-        line.sent = true;
-        line.response = { id, status: (r.status as string | undefined) ?? null, filled: (r.filled as number | undefined) ?? null, average: (r.average as number | undefined) ?? null };
-      } catch (e) {
-        line.sent = true;
-        line.error = scrub(`${(e as Error).constructor.name}: ${(e as Error).message}`, this.o.env);
-      }
-    }
+    const line = this.line('create_order', b.endpoint, b.request);
+    if (this.mode === 'send') await this.createOrder(o, b, line);
     this.append(line);
     return line;
+  }
+
+  /**
+   * Send one built order: the exchange's answer (or the scrubbed error text) goes into `line`, the exchange id is
+   * remembered under the client id. Returns the error thrown by ccxt, if any (for its class).
+   */
+  private async createOrder(o: AdapterOrder, b: BuiltOrder, line: AdapterLogLine): Promise<unknown> {
+    line.sent = true;
+    try {
+      line.response = answerOf(await this.ex.createOrder(o.symbol, b.type, b.side, b.amount, b.price, b.params));
+      if (line.response.id !== null) this.ids.set(o.clientOrderId, line.response.id);
+      return undefined;
+    } catch (e) {
+      line.error = this.errorText(e);
+      return e;
+    }
+  }
+
+  private line(op: AdapterLogLine['op'], endpoint: AdapterLogLine['endpoint'], request: Record<string, unknown>): AdapterLogLine {
+    return { adapter: 'ccxt', exchange: this.ex.id, mode: this.mode, at_utc: new Date(this.o.nowMs()).toISOString(), op, endpoint, request, sent: false };
   }
 
   /** Cancel by client order id (dry-run: the request only). */
@@ -239,16 +254,14 @@ export class CcxtBrokerAdapter {
     const m = this.market(symbol);
     const base = this.ex.urls.api[API_FOR(m)] ?? this.ex.urls.api.private ?? '';
     const request = { symbol: m.id, origClientOrderId: clientOrderId };
-    const line: AdapterLogLine = { adapter: 'ccxt', exchange: this.ex.id, mode: this.mode, at_utc: new Date(this.o.nowMs()).toISOString(), op: 'cancel_order', endpoint: { method: 'DELETE', url: `${base}/order` }, request, sent: false };
+    const line = this.line('cancel_order', { method: 'DELETE', url: `${base}/order` }, request);
     if (this.mode === 'send') {
+      line.sent = true;
       try {
         const id = this.ids.get(clientOrderId);
-        const r = await this.ex.cancelOrder(id ?? clientOrderId, symbol, id === undefined ? { origClientOrderId: clientOrderId } : {});
-        line.sent = true;
-        line.response = { id: r.id === undefined || r.id === null ? null : String(r.id), status: (r.status as string | undefined) ?? null, filled: (r.filled as number | undefined) ?? null, average: (r.average as number | undefined) ?? null };
+        line.response = answerOf(await this.ex.cancelOrder(id ?? clientOrderId, symbol, id === undefined ? { origClientOrderId: clientOrderId } : {}));
       } catch (e) {
-        line.sent = true;
-        line.error = scrub(`${(e as Error).constructor.name}: ${(e as Error).message}`, this.o.env);
+        line.error = this.errorText(e);
       }
     }
     this.append(line);
@@ -263,20 +276,13 @@ export class CcxtBrokerAdapter {
   async place(o: AdapterOrder): Promise<{ ok: true; id: string; status: string | null } | { ok: false; kind: 'network' | 'auth' | 'rejected'; message: string }> {
     if (this.mode !== 'send') throw new Error('CcxtBrokerAdapter.place in dry-run mode');
     const b = await this.build(o);
-    const line: AdapterLogLine = { adapter: 'ccxt', exchange: this.ex.id, mode: this.mode, at_utc: new Date(this.o.nowMs()).toISOString(), op: 'create_order', endpoint: b.endpoint, request: b.request, sent: true };
-    try {
-      const r = await this.ex.createOrder(o.symbol, b.type, b.side, b.amount, b.price, b.params);
-      const id = String(r.id);
-      this.ids.set(o.clientOrderId, id);
-      line.response = { id, status: (r.status as string | undefined) ?? null, filled: (r.filled as number | undefined) ?? null, average: (r.average as number | undefined) ?? null };
-      this.append(line);
-      return { ok: true, id, status: line.response.status };
-    } catch (e) {
-      const message = scrub(`${(e as Error).constructor.name}: ${(e as Error).message}`, this.o.env);
-      line.error = message;
-      this.append(line);
-      return { ok: false, kind: e instanceof ccxt.NetworkError ? 'network' : e instanceof ccxt.AuthenticationError ? 'auth' : 'rejected', message };
-    }
+    const line = this.line('create_order', b.endpoint, b.request);
+    const e = await this.createOrder(o, b, line);
+    this.append(line);
+    if (e === undefined && line.response?.id) return { ok: true, id: line.response.id, status: line.response.status };
+    // an answer without an order id leaves the order's state unknown, like no answer: looked up by client id, never re-sent
+    if (e === undefined) return { ok: false, kind: 'network', message: 'the exchange answered without an order id' };
+    return { ok: false, kind: e instanceof ccxt.NetworkError ? 'network' : e instanceof ccxt.AuthenticationError ? 'auth' : 'rejected', message: line.error! };
   }
 
   /** Send mode: the order by its client order id (`undefined`: the exchange does not know it); errors thrown scrubbed. */
@@ -312,14 +318,27 @@ export class CcxtBrokerAdapter {
   }
 
   private scrubbed(e: unknown): Error {
-    const err = new Error(scrub(`${(e as Error).constructor.name}: ${(e as Error).message}`, this.o.env));
+    const err = new Error(this.errorText(e));
     (err as Error & { network?: boolean }).network = e instanceof ccxt.NetworkError;
     return err;
+  }
+
+  /** The error's class and message with the key and the secret blanked. */
+  private errorText(e: unknown): string {
+    return scrub(`${(e as Error).constructor.name}: ${(e as Error).message}`, this.o.env);
   }
 
   private append(line: AdapterLogLine): void {
     appendFileSync(this.o.logFile, JSON.stringify(line) + '\n');
   }
+}
+
+/** The parts of a ccxt order answer the log keeps. */
+function answerOf(r: { id?: unknown; status?: unknown; filled?: unknown; average?: unknown }): NonNullable<AdapterLogLine['response']> {
+  return {
+    id: r.id === undefined || r.id === null ? null : String(r.id), status: (r.status as string | undefined) ?? null,
+    filled: (r.filled as number | undefined) ?? null, average: (r.average as number | undefined) ?? null,
+  };
 }
 
 /** An error text with the key and the secret blanked (exchanges echo requests, signatures and sometimes keys). */
