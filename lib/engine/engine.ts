@@ -510,9 +510,7 @@ export class Engine implements EngineContext {
       const fee = e.fee ?? 0;
       if (!(Number.isFinite(q) && q !== 0 && px > 0 && Number.isFinite(fee))) throw new UsageError(`engine: exchange fill of order ${id} at bar ${t}: qty ${q}, price ${px}, fee ${fee}`);
       const i = this.oInst[id]!;
-      this.cashV -= q * px + fee;
-      this.feesV += fee;
-      this.applyFill(i, q, px, fee, 0, t);
+      this.book(i, q, px, fee, 0, t);
       if (live) {
         const rest = this.oQty[id]! - q;
         this.oQty[id] = rest;
@@ -658,14 +656,19 @@ export class Engine implements EngineContext {
     const cost = (absQ * ref * costBps) / 1e4;
     const exec = ref * (1 + (side * costBps) / 1e4);
     const fee = (absQ * exec * feeBps) / 1e4;
-    this.cashV -= q * ref + fee + cost;
-    this.feesV += fee;
-    this.costV += cost;
-    this.applyFill(i, q, ref, fee, cost, t);
+    this.book(i, q, ref, fee, cost, t);
     this.oLive[id] = 0; // filled (the remainder, if cut, is cancelled)
     this.event(id, 'filled', q, ref, {
       fee, slippageImpact: cost, costBps, liquidity: maker ? 'maker' : 'taker',
     });
+  }
+
+  /** Pay for a fill (notional, fee, slippage and impact cost) and book it (applyFill). */
+  private book(i: number, q: number, ref: number, fee: number, cost: number, t: number): void {
+    this.cashV -= q * ref + fee + cost;
+    this.feesV += fee;
+    this.costV += cost;
+    this.applyFill(i, q, ref, fee, cost, t);
   }
 
   /** Book a fill of signed q at reference price ref; costs fee/cost are split across closing/opening parts. */
@@ -762,10 +765,7 @@ export class Engine implements EngineContext {
     const cost = (absQ * ref * costBps) / 1e4;
     const exec = ref * (1 + (side * costBps) / 1e4);
     const fee = (absQ * exec * this.takerBps[i]!) / 1e4;
-    this.cashV -= q * ref + fee + cost;
-    this.feesV += fee;
-    this.costV += cost;
-    this.applyFill(i, q, ref, fee, cost, t);
+    this.book(i, q, ref, fee, cost, t);
     this.event(id, 'filled', q, ref, {
       fee, slippageImpact: cost, costBps, liquidity: 'taker',
       reason: `funding span ended (covered until ${new Date(this.spanEnd[i]!).toISOString()}): position closed by the engine`,
