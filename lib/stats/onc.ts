@@ -40,33 +40,121 @@ export interface OncResult {
   silhouettes: Float64Array;
 }
 
-/** Pearson correlation matrix of equal-length series (NaN where a series does not vary). */
-export function correlationMatrix(series: readonly ArrayLike<number>[]): number[][] {
+/**
+ * Centred, unit-norm rows of equal-length series (flat, row-major): z_i[t] = (s_i[t] - mean_i) / ||s_i - mean_i||,
+ * a row of NaN where a series does not vary. The Pearson correlation of series i and j is then
+ * sum_t z_i[t] * z_j[t] (t ascending), which `correlationsAmong` and `correlationMatrix` compute.
+ */
+export interface StandardizedSeries {
+  n: number;
+  len: number;
+  z: Float64Array;
+}
+
+export function standardizeSeries(series: readonly ArrayLike<number>[]): StandardizedSeries {
   const n = series.length;
   const len = n ? series[0]!.length : 0;
-  const z: Float64Array[] = series.map((s, i) => {
+  const z = new Float64Array(n * len);
+  for (let i = 0; i < n; i++) {
+    const s = series[i]!;
     if (s.length !== len) throw new RangeError(`correlationMatrix: series ${i} has ${s.length} values, series 0 has ${len}`);
+    const o = i * len;
     let m = 0;
     for (let t = 0; t < len; t++) m += s[t]!;
     m /= len;
     let ss = 0;
-    const d = new Float64Array(len);
-    for (let t = 0; t < len; t++) { d[t] = s[t]! - m; ss += d[t]! * d[t]!; }
+    for (let t = 0; t < len; t++) { const d = s[t]! - m; z[o + t] = d; ss += d * d; }
     const sd = Math.sqrt(ss);
-    for (let t = 0; t < len; t++) d[t] = sd > 0 ? d[t]! / sd : NaN;
-    return d;
-  });
-  const c: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(NaN));
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      for (let t = 0; t < len; t++) s += z[i]![t]! * z[j]![t]!;
-      const v = i === j && Number.isFinite(s) ? 1 : Math.max(-1, Math.min(1, s));
-      c[i]![j] = v;
-      c[j]![i] = v;
+    for (let t = 0; t < len; t++) z[o + t] = sd > 0 ? z[o + t]! / sd : NaN;
+  }
+  return { n, len, z };
+}
+
+/** Columns of a dot-product tile kept in cache together, and the span of t summed per pass over them. */
+const TILE_COLS = 32;
+const TILE_T = 1024;
+
+/**
+ * out[x * cols.length + y] = sum_t z_rows[x][t] * z_cols[y][t], every sum in ascending t (so each value is the plain
+ * loop's, bit for bit: the tiles only change which sums are in progress together). `upper`: rows and cols are the
+ * same list and only y >= x is computed (the rest is left as it was).
+ */
+function dots(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
+  const { z, len } = zs;
+  const nr = rows.length;
+  const nc = cols.length;
+  for (let y0 = 0; y0 < nc; y0 += TILE_COLS) {
+    const y1 = Math.min(nc, y0 + TILE_COLS);
+    const xEnd = upper ? y1 : nr; // under `upper`, rows past the tile's last column have nothing in it
+    for (let t0 = 0; t0 < len; t0 += TILE_T) {
+      const t1 = Math.min(len, t0 + TILE_T);
+      for (let x = 0; x < xEnd; x++) {
+        const ro = rows[x]! * len;
+        const o = x * nc;
+        let y = upper && x > y0 ? x : y0;
+        for (; y + 4 <= y1; y += 4) {
+          const c0 = cols[y]! * len;
+          const c1 = cols[y + 1]! * len;
+          const c2 = cols[y + 2]! * len;
+          const c3 = cols[y + 3]! * len;
+          let s0 = out[o + y]!;
+          let s1 = out[o + y + 1]!;
+          let s2 = out[o + y + 2]!;
+          let s3 = out[o + y + 3]!;
+          for (let t = t0; t < t1; t++) {
+            const a = z[ro + t]!;
+            s0 += a * z[c0 + t]!;
+            s1 += a * z[c1 + t]!;
+            s2 += a * z[c2 + t]!;
+            s3 += a * z[c3 + t]!;
+          }
+          out[o + y] = s0;
+          out[o + y + 1] = s1;
+          out[o + y + 2] = s2;
+          out[o + y + 3] = s3;
+        }
+        for (; y < y1; y++) {
+          const c0 = cols[y]! * len;
+          let s0 = out[o + y]!;
+          for (let t = t0; t < t1; t++) s0 += z[ro + t]! * z[c0 + t]!;
+          out[o + y] = s0;
+        }
+      }
     }
   }
-  return c;
+}
+
+const corrOf = (i: number, j: number, s: number) => (i === j && Number.isFinite(s) ? 1 : Math.max(-1, Math.min(1, s)));
+
+/** Pearson correlations of series `rows` (each) with series `cols`, row-major (rows.length x cols.length). */
+export function correlationsAmong(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(rows.length * cols.length);
+  dots(zs, rows, cols, out, false);
+  for (let x = 0; x < rows.length; x++) for (let y = 0; y < cols.length; y++) out[x * cols.length + y] = corrOf(rows[x]!, cols[y]!, out[x * cols.length + y]!);
+  return out;
+}
+
+/** Pearson correlation matrix of series `idx` (symmetric, idx.length^2, row-major). */
+export function correlationSubmatrix(zs: StandardizedSeries, idx: ArrayLike<number>): Float64Array {
+  const m = idx.length;
+  const out = new Float64Array(m * m);
+  dots(zs, idx, idx, out, true);
+  for (let x = 0; x < m; x++) {
+    for (let y = x; y < m; y++) {
+      const v = corrOf(idx[x]!, idx[y]!, out[x * m + y]!);
+      out[x * m + y] = v;
+      out[y * m + x] = v;
+    }
+  }
+  return out;
+}
+
+/** Pearson correlation matrix of equal-length series (NaN where a series does not vary). */
+export function correlationMatrix(series: readonly ArrayLike<number>[]): number[][] {
+  const zs = standardizeSeries(series);
+  const n = zs.n;
+  const flat = correlationSubmatrix(zs, Int32Array.from({ length: n }, (_, i) => i));
+  return Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * n, (i + 1) * n)));
 }
 
 /** The ONC distance matrix sqrt((1 - rho) / 2), NaN correlations taken as 0. */
