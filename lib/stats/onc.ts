@@ -41,32 +41,31 @@ export interface OncResult {
 }
 
 /**
- * Centred, unit-norm rows of equal-length series (flat, row-major): z_i[t] = (s_i[t] - mean_i) / ||s_i - mean_i||,
- * a row of NaN where a series does not vary. The Pearson correlation of series i and j is then
- * sum_t z_i[t] * z_j[t] (t ascending), which `correlationsAmong` and `correlationMatrix` compute.
+ * Centred, unit-norm rows of equal-length series: z_i[t] = (s_i[t] - mean_i) / ||s_i - mean_i||, a row of NaN where
+ * a series does not vary. The Pearson correlation of series i and j is then sum_t z_i[t] * z_j[t] (t ascending),
+ * which `correlationsAmong`, `correlationSubmatrix` and `correlationMatrix` compute.
  */
 export interface StandardizedSeries {
   n: number;
   len: number;
-  z: Float64Array;
+  z: Float64Array[];
 }
 
 export function standardizeSeries(series: readonly ArrayLike<number>[]): StandardizedSeries {
   const n = series.length;
   const len = n ? series[0]!.length : 0;
-  const z = new Float64Array(n * len);
-  for (let i = 0; i < n; i++) {
-    const s = series[i]!;
+  const z = series.map((s, i) => {
     if (s.length !== len) throw new RangeError(`correlationMatrix: series ${i} has ${s.length} values, series 0 has ${len}`);
-    const o = i * len;
     let m = 0;
     for (let t = 0; t < len; t++) m += s[t]!;
     m /= len;
     let ss = 0;
-    for (let t = 0; t < len; t++) { const d = s[t]! - m; z[o + t] = d; ss += d * d; }
+    const d = new Float64Array(len);
+    for (let t = 0; t < len; t++) { d[t] = s[t]! - m; ss += d[t]! * d[t]!; }
     const sd = Math.sqrt(ss);
-    for (let t = 0; t < len; t++) z[o + t] = sd > 0 ? z[o + t]! / sd : NaN;
-  }
+    for (let t = 0; t < len; t++) d[t] = sd > 0 ? d[t]! / sd : NaN;
+    return d;
+  });
   return { n, len, z };
 }
 
@@ -75,9 +74,10 @@ const TILE_COLS = 32;
 const TILE_T = 1024;
 
 /**
- * out[x * cols.length + y] = sum_t z_rows[x][t] * z_cols[y][t], every sum in ascending t (so each value is the plain
- * loop's, bit for bit: the tiles only change which sums are in progress together). `upper`: rows and cols are the
- * same list and only y >= x is computed (the rest is left as it was).
+ * out[x * cols.length + y] += sum_t z[rows[x]][t] * z[cols[y]][t], each sum in ascending t (so each value is the
+ * plain loop's, bit for bit: the tiles only change which sums are in progress together; a 2 x 4 block of them per
+ * pass over t). `upper`: rows and cols are the same list and only y >= x is needed (some y < x are summed too; the
+ * caller ignores them).
  */
 function dots(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
   const { z, len } = zs;
@@ -88,36 +88,71 @@ function dots(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<n
     const xEnd = upper ? y1 : nr; // under `upper`, rows past the tile's last column have nothing in it
     for (let t0 = 0; t0 < len; t0 += TILE_T) {
       const t1 = Math.min(len, t0 + TILE_T);
-      for (let x = 0; x < xEnd; x++) {
-        const ro = rows[x]! * len;
-        const o = x * nc;
+      let x = 0;
+      for (; x + 2 <= xEnd; x += 2) {
+        const za = z[rows[x]!]!;
+        const zb = z[rows[x + 1]!]!;
+        const oa = x * nc;
+        const ob = oa + nc;
         let y = upper && x > y0 ? x : y0;
         for (; y + 4 <= y1; y += 4) {
-          const c0 = cols[y]! * len;
-          const c1 = cols[y + 1]! * len;
-          const c2 = cols[y + 2]! * len;
-          const c3 = cols[y + 3]! * len;
-          let s0 = out[o + y]!;
-          let s1 = out[o + y + 1]!;
-          let s2 = out[o + y + 2]!;
-          let s3 = out[o + y + 3]!;
+          const z0 = z[cols[y]!]!;
+          const z1 = z[cols[y + 1]!]!;
+          const z2 = z[cols[y + 2]!]!;
+          const z3 = z[cols[y + 3]!]!;
+          let a0 = out[oa + y]!;
+          let a1 = out[oa + y + 1]!;
+          let a2 = out[oa + y + 2]!;
+          let a3 = out[oa + y + 3]!;
+          let b0 = out[ob + y]!;
+          let b1 = out[ob + y + 1]!;
+          let b2 = out[ob + y + 2]!;
+          let b3 = out[ob + y + 3]!;
           for (let t = t0; t < t1; t++) {
-            const a = z[ro + t]!;
-            s0 += a * z[c0 + t]!;
-            s1 += a * z[c1 + t]!;
-            s2 += a * z[c2 + t]!;
-            s3 += a * z[c3 + t]!;
+            const a = za[t]!;
+            const b = zb[t]!;
+            const w0 = z0[t]!;
+            const w1 = z1[t]!;
+            const w2 = z2[t]!;
+            const w3 = z3[t]!;
+            a0 += a * w0;
+            a1 += a * w1;
+            a2 += a * w2;
+            a3 += a * w3;
+            b0 += b * w0;
+            b1 += b * w1;
+            b2 += b * w2;
+            b3 += b * w3;
           }
-          out[o + y] = s0;
-          out[o + y + 1] = s1;
-          out[o + y + 2] = s2;
-          out[o + y + 3] = s3;
+          out[oa + y] = a0;
+          out[oa + y + 1] = a1;
+          out[oa + y + 2] = a2;
+          out[oa + y + 3] = a3;
+          out[ob + y] = b0;
+          out[ob + y + 1] = b1;
+          out[ob + y + 2] = b2;
+          out[ob + y + 3] = b3;
         }
         for (; y < y1; y++) {
-          const c0 = cols[y]! * len;
-          let s0 = out[o + y]!;
-          for (let t = t0; t < t1; t++) s0 += z[ro + t]! * z[c0 + t]!;
-          out[o + y] = s0;
+          const w = z[cols[y]!]!;
+          let a0 = out[oa + y]!;
+          let b0 = out[ob + y]!;
+          for (let t = t0; t < t1; t++) {
+            a0 += za[t]! * w[t]!;
+            b0 += zb[t]! * w[t]!;
+          }
+          out[oa + y] = a0;
+          out[ob + y] = b0;
+        }
+      }
+      for (; x < xEnd; x++) {
+        const za = z[rows[x]!]!;
+        const oa = x * nc;
+        for (let y = upper && x > y0 ? x : y0; y < y1; y++) {
+          const w = z[cols[y]!]!;
+          let a0 = out[oa + y]!;
+          for (let t = t0; t < t1; t++) a0 += za[t]! * w[t]!;
+          out[oa + y] = a0;
         }
       }
     }

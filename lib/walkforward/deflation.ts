@@ -114,13 +114,14 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
   const onc = nb ? oncClusters(corr, { seed: o.seed ?? 0, maxClusters: Math.max(1, Math.min(nb - 1, ONC_MAX_CLUSTERS)) }) : { clusters: [] as number[][] };
   // members of each cluster as indices into `all`: the blueprints, then the candidates assigned to it
   const groups: number[][] = onc.clusters.map((c) => [...c]);
+  let cross: Float64Array = new Float64Array(0); // candidate x blueprint correlations, row-major (cands.length x nb)
   if (cands.length) {
     if (!groups.length) groups.push([]);
     // the ONC distance sqrt((1 - rho) / 2), a NaN correlation taken as 0 (lib/stats/onc.ts correlationDistance)
     const distOf = (r: number) => Math.sqrt((1 - (Number.isNaN(r) ? 0 : r)) / 2);
     // centroids of the ONC clusters in the space of rows of the blueprints' distance matrix
     const centroids = onc.clusters.map((c) => Float64Array.from({ length: nb }, (_, j) => mean(c.map((i) => distOf(corrFlat[i * nb + j]!)))));
-    const cross = correlationsAmong(zs, Int32Array.from({ length: cands.length }, (_, x) => nb + x), bpIdx);
+    cross = correlationsAmong(zs, Int32Array.from({ length: cands.length }, (_, x) => nb + x), bpIdx);
     const row = new Float64Array(nb);
     for (let k = nb; k < all.length; k++) {
       let best = 0;
@@ -137,9 +138,17 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
   const clusters = groups.map((c) => {
     const bpMembers = c.filter((i) => i < nb);
     const sr = mean(c.map((i) => sharpeRatio(all[i]!.daily)));
-    const m = c.length;
-    const subFlat = correlationSubmatrix(zs, c);
-    const sub = Array.from({ length: m }, (_, x) => Array.from(subFlat.subarray(x * m, (x + 1) * m), (v) => (Number.isFinite(v) ? v : 0)));
+    // the members' correlations: the blueprints' and the candidates' against blueprints known, only the candidates'
+    // among themselves still to compute (c lists the blueprints first)
+    const nbc = bpMembers.length;
+    const candIdx = c.slice(nbc);
+    const cc = correlationSubmatrix(zs, candIdx);
+    const corrOf = (x: number, y: number): number => {
+      if (x < nbc && y < nbc) return corrFlat[c[x]! * nb + c[y]!]!;
+      if (x >= nbc && y >= nbc) return cc[(x - nbc) * candIdx.length + (y - nbc)]!;
+      return x < nbc ? cross[(c[y]! - nb) * nb + c[x]!]! : cross[(c[x]! - nb) * nb + c[y]!]!;
+    };
+    const sub = c.map((_, x) => c.map((__, y) => { const v = corrOf(x, y); return Number.isFinite(v) ? v : 0; }));
     const candIds = c.filter((i) => i >= nb).map((i) => all[i]!.id).sort();
     return {
       members: bpMembers.map((i) => all[i]!.id).sort(), ...(o.candidates ? { candidates: candIds } : {}),
