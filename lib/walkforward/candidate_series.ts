@@ -172,28 +172,41 @@ function periodLookup(idx: PeriodIndex): (ts: number) => number {
 
 /** Members' period returns averaged over the members holding in each period (0 where none holds). */
 export function poolMembers(members: readonly { r: Float64Array; held: Uint8Array }[], periods: number): Float64Array {
-  const out = new Float64Array(periods);
-  for (let k = 0; k < periods; k++) {
-    let s = 0;
-    let c = 0;
-    for (const m of members) {
+  // member by member into per-period sums: each period's sum still adds its members in order
+  const sum = new Float64Array(periods);
+  const count = new Int32Array(periods);
+  for (const m of members) {
+    for (let k = 0; k < periods; k++) {
       if (m.held[k]) {
-        s += m.r[k]!;
-        c++;
+        sum[k] = sum[k]! + m.r[k]!;
+        count[k]!++;
       }
     }
-    out[k] = c ? s / c : 0;
   }
+  const out = new Float64Array(periods);
+  for (let k = 0; k < periods; k++) out[k] = count[k] ? sum[k]! / count[k]! : 0;
   return out;
 }
 
-/** Compound period returns into coarser periods (e.g. hours into days): `to` must hold every period of `from`. */
-export function coarsen(r: ArrayLike<number>, from: PeriodIndex, to: PeriodIndex): Float64Array {
-  const g = new Float64Array(to.starts.length).fill(1);
+/** The coarser period (index in `to`) of each period of `from`; throws when one has none. */
+export function coarserPeriods(from: PeriodIndex, to: PeriodIndex): Int32Array {
   const periodOf = periodLookup(to);
+  return Int32Array.from(from.starts, (start) => {
+    const i = periodOf(start);
+    if (i < 0) throw new RangeError(`coarsen: period ${start} has no coarser period`);
+    return i;
+  });
+}
+
+/**
+ * Compound period returns into coarser periods (e.g. hours into days): `to` must hold every period of `from`.
+ * `map`: coarserPeriods(from, to), when the caller coarsens many series.
+ */
+export function coarsen(r: ArrayLike<number>, from: PeriodIndex, to: PeriodIndex, map: Int32Array = coarserPeriods(from, to)): Float64Array {
+  if (r.length > map.length) throw new RangeError(`coarsen: ${r.length} returns for ${map.length} periods`);
+  const g = new Float64Array(to.starts.length).fill(1);
   for (let k = 0; k < r.length; k++) {
-    const i = periodOf(from.starts[k]!);
-    if (i < 0) throw new RangeError(`coarsen: period ${from.starts[k]} has no coarser period`);
+    const i = map[k]!;
     g[i]! *= 1 + r[k]!;
   }
   for (let i = 0; i < g.length; i++) g[i] = g[i]! - 1;

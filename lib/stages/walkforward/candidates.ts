@@ -7,7 +7,7 @@ import type { LakeDb } from '../../lake/index.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { memberInstruments } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
-import { barPeriods, coarsen, occurrencePeriodReturns, poolMembers, type PeriodIndex } from '../../walkforward/candidate_series.js';
+import { barPeriods, coarsen, coarserPeriods, occurrencePeriodReturns, poolMembers, type PeriodIndex } from '../../walkforward/candidate_series.js';
 import type { TrialSeries } from '../../walkforward/deflation.js';
 import { groupByInstrument, loadBars, loadEvents } from '../discovery/io.js';
 
@@ -31,9 +31,10 @@ export async function candidateTrialSeries(
       perMember.set(c.id, list);
     }
   }
+  const toDays = coarserPeriods(hours, days);
   return candidates.map((c) => {
     const members = perMember.get(c.candidate_id) ?? [];
     const fine = poolMembers(members, hours.starts.length);
-    return { id: c.candidate_id, fine, daily: coarsen(fine, hours, days) };
+    return { id: c.candidate_id, fine, daily: coarsen(fine, hours, days, toDays) };
   });
 }
