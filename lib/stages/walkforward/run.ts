@@ -428,10 +428,13 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   // clustered deflation: blueprints clustered by their returns (ONC); plan candidates, each with its own return
   // series (its occurrences traded as claimed), clustered with the blueprints it resembles; pair variants screened
   // out have no series and count one each
+  const t3 = performance.now();
   const candidateSeries = await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, periodIndex(grid.ts_ms, HOUR_MS), periodIndex(grid.ts_ms, DAY_MS));
+  const t4 = performance.now();
   const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]!, fine: hourly[i]! })), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
     candidates: candidateSeries, oosDaily: dailyReturns(base.ts_ms, base.returns).returns,
   });
+  const t5 = performance.now();
   const sensitivity = multipliers.map((m) => {
     const b = m === 1 ? base : book(m);
     const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });
@@ -440,7 +443,10 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   const bench = benchmarkCurve(benchKey ? await cache.bars(benchKey) : undefined, windows, benchKey?.symbol ?? '');
   const pbo = pboOverBlueprints(daily, p.pbo_splits);
   // the serial part of a sharded run (docs/scale.md): pass 2 of the selected cells, then the book, DSR (ONC) and PBO
-  ctx.log.info({ pass2_ms: Math.round(t2 - t0), statistics_ms: Math.round(performance.now() - t2), selected_blueprints: pass2.length }, 'walk-forward reduce timings');
+  ctx.log.info({
+    pass2_ms: Math.round(t2 - t0), statistics_ms: Math.round(performance.now() - t2),
+    candidate_series_ms: Math.round(t4 - t3), clustered_dsr_ms: Math.round(t5 - t4), selected_blueprints: pass2.length,
+  }, 'walk-forward reduce timings');
 
   // ---- write
   const out = ctx.output('lake/walkforward');
