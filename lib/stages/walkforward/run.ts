@@ -370,7 +370,8 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   const missing = bps.filter((_, i) => stats[i] === undefined).map((b) => b.id);
   if (missing.length) throw new QuantError(`walkforward: no shard ran blueprint(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`, { hint: 'run the stage again' });
 
-  const cache = new InstrumentCache(db, setup.lakeRoot, grid, bps, costs, tf);
+  // the benchmark's bars are read after pass 2: kept rather than evicted and read again
+  const cache = new InstrumentCache(db, setup.lakeRoot, grid, bps, costs, tf, benchKey ? [benchKey] : []);
   const risk = { maxGrossLeverage: p.max_gross_leverage };
   // Signal compilations and engine runs, logged at the end: one compilation per blueprint and pass (pass 1 keeps
   // nothing per bar, so pass 2 compiles the selected blueprints again), however many windows and cost multipliers.
@@ -613,9 +614,10 @@ async function benchmarkKey(lakeRoot: string, symbol: string, keys: readonly Ins
   return keys[0];
 }
 
-/** Instruments loaded on the grid, kept while a later blueprint (in processing order) still needs them. */
+/** Instruments loaded on the grid, kept while a later blueprint (in processing order) still needs them, or always (`keep`). */
 class InstrumentCache {
   private readonly held = new Map<string, InstrumentData>();
+  private readonly kept: ReadonlySet<string>;
   private readonly featuresOf = new Map<string, Set<string>>();
   private readonly eventsOf = new Map<string, Set<string>>();
   private readonly cutOf = new Map<string, CutInstrument>();
@@ -623,7 +625,9 @@ class InstrumentCache {
   constructor(
     private readonly db: LakeDb, private readonly lakeRoot: string, private readonly grid: Grid,
     private readonly bps: readonly Blueprint[], private readonly costs: CostConfig, private readonly tf: string,
+    keep: readonly InstrumentKey[] = [],
   ) {
+    this.kept = new Set(keep.map((k) => instrumentLabel({ ...k, timeframe: tf })));
     for (const bp of bps) {
       const feats = blueprintFeatures(bp);
       const evs = blueprintEvents(bp);
@@ -641,7 +645,7 @@ class InstrumentCache {
 
   /** The blueprint's instruments; evicts instruments no blueprint from position `pos` of `order` on needs. */
   async get(bp: Blueprint, order: readonly number[], pos: number): Promise<InstrumentData[]> {
-    const needed = new Set<string>();
+    const needed = new Set<string>(this.kept);
     for (let j = pos; j < order.length; j++) for (const k of this.bps[order[j]!]!.instruments) needed.add(instrumentLabel({ ...k, timeframe: this.tf }));
     for (const id of [...this.held.keys()]) if (!needed.has(id)) this.held.delete(id);
     const out = [];
