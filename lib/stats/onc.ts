@@ -40,11 +40,21 @@ export interface OncResult {
   silhouettes: Float64Array;
 }
 
-/** Pearson correlation matrix of equal-length series (NaN where a series does not vary). */
-export function correlationMatrix(series: readonly ArrayLike<number>[]): number[][] {
+/**
+ * Centred, unit-norm rows of equal-length series: z_i[t] = (s_i[t] - mean_i) / ||s_i - mean_i||, a row of NaN where
+ * a series does not vary. The Pearson correlation of series i and j is then sum_t z_i[t] * z_j[t] (t ascending),
+ * which `correlationsAmong`, `correlationSubmatrix` and `correlationMatrix` compute.
+ */
+export interface StandardizedSeries {
+  n: number;
+  len: number;
+  z: Float64Array[];
+}
+
+export function standardizeSeries(series: readonly ArrayLike<number>[]): StandardizedSeries {
   const n = series.length;
   const len = n ? series[0]!.length : 0;
-  const z: Float64Array[] = series.map((s, i) => {
+  const z = series.map((s, i) => {
     if (s.length !== len) throw new RangeError(`correlationMatrix: series ${i} has ${s.length} values, series 0 has ${len}`);
     let m = 0;
     for (let t = 0; t < len; t++) m += s[t]!;
@@ -56,17 +66,130 @@ export function correlationMatrix(series: readonly ArrayLike<number>[]): number[
     for (let t = 0; t < len; t++) d[t] = sd > 0 ? d[t]! / sd : NaN;
     return d;
   });
-  const c: number[][] = Array.from({ length: n }, () => new Array<number>(n).fill(NaN));
-  for (let i = 0; i < n; i++) {
-    for (let j = i; j < n; j++) {
-      let s = 0;
-      for (let t = 0; t < len; t++) s += z[i]![t]! * z[j]![t]!;
-      const v = i === j && Number.isFinite(s) ? 1 : Math.max(-1, Math.min(1, s));
-      c[i]![j] = v;
-      c[j]![i] = v;
+  return { n, len, z };
+}
+
+/** Columns of a dot-product tile kept in cache together, and the span of t summed per pass over them. */
+const TILE_COLS = 32;
+const TILE_T = 1024;
+
+/**
+ * out[x * cols.length + y] += sum_t z[rows[x]][t] * z[cols[y]][t], each sum in ascending t (so each value is the
+ * plain loop's, bit for bit: the tiles only change which sums are in progress together; a 2 x 4 block of them per
+ * pass over t). `upper`: rows and cols are the same list and only y >= x is needed (some y < x are summed too; the
+ * caller ignores them).
+ */
+function dots(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
+  const { z, len } = zs;
+  const nr = rows.length;
+  const nc = cols.length;
+  for (let y0 = 0; y0 < nc; y0 += TILE_COLS) {
+    const y1 = Math.min(nc, y0 + TILE_COLS);
+    const xEnd = upper ? y1 : nr; // under `upper`, rows past the tile's last column have nothing in it
+    for (let t0 = 0; t0 < len; t0 += TILE_T) {
+      const t1 = Math.min(len, t0 + TILE_T);
+      let x = 0;
+      for (; x + 2 <= xEnd; x += 2) {
+        const za = z[rows[x]!]!;
+        const zb = z[rows[x + 1]!]!;
+        const oa = x * nc;
+        const ob = oa + nc;
+        let y = upper && x > y0 ? x : y0;
+        for (; y + 4 <= y1; y += 4) {
+          const z0 = z[cols[y]!]!;
+          const z1 = z[cols[y + 1]!]!;
+          const z2 = z[cols[y + 2]!]!;
+          const z3 = z[cols[y + 3]!]!;
+          let a0 = out[oa + y]!;
+          let a1 = out[oa + y + 1]!;
+          let a2 = out[oa + y + 2]!;
+          let a3 = out[oa + y + 3]!;
+          let b0 = out[ob + y]!;
+          let b1 = out[ob + y + 1]!;
+          let b2 = out[ob + y + 2]!;
+          let b3 = out[ob + y + 3]!;
+          for (let t = t0; t < t1; t++) {
+            const a = za[t]!;
+            const b = zb[t]!;
+            const w0 = z0[t]!;
+            const w1 = z1[t]!;
+            const w2 = z2[t]!;
+            const w3 = z3[t]!;
+            a0 += a * w0;
+            a1 += a * w1;
+            a2 += a * w2;
+            a3 += a * w3;
+            b0 += b * w0;
+            b1 += b * w1;
+            b2 += b * w2;
+            b3 += b * w3;
+          }
+          out[oa + y] = a0;
+          out[oa + y + 1] = a1;
+          out[oa + y + 2] = a2;
+          out[oa + y + 3] = a3;
+          out[ob + y] = b0;
+          out[ob + y + 1] = b1;
+          out[ob + y + 2] = b2;
+          out[ob + y + 3] = b3;
+        }
+        for (; y < y1; y++) {
+          const w = z[cols[y]!]!;
+          let a0 = out[oa + y]!;
+          let b0 = out[ob + y]!;
+          for (let t = t0; t < t1; t++) {
+            a0 += za[t]! * w[t]!;
+            b0 += zb[t]! * w[t]!;
+          }
+          out[oa + y] = a0;
+          out[ob + y] = b0;
+        }
+      }
+      for (; x < xEnd; x++) {
+        const za = z[rows[x]!]!;
+        const oa = x * nc;
+        for (let y = upper && x > y0 ? x : y0; y < y1; y++) {
+          const w = z[cols[y]!]!;
+          let a0 = out[oa + y]!;
+          for (let t = t0; t < t1; t++) a0 += za[t]! * w[t]!;
+          out[oa + y] = a0;
+        }
+      }
     }
   }
-  return c;
+}
+
+const corrOf = (i: number, j: number, s: number) => (i === j && Number.isFinite(s) ? 1 : Math.max(-1, Math.min(1, s)));
+
+/** Pearson correlations of series `rows` (each) with series `cols`, row-major (rows.length x cols.length). */
+export function correlationsAmong(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(rows.length * cols.length);
+  dots(zs, rows, cols, out, false);
+  for (let x = 0; x < rows.length; x++) for (let y = 0; y < cols.length; y++) out[x * cols.length + y] = corrOf(rows[x]!, cols[y]!, out[x * cols.length + y]!);
+  return out;
+}
+
+/** Pearson correlation matrix of series `idx` (symmetric, idx.length^2, row-major). */
+export function correlationSubmatrix(zs: StandardizedSeries, idx: ArrayLike<number>): Float64Array {
+  const m = idx.length;
+  const out = new Float64Array(m * m);
+  dots(zs, idx, idx, out, true);
+  for (let x = 0; x < m; x++) {
+    for (let y = x; y < m; y++) {
+      const v = corrOf(idx[x]!, idx[y]!, out[x * m + y]!);
+      out[x * m + y] = v;
+      out[y * m + x] = v;
+    }
+  }
+  return out;
+}
+
+/** Pearson correlation matrix of equal-length series (NaN where a series does not vary). */
+export function correlationMatrix(series: readonly ArrayLike<number>[]): number[][] {
+  const zs = standardizeSeries(series);
+  const n = zs.n;
+  const flat = correlationSubmatrix(zs, Int32Array.from({ length: n }, (_, i) => i));
+  return Array.from({ length: n }, (_, i) => Array.from(flat.subarray(i * n, (i + 1) * n)));
 }
 
 /** The ONC distance matrix sqrt((1 - rho) / 2), NaN correlations taken as 0. */

@@ -74,10 +74,11 @@ export function occurrenceBarReturns(o: OpenSeries, t: Int32Array, s: ArrayLike<
 export function periodReturns(ts_ms: ArrayLike<number>, r: ArrayLike<number>, holding: ArrayLike<number>, idx: PeriodIndex): { r: Float64Array; held: Uint8Array } {
   const g = new Float64Array(idx.starts.length).fill(1);
   const held = new Uint8Array(idx.starts.length);
+  const periodOf = periodLookup(idx);
   for (let j = 0; j < r.length; j++) {
     if (!holding[j]) continue;
-    const k = idx.index.get(Math.floor(ts_ms[j]! / idx.periodMs) * idx.periodMs);
-    if (k === undefined) continue;
+    const k = periodOf(ts_ms[j]!);
+    if (k < 0) continue;
     g[k]! *= 1 + r[j]!;
     held[k] = 1;
   }
@@ -85,30 +86,127 @@ export function periodReturns(ts_ms: ArrayLike<number>, r: ArrayLike<number>, ho
   return { r: g, held };
 }
 
+/**
+ * One instrument's bars prepared for `occurrencePeriodReturns`: each bar's period in `idx` (-1 when it has none) and
+ * its open-to-open return expm1(logOpen[j+1] - logOpen[j]) (NaN where an open is missing, and for the last bar).
+ */
+export interface BarPeriods {
+  o: OpenSeries;
+  periods: number;
+  period: Int32Array;
+  growth: Float64Array;
+}
+
+export function barPeriods(o: OpenSeries, ts_ms: ArrayLike<number>, idx: PeriodIndex): BarPeriods {
+  if (ts_ms.length !== o.n) throw new RangeError(`barPeriods: ${ts_ms.length} bar times for ${o.n} opens`);
+  const periodOf = periodLookup(idx);
+  const period = new Int32Array(o.n);
+  const growth = new Float64Array(o.n).fill(NaN);
+  for (let j = 0; j < o.n; j++) {
+    period[j] = periodOf(ts_ms[j]!);
+    if (j + 1 < o.n) growth[j] = Math.expm1(o.logOpen[j + 1]! - o.logOpen[j]!);
+  }
+  return { o, periods: idx.starts.length, period, growth };
+}
+
+/**
+ * periodReturns(ts_ms, occurrenceBarReturns(o, t, s, h), idx) without the per-bar arrays: the same returns multiplied
+ * in the same order (bars ascending), visiting only the bars held (issue 12: the per-bar passes over every bar of
+ * every candidate dominated the candidates' series on the real lake).
+ */
+export function occurrencePeriodReturns(b: BarPeriods, t: Int32Array, s: ArrayLike<number>, h: number): { r: Float64Array; held: Uint8Array } {
+  const occ = forwardOccurrences(b.o, t, s, h);
+  const m = occ.t.length;
+  // the occurrences by first bar held (the count and sign sums below are of integers: their order does not matter)
+  let order = Int32Array.from({ length: m }, (_, i) => i);
+  for (let i = 1; i < m; i++) {
+    if (occ.t[i]! < occ.t[i - 1]!) {
+      order = Int32Array.from([...order].sort((x, y) => occ.t[x]! - occ.t[y]! || x - y));
+      break;
+    }
+  }
+  const g = new Float64Array(b.periods).fill(1);
+  const held = new Uint8Array(b.periods);
+  const { period, growth } = b;
+  const n = b.o.n;
+  // sweep the window starts (t + 1) and ends (t + 1 + h, ascending in the same order): between two of them the
+  // count and the sign sum of the windows holding are constant
+  let ia = 0;
+  let ib = 0;
+  let cnt = 0;
+  let sum = 0;
+  while (ia < m || ib < m) {
+    const pa = ia < m ? occ.t[order[ia]!]! + 1 : Infinity;
+    const pb = occ.t[order[ib]!]! + 1 + h;
+    const p = pa < pb ? pa : pb;
+    while (ia < m && occ.t[order[ia]!]! + 1 === p) { cnt++; sum += occ.s[order[ia]!]!; ia++; }
+    while (ib < m && occ.t[order[ib]!]! + 1 + h === p) { cnt--; sum -= occ.s[order[ib]!]!; ib++; }
+    if (cnt <= 0) continue;
+    const next = Math.min(ia < m ? occ.t[order[ia]!]! + 1 : Infinity, occ.t[order[ib]!]! + 1 + h, n - 1);
+    const sign = sum / cnt;
+    for (let j = p; j < next; j++) {
+      const k = period[j]!;
+      if (k < 0) continue;
+      // forwardOccurrences kept only windows with every open present, so the growth is finite here
+      g[k]! *= 1 + sign * growth[j]!;
+      held[k] = 1;
+    }
+  }
+  for (let k = 0; k < g.length; k++) g[k] = g[k]! - 1;
+  return { r: g, held };
+}
+
+/** The index in `idx` of the period of time `ts` (-1 when it is not one of them); remembers the last period asked. */
+function periodLookup(idx: PeriodIndex): (ts: number) => number {
+  let lastP = NaN;
+  let lastK = -1;
+  return (ts: number) => {
+    const p = Math.floor(ts / idx.periodMs) * idx.periodMs;
+    if (p !== lastP) {
+      lastP = p;
+      lastK = idx.index.get(p) ?? -1;
+    }
+    return lastK;
+  };
+}
+
 /** Members' period returns averaged over the members holding in each period (0 where none holds). */
 export function poolMembers(members: readonly { r: Float64Array; held: Uint8Array }[], periods: number): Float64Array {
-  const out = new Float64Array(periods);
-  for (let k = 0; k < periods; k++) {
-    let s = 0;
-    let c = 0;
-    for (const m of members) {
+  // member by member into per-period sums: each period's sum still adds its members in order
+  const sum = new Float64Array(periods);
+  const count = new Int32Array(periods);
+  for (const m of members) {
+    for (let k = 0; k < periods; k++) {
       if (m.held[k]) {
-        s += m.r[k]!;
-        c++;
+        sum[k] = sum[k]! + m.r[k]!;
+        count[k]!++;
       }
     }
-    out[k] = c ? s / c : 0;
   }
+  const out = new Float64Array(periods);
+  for (let k = 0; k < periods; k++) out[k] = count[k] ? sum[k]! / count[k]! : 0;
   return out;
 }
 
-/** Compound period returns into coarser periods (e.g. hours into days): `to` must hold every period of `from`. */
-export function coarsen(r: ArrayLike<number>, from: PeriodIndex, to: PeriodIndex): Float64Array {
+/** The coarser period (index in `to`) of each period of `from`; throws when one has none. */
+export function coarserPeriods(from: PeriodIndex, to: PeriodIndex): Int32Array {
+  const periodOf = periodLookup(to);
+  return Int32Array.from(from.starts, (start) => {
+    const i = periodOf(start);
+    if (i < 0) throw new RangeError(`coarsen: period ${start} has no coarser period`);
+    return i;
+  });
+}
+
+/**
+ * Compound period returns into coarser periods (e.g. hours into days): `to` must hold every period of `from`.
+ * `map`: coarserPeriods(from, to), when the caller coarsens many series.
+ */
+export function coarsen(r: ArrayLike<number>, from: PeriodIndex, to: PeriodIndex, map: Int32Array = coarserPeriods(from, to)): Float64Array {
+  if (r.length > map.length) throw new RangeError(`coarsen: ${r.length} returns for ${map.length} periods`);
   const g = new Float64Array(to.starts.length).fill(1);
   for (let k = 0; k < r.length; k++) {
-    const p = Math.floor(from.starts[k]! / to.periodMs) * to.periodMs;
-    const i = to.index.get(p);
-    if (i === undefined) throw new RangeError(`coarsen: period ${from.starts[k]} has no coarser period`);
+    const i = map[k]!;
     g[i]! *= 1 + r[k]!;
   }
   for (let i = 0; i < g.length; i++) g[i] = g[i]! - 1;

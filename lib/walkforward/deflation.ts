@@ -26,7 +26,7 @@
  */
 import { mean, variance } from '../stats/descriptive.js';
 import { expectedMaxSharpe, mertensVariance, probabilisticSharpe, psrFromVariance, sharpeRatio, sharpeVarianceHac } from '../stats/sharpe.js';
-import { correlationDistance, correlationMatrix, oncClusters } from '../stats/onc.js';
+import { correlationsAmong, correlationSubmatrix, oncClusters, standardizeSeries } from '../stats/onc.js';
 import { liJiEffectiveTests, nullSharpeVariance } from '../stats/effective_tests.js';
 
 export interface TrialSeries {
@@ -103,21 +103,30 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
   const cands = (o.candidates ?? []).filter(isLive);
   const flat = trials.length - live.length + (o.candidates?.length ?? 0) - cands.length;
   const all = [...live, ...cands];
-  const corrAll = correlationMatrix(all.map((t) => t.fine ?? t.daily));
+  // Only the correlations used are computed (issue 12: the full matrix of ~800 hourly series dominated the stage):
+  // blueprint x blueprint (ONC), candidate x blueprint (the assignment), and within each cluster (its Li & Ji count).
+  // Each is the same sum in the same order as in the full matrix, so every value is the same.
+  const zs = standardizeSeries(all.map((t) => t.fine ?? t.daily));
   const nb = live.length;
-  const corr = corrAll.slice(0, nb).map((row) => row.slice(0, nb));
+  const bpIdx = Int32Array.from({ length: nb }, (_, i) => i);
+  const corrFlat = correlationSubmatrix(zs, bpIdx);
+  const corr = Array.from({ length: nb }, (_, i) => Array.from(corrFlat.subarray(i * nb, (i + 1) * nb)));
   const onc = nb ? oncClusters(corr, { seed: o.seed ?? 0, maxClusters: Math.max(1, Math.min(nb - 1, ONC_MAX_CLUSTERS)) }) : { clusters: [] as number[][] };
   // members of each cluster as indices into `all`: the blueprints, then the candidates assigned to it
   const groups: number[][] = onc.clusters.map((c) => [...c]);
+  let cross: Float64Array = new Float64Array(0); // candidate x blueprint correlations, row-major (cands.length x nb)
   if (cands.length) {
     if (!groups.length) groups.push([]);
-    const dist = correlationDistance(corrAll);
+    // the ONC distance sqrt((1 - rho) / 2), a NaN correlation taken as 0 (lib/stats/onc.ts correlationDistance)
+    const distOf = (r: number) => Math.sqrt((1 - (Number.isNaN(r) ? 0 : r)) / 2);
     // centroids of the ONC clusters in the space of rows of the blueprints' distance matrix
-    const centroids = onc.clusters.map((c) => Float64Array.from({ length: nb }, (_, j) => mean(c.map((i) => dist[i]![j]!))));
+    const centroids = onc.clusters.map((c) => Float64Array.from({ length: nb }, (_, j) => mean(c.map((i) => distOf(corrFlat[i * nb + j]!)))));
+    cross = correlationsAmong(zs, Int32Array.from({ length: cands.length }, (_, x) => nb + x), bpIdx);
+    const row = new Float64Array(nb);
     for (let k = nb; k < all.length; k++) {
       let best = 0;
       let bestD = Infinity;
-      const row = dist[k]!;
+      for (let j = 0; j < nb; j++) row[j] = distOf(cross[(k - nb) * nb + j]!);
       centroids.forEach((cen, g) => {
         let d = 0;
         for (let j = 0; j < nb; j++) d += (row[j]! - cen[j]!) ** 2;
@@ -129,11 +138,21 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
   const clusters = groups.map((c) => {
     const bpMembers = c.filter((i) => i < nb);
     const sr = mean(c.map((i) => sharpeRatio(all[i]!.daily)));
-    const sub = c.map((i) => c.map((j) => corrAll[i]![j]!));
+    // the members' correlations: the blueprints' and the candidates' against blueprints known, only the candidates'
+    // among themselves still to compute (c lists the blueprints first)
+    const nbc = bpMembers.length;
+    const candIdx = c.slice(nbc);
+    const cc = correlationSubmatrix(zs, candIdx);
+    const corrOf = (x: number, y: number): number => {
+      if (x < nbc && y < nbc) return corrFlat[c[x]! * nb + c[y]!]!;
+      if (x >= nbc && y >= nbc) return cc[(x - nbc) * candIdx.length + (y - nbc)]!;
+      return x < nbc ? cross[(c[y]! - nb) * nb + c[x]!]! : cross[(c[x]! - nb) * nb + c[y]!]!;
+    };
+    const sub = c.map((_, x) => c.map((__, y) => { const v = corrOf(x, y); return Number.isFinite(v) ? v : 0; }));
     const candIds = c.filter((i) => i >= nb).map((i) => all[i]!.id).sort();
     return {
       members: bpMembers.map((i) => all[i]!.id).sort(), ...(o.candidates ? { candidates: candIds } : {}),
-      effective_trials: liJiEffectiveTests(sub.map((row) => row.map((x) => (Number.isFinite(x) ? x : 0)))),
+      effective_trials: liJiEffectiveTests(sub),
       daily_sharpe: sr, sharpe_annual: sr * Math.sqrt(365.25),
     };
   });

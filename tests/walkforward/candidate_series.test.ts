@@ -5,7 +5,8 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { openSeries } from '../../lib/research/forward.js';
-import { coarsen, occurrenceBarReturns, periodIndex, periodReturns, poolMembers } from '../../lib/walkforward/candidate_series.js';
+import { barPeriods, coarsen, occurrenceBarReturns, occurrencePeriodReturns, periodIndex, periodReturns, poolMembers } from '../../lib/walkforward/candidate_series.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 
 const HOUR = 3_600_000;
 const ts = Float64Array.from({ length: 10 }, (_, i) => i * 30 * 60_000); // 30-minute bars: 2 per hour
@@ -53,5 +54,43 @@ describe('periods', () => {
     const a = { r: Float64Array.from([0.01, 0, 0.03]), held: Uint8Array.from([1, 0, 1]) };
     const b = { r: Float64Array.from([0.03, 0, 0]), held: Uint8Array.from([1, 0, 0]) };
     expect(Array.from(poolMembers([a, b], 3))).toEqual([0.02, 0, 0.03]);
+  });
+});
+
+describe('occurrencePeriodReturns (issue 12): the held bars only, equal to the per-bar path bit for bit', () => {
+  test('random occurrences: overlapping, opposite, unsorted, outside the bars, across missing opens and skipped periods', () => {
+    const rng = Xoshiro128ss.fromSeed(12, 3, 4);
+    const n = 3000;
+    const barMs = 5 * 60_000;
+    const barTs = Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + i * barMs);
+    let px = 100;
+    const opens = Float64Array.from({ length: n }, () => (px *= Math.exp(rng.normal() * 0.01)));
+    for (const k of [17, 500, 501, 2222]) opens[k] = NaN;
+    const o = openSeries(barTs, opens);
+    // the grid's hours leave out a stretch of the bars (bars there have no period)
+    const gridTs = Float64Array.from([...barTs].filter((t, i) => i < 1000 || i >= 1300));
+    const hours = periodIndex(gridTs, HOUR);
+    const prepared = barPeriods(o, barTs, hours);
+    for (const h of [1, 3, 12, 48]) {
+      const m = 200;
+      const t = Int32Array.from({ length: m }, () => Math.floor(rng.uniform() * (n + 20)) - 10);
+      if (h === 12) t.sort(); // sorted once, unsorted otherwise
+      const s = Int8Array.from({ length: m }, () => (rng.uniform() < 0.5 ? -1 : 1));
+      const bars = occurrenceBarReturns(o, t, s, h);
+      const want = periodReturns(barTs, bars.r, bars.holding, hours);
+      const got = occurrencePeriodReturns(prepared, t, s, h);
+      expect(Array.from(got.held)).toEqual(Array.from(want.held));
+      let bad = 0;
+      for (let k = 0; k < want.r.length; k++) if (!Object.is(got.r[k], want.r[k])) bad++;
+      expect(bad).toBe(0);
+      expect(want.held.some((x) => x === 1)).toBe(true);
+    }
+  });
+
+  test('no occurrence: no period held, every return 0', () => {
+    const o = openSeries(ts, open);
+    const got = occurrencePeriodReturns(barPeriods(o, ts, periodIndex(ts, HOUR)), new Int32Array(0), new Int8Array(0), 2);
+    expect(Array.from(got.r)).toEqual([0, 0, 0, 0, 0]);
+    expect(Array.from(got.held)).toEqual([0, 0, 0, 0, 0]);
   });
 });

@@ -10,6 +10,7 @@ import { clusteredDeflation } from '../../lib/walkforward/deflation.js';
 import {
   deflatedSharpe, kurtosis, liJiEffectiveTests, mean, neweyWestLag, neweyWestMean, probabilisticSharpeHac, sharpeRatio, skewness, variance,
 } from '../../lib/stats/index.js';
+import { correlationDistance, correlationMatrix, oncClusters } from '../../lib/stats/onc.js';
 import { gaussian } from '../stats/helpers.js';
 
 /** nBlocks blocks of `size` near-duplicate trials (factor + small noise); block b's factor has daily mean mu[b]. */
@@ -176,5 +177,49 @@ describe('clusteredDeflation with a return series for every plan candidate', () 
     expect(r.psr_hac).toBeCloseTo(probabilisticSharpeHac(oosDaily, 0), 12);
     expect(r.hac_lags).toBe(neweyWestLag(90));
     expect(base.dsr_iid).toBe(base.dsr); // without the series: the iid value
+  });
+});
+
+describe('clusteredDeflation computes only the correlations it uses (issue 12)', () => {
+  test('clusters and Li & Ji counts equal those of the full correlation matrix, value for value', () => {
+    // 3 blocks of blueprints; 40 candidates: near-duplicates of blueprints of each block, and unrelated ones
+    const trials = trialsOf(3, 6, 300, [0, 0.001, 0], 41);
+    const cands = Array.from({ length: 40 }, (_, i) => {
+      const noise = gaussian(300, 41, 2000 + i);
+      const daily = i % 4 === 3
+        ? Float64Array.from(noise, (x) => 0.01 * x)
+        : Float64Array.from(trials[(i * 5) % trials.length]!.daily, (x, t) => x + 0.002 * noise[t]!);
+      return { id: `c${String(i).padStart(2, '0')}`, daily };
+    });
+    const oos = oosOf(Float64Array.from(gaussian(90, 41, 77), (x) => 0.01 * x + 0.002));
+    const r = clusteredDeflation(trials, 0, oos, { candidates: cands, seed: 3 });
+    // the pre-issue-12 path: the full matrix over blueprints and candidates, ONC on its blueprint block, candidates
+    // assigned by their distance rows, each cluster's submatrix cut from the full matrix
+    const all = [...trials, ...cands];
+    const nb = trials.length;
+    const full = correlationMatrix(all.map((t) => t.daily));
+    const onc = oncClusters(full.slice(0, nb).map((row) => row.slice(0, nb)), { seed: 3, maxClusters: Math.min(nb - 1, 40) });
+    const dist = correlationDistance(full);
+    const groups = onc.clusters.map((c) => [...c]);
+    const centroids = onc.clusters.map((c) => Float64Array.from({ length: nb }, (_, j) => mean(c.map((i) => dist[i]![j]!))));
+    for (let k = nb; k < all.length; k++) {
+      let best = 0;
+      let bestD = Infinity;
+      centroids.forEach((cen, g) => {
+        let d = 0;
+        for (let j = 0; j < nb; j++) d += (dist[k]![j]! - cen[j]!) ** 2;
+        if (d < bestD) { bestD = d; best = g; }
+      });
+      groups[best]!.push(k);
+    }
+    expect(groups.length).toBeGreaterThan(1);
+    expect(groups.filter((c) => c.filter((i) => i >= nb).length >= 2).length).toBeGreaterThan(1);
+    expect(r.clusters.map((c) => [...c.members, ...(c.candidates ?? [])])).toEqual(groups.map((c) => [
+      ...c.filter((i) => i < nb).map((i) => all[i]!.id).sort(), ...c.filter((i) => i >= nb).map((i) => all[i]!.id).sort(),
+    ]));
+    expect(r.clusters.map((c) => c.effective_trials)).toEqual(groups.map((c) => liJiEffectiveTests(c.map((i) => c.map((j) => {
+      const v = full[i]![j]!;
+      return Number.isFinite(v) ? v : 0;
+    })))));
   });
 });

@@ -7,7 +7,7 @@ import type { LakeDb } from '../../lake/index.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { memberInstruments } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
-import { coarsen, occurrenceBarReturns, periodReturns, poolMembers, type PeriodIndex } from '../../walkforward/candidate_series.js';
+import { barPeriods, coarsen, coarserPeriods, occurrencePeriodReturns, poolMembers, type PeriodIndex } from '../../walkforward/candidate_series.js';
 import type { TrialSeries } from '../../walkforward/deflation.js';
 import { groupByInstrument, loadBars, loadEvents } from '../discovery/io.js';
 
@@ -20,21 +20,21 @@ export async function candidateTrialSeries(
   for (const g of groupByInstrument(items)) {
     const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
     if (bars.ts_ms.length === 0) continue;
-    const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+    const open = barPeriods(openSeries(bars.ts_ms, bars.open, { file: bars.file }), bars.ts_ms, hours);
     const events = await loadEvents(db, lakeRoot, g.key, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs);
     for (const c of g.candidates) {
       const ev = events.get(c.event);
       const t = ev?.t ?? new Int32Array(0);
       const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
-      const b = occurrenceBarReturns(open, t, s, c.horizon_bars);
       const list = perMember.get(c.id) ?? [];
-      list.push(periodReturns(bars.ts_ms, b.r, b.holding, hours));
+      list.push(occurrencePeriodReturns(open, t, s, c.horizon_bars));
       perMember.set(c.id, list);
     }
   }
+  const toDays = coarserPeriods(hours, days);
   return candidates.map((c) => {
     const members = perMember.get(c.candidate_id) ?? [];
     const fine = poolMembers(members, hours.starts.length);
-    return { id: c.candidate_id, fine, daily: coarsen(fine, hours, days) };
+    return { id: c.candidate_id, fine, daily: coarsen(fine, hours, days, toDays) };
   });
 }

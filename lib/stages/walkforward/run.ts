@@ -371,7 +371,8 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   const missing = bps.filter((_, i) => stats[i] === undefined).map((b) => b.id);
   if (missing.length) throw new QuantError(`walkforward: no shard ran blueprint(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`, { hint: 'run the stage again' });
 
-  const cache = new InstrumentCache(db, setup.lakeRoot, grid, bps, costs, tf);
+  // the benchmark's bars are read after pass 2: kept rather than evicted and read again
+  const cache = new InstrumentCache(db, setup.lakeRoot, grid, bps, costs, tf, benchKey ? [benchKey] : []);
   const risk = { maxGrossLeverage: p.max_gross_leverage };
   // Signal compilations and engine runs, logged at the end: one compilation per blueprint and pass (pass 1 keeps
   // nothing per bar, so pass 2 compiles the selected blueprints again), however many windows and cost multipliers.
@@ -429,10 +430,13 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   // clustered deflation: blueprints clustered by their returns (ONC); plan candidates, each with its own return
   // series (its occurrences traded as claimed), clustered with the blueprints it resembles; pair variants screened
   // out have no series and count one each
+  const t3 = performance.now();
   const candidateSeries = await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, periodIndex(grid.ts_ms, HOUR_MS), periodIndex(grid.ts_ms, DAY_MS));
+  const t4 = performance.now();
   const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]!, fine: hourly[i]! })), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
     candidates: candidateSeries, oosDaily: dailyReturns(base.ts_ms, base.returns).returns,
   });
+  const t5 = performance.now();
   const sensitivity = multipliers.map((m) => {
     const b = m === 1 ? base : book(m);
     const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });
@@ -441,7 +445,10 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   const bench = benchmarkCurve(benchKey ? await cache.bars(benchKey) : undefined, windows, benchKey?.symbol ?? '');
   const pbo = pboOverBlueprints(daily, p.pbo_splits);
   // the serial part of a sharded run (docs/scale.md): pass 2 of the selected cells, then the book, DSR (ONC) and PBO
-  ctx.log.info({ pass2_ms: Math.round(t2 - t0), statistics_ms: Math.round(performance.now() - t2), selected_blueprints: pass2.length }, 'walk-forward reduce timings');
+  ctx.log.info({
+    pass2_ms: Math.round(t2 - t0), statistics_ms: Math.round(performance.now() - t2),
+    candidate_series_ms: Math.round(t4 - t3), clustered_dsr_ms: Math.round(t5 - t4), selected_blueprints: pass2.length,
+  }, 'walk-forward reduce timings');
 
   // ---- write
   const out = ctx.output('lake/walkforward');
@@ -608,9 +615,10 @@ async function benchmarkKey(lakeRoot: string, symbol: string, keys: readonly Ins
   return keys[0];
 }
 
-/** Instruments loaded on the grid, kept while a later blueprint (in processing order) still needs them. */
+/** Instruments loaded on the grid, kept while a later blueprint (in processing order) still needs them, or always (`keep`). */
 class InstrumentCache {
   private readonly held = new Map<string, InstrumentData>();
+  private readonly kept: ReadonlySet<string>;
   private readonly featuresOf = new Map<string, Set<string>>();
   private readonly eventsOf = new Map<string, Set<string>>();
   private readonly cutOf = new Map<string, CutInstrument>();
@@ -618,7 +626,9 @@ class InstrumentCache {
   constructor(
     private readonly db: LakeDb, private readonly lakeRoot: string, private readonly grid: Grid,
     private readonly bps: readonly Blueprint[], private readonly costs: CostConfig, private readonly tf: string,
+    keep: readonly InstrumentKey[] = [],
   ) {
+    this.kept = new Set(keep.map((k) => instrumentLabel({ ...k, timeframe: tf })));
     for (const bp of bps) {
       const feats = blueprintFeatures(bp);
       const evs = blueprintEvents(bp);
@@ -636,7 +646,7 @@ class InstrumentCache {
 
   /** The blueprint's instruments; evicts instruments no blueprint from position `pos` of `order` on needs. */
   async get(bp: Blueprint, order: readonly number[], pos: number): Promise<InstrumentData[]> {
-    const needed = new Set<string>();
+    const needed = new Set<string>(this.kept);
     for (let j = pos; j < order.length; j++) for (const k of this.bps[order[j]!]!.instruments) needed.add(instrumentLabel({ ...k, timeframe: this.tf }));
     for (const id of [...this.held.keys()]) if (!needed.has(id)) this.held.delete(id);
     const out = [];
