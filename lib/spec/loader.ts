@@ -7,7 +7,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import type { Ajv, Options as AjvOptions, ValidateFunction } from 'ajv';
-import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { visit, type Document, type LineCounter, type YAMLError } from 'yaml';
+import { parsedYaml } from './documents.js';
 import { SpecError } from '../errors.js';
 import { pathOfKeyAt, positionOf, type Position } from './locate.js';
 import { formatPath, toRawIssues, type RawIssue } from './messages.js';
@@ -92,8 +93,7 @@ export function parseSpecText<T>(text: string, file: string, schema: SpecSchema)
  * problems found later, without parsing the text a second time).
  */
 export function parseSpecDocument<T>(text: string, file: string, schema: SpecSchema): { value: T; doc: Document; lc: LineCounter } {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const { doc, lc } = parsedYaml(text); // parsed once per process (also for the stage's fingerprint)
   const yamlIssues = [...doc.errors, ...doc.warnings].map((e) => yamlIssue(doc, lc, e));
   if (doc.errors.length === 0) yamlIssues.push(...unresolvedAliases(doc, lc));
   if (yamlIssues.length > 0) throw specError(file, yamlIssues);
