@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { resolve, join } from 'node:path';
 import { runAndExit, usageExit, DEFAULTS } from './cli_common.js';
-import { parseCli } from './cli_args.js';
+import { parseCli } from '../lib/cli_args.js';
 import { RUN_ALL_OPTIONS, RUN_ALL_USAGE } from './run_all_options.js';
 
 /** npm run all -- --backtest_timeframe 5m [--only a,b | --from X | --until Y] [--force] [--dry-run] [--on-error keep-going] */

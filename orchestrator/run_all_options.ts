@@ -2,7 +2,7 @@ import type { Options } from 'yargs';
 
 /**
  * Every option of `npm run all`, once: yargs builds --help and the error messages from it, and a plain command line
- * is parsed from it by yargs-parser alone, without loading yargs (orchestrator/cli_args.ts).
+ * is parsed from it by yargs-parser alone, without loading yargs (lib/cli_args.ts).
  */
 export const RUN_ALL_OPTIONS = {
   backtest_timeframe: { alias: 'timeframe', type: 'string', describe: 'bar size used everywhere (default: spec/pipeline.yaml, 5m)' },

@@ -1,5 +1,5 @@
-import { mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LakeDb, sqlString, sqlIdent } from './db.js';
 import { stageColumns, storedSelect, readExpr, queryColumns, releaseResults, numericOf, type ColumnSet, type NumericArray } from './columns.js';
@@ -164,7 +164,9 @@ export interface FoundPartition {
 
 /**
  * List a table's partitions whose keys match `filter` (exact values), sorted by path, by walking the hive
- * directories and reading the small manifests only.
+ * directories and reading the small manifests only. Read synchronously: hundreds of small files at a stage's start,
+ * for which fs/promises' round trips through the thread pool cost more than the reads (390 manifests of the real
+ * 15-symbol lake: ~0.15 s of CPU and 0.2 to 1.3 s wall on the loaded machine, against a few milliseconds).
  */
 export async function listPartitions(
   root: string,
@@ -172,17 +174,17 @@ export async function listPartitions(
   filter: Record<string, string | readonly string[]> = {},
 ): Promise<FoundPartition[]> {
   const out: FoundPartition[] = [];
-  async function walk(dir: string, depth: number, keys: Record<string, string>): Promise<void> {
+  function walk(dir: string, depth: number, keys: Record<string, string>): void {
     if (depth === table.partitionBy.length) {
       const mpath = join(dir, PARTITION_MANIFEST);
-      if (existsSync(mpath)) out.push({ keys, dir, manifest: await readJson<PartitionManifest>(mpath) });
+      if (existsSync(mpath)) out.push({ keys, dir, manifest: JSON.parse(readFileSync(mpath, 'utf8')) as PartitionManifest });
       return;
     }
     const key = table.partitionBy[depth]!;
     const want = filter[key];
     let entries: string[];
     try {
-      entries = (await readdir(dir)).sort();
+      entries = readdirSync(dir).sort();
     } catch {
       return;
     }
@@ -191,10 +193,10 @@ export async function listPartitions(
       if (!e.startsWith(prefix)) continue;
       const v = e.slice(prefix.length);
       if (want !== undefined && (typeof want === 'string' ? v !== want : !want.includes(v))) continue;
-      await walk(join(dir, e), depth + 1, { ...keys, [key]: v });
+      walk(join(dir, e), depth + 1, { ...keys, [key]: v });
     }
   }
-  await walk(join(root, table.dir), 0, {});
+  walk(join(root, table.dir), 0, {});
   return out;
 }
 

@@ -62,7 +62,7 @@ export function assignBuckets(spec: BucketSpec, members: readonly { key: string;
   return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, s]) => [n, s.sort()]);
 }
 
-const SECTORS_SCHEMA: SpecSchema = {
+export const SECTORS_SCHEMA: SpecSchema = {
   type: 'object', additionalProperties: false, required: ['version', 'sectors'],
   description: 'symbol -> sector map for pooling: bucket {by: sector}',
   properties: {

@@ -26,12 +26,12 @@ const named = (extra: Record<string, SpecSchema>, required: string[]): SpecSchem
   properties: { name: { type: 'string', pattern: IDENTIFIER_PATTERN }, ...extra },
 });
 
-const EVENTS_NAMES_SCHEMA: SpecSchema = {
+export const EVENTS_NAMES_SCHEMA: SpecSchema = {
   type: 'object',
   properties: { events: { type: 'array', items: named({ family: { type: 'string', pattern: IDENTIFIER_PATTERN } }, ['name', 'family']) } },
 };
 
-const FEATURES_NAMES_SCHEMA: SpecSchema = {
+export const FEATURES_NAMES_SCHEMA: SpecSchema = {
   type: 'object',
   properties: { features: { type: 'array', items: named({}, ['name']) } },
 };

@@ -4,40 +4,78 @@
  * every problem at once as `spec/x.yaml:LINE:COL path: message, was VALUE` in a SpecError.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { posix } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import type { Ajv, Options as AjvOptions, ValidateFunction } from 'ajv';
+import { visit, type Document, type LineCounter, type YAMLError } from 'yaml';
+import { parsedYaml } from './documents.js';
 import { SpecError } from '../errors.js';
 import { pathOfKeyAt, positionOf, type Position } from './locate.js';
 import { formatPath, toRawIssues, type RawIssue } from './messages.js';
 import type { SpecSchema } from './schema.js';
+import { sha256Hex } from '../hash.js';
+import { PRECOMPILED } from './validators.generated.js';
 
 export type { SpecSchema };
 
-// ajv ships CommonJS with `module.exports = Ajv` plus a named `Ajv` export; under NodeNext the default import is
-// typed as the module namespace (not constructable), so the named import is the one that is right in both worlds.
-const ajv = new Ajv({
+/** The options of the one ajv instance (and of the validators generated from it at build time: PRECOMPILED). */
+export const AJV_OPTIONS = {
   strict: true,
   allErrors: true,
   useDefaults: true,
   verbose: true,
   discriminator: true,
   allowUnionTypes: true,
-});
-const compiled = new WeakMap<object, ValidateFunction>();
+} as const satisfies AjvOptions;
 
-function validatorFor(schema: SpecSchema): ValidateFunction {
+/**
+ * The key of a schema among the precompiled validators: the sha256 of its JSON text (key order included: ajv's code,
+ * hence the order of its errors, follows it).
+ */
+export function schemaKey(schema: SpecSchema): string {
+  return sha256Hex(JSON.stringify(schema));
+}
+
+const requireHere = createRequire(import.meta.url);
+let ajv: Ajv | undefined;
+const compiled = new WeakMap<object, ValidateFunction>();
+const byKey = new Map<string, ValidateFunction>();
+
+/**
+ * The validator of a schema, made once per process: from the code generated at build time for this very schema
+ * (lib/spec/validators.generated.ts: ajv standalone code from the same options, `npm run gen:validators`) when there
+ * is some, else compiled here by ajv, which is then loaded (0.1 to 0.3 s of CPU for ajv, its meta-schema and the
+ * schema: the cost every stage process paid before). Same validator either way: ajv's code for the schema.
+ */
+export function validatorFor(schema: SpecSchema): ValidateFunction {
   let v = compiled.get(schema);
   if (v === undefined) {
-    try {
-      v = ajv.compile(schema);
-    } catch (err) {
-      const title = typeof schema.title === 'string' ? ` "${schema.title}"` : '';
-      throw new Error(`invalid JSON Schema${title}: ${(err as Error).message}`, { cause: err });
+    const key = schemaKey(schema);
+    v = byKey.get(key);
+    if (v === undefined) {
+      const code = PRECOMPILED.get(key);
+      // the code ajv generated from this schema at build time, instantiated as ajv instantiates the code it compiles
+      v = code !== undefined ? (new Function('require', code)(requireHere) as ValidateFunction) : compileWithAjv(schema);
+      byKey.set(key, v);
     }
     compiled.set(schema, v);
   }
   return v;
+}
+
+/** ajv's own compilation of a schema (the one path when no validator was generated for it). */
+export function compileWithAjv(schema: SpecSchema): ValidateFunction {
+  // ajv is CommonJS with `module.exports = Ajv` plus a named `Ajv` export; loaded with require, only when needed.
+  if (ajv === undefined) {
+    const { Ajv: AjvClass } = requireHere('ajv') as typeof import('ajv');
+    ajv = new AjvClass(AJV_OPTIONS);
+  }
+  try {
+    return ajv.compile(schema);
+  } catch (err) {
+    const title = typeof schema.title === 'string' ? ` "${schema.title}"` : '';
+    throw new Error(`invalid JSON Schema${title}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 interface LocatedIssue {
@@ -47,8 +85,15 @@ interface LocatedIssue {
 
 /** Parses and validates YAML text. `file` is the display path used in messages (e.g. `spec/costs.yaml`). */
 export function parseSpecText<T>(text: string, file: string, schema: SpecSchema): T {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  return parseSpecDocument<T>(text, file, schema).value;
+}
+
+/**
+ * parseSpecText, also returning the parsed document and its line counter (lib/spec/located.ts keeps them to locate
+ * problems found later, without parsing the text a second time).
+ */
+export function parseSpecDocument<T>(text: string, file: string, schema: SpecSchema): { value: T; doc: Document; lc: LineCounter } {
+  const { doc, lc } = parsedYaml(text); // parsed once per process (also for the stage's fingerprint)
   const yamlIssues = [...doc.errors, ...doc.warnings].map((e) => yamlIssue(doc, lc, e));
   if (doc.errors.length === 0) yamlIssues.push(...unresolvedAliases(doc, lc));
   if (yamlIssues.length > 0) throw specError(file, yamlIssues);
@@ -60,7 +105,7 @@ export function parseSpecText<T>(text: string, file: string, schema: SpecSchema)
       raw.map((i) => ({ pos: positionOf(doc, lc, i.segments, i.anchor), text: issueText(i) })),
     );
   }
-  return value as T;
+  return { value: value as T, doc, lc };
 }
 
 /** Reads, parses and validates one spec file; `file` is both the path read and the path shown in messages. */

@@ -3,7 +3,7 @@
  * validation (a rule across fields, a budget exceeded) can be reported at file:line:col like schema errors.
  */
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import { parseSpecText, type SpecSchema } from './loader.js';
+import { parseSpecDocument, type SpecSchema } from './loader.js';
 import { positionOf } from './locate.js';
 
 export interface LocatedYaml {
@@ -25,6 +25,6 @@ export function where(y: LocatedYaml, segments: readonly (string | number)[]): {
 
 /** Parses and validates `text` (located SpecError) and keeps the document for later locating. */
 export function parseLocated<T>(text: string, display: string, schema: SpecSchema): { value: T; yaml: LocatedYaml } {
-  const value = parseSpecText<T>(text, display, schema);
-  return { value, yaml: locatedYaml(display, text) };
+  const { value, doc, lc } = parseSpecDocument<T>(text, display, schema);
+  return { value, yaml: { file: display, doc, lc } };
 }

@@ -101,14 +101,17 @@ async function specDigests(specDir: string, rel: string, cache?: Map<string, str
   return out;
 }
 
-/** One spec file's digest; the YAML parser is loaded (and run) only for content not in `cache`. */
+/**
+ * One spec file's digest; the YAML parser is loaded (and run) only for content not in `cache`. The value is
+ * `yaml.parse`'s, from the document the spec loader will use too (lib/spec/documents.ts: one parse per process).
+ */
 async function specFileDigest(file: string, cache?: Map<string, string>): Promise<string> {
   const bytes = readFileSync(file);
   const key = cache ? sha256Hex(bytes) : '';
   const hit = cache?.get(key);
   if (hit !== undefined) return hit;
-  const { parse } = await import('yaml');
-  const d = digestJson(parse(bytes.toString('utf8')) ?? null);
+  const { yamlValue } = await import('../spec/documents.js');
+  const d = digestJson(yamlValue(bytes.toString('utf8')) ?? null);
   cache?.set(key, d);
   return d;
 }

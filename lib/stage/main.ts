@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import yargs from 'yargs';
+import type { Argv, Options } from 'yargs';
+import { parseFast } from '../cli_args.js';
 import { createLogger, type Logger } from '../log.js';
 import { QuantError, ExitCode, UsageError, exitCodeOf } from '../errors.js';
 import type { StageDefinition } from './definition.js';
@@ -20,7 +21,7 @@ export async function runStageMain<P>(def: StageDefinition<P>, argv = process.ar
   let log: Logger | undefined;
   let verbose = argv.includes('--verbose');
   try {
-    const inv = parseStageArgs(def, argv);
+    const inv = await parseStageArgs(def, argv);
     verbose = inv.verbose;
     log = createLogger({ stage: def.name, run_id: inv.runId }, verbose ? 'debug' : undefined);
     if (inv.parentPid !== undefined) stopWhenParentDies(inv.parentPid, log);
@@ -48,28 +49,43 @@ function stopWhenParentDies(parentPid: number, log: Logger): void {
   });
 }
 
-export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): StageInvocation {
+/**
+ * The options every stage takes (besides one option per parameter, added in `parseWithYargs`). A line made of these only
+ * (what the orchestrator passes) is parsed by yargs-parser alone (lib/cli_args.ts `parseFast`: the same parser and
+ * table yargs would use, so the same values); anything else (a parameter option, --help, a mistake) goes to yargs.
+ */
+export const STAGE_OPTIONS = {
+  data_dir: { type: 'string', default: 'data', describe: 'lake and state root' },
+  spec_dir: { type: 'string', default: 'spec', describe: 'spec root' },
+  run_id: { type: 'string', describe: 'run id (default: a new one)' },
+  params_json: { type: 'string', describe: 'all parameters as JSON (the orchestrator uses this)' },
+  set: { type: 'string', array: true, describe: 'override a nested parameter: --set key.sub=value' },
+  verbose: { type: 'boolean', default: false, describe: 'debug logs and stack traces' },
+  'log-format': { choices: ['json', 'pretty'], describe: 'log lines on stderr (default: pretty on a terminal, JSON otherwise)' },
+  keep_generation: { type: 'boolean', default: false, hidden: true, describe: 'orchestrator: keep replaced outputs until the run ends' },
+  parent_pid: { type: 'number', hidden: true, describe: 'orchestrator: stop when this process dies' },
+  shard_phase: { choices: ['plan', 'shard', 'commit'], hidden: true, describe: 'sharded run: plan the shards, run one (--shard_id), or reduce and commit them' },
+  shard_id: { type: 'string', hidden: true, describe: 'sharded run: the shard to run' },
+} as const satisfies Record<string, Options>;
+
+/** The stage's command line as yargs reads it: the fixed options, one option per parameter, strict. */
+export async function parseWithYargs<P>(def: StageDefinition<P>, argv: string[]): Promise<Record<string, unknown>> {
+  const { default: yargs } = await import('yargs');
   const y = yargs(argv)
     .scriptName(`stages/${def.name}`)
     .usage(`$0 [options]\n\n${def.description}`)
-    .option('data_dir', { type: 'string', default: 'data', describe: 'lake and state root' })
-    .option('spec_dir', { type: 'string', default: 'spec', describe: 'spec root' })
-    .option('run_id', { type: 'string', describe: 'run id (default: a new one)' })
-    .option('params_json', { type: 'string', describe: 'all parameters as JSON (the orchestrator uses this)' })
-    .option('set', { type: 'string', array: true, describe: 'override a nested parameter: --set key.sub=value' })
-    .option('verbose', { type: 'boolean', default: false, describe: 'debug logs and stack traces' })
-    .option('log-format', { choices: ['json', 'pretty'], describe: 'log lines on stderr (default: pretty on a terminal, JSON otherwise)' })
-    .option('keep_generation', { type: 'boolean', default: false, hidden: true, describe: 'orchestrator: keep replaced outputs until the run ends' })
-    .option('parent_pid', { type: 'number', hidden: true, describe: 'orchestrator: stop when this process dies' })
-    .option('shard_phase', { choices: ['plan', 'shard', 'commit'], hidden: true, describe: 'sharded run: plan the shards, run one (--shard_id), or reduce and commit them' })
-    .option('shard_id', { type: 'string', hidden: true, describe: 'sharded run: the shard to run' })
+    .options(STAGE_OPTIONS)
     .strict()
     .exitProcess(false)
     .fail((msg, err) => {
       throw new UsageError(msg ?? err?.message ?? 'bad arguments');
     });
   for (const [name, prop] of Object.entries(def.paramsSchema.properties)) addParamOption(y, name, prop);
-  const args = y.parseSync() as Record<string, unknown>;
+  return y.parseSync() as Record<string, unknown>;
+}
+
+export async function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Promise<StageInvocation> {
+  const args = ((await parseFast(STAGE_OPTIONS, argv)) as Record<string, unknown> | undefined) ?? (await parseWithYargs(def, argv));
   if (args.help) process.exit(0);
   if (typeof args['log-format'] === 'string') process.env.QUANTLAB_LOG_FORMAT = args['log-format'];
   let params: Record<string, unknown> = {};
@@ -101,7 +117,7 @@ export function parseStageArgs<P>(def: StageDefinition<P>, argv: string[]): Stag
   };
 }
 
-function addParamOption(y: ReturnType<typeof yargs>, name: string, prop: object): void {
+function addParamOption(y: Argv, name: string, prop: object): void {
   const p = prop as { type?: string; description?: string; items?: { type?: string } };
   const describe = p.description ?? '';
   if (name.includes('_')) y.alias(name, name.replaceAll('_', '-'));

@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { PROJECT_ROOT } from '../../lib/stage/root.js';
-import { parseFast, parseFull, parserOptions } from '../../orchestrator/cli_args.js';
+import { parseFast, parseFull, parserOptions } from '../../lib/cli_args.js';
 import { RUN_ALL_OPTIONS, RUN_ALL_USAGE } from '../../orchestrator/run_all_options.js';
 
 const spec = { ...RUN_ALL_USAGE, options: RUN_ALL_OPTIONS, fail: (msg: string): never => { throw new Error(msg); } };
