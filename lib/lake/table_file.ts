@@ -27,12 +27,11 @@ export async function writeTableFile(
   const rows = await stageColumns(db, staging, columns, data);
   const dicts: Record<string, readonly string[]> = {};
   for (const [name, col] of Object.entries(data)) if ('dict' in col) dicts[name] = col.dict;
-  const { select, from, joined } = storedSelect(staging, columns, dicts);
-  // A plain scan keeps insertion order; through dictionary joins rowid restores it (as in writeMonthlyPartitions).
-  const order = joined ? ' ORDER BY t.rowid' : '';
+  // a projection of the staged table (no join): a plain scan keeps the rows in the given order
+  const { select, from } = storedSelect(staging, columns, dicts);
   const tmp = tempPathFor(file);
   try {
-    await db.run(`COPY (SELECT ${select} FROM ${from}${order}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+    await db.run(`COPY (SELECT ${select} FROM ${from}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
     const info = { rows, bytes: (await stat(tmp)).size, sha256: await sha256File(tmp) };
     await rename(tmp, file);
     return info;

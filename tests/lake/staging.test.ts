@@ -1,0 +1,127 @@
+import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LakeDb, EVENTS_TABLE, writeMonthlyPartitions, writeTableFile, readTableFile, dictColumn, stringsOf, type DictColumn } from '../../lib/lake/index.js';
+import { sqlString } from '../../lib/lake/db.js';
+import { storedSelect, queryColumns } from '../../lib/lake/columns.js';
+import { PARQUET_OPTIONS } from '../../lib/lake/partition.js';
+import { sha256Hex } from '../../lib/hash.js';
+import { withTempDir } from '../helpers/tmp.js';
+
+const COLUMNS = [
+  { name: 'ts_ms', type: 'ts' as const },
+  { name: 'small', type: 'str' as const },
+  { name: 'large', type: 'str' as const },
+  { name: 'one', type: 'str' as const },
+  { name: 'x', type: 'f64' as const },
+  { name: 'k', type: 'i32' as const },
+];
+
+/** n rows over several DuckDB chunks (2048 rows): a small dictionary (3 values), a large one (one value per row, staged as strings). */
+function rows(n: number) {
+  const small = Array.from({ length: n }, (_, i) => ['b', "it's", 'a'][(i * 7) % 3]!);
+  const large = Array.from({ length: n }, (_, i) => `{"v":${(n - i) * 0.25},"s":"row ${i}"}`);
+  return {
+    ts_ms: Float64Array.from({ length: n }, (_, i) => Date.UTC(2025, 0, 1) + i * 300_000),
+    small, large,
+    x: Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? NaN : i / 3)),
+    k: Int32Array.from({ length: n }, (_, i) => (i % 2 ? 1 : -1)),
+  };
+}
+
+/** The same table written by DuckDB from plain VARCHAR/BIGINT/DOUBLE columns (no staging): the reference bytes. */
+async function plainCopy(db: LakeDb, r: ReturnType<typeof rows>, file: string): Promise<Buffer> {
+  await db.run('CREATE OR REPLACE TEMP TABLE plain (ts_ms BIGINT, small VARCHAR, large VARCHAR, one VARCHAR, x DOUBLE, k INTEGER)');
+  const app = await db.conn.createAppender('plain');
+  for (let i = 0; i < r.ts_ms.length; i++) {
+    app.appendBigInt(BigInt(r.ts_ms[i]!));
+    app.appendVarchar(r.small[i]!);
+    app.appendVarchar(r.large[i]!);
+    app.appendVarchar('only');
+    if (Number.isNaN(r.x[i]!)) app.appendNull();
+    else app.appendDouble(r.x[i]!);
+    app.appendInteger(r.k[i]!);
+    app.endRow();
+  }
+  app.closeSync();
+  await db.run(`COPY (SELECT * FROM plain) TO ${sqlString(file)} (${PARQUET_OPTIONS})`);
+  return readFile(file);
+}
+
+describe('staging dictionary columns without joins', () => {
+  let db: LakeDb;
+  beforeAll(async () => { db = await LakeDb.open({ threads: 2 }); });
+  afterAll(() => db.close());
+
+  test('the stored SELECT is a projection (no join, so no ORDER BY): small dictionaries by a list literal, large ones staged as strings', () => {
+    const s = storedSelect('t', COLUMNS, { small: ['a', 'b', "it's"], large: Array.from({ length: 300 }, (_, i) => `v${i}`), one: ['only'] });
+    expect(s.from).toBe('"t" t');
+    expect(s.select).not.toMatch(/JOIN/i);
+    expect(s.select).toContain(`(['a', 'b', 'it''s']::VARCHAR[])[t."small" + 1] AS "small"`);
+    expect(s.select).toContain('t."large" AS "large"');
+    expect(s.select).toContain(`'only' AS "one"`);
+  });
+
+  test('writeTableFile gives the bytes of a plain DuckDB COPY of the same values, rows in the given order', async () => {
+    await withTempDir(async (dir) => {
+      const n = 5000;
+      const r = rows(n);
+      const data = { ts_ms: r.ts_ms, small: dictColumn(r.small), large: dictColumn(r.large), one: dictColumn(r.large.map(() => 'only')), x: r.x, k: r.k };
+      expect((data.large as DictColumn).dict.length).toBe(n);
+      const info = await writeTableFile(db, join(dir, 'staged.parquet'), COLUMNS, data);
+      const ref = await plainCopy(db, r, join(dir, 'plain.parquet'));
+      expect(info.sha256).toBe(sha256Hex(ref));
+      const back = await readTableFile(db, join(dir, 'staged.parquet'), COLUMNS);
+      expect(stringsOf(back.small as DictColumn)).toEqual(r.small);
+      expect(stringsOf(back.large as DictColumn)).toEqual(r.large);
+      expect(Array.from(back.ts_ms as Float64Array)).toEqual(Array.from(r.ts_ms));
+    });
+  });
+
+  test('monthly partitions of the events table: each file the bytes of a plain COPY of its rows', async () => {
+    await withTempDir(async (dir) => {
+      const n = 3000; // 2025-01-01 .. 2025-01-11 and on: one month, several chunks
+      const r = rows(n);
+      const ts = Float64Array.from({ length: n }, (_, i) => Date.UTC(2025, 0, 20) + i * 900_000); // crosses into February
+      const attrs = r.large;
+      const names = r.small.map((s) => `ev_${s.replace("'", '')}`);
+      const ms = await writeMonthlyPartitions(db, dir, EVENTS_TABLE, { exchange: 'e', market: 'm', symbol: 'S', timeframe: '5m' }, {
+        ts_ms: ts, event: dictColumn(names), family: dictColumn(names.map(() => 'fam')), direction: r.k, attributes: dictColumn(attrs),
+      });
+      expect(ms.map((m) => m.rows).reduce((a, b) => a + b)).toBe(n);
+      expect(ms.length).toBe(2);
+      let off = 0;
+      for (const m of ms) {
+        await db.run('CREATE OR REPLACE TEMP TABLE plain (ts_ms BIGINT, event VARCHAR, family VARCHAR, direction INTEGER, attributes VARCHAR)');
+        const app = await db.conn.createAppender('plain');
+        for (let i = off; i < off + m.rows; i++) {
+          app.appendBigInt(BigInt(ts[i]!));
+          app.appendVarchar(names[i]!);
+          app.appendVarchar('fam');
+          app.appendInteger(r.k[i]!);
+          app.appendVarchar(attrs[i]!);
+          app.endRow();
+        }
+        app.closeSync();
+        const ref = join(dir, `plain_${off}.parquet`);
+        await db.run(`COPY (SELECT * FROM plain) TO ${sqlString(ref)} (${PARQUET_OPTIONS})`);
+        expect(m.sha256).toBe(sha256Hex(await readFile(ref)));
+        off += m.rows;
+      }
+    });
+  });
+
+  test('queryColumns with a row-count hint: exact, too small and too large hints all give every row once', async () => {
+    const sql = 'SELECT CAST(i AS DOUBLE) AS v, CAST(i % 7 AS INTEGER) AS m FROM range(10000) r(i)';
+    const kinds = [{ name: 'v', type: 'f64' as const }, { name: 'm', type: 'i32' as const }];
+    for (const hint of [undefined, 0, 10, 10000, 50000]) {
+      const got = await queryColumns(db, sql, kinds, { rows: hint });
+      expect(got.v!.length).toBe(10000);
+      expect(got.m!.length).toBe(10000);
+      let sum = 0;
+      for (const x of got.v!) sum += x;
+      expect(sum).toBe((9999 * 10000) / 2);
+      expect(got.m![9999]).toBe(9999 % 7);
+    }
+  });
+});
