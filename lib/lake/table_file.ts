@@ -77,6 +77,16 @@ export function dictColumn(values: readonly string[]): DictColumn {
   return { dict, idx: Int32Array.from(values, (v) => pos.get(v)!) };
 }
 
+/**
+ * Strings as a DictColumn without building a dictionary: each row its own entry (idx = row number). For columns of
+ * nearly distinct values (JSON attributes), where sorting and deduplicating cost more than they save; written like
+ * any DictColumn (a large one is staged as its strings), but its idx order is row order, not string order, so it is
+ * no tie-break key.
+ */
+export function rowStrings(values: readonly string[]): DictColumn {
+  return { dict: values, idx: Int32Array.from({ length: values.length }, (_, i) => i) };
+}
+
 /** Decode a DictColumn (or any string column) back to strings. */
 export function stringsOf(c: DictColumn): string[] {
   return Array.from(c.idx, (i) => c.dict[i]!);

@@ -1,7 +1,7 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LakeDb, EVENTS_TABLE, writeMonthlyPartitions, writeTableFile, readTableFile, dictColumn, stringsOf, type DictColumn } from '../../lib/lake/index.js';
+import { LakeDb, EVENTS_TABLE, writeMonthlyPartitions, writeTableFile, readTableFile, dictColumn, rowStrings, stringsOf, type DictColumn } from '../../lib/lake/index.js';
 import { sqlString } from '../../lib/lake/db.js';
 import { storedSelect, queryColumns } from '../../lib/lake/columns.js';
 import { PARQUET_OPTIONS } from '../../lib/lake/partition.js';
@@ -78,38 +78,43 @@ describe('staging dictionary columns without joins', () => {
     });
   });
 
-  test('monthly partitions of the events table: each file the bytes of a plain COPY of its rows', async () => {
-    await withTempDir(async (dir) => {
-      const n = 3000; // 2025-01-01 .. 2025-01-11 and on: one month, several chunks
-      const r = rows(n);
-      const ts = Float64Array.from({ length: n }, (_, i) => Date.UTC(2025, 0, 20) + i * 900_000); // crosses into February
-      const attrs = r.large;
-      const names = r.small.map((s) => `ev_${s.replace("'", '')}`);
-      const ms = await writeMonthlyPartitions(db, dir, EVENTS_TABLE, { exchange: 'e', market: 'm', symbol: 'S', timeframe: '5m' }, {
-        ts_ms: ts, event: dictColumn(names), family: dictColumn(names.map(() => 'fam')), direction: r.k, attributes: dictColumn(attrs),
-      });
-      expect(ms.map((m) => m.rows).reduce((a, b) => a + b)).toBe(n);
-      expect(ms.length).toBe(2);
-      let off = 0;
-      for (const m of ms) {
-        await db.run('CREATE OR REPLACE TEMP TABLE plain (ts_ms BIGINT, event VARCHAR, family VARCHAR, direction INTEGER, attributes VARCHAR)');
-        const app = await db.conn.createAppender('plain');
-        for (let i = off; i < off + m.rows; i++) {
-          app.appendBigInt(BigInt(ts[i]!));
-          app.appendVarchar(names[i]!);
-          app.appendVarchar('fam');
-          app.appendInteger(r.k[i]!);
-          app.appendVarchar(attrs[i]!);
-          app.endRow();
+  // 3000 rows: large dictionaries (staged as strings); 40 rows: every dictionary small (list literals), the rowStrings
+  // one with repeated values
+  test.each([[3000, 'dictColumn'], [3000, 'rowStrings'], [40, 'dictColumn'], [40, 'rowStrings']] as const)(
+    'monthly partitions of the events table (%i rows, attributes by %s): each file the bytes of a plain COPY of its rows',
+    async (n, attributesAs) => {
+      await withTempDir(async (dir) => {
+        const r = rows(n);
+        const ts = Float64Array.from({ length: n }, (_, i) => Date.UTC(2025, 0, 31, 23, 0) - (n / 2) * 900_000 + i * 900_000); // crosses into February
+        const attrs = r.large.map((a, i) => (i % 3 === 1 ? r.large[i - 1]! : a)); // consecutive rows may repeat one
+        const names = r.small.map((s) => `ev_${s.replace("'", '')}`);
+        const ms = await writeMonthlyPartitions(db, dir, EVENTS_TABLE, { exchange: 'e', market: 'm', symbol: 'S', timeframe: '5m' }, {
+          ts_ms: ts, event: dictColumn(names), family: dictColumn(names.map(() => 'fam')), direction: r.k,
+          attributes: attributesAs === 'rowStrings' ? rowStrings(attrs) : dictColumn(attrs),
+        });
+        expect(ms.map((m) => m.rows).reduce((a, b) => a + b)).toBe(n);
+        expect(ms.length).toBe(2);
+        let off = 0;
+        for (const m of ms) {
+          await db.run('CREATE OR REPLACE TEMP TABLE plain (ts_ms BIGINT, event VARCHAR, family VARCHAR, direction INTEGER, attributes VARCHAR)');
+          const app = await db.conn.createAppender('plain');
+          for (let i = off; i < off + m.rows; i++) {
+            app.appendBigInt(BigInt(ts[i]!));
+            app.appendVarchar(names[i]!);
+            app.appendVarchar('fam');
+            app.appendInteger(r.k[i]!);
+            app.appendVarchar(attrs[i]!);
+            app.endRow();
+          }
+          app.closeSync();
+          const ref = join(dir, `plain_${off}.parquet`);
+          await db.run(`COPY (SELECT * FROM plain) TO ${sqlString(ref)} (${PARQUET_OPTIONS})`);
+          expect(m.sha256).toBe(sha256Hex(await readFile(ref)));
+          off += m.rows;
         }
-        app.closeSync();
-        const ref = join(dir, `plain_${off}.parquet`);
-        await db.run(`COPY (SELECT * FROM plain) TO ${sqlString(ref)} (${PARQUET_OPTIONS})`);
-        expect(m.sha256).toBe(sha256Hex(await readFile(ref)));
-        off += m.rows;
-      }
-    });
-  });
+      });
+    },
+  );
 
   test('queryColumns with a row-count hint: exact, too small and too large hints all give every row once', async () => {
     const sql = 'SELECT CAST(i AS DOUBLE) AS v, CAST(i % 7 AS INTEGER) AS m FROM range(10000) r(i)';
