@@ -144,18 +144,18 @@ export function storedSelect(
   return { select: sel.join(', '), from: `${sqlIdent(table)} t` };
 }
 
-/** Expression that reads a stored column back into its in-memory kind without NULLs reaching JS. */
+/** Expression that reads a stored column back into its in-memory kind (queryColumns turns NULL into NaN or 0). */
 export function readExpr(name: string, type: ColumnType): string {
   const c = sqlIdent(name);
   switch (type) {
     case 'ts':
       return `CAST(${c} AS DOUBLE) AS ${c}`;
     case 'f64':
-      return `COALESCE(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE) AS ${c}`;
+      return `CAST(${c} AS DOUBLE) AS ${c}`;
     case 'i32':
-      return `COALESCE(CAST(${c} AS INTEGER), 0) AS ${c}`;
+      return `CAST(${c} AS INTEGER) AS ${c}`;
     case 'u8':
-      return `COALESCE(CAST(${c} AS UTINYINT), 0) AS ${c}`;
+      return `CAST(${c} AS UTINYINT) AS ${c}`;
     case 'str':
       return `${c}`;
   }
@@ -195,9 +195,13 @@ export async function queryColumns(
       });
     }
     kinds.forEach((k, ci) => {
-      const items = (chunk.getColumnVector(ci) as unknown as { items?: unknown }).items;
-      if (!fallback && isKind(items, k.type)) arrays[ci]!.set((items as NumericArray).subarray(0, rows) as never, off);
-      else arrays[ci]!.set(vectorValues(chunk, ci, k.type) as never, off);
+      const vec = chunk.getColumnVector(ci) as unknown as { items?: unknown; validity?: { data?: unknown } };
+      const mask = vec.validity?.data;
+      if (!fallback && isKind(vec.items, k.type) && (mask === null || mask instanceof BigUint64Array)) {
+        const dst = arrays[ci]!;
+        dst.set((vec.items as NumericArray).subarray(0, rows) as never, off);
+        if (mask) nullsToMissing(dst, off, rows, mask, k.type === 'f64' || k.type === 'ts' ? NaN : 0);
+      } else arrays[ci]!.set(vectorValues(chunk, ci, k.type) as never, off);
     });
     off += rows;
   }
@@ -235,6 +239,20 @@ function allocate(type: Exclude<ColumnType, 'str'>, n: number): NumericArray {
   if (type === 'i32') return new Int32Array(n);
   if (type === 'u8') return new Uint8Array(n);
   return new Float64Array(n);
+}
+
+/**
+ * NULL rows of a chunk (unset bits of its validity mask, 64 rows a word) become `missing` in dst[off ..]: a vector's
+ * buffer holds undefined values there. The fast path's equivalent of vectorValues' NULL handling.
+ */
+function nullsToMissing(dst: NumericArray, off: number, rows: number, mask: BigUint64Array, missing: number): void {
+  const words = new Uint32Array(mask.buffer, mask.byteOffset, Math.ceil(rows / 32)); // little-endian: low half first
+  for (let w = 0; w < words.length; w++) {
+    const bits = words[w]!;
+    if (bits === 0xffffffff) continue;
+    const end = Math.min(32, rows - w * 32);
+    for (let b = 0; b < end; b++) if (((bits >>> b) & 1) === 0) dst[off + w * 32 + b] = missing;
+  }
 }
 
 /** A chunk's column through the generic value API (NULL -> NaN for ts/f64, 0 for integers). */

@@ -129,4 +129,22 @@ describe('staging dictionary columns without joins', () => {
       expect(got.m![9999]).toBe(9999 % 7);
     }
   });
+
+  test('queryColumns: NULLs read as NaN (f64, ts) and 0 (integers) on the buffer-copy path and the value path alike', async () => {
+    // NULL every 37th row (and the whole of rows 4000..4100): masks in several chunks, words partly and wholly unset
+    const sql = `SELECT CASE WHEN i % 37 = 5 OR i BETWEEN 4000 AND 4100 THEN NULL ELSE CAST(i AS DOUBLE) / 4 END AS v,
+      CASE WHEN i % 37 = 5 OR i BETWEEN 4000 AND 4100 THEN NULL ELSE CAST(i AS INTEGER) END AS k,
+      CASE WHEN i % 37 = 5 OR i BETWEEN 4000 AND 4100 THEN NULL ELSE CAST(i % 200 AS UTINYINT) END AS u FROM range(6000) r(i)`;
+    const kinds = [{ name: 'v', type: 'f64' as const }, { name: 'k', type: 'i32' as const }, { name: 'u', type: 'u8' as const }];
+    const fast = await queryColumns(db, sql, kinds, { rows: 6000 });
+    const slow = await queryColumns(db, sql, kinds, { fallback: true });
+    for (let i = 0; i < 6000; i++) {
+      const isNull = i % 37 === 5 || (i >= 4000 && i <= 4100);
+      expect(fast.v![i]).toBe(isNull ? NaN : i / 4);
+      expect(fast.k![i]).toBe(isNull ? 0 : i);
+      expect(fast.u![i]).toBe(isNull ? 0 : i % 200);
+    }
+    expect(Array.from(fast.v!)).toEqual(Array.from(slow.v!));
+    expect(Array.from(fast.k!)).toEqual(Array.from(slow.k!));
+  });
 });
