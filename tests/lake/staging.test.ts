@@ -5,7 +5,8 @@ import { LakeDb, EVENTS_TABLE, writeMonthlyPartitions, writeTableFile, readTable
 import { sqlString } from '../../lib/lake/db.js';
 import { storedSelect, queryColumns } from '../../lib/lake/columns.js';
 import { PARQUET_OPTIONS } from '../../lib/lake/partition.js';
-import { sha256Hex } from '../../lib/hash.js';
+import { sha256File, sha256Hex } from '../../lib/hash.js';
+import { writeFile } from 'node:fs/promises';
 import { withTempDir } from '../helpers/tmp.js';
 
 const COLUMNS = [
@@ -146,5 +147,17 @@ describe('staging dictionary columns without joins', () => {
     }
     expect(Array.from(fast.v!)).toEqual(Array.from(slow.v!));
     expect(Array.from(fast.k!)).toEqual(Array.from(slow.k!));
+  });
+
+  test('sha256File: the digest of the bytes, for a small file (one read), an empty one and one over 8 MB (streamed)', async () => {
+    await withTempDir(async (dir) => {
+      for (const size of [0, 1000, 9 * 1024 * 1024 + 17]) {
+        const bytes = Buffer.alloc(size);
+        for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 11)) & 255;
+        const f = join(dir, `f${size}`);
+        await writeFile(f, bytes);
+        expect(await sha256File(f)).toBe(sha256Hex(bytes));
+      }
+    });
   });
 });
