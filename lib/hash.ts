@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** JSON with object keys sorted recursively: reordering a spec or config never changes its digest. */
 export function canonicalJson(value: unknown): string {
@@ -30,8 +30,17 @@ export function digestJson(value: unknown): string {
   return sha256Hex(canonicalJson(value));
 }
 
+/** Files up to this size are hashed from one read (a stream costs ~0.3 ms of CPU per file: many small partitions). */
+const WHOLE_READ_BYTES = 8 * 1024 * 1024;
+
 export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
-  return h.digest('hex');
+  const fh = await open(path, 'r');
+  try {
+    if ((await fh.stat()).size <= WHOLE_READ_BYTES) return sha256Hex(await fh.readFile());
+    const h = createHash('sha256');
+    for await (const chunk of fh.createReadStream({ autoClose: false })) h.update(chunk as Buffer);
+    return h.digest('hex');
+  } finally {
+    await fh.close();
+  }
 }

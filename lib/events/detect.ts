@@ -53,7 +53,8 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
       if (col.length !== n) throw new DataError(`feature column has ${col.length} rows, the bar grid ${n}`, { field: f });
     }
   }
-  // Variants of one spec entry share a condition or a direction: each distinct one is evaluated once.
+  // Variants of one spec entry share a condition or a direction: each distinct one is evaluated once (a direction
+  // variant reads the shared signs and skips the other side in `fire`).
   const conditions = new Map<string, Uint8Array>();
   const directions = new Map<string, Int8Array>();
   const masks = events.map((ev) => evaluateCondition(ev.condition, features, n, conditions));
@@ -61,35 +62,26 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
     const key = JSON.stringify(ev.direction);
     let d = directions.get(key);
     if (d === undefined) directions.set(key, (d = directionSigns(ev.direction, features, n)));
-    return ev.side === undefined ? d : sideSigns(d.slice(), ev.side);
+    return d;
   });
   // One pass per event (its cooldown only depends on its own history), then the rows in (bar, event) order: each
   // row is coded bar * E + e and the codes are sorted numerically.
   const E = events.length;
   const removed = events.map(() => 0);
+  const bars = new Int32Array(n);
+  const counts = new Int32Array(2);
   let codes = new Float64Array(1024);
   let k = 0;
   for (let e = 0; e < E; e++) {
-    const mask = masks[e]!;
-    const sign = signs[e]!;
-    const cd = events[e]!.cooldown_bars;
-    let last = -Infinity;
-    let cut = 0;
-    for (let t = 0; t < n; t++) {
-      if (mask[t] !== TRUE || sign[t] === 0) continue;
-      if (t - last <= cd) {
-        cut++;
-        continue;
-      }
-      last = t;
-      if (k === codes.length) {
-        const grown = new Float64Array(k * 2);
-        grown.set(codes);
-        codes = grown;
-      }
-      codes[k++] = t * E + e;
+    fire(masks[e]!, signs[e]!, events[e]!.side ?? 0, events[e]!.cooldown_bars, bars, counts);
+    const kept = counts[0]!;
+    removed[e] = counts[1]!;
+    if (k + kept > codes.length) {
+      const grown = new Float64Array(Math.max(2 * codes.length, k + kept));
+      grown.set(codes.subarray(0, k));
+      codes = grown;
     }
-    removed[e] = cut;
+    for (let i = 0; i < kept; i++) codes[k++] = bars[i]! * E + e;
   }
   codes = codes.subarray(0, k).sort();
   const rowBar = new Int32Array(k);
@@ -107,7 +99,15 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
     ts_ms: new Float64Array(k), event: new Array<string>(k), family: new Array<string>(k),
     direction: new Int32Array(k), attributes: new Array<string>(k), cooldown,
   };
-  const attrs = events.map((ev) => attributeWriter(ev, features));
+  // Events with the same attributes (variants of one entry) write the same string at a bar: one writer each, which
+  // remembers its last bar (rows come in bar order, so the events firing at one bar are consecutive).
+  const writers = new Map<string, (t: number) => string>();
+  const attrs = events.map((ev) => {
+    const key = JSON.stringify([...ev.attributes].sort());
+    let w = writers.get(key);
+    if (w === undefined) writers.set(key, (w = attributeWriter(ev, features)));
+    return w;
+  });
   for (let i = 0; i < k; i++) {
     const t = rowBar[i]!;
     const e = rowEvent[i]!;
@@ -115,24 +115,53 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
     out.ts_ms[i] = ts_ms[t]!;
     out.event[i] = ev.name;
     out.family[i] = ev.family;
-    out.direction[i] = signs[e]![t]!;
+    out.direction[i] = signs[e]![t]!; // the side filter only removed bars, so the firing bar's sign is its direction
     out.attributes[i] = attrs[e]!(t);
   }
   return out;
 }
 
-/** attributesJson(ev, features, t) as a function of t, with the keys sorted and quoted once. */
+/**
+ * The bars where one event fires, in order, into `out`: the condition is TRUE, the direction nonzero (and on `side`
+ * when it is +1 or -1), and the bar is not within `cd` bars of the previous firing. counts[0] = bars fired,
+ * counts[1] = bars the cooldown removed. A small function of its own so V8 optimizes the loop from the first calls.
+ */
+function fire(mask: Uint8Array, sign: Int8Array, side: number, cd: number, out: Int32Array, counts: Int32Array): void {
+  const n = mask.length;
+  let last = -cd - 1; // t - last > cd for every t >= 0: the first firing is never cut
+  let k = 0;
+  let cut = 0;
+  for (let t = 0; t < n; t++) {
+    if (mask[t] !== TRUE) continue;
+    const s = sign[t]!;
+    if (s === 0 || (side !== 0 && s !== side)) continue;
+    if (t - last <= cd) {
+      cut++;
+      continue;
+    }
+    last = t;
+    out[k++] = t;
+  }
+  counts[0] = k;
+  counts[1] = cut;
+}
+
+/** attributesJson(ev, features, t) as a function of t, with the keys sorted and quoted once; the last bar's string is kept. */
 function attributeWriter(ev: Pick<EventSpec, 'attributes'>, features: Readonly<Record<string, Float64Array>>): (t: number) => string {
   const keys = [...ev.attributes].sort();
   const heads = keys.map((f) => `${JSON.stringify(f)}:`);
   const cols = keys.map((f) => col(features, f));
+  let lastT = -1;
+  let last = '';
   return (t) => {
+    if (t === lastT) return last;
     let s = '{';
     for (let j = 0; j < cols.length; j++) {
       const v = cols[j]![t]!;
       s += `${j > 0 ? ',' : ''}${heads[j]!}${Number.isFinite(v) ? JSON.stringify(v) : 'null'}`;
     }
-    return `${s}}`;
+    lastT = t;
+    return (last = `${s}}`);
   };
 }
 
@@ -204,18 +233,9 @@ function evaluateUncached(c: Condition, features: Readonly<Record<string, Float6
     }
     case 'all':
     case 'any': {
-      const absorbing = c.type === 'all' ? FALSE : TRUE;
+      const table = c.type === 'all' ? KLEENE_AND : KLEENE_OR;
       out.fill(c.type === 'all' ? TRUE : FALSE);
-      for (const child of c.of) {
-        const m = evaluateCondition(child, features, n, cache);
-        for (let t = 0; t < n; t++) {
-          const r = out[t]!;
-          if (r === absorbing) continue;
-          const s = m[t]!;
-          if (s === absorbing) out[t] = absorbing;
-          else if (s === UNKNOWN) out[t] = UNKNOWN;
-        }
-      }
+      for (const child of c.of) combine(out, evaluateCondition(child, features, n, cache), table, n);
       return out;
     }
     case 'not': {
@@ -227,6 +247,18 @@ function evaluateUncached(c: Condition, features: Readonly<Record<string, Float6
       return out;
     }
   }
+}
+
+/**
+ * Kleene AND / OR of two truth values as table[a * 3 + b] (FALSE 0, TRUE 1, UNKNOWN 2): AND is FALSE if either is
+ * FALSE, else UNKNOWN if either is UNKNOWN, else TRUE; OR the dual. A table lookup instead of branches per bar.
+ */
+const KLEENE_AND = Uint8Array.of(FALSE, FALSE, FALSE, FALSE, TRUE, UNKNOWN, FALSE, UNKNOWN, UNKNOWN);
+const KLEENE_OR = Uint8Array.of(FALSE, TRUE, UNKNOWN, TRUE, TRUE, TRUE, UNKNOWN, TRUE, UNKNOWN);
+
+/** out[t] = table[out[t] * 3 + m[t]] (KLEENE_AND / KLEENE_OR), in place. */
+function combine(out: Uint8Array, m: Uint8Array, table: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) out[t] = table[out[t]! * 3 + m[t]!]!;
 }
 
 type CompareOp = Extract<Condition, { type: 'compare' }>['op'];
@@ -278,13 +310,6 @@ export function directionSigns(d: Direction, features: Readonly<Record<string, F
       return out;
     }
   }
-}
-
-/** Direction variants: signs other than `side` become 0 (no occurrence there, no cooldown started). In place. */
-function sideSigns(signs: Int8Array, side: 1 | -1 | undefined): Int8Array {
-  if (side === undefined) return signs;
-  for (let t = 0; t < signs.length; t++) if (signs[t] !== side) signs[t] = 0;
-  return signs;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, type DuckDBType } from './duckdb_api.js';
+import { DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, VARCHAR, type DuckDBType } from './duckdb_api.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { LakeDb } from './db.js';
@@ -16,15 +16,37 @@ export type ColumnSet = Record<string, ColumnData>;
 
 const CHUNK_ROWS = 2048;
 
-/** How a column is staged in a temp table: ts as DOUBLE (cast to BIGINT on write), strings as INTEGER indexes. */
-function stagingType(t: ColumnType): DuckDBType {
+/**
+ * Dictionary-encoded strings travel to DuckDB without a join (a join does not keep the staged row order, and the
+ * COPY would need ORDER BY rowid): a dictionary of up to DICT_LITERAL_MAX entries (and DICT_LITERAL_CHARS characters)
+ * is staged as INTEGER indexes and turned back into strings by a list literal in the SELECT (a projection); a larger
+ * one (JSON attributes, nearly one value per row) is staged as the strings themselves (VARCHAR). Both give the
+ * column as VARCHAR, the same values as the dictionary join did, so the same Parquet bytes.
+ */
+const DICT_LITERAL_MAX = 256;
+const DICT_LITERAL_CHARS = 16_384;
+
+/** Whether a dictionary column is staged as indexes (and decoded by a list literal) rather than as its strings. */
+function dictAsLiteral(dict: readonly string[]): boolean {
+  if (dict.length > DICT_LITERAL_MAX) return false;
+  let chars = 0;
+  for (const v of dict) chars += v.length;
+  return chars <= DICT_LITERAL_CHARS;
+}
+
+/**
+ * How a column is staged in a temp table: ts as DOUBLE (cast to BIGINT on write), strings as INTEGER indexes or, for
+ * a large dictionary, as VARCHAR (dictAsLiteral).
+ */
+function stagingType(t: ColumnType, col: ColumnData): DuckDBType {
   switch (t) {
     case 'ts':
     case 'f64':
       return DOUBLE;
     case 'i32':
-    case 'str':
       return INTEGER;
+    case 'str':
+      return 'dict' in col && !dictAsLiteral(col.dict) ? VARCHAR : INTEGER;
     case 'u8':
       return UTINYINT;
   }
@@ -55,19 +77,20 @@ export async function stageColumns(
     const len = columnLength(mustGet(data, c.name));
     if (len !== n) throw new Error(`stageColumns(${table}): column ${c.name} has ${len} rows, expected ${n}`);
   }
-  const types = columns.map((c) => stagingType(c.type));
+  const cols = columns.map((c) => mustGet(data, c.name));
+  const types = columns.map((c, i) => stagingType(c.type, cols[i]!));
   const ddl = columns.map((c, i) => `${sqlIdent(c.name)} ${types[i]!.toString()}`).join(', ');
   await db.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(table)} (${ddl})`);
-  for (const c of columns) {
-    const col = mustGet(data, c.name);
-    if ('dict' in col) await stageDict(db, table, c.name, col.dict);
-  }
   const appender = await db.conn.createAppender(table);
-  const arrays = columns.map((c) => numericOf(mustGet(data, c.name)));
   for (let off = 0; off < n; off += CHUNK_ROWS) {
     const rows = Math.min(CHUNK_ROWS, n - off);
     const chunk = DuckDBDataChunk.create(types, rows);
-    arrays.forEach((arr, ci) => fillVector(chunk, ci, arr.subarray(off, off + rows), opts.fallback ?? false));
+    cols.forEach((col, ci) => {
+      if (types[ci] === VARCHAR) {
+        const { dict, idx } = col as DictColumn;
+        chunk.setColumnValues(ci, Array.from(idx.subarray(off, off + rows), (i) => dict[i] ?? null));
+      } else fillVector(chunk, ci, numericOf(col).subarray(off, off + rows), opts.fallback ?? false);
+    });
     appender.appendDataChunk(chunk);
   }
   appender.closeSync();
@@ -92,27 +115,15 @@ function isSameKind(items: unknown, values: NumericArray): boolean {
   );
 }
 
-async function stageDict(db: LakeDb, table: string, column: string, dict: readonly string[]): Promise<void> {
-  const t = sqlIdent(`${table}__${column}__dict`);
-  await db.run(`CREATE OR REPLACE TEMP TABLE ${t} (idx INTEGER, value VARCHAR)`);
-  if (dict.length === 0) return;
-  const appender = await db.conn.createAppender(`${table}__${column}__dict`);
-  dict.forEach((v, i) => {
-    appender.appendInteger(i);
-    appender.appendVarchar(v);
-    appender.endRow();
-  });
-  appender.closeSync();
-}
-
 /**
- * The SQL that turns a staged table back into its stored types (ts -> BIGINT, NaN -> NULL, dict idx -> string).
- * A dictionary of one value becomes a literal (no join).
+ * The SQL that turns a staged table back into its stored types (ts -> BIGINT, NaN -> NULL, dict idx -> string):
+ * a projection of the staged table, no join, so a plain scan keeps the staged row order. A dictionary of one value
+ * becomes a string literal; a small one a list literal indexed by the staged index; a large one was staged as its
+ * strings (dictAsLiteral). `dicts`: the dictionaries of the staged string columns (as staged).
  */
 export function storedSelect(
   table: string, columns: readonly { name: string; type: ColumnType }[], dicts: Record<string, readonly string[]> = {},
-): { select: string; from: string; joined: boolean } {
-  const joins: string[] = [];
+): { select: string; from: string } {
   const sel = columns.map((c) => {
     const col = `t.${sqlIdent(c.name)}`;
     switch (c.type) {
@@ -121,31 +132,30 @@ export function storedSelect(
       case 'f64':
         return `CASE WHEN isnan(${col}) THEN NULL ELSE ${col} END AS ${sqlIdent(c.name)}`;
       case 'str': {
-        const only = dicts[c.name];
-        if (only && only.length === 1) return `${sqlString(only[0]!)} AS ${sqlIdent(c.name)}`;
-        const alias = sqlIdent(`d_${c.name}`);
-        joins.push(`LEFT JOIN ${sqlIdent(`${table}__${c.name}__dict`)} ${alias} ON ${col} = ${alias}.idx`);
-        return `${alias}.value AS ${sqlIdent(c.name)}`;
+        const dict = dicts[c.name] ?? [];
+        if (dict.length === 1) return `${sqlString(dict[0]!)} AS ${sqlIdent(c.name)}`;
+        if (!dictAsLiteral(dict)) return `${col} AS ${sqlIdent(c.name)}`;
+        return `(${`[${dict.map(sqlString).join(', ')}]`}::VARCHAR[])[${col} + 1] AS ${sqlIdent(c.name)}`;
       }
       default:
         return `${col} AS ${sqlIdent(c.name)}`;
     }
   });
-  return { select: sel.join(', '), from: `${sqlIdent(table)} t ${joins.join(' ')}`, joined: joins.length > 0 };
+  return { select: sel.join(', '), from: `${sqlIdent(table)} t` };
 }
 
-/** Expression that reads a stored column back into its in-memory kind without NULLs reaching JS. */
+/** Expression that reads a stored column back into its in-memory kind (queryColumns turns NULL into NaN or 0). */
 export function readExpr(name: string, type: ColumnType): string {
   const c = sqlIdent(name);
   switch (type) {
     case 'ts':
       return `CAST(${c} AS DOUBLE) AS ${c}`;
     case 'f64':
-      return `COALESCE(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE) AS ${c}`;
+      return `CAST(${c} AS DOUBLE) AS ${c}`;
     case 'i32':
-      return `COALESCE(CAST(${c} AS INTEGER), 0) AS ${c}`;
+      return `CAST(${c} AS INTEGER) AS ${c}`;
     case 'u8':
-      return `COALESCE(CAST(${c} AS UTINYINT), 0) AS ${c}`;
+      return `CAST(${c} AS UTINYINT) AS ${c}`;
     case 'str':
       return `${c}`;
   }
@@ -153,57 +163,50 @@ export function readExpr(name: string, type: ColumnType): string {
 
 /**
  * Run a query whose columns are all numeric and collect them into typed arrays. Fast path: copy each chunk's
- * native buffer; fallback: the generic value API (used when a vector exposes no typed buffer, or when forced).
+ * native buffer straight into the output arrays; fallback: the generic value API (used when a vector exposes no
+ * typed buffer, or when forced). `rows`: the expected row count (e.g. from partition manifests): the output arrays
+ * are allocated once at that size and each chunk is copied into place (a wrong hint costs copies, never rows).
  * `materialize`: DuckDB materializes the result first (for results small enough to hold twice): its chunks come
  * packed (2048 rows; a streamed scan of many small files yields one part-filled chunk per file, each a native
- * allocation freed only when V8 collects its wrapper) and the row count is known, so each output array is allocated
- * once and filled in place (no per-chunk copies).
+ * allocation freed only when V8 collects its wrapper) and the row count is known.
  */
 export async function queryColumns(
   db: LakeDb,
   sql: string,
   kinds: readonly { name: string; type: Exclude<ColumnType, 'str'> }[],
-  opts: { fallback?: boolean; materialize?: boolean } = {},
+  opts: { fallback?: boolean; materialize?: boolean; rows?: number } = {},
 ): Promise<Record<string, NumericArray>> {
   const fallback = opts.fallback ?? false;
-  if (opts.materialize) {
-    const result = await db.conn.run(sql);
-    const arrays = kinds.map((k) => allocate(k.type, result.rowCount));
-    let off = 0;
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const rows = chunk.rowCount;
-      kinds.forEach((k, ci) => {
-        const items = (chunk.getColumnVector(ci) as unknown as { items?: unknown }).items;
-        if (!fallback && isKind(items, k.type)) arrays[ci]!.set((items as NumericArray).subarray(0, rows) as never, off);
-        else arrays[ci]!.set(copyVector(chunk, ci, k.type, true) as never, off);
-      });
-      off += rows;
-    }
-    if (off !== result.rowCount) throw new Error(`queryColumns: ${off} rows fetched, the result has ${result.rowCount}`);
-    return Object.fromEntries(kinds.map((k, ci) => [k.name, arrays[ci]!]));
-  }
-  const result = await db.conn.stream(sql);
-  const parts: NumericArray[][] = kinds.map(() => []);
-  let total = 0;
+  const materialized = opts.materialize ? await db.conn.run(sql) : undefined;
+  const result = materialized ?? (await db.conn.stream(sql));
+  let cap = materialized ? materialized.rowCount : Math.max(0, opts.rows ?? 16 * CHUNK_ROWS);
+  let arrays = kinds.map((k) => allocate(k.type, cap));
+  let off = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    kinds.forEach((k, ci) => parts[ci]!.push(copyVector(chunk, ci, k.type, fallback)));
-    total += chunk.rowCount;
-  }
-  const out: Record<string, NumericArray> = {};
-  kinds.forEach((k, ci) => {
-    const arr = allocate(k.type, total);
-    let off = 0;
-    for (const p of parts[ci]!) {
-      arr.set(p as never, off);
-      off += p.length;
+    const rows = chunk.rowCount;
+    if (off + rows > cap) {
+      cap = Math.max(2 * cap, off + rows);
+      arrays = arrays.map((a, ci) => {
+        const grown = allocate(kinds[ci]!.type, cap);
+        grown.set(a.subarray(0, off) as never);
+        return grown;
+      });
     }
-    out[k.name] = arr;
-  });
-  return out;
+    kinds.forEach((k, ci) => {
+      const vec = chunk.getColumnVector(ci) as unknown as { items?: unknown; validity?: { data?: unknown } };
+      const mask = vec.validity?.data;
+      if (!fallback && isKind(vec.items, k.type) && (mask === null || mask instanceof BigUint64Array)) {
+        const dst = arrays[ci]!;
+        dst.set((vec.items as NumericArray).subarray(0, rows) as never, off);
+        if (mask) nullsToMissing(dst, off, rows, mask, k.type === 'f64' || k.type === 'ts' ? NaN : 0);
+      } else arrays[ci]!.set(vectorValues(chunk, ci, k.type) as never, off);
+    });
+    off += rows;
+  }
+  if (materialized && off !== materialized.rowCount) throw new Error(`queryColumns: ${off} rows fetched, the result has ${materialized.rowCount}`);
+  return Object.fromEntries(kinds.map((k, ci) => [k.name, off === cap ? arrays[ci]! : arrays[ci]!.slice(0, off)]));
 }
 
 let collect: (() => void) | undefined;
@@ -238,13 +241,22 @@ function allocate(type: Exclude<ColumnType, 'str'>, n: number): NumericArray {
   return new Float64Array(n);
 }
 
-function copyVector(chunk: DuckDBDataChunk, ci: number, type: Exclude<ColumnType, 'str'>, fallback: boolean): NumericArray {
-  const items = (chunk.getColumnVector(ci) as unknown as { items?: unknown }).items;
-  if (!fallback) {
-    if ((type === 'ts' || type === 'f64') && items instanceof Float64Array) return items.slice();
-    if (type === 'i32' && items instanceof Int32Array) return items.slice();
-    if (type === 'u8' && items instanceof Uint8Array) return items.slice();
+/**
+ * NULL rows of a chunk (unset bits of its validity mask, 64 rows a word) become `missing` in dst[off ..]: a vector's
+ * buffer holds undefined values there. The fast path's equivalent of vectorValues' NULL handling.
+ */
+function nullsToMissing(dst: NumericArray, off: number, rows: number, mask: BigUint64Array, missing: number): void {
+  const words = new Uint32Array(mask.buffer, mask.byteOffset, Math.ceil(rows / 32)); // little-endian: low half first
+  for (let w = 0; w < words.length; w++) {
+    const bits = words[w]!;
+    if (bits === 0xffffffff) continue;
+    const end = Math.min(32, rows - w * 32);
+    for (let b = 0; b < end; b++) if (((bits >>> b) & 1) === 0) dst[off + w * 32 + b] = missing;
   }
+}
+
+/** A chunk's column through the generic value API (NULL -> NaN for ts/f64, 0 for integers). */
+function vectorValues(chunk: DuckDBDataChunk, ci: number, type: Exclude<ColumnType, 'str'>): NumericArray {
   const values = chunk.getColumnValues(ci);
   const out = allocate(type, values.length);
   for (let i = 0; i < values.length; i++) {

@@ -9,7 +9,7 @@ import type * as Api from '@duckdb/node-api';
  */
 const api = createRequire(import.meta.url)('@duckdb/node-api') as typeof Api;
 
-export const { DuckDBInstance, DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT } = api;
+export const { DuckDBInstance, DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, VARCHAR } = api;
 export type DuckDBInstance = Api.DuckDBInstance;
 export type DuckDBDataChunk = Api.DuckDBDataChunk;
 export type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';

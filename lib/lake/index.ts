@@ -13,4 +13,4 @@ export {
 } from './partition.js';
 export { readCsvColumns, type CsvReadSpec, type CsvColumnRequest, type CsvReadResult } from './csv.js';
 export { mapWithConnections } from './pool.js';
-export { writeTableFile, readTableFile, dictColumn, stringsOf, rowCount, type TableFileInfo } from './table_file.js';
+export { writeTableFile, readTableFile, dictColumn, rowStrings, stringsOf, rowCount, type TableFileInfo } from './table_file.js';

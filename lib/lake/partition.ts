@@ -58,8 +58,8 @@ export function partitionDir(root: string, table: TableSchema, keys: Record<stri
  * key is 'month'), or daily ones when the last key is 'day' (YYYY-MM-DD of ts_ms, UTC: dense tables such as
  * raw/agg_trades; `period` does not apply to them).
  * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns) and staged once; each month is one plain
- * COPY of a range of the staged rows, in insertion order (ORDER BY rowid when dictionary joins are involved; no PARTITION_BY, whose parallel writer
- * does not keep row order). Each file is written to a temp path, hashed, renamed into place, then its manifest is
+ * COPY of a range of the staged rows, in insertion order (a projection of the staged table, no join: storedSelect;
+ * no PARTITION_BY, whose parallel writer does not keep row order). Each file is written to a temp path, hashed, renamed into place, then its manifest is
  * written. Returns the manifests in month order.
  */
 export async function writeMonthlyPartitions(
@@ -77,9 +77,7 @@ export async function writeMonthlyPartitions(
   if (ts.length === 0) return [];
   const staging = `stage_${table.dir.replace(/\W/g, '_')}`;
   await stageColumns(db, staging, table.columns, sorted);
-  const { select, from, joined } = storedSelect(staging, table.columns, dictsOf(sorted));
-  // A plain scan keeps insertion order; dictionary joins do not, and then rowid restores it (at ~1/3 more time).
-  const order = joined ? ' ORDER BY t.rowid' : '';
+  const { select, from } = storedSelect(staging, table.columns, dictsOf(sorted));
   const out: PartitionManifest[] = [];
   let start = 0;
   while (start < ts.length) {
@@ -93,7 +91,7 @@ export async function writeMonthlyPartitions(
     const file = join(dir, PARTITION_FILE);
     const tmp = tempPathFor(file);
     try {
-      await db.run(`COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi}${order}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+      await db.run(`COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
       const manifest: PartitionManifest = {
         file: relative(root, file),
         rows: end - start,
@@ -243,8 +241,10 @@ export async function readPartitions(
   const select = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM read_parquet([${files}])${where}`;
   // Partitions are written sorted and listed in path (month) order, and DuckDB keeps file order, so no sort is
   // needed; the order is checked here, and only an out-of-order read pays for ORDER BY.
-  const cols = await queryColumns(db, select, kinds, { fallback: opts.fallback ?? false });
-  return isSorted(cols.ts_ms) ? cols : queryColumns(db, `${select} ORDER BY ts_ms`, kinds, { fallback: opts.fallback ?? false });
+  // Without a filter the manifests give the row count: the output arrays are allocated once and filled in place.
+  const rows = opts.where ? undefined : parts.reduce((a, p) => a + p.manifest.rows, 0);
+  const cols = await queryColumns(db, select, kinds, { fallback: opts.fallback ?? false, rows });
+  return isSorted(cols.ts_ms) ? cols : queryColumns(db, `${select} ORDER BY ts_ms`, kinds, { fallback: opts.fallback ?? false, rows });
 }
 
 function isSorted(ts: NumericArray | undefined): boolean {

@@ -27,12 +27,11 @@ export async function writeTableFile(
   const rows = await stageColumns(db, staging, columns, data);
   const dicts: Record<string, readonly string[]> = {};
   for (const [name, col] of Object.entries(data)) if ('dict' in col) dicts[name] = col.dict;
-  const { select, from, joined } = storedSelect(staging, columns, dicts);
-  // A plain scan keeps insertion order; through dictionary joins rowid restores it (as in writeMonthlyPartitions).
-  const order = joined ? ' ORDER BY t.rowid' : '';
+  // a projection of the staged table (no join): a plain scan keeps the rows in the given order
+  const { select, from } = storedSelect(staging, columns, dicts);
   const tmp = tempPathFor(file);
   try {
-    await db.run(`COPY (SELECT ${select} FROM ${from}${order}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+    await db.run(`COPY (SELECT ${select} FROM ${from}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
     const info = { rows, bytes: (await stat(tmp)).size, sha256: await sha256File(tmp) };
     await rename(tmp, file);
     return info;
@@ -76,6 +75,16 @@ export function dictColumn(values: readonly string[]): DictColumn {
   const dict = [...new Set(values)].sort();
   const pos = new Map(dict.map((v, i) => [v, i]));
   return { dict, idx: Int32Array.from(values, (v) => pos.get(v)!) };
+}
+
+/**
+ * Strings as a DictColumn without building a dictionary: each row its own entry (idx = row number). For columns of
+ * nearly distinct values (JSON attributes), where sorting and deduplicating cost more than they save; written like
+ * any DictColumn (a large one is staged as its strings), but its idx order is row order, not string order, so it is
+ * no tie-break key.
+ */
+export function rowStrings(values: readonly string[]): DictColumn {
+  return { dict: values, idx: Int32Array.from({ length: values.length }, (_, i) => i) };
 }
 
 /** Decode a DictColumn (or any string column) back to strings. */
