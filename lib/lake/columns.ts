@@ -41,7 +41,9 @@ export function numericOf(c: ColumnData): NumericArray {
 /**
  * Create (or replace) a temp table and fill it from typed arrays through DuckDB data chunks, copying each
  * chunk's buffer at once (fast path). `fallback` fills the chunk value by value through the generic API;
- * both paths are tested to give the same table.
+ * both paths are tested to give the same table. NaN in an 'f64' column is staged as NULL (the chunk's validity
+ * mask), the lake's stored form, so the COPY that writes the table reads the column as it is (storedSelect);
+ * 'ts' columns are staged as they are (a NaN time is refused by the cast to BIGINT).
  */
 export async function stageColumns(
   db: LakeDb,
@@ -64,24 +66,58 @@ export async function stageColumns(
   }
   const appender = await db.conn.createAppender(table);
   const arrays = columns.map((c) => numericOf(mustGet(data, c.name)));
+  const nullNaN = columns.map((c) => c.type === 'f64');
+  const mask = new Uint32Array(CHUNK_ROWS / 32);
   for (let off = 0; off < n; off += CHUNK_ROWS) {
     const rows = Math.min(CHUNK_ROWS, n - off);
     const chunk = DuckDBDataChunk.create(types, rows);
-    arrays.forEach((arr, ci) => fillVector(chunk, ci, arr.subarray(off, off + rows), opts.fallback ?? false));
+    arrays.forEach((arr, ci) => fillVector(chunk, ci, arr.subarray(off, off + rows), nullNaN[ci]!, mask, opts.fallback ?? false));
     appender.appendDataChunk(chunk);
   }
   appender.closeSync();
   return n;
 }
 
-function fillVector(chunk: DuckDBDataChunk, ci: number, values: NumericArray, fallback: boolean): void {
-  const vec = chunk.getColumnVector(ci) as unknown as { items?: unknown; flush?: () => void };
-  if (!fallback && isSameKind(vec.items, values) && typeof vec.flush === 'function') {
+/** What the fast path uses of a vector of @duckdb/node-api (its fields are private in the typings). */
+interface RawVector {
+  items?: unknown;
+  validity?: { data?: unknown };
+  flush?: () => void;
+}
+
+/**
+ * Copy `values` into column `ci` of a fresh chunk. With `nullNaN`, a NaN becomes NULL: the fast path writes the
+ * validity bits itself (one 32-bit word per 32 rows, cleared bits for NaN) when the chunk has NaN at all.
+ */
+function fillVector(chunk: DuckDBDataChunk, ci: number, values: NumericArray, nullNaN: boolean, mask: Uint32Array, fallback: boolean): void {
+  const vec = chunk.getColumnVector(ci) as unknown as RawVector;
+  const v = vec.validity;
+  if (!fallback && isSameKind(vec.items, values) && typeof vec.flush === 'function' && v && 'data' in v && (v.data === null || v.data === undefined)) {
     (vec.items as NumericArray).set(values as never);
+    if (nullNaN && hasNaN(values)) {
+      if (!LITTLE_ENDIAN) return fillValues(chunk, ci, values, nullNaN);
+      const words = Math.ceil(values.length / 64) * 2;
+      mask.fill(0xffffffff, 0, words);
+      for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) mask[i >>> 5] = mask[i >>> 5]! & ~(1 << (i & 31));
+      v.data = new BigUint64Array(mask.slice(0, words).buffer); // little-endian: bit i of the mask is row i
+    }
     vec.flush();
     return;
   }
-  chunk.setColumnValues(ci, Array.from(values as ArrayLike<number>));
+  fillValues(chunk, ci, values, nullNaN);
+}
+
+/** The generic path: value by value (NaN as null when `nullNaN`). */
+function fillValues(chunk: DuckDBDataChunk, ci: number, values: NumericArray, nullNaN: boolean): void {
+  chunk.setColumnValues(ci, Array.from(values as ArrayLike<number>, (x) => (nullNaN && x !== x ? null : x)));
+}
+
+/** The validity words are built as 32-bit halves of DuckDB's 64-bit words: right on little-endian machines only. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function hasNaN(values: NumericArray): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) return true;
+  return false;
 }
 
 function isSameKind(items: unknown, values: NumericArray): boolean {
@@ -106,7 +142,8 @@ async function stageDict(db: LakeDb, table: string, column: string, dict: readon
 }
 
 /**
- * The SQL that turns a staged table back into its stored types (ts -> BIGINT, NaN -> NULL, dict idx -> string).
+ * The SQL that turns a staged table back into its stored types (ts -> BIGINT, dict idx -> string; f64 is staged in
+ * its stored form, NaN as NULL).
  * A dictionary of one value becomes a literal (no join).
  */
 export function storedSelect(
@@ -118,8 +155,6 @@ export function storedSelect(
     switch (c.type) {
       case 'ts':
         return `CAST(${col} AS BIGINT) AS ${sqlIdent(c.name)}`;
-      case 'f64':
-        return `CASE WHEN isnan(${col}) THEN NULL ELSE ${col} END AS ${sqlIdent(c.name)}`;
       case 'str': {
         const only = dicts[c.name];
         if (only && only.length === 1) return `${sqlString(only[0]!)} AS ${sqlIdent(c.name)}`;
@@ -127,7 +162,7 @@ export function storedSelect(
         joins.push(`LEFT JOIN ${sqlIdent(`${table}__${c.name}__dict`)} ${alias} ON ${col} = ${alias}.idx`);
         return `${alias}.value AS ${sqlIdent(c.name)}`;
       }
-      default:
+      default: // f64 is staged with NULL for NaN (stageColumns); i32 and u8 as they are
         return `${col} AS ${sqlIdent(c.name)}`;
     }
   });
