@@ -68,9 +68,11 @@ export async function stageColumns(
   const arrays = columns.map((c) => numericOf(mustGet(data, c.name)));
   const nullNaN = columns.map((c) => c.type === 'f64');
   const mask = new Uint32Array(CHUNK_ROWS / 32);
+  // One chunk for every full block of rows (the appender copies what it is given), a fresh one for the last block.
+  let full: DuckDBDataChunk | undefined;
   for (let off = 0; off < n; off += CHUNK_ROWS) {
     const rows = Math.min(CHUNK_ROWS, n - off);
-    const chunk = DuckDBDataChunk.create(types, rows);
+    const chunk = rows === CHUNK_ROWS ? (full ??= DuckDBDataChunk.create(types, rows)) : DuckDBDataChunk.create(types, rows);
     arrays.forEach((arr, ci) => fillVector(chunk, ci, arr.subarray(off, off + rows), nullNaN[ci]!, mask, opts.fallback ?? false));
     appender.appendDataChunk(chunk);
   }
@@ -86,19 +88,20 @@ interface RawVector {
 }
 
 /**
- * Copy `values` into column `ci` of a fresh chunk. With `nullNaN`, a NaN becomes NULL: the fast path writes the
- * validity bits itself (one 32-bit word per 32 rows, cleared bits for NaN) when the chunk has NaN at all.
+ * Copy `values` into column `ci` of a chunk (fresh, or reused: every value and validity bit is written again). With
+ * `nullNaN`, a NaN becomes NULL: the fast path writes the validity bits itself (one 32-bit word per 32 rows, cleared
+ * bits for NaN) when the rows have NaN, or when an earlier use of the chunk left a mask (then all valid again).
  */
 function fillVector(chunk: DuckDBDataChunk, ci: number, values: NumericArray, nullNaN: boolean, mask: Uint32Array, fallback: boolean): void {
   const vec = chunk.getColumnVector(ci) as unknown as RawVector;
   const v = vec.validity;
-  if (!fallback && isSameKind(vec.items, values) && typeof vec.flush === 'function' && v && 'data' in v && (v.data === null || v.data === undefined)) {
+  if (!fallback && isSameKind(vec.items, values) && typeof vec.flush === 'function' && v && 'data' in v && (v.data === null || v.data instanceof BigUint64Array)) {
     (vec.items as NumericArray).set(values as never);
-    if (nullNaN && hasNaN(values)) {
+    if (v.data !== null || (nullNaN && hasNaN(values))) {
       if (!LITTLE_ENDIAN) return fillValues(chunk, ci, values, nullNaN);
       const words = Math.ceil(values.length / 64) * 2;
       mask.fill(0xffffffff, 0, words);
-      for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) mask[i >>> 5] = mask[i >>> 5]! & ~(1 << (i & 31));
+      if (nullNaN) for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) mask[i >>> 5] = mask[i >>> 5]! & ~(1 << (i & 31));
       v.data = new BigUint64Array(mask.slice(0, words).buffer); // little-endian: bit i of the mask is row i
     }
     vec.flush();
