@@ -81,6 +81,7 @@ export async function readCsvColumns(db: LakeDb, spec: CsvReadSpec): Promise<Csv
         `${spec.columns.map((_, i) => `${indexes[i]! < 0 ? `'NaN'::DOUBLE` : `COALESCE(v${i}, 'NaN'::DOUBLE)`} AS c${i}`).join(', ')} ` +
         `FROM (${parsed}) ORDER BY line_no`,
       [{ name: 'line_no', type: 'f64' }, { name: 'nf', type: 'f64' }, { name: 'bad', type: 'f64' }, ...spec.columns.map((_, i) => ({ name: `c${i}`, type: 'f64' as const }))],
+      { materialize: true }, // each column allocated once and filled in place (no per-chunk copies to collect)
     ));
     const lines = Int32Array.from(res.line_no as Float64Array);
     await checkFieldCounts(db, plain, spec, res.nf as Float64Array, lines, fieldCount);
