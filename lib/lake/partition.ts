@@ -314,7 +314,7 @@ export async function readPartitionsWithOrigins(
   // file order: checked here (file_idx follows src_file's order: `files` is sorted), and only rows out of that order
   // pay for the sort. Materialized: a few months of one instrument, each array filled once.
   let res = await queryColumns(db, sql, colKinds, { materialize: true });
-  if (!originOrdered(res.ts_ms!, res.file_idx as Int32Array, res.src_line as Int32Array)) {
+  if (!res.ts_ms || !originOrdered(res.ts_ms, res.file_idx as Int32Array, res.src_line as Int32Array)) {
     res = await queryColumns(db, `${sql} ORDER BY ts_ms, src_file, src_line`, colKinds, { materialize: true });
   }
   const { file_idx, src_line, ...rest } = res;
