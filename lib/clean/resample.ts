@@ -20,7 +20,6 @@ export interface ResampledBars {
   flags: CleanFlags;
 }
 
-const SUMMED = ['volume', 'quote_volume', 'trades', 'taker_buy_base', 'taker_buy_quote'] as const;
 
 export function resample(bars: BarColumns, flags: CleanFlags, fromTf: Timeframe, toTf: Timeframe): ResampledBars {
   if (!canResample(fromTf, toTf)) {
@@ -42,22 +41,42 @@ export function resample(bars: BarColumns, flags: CleanFlags, fromTf: Timeframe,
   const of = emptyFlags(m);
   for (let k = 0; k < m; k++) out.ts_ms[k] = b0 + k * toMs;
 
+  // The columns in locals and one statement per summed column (volume, quote_volume, trades, taker_buy_base,
+  // taker_buy_quote): a loop over their names made every access a keyed property load. Same operations in the same
+  // row order, so the same values.
+  const { open, high, low, close, volume, quote_volume, trades, taker_buy_base, taker_buy_quote } = bars;
+  const o = out;
+  const [oOpen, oHigh, oLow, oClose] = [o.open, o.high, o.low, o.close];
+  const [sVol, sQv, sTr, sTbb, sTbq] = [o.volume, o.quote_volume, o.trades, o.taker_buy_base, o.taker_buy_quote];
+  const missing = flags.is_missing;
+  const outlier = flags.is_outlier;
+  const nSrc = of.n_source_bars;
+  const oOutlier = of.is_outlier;
   for (let i = 0; i < n; i++) {
-    if (flags.is_missing[i] !== 0) continue;
+    if (missing[i] !== 0) continue;
     const k = (Math.floor(bars.ts_ms[i]! / toMs) * toMs - b0) / toMs;
-    if (of.n_source_bars[k] === 0) {
-      out.open[k] = bars.open[i]!;
-      out.high[k] = bars.high[i]!;
-      out.low[k] = bars.low[i]!;
-      for (const f of SUMMED) out[f][k] = bars[f][i]!;
+    if (nSrc[k] === 0) {
+      oOpen[k] = open[i]!;
+      oHigh[k] = high[i]!;
+      oLow[k] = low[i]!;
+      sVol[k] = volume[i]!;
+      sQv[k] = quote_volume[i]!;
+      sTr[k] = trades[i]!;
+      sTbb[k] = taker_buy_base[i]!;
+      sTbq[k] = taker_buy_quote[i]!;
     } else {
-      if (bars.high[i]! > out.high[k]!) out.high[k] = bars.high[i]!;
-      if (bars.low[i]! < out.low[k]!) out.low[k] = bars.low[i]!;
-      for (const f of SUMMED) out[f][k] = out[f][k]! + bars[f][i]!; // NaN + x = NaN: any NaN constituent makes the sum NaN
+      if (high[i]! > oHigh[k]!) oHigh[k] = high[i]!;
+      if (low[i]! < oLow[k]!) oLow[k] = low[i]!;
+      // NaN + x = NaN: any NaN constituent makes the sum NaN
+      sVol[k] = sVol[k]! + volume[i]!;
+      sQv[k] = sQv[k]! + quote_volume[i]!;
+      sTr[k] = sTr[k]! + trades[i]!;
+      sTbb[k] = sTbb[k]! + taker_buy_base[i]!;
+      sTbq[k] = sTbq[k]! + taker_buy_quote[i]!;
     }
-    out.close[k] = bars.close[i]!;
-    of.n_source_bars[k]!++;
-    if (flags.is_outlier[i] !== 0) of.is_outlier[k] = 1;
+    oClose[k] = close[i]!;
+    nSrc[k]!++;
+    if (outlier[i] !== 0) oOutlier[k] = 1;
   }
 
   const full = toMs / fromMs;

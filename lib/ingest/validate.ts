@@ -51,25 +51,39 @@ export function checkOrder(ts: Float64Array, src: RowSource, field = 'open_time'
 export function checkBars(b: BarColumns, src: RowSource): void {
   const { open, high, low, close, volume } = b;
   for (let i = 0; i < open.length; i++) {
-    for (const [name, col] of [['open', open], ['high', high], ['low', low], ['close', close]] as const) {
-      const v = col[i]!;
-      if (!(v > 0) || !Number.isFinite(v)) {
-        throw new DataError(v === 0 ? 'price is zero' : 'price must be a positive number', { ...where(src, i), field: name, value: v }, {
-          hint: 'a zero or negative price is corrupt data: remove the row at the source',
-        });
-      }
-    }
+    const o = open[i]!;
     const h = high[i]!;
     const l = low[i]!;
-    if (h < l) throw new DataError(`high < low (${h} < ${l})`, { ...where(src, i), field: 'high', value: h }, { hint: 'corrupt row: fix the source' });
-    if (open[i]! > h || close[i]! > h || open[i]! < l || close[i]! < l) {
-      throw new DataError(`open/close outside [low, high] = [${l}, ${h}]`, { ...where(src, i), field: open[i]! > h || open[i]! < l ? 'open' : 'close', value: open[i]! > h || open[i]! < l ? open[i] : close[i] }, {
-        hint: 'corrupt row: fix the source',
+    const c = close[i]!;
+    const v = volume[i]!;
+    // Every check of failBar passes (NaN fails each comparison): one chain, no allocation per row.
+    if (o > 0 && o < Infinity && h > 0 && h < Infinity && l > 0 && l < Infinity && c > 0 && c < Infinity
+      && h >= l && o <= h && c <= h && o >= l && c >= l && v >= 0 && v < Infinity) continue;
+    failBar(b, src, i);
+  }
+}
+
+/** The checks of row i in order; throws the first that fails (checkBars calls it only for a row that fails one). */
+function failBar(b: BarColumns, src: RowSource, i: number): void {
+  const { open, high, low, close, volume } = b;
+  for (const [name, col] of [['open', open], ['high', high], ['low', low], ['close', close]] as const) {
+    const v = col[i]!;
+    if (!(v > 0) || !Number.isFinite(v)) {
+      throw new DataError(v === 0 ? 'price is zero' : 'price must be a positive number', { ...where(src, i), field: name, value: v }, {
+        hint: 'a zero or negative price is corrupt data: remove the row at the source',
       });
     }
-    const v = volume[i]!;
-    if (!(v >= 0) || !Number.isFinite(v)) throw new DataError('volume must be >= 0', { ...where(src, i), field: 'volume', value: v }, { hint: 'corrupt row: fix the source' });
   }
+  const h = high[i]!;
+  const l = low[i]!;
+  if (h < l) throw new DataError(`high < low (${h} < ${l})`, { ...where(src, i), field: 'high', value: h }, { hint: 'corrupt row: fix the source' });
+  if (open[i]! > h || close[i]! > h || open[i]! < l || close[i]! < l) {
+    throw new DataError(`open/close outside [low, high] = [${l}, ${h}]`, { ...where(src, i), field: open[i]! > h || open[i]! < l ? 'open' : 'close', value: open[i]! > h || open[i]! < l ? open[i] : close[i] }, {
+      hint: 'corrupt row: fix the source',
+    });
+  }
+  const v = volume[i]!;
+  if (!(v >= 0) || !Number.isFinite(v)) throw new DataError('volume must be >= 0', { ...where(src, i), field: 'volume', value: v }, { hint: 'corrupt row: fix the source' });
 }
 
 /** Funding rates finite; settlement times in order. */

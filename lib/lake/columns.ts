@@ -63,7 +63,9 @@ export function numericOf(c: ColumnData): NumericArray {
 /**
  * Create (or replace) a temp table and fill it from typed arrays through DuckDB data chunks, copying each
  * chunk's buffer at once (fast path). `fallback` fills the chunk value by value through the generic API;
- * both paths are tested to give the same table.
+ * both paths are tested to give the same table. NaN in an 'f64' column is staged as NULL (the chunk's validity
+ * mask), the lake's stored form, so the COPY that writes the table reads the column as it is (storedSelect);
+ * 'ts' columns are staged as they are (a NaN time is refused by the cast to BIGINT).
  */
 export async function stageColumns(
   db: LakeDb,
@@ -82,14 +84,18 @@ export async function stageColumns(
   const ddl = columns.map((c, i) => `${sqlIdent(c.name)} ${types[i]!.toString()}`).join(', ');
   await db.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdent(table)} (${ddl})`);
   const appender = await db.conn.createAppender(table);
+  const nullNaN = columns.map((c) => c.type === 'f64');
+  const mask = new Uint32Array(CHUNK_ROWS / 32);
+  // One chunk for every full block of rows (the appender copies what it is given), a fresh one for the last block.
+  let full: DuckDBDataChunk | undefined;
   for (let off = 0; off < n; off += CHUNK_ROWS) {
     const rows = Math.min(CHUNK_ROWS, n - off);
-    const chunk = DuckDBDataChunk.create(types, rows);
+    const chunk = rows === CHUNK_ROWS ? (full ??= DuckDBDataChunk.create(types, rows)) : DuckDBDataChunk.create(types, rows);
     cols.forEach((col, ci) => {
       if (types[ci] === VARCHAR) {
         const { dict, idx } = col as DictColumn;
         chunk.setColumnValues(ci, Array.from(idx.subarray(off, off + rows), (i) => dict[i] ?? null));
-      } else fillVector(chunk, ci, numericOf(col).subarray(off, off + rows), opts.fallback ?? false);
+      } else fillVector(chunk, ci, numericOf(col).subarray(off, off + rows), nullNaN[ci]!, mask, opts.fallback ?? false);
     });
     appender.appendDataChunk(chunk);
   }
@@ -97,14 +103,47 @@ export async function stageColumns(
   return n;
 }
 
-function fillVector(chunk: DuckDBDataChunk, ci: number, values: NumericArray, fallback: boolean): void {
-  const vec = chunk.getColumnVector(ci) as unknown as { items?: unknown; flush?: () => void };
-  if (!fallback && isSameKind(vec.items, values) && typeof vec.flush === 'function') {
+/** What the fast path uses of a vector of @duckdb/node-api (its fields are private in the typings). */
+interface RawVector {
+  items?: unknown;
+  validity?: { data?: unknown };
+  flush?: () => void;
+}
+
+/**
+ * Copy `values` into column `ci` of a chunk (fresh, or reused: every value and validity bit is written again). With
+ * `nullNaN`, a NaN becomes NULL: the fast path writes the validity bits itself (one 32-bit word per 32 rows, cleared
+ * bits for NaN) when the rows have NaN, or when an earlier use of the chunk left a mask (then all valid again).
+ */
+function fillVector(chunk: DuckDBDataChunk, ci: number, values: NumericArray, nullNaN: boolean, mask: Uint32Array, fallback: boolean): void {
+  const vec = chunk.getColumnVector(ci) as unknown as RawVector;
+  const v = vec.validity;
+  if (!fallback && isSameKind(vec.items, values) && typeof vec.flush === 'function' && v && 'data' in v && (v.data === null || v.data instanceof BigUint64Array)) {
     (vec.items as NumericArray).set(values as never);
+    if (v.data !== null || (nullNaN && hasNaN(values))) {
+      if (!LITTLE_ENDIAN) return fillValues(chunk, ci, values, nullNaN);
+      const words = Math.ceil(values.length / 64) * 2;
+      mask.fill(0xffffffff, 0, words);
+      if (nullNaN) for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) mask[i >>> 5] = mask[i >>> 5]! & ~(1 << (i & 31));
+      v.data = new BigUint64Array(mask.slice(0, words).buffer); // little-endian: bit i of the mask is row i
+    }
     vec.flush();
     return;
   }
-  chunk.setColumnValues(ci, Array.from(values as ArrayLike<number>));
+  fillValues(chunk, ci, values, nullNaN);
+}
+
+/** The generic path: value by value (NaN as null when `nullNaN`). */
+function fillValues(chunk: DuckDBDataChunk, ci: number, values: NumericArray, nullNaN: boolean): void {
+  chunk.setColumnValues(ci, Array.from(values as ArrayLike<number>, (x) => (nullNaN && x !== x ? null : x)));
+}
+
+/** The validity words are built as 32-bit halves of DuckDB's 64-bit words: right on little-endian machines only. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function hasNaN(values: NumericArray): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) return true;
+  return false;
 }
 
 function isSameKind(items: unknown, values: NumericArray): boolean {
@@ -116,10 +155,10 @@ function isSameKind(items: unknown, values: NumericArray): boolean {
 }
 
 /**
- * The SQL that turns a staged table back into its stored types (ts -> BIGINT, NaN -> NULL, dict idx -> string):
- * a projection of the staged table, no join, so a plain scan keeps the staged row order. A dictionary of one value
- * becomes a string literal; a small one a list literal indexed by the staged index; a large one was staged as its
- * strings (dictAsLiteral). `dicts`: the dictionaries of the staged string columns (as staged).
+ * The SQL that turns a staged table back into its stored types (ts -> BIGINT, dict idx -> string; f64 is staged in
+ * its stored form, NaN as NULL): a projection of the staged table, no join, so a plain scan keeps the staged row
+ * order. A dictionary of one value becomes a string literal; a small one a list literal indexed by the staged index;
+ * a large one was staged as its strings (dictAsLiteral). `dicts`: the dictionaries of the staged string columns.
  */
 export function storedSelect(
   table: string, columns: readonly { name: string; type: ColumnType }[], dicts: Record<string, readonly string[]> = {},
@@ -129,15 +168,13 @@ export function storedSelect(
     switch (c.type) {
       case 'ts':
         return `CAST(${col} AS BIGINT) AS ${sqlIdent(c.name)}`;
-      case 'f64':
-        return `CASE WHEN isnan(${col}) THEN NULL ELSE ${col} END AS ${sqlIdent(c.name)}`;
       case 'str': {
         const dict = dicts[c.name] ?? [];
         if (dict.length === 1) return `${sqlString(dict[0]!)} AS ${sqlIdent(c.name)}`;
         if (!dictAsLiteral(dict)) return `${col} AS ${sqlIdent(c.name)}`;
         return `(${`[${dict.map(sqlString).join(', ')}]`}::VARCHAR[])[${col} + 1] AS ${sqlIdent(c.name)}`;
       }
-      default:
+      default: // f64 is staged with NULL for NaN (stageColumns); i32 and u8 as they are
         return `${col} AS ${sqlIdent(c.name)}`;
     }
   });

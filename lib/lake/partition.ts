@@ -77,39 +77,62 @@ export async function writeMonthlyPartitions(
   if (ts.length === 0) return [];
   const staging = `stage_${table.dir.replace(/\W/g, '_')}`;
   await stageColumns(db, staging, table.columns, sorted);
+  // a projection of the staged table (no join): a plain scan keeps the staged (sorted) row order
   const { select, from } = storedSelect(staging, table.columns, dictsOf(sorted));
-  const out: PartitionManifest[] = [];
+  // Each file is finished (hashed, renamed, its manifest written) while DuckDB writes the next one; every finish
+  // is awaited before returning or throwing, so nothing is still writing when the caller goes on.
+  const finishing: Promise<PartitionManifest>[] = [];
   let start = 0;
-  while (start < ts.length) {
-    const { key, endMs: hi } = period === 'month'
-      ? periodOf(ts[start]!, opts.period ?? 'month')
-      : { key: dayKey(ts[start]!), endMs: Date.parse(`${dayKey(ts[start]!)}T00:00:00Z`) + 86_400_000 };
-    let end = start;
-    while (end < ts.length && ts[end]! < hi) end++;
-    const dir = partitionDir(root, table, { ...keys, [period]: key });
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, PARTITION_FILE);
-    const tmp = tempPathFor(file);
-    try {
-      await db.run(`COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
-      const manifest: PartitionManifest = {
-        file: relative(root, file),
-        rows: end - start,
-        bytes: (await stat(tmp)).size,
-        sha256: await sha256File(tmp),
-        min_ts_ms: ts[start]!,
-        max_ts_ms: ts[end - 1]!,
-      };
-      await rename(tmp, file);
-      await writeJsonAtomic(join(dir, PARTITION_MANIFEST), manifest);
-      out.push(manifest);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
+  try {
+    while (start < ts.length) {
+      const { key, endMs: hi } = period === 'month'
+        ? periodOf(ts[start]!, opts.period ?? 'month')
+        : { key: dayKey(ts[start]!), endMs: Date.parse(`${dayKey(ts[start]!)}T00:00:00Z`) + 86_400_000 };
+      let end = start;
+      while (end < ts.length && ts[end]! < hi) end++;
+      const dir = partitionDir(root, table, { ...keys, [period]: key });
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, PARTITION_FILE);
+      const tmp = tempPathFor(file);
+      try {
+        await db.run(`COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
+      const rows = end - start;
+      const [minTs, maxTs] = [ts[start]!, ts[end - 1]!];
+      finishing.push(finishPartition(root, dir, file, tmp, rows, minTs, maxTs));
+      start = end;
     }
-    start = end;
+  } catch (e) {
+    await Promise.allSettled(finishing);
+    throw e;
   }
-  return out;
+  const settled = await Promise.allSettled(finishing);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<PartitionManifest>).value);
+}
+
+/** A written partition file (at `tmp`): hashed, renamed into place, then its manifest written beside it. */
+async function finishPartition(root: string, dir: string, file: string, tmp: string, rows: number, minTs: number, maxTs: number): Promise<PartitionManifest> {
+  try {
+    const manifest: PartitionManifest = {
+      file: relative(root, file),
+      rows,
+      bytes: (await stat(tmp)).size,
+      sha256: await sha256File(tmp),
+      min_ts_ms: minTs,
+      max_ts_ms: maxTs,
+    };
+    await rename(tmp, file);
+    await writeJsonAtomic(join(dir, PARTITION_MANIFEST), manifest);
+    return manifest;
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** 'YYYY-MM-DD' (UTC) of a timestamp in ms. */
@@ -288,10 +311,27 @@ export async function readPartitionsWithOrigins(
   const sql =
     `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')}, ` +
     `CAST(list_position(${dict}, src_file) - 1 AS INTEGER) AS file_idx, CAST(src_line AS INTEGER) AS src_line ` +
-    `FROM read_parquet([${list}], union_by_name = true) ORDER BY ts_ms, src_file, src_line`;
-  const res = await queryColumns(db, sql, [...kinds, { name: 'file_idx', type: 'i32' }, { name: 'src_line', type: 'i32' }]);
+    `FROM read_parquet([${list}], union_by_name = true)`;
+  const colKinds = [...kinds, { name: 'file_idx', type: 'i32' as const }, { name: 'src_line', type: 'i32' as const }];
+  // Partitions hold rows sorted by (ts_ms, src_file, src_line) and are listed in month order, and a plain scan keeps
+  // file order: checked here (file_idx follows src_file's order: `files` is sorted), and only rows out of that order
+  // pay for the sort. Materialized: a few months of one instrument, each array filled once.
+  let res = await queryColumns(db, sql, colKinds, { materialize: true });
+  if (!res.ts_ms || !originOrdered(res.ts_ms, res.file_idx as Int32Array, res.src_line as Int32Array)) {
+    res = await queryColumns(db, `${sql} ORDER BY ts_ms, src_file, src_line`, colKinds, { materialize: true });
+  }
   const { file_idx, src_line, ...rest } = res;
   return { columns: rest, origins: { files, file_idx: file_idx as Int32Array, line: src_line as Int32Array } };
+}
+
+/** True when rows are in (ts, file, line) order (ties of all three allowed). */
+function originOrdered(ts: NumericArray, file: Int32Array, line: Int32Array): boolean {
+  for (let i = 1; i < ts.length; i++) {
+    const d = ts[i]! - ts[i - 1]!;
+    if (d > 0) continue;
+    if (d < 0 || file[i]! < file[i - 1]! || (file[i] === file[i - 1] && line[i]! < line[i - 1]!)) return false;
+  }
+  return true;
 }
 
 /** Column names of every partition's file (path -> names), from the Parquet footers in one query. */

@@ -57,4 +57,36 @@ describe('readCsvColumns', () => {
       expect((err as DataError).message).toBe('c.csv:2 close: is not a finite number, was "abc"');
     });
   });
+
+  // Issue 12: each field is cast untrimmed first and trimmed only where that fails; the values and errors must be
+  // those of casting the trimmed text (DuckDB's trim also strips Unicode spaces such as U+00A0, its cast does not).
+  test('spaces around numbers (ASCII and U+00A0) read as the trimmed value; a blank optional field is NaN', async () => {
+    await withTempDir(async (dir) => {
+      const file = join(dir, 'ws.csv');
+      await writeFile(file, 'ts,a,b\n1000, 1.5 ,\t2\n2000,\u00a03\u00a0,   \n3000,1e3,\n');
+      const r = await readCsvColumns(db, {
+        file, display: 'ws.csv', header: 'auto',
+        columns: [{ name: 'ts', source: 0 }, { name: 'a', source: 1 }, { name: 'b', source: 2, optional: true }],
+      });
+      expect(Array.from(r.columns.a!)).toEqual([1.5, 3, 1000]);
+      expect(Array.from(r.columns.b!, (v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual([2, 'NaN', 'NaN']);
+      const bad = join(dir, 'bad.csv');
+      await writeFile(bad, 'ts,a,b\n1000,1,2\n2000,   ,2\n');
+      await expect(readCsvColumns(db, { file: bad, display: 'bad.csv', header: 'auto', columns: [{ name: 'ts', source: 0 }, { name: 'a', source: 1 }] }))
+        .rejects.toThrow('bad.csv:3 a: is empty');
+      const opt = join(dir, 'opt.csv');
+      await writeFile(opt, '1000,1,x\n');
+      await expect(readCsvColumns(db, { file: opt, display: 'opt.csv', header: 'no', columns: [{ name: 'ts', source: 0 }, { name: 'b', source: 2, optional: true }] }))
+        .rejects.toThrow('opt.csv:1 b: is not a finite number, was "x"');
+    });
+  });
+
+  test('a header after more than 64 blank lines is still found, and line numbers stay physical', async () => {
+    await withTempDir(async (dir) => {
+      const r = await read(dir, 'blank.csv', '\r\n'.repeat(70) + GOOD);
+      expect(r.header).toEqual(['open_time', 'open', 'high', 'low', 'close', 'volume']);
+      expect(Array.from(r.lines)).toEqual([72, 74]);
+      expect(Array.from(r.columns.close!)).toEqual([1.75, 1.5]);
+    });
+  });
 });
