@@ -2,7 +2,7 @@ import { mkdir, rename, rm, readdir, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LakeDb, sqlString, sqlIdent } from './db.js';
-import { stageColumns, storedSelect, readExpr, queryColumns, releaseResults, numericOf, type ColumnSet, type NumericArray } from './columns.js';
+import { stageColumns, storedSelect, scanSelect, withColumnScan, readExpr, queryColumns, releaseResults, numericOf, type ColumnSet, type NumericArray } from './columns.js';
 import type { TableSchema, ColumnType } from './schema.js';
 import { sha256File } from '../hash.js';
 import { readJson, tempPathFor, writeJsonAtomic } from '../fsx.js';
@@ -57,9 +57,11 @@ export function partitionDir(root: string, table: TableSchema, keys: Record<stri
  * Write one instrument's rows into monthly (or, `period: 'year'`, yearly) partitions of `table` (the last partition
  * key is 'month'), or daily ones when the last key is 'day' (YYYY-MM-DD of ts_ms, UTC: dense tables such as
  * raw/agg_trades; `period` does not apply to them).
- * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns) and staged once; each month is one plain
- * COPY of a range of the staged rows, in insertion order (ORDER BY rowid when dictionary joins are involved; no PARTITION_BY, whose parallel writer
- * does not keep row order). Each file is written to a temp path, hashed, renamed into place, then its manifest is
+ * Rows are put in order once in JS (by ts_ms, then `tieBreak` columns); each month is one COPY of its range of rows,
+ * in order (no PARTITION_BY, whose parallel writer does not keep row order). Numeric tables are scanned from the
+ * arrays themselves (withColumnScan); tables with string columns are staged once in a temp table (stageColumns) and
+ * each month is a range of the staged rows (ORDER BY rowid when dictionary joins are involved). Both give the same
+ * bytes. Each file is written to a temp path, hashed, renamed into place, then its manifest is
  * written. Returns the manifests in month order.
  */
 export async function writeMonthlyPartitions(
@@ -75,42 +77,52 @@ export async function writeMonthlyPartitions(
   const sorted = sortRows(data, opts.tieBreak ?? []);
   const ts = sorted.ts_ms as Float64Array;
   if (ts.length === 0) return [];
+  const out: PartitionManifest[] = [];
+  // One COPY per partition of rows [start, end), in order. Numeric tables are scanned straight from the arrays
+  // (withColumnScan: NaN already NULL, a plain scan); tables with string columns are staged once (their dictionary
+  // joins lose insertion order, and then rowid restores it, at ~1/3 more time).
+  const writeAll = async (copySql: (start: number, end: number, hi: number) => string): Promise<void> => {
+    let start = 0;
+    while (start < ts.length) {
+      const { key, endMs: hi } = period === 'month'
+        ? periodOf(ts[start]!, opts.period ?? 'month')
+        : { key: dayKey(ts[start]!), endMs: Date.parse(`${dayKey(ts[start]!)}T00:00:00Z`) + 86_400_000 };
+      let end = start;
+      while (end < ts.length && ts[end]! < hi) end++;
+      const dir = partitionDir(root, table, { ...keys, [period]: key });
+      await mkdir(dir, { recursive: true });
+      const file = join(dir, PARTITION_FILE);
+      const tmp = tempPathFor(file);
+      try {
+        await db.run(`COPY (${copySql(start, end, hi)}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
+        const manifest: PartitionManifest = {
+          file: relative(root, file),
+          rows: end - start,
+          bytes: (await stat(tmp)).size,
+          sha256: await sha256File(tmp),
+          min_ts_ms: ts[start]!,
+          max_ts_ms: ts[end - 1]!,
+        };
+        await rename(tmp, file);
+        await writeJsonAtomic(join(dir, PARTITION_MANIFEST), manifest);
+        out.push(manifest);
+      } catch (e) {
+        await rm(tmp, { force: true });
+        throw e;
+      }
+      start = end;
+    }
+  };
+  if (table.columns.every((c) => c.type !== 'str')) {
+    const select = scanSelect(table.columns);
+    await withColumnScan(db, table.columns, sorted, (from) => writeAll((start, end) => `SELECT ${select} FROM ${from(start, end)}`));
+    return out;
+  }
   const staging = `stage_${table.dir.replace(/\W/g, '_')}`;
   await stageColumns(db, staging, table.columns, sorted);
   const { select, from, joined } = storedSelect(staging, table.columns, dictsOf(sorted));
-  // A plain scan keeps insertion order; dictionary joins do not, and then rowid restores it (at ~1/3 more time).
   const order = joined ? ' ORDER BY t.rowid' : '';
-  const out: PartitionManifest[] = [];
-  let start = 0;
-  while (start < ts.length) {
-    const { key, endMs: hi } = period === 'month'
-      ? periodOf(ts[start]!, opts.period ?? 'month')
-      : { key: dayKey(ts[start]!), endMs: Date.parse(`${dayKey(ts[start]!)}T00:00:00Z`) + 86_400_000 };
-    let end = start;
-    while (end < ts.length && ts[end]! < hi) end++;
-    const dir = partitionDir(root, table, { ...keys, [period]: key });
-    await mkdir(dir, { recursive: true });
-    const file = join(dir, PARTITION_FILE);
-    const tmp = tempPathFor(file);
-    try {
-      await db.run(`COPY (SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi}${order}) TO ${sqlString(tmp)} (${PARQUET_OPTIONS})`);
-      const manifest: PartitionManifest = {
-        file: relative(root, file),
-        rows: end - start,
-        bytes: (await stat(tmp)).size,
-        sha256: await sha256File(tmp),
-        min_ts_ms: ts[start]!,
-        max_ts_ms: ts[end - 1]!,
-      };
-      await rename(tmp, file);
-      await writeJsonAtomic(join(dir, PARTITION_MANIFEST), manifest);
-      out.push(manifest);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
-    start = end;
-  }
+  await writeAll((start, _end, hi) => `SELECT ${select} FROM ${from} WHERE t.ts_ms >= ${ts[start]!} AND t.ts_ms < ${hi}${order}`);
   return out;
 }
 
