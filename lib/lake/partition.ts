@@ -237,14 +237,19 @@ function fileList(root: string, parts: readonly FoundPartition[]): string {
   return parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
 }
 
-/** Read the numeric columns of the given partitions (in path order, rows ordered by ts_ms) into typed arrays. */
+/**
+ * Read the numeric columns of the given partitions (in path order, rows ordered by ts_ms) into typed arrays.
+ * `materialize`: DuckDB materializes the result first and each array is allocated once and filled in place
+ * (queryColumns): ~20 % less CPU than the streamed read, for a caller that can hold the result twice (one
+ * instrument's series).
+ */
 export async function readPartitions(
   db: LakeDb,
   root: string,
   table: TableSchema,
   parts: readonly FoundPartition[],
   columns: readonly string[],
-  opts: { fallback?: boolean; where?: string } = {},
+  opts: { fallback?: boolean; where?: string; materialize?: boolean } = {},
 ): Promise<Record<string, NumericArray>> {
   const kinds = numericKinds(table, columns);
   if (parts.length === 0) return Object.fromEntries(kinds.map((k) => [k.name, new Float64Array(0)]));
@@ -253,8 +258,9 @@ export async function readPartitions(
   const select = `SELECT ${kinds.map((k) => readExpr(k.name, k.type)).join(', ')} FROM read_parquet([${files}])${where}`;
   // Partitions are written sorted and listed in path (month) order, and DuckDB keeps file order, so no sort is
   // needed; the order is checked here, and only an out-of-order read pays for ORDER BY.
-  const cols = await queryColumns(db, select, kinds, { fallback: opts.fallback ?? false });
-  return isSorted(cols.ts_ms) ? cols : queryColumns(db, `${select} ORDER BY ts_ms`, kinds, { fallback: opts.fallback ?? false });
+  const q = { fallback: opts.fallback ?? false, materialize: opts.materialize ?? false };
+  const cols = await queryColumns(db, select, kinds, q);
+  return isSorted(cols.ts_ms) ? cols : queryColumns(db, `${select} ORDER BY ts_ms`, kinds, q);
 }
 
 function isSorted(ts: NumericArray | undefined): boolean {
