@@ -76,6 +76,15 @@ class SlotColumn<A extends Float64Array | Int32Array | Uint8Array> {
     }
     return { a, off: slot - c * CHUNK };
   }
+  /** The array of chunk c (slots c * CHUNK ..), allocated on first use. */
+  chunkAt(c: number): A {
+    let a = this.chunks.get(c);
+    if (!a) {
+      a = this.make(CHUNK);
+      this.chunks.set(c, a);
+    }
+    return a;
+  }
   /** Copy into a dense array covering slots slot0 .. slot0 + out.length - 1. */
   denseInto(out: A, slot0: number): A {
     for (const [c, a] of this.chunks) {
@@ -110,6 +119,29 @@ interface Candidate {
   priority: number;
   slots: Float64Array;
   returns: Map<number, Float64Array>;
+}
+
+/**
+ * Counts, per slot, the instruments with a return (valid) and with a positive one. Slots ascend (checked by the
+ * caller), so the bars are taken chunk by chunk: one chunk lookup per 4096 slots, not one per bar.
+ */
+function addBreadth(valid: SlotColumn<Int32Array>, positive: SlotColumn<Int32Array>, r: Float64Array, slots: Float64Array): void {
+  const len = r.length;
+  let i = 0;
+  while (i < len) {
+    const c = floor(slots[i]! / CHUNK);
+    const base = c * CHUNK;
+    const end = base + CHUNK;
+    let va: Int32Array | undefined;
+    let pa: Int32Array | undefined;
+    for (; i < len && slots[i]! < end; i++) {
+      const v = r[i]!;
+      if (v !== v) continue;
+      const k = slots[i]! - base;
+      (va ??= valid.chunkAt(c))[k]!++;
+      if (v > 0) (pa ??= positive.chunkAt(c))[k]!++;
+    }
+  }
 }
 
 /** Pass-1 accumulator; add instruments in any order (the stage adds them sorted by exchange/market/symbol). */
@@ -167,19 +199,7 @@ export class UniverseBuilder {
       this.minSlot = min(this.minSlot, slots[0]!);
       this.maxSlot = max(this.maxSlot, slots[slots.length - 1]!);
     }
-    for (const [n, agg] of this.breadth) {
-      const r = logReturn(close, n);
-      for (let i = 0; i < r.length; i++) {
-        const v = r[i]!;
-        if (v !== v) continue;
-        const a = agg.valid.chunk(slots[i]!);
-        a.a[a.off]!++;
-        if (v > 0) {
-          const b = agg.positive.chunk(slots[i]!);
-          b.a[b.off]!++;
-        }
-      }
-    }
+    for (const [n, agg] of this.breadth) addBreadth(agg.valid, agg.positive, logReturn(close, n), slots);
     const priority = this.set.cross_section.reference_symbols.indexOf(s.key.symbol);
     if (priority >= 0 && this.needs.reference.length > 0) {
       this.candidates.push({ id, priority, slots, returns: new Map(this.needs.reference.map((n) => [n, logReturn(close, n)])) });

@@ -7,9 +7,37 @@ import type * as Api from '@duckdb/node-api';
  * lexer), which cost 0.26 s of CPU (0.5-0.9 s wall on the shared machine) in every stage and shard process;
  * `require` loads the same module without that pass. Same objects, same behaviour (docs/scale.md).
  */
-const api = createRequire(import.meta.url)('@duckdb/node-api') as typeof Api;
+const requireHere = createRequire(import.meta.url);
+const api = requireHere('@duckdb/node-api') as typeof Api;
 
-export const { DuckDBInstance, DuckDBDataChunk, DOUBLE, INTEGER, UTINYINT, VARCHAR } = api;
+export const { DuckDBInstance, DuckDBDataChunk, DuckDBTableFunction, BIGINT, DOUBLE, INTEGER, UTINYINT, VARCHAR } = api;
 export type DuckDBInstance = Api.DuckDBInstance;
 export type DuckDBDataChunk = Api.DuckDBDataChunk;
+export type DuckDBTableFunctionInfo = Api.DuckDBTableFunctionInfo;
+
+/**
+ * The raw-vector calls of the native bindings under the Node API (its own pinned dependency, resolved from the
+ * API's location): copy bytes from a typed array straight into a vector and its validity mask. The API's vector
+ * classes do the same through a JS copy of each vector and a BigInt per NULL; a table function's output (lib/lake
+ * columns.ts, `withColumnScan`) fills ~25 vectors per 2048 rows, so it uses these. Undefined when the bindings do
+ * not have them (another version): callers then use the API's vectors.
+ */
+export interface RawVectors {
+  data_chunk_get_vector(chunk: unknown, column: number): unknown;
+  copy_data_to_vector(vector: unknown, targetByteOffset: number, source: ArrayBufferLike, sourceByteOffset: number, byteCount: number): void;
+  vector_ensure_validity_writable(vector: unknown): void;
+  copy_data_to_vector_validity(vector: unknown, targetByteOffset: number, source: ArrayBufferLike, sourceByteOffset: number, byteCount: number): void;
+}
+
+function loadRawVectors(): RawVectors | undefined {
+  try {
+    const b = createRequire(requireHere.resolve('@duckdb/node-api'))('@duckdb/node-bindings') as Partial<RawVectors>;
+    const names = ['data_chunk_get_vector', 'copy_data_to_vector', 'vector_ensure_validity_writable', 'copy_data_to_vector_validity'] as const;
+    return names.every((n) => typeof b[n] === 'function') ? (b as RawVectors) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const rawVectors: RawVectors | undefined = loadRawVectors();
 export type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';

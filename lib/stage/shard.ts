@@ -22,9 +22,12 @@ export async function runShardsInProcess<P, Prep, R>(
   }
 }
 
-/** The DuckDB a sharded stage's phases run on: 2 threads (2 cores), the stage's file-cache choice (ShardSpec.fileCache). */
-export function openShardDb(spec: Pick<ShardSpec<never>, 'fileCache'>): Promise<LakeDb> {
-  return LakeDb.open({ threads: 2, ...(spec.fileCache === false ? { fileCache: false } : {}) });
+/**
+ * The DuckDB a sharded stage's phases run on: 2 threads (2 cores) unless the stage says otherwise (ShardSpec.threads),
+ * the stage's file-cache choice (ShardSpec.fileCache).
+ */
+export function openShardDb(spec: Pick<ShardSpec<never>, 'fileCache' | 'threads'>): Promise<LakeDb> {
+  return LakeDb.open({ threads: spec.threads ?? 2, ...(spec.fileCache === false ? { fileCache: false } : {}) });
 }
 
 async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, db: LakeDb, concurrency: number): Promise<StageRunSummary> {

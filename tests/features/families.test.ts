@@ -6,7 +6,7 @@ import {
 } from '../../lib/features/index.js';
 import { checkLookahead } from '../../lib/lookahead/check.js';
 import { PROJECT_ROOT } from '../../lib/stage/main.js';
-import { barsFrom, brute, bruteMean, bruteVar, closeArrays, key, syntheticSeries } from './helpers.js';
+import { barsFrom, brute, bruteMean, bruteVar, closeArrays, key, syntheticSeries, xorshift32 } from './helpers.js';
 
 const TF = 300_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -171,6 +171,31 @@ features:
     expect(nums(all.get('binance/um/AAAUSDT')!.br1!)).toEqual(expected);
     expect(nums(all.get('binance/spot/DDDUSDT')!.br1!)).toEqual(expected); // market context for every instrument
     expect(nums(all.get('binance/um/BTCUSDT')!.br1!)).toEqual(expected.slice(2));
+  });
+
+  test('breadth over many 4096-slot chunks, with gaps and late listings: the same counts as a per-bar hand count', async () => {
+    const n = 12_000;
+    const u = xorshift32(7);
+    const make = (sym: string, offset: number, len: number, gapEvery: number) =>
+      series(sym, Array.from({ length: len }, (_, i) => (i % gapEvery === gapEvery - 1 ? NaN : 100 + u() * 10)), {}, undefined, 'um', 'binance', offset);
+    const many = [make('AAAUSDT', 0, n, 997), make('BBBUSDT', 4000, n - 4000, 50), make('CCCUSDT', 4095, 5000, 4096), make('EEEUSDT', 8191, n - 8191, 3)];
+    const u1 = await buildUniverse(set('features:\n  - { name: br, family: breadth, params: { n: 1, min_instruments: 1 } }\n'), many);
+    const valid = new Int32Array(n);
+    const positive = new Int32Array(n);
+    for (const s of many) {
+      const c = s.bars.close;
+      const slot0 = (s.bars.ts_ms[0]! - T0) / TF;
+      for (let i = 1; i < c.length; i++) {
+        const r = Math.log(c[i]! / c[i - 1]!);
+        if (r !== r) continue;
+        valid[slot0 + i]!++;
+        if (r > 0) positive[slot0 + i]!++;
+      }
+    }
+    const agg = u1.breadth.get(1)!;
+    expect(u1.slot0).toBe(T0 / TF);
+    expect([...agg.valid]).toEqual([...valid]);
+    expect([...agg.positive]).toEqual([...positive]);
   });
 
   test('rel_strength: against the first reference symbol that has a bar at t (ETH before BTC is listed)', async () => {

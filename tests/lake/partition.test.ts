@@ -39,8 +39,8 @@ describe('monthly partitions', () => {
       expect(ms[1]!.min_ts_ms).toBe(Date.UTC(2025, 1, 1));
       const parts = await listPartitions(root, TABLES.rawKlines, { symbol: 'BTCUSDT' });
       expect(parts.map((p) => p.keys.month)).toEqual(['2025-01', '2025-02']);
-      for (const fallback of [false, true]) {
-        const got = await readPartitions(db, root, TABLES.rawKlines, parts, ['ts_ms', 'close', 'quote_volume', 'src_line'], { fallback });
+      for (const [fallback, materialize] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const got = await readPartitions(db, root, TABLES.rawKlines, parts, ['ts_ms', 'close', 'quote_volume', 'src_line'], { fallback, materialize });
         expect(Array.from(got.close!)).toEqual(Array.from(bars(24).close));
         expect(got.ts_ms![23]).toBe(JAN31_2300 + 23 * FIVE_MIN);
         expect(Number.isNaN(got.quote_volume![0]!)).toBe(true);

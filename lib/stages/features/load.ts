@@ -57,21 +57,23 @@ export async function readInstrumentSeries(
   db: LakeDb, lakeRoot: string, inst: CleanedInstrument, timeframe: Timeframe, opts: ReadOptions = {},
 ): Promise<InstrumentSeries> {
   const fields = opts.barFields ?? BAR_INPUTS;
-  const cols = await readPartitions(db, lakeRoot, TABLES.cleanBars, inst.bars, ['ts_ms', ...fields]);
+  // one instrument at a time: materialized reads (each array allocated once, filled in place)
+  const mat = { materialize: true };
+  const cols = await readPartitions(db, lakeRoot, TABLES.cleanBars, inst.bars, ['ts_ms', ...fields], mat);
   const empty = new Float64Array(0);
   const bars = { ts_ms: cols.ts_ms as Float64Array } as Record<string, Float64Array>;
   for (const f of BAR_INPUTS) bars[f] = (cols[f] as Float64Array | undefined) ?? empty;
   const s: InstrumentSeries = { key: inst.key, timeframe, bars: bars as unknown as BarColumns };
   if ((opts.funding ?? true) && inst.funding.length > 0) {
-    const f = await readPartitions(db, lakeRoot, TABLES.cleanFunding, inst.funding, ['ts_ms', 'funding_rate', 'mark_price']);
+    const f = await readPartitions(db, lakeRoot, TABLES.cleanFunding, inst.funding, ['ts_ms', 'funding_rate', 'mark_price'], mat);
     s.funding = { ts_ms: f.ts_ms as Float64Array, funding_rate: f.funding_rate as Float64Array, mark_price: f.mark_price as Float64Array };
   }
   if ((opts.openInterest ?? true) && inst.openInterest.length > 0) {
-    const o = await readPartitions(db, lakeRoot, TABLES.cleanOpenInterest, inst.openInterest, ['ts_ms', 'open_interest', 'open_interest_usd']);
+    const o = await readPartitions(db, lakeRoot, TABLES.cleanOpenInterest, inst.openInterest, ['ts_ms', 'open_interest', 'open_interest_usd'], mat);
     s.openInterest = { ts_ms: o.ts_ms as Float64Array, open_interest: o.open_interest as Float64Array, open_interest_usd: o.open_interest_usd as Float64Array };
   }
   if ((opts.marketCap ?? true) && inst.marketCap.length > 0) {
-    const m = await readPartitions(db, lakeRoot, TABLES.cleanMarketCap, inst.marketCap, ['ts_ms', 'market_cap_usd']);
+    const m = await readPartitions(db, lakeRoot, TABLES.cleanMarketCap, inst.marketCap, ['ts_ms', 'market_cap_usd'], mat);
     s.marketCap = { ts_ms: m.ts_ms as Float64Array, market_cap_usd: m.market_cap_usd as Float64Array };
   }
   return s;

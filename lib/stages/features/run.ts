@@ -54,6 +54,7 @@ function instrumentKey(label: string): { exchange: string; market: string; symbo
  */
 export const featuresShards: ShardSpec<FeaturesParams, FeaturesPrepared, InstrumentStats | undefined> = {
   by: 'instrument',
+  threads: 1,
   list: async (ctx) => {
     const tf = ctx.params.timeframe;
     const lake = dirname(ctx.input('lake/cleaned'));
