@@ -38,12 +38,13 @@ export async function parseFast<O extends Record<string, Options>>(options: O, a
   const parser = await yargsParserOfYargs();
   const r = parser.detailed(args, { ...opts, configuration: { 'parse-positional-numbers': false } });
   if (r.error || r.argv._.length > 0 || r.argv['--'] !== undefined) return undefined;
+  // the table's options and their aliases only: yargs-parser also lists an alias pair (dashed, camelCase) for every
+  // dashed key it met, declared or not, so its whole alias map would let an unknown --some-option through
   const known = new Set<string>(['_']);
-  for (const [k, aliases] of Object.entries(r.aliases)) {
+  for (const k of Object.keys(options)) {
     known.add(k);
-    for (const a of aliases) known.add(a);
+    for (const a of r.aliases[k] ?? []) known.add(a);
   }
-  for (const k of Object.keys(options)) known.add(k);
   if (Object.keys(r.argv).some((k) => !known.has(k))) return undefined;
   for (const [k, o] of Object.entries(options)) {
     const v: unknown = r.argv[k];

@@ -43,6 +43,8 @@ describe('one option table, two parsers', () => {
     ['--help', ['--help'], null],
     ['--version', ['--version'], null],
     ['an unknown option', ['--bogus', '1'], /Unknown argument: bogus/],
+    // yargs-parser lists an alias pair for every dashed key it meets: that must not make an undeclared one known
+    ['an unknown dashed option', ['--some-option'], /Unknown arguments?: some-option/],
     ['a word', ['foo'], /Unknown argument: foo/],
     ['words after -- (yargs accepts them, run_all ignores them)', ['--', 'foo'], null],
     ['a value outside its choices', ['--on-error', 'maybe'], /Invalid values:\s+Argument: on-error, Given: "maybe"/],

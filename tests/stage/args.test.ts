@@ -46,6 +46,9 @@ describe('stage arguments: one table, two parsers', () => {
   const forYargs: [string, string[], RegExp | null][] = [
     ['a parameter option', ['--timeframe', '1h', '--shard-candidates', '10'], null],
     ['an unknown option', ['--bogus', '1'], /Unknown argument: bogus/],
+    // yargs-parser lists an alias pair for every dashed key it meets: that must not make an undeclared one known
+    ['an unknown dashed option', ['--data_dir', 'd', '--some-option'], /Unknown arguments?: some-option/],
+    ['a dashed parameter flag (walkforward --allow-cheaper-costs style)', ['--data_dir', 'd', '--shard-candidates', '5'], null],
     ['a word', ['foo'], /Unknown argument: foo/],
     ['a lone dash (yargs reads it as a word)', ['--data_dir', '-'], /Unknown argument: -/],
     ['the camel-case form of an option without a type', ['--logFormat', 'pretty'], null],
