@@ -51,7 +51,7 @@ describe('walk-forward shard groups', () => {
 
 describe('walk-forward shard fingerprints', () => {
   const params = {
-    timeframe: '5m', mode: 'rolling', train_days: 30, test_days: 15, last_window: 'partial', embargo: 'auto', top_k: 3, min_train_trades: 5, min_train_sharpe: 0,
+    timeframe: '5m', mode: 'rolling', train_days: 30, test_days: 15, last_window: 'partial', embargo: 'auto', top_k: 3, min_train_trades: 5, min_train_sharpe: 0, train_sharpe_floor: 'expected_max',
     capital_usd: 100000, max_gross_leverage: 2, cost_multipliers: [0, 1, 2], pbo_splits: 16, benchmark_symbol: 'BTCUSDT',
     venue_for: { synthetic: 'binance' }, allow_cheaper_costs: false, shard_cells: 2000,
   } as WalkforwardParams;

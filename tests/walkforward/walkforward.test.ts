@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { makeWindows } from '../../lib/walkforward/windows.js';
-import { selectOnTrain, statsSharpe, trainStats } from '../../lib/walkforward/select.js';
+import { selectOnTrain, statsSharpe, trainStats, trainSharpeFloor } from '../../lib/walkforward/select.js';
 import { curveMetrics, dailyReturns, equityReturns } from '../../lib/stats/curve_metrics.js';
 import { deflatedSharpe, expectedMaxSharpe, probabilisticSharpe, sharpeRatio } from '../../lib/stats/sharpe.js';
 import { kurtosis, skewness } from '../../lib/stats/descriptive.js';
@@ -77,6 +77,33 @@ describe('train-only selection', () => {
     const { selected, ranked } = selectOnTrain(ids, stats, { top_k: 2, min_train_trades: 5, min_train_sharpe: 0 }, 1);
     expect(ranked.map((r) => r.id)).toEqual(['c', 'a', 'b', 'd']);
     expect(selected).toEqual([1, 0]); // c has too few trades, d a negative Sharpe
+  });
+
+  test('trainSharpeFloor: the expected maximum annualised Sharpe of n skill-less candidates over a train window', () => {
+    // Independent computation (Python 3 stdlib statistics.NormalDist().inv_cdf, the False Strategy theorem of Bailey &
+    // Lopez de Prado 2014 eq. 7: ((1 - g) Z(1 - 1/n) + g Z(1 - 1/(n e))) * sqrt(1 / (days - 1)) * sqrt(365.25)):
+    expect(trainSharpeFloor(100, 30)).toBeCloseTo(8.980905230226995, 6);
+    expect(trainSharpeFloor(115, 30)).toBeCloseTo(9.154049435270434, 6);
+    expect(trainSharpeFloor(10, 14)).toBeCloseTo(8.346285082515115, 6);
+    expect(trainSharpeFloor(1, 30)).toBe(0);
+    expect(trainSharpeFloor(50, 1)).toBe(0);
+  });
+
+  test("train_sharpe_floor 'expected_max': only candidates above the floor of the candidates with enough trades", () => {
+    // per-bar Sharpe with ppy = 365.25 bars a year (one bar a day): annualised = mean / sd * sqrt(365.25)
+    const mk = (sr: number, trades = 10) => ({ sum: sr * 30, sumsq: 29 + sr * sr * 30, n: 30, trades });
+    const srs = [0.2, 0.3, 0.4, 0.5, 0.6, 0.9, 0.05, 0.1];
+    const ids = srs.map((_, i) => `bp${i}`);
+    const stats = [...srs.map((sr) => mk(sr)), mk(2, 1)]; // the last: too few trades, not counted among the candidates
+    const rule = { top_k: 10, min_train_trades: 5, min_train_sharpe: 0, train_sharpe_floor: 'expected_max' as const };
+    const { selected, floor } = selectOnTrain([...ids, 'few'], stats, rule, 365.25, 30);
+    expect(floor).toBeCloseTo(trainSharpeFloor(8, 30), 12);
+    const annual = srs.map((_, i) => statsSharpe(stats[i]!, 365.25));
+    expect(selected.sort()).toEqual(annual.map((a, i) => [a, i] as const).filter(([a]) => a > floor).map(([, i]) => i).sort());
+    expect(selected.length).toBeGreaterThan(0);
+    expect(selected.length).toBeLessThan(srs.length);
+    // without the floor every positive one with enough trades is selected
+    expect(selectOnTrain([...ids, 'few'], stats, { ...rule, train_sharpe_floor: 'none' }, 365.25, 30).selected.length).toBe(srs.length);
   });
 
   test('nothing eligible selects nothing (the window stays in cash)', () => {

@@ -23,6 +23,7 @@ export interface WalkforwardParams {
   top_k: number;
   min_train_trades: number;
   min_train_sharpe: number;
+  train_sharpe_floor: 'expected_max' | 'none';
   capital_usd: number;
   max_gross_leverage: number;
   cost_multipliers: number[];
@@ -62,6 +63,10 @@ export const WALKFORWARD_PARAMS_SCHEMA = {
     top_k: { type: 'integer', minimum: 1, default: 10, description: 'blueprints selected per window (best train Sharpe)' },
     min_train_trades: { type: 'integer', minimum: 0, default: 5, description: 'round trips entered in the train window to be eligible' },
     min_train_sharpe: { type: 'number', default: 0, description: 'annualised train Sharpe a blueprint must exceed to be eligible' },
+    train_sharpe_floor: {
+      enum: ['expected_max', 'none'], default: 'expected_max',
+      description: 'expected_max: a blueprint must also beat the annualised Sharpe the best of the window\'s skill-less candidates would show by luck (False Strategy theorem over the train days and the candidates with enough trades; summary windows[].train_sharpe_floor); none: min_train_sharpe only',
+    },
     capital_usd: { type: 'number', exclusiveMinimum: 0, default: 100000, description: 'capital of the out-of-sample book (split equally among the selected blueprints)' },
     max_gross_leverage: { type: 'number', exclusiveMinimum: 0, default: 2, description: 'risk allocator cap on gross notional / equity per book' },
     cost_multipliers: {

@@ -129,7 +129,7 @@ export interface WalkforwardShardResult {
 interface ShardData { ids: string[]; windows: number }
 
 /** Parameters only the reduce reads (the selection rule, cost sensitivity, PBO, grouping): not in a shard's fingerprint. */
-export const REDUCE_ONLY_PARAMS: readonly string[] = ['top_k', 'min_train_trades', 'min_train_sharpe', 'cost_multipliers', 'pbo_splits', 'shard_cells'];
+export const REDUCE_ONLY_PARAMS: readonly string[] = ['top_k', 'min_train_trades', 'min_train_sharpe', 'train_sharpe_floor', 'cost_multipliers', 'pbo_splits', 'shard_cells'];
 
 /**
  * walk-forward in shards of (blueprint, window) cells (docs/scale.md). A cell's train statistics are a slice of its
@@ -380,8 +380,9 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
 
   // ---- selection on train data only
   const ids = bps.map((b) => b.id);
-  const rule = { top_k: p.top_k, min_train_trades: p.min_train_trades, min_train_sharpe: p.min_train_sharpe };
-  const selections = windows.map((w) => selectOnTrain(ids, stats.map((s) => s[w.index]!), rule, ppy));
+  const rule = { top_k: p.top_k, min_train_trades: p.min_train_trades, min_train_sharpe: p.min_train_sharpe, train_sharpe_floor: p.train_sharpe_floor };
+  const dayBars = Math.round(DAY_MS / setup.tfMs);
+  const selections = windows.map((w) => selectOnTrain(ids, stats.map((s) => s[w.index]!), rule, ppy, (w.trainEnd - w.trainStart) / dayBars));
 
   // ---- pass 2: out-of-sample sleeves (and their cost sensitivity)
   const multipliers = [...new Set([1, ...p.cost_multipliers])].sort((a, b) => a - b);
@@ -481,6 +482,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
         selected: sel.selected.map((i) => bps[i]!.id),
         top_ranked: sel.ranked.slice(0, 5).map((r) => ({ id: r.id, train_sharpe: r.train_sharpe, train_trades: r.train_trades, eligible: r.eligible })),
         eligible: sel.ranked.filter((r) => r.eligible).length,
+        train_sharpe_floor: sel.floor,
         oos_return: wr.total_return, oos_sharpe: wr.sharpe, n_trades: wr.n_trades,
       };
     }),

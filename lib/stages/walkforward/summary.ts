@@ -35,6 +35,8 @@ export interface WalkforwardSummary {
     selected: string[];
     top_ranked: { id: string; train_sharpe: number; train_trades: number; eligible: boolean }[];
     eligible: number;
+    /** The annualised train Sharpe a candidate had to exceed besides min_train_sharpe (train_sharpe_floor; 0: none). */
+    train_sharpe_floor: number;
     oos_return: number;
     oos_sharpe: number;
     n_trades: number;
