@@ -12,8 +12,9 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..',
 export const DAY = 86_400_000;
 export const START = Date.UTC(2025, 0, 1);
 /** Walk-forward parameters for 3 days of 5m bars, as stage params and as `npm run all` overrides. */
-export const WF = { timeframe: '5m', train_days: 0.5, test_days: 0.25, min_train_trades: 0, min_train_sharpe: -100 };
-export const WF_SET = ['--set', 'walkforward.train_days=0.5', '--set', 'walkforward.test_days=0.25', '--set', 'walkforward.min_train_trades=0', '--set', 'walkforward.min_train_sharpe=-100'];
+// every blueprint selectable (no trade or Sharpe floor): these lakes test the machinery, not the selection rule
+export const WF = { timeframe: '5m', train_days: 0.5, test_days: 0.25, min_train_trades: 0, min_train_sharpe: -100, train_sharpe_floor: 'none' };
+export const WF_SET = ['--set', 'walkforward.train_days=0.5', '--set', 'walkforward.test_days=0.25', '--set', 'walkforward.min_train_trades=0', '--set', 'walkforward.min_train_sharpe=-100', '--set', 'walkforward.train_sharpe_floor=none'];
 
 export interface RunResult { exitCode: number; stdout: string; stderr: string }
 
