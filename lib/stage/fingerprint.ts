@@ -103,7 +103,8 @@ async function specDigests(specDir: string, rel: string, cache?: Map<string, str
 
 /**
  * One spec file's digest; the YAML parser is loaded (and run) only for content not in `cache`. The value is
- * `yaml.parse`'s, from the document the spec loader will use too (lib/spec/documents.ts: one parse per process).
+ * `yaml.parse`'s, from the document the spec loader will use too (lib/spec/documents.ts: one parse per process); a
+ * file that does not parse is digested by its bytes (its stage reports it, located).
  */
 async function specFileDigest(file: string, cache?: Map<string, string>): Promise<string> {
   const bytes = readFileSync(file);
@@ -111,7 +112,14 @@ async function specFileDigest(file: string, cache?: Map<string, string>): Promis
   const hit = cache?.get(key);
   if (hit !== undefined) return hit;
   const { yamlValue } = await import('../spec/documents.js');
-  const d = digestJson(yamlValue(bytes.toString('utf8')) ?? null);
+  let d: string;
+  try {
+    d = digestJson(yamlValue(bytes.toString('utf8')) ?? null);
+  } catch {
+    // not valid YAML (a syntax error, a duplicate key): the digest of its bytes, so the fingerprint is still taken and
+    // the stage that loads the file reports the problem located (file:line:col, exit 3) instead of a raw parse error
+    d = `unparsable:${sha256Hex(bytes)}`;
+  }
   cache?.set(key, d);
   return d;
 }
