@@ -122,11 +122,11 @@ function fillVector(chunk: DuckDBDataChunk, ci: number, values: NumericArray, nu
   const v = vec.validity;
   if (!fallback && isSameKind(vec.items, values) && typeof vec.flush === 'function' && v && 'data' in v && (v.data === null || v.data instanceof BigUint64Array)) {
     (vec.items as NumericArray).set(values as never);
-    if (v.data !== null || (nullNaN && hasNaN(values))) {
+    const nanWords = nullNaN ? nanValidity(values, 0, values.length, mask) : 0;
+    if (v.data !== null || nanWords > 0) {
       if (!LITTLE_ENDIAN) return fillValues(chunk, ci, values, nullNaN);
       const words = Math.ceil(values.length / 64) * 2;
-      mask.fill(0xffffffff, 0, words);
-      if (nullNaN) for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) mask[i >>> 5] = mask[i >>> 5]! & ~(1 << (i & 31));
+      if (nanWords === 0) mask.fill(0xffffffff, 0, words); // a reused chunk's mask: all valid again
       v.data = new BigUint64Array(mask.slice(0, words).buffer); // little-endian: bit i of the mask is row i
     }
     vec.flush();
@@ -143,9 +143,19 @@ function fillValues(chunk: DuckDBDataChunk, ci: number, values: NumericArray, nu
 /** The validity words are built as 32-bit halves of DuckDB's 64-bit words: right on little-endian machines only. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function hasNaN(values: NumericArray): boolean {
-  for (let i = 0; i < values.length; i++) if (values[i] !== values[i]) return true;
-  return false;
+/**
+ * The validity mask of values[off, off + k) with NaN as NULL, in `words` (32-bit halves of DuckDB's 64-bit entries,
+ * bit i = row i, little-endian): returns the number of 32-bit words written (whole 64-bit entries), or 0 without
+ * writing when no value is NaN (every row valid). Shared by the staged path (fillVector) and the scan (fillScanChunk).
+ */
+function nanValidity(values: ArrayLike<number>, off: number, k: number, words: Uint32Array): number {
+  let first = 0;
+  while (first < k && values[off + first] === values[off + first]) first++;
+  if (first === k) return 0;
+  const n = Math.ceil(k / 64) * 2;
+  words.fill(0xffffffff, 0, n);
+  for (let i = first; i < k; i++) if (values[off + i] !== values[off + i]) words[i >>> 5]! &= ~(1 << (i & 31));
+  return n;
 }
 
 function isSameKind(items: unknown, values: NumericArray): boolean {
@@ -186,7 +196,7 @@ const registeredOn = new WeakSet<object>();
  * i32 as INTEGER, u8 as UTINYINT) with NaN already NULL in f64 columns (the vector's validity mask), so
  * `scanSelect` only casts ts: a COPY of it is a plain scan, byte-identical to the staged path (stageColumns +
  * storedSelect) at a fraction of the cost (no appender flush into a temp table, no per-value CASE). No string
- * columns (they need the dictionary tables of stageColumns). The arrays must not change while `fn` runs; the handle
+ * columns (stageColumns stages them). The arrays must not change while `fn` runs; the handle
  * is dropped when it settles. `fallback` fills the vectors through the API's generic value path (tested to give
  * the same bytes).
  */
@@ -270,19 +280,10 @@ function fillScanChunk(info: DuckDBTableFunctionInfo, output: DuckDBDataChunk): 
     const vec = raw.data_chunk_get_vector(output.chunk, ci);
     raw.copy_data_to_vector(vec, 0, arr.buffer, arr.byteOffset + off * arr.BYTES_PER_ELEMENT, k * arr.BYTES_PER_ELEMENT);
     if (!nullable) continue;
-    let first = -1;
-    for (let i = 0; i < k; i++) {
-      if (arr[off + i] !== arr[off + i]) {
-        first = i;
-        break;
-      }
-    }
-    if (first < 0) continue;
-    validityWords.fill(0xffffffff, 0, Math.ceil(k / 64) * 2);
-    for (let i = first; i < k; i++) if (arr[off + i] !== arr[off + i]) validityWords[i >>> 5]! &= ~(1 << (i & 31));
+    const words = nanValidity(arr, off, k, validityWords);
+    if (words === 0) continue;
     raw.vector_ensure_validity_writable(vec);
-    // whole 64-bit words (DuckDB's validity entries), little-endian like the machine: two 32-bit words each
-    raw.copy_data_to_vector_validity(vec, 0, validityWords.buffer, 0, Math.ceil(k / 64) * 8);
+    raw.copy_data_to_vector_validity(vec, 0, validityWords.buffer, 0, words * 4);
   }
   state.next = off + k;
 }
@@ -367,7 +368,7 @@ export async function queryColumns(
     kinds.forEach((k, ci) => {
       const vec = chunk.getColumnVector(ci) as unknown as { items?: unknown; validity?: { data?: unknown } };
       const mask = vec.validity?.data;
-      if (!fallback && isKind(vec.items, k.type) && (mask === null || mask instanceof BigUint64Array)) {
+      if (!fallback && isKind(vec.items, k.type) && (mask === null || (mask instanceof BigUint64Array && LITTLE_ENDIAN))) {
         const dst = arrays[ci]!;
         dst.set((vec.items as NumericArray).subarray(0, rows) as never, off);
         if (mask) nullsToMissing(dst, off, rows, mask, k.type === 'f64' || k.type === 'ts' ? NaN : 0);

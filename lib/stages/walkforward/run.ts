@@ -79,6 +79,8 @@ interface Setup {
   costDigest: string;
   tf: Timeframe;
   tfMs: number;
+  /** Bars in a day of the timeframe (window lengths are given in days). */
+  dayBars: number;
   ppy: number;
   lakeRoot: string;
   loaded: LoadedBlueprints;
@@ -277,7 +279,7 @@ async function loadSetup(ctx: StageContext<WalkforwardParams>, hooks: Walkforwar
   const { windows, unused_bars } = makeWindows(grid.n, spec, 'spec/pipeline.yaml stages.walkforward (train_days, test_days, embargo)');
   if (loaded.meta.pairs_screen) assertScreenBeforeTest(loaded.meta.pairs_screen, ms(grid, windows[0]!.testStart));
   const order = bps.map((_, i) => i).sort((a, b) => cmpStr(labelOf(bps[a]!, tf), labelOf(bps[b]!, tf)) || cmpStr(bps[a]!.id, bps[b]!.id));
-  return { p, experiment, costs, costDigest: ctx.costs.digest, tf, tfMs, ppy, lakeRoot, loaded, costWarnings, plan, bps, order, benchKey, grid, spec, windows, unused_bars };
+  return { p, experiment, costs, costDigest: ctx.costs.digest, tf, tfMs, dayBars, ppy, lakeRoot, loaded, costWarnings, plan, bps, order, benchKey, grid, spec, windows, unused_bars };
 }
 
 /** A blueprint's signals compiled once on the grid; `counts` counts compilations and engine runs. */
@@ -381,8 +383,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   // ---- selection on train data only
   const ids = bps.map((b) => b.id);
   const rule = { top_k: p.top_k, min_train_trades: p.min_train_trades, min_train_sharpe: p.min_train_sharpe, train_sharpe_floor: p.train_sharpe_floor };
-  const dayBars = Math.round(DAY_MS / setup.tfMs);
-  const selections = windows.map((w) => selectOnTrain(ids, stats.map((s) => s[w.index]!), rule, ppy, (w.trainEnd - w.trainStart) / dayBars));
+  const selections = windows.map((w) => selectOnTrain(ids, stats.map((s) => s[w.index]!), rule, ppy, (w.trainEnd - w.trainStart) / setup.dayBars));
 
   // ---- pass 2: out-of-sample sleeves (and their cost sensitivity)
   const multipliers = [...new Set([1, ...p.cost_multipliers])].sort((a, b) => a - b);
