@@ -1,5 +1,5 @@
 import {
-  DuckDBDataChunk, DuckDBTableFunction, BIGINT, DOUBLE, INTEGER, UTINYINT, VARCHAR, rawVectors, type DuckDBTableFunctionInfo, type DuckDBType,
+  DuckDBDataChunk, DuckDBTableFunction, DuckDBTypeId, BIGINT, DOUBLE, INTEGER, UTINYINT, VARCHAR, rawVectors, type DuckDBTableFunctionInfo, type DuckDBType,
 } from './duckdb_api.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -345,25 +345,43 @@ export async function queryColumns(
   db: LakeDb,
   sql: string,
   kinds: readonly { name: string; type: Exclude<ColumnType, 'str'> }[],
-  opts: { fallback?: boolean; materialize?: boolean; rows?: number } = {},
+  opts: { fallback?: boolean; materialize?: boolean; rows?: number; buffers?: ColumnBuffers } = {},
 ): Promise<Record<string, NumericArray>> {
   const fallback = opts.fallback ?? false;
   const materialized = opts.materialize ? await db.conn.run(sql) : undefined;
   const result = materialized ?? (await db.conn.stream(sql));
   let cap = materialized ? materialized.rowCount : Math.max(0, opts.rows ?? 16 * CHUNK_ROWS);
-  let arrays = kinds.map((k) => allocate(k.type, cap));
+  const buffers = opts.buffers;
+  const allocate = buffers ? (type: Exclude<ColumnType, 'str'>, n: number, ci: number) => buffers.take(ci, type, n) : allocateArray;
+  let arrays = kinds.map((k, ci) => allocate(k.type, cap, ci));
+  // Raw path: when every result column has the kind's native type, each chunk's vectors are viewed through the
+  // bindings (no vector, validity or logical-type objects per column and chunk) and copied into place.
+  const raw = !fallback && LITTLE_ENDIAN && rawVectors && kinds.every((k, ci) => result.columnTypeId(ci) === TYPE_ID[k.type]) ? rawVectors : undefined;
   let off = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
+    if (!chunk) break;
     const rows = chunk.rowCount;
+    if (rows === 0) break;
     if (off + rows > cap) {
       cap = Math.max(2 * cap, off + rows);
       arrays = arrays.map((a, ci) => {
-        const grown = allocate(kinds[ci]!.type, cap);
-        grown.set(a.subarray(0, off) as never);
+        const grown = allocate(kinds[ci]!.type, cap, ci);
+        if (grown.buffer !== a.buffer) grown.set(a.subarray(0, off) as never);
         return grown;
       });
+    }
+    if (raw) {
+      for (let ci = 0; ci < kinds.length; ci++) {
+        const dst = arrays[ci]!;
+        const vec = raw.data_chunk_get_vector(chunk.chunk, ci);
+        const bytes = raw.vector_get_data(vec, rows * dst.BYTES_PER_ELEMENT);
+        dst.set(new (dst.constructor as new (b: ArrayBufferLike, o: number, n: number) => NumericArray)(bytes.buffer, bytes.byteOffset, rows) as never, off);
+        const mask = raw.vector_get_validity(vec, Math.ceil(rows / 64) * 8);
+        if (mask) nullWordsToMissing(dst, off, rows, new Uint32Array(mask.buffer, mask.byteOffset, Math.ceil(rows / 32)), kinds[ci]!.type === 'i32' || kinds[ci]!.type === 'u8' ? 0 : NaN);
+      }
+      off += rows;
+      continue;
     }
     kinds.forEach((k, ci) => {
       const vec = chunk.getColumnVector(ci) as unknown as { items?: unknown; validity?: { data?: unknown } };
@@ -377,7 +395,7 @@ export async function queryColumns(
     off += rows;
   }
   if (materialized && off !== materialized.rowCount) throw new Error(`queryColumns: ${off} rows fetched, the result has ${materialized.rowCount}`);
-  return Object.fromEntries(kinds.map((k, ci) => [k.name, off === cap ? arrays[ci]! : arrays[ci]!.slice(0, off)]));
+  return Object.fromEntries(kinds.map((k, ci) => [k.name, off === cap ? arrays[ci]! : buffers ? arrays[ci]!.subarray(0, off) : arrays[ci]!.slice(0, off)]));
 }
 
 let collect: (() => void) | undefined;
@@ -402,11 +420,42 @@ export async function releaseResults(): Promise<void> {
   await new Promise((r) => setImmediate(r));
 }
 
+/** DuckDB's type of each in-memory kind, as readExpr casts it (the raw read path copies these types only). */
+const TYPE_ID: Record<Exclude<ColumnType, 'str'>, number> = {
+  ts: DuckDBTypeId.DOUBLE, f64: DuckDBTypeId.DOUBLE, i32: DuckDBTypeId.INTEGER, u8: DuckDBTypeId.UTINYINT,
+};
+
 function isKind(items: unknown, type: Exclude<ColumnType, 'str'>): boolean {
   return type === 'i32' ? items instanceof Int32Array : type === 'u8' ? items instanceof Uint8Array : items instanceof Float64Array;
 }
 
-function allocate(type: Exclude<ColumnType, 'str'>, n: number): NumericArray {
+/**
+ * Arrays kept between reads (queryColumns' and readPartitions' `buffers`): each column of a read is a view of a
+ * buffer kept here for its position and kind, grown when a read needs more rows, so a caller that reads many series
+ * of similar length one after the other (the events stage: one instrument's features per read) allocates and
+ * zero-fills that memory once instead of per read (fresh pages and V8 collections driven by the external memory).
+ * A read's arrays are valid until the next read through the same buffers; one reader at a time.
+ */
+export class ColumnBuffers {
+  private readonly kept = new Map<string, NumericArray>();
+
+  /** A view of n elements of the kept buffer for (column position, kind), grown (a new buffer) when too small. */
+  take(ci: number, type: Exclude<ColumnType, 'str'>, n: number): NumericArray {
+    const key = `${ci}:${type}`;
+    let b = this.kept.get(key);
+    if (!b || b.length < n) this.kept.set(key, (b = allocateArray(type, n)));
+    return b.length === n ? b : b.subarray(0, n);
+  }
+
+  /** Bytes held. */
+  get bytes(): number {
+    let n = 0;
+    for (const b of this.kept.values()) n += b.byteLength;
+    return n;
+  }
+}
+
+function allocateArray(type: Exclude<ColumnType, 'str'>, n: number): NumericArray {
   if (type === 'i32') return new Int32Array(n);
   if (type === 'u8') return new Uint8Array(n);
   return new Float64Array(n);
@@ -417,7 +466,11 @@ function allocate(type: Exclude<ColumnType, 'str'>, n: number): NumericArray {
  * buffer holds undefined values there. The fast path's equivalent of vectorValues' NULL handling.
  */
 function nullsToMissing(dst: NumericArray, off: number, rows: number, mask: BigUint64Array, missing: number): void {
-  const words = new Uint32Array(mask.buffer, mask.byteOffset, Math.ceil(rows / 32)); // little-endian: low half first
+  nullWordsToMissing(dst, off, rows, new Uint32Array(mask.buffer, mask.byteOffset, Math.ceil(rows / 32)), missing); // little-endian: low half first
+}
+
+/** nullsToMissing over the mask's 32-bit words (bit b of word w = row 32w + b). */
+function nullWordsToMissing(dst: NumericArray, off: number, rows: number, words: Uint32Array, missing: number): void {
   for (let w = 0; w < words.length; w++) {
     const bits = words[w]!;
     if (bits === 0xffffffff) continue;
@@ -429,7 +482,7 @@ function nullsToMissing(dst: NumericArray, off: number, rows: number, mask: BigU
 /** A chunk's column through the generic value API (NULL -> NaN for ts/f64, 0 for integers). */
 function vectorValues(chunk: DuckDBDataChunk, ci: number, type: Exclude<ColumnType, 'str'>): NumericArray {
   const values = chunk.getColumnValues(ci);
-  const out = allocate(type, values.length);
+  const out = allocateArray(type, values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     out[i] = v === null || v === undefined ? (type === 'f64' || type === 'ts' ? NaN : 0) : Number(v as number | bigint);

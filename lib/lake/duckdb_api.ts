@@ -10,16 +10,18 @@ import type * as Api from '@duckdb/node-api';
 const requireHere = createRequire(import.meta.url);
 const api = requireHere('@duckdb/node-api') as typeof Api;
 
-export const { DuckDBInstance, DuckDBDataChunk, DuckDBTableFunction, BIGINT, DOUBLE, INTEGER, UTINYINT, VARCHAR } = api;
+export const { DuckDBInstance, DuckDBDataChunk, DuckDBTableFunction, DuckDBTypeId, BIGINT, DOUBLE, INTEGER, UTINYINT, VARCHAR } = api;
 export type DuckDBInstance = Api.DuckDBInstance;
 export type DuckDBDataChunk = Api.DuckDBDataChunk;
 export type DuckDBTableFunctionInfo = Api.DuckDBTableFunctionInfo;
 
 /**
  * The raw-vector calls of the native bindings under the Node API (its own pinned dependency, resolved from the
- * API's location): copy bytes from a typed array straight into a vector and its validity mask. The API's vector
- * classes do the same through a JS copy of each vector and a BigInt per NULL; a table function's output (lib/lake
- * columns.ts, `withColumnScan`) fills ~25 vectors per 2048 rows, so it uses these. Undefined when the bindings do
+ * API's location): copy bytes from a typed array straight into a vector and its validity mask, and view a result
+ * vector's data and mask. The API's vector classes do the same through a JS copy of each vector and a BigInt per
+ * NULL on write, and a logical-type object, a vector object and a validity object per column and chunk on read; a
+ * table function's output (lib/lake columns.ts, `withColumnScan`) fills ~25 vectors per 2048 rows and a read
+ * (`queryColumns`) copies as many, so both use these. Undefined when the bindings do
  * not have them (another version): callers then use the API's vectors.
  */
 export interface RawVectors {
@@ -27,12 +29,18 @@ export interface RawVectors {
   copy_data_to_vector(vector: unknown, targetByteOffset: number, source: ArrayBufferLike, sourceByteOffset: number, byteCount: number): void;
   vector_ensure_validity_writable(vector: unknown): void;
   copy_data_to_vector_validity(vector: unknown, targetByteOffset: number, source: ArrayBufferLike, sourceByteOffset: number, byteCount: number): void;
+  /** a view of the vector's first byteCount data bytes (no copy) */
+  vector_get_data(vector: unknown, byteCount: number): Uint8Array;
+  /** a view of the vector's validity mask (byteCount bytes), or null when every row is valid */
+  vector_get_validity(vector: unknown, byteCount: number): Uint8Array | null;
 }
 
 function loadRawVectors(): RawVectors | undefined {
   try {
     const b = createRequire(requireHere.resolve('@duckdb/node-api'))('@duckdb/node-bindings') as Partial<RawVectors>;
-    const names = ['data_chunk_get_vector', 'copy_data_to_vector', 'vector_ensure_validity_writable', 'copy_data_to_vector_validity'] as const;
+    const names = [
+      'data_chunk_get_vector', 'copy_data_to_vector', 'vector_ensure_validity_writable', 'copy_data_to_vector_validity', 'vector_get_data', 'vector_get_validity',
+    ] as const;
     return names.every((n) => typeof b[n] === 'function') ? (b as RawVectors) : undefined;
   } catch {
     return undefined;

@@ -2,7 +2,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { LakeDb, sqlString, sqlIdent } from './db.js';
-import { stageColumns, storedSelect, scanSelect, withColumnScan, readExpr, queryColumns, releaseResults, numericOf, type ColumnSet, type NumericArray } from './columns.js';
+import { stageColumns, storedSelect, scanSelect, withColumnScan, readExpr, queryColumns, releaseResults, numericOf, type ColumnBuffers, type ColumnSet, type NumericArray } from './columns.js';
 import type { TableSchema, ColumnType } from './schema.js';
 import { sha256File } from '../hash.js';
 import { readJson, tempPathFor, writeJsonAtomic } from '../fsx.js';
@@ -260,7 +260,8 @@ function fileList(root: string, parts: readonly FoundPartition[]): string {
  * Read the numeric columns of the given partitions (in path order, rows ordered by ts_ms) into typed arrays.
  * `materialize`: DuckDB materializes the result first and each array is allocated once and filled in place
  * (queryColumns): ~20 % less CPU than the streamed read, for a caller that can hold the result twice (one
- * instrument's series).
+ * instrument's series). `buffers`: the arrays are views of buffers kept between reads (ColumnBuffers), valid until
+ * the next read through them.
  */
 export async function readPartitions(
   db: LakeDb,
@@ -268,7 +269,7 @@ export async function readPartitions(
   table: TableSchema,
   parts: readonly FoundPartition[],
   columns: readonly string[],
-  opts: { fallback?: boolean; where?: string; materialize?: boolean } = {},
+  opts: { fallback?: boolean; where?: string; materialize?: boolean; buffers?: ColumnBuffers } = {},
 ): Promise<Record<string, NumericArray>> {
   const kinds = numericKinds(table, columns);
   if (parts.length === 0) return Object.fromEntries(kinds.map((k) => [k.name, new Float64Array(0)]));
@@ -279,7 +280,7 @@ export async function readPartitions(
   // needed; the order is checked here, and only an out-of-order read pays for ORDER BY.
   // Without a filter the manifests give the row count: the output arrays are allocated once and filled in place.
   const rows = opts.where ? undefined : parts.reduce((a, p) => a + p.manifest.rows, 0);
-  const q = { fallback: opts.fallback ?? false, materialize: opts.materialize ?? false, rows };
+  const q = { fallback: opts.fallback ?? false, materialize: opts.materialize ?? false, rows, ...(opts.buffers ? { buffers: opts.buffers } : {}) };
   const cols = await queryColumns(db, select, kinds, q);
   return isSorted(cols.ts_ms) ? cols : queryColumns(db, `${select} ORDER BY ts_ms`, kinds, q);
 }

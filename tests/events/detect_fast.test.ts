@@ -141,6 +141,20 @@ describe('detectEvents against the bar-by-bar reference', () => {
     });
   }
 
+  test('attribute strings: JSON.stringify\'s form for every kind of number (exponents, -0, subnormals, NaN, infinities), keys sorted', () => {
+    const vals = [0, -0, 1, -1.5, 0.1, 1 / 3, 1e21, 1e-7, 123456789012345680000, 5e-324, -1.7976931348623157e308, NaN, Infinity, -Infinity, 2 ** 53 + 2];
+    const n = vals.length;
+    const f = { zz: Float64Array.from(vals), a: Float64Array.from(vals).reverse(), m: new Float64Array(n).fill(NaN) };
+    const ev = spec('every_bar', { type: 'compare', feature: 'zz', op: '!=', rhs: { value: 12345 } }, { direction: { type: 'long' }, attributes: ['zz', 'm', 'a'] });
+    const got = detectEvents({ events: [ev] } as unknown as EventSet, grid(n), f);
+    expect(got.attributes.length).toBe(vals.filter((v) => !Number.isNaN(v)).length);
+    for (let i = 0; i < got.attributes.length; i++) {
+      const t = (got.ts_ms[i]! - grid(n)[0]!) / (grid(n)[1]! - grid(n)[0]!);
+      expect(got.attributes[i]).toBe(attributesJson(ev, f, t));
+      expect(got.attributes[i]).toBe(`{"a":${JSON.stringify(Number.isFinite(f.a[t]!) ? f.a[t] : null)},"m":null,"zz":${JSON.stringify(Number.isFinite(f.zz[t]!) ? f.zz[t] : null)}}`);
+    }
+  });
+
   test('a condition shared by several events is evaluated once per cache; masks match the reference', () => {
     const n = 2000;
     const f = randomFeatures(n, 9);

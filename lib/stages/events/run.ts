@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import {
-  LakeDb, listPartitions, groupPartitions, readPartitions, writeMonthlyPartitions, dictColumn, rowStrings, partitionColumns,
+  ColumnBuffers, LakeDb, listPartitions, groupPartitions, readPartitions, writeMonthlyPartitions, dictColumn, rowStrings, partitionColumns,
   type FoundPartition,
 } from '../../lake/index.js';
 import { digestJson } from '../../hash.js';
@@ -63,6 +63,12 @@ interface EventsPrepared {
 
 /** Phase times of this process's shards, summed over instruments (two run at a time): logged by the unsharded run. */
 const phases = { read_ms: 0, detect_ms: 0, write_ms: 0 };
+
+/**
+ * Per connection (one instrument at a time on each), the arrays an instrument's features are read into, kept for the
+ * next instrument: nothing of an instrument's columns outlives its shard (the rows detected are new arrays).
+ */
+const readBuffers = new WeakMap<LakeDb, ColumnBuffers>();
 
 const specCache = new Map<string, Promise<EventSet>>();
 function eventSpecs(ctx: StageContext<EventsParams>, known: readonly string[]): Promise<EventSet> {
@@ -131,7 +137,9 @@ export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardRe
       }
     }
     let t0 = performance.now();
-    const cols = await readPartitions(conn, lake, featuresTable(needed), group, ['ts_ms', ...needed]);
+    let buffers = readBuffers.get(conn);
+    if (!buffers) readBuffers.set(conn, (buffers = new ColumnBuffers()));
+    const cols = await readPartitions(conn, lake, featuresTable(needed), group, ['ts_ms', ...needed], { buffers });
     phases.read_ms += performance.now() - t0;
     t0 = performance.now();
     const features: Record<string, Float64Array> = {};
