@@ -74,9 +74,9 @@ export function detectEvents(set: EventSet, ts_ms: Float64Array, features: Reado
   const rowBar = new Int32Array(k);
   const rowEvent = new Int32Array(k);
   decodeCodes(codes, E, rowBar, rowEvent);
+  const kept = keptPerEvent(rowEvent, E);
   const cooldown: CooldownCounts = {};
-  events.forEach((ev, e) => (cooldown[ev.name] = { kept: 0, removed: removed[e]! }));
-  for (const e of rowEvent) cooldown[events[e]!.name]!.kept++;
+  events.forEach((ev, e) => (cooldown[ev.name] = { kept: kept[e]!, removed: removed[e]! }));
   const out: EventDetection = {
     ts_ms: new Float64Array(k), event: new Array<string>(k), family: new Array<string>(k),
     direction: new Int32Array(k), attributes: new Array<string>(k), cooldown,
@@ -127,6 +127,13 @@ function appendCodes(codes: Float64Array, k: number, bars: Int32Array, kept: num
   return k;
 }
 
+/** Rows per event index. */
+function keptPerEvent(rowEvent: Int32Array, E: number): Int32Array {
+  const kept = new Int32Array(E);
+  for (let i = 0; i < rowEvent.length; i++) kept[rowEvent[i]!]!++;
+  return kept;
+}
+
 /** Each code bar * E + e back into its bar and event. */
 function decodeCodes(codes: Float64Array, E: number, rowBar: Int32Array, rowEvent: Int32Array): void {
   for (let i = 0; i < codes.length; i++) {
@@ -163,8 +170,8 @@ function fire(mask: Uint8Array, sign: Int8Array, side: number, cd: number, out: 
   let last = -cd - 1; // t - last > cd for every t >= 0: the first firing is never cut
   let k = 0;
   let cut = 0;
-  for (let t = 0; t < n; t++) {
-    if (mask[t] !== TRUE) continue;
+  // the TRUE bars found by the typed array's own search (events are rare: most of a mask is FALSE or UNKNOWN)
+  for (let t = mask.indexOf(TRUE); t !== -1; t = t + 1 < n ? mask.indexOf(TRUE, t + 1) : -1) {
     const s = sign[t]!;
     if (s === 0 || (side !== 0 && s !== side)) continue;
     if (t - last <= cd) {

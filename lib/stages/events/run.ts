@@ -111,6 +111,7 @@ export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardRe
   prepare: async (ctx, _shards, db) => {
     const { lake, parts } = await featureParts(ctx);
     const columns = await partitionColumns(db, lake, parts);
+    for (const [file, cols] of columns) footerColumns.set(file, cols);
     const known = new Set<string>();
     for (const cols of columns.values()) for (const c of cols) if (c !== 'ts_ms') known.add(c);
     await eventSpecs(ctx, [...known]); // a bad event spec fails here, before any shard starts
@@ -127,7 +128,7 @@ export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardRe
     const instrument = shard.label;
     const [exchange, market, symbol] = instrument.split('/') as [string, string, string];
     const group = await listPartitions(lake, featuresTable([]), { exchange, market, symbol, timeframe: tf });
-    checkColumns(set, instrument, group, await partitionColumns(conn, lake, group), lake);
+    checkColumns(set, instrument, group, await groupColumns(conn, lake, group), lake);
     const blocked: NotEvaluatedRow[] = [];
     const missing = new Map((shard.data as EventsShardData).unavailable);
     if (missing.size > 0) {
@@ -162,8 +163,9 @@ export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardRe
       attributes: rowStrings(rows.attributes), // nearly one value per row: no dictionary
     }, { tieBreak: ['event'] });
     phases.write_ms += performance.now() - t0;
+    // rows per event: what the cooldown kept (detectEvents counts them), for the events that fired
     const counts: Record<string, number> = {};
-    for (const name of rows.event) counts[name] = (counts[name] ?? 0) + 1;
+    for (const [name, c] of Object.entries(rows.cooldown)) if (c.kept > 0) counts[name] = c.kept;
     return { instrument, blocked, rows: written.reduce((a, m) => a + m.rows, 0), counts, cooldown: rows.cooldown };
   },
   reduce: async (ctx, shards, results, prepared) => {
@@ -211,6 +213,24 @@ export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageR
   const summary = await runShardsInProcess(eventsShards, ctx, WORKERS, 'event timings');
   ctx.log.info(Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(v)])), 'event phases (summed over instruments)');
   return summary;
+}
+
+/**
+ * Column names per features file, as `prepare` read them from every file's footer (one query): a shard run in the
+ * same process reuses them instead of reading its files' footers again (15 queries, ~0.15 s of CPU on the real lake).
+ */
+const footerColumns = new Map<string, Set<string>>();
+
+/** The columns of the group's files: from `prepare`'s footers when it ran in this process, else read. */
+async function groupColumns(conn: LakeDb, lake: string, group: readonly FoundPartition[]): Promise<Map<string, Set<string>>> {
+  const known = new Map<string, Set<string>>();
+  for (const p of group) {
+    const file = join(lake, p.manifest.file);
+    const cols = footerColumns.get(file);
+    if (!cols) return partitionColumns(conn, lake, group);
+    known.set(file, cols);
+  }
+  return known;
 }
 
 /** Every file of the instrument must carry every feature its events read; else a located error. */
