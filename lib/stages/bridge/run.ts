@@ -57,6 +57,8 @@ export interface BridgeShardResult {
  */
 export const bridgeShards: ShardSpec<BridgeParams, undefined, BridgeShardResult> = {
   by: 'candidate range',
+  // each input file is read once (an instrument's partitions): DuckDB's file cache would only grow with them
+  fileCache: false,
   list: async (ctx, db) => {
     const costs = costsOf(ctx);
     const plan = await readPlan(ctx.input('research/plan'));

@@ -35,6 +35,8 @@ export interface DiscoveryShardData {
  */
 export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateStats[]> = {
   by: 'candidate range',
+  // each input file is read once (an instrument's partitions): DuckDB's file cache would only grow with them
+  fileCache: false,
   list: async (ctx) => {
     const plan = await readCheckedPlan(ctx);
     const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')), () => false);
