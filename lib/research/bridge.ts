@@ -95,6 +95,12 @@ export function bootstrapSeed(candidateId: string): number {
   return parseInt(sha256Hex(candidateId).slice(0, 12), 16);
 }
 
+/** Scratch of trailingDay's returns (grown to the longest day met; the function is synchronous). */
+let dayReturns = new Float64Array(0);
+
+/** What trailingDay gives for a bar. */
+export type TrailingDay = ReturnType<typeof trailingDay>;
+
 /** Daily vol (fraction, not bps) and base volume over the 24h up to the close of bar t; undefined when unknown. */
 export function trailingDay(
   bars: BridgeBars, t: number, barsPerDay: number,
@@ -104,7 +110,8 @@ export function trailingDay(
   let n = 0;
   let sum = 0;
   let v24h = 0;
-  const r = new Float64Array(B);
+  if (dayReturns.length < B) dayReturns = new Float64Array(B);
+  const r = dayReturns;
   for (let k = t - B + 1; k <= t; k++) {
     const v = bars.volume[k]!;
     if (Number.isFinite(v)) v24h += v;
@@ -207,6 +214,11 @@ export interface LedgerInputs {
   /** funding settlements; required for um/cm when costs.funding.enabled */
   funding: FundingSeries | undefined;
   where: { file: string; instrument: string };
+  /**
+   * trailingDay of these bars by bar index, shared by the candidates of one instrument (many price the same event
+   * bars); filled as it goes. Each value is the one trailingDay computes.
+   */
+  days?: Map<number, TrailingDay>;
 }
 
 /** The per-occurrence costs and net returns of one candidate. */
@@ -220,7 +232,10 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
   }
   const maxPart = costs.impact.max_participation;
   const borrowPerTrade = (costs.borrow.spot_short_bps_per_year * h * x.tfMs) / YEAR_MS;
-  const rows: number[][] = [];
+  const m = occ.t.length;
+  const [cT, cS, cGross, cFees, cSlip, cImpact, cFunding, cBorrow, cNet, cPart, cCap] = Array.from({ length: 11 }, () => new Float64Array(m)) as
+    [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  let k = 0;
   let breaches = 0;
   let shortHistory = 0;
   let zeroVolume = 0;
@@ -229,7 +244,11 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
   for (let i = 0; i < occ.t.length; i++) {
     const t = occ.t[i]!;
     const s = occ.s[i]!;
-    const day = trailingDay(bars, t, B);
+    let day = x.days?.get(t);
+    if (day === undefined) {
+      day = trailingDay(bars, t, B);
+      x.days?.set(t, day);
+    }
     if (day === 'short_history') {
       shortHistory++;
       continue;
@@ -249,10 +268,8 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
     const impactSide = costs.impact.model === 'sqrt'
       ? costs.impact.coefficient * day.dailyVol * BPS * Math.sqrt(part)
       : costs.impact.coefficient_bps * part;
-    for (const bar of [t + 1, t + 1 + h]) {
-      const v = bars.volume[bar]!;
-      if (!(q <= maxPart * v)) breaches++;
-    }
+    if (!(q <= maxPart * bars.volume[t + 1]!)) breaches++;
+    if (!(q <= maxPart * bars.volume[t + 1 + h]!)) breaches++;
     const qv = Number.isFinite(bars.quote_volume[t + 1]!) ? bars.quote_volume[t + 1]! : bars.close[t + 1]! * bars.volume[t + 1]!;
     const gross = s * (p1 / p0 - 1) * BPS;
     const fees = 2 * x.fees.taker_fee_bps;
@@ -262,14 +279,17 @@ export function tradeLedger(x: LedgerInputs): TradeLedger {
       ? s * fundingSum(x.funding!, bars.ts_ms[t + 1]!, bars.ts_ms[t + 1 + h]!, x.where) * BPS
       : 0;
     const borrow = x.market === 'spot' && s < 0 ? borrowPerTrade : 0;
-    rows.push([t, s, gross, fees, slip, impact, funding, borrow, gross - fees - slip - impact - funding - borrow, part, maxPart * qv]);
+    const net = gross - fees - slip - impact - funding - borrow;
+    cT[k] = t; cS[k] = s; cGross[k] = gross; cFees[k] = fees; cSlip[k] = slip; cImpact[k] = impact;
+    cFunding[k] = funding; cBorrow[k] = borrow; cNet[k] = net; cPart[k] = part; cCap[k] = maxPart * qv;
+    k++;
   }
-  const col = (j: number) => Float64Array.from(rows, (r) => r[j]!);
+  const kept = (c: Float64Array) => c.slice(0, k);
   return {
-    t: Int32Array.from(rows, (r) => r[0]!),
-    s: Int8Array.from(rows, (r) => r[1]!),
-    gross: col(2), fees: col(3), slippage: col(4), impact: col(5), funding: col(6), borrow: col(7), net: col(8),
-    participation: col(9), capacity_usd: col(10),
+    t: Int32Array.from(cT.subarray(0, k)),
+    s: Int8Array.from(cS.subarray(0, k)),
+    gross: kept(cGross), fees: kept(cFees), slippage: kept(cSlip), impact: kept(cImpact), funding: kept(cFunding), borrow: kept(cBorrow), net: kept(cNet),
+    participation: kept(cPart), capacity_usd: kept(cCap),
     breaches, dropped_short_history: shortHistory, dropped_zero_volume: zeroVolume, dropped_funding_span: outsideSpan,
   };
 }

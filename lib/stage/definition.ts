@@ -112,6 +112,14 @@ export interface ShardSpec<P, Prep = unknown, R = unknown> {
    * (`encodeShardResult` in lib/stage/shard.ts), anything JSON cannot carry (typed arrays, Maps) is refused.
    */
   runShard: (ctx: StageContext<P>, shard: ShardItem, prepared: Prep, db: LakeDb) => Promise<R>;
+  /**
+   * Every shard's result in one process (the unsharded run), equal to `runShard` of each shard in turn, for a stage
+   * whose shards are ranges of one list that each touch most instruments (discovery, bridge): the union is worked
+   * instrument by instrument, so each instrument is read once per run instead of once per range (a range-by-range
+   * run re-read them all: an LRU cache of instruments misses every time when they do not all fit). `concurrency`
+   * instruments at a time, on their own connections; progress counts instruments.
+   */
+  runTogether?: (ctx: StageContext<P>, shards: readonly ShardItem[], prepared: Prep, db: LakeDb, concurrency: number) => Promise<R[]>;
   reduce: (ctx: StageContext<P>, shards: readonly ShardItem[], results: readonly R[], prepared: Prep, db: LakeDb) => Promise<StageRunSummary>;
   /**
    * false: the stage's DuckDB keeps no external file cache (lib/lake/db.ts LakeDb.open fileCache), for a stage that

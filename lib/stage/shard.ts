@@ -34,6 +34,13 @@ async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageCont
   const shards = await spec.list(ctx, db);
   const prepared = spec.prepare ? await spec.prepare(ctx, shards, db) : (undefined as Prep);
   if (ctx.signal.aborted) return {};
+  if (spec.runTogether) {
+    const together = await spec.runTogether(ctx, shards, prepared, db, concurrency);
+    if (ctx.signal.aborted) return {};
+    // as a sharded run hands each shard's result to the reduce (through _shard.json)
+    const results = together.map((r, i) => passAsJson(r, shards[i]!.label));
+    return spec.reduce(ctx, shards, results, prepared, db);
+  }
   let done = 0;
   const results = await mapWithConnections(db, shards, concurrency, async (s, conn) => {
     if (ctx.signal.aborted) return undefined as R;

@@ -49,23 +49,60 @@ export function stationaryBootstrap(x: ArrayLike<number>, opts: StationaryBootst
   const rng = Xoshiro128ss.fromSeed(opts.seed, 0);
   const out = new Float64Array(opts.reps);
   const stat = opts.statistic;
-  const buf = stat ? new Float64Array(n) : null;
+  if (!stat) return stationaryMeans(x instanceof Float64Array ? x : Float64Array.from(x), p, rng, opts.reps);
+  const buf = new Float64Array(n);
   for (let r = 0; r < opts.reps; r++) {
     let idx = floor(rng.uniform() * n);
-    let s = 0;
     for (let t = 0; t < n; t++) {
       if (t > 0) {
         if (rng.uniform() < p) idx = floor(rng.uniform() * n);
         else if (++idx === n) idx = 0;
       }
-      const v = x[idx]!;
-      if (buf) buf[t] = v;
-      else s += v;
+      buf[t] = x[idx]!;
     }
-    out[r] = stat ? stat(buf!) : s / n;
+    out[r] = stat(buf);
   }
   return out;
 }
+
+/**
+ * The default statistic of `stationaryBootstrap` (the mean of each resample) without the resample: the same draws
+ * in the same order (taken from a buffer of uniforms filled in batches) and each replicate summed in the same order,
+ * so every value is bit-for-bit that of the general loop (tests/stats/bootstrap.test.ts).
+ */
+function stationaryMeans(x: Float64Array, p: number, rng: Xoshiro128ss, reps: number): Float64Array {
+  const n = x.length;
+  const out = new Float64Array(reps);
+  const U = new Float64Array(UNIFORM_BATCH);
+  let ui = UNIFORM_BATCH;
+  for (let r = 0; r < reps; r++) {
+    if (ui === UNIFORM_BATCH) {
+      rng.fillUniform(U);
+      ui = 0;
+    }
+    let idx = floor(U[ui++]! * n);
+    let s = 0;
+    s += x[idx]!;
+    for (let t = 1; t < n; t++) {
+      if (ui === UNIFORM_BATCH) {
+        rng.fillUniform(U);
+        ui = 0;
+      }
+      if (U[ui++]! < p) {
+        if (ui === UNIFORM_BATCH) {
+          rng.fillUniform(U);
+          ui = 0;
+        }
+        idx = floor(U[ui++]! * n);
+      } else if (++idx === n) idx = 0;
+      s += x[idx]!;
+    }
+    out[r] = s / n;
+  }
+  return out;
+}
+
+const UNIFORM_BATCH = 4096;
 
 export interface BootstrapCIOptions {
   meanBlock: number;

@@ -51,7 +51,8 @@ export interface StandardizedSeries {
   z: Float64Array[];
 }
 
-export function standardizeSeries(series: readonly ArrayLike<number>[]): StandardizedSeries {
+/** `inPlace(i)`: series i, a Float64Array, is overwritten with its row (the caller gives it up; no copy is held). */
+export function standardizeSeries(series: readonly ArrayLike<number>[], inPlace?: (i: number) => boolean): StandardizedSeries {
   const n = series.length;
   const len = n ? series[0]!.length : 0;
   const z = series.map((s, i) => {
@@ -60,7 +61,9 @@ export function standardizeSeries(series: readonly ArrayLike<number>[]): Standar
     for (let t = 0; t < len; t++) m += s[t]!;
     m /= len;
     let ss = 0;
-    const d = new Float64Array(len);
+    // in place: each value is read before it is overwritten, so the results are those of a copy
+    // (by its tag, which a Float64Array made in another realm carries too)
+    const d = inPlace?.(i) && Object.prototype.toString.call(s) === '[object Float64Array]' ? (s as Float64Array) : new Float64Array(len);
     for (let t = 0; t < len; t++) { d[t] = s[t]! - m; ss += d[t]! * d[t]!; }
     const sd = Math.sqrt(ss);
     for (let t = 0; t < len; t++) d[t] = sd > 0 ? d[t]! / sd : NaN;

@@ -75,10 +75,12 @@ function combinations(n: number, k: number): number[][] {
  *
  * For N i.i.d. strategies with continuous metrics the OOS rank of the IS winner is uniform on 1..N, so
  * E[PBO] = floor((N + 1) / 2) / N (exactly 1/2 for even N). Throws RangeError on bad shapes or a NaN metric.
+ * `idle`, when given, is the metric of a strategy whose rows in a half (IS or OOS) are all exactly 0: it did not
+ * trade there (a Sharpe ratio is 0 / 0; without `idle` that half's metric is NaN and the call throws).
  * Cost O(C(S, S/2) * N * S) with the default metric (block sums), O(C(S, S/2) * N * T) with a custom one.
  */
 export function pboCscv(
-  perf: readonly ArrayLike<number>[], S: number, metric?: (x: Float64Array) => number,
+  perf: readonly ArrayLike<number>[], S: number, metric?: (x: Float64Array) => number, idle?: number,
 ): PboResult {
   const N = perf.length;
   if (N < 2) throw new RangeError(`pboCscv: need at least 2 strategies (columns), got ${N}`);
@@ -123,7 +125,20 @@ export function pboCscv(
     }
     blockStats = { cnt, sum, ss, mu };
   }
+  // zero[j * S + b]: every row of block b of column j is exactly 0 (only with `idle`)
+  const zero = new Uint8Array(idle === undefined ? 0 : N * S);
+  if (idle !== undefined) {
+    for (let j = 0; j < N; j++) {
+      const col = perf[j]!;
+      for (let b = 0; b < S; b++) {
+        let z = 1;
+        for (let t = bounds[b]!; t < bounds[b + 1]! && z; t++) if (col[t] !== 0) z = 0;
+        zero[j * S + b] = z;
+      }
+    }
+  }
   const evalMetric = (j: number, blocks: readonly number[]): number => {
+    if (idle !== undefined && blocks.every((b) => zero[j * S + b] === 1)) return idle;
     if (blockStats) {
       let c = 0;
       let s = 0;

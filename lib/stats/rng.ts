@@ -85,6 +85,32 @@ export class Xoshiro128ss {
     return (this.nextU32() + 0.5) * INV_2_32;
   }
 
+  /**
+   * The next `out.length` uniform() values into `out`, the same numbers in the same order as that many uniform()
+   * calls (the state kept in locals through the loop: for a hot loop that draws many numbers).
+   */
+  fillUniform(out: Float64Array): void {
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < out.length; i++) {
+      const result = imul(rotl(imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      out[i] = (result + 0.5) * INV_2_32;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** Standard normal, ziggurat method (ziggurat.ts); the tail and wedges use dlog/dexp. */
   normal(): number {
     for (;;) {

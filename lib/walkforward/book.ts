@@ -129,8 +129,10 @@ const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : nul
 
 /**
  * PBO by CSCV over the blueprints' daily returns (PBO_RANK_CONVENTION). Blueprints whose daily returns are constant
- * (never traded) are left out; S is reduced (even, >= 2) until every block holds 2 days. null with a note when it
- * cannot be computed.
+ * (never traded) are left out; a blueprint that did not trade in one half of a split (all its daily returns there
+ * 0) has a Sharpe of 0 in that half (`pboCscv` idle: before, one such half made the whole PBO not computable, as on
+ * a 50-symbol x 2-year market, where rare-event blueprints trade in a few of the 16 blocks); S is reduced (even,
+ * >= 2) until every block holds 2 days. null with a note when it cannot be computed.
  */
 export function pboOverBlueprints(daily: readonly Float64Array[], splits: number): PboSummary {
   const N = daily.length;
@@ -143,7 +145,7 @@ export function pboOverBlueprints(daily: readonly Float64Array[], splits: number
   while (S > 2 && T < 2 * S) S -= 2;
   if (T < 2 * S) return { pbo: null, splits: null, n_strategies: cols.length, n_combinations: null, logit_median: null, ...NO_COMPANIONS, note: `PBO needs at least ${2 * S} days of returns (${T})` };
   try {
-    const r = pboCscv(cols, S);
+    const r = pboCscv(cols, S, undefined, 0);
     const sorted = Float64Array.from(r.logits).sort();
     return {
       pbo: r.pbo, splits: S, n_strategies: cols.length, n_combinations: r.nCombinations,

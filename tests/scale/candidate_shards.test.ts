@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { discoveryStage } from '../../lib/stages/discovery/definition.js';
 import { bridgeStage } from '../../lib/stages/bridge/definition.js';
 import { candidateRanges } from '../../lib/stages/discovery/shards.js';
-import { arrayBytes, RunReads } from '../../lib/stages/discovery/io.js';
 import { candidateIdOf, isPooled, POOLED_SYMBOL } from '../../lib/research/plan.js';
 import type { PlanCandidate } from '../../lib/research/discovery.js';
 import { readShardPlan, runShardPhase, type ShardPlan } from '../../lib/stage/shard_main.js';
 import { decodeShardResult, encodeShardResult } from '../../lib/stage/shard.js';
 import type { StageDefinition } from '../../lib/stage/definition.js';
+import { pino } from 'pino';
 import { silentLogger } from '../../lib/log.js';
+import { executeStage } from '../../lib/stage/execute.js';
 import { withTempDir } from '../helpers/tmp.js';
 import { BUILD_ROOT, M5, T0, TEST_GATES, candidate, randomWalk, runStage, writeLake, writePlan, writeSpecDir, type LakeInstrument } from '../research/discovery/fixture.js';
 import { outputDigests } from './harness.js';
@@ -126,6 +127,23 @@ describe('discovery and bridge by candidate range', () => {
       expect(await outputDigests(dataDir, 'bridge')).toEqual(viaRun);
     });
   }, 120_000);
+
+  test('the unsharded run reads each instrument once, however many ranges (one candidate per range)', async () => {
+    await withTempDir(async (dir) => {
+      const { dataDir, specDir, cands } = await mixedLake(dir);
+      const done = async (def: StageDefinition<unknown>, params: Record<string, unknown>) => {
+        const lines: { msg: string; instrument?: string }[] = [];
+        const log = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string }) });
+        await executeStage(def, { dataDir, specDir, runId: `once-${def.name}-${++runs}`, params, verbose: false, script: join(BUILD_ROOT, 'stages', `${def.name}.js`) }, log);
+        return lines.filter((l) => l.msg === 'instrument done').map((l) => l.instrument).sort();
+      };
+      const all = SYMBOLS.map((s) => `synthetic/um/${s}/5m`);
+      // 14 ranges of one candidate each; range by range, the three instruments were prepared 14 + 3 times
+      expect(await done(discoveryStage as StageDefinition<unknown>, { ...DISC, shard_candidates: 1 })).toEqual(all);
+      expect(await done(bridgeStage as StageDefinition<unknown>, { ...BRIDGE, shard_candidates: 1 })).toEqual(all);
+      expect(cands.length).toBeGreaterThan(SYMBOLS.length);
+    });
+  }, 120_000);
 });
 
 describe('candidate ranges and shard results', () => {
@@ -150,33 +168,6 @@ describe('candidate ranges and shard results', () => {
     expect(() => encodeShardResult({ stats: [{ t: new Float64Array(2) }] })).toThrow('a shard result must be JSON data: result.stats[0].t is a Float64Array');
     expect(() => encodeShardResult({ m: new Map() })).toThrow(/result\.m is a Map/);
     expect(() => encodeShardResult({ x: { $num: 'NaN' } })).toThrow(/must not use the key \$num \(result\.x\)/);
-  });
-
-  test('RunReads: one load per key however many callers, a failed load fails each caller alike, least recently used dropped beyond the budget', async () => {
-    const reads = new RunReads(2000);
-    const loads: string[] = [];
-    const load = (key: string, n: number) => () => {
-      loads.push(key);
-      return Promise.resolve({ a: new Float64Array(n), m: new Map([['x', new Int32Array(n)]]) });
-    };
-    const [x1, x2] = await Promise.all([reads.get('x', load('x', 100), arrayBytes), reads.get('x', load('x', 100), arrayBytes)]);
-    expect(x1).toBe(x2);
-    expect(arrayBytes(x1)).toBe(1200);
-    expect(loads).toEqual(['x']);
-    await reads.get('y', load('y', 50), arrayBytes); // 600 bytes: 1800 in all
-    await reads.get('x', load('x', 100), arrayBytes); // a hit: x is now the most recent
-    await reads.get('z', load('z', 50), arrayBytes); // 2400 > 2000: y (least recent) goes
-    await reads.get('x', load('x', 100), arrayBytes);
-    await reads.get('y', load('y', 50), arrayBytes);
-    expect(loads).toEqual(['x', 'y', 'z', 'y']);
-    let fails = 0;
-    const bad = () => {
-      fails++;
-      return Promise.reject(new Error('no such partition'));
-    };
-    await expect(reads.get('bad', bad, arrayBytes)).rejects.toThrow('no such partition');
-    await expect(reads.get('bad', bad, arrayBytes)).rejects.toThrow('no such partition');
-    expect(fails).toBe(1);
   });
 });
 

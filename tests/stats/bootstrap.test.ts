@@ -4,6 +4,7 @@ import {
   quantiles, stationaryBootstrap, variance,
 } from '../../lib/stats/index.js';
 import { ar1, gaussian } from './helpers.js';
+import { Xoshiro128ss } from '../../lib/stats/rng.js';
 
 /**
  * Exact variance of the stationary-bootstrap mean GIVEN the data (derived here): the resample is a stationary
@@ -110,6 +111,43 @@ describe('stationaryBootstrap', () => {
     const dflt = stationaryBootstrap(x, { meanBlock: 3, reps: 20, seed: 11 });
     const custom = stationaryBootstrap(x, { meanBlock: 3, reps: 20, seed: 11, statistic: (r) => mean(r) });
     for (let i = 0; i < 20; i++) expect(custom[i]).toBeCloseTo(dflt[i]!, 14);
+  });
+
+  test('the mean path is bit-for-bit the plain loop (one uniform() per step, one more per new block)', () => {
+    // the loop stationaryBootstrap ran before its mean path took the uniforms from a batch buffer
+    const plain = (x: ArrayLike<number>, meanBlock: number, reps: number, seed: number): Float64Array => {
+      const n = x.length;
+      const rng = Xoshiro128ss.fromSeed(seed, 0);
+      const out = new Float64Array(reps);
+      for (let r = 0; r < reps; r++) {
+        let idx = Math.floor(rng.uniform() * n);
+        let s = 0;
+        for (let t = 0; t < n; t++) {
+          if (t > 0) {
+            if (rng.uniform() < 1 / meanBlock) idx = Math.floor(rng.uniform() * n);
+            else if (++idx === n) idx = 0;
+          }
+          s += x[idx]!;
+        }
+        out[r] = s / n;
+      }
+      return out;
+    };
+    const cases: [ArrayLike<number>, number, number, number][] = [
+      [gaussian(1, 3), 1, 5, 1], [[-0, -0], 2, 3, 2], [gaussian(7, 4), 1, 40, 3], [Array.from(gaussian(500, 5)), 4.5, 30, 0xfedcba987654],
+      [ar1(3000, 0.4, 6), 13, 9, -17], [gaussian(4096, 7), 2, 3, 8], // 4096 + new-block draws cross the batch edge
+    ];
+    for (const [x, b, reps, seed] of cases) {
+      const got = stationaryBootstrap(x, { meanBlock: b, reps, seed });
+      const want = plain(x, b, reps, seed);
+      for (let r = 0; r < reps; r++) expect(Object.is(got[r], want[r])).toBe(true);
+    }
+    const a = Xoshiro128ss.fromSeed(99, 0);
+    const b = Xoshiro128ss.fromSeed(99, 0);
+    const buf = new Float64Array(1000);
+    a.fillUniform(buf);
+    for (let i = 0; i < 1000; i++) expect(buf[i]).toBe(b.uniform());
+    expect(a.uniform()).toBe(b.uniform());
   });
 
   test('bad options throw', () => {

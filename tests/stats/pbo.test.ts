@@ -12,11 +12,12 @@ function noiseColumns(N: number, T: number, seed: number): Float64Array[] {
  * enumerate IS block sets by bitmask, build the IS/OOS row lists, compute each column's Sharpe (two-pass), pick the
  * IS argmax, rank the OOS values by sorting (average rank for ties), logit of rank / (N + 1).
  */
-function cscvReference(cols: Float64Array[], S: number): { pbo: number; logits: number[]; isSel: number[]; oosSel: number[]; oosAll: number[] } {
+function cscvReference(cols: Float64Array[], S: number, idle?: number): { pbo: number; logits: number[]; isSel: number[]; oosSel: number[]; oosAll: number[] } {
   const T = cols[0]!.length;
   const N = cols.length;
   const bounds = Array.from({ length: S + 1 }, (_, b) => Math.floor((b * T) / S));
   const sharpe = (v: number[]): number => {
+    if (idle !== undefined && v.every((x) => x === 0)) return idle;
     const m = v.reduce((a, b) => a + b, 0) / v.length;
     const s2 = v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1);
     return m / Math.sqrt(s2);
@@ -126,6 +127,26 @@ describe('pboCscv', () => {
     // All ties: average OOS rank (N + 1)/2 -> w = 1/2 -> lambda = 0 <= 0.
     for (const l of r.logits) expect(l).toBe(0);
     expect(r.pbo).toBe(1);
+  });
+
+  test('idle: a strategy that did not trade in a half (all its rows there 0) has that metric; matches the reference', () => {
+    for (const [S, T, N, seed] of [[8, 200, 9, 21], [6, 90, 5, 22]] as const) {
+      const cols = noiseColumns(N, T, seed);
+      // column 1 trades only in the first quarter, column 2 only in the last block: many halves see them idle
+      for (let t = Math.floor(T / 4); t < T; t++) cols[1]![t] = 0;
+      for (let t = 0; t < Math.floor(((S - 1) * T) / S); t++) cols[2]![t] = 0;
+      expect(() => pboCscv(cols, S)).toThrow(/NaN for strategy/);
+      const got = pboCscv(cols, S, undefined, 0);
+      const ref = cscvReference(cols, S, 0);
+      expect(got.pbo).toBe(ref.pbo);
+      for (let c = 0; c < ref.logits.length; c++) expect(got.logits[c]).toBeCloseTo(ref.logits[c]!, 10);
+      // the custom-metric path applies the same rule
+      const slow = pboCscv(cols, S, (x) => {
+        const m = x.reduce((a, b) => a + b, 0) / x.length;
+        return m / Math.sqrt(x.reduce((a, b) => a + (b - m) ** 2, 0) / (x.length - 1));
+      }, 0);
+      expect(slow.pbo).toBe(ref.pbo);
+    }
   });
 
   test('bad shapes throw', () => {

@@ -222,4 +222,25 @@ describe('clusteredDeflation computes only the correlations it uses (issue 12)',
       return Number.isFinite(v) ? v : 0;
     })))));
   });
+
+  test('consumeFine: the fine series standardized in place give the same result, and the daily ones are left as they were', () => {
+    const mk = (seed: number) => {
+      const trials = trialsOf(3, 5, 60, [0, 0.001, 0], seed).map((t, i) => ({ ...t, fine: Float64Array.from(gaussian(240, seed, 300 + i), (x, k) => 0.004 * x + t.daily[k >> 2]!) }));
+      const cands = Array.from({ length: 12 }, (_, i) => {
+        const fine = Float64Array.from(gaussian(240, seed, 900 + i), (x, k) => 0.003 * x + trials[i % trials.length]!.fine[k]!);
+        const daily = Float64Array.from({ length: 60 }, (_, d) => fine[4 * d]! + fine[4 * d + 1]! + fine[4 * d + 2]! + fine[4 * d + 3]!);
+        return { id: `c${i}`, daily, fine };
+      });
+      return { trials, cands };
+    };
+    const oos = oosOf(Float64Array.from(gaussian(90, 5, 77), (x) => 0.01 * x + 0.002));
+    const a = mk(5);
+    const b = mk(5);
+    const dailyBefore = b.cands.map((c) => Float64Array.from(c.daily));
+    const kept = clusteredDeflation(a.trials, 2, oos, { candidates: a.cands, seed: 1 });
+    const consumed = clusteredDeflation(b.trials, 2, oos, { candidates: b.cands, seed: 1, consumeFine: true });
+    expect(consumed).toEqual(kept);
+    expect(b.cands.map((c) => Array.from(c.daily))).toEqual(dailyBefore.map((d) => Array.from(d)));
+    expect(Array.from(b.cands[0]!.fine)).not.toEqual(Array.from(a.cands[0]!.fine)); // overwritten: the caller gave it up
+  });
 });

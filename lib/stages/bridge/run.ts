@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
-import { readTableFile, writeTableFile, type LakeDb } from '../../lake/index.js';
+import { mapWithConnections, readTableFile, writeTableFile, type LakeDb } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import { fundingSpan, spanCut, type CutInstrument } from '../../costs/funding_span.js';
 import {
-  bridgeStats, mergeLedgers, pooledBlockTrades, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats, type MemberLedger, type TradeLedger,
+  bridgeStats, mergeLedgers, pooledBlockTrades, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats, type MemberLedger, type TradeLedger, type TrailingDay,
 } from '../../research/bridge.js';
 import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
 import { forwardOccurrences, openSeries } from '../../research/forward.js';
@@ -14,7 +14,7 @@ import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
 import {
-  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, loadFunding, readEventRows, readPlan, runReads,
+  eventSeries, groupByInstrument, instrumentLabel, loadBars, loadFunding, readEventRows, readPlan,
 } from '../discovery/io.js';
 import { candidateRanges, instrumentInputs, instrumentsOf, rangeDigest, shardCandidate } from '../discovery/shards.js';
 import { DISCOVERY_READ_COLUMNS, DISCOVERY_RESULTS_FILE, discoveryRows } from '../discovery/table.js';
@@ -57,6 +57,8 @@ export interface BridgeShardResult {
  */
 export const bridgeShards: ShardSpec<BridgeParams, undefined, BridgeShardResult> = {
   by: 'candidate range',
+  // each input file is read once (an instrument's partitions): DuckDB's file cache would only grow with them
+  fileCache: false,
   list: async (ctx, db) => {
     const costs = costsOf(ctx);
     const plan = await readPlan(ctx.input('research/plan'));
@@ -96,7 +98,19 @@ export const bridgeShards: ShardSpec<BridgeParams, undefined, BridgeShardResult>
     }
     return out;
   },
-  runShard: async (ctx, shard, _prepared, db) => priceCandidates(ctx, db, (shard.data as BridgeShardData).candidates),
+  runShard: async (ctx, shard, _prepared, db) => priceCandidates(ctx, db, (shard.data as BridgeShardData).candidates, 1),
+  runTogether: async (ctx, shards, _prepared, db, concurrency) => {
+    const ranges = shards.map((s) => (s.data as BridgeShardData).candidates);
+    const all = await priceCandidates(ctx, db, ranges.flat(), concurrency, true);
+    if (ctx.signal.aborted) return [];
+    const cutOf = new Map(all.cuts.map((c) => [c.instrument, c]));
+    let k = 0;
+    return ranges.map((r) => {
+      // a range's cuts: those of the instruments it prices, in the order it would meet them
+      const labels = groupByInstrument(r.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol })))).map((g) => instrumentLabel(g.key));
+      return { rows: all.rows.slice(k, (k += r.length)), cuts: labels.flatMap((l) => (cutOf.has(l) ? [cutOf.get(l)!] : [])) };
+    });
+  },
   reduce: async (ctx, shards, results, _prepared, db) => {
     const costs = ctx.costs!;
     const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
@@ -148,11 +162,14 @@ function costsOf(ctx: StageContext<BridgeParams>): CostConfig {
 }
 
 /**
- * Prices `cands` under spec/costs.yaml, one instrument at a time (bars, events and funding loaded once per
- * instrument); a pooled candidate member by member (each on its own bars, funding and fees), its ledgers stacked in
- * entry-time order into one row (docs/research.md "Pooled candidates"). Rows in the order given.
+ * Prices `cands` (a range of the plan, or every range at once) under spec/costs.yaml, one instrument at a time,
+ * `concurrency` at once on their own connections (bars, events and funding read once per instrument); a pooled
+ * candidate member by member (each on its own bars, funding and fees), its ledgers stacked in entry-time order into
+ * one row (docs/research.md "Pooled candidates"). Rows in the order given; `progress`: report instruments done.
  */
-async function priceCandidates(ctx: StageContext<BridgeParams>, db: LakeDb, cands: readonly BridgeShardCandidate[]): Promise<BridgeShardResult> {
+async function priceCandidates(
+  ctx: StageContext<BridgeParams>, db: LakeDb, cands: readonly BridgeShardCandidate[], concurrency: number, progress = false,
+): Promise<BridgeShardResult> {
   const costs = costsOf(ctx);
   const costsFile = join(ctx.specDir, 'costs.yaml');
   const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
@@ -164,46 +181,36 @@ async function priceCandidates(ctx: StageContext<BridgeParams>, db: LakeDb, cand
   const pooledParts = new Map<string, { members: MemberLedger[]; venue: string; taker_fee_bps: number; n_occ: number; outside: number; missing: number; years: number; tfMs: number }>();
   const groups = groupByInstrument(jobs);
   const cuts: CutInstrument[] = [];
-  const reads = runReads(ctx);
-  for (const g of groups) {
-    if (ctx.signal.aborted) return { rows: [], cuts: [] };
+  let done = 0;
+  const perGroup = await mapWithConnections(db, groups, concurrency, async (g, conn) => {
+    if (ctx.signal.aborted) return undefined;
     const fees = resolveVenueFees(costs, g.key.exchange, g.key.market, ctx.params.venue_for, costsFile);
     const perp = g.key.market !== 'spot';
-    // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
-    const { bars, open, rows, funding } = await reads.get(`bridge ${instrumentLabel(g.key)}`, async () => {
-      const bars = await loadBars(db, lakeRoot, g.key);
-      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-      const rows = bars.ts_ms.length ? await readEventRows(db, eventsRoot, g.key) : undefined;
-      const funding = perp && costs.funding.enabled ? await loadFunding(db, lakeRoot, g.key) : undefined;
-      return { bars, open, rows, funding };
-    }, arrayBytes);
+    const bars = await loadBars(conn, lakeRoot, g.key);
+    const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+    const rows = bars.ts_ms.length ? await readEventRows(conn, eventsRoot, g.key) : undefined;
+    const funding = perp && costs.funding.enabled ? await loadFunding(conn, lakeRoot, g.key) : undefined;
     const events = bars.ts_ms.length ? eventSeries(rows, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs) : new Map();
     const years = (bars.ts_ms.length * bars.tfMs) / YEAR_MS;
     const span = funding?.series ? fundingSpan(funding.series) : undefined;
     const cut = span && bars.ts_ms.length
       ? spanCut(instrumentLabel(g.key), span, bars.ts_ms[0]!, bars.ts_ms[bars.ts_ms.length - 1]! + bars.tfMs, bars.tfMs)
       : undefined;
-    if (cut) cuts.push(cut);
-    for (const job of g.candidates) {
+    const days = new Map<number, TrailingDay>(); // the trailing day of an event bar, shared by the instrument's candidates
+    const priced = g.candidates.map((job) => {
       const { ledger, occ } = price(job);
       if (!isPooled(job.of)) {
-        byId.set(job.candidate_id, {
+        const row: PricedRow = {
           candidate_id: job.candidate_id, venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
           n_occurrences: occ.y.length, dropped_outside: occ.dropped.outside, dropped_missing_open: occ.dropped.missing_open,
           discovery_pass: job.survived,
           stats: withDiscoveryGate(bridgeStats(job.candidate_id, ledger, job.hac_lags, years, gates.bridge), job.survived),
-        });
-        continue;
+        };
+        return { job, row };
       }
-      const acc = pooledParts.get(job.candidate_id) ??
-        { members: [], venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, n_occ: 0, outside: 0, missing: 0, years: 0, tfMs: bars.tfMs };
-      acc.members.push({ symbol: job.symbol, ledger, entry_ts_ms: Float64Array.from(ledger.t, (t) => bars.ts_ms[t + 1]!) });
-      acc.n_occ += occ.y.length;
-      acc.outside += occ.dropped.outside;
-      acc.missing += occ.dropped.missing_open;
-      acc.years = Math.max(acc.years, years);
-      pooledParts.set(job.candidate_id, acc);
-    }
+      const member: MemberLedger = { symbol: job.symbol, ledger, entry_ts_ms: Float64Array.from(ledger.t, (t) => bars.ts_ms[t + 1]!) };
+      return { job, member, occ };
+    });
 
     function price(c: Candidate): { ledger: TradeLedger; occ: ReturnType<typeof forwardOccurrences> } {
       const ev = events.get(c.event) ?? { t: new Int32Array(0), direction: new Int8Array(0) };
@@ -213,11 +220,33 @@ async function priceCandidates(ctx: StageContext<BridgeParams>, db: LakeDb, cand
       const ledger = tradeLedger({
         bars, tfMs: bars.tfMs, occ, horizon: c.horizon_bars, market: c.market, fees, costs,
         notional_usd: gates.bridge.notional_usd, funding: funding?.series,
-        where: { file: funding?.file ?? bars.file, instrument: instrumentLabel(g.key) },
+        where: { file: funding?.file ?? bars.file, instrument: instrumentLabel(g.key) }, days,
       });
       return { ledger, occ };
     }
     ctx.log.debug({ instrument: instrumentLabel(g.key), priced: g.candidates.length, bars: bars.ts_ms.length }, 'instrument done');
+    if (progress) ctx.progress(++done, groups.length, 'instruments');
+    return { fees, years, tfMs: bars.tfMs, cut, priced };
+  });
+  if (ctx.signal.aborted) return { rows: [], cuts: [] };
+  for (const r of perGroup) {
+    const { fees, years, tfMs, cut, priced } = r!;
+    if (cut) cuts.push(cut);
+    for (const p of priced) {
+      if (p.row) {
+        byId.set(p.job.candidate_id, p.row);
+        continue;
+      }
+      const { job, member, occ } = p;
+      const acc = pooledParts.get(job.candidate_id) ??
+        { members: [], venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, n_occ: 0, outside: 0, missing: 0, years: 0, tfMs };
+      acc.members.push(member!);
+      acc.n_occ += occ!.y.length;
+      acc.outside += occ!.dropped.outside;
+      acc.missing += occ!.dropped.missing_open;
+      acc.years = Math.max(acc.years, years);
+      pooledParts.set(job.candidate_id, acc);
+    }
   }
   const byCandidate = new Map(cands.map((c) => [c.candidate_id, c]));
   for (const [id, acc] of pooledParts) {

@@ -30,6 +30,8 @@ export interface CleanShardResult {
  */
 export const cleanShards: ShardSpec<CleanParams, undefined, CleanShardResult> = {
   by: 'instrument',
+  // each input file is read once (an instrument's partitions): DuckDB's file cache would only grow with them
+  fileCache: false,
   list: async (ctx) => {
     const raw = dirname(ctx.input('lake/raw'));
     const byInstrument = new Map<string, FoundPartition[]>();

@@ -254,63 +254,6 @@ export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<stri
   return out;
 }
 
-/**
- * Reads of one stage run shared by its shards in one process. The unsharded run evaluates every candidate range in
- * one process, and ranges of a plan ordered by candidate id each touch most instruments: without this an
- * instrument's bars and events would be read (and prepared) once per range. One per run context (a shard process
- * has its own, with one range), so nothing outlives the run; least recently used entries are dropped beyond
- * `budgetBytes` of arrays. A stage's inputs do not change while it runs, so a hit is what a read would return.
- */
-export class RunReads {
-  private readonly entries = new Map<string, { value: Promise<unknown>; bytes: number }>();
-  private bytes = 0;
-  constructor(readonly budgetBytes: number) {}
-
-  /** The value of `key`, loaded once (a failed load fails every caller the same way); `size`: its array bytes. */
-  get<T>(key: string, load: () => Promise<T>, size: (v: T) => number): Promise<T> {
-    const hit = this.entries.get(key);
-    if (hit) {
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.value as Promise<T>;
-    }
-    const e = { value: load() as Promise<unknown>, bytes: 0 };
-    this.entries.set(key, e);
-    e.value.then((v) => {
-      if (this.entries.get(key) !== e) return;
-      e.bytes = Math.max(1, size(v as T));
-      this.bytes += e.bytes;
-      for (const [k, x] of this.entries) {
-        if (this.bytes <= this.budgetBytes) break;
-        if (x.bytes === 0 || k === key) continue; // in flight, or the entry just loaded
-        this.entries.delete(k);
-        this.bytes -= x.bytes;
-      }
-    }, () => undefined);
-    return e.value as Promise<T>;
-  }
-}
-
-const RUN_READS_BUDGET = 256 * 2 ** 20;
-const runReadsOf = new WeakMap<object, RunReads>();
-
-/** The shared reads of the run whose context this is (lib/stage/definition.ts StageContext). */
-export function runReads(ctx: object): RunReads {
-  let r = runReadsOf.get(ctx);
-  if (!r) runReadsOf.set(ctx, (r = new RunReads(RUN_READS_BUDGET)));
-  return r;
-}
-
-/** Bytes of the typed arrays in a (nested) value, for RunReads budgets. */
-export function arrayBytes(v: unknown, seen = new Set<unknown>()): number {
-  if (v === null || typeof v !== 'object' || seen.has(v)) return 0;
-  seen.add(v);
-  if (ArrayBuffer.isView(v)) return v.byteLength;
-  let n = 0;
-  for (const x of v instanceof Map ? v.values() : Object.values(v)) n += arrayBytes(x, seen);
-  return n;
-}
-
 /** Cleaned funding settlements of one instrument (ts ascending), or undefined when it has none. */
 export async function loadFunding(db: LakeDb, lakeRoot: string, k: InstrumentKey): Promise<{ series: FundingSeries | undefined; file: string }> {
   const file = hiveDir(TABLES.cleanFunding.dir, k, false);

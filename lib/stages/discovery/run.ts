@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
-import { writeTableFile, type LakeDb } from '../../lake/index.js';
+import { mapWithConnections, writeTableFile, type LakeDb } from '../../lake/index.js';
 import {
   evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences,
 } from '../../research/discovery.js';
@@ -11,7 +11,7 @@ import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
 import {
-  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRows, readPlan, runReads, type InstrumentKey, type LoadedPlan,
+  eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRows, readPlan, type InstrumentKey, type LoadedPlan,
 } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
@@ -35,6 +35,8 @@ export interface DiscoveryShardData {
  */
 export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateStats[]> = {
   by: 'candidate range',
+  // each input file is read once (an instrument's partitions): DuckDB's file cache would only grow with them
+  fileCache: false,
   list: async (ctx) => {
     const plan = await readCheckedPlan(ctx);
     const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')), () => false);
@@ -45,7 +47,14 @@ export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateSta
     }
     return out;
   },
-  runShard: async (ctx, shard, _prepared, db) => evaluateCandidates(ctx, db, (shard.data as DiscoveryShardData).candidates),
+  runShard: async (ctx, shard, _prepared, db) => evaluateCandidates(ctx, db, (shard.data as DiscoveryShardData).candidates, 1),
+  runTogether: async (ctx, shards, _prepared, db, concurrency) => {
+    const ranges = shards.map((s) => (s.data as DiscoveryShardData).candidates);
+    const stats = await evaluateCandidates(ctx, db, ranges.flat(), concurrency, true);
+    if (ctx.signal.aborted) return [];
+    let k = 0;
+    return ranges.map((r) => stats.slice(k, (k += r.length)));
+  },
   reduce: async (ctx, _shards, results, _prepared, db) => {
     const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
     const plan = await readPlan(ctx.input('research/plan'));
@@ -101,10 +110,13 @@ async function readCheckedPlan(ctx: StageContext<DiscoveryParams>): Promise<Load
 }
 
 /**
- * Tests `cands` (a range of the plan): one instrument at a time (bars and events loaded once per instrument), the
- * occurrences of pooled candidates kept per member until every member is loaded. Statistics in the order given.
+ * Tests `cands` (a range of the plan, or every range at once): one instrument at a time, `concurrency` at once on
+ * their own connections (bars and events read once per instrument), the occurrences of pooled candidates kept per
+ * member until every member is done. Statistics in the order given; `progress`: report instruments done.
  */
-async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb, cands: readonly Candidate[]): Promise<CandidateStats[]> {
+async function evaluateCandidates(
+  ctx: StageContext<DiscoveryParams>, db: LakeDb, cands: readonly Candidate[], concurrency: number, progress = false,
+): Promise<CandidateStats[]> {
   const lakeRoot = dirname(ctx.input('lake/cleaned'));
   const eventsRoot = dirname(ctx.input('lake/events'));
   const byId = new Map<string, CandidateStats>();
@@ -128,29 +140,35 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   const groups = groupByInstrument(single);
   const known = new Set(groups.map((g) => instrumentLabel(g.key)));
   for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
-  const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
-  const reads = runReads(ctx);
-  for (const g of groups) {
-    if (ctx.signal.aborted) return [];
+  let done = 0;
+  const perGroup = await mapWithConnections(db, groups, concurrency, async (g, conn) => {
+    if (ctx.signal.aborted) return undefined;
     const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
-    // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
-    const { bars, open, rows, drifts } = await reads.get(`discovery ${instrumentLabel(g.key)}`, async () => {
-      const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
-      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-      const rows = bars.ts_ms.length ? await readEventRows(db, eventsRoot, g.key) : undefined;
-      return { bars, open, rows, drifts: new Map() as DriftCache };
-    }, arrayBytes);
+    const bars = await loadBars(conn, lakeRoot, g.key, { withVolume: false });
+    const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+    const rows = bars.ts_ms.length ? await readEventRows(conn, eventsRoot, g.key) : undefined;
+    const drifts: DriftCache = new Map();
     const names = new Set([...g.candidates, ...mine].map((c) => c.event));
     const events = bars.ts_ms.length ? eventSeries(rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
-    for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
+    const stats = evaluateInstrument(g.candidates, { open, events }, drifts);
     const offset = bars.ts_ms.length ? bars.ts_ms[0]! / bars.tfMs : 0;
-    for (const c of mine) {
+    const members = mine.map((c) => {
       const { occ, drift } = occurrencesOf(c, { open, events }, drifts);
-      const list = memberOcc.get(c.candidate_id) ?? [];
-      list.push({ symbol: g.key.symbol, offset, occ, drift });
-      memberOcc.set(c.candidate_id, list);
-    }
+      return { id: c.candidate_id, member: { symbol: g.key.symbol, offset, occ, drift } as MemberOccurrences };
+    });
     ctx.log.debug({ instrument: instrumentLabel(g.key), candidates: g.candidates.length, pooled: mine.length, bars: bars.ts_ms.length }, 'instrument done');
+    if (progress) ctx.progress(++done, groups.length, 'instruments');
+    return { stats, members };
+  });
+  if (ctx.signal.aborted) return [];
+  const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences, in group order
+  for (const r of perGroup) {
+    for (const s of r!.stats) byId.set(s.candidate_id, s);
+    for (const { id, member } of r!.members) {
+      const list = memberOcc.get(id);
+      if (list) list.push(member);
+      else memberOcc.set(id, [member]);
+    }
   }
   for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars, c.pooling === 'bucket' ? 'bucket' : 'universe'));
   return cands.map((c) => byId.get(c.candidate_id)!);

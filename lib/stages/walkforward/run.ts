@@ -436,7 +436,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   const candidateSeries = await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, periodIndex(grid.ts_ms, HOUR_MS), periodIndex(grid.ts_ms, DAY_MS));
   const t4 = performance.now();
   const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]!, fine: hourly[i]! })), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
-    candidates: candidateSeries, oosDaily: dailyReturns(base.ts_ms, base.returns).returns,
+    candidates: candidateSeries, oosDaily: dailyReturns(base.ts_ms, base.returns).returns, consumeFine: true,
   });
   const t5 = performance.now();
   const sensitivity = multipliers.map((m) => {
