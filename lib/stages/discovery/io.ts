@@ -5,11 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataError } from '../../errors.js';
+import { join, sep } from 'node:path';
+import { DataError, QuantError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
 import { listPartitions, readPartitions, readTableFile, TABLES, PARTITION_FILE, type LakeDb, type DictColumn, type FoundPartition } from '../../lake/index.js';
 import { EVENTS_TABLE } from '../../lake/derived.js';
+import { queryColumns, readExpr } from '../../lake/columns.js';
+import { sqlString } from '../../lake/db.js';
 import { MARKETS } from '../../market.js';
 import { isTimeframe, timeframeMs } from '../../timeframe.js';
 import { eventBarIndices } from '../../research/forward.js';
@@ -224,6 +226,74 @@ export async function readEventRows(db: LakeDb, lakeRoot: string, k: InstrumentK
   return { file, ts: cols.ts_ms as Float64Array, event: cols.event as DictColumn, direction: cols.direction as Int32Array };
 }
 
+/**
+ * `readEventRows` of several instruments in ONE pair of queries (every instrument's glob in one read_parquet, each
+ * row told apart by the instrument folder of its file) instead of two per instrument: per instrument the same rows
+ * in the same order, their event names through one dictionary shared by all. An instrument with no events partition
+ * maps to undefined, as `readEventRows` returns.
+ */
+export async function readEventRowsOf(db: LakeDb, lakeRoot: string, keys: readonly InstrumentKey[]): Promise<Map<string, EventRows | undefined>> {
+  const out = new Map<string, EventRows | undefined>();
+  const found: { label: string; source: EventSource }[] = [];
+  for (const k of keys) {
+    const label = instrumentLabel(k);
+    if (out.has(label)) continue;
+    const parts = await listPartitions(lakeRoot, EVENTS_TABLE, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
+    out.set(label, undefined);
+    if (parts.length === 0) continue;
+    const dir = join(lakeRoot, EVENTS_TABLE.dir, `exchange=${k.exchange}`, `market=${k.market}`, `symbol=${k.symbol}`, `timeframe=${k.timeframe}`);
+    found.push({ label, source: { file: hiveDir(EVENTS_TABLE.dir, k, true), dir, paths: [join(dir, 'month=*', PARTITION_FILE)] } });
+  }
+  const rows = await readEventSources(db, found.map((f) => f.source));
+  found.forEach((f, j) => out.set(f.label, rows[j]!));
+  return out;
+}
+
+/** Where one instrument's event rows are: `paths` (files or globs) all inside the folder `dir`; `file` for messages. */
+export interface EventSource {
+  file: string;
+  dir: string;
+  paths: readonly string[];
+}
+
+/**
+ * The event rows of several sources in one pair of queries (the distinct names, then the rows), each source's rows
+ * in file order as a query of its own paths returns them. Each row's source is the folder its file lies in (the
+ * sources' folders must not nest).
+ */
+export async function readEventSources(db: LakeDb, sources: readonly EventSource[]): Promise<EventRows[]> {
+  if (sources.length === 0) return [];
+  const src = `read_parquet([${sources.flatMap((s) => s.paths.map(sqlString)).join(', ')}], filename = true)`;
+  const dict = (await db.rows(`SELECT DISTINCT COALESCE(event, '') FROM ${src} ORDER BY 1`)).map((r) => String(r[0]));
+  const which = `CASE ${sources.map((s, i) => `WHEN starts_with(filename, ${sqlString(s.dir + sep)}) THEN ${i}`).join(' ')} ELSE -1 END`;
+  const cols = await queryColumns(db,
+    `SELECT CAST(${which} AS INTEGER) AS source, ${readExpr('ts_ms', 'ts')}, ` +
+      `CAST(list_position([${dict.map(sqlString).join(', ')}]::VARCHAR[], COALESCE(event, '')) - 1 AS INTEGER) AS event, ${readExpr('direction', 'i32')} FROM ${src}`,
+    [{ name: 'source', type: 'i32' }, { name: 'ts_ms', type: 'ts' }, { name: 'event', type: 'i32' }, { name: 'direction', type: 'i32' }]);
+  const srcOf = cols.source as Int32Array;
+  const counts = new Int32Array(sources.length);
+  for (let i = 0; i < srcOf.length; i++) {
+    const j = srcOf[i]!;
+    if (j < 0) throw new QuantError(`an event row came from a file outside the folders read (${sources.map((s) => s.file).join(', ')})`, { hint: 'a bug: report it' });
+    counts[j] = counts[j]! + 1;
+  }
+  const ts = cols.ts_ms as Float64Array;
+  const ev = cols.event as Int32Array;
+  const dir = cols.direction as Int32Array;
+  const out: EventRows[] = sources.map((s, j) => ({ file: s.file, ts: new Float64Array(counts[j]!), event: { dict, idx: new Int32Array(counts[j]!) }, direction: new Int32Array(counts[j]!) }));
+  const at = new Int32Array(sources.length);
+  for (let i = 0; i < srcOf.length; i++) {
+    const j = srcOf[i]!;
+    const r = out[j]!;
+    const k = at[j]!;
+    at[j] = k + 1;
+    r.ts[k] = ts[i]!;
+    r.event.idx[k] = ev[i]!;
+    r.direction[k] = dir[i]!;
+  }
+  return out;
+}
+
 /** The checking half of `loadEvents`: the series of the events named, on the grid (ts0, tfMs). Reads nothing. */
 export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<string>, ts0: number, tfMs: number): Map<string, EventSeries> {
   const out = new Map<string, EventSeries>();
@@ -298,6 +368,44 @@ const runReadsOf = new WeakMap<object, RunReads>();
 export function runReads(ctx: object): RunReads {
   let r = runReadsOf.get(ctx);
   if (!r) runReadsOf.set(ctx, (r = new RunReads(RUN_READS_BUDGET)));
+  return r;
+}
+
+/**
+ * The event rows of a run's instruments (`readEventRowsOf`): `get` reads every key not asked for before in ONE query. Kept for the run (event rows are small beside the bars RunReads holds and may drop),
+ * so the candidate ranges of an unsharded run read each instrument's events once, in one query per range at most.
+ */
+export class RunEventRows {
+  private readonly rows = new Map<string, Promise<EventRows | undefined>>();
+  constructor(private readonly lakeRoot: string) {}
+
+  /**
+   * Resolves when the rows of every key are read (the query on `db` is finished before this returns: a connection
+   * runs one query at a time; keys another range is reading on its own connection are waited for).
+   */
+  async get(db: LakeDb, keys: readonly InstrumentKey[]): Promise<Map<string, EventRows | undefined>> {
+    const missing = keys.filter((k) => !this.rows.has(instrumentLabel(k)));
+    if (missing.length > 0) {
+      const all = readEventRowsOf(db, this.lakeRoot, missing);
+      for (const k of missing) {
+        const label = instrumentLabel(k);
+        const one = all.then((m) => m.get(label));
+        one.catch(() => undefined); // a failed read fails every range that waits for it, the same way
+        this.rows.set(label, one);
+      }
+    }
+    const out = new Map<string, EventRows | undefined>();
+    for (const k of keys) out.set(instrumentLabel(k), await this.rows.get(instrumentLabel(k))!);
+    return out;
+  }
+}
+
+const runEventRowsOf = new WeakMap<object, RunEventRows>();
+
+/** The shared event rows of the run whose context this is, for the events under `lakeRoot`. */
+export function runEventRows(ctx: object, lakeRoot: string): RunEventRows {
+  let r = runEventRowsOf.get(ctx);
+  if (!r) runEventRowsOf.set(ctx, (r = new RunEventRows(lakeRoot)));
   return r;
 }
 

@@ -3,7 +3,7 @@ import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { writeTableFile, type LakeDb } from '../../lake/index.js';
 import {
-  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences,
+  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type EventSeries, type MemberOccurrences,
 } from '../../research/discovery.js';
 import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
@@ -11,7 +11,7 @@ import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
 import {
-  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRows, readPlan, runReads, type InstrumentKey, type LoadedPlan,
+  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, readPlan, runEventRows, runReads, type EventRows, type InstrumentKey, type LoadedPlan,
 } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
@@ -130,18 +130,20 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
   const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
   const reads = runReads(ctx);
+  // the events of every instrument of this range in one query (those an earlier range of the run read are kept)
+  const eventRows = await runEventRows(ctx, eventsRoot).get(db, groups.map((g) => g.key));
   for (const g of groups) {
     if (ctx.signal.aborted) return [];
     const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
     // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
-    const { bars, open, rows, drifts } = await reads.get(`discovery ${instrumentLabel(g.key)}`, async () => {
+    const { bars, open, rows, drifts, series } = await reads.get(`discovery ${instrumentLabel(g.key)}`, async () => {
       const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
       const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-      const rows = bars.ts_ms.length ? await readEventRows(db, eventsRoot, g.key) : undefined;
-      return { bars, open, rows, drifts: new Map() as DriftCache };
+      const rows = bars.ts_ms.length ? eventRows.get(instrumentLabel(g.key)) : undefined;
+      return { bars, open, rows, drifts: new Map() as DriftCache, series: new Map<string, EventSeries | undefined>() };
     }, arrayBytes);
     const names = new Set([...g.candidates, ...mine].map((c) => c.event));
-    const events = bars.ts_ms.length ? eventSeries(rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
+    const events = bars.ts_ms.length ? cachedEventSeries(series, rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
     for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
     const offset = bars.ts_ms.length ? bars.ts_ms[0]! / bars.tfMs : 0;
     for (const c of mine) {
@@ -154,4 +156,24 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   }
   for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars, c.pooling === 'bucket' ? 'bucket' : 'universe'));
   return cands.map((c) => byId.get(c.candidate_id)!);
+}
+
+/**
+ * `eventSeries` of `names`, each name's series built once per instrument and run: `cache` keeps what earlier
+ * candidate ranges built (undefined: the name does not occur), so a name is scanned and checked once.
+ */
+function cachedEventSeries(
+  cache: Map<string, EventSeries | undefined>, rows: EventRows | undefined, names: ReadonlySet<string>, ts0: number, tfMs: number,
+): Map<string, EventSeries> {
+  const missing = new Set([...names].filter((n) => !cache.has(n)));
+  if (missing.size > 0) {
+    const built = eventSeries(rows, missing, ts0, tfMs);
+    for (const n of missing) cache.set(n, built.get(n));
+  }
+  const out = new Map<string, EventSeries>();
+  for (const n of names) {
+    const s = cache.get(n);
+    if (s) out.set(n, s);
+  }
+  return out;
 }
