@@ -161,9 +161,11 @@ export interface LoadedBars extends BridgeBars {
  * Cleaned bars of one instrument and timeframe, checked to be one complete grid (ts_ms[i] = ts_ms[0] + i * tf).
  * `withVolume: false` reads ts_ms and open only (discovery); close, volume and quote_volume are then empty arrays.
  * A missing slot (is_missing = 1) has NULL prices by the clean contract (TABLES.cleanBars), read as NaN; the flag
- * itself is not re-read. No partitions: DataError naming the instrument's folder.
+ * itself is not re-read. No partitions: DataError naming the instrument's folder. `materialize`: DuckDB runs the
+ * whole query on its threads before the first chunk is fetched (lib/lake queryColumns), so a read started before
+ * some JS work proceeds during it.
  */
-export async function loadBars(db: LakeDb, lakeRoot: string, k: InstrumentKey, o: { withVolume?: boolean } = {}): Promise<LoadedBars> {
+export async function loadBars(db: LakeDb, lakeRoot: string, k: InstrumentKey, o: { withVolume?: boolean; materialize?: boolean } = {}): Promise<LoadedBars> {
   const file = hiveDir(TABLES.cleanBars.dir, k, true);
   const parts = await listPartitions(lakeRoot, TABLES.cleanBars, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
   if (parts.length === 0) {
@@ -173,7 +175,7 @@ export async function loadBars(db: LakeDb, lakeRoot: string, k: InstrumentKey, o
   }
   const withVolume = o.withVolume ?? true;
   const cols = await readPartitions(db, lakeRoot, TABLES.cleanBars, parts,
-    withVolume ? ['ts_ms', 'open', 'close', 'volume', 'quote_volume'] : ['ts_ms', 'open']);
+    withVolume ? ['ts_ms', 'open', 'close', 'volume', 'quote_volume'] : ['ts_ms', 'open'], { materialize: o.materialize ?? false });
   const ts = cols.ts_ms as Float64Array;
   const tfMs = timeframeMs(k.timeframe as Parameters<typeof timeframeMs>[0]);
   for (let i = 1; i < ts.length; i++) {

@@ -132,16 +132,34 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   const reads = runReads(ctx);
   // the events of every instrument of this range in one query (those an earlier range of the run read are kept)
   const eventRows = await runEventRows(ctx, eventsRoot).get(db, groups.map((g) => g.key));
-  for (const g of groups) {
-    if (ctx.signal.aborted) return [];
+  // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
+  const load = (key: InstrumentKey) => reads.get(`discovery ${instrumentLabel(key)}`, async () => {
+    const bars = await loadBars(db, lakeRoot, key, { withVolume: false, materialize: true });
+    const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
+    const rows = bars.ts_ms.length ? eventRows.get(instrumentLabel(key)) : undefined;
+    return { bars, open, rows, drifts: new Map() as DriftCache, series: new Map<string, EventSeries | undefined>() };
+  }, arrayBytes);
+  // the next instrument's bars are read (a materialized query: DuckDB's threads) while this one is computed (JS); the
+  // computation uses no connection, so `db` still runs one query at a time
+  let next = groups.length > 0 ? load(groups[0]!.key) : undefined;
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi]!;
+    const current = await next!;
+    next = gi + 1 < groups.length ? load(groups[gi + 1]!.key) : undefined;
+    if (ctx.signal.aborted) {
+      await next?.catch(() => undefined);
+      return [];
+    }
+    try {
+      evaluateLoaded(g, current);
+    } catch (e) {
+      await next?.catch(() => undefined); // no query left running on the connection when the error unwinds
+      throw e;
+    }
+  }
+  function evaluateLoaded(g: { key: InstrumentKey; candidates: Candidate[] }, loaded: Awaited<ReturnType<typeof load>>): void {
+    const { bars, open, rows, drifts, series } = loaded;
     const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
-    // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
-    const { bars, open, rows, drifts, series } = await reads.get(`discovery ${instrumentLabel(g.key)}`, async () => {
-      const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
-      const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-      const rows = bars.ts_ms.length ? eventRows.get(instrumentLabel(g.key)) : undefined;
-      return { bars, open, rows, drifts: new Map() as DriftCache, series: new Map<string, EventSeries | undefined>() };
-    }, arrayBytes);
     const names = new Set([...g.candidates, ...mine].map((c) => c.event));
     const events = bars.ts_ms.length ? cachedEventSeries(series, rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
     for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
