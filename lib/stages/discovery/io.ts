@@ -165,9 +165,11 @@ export interface LoadedBars extends BridgeBars {
  * whole query on its threads before the first chunk is fetched (lib/lake queryColumns), so a read started before
  * some JS work proceeds during it.
  */
-export async function loadBars(db: LakeDb, lakeRoot: string, k: InstrumentKey, o: { withVolume?: boolean; materialize?: boolean } = {}): Promise<LoadedBars> {
+export async function loadBars(
+  db: LakeDb, lakeRoot: string, k: InstrumentKey, o: { withVolume?: boolean; materialize?: boolean; list?: PartitionLister } = {},
+): Promise<LoadedBars> {
   const file = hiveDir(TABLES.cleanBars.dir, k, true);
-  const parts = await listPartitions(lakeRoot, TABLES.cleanBars, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
+  const parts = await (o.list ?? listPartitions)(lakeRoot, TABLES.cleanBars, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
   if (parts.length === 0) {
     throw new DataError('no cleaned bars for an instrument of the plan', { file, field: 'instrument', value: instrumentLabel(k) }, {
       hint: 'the plan names an instrument or timeframe that clean did not produce: rerun clean (extra_timeframes) or the plan',
@@ -234,13 +236,15 @@ export async function readEventRows(db: LakeDb, lakeRoot: string, k: InstrumentK
  * in the same order, their event names through one dictionary shared by all. An instrument with no events partition
  * maps to undefined, as `readEventRows` returns.
  */
-export async function readEventRowsOf(db: LakeDb, lakeRoot: string, keys: readonly InstrumentKey[]): Promise<Map<string, EventRows | undefined>> {
+export async function readEventRowsOf(
+  db: LakeDb, lakeRoot: string, keys: readonly InstrumentKey[], list: PartitionLister = listPartitions,
+): Promise<Map<string, EventRows | undefined>> {
   const out = new Map<string, EventRows | undefined>();
   const found: { label: string; source: EventSource }[] = [];
   for (const k of keys) {
     const label = instrumentLabel(k);
     if (out.has(label)) continue;
-    const parts = await listPartitions(lakeRoot, EVENTS_TABLE, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
+    const parts = await list(lakeRoot, EVENTS_TABLE, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
     out.set(label, undefined);
     if (parts.length === 0) continue;
     const dir = join(lakeRoot, EVENTS_TABLE.dir, `exchange=${k.exchange}`, `market=${k.market}`, `symbol=${k.symbol}`, `timeframe=${k.timeframe}`);
@@ -301,10 +305,11 @@ export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<stri
   const out = new Map<string, EventSeries>();
   if (!rows) return out;
   const { file, ts, event: ev, direction: dir } = rows;
+  const wanted = ev.dict.map((name) => names.has(name)); // per dictionary entry, not a string lookup per row
   const acc = new Map<number, number[]>(); // dictionary index -> row indices
   for (let i = 0; i < ts.length; i++) {
     const e = ev.idx[i]!;
-    if (!names.has(ev.dict[e]!)) continue;
+    if (!wanted[e]) continue;
     if (dir[i] !== 1 && dir[i] !== -1) throw new DataError(`event ${ev.dict[e]}: direction must be +1 or -1`, { file, field: 'direction', value: dir[i] });
     let a = acc.get(e);
     if (!a) acc.set(e, (a = []));
@@ -312,8 +317,14 @@ export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<stri
   }
   for (const [e, rows] of acc) {
     const name = ev.dict[e]!;
-    rows.sort((x, y) => ts[x]! - ts[y]! || x - y);
-    const t = Float64Array.from(rows, (i) => ts[i]!);
+    // by time, ties by row: rows already in that order (the files are written sorted) are left as they are
+    if (!inTimeOrder(ts, rows)) rows.sort((x, y) => ts[x]! - ts[y]! || x - y);
+    const t = new Float64Array(rows.length);
+    const d = new Int8Array(rows.length);
+    for (let k = 0; k < rows.length; k++) {
+      t[k] = ts[rows[k]!]!;
+      d[k] = dir[rows[k]!]!;
+    }
     for (let i = 1; i < t.length; i++) {
       if (t[i] === t[i - 1]) {
         throw new DataError(`event ${name} occurs twice at the same bar`, { file, field: 'ts_ms', value: t[i] }, {
@@ -321,9 +332,15 @@ export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<stri
         });
       }
     }
-    out.set(name, { t: eventBarIndices(t, ts0, tfMs, { file }), direction: Int8Array.from(rows, (i) => dir[i]!) });
+    out.set(name, { t: eventBarIndices(t, ts0, tfMs, { file }), direction: d });
   }
   return out;
+}
+
+/** True when the times of `rows` (ascending row indices) never decrease (NaN: false, the sort decides). */
+function inTimeOrder(ts: Float64Array, rows: readonly number[]): boolean {
+  for (let k = 1; k < rows.length; k++) if (!(ts[rows[k - 1]!]! <= ts[rows[k]!]!)) return false;
+  return rows.length === 0 || !Number.isNaN(ts[rows[0]!]!);
 }
 
 /**
@@ -379,7 +396,7 @@ export function runReads(ctx: object): RunReads {
  */
 export class RunEventRows {
   private readonly rows = new Map<string, Promise<EventRows | undefined>>();
-  constructor(private readonly lakeRoot: string) {}
+  constructor(private readonly lakeRoot: string, private readonly list: PartitionLister = listPartitions) {}
 
   /**
    * Resolves when the rows of every key are read (the query on `db` is finished before this returns: a connection
@@ -388,7 +405,7 @@ export class RunEventRows {
   async get(db: LakeDb, keys: readonly InstrumentKey[]): Promise<Map<string, EventRows | undefined>> {
     const missing = keys.filter((k) => !this.rows.has(instrumentLabel(k)));
     if (missing.length > 0) {
-      const all = readEventRowsOf(db, this.lakeRoot, missing);
+      const all = readEventRowsOf(db, this.lakeRoot, missing, this.list);
       for (const k of missing) {
         const label = instrumentLabel(k);
         const one = all.then((m) => m.get(label));
@@ -407,8 +424,33 @@ const runEventRowsOf = new WeakMap<object, RunEventRows>();
 /** The shared event rows of the run whose context this is, for the events under `lakeRoot`. */
 export function runEventRows(ctx: object, lakeRoot: string): RunEventRows {
   let r = runEventRowsOf.get(ctx);
-  if (!r) runEventRowsOf.set(ctx, (r = new RunEventRows(lakeRoot)));
+  if (!r) runEventRowsOf.set(ctx, (r = new RunEventRows(lakeRoot, runPartitionLister(ctx))));
   return r;
+}
+
+/** `listPartitions`, or a memo of it. */
+export type PartitionLister = typeof listPartitions;
+
+const listersOf = new WeakMap<object, PartitionLister>();
+
+/**
+ * `listPartitions` once per (root, table, filter) for the run whose context this is: the shard listing, the bars and
+ * the events of an instrument each list the same partitions (manifests read and parsed) otherwise. A stage's inputs
+ * do not change while it runs, so a memo is what a new listing would return; callers only read the partitions.
+ */
+export function runPartitionLister(ctx: object): PartitionLister {
+  let l = listersOf.get(ctx);
+  if (!l) {
+    const memo = new Map<string, Promise<FoundPartition[]>>();
+    l = (root, table, filter = {}) => {
+      const key = JSON.stringify([root, table.dir, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+      let p = memo.get(key);
+      if (!p) memo.set(key, (p = listPartitions(root, table, filter)));
+      return p;
+    };
+    listersOf.set(ctx, l);
+  }
+  return l;
 }
 
 /** Bytes of the typed arrays in a (nested) value, for RunReads budgets. */

@@ -11,7 +11,7 @@ import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
 import {
-  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, readPlan, runEventRows, runReads, type EventRows, type InstrumentKey, type LoadedPlan,
+  arrayBytes, eventSeries, groupByInstrument, instrumentLabel, loadBars, readPlan, runEventRows, runPartitionLister, runReads, type EventRows, type InstrumentKey, type LoadedPlan,
 } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
@@ -37,7 +37,7 @@ export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateSta
   by: 'candidate range',
   list: async (ctx) => {
     const plan = await readCheckedPlan(ctx);
-    const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')), () => false);
+    const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')), () => false, runPartitionLister(ctx));
     const out: ShardItem[] = [];
     for (const r of candidateRanges(plan.candidates.length, ctx.params.shard_candidates)) {
       const data: DiscoveryShardData = { candidates: plan.candidates.slice(r.from, r.to).map(shardCandidate) };
@@ -48,7 +48,7 @@ export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateSta
   runShard: async (ctx, shard, _prepared, db) => evaluateCandidates(ctx, db, (shard.data as DiscoveryShardData).candidates),
   reduce: async (ctx, _shards, results, _prepared, db) => {
     const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
-    const plan = await readPlan(ctx.input('research/plan'));
+    const plan = await runPlan(ctx);
     const stats = results.flat();
     const off = plan.candidates.findIndex((c, k) => stats[k]?.candidate_id !== c.candidate_id);
     if (stats.length !== plan.candidates.length || off >= 0) {
@@ -87,9 +87,18 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
   return runShardsInProcess(discoveryShards, ctx, WORKERS);
 }
 
+const plans = new WeakMap<object, Promise<LoadedPlan>>();
+
+/** research/plan read once per run context (the list and the reduce of an unsharded run both need it; read-only). */
+function runPlan(ctx: StageContext<DiscoveryParams>): Promise<LoadedPlan> {
+  let p = plans.get(ctx);
+  if (!p) plans.set(ctx, (p = readPlan(ctx.input('research/plan'))));
+  return p;
+}
+
 /** The plan, every candidate checked to be for the pipeline timeframe (a located error naming its line). */
 async function readCheckedPlan(ctx: StageContext<DiscoveryParams>): Promise<LoadedPlan> {
-  const plan = await readPlan(ctx.input('research/plan'));
+  const plan = await runPlan(ctx);
   plan.candidates.forEach((c, k) => {
     if (c.timeframe !== ctx.params.timeframe) {
       throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
@@ -134,7 +143,7 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   const eventRows = await runEventRows(ctx, eventsRoot).get(db, groups.map((g) => g.key));
   // read once per run: the other ranges of an unsharded run need the same instrument (RunReads)
   const load = (key: InstrumentKey) => reads.get(`discovery ${instrumentLabel(key)}`, async () => {
-    const bars = await loadBars(db, lakeRoot, key, { withVolume: false, materialize: true });
+    const bars = await loadBars(db, lakeRoot, key, { withVolume: false, materialize: true, list: runPartitionLister(ctx) });
     const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
     const rows = bars.ts_ms.length ? eventRows.get(instrumentLabel(key)) : undefined;
     return { bars, open, rows, drifts: new Map() as DriftCache, series: new Map<string, EventSeries | undefined>() };
