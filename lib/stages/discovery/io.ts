@@ -399,8 +399,9 @@ export class RunEventRows {
   constructor(private readonly lakeRoot: string, private readonly list: PartitionLister = listPartitions) {}
 
   /**
-   * Resolves when the rows of every key are read (the query on `db` is finished before this returns: a connection
-   * runs one query at a time; keys another range is reading on its own connection are waited for).
+   * Resolves when the rows of every key are read: the query on `db` is finished before this returns, and keys another
+   * range is reading on its own connection are waited for. A connection runs one query at a time: concurrent callers
+   * must each pass their own (as the ranges of mapWithConnections do).
    */
   async get(db: LakeDb, keys: readonly InstrumentKey[]): Promise<Map<string, EventRows | undefined>> {
     const missing = keys.filter((k) => !this.rows.has(instrumentLabel(k)));
