@@ -31,7 +31,7 @@ export function openShardDb(spec: Pick<ShardSpec<never>, 'fileCache' | 'threads'
 }
 
 async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, db: LakeDb, concurrency: number): Promise<StageRunSummary> {
-  const shards = await spec.list(ctx, db);
+  const shards = await spec.list(ctx, db, { digests: false }); // input digests serve sharded runs only
   const prepared = spec.prepare ? await spec.prepare(ctx, shards, db) : (undefined as Prep);
   if (ctx.signal.aborted) return {};
   let done = 0;

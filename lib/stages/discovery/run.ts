@@ -35,13 +35,13 @@ export interface DiscoveryShardData {
  */
 export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateStats[]> = {
   by: 'candidate range',
-  list: async (ctx) => {
+  list: async (ctx, _db, o) => {
     const plan = await readCheckedPlan(ctx);
     const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')), () => false, runPartitionLister(ctx));
     const out: ShardItem[] = [];
     for (const r of candidateRanges(plan.candidates.length, ctx.params.shard_candidates)) {
       const data: DiscoveryShardData = { candidates: plan.candidates.slice(r.from, r.to).map(shardCandidate) };
-      out.push({ label: r.label, input_digest: rangeDigest(data, await inputs(instrumentsOf(data.candidates))), data });
+      out.push({ label: r.label, input_digest: o?.digests === false ? '' : rangeDigest(data, await inputs(instrumentsOf(data.candidates))), data });
     }
     return out;
   },

@@ -159,7 +159,7 @@ export function instrumentsOf(parts: readonly FoundPartition[]): Instrument[] {
 }
 
 /**
- * Occurrences of each candidate's event on its instrument (ts_ms only, one query per instrument and event) and
+ * Occurrences of each candidate's event on its instrument (every instrument's event partitions in one query, `eventTimes`) and
  * the feasibility numbers per horizon. Event times must lie on the instrument's bar grid.
  */
 async function measureFeasibility(
