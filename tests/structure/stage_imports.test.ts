@@ -9,6 +9,12 @@ import { describe, expect, test } from '@jest/globals';
 import { join, relative } from 'node:path';
 import { moduleGraph } from '../../lib/stage/code_digest.js';
 import { BUILD_ROOT } from '../research/discovery/fixture.js';
+import * as wf from '../../lib/stages/walkforward/run.js';
+import * as wfFiles from '../../lib/stages/walkforward/files.js';
+import * as ev from '../../lib/stages/events/run.js';
+import * as evFiles from '../../lib/stages/events/files.js';
+import * as ft from '../../lib/stages/features/run.js';
+import * as ftFiles from '../../lib/stages/features/files.js';
 
 const graph = (stage: string) => moduleGraph(join(BUILD_ROOT, 'stages', `${stage}.js`)).map((f) => relative(BUILD_ROOT, f));
 
@@ -24,12 +30,7 @@ describe('stage module graphs', () => {
     for (const f of absent) expect(g).not.toContain(f);
   });
 
-  test('the names they read are the ones the writers use', async () => {
-    const [wf, wfFiles, ev, evFiles, ft, ftFiles] = await Promise.all([
-      import('../../lib/stages/walkforward/run.js'), import('../../lib/stages/walkforward/files.js'),
-      import('../../lib/stages/events/run.js'), import('../../lib/stages/events/files.js'),
-      import('../../lib/stages/features/run.js'), import('../../lib/stages/features/files.js'),
-    ]);
+  test('the names they read are the ones the writers use', () => {
     expect([wf.OOS_FILE, wf.SUMMARY_FILE, wf.TRADES_FILE, wf.OOS_COLUMNS]).toEqual([wfFiles.OOS_FILE, wfFiles.SUMMARY_FILE, wfFiles.TRADES_FILE, wfFiles.OOS_COLUMNS]);
     expect(wf.OOS_COLUMNS.map((c) => `${c.name}:${c.type}`)).toEqual(['ts_ms:ts', 'window:i32', 'ret:f64', 'equity:f64', 'gross_leverage:f64', 'benchmark_equity:f64']);
     expect(ev.EVENTS_INFO_FILE).toBe(evFiles.EVENTS_INFO_FILE);
