@@ -94,8 +94,11 @@ export interface ShardSpec<P, Prep = unknown, R = unknown> {
    * cells). Shown in plans and run summaries.
    */
   by: 'instrument' | 'candidate range' | 'blueprint x window';
-  /** The shards of this run, in the order the reduce sees their results. */
-  list: (ctx: StageContext<P>, db: LakeDb) => Promise<ShardItem[]>;
+  /**
+   * The shards of this run, in the order the reduce sees their results. `o.digests: false` (the unsharded run in one
+   * process, which never reads them): a stage may leave `input_digest` empty instead of computing it.
+   */
+  list: (ctx: StageContext<P>, db: LakeDb, o?: { digests: boolean }) => Promise<ShardItem[]>;
   /**
    * The cross-section step (features: the universe's breadth and reference returns). Its value must survive
    * `v8.serialize` (the sharded run hands it to shard processes as a file); its bytes enter every shard's

@@ -31,7 +31,7 @@ export function openShardDb(spec: Pick<ShardSpec<never>, 'fileCache' | 'threads'
 }
 
 async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, db: LakeDb, concurrency: number): Promise<StageRunSummary> {
-  const shards = await spec.list(ctx, db);
+  const shards = await spec.list(ctx, db, { digests: false }); // input digests serve sharded runs only
   const prepared = spec.prepare ? await spec.prepare(ctx, shards, db) : (undefined as Prep);
   if (ctx.signal.aborted) return {};
   if (spec.runTogether) {
@@ -100,8 +100,44 @@ export function decodeShardResult(v: unknown): unknown {
 
 const NUM_TAG = '$num';
 
-/** A result exactly as the reduce of a sharded run receives it: encoded, through JSON text, decoded. */
-function passAsJson<R>(r: R, label: string): R {
+/**
+ * A result exactly as the reduce of a sharded run receives it (encoded, through JSON text, decoded), built in one
+ * walk without the text: the same checks and errors as `encodeShardResult`, and what the round trip gives, which is
+ * each number itself (finite ones survive JSON exactly, the others travel tagged), an undefined array item as null,
+ * an undefined property left out, plain objects and arrays rebuilt with their keys in the same order.
+ */
+export function passAsJson<R>(r: R, label: string): R {
   if (r === undefined) return r;
-  return decodeShardResult(JSON.parse(JSON.stringify(encodeShardResult(r, `shard ${label}: result`)))) as R;
+  const out = jsonCopy(r);
+  // something JSON cannot carry: the encoder names it (a located error)
+  if (out === NOT_JSON) {
+    encodeShardResult(r, `shard ${label}: result`);
+    throw new QuantError(`shard ${label}: result is not JSON data`, { hint: 'return numbers, strings, booleans, arrays and plain objects from runShard' });
+  }
+  return out as R;
+}
+
+const NOT_JSON = Symbol('not JSON data');
+
+function jsonCopy(v: unknown): unknown {
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || v === null || v === undefined) return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const c = jsonCopy(v[i]);
+      if (c === NOT_JSON) return c;
+      out[i] = c ?? null;
+    }
+    return out;
+  }
+  const proto = typeof v === 'object' ? Object.getPrototypeOf(v) as unknown : undefined;
+  if (proto !== Object.prototype && proto !== null) return NOT_JSON;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (k === NUM_TAG) return NOT_JSON;
+    const c = jsonCopy(x);
+    if (c === NOT_JSON) return c;
+    if (c !== undefined) out[k] = c;
+  }
+  return out;
 }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadEventSpecs } from '../../events/index.js';
-import { FEATURES_INFO_FILE } from '../features/run.js';
+import { FEATURES_INFO_FILE } from '../features/files.js';
 
 export interface LakeVocabulary {
   features: ReadonlySet<string>;

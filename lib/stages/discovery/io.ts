@@ -5,11 +5,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataError } from '../../errors.js';
+import { join, sep } from 'node:path';
+import { DataError, QuantError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
 import { listPartitions, readPartitions, readTableFile, TABLES, PARTITION_FILE, type LakeDb, type DictColumn, type FoundPartition } from '../../lake/index.js';
 import { EVENTS_TABLE } from '../../lake/derived.js';
+import { queryColumns, readExpr } from '../../lake/columns.js';
+import { sqlString } from '../../lake/db.js';
 import { MARKETS } from '../../market.js';
 import { isTimeframe, timeframeMs } from '../../timeframe.js';
 import { eventBarIndices } from '../../research/forward.js';
@@ -159,11 +161,15 @@ export interface LoadedBars extends BridgeBars {
  * Cleaned bars of one instrument and timeframe, checked to be one complete grid (ts_ms[i] = ts_ms[0] + i * tf).
  * `withVolume: false` reads ts_ms and open only (discovery); close, volume and quote_volume are then empty arrays.
  * A missing slot (is_missing = 1) has NULL prices by the clean contract (TABLES.cleanBars), read as NaN; the flag
- * itself is not re-read. No partitions: DataError naming the instrument's folder.
+ * itself is not re-read. No partitions: DataError naming the instrument's folder. `materialize`: DuckDB runs the
+ * whole query on its threads before the first chunk is fetched (lib/lake queryColumns), so a read started before
+ * some JS work proceeds during it.
  */
-export async function loadBars(db: LakeDb, lakeRoot: string, k: InstrumentKey, o: { withVolume?: boolean } = {}): Promise<LoadedBars> {
+export async function loadBars(
+  db: LakeDb, lakeRoot: string, k: InstrumentKey, o: { withVolume?: boolean; materialize?: boolean; list?: PartitionLister } = {},
+): Promise<LoadedBars> {
   const file = hiveDir(TABLES.cleanBars.dir, k, true);
-  const parts = await listPartitions(lakeRoot, TABLES.cleanBars, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
+  const parts = await (o.list ?? listPartitions)(lakeRoot, TABLES.cleanBars, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
   if (parts.length === 0) {
     throw new DataError('no cleaned bars for an instrument of the plan', { file, field: 'instrument', value: instrumentLabel(k) }, {
       hint: 'the plan names an instrument or timeframe that clean did not produce: rerun clean (extra_timeframes) or the plan',
@@ -171,7 +177,7 @@ export async function loadBars(db: LakeDb, lakeRoot: string, k: InstrumentKey, o
   }
   const withVolume = o.withVolume ?? true;
   const cols = await readPartitions(db, lakeRoot, TABLES.cleanBars, parts,
-    withVolume ? ['ts_ms', 'open', 'close', 'volume', 'quote_volume'] : ['ts_ms', 'open']);
+    withVolume ? ['ts_ms', 'open', 'close', 'volume', 'quote_volume'] : ['ts_ms', 'open'], { materialize: o.materialize ?? false });
   const ts = cols.ts_ms as Float64Array;
   const tfMs = timeframeMs(k.timeframe as Parameters<typeof timeframeMs>[0]);
   for (let i = 1; i < ts.length; i++) {
@@ -224,15 +230,86 @@ export async function readEventRows(db: LakeDb, lakeRoot: string, k: InstrumentK
   return { file, ts: cols.ts_ms as Float64Array, event: cols.event as DictColumn, direction: cols.direction as Int32Array };
 }
 
+/**
+ * `readEventRows` of several instruments in ONE pair of queries (every instrument's glob in one read_parquet, each
+ * row told apart by the instrument folder of its file) instead of two per instrument: per instrument the same rows
+ * in the same order, their event names through one dictionary shared by all. An instrument with no events partition
+ * maps to undefined, as `readEventRows` returns.
+ */
+export async function readEventRowsOf(
+  db: LakeDb, lakeRoot: string, keys: readonly InstrumentKey[], list: PartitionLister = listPartitions,
+): Promise<Map<string, EventRows | undefined>> {
+  const out = new Map<string, EventRows | undefined>();
+  const found: { label: string; source: EventSource }[] = [];
+  for (const k of keys) {
+    const label = instrumentLabel(k);
+    if (out.has(label)) continue;
+    const parts = await list(lakeRoot, EVENTS_TABLE, { exchange: k.exchange, market: k.market, symbol: k.symbol, timeframe: k.timeframe });
+    out.set(label, undefined);
+    if (parts.length === 0) continue;
+    const dir = join(lakeRoot, EVENTS_TABLE.dir, `exchange=${k.exchange}`, `market=${k.market}`, `symbol=${k.symbol}`, `timeframe=${k.timeframe}`);
+    found.push({ label, source: { file: hiveDir(EVENTS_TABLE.dir, k, true), dir, paths: [join(dir, 'month=*', PARTITION_FILE)] } });
+  }
+  const rows = await readEventSources(db, found.map((f) => f.source));
+  found.forEach((f, j) => out.set(f.label, rows[j]!));
+  return out;
+}
+
+/** Where one instrument's event rows are: `paths` (files or globs) all inside the folder `dir`; `file` for messages. */
+export interface EventSource {
+  file: string;
+  dir: string;
+  paths: readonly string[];
+}
+
+/**
+ * The event rows of several sources in one pair of queries (the distinct names, then the rows), each source's rows
+ * in file order as a query of its own paths returns them. Each row's source is the folder its file lies in (the
+ * sources' folders must not nest).
+ */
+export async function readEventSources(db: LakeDb, sources: readonly EventSource[]): Promise<EventRows[]> {
+  if (sources.length === 0) return [];
+  const src = `read_parquet([${sources.flatMap((s) => s.paths.map(sqlString)).join(', ')}], filename = true)`;
+  const dict = (await db.rows(`SELECT DISTINCT COALESCE(event, '') FROM ${src} ORDER BY 1`)).map((r) => String(r[0]));
+  const which = `CASE ${sources.map((s, i) => `WHEN starts_with(filename, ${sqlString(s.dir + sep)}) THEN ${i}`).join(' ')} ELSE -1 END`;
+  const cols = await queryColumns(db,
+    `SELECT CAST(${which} AS INTEGER) AS source, ${readExpr('ts_ms', 'ts')}, ` +
+      `CAST(list_position([${dict.map(sqlString).join(', ')}]::VARCHAR[], COALESCE(event, '')) - 1 AS INTEGER) AS event, ${readExpr('direction', 'i32')} FROM ${src}`,
+    [{ name: 'source', type: 'i32' }, { name: 'ts_ms', type: 'ts' }, { name: 'event', type: 'i32' }, { name: 'direction', type: 'i32' }]);
+  const srcOf = cols.source as Int32Array;
+  const counts = new Int32Array(sources.length);
+  for (let i = 0; i < srcOf.length; i++) {
+    const j = srcOf[i]!;
+    if (j < 0) throw new QuantError(`an event row came from a file outside the folders read (${sources.map((s) => s.file).join(', ')})`, { hint: 'a bug: report it' });
+    counts[j] = counts[j]! + 1;
+  }
+  const ts = cols.ts_ms as Float64Array;
+  const ev = cols.event as Int32Array;
+  const dir = cols.direction as Int32Array;
+  const out: EventRows[] = sources.map((s, j) => ({ file: s.file, ts: new Float64Array(counts[j]!), event: { dict, idx: new Int32Array(counts[j]!) }, direction: new Int32Array(counts[j]!) }));
+  const at = new Int32Array(sources.length);
+  for (let i = 0; i < srcOf.length; i++) {
+    const j = srcOf[i]!;
+    const r = out[j]!;
+    const k = at[j]!;
+    at[j] = k + 1;
+    r.ts[k] = ts[i]!;
+    r.event.idx[k] = ev[i]!;
+    r.direction[k] = dir[i]!;
+  }
+  return out;
+}
+
 /** The checking half of `loadEvents`: the series of the events named, on the grid (ts0, tfMs). Reads nothing. */
 export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<string>, ts0: number, tfMs: number): Map<string, EventSeries> {
   const out = new Map<string, EventSeries>();
   if (!rows) return out;
   const { file, ts, event: ev, direction: dir } = rows;
+  const wanted = ev.dict.map((name) => names.has(name)); // per dictionary entry, not a string lookup per row
   const acc = new Map<number, number[]>(); // dictionary index -> row indices
   for (let i = 0; i < ts.length; i++) {
     const e = ev.idx[i]!;
-    if (!names.has(ev.dict[e]!)) continue;
+    if (!wanted[e]) continue;
     if (dir[i] !== 1 && dir[i] !== -1) throw new DataError(`event ${ev.dict[e]}: direction must be +1 or -1`, { file, field: 'direction', value: dir[i] });
     let a = acc.get(e);
     if (!a) acc.set(e, (a = []));
@@ -240,8 +317,14 @@ export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<stri
   }
   for (const [e, rows] of acc) {
     const name = ev.dict[e]!;
-    rows.sort((x, y) => ts[x]! - ts[y]! || x - y);
-    const t = Float64Array.from(rows, (i) => ts[i]!);
+    // by time, ties by row: rows already in that order (the files are written sorted) are left as they are
+    if (!inTimeOrder(ts, rows)) rows.sort((x, y) => ts[x]! - ts[y]! || x - y);
+    const t = new Float64Array(rows.length);
+    const d = new Int8Array(rows.length);
+    for (let k = 0; k < rows.length; k++) {
+      t[k] = ts[rows[k]!]!;
+      d[k] = dir[rows[k]!]!;
+    }
     for (let i = 1; i < t.length; i++) {
       if (t[i] === t[i - 1]) {
         throw new DataError(`event ${name} occurs twice at the same bar`, { file, field: 'ts_ms', value: t[i] }, {
@@ -249,9 +332,79 @@ export function eventSeries(rows: EventRows | undefined, names: ReadonlySet<stri
         });
       }
     }
-    out.set(name, { t: eventBarIndices(t, ts0, tfMs, { file }), direction: Int8Array.from(rows, (i) => dir[i]!) });
+    out.set(name, { t: eventBarIndices(t, ts0, tfMs, { file }), direction: d });
   }
   return out;
+}
+
+/** True when the times of `rows` (ascending row indices) never decrease (NaN: false, the sort decides). */
+function inTimeOrder(ts: Float64Array, rows: readonly number[]): boolean {
+  for (let k = 1; k < rows.length; k++) if (!(ts[rows[k - 1]!]! <= ts[rows[k]!]!)) return false;
+  return rows.length === 0 || !Number.isNaN(ts[rows[0]!]!);
+}
+
+/**
+ * The event rows of a run's instruments (`readEventRowsOf`): `get` reads every key not asked for before in ONE query. Kept for the run (event rows are small beside the bars),
+ * so the candidate ranges of an unsharded run read each instrument's events once, in one query per range at most.
+ */
+export class RunEventRows {
+  private readonly rows = new Map<string, Promise<EventRows | undefined>>();
+  constructor(private readonly lakeRoot: string, private readonly list: PartitionLister = listPartitions) {}
+
+  /**
+   * Resolves when the rows of every key are read: the query on `db` is finished before this returns, and keys another
+   * range is reading on its own connection are waited for. A connection runs one query at a time: concurrent callers
+   * must each pass their own (as the ranges of mapWithConnections do).
+   */
+  async get(db: LakeDb, keys: readonly InstrumentKey[]): Promise<Map<string, EventRows | undefined>> {
+    const missing = keys.filter((k) => !this.rows.has(instrumentLabel(k)));
+    if (missing.length > 0) {
+      const all = readEventRowsOf(db, this.lakeRoot, missing, this.list);
+      for (const k of missing) {
+        const label = instrumentLabel(k);
+        const one = all.then((m) => m.get(label));
+        one.catch(() => undefined); // a failed read fails every range that waits for it, the same way
+        this.rows.set(label, one);
+      }
+    }
+    const out = new Map<string, EventRows | undefined>();
+    for (const k of keys) out.set(instrumentLabel(k), await this.rows.get(instrumentLabel(k))!);
+    return out;
+  }
+}
+
+const runEventRowsOf = new WeakMap<object, RunEventRows>();
+
+/** The shared event rows of the run whose context this is, for the events under `lakeRoot`. */
+export function runEventRows(ctx: object, lakeRoot: string): RunEventRows {
+  let r = runEventRowsOf.get(ctx);
+  if (!r) runEventRowsOf.set(ctx, (r = new RunEventRows(lakeRoot, runPartitionLister(ctx))));
+  return r;
+}
+
+/** `listPartitions`, or a memo of it. */
+export type PartitionLister = typeof listPartitions;
+
+const listersOf = new WeakMap<object, PartitionLister>();
+
+/**
+ * `listPartitions` once per (root, table, filter) for the run whose context this is: the shard listing, the bars and
+ * the events of an instrument each list the same partitions (manifests read and parsed) otherwise. A stage's inputs
+ * do not change while it runs, so a memo is what a new listing would return; callers only read the partitions.
+ */
+export function runPartitionLister(ctx: object): PartitionLister {
+  let l = listersOf.get(ctx);
+  if (!l) {
+    const memo = new Map<string, Promise<FoundPartition[]>>();
+    l = (root, table, filter = {}) => {
+      const key = JSON.stringify([root, table.dir, Object.entries(filter).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+      let p = memo.get(key);
+      if (!p) memo.set(key, (p = listPartitions(root, table, filter)));
+      return p;
+    };
+    listersOf.set(ctx, l);
+  }
+  return l;
 }
 
 /** Cleaned funding settlements of one instrument (ts ascending), or undefined when it has none. */

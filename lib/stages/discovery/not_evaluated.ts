@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { readJsonIfExists } from '../../fsx.js';
 import { notEvaluatedText, type NotEvaluated } from '../../features/availability.js';
-import { EVENTS_INFO_FILE, type EventsInfo } from '../events/run.js';
+import type { EventsInfo } from '../events/run.js';
+import { EVENTS_INFO_FILE } from '../events/files.js';
 
 /** lake/events/_events.json as written by the events stage, or {} for a lake written before the file existed. */
 export async function readEventsInfo(eventsDir: string): Promise<Partial<EventsInfo>> {

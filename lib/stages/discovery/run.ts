@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
-import { mapWithConnections, writeTableFile, type LakeDb } from '../../lake/index.js';
+import { writeTableFile, type LakeDb } from '../../lake/index.js';
 import {
-  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences,
+  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type EventSeries, type MemberOccurrences,
 } from '../../research/discovery.js';
 import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
@@ -11,7 +11,7 @@ import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
 import {
-  eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRows, readPlan, type InstrumentKey, type LoadedPlan,
+  eventSeries, groupByInstrument, instrumentLabel, loadBars, readPlan, runEventRows, runPartitionLister, type EventRows, type InstrumentKey, type LoadedPlan,
 } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
@@ -37,27 +37,27 @@ export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateSta
   by: 'candidate range',
   // each input file is read once (an instrument's partitions): DuckDB's file cache would only grow with them
   fileCache: false,
-  list: async (ctx) => {
+  list: async (ctx, _db, o) => {
     const plan = await readCheckedPlan(ctx);
-    const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')), () => false);
+    const inputs = instrumentInputs(dirname(ctx.input('lake/cleaned')), dirname(ctx.input('lake/events')), () => false, runPartitionLister(ctx));
     const out: ShardItem[] = [];
     for (const r of candidateRanges(plan.candidates.length, ctx.params.shard_candidates)) {
       const data: DiscoveryShardData = { candidates: plan.candidates.slice(r.from, r.to).map(shardCandidate) };
-      out.push({ label: r.label, input_digest: rangeDigest(data, await inputs(instrumentsOf(data.candidates))), data });
+      out.push({ label: r.label, input_digest: o?.digests === false ? '' : rangeDigest(data, await inputs(instrumentsOf(data.candidates))), data });
     }
     return out;
   },
-  runShard: async (ctx, shard, _prepared, db) => evaluateCandidates(ctx, db, (shard.data as DiscoveryShardData).candidates, 1),
-  runTogether: async (ctx, shards, _prepared, db, concurrency) => {
+  runShard: async (ctx, shard, _prepared, db) => evaluateCandidates(ctx, db, (shard.data as DiscoveryShardData).candidates),
+  runTogether: async (ctx, shards, _prepared, db) => {
     const ranges = shards.map((s) => (s.data as DiscoveryShardData).candidates);
-    const stats = await evaluateCandidates(ctx, db, ranges.flat(), concurrency, true);
+    const stats = await evaluateCandidates(ctx, db, ranges.flat(), true);
     if (ctx.signal.aborted) return [];
     let k = 0;
     return ranges.map((r) => stats.slice(k, (k += r.length)));
   },
   reduce: async (ctx, _shards, results, _prepared, db) => {
     const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
-    const plan = await readPlan(ctx.input('research/plan'));
+    const plan = await runPlan(ctx);
     const stats = results.flat();
     const off = plan.candidates.findIndex((c, k) => stats[k]?.candidate_id !== c.candidate_id);
     if (stats.length !== plan.candidates.length || off >= 0) {
@@ -96,9 +96,18 @@ export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Pro
   return runShardsInProcess(discoveryShards, ctx, WORKERS);
 }
 
+const plans = new WeakMap<object, Promise<LoadedPlan>>();
+
+/** research/plan read once per run context (the list and the reduce of an unsharded run both need it; read-only). */
+function runPlan(ctx: StageContext<DiscoveryParams>): Promise<LoadedPlan> {
+  let p = plans.get(ctx);
+  if (!p) plans.set(ctx, (p = readPlan(ctx.input('research/plan'))));
+  return p;
+}
+
 /** The plan, every candidate checked to be for the pipeline timeframe (a located error naming its line). */
 async function readCheckedPlan(ctx: StageContext<DiscoveryParams>): Promise<LoadedPlan> {
-  const plan = await readPlan(ctx.input('research/plan'));
+  const plan = await runPlan(ctx);
   plan.candidates.forEach((c, k) => {
     if (c.timeframe !== ctx.params.timeframe) {
       throw new DataError(`candidate ${c.candidate_id} is for timeframe ${c.timeframe}, the pipeline runs ${ctx.params.timeframe}`, {
@@ -110,13 +119,12 @@ async function readCheckedPlan(ctx: StageContext<DiscoveryParams>): Promise<Load
 }
 
 /**
- * Tests `cands` (a range of the plan, or every range at once): one instrument at a time, `concurrency` at once on
- * their own connections (bars and events read once per instrument), the occurrences of pooled candidates kept per
- * member until every member is done. Statistics in the order given; `progress`: report instruments done.
+ * Tests `cands` (a range of the plan, or every range at once: ShardSpec.runTogether): one instrument at a time, each
+ * read once (bars; the events of every instrument in one query), the next one read while this one is computed; the
+ * occurrences of pooled candidates kept per member until every member is done. Statistics in the order given;
+ * `progress`: report instruments done.
  */
-async function evaluateCandidates(
-  ctx: StageContext<DiscoveryParams>, db: LakeDb, cands: readonly Candidate[], concurrency: number, progress = false,
-): Promise<CandidateStats[]> {
+async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb, cands: readonly Candidate[], progress = false): Promise<CandidateStats[]> {
   const lakeRoot = dirname(ctx.input('lake/cleaned'));
   const eventsRoot = dirname(ctx.input('lake/events'));
   const byId = new Map<string, CandidateStats>();
@@ -140,36 +148,70 @@ async function evaluateCandidates(
   const groups = groupByInstrument(single);
   const known = new Set(groups.map((g) => instrumentLabel(g.key)));
   for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
+  const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
+  // the events of every instrument of `cands` in one query
+  const eventRows = await runEventRows(ctx, eventsRoot).get(db, groups.map((g) => g.key));
   let done = 0;
-  const perGroup = await mapWithConnections(db, groups, concurrency, async (g, conn) => {
-    if (ctx.signal.aborted) return undefined;
-    const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
-    const bars = await loadBars(conn, lakeRoot, g.key, { withVolume: false });
+  const load = async (key: InstrumentKey) => {
+    const bars = await loadBars(db, lakeRoot, key, { withVolume: false, materialize: true, list: runPartitionLister(ctx) });
     const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
-    const rows = bars.ts_ms.length ? await readEventRows(conn, eventsRoot, g.key) : undefined;
-    const drifts: DriftCache = new Map();
+    const rows = bars.ts_ms.length ? eventRows.get(instrumentLabel(key)) : undefined;
+    return { bars, open, rows, drifts: new Map() as DriftCache, series: new Map<string, EventSeries | undefined>() };
+  };
+  // the next instrument's bars are read (a materialized query: DuckDB's threads) while this one is computed (JS); the
+  // computation uses no connection, so `db` still runs one query at a time
+  let next = groups.length > 0 ? load(groups[0]!.key) : undefined;
+  for (let gi = 0; gi < groups.length; gi++) {
+    const g = groups[gi]!;
+    const current = await next!;
+    next = gi + 1 < groups.length ? load(groups[gi + 1]!.key) : undefined;
+    if (ctx.signal.aborted) {
+      await next?.catch(() => undefined);
+      return [];
+    }
+    try {
+      evaluateLoaded(g, current);
+    } catch (e) {
+      await next?.catch(() => undefined); // no query left running on the connection when the error unwinds
+      throw e;
+    }
+  }
+  function evaluateLoaded(g: { key: InstrumentKey; candidates: Candidate[] }, loaded: Awaited<ReturnType<typeof load>>): void {
+    const { bars, open, rows, drifts, series } = loaded;
+    const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
     const names = new Set([...g.candidates, ...mine].map((c) => c.event));
-    const events = bars.ts_ms.length ? eventSeries(rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
-    const stats = evaluateInstrument(g.candidates, { open, events }, drifts);
+    const events = bars.ts_ms.length ? cachedEventSeries(series, rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
+    for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
     const offset = bars.ts_ms.length ? bars.ts_ms[0]! / bars.tfMs : 0;
-    const members = mine.map((c) => {
+    for (const c of mine) {
       const { occ, drift } = occurrencesOf(c, { open, events }, drifts);
-      return { id: c.candidate_id, member: { symbol: g.key.symbol, offset, occ, drift } as MemberOccurrences };
-    });
+      const list = memberOcc.get(c.candidate_id) ?? [];
+      list.push({ symbol: g.key.symbol, offset, occ, drift });
+      memberOcc.set(c.candidate_id, list);
+    }
     ctx.log.debug({ instrument: instrumentLabel(g.key), candidates: g.candidates.length, pooled: mine.length, bars: bars.ts_ms.length }, 'instrument done');
     if (progress) ctx.progress(++done, groups.length, 'instruments');
-    return { stats, members };
-  });
-  if (ctx.signal.aborted) return [];
-  const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences, in group order
-  for (const r of perGroup) {
-    for (const s of r!.stats) byId.set(s.candidate_id, s);
-    for (const { id, member } of r!.members) {
-      const list = memberOcc.get(id);
-      if (list) list.push(member);
-      else memberOcc.set(id, [member]);
-    }
   }
   for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars, c.pooling === 'bucket' ? 'bucket' : 'universe'));
   return cands.map((c) => byId.get(c.candidate_id)!);
+}
+
+/**
+ * `eventSeries` of `names`, each name's series built once per instrument and run: `cache` keeps what earlier
+ * candidate ranges built (undefined: the name does not occur), so a name is scanned and checked once.
+ */
+function cachedEventSeries(
+  cache: Map<string, EventSeries | undefined>, rows: EventRows | undefined, names: ReadonlySet<string>, ts0: number, tfMs: number,
+): Map<string, EventSeries> {
+  const missing = new Set([...names].filter((n) => !cache.has(n)));
+  if (missing.size > 0) {
+    const built = eventSeries(rows, missing, ts0, tfMs);
+    for (const n of missing) cache.set(n, built.get(n));
+  }
+  const out = new Map<string, EventSeries>();
+  for (const n of names) {
+    const s = cache.get(n);
+    if (s) out.set(n, s);
+  }
+  return out;
 }

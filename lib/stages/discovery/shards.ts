@@ -10,7 +10,7 @@ import { EVENTS_TABLE } from '../../lake/derived.js';
 import { memberInstruments, type Candidate } from '../../research/plan.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { partitionsDigest } from '../../stage/shard.js';
-import { instrumentLabel, type InstrumentKey } from './io.js';
+import { instrumentLabel, type InstrumentKey, type PartitionLister } from './io.js';
 
 /** Contiguous ranges of `n` plan candidates, `size` each (the last one shorter), in plan order. */
 export function candidateRanges(n: number, size: number): { from: number; to: number; label: string }[] {
@@ -46,7 +46,7 @@ export function instrumentsOf(cands: readonly Candidate[]): InstrumentKey[] {
  * per instrument however many shards read it: cleaned bars of its timeframe, its events of that timeframe, and its
  * cleaned funding when `funding` says so for the instrument.
  */
-export function instrumentInputs(lakeRoot: string, eventsRoot: string, funding: (k: InstrumentKey) => boolean) {
+export function instrumentInputs(lakeRoot: string, eventsRoot: string, funding: (k: InstrumentKey) => boolean, list: PartitionLister = listPartitions) {
   const cache = new Map<string, Promise<unknown>>();
   const one = (k: InstrumentKey): Promise<unknown> => {
     const label = instrumentLabel(k);
@@ -55,9 +55,9 @@ export function instrumentInputs(lakeRoot: string, eventsRoot: string, funding: 
       const f = { exchange: k.exchange, market: k.market, symbol: k.symbol };
       p = (async () => [
         label,
-        partitionsDigest(await listPartitions(lakeRoot, TABLES.cleanBars, { ...f, timeframe: k.timeframe })),
-        partitionsDigest(await listPartitions(eventsRoot, EVENTS_TABLE, { ...f, timeframe: k.timeframe })),
-        funding(k) ? partitionsDigest(await listPartitions(lakeRoot, TABLES.cleanFunding, f)) : null,
+        partitionsDigest(await list(lakeRoot, TABLES.cleanBars, { ...f, timeframe: k.timeframe })),
+        partitionsDigest(await list(eventsRoot, EVENTS_TABLE, { ...f, timeframe: k.timeframe })),
+        funding(k) ? partitionsDigest(await list(lakeRoot, TABLES.cleanFunding, f)) : null,
       ])();
       cache.set(label, p);
     }

@@ -15,11 +15,12 @@ import { readJsonIfExists, writeJsonAtomic } from '../../fsx.js';
 import { FEATURES_INFO_FILE } from '../features/run.js';
 import type { ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import type { EventsParams } from './params.js';
+import { EVENTS_INFO_FILE } from './files.js';
 
 const INSTRUMENT_KEYS = ['exchange', 'market', 'symbol'] as const;
 const WORKERS = 2;
-/** Beside the event partitions: counts and the events that could not be evaluated (read by discovery). */
-export const EVENTS_INFO_FILE = '_events.json';
+/** Re-exported from ./files.ts (kept apart so readers of the files do not load this stage). */
+export { EVENTS_INFO_FILE };
 
 export interface EventsInfo {
   timeframe: string;

@@ -13,10 +13,11 @@ import type { ShardSpec, StageContext, StageRunSummary } from '../../stage/defin
 import { partitionsDigest, runShardsInProcess } from '../../stage/shard.js';
 import { listCleanedInstruments, readInstrumentSeries } from './load.js';
 import type { FeaturesParams } from './params.js';
+import { FEATURES_INFO_FILE } from './files.js';
 
 const WORKERS = 2;
-/** Beside the partitions: what was computed (feature definitions, per-instrument availability, NaN shares). */
-export const FEATURES_INFO_FILE = '_features.json';
+/** Re-exported from ./files.ts (kept apart so readers of the files do not load this stage). */
+export { FEATURES_INFO_FILE };
 
 export interface InstrumentStats {
   id: string;

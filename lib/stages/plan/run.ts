@@ -2,7 +2,6 @@ import { gatesSchema, loadGates, type Gates } from '../../research/gates.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LakeDb, TABLES, listPartitions, type FoundPartition } from '../../lake/index.js';
-import { sqlString } from '../../lake/db.js';
 import { EVENTS_TABLE } from '../../lake/derived.js';
 import { DataError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
@@ -24,6 +23,7 @@ import type { PlanParams } from './params.js';
 import { annotateCuts, templateNotEvaluated } from './not_evaluated.js';
 import type { NotEvaluated } from '../../features/availability.js';
 import { readEventsInfo } from '../discovery/not_evaluated.js';
+import { readEventSources, type EventSource } from '../discovery/io.js';
 import { conceptCutWarning, conceptLine, type UnusedEventFamily } from '../../research/concept_funnel.js';
 import { existsSync } from 'node:fs';
 import { LIQUIDITY_DAYS, UNMAPPED_SECTOR, loadSectors, startLiquidity, type BucketInputs } from '../../research/buckets.js';
@@ -159,7 +159,7 @@ export function instrumentsOf(parts: readonly FoundPartition[]): Instrument[] {
 }
 
 /**
- * Occurrences of each candidate's event on its instrument (ts_ms only, one query per instrument and event) and
+ * Occurrences of each candidate's event on its instrument (every instrument's event partitions in one query, `eventTimes`) and
  * the feasibility numbers per horizon. Event times must lie on the instrument's bar grid.
  */
 async function measureFeasibility(
@@ -187,14 +187,15 @@ async function measureFeasibility(
   }
   // `${instrument}|${event}` -> bar indices of the occurrences on the instrument's grid
   const idxOf = new Map<string, Float64Array>();
+  const sorted = [...groups].sort(([a], [b]) => cmp(a, b));
   const db = await LakeDb.open({ threads: 2 });
   try {
+    const timesOf = await eventTimes(db, eventsRoot, sorted.map(([k, events]) => ({ key: k, parts: partsByInst.get(k) ?? [], events })));
     let done = 0;
-    for (const [k, events] of [...groups].sort(([a], [b]) => cmp(a, b))) {
+    for (const [k, events] of sorted) {
       if (ctx.signal.aborted) break;
       const inst = instByKey.get(k)!;
-      const parts = partsByInst.get(k) ?? [];
-      const times = await eventTimes(db, eventsRoot, parts, [...events]);
+      const times = timesOf.get(k) ?? new Map<string, Float64Array>();
       for (const event of [...events].sort(cmp)) {
         const ts = times.get(event) ?? new Float64Array(0);
         const idx = new Float64Array(ts.length);
@@ -233,27 +234,35 @@ async function measureFeasibility(
 }
 
 /**
- * Occurrence times (ts_ms, ascending) of the named events in one instrument's event partitions: one query reading
- * only the `event` and `ts_ms` columns, filtered to the names asked for.
+ * Occurrence times (ts_ms, ascending) of the named events of each instrument, from its event partitions (the files
+ * their manifests list): every instrument's files read in ONE query (lib/stages/discovery/io.ts readEventSources),
+ * not one query per instrument. Instrument key -> event -> times; an instrument without partitions is left out.
  */
-async function eventTimes(db: LakeDb, root: string, parts: readonly FoundPartition[], events: readonly string[]): Promise<Map<string, Float64Array>> {
-  const out = new Map<string, Float64Array>();
-  if (parts.length === 0 || events.length === 0) return out;
-  const files = parts.map((p) => sqlString(join(root, p.manifest.file))).join(', ');
-  const rows = await db.rows(
-    `SELECT event, list(CAST(ts_ms AS DOUBLE) ORDER BY ts_ms) FROM read_parquet([${files}]) ` +
-      `WHERE event IN (${events.map(sqlString).join(', ')}) GROUP BY event`,
-  );
-  for (const [event, list] of rows) out.set(String(event), Float64Array.from(listValues(list), Number));
+async function eventTimes(
+  db: LakeDb, root: string, insts: readonly { key: string; parts: readonly FoundPartition[]; events: ReadonlySet<string> }[],
+): Promise<Map<string, Map<string, Float64Array>>> {
+  const out = new Map<string, Map<string, Float64Array>>();
+  const read = insts.filter((i) => i.parts.length > 0 && i.events.size > 0);
+  const sources: EventSource[] = read.map((i) => {
+    const dir = dirname(i.parts[0]!.dir);
+    return { file: dir, dir, paths: i.parts.map((p) => join(root, p.manifest.file)) };
+  });
+  const rows = await readEventSources(db, sources);
+  read.forEach((inst, j) => {
+    const r = rows[j]!;
+    const wanted = r.event.dict.map((name) => inst.events.has(name));
+    const byName = new Map<string, number[]>();
+    for (let i = 0; i < r.ts.length; i++) {
+      const e = r.event.idx[i]!;
+      if (!wanted[e]) continue;
+      const name = r.event.dict[e]!;
+      const list = byName.get(name);
+      if (list) list.push(r.ts[i]!);
+      else byName.set(name, [r.ts[i]!]);
+    }
+    out.set(inst.key, new Map([...byName].map(([name, ts]) => [name, Float64Array.from(ts).sort()])));
+  });
   return out;
-}
-
-/** DuckDB list values come back as a DuckDBListValue ({items}) or an array depending on the client version. */
-function listValues(v: unknown): unknown[] {
-  if (Array.isArray(v)) return v;
-  const items = (v as { items?: unknown[] } | null)?.items;
-  if (Array.isArray(items)) return items;
-  throw new Error(`unexpected list value from DuckDB: ${String(v)}`);
 }
 
 /**

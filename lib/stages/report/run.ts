@@ -24,7 +24,7 @@ import { findChromium, screenshotHtml } from '../../report/screenshot.js';
 import type { ReportCostCheck, ReportData, ReportStage, ReportWhatIf } from '../../report/types.js';
 import { BLUEPRINTS_META, type BlueprintsMeta } from '../blueprint/files.js';
 import type { DiscoverySummary } from '../discovery/report.js';
-import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/run.js';
+import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE } from '../walkforward/files.js';
 import type { WalkforwardSummary } from '../walkforward/summary.js';
 import type { ReportParams } from './params.js';
 import { cutWarning } from '../../report/cuts.js';

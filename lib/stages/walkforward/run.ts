@@ -60,12 +60,12 @@ import { globalGrid, instrumentPartitions, loadInstrument, type Grid, type Instr
 import { BlueprintOnGrid } from './grid_run.js';
 import type { WalkforwardHooks, WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
+import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE, TRADES_FILE } from './files.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-export const OOS_FILE = 'oos.parquet';
-export const TRADES_FILE = 'trades.parquet';
-export const SUMMARY_FILE = 'summary.json';
+/** Re-exported from ./files.ts (kept apart so readers of the files do not load this stage). */
+export { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE, TRADES_FILE };
 
 /** How the stage splits (docs/scale.md): groups of (blueprint, window) cells; a blueprint's windows stay together. */
 export const WALKFORWARD_SHARD_BY = 'blueprint x window' as const;
@@ -681,15 +681,6 @@ class InstrumentCache {
 const s = (name: string, description: string): ColumnSchema => ({ name, type: 'str', description });
 const f = (name: string, description: string): ColumnSchema => ({ name, type: 'f64', description });
 const i32 = (name: string, description: string): ColumnSchema => ({ name, type: 'i32', description });
-
-export const OOS_COLUMNS: readonly ColumnSchema[] = [
-  { name: 'ts_ms', type: 'ts', description: 'bar OPEN time of an out-of-sample (test) bar; values at its close' },
-  i32('window', 'walk-forward window index'),
-  f('ret', 'simple return of the out-of-sample book over the bar'),
-  f('equity', 'stitched out-of-sample equity (1 at the start)'),
-  f('gross_leverage', 'gross notional / equity at the close'),
-  f('benchmark_equity', 'buy-and-hold of the benchmark symbol over the same bars (1 at the start)'),
-];
 
 export const TRADE_COLUMNS: readonly ColumnSchema[] = [
   s('blueprint_id', 'blueprint'),
