@@ -21,6 +21,7 @@
  * item is its own cluster (k-means needs k >= 2 and k < n).
  */
 import { Xoshiro128ss } from './rng.js';
+import { wasmDots } from './dots_wasm.js';
 
 export interface OncOptions {
   /** Largest k tried (default n - 1). */
@@ -80,6 +81,22 @@ const TILE_T = 1024;
  * caller ignores them).
  */
 function dots(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
+  dotSums(zs, rows, cols, out, upper, 'auto');
+}
+
+/**
+ * `dots` with a chosen kernel: 'wasm' (lib/stats/dots_wasm.ts: the same sums, two per f64x2 instruction, bit for bit
+ * the JS loop's), 'js' (the loop below), 'auto' (wasm where WebAssembly SIMD is available, else js). Returns the
+ * kernel used. Exported for the tests that hold the two to the same bits.
+ */
+export function dotSums(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean, kernel: 'auto' | 'wasm' | 'js'): 'wasm' | 'js' {
+  if (kernel !== 'js' && wasmDots({ z: zs.z, len: zs.len, rows, cols, upper, tileCols: TILE_COLS, tileT: TILE_T }, out)) return 'wasm';
+  if (kernel === 'wasm') throw new RangeError("dotSums: the WebAssembly SIMD kernel is not available in this runtime or the series exceed its memory (use kernel 'auto')");
+  dotsJs(zs, rows, cols, out, upper);
+  return 'js';
+}
+
+function dotsJs(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
   const { z, len } = zs;
   const nr = rows.length;
   const nc = cols.length;
