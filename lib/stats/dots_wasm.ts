@@ -117,6 +117,8 @@ export function dotsModule(): WebAssembly.Module | null {
 const PAGE = 65_536;
 /** Above this many bytes of packed series the JS loop is used (wasm32 memory; and no huge transient buffers). */
 export const WASM_DOTS_MAX_BYTES = 1 << 30;
+/** Rows packed at a time in the rectangular mode. */
+const ROW_CHUNK = 128;
 
 /**
  * Packs series `idx` of `z` in groups of 4, interleaved by t (dst[(g * len + t) * 4 + k] = z[idx[4g + k]][t]; rows
@@ -153,7 +155,10 @@ export function wasmDots(inp: WasmDotsInput, out: Float64Array): boolean {
   const nr = rows.length;
   const nc = cols.length;
   if (nr === 0 || nc === 0 || len === 0) return true;
-  const NR = (nr + 3) & ~3;
+  // rectangular blocks go ROW_CHUNK rows at a time (each row's sums are independent of the others'): the packed
+  // copy of the rows stays small; under `upper` the rows are the columns, packed once
+  const chunk = upper ? nr : Math.min(nr, ROW_CHUNK);
+  const NR = (chunk + 3) & ~3;
   const NC = (nc + 3) & ~3;
   const rowBytes = NR * len * 8;
   const colBytes = upper ? 0 : NC * len * 8;
@@ -166,27 +171,35 @@ export function wasmDots(inp: WasmDotsInput, out: Float64Array): boolean {
   const rowBase = 0;
   const colBase = upper ? rowBase : rowBytes;
   const outBase = rowBytes + colBytes;
-  pack(new Float64Array(buf, rowBase, NR * len), z, rows, len);
   if (!upper) pack(new Float64Array(buf, colBase, NC * len), z, cols, len);
+  const rowsPacked = new Float64Array(buf, rowBase, NR * len);
   const o = new Float64Array(buf, outBase, NR * NC);
-  for (let x = 0; x < nr; x++) for (let y = 0; y < nc; y++) o[x * NC + y] = out[x * nc + y]!;
   const ostride = NC * 8;
   const quad = len * 32; // bytes of one group of 4 series
   const tileCols = Math.max(4, inp.tileCols & ~3);
-  for (let y0 = 0; y0 < NC; y0 += tileCols) {
-    const y1 = Math.min(NC, y0 + tileCols);
-    const xEnd = upper ? y1 : NR; // under `upper`, rows past the tile's last column have nothing in it
-    for (let t0 = 0; t0 < len; t0 += inp.tileT) {
-      const steps = Math.min(len, t0 + inp.tileT) - t0;
-      for (let x = 0; x < xEnd; x += 4) {
-        const rp = rowBase + (x >> 2) * quad + t0 * 32;
-        for (let y = y0; y < y1; y += 4) {
-          if (upper && y + 3 < x) continue; // the block lies under the diagonal
-          block(rp, colBase + (y >> 2) * quad + t0 * 32, outBase + (x * NC + y) * 8, ostride, steps);
+  for (let r0 = 0; r0 < nr; r0 += chunk) {
+    const r1 = Math.min(nr, r0 + chunk);
+    const mine = Array.prototype.slice.call(rows, r0, r1) as number[];
+    if (r0 > 0) rowsPacked.fill(0);
+    pack(rowsPacked, z, mine, len);
+    o.fill(0);
+    for (let x = r0; x < r1; x++) for (let y = 0; y < nc; y++) o[(x - r0) * NC + y] = out[x * nc + y]!;
+    const nx = (r1 - r0 + 3) & ~3;
+    for (let y0 = 0; y0 < NC; y0 += tileCols) {
+      const y1 = Math.min(NC, y0 + tileCols);
+      const xEnd = upper ? Math.min(nx, y1) : nx; // under `upper`, rows past the tile's last column have nothing in it
+      for (let t0 = 0; t0 < len; t0 += inp.tileT) {
+        const steps = Math.min(len, t0 + inp.tileT) - t0;
+        for (let x = 0; x < xEnd; x += 4) {
+          const rp = rowBase + (x >> 2) * quad + t0 * 32;
+          for (let y = y0; y < y1; y += 4) {
+            if (upper && y + 3 < x) continue; // the block lies under the diagonal
+            block(rp, colBase + (y >> 2) * quad + t0 * 32, outBase + (x * NC + y) * 8, ostride, steps);
+          }
         }
       }
     }
+    for (let x = r0; x < r1; x++) for (let y = 0; y < nc; y++) out[x * nc + y] = o[(x - r0) * NC + y]!;
   }
-  for (let x = 0; x < nr; x++) for (let y = 0; y < nc; y++) out[x * nc + y] = o[x * NC + y]!;
   return true;
 }

@@ -64,6 +64,14 @@ describe('WebAssembly SIMD correlation sums', () => {
     expect(mismatches(js, wasm, rows.length, cols.length, false)).toBe(0);
   });
 
+  test('more rows than one packed chunk (128): every chunk bit for bit', () => {
+    const zs = randomZ(300, 1100, 17);
+    const rows = Int32Array.from({ length: 291 }, (_, i) => (i * 13) % 300);
+    const cols = [0, 6, 4, 299, 150, 151, 7];
+    const { js, wasm } = both(zs, rows, cols, false);
+    expect(mismatches(js, wasm, rows.length, cols.length, false)).toBe(0);
+  });
+
   test('sums already in the output are continued, as the JS loop continues them', () => {
     const zs = randomZ(9, 700, 5);
     const idx = [0, 1, 2, 3, 4, 5, 7, 8];
