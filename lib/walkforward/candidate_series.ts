@@ -162,13 +162,23 @@ export function occurrencePeriodReturns(b: BarPeriods, t: Int32Array, s: ArrayLi
     if (cnt <= 0) continue;
     const next = Math.min(ia < m ? occ.t[order[ia]!]! + 1 : Infinity, occ.t[order[ib]!]! + 1 + h, n - 1);
     const sign = sum / cnt;
+    // a period's product is carried in a local while its bars follow one another (stored when the period changes):
+    // the same factors multiplied in the same order as g[k] *= ... bar by bar
+    let cur = -1;
+    let acc = 1;
     for (let j = p; j < next; j++) {
       const k = period[j]!;
       if (k < 0) continue;
+      if (k !== cur) {
+        if (cur >= 0) g[cur] = acc;
+        cur = k;
+        acc = g[k]!;
+        held[k] = 1;
+      }
       // forwardOccurrences kept only windows with every open present, so the growth is finite here
-      g[k]! *= 1 + sign * growth[j]!;
-      held[k] = 1;
+      acc *= 1 + sign * growth[j]!;
     }
+    if (cur >= 0) g[cur] = acc;
   }
   for (let k = 0; k < g.length; k++) g[k] = g[k]! - 1;
   return { r: g, held };
