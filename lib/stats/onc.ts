@@ -251,6 +251,9 @@ export function kMeans(points: readonly (readonly number[])[], k: number, rng: X
   const dim = points[0]!.length;
   const centers: Float64Array[] = [Float64Array.from(points[Math.min(n - 1, Math.floor(rng.uniform() * n))]!)];
   const d2 = points.map((p) => sqDist(p, centers[0]!));
+  // the first centre at the least distance from each point, as the start chooses them: the first Lloyd assignment
+  // (every distance to the start's centres, the first strict minimum wins) is this, without summing them again
+  const nearest = new Int32Array(n);
   while (centers.length < k) {
     const total = d2.reduce((a, b) => a + b, 0);
     let pick = n - 1;
@@ -261,8 +264,12 @@ export function kMeans(points: readonly (readonly number[])[], k: number, rng: X
       pick = Math.min(n - 1, Math.floor(rng.uniform() * n));
     }
     const c = Float64Array.from(points[pick]!);
+    const m = centers.length;
     centers.push(c);
-    for (let i = 0; i < n; i++) d2[i] = Math.min(d2[i]!, sqDistWithin(points[i]!, c, d2[i]!));
+    for (let i = 0; i < n; i++) {
+      const d = sqDistWithin(points[i]!, c, d2[i]!);
+      if (d < d2[i]!) { d2[i] = d; nearest[i] = m; }
+    }
   }
   const labels = new Int32Array(n).fill(-1);
   // Distances remembered across iterations (issue 12): per (point, centre) the exact squared distance (state 1) or a
@@ -279,7 +286,11 @@ export function kMeans(points: readonly (readonly number[])[], k: number, rng: X
     for (let c = 0; c < k; c++) if (moved[c]) for (let i = 0; i < n; i++) state[i * k + c] = 0;
     membersChanged.fill(0);
     let changed = false;
-    for (let i = 0; i < n; i++) {
+    if (iter === 0) {
+      labels.set(nearest);
+      changed = n > 0;
+    }
+    for (let i = 0; iter > 0 && i < n; i++) {
       let best = 0;
       let bd = Infinity;
       // the distance to the point's current centre bounds the search; the first strict minimum wins, as before
