@@ -121,8 +121,8 @@ export const WASM_DOTS_MAX_BYTES = 1 << 30;
 const ROW_CHUNK = 128;
 
 /**
- * Packs series `idx` of `z` in groups of 4, interleaved by t (dst[(g * len + t) * 4 + k] = z[idx[4g + k]][t]; rows
- * past the end of idx are 0: their sums are computed and dropped).
+ * Packs series `idx` of `z` in groups of 4, interleaved by t (dst[(g * len + t) * 4 + k] = z[idx[4g + k]][t]; the
+ * slots past the end of idx are left as they are: their sums are computed and dropped).
  */
 function pack(dst: Float64Array, z: readonly Float64Array[], idx: ArrayLike<number>, len: number): void {
   for (let x = 0; x < idx.length; x++) {
@@ -130,6 +130,25 @@ function pack(dst: Float64Array, z: readonly Float64Array[], idx: ArrayLike<numb
     let d = (x >> 2) * len * 4 + (x & 3);
     for (let t = 0; t < len; t++, d += 4) dst[d] = s[t]!;
   }
+}
+
+type Block = (rp: number, cp: number, o: number, ostride: number, n: number) => void;
+let kernel: { memory: WebAssembly.Memory; block: Block } | undefined;
+
+/**
+ * The kernel instance and its memory, grown to at least `bytes` (one per process, reused: the memories of one call
+ * after another no longer wait for the garbage collector together). Whatever a previous call left in it is either
+ * overwritten or lies in padding rows and columns whose sums are dropped.
+ */
+function kernelWithMemory(mod: WebAssembly.Module, bytes: number): { memory: WebAssembly.Memory; block: Block } {
+  const pages = Math.ceil(bytes / PAGE);
+  if (!kernel) {
+    const memory = new WebAssembly.Memory({ initial: pages });
+    kernel = { memory, block: (new WebAssembly.Instance(mod, { m: { mem: memory } }).exports as { block: Block }).block };
+  } else if (kernel.memory.buffer.byteLength < pages * PAGE) {
+    kernel.memory.grow(pages - kernel.memory.buffer.byteLength / PAGE);
+  }
+  return kernel;
 }
 
 export interface WasmDotsInput {
@@ -165,8 +184,7 @@ export function wasmDots(inp: WasmDotsInput, out: Float64Array): boolean {
   const outBytes = NR * NC * 8;
   const total = rowBytes + colBytes + outBytes;
   if (total > WASM_DOTS_MAX_BYTES) return false;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(total / PAGE) });
-  const block = (new WebAssembly.Instance(mod, { m: { mem: memory } }).exports as { block: (rp: number, cp: number, o: number, ostride: number, n: number) => void }).block;
+  const { memory, block } = kernelWithMemory(mod, total);
   const buf = memory.buffer;
   const rowBase = 0;
   const colBase = upper ? rowBase : rowBytes;
@@ -180,9 +198,9 @@ export function wasmDots(inp: WasmDotsInput, out: Float64Array): boolean {
   for (let r0 = 0; r0 < nr; r0 += chunk) {
     const r1 = Math.min(nr, r0 + chunk);
     const mine = Array.prototype.slice.call(rows, r0, r1) as number[];
-    if (r0 > 0) rowsPacked.fill(0);
+    // padding rows and columns (past the lists' ends) hold what an earlier chunk or call left: their sums are
+    // computed in their own lanes and dropped
     pack(rowsPacked, z, mine, len);
-    o.fill(0);
     for (let x = r0; x < r1; x++) for (let y = 0; y < nc; y++) o[(x - r0) * NC + y] = out[x * nc + y]!;
     const nx = (r1 - r0 + 3) & ~3;
     for (let y0 = 0; y0 < NC; y0 += tileCols) {

@@ -72,6 +72,23 @@ describe('WebAssembly SIMD correlation sums', () => {
     expect(mismatches(js, wasm, rows.length, cols.length, false)).toBe(0);
   });
 
+  test('one kernel memory reused from call to call: what a bigger call left (NaN, Infinity) does not reach a smaller one', () => {
+    const big = randomZ(61, 1500, 21);
+    for (const row of big.z) row.fill(NaN, 0, 700);
+    big.z[2]!.fill(Infinity);
+    const idx = Int32Array.from({ length: 61 }, (_, i) => i);
+    dotSums(big, idx, idx, new Float64Array(61 * 61), true, 'wasm');
+    const small = randomZ(6, 1300, 22); // 6 rows: two padding rows and columns in the second group of 4
+    const sIdx = [0, 1, 2, 3, 4, 5];
+    for (const upper of [true, false]) {
+      const { js, wasm } = both(small, sIdx, upper ? sIdx : [5, 3, 1], upper);
+      expect(mismatches(js, wasm, 6, upper ? 6 : 3, upper)).toBe(0);
+      // series 4 does not vary (a NaN row); every other sum is finite
+      const cols = upper ? sIdx : [5, 3, 1];
+      sIdx.forEach((i, x) => cols.forEach((j, y) => { if (i !== 4 && j !== 4) expect(Number.isFinite(wasm[x * cols.length + y])).toBe(true); }));
+    }
+  });
+
   test('sums already in the output are continued, as the JS loop continues them', () => {
     const zs = randomZ(9, 700, 5);
     const idx = [0, 1, 2, 3, 4, 5, 7, 8];
