@@ -184,7 +184,14 @@ export function wasmDots(inp: WasmDotsInput, out: Float64Array): boolean {
   const outBytes = NR * NC * 8;
   const total = rowBytes + colBytes + outBytes;
   if (total > WASM_DOTS_MAX_BYTES) return false;
-  const { memory, block } = kernelWithMemory(mod, total);
+  let k: { memory: WebAssembly.Memory; block: Block };
+  try {
+    k = kernelWithMemory(mod, total);
+  } catch (e) {
+    if (e instanceof RangeError) return false; // the memory could not grow: the JS loop does it
+    throw e;
+  }
+  const { memory, block } = k;
   const buf = memory.buffer;
   const rowBase = 0;
   const colBase = upper ? rowBase : rowBytes;
