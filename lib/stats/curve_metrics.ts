@@ -96,21 +96,44 @@ export function equityReturns(equity: ArrayLike<number>, initial: number): Float
 
 /** Per-bar simple returns compounded into UTC days (a day = floor(open time / 1 day)); day keys in ms. */
 export function dailyReturns(ts_ms: ArrayLike<number>, returns: ArrayLike<number>): { day_ms: Float64Array; returns: Float64Array } {
+  const days = utcDays(ts_ms, returns.length);
+  return { day_ms: days.day_ms, returns: dailyReturnsOn(days, returns) };
+}
+
+/** The UTC days of the first `n` bar open times: each day's key (ms) and its first bar (runs of equal keys). */
+export interface UtcDays {
+  day_ms: Float64Array;
+  /** first[i] = the first bar of day i; first[day_ms.length] = n. */
+  first: Int32Array;
+}
+
+export function utcDays(ts_ms: ArrayLike<number>, n: number = ts_ms.length): UtcDays {
   const days: number[] = [];
-  const rets: number[] = [];
+  const first: number[] = [];
   let cur = NaN;
-  let g = 1;
-  for (let t = 0; t < returns.length; t++) {
+  for (let t = 0; t < n; t++) {
     const d = Math.floor(ts_ms[t]! / DAY_MS) * DAY_MS;
-    if (d !== cur) {
-      if (cur === cur) { days.push(cur); rets.push(g - 1); }
-      cur = d;
-      g = 1;
-    }
-    g *= 1 + returns[t]!;
+    if (d !== cur) { days.push(d); first.push(t); cur = d; }
   }
-  if (cur === cur) { days.push(cur); rets.push(g - 1); }
-  return { day_ms: Float64Array.from(days), returns: Float64Array.from(rets) };
+  first.push(n);
+  return { day_ms: Float64Array.from(days), first: Int32Array.from(first) };
+}
+
+/**
+ * dailyReturns over days computed once (`utcDays` of the same bar times): each day's bars compounded in order. The
+ * walk-forward's blueprints share one grid, so its days are found once instead of per blueprint (issue 12).
+ */
+export function dailyReturnsOn(days: UtcDays, returns: ArrayLike<number>): Float64Array {
+  const nd = days.day_ms.length;
+  if (days.first[nd] !== returns.length) throw new RangeError(`dailyReturnsOn: days of ${days.first[nd]} bars, ${returns.length} returns`);
+  const out = new Float64Array(nd);
+  for (let i = 0; i < nd; i++) {
+    let g = 1;
+    const end = days.first[i + 1]!;
+    for (let t = days.first[i]!; t < end; t++) g *= 1 + returns[t]!;
+    out[i] = g - 1;
+  }
+  return out;
 }
 
 export function curveMetrics(c: CurveInput, deflation?: DeflationInput): CurveMetrics {

@@ -122,12 +122,23 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
         h -= f * g;
         ai[l] = f - g;
         f = 0;
-        for (let j = 0; j <= l; j++) {
+        // p = A u (u = ai[0..l], A's lower triangle), p_j = sum over k ascending of A[max(j,k)][min(j,k)] u_k. Row r
+        // of the triangle holds p_r's terms k <= r and the term k = r of every p_c, c < r; taking the rows in order
+        // adds each p_j's terms in ascending k, as the column-reading loop did (same sums, bit for bit), with
+        // contiguous reads only (issue 12: the column reads were ~40 % of the eigenvalues' time)
+        for (let r = 0; r <= l; r++) {
+          const ar = a[r]!;
+          const ur = ai[r]!;
           g = 0;
-          const aj = a[j]!;
-          for (let k = 0; k <= j; k++) g += aj[k]! * ai[k]!;
-          for (let k = j + 1; k <= l; k++) g += a[k]![j]! * ai[k]!;
-          e[j] = g / h;
+          for (let c = 0; c < r; c++) {
+            const x = ar[c]!;
+            g += x * ai[c]!;
+            e[c] = e[c]! + x * ur;
+          }
+          e[r] = g + ar[r]! * ur;
+        }
+        for (let j = 0; j <= l; j++) {
+          e[j] = e[j]! / h;
           f += e[j]! * ai[j]!;
         }
         const hh = f / (h + h);

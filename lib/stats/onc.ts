@@ -21,6 +21,7 @@
  * item is its own cluster (k-means needs k >= 2 and k < n).
  */
 import { Xoshiro128ss } from './rng.js';
+import { wasmDots } from './dots_wasm.js';
 
 export interface OncOptions {
   /** Largest k tried (default n - 1). */
@@ -83,6 +84,22 @@ const TILE_T = 1024;
  * caller ignores them).
  */
 function dots(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
+  dotSums(zs, rows, cols, out, upper, 'auto');
+}
+
+/**
+ * `dots` with a chosen kernel: 'wasm' (lib/stats/dots_wasm.ts: the same sums, two per f64x2 instruction, bit for bit
+ * the JS loop's), 'js' (the loop below), 'auto' (wasm where WebAssembly SIMD is available, else js). Returns the
+ * kernel used. Exported for the tests that hold the two to the same bits.
+ */
+export function dotSums(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean, kernel: 'auto' | 'wasm' | 'js'): 'wasm' | 'js' {
+  if (kernel !== 'js' && wasmDots({ z: zs.z, len: zs.len, rows, cols, upper, tileCols: TILE_COLS, tileT: TILE_T }, out)) return 'wasm';
+  if (kernel === 'wasm') throw new RangeError("dotSums: the WebAssembly SIMD kernel is not available in this runtime or the series exceed its memory (use kernel 'auto')");
+  dotsJs(zs, rows, cols, out, upper);
+  return 'js';
+}
+
+function dotsJs(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
   const { z, len } = zs;
   const nr = rows.length;
   const nc = cols.length;
@@ -213,13 +230,19 @@ function sqDist(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * full sums, at a fraction of the work (issue 12: k-means dominated the walk-forward stage at 500 blueprints).
  */
 function sqDistWithin(a: ArrayLike<number>, b: ArrayLike<number>, limit: number): number {
+  const s = sqDistPartial(a, b, limit);
+  return s > limit ? Infinity : s;
+}
+
+/** sqDistWithin's sum: the exact full sum when it is at most `limit`, else the partial sum that passed it (> limit). */
+function sqDistPartial(a: ArrayLike<number>, b: ArrayLike<number>, limit: number): number {
   let s = 0;
   const n = a.length;
   let t = 0;
   while (t < n) {
     const end = t + 16 < n ? t + 16 : n; // test the limit every 16 terms
     for (; t < end; t++) { const d = a[t]! - b[t]!; s += d * d; }
-    if (s > limit) return Infinity;
+    if (s > limit) return s;
   }
   return s;
 }
@@ -231,6 +254,9 @@ export function kMeans(points: readonly (readonly number[])[], k: number, rng: X
   const dim = points[0]!.length;
   const centers: Float64Array[] = [Float64Array.from(points[Math.min(n - 1, Math.floor(rng.uniform() * n))]!)];
   const d2 = points.map((p) => sqDist(p, centers[0]!));
+  // the first centre at the least distance from each point, as the start chooses them: the first Lloyd assignment
+  // (every distance to the start's centres, the first strict minimum wins) is this, without summing them again
+  const nearest = new Int32Array(n);
   while (centers.length < k) {
     const total = d2.reduce((a, b) => a + b, 0);
     let pick = n - 1;
@@ -241,45 +267,108 @@ export function kMeans(points: readonly (readonly number[])[], k: number, rng: X
       pick = Math.min(n - 1, Math.floor(rng.uniform() * n));
     }
     const c = Float64Array.from(points[pick]!);
+    const m = centers.length;
     centers.push(c);
-    for (let i = 0; i < n; i++) d2[i] = Math.min(d2[i]!, sqDistWithin(points[i]!, c, d2[i]!));
+    for (let i = 0; i < n; i++) {
+      const d = sqDistWithin(points[i]!, c, d2[i]!);
+      if (d < d2[i]!) { d2[i] = d; nearest[i] = m; }
+    }
   }
   const labels = new Int32Array(n).fill(-1);
+  // Distances remembered across iterations (issue 12): per (point, centre) the exact squared distance (state 1) or a
+  // partial sum that passed the limit it was asked under (state 2: a lower bound). A centre whose members did not
+  // change is recomputed bit for bit the same (same members, same order), so it is left as it is and its remembered
+  // distances stay valid; a centre that moved forgets them. A remembered exact value v answers sqDistWithin(limit)
+  // exactly (v when v <= limit, else "beyond"), a lower bound above the limit too; anything else is summed again.
+  const memo = new Float64Array(n * k);
+  const state = new Uint8Array(n * k);
+  const moved = new Uint8Array(k).fill(1);
+  const membersChanged = new Uint8Array(k);
+  let fullUpdate = true;
   for (let iter = 0; iter < maxIter; iter++) {
+    for (let c = 0; c < k; c++) if (moved[c]) for (let i = 0; i < n; i++) state[i * k + c] = 0;
+    membersChanged.fill(0);
     let changed = false;
-    for (let i = 0; i < n; i++) {
+    if (iter === 0) {
+      labels.set(nearest);
+      changed = n > 0;
+    }
+    for (let i = 0; iter > 0 && i < n; i++) {
       let best = 0;
       let bd = Infinity;
       // the distance to the point's current centre bounds the search; the first strict minimum wins, as before
       const own = labels[i]!;
-      const dOwn = own >= 0 ? sqDist(points[i]!, centers[own]!) : Infinity;
+      const row = i * k;
+      let dOwn = Infinity;
+      if (own >= 0) {
+        if (state[row + own] === 1) dOwn = memo[row + own]!;
+        else { dOwn = sqDist(points[i]!, centers[own]!); memo[row + own] = dOwn; state[row + own] = 1; }
+      }
       for (let c = 0; c < k; c++) {
-        const d = c === own ? dOwn : sqDistWithin(points[i]!, centers[c]!, bd < dOwn ? bd : dOwn);
+        let d: number;
+        if (c === own) d = dOwn;
+        else {
+          const limit = bd < dOwn ? bd : dOwn;
+          const st = state[row + c]!;
+          const v = memo[row + c]!;
+          if (st === 1) d = v <= limit ? v : Infinity;
+          else if (st === 2 && v > limit) d = Infinity;
+          else {
+            const sum = sqDistPartial(points[i]!, centers[c]!, limit);
+            memo[row + c] = sum;
+            if (sum > limit) { state[row + c] = 2; d = Infinity; } else { state[row + c] = 1; d = sum; }
+          }
+        }
         if (d < bd) { bd = d; best = c; }
       }
-      if (labels[i] !== best) { labels[i] = best; changed = true; }
+      if (labels[i] !== best) {
+        if (own >= 0) membersChanged[own] = 1;
+        membersChanged[best] = 1;
+        labels[i] = best;
+        changed = true;
+      }
     }
     const counts = new Array<number>(k).fill(0);
-    for (const c of centers) c.fill(0);
-    for (let i = 0; i < n; i++) {
-      const c = centers[labels[i]!]!;
-      counts[labels[i]!]!++;
-      for (let t = 0; t < dim; t++) c[t] = c[t]! + points[i]![t]!;
-    }
-    for (let c = 0; c < k; c++) {
-      if (counts[c]! > 0) { for (let t = 0; t < dim; t++) centers[c]![t]! /= counts[c]!; continue; }
-      // an emptied cluster: re-seed at the point farthest from its own centroid
-      let far = 0;
-      let fd = -1;
+    for (let i = 0; i < n; i++) counts[labels[i]!]!++;
+    let emptied = false;
+    for (let c = 0; c < k; c++) if (counts[c] === 0) emptied = true;
+    if (fullUpdate || emptied) {
+      // every centre recomputed, and emptied ones re-seeded, exactly as the published procedure does it
+      for (const c of centers) c.fill(0);
       for (let i = 0; i < n; i++) {
-        const d = sqDist(points[i]!, centers[labels[i]!]!);
-        if (d > fd && counts[labels[i]!]! > 1) { fd = d; far = i; }
+        const c = centers[labels[i]!]!;
+        for (let t = 0; t < dim; t++) c[t] = c[t]! + points[i]![t]!;
       }
-      counts[labels[far]!]!--;
-      labels[far] = c;
-      counts[c] = 1;
-      centers[c] = Float64Array.from(points[far]!);
-      changed = true;
+      for (let c = 0; c < k; c++) {
+        if (counts[c]! > 0) { for (let t = 0; t < dim; t++) centers[c]![t]! /= counts[c]!; continue; }
+        // an emptied cluster: re-seed at the point farthest from its own centroid
+        let far = 0;
+        let fd = -1;
+        for (let i = 0; i < n; i++) {
+          const d = sqDist(points[i]!, centers[labels[i]!]!);
+          if (d > fd && counts[labels[i]!]! > 1) { fd = d; far = i; }
+        }
+        counts[labels[far]!]!--;
+        labels[far] = c;
+        counts[c] = 1;
+        centers[c] = Float64Array.from(points[far]!);
+        changed = true;
+      }
+      moved.fill(1);
+      // a re-seed leaves the centre that lost its point as it was (its old members' mean): the next update redoes all
+      fullUpdate = emptied;
+    } else {
+      for (let c = 0; c < k; c++) {
+        moved[c] = membersChanged[c]!;
+        if (!membersChanged[c]) continue;
+        const cen = centers[c]!;
+        cen.fill(0);
+        for (let i = 0; i < n; i++) {
+          if (labels[i] !== c) continue;
+          for (let t = 0; t < dim; t++) cen[t] = cen[t]! + points[i]![t]!;
+        }
+        for (let t = 0; t < dim; t++) cen[t]! /= counts[c]!;
+      }
     }
     if (!changed) break;
   }

@@ -125,6 +125,33 @@ export function pboCscv(
     }
     blockStats = { cnt, sum, ss, mu };
   }
+  // the block sums flat (strategy-major) for the split loop: the same sums in the same block order as a loop over
+  // the per-strategy arrays, without a closure call and an array iterator per (strategy, half)
+  const sumFlat = new Float64Array(blockStats ? N * S : 0);
+  const ssFlat = new Float64Array(blockStats ? N * S : 0);
+  if (blockStats) {
+    for (let j = 0; j < N; j++) { sumFlat.set(blockStats.sum[j]!, j * S); ssFlat.set(blockStats.ss[j]!, j * S); }
+  }
+  const half = S / 2;
+  /** The default metric of every strategy on the blocks `blocks` (S / 2 of them, ascending) into `into`. */
+  const blockSharpes = (blocks: Int32Array, into: Float64Array): void => {
+    const bs = blockStats!;
+    let c = 0;
+    for (let k = 0; k < half; k++) c += bs.cnt[blocks[k]!]!;
+    for (let j = 0; j < N; j++) {
+      const o = j * S;
+      let s = 0;
+      let q = 0;
+      for (let k = 0; k < half; k++) {
+        const b = o + blocks[k]!;
+        s += sumFlat[b]!;
+        q += ssFlat[b]!;
+      }
+      const m = s / c;
+      const v = (q - s * m) / (c - 1);
+      into[j] = v > 0 ? (m + bs.mu[j]!) / Math.sqrt(v) : NaN;
+    }
+  };
   // zero[j * S + b]: every row of block b of column j is exactly 0 (only with `idle`)
   const zero = new Uint8Array(idle === undefined ? 0 : N * S);
   if (idle !== undefined) {
@@ -137,21 +164,8 @@ export function pboCscv(
       }
     }
   }
+  const idleIn = (j: number, blocks: readonly number[]): boolean => idle !== undefined && blocks.every((b) => zero[j * S + b] === 1);
   const evalMetric = (j: number, blocks: readonly number[]): number => {
-    if (idle !== undefined && blocks.every((b) => zero[j * S + b] === 1)) return idle;
-    if (blockStats) {
-      let c = 0;
-      let s = 0;
-      let q = 0;
-      for (const b of blocks) {
-        c += blockStats.cnt[b]!;
-        s += blockStats.sum[j]![b]!;
-        q += blockStats.ss[j]![b]!;
-      }
-      const m = s / c;
-      const v = (q - s * m) / (c - 1);
-      return v > 0 ? (m + blockStats.mu[j]!) / Math.sqrt(v) : NaN;
-    }
     let len = 0;
     for (const b of blocks) len += bounds[b + 1]! - bounds[b]!;
     const buf = new Float64Array(len);
@@ -172,9 +186,18 @@ export function pboCscv(
     for (const b of inS) member[b] = 1;
     const outS: number[] = [];
     for (let b = 0; b < S; b++) if (!member[b]) outS.push(b);
+    if (blockStats) {
+      blockSharpes(Int32Array.from(inS), isV);
+      blockSharpes(Int32Array.from(outS), oosV);
+    }
     for (let j = 0; j < N; j++) {
-      isV[j] = evalMetric(j, inS);
-      oosV[j] = evalMetric(j, outS);
+      if (!blockStats) {
+        isV[j] = idleIn(j, inS) ? idle! : evalMetric(j, inS);
+        oosV[j] = idleIn(j, outS) ? idle! : evalMetric(j, outS);
+      } else if (idle !== undefined) {
+        if (idleIn(j, inS)) isV[j] = idle;
+        if (idleIn(j, outS)) oosV[j] = idle;
+      }
       if (Number.isNaN(isV[j]!) || Number.isNaN(oosV[j]!)) {
         throw new RangeError(`pboCscv: metric is NaN for strategy ${j} in split ${c} (IS blocks ${inS.join(',')}); constant column?`);
       }

@@ -72,12 +72,28 @@ export function occurrenceBarReturns(o: OpenSeries, t: Int32Array, s: ArrayLike<
  * periods with at least one holding bar. Bar j's period is that of ts_ms[j] (the bar's open time).
  */
 export function periodReturns(ts_ms: ArrayLike<number>, r: ArrayLike<number>, holding: ArrayLike<number>, idx: PeriodIndex): { r: Float64Array; held: Uint8Array } {
-  const g = new Float64Array(idx.starts.length).fill(1);
-  const held = new Uint8Array(idx.starts.length);
+  return periodReturnsOf(r, holding, barPeriodsOf(ts_ms, idx), idx.starts.length);
+}
+
+/** The period (index in `idx`) of each bar time, -1 for a bar whose period is not in it. */
+export function barPeriodsOf(ts_ms: ArrayLike<number>, idx: PeriodIndex): Int32Array {
   const periodOf = periodLookup(idx);
+  const out = new Int32Array(ts_ms.length);
+  for (let j = 0; j < ts_ms.length; j++) out[j] = periodOf(ts_ms[j]!);
+  return out;
+}
+
+/**
+ * periodReturns with each bar's period found once (`barPeriodsOf`): the walk-forward's blueprints share one grid, so
+ * its hours are looked up once instead of per blueprint (issue 12). `holding` undefined: every bar holds.
+ */
+export function periodReturnsOf(r: ArrayLike<number>, holding: ArrayLike<number> | undefined, period: Int32Array, periods: number): { r: Float64Array; held: Uint8Array } {
+  if (period.length < r.length) throw new RangeError(`periodReturnsOf: periods of ${period.length} bars, ${r.length} returns`);
+  const g = new Float64Array(periods).fill(1);
+  const held = new Uint8Array(periods);
   for (let j = 0; j < r.length; j++) {
-    if (!holding[j]) continue;
-    const k = periodOf(ts_ms[j]!);
+    if (holding !== undefined && !holding[j]) continue;
+    const k = period[j]!;
     if (k < 0) continue;
     g[k]! *= 1 + r[j]!;
     held[k] = 1;
@@ -114,7 +130,7 @@ export function barPeriods(o: OpenSeries, ts_ms: ArrayLike<number>, idx: PeriodI
  * in the same order (bars ascending), visiting only the bars held (issue 12: the per-bar passes over every bar of
  * every candidate dominated the candidates' series on the real lake).
  */
-export function occurrencePeriodReturns(b: BarPeriods, t: Int32Array, s: ArrayLike<number>, h: number): { r: Float64Array; held: Uint8Array } {
+export function occurrencePeriodReturns(b: BarPeriods, t: Int32Array, s: ArrayLike<number>, h: number, into?: { r: Float64Array; held: Uint8Array }): { r: Float64Array; held: Uint8Array } {
   const occ = forwardOccurrences(b.o, t, s, h);
   const m = occ.t.length;
   // the occurrences by first bar held (the count and sign sums below are of integers: their order does not matter)
@@ -125,8 +141,10 @@ export function occurrencePeriodReturns(b: BarPeriods, t: Int32Array, s: ArrayLi
       break;
     }
   }
-  const g = new Float64Array(b.periods).fill(1);
-  const held = new Uint8Array(b.periods);
+  // `into`: scratch arrays of b.periods reused from call to call (a candidate's members are pooled at once)
+  const g = into ? into.r.fill(1) : new Float64Array(b.periods).fill(1);
+  const held = into ? into.held.fill(0) : new Uint8Array(b.periods);
+  if (g.length !== b.periods || held.length !== b.periods) throw new RangeError(`occurrencePeriodReturns: scratch of ${g.length} periods, ${b.periods} needed`);
   const { period, growth } = b;
   const n = b.o.n;
   // sweep the window starts (t + 1) and ends (t + 1 + h, ascending in the same order): between two of them the
@@ -144,13 +162,23 @@ export function occurrencePeriodReturns(b: BarPeriods, t: Int32Array, s: ArrayLi
     if (cnt <= 0) continue;
     const next = Math.min(ia < m ? occ.t[order[ia]!]! + 1 : Infinity, occ.t[order[ib]!]! + 1 + h, n - 1);
     const sign = sum / cnt;
+    // a period's product is carried in a local while its bars follow one another (stored when the period changes):
+    // the same factors multiplied in the same order as g[k] *= ... bar by bar
+    let cur = -1;
+    let acc = 1;
     for (let j = p; j < next; j++) {
       const k = period[j]!;
       if (k < 0) continue;
+      if (k !== cur) {
+        if (cur >= 0) g[cur] = acc;
+        cur = k;
+        acc = g[k]!;
+        held[k] = 1;
+      }
       // forwardOccurrences kept only windows with every open present, so the growth is finite here
-      g[k]! *= 1 + sign * growth[j]!;
-      held[k] = 1;
+      acc *= 1 + sign * growth[j]!;
     }
+    if (cur >= 0) g[cur] = acc;
   }
   for (let k = 0; k < g.length; k++) g[k] = g[k]! - 1;
   return { r: g, held };
@@ -172,20 +200,38 @@ function periodLookup(idx: PeriodIndex): (ts: number) => number {
 
 /** Members' period returns averaged over the members holding in each period (0 where none holds). */
 export function poolMembers(members: readonly { r: Float64Array; held: Uint8Array }[], periods: number): Float64Array {
-  // member by member into per-period sums: each period's sum still adds its members in order
-  const sum = new Float64Array(periods);
-  const count = new Int32Array(periods);
-  for (const m of members) {
-    for (let k = 0; k < periods; k++) {
+  const pool = new MemberPool(periods);
+  for (const m of members) pool.add(m);
+  return pool.mean();
+}
+
+/**
+ * poolMembers one member at a time: each period's sum adds its members in the order they are added, so a member's
+ * arrays can be reused for the next one (the candidates' series pool as they are computed; issue 12).
+ */
+export class MemberPool {
+  private readonly sum: Float64Array;
+  private readonly count: Int32Array;
+  constructor(readonly periods: number) {
+    this.sum = new Float64Array(periods);
+    this.count = new Int32Array(periods);
+  }
+
+  add(m: { r: Float64Array; held: Uint8Array }): void {
+    const { sum, count } = this;
+    for (let k = 0; k < this.periods; k++) {
       if (m.held[k]) {
         sum[k] = sum[k]! + m.r[k]!;
         count[k]!++;
       }
     }
   }
-  const out = new Float64Array(periods);
-  for (let k = 0; k < periods; k++) out[k] = count[k] ? sum[k]! / count[k]! : 0;
-  return out;
+
+  mean(): Float64Array {
+    const out = new Float64Array(this.periods);
+    for (let k = 0; k < this.periods; k++) out[k] = this.count[k] ? this.sum[k]! / this.count[k]! : 0;
+    return out;
+  }
 }
 
 /** The coarser period (index in `to`) of each period of `from`; throws when one has none. */

@@ -76,4 +76,24 @@ describe('kMeans with bounded distance sums', () => {
       }
     }
   });
+
+  test('distances remembered across iterations (centres whose members did not change stay): same labels, emptied clusters included', () => {
+    const rng = Xoshiro128ss.fromSeed(8, 8);
+    const factors = Array.from({ length: 7 }, () => Float64Array.from({ length: 200 }, () => rng.normal()));
+    const series = Array.from({ length: 90 }, (_, i) => Float64Array.from({ length: 200 }, (_, t) => factors[i % 7]![t]! * (1 + (i % 3)) + rng.normal() * 2));
+    const x = correlationDistance(correlationMatrix(series));
+    // many identical points: k-means++ runs out of distinct seeds and clusters empty (the re-seed path)
+    const dup = Array.from({ length: 40 }, (_, i) => (i < 25 ? [1, 1, 1] : [i % 3, i % 5, 2]));
+    let iterations = 0;
+    for (const [pts, ks] of [[x, [2, 4, 9, 17, 30, 40]], [dup, [3, 6, 10, 20, 30]]] as const) {
+      for (const k of ks) {
+        for (const seed of [0, 1, 2, 3, 4]) {
+          const got = Array.from(kMeans(pts, k, Xoshiro128ss.fromSeed(seed, 0, k)));
+          expect(got).toEqual(Array.from(plainKMeans(pts, k, Xoshiro128ss.fromSeed(seed, 0, k))));
+          iterations++;
+        }
+      }
+    }
+    expect(iterations).toBe(55);
+  });
 });

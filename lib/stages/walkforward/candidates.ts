@@ -7,7 +7,7 @@ import type { LakeDb } from '../../lake/index.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { memberInstruments } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
-import { barPeriods, coarsen, coarserPeriods, occurrencePeriodReturns, poolMembers, type PeriodIndex } from '../../walkforward/candidate_series.js';
+import { barPeriods, coarsen, coarserPeriods, MemberPool, occurrencePeriodReturns, type PeriodIndex } from '../../walkforward/candidate_series.js';
 import type { TrialSeries } from '../../walkforward/deflation.js';
 import { groupByInstrument, loadBars, loadEvents } from '../discovery/io.js';
 
@@ -16,7 +16,9 @@ export async function candidateTrialSeries(
 ): Promise<TrialSeries[]> {
   // one work item per (candidate, member instrument); a per-symbol candidate is its own only member
   const items = candidates.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, id: c.candidate_id })));
-  const perMember = new Map<string, { r: Float64Array; held: Uint8Array }[]>();
+  // each member's period returns go into its candidate's pool at once (same order as pooling the list afterwards)
+  const pools = new Map<string, MemberPool>();
+  const scratch = { r: new Float64Array(hours.starts.length), held: new Uint8Array(hours.starts.length) };
   for (const g of groupByInstrument(items)) {
     const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
     if (bars.ts_ms.length === 0) continue;
@@ -26,15 +28,14 @@ export async function candidateTrialSeries(
       const ev = events.get(c.event);
       const t = ev?.t ?? new Int32Array(0);
       const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
-      const list = perMember.get(c.id) ?? [];
-      list.push(occurrencePeriodReturns(open, t, s, c.horizon_bars));
-      perMember.set(c.id, list);
+      let pool = pools.get(c.id);
+      if (!pool) pools.set(c.id, (pool = new MemberPool(hours.starts.length)));
+      pool.add(occurrencePeriodReturns(open, t, s, c.horizon_bars, scratch));
     }
   }
   const toDays = coarserPeriods(hours, days);
   return candidates.map((c) => {
-    const members = perMember.get(c.candidate_id) ?? [];
-    const fine = poolMembers(members, hours.starts.length);
+    const fine = pools.get(c.candidate_id)?.mean() ?? new Float64Array(hours.starts.length);
     return { id: c.candidate_id, fine, daily: coarsen(fine, hours, days, toDays) };
   });
 }

@@ -40,9 +40,9 @@ import { blueprintEvents, blueprintFeatures, type Blueprint } from '../../dsl/in
 import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } from '../../timeframe.js';
 import { makeWindows, type WfWindow } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
-import { curveMetrics, dailyReturns, equityReturns } from '../../stats/curve_metrics.js';
+import { curveMetrics, dailyReturns, dailyReturnsOn, equityReturns, utcDays } from '../../stats/curve_metrics.js';
 import { clusteredDeflation } from '../../walkforward/deflation.js';
-import { periodIndex, periodReturns } from '../../walkforward/candidate_series.js';
+import { barPeriodsOf, periodIndex, periodReturnsOf } from '../../walkforward/candidate_series.js';
 import { candidateTrialSeries } from './candidates.js';
 import { totalReturn } from '../../stats/performance.js';
 import { dsrWarning, pboWarning } from '../../report/run_warnings.js';
@@ -310,8 +310,10 @@ async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: rea
   const counts = { signal_compilations: 0, engine_runs: 0 };
   const compiled = compiler(s, counts);
   const risk = { maxGrossLeverage: p.max_gross_leverage };
+  // the grid's hours and days, found once for every blueprint's hourly and daily returns
   const hours = periodIndex(s.grid.ts_ms, HOUR_MS);
-  const allBars = new Uint8Array(s.grid.n).fill(1);
+  const hourOfBar = barPeriodsOf(s.grid.ts_ms, hours);
+  const days = utcDays(s.grid.ts_ms);
   const out: Pass1 = { ids: [...ids], stats: [], daily: [], hourly: [], full: [], blocks: [], cuts: [], counts };
   for (const j of order) {
     if (ctx.signal.aborted) break;
@@ -323,11 +325,11 @@ async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: rea
     for (const b of run.exposure?.blocks ?? []) blocks[b.rule] = (blocks[b.rule] ?? 0) + 1;
     const r = equityReturns(run.result.equity, p.capital_usd);
     const entries = run.result.trades.map((t) => t.entryBar);
-    const d = dailyReturns(s.grid.ts_ms, r).returns;
+    const d = dailyReturnsOn(days, r);
     out.stats.push(trainStats(r, entries, s.windows));
     out.daily.push(d);
     // hourly returns of every trial for the clustered DSR's correlations (a blueprint holds on any bar: all count)
-    out.hourly.push(periodReturns(s.grid.ts_ms, r, allBars, hours).r);
+    out.hourly.push(periodReturnsOf(r, undefined, hourOfBar, hours.starts.length).r);
     out.blocks.push(blocks);
     out.full.push({
       sharpe: statsSharpe(trainStats(r, [], [{ trainStart: 0, trainEnd: r.length }])[0]!, s.ppy), total_return: totalReturn(r),
