@@ -346,6 +346,9 @@ async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: rea
 async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Setup, parts: readonly Pass1[], db: LakeDb): Promise<StageRunSummary> {
   if (ctx.signal.aborted) return {};
   const t0 = performance.now();
+  // resident memory at the reduce's phases, logged with its timings (what grows with the instruments: docs/performance.md)
+  const rssMb = () => Math.round(process.memoryUsage().rss / 2 ** 20);
+  const rss: Record<string, number> = { reduce_start: rssMb() };
   const { p, costs, costDigest, tf, tfMs, ppy, loaded, plan, bps, order, benchKey, grid, spec, windows, unused_bars, experiment, costWarnings } = setup;
   const blocks: Record<string, number> = {};
   // ---- pass 1, from the shards (in processing order)
@@ -420,6 +423,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
 
   ctx.log.info(counts, 'walk-forward signal compilations and engine runs');
   const t2 = performance.now();
+  rss.after_pass2 = rssMb();
 
   // ---- stitch
   const book = (m: number) => stitch(windows, sleeves.filter((s) => s.multiplier === m), p.capital_usd, grid, ppy);
@@ -437,10 +441,12 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   const t3 = performance.now();
   const candidateSeries = await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, periodIndex(grid.ts_ms, HOUR_MS), periodIndex(grid.ts_ms, DAY_MS));
   const t4 = performance.now();
+  rss.after_candidate_series = rssMb();
   const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]!, fine: hourly[i]! })), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
     candidates: candidateSeries, oosDaily: dailyReturns(base.ts_ms, base.returns).returns, consumeFine: true,
   });
   const t5 = performance.now();
+  rss.after_clustered_dsr = rssMb();
   const sensitivity = multipliers.map((m) => {
     const b = m === 1 ? base : book(m);
     const mm = curveMetrics({ ts_ms: b.ts_ms, tfMs, returns: b.returns, equity: b.equityUsd, gross: b.gross, traded: b.traded, tradePnls: b.tradePnls, barsPerYear: ppy });
@@ -451,7 +457,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   // the serial part of a sharded run (docs/scale.md): pass 2 of the selected cells, then the book, DSR (ONC) and PBO
   ctx.log.info({
     pass2_ms: Math.round(t2 - t0), statistics_ms: Math.round(performance.now() - t2),
-    candidate_series_ms: Math.round(t4 - t3), clustered_dsr_ms: Math.round(t5 - t4), selected_blueprints: pass2.length,
+    candidate_series_ms: Math.round(t4 - t3), clustered_dsr_ms: Math.round(t5 - t4), selected_blueprints: pass2.length, rss_mb: rss,
   }, 'walk-forward reduce timings');
 
   // ---- write
