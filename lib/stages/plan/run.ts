@@ -126,7 +126,7 @@ async function bucketInputsOf(
     byInst.set(k, [...(byInst.get(k) ?? []), join(cleanedRoot, p.manifest.file)]);
   }
   const liquidity = new Map<string, number>();
-  const db = await LakeDb.open({ threads: 2 });
+  const db = await LakeDb.open({ threads: 2, fileCache: false }); // each file read once: no DuckDB file cache
   try {
     for (const [k, files] of [...byInst].sort(([a], [b]) => cmp(a, b))) {
       const v = await startLiquidity(db, files);
@@ -188,7 +188,7 @@ async function measureFeasibility(
   // `${instrument}|${event}` -> bar indices of the occurrences on the instrument's grid
   const idxOf = new Map<string, Float64Array>();
   const sorted = [...groups].sort(([a], [b]) => cmp(a, b));
-  const db = await LakeDb.open({ threads: 2 });
+  const db = await LakeDb.open({ threads: 2, fileCache: false }); // each file read once: no DuckDB file cache
   try {
     const timesOf = await eventTimes(db, eventsRoot, sorted.map(([k, events]) => ({ key: k, parts: partsByInst.get(k) ?? [], events })));
     let done = 0;
@@ -238,6 +238,9 @@ async function measureFeasibility(
  * their manifests list): every instrument's files read in ONE query (lib/stages/discovery/io.ts readEventSources),
  * not one query per instrument. Instrument key -> event -> times; an instrument without partitions is left out.
  */
+/** Instruments whose events files one query of `eventTimes` reads. */
+const EVENT_QUERY_INSTRUMENTS = 8;
+
 async function eventTimes(
   db: LakeDb, root: string, insts: readonly { key: string; parts: readonly FoundPartition[]; events: ReadonlySet<string> }[],
 ): Promise<Map<string, Map<string, Float64Array>>> {
@@ -247,7 +250,10 @@ async function eventTimes(
     const dir = dirname(i.parts[0]!.dir);
     return { file: dir, dir, paths: i.parts.map((p) => join(root, p.manifest.file)) };
   });
-  const rows = await readEventSources(db, sources);
+  // a few instruments per query: one query over every events file held DuckDB's reads of all of them at once (peak
+  // memory grew with the instruments), one per instrument paid a query each
+  const rows: Awaited<ReturnType<typeof readEventSources>> = [];
+  for (let k = 0; k < sources.length; k += EVENT_QUERY_INSTRUMENTS) rows.push(...(await readEventSources(db, sources.slice(k, k + EVENT_QUERY_INSTRUMENTS))));
   read.forEach((inst, j) => {
     const r = rows[j]!;
     const wanted = r.event.dict.map((name) => inst.events.has(name));
