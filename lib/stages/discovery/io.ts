@@ -343,45 +343,6 @@ function inTimeOrder(ts: Float64Array, rows: readonly number[]): boolean {
   return rows.length === 0 || !Number.isNaN(ts[rows[0]!]!);
 }
 
-/**
- * The event rows of a run's instruments (`readEventRowsOf`): `get` reads every key not asked for before in ONE query. Kept for the run (event rows are small beside the bars),
- * so the candidate ranges of an unsharded run read each instrument's events once, in one query per range at most.
- */
-export class RunEventRows {
-  private readonly rows = new Map<string, Promise<EventRows | undefined>>();
-  constructor(private readonly lakeRoot: string, private readonly list: PartitionLister = listPartitions) {}
-
-  /**
-   * Resolves when the rows of every key are read: the query on `db` is finished before this returns, and keys another
-   * range is reading on its own connection are waited for. A connection runs one query at a time: concurrent callers
-   * must each pass their own (as the ranges of mapWithConnections do).
-   */
-  async get(db: LakeDb, keys: readonly InstrumentKey[]): Promise<Map<string, EventRows | undefined>> {
-    const missing = keys.filter((k) => !this.rows.has(instrumentLabel(k)));
-    if (missing.length > 0) {
-      const all = readEventRowsOf(db, this.lakeRoot, missing, this.list);
-      for (const k of missing) {
-        const label = instrumentLabel(k);
-        const one = all.then((m) => m.get(label));
-        one.catch(() => undefined); // a failed read fails every range that waits for it, the same way
-        this.rows.set(label, one);
-      }
-    }
-    const out = new Map<string, EventRows | undefined>();
-    for (const k of keys) out.set(instrumentLabel(k), await this.rows.get(instrumentLabel(k))!);
-    return out;
-  }
-}
-
-const runEventRowsOf = new WeakMap<object, RunEventRows>();
-
-/** The shared event rows of the run whose context this is, for the events under `lakeRoot`. */
-export function runEventRows(ctx: object, lakeRoot: string): RunEventRows {
-  let r = runEventRowsOf.get(ctx);
-  if (!r) runEventRowsOf.set(ctx, (r = new RunEventRows(lakeRoot, runPartitionLister(ctx))));
-  return r;
-}
-
 /** `listPartitions`, or a memo of it. */
 export type PartitionLister = typeof listPartitions;
 

@@ -3,7 +3,7 @@ import { DataError, QuantError } from '../../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../../fsx.js';
 import { writeTableFile, type LakeDb } from '../../lake/index.js';
 import {
-  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type EventSeries, type MemberOccurrences,
+  evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences,
 } from '../../research/discovery.js';
 import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
@@ -11,7 +11,7 @@ import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
 import {
-  eventSeries, groupByInstrument, instrumentLabel, loadBars, readPlan, runEventRows, runPartitionLister, type EventRows, type InstrumentKey, type LoadedPlan,
+  eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRowsOf, readPlan, runPartitionLister, type InstrumentKey, type LoadedPlan,
 } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
@@ -150,13 +150,13 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
   const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
   // the events of every instrument of `cands` in one query
-  const eventRows = await runEventRows(ctx, eventsRoot).get(db, groups.map((g) => g.key));
+  const eventRows = await readEventRowsOf(db, eventsRoot, groups.map((g) => g.key), runPartitionLister(ctx));
   let done = 0;
   const load = async (key: InstrumentKey) => {
     const bars = await loadBars(db, lakeRoot, key, { withVolume: false, materialize: true, list: runPartitionLister(ctx) });
     const open = openSeries(bars.ts_ms, bars.open, { file: bars.file });
     const rows = bars.ts_ms.length ? eventRows.get(instrumentLabel(key)) : undefined;
-    return { bars, open, rows, drifts: new Map() as DriftCache, series: new Map<string, EventSeries | undefined>() };
+    return { bars, open, rows, drifts: new Map() as DriftCache };
   };
   // the next instrument's bars are read (a materialized query: DuckDB's threads) while this one is computed (JS); the
   // computation uses no connection, so `db` still runs one query at a time
@@ -177,10 +177,10 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
     }
   }
   function evaluateLoaded(g: { key: InstrumentKey; candidates: Candidate[] }, loaded: Awaited<ReturnType<typeof load>>): void {
-    const { bars, open, rows, drifts, series } = loaded;
+    const { bars, open, rows, drifts } = loaded;
     const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];
     const names = new Set([...g.candidates, ...mine].map((c) => c.event));
-    const events = bars.ts_ms.length ? cachedEventSeries(series, rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
+    const events = bars.ts_ms.length ? eventSeries(rows, names, bars.ts_ms[0]!, bars.tfMs) : new Map();
     for (const s of evaluateInstrument(g.candidates, { open, events }, drifts)) byId.set(s.candidate_id, s);
     const offset = bars.ts_ms.length ? bars.ts_ms[0]! / bars.tfMs : 0;
     for (const c of mine) {
@@ -194,24 +194,4 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   }
   for (const c of pooled) byId.set(c.candidate_id, pooledStats(c.candidate_id, memberOcc.get(c.candidate_id) ?? [], c.horizon_bars, c.pooling === 'bucket' ? 'bucket' : 'universe'));
   return cands.map((c) => byId.get(c.candidate_id)!);
-}
-
-/**
- * `eventSeries` of `names`, each name's series built once per instrument and run: `cache` keeps what earlier
- * candidate ranges built (undefined: the name does not occur), so a name is scanned and checked once.
- */
-function cachedEventSeries(
-  cache: Map<string, EventSeries | undefined>, rows: EventRows | undefined, names: ReadonlySet<string>, ts0: number, tfMs: number,
-): Map<string, EventSeries> {
-  const missing = new Set([...names].filter((n) => !cache.has(n)));
-  if (missing.size > 0) {
-    const built = eventSeries(rows, missing, ts0, tfMs);
-    for (const n of missing) cache.set(n, built.get(n));
-  }
-  const out = new Map<string, EventSeries>();
-  for (const n of names) {
-    const s = cache.get(n);
-    if (s) out.set(n, s);
-  }
-  return out;
 }

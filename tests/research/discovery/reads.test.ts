@@ -1,13 +1,13 @@
 /**
  * Discovery's batched reads return what the per-instrument reads return: the events of several instruments in one
- * query (readEventRowsOf, RunEventRows), the series of an event name built from them (eventSeries, rows in any
+ * query (readEventRowsOf), the series of an event name built from them (eventSeries, rows in any
  * order), and a shard result copied as the JSON round trip would give it (passAsJson).
  */
 import { describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import { LakeDb, mapWithConnections, type DictColumn } from '../../../lib/lake/index.js';
+import { LakeDb, type DictColumn } from '../../../lib/lake/index.js';
 import {
-  eventSeries, instrumentLabel, readEventRows, readEventRowsOf, RunEventRows, runPartitionLister, type EventRows, type InstrumentKey,
+  eventSeries, instrumentLabel, readEventRows, readEventRowsOf, runPartitionLister, type EventRows, type InstrumentKey,
 } from '../../../lib/stages/discovery/io.js';
 import { decodeShardResult, encodeShardResult, passAsJson } from '../../../lib/stage/shard.js';
 import { withTempDir } from '../../helpers/tmp.js';
@@ -50,13 +50,11 @@ describe('discovery reads in batches', () => {
         expect(all.get('synthetic/um/AAAUSDT/5m')!.event.dict).toEqual(['down', 'other', 'up']);
         expect((await readEventRowsOf(db, root, [])).size).toBe(0);
 
-        // a run's shared rows: each instrument read once, however many ranges ask (each range on its own connection,
-        // as the stage runs them), the same rows
-        const shared = new RunEventRows(root, runPartitionLister({}));
-        const [a, b] = (await mapWithConnections(db, [keys.slice(0, 2), keys.slice(1)], 2, (ks, conn) => shared.get(conn, ks))) as [Map<string, EventRows | undefined>, Map<string, EventRows | undefined>];
-        expect(plain(a.get('synthetic/um/AAAUSDTX/5m'))).toEqual(plain(all.get('synthetic/um/AAAUSDTX/5m')));
-        expect(plain(b.get('synthetic/um/AAAUSDT/5m'))).toEqual(plain(all.get('synthetic/um/AAAUSDT/5m')));
-        expect(b.get('synthetic/spot/AAAUSDT/5m')).toBeUndefined();
+        // through a run's memo of the partition listings (as the stage reads them), the same rows
+        const listed = await readEventRowsOf(db, root, keys, runPartitionLister({}));
+        expect(plain(listed.get('synthetic/um/AAAUSDTX/5m'))).toEqual(plain(all.get('synthetic/um/AAAUSDTX/5m')));
+        expect(plain(listed.get('synthetic/um/AAAUSDT/5m'))).toEqual(plain(all.get('synthetic/um/AAAUSDT/5m')));
+        expect(listed.get('synthetic/spot/AAAUSDT/5m')).toBeUndefined();
       } finally {
         db.close();
       }
