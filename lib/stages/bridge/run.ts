@@ -105,11 +105,8 @@ export const bridgeShards: ShardSpec<BridgeParams, undefined, BridgeShardResult>
     if (ctx.signal.aborted) return [];
     const cutOf = new Map(all.cuts.map((c) => [c.instrument, c]));
     let k = 0;
-    return ranges.map((r) => {
-      // a range's cuts: those of the instruments it prices, in the order it would meet them
-      const labels = groupByInstrument(r.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol })))).map((g) => instrumentLabel(g.key));
-      return { rows: all.rows.slice(k, (k += r.length)), cuts: labels.flatMap((l) => (cutOf.has(l) ? [cutOf.get(l)!] : [])) };
-    });
+    // a range's cuts: those of the instruments it prices, in the order it would meet them
+    return ranges.map((r) => ({ rows: all.rows.slice(k, (k += r.length)), cuts: cutsInOrder(r, cutOf) }));
   },
   reduce: async (ctx, shards, results, _prepared, db) => {
     const costs = ctx.costs!;
@@ -127,8 +124,7 @@ export const bridgeShards: ShardSpec<BridgeParams, undefined, BridgeShardResult>
     const rows: BridgeRow[] = got.map(({ candidate_id, ...r }) => ({ candidate: inPlan.get(candidate_id)!, ...r }));
     // one cut per instrument, in the order the instruments are first traded in the plan
     const cutOf = new Map(results.flatMap((r) => r.cuts).map((c) => [c.instrument, c]));
-    const order = groupByInstrument(priced.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol })))).map((g) => instrumentLabel(g.key));
-    const cuts = order.flatMap((l) => (cutOf.has(l) ? [cutOf.get(l)!] : []));
+    const cuts = cutsInOrder(priced, cutOf);
     const info = await writeTableFile(db, join(ctx.output('lake/bridge'), BRIDGE_RESULTS_FILE), BRIDGE_COLUMNS,
       bridgeColumns(rows, costs.digest, plan.plan_hash));
     const summary = bridgeSummary(rows, {
@@ -156,6 +152,19 @@ export async function runBridgeStage(ctx: StageContext<BridgeParams>): Promise<S
   return runShardsInProcess(bridgeShards, ctx, WORKERS);
 }
 
+/** One pricing job per instrument a candidate trades: itself, or each member of a pooled candidate (its symbol). */
+function memberJobs<C extends Candidate>(cands: readonly C[]): (C & { of: C })[] {
+  return cands.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, of: c })));
+}
+
+/** The cuts (by instrument) of the instruments `cands` trade, in the order those instruments are first met. */
+function cutsInOrder(cands: readonly Candidate[], cutOf: ReadonlyMap<string, CutInstrument>): CutInstrument[] {
+  return groupByInstrument(memberJobs(cands)).flatMap((g) => {
+    const c = cutOf.get(instrumentLabel(g.key));
+    return c ? [c] : [];
+  });
+}
+
 function costsOf(ctx: StageContext<BridgeParams>): CostConfig {
   if (!ctx.costs) throw new QuantError('bridge needs the cost config (usesCosts)');
   return ctx.costs.config as CostConfig;
@@ -173,8 +182,7 @@ async function priceCandidates(
   const costs = costsOf(ctx);
   const costsFile = join(ctx.specDir, 'costs.yaml');
   const gates = await loadGates(join(ctx.specDir, 'gates.yaml'));
-  /** One pricing job per instrument a candidate trades: itself, or each member of a pooled candidate. */
-  const jobs = cands.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, of: c })));
+  const jobs = memberJobs(cands);
   const lakeRoot = dirname(ctx.input('lake/cleaned'));
   const eventsRoot = dirname(ctx.input('lake/events'));
   const byId = new Map<string, PricedRow>();
