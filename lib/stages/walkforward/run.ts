@@ -31,7 +31,7 @@ import { deserialize, serialize } from 'node:v8';
 import { PROJECT_ROOT } from '../../stage/root.js';
 import { DataError, QuantError, SpecError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
-import { LakeDb, TABLES, dictColumn, listPartitions, writeTableFile, type ColumnSchema } from '../../lake/index.js';
+import { LakeDb, TABLES, dictColumn, listPartitions, writeTableFile } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import type { CutInstrument } from '../../costs/funding_span.js';
 import type { CostStatusEntry } from '../../costs/evaluation.js';
@@ -60,12 +60,12 @@ import { globalGrid, instrumentPartitions, loadInstrument, type Grid, type Instr
 import { BlueprintOnGrid } from './grid_run.js';
 import type { WalkforwardHooks, WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
-import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE, TRADES_FILE } from './files.js';
+import { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE, TRADE_COLUMNS, TRADES_FILE } from './files.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 /** Re-exported from ./files.ts (kept apart so readers of the files do not load this stage). */
-export { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE, TRADES_FILE };
+export { OOS_COLUMNS, OOS_FILE, SUMMARY_FILE, TRADE_COLUMNS, TRADES_FILE };
 
 /** How the stage splits (docs/scale.md): groups of (blueprint, window) cells; a blueprint's windows stay together. */
 export const WALKFORWARD_SHARD_BY = 'blueprint x window' as const;
@@ -685,30 +685,6 @@ class InstrumentCache {
     return d;
   }
 }
-
-const s = (name: string, description: string): ColumnSchema => ({ name, type: 'str', description });
-const f = (name: string, description: string): ColumnSchema => ({ name, type: 'f64', description });
-const i32 = (name: string, description: string): ColumnSchema => ({ name, type: 'i32', description });
-
-export const TRADE_COLUMNS: readonly ColumnSchema[] = [
-  s('blueprint_id', 'blueprint'),
-  i32('window', 'walk-forward window'),
-  s('symbol', 'instrument traded'),
-  i32('side', '+1 long, -1 short'),
-  { name: 'entry_ts_ms', type: 'ts', description: 'open time of the entry fill bar' },
-  f('exit_ts_ms', 'open time of the exit fill bar (NULL while open at the end)'),
-  f('entry_price', 'average reference entry price'),
-  f('exit_price', 'average reference exit price'),
-  f('qty', 'quantity closed (base units)'),
-  f('gross_pnl', 'PnL at reference prices, USD'),
-  f('fees', 'fees, USD'),
-  f('slippage_impact', 'slippage and impact, USD'),
-  f('funding', 'funding paid (+) / received (-), USD'),
-  f('borrow', 'borrow on spot shorts, USD'),
-  f('net_pnl', 'gross - fees - slippage/impact - funding - borrow, USD'),
-  f('mae', 'maximum adverse excursion, USD (<= 0)'),
-  f('mfe', 'maximum favourable excursion, USD (>= 0)'),
-];
 
 interface OosTrade { bp: number; window: number; offset: number; t: EngineResult['trades'][number]; instruments: string[] }
 
