@@ -159,7 +159,7 @@ export function instrumentsOf(parts: readonly FoundPartition[]): Instrument[] {
 }
 
 /**
- * Occurrences of each candidate's event on its instrument (every instrument's event partitions in one query, `eventTimes`) and
+ * Occurrences of each candidate's event on its instrument (8 instruments' event partitions per query, `eventTimes`) and
  * the feasibility numbers per horizon. Event times must lie on the instrument's bar grid.
  */
 async function measureFeasibility(
@@ -233,14 +233,15 @@ async function measureFeasibility(
   return out.sort((a, b) => cmp(a.candidate_id, b.candidate_id));
 }
 
-/**
- * Occurrence times (ts_ms, ascending) of the named events of each instrument, from its event partitions (the files
- * their manifests list): every instrument's files read in ONE query (lib/stages/discovery/io.ts readEventSources),
- * not one query per instrument. Instrument key -> event -> times; an instrument without partitions is left out.
- */
 /** Instruments whose events files one query of `eventTimes` reads. */
 const EVENT_QUERY_INSTRUMENTS = 8;
 
+/**
+ * Occurrence times (ts_ms, ascending) of the named events of each instrument, from its event partitions (the files
+ * their manifests list): the files of EVENT_QUERY_INSTRUMENTS instruments per query (lib/stages/discovery/io.ts
+ * readEventSources), not one query per instrument. Instrument key -> event -> times; an instrument without
+ * partitions is left out.
+ */
 async function eventTimes(
   db: LakeDb, root: string, insts: readonly { key: string; parts: readonly FoundPartition[]; events: ReadonlySet<string> }[],
 ): Promise<Map<string, Map<string, Float64Array>>> {
