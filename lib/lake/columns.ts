@@ -378,7 +378,7 @@ export async function queryColumns(
         const bytes = raw.vector_get_data(vec, rows * dst.BYTES_PER_ELEMENT);
         dst.set(new (dst.constructor as new (b: ArrayBufferLike, o: number, n: number) => NumericArray)(bytes.buffer, bytes.byteOffset, rows) as never, off);
         const mask = raw.vector_get_validity(vec, Math.ceil(rows / 64) * 8);
-        if (mask) nullWordsToMissing(dst, off, rows, new Uint32Array(mask.buffer, mask.byteOffset, Math.ceil(rows / 32)), kinds[ci]!.type === 'i32' || kinds[ci]!.type === 'u8' ? 0 : NaN);
+        if (mask) nullWordsToMissing(dst, off, rows, new Uint32Array(mask.buffer, mask.byteOffset, Math.ceil(rows / 32)), missingOf(kinds[ci]!.type));
       }
       off += rows;
       continue;
@@ -389,7 +389,7 @@ export async function queryColumns(
       if (!fallback && isKind(vec.items, k.type) && (mask === null || (mask instanceof BigUint64Array && LITTLE_ENDIAN))) {
         const dst = arrays[ci]!;
         dst.set((vec.items as NumericArray).subarray(0, rows) as never, off);
-        if (mask) nullsToMissing(dst, off, rows, mask, k.type === 'f64' || k.type === 'ts' ? NaN : 0);
+        if (mask) nullsToMissing(dst, off, rows, mask, missingOf(k.type));
       } else arrays[ci]!.set(vectorValues(chunk, ci, k.type) as never, off);
     });
     off += rows;
@@ -424,6 +424,11 @@ export async function releaseResults(): Promise<void> {
 const TYPE_ID: Record<Exclude<ColumnType, 'str'>, number> = {
   ts: DuckDBTypeId.DOUBLE, f64: DuckDBTypeId.DOUBLE, i32: DuckDBTypeId.INTEGER, u8: DuckDBTypeId.UTINYINT,
 };
+
+/** What a NULL reads as in memory: NaN in ts/f64 columns, 0 in integer ones. */
+function missingOf(type: Exclude<ColumnType, 'str'>): number {
+  return type === 'f64' || type === 'ts' ? NaN : 0;
+}
 
 function isKind(items: unknown, type: Exclude<ColumnType, 'str'>): boolean {
   return type === 'i32' ? items instanceof Int32Array : type === 'u8' ? items instanceof Uint8Array : items instanceof Float64Array;
@@ -485,7 +490,7 @@ function vectorValues(chunk: DuckDBDataChunk, ci: number, type: Exclude<ColumnTy
   const out = allocateArray(type, values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    out[i] = v === null || v === undefined ? (type === 'f64' || type === 'ts' ? NaN : 0) : Number(v as number | bigint);
+    out[i] = v === null || v === undefined ? missingOf(type) : Number(v as number | bigint);
   }
   return out;
 }
