@@ -24,13 +24,15 @@ export async function candidateTrialSeries(
   for (const it of items) waiting.set(it.id, (waiting.get(it.id) ?? 0) + 1);
   const toDays = coarserPeriods(hours, days);
   const series = new Map<string, TrialSeries>();
+  // a candidate's hourly series (the pool's mean; zeros when no member has bars) and its days
+  const seriesOf = (id: string, fine: Float64Array = new Float64Array(hours.starts.length)): TrialSeries =>
+    ({ id, fine, daily: coarsen(fine, hours, days, toDays) });
   const memberDone = (id: string): void => {
     const left = waiting.get(id)! - 1;
     waiting.set(id, left);
     if (left > 0) return;
-    const fine = pools.get(id)?.mean() ?? new Float64Array(hours.starts.length);
+    series.set(id, seriesOf(id, pools.get(id)?.mean()));
     pools.delete(id);
-    series.set(id, { id, fine, daily: coarsen(fine, hours, days, toDays) });
   };
   const scratch = { r: new Float64Array(hours.starts.length), held: new Uint8Array(hours.starts.length) };
   for (const g of groupByInstrument(items)) {
@@ -51,8 +53,5 @@ export async function candidateTrialSeries(
       memberDone(c.id);
     }
   }
-  return candidates.map((c) => series.get(c.candidate_id) ?? (() => {
-    const fine = new Float64Array(hours.starts.length); // a candidate with no member instrument
-    return { id: c.candidate_id, fine, daily: coarsen(fine, hours, days, toDays) };
-  })());
+  return candidates.map((c) => series.get(c.candidate_id) ?? seriesOf(c.candidate_id)); // the latter: no member instrument
 }
