@@ -117,17 +117,24 @@ export function dotsModule(): WebAssembly.Module | null {
 const PAGE = 65_536;
 /** Above this many bytes of packed series the JS loop is used (wasm32 memory; and no huge transient buffers). */
 export const WASM_DOTS_MAX_BYTES = 1 << 30;
-/** Rows packed at a time in the rectangular mode. */
+/** Rows packed at a time (a block of rows against the packed columns). */
 const ROW_CHUNK = 128;
+/**
+ * Columns packed at a time: the kernel's memory holds ROW_CHUNK + COL_CHUNK series whatever the number of rows and
+ * columns (issue 12: the upper-triangle mode packed every row at once, ~270 MB for a cluster of 1,900 hourly series
+ * over 2 years, and a WebAssembly memory never shrinks: now ~54 MB at that length). Rows are packed once per column
+ * chunk.
+ */
+const COL_CHUNK = 256;
 
 /**
- * Packs series `idx` of `z` in groups of 4, interleaved by t (dst[(g * len + t) * 4 + k] = z[idx[4g + k]][t]; the
- * slots past the end of idx are left as they are: their sums are computed and dropped).
+ * Packs series `idx` in groups of 4, interleaved by t (dst[(g * len + t) * 4 + k] = row(idx[4g + k])[t]; the slots
+ * past the end of idx are left as they are: their sums are computed and dropped).
  */
-function pack(dst: Float64Array, z: readonly Float64Array[], idx: ArrayLike<number>, len: number): void {
-  for (let x = 0; x < idx.length; x++) {
-    const s = z[idx[x]!]!;
-    let d = (x >> 2) * len * 4 + (x & 3);
+function pack(dst: Float64Array, row: (i: number) => ArrayLike<number>, idx: ArrayLike<number>, from: number, to: number, len: number): void {
+  for (let x = from; x < to; x++) {
+    const s = row(idx[x]!);
+    let d = ((x - from) >> 2) * len * 4 + ((x - from) & 3);
     for (let t = 0; t < len; t++, d += 4) dst[d] = s[t]!;
   }
 }
@@ -152,7 +159,8 @@ function kernelWithMemory(mod: WebAssembly.Module, bytes: number): { memory: Web
 }
 
 export interface WasmDotsInput {
-  z: readonly Float64Array[];
+  /** Series i (`len` values). The array may be reused by the next call: it is copied into the kernel's memory at once. */
+  row: (i: number) => ArrayLike<number>;
   len: number;
   rows: ArrayLike<number>;
   cols: ArrayLike<number>;
@@ -166,23 +174,27 @@ export interface WasmDotsInput {
  * The sums out[x * cols.length + y] = sum_t z[rows[x]][t] * z[cols[y]][t] (ascending t) with the SIMD kernel, added
  * to `out` as the JS loop does; returns false (out untouched) when the kernel is unavailable or the series too big.
  * Under `upper` some sums with y < x are computed too (as with the JS loop, the caller ignores them).
+ *
+ * Work goes by column chunks (COL_CHUNK), each packed once; against it the rows before the chunk in blocks of
+ * ROW_CHUNK (rectangular mode: every row), and under `upper` the chunk's own rows read from the packed columns. Each
+ * sum is made in one place from `out`'s value, its products added in ascending t (tiles over t chained through
+ * memory): the chunking changes which sums are computed together, never a sum.
  */
 export function wasmDots(inp: WasmDotsInput, out: Float64Array): boolean {
   const mod = dotsModule();
   if (!mod) return false;
-  const { z, len, rows, cols, upper } = inp;
+  const { row, len, rows, cols, upper } = inp;
   const nr = rows.length;
   const nc = cols.length;
   if (nr === 0 || nc === 0 || len === 0) return true;
-  // rectangular blocks go ROW_CHUNK rows at a time (each row's sums are independent of the others'): the packed
-  // copy of the rows stays small; under `upper` the rows are the columns, packed once
-  const chunk = upper ? nr : Math.min(nr, ROW_CHUNK);
-  const NR = (chunk + 3) & ~3;
-  const NC = (nc + 3) & ~3;
+  if (upper && nr !== nc) throw new RangeError(`wasmDots: upper needs the same rows and columns (${nr} rows, ${nc} columns)`);
+  const NC = (Math.min(nc, COL_CHUNK) + 3) & ~3;
+  const NR = (Math.min(nr, ROW_CHUNK) + 3) & ~3;
+  const colBytes = NC * len * 8;
   const rowBytes = NR * len * 8;
-  const colBytes = upper ? 0 : NC * len * 8;
-  const outBytes = NR * NC * 8;
-  const total = rowBytes + colBytes + outBytes;
+  const NO = Math.max(NR, NC); // rows of a block of sums: NR (a block of rows) or NC (under `upper`, the chunk's own)
+  const outBytes = NO * NC * 8;
+  const total = colBytes + rowBytes + outBytes;
   if (total > WASM_DOTS_MAX_BYTES) return false;
   let k: { memory: WebAssembly.Memory; block: Block };
   try {
@@ -193,38 +205,50 @@ export function wasmDots(inp: WasmDotsInput, out: Float64Array): boolean {
   }
   const { memory, block } = k;
   const buf = memory.buffer;
-  const rowBase = 0;
-  const colBase = upper ? rowBase : rowBytes;
-  const outBase = rowBytes + colBytes;
-  if (!upper) pack(new Float64Array(buf, colBase, NC * len), z, cols, len);
+  const colBase = 0;
+  const rowBase = colBytes;
+  const outBase = colBytes + rowBytes;
+  const colsPacked = new Float64Array(buf, colBase, NC * len);
   const rowsPacked = new Float64Array(buf, rowBase, NR * len);
-  const o = new Float64Array(buf, outBase, NR * NC);
+  const o = new Float64Array(buf, outBase, NO * NC);
   const ostride = NC * 8;
   const quad = len * 32; // bytes of one group of 4 series
   const tileCols = Math.max(4, inp.tileCols & ~3);
-  for (let r0 = 0; r0 < nr; r0 += chunk) {
-    const r1 = Math.min(nr, r0 + chunk);
-    const mine = Array.prototype.slice.call(rows, r0, r1) as number[];
-    // padding rows and columns (past the lists' ends) hold what an earlier chunk or call left: their sums are
-    // computed in their own lanes and dropped
-    pack(rowsPacked, z, mine, len);
-    for (let x = r0; x < r1; x++) for (let y = 0; y < nc; y++) o[(x - r0) * NC + y] = out[x * nc + y]!;
+  // the sums of rows [r0, r1) against the chunk's columns [c0, c1): rp the rows' packed base; diag: the rows are the
+  // chunk's columns (upper: only y >= x)
+  const sums = (rp0: number, r0: number, r1: number, c0: number, c1: number, diag: boolean): void => {
+    const ncc = c1 - c0;
+    const NCc = (ncc + 3) & ~3;
+    for (let x = r0; x < r1; x++) for (let y = 0; y < ncc; y++) o[(x - r0) * NC + y] = out[x * nc + c0 + y]!;
     const nx = (r1 - r0 + 3) & ~3;
-    for (let y0 = 0; y0 < NC; y0 += tileCols) {
-      const y1 = Math.min(NC, y0 + tileCols);
-      const xEnd = upper ? Math.min(nx, y1) : nx; // under `upper`, rows past the tile's last column have nothing in it
+    for (let y0 = 0; y0 < NCc; y0 += tileCols) {
+      const y1 = Math.min(NCc, y0 + tileCols);
+      const xEnd = diag ? Math.min(nx, y1) : nx; // on the diagonal, rows past the tile's last column have nothing in it
       for (let t0 = 0; t0 < len; t0 += inp.tileT) {
         const steps = Math.min(len, t0 + inp.tileT) - t0;
         for (let x = 0; x < xEnd; x += 4) {
-          const rp = rowBase + (x >> 2) * quad + t0 * 32;
+          const rp = rp0 + (x >> 2) * quad + t0 * 32;
           for (let y = y0; y < y1; y += 4) {
-            if (upper && y + 3 < x) continue; // the block lies under the diagonal
+            if (diag && y + 3 < x) continue; // the block lies under the diagonal
             block(rp, colBase + (y >> 2) * quad + t0 * 32, outBase + (x * NC + y) * 8, ostride, steps);
           }
         }
       }
     }
-    for (let x = r0; x < r1; x++) for (let y = 0; y < nc; y++) out[x * nc + y] = o[(x - r0) * NC + y]!;
+    for (let x = r0; x < r1; x++) for (let y = 0; y < ncc; y++) out[x * nc + c0 + y] = o[(x - r0) * NC + y]!;
+  };
+  for (let c0 = 0; c0 < nc; c0 += COL_CHUNK) {
+    const c1 = Math.min(nc, c0 + COL_CHUNK);
+    // padding rows and columns (past the lists' ends) hold what an earlier chunk or call left: their sums are
+    // computed in their own lanes and dropped
+    pack(colsPacked, row, cols, c0, c1, len);
+    const rowEnd = upper ? c0 : nr; // under `upper` the rows after the chunk have no sum in it
+    for (let r0 = 0; r0 < rowEnd; r0 += ROW_CHUNK) {
+      const r1 = Math.min(rowEnd, r0 + ROW_CHUNK);
+      pack(rowsPacked, row, rows, r0, r1, len);
+      sums(rowBase, r0, r1, c0, c1, false);
+    }
+    if (upper) sums(colBase, c0, c1, c0, c1, true);
   }
   return true;
 }

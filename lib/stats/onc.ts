@@ -52,6 +52,19 @@ export interface StandardizedSeries {
   z: Float64Array[];
 }
 
+/**
+ * Standardized rows (as StandardizedSeries' z) read one at a time: `row(i)` may return an array the next call reuses
+ * (rows spilled to a file: lib/stats/spilled_rows.ts, or rows from two stores). The correlation functions take it
+ * where they take StandardizedSeries, with the same sums.
+ */
+export interface SeriesRows {
+  n: number;
+  len: number;
+  row(i: number): ArrayLike<number>;
+}
+
+export type SeriesSource = StandardizedSeries | SeriesRows;
+
 /** `inPlace(i)`: series i, a Float64Array, is overwritten with its row (the caller gives it up; no copy is held). */
 export function standardizeSeries(series: readonly ArrayLike<number>[], inPlace?: (i: number) => boolean): StandardizedSeries {
   const n = series.length;
@@ -83,7 +96,7 @@ const TILE_T = 1024;
  * pass over t). `upper`: rows and cols are the same list and only y >= x is needed (some y < x are summed too; the
  * caller ignores them).
  */
-function dots(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
+function dots(zs: SeriesSource, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
   dotSums(zs, rows, cols, out, upper, 'auto');
 }
 
@@ -92,11 +105,40 @@ function dots(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<n
  * the JS loop's), 'js' (the loop below), 'auto' (wasm where WebAssembly SIMD is available, else js). Returns the
  * kernel used. Exported for the tests that hold the two to the same bits.
  */
-export function dotSums(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean, kernel: 'auto' | 'wasm' | 'js'): 'wasm' | 'js' {
-  if (kernel !== 'js' && wasmDots({ z: zs.z, len: zs.len, rows, cols, upper, tileCols: TILE_COLS, tileT: TILE_T }, out)) return 'wasm';
+export function dotSums(zs: SeriesSource, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean, kernel: 'auto' | 'wasm' | 'js'): 'wasm' | 'js' {
+  const row = 'z' in zs ? (i: number) => zs.z[i]! : (i: number) => zs.row(i);
+  if (kernel !== 'js' && wasmDots({ row, len: zs.len, rows, cols, upper, tileCols: TILE_COLS, tileT: TILE_T }, out)) return 'wasm';
   if (kernel === 'wasm') throw new RangeError("dotSums: the WebAssembly SIMD kernel is not available in this runtime or the series exceed its memory (use kernel 'auto')");
-  dotsJs(zs, rows, cols, out, upper);
+  if ('z' in zs) dotsJs(zs, rows, cols, out, upper);
+  else dotsJsByChunks(zs, rows, cols, out, upper);
   return 'js';
+}
+
+/** Rows and columns a chunk of the JS loop over SeriesRows copies at a time. */
+const JS_CHUNK = 64;
+
+/**
+ * dotsJs over rows read one at a time: chunks of rows and columns copied, each chunk's sums started from `out`'s
+ * values and written back (each sum is the same, in the same order; under `upper` the blocks under the diagonal are
+ * skipped, and some sums with y < x are computed and ignored as dotsJs does).
+ */
+function dotsJsByChunks(src: SeriesRows, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
+  const nr = rows.length;
+  const nc = cols.length;
+  const copy = (idx: ArrayLike<number>, a: number, b: number): Float64Array[] => Array.from({ length: b - a }, (_, k) => Float64Array.from(src.row(idx[a + k]!)));
+  for (let c0 = 0; c0 < nc; c0 += JS_CHUNK) {
+    const c1 = Math.min(nc, c0 + JS_CHUNK);
+    const colRows = copy(cols, c0, c1);
+    for (let r0 = 0; r0 < (upper ? c1 : nr); r0 += JS_CHUNK) {
+      const r1 = Math.min(nr, r0 + JS_CHUNK);
+      const local: StandardizedSeries = { n: r1 - r0 + c1 - c0, len: src.len, z: [...copy(rows, r0, r1), ...colRows] };
+      const w = c1 - c0;
+      const o = new Float64Array((r1 - r0) * w);
+      for (let x = r0; x < r1; x++) for (let y = c0; y < c1; y++) o[(x - r0) * w + y - c0] = out[x * nc + y]!;
+      dotsJs(local, Int32Array.from({ length: r1 - r0 }, (_, k) => k), Int32Array.from({ length: w }, (_, k) => r1 - r0 + k), o, false);
+      for (let x = r0; x < r1; x++) for (let y = c0; y < c1; y++) out[x * nc + y] = o[(x - r0) * w + y - c0]!;
+    }
+  }
 }
 
 function dotsJs(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>, out: Float64Array, upper: boolean): void {
@@ -182,7 +224,7 @@ function dotsJs(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike
 const corrOf = (i: number, j: number, s: number) => (i === j && Number.isFinite(s) ? 1 : Math.max(-1, Math.min(1, s)));
 
 /** Pearson correlations of series `rows` (each) with series `cols`, row-major (rows.length x cols.length). */
-export function correlationsAmong(zs: StandardizedSeries, rows: ArrayLike<number>, cols: ArrayLike<number>): Float64Array {
+export function correlationsAmong(zs: SeriesSource, rows: ArrayLike<number>, cols: ArrayLike<number>): Float64Array {
   const out = new Float64Array(rows.length * cols.length);
   dots(zs, rows, cols, out, false);
   for (let x = 0; x < rows.length; x++) for (let y = 0; y < cols.length; y++) out[x * cols.length + y] = corrOf(rows[x]!, cols[y]!, out[x * cols.length + y]!);
@@ -190,7 +232,7 @@ export function correlationsAmong(zs: StandardizedSeries, rows: ArrayLike<number
 }
 
 /** Pearson correlation matrix of series `idx` (symmetric, idx.length^2, row-major). */
-export function correlationSubmatrix(zs: StandardizedSeries, idx: ArrayLike<number>): Float64Array {
+export function correlationSubmatrix(zs: SeriesSource, idx: ArrayLike<number>): Float64Array {
   const m = idx.length;
   const out = new Float64Array(m * m);
   dots(zs, idx, idx, out, true);

@@ -26,7 +26,7 @@
  */
 import { mean, variance } from '../stats/descriptive.js';
 import { expectedMaxSharpe, mertensVariance, probabilisticSharpe, psrFromVariance, sharpeRatio, sharpeVarianceHac } from '../stats/sharpe.js';
-import { correlationsAmong, correlationSubmatrix, oncClusters, standardizeSeries } from '../stats/onc.js';
+import { correlationsAmong, correlationSubmatrix, oncClusters, standardizeSeries, type SeriesRows, type SeriesSource } from '../stats/onc.js';
 import { liJiEffectiveTests, nullSharpeVariance } from '../stats/effective_tests.js';
 
 export interface TrialSeries {
@@ -91,7 +91,7 @@ export interface ClusteredOptions {
    * nearest its row of distances to the blueprints (the k-means assignment step ONC's base clustering ends with),
    * and enters that cluster's Li & Ji count. Without blueprints they form one cluster.
    */
-  candidates?: readonly TrialSeries[];
+  candidates?: readonly TrialSeries[] | PreparedTrials;
   /** The out-of-sample book's daily returns: the DSR then uses the Lo (2002) HAC variance of their Sharpe estimate. */
   oosDaily?: ArrayLike<number>;
   /**
@@ -103,33 +103,112 @@ export interface ClusteredOptions {
 
 const isLive = (t: TrialSeries) => t.daily.length >= 2 && variance(t.daily) > 0 && Number.isFinite(mean(t.daily)) && (t.fine === undefined || variance(t.fine) > 0);
 
-export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: number, oos: OosDaily, o: ClusteredOptions = {}): ClusteredDeflation {
-  const live = trials.filter(isLive);
-  const cands = (o.candidates ?? []).filter(isLive);
-  const flat = trials.length - live.length + (o.candidates?.length ?? 0) - cands.length;
-  const all = [...live, ...cands];
+/** Where TrialRows keeps the standardized rows: in memory, or a file (lib/stats/spilled_rows.ts SpilledRows). */
+export interface RowStore {
+  write(i: number, values: Float64Array): void;
+  row(i: number): ArrayLike<number>;
+}
+
+/** Trials' or candidates' series as clusteredDeflation reads them (TrialRows.prepared). */
+export interface PreparedTrials {
+  /** The ones with a varying series, in their order: ids and daily series. */
+  ids: string[];
+  daily: ArrayLike<number>[];
+  /** Their standardized fine (else daily) series: row k is ids[k]'s. */
+  rows: SeriesRows;
+  /** Those given without a varying series (each counts one trial). */
+  flat: number;
+}
+
+/**
+ * Trials' or candidates' series for clusteredDeflation as they are made (issue 12): each is checked and its fine
+ * series standardized at once (in place: the series is the caller's to give up), the row kept in `store` at
+ * `offset` + its place, and only the daily series held. With a file store (SpilledRows) the ~700 blueprints' and
+ * ~2,600 candidates' hourly series of 50 symbols x 2 years (~460 MB) never sit in memory together. The values are
+ * those of clusteredDeflation given the series as lists (the same check, the same standardization, the same order).
+ */
+export class TrialRows {
+  private readonly ids: (string | undefined)[];
+  private readonly daily: (ArrayLike<number> | undefined)[];
+  private len = -1;
+  private flat = 0;
+
+  constructor(readonly count: number, private readonly store: RowStore, private readonly offset = 0) {
+    this.ids = new Array<string | undefined>(count);
+    this.daily = new Array<ArrayLike<number> | undefined>(count);
+  }
+
+  /** Candidate `slot` (its place in the final order, 0..count-1), given once. */
+  put(slot: number, t: TrialSeries): void {
+    if (!(Number.isInteger(slot) && slot >= 0 && slot < this.count)) throw new RangeError(`TrialRows.put: slot ${slot} of ${this.count}`);
+    if (this.ids[slot] !== undefined) throw new RangeError(`TrialRows.put: slot ${slot} given twice`);
+    this.ids[slot] = t.id;
+    if (!isLive(t)) { this.flat++; return; }
+    const z = standardizeSeries([t.fine ?? t.daily], () => t.fine !== undefined).z[0]!;
+    if (this.len >= 0 && z.length !== this.len) throw new RangeError(`correlationMatrix: series ${t.id} has ${z.length} values, the first had ${this.len}`);
+    this.len = z.length;
+    this.store.write(this.offset + slot, z);
+    this.daily[slot] = t.daily;
+  }
+
+  prepared(): PreparedTrials {
+    const missing = this.ids.findIndex((id) => id === undefined);
+    if (missing >= 0) throw new RangeError(`TrialRows.prepared: slot ${missing} of ${this.count} was never given`);
+    const slots: number[] = [];
+    for (let i = 0; i < this.count; i++) if (this.daily[i] !== undefined) slots.push(i);
+    const { store, offset } = this;
+    return {
+      ids: slots.map((i) => this.ids[i]!), daily: slots.map((i) => this.daily[i]!), flat: this.flat,
+      rows: { n: slots.length, len: Math.max(0, this.len), row: (k: number) => store.row(offset + slots[k]!) },
+    };
+  }
+}
+
+/** A RowStore in memory: the rows as given (no copy). */
+export function memoryRows(): RowStore {
+  const rows: Float64Array[] = [];
+  return { write: (i, v) => { rows[i] = v; }, row: (i) => rows[i]! };
+}
+
+/** Series given as a list, prepared as TrialRows in memory would (copies standardized unless `consume`). */
+function prepare(list: readonly TrialSeries[], consume: boolean): PreparedTrials {
+  const rows = new TrialRows(list.length, memoryRows());
+  list.forEach((t, i) => rows.put(i, consume || t.fine === undefined ? t : { ...t, fine: Float64Array.from(t.fine) }));
+  return rows.prepared();
+}
+
+export function clusteredDeflation(trials: readonly TrialSeries[] | PreparedTrials, extraTrials: number, oos: OosDaily, o: ClusteredOptions = {}): ClusteredDeflation {
+  const consume = o.consumeFine === true;
+  // the trials' rows, then the candidates'
+  const bp = 'rows' in trials ? trials : prepare(trials, consume);
+  const cands = o.candidates === undefined ? undefined : 'rows' in o.candidates ? o.candidates : prepare(o.candidates, consume);
+  const nb = bp.ids.length;
+  const nc = cands?.ids.length ?? 0;
+  const flat = bp.flat + (cands?.flat ?? 0);
+  const n = nb + nc;
+  const dailyOf = (i: number): ArrayLike<number> => (i < nb ? bp.daily[i]! : cands!.daily[i - nb]!);
+  const idOf = (i: number): string => (i < nb ? bp.ids[i]! : cands!.ids[i - nb]!);
   // Only the correlations used are computed (issue 12: the full matrix of ~800 hourly series dominated the stage):
   // blueprint x blueprint (ONC), candidate x blueprint (the assignment), and within each cluster (its Li & Ji count).
   // Each is the same sum in the same order as in the full matrix, so every value is the same.
-  // the daily series are read again below: only `fine` ones may be overwritten (consumeFine)
-  const zs = standardizeSeries(all.map((t) => t.fine ?? t.daily), o.consumeFine ? (i) => all[i]!.fine !== undefined : undefined);
-  const nb = live.length;
+  if (nb && nc && cands!.rows.len !== bp.rows.len) throw new RangeError(`correlationMatrix: the candidates' series have ${cands!.rows.len} values, the trials' ${bp.rows.len}`);
+  const zs: SeriesSource = nc ? { n, len: cands!.rows.len, row: (i: number) => (i < nb ? bp.rows.row(i) : cands!.rows.row(i - nb)) } : bp.rows;
   const bpIdx = Int32Array.from({ length: nb }, (_, i) => i);
   const corrFlat = correlationSubmatrix(zs, bpIdx);
   const corr = Array.from({ length: nb }, (_, i) => Array.from(corrFlat.subarray(i * nb, (i + 1) * nb)));
   const onc = nb ? oncClusters(corr, { seed: o.seed ?? 0, maxClusters: Math.max(1, Math.min(nb - 1, ONC_MAX_CLUSTERS)) }) : { clusters: [] as number[][] };
-  // members of each cluster as indices into `all`: the blueprints, then the candidates assigned to it
+  // members of each cluster as indices into the trials then the candidates: the blueprints, then the candidates assigned to it
   const groups: number[][] = onc.clusters.map((c) => [...c]);
-  let cross: Float64Array = new Float64Array(0); // candidate x blueprint correlations, row-major (cands.length x nb)
-  if (cands.length) {
+  let cross: Float64Array = new Float64Array(0); // candidate x blueprint correlations, row-major (nc x nb)
+  if (nc) {
     if (!groups.length) groups.push([]);
     // the ONC distance sqrt((1 - rho) / 2), a NaN correlation taken as 0 (lib/stats/onc.ts correlationDistance)
     const distOf = (r: number) => Math.sqrt((1 - (Number.isNaN(r) ? 0 : r)) / 2);
     // centroids of the ONC clusters in the space of rows of the blueprints' distance matrix
     const centroids = onc.clusters.map((c) => Float64Array.from({ length: nb }, (_, j) => mean(c.map((i) => distOf(corrFlat[i * nb + j]!)))));
-    cross = correlationsAmong(zs, Int32Array.from({ length: cands.length }, (_, x) => nb + x), bpIdx);
+    cross = correlationsAmong(zs, Int32Array.from({ length: nc }, (_, x) => nb + x), bpIdx);
     const row = new Float64Array(nb);
-    for (let k = nb; k < all.length; k++) {
+    for (let k = nb; k < n; k++) {
       let best = 0;
       let bestD = Infinity;
       for (let j = 0; j < nb; j++) row[j] = distOf(cross[(k - nb) * nb + j]!);
@@ -143,7 +222,7 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
   }
   const clusters = groups.map((c) => {
     const bpMembers = c.filter((i) => i < nb);
-    const sr = mean(c.map((i) => sharpeRatio(all[i]!.daily)));
+    const sr = mean(c.map((i) => sharpeRatio(dailyOf(i))));
     // the members' correlations: the blueprints' and the candidates' against blueprints known, only the candidates'
     // among themselves still to compute (c lists the blueprints first)
     const nbc = bpMembers.length;
@@ -155,18 +234,18 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
       return x < nbc ? cross[(c[y]! - nb) * nb + c[x]!]! : cross[(c[x]! - nb) * nb + c[y]!]!;
     };
     const sub = c.map((_, x) => c.map((__, y) => { const v = corrOf(x, y); return Number.isFinite(v) ? v : 0; }));
-    const candIds = c.filter((i) => i >= nb).map((i) => all[i]!.id).sort();
+    const candIds = c.filter((i) => i >= nb).map(idOf).sort();
     return {
-      members: bpMembers.map((i) => all[i]!.id).sort(), ...(o.candidates ? { candidates: candIds } : {}),
+      members: bpMembers.map(idOf).sort(), ...(o.candidates ? { candidates: candIds } : {}),
       effective_trials: liJiEffectiveTests(sub),
       daily_sharpe: sr, sharpe_annual: sr * Math.sqrt(365.25),
     };
   });
   const extra = extraTrials + flat;
   const k = clusters.reduce((a, c) => a + c.effective_trials, 0) + extra;
-  const v0s = all.map((t) => nullSharpeVariance(t.daily));
+  const v0s = Array.from({ length: n }, (_, i) => nullSharpeVariance(dailyOf(i)));
   const v0 = v0s.length ? mean(v0s) : NaN;
-  const ratio = v0s.length ? mean(all.map((t, i) => v0s[i]! * (t.daily.length - 1))) : NaN;
+  const ratio = v0s.length ? mean(v0s.map((v, i) => v * (dailyOf(i).length - 1))) : NaN;
   const srs = clusters.map((c) => c.daily_sharpe).filter((x) => Number.isFinite(x));
   const sr0 = Number.isFinite(v0) && k >= 1 ? expectedMaxSharpe(k, v0) : NaN;
   const dsrIid = Number.isFinite(sr0) ? probabilisticSharpe(oos.daily_sharpe, oos.n_days, oos.daily_skew, oos.daily_kurtosis, sr0) : NaN;
@@ -183,7 +262,7 @@ export function clusteredDeflation(trials: readonly TrialSeries[], extraTrials: 
     dsr = Number.isFinite(sr0) ? psrFromVariance(srB, o.oosDaily.length, h.v, sr0) : NaN;
   }
   return {
-    clusters, extra_trials: extra, candidate_series: cands.length, trials_effective: k, null_variance_of_sharpes: v0, long_run_variance_ratio: ratio,
+    clusters, extra_trials: extra, candidate_series: nc, trials_effective: k, null_variance_of_sharpes: v0, long_run_variance_ratio: ratio,
     variance_of_cluster_sharpes: srs.length >= 2 ? variance(srs) : NaN,
     sr0_annual: sr0 * Math.sqrt(365.25), dsr, dsr_iid: dsrIid, psr_hac: psrHac, sharpe_variance_ratio: vRatio, hac_lags: lags,
   };

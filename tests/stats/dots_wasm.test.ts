@@ -9,6 +9,7 @@ import { describe, expect, test } from '@jest/globals';
 import { Xoshiro128ss } from '../../lib/stats/rng.js';
 import { dotSums, standardizeSeries, type StandardizedSeries } from '../../lib/stats/onc.js';
 import { dotsModule, dotsModuleBytes } from '../../lib/stats/dots_wasm.js';
+import { SpilledRows } from '../../lib/stats/spilled_rows.js';
 
 function randomZ(n: number, len: number, seed: number): StandardizedSeries {
   const rng = Xoshiro128ss.fromSeed(seed, 3, 4);
@@ -98,5 +99,37 @@ describe('WebAssembly SIMD correlation sums', () => {
     dotSums(zs, idx, idx, js, false, 'js');
     dotSums(zs, idx, idx, wasm, false, 'wasm');
     expect(mismatches(js, wasm, 8, 8, false)).toBe(0);
+  });
+
+  test('more columns than one packed chunk (256), rows before and inside each chunk: every sum bit for bit, in both modes', () => {
+    const zs = randomZ(1100, 40, 29);
+    const idx = Int32Array.from({ length: 1100 }, (_, i) => (i * 17) % 1100);
+    const up = both(zs, idx, idx, true);
+    expect(mismatches(up.js, up.wasm, 1100, 1100, true)).toBe(0);
+    const rows = Int32Array.from({ length: 300 }, (_, i) => (i * 7) % 1100);
+    const rect = both(zs, rows, idx, false);
+    expect(mismatches(rect.js, rect.wasm, 300, 1100, false)).toBe(0);
+  });
+
+  test('rows read one at a time from a file (SpilledRows): the same sums as from memory, with either kernel', () => {
+    const zs = randomZ(150, 1300, 31);
+    const spill = new SpilledRows(1300);
+    try {
+      // written out of order: row i at its index
+      for (let i = 149; i >= 0; i--) spill.write(i, zs.z[i]!);
+      const idx = Int32Array.from({ length: 150 }, (_, i) => (i * 11) % 150);
+      const cols = [4, 9, 149, 0, 77, 78, 79, 80, 13];
+      for (const [rows, cs, upper] of [[idx, idx, true], [idx, cols, false]] as const) {
+        const mem = new Float64Array(rows.length * cs.length);
+        expect(dotSums(zs, rows, cs, mem, upper, 'js')).toBe('js');
+        for (const kernel of ['js', 'wasm'] as const) {
+          const got = new Float64Array(rows.length * cs.length);
+          expect(dotSums(spill, rows, cs, got, upper, kernel)).toBe(kernel);
+          expect(mismatches(mem, got, rows.length, cs.length, upper)).toBe(0);
+        }
+      }
+    } finally {
+      spill.close();
+    }
   });
 });

@@ -249,6 +249,18 @@ describe('stochasticDominance and leastSquaresLine', () => {
     expect(stochasticDominance([], [1]).maxCdfGap).toBeNaN();
   });
 
+  test('sortB: b sorted in place (not copied) gives the same answer; a plain array is copied as before', () => {
+    const a = [0.2, -0.5, 1.1, 0.4];
+    const b = [0.3, -1.2, 2.5, 0.1, 4.4, -0.7, 0.2, 0.2];
+    const expected = stochasticDominance(a, b);
+    const owned = Float64Array.from(b);
+    expect(stochasticDominance(a, owned, true)).toEqual(expected);
+    expect(Array.from(owned)).toEqual([...b].sort((x, y) => x - y));
+    const plain = [...b];
+    expect(stochasticDominance(a, plain, true)).toEqual(expected);
+    expect(plain).toEqual(b);
+  });
+
   test('exact line, constant x, R^2 of noise', () => {
     const x = [0, 1, 2, 3, 4];
     expect(leastSquaresLine(x, x.map((v) => 2 - 3 * v))).toEqual({ slope: -3, intercept: 2, r2: 1 });

@@ -6,7 +6,8 @@
  * trials with real edges of different sizes) and on null books.
  */
 import { describe, expect, test } from '@jest/globals';
-import { clusteredDeflation } from '../../lib/walkforward/deflation.js';
+import { TrialRows, clusteredDeflation } from '../../lib/walkforward/deflation.js';
+import { SpilledRows } from '../../lib/stats/spilled_rows.js';
 import {
   deflatedSharpe, kurtosis, liJiEffectiveTests, mean, neweyWestLag, neweyWestMean, probabilisticSharpeHac, sharpeRatio, skewness, variance,
 } from '../../lib/stats/index.js';
@@ -242,5 +243,36 @@ describe('clusteredDeflation computes only the correlations it uses (issue 12)',
     expect(consumed).toEqual(kept);
     expect(b.cands.map((c) => Array.from(c.daily))).toEqual(dailyBefore.map((d) => Array.from(d)));
     expect(Array.from(b.cands[0]!.fine)).not.toEqual(Array.from(a.cands[0]!.fine)); // overwritten: the caller gave it up
+  });
+
+  test('candidates prepared as they come (TrialRows), their rows in a file, give the same result value for value', () => {
+    const mk = () => {
+      const trials = trialsOf(3, 5, 60, [0, 0.001, 0], 8).map((t, i) => ({ ...t, fine: Float64Array.from(gaussian(240, 8, 300 + i), (x, k) => 0.004 * x + t.daily[k >> 2]!) }));
+      const cands = Array.from({ length: 14 }, (_, i) => {
+        // candidate 5 does not vary (counted as one trial), 9 has no fine series in the in-memory run either
+        const fine = i === 5 ? new Float64Array(240) : Float64Array.from(gaussian(240, 8, 900 + i), (x, k) => 0.003 * x + trials[i % trials.length]!.fine[k]!);
+        const daily = Float64Array.from({ length: 60 }, (_, d) => fine[4 * d]! + fine[4 * d + 1]! + fine[4 * d + 2]! + fine[4 * d + 3]!);
+        return { id: `c${i}`, daily, fine };
+      });
+      return { trials, cands };
+    };
+    const oos = oosOf(Float64Array.from(gaussian(90, 5, 77), (x) => 0.01 * x + 0.002));
+    const a = mk();
+    const b = mk();
+    const expected = clusteredDeflation(a.trials, 2, oos, { candidates: a.cands, seed: 1 });
+    const spill = new SpilledRows(240);
+    try {
+      const rows = new TrialRows(b.cands.length, spill);
+      // given out of order (the stage gives each candidate when its last instrument is done)
+      for (const i of [3, 0, 13, 7, 1, 2, 12, 4, 5, 6, 11, 8, 10, 9]) rows.put(i, b.cands[i]!);
+      expect(() => rows.put(3, b.cands[3]!)).toThrow(/given twice/);
+      const got = clusteredDeflation(b.trials, 2, oos, { candidates: rows.prepared(), seed: 1, consumeFine: true });
+      expect(got).toEqual(expected);
+      expect(got.candidate_series).toBe(13);
+      expect(got.clusters.flatMap((c) => c.candidates ?? []).sort()).toEqual(b.cands.filter((_, i) => i !== 5).map((c) => c.id).sort());
+    } finally {
+      spill.close();
+    }
+    expect(() => new TrialRows(2, spill).prepared()).toThrow(/slot 0 of 2 was never given/);
   });
 });

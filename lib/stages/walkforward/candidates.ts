@@ -1,19 +1,24 @@
 /**
  * The return series of every plan candidate on the walk-forward's periods (lib/walkforward/candidate_series.ts),
  * read from the cleaned bars and lake/events the plan was built on: hourly for the correlations, daily for the null
- * Sharpe variance. One read of bars and events per instrument.
+ * Sharpe variance. One read of bars and events per instrument. Each candidate's series go to `into` as soon as its
+ * last member instrument is done (TrialRows standardizes the hourly one and keeps it in its store, a file in the
+ * stage: only the daily series stay in memory).
  */
 import type { LakeDb } from '../../lake/index.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { memberInstruments } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
 import { barPeriods, coarsen, coarserPeriods, MemberPool, occurrencePeriodReturns, type PeriodIndex } from '../../walkforward/candidate_series.js';
-import type { TrialSeries } from '../../walkforward/deflation.js';
+import type { TrialRows, TrialSeries } from '../../walkforward/deflation.js';
 import { groupByInstrument, loadBars, loadEvents } from '../discovery/io.js';
 
 export async function candidateTrialSeries(
-  db: LakeDb, lakeRoot: string, candidates: readonly PlanCandidate[], hours: PeriodIndex, days: PeriodIndex,
-): Promise<TrialSeries[]> {
+  db: LakeDb, lakeRoot: string, candidates: readonly PlanCandidate[], hours: PeriodIndex, days: PeriodIndex, into: TrialRows,
+): Promise<void> {
+  if (into.count !== candidates.length) throw new RangeError(`candidateTrialSeries: ${into.count} slots for ${candidates.length} candidates`);
+  const slotOf = new Map(candidates.map((c, i) => [c.candidate_id, i]));
+  if (slotOf.size !== candidates.length) throw new RangeError('candidateTrialSeries: candidate ids repeat');
   // one work item per (candidate, member instrument); a per-symbol candidate is its own only member
   const items = candidates.flatMap((c) => memberInstruments(c).map((m) => ({ ...c, symbol: m.symbol, id: c.candidate_id })));
   // each member's period returns go into its candidate's pool at once (same order as pooling the list afterwards); a
@@ -23,7 +28,7 @@ export async function candidateTrialSeries(
   const waiting = new Map<string, number>();
   for (const it of items) waiting.set(it.id, (waiting.get(it.id) ?? 0) + 1);
   const toDays = coarserPeriods(hours, days);
-  const series = new Map<string, TrialSeries>();
+  const given = new Set<string>();
   // a candidate's hourly series (the pool's mean; zeros when no member has bars) and its days
   const seriesOf = (id: string, fine: Float64Array = new Float64Array(hours.starts.length)): TrialSeries =>
     ({ id, fine, daily: coarsen(fine, hours, days, toDays) });
@@ -31,7 +36,8 @@ export async function candidateTrialSeries(
     const left = waiting.get(id)! - 1;
     waiting.set(id, left);
     if (left > 0) return;
-    series.set(id, seriesOf(id, pools.get(id)?.mean()));
+    into.put(slotOf.get(id)!, seriesOf(id, pools.get(id)?.mean()));
+    given.add(id);
     pools.delete(id);
   };
   const scratch = { r: new Float64Array(hours.starts.length), held: new Uint8Array(hours.starts.length) };
@@ -53,5 +59,6 @@ export async function candidateTrialSeries(
       memberDone(c.id);
     }
   }
-  return candidates.map((c) => series.get(c.candidate_id) ?? seriesOf(c.candidate_id)); // the latter: no member instrument
+  // a candidate without a member instrument: zeros
+  candidates.forEach((c, i) => { if (!given.has(c.candidate_id)) into.put(i, seriesOf(c.candidate_id)); });
 }

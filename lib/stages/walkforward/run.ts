@@ -28,6 +28,7 @@
  */
 import { join, dirname, isAbsolute } from 'node:path';
 import { deserialize, serialize } from 'node:v8';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { PROJECT_ROOT } from '../../stage/root.js';
 import { DataError, QuantError, SpecError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
@@ -41,7 +42,8 @@ import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } 
 import { makeWindows, type WfWindow } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
 import { curveMetrics, dailyReturns, dailyReturnsOn, equityReturns, utcDays } from '../../stats/curve_metrics.js';
-import { clusteredDeflation } from '../../walkforward/deflation.js';
+import { TrialRows, clusteredDeflation } from '../../walkforward/deflation.js';
+import { SpilledRows } from '../../stats/spilled_rows.js';
 import { barPeriodsOf, periodIndex, periodReturnsOf } from '../../walkforward/candidate_series.js';
 import { candidateTrialSeries } from './candidates.js';
 import { totalReturn } from '../../stats/performance.js';
@@ -121,7 +123,12 @@ interface Pass1 {
   counts: { signal_compilations: number; engine_runs: number };
 }
 
-/** A shard's result (JSON in _shard.json and the shard index): counts, and pass 1 as base64 of v8.serialize. */
+/**
+ * A shard's result (JSON in _shard.json and the shard index): counts, and pass 1 as base64 of the raw deflate (level
+ * 1) of v8.serialize. Deflated because the blueprints' hourly returns are mostly zeros (flat hours: 64-76 % on the
+ * synthetic lakes): 4x smaller, ~140 -> ~33 MB of text held until the reduce on 50 symbols x 2 years (issue 12),
+ * for ~10 ms per MB.
+ */
 export interface WalkforwardShardResult {
   blueprints: number;
   cells: number;
@@ -153,6 +160,10 @@ export function walkforwardShards(hooks: WalkforwardHooks = {}): ShardSpec<Walkf
   };
   return {
     by: WALKFORWARD_SHARD_BY,
+    // no DuckDB file cache: it kept the bytes of every file read (bars, features, events of every instrument) to the
+    // end, ~170 MB more at 50 symbols than at 5 (issue 12); the few files read twice (pass 2, candidate series) are
+    // read again
+    fileCache: false,
     // a new selection rule, cost multipliers or PBO splits rerun the reduce only: pass 1 does not read them
     shardParams: (p) => Object.fromEntries(Object.entries(p).filter(([k]) => !REDUCE_ONLY_PARAMS.includes(k))),
     list: async (ctx) => {
@@ -179,14 +190,33 @@ export function walkforwardShards(hooks: WalkforwardHooks = {}): ShardSpec<Walkf
       const s = await setupOf(ctx);
       checkPrepared(s, prepared);
       const pass1 = await runPass1(ctx, s, (shard.data as ShardData).ids, conn);
-      return { blueprints: pass1.ids.length, cells: pass1.ids.length * s.windows.length, pass1: serialize(pass1).toString('base64') };
+      return { blueprints: pass1.ids.length, cells: pass1.ids.length * s.windows.length, pass1: deflateRawSync(serialize(pass1), { level: 1 }).toString('base64') };
     },
     reduce: async (ctx, _shards, results, prepared, db) => {
       const s = await setupOf(ctx);
       checkPrepared(s, prepared);
-      return reduceWalkforward(ctx, s, results.map((r) => deserialize(Buffer.from(r.pass1, 'base64')) as Pass1), db);
+      // the blueprints' and candidates' standardized hourly series, for the clustered DSR's correlations, in a
+      // temporary file (issue 12: ~460 MB on 50 symbols x 2 years), read back a block of rows at a time
+      const spill = new SpilledRows(periodIndex(s.grid.ts_ms, HOUR_MS).starts.length, { prefix: 'quantlab-walkforward-' });
+      try {
+        return await reduceWalkforward(ctx, s, decodeParts(results), db, spill);
+      } finally {
+        spill.close();
+      }
     },
   };
+}
+
+/**
+ * The shards' pass 1, decoded one at a time as the reduce merges them; each shard's base64 text is dropped once
+ * decoded (the results are the reduce's: ~140 MB of text on 50 symbols x 2 years would otherwise live to the end).
+ */
+function* decodeParts(results: readonly WalkforwardShardResult[]): Generator<Pass1> {
+  for (const r of results) {
+    const part = deserialize(inflateRawSync(Buffer.from(r.pass1, 'base64'))) as Pass1;
+    r.pass1 = '';
+    yield part;
+  }
 }
 
 /** The unsharded walk-forward: its shards one at a time in this process (memory stays flat in the blueprints). */
@@ -343,7 +373,7 @@ async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: rea
 }
 
 /** Everything that needs every cell: selection, pass 2 (the selected cells), the book, PBO, DSR, the files. */
-async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Setup, parts: readonly Pass1[], db: LakeDb): Promise<StageRunSummary> {
+async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Setup, parts: Iterable<Pass1>, db: LakeDb, spill: SpilledRows): Promise<StageRunSummary> {
   if (ctx.signal.aborted) return {};
   const t0 = performance.now();
   // resident memory at the reduce's phases, logged with its timings (what grows with the instruments: docs/performance.md)
@@ -354,7 +384,8 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   // ---- pass 1, from the shards (in processing order)
   const stats: TrainStats[][] = new Array(bps.length);
   const daily: Float64Array[] = new Array(bps.length);
-  const hourly: Float64Array[] = new Array(bps.length);
+  // each blueprint's hourly series goes to the spill file as its shard is merged (rows 0 .. bps.length - 1)
+  const trialRows = new TrialRows(bps.length, spill);
   const full: FullStats[] = new Array(bps.length);
   const index = new Map(bps.map((b, i) => [b.id, i]));
   const cutOf = new Map<string, CutInstrument>();
@@ -367,7 +398,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
       }
       stats[i] = part.stats[j]!;
       daily[i] = part.daily[j]!;
-      hourly[i] = part.hourly[j]!;
+      trialRows.put(i, { id, daily: part.daily[j]!, fine: part.hourly[j]! });
       full[i] = part.full[j]!;
       for (const [rule, n] of Object.entries(part.blocks[j]!)) blocks[rule] = (blocks[rule] ?? 0) + n;
     });
@@ -377,6 +408,9 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   }
   const missing = bps.filter((_, i) => stats[i] === undefined).map((b) => b.id);
   if (missing.length) throw new QuantError(`walkforward: no shard ran blueprint(s) ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`, { hint: 'run the stage again' });
+  // PBO needs only the blueprints' daily returns: done while the reduce holds least (its C(S, S/2) x blueprints
+  // out-of-sample metrics are ~72 MB on 50 symbols x 2 years)
+  const pbo = pboOverBlueprints(daily, p.pbo_splits);
 
   // the benchmark's bars are read after pass 2: kept rather than evicted and read again
   const cache = new InstrumentCache(db, setup.lakeRoot, grid, bps, costs, tf, benchKey ? [benchKey] : []);
@@ -439,11 +473,13 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   // series (its occurrences traded as claimed), clustered with the blueprints it resembles; pair variants screened
   // out have no series and count one each
   const t3 = performance.now();
-  const candidateSeries = await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, periodIndex(grid.ts_ms, HOUR_MS), periodIndex(grid.ts_ms, DAY_MS));
+  // the candidates' rows follow the blueprints' in the spill file
+  const candidateRows = new TrialRows(plan.candidates.length, spill, bps.length);
+  await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, periodIndex(grid.ts_ms, HOUR_MS), periodIndex(grid.ts_ms, DAY_MS), candidateRows);
   const t4 = performance.now();
   rss.after_candidate_series = rssMb();
-  const clustered = clusteredDeflation(bps.map((b, i) => ({ id: b.id, daily: daily[i]!, fine: hourly[i]! })), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
-    candidates: candidateSeries, oosDaily: dailyReturns(base.ts_ms, base.returns).returns, consumeFine: true,
+  const clustered = clusteredDeflation(trialRows.prepared(), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
+    candidates: candidateRows.prepared(), oosDaily: dailyReturns(base.ts_ms, base.returns).returns, consumeFine: true,
   });
   const t5 = performance.now();
   rss.after_clustered_dsr = rssMb();
@@ -453,7 +489,6 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
     return { multiplier: m, total_return: mm.total_return, sharpe: mm.sharpe, max_drawdown: mm.max_drawdown, n_trades: mm.n_trades };
   });
   const bench = benchmarkCurve(benchKey ? await cache.bars(benchKey) : undefined, windows, benchKey?.symbol ?? '');
-  const pbo = pboOverBlueprints(daily, p.pbo_splits);
   // the serial part of a sharded run (docs/scale.md): pass 2 of the selected cells, then the book, DSR (ONC) and PBO
   ctx.log.info({
     pass2_ms: Math.round(t2 - t0), statistics_ms: Math.round(performance.now() - t2),
