@@ -41,23 +41,46 @@ export async function candidateTrialSeries(
     pools.delete(id);
   };
   const scratch = { r: new Float64Array(hours.starts.length), held: new Uint8Array(hours.starts.length) };
-  for (const g of groupByInstrument(items)) {
-    const bars = await loadBars(db, lakeRoot, g.key, { withVolume: false });
-    if (bars.ts_ms.length === 0) {
-      for (const c of g.candidates) memberDone(c.id);
-      continue;
+  const groups = groupByInstrument(items);
+  type Group = (typeof groups)[number];
+  // the next instrument's bars and events are read (on a second connection) while this one's series are computed
+  const load = async (g: Group, conn: LakeDb) => {
+    const bars = await loadBars(conn, lakeRoot, g.key, { withVolume: false });
+    if (bars.ts_ms.length === 0) return { bars, events: undefined };
+    return { bars, events: await loadEvents(conn, lakeRoot, g.key, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs) };
+  };
+  const conns = [db, await db.fork()];
+  // a read started ahead and not awaited because an earlier step threw must not become an unhandled rejection
+  const ahead = (gi: number) => {
+    if (gi >= groups.length) return undefined;
+    const p = load(groups[gi]!, conns[gi % 2]!);
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = ahead(0);
+  try {
+    for (let gi = 0; gi < groups.length; gi++) {
+      const g = groups[gi]!;
+      const { bars, events } = await next!;
+      next = ahead(gi + 1);
+      if (events === undefined) {
+        for (const c of g.candidates) memberDone(c.id);
+        continue;
+      }
+      const open = barPeriods(openSeries(bars.ts_ms, bars.open, { file: bars.file }), bars.ts_ms, hours);
+      for (const c of g.candidates) {
+        const ev = events.get(c.event);
+        const t = ev?.t ?? new Int32Array(0);
+        const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
+        let pool = pools.get(c.id);
+        if (!pool) pools.set(c.id, (pool = new MemberPool(hours.starts.length)));
+        pool.add(occurrencePeriodReturns(open, t, s, c.horizon_bars, scratch));
+        memberDone(c.id);
+      }
     }
-    const open = barPeriods(openSeries(bars.ts_ms, bars.open, { file: bars.file }), bars.ts_ms, hours);
-    const events = await loadEvents(db, lakeRoot, g.key, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs);
-    for (const c of g.candidates) {
-      const ev = events.get(c.event);
-      const t = ev?.t ?? new Int32Array(0);
-      const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
-      let pool = pools.get(c.id);
-      if (!pool) pools.set(c.id, (pool = new MemberPool(hours.starts.length)));
-      pool.add(occurrencePeriodReturns(open, t, s, c.horizon_bars, scratch));
-      memberDone(c.id);
-    }
+  } finally {
+    await next?.catch(() => undefined); // no read left running on the connection closed here
+    conns[1]!.close();
   }
   // a candidate without a member instrument: zeros
   candidates.forEach((c, i) => { if (!given.has(c.candidate_id)) into.put(i, seriesOf(c.candidate_id)); });
