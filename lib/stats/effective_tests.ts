@@ -101,11 +101,20 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i]![j] = a[j]![i]!;
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  // tred2 (no eigenvectors)
+  // tred2 (no eigenvectors), with each step's rank-2 update A -= u q' + q u' of rows 0..l deferred into the next step's
+  // pass over those rows (issue 12): row r is updated element by element (the same arithmetic on each element as
+  // updating the whole triangle first) and then read by the next step's matrix-vector product while it is in cache,
+  // one pass over the triangle per step instead of two. `pu`, `pq`: the pending update's u (the previous step's row,
+  // which no later step changes) and q; null when the previous step made none.
+  let p = new Float64Array(n);
+  let pu: Float64Array | null = null;
+  let pq = new Float64Array(n);
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1;
     let h = 0;
     const ai = a[i]!;
+    if (pu) rank2Row(ai, i, pu, pq);
+    let made = false;
     if (l > 0) {
       let scale = 0;
       for (let k = 0; k <= l; k++) scale += Math.abs(ai[k]!);
@@ -117,41 +126,52 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
           h += ai[k]! * ai[k]!;
         }
         let f = ai[l]!;
-        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
-        e[i] = scale * g;
-        h -= f * g;
-        ai[l] = f - g;
+        const g0 = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g0;
+        h -= f * g0;
+        ai[l] = f - g0;
         f = 0;
         // p = A u (u = ai[0..l], A's lower triangle), p_j = sum over k ascending of A[max(j,k)][min(j,k)] u_k. Row r
         // of the triangle holds p_r's terms k <= r and the term k = r of every p_c, c < r; taking the rows in order
         // adds each p_j's terms in ascending k, as the column-reading loop did (same sums, bit for bit), with
         // contiguous reads only (issue 12: the column reads were ~40 % of the eigenvalues' time)
-        for (let r = 0; r <= l; r++) {
-          const ar = a[r]!;
-          const ur = ai[r]!;
-          g = 0;
-          for (let c = 0; c < r; c++) {
-            const x = ar[c]!;
-            g += x * ai[c]!;
-            e[c] = e[c]! + x * ur;
+        if (pu) {
+          let r = 0;
+          for (; r + 1 <= l; r += 2) fusedRows2(a[r]!, a[r + 1]!, r, ai, pu, pq, p);
+          if (r <= l) fusedRow(a[r]!, r, ai, pu, pq, p);
+        } else {
+          for (let r = 0; r <= l; r++) {
+            const ar = a[r]!;
+            const ur = ai[r]!;
+            let g = 0;
+            for (let c = 0; c < r; c++) {
+              const x = ar[c]!;
+              g += x * ai[c]!;
+              p[c] = p[c]! + x * ur;
+            }
+            p[r] = g + ar[r]! * ur;
           }
-          e[r] = g + ar[r]! * ur;
         }
         for (let j = 0; j <= l; j++) {
-          e[j] = e[j]! / h;
-          f += e[j]! * ai[j]!;
+          p[j] = p[j]! / h;
+          f += p[j]! * ai[j]!;
         }
         const hh = f / (h + h);
-        for (let j = 0; j <= l; j++) {
-          f = ai[j]!;
-          g = e[j]! - hh * f;
-          e[j] = g;
-          const aj = a[j]!;
-          for (let k = 0; k <= j; k++) aj[k] = aj[k]! - (f * e[k]! + g * ai[k]!);
-        }
+        for (let j = 0; j <= l; j++) p[j] = p[j]! - hh * ai[j]!;
+        // p now holds q: the update of rows 0..l is this step's pending one
+        const t = pq;
+        pq = p;
+        p = t;
+        pu = ai;
+        made = true;
       }
     } else {
       e[i] = ai[l]!;
+    }
+    if (!made && pu) {
+      // no reduction this step: the pending update of rows 0..l is applied on its own
+      for (let r = 0; r <= l; r++) rank2Row(a[r]!, r, pu, pq);
+      pu = null;
     }
     d[i] = h;
   }
@@ -203,6 +223,68 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
     } while (mm !== l);
   }
   return d.sort();
+}
+
+/**
+ * Row r of the deferred update fused with the product (see symmetricEigenvaluesQL): each a_rc (c <= r) takes the
+ * update a_rc -= u_r q_c + q_r u_c (u, q the pending `uu`, `qq`), then p_c += a_rc v_r (c < r) and
+ * p_r = sum_{c < r} a_rc v_c + a_rr v_r, v the current step's u (`ai`), sums in ascending c as before.
+ */
+function fusedRow(ar: Float64Array, r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array): void {
+  const ur = ai[r]!;
+  const fr = uu[r]!;
+  const gr = qq[r]!;
+  let g = 0;
+  for (let c = 0; c < r; c++) {
+    const x = ar[c]! - (fr * qq[c]! + gr * uu[c]!);
+    ar[c] = x;
+    g += x * ai[c]!;
+    p[c] = p[c]! + x * ur;
+  }
+  const x = ar[r]! - (fr * qq[r]! + gr * uu[r]!);
+  ar[r] = x;
+  p[r] = g + x * ur;
+}
+
+/** fusedRow for rows r and r + 1 in one pass: each p_c still takes row r's term before row r + 1's. */
+function fusedRows2(a0: Float64Array, a1: Float64Array, r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array): void {
+  const u0 = ai[r]!;
+  const u1 = ai[r + 1]!;
+  const f0 = uu[r]!;
+  const g0 = qq[r]!;
+  const f1 = uu[r + 1]!;
+  const g1 = qq[r + 1]!;
+  let s0 = 0;
+  let s1 = 0;
+  for (let c = 0; c < r; c++) {
+    const qc = qq[c]!;
+    const uc = uu[c]!;
+    const vc = ai[c]!;
+    const x0 = a0[c]! - (f0 * qc + g0 * uc);
+    const x1 = a1[c]! - (f1 * qc + g1 * uc);
+    a0[c] = x0;
+    a1[c] = x1;
+    s0 += x0 * vc;
+    s1 += x1 * vc;
+    p[c] = p[c]! + x0 * u0 + x1 * u1;
+  }
+  // column r: row r's diagonal ends p_r; row r + 1's entry adds to it and to s1
+  const xd0 = a0[r]! - (f0 * qq[r]! + g0 * uu[r]!);
+  a0[r] = xd0;
+  const x1r = a1[r]! - (f1 * qq[r]! + g1 * uu[r]!);
+  a1[r] = x1r;
+  s1 += x1r * ai[r]!;
+  p[r] = s0 + xd0 * u0 + x1r * u1;
+  const xd1 = a1[r + 1]! - (f1 * qq[r + 1]! + g1 * uu[r + 1]!);
+  a1[r + 1] = xd1;
+  p[r + 1] = s1 + xd1 * u1;
+}
+
+/** Row r of tred2's rank-2 update: a_rk -= u_r q_k + q_r u_k, k <= r (the published loop's arithmetic per element). */
+function rank2Row(ar: Float64Array, r: number, u: Float64Array, q: Float64Array): void {
+  const fr = u[r]!;
+  const gr = q[r]!;
+  for (let k = 0; k <= r; k++) ar[k] = ar[k]! - (fr * q[k]! + gr * u[k]!);
 }
 
 /**
