@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * node dist/bench/onc_bench.js --dir DIR [--only onc|eig] [--reps 1]
+ * node dist/bench/onc_bench.js --dir DIR [--only onc|eig] [--reps 1] [--threads N (oncClusters' option; default its own)]
  *
  * Micro-bench of the clustered DSR's two kernels (issue 12) on matrices dumped from a real run: DIR holds
  * `corr_<n>.f64` (the blueprints' correlation matrix handed to oncClusters, n x n Float64, row-major) and
@@ -27,6 +27,7 @@ if (!dir) {
 }
 const only = arg('only');
 const reps = Number(arg('reps') ?? 1);
+const threads = arg('threads') === undefined ? undefined : Number(arg('threads'));
 
 function matrix(file: string): number[][] {
   const b = readFileSync(join(dir!, file));
@@ -61,7 +62,7 @@ for (let rep = 0; rep < reps; rep++) {
     if (f.startsWith('corr_') && only !== 'eig') {
       const corr = matrix(f);
       const n = corr.length;
-      const r = await timed(() => oncClusters(corr, { seed: 0, maxClusters: Math.max(1, Math.min(n - 1, 40)) }));
+      const r = await timed(() => oncClusters(corr, { seed: 0, maxClusters: Math.max(1, Math.min(n - 1, 40)), ...(threads === undefined ? {} : { threads }) }));
       results.push({ file: f, kernel: 'oncClusters', n, clusters: r.out.clusters.length, cpu_ms: r.cpu_ms, wall_ms: r.wall_ms, sha: sha([r.out.labels, r.out.silhouettes]) });
     } else if (f.startsWith('sub_') && only !== 'onc') {
       const m = matrix(f);
