@@ -19,6 +19,9 @@
  * singleton cluster has no t-statistic (NaN, the published code divides 0 by 0) and is never re-clustered; a cluster
  * whose silhouettes do not vary has t = +Infinity when they are positive (tight: never redone). n <= 2 items: every
  * item is its own cluster (k-means needs k >= 2 and k < n).
+ * The base clustering's runs may be shared with worker threads (OncOptions.threads, lib/stats/onc_worker.ts): each run
+ * depends on its (init, k) seed alone and the first maximum is taken in the same order, so the result does not depend
+ * on the number of threads.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
