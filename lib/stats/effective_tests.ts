@@ -17,6 +17,10 @@
  */
 import { neweyWestLag, neweyWestMean } from './hac.js';
 import { variance } from './descriptive.js';
+import { tred2Kernel } from './tred2_wasm.js';
+
+/** Rows from which symmetricEigenvaluesQL's 'auto' takes the WebAssembly kernel (below, the JS loop: no memory to set up). */
+export const WASM_QL_MIN = 16;
 
 /**
  * Eigenvalues of a real symmetric matrix, ascending. Cyclic Jacobi sweeps until the off-diagonal mass is below
@@ -84,11 +88,22 @@ export function symmetricEigenvalues(m: readonly (readonly number[])[]): Float64
  * counts of clusters of hundreds of trials need it. Same checks and errors as symmetricEigenvalues (which it is
  * tested against). Throws RangeError if an eigenvalue needs more than 50 QL iterations.
  */
-export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float64Array {
+export function symmetricEigenvaluesQL(m: readonly (readonly number[])[], kernel: 'auto' | 'wasm' | 'js' = 'auto'): Float64Array {
   const n = m.length;
-  const a: Float64Array[] = m.map((row, i) => {
+  m.forEach((row, i) => {
     if (row.length !== n) throw new RangeError(`symmetricEigenvaluesQL: row ${i} has ${row.length} values, expected ${n}`);
-    return Float64Array.from(row);
+  });
+  // the reduction's pass over two rows in a WebAssembly SIMD kernel (lib/stats/tred2_wasm.ts, the same bits) where it
+  // is available ('auto', from WASM_QL_MIN rows): the matrix, p and q then live in its memory (row i at i n doubles,
+  // p and q after the matrix, the kernel's two sums after them)
+  const wk = kernel !== 'js' && (kernel === 'wasm' || n >= WASM_QL_MIN) ? tred2Kernel((n * n + 2 * n + 2) * 8) : null;
+  if (kernel === 'wasm' && !wk) throw new RangeError("symmetricEigenvaluesQL: the WebAssembly SIMD kernel is not available in this runtime or the matrix exceeds its memory (use kernel 'auto')");
+  const buf = wk?.memory.buffer;
+  const a: Float64Array[] = m.map((row, i) => {
+    if (!buf) return Float64Array.from(row);
+    const r = new Float64Array(buf, i * n * 8, n);
+    r.set(row);
+    return r;
   });
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
@@ -106,9 +121,14 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
   // updating the whole triangle first) and then read by the next step's matrix-vector product while it is in cache,
   // one pass over the triangle per step instead of two. `pu`, `pq`: the pending update's u (the previous step's row,
   // which no later step changes) and q; null when the previous step made none.
-  let p = new Float64Array(n);
+  let pOff = n * n * 8;
+  let pqOff = pOff + n * 8;
+  let p = buf ? new Float64Array(buf, pOff, n) : new Float64Array(n);
   let pu: Float64Array | null = null;
-  let pq = new Float64Array(n);
+  let puOff = 0;
+  let pq = buf ? new Float64Array(buf, pqOff, n) : new Float64Array(n);
+  const outOff = pqOff + n * 8;
+  const out = buf ? new Float64Array(buf, outOff, 2) : new Float64Array(2);
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1;
     let h = 0;
@@ -137,8 +157,21 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
         // contiguous reads only (issue 12: the column reads were ~40 % of the eigenvalues' time)
         if (pu) {
           let r = 0;
-          for (; r + 3 <= l; r += 4) fusedRows4(a, r, ai, pu, pq, p);
-          for (; r + 1 <= l; r += 2) fusedRows2(a[r]!, a[r + 1]!, r, ai, pu, pq, p);
+          if (wk) {
+            // columns below 2 floor(r / 2) in the kernel, the rest (one column at most, and the corner) in JS
+            for (; r + 1 <= l; r += 2) {
+              const pairs = r >> 1;
+              if (pairs > 0) {
+                wk.rows2(r * n * 8, (r + 1) * n * 8, i * n * 8, puOff, pqOff, pOff, pairs, outOff, pu[r]!, pq[r]!, pu[r + 1]!, pq[r + 1]!, ai[r]!, ai[r + 1]!);
+                fusedRows2(a[r]!, a[r + 1]!, r, ai, pu, pq, p, 2 * pairs, out[0]!, out[1]!);
+              } else {
+                fusedRows2(a[r]!, a[r + 1]!, r, ai, pu, pq, p, 0, 0, 0);
+              }
+            }
+          } else {
+            for (; r + 3 <= l; r += 4) fusedRows4(a, r, ai, pu, pq, p);
+            for (; r + 1 <= l; r += 2) fusedRows2(a[r]!, a[r + 1]!, r, ai, pu, pq, p, 0, 0, 0);
+          }
           if (r <= l) fusedRow(a[r]!, r, ai, pu, pq, p);
         } else {
           for (let r = 0; r <= l; r++) {
@@ -163,7 +196,11 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
         const t = pq;
         pq = p;
         p = t;
+        const tOff = pqOff;
+        pqOff = pOff;
+        pOff = tOff;
         pu = ai;
+        puOff = i * n * 8;
         made = true;
       }
     } else {
@@ -247,17 +284,18 @@ function fusedRow(ar: Float64Array, r: number, ai: Float64Array, uu: Float64Arra
   p[r] = g + x * ur;
 }
 
-/** fusedRow for rows r and r + 1 in one pass: each p_c still takes row r's term before row r + 1's. */
-function fusedRows2(a0: Float64Array, a1: Float64Array, r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array): void {
+/**
+ * fusedRow for rows r and r + 1 in one pass: each p_c still takes row r's term before row r + 1's. From column c0
+ * with the rows' sums so far s0, s1 (0, +0, +0: the whole rows; the WebAssembly kernel does the columns below c0).
+ */
+function fusedRows2(a0: Float64Array, a1: Float64Array, r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array, c0: number, s0: number, s1: number): void {
   const u0 = ai[r]!;
   const u1 = ai[r + 1]!;
   const f0 = uu[r]!;
   const g0 = qq[r]!;
   const f1 = uu[r + 1]!;
   const g1 = qq[r + 1]!;
-  let s0 = 0;
-  let s1 = 0;
-  for (let c = 0; c < r; c++) {
+  for (let c = c0; c < r; c++) {
     const qc = qq[c]!;
     const uc = uu[c]!;
     const vc = ai[c]!;
