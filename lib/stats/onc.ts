@@ -492,6 +492,9 @@ const DONE_HERE = 1;
 const DONE_WORKER = 3;
 const FAILED = 2;
 
+/** Wait for a run a worker claimed this long (ms) before making it on the calling thread too. */
+const WORKER_STALL_MS = 60_000;
+
 /** Base-clustering runs made so far in this process, and how many of them worker threads made (for tests and benches). */
 export const oncThreadUse = { runs: 0, workerRuns: 0 };
 
@@ -570,11 +573,14 @@ function runAll(job: BaseJob, threads: number): void {
   const pts = workers.length ? rowsOf(job.x, job.n, job.dim) : [];
   const d = workers.length ? rowsOf(job.d, job.n, job.n) : [];
   for (let r = 0; r < runs; r++) {
+    const since = Date.now();
     for (;;) {
       const st = Atomics.load(job.ctrl, CTRL_HEAD + r);
       if (st === DONE_HERE) break;
       if (st === DONE_WORKER) { oncThreadUse.workerRuns++; break; }
-      if (st === FAILED) { baseRun(job, pts, d, r); break; }
+      // a failed run, or one a worker has held for WORKER_STALL_MS (a worker that died without a word, or starved):
+      // made here (were the worker alive after all, it writes the same values)
+      if (st === FAILED || Date.now() - since > WORKER_STALL_MS) { baseRun(job, pts, d, r); break; }
       Atomics.wait(job.ctrl, CTRL_HEAD + r, 0, 1000);
     }
   }
