@@ -14,7 +14,7 @@
  */
 
 /** Unsigned LEB128. */
-function uleb(v: number): number[] {
+export function uleb(v: number): number[] {
   const out: number[] = [];
   do {
     let b = v & 0x7f;
@@ -26,7 +26,7 @@ function uleb(v: number): number[] {
 }
 
 /** Signed LEB128 (small i32 constants). */
-function sleb(v: number): number[] {
+export function sleb(v: number): number[] {
   const out: number[] = [];
   for (;;) {
     const b = v & 0x7f;
@@ -36,9 +36,9 @@ function sleb(v: number): number[] {
   }
 }
 
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const str = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+export const str = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
 // opcodes
 const LOCAL_GET = 0x20;

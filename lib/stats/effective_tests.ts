@@ -17,6 +17,10 @@
  */
 import { neweyWestLag, neweyWestMean } from './hac.js';
 import { variance } from './descriptive.js';
+import { tred2Kernel } from './tred2_wasm.js';
+
+/** Rows from which symmetricEigenvaluesQL's 'auto' takes the WebAssembly kernel (below, the JS loop: no memory to set up). */
+export const WASM_QL_MIN = 16;
 
 /**
  * Eigenvalues of a real symmetric matrix, ascending. Cyclic Jacobi sweeps until the off-diagonal mass is below
@@ -84,11 +88,22 @@ export function symmetricEigenvalues(m: readonly (readonly number[])[]): Float64
  * counts of clusters of hundreds of trials need it. Same checks and errors as symmetricEigenvalues (which it is
  * tested against). Throws RangeError if an eigenvalue needs more than 50 QL iterations.
  */
-export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float64Array {
+export function symmetricEigenvaluesQL(m: readonly (readonly number[])[], kernel: 'auto' | 'wasm' | 'js' = 'auto'): Float64Array {
   const n = m.length;
-  const a: Float64Array[] = m.map((row, i) => {
+  m.forEach((row, i) => {
     if (row.length !== n) throw new RangeError(`symmetricEigenvaluesQL: row ${i} has ${row.length} values, expected ${n}`);
-    return Float64Array.from(row);
+  });
+  // the reduction's pass over two rows in a WebAssembly SIMD kernel (lib/stats/tred2_wasm.ts, the same bits) where it
+  // is available ('auto', from WASM_QL_MIN rows): the matrix, p and q then live in its memory (row i at i n doubles,
+  // p and q after the matrix, the kernel's two sums after them)
+  const wk = kernel !== 'js' && (kernel === 'wasm' || n >= WASM_QL_MIN) ? tred2Kernel((n * n + 2 * n + 2) * 8) : null;
+  if (kernel === 'wasm' && !wk) throw new RangeError("symmetricEigenvaluesQL: the WebAssembly SIMD kernel is not available in this runtime or the matrix exceeds its memory (use kernel 'auto')");
+  const buf = wk?.memory.buffer;
+  const a: Float64Array[] = m.map((row, i) => {
+    if (!buf) return Float64Array.from(row);
+    const r = new Float64Array(buf, i * n * 8, n);
+    r.set(row);
+    return r;
   });
   for (let i = 0; i < n; i++) {
     for (let j = i; j < n; j++) {
@@ -101,11 +116,25 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[i]![j] = a[j]![i]!;
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  // tred2 (no eigenvectors)
+  // tred2 (no eigenvectors), with each step's rank-2 update A -= u q' + q u' of rows 0..l deferred into the next step's
+  // pass over those rows (issue 12): row r is updated element by element (the same arithmetic on each element as
+  // updating the whole triangle first) and then read by the next step's matrix-vector product while it is in cache,
+  // one pass over the triangle per step instead of two. `pu`, `pq`: the pending update's u (the previous step's row,
+  // which no later step changes) and q; null when the previous step made none.
+  let pOff = n * n * 8;
+  let pqOff = pOff + n * 8;
+  let p = buf ? new Float64Array(buf, pOff, n) : new Float64Array(n);
+  let pu: Float64Array | null = null;
+  let puOff = 0;
+  let pq = buf ? new Float64Array(buf, pqOff, n) : new Float64Array(n);
+  const outOff = pqOff + n * 8;
+  const out = buf ? new Float64Array(buf, outOff, 2) : new Float64Array(2);
   for (let i = n - 1; i > 0; i--) {
     const l = i - 1;
     let h = 0;
     const ai = a[i]!;
+    if (pu) rank2Row(ai, i, pu, pq);
+    let made = false;
     if (l > 0) {
       let scale = 0;
       for (let k = 0; k <= l; k++) scale += Math.abs(ai[k]!);
@@ -117,41 +146,70 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
           h += ai[k]! * ai[k]!;
         }
         let f = ai[l]!;
-        let g = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
-        e[i] = scale * g;
-        h -= f * g;
-        ai[l] = f - g;
+        const g0 = f >= 0 ? -Math.sqrt(h) : Math.sqrt(h);
+        e[i] = scale * g0;
+        h -= f * g0;
+        ai[l] = f - g0;
         f = 0;
         // p = A u (u = ai[0..l], A's lower triangle), p_j = sum over k ascending of A[max(j,k)][min(j,k)] u_k. Row r
         // of the triangle holds p_r's terms k <= r and the term k = r of every p_c, c < r; taking the rows in order
         // adds each p_j's terms in ascending k, as the column-reading loop did (same sums, bit for bit), with
         // contiguous reads only (issue 12: the column reads were ~40 % of the eigenvalues' time)
-        for (let r = 0; r <= l; r++) {
-          const ar = a[r]!;
-          const ur = ai[r]!;
-          g = 0;
-          for (let c = 0; c < r; c++) {
-            const x = ar[c]!;
-            g += x * ai[c]!;
-            e[c] = e[c]! + x * ur;
+        if (pu) {
+          let r = 0;
+          if (wk) {
+            // columns below 2 floor(r / 2) in the kernel, the rest (one column at most, and the corner) in JS
+            for (; r + 1 <= l; r += 2) {
+              const pairs = r >> 1;
+              if (pairs > 0) {
+                wk.rows2(r * n * 8, (r + 1) * n * 8, i * n * 8, puOff, pqOff, pOff, pairs, outOff, pu[r]!, pq[r]!, pu[r + 1]!, pq[r + 1]!, ai[r]!, ai[r + 1]!);
+                fusedRows2(a[r]!, a[r + 1]!, r, ai, pu, pq, p, 2 * pairs, out[0]!, out[1]!);
+              } else {
+                fusedRows2(a[r]!, a[r + 1]!, r, ai, pu, pq, p, 0, 0, 0);
+              }
+            }
+          } else {
+            for (; r + 3 <= l; r += 4) fusedRows4(a, r, ai, pu, pq, p);
+            for (; r + 1 <= l; r += 2) fusedRows2(a[r]!, a[r + 1]!, r, ai, pu, pq, p, 0, 0, 0);
           }
-          e[r] = g + ar[r]! * ur;
+          if (r <= l) fusedRow(a[r]!, r, ai, pu, pq, p);
+        } else {
+          for (let r = 0; r <= l; r++) {
+            const ar = a[r]!;
+            const ur = ai[r]!;
+            let g = 0;
+            for (let c = 0; c < r; c++) {
+              const x = ar[c]!;
+              g += x * ai[c]!;
+              p[c] = p[c]! + x * ur;
+            }
+            p[r] = g + ar[r]! * ur;
+          }
         }
         for (let j = 0; j <= l; j++) {
-          e[j] = e[j]! / h;
-          f += e[j]! * ai[j]!;
+          p[j] = p[j]! / h;
+          f += p[j]! * ai[j]!;
         }
         const hh = f / (h + h);
-        for (let j = 0; j <= l; j++) {
-          f = ai[j]!;
-          g = e[j]! - hh * f;
-          e[j] = g;
-          const aj = a[j]!;
-          for (let k = 0; k <= j; k++) aj[k] = aj[k]! - (f * e[k]! + g * ai[k]!);
-        }
+        for (let j = 0; j <= l; j++) p[j] = p[j]! - hh * ai[j]!;
+        // p now holds q: the update of rows 0..l is this step's pending one
+        const t = pq;
+        pq = p;
+        p = t;
+        const tOff = pqOff;
+        pqOff = pOff;
+        pOff = tOff;
+        pu = ai;
+        puOff = i * n * 8;
+        made = true;
       }
     } else {
       e[i] = ai[l]!;
+    }
+    if (!made && pu) {
+      // no reduction this step: the pending update of rows 0..l is applied on its own
+      for (let r = 0; r <= l; r++) rank2Row(a[r]!, r, pu, pq);
+      pu = null;
     }
     d[i] = h;
   }
@@ -203,6 +261,134 @@ export function symmetricEigenvaluesQL(m: readonly (readonly number[])[]): Float
     } while (mm !== l);
   }
   return d.sort();
+}
+
+/**
+ * Row r of the deferred update fused with the product (see symmetricEigenvaluesQL): each a_rc (c <= r) takes the
+ * update a_rc -= u_r q_c + q_r u_c (u, q the pending `uu`, `qq`), then p_c += a_rc v_r (c < r) and
+ * p_r = sum_{c < r} a_rc v_c + a_rr v_r, v the current step's u (`ai`), sums in ascending c as before.
+ */
+function fusedRow(ar: Float64Array, r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array): void {
+  const ur = ai[r]!;
+  const fr = uu[r]!;
+  const gr = qq[r]!;
+  let g = 0;
+  for (let c = 0; c < r; c++) {
+    const x = ar[c]! - (fr * qq[c]! + gr * uu[c]!);
+    ar[c] = x;
+    g += x * ai[c]!;
+    p[c] = p[c]! + x * ur;
+  }
+  const x = ar[r]! - (fr * qq[r]! + gr * uu[r]!);
+  ar[r] = x;
+  p[r] = g + x * ur;
+}
+
+/**
+ * fusedRow for rows r and r + 1 in one pass: each p_c still takes row r's term before row r + 1's. From column c0
+ * with the rows' sums so far s0, s1 (0, +0, +0: the whole rows; the WebAssembly kernel does the columns below c0).
+ */
+function fusedRows2(a0: Float64Array, a1: Float64Array, r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array, c0: number, s0: number, s1: number): void {
+  const u0 = ai[r]!;
+  const u1 = ai[r + 1]!;
+  const f0 = uu[r]!;
+  const g0 = qq[r]!;
+  const f1 = uu[r + 1]!;
+  const g1 = qq[r + 1]!;
+  for (let c = c0; c < r; c++) {
+    const qc = qq[c]!;
+    const uc = uu[c]!;
+    const vc = ai[c]!;
+    const x0 = a0[c]! - (f0 * qc + g0 * uc);
+    const x1 = a1[c]! - (f1 * qc + g1 * uc);
+    a0[c] = x0;
+    a1[c] = x1;
+    s0 += x0 * vc;
+    s1 += x1 * vc;
+    p[c] = p[c]! + x0 * u0 + x1 * u1;
+  }
+  // column r: row r's diagonal ends p_r; row r + 1's entry adds to it and to s1
+  const xd0 = a0[r]! - (f0 * qq[r]! + g0 * uu[r]!);
+  a0[r] = xd0;
+  const x1r = a1[r]! - (f1 * qq[r]! + g1 * uu[r]!);
+  a1[r] = x1r;
+  s1 += x1r * ai[r]!;
+  p[r] = s0 + xd0 * u0 + x1r * u1;
+  const xd1 = a1[r + 1]! - (f1 * qq[r + 1]! + g1 * uu[r + 1]!);
+  a1[r + 1] = xd1;
+  p[r + 1] = s1 + xd1 * u1;
+}
+
+/**
+ * fusedRow for rows r..r + 3: the columns c < r of the four rows in one pass (each p_c takes rows r, r + 1, r + 2,
+ * r + 3's terms in that order), then the corner c >= r row by row in ascending order (each row's sum goes on in
+ * ascending c, each p_c of the corner is set by its own row before the later rows add to it): every sum in the order
+ * of the one-row loop.
+ */
+function fusedRows4(a: readonly Float64Array[], r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array): void {
+  const a0 = a[r]!;
+  const a1 = a[r + 1]!;
+  const a2 = a[r + 2]!;
+  const a3 = a[r + 3]!;
+  const u0 = ai[r]!;
+  const u1 = ai[r + 1]!;
+  const u2 = ai[r + 2]!;
+  const u3 = ai[r + 3]!;
+  const f0 = uu[r]!;
+  const f1 = uu[r + 1]!;
+  const f2 = uu[r + 2]!;
+  const f3 = uu[r + 3]!;
+  const g0 = qq[r]!;
+  const g1 = qq[r + 1]!;
+  const g2 = qq[r + 2]!;
+  const g3 = qq[r + 3]!;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  for (let c = 0; c < r; c++) {
+    const qc = qq[c]!;
+    const uc = uu[c]!;
+    const vc = ai[c]!;
+    const x0 = a0[c]! - (f0 * qc + g0 * uc);
+    const x1 = a1[c]! - (f1 * qc + g1 * uc);
+    const x2 = a2[c]! - (f2 * qc + g2 * uc);
+    const x3 = a3[c]! - (f3 * qc + g3 * uc);
+    a0[c] = x0;
+    a1[c] = x1;
+    a2[c] = x2;
+    a3[c] = x3;
+    s0 += x0 * vc;
+    s1 += x1 * vc;
+    s2 += x2 * vc;
+    s3 += x3 * vc;
+    p[c] = p[c]! + x0 * u0 + x1 * u1 + x2 * u2 + x3 * u3;
+  }
+  const sums = [s0, s1, s2, s3];
+  for (let j = 0; j < 4; j++) {
+    const R = r + j;
+    const ar = a[R]!;
+    const fr = uu[R]!;
+    const gr = qq[R]!;
+    const ur = ai[R]!;
+    let g = sums[j]!;
+    for (let c = r; c < R; c++) {
+      const x = ar[c]! - (fr * qq[c]! + gr * uu[c]!);
+      ar[c] = x;
+      g += x * ai[c]!;
+      p[c] = p[c]! + x * ur;
+    }
+    const x = ar[R]! - (fr * qq[R]! + gr * uu[R]!);
+    ar[R] = x;
+    p[R] = g + x * ur;
+  }
+}
+
+/** Row r of tred2's rank-2 update: a_rk -= u_r q_k + q_r u_k, k <= r (the published loop's arithmetic per element). */
+function rank2Row(ar: Float64Array, r: number, u: Float64Array, q: Float64Array): void {
+  const fr = u[r]!;
+  const gr = q[r]!;
+  for (let k = 0; k <= r; k++) ar[k] = ar[k]! - (fr * q[k]! + gr * u[k]!);
 }
 
 /**

@@ -19,7 +19,12 @@
  * singleton cluster has no t-statistic (NaN, the published code divides 0 by 0) and is never re-clustered; a cluster
  * whose silhouettes do not vary has t = +Infinity when they are positive (tight: never redone). n <= 2 items: every
  * item is its own cluster (k-means needs k >= 2 and k < n).
+ * The base clustering's runs may be shared with worker threads (OncOptions.threads, lib/stats/onc_worker.ts): each run
+ * depends on its (init, k) seed alone and the first maximum is taken in the same order, so the result does not depend
+ * on the number of threads.
  */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { Xoshiro128ss } from './rng.js';
 import { wasmDots } from './dots_wasm.js';
 
@@ -30,7 +35,16 @@ export interface OncOptions {
   nInit?: number;
   /** Seed of the k-means++ initialisations (default 0). */
   seed?: number;
+  /**
+   * Threads sharing the base clustering's k-means runs (this one + worker threads; default min(cores, 4) from
+   * ONC_PARALLEL_MIN_ITEMS items up, else 1). The result does not depend on it: every run is seeded by its (init, k)
+   * alone and the first maximum is taken in the same order.
+   */
+  threads?: number;
 }
+
+/** Items from which oncClusters shares its k-means runs with worker threads by default (below, start-up costs more). */
+export const ONC_PARALLEL_MIN_ITEMS = 128;
 
 export interface OncResult {
   /** Clusters as sorted item indices, ordered by their first item. */
@@ -290,7 +304,7 @@ function sqDistPartial(a: ArrayLike<number>, b: ArrayLike<number>, limit: number
 }
 
 /** Seeded k-means (k-means++ start, Lloyd iterations) of the rows of `points`; returns labels 0..k-1. */
-export function kMeans(points: readonly (readonly number[])[], k: number, rng: Xoshiro128ss, maxIter = 300): Int32Array {
+export function kMeans(points: readonly ArrayLike<number>[], k: number, rng: Xoshiro128ss, maxIter = 300): Int32Array {
   const n = points.length;
   if (!(k >= 1 && k <= n)) throw new RangeError(`kMeans: k must be in 1..${n}, was ${k}`);
   const dim = points[0]!.length;
@@ -418,14 +432,18 @@ export function kMeans(points: readonly (readonly number[])[], k: number, rng: X
 }
 
 /** Silhouette of each point (Rousseeuw 1987) under Euclidean distance between rows; 0 for a singleton's member. */
-export function silhouetteSamples(points: readonly (readonly number[])[], labels: ArrayLike<number>): Float64Array {
+export function silhouetteSamples(points: readonly ArrayLike<number>[], labels: ArrayLike<number>): Float64Array {
   return silhouetteFromDistances(rowDistances(points), labels);
 }
 
 /** Euclidean distances between the rows of `points` (n x n). */
-function rowDistances(points: readonly (readonly number[])[]): Float64Array[] {
+function rowDistances(points: readonly ArrayLike<number>[]): Float64Array[] {
   const n = points.length;
-  const d = Array.from({ length: n }, () => new Float64Array(n));
+  return rowDistancesInto(points, Array.from({ length: n }, () => new Float64Array(n)));
+}
+
+function rowDistancesInto(points: readonly ArrayLike<number>[], d: Float64Array[]): Float64Array[] {
+  const n = points.length;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       const v = Math.sqrt(sqDist(points[i]!, points[j]!));
@@ -489,27 +507,144 @@ function normalise(clusters: number[][]): number[][] {
   return clusters.map((c) => [...c].sort((a, b) => a - b)).sort((a, b) => a[0]! - b[0]!);
 }
 
-function base(x: number[][], maxK: number, nInit: number, seed: number): Partition {
+/**
+ * The base clustering's runs, shared between threads (issue 12: ~400 k-means runs of ~700 points dominated the
+ * clustered DSR). Run r is (init, k) = (floor(r / (maxK - 1)), 2 + r mod (maxK - 1)): the order the first-maximum
+ * rule reads them. Each thread claims runs from `ctrl[0]` and writes run r's labels to labels[r n ..], its quality to
+ * q[r], then its done-flag ctrl[CTRL_HEAD + r] (DONE_HERE, DONE_WORKER, or FAILED: the main thread does it again).
+ */
+export interface BaseJob {
+  n: number;
+  dim: number;
+  maxK: number;
+  nInit: number;
+  seed: number;
+  /** Points, row-major n x dim. */
+  x: Float64Array;
+  /** Euclidean distances between the points, row-major n x n. */
+  d: Float64Array;
+  labels: Int32Array;
+  q: Float64Array;
+  ctrl: Int32Array;
+}
+
+const CTRL_HEAD = 1;
+/** Done-flags of a run: made by the thread that called oncClusters, by a worker, or failed in a worker (redo it). */
+const DONE_HERE = 1;
+const DONE_WORKER = 3;
+const FAILED = 2;
+
+/** Wait for a run a worker claimed this long (ms) before making it on the calling thread too. */
+const WORKER_STALL_MS = 60_000;
+
+/** Base-clustering runs made so far in this process, and how many of them worker threads made (for tests and benches). */
+export const oncThreadUse = { runs: 0, workerRuns: 0 };
+
+function rowsOf(flat: Float64Array, n: number, dim: number): Float64Array[] {
+  return Array.from({ length: n }, (_, i) => flat.subarray(i * dim, (i + 1) * dim));
+}
+
+/** ONC's quality of a partition: mean / std (ddof 1) of the silhouettes (+-Infinity when they do not vary). */
+function qualityOf(silh: Float64Array): number {
+  const arr = Array.from(silh);
+  const sd = stdOf(arr, 1);
+  return sd > 1e-12 ? meanOf(arr) / sd : meanOf(arr) > 0 ? Infinity : -Infinity;
+}
+
+/** Claims and computes runs until none is left (the main thread and each worker run this). */
+export function runBaseJob(job: BaseJob, inWorker = false): void {
+  const { n, dim, maxK, seed } = job;
+  const pts = rowsOf(job.x, n, dim);
+  const d = rowsOf(job.d, n, n);
+  const runs = job.nInit * (maxK - 1);
+  for (let r = Atomics.add(job.ctrl, 0, 1); r < runs; r = Atomics.add(job.ctrl, 0, 1)) {
+    try {
+      baseRun(job, pts, d, r);
+      Atomics.store(job.ctrl, CTRL_HEAD + r, inWorker ? DONE_WORKER : DONE_HERE);
+    } catch (e) {
+      Atomics.store(job.ctrl, CTRL_HEAD + r, FAILED);
+      Atomics.notify(job.ctrl, CTRL_HEAD + r);
+      throw e;
+    }
+    Atomics.notify(job.ctrl, CTRL_HEAD + r);
+  }
+}
+
+function baseRun(job: BaseJob, pts: readonly Float64Array[], d: readonly Float64Array[], r: number): void {
+  const kCount = job.maxK - 1;
+  const init = Math.floor(r / kCount);
+  const k = 2 + (r % kCount);
+  const labels = kMeans(pts, k, Xoshiro128ss.fromSeed(job.seed, init, k));
+  job.labels.set(labels, r * job.n);
+  job.q[r] = qualityOf(silhouetteFromDistances(d, labels));
+}
+
+function newBaseJob(x: readonly Float64Array[], maxK: number, nInit: number, seed: number, shared: boolean): BaseJob {
   const n = x.length;
-  const d = rowDistances(x);
-  let best: Partition | null = null;
-  let bestQ = -Infinity;
-  for (let init = 0; init < nInit; init++) {
-    for (let k = 2; k <= maxK; k++) {
-      const labels = kMeans(x, k, Xoshiro128ss.fromSeed(seed, init, k));
-      const silh = silhouetteFromDistances(d, labels);
-      const arr = Array.from(silh);
-      const sd = stdOf(arr, 1);
-      const q = sd > 1e-12 ? meanOf(arr) / sd : meanOf(arr) > 0 ? Infinity : -Infinity;
-      if (best === null || q > bestQ) {
-        const clusters: number[][] = Array.from({ length: k }, () => []);
-        for (let i = 0; i < n; i++) clusters[labels[i]!]!.push(i);
-        best = { clusters: normalise(clusters.filter((c) => c.length > 0)), silh };
-        bestQ = q;
-      }
+  const dim = n ? x[0]!.length : 0;
+  const runs = nInit * (maxK - 1);
+  const f64 = (len: number) => (shared ? new Float64Array(new SharedArrayBuffer(len * 8)) : new Float64Array(len));
+  const xf = f64(n * dim);
+  for (let i = 0; i < n; i++) xf.set(x[i]!, i * dim);
+  const d = f64(n * n);
+  rowDistancesInto(rowsOf(xf, n, dim), rowsOf(d, n, n));
+  const i32 = (len: number) => (shared ? new Int32Array(new SharedArrayBuffer(len * 4)) : new Int32Array(len));
+  return { n, dim, maxK, nInit, seed, x: xf, d, labels: i32(runs * n), q: f64(runs), ctrl: i32(CTRL_HEAD + runs) };
+}
+
+/**
+ * Runs every (init, k) with `threads` threads (this one and threads - 1 workers, lib/stats/onc_worker.ts). A worker
+ * that cannot start or fails leaves its runs to this thread (same results: each run depends on its seed only).
+ */
+function runAll(job: BaseJob, threads: number): void {
+  const workers: Worker[] = [];
+  for (let w = 1; w < threads; w++) {
+    try {
+      const worker = new Worker(new URL('./onc_worker.js', import.meta.url), { workerData: job });
+      // an error (module not found, a failed run) is answered by this thread doing the runs that were not done
+      worker.on('error', () => {});
+      worker.unref();
+      workers.push(worker);
+    } catch {
+      break;
     }
   }
-  return best!;
+  runBaseJob(job);
+  const runs = job.nInit * (job.maxK - 1);
+  oncThreadUse.runs += runs;
+  const pts = workers.length ? rowsOf(job.x, job.n, job.dim) : [];
+  const d = workers.length ? rowsOf(job.d, job.n, job.n) : [];
+  for (let r = 0; r < runs; r++) {
+    const since = Date.now();
+    for (;;) {
+      const st = Atomics.load(job.ctrl, CTRL_HEAD + r);
+      if (st === DONE_HERE) break;
+      if (st === DONE_WORKER) { oncThreadUse.workerRuns++; break; }
+      // a failed run, or one a worker has held for WORKER_STALL_MS (a worker that died without a word, or starved):
+      // made here (were the worker alive after all, it writes the same values)
+      if (st === FAILED || Date.now() - since > WORKER_STALL_MS) { baseRun(job, pts, d, r); break; }
+      Atomics.wait(job.ctrl, CTRL_HEAD + r, 0, 1000);
+    }
+  }
+  for (const w of workers) void w.terminate();
+}
+
+function base(x: readonly Float64Array[], maxK: number, nInit: number, seed: number, threads: number): Partition {
+  const n = x.length;
+  const runs = nInit * (maxK - 1);
+  const job = newBaseJob(x, maxK, nInit, seed, threads > 1);
+  runAll(job, threads);
+  // the first maximum of q in (init, k) order, as the runs were once made one after another
+  let best = -1;
+  let bestQ = -Infinity;
+  for (let r = 0; r < runs; r++) {
+    if (best < 0 || job.q[r]! > bestQ) { best = r; bestQ = job.q[r]!; }
+  }
+  const labels = job.labels.subarray(best * n, (best + 1) * n);
+  const k = 2 + (best % (maxK - 1));
+  const clusters: number[][] = Array.from({ length: k }, () => []);
+  for (let i = 0; i < n; i++) clusters[labels[i]!]!.push(i);
+  return { clusters: normalise(clusters.filter((c) => c.length > 0)), silh: silhouetteFromDistances(rowsOf(job.d, n, n), labels) };
 }
 
 function tStats(p: Partition): number[] {
@@ -521,18 +656,18 @@ function meanFinite(t: readonly number[]): number {
   return f.length ? meanOf(f) : NaN;
 }
 
-function top(x: number[][], maxK: number, nInit: number, seed: number): Partition {
+function top(x: readonly Float64Array[], maxK: number, nInit: number, seed: number, threads: (n: number) => number): Partition {
   const n = x.length;
   if (n <= 2) return { clusters: Array.from({ length: n }, (_, i) => [i]), silh: new Float64Array(n) };
-  const p = base(x, Math.min(maxK, n - 1), nInit, seed);
+  const p = base(x, Math.min(maxK, n - 1), nInit, seed, threads(n));
   const t = tStats(p);
   const tMean = meanFinite(t);
   const redo = p.clusters.map((_, k) => k).filter((k) => t[k]! < tMean);
   if (redo.length <= 1) return p;
   const keys = redo.flatMap((k) => p.clusters[k]!).sort((a, b) => a - b);
-  const sub = keys.map((i) => keys.map((j) => x[i]![j]!));
+  const sub = keys.map((i) => Float64Array.from(keys, (j) => x[i]![j]!));
   const redoMean = meanOf(redo.map((k) => t[k]!));
-  const q = top(sub, Math.min(maxK, keys.length - 1), nInit, seed);
+  const q = top(sub, Math.min(maxK, keys.length - 1), nInit, seed, threads);
   const clusters = normalise([
     ...p.clusters.filter((_, k) => !redo.includes(k)),
     ...q.clusters.map((c) => c.map((i) => keys[i]!)),
@@ -557,7 +692,11 @@ export function oncClusters(corr: readonly (readonly number[])[], o: OncOptions 
   if (!(Number.isInteger(maxK) && maxK >= 1)) {
     if (n > 2) throw new RangeError(`oncClusters: maxClusters must be an integer >= 1, was ${maxK}`);
   }
-  const x = correlationDistance(corr);
-  const p = top(x, Math.max(2, maxK), nInit, o.seed ?? 0);
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) throw new RangeError(`oncClusters: threads must be an integer >= 1, was ${o.threads}`);
+  const threads = (m: number) => o.threads ?? (m >= ONC_PARALLEL_MIN_ITEMS ? Math.min(4, availableParallelism()) : 1);
+  // rows as Float64Array everywhere inside (kMeans, the distances, the silhouettes): one element kind, so their loops
+  // are compiled for it alone (a mix of arrays and typed arrays made them ~25 % slower)
+  const x = correlationDistance(corr).map((row) => Float64Array.from(row));
+  const p = top(x, Math.max(2, maxK), nInit, o.seed ?? 0, threads);
   return { clusters: p.clusters, labels: labelsOf(p.clusters, n), silhouettes: p.silh };
 }
