@@ -122,10 +122,10 @@ const ROW_CHUNK = 128;
 /**
  * Columns packed at a time: the kernel's memory holds ROW_CHUNK + COL_CHUNK series whatever the number of rows and
  * columns (issue 12: the upper-triangle mode packed every row at once, ~270 MB for a cluster of 1,900 hourly series
- * over 2 years, and a WebAssembly memory never shrinks: now ~54 MB at that length). Rows are packed once per column
+ * over 2 years, and a WebAssembly memory never shrinks: now ~36 MB at that length). Rows are packed once per column
  * chunk.
  */
-const COL_CHUNK = 256;
+const COL_CHUNK = 128;
 
 /**
  * Packs series `idx` in groups of 4, interleaved by t (dst[(g * len + t) * 4 + k] = row(idx[4g + k])[t]; the slots

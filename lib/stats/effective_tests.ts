@@ -88,7 +88,7 @@ export function symmetricEigenvalues(m: readonly (readonly number[])[]): Float64
  * counts of clusters of hundreds of trials need it. Same checks and errors as symmetricEigenvalues (which it is
  * tested against). Throws RangeError if an eigenvalue needs more than 50 QL iterations.
  */
-export function symmetricEigenvaluesQL(m: readonly (readonly number[])[], kernel: 'auto' | 'wasm' | 'js' = 'auto'): Float64Array {
+export function symmetricEigenvaluesQL(m: readonly ArrayLike<number>[], kernel: 'auto' | 'wasm' | 'js' = 'auto'): Float64Array {
   const n = m.length;
   m.forEach((row, i) => {
     if (row.length !== n) throw new RangeError(`symmetricEigenvaluesQL: row ${i} has ${row.length} values, expected ${n}`);
@@ -397,7 +397,7 @@ function rank2Row(ar: Float64Array, r: number, u: Float64Array, q: Float64Array)
  * For a correlation matrix (unit diagonal) the result is an integer, n - sum over lambda >= 1 of (floor(lambda) - 1),
  * and is returned as one (a sum within 1e-9 n of an integer is rounded). 0 for an empty matrix. Throws as symmetricEigenvalues.
  */
-export function liJiEffectiveTests(corr: readonly (readonly number[])[]): number {
+export function liJiEffectiveTests(corr: readonly ArrayLike<number>[]): number {
   const n = corr.length;
   let m = 0;
   for (const l of symmetricEigenvaluesQL(corr)) {

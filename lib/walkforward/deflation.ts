@@ -227,13 +227,19 @@ export function clusteredDeflation(trials: readonly TrialSeries[] | PreparedTria
     // among themselves still to compute (c lists the blueprints first)
     const nbc = bpMembers.length;
     const candIdx = c.slice(nbc);
-    const cc = correlationSubmatrix(zs, candIdx);
-    const corrOf = (x: number, y: number): number => {
-      if (x < nbc && y < nbc) return corrFlat[c[x]! * nb + c[y]!]!;
-      if (x >= nbc && y >= nbc) return cc[(x - nbc) * candIdx.length + (y - nbc)]!;
-      return x < nbc ? cross[(c[y]! - nb) * nb + c[x]!]! : cross[(c[x]! - nb) * nb + c[y]!]!;
-    };
-    const sub = c.map((_, x) => c.map((__, y) => { const v = corrOf(x, y); return Number.isFinite(v) ? v : 0; }));
+    // the members' matrix in one array (rows as views): on 50 symbols x 2 years a cluster has ~1,750 members
+    const m = c.length;
+    const flat = new Float64Array(m * m);
+    {
+      const cc = correlationSubmatrix(zs, candIdx); // dropped once copied
+      const corrOf = (x: number, y: number): number => {
+        if (x < nbc && y < nbc) return corrFlat[c[x]! * nb + c[y]!]!;
+        if (x >= nbc && y >= nbc) return cc[(x - nbc) * candIdx.length + (y - nbc)]!;
+        return x < nbc ? cross[(c[y]! - nb) * nb + c[x]!]! : cross[(c[x]! - nb) * nb + c[y]!]!;
+      };
+      for (let x = 0; x < m; x++) for (let y = 0; y < m; y++) { const v = corrOf(x, y); flat[x * m + y] = Number.isFinite(v) ? v : 0; }
+    }
+    const sub = Array.from({ length: m }, (_, x) => flat.subarray(x * m, (x + 1) * m));
     const candIds = c.filter((i) => i >= nb).map(idOf).sort();
     return {
       members: bpMembers.map(idOf).sort(), ...(o.candidates ? { candidates: candIds } : {}),

@@ -101,7 +101,7 @@ describe('WebAssembly SIMD correlation sums', () => {
     expect(mismatches(js, wasm, 8, 8, false)).toBe(0);
   });
 
-  test('more columns than one packed chunk (256), rows before and inside each chunk: every sum bit for bit, in both modes', () => {
+  test('more columns than one packed chunk (128), rows before and inside each chunk: every sum bit for bit, in both modes', () => {
     const zs = randomZ(1100, 40, 29);
     const idx = Int32Array.from({ length: 1100 }, (_, i) => (i * 17) % 1100);
     const up = both(zs, idx, idx, true);
