@@ -149,8 +149,8 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   const known = new Set(groups.map((g) => instrumentLabel(g.key)));
   for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
   const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
-  // the events of every instrument of `cands` in one query
-  const eventRows = await readEventRowsOf(db, eventsRoot, groups.map((g) => g.key), runPartitionLister(ctx));
+  // the events of every instrument of `cands` in one query, only the rows of the events `cands` test
+  const eventRows = await readEventRowsOf(db, eventsRoot, groups.map((g) => g.key), runPartitionLister(ctx), new Set(cands.map((c) => c.event)));
   let done = 0;
   const load = async (key: InstrumentKey) => {
     const bars = await loadBars(db, lakeRoot, key, { withVolume: false, materialize: true, list: runPartitionLister(ctx) });
