@@ -31,7 +31,7 @@
  *              conservative), the same bar on k symbols counts once
  *   p, q     = as above; pooled and per-symbol candidates share one BH/BY family (the whole plan)
  */
-import type { Candidate } from './plan.js';
+import type { Candidate } from './candidate.js';
 // the modules themselves, not stats/index.js: the stage would load every statistic of the library (bootstrap,
 // cointegration, PBO, ...) to use these
 import { mean, median, std } from '../stats/descriptive.js';

@@ -17,7 +17,7 @@ import { isTimeframe, timeframeMs } from '../../timeframe.js';
 import { eventBarIndices } from '../../research/forward.js';
 import type { EventSeries, PlanCandidate } from '../../research/discovery.js';
 import type { BridgeBars, FundingSeries } from '../../research/bridge.js';
-import { POOLED_SYMBOL } from '../../research/plan.js';
+import { POOLED_SYMBOL } from '../../research/candidate.js';
 
 export const PLAN_FILE = 'candidate_plan.jsonl';
 export const PLAN_META = 'plan.json';

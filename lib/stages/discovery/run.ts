@@ -5,7 +5,7 @@ import { writeTableFile, type LakeDb } from '../../lake/index.js';
 import {
   evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences,
 } from '../../research/discovery.js';
-import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
+import { isPooled, memberInstruments, type Candidate } from '../../research/candidate.js';
 import { openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
@@ -165,6 +165,9 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
     const g = groups[gi]!;
     const current = await next!;
     next = gi + 1 < groups.length ? load(groups[gi + 1]!.key) : undefined;
+    // `load` awaits the partition listing before it sends its query: let it get that far (the microtasks run) before
+    // the computation below holds the thread, or the query would only start after it (no overlap at all)
+    if (next) await new Promise<void>((resolve) => setImmediate(resolve));
     if (ctx.signal.aborted) {
       await next?.catch(() => undefined);
       return [];
