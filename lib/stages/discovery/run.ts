@@ -119,6 +119,15 @@ async function readCheckedPlan(ctx: StageContext<DiscoveryParams>): Promise<Load
 }
 
 /**
+ * A read started ahead of its use: its failure is handled where it is awaited, but it may fail first, while the run
+ * awaits something else (Node would end the process on an unhandled rejection instead of the located error, exit 3).
+ */
+function readAhead<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/**
  * Tests `cands` (a range of the plan, or every range at once: ShardSpec.runTogether): one instrument at a time, each
  * read once (bars; the events of every instrument in one query), the next one read while this one is computed; the
  * occurrences of pooled candidates kept per member until every member is done. Statistics in the order given;
@@ -164,7 +173,7 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi]!;
     const current = await next!;
-    next = gi + 1 < groups.length ? load(groups[gi + 1]!.key) : undefined;
+    next = gi + 1 < groups.length ? readAhead(load(groups[gi + 1]!.key)) : undefined;
     // `load` awaits the partition listing before it sends its query: let it get that far (the microtasks run) before
     // the computation below holds the thread, or the query would only start after it (no overlap at all)
     if (next) await new Promise<void>((resolve) => setImmediate(resolve));
