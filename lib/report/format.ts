@@ -22,7 +22,7 @@ export function fmtNum(x: Num, digits = 2): string {
   const s = special(x);
   if (s !== undefined) return s;
   const v = x as number;
-  const out = Math.abs(v) >= 1000 ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : v.toFixed(digits);
+  const out = Math.abs(v) >= 1000 ? localeFixed(v, digits) : v.toFixed(digits);
   return /^-0(\.0*)?$/.test(out) ? out.slice(1) : out;
 }
 
@@ -30,7 +30,66 @@ export function fmtNum(x: Num, digits = 2): string {
 export function fmtInt(x: Num): string {
   const s = special(x);
   if (s !== undefined) return s;
-  return Math.round(x as number).toLocaleString('en-US');
+  const r = Math.round(x as number);
+  // String(r) is every digit of an integer below 1e21; -0 prints as "-0" there
+  return Math.abs(r) < 1e21 && !Object.is(r, -0) ? (r < 0 ? '-' : '') + grouped(String(Math.abs(r))) : r.toLocaleString('en-US');
+}
+
+/**
+ * `v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })` for a finite v,
+ * without Intl: ICU formats the shortest decimal that reads back as v (String(v)) rounded half away from zero
+ * (halfExpand) to `digits` decimals, and groups the integer digits by three. Beyond 1e21 (exponent notation in
+ * String) it is toLocaleString itself. Intl's first use costs ~25 ms (ICU's data) and each call with options
+ * builds a formatter (~60 us): a report formats hundreds of numbers.
+ */
+export function localeFixed(v: number, digits: number): string {
+  const a = Math.abs(v);
+  if (!(a < 1e21) || !Number.isInteger(digits) || digits < 0 || digits > 20) {
+    return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  const str = String(a);
+  const e = str.indexOf('e'); // below 1e-6: "1.5e-7"
+  let int: string;
+  let frac: string;
+  if (e >= 0) {
+    const exp = Number(str.slice(e + 1)); // negative here
+    const mant = str.slice(0, e).replace('.', '');
+    int = '0';
+    frac = '0'.repeat(-exp - 1) + mant;
+  } else {
+    const dot = str.indexOf('.');
+    int = dot < 0 ? str : str.slice(0, dot);
+    frac = dot < 0 ? '' : str.slice(dot + 1);
+  }
+  if (frac.length > digits) {
+    const up = frac.charCodeAt(digits) >= 53; // '5': half or more of the last kept decimal
+    frac = frac.slice(0, digits);
+    if (up) {
+      // add one unit of the last kept decimal to int.frac (carry to the left)
+      const d = (int + frac).split('');
+      let k = d.length - 1;
+      for (; k >= 0; k--) {
+        if (d[k] === '9') d[k] = '0';
+        else {
+          d[k] = String.fromCharCode(d[k]!.charCodeAt(0) + 1);
+          break;
+        }
+      }
+      const all = (k < 0 ? '1' : '') + d.join('');
+      int = all.slice(0, all.length - digits);
+      frac = all.slice(all.length - digits);
+    }
+  } else frac = frac.padEnd(digits, '0');
+  // ICU keeps the sign of a negative number that rounds to zero ("-0.00"), and of -0
+  return (v < 0 || Object.is(v, -0) ? '-' : '') + grouped(int) + (digits > 0 ? `.${frac}` : '');
+}
+
+/** Integer digits with a comma every three from the right: "1234567" -> "1,234,567". */
+function grouped(int: string): string {
+  const head = int.length % 3 || 3;
+  let out = int.slice(0, head);
+  for (let i = head; i < int.length; i += 3) out += `,${int.slice(i, i + 3)}`;
+  return out;
 }
 
 /** A fraction as a percentage: 0.1234 -> "12.34%". */

@@ -6,7 +6,7 @@
  */
 
 // module-level: a global lookup in a hot loop is slow under jest's vm context
-const { isFinite: isFiniteNum, isNaN: isNaNNum } = Number;
+const { isFinite: isFiniteNum } = Number;
 
 /**
  * Drawdown of a sampled equity curve: dd_t = E_t / max(E_first, .., E_t) - 1 (<= 0), the running peak over finite
@@ -84,22 +84,36 @@ export function downsampleIndices(y: ArrayLike<number>, maxPoints: number): Int3
     let iMin = -1;
     let iMax = -1;
     let iNaN = -1;
+    let vMin = NaN; // y[iMin], y[iMax]: kept, not read again
+    let vMax = NaN;
     for (let i = lo; i < hi; i++) {
       const v = y[i]!;
-      if (isNaNNum(v)) {
+      if (v !== v) { // NaN
         if (iNaN < 0) iNaN = i;
         continue;
       }
-      if (iMin < 0 || v < y[iMin]!) iMin = i;
-      if (iMax < 0 || v > y[iMax]!) iMax = i;
+      if (iMin < 0 || v < vMin) {
+        iMin = i;
+        vMin = v;
+      }
+      if (iMax < 0 || v > vMax) {
+        iMax = i;
+        vMax = v;
+      }
     }
-    // Emit the (up to 3) indices in increasing order, without duplicates.
+    // Emit the (up to 3) indices in increasing order, without duplicates: min and max (one index when they are the
+    // same, none when the bucket has no number) and the first NaN, which is neither (no array per bucket)
+    if (iMin < 0) {
+      if (iNaN >= 0) keep[k++] = iNaN;
+      continue;
+    }
     const a = iMin < iMax ? iMin : iMax;
     const c = iMin < iMax ? iMax : iMin;
-    const picks = [a, c, iNaN].filter((i) => i >= 0).sort((p, q) => p - q);
-    for (let j = 0; j < picks.length; j++) {
-      if (j === 0 || picks[j] !== picks[j - 1]) keep[k++] = picks[j]!;
-    }
+    if (iNaN >= 0 && iNaN < a) keep[k++] = iNaN;
+    keep[k++] = a;
+    if (iNaN > a && iNaN < c) keep[k++] = iNaN;
+    if (c !== a) keep[k++] = c;
+    if (iNaN > c) keep[k++] = iNaN;
   }
   keep[k++] = n - 1;
   return keep.slice(0, k);

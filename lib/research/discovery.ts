@@ -31,10 +31,14 @@
  *              conservative), the same bar on k symbols counts once
  *   p, q     = as above; pooled and per-symbol candidates share one BH/BY family (the whole plan)
  */
-import type { Candidate } from './plan.js';
-import {
-  driscollKraayMean, essOverlap, mean, median, neweyWestBandwidth, neweyWestLag, neweyWestMean, pAdjust, std, studentTTwoSidedP,
-} from '../stats/index.js';
+import type { Candidate } from './candidate.js';
+// the modules themselves, not stats/index.js: the stage would load every statistic of the library (bootstrap,
+// cointegration, PBO, ...) to use these
+import { mean, median, std } from '../stats/descriptive.js';
+import { studentTTwoSidedP } from '../stats/distributions.js';
+import { essOverlap } from '../stats/ess.js';
+import { driscollKraayMean, neweyWestBandwidth, neweyWestLag, neweyWestMean } from '../stats/hac.js';
+import { pAdjust } from '../stats/multiple_testing.js';
 import { forwardOccurrences, unconditionalDrift, type OpenSeries, type Occurrences } from './forward.js';
 import type { DiscoveryGates, FdrMethod } from './gates.js';
 
@@ -177,11 +181,13 @@ export function candidateStats(candidateId: string, occ: Occurrences, h: number,
   const nw = neweyWestMean(x, lags);
   const testable = Number.isFinite(nw.se) && nw.se > 0 && Number.isFinite(nw.t);
   const xm = nw.mean;
+  const xc = new Float64Array(n); // x - mean(x): a loop, not Float64Array.from with a map function (same values)
+  for (let i = 0; i < n; i++) xc[i] = x[i]! - xm;
   return {
     ...stats,
     hac_t: testable ? nw.t : NaN,
     hac_lags: nw.lags,
-    hac_bandwidth_nw94: neweyWestBandwidth([Float64Array.from(x, (v) => v - xm)]).bandwidth,
+    hac_bandwidth_nw94: neweyWestBandwidth([xc]).bandwidth,
     p: testable ? studentTTwoSidedP(nw.t, df) : 1,
   };
 }

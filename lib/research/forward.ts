@@ -122,12 +122,21 @@ export function forwardOccurrences(o: OpenSeries, t: Int32Array, s: ArrayLike<nu
  * `count` is the number of windows averaged; NaN mean when there is none.
  */
 export function unconditionalDrift(o: OpenSeries, h: number): { drift: number; count: number } {
+  // Run by run of bars with an open (the same windows, added in the same order as testing each window j = a - 1):
+  // between two missing opens every window [a, a + h] that fits is complete, so no per-window test is needed.
+  const lo = o.logOpen;
+  const mb = o.missingBefore;
+  const n = o.n;
   let sum = 0;
   let count = 0;
-  for (let j = 0; j + 1 + h < o.n; j++) {
-    if (!windowComplete(o, j + 1, j + 1 + h)) continue;
-    sum += o.logOpen[j + 1 + h]! - o.logOpen[j + 1]!;
-    count++;
+  let a = 1; // first open of the window [a, a + h]
+  while (a + h < n) {
+    let miss = n; // the first missing open at or after a (n: none)
+    if (mb[n]! - mb[a]! !== 0) for (miss = a; mb[miss + 1] === mb[miss]; miss++);
+    const stop = miss - h; // windows starting before stop end before the missing open (or the data's end)
+    for (let k = a; k < stop; k++) sum += lo[k + h]! - lo[k]!;
+    if (stop > a) count += stop - a;
+    a = miss + 1;
   }
   return { drift: count ? sum / count : NaN, count };
 }

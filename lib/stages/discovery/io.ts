@@ -17,7 +17,7 @@ import { isTimeframe, timeframeMs } from '../../timeframe.js';
 import { eventBarIndices } from '../../research/forward.js';
 import type { EventSeries, PlanCandidate } from '../../research/discovery.js';
 import type { BridgeBars, FundingSeries } from '../../research/bridge.js';
-import { POOLED_SYMBOL } from '../../research/plan.js';
+import { POOLED_SYMBOL } from '../../research/candidate.js';
 
 export const PLAN_FILE = 'candidate_plan.jsonl';
 export const PLAN_META = 'plan.json';
@@ -235,9 +235,11 @@ export async function readEventRows(db: LakeDb, lakeRoot: string, k: InstrumentK
  * row told apart by the instrument folder of its file) instead of two per instrument: per instrument the same rows
  * in the same order, their event names through one dictionary shared by all. An instrument with no events partition
  * maps to undefined, as `readEventRows` returns.
+ * `names`: read only the rows of these events (what `eventSeries` of a subset of these names uses: it reads, checks
+ * and orders no other row), in one query: the dictionary is these names (sorted), not a scan of the files for it.
  */
 export async function readEventRowsOf(
-  db: LakeDb, lakeRoot: string, keys: readonly InstrumentKey[], list: PartitionLister = listPartitions,
+  db: LakeDb, lakeRoot: string, keys: readonly InstrumentKey[], list: PartitionLister = listPartitions, names?: ReadonlySet<string>,
 ): Promise<Map<string, EventRows | undefined>> {
   const out = new Map<string, EventRows | undefined>();
   const found: { label: string; source: EventSource }[] = [];
@@ -250,7 +252,7 @@ export async function readEventRowsOf(
     const dir = join(lakeRoot, EVENTS_TABLE.dir, `exchange=${k.exchange}`, `market=${k.market}`, `symbol=${k.symbol}`, `timeframe=${k.timeframe}`);
     found.push({ label, source: { file: hiveDir(EVENTS_TABLE.dir, k, true), dir, paths: [join(dir, 'month=*', PARTITION_FILE)] } });
   }
-  const rows = await readEventSources(db, found.map((f) => f.source));
+  const rows = await readEventSources(db, found.map((f) => f.source), names);
   found.forEach((f, j) => out.set(f.label, rows[j]!));
   return out;
 }
@@ -265,16 +267,21 @@ export interface EventSource {
 /**
  * The event rows of several sources in one pair of queries (the distinct names, then the rows), each source's rows
  * in file order as a query of its own paths returns them. Each row's source is the folder its file lies in (the
- * sources' folders must not nest).
+ * sources' folders must not nest). `names`: only the rows of these events, in one query (the dictionary is the
+ * sorted names; no scan for the distinct names).
  */
-export async function readEventSources(db: LakeDb, sources: readonly EventSource[]): Promise<EventRows[]> {
+export async function readEventSources(db: LakeDb, sources: readonly EventSource[], names?: ReadonlySet<string>): Promise<EventRows[]> {
   if (sources.length === 0) return [];
   const src = `read_parquet([${sources.flatMap((s) => s.paths.map(sqlString)).join(', ')}], filename = true)`;
-  const dict = (await db.rows(`SELECT DISTINCT COALESCE(event, '') FROM ${src} ORDER BY 1`)).map((r) => String(r[0]));
+  const dict = names
+    ? [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    : (await db.rows(`SELECT DISTINCT COALESCE(event, '') FROM ${src} ORDER BY 1`)).map((r) => String(r[0]));
+  const list = `[${dict.map(sqlString).join(', ')}]::VARCHAR[]`;
   const which = `CASE ${sources.map((s, i) => `WHEN starts_with(filename, ${sqlString(s.dir + sep)}) THEN ${i}`).join(' ')} ELSE -1 END`;
   const cols = await queryColumns(db,
     `SELECT CAST(${which} AS INTEGER) AS source, ${readExpr('ts_ms', 'ts')}, ` +
-      `CAST(list_position([${dict.map(sqlString).join(', ')}]::VARCHAR[], COALESCE(event, '')) - 1 AS INTEGER) AS event, ${readExpr('direction', 'i32')} FROM ${src}`,
+      `CAST(list_position(${list}, COALESCE(event, '')) - 1 AS INTEGER) AS event, ${readExpr('direction', 'i32')} FROM ${src}` +
+      (names ? (dict.length ? ` WHERE event IN (${dict.map(sqlString).join(', ')})` : ' WHERE false') : ''), // NULL: not a name
     [{ name: 'source', type: 'i32' }, { name: 'ts_ms', type: 'ts' }, { name: 'event', type: 'i32' }, { name: 'direction', type: 'i32' }]);
   const srcOf = cols.source as Int32Array;
   const counts = new Int32Array(sources.length);

@@ -4,7 +4,7 @@
  */
 import { DISCOVERY_GATE_ORDER, type DiscoveryResult, type PlanCandidate } from '../../research/discovery.js';
 import type { DiscoveryGates } from '../../research/gates.js';
-import { isPooled, memberInstruments } from '../../research/plan.js';
+import { isPooled, memberInstruments } from '../../research/candidate.js';
 import type { NotEvaluated } from '../../features/availability.js';
 import { notEvaluatedMarkdown } from './not_evaluated.js';
 import { conceptStageCounts, type ConceptStageCounts } from '../../research/concept_funnel.js';

@@ -5,7 +5,7 @@ import { writeTableFile, type LakeDb } from '../../lake/index.js';
 import {
   evaluateInstrument, finalizeDiscovery, occurrencesOf, pooledStats, type CandidateStats, type DriftCache, type MemberOccurrences,
 } from '../../research/discovery.js';
-import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
+import { isPooled, memberInstruments, type Candidate } from '../../research/candidate.js';
 import { openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
@@ -119,6 +119,15 @@ async function readCheckedPlan(ctx: StageContext<DiscoveryParams>): Promise<Load
 }
 
 /**
+ * A read started ahead of its use: its failure is handled where it is awaited, but it may fail first, while the run
+ * awaits something else (Node would end the process on an unhandled rejection instead of the located error, exit 3).
+ */
+function readAhead<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+/**
  * Tests `cands` (a range of the plan, or every range at once: ShardSpec.runTogether): one instrument at a time, each
  * read once (bars; the events of every instrument in one query), the next one read while this one is computed; the
  * occurrences of pooled candidates kept per member until every member is done. Statistics in the order given;
@@ -149,8 +158,8 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   const known = new Set(groups.map((g) => instrumentLabel(g.key)));
   for (const key of memberKeys) if (!known.has(instrumentLabel(key))) groups.push({ key, candidates: [] });
   const memberOcc = new Map<string, MemberOccurrences[]>(); // pooled candidate id -> its members' occurrences
-  // the events of every instrument of `cands` in one query
-  const eventRows = await readEventRowsOf(db, eventsRoot, groups.map((g) => g.key), runPartitionLister(ctx));
+  // the events of every instrument of `cands` in one query, only the rows of the events `cands` test
+  const eventRows = await readEventRowsOf(db, eventsRoot, groups.map((g) => g.key), runPartitionLister(ctx), new Set(cands.map((c) => c.event)));
   let done = 0;
   const load = async (key: InstrumentKey) => {
     const bars = await loadBars(db, lakeRoot, key, { withVolume: false, materialize: true, list: runPartitionLister(ctx) });
@@ -164,7 +173,10 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
   for (let gi = 0; gi < groups.length; gi++) {
     const g = groups[gi]!;
     const current = await next!;
-    next = gi + 1 < groups.length ? load(groups[gi + 1]!.key) : undefined;
+    next = gi + 1 < groups.length ? readAhead(load(groups[gi + 1]!.key)) : undefined;
+    // `load` awaits the partition listing before it sends its query: let it get that far (the microtasks run) before
+    // the computation below holds the thread, or the query would only start after it (no overlap at all)
+    if (next) await new Promise<void>((resolve) => setImmediate(resolve));
     if (ctx.signal.aborted) {
       await next?.catch(() => undefined);
       return [];

@@ -7,7 +7,7 @@
 import { digestJson } from '../../hash.js';
 import { listPartitions, TABLES } from '../../lake/index.js';
 import { EVENTS_TABLE } from '../../lake/derived.js';
-import { memberInstruments, type Candidate } from '../../research/plan.js';
+import { memberInstruments, type Candidate } from '../../research/candidate.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { partitionsDigest } from '../../stage/shard.js';
 import { instrumentLabel, type InstrumentKey, type PartitionLister } from './io.js';

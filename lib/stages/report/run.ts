@@ -35,6 +35,16 @@ export const REPORT_HTML = 'report.html';
 export const REPORT_MD = 'report.md';
 export const REPORT_JSON = 'report.json';
 
+/** The out-of-sample columns the report shows (window, ret and gross_leverage are not read). */
+const OOS_READ = OOS_COLUMNS.filter((c) => c.name === 'ts_ms' || c.name === 'equity' || c.name === 'benchmark_equity');
+
+/** A typed column as the plain array report.json serializes (a loop: Array.from walks the typed array's iterator). */
+function plainArray(a: Float64Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < a.length; i++) out.push(a[i]!);
+  return out;
+}
+
 export async function runReportStage(ctx: StageContext<ReportParams>): Promise<StageRunSummary> {
   if (!ctx.costs) throw new QuantError('report needs the cost config (usesCosts)');
   const wfDir = ctx.input('lake/walkforward');
@@ -63,13 +73,13 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
   const db = await LakeDb.open({ threads: 1 });
   let oos: Record<string, unknown>;
   try {
-    oos = await readTableFile(db, join(wfDir, OOS_FILE), OOS_COLUMNS);
+    oos = await readTableFile(db, join(wfDir, OOS_FILE), OOS_READ);
   } finally {
     db.close();
   }
-  const ts = Array.from(oos.ts_ms as Float64Array);
-  const equity = Array.from(oos.equity as Float64Array);
-  const benchEq = Array.from(oos.benchmark_equity as Float64Array);
+  const ts = plainArray(oos.ts_ms as Float64Array);
+  const equity = plainArray(oos.equity as Float64Array);
+  const benchEq = plainArray(oos.benchmark_equity as Float64Array);
   const m = wf.oos.metrics;
   const selectedAny = wf.blueprints.filter((b) => b.times_selected > 0).length;
   const profitable = wf.blueprints.filter((b) => b.oos_return !== null && b.oos_return > 0).length;

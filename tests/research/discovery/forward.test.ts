@@ -53,6 +53,36 @@ describe('unconditional drift', () => {
     expect(d2.drift).toBeCloseTo((Math.log(1.21) + Math.log(170 / 150)) / 2, 14);
   });
 
+  test('run by run: bit for bit the per-window definition (missing opens first, last, adjacent, in runs shorter than h)', () => {
+    // the definition, window by window: j = 0.., the window [j+1, j+1+h] inside the data with every open present
+    const reference = (open: Float64Array, h: number) => {
+      let sum = 0;
+      let count = 0;
+      for (let j = 0; j + 1 + h < open.length; j++) {
+        let ok = true;
+        for (let k = j + 1; k <= j + 1 + h; k++) if (Number.isNaN(open[k]!)) ok = false;
+        if (!ok) continue;
+        sum += Math.log(open[j + 1 + h]!) - Math.log(open[j + 1]!);
+        count++;
+      }
+      return { drift: count ? sum / count : NaN, count };
+    };
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const layouts: number[][] = [[], [0], [1], [2], [299], [298], [0, 1, 2], [50, 51, 60, 61, 62, 70], [10, 20, 30, 40, 50, 60, 70, 80, 90]];
+    for (const missing of layouts) {
+      const open = Float64Array.from({ length: 300 }, () => 100 * Math.exp(rnd() - 0.5));
+      for (const k of missing) open[k] = NaN;
+      const o = openSeries(Float64Array.from(open, (_, k) => k * 60_000), open);
+      for (const h of [1, 2, 5, 9, 10, 11, 298, 299, 300]) {
+        const want = reference(open, h);
+        const got = unconditionalDrift(o, h);
+        expect(got.count).toBe(want.count);
+        expect(Object.is(got.drift, want.drift)).toBe(true);
+      }
+    }
+  });
+
   test('no complete window: NaN, not zero', () => {
     expect(Number.isNaN(unconditionalDrift(O, 7).drift)).toBe(true);
   });

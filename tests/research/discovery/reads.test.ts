@@ -5,13 +5,13 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import { LakeDb, type DictColumn } from '../../../lib/lake/index.js';
+import { LakeDb, listPartitions, type DictColumn } from '../../../lib/lake/index.js';
 import {
   eventSeries, instrumentLabel, readEventRows, readEventRowsOf, runPartitionLister, type EventRows, type InstrumentKey,
 } from '../../../lib/stages/discovery/io.js';
 import { decodeShardResult, encodeShardResult, passAsJson } from '../../../lib/stage/shard.js';
 import { withTempDir } from '../../helpers/tmp.js';
-import { randomWalk, writeLake } from './fixture.js';
+import { T0, randomWalk, writeLake } from './fixture.js';
 
 const key = (market: string, symbol: string): InstrumentKey => ({ exchange: 'synthetic', market, symbol, timeframe: '5m' });
 
@@ -55,6 +55,43 @@ describe('discovery reads in batches', () => {
         expect(plain(listed.get('synthetic/um/AAAUSDTX/5m'))).toEqual(plain(all.get('synthetic/um/AAAUSDTX/5m')));
         expect(plain(listed.get('synthetic/um/AAAUSDT/5m'))).toEqual(plain(all.get('synthetic/um/AAAUSDT/5m')));
         expect(listed.get('synthetic/spot/AAAUSDT/5m')).toBeUndefined();
+      } finally {
+        db.close();
+      }
+    });
+  });
+
+  test('readEventRowsOf with names: only those events\' rows, in one query; every eventSeries of a subset of them unchanged', async () => {
+    await withTempDir(async (dir) => {
+      await lake(dir);
+      const root = join(dir, 'lake');
+      const keys = [key('um', 'AAAUSDTX'), key('spot', 'AAAUSDT'), key('um', 'AAAUSDT')];
+      const db = await LakeDb.open({ threads: 2 });
+      try {
+        const all = await readEventRowsOf(db, root, keys);
+        const some = await readEventRowsOf(db, root, keys, listPartitions, new Set(['up', 'down', 'absent']));
+        expect([...some.keys()]).toEqual([...all.keys()]);
+        expect(some.get('synthetic/spot/AAAUSDT/5m')).toBeUndefined();
+        // AAAUSDTX's `other` row is not read; the dictionary is the names asked for, sorted
+        const x = plain(all.get('synthetic/um/AAAUSDTX/5m'))!;
+        const kept = x.event.map((e, i) => (e === 'other' ? -1 : i)).filter((i) => i >= 0);
+        expect(kept.length).toBe(2);
+        expect(plain(some.get('synthetic/um/AAAUSDTX/5m'))).toEqual({
+          file: x.file, ts: kept.map((i) => x.ts[i]), event: ['up', 'up'], direction: [-1, 1],
+        });
+        expect(some.get('synthetic/um/AAAUSDT/5m')!.event.dict).toEqual(['absent', 'down', 'up']);
+        expect(plain(some.get('synthetic/um/AAAUSDT/5m'))).toEqual(plain(all.get('synthetic/um/AAAUSDT/5m')));
+        const shown = (m: ReturnType<typeof eventSeries>) => [...m].map(([n, v]) => [n, [...v.t], [...v.direction]]);
+        for (const k of keys) {
+          const label = instrumentLabel(k);
+          for (const names of [['up'], ['down'], ['up', 'down'], ['down', 'absent']]) {
+            expect(shown(eventSeries(some.get(label), new Set(names), T0, 300_000)))
+              .toEqual(shown(eventSeries(all.get(label), new Set(names), T0, 300_000)));
+          }
+        }
+        // no names: no rows (and no query of the names)
+        const none = await readEventRowsOf(db, root, keys, listPartitions, new Set());
+        expect(none.get('synthetic/um/AAAUSDT/5m')!.ts.length).toBe(0);
       } finally {
         db.close();
       }

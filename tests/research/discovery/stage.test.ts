@@ -1,12 +1,14 @@
 import { describe, expect, test } from '@jest/globals';
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError } from '../../../lib/errors.js';
 import { LakeDb, readTableFile, stringsOf, type DictColumn } from '../../../lib/lake/index.js';
 import { discoveryStage } from '../../../lib/stages/discovery/definition.js';
 import { DISCOVERY_COLUMNS } from '../../../lib/stages/discovery/table.js';
 import { withTempDir } from '../../helpers/tmp.js';
-import { runStage, standardLake } from './fixture.js';
+import { execa } from 'execa';
+import { BUILD_ROOT, runStage, standardLake } from './fixture.js';
 
 async function readResults(dataDir: string) {
   const db = await LakeDb.open({ threads: 1 });
@@ -81,6 +83,22 @@ describe('discovery stage on a tiny lake', () => {
       await expect(runStage(discoveryStage, tf.dataDir, tf.specDir, { timeframe: '1h' })).rejects.toThrow(
         /^research\/plan\/candidate_plan\.jsonl:1 timeframe: candidate c-[0-9a-f]{16} is for timeframe 5m, the pipeline runs 1h, was "5m"$/,
       );
+    });
+  });
+
+  test('an instrument without bars, the first one or one read ahead while the previous is computed: exit 3, located, nothing written', async () => {
+    await withTempDir(async (dir) => {
+      for (const symbol of ['AAAUSDT', 'BBBUSDT']) {
+        const { dataDir, specDir } = await standardLake(join(dir, symbol));
+        const market = symbol === 'AAAUSDT' ? 'um' : 'spot';
+        await rm(join(dataDir, 'lake', 'cleaned', 'bars', 'exchange=synthetic', `market=${market}`, `symbol=${symbol}`), { recursive: true });
+        const res = await execa('node', [join(BUILD_ROOT, 'stages', 'discovery.js'), '--data_dir', dataDir, '--spec_dir', specDir, '--run_id', 't',
+          '--params_json', '{"timeframe":"5m"}'], { reject: false });
+        expect(res.exitCode).toBe(3);
+        expect(String(res.stderr)).toContain(`lake/cleaned/bars/exchange=synthetic/market=${market}/symbol=${symbol}/timeframe=5m instrument: no cleaned bars for an instrument of the plan`);
+        expect(String(res.stderr)).not.toContain('nhandled');
+        expect(existsSync(join(dataDir, 'lake', 'discovery'))).toBe(false);
+      }
     });
   });
 
