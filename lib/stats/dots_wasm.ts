@@ -12,51 +12,8 @@
  * products of each in t order, and stores them back: tiles over t chain through memory exactly as the JS loop's
  * accumulators chain through its output array.
  */
+import { BR_IF, END, F64X2_ADD, F64X2_MUL, I32_ADD, I32_CONST, I32_MUL, I32_SUB, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, SIMD, V128_LOAD, V128_LOAD64_SPLAT, V128_STORE, section, sleb, str, uleb, vec } from './wasm_encode.js';
 
-/** Unsigned LEB128. */
-export function uleb(v: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) b |= 0x80;
-    out.push(b);
-  } while (v !== 0);
-  return out;
-}
-
-/** Signed LEB128 (small i32 constants). */
-export function sleb(v: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = v & 0x7f;
-    v >>= 7;
-    if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) { out.push(b); return out; }
-    out.push(b | 0x80);
-  }
-}
-
-export const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-export const str = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-// opcodes
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_MUL = 0x6c;
-const LOOP = 0x03;
-const BR_IF = 0x0d;
-const END = 0x0b;
-const SIMD = 0xfd;
-const V128_LOAD = [SIMD, ...uleb(0x00)];
-const V128_LOAD64_SPLAT = [SIMD, ...uleb(0x0a)];
-const V128_STORE = [SIMD, ...uleb(0x0b)];
-const F64X2_ADD = [SIMD, ...uleb(0xf0)];
-const F64X2_MUL = [SIMD, ...uleb(0xf2)];
 const memarg = (offset: number): number[] => [3, ...uleb(offset)]; // alignment hint 8 bytes
 
 // locals: params rp 0, cp 1, o 2, ostride 3, n 4; v128 accumulators 5..12 (row r, column pair p at 5 + 2r + p),

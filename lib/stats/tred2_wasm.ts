@@ -15,26 +15,8 @@
  *   p[c] = p[c] + x0 u0 + x1 u1; s0 += x0 v[c]; s1 += x1 v[c]  (s0, s1 from +0)
  * and stores s0, s1 at out.
  */
-import { section, sleb, str, uleb, vec } from './dots_wasm.js';
+import { BR_IF, END, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, F64_CONST, I32_ADD, I32_CONST, I32_SUB, I8X16_SHUFFLE, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, SIMD, V128_LOAD, V128_STORE, section, sleb, str, uleb, vec } from './wasm_encode.js';
 
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const F64_CONST = 0x44;
-const LOOP = 0x03;
-const BR_IF = 0x0d;
-const END = 0x0b;
-const SIMD = 0xfd;
-const V128_LOAD = [SIMD, ...uleb(0x00)];
-const V128_STORE = [SIMD, ...uleb(0x0b)];
-const I8X16_SHUFFLE = [SIMD, ...uleb(0x0d)];
-const F64X2_SPLAT = [SIMD, ...uleb(0x14)];
-const F64X2_ADD = [SIMD, ...uleb(0xf0)];
-const F64X2_SUB = [SIMD, ...uleb(0xf1)];
-const F64X2_MUL = [SIMD, ...uleb(0xf2)];
 const memarg = [3, 0]; // alignment hint 8 bytes, offset 0
 
 // params: i32 a0 0, a1 1, v 2, u 3, q 4, p 5, pairs 6, out 7; f64 f0 8, g0 9, f1 10, g1 11, u0 12, u1 13
