@@ -99,11 +99,12 @@ export function pboCscv(
   const selected = new Int32Array(C);
   const oosRank = new Float64Array(C);
 
-  // Default metric: Sharpe from per-block sums of the column centred on its full-sample mean (stable).
-  let blockStats: { cnt: number[]; sum: Float64Array[]; ss: Float64Array[]; mu: Float64Array } | null = null;
+  // Default metric: Sharpe from per-block sums of the column centred on its full-sample mean (stable), kept flat
+  // (strategy-major: block b of strategy j at j * S + b) for the split loop
+  let blockStats: { cnt: number[]; sum: Float64Array; ss: Float64Array; mu: Float64Array } | null = null;
   if (!metric) {
-    const sum: Float64Array[] = [];
-    const ss: Float64Array[] = [];
+    const sum = new Float64Array(N * S);
+    const ss = new Float64Array(N * S);
     const mu = new Float64Array(N);
     const cnt = Array.from({ length: S }, (_, b) => bounds[b + 1]! - bounds[b]!);
     for (let j = 0; j < N; j++) {
@@ -111,26 +112,16 @@ export function pboCscv(
       let s = 0;
       for (let t = 0; t < T; t++) s += col[t]!;
       mu[j] = s / T;
-      const sb = new Float64Array(S);
-      const qb = new Float64Array(S);
       for (let b = 0; b < S; b++) {
+        const o = j * S + b;
         for (let t = bounds[b]!; t < bounds[b + 1]!; t++) {
           const d = col[t]! - mu[j]!;
-          sb[b] = sb[b]! + d;
-          qb[b] = qb[b]! + d * d;
+          sum[o] = sum[o]! + d;
+          ss[o] = ss[o]! + d * d;
         }
       }
-      sum.push(sb);
-      ss.push(qb);
     }
     blockStats = { cnt, sum, ss, mu };
-  }
-  // the block sums flat (strategy-major) for the split loop: the same sums in the same block order as a loop over
-  // the per-strategy arrays, without a closure call and an array iterator per (strategy, half)
-  const sumFlat = new Float64Array(blockStats ? N * S : 0);
-  const ssFlat = new Float64Array(blockStats ? N * S : 0);
-  if (blockStats) {
-    for (let j = 0; j < N; j++) { sumFlat.set(blockStats.sum[j]!, j * S); ssFlat.set(blockStats.ss[j]!, j * S); }
   }
   const half = S / 2;
   /** The default metric of every strategy on the blocks `blocks` (S / 2 of them, ascending) into `into`. */
@@ -144,8 +135,8 @@ export function pboCscv(
       let q = 0;
       for (let k = 0; k < half; k++) {
         const b = o + blocks[k]!;
-        s += sumFlat[b]!;
-        q += ssFlat[b]!;
+        s += bs.sum[b]!;
+        q += bs.ss[b]!;
       }
       const m = s / c;
       const v = (q - s * m) / (c - 1);
