@@ -266,14 +266,15 @@ export function symmetricEigenvaluesQL(m: readonly ArrayLike<number>[], kernel: 
 /**
  * Row r of the deferred update fused with the product (see symmetricEigenvaluesQL): each a_rc (c <= r) takes the
  * update a_rc -= u_r q_c + q_r u_c (u, q the pending `uu`, `qq`), then p_c += a_rc v_r (c < r) and
- * p_r = sum_{c < r} a_rc v_c + a_rr v_r, v the current step's u (`ai`), sums in ascending c as before.
+ * p_r = sum_{c < r} a_rc v_c + a_rr v_r, v the current step's u (`ai`), sums in ascending c as before. From column
+ * c0 with the row's sum so far g0 (0, 0: the whole row; fusedRows4 has done the columns below c0).
  */
-function fusedRow(ar: Float64Array, r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array): void {
+function fusedRow(ar: Float64Array, r: number, ai: Float64Array, uu: Float64Array, qq: Float64Array, p: Float64Array, c0 = 0, g0 = 0): void {
   const ur = ai[r]!;
   const fr = uu[r]!;
   const gr = qq[r]!;
-  let g = 0;
-  for (let c = 0; c < r; c++) {
+  let g = g0;
+  for (let c = c0; c < r; c++) {
     const x = ar[c]! - (fr * qq[c]! + gr * uu[c]!);
     ar[c] = x;
     g += x * ai[c]!;
@@ -365,23 +366,7 @@ function fusedRows4(a: readonly Float64Array[], r: number, ai: Float64Array, uu:
     p[c] = p[c]! + x0 * u0 + x1 * u1 + x2 * u2 + x3 * u3;
   }
   const sums = [s0, s1, s2, s3];
-  for (let j = 0; j < 4; j++) {
-    const R = r + j;
-    const ar = a[R]!;
-    const fr = uu[R]!;
-    const gr = qq[R]!;
-    const ur = ai[R]!;
-    let g = sums[j]!;
-    for (let c = r; c < R; c++) {
-      const x = ar[c]! - (fr * qq[c]! + gr * uu[c]!);
-      ar[c] = x;
-      g += x * ai[c]!;
-      p[c] = p[c]! + x * ur;
-    }
-    const x = ar[R]! - (fr * qq[R]! + gr * uu[R]!);
-    ar[R] = x;
-    p[R] = g + x * ur;
-  }
+  for (let j = 0; j < 4; j++) fusedRow(a[r + j]!, r + j, ai, uu, qq, p, r, sums[j]!);
 }
 
 /** Row r of tred2's rank-2 update: a_rk -= u_r q_k + q_r u_k, k <= r (the published loop's arithmetic per element). */
