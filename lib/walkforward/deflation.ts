@@ -165,7 +165,7 @@ export class TrialRows {
 }
 
 /** A RowStore in memory: the rows as given (no copy). */
-export function memoryRows(): RowStore {
+function memoryRows(): RowStore {
   const rows: Float64Array[] = [];
   return { write: (i, v) => { rows[i] = v; }, row: (i) => rows[i]! };
 }

@@ -44,7 +44,7 @@ import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../w
 import { curveMetrics, dailyReturns, dailyReturnsOn, equityReturns, utcDays } from '../../stats/curve_metrics.js';
 import { TrialRows, clusteredDeflation } from '../../walkforward/deflation.js';
 import { SpilledRows } from '../../stats/spilled_rows.js';
-import { barPeriodsOf, periodIndex, periodReturnsOf } from '../../walkforward/candidate_series.js';
+import { barPeriodsOf, periodIndex, periodReturnsOf, type PeriodIndex } from '../../walkforward/candidate_series.js';
 import { candidateTrialSeries } from './candidates.js';
 import { totalReturn } from '../../stats/performance.js';
 import { dsrWarning, pboWarning } from '../../report/run_warnings.js';
@@ -197,9 +197,10 @@ export function walkforwardShards(hooks: WalkforwardHooks = {}): ShardSpec<Walkf
       checkPrepared(s, prepared);
       // the blueprints' and candidates' standardized hourly series, for the clustered DSR's correlations, in a
       // temporary file (issue 12: ~460 MB on 50 symbols x 2 years), read back a block of rows at a time
-      const spill = new SpilledRows(periodIndex(s.grid.ts_ms, HOUR_MS).starts.length, { prefix: 'quantlab-walkforward-' });
+      const hours = periodIndex(s.grid.ts_ms, HOUR_MS);
+      const spill = new SpilledRows(hours.starts.length, { prefix: 'quantlab-walkforward-' });
       try {
-        return await reduceWalkforward(ctx, s, decodeParts(results), db, spill);
+        return await reduceWalkforward(ctx, s, decodeParts(results), db, { spill, hours });
       } finally {
         spill.close();
       }
@@ -373,7 +374,9 @@ async function runPass1(ctx: StageContext<WalkforwardParams>, s: Setup, ids: rea
 }
 
 /** Everything that needs every cell: selection, pass 2 (the selected cells), the book, PBO, DSR, the files. */
-async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Setup, parts: Iterable<Pass1>, db: LakeDb, spill: SpilledRows): Promise<StageRunSummary> {
+async function reduceWalkforward(
+  ctx: StageContext<WalkforwardParams>, setup: Setup, parts: Iterable<Pass1>, db: LakeDb, { spill, hours }: { spill: SpilledRows; hours: PeriodIndex },
+): Promise<StageRunSummary> {
   if (ctx.signal.aborted) return {};
   const t0 = performance.now();
   // resident memory at the reduce's phases, logged with its timings (what grows with the instruments: docs/performance.md)
@@ -475,7 +478,7 @@ async function reduceWalkforward(ctx: StageContext<WalkforwardParams>, setup: Se
   const t3 = performance.now();
   // the candidates' rows follow the blueprints' in the spill file
   const candidateRows = new TrialRows(plan.candidates.length, spill, bps.length);
-  await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, periodIndex(grid.ts_ms, HOUR_MS), periodIndex(grid.ts_ms, DAY_MS), candidateRows);
+  await candidateTrialSeries(db, setup.lakeRoot, plan.candidates, hours, periodIndex(grid.ts_ms, DAY_MS), candidateRows);
   const t4 = performance.now();
   rss.after_candidate_series = rssMb();
   const clustered = clusteredDeflation(trialRows.prepared(), loaded.meta.trials.pairs_screened_out ?? 0, metrics, {
