@@ -375,6 +375,40 @@ export function runPartitionLister(ctx: object): PartitionLister {
   return l;
 }
 
+/**
+ * `use` of each item in order, item i + 1 read (`load`) while item i is used: the read must be a materialized query
+ * (loadBars `materialize`: DuckDB runs it on its threads before the first chunk is fetched) and `use` synchronous JS
+ * that needs no connection, so one connection still runs one query at a time. A read that fails while the run is on
+ * another item is handled where it is awaited (never an unhandled rejection, which would end the process instead of
+ * the located error); none is left running when this returns or throws. `stop` is asked before each use: true ends
+ * the walk (returns false).
+ */
+export async function eachReadAhead<G, L>(
+  items: readonly G[], load: (g: G) => Promise<L>, use: (g: G, loaded: L) => void, stop: () => boolean = () => false,
+): Promise<boolean> {
+  const ahead = (i: number): Promise<L> | undefined => {
+    if (i >= items.length) return undefined;
+    const p = load(items[i]!);
+    p.catch(() => undefined);
+    return p;
+  };
+  let next = ahead(0);
+  try {
+    for (let i = 0; i < items.length; i++) {
+      const current = await next!;
+      next = ahead(i + 1);
+      // `load` awaits the partition listing before it sends its query: let it get that far (the microtasks run)
+      // before `use` holds the thread, or the query would only start after it (no overlap at all)
+      if (next) await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stop()) return false;
+      use(items[i]!, current);
+    }
+    return true;
+  } finally {
+    await next?.catch(() => undefined);
+  }
+}
+
 /** Cleaned funding settlements of one instrument (ts ascending), or undefined when it has none. */
 export async function loadFunding(db: LakeDb, lakeRoot: string, k: InstrumentKey): Promise<{ series: FundingSeries | undefined; file: string }> {
   const file = hiveDir(TABLES.cleanFunding.dir, k, false);

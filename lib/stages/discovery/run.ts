@@ -11,7 +11,7 @@ import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
 import { runShardsInProcess } from '../../stage/shard.js';
 import {
-  eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRowsOf, readPlan, runPartitionLister, type InstrumentKey, type LoadedPlan,
+  eachReadAhead, eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRowsOf, readPlan, runPartitionLister, type InstrumentKey, type LoadedPlan,
 } from './io.js';
 import type { DiscoveryParams } from './params.js';
 import { discoverySummary, renderDiscoveryMarkdown } from './report.js';
@@ -119,15 +119,6 @@ async function readCheckedPlan(ctx: StageContext<DiscoveryParams>): Promise<Load
 }
 
 /**
- * A read started ahead of its use: its failure is handled where it is awaited, but it may fail first, while the run
- * awaits something else (Node would end the process on an unhandled rejection instead of the located error, exit 3).
- */
-function readAhead<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
-
-/**
  * Tests `cands` (a range of the plan, or every range at once: ShardSpec.runTogether): one instrument at a time, each
  * read once (bars; the events of every instrument in one query), the next one read while this one is computed; the
  * occurrences of pooled candidates kept per member until every member is done. Statistics in the order given;
@@ -167,27 +158,8 @@ async function evaluateCandidates(ctx: StageContext<DiscoveryParams>, db: LakeDb
     const rows = bars.ts_ms.length ? eventRows.get(instrumentLabel(key)) : undefined;
     return { bars, open, rows, drifts: new Map() as DriftCache };
   };
-  // the next instrument's bars are read (a materialized query: DuckDB's threads) while this one is computed (JS); the
-  // computation uses no connection, so `db` still runs one query at a time
-  let next = groups.length > 0 ? load(groups[0]!.key) : undefined;
-  for (let gi = 0; gi < groups.length; gi++) {
-    const g = groups[gi]!;
-    const current = await next!;
-    next = gi + 1 < groups.length ? readAhead(load(groups[gi + 1]!.key)) : undefined;
-    // `load` awaits the partition listing before it sends its query: let it get that far (the microtasks run) before
-    // the computation below holds the thread, or the query would only start after it (no overlap at all)
-    if (next) await new Promise<void>((resolve) => setImmediate(resolve));
-    if (ctx.signal.aborted) {
-      await next?.catch(() => undefined);
-      return [];
-    }
-    try {
-      evaluateLoaded(g, current);
-    } catch (e) {
-      await next?.catch(() => undefined); // no query left running on the connection when the error unwinds
-      throw e;
-    }
-  }
+  // the next instrument's bars are read (a materialized query: DuckDB's threads) while this one is computed (JS)
+  if (!(await eachReadAhead(groups, (g) => load(g.key), evaluateLoaded, () => ctx.signal.aborted))) return [];
   function evaluateLoaded(g: { key: InstrumentKey; candidates: Candidate[] }, loaded: Awaited<ReturnType<typeof load>>): void {
     const { bars, open, rows, drifts } = loaded;
     const mine = pooledOf.get(instrumentLabel(g.key)) ?? [];

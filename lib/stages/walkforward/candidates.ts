@@ -1,17 +1,17 @@
 /**
  * The return series of every plan candidate on the walk-forward's periods (lib/walkforward/candidate_series.ts),
  * read from the cleaned bars and lake/events the plan was built on: hourly for the correlations, daily for the null
- * Sharpe variance. One read of bars and events per instrument. Each candidate's series go to `into` as soon as its
- * last member instrument is done (TrialRows standardizes the hourly one and keeps it in its store, a file in the
- * stage: only the daily series stay in memory).
+ * Sharpe variance. The events of every instrument in one query, the bars one instrument at a time. Each candidate's
+ * series go to `into` as soon as its last member instrument is done (TrialRows standardizes the hourly one and keeps
+ * it in its store, a file in the stage: only the daily series stay in memory).
  */
-import type { LakeDb } from '../../lake/index.js';
+import { listPartitions, type LakeDb } from '../../lake/index.js';
 import type { PlanCandidate } from '../../research/discovery.js';
 import { memberInstruments } from '../../research/plan.js';
 import { openSeries } from '../../research/forward.js';
 import { barPeriods, coarsen, coarserPeriods, MemberPool, occurrencePeriodReturns, type PeriodIndex } from '../../walkforward/candidate_series.js';
 import type { TrialRows, TrialSeries } from '../../walkforward/deflation.js';
-import { groupByInstrument, loadBars, loadEvents } from '../discovery/io.js';
+import { eachReadAhead, eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRowsOf } from '../discovery/io.js';
 
 export async function candidateTrialSeries(
   db: LakeDb, lakeRoot: string, candidates: readonly PlanCandidate[], hours: PeriodIndex, days: PeriodIndex, into: TrialRows,
@@ -42,46 +42,26 @@ export async function candidateTrialSeries(
   };
   const scratch = { r: new Float64Array(hours.starts.length), held: new Uint8Array(hours.starts.length) };
   const groups = groupByInstrument(items);
-  type Group = (typeof groups)[number];
-  // the next instrument's bars and events are read (on a second connection) while this one's series are computed
-  const load = async (g: Group, conn: LakeDb) => {
-    const bars = await loadBars(conn, lakeRoot, g.key, { withVolume: false });
-    if (bars.ts_ms.length === 0) return { bars, events: undefined };
-    return { bars, events: await loadEvents(conn, lakeRoot, g.key, new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs) };
-  };
-  const conns = [db, await db.fork()];
-  // a read started ahead and not awaited because an earlier step threw must not become an unhandled rejection
-  const ahead = (gi: number) => {
-    if (gi >= groups.length) return undefined;
-    const p = load(groups[gi]!, conns[gi % 2]!);
-    p.catch(() => undefined);
-    return p;
-  };
-  let next = ahead(0);
-  try {
-    for (let gi = 0; gi < groups.length; gi++) {
-      const g = groups[gi]!;
-      const { bars, events } = await next!;
-      next = ahead(gi + 1);
-      if (events === undefined) {
-        for (const c of g.candidates) memberDone(c.id);
-        continue;
-      }
-      const open = barPeriods(openSeries(bars.ts_ms, bars.open, { file: bars.file }), bars.ts_ms, hours);
-      for (const c of g.candidates) {
-        const ev = events.get(c.event);
-        const t = ev?.t ?? new Int32Array(0);
-        const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
-        let pool = pools.get(c.id);
-        if (!pool) pools.set(c.id, (pool = new MemberPool(hours.starts.length)));
-        pool.add(occurrencePeriodReturns(open, t, s, c.horizon_bars, scratch));
-        memberDone(c.id);
-      }
+  // the events of every instrument in one query (only the rows of the candidates' events); each instrument's bars
+  // read (a materialized query: DuckDB's threads) while the one before is computed
+  const eventRows = await readEventRowsOf(db, lakeRoot, groups.map((g) => g.key), listPartitions, new Set(items.map((c) => c.event)));
+  await eachReadAhead(groups, (g) => loadBars(db, lakeRoot, g.key, { withVolume: false, materialize: true }), (g, bars) => {
+    if (bars.ts_ms.length === 0) {
+      for (const c of g.candidates) memberDone(c.id);
+      return;
     }
-  } finally {
-    await next?.catch(() => undefined); // no read left running on the connection closed here
-    conns[1]!.close();
-  }
+    const events = eventSeries(eventRows.get(instrumentLabel(g.key)), new Set(g.candidates.map((c) => c.event)), bars.ts_ms[0]!, bars.tfMs);
+    const open = barPeriods(openSeries(bars.ts_ms, bars.open, { file: bars.file }), bars.ts_ms, hours);
+    for (const c of g.candidates) {
+      const ev = events.get(c.event);
+      const t = ev?.t ?? new Int32Array(0);
+      const s = Int8Array.from(ev?.direction ?? [], (d: number) => d * (c.expected === 'fade' ? -1 : 1));
+      let pool = pools.get(c.id);
+      if (!pool) pools.set(c.id, (pool = new MemberPool(hours.starts.length)));
+      pool.add(occurrencePeriodReturns(open, t, s, c.horizon_bars, scratch));
+      memberDone(c.id);
+    }
+  });
   // a candidate without a member instrument: zeros
   candidates.forEach((c, i) => { if (!given.has(c.candidate_id)) into.put(i, seriesOf(c.candidate_id)); });
 }
