@@ -6,7 +6,7 @@ export { LakeDb } from './db.js';
 export { TABLES, type TableSchema, type TableName, type ColumnSchema, type ColumnType } from './schema.js';
 export { featuresTable, EVENTS_TABLE } from './derived.js';
 export type { ColumnSet, ColumnData, DictColumn, NumericArray } from './columns.js';
-export { ColumnBuffers } from './columns.js';
+export { ColumnBuffers, releaseResults } from './columns.js';
 export {
   writeMonthlyPartitions, type PartitionPeriod, listPartitions, groupPartitions, readPartitions, readHiveGroups, listHiveGroups, scanHiveGroups, type HiveGroup, readPartitionsWithOrigins, readSourceFiles, partitionDir, partitionColumns,
   type RowOriginColumns,

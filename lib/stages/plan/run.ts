@@ -1,7 +1,7 @@
 import { gatesSchema, loadGates, type Gates } from '../../research/gates.js';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { LakeDb, TABLES, listPartitions, type FoundPartition } from '../../lake/index.js';
+import { LakeDb, TABLES, listPartitions, releaseResults, type FoundPartition } from '../../lake/index.js';
 import { EVENTS_TABLE } from '../../lake/derived.js';
 import { DataError } from '../../errors.js';
 import { sha256Hex } from '../../hash.js';
@@ -252,9 +252,17 @@ async function eventTimes(
     return { file: dir, dir, paths: i.parts.map((p) => join(root, p.manifest.file)) };
   });
   // a few instruments per query: one query over every events file held DuckDB's reads of all of them at once (peak
-  // memory grew with the instruments), one per instrument paid a query each
+  // memory grew with the instruments), one per instrument paid a query each. Each query reads only the events its
+  // instruments need (one pass over the files: no DISTINCT query first), and the native memory of its result chunks
+  // (one part-filled chunk per file, freed only when V8 collects their wrappers) is released before the next query:
+  // without that, RSS grew by ~40 KB per events file read (50 symbols x 2 years: 2,401 files, +55 MB).
   const rows: Awaited<ReturnType<typeof readEventSources>> = [];
-  for (let k = 0; k < sources.length; k += EVENT_QUERY_INSTRUMENTS) rows.push(...(await readEventSources(db, sources.slice(k, k + EVENT_QUERY_INSTRUMENTS))));
+  for (let k = 0; k < read.length; k += EVENT_QUERY_INSTRUMENTS) {
+    const batch = read.slice(k, k + EVENT_QUERY_INSTRUMENTS);
+    const names = new Set(batch.flatMap((i) => [...i.events]));
+    rows.push(...(await readEventSources(db, sources.slice(k, k + EVENT_QUERY_INSTRUMENTS), names)));
+    await releaseResults();
+  }
   read.forEach((inst, j) => {
     const r = rows[j]!;
     const wanted = r.event.dict.map((name) => inst.events.has(name));
