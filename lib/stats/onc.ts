@@ -534,11 +534,17 @@ const DONE_HERE = 1;
 const DONE_WORKER = 3;
 const FAILED = 2;
 
-/** Wait for a run a worker claimed this long (ms) before making it on the calling thread too. */
-const WORKER_STALL_MS = 60_000;
+/**
+ * The worker threads' module, and how long (ms) to wait for a run a worker claimed before making it on the calling
+ * thread too. Tests point `module` at workers that fail or vanish and shorten `stallMs` (tests/stats/onc_parallel.test.ts).
+ */
+export const oncWorkers = { module: new URL('./onc_worker.js', import.meta.url), stallMs: 60_000 };
 
-/** Base-clustering runs made so far in this process, and how many of them worker threads made (for tests and benches). */
-export const oncThreadUse = { runs: 0, workerRuns: 0 };
+/**
+ * Base-clustering runs made so far in this process, how many of them worker threads made, and how many the calling
+ * thread made again after a worker failed or stalled on them (for tests and benches).
+ */
+export const oncThreadUse = { runs: 0, workerRuns: 0, redone: 0 };
 
 function rowsOf(flat: Float64Array, n: number, dim: number): Float64Array[] {
   return Array.from({ length: n }, (_, i) => flat.subarray(i * dim, (i + 1) * dim));
@@ -600,7 +606,7 @@ function runAll(job: BaseJob, threads: number): void {
   const workers: Worker[] = [];
   for (let w = 1; w < threads; w++) {
     try {
-      const worker = new Worker(new URL('./onc_worker.js', import.meta.url), { workerData: job });
+      const worker = new Worker(oncWorkers.module, { workerData: job });
       // an error (module not found, a failed run) is answered by this thread doing the runs that were not done
       worker.on('error', () => {});
       worker.unref();
@@ -622,8 +628,12 @@ function runAll(job: BaseJob, threads: number): void {
       if (st === DONE_WORKER) { oncThreadUse.workerRuns++; break; }
       // a failed run, or one a worker has held for WORKER_STALL_MS (a worker that died without a word, or starved):
       // made here (were the worker alive after all, it writes the same values)
-      if (st === FAILED || Date.now() - since > WORKER_STALL_MS) { baseRun(job, pts, d, r); break; }
-      Atomics.wait(job.ctrl, CTRL_HEAD + r, 0, 1000);
+      if (st === FAILED || Date.now() - since > oncWorkers.stallMs) {
+        baseRun(job, pts, d, r);
+        oncThreadUse.redone++;
+        break;
+      }
+      Atomics.wait(job.ctrl, CTRL_HEAD + r, 0, Math.min(1000, oncWorkers.stallMs));
     }
   }
   for (const w of workers) void w.terminate();
