@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { DataError } from '../../../lib/errors.js';
 import type { CostConfig } from '../../../lib/costs/schema.js';
 import {
-  bootstrapSeed, bridgeStats, fundingSum, resolveVenueFees, tradeLedger, trailingDay, YEAR_MS,
+  bootstrapSeed, bridgeBootstrap, bridgeStats, fundingSum, resolveVenueFees, tradeLedger, trailingDay, withBridgeCI, YEAR_MS,
   type BridgeBars, type FundingSeries, type LedgerInputs, type TradeLedger, mergeLedgers, pooledBlockTrades,
 } from '../../../lib/research/bridge.js';
 import type { Occurrences } from '../../../lib/research/forward.js';
 import type { BridgeGates } from '../../../lib/research/gates.js';
-import { politisWhiteBlockLength } from '../../../lib/stats/index.js';
+import { BootstrapCIPool, politisWhiteBlockLength } from '../../../lib/stats/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -233,6 +233,32 @@ describe('net edge, bootstrap CI, turnover and gates', () => {
     expect(s.bootstrap_block).toBe(4); // the contract's block: discovery HAC lag + 1
     expect(s.pw_block).toBe(politisWhiteBlockLength(net));
     expect(Number.isNaN(bridgeStats('c-x', ledgerOf(net.slice(0, 3), 5e4), 0, 1, GATES).pw_block)).toBe(true);
+  });
+
+  test('the CI made elsewhere (BootstrapCIPool, 1 to 3 threads): withBridgeCI gives bridgeStats\'s object, key order included', async () => {
+    const cases: [string, number[], number, number][] = [
+      ['c-a', net, 5e4, 0], ['c-b', net.map((x) => x - 10), 100, 3], ['c-c', net.map(() => 1), 5e4, 1], ['c-d', net.slice(0, 1), 5e4, 0], ['c-e', [], 0, 0],
+    ];
+    const want = cases.map(([id, x, cap, lags]) => JSON.stringify(bridgeStats(id, ledgerOf(x, cap), lags, 1, GATES)));
+    for (const threads of [1, 2, 3]) {
+      const pool = new BootstrapCIPool(cases.length, { threads, minWork: 0 });
+      try {
+        const at = cases.map(([id, x, cap, lags]) => {
+          const b = bridgeBootstrap(id, ledgerOf(x, cap), lags, GATES);
+          return b ? pool.submit(b.x, b.opts) : -1;
+        });
+        const cis = await pool.results();
+        const got = cases.map(([id, x, cap, lags], k) => {
+          const later = bridgeStats(id, ledgerOf(x, cap), lags, 1, GATES, { lo: NaN, hi: NaN });
+          return JSON.stringify(withBridgeCI(later, at[k]! >= 0 ? cis[at[k]!]! : { lo: NaN, hi: NaN }, GATES));
+        });
+        expect(got).toEqual(want);
+      } finally {
+        pool.close();
+      }
+    }
+    expect(JSON.parse(want[0]!)).toMatchObject({ pass: true });
+    expect(JSON.parse(want[1]!)).toMatchObject({ failed_gates: ['ci_lo', 'min_net_bps', 'min_capacity_usd'] });
   });
 
   test('gates in order ci_lo, min_net_bps, min_capacity_usd', () => {
