@@ -101,6 +101,34 @@ let dayReturns = new Float64Array(0);
 /** What trailingDay gives for a bar. */
 export type TrailingDay = ReturnType<typeof trailingDay>;
 
+/** Bars per chunk of a `logReturns` array made at a time. */
+const LOG_RETURN_CHUNK = 4096;
+/**
+ * The 1-bar log close returns of bars (r[k] = log(close[k] / close[k - 1])) that trailingDay reads, made a chunk at
+ * a time on first use: the candidates of an instrument price overlapping days (~290 returns per event bar), so each
+ * log is taken once per bar met, not once per day that contains it. Keyed by the bars object (not changed while
+ * priced).
+ */
+const logReturns = new WeakMap<BridgeBars, { r: Float64Array; made: Uint8Array }>();
+
+function logReturnsOf(bars: BridgeBars, from: number, to: number): Float64Array {
+  let lr = logReturns.get(bars);
+  if (!lr) {
+    const n = bars.close.length;
+    lr = { r: new Float64Array(n), made: new Uint8Array(Math.ceil(n / LOG_RETURN_CHUNK)) };
+    logReturns.set(bars, lr);
+  }
+  const { r, made } = lr;
+  for (let c = Math.floor(from / LOG_RETURN_CHUNK); c <= Math.floor(to / LOG_RETURN_CHUNK); c++) {
+    if (made[c]) continue;
+    const close = bars.close;
+    const end = Math.min(close.length, (c + 1) * LOG_RETURN_CHUNK);
+    for (let k = Math.max(1, c * LOG_RETURN_CHUNK); k < end; k++) r[k] = Math.log(close[k]! / close[k - 1]!);
+    made[c] = 1;
+  }
+  return r;
+}
+
 /** Daily vol (fraction, not bps) and base volume over the 24h up to the close of bar t; undefined when unknown. */
 export function trailingDay(
   bars: BridgeBars, t: number, barsPerDay: number,
@@ -112,10 +140,11 @@ export function trailingDay(
   let v24h = 0;
   if (dayReturns.length < B) dayReturns = new Float64Array(B);
   const r = dayReturns;
+  const lr = logReturnsOf(bars, t - B + 1, t);
   for (let k = t - B + 1; k <= t; k++) {
     const v = bars.volume[k]!;
     if (Number.isFinite(v)) v24h += v;
-    const ret = Math.log(bars.close[k]! / bars.close[k - 1]!);
+    const ret = lr[k]!;
     if (Number.isFinite(ret)) {
       r[n++] = ret;
       sum += ret;

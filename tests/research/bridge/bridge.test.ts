@@ -4,7 +4,7 @@ import { DataError } from '../../../lib/errors.js';
 import type { CostConfig } from '../../../lib/costs/schema.js';
 import {
   bootstrapSeed, bridgeBootstrap, bridgeStats, fundingSum, resolveVenueFees, tradeLedger, trailingDay, withBridgeCI, YEAR_MS,
-  type BridgeBars, type FundingSeries, type LedgerInputs, type TradeLedger, mergeLedgers, pooledBlockTrades,
+  type BridgeBars, type FundingSeries, type LedgerInputs, type TradeLedger, type TrailingDay, mergeLedgers, pooledBlockTrades,
 } from '../../../lib/research/bridge.js';
 import type { Occurrences } from '../../../lib/research/forward.js';
 import type { BridgeGates } from '../../../lib/research/gates.js';
@@ -72,6 +72,49 @@ describe('bridge cost arithmetic (hand example, every component)', () => {
     const d = trailingDay(hourlyBars(), 30, 24);
     expect(d).toEqual({ dailyVol: expect.closeTo((24 * A) / Math.sqrt(23), 12), v24h: 24_000 });
     expect(trailingDay(hourlyBars(), 23, 24)).toBe('short_history'); // needs close[t - 24]
+  });
+
+  test('trailing 24h on 5m bars across the log-return chunks, gaps and a zero-volume day: the inline arithmetic, bit for bit', () => {
+    // trailingDay takes each log return once per bar (made a chunk of 4096 bars at a time): the same values as the
+    // formula taken inline for every day, whatever order the days are asked in
+    const n = 9000;
+    const B = 288;
+    const rng = (k: number) => ((k * 2654435761) % 2 ** 32) / 2 ** 32;
+    const close = Float64Array.from({ length: n }, (_, k) => 100 * Math.exp(0.01 * Math.sin(k / 50) + 0.002 * rng(k)));
+    const volume = Float64Array.from({ length: n }, (_, k) => (k >= 5000 && k < 5400 ? 0 : 10 + 5 * rng(k + 7)));
+    for (const k of [1, 4095, 4096, 4097, 6000, 6001, 8191, 8192]) close[k] = NaN;
+    for (let k = 7000; k < 7200; k++) close[k] = NaN; // most of a day missing: short history
+    for (const k of [300, 4100]) volume[k] = NaN;
+    const bars: BridgeBars = { ts_ms: new Float64Array(n), open: close, close, volume, quote_volume: new Float64Array(n) };
+    const inline = (t: number): TrailingDay => {
+      if (t - B < 0) return 'short_history';
+      const r: number[] = [];
+      let v24h = 0;
+      for (let k = t - B + 1; k <= t; k++) {
+        if (Number.isFinite(volume[k]!)) v24h += volume[k]!;
+        const ret = Math.log(close[k]! / close[k - 1]!);
+        if (Number.isFinite(ret)) r.push(ret);
+      }
+      if (r.length < Math.max(2, Math.ceil(B / 2))) return 'short_history';
+      if (!(v24h > 0)) return 'zero_volume';
+      let sum = 0;
+      for (const x of r) sum += x;
+      const mu = sum / r.length;
+      let ss = 0;
+      for (const x of r) ss += (x - mu) ** 2;
+      return { dailyVol: Math.sqrt(ss / (r.length - 1)) * Math.sqrt(B), v24h };
+    };
+    const ts = [8999, 100, 287, 288, 4096, 4383, 4384, 5300, 5687, 7100, 7300, 7500, 8192, 8480, 300, 4100, 4200];
+    for (let k = 0; k < 60; k++) ts.push(B + ((k * 7919) % (n - B)));
+    const kinds = new Set<string>();
+    for (const t of ts) {
+      const want = inline(t);
+      const got = trailingDay(bars, t, B);
+      kinds.add(typeof want === 'string' ? want : 'ok');
+      if (typeof want === 'string') expect([t, got]).toEqual([t, want]);
+      else expect([t, typeof got === 'object' && Object.is(got.dailyVol, want.dailyVol) && Object.is(got.v24h, want.v24h)]).toEqual([t, true]);
+    }
+    expect([...kinds].sort()).toEqual(['ok', 'short_history', 'zero_volume']);
   });
 
   test('perp long: gross 200, fees 2x5, slippage 2x1, sqrt impact both sides, funding +5 bp paid', () => {
