@@ -123,7 +123,7 @@ export class BootstrapCIPool {
     if (this.closed) throw new Error('BootstrapCIPool: submit after close');
     const j = this.jobs.length;
     if (j >= this.capacity) throw new RangeError(`BootstrapCIPool: more than capacity = ${this.capacity} jobs`);
-    const job = { x: Float64Array.from(x), opts: { ...opts } };
+    const job = { x: x instanceof Float64Array ? x.slice() : Float64Array.from(x), opts: { ...opts } };
     this.jobs.push(job);
     this.work += job.x.length * opts.reps;
     if (!this.started && this.threads > 1 && this.work >= this.minWork) this.start();

@@ -295,7 +295,7 @@ async function priceWith(
     });
   }
   const cis = await pool.results();
-  ctx.log.debug({ bootstraps: pool.use.jobs, by_workers: pool.use.workerJobs, workers: pool.use.workers }, 'bootstraps made');
+  ctx.log.debug({ bootstraps: pool.use.jobs, by_workers: pool.use.workerJobs, workers: pool.use.workers, workers_lost: pool.use.lost }, 'bootstraps made');
   return {
     rows: cands.map((c) => {
       const row = byId.get(c.candidate_id)!;
