@@ -33,7 +33,7 @@ import { DataError } from '../errors.js';
 import { sha256Hex } from '../hash.js';
 import type { CostConfig, Market } from '../costs/schema.js';
 import { fundingSpan, holdCovered, noFundingError } from '../costs/funding_span.js';
-import { bootstrapCI, median, politisWhiteBlockLength } from '../stats/index.js';
+import { bootstrapCI, median, politisWhiteBlockLength, type BootstrapCIOptions } from '../stats/index.js';
 import type { Occurrences } from './forward.js';
 import type { BridgeGates } from './gates.js';
 
@@ -101,6 +101,34 @@ let dayReturns = new Float64Array(0);
 /** What trailingDay gives for a bar. */
 export type TrailingDay = ReturnType<typeof trailingDay>;
 
+/** Bars per chunk of a `logReturns` array made at a time. */
+const LOG_RETURN_CHUNK = 4096;
+/**
+ * The 1-bar log close returns of bars (r[k] = log(close[k] / close[k - 1])) that trailingDay reads, made a chunk at
+ * a time on first use: the candidates of an instrument price overlapping days (~290 returns per event bar), so each
+ * log is taken once per bar met, not once per day that contains it. Keyed by the bars object (not changed while
+ * priced).
+ */
+const logReturns = new WeakMap<BridgeBars, { r: Float64Array; made: Uint8Array }>();
+
+function logReturnsOf(bars: BridgeBars, from: number, to: number): Float64Array {
+  let lr = logReturns.get(bars);
+  if (!lr) {
+    const n = bars.close.length;
+    lr = { r: new Float64Array(n), made: new Uint8Array(Math.ceil(n / LOG_RETURN_CHUNK)) };
+    logReturns.set(bars, lr);
+  }
+  const { r, made } = lr;
+  for (let c = Math.floor(from / LOG_RETURN_CHUNK); c <= Math.floor(to / LOG_RETURN_CHUNK); c++) {
+    if (made[c]) continue;
+    const close = bars.close;
+    const end = Math.min(close.length, (c + 1) * LOG_RETURN_CHUNK);
+    for (let k = Math.max(1, c * LOG_RETURN_CHUNK); k < end; k++) r[k] = Math.log(close[k]! / close[k - 1]!);
+    made[c] = 1;
+  }
+  return r;
+}
+
 /** Daily vol (fraction, not bps) and base volume over the 24h up to the close of bar t; undefined when unknown. */
 export function trailingDay(
   bars: BridgeBars, t: number, barsPerDay: number,
@@ -112,10 +140,11 @@ export function trailingDay(
   let v24h = 0;
   if (dayReturns.length < B) dayReturns = new Float64Array(B);
   const r = dayReturns;
+  const lr = logReturnsOf(bars, t - B + 1, t);
   for (let k = t - B + 1; k <= t; k++) {
     const v = bars.volume[k]!;
     if (Number.isFinite(v)) v24h += v;
-    const ret = Math.log(bars.close[k]! / bars.close[k - 1]!);
+    const ret = lr[k]!;
     if (Number.isFinite(ret)) {
       r[n++] = ret;
       sum += ret;
@@ -149,9 +178,10 @@ function upperBound(ts: Float64Array, x: number): number {
  */
 export function fundingSum(f: FundingSeries, entryTs: number, exitTs: number, where: { file: string; instrument: string }): number {
   const n = f.ts_ms.length;
-  const window = `(${new Date(entryTs).toISOString()}, ${new Date(exitTs).toISOString()}]`;
+  // the hold as text only when an error needs it (two toISOString per priced trade were a third of the ledgers' time)
+  const window = () => `(${new Date(entryTs).toISOString()}, ${new Date(exitTs).toISOString()}]`;
   const fail = (why: string): never => {
-    throw new DataError(`${where.instrument}: no funding covering the hold ${window}: ${why}`, {
+    throw new DataError(`${where.instrument}: no funding covering the hold ${window()}: ${why}`, {
       file: where.file, field: 'ts_ms', value: { entry_ts: entryTs, exit_ts: exitTs },
     }, { hint: 'ingest and clean the funding history of this instrument, or disable funding in spec/costs.yaml (funding.enabled: false)' });
   };
@@ -170,7 +200,7 @@ export function fundingSum(f: FundingSeries, entryTs: number, exitTs: number, wh
   for (let k = a; k < b; k++) {
     const r = f.funding_rate[k]!;
     if (!Number.isFinite(r)) {
-      throw new DataError(`${where.instrument}: funding rate missing at ${new Date(f.ts_ms[k]!).toISOString()} inside the hold ${window}`, {
+      throw new DataError(`${where.instrument}: funding rate missing at ${new Date(f.ts_ms[k]!).toISOString()} inside the hold ${window()}`, {
         file: where.file, field: 'funding_rate', value: r,
       });
     }
@@ -330,6 +360,11 @@ export interface BridgeStats {
   failed_gates: BridgeGateName[];
 }
 
+/** The CI of a bridgeBootstrap job (NaN bounds when there is none). */
+export function bridgeCI(job: ReturnType<typeof bridgeBootstrap>): { lo: number; hi: number } {
+  return job ? bootstrapCI(job.x, job.opts) : { lo: NaN, hi: NaN };
+}
+
 function meanOf(x: Float64Array): number {
   let s = 0;
   for (let i = 0; i < x.length; i++) s += x[i]!;
@@ -337,26 +372,33 @@ function meanOf(x: Float64Array): number {
 }
 
 /**
+ * The bootstrap of a candidate's net series that bridgeStats reports (mean block = hacLags + 1, seed from the
+ * candidate id, the gates' reps and level); undefined below 2 trades (the CI is then NaN).
+ */
+export function bridgeBootstrap(
+  candidateId: string, ledger: TradeLedger, hacLags: number, g: BridgeGates,
+): { x: Float64Array; opts: BootstrapCIOptions } | undefined {
+  if (ledger.net.length < 2) return undefined;
+  return { x: ledger.net, opts: { meanBlock: hacLags + 1, reps: g.bootstrap_reps, seed: bootstrapSeed(candidateId), level: g.ci_level } };
+}
+
+/**
  * Summary and gates of one candidate's ledger. `hacLags` is the discovery HAC lag (mean bootstrap block = lags + 1);
- * `years` the span of the bars loaded for the instrument.
+ * `years` the span of the bars loaded for the instrument. `ci`: the CI of `bridgeBootstrap` when it was made
+ * elsewhere (the stage shares the bootstraps with worker threads: BootstrapCIPool); made here when omitted.
  */
 export function bridgeStats(
   candidateId: string, ledger: TradeLedger, hacLags: number, years: number, g: BridgeGates,
+  ci: { lo: number; hi: number } = bridgeCI(bridgeBootstrap(candidateId, ledger, hacLags, g)),
 ): BridgeStats {
   const n = ledger.net.length;
   const seed = bootstrapSeed(candidateId);
   const block = hacLags + 1;
-  const ci = n >= 2
-    ? bootstrapCI(ledger.net, { meanBlock: block, reps: g.bootstrap_reps, seed, level: g.ci_level })
-    : { lo: NaN, hi: NaN };
   const net = meanOf(ledger.net);
   const capacity = n ? median(ledger.capacity_usd) : NaN;
   let pmax = 0;
   for (let i = 0; i < n; i++) pmax = Math.max(pmax, ledger.participation[i]!);
-  const failed: BridgeGateName[] = [];
-  if (!(ci.lo > 0)) failed.push('ci_lo');
-  if (!(net >= g.min_net_bps)) failed.push('min_net_bps');
-  if (!(capacity >= g.min_capacity_usd)) failed.push('min_capacity_usd');
+  const failed = failedGates(ci.lo, net, capacity, g);
   const rt = n / years;
   return {
     n_trades: n,
@@ -388,6 +430,24 @@ export function bridgeStats(
     failed_gate: failed[0] ?? '',
     failed_gates: failed,
   };
+}
+
+/** The bridge gates a candidate fails, in BRIDGE_GATE_ORDER (discovery's aside). */
+function failedGates(ciLo: number, net: number, capacity: number, g: BridgeGates): BridgeGateName[] {
+  const failed: BridgeGateName[] = [];
+  if (!(ciLo > 0)) failed.push('ci_lo');
+  if (!(net >= g.min_net_bps)) failed.push('min_net_bps');
+  if (!(capacity >= g.min_capacity_usd)) failed.push('min_capacity_usd');
+  return failed;
+}
+
+/**
+ * `s` (bridgeStats given a stand-in CI, while the bootstrap is made elsewhere) with the CI of its bridgeBootstrap
+ * and the gates that CI decides: the same object bridgeStats makes given that CI.
+ */
+export function withBridgeCI(s: BridgeStats, ci: { lo: number; hi: number }, g: BridgeGates): BridgeStats {
+  const failed = failedGates(ci.lo, s.net_bps, s.capacity_usd, g);
+  return { ...s, ci_lo_bps: ci.lo, ci_hi_bps: ci.hi, pass: failed.length === 0, failed_gate: failed[0] ?? '', failed_gates: failed };
 }
 
 /** One member's ledger of a pooled candidate with the entry time of each of its trades (ms). */

@@ -22,6 +22,9 @@ export {
   type PolitisWhiteBlockLengths, type ClampedBlockLength,
 } from './bootstrap.js';
 export {
+  BootstrapCIPool, BOOTSTRAP_PARALLEL_MIN_WORK, bootstrapThreadUse, type BootstrapPoolOptions,
+} from './bootstrap_pool.js';
+export {
   EULER_GAMMA, sharpeRatio, sharpeStdError, probabilisticSharpe, expectedMaxSharpe, deflatedSharpe, sharpeVarianceHac, probabilisticSharpeHac, mertensVariance, psrFromVariance,
   pearsonKurtosis, probabilisticSharpeRatio, minTrackRecordLength,
   type KurtosisValue, type PsrOptions, type MinTrlOptions,

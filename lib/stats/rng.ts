@@ -66,6 +66,14 @@ export class Xoshiro128ss {
     return new Xoshiro128ss(words[0]!, words[1]!, words[2]!, words[3]!);
   }
 
+  /**
+   * The state as four int32 words (s0, s1, s2, s3), for a hot loop that steps the generator in its own locals and
+   * must draw this stream's numbers (lib/stats/bootstrap.ts stationaryMeans, tested against uniform()).
+   */
+  stateWords(): [number, number, number, number] {
+    return [this.s0, this.s1, this.s2, this.s3];
+  }
+
   /** Next 32-bit output as an unsigned integer. */
   nextU32(): number {
     const s1 = this.s1;

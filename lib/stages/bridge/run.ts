@@ -6,8 +6,10 @@ import { mapWithConnections, readTableFile, writeTableFile, type LakeDb } from '
 import type { CostConfig } from '../../costs/schema.js';
 import { fundingSpan, spanCut, type CutInstrument } from '../../costs/funding_span.js';
 import {
-  bridgeStats, mergeLedgers, pooledBlockTrades, resolveVenueFees, tradeLedger, YEAR_MS, type BridgeStats, type MemberLedger, type TradeLedger, type TrailingDay,
+  bridgeBootstrap, bridgeStats, mergeLedgers, pooledBlockTrades, resolveVenueFees, tradeLedger, withBridgeCI, YEAR_MS, type BridgeStats,
+  type MemberLedger, type TradeLedger, type TrailingDay,
 } from '../../research/bridge.js';
+import { BootstrapCIPool } from '../../stats/index.js';
 import { isPooled, memberInstruments, type Candidate } from '../../research/plan.js';
 import { forwardOccurrences, openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
@@ -170,14 +172,31 @@ function costsOf(ctx: StageContext<BridgeParams>): CostConfig {
   return ctx.costs.config as CostConfig;
 }
 
+/** A CI not made yet: bridgeStats is given this, and withBridgeCI puts in the pool's. */
+const CI_LATER = { lo: NaN, hi: NaN };
+
 /**
  * Prices `cands` (a range of the plan, or every range at once) under spec/costs.yaml, one instrument at a time,
  * `concurrency` at once on their own connections (bars, events and funding read once per instrument); a pooled
  * candidate member by member (each on its own bars, funding and fees), its ledgers stacked in entry-time order into
  * one row (docs/research.md "Pooled candidates"). Rows in the order given; `progress`: report instruments done.
+ * The bootstraps go to a BootstrapCIPool as the ledgers are made: worker threads make them while this thread reads
+ * and prices the next instruments (from BOOTSTRAP_PARALLEL_MIN_WORK of work: small lakes stay on this thread), the
+ * same CIs whatever the thread count.
  */
 async function priceCandidates(
   ctx: StageContext<BridgeParams>, db: LakeDb, cands: readonly BridgeShardCandidate[], concurrency: number, progress = false,
+): Promise<BridgeShardResult> {
+  const pool = new BootstrapCIPool(cands.length);
+  try {
+    return await priceWith(pool, ctx, db, cands, concurrency, progress);
+  } finally {
+    pool.close();
+  }
+}
+
+async function priceWith(
+  pool: BootstrapCIPool, ctx: StageContext<BridgeParams>, db: LakeDb, cands: readonly BridgeShardCandidate[], concurrency: number, progress: boolean,
 ): Promise<BridgeShardResult> {
   const costs = costsOf(ctx);
   const costsFile = join(ctx.specDir, 'costs.yaml');
@@ -186,6 +205,12 @@ async function priceCandidates(
   const lakeRoot = dirname(ctx.input('lake/cleaned'));
   const eventsRoot = dirname(ctx.input('lake/events'));
   const byId = new Map<string, PricedRow>();
+  /** each row's bootstrap in the pool (-1: fewer than 2 trades, no CI) */
+  const ciOf = new Map<string, number>();
+  const submit = (id: string, ledger: TradeLedger, hacLags: number) => {
+    const b = bridgeBootstrap(id, ledger, hacLags, gates.bridge);
+    ciOf.set(id, b ? pool.submit(b.x, b.opts) : -1);
+  };
   const pooledParts = new Map<string, { members: MemberLedger[]; venue: string; taker_fee_bps: number; n_occ: number; outside: number; missing: number; years: number; tfMs: number }>();
   const groups = groupByInstrument(jobs);
   const cuts: CutInstrument[] = [];
@@ -208,11 +233,12 @@ async function priceCandidates(
     const priced = g.candidates.map((job) => {
       const { ledger, occ } = price(job);
       if (!isPooled(job.of)) {
+        submit(job.candidate_id, ledger, job.hac_lags);
         const row: PricedRow = {
           candidate_id: job.candidate_id, venue: fees.venue, taker_fee_bps: fees.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
           n_occurrences: occ.y.length, dropped_outside: occ.dropped.outside, dropped_missing_open: occ.dropped.missing_open,
           discovery_pass: job.survived,
-          stats: withDiscoveryGate(bridgeStats(job.candidate_id, ledger, job.hac_lags, years, gates.bridge), job.survived),
+          stats: bridgeStats(job.candidate_id, ledger, job.hac_lags, years, gates.bridge, CI_LATER),
         };
         return { job, row };
       }
@@ -261,13 +287,23 @@ async function priceCandidates(
     const c = byCandidate.get(id)!;
     const merged = mergeLedgers(acc.members.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)));
     const block = pooledBlockTrades(c.hac_lags, merged.net.length, merged.entry_ts_ms, acc.tfMs);
+    submit(id, merged, block - 1);
     byId.set(id, {
       candidate_id: id, venue: acc.venue, taker_fee_bps: acc.taker_fee_bps, notional_usd: gates.bridge.notional_usd,
       n_occurrences: acc.n_occ, dropped_outside: acc.outside, dropped_missing_open: acc.missing, discovery_pass: c.survived,
-      stats: withDiscoveryGate(bridgeStats(id, merged, block - 1, acc.years, gates.bridge), c.survived),
+      stats: bridgeStats(id, merged, block - 1, acc.years, gates.bridge, CI_LATER),
     });
   }
-  return { rows: cands.map((c) => byId.get(c.candidate_id)!), cuts };
+  const cis = await pool.results();
+  ctx.log.debug({ bootstraps: pool.use.jobs, by_workers: pool.use.workerJobs, workers: pool.use.workers, workers_lost: pool.use.lost }, 'bootstraps made');
+  return {
+    rows: cands.map((c) => {
+      const row = byId.get(c.candidate_id)!;
+      const j = ciOf.get(c.candidate_id)!;
+      return { ...row, stats: withDiscoveryGate(withBridgeCI(row.stats, j >= 0 ? cis[j]! : CI_LATER, gates.bridge), c.survived) };
+    }),
+    cuts,
+  };
 }
 
 /** A candidate that did not survive discovery cannot pass the bridge, whatever its net edge (scope: all). */

@@ -3,12 +3,12 @@ import { createHash } from 'node:crypto';
 import { DataError } from '../../../lib/errors.js';
 import type { CostConfig } from '../../../lib/costs/schema.js';
 import {
-  bootstrapSeed, bridgeStats, fundingSum, resolveVenueFees, tradeLedger, trailingDay, YEAR_MS,
-  type BridgeBars, type FundingSeries, type LedgerInputs, type TradeLedger, mergeLedgers, pooledBlockTrades,
+  bootstrapSeed, bridgeBootstrap, bridgeStats, fundingSum, resolveVenueFees, tradeLedger, trailingDay, withBridgeCI, YEAR_MS,
+  type BridgeBars, type FundingSeries, type LedgerInputs, type TradeLedger, type TrailingDay, mergeLedgers, pooledBlockTrades,
 } from '../../../lib/research/bridge.js';
 import type { Occurrences } from '../../../lib/research/forward.js';
 import type { BridgeGates } from '../../../lib/research/gates.js';
-import { politisWhiteBlockLength } from '../../../lib/stats/index.js';
+import { BootstrapCIPool, politisWhiteBlockLength } from '../../../lib/stats/index.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 0, 1);
@@ -72,6 +72,49 @@ describe('bridge cost arithmetic (hand example, every component)', () => {
     const d = trailingDay(hourlyBars(), 30, 24);
     expect(d).toEqual({ dailyVol: expect.closeTo((24 * A) / Math.sqrt(23), 12), v24h: 24_000 });
     expect(trailingDay(hourlyBars(), 23, 24)).toBe('short_history'); // needs close[t - 24]
+  });
+
+  test('trailing 24h on 5m bars across the log-return chunks, gaps and a zero-volume day: the inline arithmetic, bit for bit', () => {
+    // trailingDay takes each log return once per bar (made a chunk of 4096 bars at a time): the same values as the
+    // formula taken inline for every day, whatever order the days are asked in
+    const n = 9000;
+    const B = 288;
+    const rng = (k: number) => ((k * 2654435761) % 2 ** 32) / 2 ** 32;
+    const close = Float64Array.from({ length: n }, (_, k) => 100 * Math.exp(0.01 * Math.sin(k / 50) + 0.002 * rng(k)));
+    const volume = Float64Array.from({ length: n }, (_, k) => (k >= 5000 && k < 5400 ? 0 : 10 + 5 * rng(k + 7)));
+    for (const k of [1, 4095, 4096, 4097, 6000, 6001, 8191, 8192]) close[k] = NaN;
+    for (let k = 7000; k < 7200; k++) close[k] = NaN; // most of a day missing: short history
+    for (const k of [300, 4100]) volume[k] = NaN;
+    const bars: BridgeBars = { ts_ms: new Float64Array(n), open: close, close, volume, quote_volume: new Float64Array(n) };
+    const inline = (t: number): TrailingDay => {
+      if (t - B < 0) return 'short_history';
+      const r: number[] = [];
+      let v24h = 0;
+      for (let k = t - B + 1; k <= t; k++) {
+        if (Number.isFinite(volume[k]!)) v24h += volume[k]!;
+        const ret = Math.log(close[k]! / close[k - 1]!);
+        if (Number.isFinite(ret)) r.push(ret);
+      }
+      if (r.length < Math.max(2, Math.ceil(B / 2))) return 'short_history';
+      if (!(v24h > 0)) return 'zero_volume';
+      let sum = 0;
+      for (const x of r) sum += x;
+      const mu = sum / r.length;
+      let ss = 0;
+      for (const x of r) ss += (x - mu) ** 2;
+      return { dailyVol: Math.sqrt(ss / (r.length - 1)) * Math.sqrt(B), v24h };
+    };
+    const ts = [8999, 100, 287, 288, 4096, 4383, 4384, 5300, 5687, 7100, 7300, 7500, 8192, 8480, 300, 4100, 4200];
+    for (let k = 0; k < 60; k++) ts.push(B + ((k * 7919) % (n - B)));
+    const kinds = new Set<string>();
+    for (const t of ts) {
+      const want = inline(t);
+      const got = trailingDay(bars, t, B);
+      kinds.add(typeof want === 'string' ? want : 'ok');
+      if (typeof want === 'string') expect([t, got]).toEqual([t, want]);
+      else expect([t, typeof got === 'object' && Object.is(got.dailyVol, want.dailyVol) && Object.is(got.v24h, want.v24h)]).toEqual([t, true]);
+    }
+    expect([...kinds].sort()).toEqual(['ok', 'short_history', 'zero_volume']);
   });
 
   test('perp long: gross 200, fees 2x5, slippage 2x1, sqrt impact both sides, funding +5 bp paid', () => {
@@ -233,6 +276,32 @@ describe('net edge, bootstrap CI, turnover and gates', () => {
     expect(s.bootstrap_block).toBe(4); // the contract's block: discovery HAC lag + 1
     expect(s.pw_block).toBe(politisWhiteBlockLength(net));
     expect(Number.isNaN(bridgeStats('c-x', ledgerOf(net.slice(0, 3), 5e4), 0, 1, GATES).pw_block)).toBe(true);
+  });
+
+  test('the CI made elsewhere (BootstrapCIPool, 1 to 3 threads): withBridgeCI gives bridgeStats\'s object, key order included', async () => {
+    const cases: [string, number[], number, number][] = [
+      ['c-a', net, 5e4, 0], ['c-b', net.map((x) => x - 10), 100, 3], ['c-c', net.map(() => 1), 5e4, 1], ['c-d', net.slice(0, 1), 5e4, 0], ['c-e', [], 0, 0],
+    ];
+    const want = cases.map(([id, x, cap, lags]) => JSON.stringify(bridgeStats(id, ledgerOf(x, cap), lags, 1, GATES)));
+    for (const threads of [1, 2, 3]) {
+      const pool = new BootstrapCIPool(cases.length, { threads, minWork: 0 });
+      try {
+        const at = cases.map(([id, x, cap, lags]) => {
+          const b = bridgeBootstrap(id, ledgerOf(x, cap), lags, GATES);
+          return b ? pool.submit(b.x, b.opts) : -1;
+        });
+        const cis = await pool.results();
+        const got = cases.map(([id, x, cap, lags], k) => {
+          const later = bridgeStats(id, ledgerOf(x, cap), lags, 1, GATES, { lo: NaN, hi: NaN });
+          return JSON.stringify(withBridgeCI(later, at[k]! >= 0 ? cis[at[k]!]! : { lo: NaN, hi: NaN }, GATES));
+        });
+        expect(got).toEqual(want);
+      } finally {
+        pool.close();
+      }
+    }
+    expect(JSON.parse(want[0]!)).toMatchObject({ pass: true });
+    expect(JSON.parse(want[1]!)).toMatchObject({ failed_gates: ['ci_lo', 'min_net_bps', 'min_capacity_usd'] });
   });
 
   test('gates in order ci_lo, min_net_bps, min_capacity_usd', () => {
