@@ -115,6 +115,9 @@ describe('detectEvents against the bar-by-bar reference', () => {
     ...OPS.map((op, i) => spec(`cmpf_${i}`, { type: 'compare', feature: 'a', op, rhs: { feature: 'b' } }, { direction: { type: 'long' } })),
     spec('x_up', { type: 'cross_above', feature: 'a', rhs: { value: 0.5 } }, { cooldown_bars: 3 }),
     spec('x_dn', { type: 'cross_below', feature: 'a', rhs: { feature: 'b' } }, { direction: { type: 'opposite_sign_of', feature: 'b' } }),
+    // every crossing form (each is a loop of its own in detect.ts): below a constant, above another feature
+    spec('x_dn_v', { type: 'cross_below', feature: 'b', rhs: { value: -0.25 } }, { direction: { type: 'sign_of', feature: 'a' } }),
+    spec('x_up_f', { type: 'cross_above', feature: 'b', rhs: { feature: 'c' } }, { direction: { type: 'short' } }),
     // variants: one condition and direction, several cooldowns and sides (evaluated once, filtered apart)
     spec('v_base', shared, { cooldown_bars: 12 }),
     spec('v_base_cd2', shared, { cooldown_bars: 2 }),
@@ -153,6 +156,15 @@ describe('detectEvents against the bar-by-bar reference', () => {
       expect(got.attributes[i]).toBe(attributesJson(ev, f, t));
       expect(got.attributes[i]).toBe(`{"a":${JSON.stringify(Number.isFinite(f.a[t]!) ? f.a[t] : null)},"m":null,"zz":${JSON.stringify(Number.isFinite(f.zz[t]!) ? f.zz[t] : null)}}`);
     }
+  });
+
+  test('direction signs, bar by bar: sign_of and opposite_sign_of give 0 for zero, -0 and NaN', () => {
+    const f = randomFeatures(500, 4);
+    for (const [type, k] of [['sign_of', 1], ['opposite_sign_of', -1]] as const) {
+      const got = directionSigns({ type, feature: 'b' }, f, 500);
+      expect(Array.from(got)).toEqual(Array.from(f.b!, (x) => (x > 0 ? k : x < 0 ? -k : 0)));
+    }
+    expect(Array.from(directionSigns({ type: 'short' }, f, 3))).toEqual([-1, -1, -1]);
   });
 
   test('a condition shared by several events is evaluated once per cache; masks match the reference', () => {
