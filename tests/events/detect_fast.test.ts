@@ -158,6 +158,21 @@ describe('detectEvents against the bar-by-bar reference', () => {
     }
   });
 
+  test('all / any of every pair of truth values, at every offset of a 32-bit word and in the tail: the Kleene tables', () => {
+    // a, b: each bar's pair of truth values (x NaN -> UNKNOWN, x > 0 -> TRUE, else FALSE), all 9 pairs in turn
+    const vals = [-1, 1, NaN];
+    for (const n of [1, 2, 3, 4, 5, 7, 9, 18, 37, 4003]) {
+      const a = Float64Array.from({ length: n }, (_, t) => vals[t % 3]!);
+      const b = Float64Array.from({ length: n }, (_, t) => vals[Math.floor(t / 3) % 3]!);
+      const f = { a, b, c: Float64Array.from({ length: n }, (_, t) => vals[(t * 7) % 3]!) };
+      const leaf = (feature: string): Condition => ({ type: 'compare', feature, op: '>', rhs: { value: 0 } });
+      for (const type of ['all', 'any'] as const) {
+        const c: Condition = { type, of: [leaf('a'), leaf('b'), leaf('c')] };
+        expect(Array.from(evaluateCondition(c, f, n))).toEqual(Array.from(refCondition(c, f, n)));
+      }
+    }
+  });
+
   test('direction signs, bar by bar: sign_of and opposite_sign_of give 0 for zero, -0 and NaN', () => {
     const f = randomFeatures(500, 4);
     for (const [type, k] of [['sign_of', 1], ['opposite_sign_of', -1]] as const) {
