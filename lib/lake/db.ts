@@ -20,37 +20,7 @@ export class LakeDb {
    * `fileCache: false`: no external file cache (DuckDB keeps the bytes of every Parquet file it read in its buffer
    * pool otherwise): for a reader that opens each file once, where the cache only grows with the files read.
    */
-  static async open(opts: LakeDbOptions = {}): Promise<LakeDb> {
-    const key = optionsKey(opts);
-    const early = preopened.get(key);
-    if (early) {
-      preopened.delete(key);
-      const db = await early.catch(() => undefined);
-      if (db) return db;
-      // the early open failed: open again here, which reports the failure
-    }
-    return LakeDb.create(opts);
-  }
-
-  /**
-   * Start opening a database with these options in the background and return it: the next `open` with the same
-   * options (in this process) takes it instead of opening another. A stage process calls this before its fingerprint
-   * (StageDefinition.warmup), so that DuckDB's start-up (the instance, its threads, the first connection: ~30-50 ms on a
-   * native thread) runs while this thread hashes code and specs. The returned database may also serve early reads
-   * on a forked connection. A failure is left to that later `open`, which opens again and reports it.
-   */
-  static preopen(opts: LakeDbOptions = {}): Promise<LakeDb> {
-    const key = optionsKey(opts);
-    let p = preopened.get(key);
-    if (!p) {
-      p = LakeDb.create(opts);
-      p.catch(() => undefined); // never an unhandled rejection: `open` reports it
-      preopened.set(key, p);
-    }
-    return p;
-  }
-
-  private static async create(opts: LakeDbOptions): Promise<LakeDb> {
+  static async open(opts: { threads?: number; memoryLimit?: string; fileCache?: boolean } = {}): Promise<LakeDb> {
     const config: Record<string, string> = { preserve_insertion_order: 'true' };
     if (opts.threads) config.threads = String(opts.threads);
     if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
@@ -82,20 +52,6 @@ export class LakeDb {
     this.conn.closeSync();
     if (this.ownsInstance) this.instance.closeSync();
   }
-}
-
-/** What `LakeDb.open` takes. */
-export interface LakeDbOptions {
-  threads?: number;
-  memoryLimit?: string;
-  fileCache?: boolean;
-}
-
-/** Databases being opened ahead of use (LakeDb.preopen), by their options. */
-const preopened = new Map<string, Promise<LakeDb>>();
-
-function optionsKey(o: LakeDbOptions): string {
-  return JSON.stringify([o.threads ?? null, o.memoryLimit ?? null, o.fileCache === false]);
 }
 
 /** SQL string literal. */

@@ -2,7 +2,7 @@
  * The lake: Parquet files in Hive-style partitions, read and written through DuckDB. Every DuckDB detail
  * stays in this folder; the rest of the code sees typed arrays, table schemas and manifests.
  */
-export { LakeDb, type LakeDbOptions } from './db.js';
+export { LakeDb } from './db.js';
 export { TABLES, type TableSchema, type TableName, type ColumnSchema, type ColumnType } from './schema.js';
 export { featuresTable, EVENTS_TABLE } from './derived.js';
 export type { ColumnSet, ColumnData, DictColumn, NumericArray } from './columns.js';

@@ -28,14 +28,6 @@ export interface StageDefinition<P = Record<string, unknown>> {
   preflight?: (params: P) => void;
   run: (ctx: StageContext<P>) => Promise<StageRunSummary>;
   /**
-   * Work the run will reuse in this process, started by the stage executable (lib/stage/main.ts) before the
-   * fingerprint, once the parameters are valid: loading the run's modules, opening DuckDB (`LakeDb.preopen`), reading
-   * input footers, so that DuckDB's threads work while this thread hashes the code and specs. It resolves once that
-   * work is under way (not done), writes nothing, and its failures are ignored: the run does the same work again and
-   * reports them. A loader like `run`, so the orchestrator never loads the stage's code.
-   */
-  warmup?: (params: P, dataDir: string) => Promise<void>;
-  /**
    * How the stage splits into shards (ShardSpec below; run sharded with `npm run all -- --sharded`). A loader, so
    * the orchestrator, which only needs to know that the stage splits, never loads the stage's code.
    */

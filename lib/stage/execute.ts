@@ -58,7 +58,7 @@ export interface PreparedStage<P> {
  * Validate and resolve a stage run: parameters, paths inside the data dir, costs, the fingerprint, inputs present.
  * `sweep`: remove stale staging of this stage first (not done by a shard, whose plan's staging is current).
  */
-export async function prepareStage<P>(def: StageDefinition<P>, inv: StageInvocation, sweep: boolean, warmup = false): Promise<PreparedStage<P>> {
+export async function prepareStage<P>(def: StageDefinition<P>, inv: StageInvocation, sweep: boolean): Promise<PreparedStage<P>> {
   // In-process callers (tests, benches) skip parseStageArgs: the names that become folders are checked here too.
   assertSafeName('run_id', inv.runId, { flag: '--run_id' });
   assertSafeName('identifier', def.name, { flag: 'stage name' });
@@ -68,8 +68,6 @@ export async function prepareStage<P>(def: StageDefinition<P>, inv: StageInvocat
   // Every path this stage will read, write or move stays inside the data dir (a lake/ symlinked elsewhere is refused
   // here, exit 3, before the staging folder exists).
   for (const p of [...def.inputs(params), ...def.outputs, '.staging', '.trash', 'state/stages']) resolveInside(inv.dataDir, p);
-  // DuckDB's start-up and the run's first reads proceed on their threads while this one takes the fingerprint
-  if (warmup && def.warmup) await def.warmup(params, inv.dataDir).catch(() => undefined);
   if (sweep) await sweepStale(inv.dataDir, def.name);
   const costs = def.usesCosts ? await loadCosts(join(inv.specDir, 'costs.yaml')) : undefined;
   const script = inv.script ?? join(PROJECT_ROOT, 'dist', 'stages', `${def.name}.js`);
@@ -77,7 +75,6 @@ export async function prepareStage<P>(def: StageDefinition<P>, inv: StageInvocat
     dataDir: inv.dataDir, specDir: inv.specDir, projectRoot: PROJECT_ROOT, script,
     committed: await committedOutputDigests(inv.dataDir),
     costDigest: async () => costs!.digest,
-    ...(warmup && def.warmup ? { yieldBetween: true } : {}),
   });
   for (const i of def.inputs(params)) {
     if (!existsSync(resolveInside(inv.dataDir, i))) {
@@ -87,12 +84,9 @@ export async function prepareStage<P>(def: StageDefinition<P>, inv: StageInvocat
   return { params, parts, costs, started };
 }
 
-/**
- * Run a stage in this process: resolve, fingerprint, run into staging, check, commit, write the manifest.
- * `warmup`: start the stage's warm-up (StageDefinition.warmup) before the fingerprint (the stage executable does).
- */
-export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger, opts: { warmup?: boolean } = {}): Promise<StageManifest> {
-  const prep = await prepareStage(def, inv, true, opts.warmup ?? false);
+/** Run a stage in this process: resolve, fingerprint, run into staging, check, commit, write the manifest. */
+export async function executeStage<P>(def: StageDefinition<P>, inv: StageInvocation, log: Logger): Promise<StageManifest> {
+  const prep = await prepareStage(def, inv, true);
   const staging = stagingRoot(inv.dataDir, def.name, inv.runId);
   await mkdir(staging, { recursive: true });
   return withSignals(def.name, log, async (signal) => {

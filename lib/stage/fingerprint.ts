@@ -41,29 +41,17 @@ export interface FingerprintEnv {
    * orchestrator drops it whenever a stage process ends, with the manifests it read).
    */
   specMemo?: Map<string, Record<string, string>>;
-  /**
-   * Let pending I/O callbacks run between spec files and before the code digest (a stage process whose warm-up,
-   * StageDefinition.warmup, started DuckDB work: each of its steps needs a turn of this thread's event loop, which
-   * the synchronous hashing would otherwise hold until the fingerprint is done).
-   */
-  yieldBetween?: boolean;
-}
-
-/** One turn of the event loop: I/O callbacks queued meanwhile run first. */
-function yieldToCallbacks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 export async function fingerprintParts<P>(def: StageDefinition<P>, params: P, env: FingerprintEnv): Promise<FingerprintParts> {
   const specs: Record<string, string> = {};
-  for (const s of def.specs(params)) Object.assign(specs, await specDigests(env.specDir, s, env.specCache, env.specMemo, env.yieldBetween));
+  for (const s of def.specs(params)) Object.assign(specs, await specDigests(env.specDir, s, env.specCache, env.specMemo));
   const inputs: Record<string, string> = {};
   for (const i of def.inputs(params)) {
     inputs[i] = env.committed.get(i) ?? (await statDigest(join(env.dataDir, i)));
   }
   const external: Record<string, string> = {};
   for (const e of def.externalInputs?.(params) ?? []) external[e] = await statDigest(e);
-  if (env.yieldBetween) await yieldToCallbacks();
   return {
     code: codeDigest(env.script, env.codeFiles),
     lockfile: env.lockfileCache ? (env.lockfileCache.value ??= lockfileDigest(env.projectRoot)) : lockfileDigest(env.projectRoot),
@@ -95,9 +83,7 @@ export function changedParts(old: FingerprintParts, now: FingerprintParts): stri
  * file changes nothing. A directory digests each YAML file in it. Read synchronously: a few small files, and the
  * callers (the orchestrator's decisions, a stage's start) wait for them anyway.
  */
-async function specDigests(
-  specDir: string, rel: string, cache?: Map<string, string>, memo?: Map<string, Record<string, string>>, yieldBetween = false,
-): Promise<Record<string, string>> {
+async function specDigests(specDir: string, rel: string, cache?: Map<string, string>, memo?: Map<string, Record<string, string>>): Promise<Record<string, string>> {
   const abs = join(specDir, rel);
   const memoKey = `${abs}\0${rel}`;
   const hit = memo?.get(memoKey);
@@ -108,9 +94,7 @@ async function specDigests(
   else {
     out = {};
     for (const f of readdirSync(abs).sort()) {
-      if (!/\.ya?ml$/.test(f)) continue;
-      if (yieldBetween) await yieldToCallbacks();
-      out[`${rel}/${f}`] = await specFileDigest(join(abs, f), cache);
+      if (/\.ya?ml$/.test(f)) out[`${rel}/${f}`] = await specFileDigest(join(abs, f), cache);
     }
   }
   memo?.set(memoKey, out);

@@ -28,7 +28,7 @@ export async function runStageMain<P>(def: StageDefinition<P>, argv = process.ar
     if (inv.shardPhase) {
       const { runShardPhase } = await import('./shard_main.js');
       await runShardPhase(def, inv, log);
-    } else await executeStage(def, inv, log, { warmup: true });
+    } else await executeStage(def, inv, log);
     process.exit(ExitCode.ok);
   } catch (err) {
     const code = exitCodeOf(err);

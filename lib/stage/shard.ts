@@ -1,4 +1,4 @@
-import { LakeDb, mapWithConnections, type FoundPartition, type LakeDbOptions } from '../lake/index.js';
+import { LakeDb, mapWithConnections, type FoundPartition } from '../lake/index.js';
 import { QuantError } from '../errors.js';
 import { digestJson } from '../hash.js';
 import type { ShardSpec, StageContext, StageRunSummary } from './definition.js';
@@ -27,16 +27,7 @@ export async function runShardsInProcess<P, Prep, R>(
  * the stage's file-cache choice (ShardSpec.fileCache).
  */
 export function openShardDb(spec: Pick<ShardSpec<never>, 'fileCache' | 'threads'>): Promise<LakeDb> {
-  return LakeDb.open(shardDbOptions(spec));
-}
-
-/** Start opening the DuckDB `openShardDb(spec)` will return (LakeDb.preopen): a sharded stage's warm-up. */
-export function preopenShardDb(spec: Pick<ShardSpec<never>, 'fileCache' | 'threads'>): Promise<LakeDb> {
-  return LakeDb.preopen(shardDbOptions(spec));
-}
-
-function shardDbOptions(spec: Pick<ShardSpec<never>, 'fileCache' | 'threads'>): LakeDbOptions {
-  return { threads: spec.threads ?? 2, ...(spec.fileCache === false ? { fileCache: false } : {}) };
+  return LakeDb.open({ threads: spec.threads ?? 2, ...(spec.fileCache === false ? { fileCache: false } : {}) });
 }
 
 async function runShards<P, Prep, R>(spec: ShardSpec<P, Prep, R>, ctx: StageContext<P>, db: LakeDb, concurrency: number): Promise<StageRunSummary> {

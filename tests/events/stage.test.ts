@@ -145,29 +145,6 @@ describe('events stage', () => {
     });
   });
 
-  test('with the warm-up the executable runs (DuckDB opened and footers read before the fingerprint), the same outputs and the same errors', async () => {
-    await withTempDir(async (dir) => {
-      const { dataDir, specDir } = await makeLake(dir);
-      const cold = await executeStage(eventsStage, invocation(dataDir, specDir), silentLogger());
-      const warm = await executeStage(eventsStage, { ...invocation(dataDir, specDir), runId: 'warm-run' }, silentLogger(), { warmup: true });
-      expect(warm.outputs).toEqual(cold.outputs);
-      expect(warm.summary).toEqual(cold.summary);
-      expect(warm.fingerprint).toBe(cold.fingerprint);
-    });
-    await withTempDir(async (dir) => {
-      const { dataDir, specDir } = await makeLake(dir, { dropOiFor: 'BBBUSDT' });
-      const cold = await executeStage(eventsStage, invocation(dataDir, specDir), silentLogger()).catch((e: unknown) => e);
-      const warm = await executeStage(eventsStage, invocation(dataDir, specDir), silentLogger(), { warmup: true }).catch((e: unknown) => e);
-      expect(warm).toBeInstanceOf(DataError);
-      expect((warm as DataError).message).toBe((cold as DataError).message);
-      // no features at all: the warm-up finds nothing to read, and the stage reports the missing input as before
-      const empty = join(dir, 'empty');
-      await mkdir(empty, { recursive: true });
-      const missing = await executeStage(eventsStage, invocation(empty, specDir), silentLogger(), { warmup: true }).catch((e: unknown) => e);
-      expect((missing as Error).message).toBe(`missing input lake/features in ${empty}`);
-    });
-  });
-
   test('the compiled stage script exits 0 and is deterministic; a bad spec exits 3 with the located message', async () => {
     await withTempDir(async (dir) => {
       const { dataDir, specDir } = await makeLake(dir);

@@ -15,5 +15,4 @@ export const discoveryStage = defineStage<DiscoveryParams>({
   usesCosts: false,
   run: async (ctx) => (await import('./run.js')).runDiscoveryStage(ctx),
   shards: async () => (await import('./run.js')).discoveryShards,
-  warmup: async () => (await import('./run.js')).warmDiscovery(),
 });

@@ -9,7 +9,7 @@ import { isPooled, memberInstruments, type Candidate } from '../../research/cand
 import { openSeries } from '../../research/forward.js';
 import { loadGates } from '../../research/gates.js';
 import type { ShardItem, ShardSpec, StageContext, StageRunSummary } from '../../stage/definition.js';
-import { preopenShardDb, runShardsInProcess } from '../../stage/shard.js';
+import { runShardsInProcess } from '../../stage/shard.js';
 import {
   eachReadAhead, eventSeries, groupByInstrument, instrumentLabel, loadBars, readEventRowsOf, readPlan, runPartitionLister, type InstrumentKey, type LoadedPlan,
 } from './io.js';
@@ -90,11 +90,6 @@ export const discoveryShards: ShardSpec<DiscoveryParams, undefined, CandidateSta
     };
   },
 };
-
-/** The discovery stage's warm-up (StageDefinition.warmup): the shards' DuckDB opens while the fingerprint is taken. */
-export function warmDiscovery(): void {
-  void preopenShardDb(discoveryShards);
-}
 
 /** The discovery stage: every candidate range in one process, two at a time (2 cores), then the reduce. */
 export async function runDiscoveryStage(ctx: StageContext<DiscoveryParams>): Promise<StageRunSummary> {

@@ -15,6 +15,5 @@ export const eventsStage = defineStage<EventsParams>({
   outputs: ['lake/events'],
   usesCosts: false,
   run: async (ctx) => (await import('./run.js')).runEvents(ctx),
-  warmup: async (params, dataDir) => (await import('./run.js')).warmEvents(params, dataDir),
   shards: async () => (await import('./run.js')).eventsShards,
 });

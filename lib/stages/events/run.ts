@@ -6,7 +6,7 @@ import {
   type FoundPartition,
 } from '../../lake/index.js';
 import { digestJson } from '../../hash.js';
-import { partitionsDigest, preopenShardDb, runShardsInProcess } from '../../stage/shard.js';
+import { partitionsDigest, runShardsInProcess } from '../../stage/shard.js';
 import { featuresTable, EVENTS_TABLE } from '../../lake/derived.js';
 import { blockingFeatures, detectEvents, eventFeatures, loadEventSpecs, requiredFeatures, type EventSet, type EventVariant } from '../../events/index.js';
 import { groupNotEvaluated, notEvaluatedWarnings, type NotEvaluated, type NotEvaluatedRow } from '../../features/availability.js';
@@ -111,7 +111,7 @@ export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardRe
   },
   prepare: async (ctx, _shards, db) => {
     const { lake, parts } = await featureParts(ctx);
-    const columns = (await warmFooters(lake, parts)) ?? (await partitionColumns(db, lake, parts));
+    const columns = await partitionColumns(db, lake, parts);
     footerColumnsOf.set(ctx, columns);
     const known = new Set<string>();
     for (const cols of columns.values()) for (const c of cols) if (c !== 'ts_ms') known.add(c);
@@ -208,47 +208,6 @@ export const eventsShards: ShardSpec<EventsParams, EventsPrepared, EventsShardRe
     };
   },
 };
-
-/**
- * The footer read the warm-up started (`warmEvents`), taken once by prepare: the columns of every features file when
- * that read covered exactly the files prepare lists and succeeded; else undefined (prepare reads them itself, and
- * reports any failure).
- */
-let footersEarly: { lake: string; read: Promise<{ files: string; columns: Map<string, Set<string>> } | undefined> } | undefined;
-
-async function warmFooters(lake: string, parts: readonly FoundPartition[]): Promise<Map<string, Set<string>> | undefined> {
-  const early = footersEarly;
-  footersEarly = undefined;
-  if (!early) return undefined;
-  const r = await early.read; // awaited either way: its connection is closed before the run goes on
-  return r && early.lake === lake && r.files === filesKey(parts) ? r.columns : undefined;
-}
-
-function filesKey(parts: readonly FoundPartition[]): string {
-  return parts.map((p) => p.manifest.file).join('\0');
-}
-
-/**
- * The stage's warm-up (StageDefinition.warmup), before the fingerprint: open the shards' DuckDB and read every
- * features file's footer on a connection of its own (prepare's first query: 0.1 to 0.3 s on DuckDB's threads for the
- * real lake's 120 files) while the stage's thread takes the fingerprint. Reads only; a failure leaves the work to
- * prepare.
- */
-export function warmEvents(params: EventsParams, dataDir: string): void {
-  const lake = join(dataDir, 'lake');
-  const db = preopenShardDb(eventsShards);
-  const read = (async () => {
-    const parts = await listPartitions(lake, featuresTable([]), { timeframe: params.timeframe });
-    if (parts.length === 0) return undefined;
-    const conn = await (await db).fork();
-    try {
-      return { files: filesKey(parts), columns: await partitionColumns(conn, lake, parts) };
-    } finally {
-      conn.close();
-    }
-  })().catch(() => undefined);
-  footersEarly = { lake, read };
-}
 
 /** The events stage's work, loaded only when the stage runs. Two instruments at a time, one in memory each. */
 export async function runEvents(ctx: StageContext<EventsParams>): Promise<StageRunSummary> {

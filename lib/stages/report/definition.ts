@@ -16,5 +16,4 @@ export const reportStage = defineStage<ReportParams>({
   usesCosts: true,
   stampsRunId: true, // the report header shows the run id (issue 10): identical otherwise
   run: async (ctx) => (await import('./run.js')).runReportStage(ctx),
-  warmup: async () => (await import('./run.js')).warmReport(),
 });

@@ -31,14 +31,6 @@ import { cutWarning } from '../../report/cuts.js';
 import { conceptCutWarning, conceptFunnel, unusedEventsWarning, type ConceptStageCounts } from '../../research/concept_funnel.js';
 import type { FeasibilityJson } from '../../research/plan_report.js';
 
-/** The report's DuckDB: one Parquet file read, one thread. */
-const REPORT_DB = { threads: 1 } as const;
-
-/** The report's warm-up (StageDefinition.warmup): its DuckDB opens while the fingerprint is taken. */
-export function warmReport(): void {
-  void LakeDb.preopen(REPORT_DB);
-}
-
 export const REPORT_HTML = 'report.html';
 export const REPORT_MD = 'report.md';
 export const REPORT_JSON = 'report.json';
@@ -78,7 +70,7 @@ export async function runReportStage(ctx: StageContext<ReportParams>): Promise<S
     }, { hint: 'rerun walkforward under the current spec/costs.yaml' });
   }
 
-  const db = await LakeDb.open(REPORT_DB);
+  const db = await LakeDb.open({ threads: 1 });
   let oos: Record<string, unknown>;
   try {
     oos = await readTableFile(db, join(wfDir, OOS_FILE), OOS_READ);
