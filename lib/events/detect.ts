@@ -234,15 +234,9 @@ function evaluateUncached(c: Condition, features: Readonly<Record<string, Float6
       else compareColumns(c.op, x, col(features, c.rhs.feature), out, n);
       return out;
     }
-    case 'abs_gt': {
-      const x = col(features, c.feature);
-      const v = c.value;
-      for (let t = 0; t < n; t++) {
-        const a = x[t]!;
-        out[t] = a !== a ? UNKNOWN : abs(a) > v ? TRUE : FALSE;
-      }
+    case 'abs_gt':
+      absGreater(col(features, c.feature), c.value, out, n);
       return out;
-    }
     case 'cross_above':
     case 'cross_below': {
       const x = col(features, c.feature);
@@ -254,40 +248,91 @@ function evaluateUncached(c: Condition, features: Readonly<Record<string, Float6
           out.fill(UNKNOWN);
           return out;
         }
-        for (let t = 1; t < n; t++) {
-          const x0 = x[t - 1]!;
-          const x1 = x[t]!;
-          if (x0 !== x0 || x1 !== x1) out[t] = UNKNOWN;
-          else out[t] = (above ? x0 <= v && x1 > v : x0 >= v && x1 < v) ? TRUE : FALSE;
-        }
+        if (above) crossAboveValue(x, v, out, n);
+        else crossBelowValue(x, v, out, n);
         return out;
       }
       const y = col(features, c.rhs.feature);
-      for (let t = 1; t < n; t++) {
-        const x0 = x[t - 1]!;
-        const x1 = x[t]!;
-        const v0 = y[t - 1]!;
-        const v1 = y[t]!;
-        if (x0 !== x0 || x1 !== x1 || v0 !== v0 || v1 !== v1) out[t] = UNKNOWN;
-        else out[t] = (above ? x0 <= v0 && x1 > v1 : x0 >= v0 && x1 < v1) ? TRUE : FALSE;
-      }
+      if (above) crossAboveColumn(x, y, out, n);
+      else crossBelowColumn(x, y, out, n);
       return out;
     }
     case 'all':
     case 'any': {
-      const table = c.type === 'all' ? KLEENE_AND : KLEENE_OR;
-      out.fill(c.type === 'all' ? TRUE : FALSE);
-      for (const child of c.of) combine(out, evaluateCondition(child, features, n, cache), table, n);
+      const and = c.type === 'all';
+      out.fill(and ? TRUE : FALSE);
+      for (const child of c.of) combine(out, evaluateCondition(child, features, n, cache), and, n);
       return out;
     }
-    case 'not': {
-      const m = evaluateCondition(c.of, features, n, cache);
-      for (let t = 0; t < n; t++) {
-        const s = m[t]!;
-        out[t] = s === TRUE ? FALSE : s === FALSE ? TRUE : UNKNOWN;
-      }
+    case 'not':
+      negate(evaluateCondition(c.of, features, n, cache), out, n);
       return out;
-    }
+  }
+}
+
+/*
+ * Each loop of evaluateUncached is a small function of its own (like compareValue): V8 then optimizes each loop for
+ * the one case it serves, from its first calls, instead of re-optimizing one function holding all of them whenever
+ * a case it had not seen yet comes (evaluateUncached was compiled 7 to 8 times a run on the real lake).
+ */
+
+/** |x| > v per bar, UNKNOWN where x is NaN. */
+function absGreater(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) {
+    const a = x[t]!;
+    out[t] = a !== a ? UNKNOWN : abs(a) > v ? TRUE : FALSE;
+  }
+}
+
+/** x crosses above the constant v at t (x[t-1] <= v < x[t]), UNKNOWN where x[t-1] or x[t] is NaN; from t = 1. */
+function crossAboveValue(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 1; t < n; t++) {
+    const x0 = x[t - 1]!;
+    const x1 = x[t]!;
+    if (x0 !== x0 || x1 !== x1) out[t] = UNKNOWN;
+    else out[t] = x0 <= v && x1 > v ? TRUE : FALSE;
+  }
+}
+
+/** x crosses below the constant v at t (x[t-1] >= v > x[t]), UNKNOWN where x[t-1] or x[t] is NaN; from t = 1. */
+function crossBelowValue(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 1; t < n; t++) {
+    const x0 = x[t - 1]!;
+    const x1 = x[t]!;
+    if (x0 !== x0 || x1 !== x1) out[t] = UNKNOWN;
+    else out[t] = x0 >= v && x1 < v ? TRUE : FALSE;
+  }
+}
+
+/** x crosses above y at t (x[t-1] <= y[t-1], x[t] > y[t]), UNKNOWN where any of the four is NaN; from t = 1. */
+function crossAboveColumn(x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  for (let t = 1; t < n; t++) {
+    const x0 = x[t - 1]!;
+    const x1 = x[t]!;
+    const v0 = y[t - 1]!;
+    const v1 = y[t]!;
+    if (x0 !== x0 || x1 !== x1 || v0 !== v0 || v1 !== v1) out[t] = UNKNOWN;
+    else out[t] = x0 <= v0 && x1 > v1 ? TRUE : FALSE;
+  }
+}
+
+/** x crosses below y at t (x[t-1] >= y[t-1], x[t] < y[t]), UNKNOWN where any of the four is NaN; from t = 1. */
+function crossBelowColumn(x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  for (let t = 1; t < n; t++) {
+    const x0 = x[t - 1]!;
+    const x1 = x[t]!;
+    const v0 = y[t - 1]!;
+    const v1 = y[t]!;
+    if (x0 !== x0 || x1 !== x1 || v0 !== v0 || v1 !== v1) out[t] = UNKNOWN;
+    else out[t] = x0 >= v0 && x1 < v1 ? TRUE : FALSE;
+  }
+}
+
+/** Kleene NOT: TRUE and FALSE swapped, UNKNOWN kept. */
+function negate(m: Uint8Array, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) {
+    const s = m[t]!;
+    out[t] = s === TRUE ? FALSE : s === FALSE ? TRUE : UNKNOWN;
   }
 }
 
@@ -298,39 +343,112 @@ function evaluateUncached(c: Condition, features: Readonly<Record<string, Float6
 const KLEENE_AND = Uint8Array.of(FALSE, FALSE, FALSE, FALSE, TRUE, UNKNOWN, FALSE, UNKNOWN, UNKNOWN);
 const KLEENE_OR = Uint8Array.of(FALSE, TRUE, UNKNOWN, TRUE, TRUE, TRUE, UNKNOWN, TRUE, UNKNOWN);
 
-/** out[t] = table[out[t] * 3 + m[t]] (KLEENE_AND / KLEENE_OR), in place. */
-function combine(out: Uint8Array, m: Uint8Array, table: Uint8Array, n: number): void {
-  for (let t = 0; t < n; t++) out[t] = table[out[t]! * 3 + m[t]!]!;
+/**
+ * out[t] = out[t] AND m[t] (`and`) or out[t] OR m[t], Kleene, in place: four bars per 32-bit word, the rest by the
+ * tables. In each byte FALSE is 0b00, TRUE 0b01, UNKNOWN 0b10, so per byte: AND is FALSE when either has neither bit
+ * set, else UNKNOWN when either has bit 1, else TRUE; OR is TRUE when either has bit 0, else UNKNOWN when either has
+ * bit 1, else FALSE (a shift by one moves the next byte's bit 0 into bit 7 of this one, which the masks drop). The
+ * same values as the tables (tests/events/detect_fast.test.ts, every pair at every offset).
+ */
+function combine(out: Uint8Array, m: Uint8Array, and: boolean, n: number): void {
+  const words = out.byteOffset % 4 === 0 && m.byteOffset % 4 === 0 ? n >>> 2 : 0;
+  if (words > 0) {
+    const o = new Uint32Array(out.buffer, out.byteOffset, words);
+    const x = new Uint32Array(m.buffer, m.byteOffset, words);
+    if (and) kleeneAndWords(o, x, words);
+    else kleeneOrWords(o, x, words);
+  }
+  const table = and ? KLEENE_AND : KLEENE_OR;
+  for (let t = words * 4; t < n; t++) out[t] = table[out[t]! * 3 + m[t]!]!;
+}
+
+const LOW_BITS = 0x01010101;
+
+function kleeneAndWords(o: Uint32Array, x: Uint32Array, words: number): void {
+  for (let i = 0; i < words; i++) {
+    const a = o[i]!;
+    const b = x[i]!;
+    const neitherFalse = (a | (a >>> 1)) & (b | (b >>> 1)) & LOW_BITS;
+    const eitherUnknown = ((a | b) >>> 1) & LOW_BITS;
+    o[i] = (neitherFalse & ~eitherUnknown) | ((neitherFalse & eitherUnknown) << 1);
+  }
+}
+
+function kleeneOrWords(o: Uint32Array, x: Uint32Array, words: number): void {
+  for (let i = 0; i < words; i++) {
+    const ab = o[i]! | x[i]!;
+    const eitherTrue = ab & LOW_BITS;
+    const eitherUnknown = (ab >>> 1) & LOW_BITS;
+    o[i] = eitherTrue | ((eitherUnknown & ~eitherTrue) << 1);
+  }
 }
 
 type CompareOp = Extract<Condition, { type: 'compare' }>['op'];
 
 /**
- * x op v per bar, UNKNOWN where x is NaN: one loop per operator (a comparator closure called per bar is not inlined
- * once several operators have been seen, and cost more than the comparison).
+ * x op v per bar, UNKNOWN where x is NaN: one loop per operator, each a function of its own (a comparator closure
+ * called per bar is not inlined once several operators have been seen, and cost more than the comparison; the six
+ * loops in one function were re-optimized each time a run met an operator it had not seen yet).
  */
 function compareValue(op: CompareOp, x: Float64Array, v: number, out: Uint8Array, n: number): void {
   // a NaN constant compares false (or true for !=) with every number, as a NaN x would be UNKNOWN anyway
   switch (op) {
-    case '>': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a > v ? TRUE : FALSE; } return;
-    case '>=': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a >= v ? TRUE : FALSE; } return;
-    case '<': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a < v ? TRUE : FALSE; } return;
-    case '<=': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a <= v ? TRUE : FALSE; } return;
-    case '==': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a === v ? TRUE : FALSE; } return;
-    case '!=': for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a !== v ? TRUE : FALSE; } return;
+    case '>': return valueGt(x, v, out, n);
+    case '>=': return valueGe(x, v, out, n);
+    case '<': return valueLt(x, v, out, n);
+    case '<=': return valueLe(x, v, out, n);
+    case '==': return valueEq(x, v, out, n);
+    case '!=': return valueNe(x, v, out, n);
   }
 }
 
-/** x op y per bar, UNKNOWN where either is NaN. */
+/** x op y per bar, UNKNOWN where either is NaN (one function per operator, as compareValue). */
 function compareColumns(op: CompareOp, x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
   switch (op) {
-    case '>': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a > b ? TRUE : FALSE; } return;
-    case '>=': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a >= b ? TRUE : FALSE; } return;
-    case '<': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a < b ? TRUE : FALSE; } return;
-    case '<=': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a <= b ? TRUE : FALSE; } return;
-    case '==': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a === b ? TRUE : FALSE; } return;
-    case '!=': for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a !== b ? TRUE : FALSE; } return;
+    case '>': return columnGt(x, y, out, n);
+    case '>=': return columnGe(x, y, out, n);
+    case '<': return columnLt(x, y, out, n);
+    case '<=': return columnLe(x, y, out, n);
+    case '==': return columnEq(x, y, out, n);
+    case '!=': return columnNe(x, y, out, n);
   }
+}
+
+function valueGt(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a > v ? TRUE : FALSE; }
+}
+function valueGe(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a >= v ? TRUE : FALSE; }
+}
+function valueLt(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a < v ? TRUE : FALSE; }
+}
+function valueLe(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a <= v ? TRUE : FALSE; }
+}
+function valueEq(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a === v ? TRUE : FALSE; }
+}
+function valueNe(x: Float64Array, v: number, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!; out[t] = a !== a ? UNKNOWN : a !== v ? TRUE : FALSE; }
+}
+function columnGt(x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a > b ? TRUE : FALSE; }
+}
+function columnGe(x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a >= b ? TRUE : FALSE; }
+}
+function columnLt(x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a < b ? TRUE : FALSE; }
+}
+function columnLe(x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a <= b ? TRUE : FALSE; }
+}
+function columnEq(x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a === b ? TRUE : FALSE; }
+}
+function columnNe(x: Float64Array, y: Float64Array, out: Uint8Array, n: number): void {
+  for (let t = 0; t < n; t++) { const a = x[t]!, b = y[t]!; out[t] = a !== a || b !== b ? UNKNOWN : a !== b ? TRUE : FALSE; }
 }
 
 /** The direction at every bar: +1, -1, or 0 (sign_of a zero or missing value: the event does not fire). */
@@ -342,15 +460,17 @@ export function directionSigns(d: Direction, features: Readonly<Record<string, F
     case 'short':
       return out.fill(-1);
     case 'sign_of':
-    case 'opposite_sign_of': {
-      const x = col(features, d.feature);
-      const k = d.type === 'sign_of' ? 1 : -1;
-      for (let t = 0; t < n; t++) {
-        const a = x[t]!;
-        out[t] = a > 0 ? k : a < 0 ? -k : 0; // NaN and 0 compare false both ways
-      }
+    case 'opposite_sign_of':
+      signsOf(col(features, d.feature), d.type === 'sign_of' ? 1 : -1, out, n);
       return out;
-    }
+  }
+}
+
+/** k times the sign of x per bar (0 for a zero or NaN x): directionSigns' loop, a function of its own. */
+function signsOf(x: Float64Array, k: number, out: Int8Array, n: number): void {
+  for (let t = 0; t < n; t++) {
+    const a = x[t]!;
+    out[t] = a > 0 ? k : a < 0 ? -k : 0; // NaN and 0 compare false both ways
   }
 }
 

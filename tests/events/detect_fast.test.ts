@@ -115,6 +115,9 @@ describe('detectEvents against the bar-by-bar reference', () => {
     ...OPS.map((op, i) => spec(`cmpf_${i}`, { type: 'compare', feature: 'a', op, rhs: { feature: 'b' } }, { direction: { type: 'long' } })),
     spec('x_up', { type: 'cross_above', feature: 'a', rhs: { value: 0.5 } }, { cooldown_bars: 3 }),
     spec('x_dn', { type: 'cross_below', feature: 'a', rhs: { feature: 'b' } }, { direction: { type: 'opposite_sign_of', feature: 'b' } }),
+    // every crossing form (each is a loop of its own in detect.ts): below a constant, above another feature
+    spec('x_dn_v', { type: 'cross_below', feature: 'b', rhs: { value: -0.25 } }, { direction: { type: 'sign_of', feature: 'a' } }),
+    spec('x_up_f', { type: 'cross_above', feature: 'b', rhs: { feature: 'c' } }, { direction: { type: 'short' } }),
     // variants: one condition and direction, several cooldowns and sides (evaluated once, filtered apart)
     spec('v_base', shared, { cooldown_bars: 12 }),
     spec('v_base_cd2', shared, { cooldown_bars: 2 }),
@@ -153,6 +156,30 @@ describe('detectEvents against the bar-by-bar reference', () => {
       expect(got.attributes[i]).toBe(attributesJson(ev, f, t));
       expect(got.attributes[i]).toBe(`{"a":${JSON.stringify(Number.isFinite(f.a[t]!) ? f.a[t] : null)},"m":null,"zz":${JSON.stringify(Number.isFinite(f.zz[t]!) ? f.zz[t] : null)}}`);
     }
+  });
+
+  test('all / any of every pair of truth values, at every offset of a 32-bit word and in the tail: the Kleene tables', () => {
+    // a, b: each bar's pair of truth values (x NaN -> UNKNOWN, x > 0 -> TRUE, else FALSE), all 9 pairs in turn
+    const vals = [-1, 1, NaN];
+    for (const n of [1, 2, 3, 4, 5, 7, 9, 18, 37, 4003]) {
+      const a = Float64Array.from({ length: n }, (_, t) => vals[t % 3]!);
+      const b = Float64Array.from({ length: n }, (_, t) => vals[Math.floor(t / 3) % 3]!);
+      const f = { a, b, c: Float64Array.from({ length: n }, (_, t) => vals[(t * 7) % 3]!) };
+      const leaf = (feature: string): Condition => ({ type: 'compare', feature, op: '>', rhs: { value: 0 } });
+      for (const type of ['all', 'any'] as const) {
+        const c: Condition = { type, of: [leaf('a'), leaf('b'), leaf('c')] };
+        expect(Array.from(evaluateCondition(c, f, n))).toEqual(Array.from(refCondition(c, f, n)));
+      }
+    }
+  });
+
+  test('direction signs, bar by bar: sign_of and opposite_sign_of give 0 for zero, -0 and NaN', () => {
+    const f = randomFeatures(500, 4);
+    for (const [type, k] of [['sign_of', 1], ['opposite_sign_of', -1]] as const) {
+      const got = directionSigns({ type, feature: 'b' }, f, 500);
+      expect(Array.from(got)).toEqual(Array.from(f.b!, (x) => (x > 0 ? k : x < 0 ? -k : 0)));
+    }
+    expect(Array.from(directionSigns({ type: 'short' }, f, 3))).toEqual([-1, -1, -1]);
   });
 
   test('a condition shared by several events is evaluated once per cache; masks match the reference', () => {

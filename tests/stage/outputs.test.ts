@@ -39,6 +39,21 @@ describe('staged outputs', () => {
       expect(await digestOutput(join(dir, 'absent'))).toEqual({ digest: 'missing', files: 0, bytes: 0 });
     }));
 
+  test('files above the one-read size are hashed streamed, empty ones count, nested folders in name order', () =>
+    withTempDir(async (dir) => {
+      const big = Buffer.alloc((1 << 20) + 12345, 7);
+      big.write('the start differs', 0);
+      await mkdir(join(dir, 'out/z/y'), { recursive: true });
+      await writeFile(join(dir, 'out/z/y/big.bin'), big);
+      await put(join(dir, 'out/empty.txt'), '');
+      await put(join(dir, 'out/a.txt'), 'A');
+      const d = await digestOutput(join(dir, 'out'));
+      expect(d.digest).toBe(sha256Hex([`a.txt\0${sha256Hex('A')}`, `empty.txt\0${sha256Hex('')}`, `z/y/big.bin\0${sha256Hex(big)}`].join('\n')));
+      expect(d).toMatchObject({ files: 3, bytes: big.length + 1 });
+      // a single file is its own tree
+      expect((await digestOutput(join(dir, 'out/a.txt'))).digest).toBe(sha256Hex(`\0${sha256Hex('A')}`));
+    }));
+
   test('commit replaces the previous version of each output whole and removes outputs the stage did not write', () =>
     withTempDir(async (data) => {
       await put(join(data, 'out/a/old.txt'), 'old');
