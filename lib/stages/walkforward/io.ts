@@ -11,8 +11,10 @@ import { listPartitions, readPartitions, TABLES, type FoundPartition, type LakeD
 import { EVENTS_TABLE, featuresTable } from '../../lake/derived.js';
 import { trailingDailyVolBps, trailingSum, type EngineBars, type EngineFunding } from '../../engine/index.js';
 import type { CostConfig } from '../../costs/schema.js';
+import { blueprintEvents, blueprintFeatures, type Blueprint } from '../../dsl/index.js';
 import { fundingSpan, holdableRange, noFundingError, spanCut, type CutInstrument, type TradableSpan } from '../../costs/funding_span.js';
 import { fundingSum } from '../../research/bridge.js';
+import { cmp } from '../../research/plan.js';
 import type { InstrumentKey as MarketKey } from '../../market.js';
 import { instrumentLabel, loadEvents, loadFunding, type InstrumentKey } from '../discovery/io.js';
 
@@ -164,4 +166,64 @@ function index(ts: number, grid: Grid, file: string): number {
     throw new DataError(`time is not on the ${grid.tfMs} ms grid starting ${new Date(grid.ts0).toISOString()}`, { file, field: 'ts_ms', value: ts });
   }
   return d;
+}
+
+/** Instruments loaded on the grid, kept while a later blueprint (in processing order) still needs them, or always (`keep`). */
+export class InstrumentCache {
+  private readonly held = new Map<string, InstrumentData>();
+  private readonly kept: ReadonlySet<string>;
+  private readonly featuresOf = new Map<string, Set<string>>();
+  private readonly eventsOf = new Map<string, Set<string>>();
+  private readonly cutOf = new Map<string, CutInstrument>();
+
+  constructor(
+    private readonly db: LakeDb, private readonly lakeRoot: string, private readonly grid: Grid,
+    private readonly bps: readonly Blueprint[], private readonly costs: CostConfig, private readonly tf: string,
+    keep: readonly InstrumentKey[] = [],
+  ) {
+    this.kept = new Set(keep.map((k) => instrumentLabel({ ...k, timeframe: tf })));
+    for (const bp of bps) {
+      const feats = blueprintFeatures(bp);
+      const evs = blueprintEvents(bp);
+      for (const k of bp.instruments) {
+        const id = instrumentLabel({ ...k, timeframe: tf });
+        const f = this.featuresOf.get(id) ?? new Set<string>();
+        feats.forEach((x) => f.add(x));
+        this.featuresOf.set(id, f);
+        const e = this.eventsOf.get(id) ?? new Set<string>();
+        evs.forEach((x) => e.add(x));
+        this.eventsOf.set(id, e);
+      }
+    }
+  }
+
+  /** The blueprint's instruments; evicts instruments no blueprint from position `pos` of `order` on needs. */
+  async get(bp: Blueprint, order: readonly number[], pos: number): Promise<InstrumentData[]> {
+    const needed = new Set<string>(this.kept);
+    for (let j = pos; j < order.length; j++) for (const k of this.bps[order[j]!]!.instruments) needed.add(instrumentLabel({ ...k, timeframe: this.tf }));
+    for (const id of [...this.held.keys()]) if (!needed.has(id)) this.held.delete(id);
+    const out = [];
+    for (const k of bp.instruments) out.push(await this.load({ ...k, timeframe: this.tf }));
+    return out;
+  }
+
+  /** The traded instruments (of some blueprint) loaded so far whose bars reach outside their funding span, by label. */
+  cuts(): CutInstrument[] {
+    return [...this.cutOf.values()].sort((a, b) => cmp(a.instrument, b.instrument));
+  }
+
+  async bars(k: InstrumentKey): Promise<{ close: Float64Array }> {
+    return (await this.load(k)).bars;
+  }
+
+  private async load(k: InstrumentKey): Promise<InstrumentData> {
+    const id = instrumentLabel(k);
+    const hit = this.held.get(id);
+    if (hit) return hit;
+    const d = await loadInstrument(this.db, this.lakeRoot, k, this.grid, [...(this.featuresOf.get(id) ?? [])].sort(),
+      this.eventsOf.get(id) ?? new Set(), this.costs);
+    this.held.set(id, d);
+    if (d.cut && this.featuresOf.has(id)) this.cutOf.set(id, d.cut);
+    return d;
+  }
 }

@@ -32,12 +32,12 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { PROJECT_ROOT } from '../../stage/root.js';
 import { DataError, QuantError, SpecError } from '../../errors.js';
 import { writeJsonAtomic } from '../../fsx.js';
-import { LakeDb, TABLES, dictColumn, listPartitions, writeTableFile } from '../../lake/index.js';
+import { LakeDb, TABLES, listPartitions, writeTableFile } from '../../lake/index.js';
 import type { CostConfig } from '../../costs/schema.js';
 import type { CutInstrument } from '../../costs/funding_span.js';
 import type { CostStatusEntry } from '../../costs/evaluation.js';
-import type { EngineResult, ExperimentExposure } from '../../engine/index.js';
-import { blueprintEvents, blueprintFeatures, type Blueprint } from '../../dsl/index.js';
+import type { ExperimentExposure } from '../../engine/index.js';
+import type { Blueprint } from '../../dsl/index.js';
 import { barsDuration, barsPerYear, durationBars, timeframeMs, type Timeframe } from '../../timeframe.js';
 import { makeWindows, type WfWindow } from '../../walkforward/windows.js';
 import { selectOnTrain, trainStats, statsSharpe, type TrainStats } from '../../walkforward/select.js';
@@ -58,7 +58,9 @@ import { digestJson, sha256Hex } from '../../hash.js';
 import { instrumentLabel, readPlan, type InstrumentKey, type LoadedPlan } from '../discovery/io.js';
 import { readLakeVocabulary } from '../blueprint/vocabulary.js';
 import { assertScreenBeforeTest, readBlueprints, type LoadedBlueprints } from './blueprints.js';
-import { globalGrid, instrumentPartitions, loadInstrument, type Grid, type InstrumentData } from './io.js';
+import { InstrumentCache, globalGrid, instrumentPartitions, type Grid, type InstrumentData } from './io.js';
+import { tradeColumns, type OosTrade } from './trade_columns.js';
+import { cmp } from '../../research/plan.js';
 import { BlueprintOnGrid } from './grid_run.js';
 import type { WalkforwardHooks, WalkforwardParams } from './params.js';
 import type { WalkforwardSummary } from './summary.js';
@@ -309,7 +311,7 @@ async function loadSetup(ctx: StageContext<WalkforwardParams>, hooks: Walkforwar
   };
   const { windows, unused_bars } = makeWindows(grid.n, spec, 'spec/pipeline.yaml stages.walkforward (train_days, test_days, embargo)');
   if (loaded.meta.pairs_screen) assertScreenBeforeTest(loaded.meta.pairs_screen, ms(grid, windows[0]!.testStart));
-  const order = bps.map((_, i) => i).sort((a, b) => cmpStr(labelOf(bps[a]!, tf), labelOf(bps[b]!, tf)) || cmpStr(bps[a]!.id, bps[b]!.id));
+  const order = bps.map((_, i) => i).sort((a, b) => cmp(labelOf(bps[a]!, tf), labelOf(bps[b]!, tf)) || cmp(bps[a]!.id, bps[b]!.id));
   return { p, experiment, costs, costDigest: ctx.costs.digest, tf, tfMs, dayBars, ppy, lakeRoot, loaded, costWarnings, plan, bps, order, benchKey, grid, spec, windows, unused_bars };
 }
 
@@ -604,7 +606,7 @@ async function loadExperiment(p: WalkforwardParams, hooks: WalkforwardHooks, dat
 function mergeCuts(fromShards: ReadonlyMap<string, CutInstrument>, more: readonly CutInstrument[]): CutInstrument[] {
   const all = new Map(fromShards);
   for (const c of more) all.set(c.instrument, c);
-  return [...all.values()].sort((a, b) => cmpStr(a.instrument, b.instrument));
+  return [...all.values()].sort((a, b) => cmp(a.instrument, b.instrument));
 }
 
 /** One line per found digest the current costs differ from: a stress (allowed) or a what-if under cheaper costs. */
@@ -626,10 +628,6 @@ export function cutWarnings(cuts: readonly CutInstrument[]): string[] {
   return cuts.map((c) => `${c.instrument} not traded outside its funding span (${c.cut_bars} bars cut): ${c.reason}`);
 }
 
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function labelOf(bp: Blueprint, tf: string): string {
   return bp.instruments.map((k) => instrumentLabel({ ...k, timeframe: tf })).join('|');
 }
@@ -637,7 +635,7 @@ function labelOf(bp: Blueprint, tf: string): string {
 function uniqueKeys(keys: readonly InstrumentKey[]): InstrumentKey[] {
   const m = new Map<string, InstrumentKey>();
   for (const k of keys) m.set(instrumentLabel(k), k);
-  return [...m.values()].sort((a, b) => cmpStr(instrumentLabel(a), instrumentLabel(b)));
+  return [...m.values()].sort((a, b) => cmp(instrumentLabel(a), instrumentLabel(b)));
 }
 
 /** The longest a blueprint can hold a position, in bars (the embargo must cover it). */
@@ -662,84 +660,6 @@ async function benchmarkKey(lakeRoot: string, symbol: string, keys: readonly Ins
   const p = parts[0];
   if (p) return { exchange: p.keys.exchange!, market: p.keys.market!, symbol, timeframe: tf };
   return keys[0];
-}
-
-/** Instruments loaded on the grid, kept while a later blueprint (in processing order) still needs them, or always (`keep`). */
-class InstrumentCache {
-  private readonly held = new Map<string, InstrumentData>();
-  private readonly kept: ReadonlySet<string>;
-  private readonly featuresOf = new Map<string, Set<string>>();
-  private readonly eventsOf = new Map<string, Set<string>>();
-  private readonly cutOf = new Map<string, CutInstrument>();
-
-  constructor(
-    private readonly db: LakeDb, private readonly lakeRoot: string, private readonly grid: Grid,
-    private readonly bps: readonly Blueprint[], private readonly costs: CostConfig, private readonly tf: string,
-    keep: readonly InstrumentKey[] = [],
-  ) {
-    this.kept = new Set(keep.map((k) => instrumentLabel({ ...k, timeframe: tf })));
-    for (const bp of bps) {
-      const feats = blueprintFeatures(bp);
-      const evs = blueprintEvents(bp);
-      for (const k of bp.instruments) {
-        const id = instrumentLabel({ ...k, timeframe: tf });
-        const f = this.featuresOf.get(id) ?? new Set<string>();
-        feats.forEach((x) => f.add(x));
-        this.featuresOf.set(id, f);
-        const e = this.eventsOf.get(id) ?? new Set<string>();
-        evs.forEach((x) => e.add(x));
-        this.eventsOf.set(id, e);
-      }
-    }
-  }
-
-  /** The blueprint's instruments; evicts instruments no blueprint from position `pos` of `order` on needs. */
-  async get(bp: Blueprint, order: readonly number[], pos: number): Promise<InstrumentData[]> {
-    const needed = new Set<string>(this.kept);
-    for (let j = pos; j < order.length; j++) for (const k of this.bps[order[j]!]!.instruments) needed.add(instrumentLabel({ ...k, timeframe: this.tf }));
-    for (const id of [...this.held.keys()]) if (!needed.has(id)) this.held.delete(id);
-    const out = [];
-    for (const k of bp.instruments) out.push(await this.load({ ...k, timeframe: this.tf }));
-    return out;
-  }
-
-  /** The traded instruments (of some blueprint) loaded so far whose bars reach outside their funding span, by label. */
-  cuts(): CutInstrument[] {
-    return [...this.cutOf.values()].sort((a, b) => cmpStr(a.instrument, b.instrument));
-  }
-
-  async bars(k: InstrumentKey): Promise<{ close: Float64Array }> {
-    return (await this.load(k)).bars;
-  }
-
-  private async load(k: InstrumentKey): Promise<InstrumentData> {
-    const id = instrumentLabel(k);
-    const hit = this.held.get(id);
-    if (hit) return hit;
-    const d = await loadInstrument(this.db, this.lakeRoot, k, this.grid, [...(this.featuresOf.get(id) ?? [])].sort(),
-      this.eventsOf.get(id) ?? new Set(), this.costs);
-    this.held.set(id, d);
-    if (d.cut && this.featuresOf.has(id)) this.cutOf.set(id, d.cut);
-    return d;
-  }
-}
-
-interface OosTrade { bp: number; window: number; offset: number; t: EngineResult['trades'][number]; instruments: string[] }
-
-function tradeColumns(rows: readonly OosTrade[], bps: readonly Blueprint[], grid: Grid) {
-  const num = (g: (r: (typeof rows)[number]) => number) => Float64Array.from(rows, g);
-  return {
-    blueprint_id: dictColumn(rows.map((r) => bps[r.bp]!.id)),
-    window: Int32Array.from(rows, (r) => r.window),
-    symbol: dictColumn(rows.map((r) => r.instruments[r.t.instrument]!)),
-    side: Int32Array.from(rows, (r) => r.t.side),
-    entry_ts_ms: num((r) => grid.ts0 + (r.offset + r.t.entryBar) * grid.tfMs),
-    exit_ts_ms: num((r) => (r.t.exitBar >= 0 ? grid.ts0 + (r.offset + r.t.exitBar) * grid.tfMs : NaN)),
-    entry_price: num((r) => r.t.entryPrice), exit_price: num((r) => r.t.exitPrice), qty: num((r) => r.t.qty),
-    gross_pnl: num((r) => r.t.grossPnl), fees: num((r) => r.t.fees), slippage_impact: num((r) => r.t.slippageImpact),
-    funding: num((r) => r.t.funding), borrow: num((r) => r.t.borrow), net_pnl: num((r) => r.t.netPnl),
-    mae: num((r) => r.t.mae), mfe: num((r) => r.t.mfe),
-  };
 }
 
 /**
