@@ -5,7 +5,7 @@
  * Pure functions: the plan stage reads and writes, these compute.
  */
 import { canonicalJson, sha256Hex } from '../hash.js';
-import { inUniverse, type Expected } from './concepts.js';
+import { inUniverse } from './concepts.js';
 import { templateHorizonBars, type Template } from './templates.js';
 import type { Timeframe } from '../timeframe.js';
 import { essOverlap } from '../stats/ess.js';

@@ -12,7 +12,7 @@
  * products of each in t order, and stores them back: tiles over t chain through memory exactly as the JS loop's
  * accumulators chain through its output array.
  */
-import { BR_IF, END, F64X2_ADD, F64X2_MUL, I32_ADD, I32_CONST, I32_MUL, I32_SUB, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, SIMD, V128_LOAD, V128_LOAD64_SPLAT, V128_STORE, section, sleb, str, uleb, vec } from './wasm_encode.js';
+import { BR_IF, END, F64X2_ADD, F64X2_MUL, I32_ADD, I32_CONST, I32_MUL, I32_SUB, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, V128_LOAD, V128_LOAD64_SPLAT, V128_STORE, section, sleb, str, uleb, vec } from './wasm_encode.js';
 
 const memarg = (offset: number): number[] => [3, ...uleb(offset)]; // alignment hint 8 bytes
 

@@ -41,6 +41,10 @@ export interface OncOptions {
    * alone and the first maximum is taken in the same order.
    */
   threads?: number;
+  /** The worker threads' module (default lib/stats/onc_worker.js; tests pass ones that fail or vanish). */
+  workerUrl?: URL;
+  /** How long (ms) to wait for a run a worker claimed before making it on this thread too (default 60 s). */
+  stallMs?: number;
 }
 
 /** Items from which oncClusters shares its k-means runs with worker threads by default (below, start-up costs more). */
@@ -534,11 +538,12 @@ const DONE_HERE = 1;
 const DONE_WORKER = 3;
 const FAILED = 2;
 
-/**
- * The worker threads' module, and how long (ms) to wait for a run a worker claimed before making it on the calling
- * thread too. Tests point `module` at workers that fail or vanish and shorten `stallMs` (tests/stats/onc_parallel.test.ts).
- */
-export const oncWorkers = { module: new URL('./onc_worker.js', import.meta.url), stallMs: 60_000 };
+/** How the base clustering shares its runs: threads for n items, the workers' module, the stall wait (OncOptions). */
+interface Sharing {
+  threads: (n: number) => number;
+  workerUrl: URL;
+  stallMs: number;
+}
 
 /**
  * Base-clustering runs made so far in this process, how many of them worker threads made, and how many the calling
@@ -559,7 +564,7 @@ function qualityOf(silh: Float64Array): number {
 
 /** Claims and computes runs until none is left (the main thread and each worker run this). */
 export function runBaseJob(job: BaseJob, inWorker = false): void {
-  const { n, dim, maxK, seed } = job;
+  const { n, dim, maxK } = job;
   const pts = rowsOf(job.x, n, dim);
   const d = rowsOf(job.d, n, n);
   const runs = job.nInit * (maxK - 1);
@@ -602,11 +607,11 @@ function newBaseJob(x: readonly Float64Array[], maxK: number, nInit: number, see
  * Runs every (init, k) with `threads` threads (this one and threads - 1 workers, lib/stats/onc_worker.ts). A worker
  * that cannot start or fails leaves its runs to this thread (same results: each run depends on its seed only).
  */
-function runAll(job: BaseJob, threads: number): void {
+function runAll(job: BaseJob, threads: number, sh: Sharing): void {
   const workers: Worker[] = [];
   for (let w = 1; w < threads; w++) {
     try {
-      const worker = new Worker(oncWorkers.module, { workerData: job });
+      const worker = new Worker(sh.workerUrl, { workerData: job });
       // an error (module not found, a failed run) is answered by this thread doing the runs that were not done
       worker.on('error', () => {});
       worker.unref();
@@ -626,24 +631,25 @@ function runAll(job: BaseJob, threads: number): void {
       const st = Atomics.load(job.ctrl, CTRL_HEAD + r);
       if (st === DONE_HERE) break;
       if (st === DONE_WORKER) { oncThreadUse.workerRuns++; break; }
-      // a failed run, or one a worker has held for WORKER_STALL_MS (a worker that died without a word, or starved):
+      // a failed run, or one a worker has held for stallMs (a worker that died without a word, or starved):
       // made here (were the worker alive after all, it writes the same values)
-      if (st === FAILED || Date.now() - since > oncWorkers.stallMs) {
+      if (st === FAILED || Date.now() - since > sh.stallMs) {
         baseRun(job, pts, d, r);
         oncThreadUse.redone++;
         break;
       }
-      Atomics.wait(job.ctrl, CTRL_HEAD + r, 0, Math.min(1000, oncWorkers.stallMs));
+      Atomics.wait(job.ctrl, CTRL_HEAD + r, 0, Math.min(1000, sh.stallMs));
     }
   }
   for (const w of workers) void w.terminate();
 }
 
-function base(x: readonly Float64Array[], maxK: number, nInit: number, seed: number, threads: number): Partition {
+function base(x: readonly Float64Array[], maxK: number, nInit: number, seed: number, sh: Sharing): Partition {
+  const threads = sh.threads(x.length);
   const n = x.length;
   const runs = nInit * (maxK - 1);
   const job = newBaseJob(x, maxK, nInit, seed, threads > 1);
-  runAll(job, threads);
+  runAll(job, threads, sh);
   // the first maximum of q in (init, k) order, as the runs were once made one after another
   let best = -1;
   let bestQ = -Infinity;
@@ -666,10 +672,10 @@ function meanFinite(t: readonly number[]): number {
   return f.length ? meanOf(f) : NaN;
 }
 
-function top(x: readonly Float64Array[], maxK: number, nInit: number, seed: number, threads: (n: number) => number): Partition {
+function top(x: readonly Float64Array[], maxK: number, nInit: number, seed: number, sh: Sharing): Partition {
   const n = x.length;
   if (n <= 2) return { clusters: Array.from({ length: n }, (_, i) => [i]), silh: new Float64Array(n) };
-  const p = base(x, Math.min(maxK, n - 1), nInit, seed, threads(n));
+  const p = base(x, Math.min(maxK, n - 1), nInit, seed, sh);
   const t = tStats(p);
   const tMean = meanFinite(t);
   const redo = p.clusters.map((_, k) => k).filter((k) => t[k]! < tMean);
@@ -677,7 +683,7 @@ function top(x: readonly Float64Array[], maxK: number, nInit: number, seed: numb
   const keys = redo.flatMap((k) => p.clusters[k]!).sort((a, b) => a - b);
   const sub = keys.map((i) => Float64Array.from(keys, (j) => x[i]![j]!));
   const redoMean = meanOf(redo.map((k) => t[k]!));
-  const q = top(sub, Math.min(maxK, keys.length - 1), nInit, seed, threads);
+  const q = top(sub, Math.min(maxK, keys.length - 1), nInit, seed, sh);
   const clusters = normalise([
     ...p.clusters.filter((_, k) => !redo.includes(k)),
     ...q.clusters.map((c) => c.map((i) => keys[i]!)),
@@ -703,10 +709,15 @@ export function oncClusters(corr: readonly (readonly number[])[], o: OncOptions 
     if (n > 2) throw new RangeError(`oncClusters: maxClusters must be an integer >= 1, was ${maxK}`);
   }
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) throw new RangeError(`oncClusters: threads must be an integer >= 1, was ${o.threads}`);
-  const threads = (m: number) => o.threads ?? (m >= ONC_PARALLEL_MIN_ITEMS ? Math.min(4, availableParallelism()) : 1);
+  if (o.stallMs !== undefined && !(o.stallMs > 0)) throw new RangeError(`oncClusters: stallMs must be > 0, was ${o.stallMs}`);
+  const sh: Sharing = {
+    threads: (m) => o.threads ?? (m >= ONC_PARALLEL_MIN_ITEMS ? Math.min(4, availableParallelism()) : 1),
+    workerUrl: o.workerUrl ?? new URL('./onc_worker.js', import.meta.url),
+    stallMs: o.stallMs ?? 60_000,
+  };
   // rows as Float64Array everywhere inside (kMeans, the distances, the silhouettes): one element kind, so their loops
   // are compiled for it alone (a mix of arrays and typed arrays made them ~25 % slower)
   const x = correlationDistance(corr).map((row) => Float64Array.from(row));
-  const p = top(x, Math.max(2, maxK), nInit, o.seed ?? 0, threads);
+  const p = top(x, Math.max(2, maxK), nInit, o.seed ?? 0, sh);
   return { clusters: p.clusters, labels: labelsOf(p.clusters, n), silhouettes: p.silh };
 }

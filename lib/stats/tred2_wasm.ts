@@ -15,7 +15,7 @@
  *   p[c] = p[c] + x0 u0 + x1 u1; s0 += x0 v[c]; s1 += x1 v[c]  (s0, s1 from +0)
  * and stores s0, s1 at out.
  */
-import { BR_IF, END, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, F64_CONST, I32_ADD, I32_CONST, I32_SUB, I8X16_SHUFFLE, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, SIMD, V128_LOAD, V128_STORE, section, sleb, str, uleb, vec } from './wasm_encode.js';
+import { BR_IF, END, F64X2_ADD, F64X2_MUL, F64X2_SPLAT, F64X2_SUB, F64_CONST, I32_ADD, I32_CONST, I32_SUB, I8X16_SHUFFLE, LOCAL_GET, LOCAL_SET, LOCAL_TEE, LOOP, V128_LOAD, V128_STORE, section, sleb, str, uleb, vec } from './wasm_encode.js';
 
 const memarg = [3, 0]; // alignment hint 8 bytes, offset 0
 

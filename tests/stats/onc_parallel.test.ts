@@ -8,7 +8,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { Xoshiro128ss } from '../../lib/stats/rng.js';
-import { clusterTStat, correlationDistance, correlationMatrix, kMeans, oncClusters, silhouetteSamples, ONC_PARALLEL_MIN_ITEMS, oncThreadUse, oncWorkers } from '../../lib/stats/onc.js';
+import { clusterTStat, correlationDistance, correlationMatrix, kMeans, oncClusters, silhouetteSamples, ONC_PARALLEL_MIN_ITEMS, oncThreadUse } from '../../lib/stats/onc.js';
 
 /** The ONC driver before issue 12's threads, verbatim but for the distance matrix (silhouetteSamples recomputes it: same values). */
 function serialOnc(corr: number[][], maxClusters: number, nInit: number, seed: number, stats: { redone: number }): number[][] {
@@ -118,12 +118,13 @@ describe('oncClusters with worker threads: the same partition as one thread and 
     const corr = factorCorr(10, 2, 50, 1);
     expect(() => oncClusters(corr, { threads: 0 })).toThrow(/threads must be an integer >= 1, was 0/);
     expect(() => oncClusters(corr, { threads: 1.5 })).toThrow(RangeError);
+    expect(() => oncClusters(corr, { stallMs: 0 })).toThrow(/stallMs must be > 0, was 0/);
   });
 });
 
 describe('a worker that fails or vanishes leaves its runs to the calling thread: the same partition', () => {
   // tests/fixtures/onc_workers: failing.js marks the run it claimed FAILED (the real runBaseJob, given no room for
-  // labels); silent.js claims a run and ends without a word, found after oncWorkers.stallMs
+  // labels); silent.js claims a run and ends without a word, found after OncOptions.stallMs
   const dir = new URL('../fixtures/onc_workers/', import.meta.url);
   test.each([
     ['failing.js', 60_000],
@@ -132,15 +133,8 @@ describe('a worker that fails or vanishes leaves its runs to the calling thread:
     const corr = factorCorr(180, 9, 240, 182);
     const o = { maxClusters: 20, nInit: 2, seed: 2 };
     const one = oncClusters(corr, { ...o, threads: 1 });
-    const saved = { ...oncWorkers };
     const before = { ...oncThreadUse };
-    oncWorkers.module = new URL(file, dir);
-    oncWorkers.stallMs = stallMs;
-    try {
-      same(oncClusters(corr, { ...o, threads: 2 }), one);
-    } finally {
-      Object.assign(oncWorkers, saved);
-    }
+    same(oncClusters(corr, { ...o, threads: 2, workerUrl: new URL(file, dir), stallMs }), one);
     expect(oncThreadUse.redone).toBeGreaterThan(before.redone); // the path was taken
     expect(oncThreadUse.workerRuns).toBe(before.workerRuns); // the worker made none
   });
